@@ -1,0 +1,133 @@
+// 64-bit multiply and divide on (lo, hi) int32 pairs, without BigInt on the
+// common paths. Results land in `res` ([lo, hi]) so nothing is allocated.
+
+export const res = new Int32Array(2);
+
+const TWO32 = 4294967296;
+
+// 32x32 -> 64 unsigned product of a and b (taken as uint32), split into 16-bit limbs so every
+// partial product stays exact in a double. Returns lo; high word in mulHi.
+let mulHi = 0;
+function mulu32(a: number, b: number): number {
+  const a0 = a & 0xffff, a1 = a >>> 16, b0 = b & 0xffff, b1 = b >>> 16;
+  const p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+  const mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
+  mulHi = (p11 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16)) | 0;
+  return ((p00 & 0xffff) | (mid << 16)) | 0;
+}
+
+/** MUL: low 64 bits of a*b. */
+export function mul64(al: number, ah: number, bl: number, bh: number): void {
+  const lo = mulu32(al, bl);
+  res[0] = lo;
+  res[1] = (mulHi + Math.imul(al, bh) + Math.imul(ah, bl)) | 0;
+}
+
+/** MULHU: high 64 bits of the unsigned 128-bit product. */
+export function mulhu64(al: number, ah: number, bl: number, bh: number): void {
+  const p0lo = mulu32(al, bl), p0hi = mulHi >>> 0;
+  void p0lo;
+  const p1lo = mulu32(al, bh) >>> 0, p1hi = mulHi >>> 0;
+  const p2lo = mulu32(ah, bl) >>> 0, p2hi = mulHi >>> 0;
+  const p3lo = mulu32(ah, bh) >>> 0, p3hi = mulHi >>> 0;
+  const t1 = p0hi + p1lo + p2lo; // < 3*2^32, exact
+  const c1 = Math.floor(t1 / TWO32);
+  const t2 = p1hi + p2hi + p3lo + c1;
+  const c2 = Math.floor(t2 / TWO32);
+  res[0] = t2 | 0;
+  res[1] = (p3hi + c2) | 0;
+}
+
+/** MULH: high 64 bits of the signed product. hi(a*b) = hiu(a*b) - (a<0 ? b : 0) - (b<0 ? a : 0). */
+export function mulh64(al: number, ah: number, bl: number, bh: number): void {
+  mulhu64(al, ah, bl, bh);
+  let lo = res[0], hi = res[1];
+  if (ah < 0) { const l = (lo - bl) | 0; hi = (hi - bh - ((lo >>> 0) < (bl >>> 0) ? 1 : 0)) | 0; lo = l; }
+  if (bh < 0) { const l = (lo - al) | 0; hi = (hi - ah - ((lo >>> 0) < (al >>> 0) ? 1 : 0)) | 0; lo = l; }
+  res[0] = lo;
+  res[1] = hi;
+}
+
+/** MULHSU: a signed, b unsigned. */
+export function mulhsu64(al: number, ah: number, bl: number, bh: number): void {
+  mulhu64(al, ah, bl, bh);
+  let lo = res[0], hi = res[1];
+  if (ah < 0) { const l = (lo - bl) | 0; hi = (hi - bh - ((lo >>> 0) < (bl >>> 0) ? 1 : 0)) | 0; lo = l; }
+  res[0] = lo;
+  res[1] = hi;
+}
+
+function setNum(v: number): void {
+  res[0] = v | 0; // ToInt32 is exact modulo 2^32 for any safe integer
+  res[1] = Math.floor(v / TWO32) | 0;
+}
+
+function toBig(lo: number, hi: number): bigint {
+  return (BigInt(hi) << 32n) | BigInt(lo >>> 0);
+}
+function setBig(v: bigint): void {
+  const x = BigInt.asIntN(64, v);
+  res[0] = Number(BigInt.asIntN(32, x));
+  res[1] = Number(x >> 32n);
+}
+
+// A pair whose signed value has |v| < 2^52, so q*b below stays exact.
+function safeS(hi: number): boolean {
+  return hi >= -0x100000 && hi < 0x100000;
+}
+
+/** Truncating signed division with exact correction; both values |v| < 2^52, b != 0. */
+function divTrunc(a: number, b: number): number {
+  let q = Math.trunc(a / b);
+  const r = a - q * b;
+  // Correct a quotient rounded across an integer boundary.
+  if (r !== 0 && (r < 0) !== (a < 0)) q += (a < 0) === (b < 0) ? -1 : 1;
+  else if (Math.abs(r) >= Math.abs(b)) q += (a < 0) === (b < 0) ? 1 : -1;
+  return q;
+}
+
+/** DIV / REM (signed 64-bit), with RISC-V's divide-by-zero and overflow results. */
+export function div64(al: number, ah: number, bl: number, bh: number, rem: boolean): void {
+  if (bl === 0 && bh === 0) {
+    if (rem) { res[0] = al; res[1] = ah; } else { res[0] = -1; res[1] = -1; }
+    return;
+  }
+  if (safeS(ah) && safeS(bh)) {
+    const a = ah * TWO32 + (al >>> 0), b = bh * TWO32 + (bl >>> 0);
+    const q = divTrunc(a, b);
+    setNum(rem ? a - q * b : q);
+    return;
+  }
+  const a = toBig(al, ah), b = toBig(bl, bh);
+  if (b === -1n && a === -(1n << 63n)) { if (rem) { res[0] = 0; res[1] = 0; } else setBig(a); return; }
+  setBig(rem ? a % b : a / b);
+}
+
+/** DIVU / REMU (unsigned 64-bit). */
+export function divu64(al: number, ah: number, bl: number, bh: number, rem: boolean): void {
+  if (bl === 0 && bh === 0) {
+    if (rem) { res[0] = al; res[1] = ah; } else { res[0] = -1; res[1] = -1; }
+    return;
+  }
+  if (ah >>> 0 < 0x100000 && bh >>> 0 < 0x100000) {
+    const a = (ah >>> 0) * TWO32 + (al >>> 0), b = (bh >>> 0) * TWO32 + (bl >>> 0);
+    const q = Math.floor(a / b);
+    let qq = q, r = a - qq * b;
+    if (r < 0) { qq -= 1; r += b; } else if (r >= b) { qq += 1; r -= b; }
+    setNum(rem ? r : qq);
+    return;
+  }
+  const a = BigInt.asUintN(64, toBig(al, ah)), b = BigInt.asUintN(64, toBig(bl, bh));
+  setBig(rem ? a % b : a / b);
+}
+
+/** DIVW/REMW/DIVUW/REMUW: 32-bit operands, result sign-extended. Returns the 32-bit result. */
+export function div32(a: number, b: number, unsigned: boolean, rem: boolean): number {
+  if (b === 0) return rem ? a | 0 : -1;
+  if (unsigned) {
+    const ua = a >>> 0, ub = b >>> 0;
+    return (rem ? ua % ub : Math.floor(ua / ub)) | 0;
+  }
+  if (a === -0x80000000 && b === -1) return rem ? 0 : a;
+  return (rem ? a % b : Math.trunc(a / b)) | 0;
+}

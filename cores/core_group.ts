@@ -1,0 +1,112 @@
+// The cores one worker hosts, and how they advance through simulated time.
+// Every worker runs quanta: each hosted core runs until its cycle counter reaches
+// the quantum's end, then all workers meet at the barrier. A worker with several
+// cores interleaves them, smallest cycle counter first, `interleave` cycles at a
+// time; with one worker for all cores (threads = 1) this is the deterministic mode.
+
+import { Kernel, type FaultInfo, type OutputChunk } from '../src/kernel/kernel.ts';
+import type { MachineConfig } from '../src/machine/config.ts';
+import { ControlBlock, STOP_MAX_INSNS } from '../shared/control.ts';
+import { DecodeCache } from './decode_cache.ts';
+import { Hart, RUN_STOPPED } from './hart.ts';
+import { FlatMemory } from './mem_flat.ts';
+
+export interface CoreGroupInit {
+  config: MachineConfig;
+  coreIds: number[];
+  ram: SharedArrayBuffer;
+  control: SharedArrayBuffer;
+  entry: number;
+  /** Initial sp of every core, indexed by core id. */
+  stackTops: number[];
+  pid: number;
+}
+
+export interface CoreResult {
+  id: number;
+  instructions: number;
+  cycles: number;
+  /** Where the core stopped. */
+  pc: number;
+}
+
+/** How often a lone core looks at the shared stop word, in cycles. */
+const STOP_CHECK_CYCLES = 4096;
+
+export class CoreGroup {
+  readonly harts: Hart[];
+  readonly kernel: Kernel;
+  readonly ctl: ControlBlock;
+  private readonly live: boolean[];
+  private readonly cfg: MachineConfig;
+
+  constructor(init: CoreGroupInit) {
+    this.cfg = init.config;
+    this.ctl = new ControlBlock(init.control);
+    this.kernel = new Kernel({ control: this.ctl, clockHz: this.cfg.clockHz, pid: init.pid });
+    this.harts = init.coreIds.map((id) => {
+      const decode = new DecodeCache(init.ram.byteLength);
+      const mem = new FlatMemory(init.ram, this.cfg.ramBase, this.cfg.flatLatency, decode);
+      const h = new Hart({ hartId: id, mem, decode, trap: this.kernel, timePerCycle: this.cfg.timebaseHz / this.cfg.clockHz });
+      // SPMD boot: a0 = hart id, a1 = core count, sp = top of this hart's stack.
+      h.pc = init.entry;
+      h.xl[10] = id;
+      h.xl[11] = this.cfg.cores;
+      h.xl[2] = init.stackTops[id];
+      return h;
+    });
+    this.live = this.harts.map(() => true);
+  }
+
+  get anyLive(): boolean {
+    return this.live.some((l) => l);
+  }
+
+  /** Runs every hosted core up to cycle `end` or until the machine stops. */
+  runQuantum(end: number): void {
+    const harts = this.harts;
+    const step = harts.length === 1 ? Math.min(STOP_CHECK_CYCLES, this.cfg.quantum) : this.cfg.interleave;
+    for (;;) {
+      if (this.ctl.stopping) return;
+      // Pick the live core furthest behind in simulated time.
+      let pick = -1;
+      let best = end;
+      for (let i = 0; i < harts.length; i++) {
+        if (this.live[i] && harts[i].cycle < best) {
+          best = harts[i].cycle;
+          pick = i;
+        }
+      }
+      if (pick < 0) return;
+      const h = harts[pick];
+      let limit = Math.min(end, h.cycle + step);
+      if (this.cfg.maxInsns > 0) {
+        const left = this.cfg.maxInsns - h.instret;
+        if (left <= 0) {
+          this.ctl.requestStop(STOP_MAX_INSNS, h.hartId, 0);
+          this.live[pick] = false;
+          return;
+        }
+        // Each instruction costs at least one cycle, so this never overshoots the limit.
+        limit = Math.min(limit, h.cycle + left);
+      }
+      if (h.run(limit) === RUN_STOPPED) this.live[pick] = false;
+    }
+  }
+
+  publishProgress(): void {
+    for (const h of this.harts) this.ctl.setProgress(h.hartId, h.cycle, h.instret);
+  }
+
+  takeOutput(): OutputChunk[] {
+    return this.kernel.takeOutput();
+  }
+
+  results(): CoreResult[] {
+    return this.harts.map((h) => ({ id: h.hartId, instructions: h.instret, cycles: h.cycle, pc: h.pc }));
+  }
+
+  faults(): FaultInfo[] {
+    return this.kernel.faults;
+  }
+}

@@ -1,0 +1,232 @@
+// `--memory flat`: the fast functional memory (like gem5's atomic mode). Every
+// access goes straight to RAM in the SharedArrayBuffer and costs a flat latency.
+// Atomicity between harts comes from host Atomics on the same words; LR/SC is a
+// compare-exchange against the value LR saw (as qemu does).
+
+import { DecodeCache } from './decode_cache.ts';
+import {
+  CAUSE_FETCH_ACCESS,
+  CAUSE_LOAD_ACCESS,
+  CAUSE_MISALIGNED_STORE,
+  CAUSE_STORE_ACCESS,
+  GuestFault,
+} from '../src/kernel/fault.ts';
+import {
+  AMO_ADD,
+  AMO_AND,
+  AMO_MAX,
+  AMO_MAXU,
+  AMO_MIN,
+  AMO_MINU,
+  AMO_OR,
+  AMO_SWAP,
+  AMO_XOR,
+  type HartMemory,
+} from './memory.ts';
+
+export class FlatMemory implements HartMemory {
+  hi = 0;
+  lastLatency: number;
+  private readonly u8: Uint8Array;
+  private readonly i32: Int32Array;
+  private readonly i64: BigInt64Array;
+  private readonly dv: DataView;
+  private readonly fenceWord: Int32Array;
+  /** Lowest valid address (page 0 is a guard so null pointers fault) and one past the highest. */
+  private readonly base: number;
+  private readonly limit: number;
+  private resAddr = -1;
+  private resLo = 0;
+  private resHi = 0;
+
+  constructor(
+    ram: SharedArrayBuffer,
+    base: number,
+    latency: number,
+    private readonly decode: DecodeCache,
+  ) {
+    this.u8 = new Uint8Array(ram);
+    this.i32 = new Int32Array(ram);
+    this.i64 = new BigInt64Array(ram);
+    this.dv = new DataView(ram);
+    this.fenceWord = new Int32Array(new SharedArrayBuffer(4));
+    this.base = base;
+    this.limit = ram.byteLength;
+    this.lastLatency = latency;
+  }
+
+  private loadFault(a: number): never {
+    throw new GuestFault(CAUSE_LOAD_ACCESS, a);
+  }
+  private storeFault(a: number): never {
+    throw new GuestFault(CAUSE_STORE_ACCESS, a);
+  }
+
+  fetch32(pc: number): number {
+    if (pc < this.base || pc + 4 > this.limit) throw new GuestFault(CAUSE_FETCH_ACCESS, pc);
+    this.decode.pages[pc >>> 12] = 1;
+    return this.i32[pc >>> 2];
+  }
+
+  load8(a: number): number {
+    if (a < this.base || a >= this.limit) this.loadFault(a);
+    return (this.u8[a] << 24) >> 24;
+  }
+  load8u(a: number): number {
+    if (a < this.base || a >= this.limit) this.loadFault(a);
+    return this.u8[a];
+  }
+  load16(a: number): number {
+    if (a < this.base || a + 2 > this.limit) this.loadFault(a);
+    return this.dv.getInt16(a, true);
+  }
+  load16u(a: number): number {
+    if (a < this.base || a + 2 > this.limit) this.loadFault(a);
+    return this.dv.getUint16(a, true);
+  }
+  load32(a: number): number {
+    if (a < this.base || a + 4 > this.limit) this.loadFault(a);
+    return (a & 3) === 0 ? this.i32[a >>> 2] : this.dv.getInt32(a, true);
+  }
+  load64(a: number): number {
+    if (a < this.base || a + 8 > this.limit) this.loadFault(a);
+    if ((a & 7) === 0) {
+      const i = a >>> 2;
+      this.hi = this.i32[i + 1];
+      return this.i32[i];
+    }
+    this.hi = this.dv.getInt32(a + 4, true);
+    return this.dv.getInt32(a, true);
+  }
+
+  store8(a: number, v: number): void {
+    if (a < this.base || a >= this.limit) this.storeFault(a);
+    this.u8[a] = v;
+    if (this.decode.pages[a >>> 12] !== 0) this.decode.invalidate(a, 1);
+  }
+  store16(a: number, v: number): void {
+    if (a < this.base || a + 2 > this.limit) this.storeFault(a);
+    this.dv.setInt16(a, v, true);
+    if (this.decode.pages[a >>> 12] !== 0 || this.decode.pages[(a + 1) >>> 12] !== 0) this.decode.invalidate(a, 2);
+  }
+  store32(a: number, v: number): void {
+    if (a < this.base || a + 4 > this.limit) this.storeFault(a);
+    if ((a & 3) === 0) this.i32[a >>> 2] = v;
+    else this.dv.setInt32(a, v, true);
+    if (this.decode.pages[a >>> 12] !== 0 || this.decode.pages[(a + 3) >>> 12] !== 0) this.decode.invalidate(a, 4);
+  }
+  store64(a: number, lo: number, hi: number): void {
+    if (a < this.base || a + 8 > this.limit) this.storeFault(a);
+    if ((a & 7) === 0) {
+      const i = a >>> 2;
+      this.i32[i] = lo;
+      this.i32[i + 1] = hi;
+    } else {
+      this.dv.setInt32(a, lo, true);
+      this.dv.setInt32(a + 4, hi, true);
+    }
+    if (this.decode.pages[a >>> 12] !== 0 || this.decode.pages[(a + 7) >>> 12] !== 0) this.decode.invalidate(a, 8);
+  }
+
+  /** AMOs must be naturally aligned (the A extension allows raising the misaligned exception). */
+  private amoCheck(a: number, size: number): void {
+    if (a < this.base || a + size > this.limit) this.storeFault(a);
+    if ((a & (size - 1)) !== 0) throw new GuestFault(CAUSE_MISALIGNED_STORE, a);
+    if (this.decode.pages[a >>> 12] !== 0) this.decode.invalidate(a, size);
+  }
+
+  amo32(op: number, a: number, v: number): number {
+    this.amoCheck(a, 4);
+    const i32 = this.i32;
+    const i = a >>> 2;
+    switch (op) {
+      case AMO_ADD: return Atomics.add(i32, i, v);
+      case AMO_SWAP: return Atomics.exchange(i32, i, v);
+      case AMO_XOR: return Atomics.xor(i32, i, v);
+      case AMO_OR: return Atomics.or(i32, i, v);
+      case AMO_AND: return Atomics.and(i32, i, v);
+    }
+    for (;;) {
+      const old = Atomics.load(i32, i);
+      let nv: number;
+      switch (op) {
+        case AMO_MIN: nv = old < v ? old : v; break;
+        case AMO_MAX: nv = old > v ? old : v; break;
+        case AMO_MINU: nv = old >>> 0 < v >>> 0 ? old : v; break;
+        default: nv = old >>> 0 > v >>> 0 ? old : v; break; // AMO_MAXU
+      }
+      if (Atomics.compareExchange(i32, i, old, nv) === old) return old;
+    }
+  }
+
+  amo64(op: number, a: number, lo: number, hi: number): number {
+    this.amoCheck(a, 8);
+    const i = a >>> 3;
+    const v = (BigInt(hi) << 32n) | BigInt(lo >>> 0);
+    let old: bigint;
+    for (;;) {
+      old = Atomics.load(this.i64, i);
+      const nv = amoApply64(op, old, v);
+      if (Atomics.compareExchange(this.i64, i, old, nv) === old) break;
+    }
+    this.hi = Number(old >> 32n);
+    return Number(BigInt.asIntN(32, old));
+  }
+
+  lr32(a: number): number {
+    this.amoCheck(a, 4);
+    const v = Atomics.load(this.i32, a >>> 2);
+    this.resAddr = a;
+    this.resLo = v;
+    return v;
+  }
+  lr64(a: number): number {
+    this.amoCheck(a, 8);
+    const lo = this.load64(a);
+    this.resAddr = a;
+    this.resLo = lo;
+    this.resHi = this.hi;
+    return lo;
+  }
+  sc32(a: number, v: number): number {
+    this.amoCheck(a, 4);
+    const ok = this.resAddr === a && Atomics.compareExchange(this.i32, a >>> 2, this.resLo, v) === this.resLo;
+    this.resAddr = -1;
+    return ok ? 0 : 1;
+  }
+  sc64(a: number, lo: number, hi: number): number {
+    this.amoCheck(a, 8);
+    let ok = false;
+    if (this.resAddr === a) {
+      const expect = (BigInt(this.resHi) << 32n) | BigInt(this.resLo >>> 0);
+      const nv = (BigInt(hi) << 32n) | BigInt(lo >>> 0);
+      ok = Atomics.compareExchange(this.i64, a >>> 3, BigInt.asIntN(64, expect), BigInt.asIntN(64, nv)) === BigInt.asIntN(64, expect);
+    }
+    this.resAddr = -1;
+    return ok ? 0 : 1;
+  }
+
+  fence(): void {
+    // A locked host instruction: orders this thread's plain accesses against other workers'.
+    Atomics.add(this.fenceWord, 0, 0);
+  }
+}
+
+/** The new memory value of a 64-bit AMO (BigInt: AMO.D is rare enough; flat mode only). */
+export function amoApply64(op: number, old: bigint, v: bigint): bigint {
+  const o = BigInt.asIntN(64, old);
+  const s = BigInt.asIntN(64, v);
+  const ou = BigInt.asUintN(64, old);
+  const su = BigInt.asUintN(64, v);
+  switch (op) {
+    case AMO_ADD: return BigInt.asIntN(64, o + s);
+    case AMO_SWAP: return s;
+    case AMO_XOR: return BigInt.asIntN(64, o ^ s);
+    case AMO_OR: return BigInt.asIntN(64, o | s);
+    case AMO_AND: return BigInt.asIntN(64, o & s);
+    case AMO_MIN: return o < s ? o : s;
+    case AMO_MAX: return o > s ? o : s;
+    case AMO_MINU: return BigInt.asIntN(64, ou < su ? ou : su);
+    default: return BigInt.asIntN(64, ou > su ? ou : su);
+  }
+}

@@ -1,0 +1,47 @@
+// The seam every guest memory access goes through: one method per access size.
+// `--memory flat` implements it straight over RAM (cores/mem_flat.ts); the cache
+// hierarchy and the MMU take it over later. Addresses are guest addresses as JS
+// numbers (exact below 2^53); an address outside the machine throws GuestFault.
+// 64-bit values travel as (lo, hi) int32 pairs: load64 returns lo and leaves hi in `hi`.
+
+export interface HartMemory {
+  /** High word of the last load64 / amo*64 / lr64 result. */
+  hi: number;
+  /** Extra cycles charged by the last access (latency model). */
+  lastLatency: number;
+
+  fetch32(pc: number): number;
+  load8(a: number): number; // sign-extended
+  load8u(a: number): number;
+  load16(a: number): number; // sign-extended
+  load16u(a: number): number;
+  load32(a: number): number; // int32
+  load64(a: number): number; // lo; hi in this.hi
+  store8(a: number, v: number): void;
+  store16(a: number, v: number): void;
+  store32(a: number, v: number): void;
+  store64(a: number, lo: number, hi: number): void;
+
+  /** AMO on a 32-bit word: op is one of AMO_* below; returns the old value (int32). */
+  amo32(op: number, a: number, v: number): number;
+  /** AMO on a 64-bit word: returns old lo, old hi in this.hi. */
+  amo64(op: number, a: number, lo: number, hi: number): number;
+  lr32(a: number): number;
+  lr64(a: number): number;
+  /** Store-conditional: 0 on success, 1 on failure (the rd value). */
+  sc32(a: number, v: number): number;
+  sc64(a: number, lo: number, hi: number): number;
+  /** FENCE: order this hart's accesses against other harts'. */
+  fence(): void;
+}
+
+// AMO operation numbers, shared by decoder and memory implementations (funct5 values of the A extension).
+export const AMO_ADD = 0x00;
+export const AMO_SWAP = 0x01;
+export const AMO_XOR = 0x04;
+export const AMO_OR = 0x08;
+export const AMO_AND = 0x0c;
+export const AMO_MIN = 0x10;
+export const AMO_MAX = 0x14;
+export const AMO_MINU = 0x18;
+export const AMO_MAXU = 0x1c;

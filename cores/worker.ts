@@ -1,0 +1,70 @@
+// Worker entry: hosts a CoreGroup and runs it quantum by quantum, meeting the
+// other workers at the barrier in the control block. Talks to the main thread
+// only by messages: 'start', 'out' (guest output, in order), 'done' or 'crash'.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { BARRIER_BASE, STOP_CRASH } from '../shared/control.ts';
+import { barrierAbort, barrierWait, BARRIER_ABORTED } from '../shared/sync/barrier.ts';
+import type { FaultInfo } from '../src/kernel/kernel.ts';
+import { CoreGroup, type CoreGroupInit, type CoreResult } from './core_group.ts';
+
+export interface WorkerInit extends CoreGroupInit {
+  workerIndex: number;
+  /** Spin at the barrier (only when every worker has a host core). */
+  spinBarrier: boolean;
+}
+
+export type WorkerMessage =
+  | { t: 'start'; time: number }
+  | { t: 'out'; chunks: { core: number; fd: number; data: Uint8Array }[] }
+  | { t: 'done'; time: number; cores: CoreResult[]; syscalls: [number, number][]; enosys: [number, number][]; faults: FaultInfo[] }
+  | { t: 'crash'; message: string; stack: string; cores: number[] };
+
+function now(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+function main(init: WorkerInit): void {
+  const port = parentPort!;
+  let group: CoreGroup | undefined;
+  try {
+    group = new CoreGroup(init);
+    const ctl = group.ctl;
+    const quantum = init.config.quantum;
+    // Start line: nobody starts running before every worker is set up.
+    if (barrierWait(ctl.i32, BARRIER_BASE, init.spinBarrier) === BARRIER_ABORTED) return;
+    port.postMessage({ t: 'start', time: now() } satisfies WorkerMessage);
+    let end = 0;
+    for (;;) {
+      end += quantum;
+      group.runQuantum(end);
+      const chunks = group.takeOutput();
+      if (chunks.length > 0) port.postMessage({ t: 'out', chunks } satisfies WorkerMessage);
+      group.publishProgress();
+      if (barrierWait(ctl.i32, BARRIER_BASE, init.spinBarrier) === BARRIER_ABORTED) break;
+      if (ctl.stopping) break;
+    }
+    const time = now();
+    const chunks = group.takeOutput();
+    if (chunks.length > 0) port.postMessage({ t: 'out', chunks } satisfies WorkerMessage);
+    group.publishProgress();
+    port.postMessage({
+      t: 'done',
+      time,
+      cores: group.results(),
+      syscalls: [...group.kernel.syscallCounts],
+      enosys: [...group.kernel.enosysCounts],
+      faults: group.faults(),
+    } satisfies WorkerMessage);
+  } catch (e) {
+    // An emulator bug, not a guest fault: stop everyone so nobody waits at the barrier forever.
+    const err = e instanceof Error ? e : new Error(String(e));
+    if (group) {
+      group.ctl.requestStop(STOP_CRASH, init.coreIds[0], 70);
+      barrierAbort(group.ctl.i32, BARRIER_BASE);
+    }
+    port.postMessage({ t: 'crash', message: err.message, stack: err.stack ?? '', cores: init.coreIds } satisfies WorkerMessage);
+  }
+}
+
+main(workerData as WorkerInit);

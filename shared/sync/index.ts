@@ -1,0 +1,18 @@
+/**
+ * Atomics synchronisation primitives shared by the main thread and the core workers.
+ * Every primitive keeps all of its state in caller-supplied Int32Array words over a
+ * SharedArrayBuffer (array + word index), so any thread can use it through its own view.
+ * See each module's header for its word layout.
+ */
+export { LOCK_FREE, LOCK_HELD, LOCK_CONTENDED, SPIN_LOCK_SPINS, spinLock, spinTryLock, spinUnlock } from './spinlock.ts';
+export {
+  BARRIER_WORDS,
+  BARRIER_ABORTED,
+  BARRIER_SPINS,
+  barrierInit,
+  barrierWait,
+  barrierAbort,
+  barrierIsAborted,
+  barrierArrived,
+} from './barrier.ts';
+export { SEQ_READ_SPINS, SEQ_READ_PARK_MS, seqWriteBegin, seqWriteEnd, seqReadBegin, seqReadRetry } from './seqlock.ts';

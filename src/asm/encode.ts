@@ -1,0 +1,493 @@
+// Instruction encoders and the mnemonic table for RV64IMA + Zicsr + Zifencei
+// (plus a few privileged instructions: mret, sret, wfi, sfence.vma).
+
+/** Encoding format of an instruction. */
+export type Format = 'R' | 'I' | 'S' | 'B' | 'U' | 'J' | 'AMO' | 'CSR';
+
+/**
+ * Operand shape of an instruction (how it is written in assembly text).
+ *  - rrr     rd, rs1, rs2
+ *  - rri     rd, rs1, imm12
+ *  - shift   rd, rs1, shamt(0..63)      (funct7 holds the top 6 bits << 1)
+ *  - shiftw  rd, rs1, shamt(0..31)
+ *  - load    rd, imm12(rs1)
+ *  - store   rs2, imm12(rs1)
+ *  - branch  rs1, rs2, offset13
+ *  - upper   rd, imm20
+ *  - jal     rd, offset21
+ *  - jalr    rd, imm12(rs1)
+ *  - fence   pred, succ
+ *  - fixed   no operands, the whole word is fixed
+ *  - csr     rd, csr, rs1
+ *  - csri    rd, csr, uimm5
+ *  - lr      rd, (rs1)
+ *  - amo     rd, rs2, (rs1)       (also sc)
+ *  - sfence  rs1, rs2
+ */
+export type Syntax =
+  | 'rrr'
+  | 'rri'
+  | 'shift'
+  | 'shiftw'
+  | 'load'
+  | 'store'
+  | 'branch'
+  | 'upper'
+  | 'jal'
+  | 'jalr'
+  | 'fence'
+  | 'fixed'
+  | 'csr'
+  | 'csri'
+  | 'lr'
+  | 'amo'
+  | 'sfence';
+
+export interface InstrSpec {
+  mnemonic: string;
+  format: Format;
+  syntax: Syntax;
+  opcode: number;
+  funct3: number;
+  /** R-type funct7 (also the upper immediate bits of shifts). */
+  funct7?: number;
+  /** AMO funct5 (bits 31:27). */
+  funct5?: number;
+  /** For `fixed` instructions: the complete word. */
+  word?: number;
+  /** Bits that are fixed by the instruction (used by the decoder). */
+  mask: number;
+  /** Value of the fixed bits. */
+  match: number;
+}
+
+export const OP = {
+  LOAD: 0x03,
+  MISC_MEM: 0x0f,
+  OP_IMM: 0x13,
+  AUIPC: 0x17,
+  OP_IMM_32: 0x1b,
+  STORE: 0x23,
+  AMO: 0x2f,
+  OP: 0x33,
+  LUI: 0x37,
+  OP_32: 0x3b,
+  BRANCH: 0x63,
+  JALR: 0x67,
+  JAL: 0x6f,
+  SYSTEM: 0x73,
+} as const;
+
+// ---------------------------------------------------------------- encoders
+
+function chkReg(r: number): number {
+  if (!Number.isInteger(r) || r < 0 || r > 31) throw new RangeError(`bad register number ${r}`);
+  return r;
+}
+
+function chkSigned(v: number, bits: number, what: string): number {
+  const lo = -(2 ** (bits - 1));
+  const hi = 2 ** (bits - 1) - 1;
+  if (!Number.isInteger(v) || v < lo || v > hi) throw new RangeError(`${what} ${v} out of range [${lo}, ${hi}]`);
+  return v;
+}
+
+function chkUnsigned(v: number, bits: number, what: string): number {
+  const hi = 2 ** bits - 1;
+  if (!Number.isInteger(v) || v < 0 || v > hi) throw new RangeError(`${what} ${v} out of range [0, ${hi}]`);
+  return v;
+}
+
+export function encR(opcode: number, rd: number, funct3: number, rs1: number, rs2: number, funct7: number): number {
+  return (
+    (((funct7 & 0x7f) << 25) |
+      (chkReg(rs2) << 20) |
+      (chkReg(rs1) << 15) |
+      ((funct3 & 7) << 12) |
+      (chkReg(rd) << 7) |
+      (opcode & 0x7f)) >>>
+    0
+  );
+}
+
+export function encI(opcode: number, rd: number, funct3: number, rs1: number, imm: number): number {
+  chkSigned(imm, 12, 'immediate');
+  return (((imm & 0xfff) << 20) | (chkReg(rs1) << 15) | ((funct3 & 7) << 12) | (chkReg(rd) << 7) | (opcode & 0x7f)) >>> 0;
+}
+
+export function encS(opcode: number, funct3: number, rs1: number, rs2: number, imm: number): number {
+  chkSigned(imm, 12, 'immediate');
+  return (
+    ((((imm >> 5) & 0x7f) << 25) |
+      (chkReg(rs2) << 20) |
+      (chkReg(rs1) << 15) |
+      ((funct3 & 7) << 12) |
+      ((imm & 0x1f) << 7) |
+      (opcode & 0x7f)) >>>
+    0
+  );
+}
+
+export function encB(opcode: number, funct3: number, rs1: number, rs2: number, imm: number): number {
+  chkSigned(imm, 13, 'branch offset');
+  if (imm & 1) throw new RangeError(`branch offset ${imm} is not a multiple of 2`);
+  return (
+    ((((imm >> 12) & 1) << 31) |
+      (((imm >> 5) & 0x3f) << 25) |
+      (chkReg(rs2) << 20) |
+      (chkReg(rs1) << 15) |
+      ((funct3 & 7) << 12) |
+      (((imm >> 1) & 0xf) << 8) |
+      (((imm >> 11) & 1) << 7) |
+      (opcode & 0x7f)) >>>
+    0
+  );
+}
+
+export function encU(opcode: number, rd: number, imm20: number): number {
+  chkUnsigned(imm20, 20, 'upper immediate');
+  return ((imm20 << 12) | (chkReg(rd) << 7) | (opcode & 0x7f)) >>> 0;
+}
+
+export function encJ(opcode: number, rd: number, imm: number): number {
+  chkSigned(imm, 21, 'jump offset');
+  if (imm & 1) throw new RangeError(`jump offset ${imm} is not a multiple of 2`);
+  return (
+    ((((imm >> 20) & 1) << 31) |
+      (((imm >> 1) & 0x3ff) << 21) |
+      (((imm >> 11) & 1) << 20) |
+      (((imm >> 12) & 0xff) << 12) |
+      (chkReg(rd) << 7) |
+      (opcode & 0x7f)) >>>
+    0
+  );
+}
+
+export function encAMO(
+  funct5: number,
+  aq: boolean,
+  rl: boolean,
+  rs2: number,
+  rs1: number,
+  funct3: number,
+  rd: number,
+): number {
+  const funct7 = ((funct5 & 0x1f) << 2) | (aq ? 2 : 0) | (rl ? 1 : 0);
+  return encR(OP.AMO, rd, funct3, rs1, rs2, funct7);
+}
+
+/** CSR instruction; `src` is rs1 for csrrw/csrrs/csrrc and uimm5 for the *i forms. */
+export function encCSR(funct3: number, rd: number, csr: number, src: number): number {
+  chkUnsigned(csr, 12, 'CSR number');
+  chkUnsigned(src, 5, 'CSR source');
+  return ((csr << 20) | (src << 15) | ((funct3 & 7) << 12) | (chkReg(rd) << 7) | OP.SYSTEM) >>> 0;
+}
+
+/** FENCE with pred/succ bit sets (bit 3=i, 2=o, 1=r, 0=w) and fm field. */
+export function encFence(pred: number, succ: number, fm = 0): number {
+  chkUnsigned(pred, 4, 'fence predecessor set');
+  chkUnsigned(succ, 4, 'fence successor set');
+  return (((fm & 0xf) << 28) | (pred << 24) | (succ << 20) | OP.MISC_MEM) >>> 0;
+}
+
+// ---------------------------------------------------------------- decoders of immediates
+
+export function immI(w: number): number {
+  return w >> 20;
+}
+export function immS(w: number): number {
+  return ((w >> 25) << 5) | ((w >>> 7) & 0x1f);
+}
+export function immB(w: number): number {
+  return ((w >> 31) << 12) | (((w >>> 7) & 1) << 11) | (((w >>> 25) & 0x3f) << 5) | (((w >>> 8) & 0xf) << 1);
+}
+export function immU(w: number): number {
+  return w >>> 12;
+}
+export function immJ(w: number): number {
+  return ((w >> 31) << 20) | (((w >>> 12) & 0xff) << 12) | (((w >>> 20) & 1) << 11) | (((w >>> 21) & 0x3ff) << 1);
+}
+
+// ---------------------------------------------------------------- table
+
+const M_OPC = 0x0000007f;
+const M_F3 = 0x0000707f;
+const M_F7 = 0xfe00707f;
+const M_F6 = 0xfc00707f;
+const M_AMO = 0xf800707f;
+const M_LR = 0xf9f0707f;
+
+function spec(
+  mnemonic: string,
+  format: Format,
+  syntax: Syntax,
+  opcode: number,
+  funct3: number,
+  extra: { funct7?: number; funct5?: number; word?: number; mask?: number; match?: number } = {},
+): InstrSpec {
+  let mask: number;
+  let match: number;
+  switch (syntax) {
+    case 'rrr':
+    case 'shiftw':
+      mask = M_F7;
+      match = ((extra.funct7 ?? 0) << 25) | (funct3 << 12) | opcode;
+      break;
+    case 'shift':
+      mask = M_F6;
+      match = ((extra.funct7 ?? 0) << 25) | (funct3 << 12) | opcode;
+      break;
+    case 'upper':
+    case 'jal':
+      mask = M_OPC;
+      match = opcode;
+      break;
+    case 'lr':
+      mask = M_LR;
+      match = ((extra.funct5 ?? 0) << 27) | (funct3 << 12) | opcode;
+      break;
+    case 'amo':
+      mask = M_AMO;
+      match = ((extra.funct5 ?? 0) << 27) | (funct3 << 12) | opcode;
+      break;
+    case 'fixed':
+      mask = 0xffffffff;
+      match = extra.word ?? 0;
+      break;
+    case 'sfence':
+      mask = 0xfe007fff;
+      match = ((extra.funct7 ?? 0) << 25) | opcode;
+      break;
+    case 'fence':
+      // fm=0, rs1=0, rd=0; pred/succ free.
+      mask = 0xf00fffff;
+      match = opcode;
+      break;
+    default:
+      mask = M_F3;
+      match = (funct3 << 12) | opcode;
+  }
+  if (extra.mask !== undefined) mask = extra.mask;
+  if (extra.match !== undefined) match = extra.match;
+  return { mnemonic, format, syntax, opcode, funct3, ...extra, mask: mask >>> 0, match: match >>> 0 };
+}
+
+const specs: InstrSpec[] = [
+  spec('lui', 'U', 'upper', OP.LUI, 0),
+  spec('auipc', 'U', 'upper', OP.AUIPC, 0),
+  spec('jal', 'J', 'jal', OP.JAL, 0),
+  spec('jalr', 'I', 'jalr', OP.JALR, 0),
+
+  spec('beq', 'B', 'branch', OP.BRANCH, 0),
+  spec('bne', 'B', 'branch', OP.BRANCH, 1),
+  spec('blt', 'B', 'branch', OP.BRANCH, 4),
+  spec('bge', 'B', 'branch', OP.BRANCH, 5),
+  spec('bltu', 'B', 'branch', OP.BRANCH, 6),
+  spec('bgeu', 'B', 'branch', OP.BRANCH, 7),
+
+  spec('lb', 'I', 'load', OP.LOAD, 0),
+  spec('lh', 'I', 'load', OP.LOAD, 1),
+  spec('lw', 'I', 'load', OP.LOAD, 2),
+  spec('ld', 'I', 'load', OP.LOAD, 3),
+  spec('lbu', 'I', 'load', OP.LOAD, 4),
+  spec('lhu', 'I', 'load', OP.LOAD, 5),
+  spec('lwu', 'I', 'load', OP.LOAD, 6),
+
+  spec('sb', 'S', 'store', OP.STORE, 0),
+  spec('sh', 'S', 'store', OP.STORE, 1),
+  spec('sw', 'S', 'store', OP.STORE, 2),
+  spec('sd', 'S', 'store', OP.STORE, 3),
+
+  spec('addi', 'I', 'rri', OP.OP_IMM, 0),
+  spec('slti', 'I', 'rri', OP.OP_IMM, 2),
+  spec('sltiu', 'I', 'rri', OP.OP_IMM, 3),
+  spec('xori', 'I', 'rri', OP.OP_IMM, 4),
+  spec('ori', 'I', 'rri', OP.OP_IMM, 6),
+  spec('andi', 'I', 'rri', OP.OP_IMM, 7),
+  spec('slli', 'I', 'shift', OP.OP_IMM, 1, { funct7: 0x00 }),
+  spec('srli', 'I', 'shift', OP.OP_IMM, 5, { funct7: 0x00 }),
+  spec('srai', 'I', 'shift', OP.OP_IMM, 5, { funct7: 0x20 }),
+
+  spec('add', 'R', 'rrr', OP.OP, 0, { funct7: 0x00 }),
+  spec('sub', 'R', 'rrr', OP.OP, 0, { funct7: 0x20 }),
+  spec('sll', 'R', 'rrr', OP.OP, 1, { funct7: 0x00 }),
+  spec('slt', 'R', 'rrr', OP.OP, 2, { funct7: 0x00 }),
+  spec('sltu', 'R', 'rrr', OP.OP, 3, { funct7: 0x00 }),
+  spec('xor', 'R', 'rrr', OP.OP, 4, { funct7: 0x00 }),
+  spec('srl', 'R', 'rrr', OP.OP, 5, { funct7: 0x00 }),
+  spec('sra', 'R', 'rrr', OP.OP, 5, { funct7: 0x20 }),
+  spec('or', 'R', 'rrr', OP.OP, 6, { funct7: 0x00 }),
+  spec('and', 'R', 'rrr', OP.OP, 7, { funct7: 0x00 }),
+
+  spec('addiw', 'I', 'rri', OP.OP_IMM_32, 0),
+  spec('slliw', 'I', 'shiftw', OP.OP_IMM_32, 1, { funct7: 0x00 }),
+  spec('srliw', 'I', 'shiftw', OP.OP_IMM_32, 5, { funct7: 0x00 }),
+  spec('sraiw', 'I', 'shiftw', OP.OP_IMM_32, 5, { funct7: 0x20 }),
+  spec('addw', 'R', 'rrr', OP.OP_32, 0, { funct7: 0x00 }),
+  spec('subw', 'R', 'rrr', OP.OP_32, 0, { funct7: 0x20 }),
+  spec('sllw', 'R', 'rrr', OP.OP_32, 1, { funct7: 0x00 }),
+  spec('srlw', 'R', 'rrr', OP.OP_32, 5, { funct7: 0x00 }),
+  spec('sraw', 'R', 'rrr', OP.OP_32, 5, { funct7: 0x20 }),
+
+  spec('fence', 'I', 'fence', OP.MISC_MEM, 0),
+  spec('fence.tso', 'I', 'fixed', OP.MISC_MEM, 0, { word: 0x8330000f }),
+  spec('fence.i', 'I', 'fixed', OP.MISC_MEM, 1, { word: 0x0000100f }),
+  spec('ecall', 'I', 'fixed', OP.SYSTEM, 0, { word: 0x00000073 }),
+  spec('ebreak', 'I', 'fixed', OP.SYSTEM, 0, { word: 0x00100073 }),
+  spec('sret', 'R', 'fixed', OP.SYSTEM, 0, { word: 0x10200073 }),
+  spec('mret', 'R', 'fixed', OP.SYSTEM, 0, { word: 0x30200073 }),
+  spec('wfi', 'R', 'fixed', OP.SYSTEM, 0, { word: 0x10500073 }),
+  spec('sfence.vma', 'R', 'sfence', OP.SYSTEM, 0, { funct7: 0x09 }),
+
+  spec('csrrw', 'CSR', 'csr', OP.SYSTEM, 1),
+  spec('csrrs', 'CSR', 'csr', OP.SYSTEM, 2),
+  spec('csrrc', 'CSR', 'csr', OP.SYSTEM, 3),
+  spec('csrrwi', 'CSR', 'csri', OP.SYSTEM, 5),
+  spec('csrrsi', 'CSR', 'csri', OP.SYSTEM, 6),
+  spec('csrrci', 'CSR', 'csri', OP.SYSTEM, 7),
+
+  spec('mul', 'R', 'rrr', OP.OP, 0, { funct7: 0x01 }),
+  spec('mulh', 'R', 'rrr', OP.OP, 1, { funct7: 0x01 }),
+  spec('mulhsu', 'R', 'rrr', OP.OP, 2, { funct7: 0x01 }),
+  spec('mulhu', 'R', 'rrr', OP.OP, 3, { funct7: 0x01 }),
+  spec('div', 'R', 'rrr', OP.OP, 4, { funct7: 0x01 }),
+  spec('divu', 'R', 'rrr', OP.OP, 5, { funct7: 0x01 }),
+  spec('rem', 'R', 'rrr', OP.OP, 6, { funct7: 0x01 }),
+  spec('remu', 'R', 'rrr', OP.OP, 7, { funct7: 0x01 }),
+  spec('mulw', 'R', 'rrr', OP.OP_32, 0, { funct7: 0x01 }),
+  spec('divw', 'R', 'rrr', OP.OP_32, 4, { funct7: 0x01 }),
+  spec('divuw', 'R', 'rrr', OP.OP_32, 5, { funct7: 0x01 }),
+  spec('remw', 'R', 'rrr', OP.OP_32, 6, { funct7: 0x01 }),
+  spec('remuw', 'R', 'rrr', OP.OP_32, 7, { funct7: 0x01 }),
+];
+
+const AMO_FUNCT5: ReadonlyArray<[string, number]> = [
+  ['amoadd', 0x00],
+  ['amoswap', 0x01],
+  ['amoxor', 0x04],
+  ['amoor', 0x08],
+  ['amoand', 0x0c],
+  ['amomin', 0x10],
+  ['amomax', 0x14],
+  ['amominu', 0x18],
+  ['amomaxu', 0x1c],
+];
+
+for (const [width, f3] of [
+  ['w', 2],
+  ['d', 3],
+] as const) {
+  specs.push(spec(`lr.${width}`, 'AMO', 'lr', OP.AMO, f3, { funct5: 0x02 }));
+  specs.push(spec(`sc.${width}`, 'AMO', 'amo', OP.AMO, f3, { funct5: 0x03 }));
+  for (const [name, f5] of AMO_FUNCT5) specs.push(spec(`${name}.${width}`, 'AMO', 'amo', OP.AMO, f3, { funct5: f5 }));
+}
+
+/** Every supported base mnemonic (AMO/LR/SC without ordering suffix). */
+export const INSTRUCTIONS: ReadonlyMap<string, InstrSpec> = new Map(specs.map((s) => [s.mnemonic, s]));
+
+/** Ordering suffixes accepted on AMO/LR/SC mnemonics. */
+export const AQRL_SUFFIXES: ReadonlyArray<readonly [string, boolean, boolean]> = [
+  ['', false, false],
+  ['.aq', true, false],
+  ['.rl', false, true],
+  ['.aqrl', true, true],
+];
+
+/**
+ * Look a mnemonic up, handling `.aq`/`.rl`/`.aqrl` suffixes on AMO, LR and SC.
+ */
+export function lookupMnemonic(mnemonic: string): { spec: InstrSpec; aq: boolean; rl: boolean } | undefined {
+  const direct = INSTRUCTIONS.get(mnemonic);
+  if (direct) return { spec: direct, aq: false, rl: false };
+  for (const [suffix, aq, rl] of AQRL_SUFFIXES) {
+    if (suffix && mnemonic.endsWith(suffix)) {
+      const base = INSTRUCTIONS.get(mnemonic.slice(0, -suffix.length));
+      if (base && base.format === 'AMO') return { spec: base, aq, rl };
+    }
+  }
+  return undefined;
+}
+
+const byOpcode = new Map<number, InstrSpec[]>();
+for (const s of specs) {
+  let list = byOpcode.get(s.opcode);
+  if (!list) byOpcode.set(s.opcode, (list = []));
+  list.push(s);
+}
+// Most specific (largest mask) first so that fixed words win over generic patterns.
+const popcount = (x: number): number => {
+  let n = 0;
+  for (let v = x >>> 0; v; v &= v - 1) n++;
+  return n;
+};
+for (const list of byOpcode.values()) list.sort((a, b) => popcount(b.mask) - popcount(a.mask));
+
+/** Find the spec whose fixed bits match `word` (or undefined). */
+export function matchSpec(word: number): InstrSpec | undefined {
+  const w = word >>> 0;
+  const list = byOpcode.get(w & 0x7f);
+  if (!list) return undefined;
+  for (const s of list) if (((w & s.mask) >>> 0) === s.match) return s;
+  return undefined;
+}
+
+// ---------------------------------------------------------------- registers & CSRs
+
+export const ABI_NAMES: readonly string[] = [
+  'zero', 'ra', 'sp', 'gp', 'tp', 't0', 't1', 't2',
+  's0', 's1', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5',
+  'a6', 'a7', 's2', 's3', 's4', 's5', 's6', 's7',
+  's8', 's9', 's10', 's11', 't3', 't4', 't5', 't6',
+];
+
+const REGS = new Map<string, number>();
+for (let i = 0; i < 32; i++) {
+  REGS.set(`x${i}`, i);
+  REGS.set(ABI_NAMES[i]!, i);
+}
+REGS.set('fp', 8);
+
+/** Register number for a name (x0..x31, ABI names, fp), or undefined. Case-insensitive. */
+export function parseRegister(name: string): number | undefined {
+  return REGS.get(name.toLowerCase());
+}
+
+/** Named CSRs understood by the assembler and printed by the disassembler. */
+export const CSR_NAMES: ReadonlyMap<string, number> = new Map<string, number>([
+  ['fflags', 0x001],
+  ['frm', 0x002],
+  ['fcsr', 0x003],
+  ['cycle', 0xc00],
+  ['time', 0xc01],
+  ['instret', 0xc02],
+  ['sstatus', 0x100],
+  ['sie', 0x104],
+  ['stvec', 0x105],
+  ['scounteren', 0x106],
+  ['sscratch', 0x140],
+  ['sepc', 0x141],
+  ['scause', 0x142],
+  ['stval', 0x143],
+  ['sip', 0x144],
+  ['satp', 0x180],
+  ['mstatus', 0x300],
+  ['misa', 0x301],
+  ['medeleg', 0x302],
+  ['mideleg', 0x303],
+  ['mie', 0x304],
+  ['mtvec', 0x305],
+  ['mcounteren', 0x306],
+  ['mscratch', 0x340],
+  ['mepc', 0x341],
+  ['mcause', 0x342],
+  ['mtval', 0x343],
+  ['mip', 0x344],
+  ['mcycle', 0xb00],
+  ['minstret', 0xb02],
+  ['mvendorid', 0xf11],
+  ['marchid', 0xf12],
+  ['mimpid', 0xf13],
+  ['mhartid', 0xf14],
+]);
+
+export const CSR_BY_NUMBER: ReadonlyMap<number, string> = new Map([...CSR_NAMES].map(([k, v]) => [v, k]));

@@ -1,0 +1,29 @@
+export { assemble, AsmError, liSequence } from './assembler.ts';
+export type { AssembleOptions, AssembleResult, LiStep } from './assembler.ts';
+export { disassemble, illegal } from './disassembler.ts';
+export {
+  ABI_NAMES,
+  AQRL_SUFFIXES,
+  CSR_BY_NUMBER,
+  CSR_NAMES,
+  encAMO,
+  encB,
+  encCSR,
+  encFence,
+  encI,
+  encJ,
+  encR,
+  encS,
+  encU,
+  immB,
+  immI,
+  immJ,
+  immS,
+  immU,
+  INSTRUCTIONS,
+  lookupMnemonic,
+  matchSpec,
+  OP,
+  parseRegister,
+} from './encode.ts';
+export type { Format, InstrSpec, Syntax } from './encode.ts';

@@ -1,0 +1,151 @@
+// The `smpemu` command.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ElfError } from '../loader/elf.ts';
+import { ConfigError, DEFAULT_CONFIG, hostCpus, makeConfig, type MachineConfig } from '../machine/config.ts';
+import { runMachine, type RunResult } from '../machine/machine.ts';
+import { formatSummary } from './summary.ts';
+import { Progress } from './progress.ts';
+
+class UsageError extends Error {}
+
+function intArg(name: string, min = 0): (v: string) => number {
+  return (v: string) => {
+    const n = Number(v.replace(/_/g, ''));
+    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    return n;
+  };
+}
+
+/** Sizes like 256M, 64K, 1G, 4096. */
+export function parseSize(v: string): number {
+  const m = /^(\d+)\s*([kKmMgG]?)(i?[bB])?$/.exec(v.trim());
+  if (!m) throw new InvalidArgumentError(`'${v}' is not a size (examples: 4096, 64K, 256M, 1G)`);
+  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return Number(m[1]) * mult;
+}
+
+interface RunFlags {
+  cores: number;
+  threads?: number;
+  boot: string;
+  quantum: number;
+  interleave: number;
+  deterministic?: boolean;
+  memory: string;
+  maxInsns: number;
+  ram: number;
+  statsJson?: string;
+  quiet?: boolean;
+  progress?: boolean;
+}
+
+function configFrom(f: RunFlags): MachineConfig {
+  if (f.deterministic && f.threads !== undefined && f.threads !== 1) {
+    throw new ConfigError(`--deterministic means --threads 1 (got --threads ${f.threads})`);
+  }
+  return makeConfig({
+    cores: f.cores,
+    threads: f.deterministic ? 1 : f.threads,
+    boot: f.boot as MachineConfig['boot'],
+    quantum: f.quantum,
+    interleave: f.interleave,
+    memory: f.memory as MachineConfig['memory'],
+    maxInsns: f.maxInsns,
+    ramBytes: f.ram,
+  });
+}
+
+function addMachineOptions(cmd: Command): Command {
+  return cmd
+    .option('-c, --cores <n>', 'simulated cores', intArg('--cores', 1), DEFAULT_CONFIG.cores)
+    .option('-t, --threads <n>', 'host worker threads (default: one per core)', intArg('--threads', 1))
+    .option('--deterministic', 'one worker for all cores: identical results on every run (= --threads 1)')
+    .addOption(new Option('--boot <mode>', 'boot mode').choices(['spmd']).default('spmd'))
+    .addOption(new Option('--memory <model>', 'memory model').choices(['flat']).default('flat'))
+    .option('--quantum <cycles>', 'cycles between worker barriers', intArg('--quantum', 1), DEFAULT_CONFIG.quantum)
+    .option('--interleave <cycles>', 'cycles a core runs before its worker switches cores', intArg('--interleave', 1), DEFAULT_CONFIG.interleave)
+    .option('--max-insns <n>', 'stop when a core has retired this many instructions (0: no limit)', intArg('--max-insns'), 0)
+    .option('--ram <size>', 'physical RAM (e.g. 256M)', parseSize, DEFAULT_CONFIG.ramBytes)
+    .option('--stats-json <file>', 'write the stats object as JSON to FILE')
+    .option('-q, --quiet', 'no per-core summary on stderr')
+    .option('--no-progress', 'no progress line, even on a terminal');
+}
+
+async function runProgram(file: string, args: string[], f: RunFlags): Promise<number> {
+  const config = configFrom(f);
+  if (args.length > 0) process.stderr.write(`smpemu: note: program arguments are ignored with --boot spmd\n`);
+  if (config.threads > hostCpus() && !f.quiet) {
+    process.stderr.write(
+      `smpemu: note: ${config.threads} worker threads on ${hostCpus()} host CPUs; --threads ${hostCpus()} is usually faster\n`,
+    );
+  }
+  let elf: Uint8Array;
+  try {
+    elf = readFileSync(file);
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  const progress = f.progress !== false && process.stderr.isTTY ? new Progress(process.stderr, config) : undefined;
+  let result: RunResult;
+  try {
+    result = await runMachine(config, elf, { onProgress: progress ? (p) => progress.update(p) : undefined });
+  } catch (e) {
+    if (e instanceof ElfError) throw new UsageError(`${file}: ${e.message}`);
+    throw e;
+  } finally {
+    progress?.clear();
+  }
+  if (f.statsJson) writeFileSync(f.statsJson, JSON.stringify(result, null, 2) + '\n');
+  if (!f.quiet) process.stderr.write(formatSummary(result));
+  if (result.error) process.stderr.write(`smpemu: ${result.error}\n`);
+  return result.exitCode;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('smpemu')
+    .description('SMP RISC-V (RV64IMA) emulator: every core a worker thread over shared RAM')
+    .showHelpAfterError('(run smpemu --help for usage)')
+    .exitOverride();
+
+  addMachineOptions(
+    program
+      .command('run')
+      .description('run a static RISC-V ELF program')
+      .argument('<program>', 'ELF64 RISC-V static executable')
+      .argument('[args...]', 'program arguments'),
+  ).action(async (file: string, args: string[], f: RunFlags) => {
+    process.exitCode = await runProgram(file, args, f);
+  });
+
+  addMachineOptions(
+    program.command('demo').description('the built-in demo: hello from every hart on 4 cores'),
+  ).action(async (f: RunFlags) => {
+    const hello = fileURLToPath(new URL('../../workloads/bin/hello.elf', import.meta.url));
+    process.exitCode = await runProgram(hello, [], f);
+  });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version exit 0; usage errors were already printed by commander.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof UsageError || e instanceof ConfigError) {
+      process.stderr.write(`smpemu: ${e.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`smpemu: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 2;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

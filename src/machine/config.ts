@@ -1,0 +1,95 @@
+// Machine configuration: defaults, and validation that refuses an impossible
+// config with a one-line reason (ConfigError) before anything is allocated.
+
+import os from 'node:os';
+
+export type MemoryModel = 'flat' | 'caches';
+export type BootMode = 'spmd';
+
+export interface MachineConfig {
+  /** Simulated cores (harts). */
+  cores: number;
+  /** Host worker threads; each hosts cores/threads cores. 1 is the deterministic mode. */
+  threads: number;
+  /** Physical RAM in bytes; guest physical addresses [ramBase, ramBytes). */
+  ramBytes: number;
+  /** Lowest valid physical address: page 0 is a guard so null pointers fault. */
+  ramBase: number;
+  /** Cycles each core runs between barriers. */
+  quantum: number;
+  /** Cycles a core runs before a worker hosting several cores picks the next (smallest cycle first). */
+  interleave: number;
+  memory: MemoryModel;
+  boot: BootMode;
+  /** Stop the machine when any core has retired this many instructions (0: no limit). */
+  maxInsns: number;
+  /** Per-hart stack size in SPMD boot, bytes. */
+  stackBytes: number;
+  /** Core clock, for converting cycles to time. */
+  clockHz: number;
+  /** rdtime frequency. */
+  timebaseHz: number;
+  /** Extra cycles per memory access with --memory flat. */
+  flatLatency: number;
+}
+
+export const DEFAULT_CONFIG: MachineConfig = {
+  cores: 4,
+  threads: 4,
+  ramBytes: 256 * 1024 * 1024,
+  ramBase: 0x1000,
+  quantum: 20_000,
+  interleave: 200,
+  memory: 'flat',
+  boot: 'spmd',
+  maxInsns: 0,
+  stackBytes: 256 * 1024,
+  clockHz: 1_000_000_000,
+  timebaseHz: 10_000_000,
+  flatLatency: 1,
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Fills defaults (threads defaults to cores) and validates; throws ConfigError. */
+export function makeConfig(partial: Partial<MachineConfig> = {}): MachineConfig {
+  const cores = partial.cores ?? DEFAULT_CONFIG.cores;
+  const c: MachineConfig = { ...DEFAULT_CONFIG, ...partial, cores, threads: partial.threads ?? cores };
+  validate(c);
+  return c;
+}
+
+function int(name: string, v: number, min: number, max: number): void {
+  if (!Number.isSafeInteger(v)) throw new ConfigError(`${name} must be an integer (got ${v})`);
+  if (v < min || v > max) throw new ConfigError(`${name} must be between ${min} and ${max} (got ${v})`);
+}
+
+export function validate(c: MachineConfig): void {
+  int('cores', c.cores, 1, 64);
+  int('threads', c.threads, 1, 64);
+  if (c.threads > c.cores) throw new ConfigError(`threads (${c.threads}) cannot exceed cores (${c.cores})`);
+  int('ram', c.ramBytes, 1 << 20, 2 ** 31);
+  if (c.ramBytes % 4096 !== 0) throw new ConfigError(`ram must be a multiple of 4096 bytes (got ${c.ramBytes})`);
+  int('ramBase', c.ramBase, 0, c.ramBytes - 4096);
+  int('quantum', c.quantum, 100, 1e12);
+  int('interleave', c.interleave, 1, 1e12);
+  int('max-insns', c.maxInsns, 0, Number.MAX_SAFE_INTEGER);
+  int('stack', c.stackBytes, 4096, c.ramBytes);
+  if (c.stackBytes % 16 !== 0) throw new ConfigError(`stack size must be a multiple of 16 (got ${c.stackBytes})`);
+  int('clock', c.clockHz, 1_000, 1e12);
+  int('timebase', c.timebaseHz, 1, c.clockHz);
+  int('flat latency', c.flatLatency, 0, 10_000);
+  if (c.memory !== 'flat' && c.memory !== 'caches') throw new ConfigError(`memory must be 'flat' or 'caches' (got '${c.memory}')`);
+  if (c.memory === 'caches') throw new ConfigError(`--memory caches is not built yet; use --memory flat`);
+  if (c.boot !== 'spmd') throw new ConfigError(`boot must be 'spmd' (got '${c.boot}')`);
+  if (c.cores * c.stackBytes > c.ramBytes / 2) {
+    throw new ConfigError(`${c.cores} stacks of ${c.stackBytes} bytes do not fit in half of ${c.ramBytes} bytes of RAM`);
+  }
+}
+
+/** Host CPUs available to this process. */
+export function hostCpus(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}

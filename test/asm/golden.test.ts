@@ -1,0 +1,298 @@
+import { describe, expect, it } from 'vitest';
+import { assemble, disassemble } from '../../src/asm/index.ts';
+
+// Golden machine words obtained from `llvm-mc-14 --triple=riscv64 -mattr=+m,+a -show-encoding`
+// (and llvm-objdump for la/call/tail). The tests do not need the toolchain.
+const GOLDEN: ReadonlyArray<readonly [string, number]> = [
+  ['lui a0, 0x12345', 0x12345537],
+  ['lui t6, 0xfffff', 0xffffffb7],
+  ['auipc ra, 0x80000', 0x80000097],
+  ['jal ra, 2048', 0x001000ef],
+  ['jal zero, -4', 0xffdff06f],
+  ['jalr ra, 0(a0)', 0x000500e7],
+  ['jalr zero, -2048(t0)', 0x80028067],
+  ['beq a0, a1, 16', 0x00b50863],
+  ['bne s0, s1, -4096', 0x80941063],
+  ['blt t0, t1, 4094', 0x7e62cfe3],
+  ['bge a2, zero, -2', 0xfe065fe3],
+  ['bltu sp, gp, 100', 0x06316263],
+  ['bgeu tp, t2, -100', 0xf8727ee3],
+  ['lb a0, -1(sp)', 0xfff10503],
+  ['lh a1, 2047(s0)', 0x7ff41583],
+  ['lw a2, -2048(s1)', 0x8004a603],
+  ['ld ra, 8(sp)', 0x00813083],
+  ['lbu t0, 0(t1)', 0x00034283],
+  ['lhu t2, 6(a7)', 0x0068d383],
+  ['lwu s11, 12(t6)', 0x00cfed83],
+  ['sb a0, -1(sp)', 0xfea10fa3],
+  ['sh a1, 2047(gp)', 0x7eb19fa3],
+  ['sw a2, -2048(tp)', 0x80c22023],
+  ['sd ra, 24(sp)', 0x00113c23],
+  ['addi a0, a1, -5', 0xffb58513],
+  ['slti t0, t1, 2047', 0x7ff32293],
+  ['sltiu t2, s0, 1', 0x00143393],
+  ['xori a0, a0, -1', 0xfff54513],
+  ['ori s2, s3, 0x7f', 0x07f9e913],
+  ['andi s4, s5, 255', 0x0ffafa13],
+  ['slli a0, a0, 63', 0x03f51513],
+  ['srli a1, a2, 1', 0x00165593],
+  ['srai a3, a4, 40', 0x42875693],
+  ['add a0, a1, a2', 0x00c58533],
+  ['sub s0, s1, s2', 0x41248433],
+  ['sll t3, t4, t5', 0x01ee9e33],
+  ['slt a0, zero, a1', 0x00b02533],
+  ['sltu a0, zero, a1', 0x00b03533],
+  ['xor ra, sp, gp', 0x003140b3],
+  ['srl tp, t0, t1', 0x0062d233],
+  ['sra t2, s0, s1', 0x409453b3],
+  ['or a5, a6, a7', 0x011867b3],
+  ['and s10, s11, t6', 0x01fdfd33],
+  ['addiw a0, a0, -1', 0xfff5051b],
+  ['slliw a0, a1, 31', 0x01f5951b],
+  ['srliw a2, a3, 7', 0x0076d61b],
+  ['sraiw a4, a5, 1', 0x4017d71b],
+  ['addw a0, a1, a2', 0x00c5853b],
+  ['subw a3, a4, a5', 0x40f706bb],
+  ['sllw a6, a7, s2', 0x0128983b],
+  ['srlw s3, s4, s5', 0x015a59bb],
+  ['sraw s6, s7, s8', 0x418bdb3b],
+  ['fence rw, rw', 0x0330000f],
+  ['fence iorw, iorw', 0x0ff0000f],
+  ['fence r, w', 0x0210000f],
+  ['fence i, o', 0x0840000f],
+  ['fence.tso', 0x8330000f],
+  ['fence.i', 0x0000100f],
+  ['ecall', 0x00000073],
+  ['ebreak', 0x00100073],
+  ['csrrw a0, 0x300, a1', 0x30059573],
+  ['csrrs a0, 0xc00, zero', 0xc0002573],
+  ['csrrc t0, 0x344, t1', 0x344332f3],
+  ['csrrwi zero, 0x305, 31', 0x305fd073],
+  ['csrrsi a0, 0xc01, 1', 0xc010e573],
+  ['csrrci a1, 0xc02, 0', 0xc02075f3],
+  ['mul a0, a1, a2', 0x02c58533],
+  ['mulh a3, a4, a5', 0x02f716b3],
+  ['mulhsu t0, t1, t2', 0x027322b3],
+  ['mulhu s0, s1, s2', 0x0324b433],
+  ['div a0, a0, a1', 0x02b54533],
+  ['divu a2, a3, a4', 0x02e6d633],
+  ['rem a5, a6, a7', 0x031867b3],
+  ['remu t3, t4, t5', 0x03eefe33],
+  ['mulw a0, a1, a2', 0x02c5853b],
+  ['divw a3, a4, a5', 0x02f746bb],
+  ['divuw t0, t1, t2', 0x027352bb],
+  ['remw s0, s1, s2', 0x0324e43b],
+  ['remuw s3, s4, s5', 0x035a79bb],
+  ['lr.w a0, (a1)', 0x1005a52f],
+  ['lr.d.aq a0, (a1)', 0x1405b52f],
+  ['sc.w a0, a2, (a1)', 0x18c5a52f],
+  ['sc.d.rl t0, t1, (t2)', 0x1a63b2af],
+  ['amoswap.w.aqrl a0, a1, (a2)', 0x0eb6252f],
+  ['amoadd.w a0, a1, (a2)', 0x00b6252f],
+  ['amoxor.d.aq s0, s1, (s2)', 0x2499342f],
+  ['amoand.w.rl t3, t4, (t5)', 0x63df2e2f],
+  ['amoor.d a0, a1, (sp)', 0x40b1352f],
+  ['amomin.w a0, a1, (a2)', 0x80b6252f],
+  ['amomax.d.aqrl a0, a1, (a2)', 0xa6b6352f],
+  ['amominu.w.aq a0, a1, (a2)', 0xc4b6252f],
+  ['amomaxu.d a5, a6, (a7)', 0xe108b7af],
+  ['lr.d.aqrl a0, (a1)', 0x1605b52f],
+  ['mret', 0x30200073],
+  ['sret', 0x10200073],
+  ['wfi', 0x10500073],
+  ['sfence.vma zero, zero', 0x12000073],
+  ['sfence.vma a0, a1', 0x12b50073],
+];
+
+// Single-word pseudo-instructions, same source.
+const PSEUDO: ReadonlyArray<readonly [string, number]> = [
+  ['nop', 0x00000013],
+  ['mv a0, a1', 0x00058513],
+  ['not t0, t1', 0xfff34293],
+  ['neg a0, a1', 0x40b00533],
+  ['negw a2, a3', 0x40d0063b],
+  ['sext.w a0, a1', 0x0005851b],
+  ['seqz a0, a1', 0x0015b513],
+  ['snez a0, a1', 0x00b03533],
+  ['sltz a0, a1', 0x0005a533],
+  ['sgtz a0, a1', 0x00b02533],
+  ['j 8', 0x0080006f],
+  ['jr t0', 0x00028067],
+  ['jal 16', 0x010000ef],
+  ['jalr a0', 0x000500e7],
+  ['ret', 0x00008067],
+  ['beqz a0, 8', 0x00050463],
+  ['bnez a0, -8', 0xfe051ce3],
+  ['blez a0, 8', 0x00a05463],
+  ['bgez a0, 8', 0x00055463],
+  ['bltz a0, 8', 0x00054463],
+  ['bgtz a0, 8', 0x00a04463],
+  ['bgt a0, a1, 8', 0x00a5c463],
+  ['ble a0, a1, 8', 0x00a5d463],
+  ['bgtu a0, a1, 8', 0x00a5e463],
+  ['bleu a0, a1, 8', 0x00a5f463],
+  ['rdcycle a0', 0xc0002573],
+  ['rdtime a1', 0xc01025f3],
+  ['rdinstret a2', 0xc0202673],
+  ['csrr a0, mstatus', 0x30002573],
+  ['csrw mtvec, a0', 0x30551073],
+  ['csrs mie, a1', 0x3045a073],
+  ['csrc mip, a2', 0x34463073],
+  ['fence', 0x0ff0000f],
+];
+
+const hex = (w: number): string => '0x' + (w >>> 0).toString(16).padStart(8, '0');
+
+describe('golden encodings (llvm-mc)', () => {
+  it.each(GOLDEN)('%s', (src, word) => {
+    const { words } = assemble(src);
+    expect(words.length).toBe(1);
+    expect(hex(words[0]!)).toBe(hex(word));
+    // and the disassembly re-assembles to the same word
+    expect(hex(assemble(disassemble(word)).words[0]!)).toBe(hex(word));
+  });
+
+  it('covers every format', () => {
+    const words = GOLDEN.map(([, w]) => w & 0x7f);
+    for (const opc of [0x03, 0x0f, 0x13, 0x17, 0x1b, 0x23, 0x2f, 0x33, 0x37, 0x3b, 0x63, 0x67, 0x6f, 0x73]) {
+      expect(words).toContain(opc);
+    }
+  });
+});
+
+describe('golden pseudo-instructions (llvm-mc)', () => {
+  it.each(PSEUDO)('%s', (src, word) => {
+    const { words } = assemble(src);
+    expect(words.length).toBe(1);
+    expect(hex(words[0]!)).toBe(hex(word));
+  });
+
+  it('la / call / tail resolve pc-relative labels like llvm-mc + objdump', () => {
+    const src = ['start: nop', 'nop', 'la a0, target', 'call target', 'tail target', 'nop', 'target: nop'].join('\n');
+    const r = assemble(src, { base: 0x80000000 });
+    expect(Array.from(r.words, hex)).toEqual(
+      [
+        0x00000013, 0x00000013, 0x00000517, 0x01c50513, 0x00000097, 0x014080e7, 0x00000317, 0x00c30067,
+        0x00000013, 0x00000013,
+      ].map(hex),
+    );
+    expect(r.labels.get('start')).toBe(0x80000000);
+    expect(r.labels.get('target')).toBe(0x80000024);
+    expect(r.lines).toEqual([1, 2, 3, 3, 4, 4, 5, 5, 6, 7]);
+  });
+
+  it('la / call with large and negative offsets', () => {
+    // target far behind: offset -0x12345678 + ...
+    const src = ['back: nop', '.zero 0x12344', 'la t0, back', 'call back', 'la t1, fwd', '.zero 0x801f0', 'fwd: nop'].join('\n');
+    const r = assemble(src);
+    const w = r.words;
+    const base = 4 + 0x12344; // byte offset of la t0
+    const check = (i: number, target: number) => {
+      const pc = i * 4;
+      const hi = (w[i]! >> 12) << 12; // sign-extended upper part
+      const lo = w[i + 1]! >> 20;
+      expect(pc + hi + lo).toBe(target);
+    };
+    expect(base % 4).toBe(0);
+    check(base / 4, 0);
+    check(base / 4 + 2, 0);
+    check(base / 4 + 4, r.labels.get('fwd')!);
+  });
+});
+
+describe('syntax details', () => {
+  it('labels, comments, ABI and x names, hex and negative immediates', () => {
+    const src = `
+      # a comment line
+      a: b: addi x10, x11, 0x10   // trailing comment
+      loop: addi fp, s0, -0x10 # comment
+      beq a0, zero, loop
+      j a
+      jal b
+    `;
+    const r = assemble(src, { base: 0x1000 });
+    expect(r.labels.get('a')).toBe(0x1000);
+    expect(r.labels.get('b')).toBe(0x1000);
+    expect(r.labels.get('loop')).toBe(0x1004);
+    expect(Array.from(r.words, (w) => disassemble(w))).toEqual([
+      'addi a0, a1, 16',
+      'addi s0, s0, -16',
+      'beq a0, zero, -4',
+      'jal zero, -12',
+      'jal ra, -16',
+    ]);
+    expect(r.lines).toEqual([3, 4, 5, 6, 7]);
+  });
+
+  it('memory operand variants and jalr forms', () => {
+    const same = (a: string, b: string) => expect(hex(assemble(a).words[0]!)).toBe(hex(assemble(b).words[0]!));
+    same('lw a0, (a1)', 'lw a0, 0(a1)');
+    same('lr.w a0, 0(a1)', 'lr.w a0, (a1)');
+    same('sc.d.aqrl a0, a2, 0(a1)', 'sc.d.aqrl a0, a2, (a1)');
+    same('amoswap.d a0, a2, 0 ( a1 )', 'amoswap.d a0, a2, (a1)');
+    same('jalr a0', 'jalr ra, 0(a0)');
+    same('jalr t0, a0', 'jalr t0, 0(a0)');
+    same('jalr t0, a0, 12', 'jalr t0, 12(a0)');
+    same('jalr 8(a0)', 'jalr ra, 8(a0)');
+    same('csrrs a0, cycle, zero', 'csrrs a0, 0xc00, x0');
+    same('csrrs a0, time, zero', 'csrrs a0, 3073, x0');
+    same('csrrs a0, instret, zero', 'csrr a0, 0xc02');
+    same('fence', 'fence iorw, iorw');
+    same('FENCE.I', 'fence.i');
+    same('ADD A0, A1, A2', 'add a0, a1, a2');
+    same('call 0x800', 'call 2048');
+  });
+
+  it('branch disassembly with pc gives the absolute target in a comment', () => {
+    const w = assemble('beq a0, a1, -8').words[0]!;
+    expect(disassemble(w, 0x80000010)).toBe('beq a0, a1, -8 # 0x80000008');
+    expect(assemble(disassemble(w, 0x80000010)).words[0]).toBe(w);
+    const j = assemble('jal ra, 0x100').words[0]!;
+    expect(disassemble(j, 0x1000)).toBe('jal ra, 256 # 0x1100');
+  });
+
+  it('data directives and alignment', () => {
+    const src = `
+      nop
+      .align 4
+      tbl: .word 0xdeadbeef, -1, tbl
+      .dword 0x1122334455667788
+      .zero 8
+      end:
+      .dword end
+    `;
+    const r = assemble(src, { base: 0x100 });
+    expect(Array.from(r.words, hex)).toEqual(
+      [
+        0x13, 0x13, 0x13, 0x13, 0xdeadbeef, 0xffffffff, 0x110, 0x55667788, 0x11223344, 0, 0, 0x12c, 0,
+      ].map(hex),
+    );
+    expect(r.labels.get('tbl')).toBe(0x110);
+    expect(r.labels.get('end')).toBe(0x12c);
+    expect(r.lines).toEqual([2, 3, 3, 3, 4, 4, 4, 5, 5, 6, 6, 8, 8]);
+  });
+
+  it('empty source gives no words', () => {
+    const r = assemble('  # nothing\n\n');
+    expect(r.words.length).toBe(0);
+    expect(r.lines).toEqual([]);
+  });
+
+  it('illegal words', () => {
+    expect(disassemble(0)).toBe('illegal 0x00000000');
+    expect(disassemble(0xffffffff)).toBe('illegal 0xffffffff');
+    expect(disassemble(0x0200101b)).toBe('illegal 0x0200101b'); // slliw with shamt[5] set
+    expect(disassemble(0x1015a52f)).toBe('illegal 0x1015a52f'); // lr.w with rs2 != 0
+  });
+});
+
+describe('alignment', () => {
+  it('.align is relative to the absolute address (base)', () => {
+    const r = assemble('nop\n.align 3\nx: nop', { base: 0x1004 });
+    expect(r.words.length).toBe(2);
+    expect(r.labels.get('x')).toBe(0x1008);
+    const r2 = assemble('.balign 16\ny: nop', { base: 0x1004 });
+    expect(r2.words.length).toBe(4);
+    expect(r2.labels.get('y')).toBe(0x1010);
+  });
+});
