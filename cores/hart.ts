@@ -253,7 +253,7 @@ export class Hart implements Cpu {
               // Both operands fit in 21 bits of magnitude: the product is exact in a double.
               if (((ah === 0 && al >= 0) || (ah === -1 && al < 0)) && ((bh === 0 && bl >= 0) || (bh === -1 && bl < 0))
                 && al < 0x100000 && al > -0x100000 && bl < 0x100000 && bl > -0x100000) {
-                const v = al * bl; xl[rd] = v | 0; xh[rd] = v < 0 ? -1 : 0;
+                const v = al * bl; xl[rd] = v | 0; xh[rd] = Math.floor(v / TWO32) | 0;
               } else { mul64(al, ah, bl, bh); xl[rd] = res[0]; xh[rd] = res[1]; }
               pc += 4; break;
             }

@@ -7,6 +7,7 @@ import { DecodeCache } from './decode_cache.ts';
 import {
   CAUSE_FETCH_ACCESS,
   CAUSE_LOAD_ACCESS,
+  CAUSE_MISALIGNED_LOAD,
   CAUSE_MISALIGNED_STORE,
   CAUSE_STORE_ACCESS,
   GuestFault,
@@ -128,6 +129,12 @@ export class FlatMemory implements HartMemory {
     if (this.decode.pages[a >>> 12] !== 0 || this.decode.pages[(a + 7) >>> 12] !== 0) this.decode.invalidate(a, 8);
   }
 
+  /** LR is a load: its faults are load faults. */
+  private lrCheck(a: number, size: number): void {
+    if (a < this.base || a + size > this.limit) this.loadFault(a);
+    if ((a & (size - 1)) !== 0) throw new GuestFault(CAUSE_MISALIGNED_LOAD, a);
+  }
+
   /** AMOs must be naturally aligned (the A extension allows raising the misaligned exception). */
   private amoCheck(a: number, size: number): void {
     if (a < this.base || a + size > this.limit) this.storeFault(a);
@@ -174,14 +181,14 @@ export class FlatMemory implements HartMemory {
   }
 
   lr32(a: number): number {
-    this.amoCheck(a, 4);
+    this.lrCheck(a, 4);
     const v = Atomics.load(this.i32, a >>> 2);
     this.resAddr = a;
     this.resLo = v;
     return v;
   }
   lr64(a: number): number {
-    this.amoCheck(a, 8);
+    this.lrCheck(a, 8);
     const lo = this.load64(a);
     this.resAddr = a;
     this.resLo = lo;

@@ -35,14 +35,16 @@ function main(init: WorkerInit): void {
     if (barrierWait(ctl.i32, BARRIER_BASE, init.spinBarrier) === BARRIER_ABORTED) return;
     port.postMessage({ t: 'start', time: now() } satisfies WorkerMessage);
     let end = 0;
-    for (;;) {
+    for (let q = 0; ; q++) {
       end += quantum;
+      ctl.quantum = q;
       group.runQuantum(end);
       const chunks = group.takeOutput();
       if (chunks.length > 0) port.postMessage({ t: 'out', chunks } satisfies WorkerMessage);
       group.publishProgress();
       if (barrierWait(ctl.i32, BARRIER_BASE, init.spinBarrier) === BARRIER_ABORTED) break;
-      if (ctl.stopping) break;
+      // Not `stopping`: a stop requested during the next quantum may already be visible here.
+      if (ctl.stopDecided(q)) break;
     }
     const time = now();
     const chunks = group.takeOutput();

@@ -3,7 +3,9 @@
 // by different host threads never share a host cache line.
 //
 // Slot 0, machine (Atomics only; written by whichever thread stops the machine):
-//   [0] STOP        0 running, 1 stopping (first writer wins by compareExchange)
+//   [0] STOP        0 running; else 1 + the quantum in which the stop was requested
+//                   (first writer wins by compareExchange). Workers leave after the barrier
+//                   of that quantum, so all of them leave after the same one.
 //   [1] EXIT_CODE   the guest's exit status
 //   [2] REASON      STOP_* below
 //   [3] STOP_CORE   the core that stopped the machine (-1: none)
@@ -68,13 +70,22 @@ export class ControlBlock {
     return cb;
   }
 
+  /** The quantum this thread is running (workers set it; the main thread leaves it 0). Not shared. */
+  quantum = 0;
+
   get stopping(): boolean {
     return Atomics.load(this.i32, STOP) !== 0;
   }
 
+  /** True once a stop was requested in quantum q or earlier: after barrier q every worker leaves. */
+  stopDecided(q: number): boolean {
+    const v = Atomics.load(this.i32, STOP);
+    return v !== 0 && v - 1 <= q;
+  }
+
   /** Stops the machine; the first caller's reason, core and code stand. Returns whether this call won. */
   requestStop(reason: number, core: number, exitCode: number): boolean {
-    if (Atomics.compareExchange(this.i32, STOP, 0, 1) !== 0) return false;
+    if (Atomics.compareExchange(this.i32, STOP, 0, this.quantum + 1) !== 0) return false;
     Atomics.store(this.i32, REASON, reason);
     Atomics.store(this.i32, STOP_CORE, core);
     Atomics.store(this.i32, EXIT_CODE, exitCode);

@@ -119,3 +119,8 @@ export function barrierArrived(i32: Int32Array, base: number): number {
 export function barrierIsAborted(i32: Int32Array, base: number): boolean {
   return Atomics.load(i32, base + GENERATION) < 0;
 }
+
+/** The generation in progress (-1 once aborted): a watchdog sees the barrier moving by it. */
+export function barrierGeneration(i32: Int32Array, base: number): number {
+  return Atomics.load(i32, base + GENERATION);
+}

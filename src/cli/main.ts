@@ -77,11 +77,6 @@ function addMachineOptions(cmd: Command): Command {
 async function runProgram(file: string, args: string[], f: RunFlags): Promise<number> {
   const config = configFrom(f);
   if (args.length > 0) process.stderr.write(`smpemu: note: program arguments are ignored with --boot spmd\n`);
-  if (config.threads > hostCpus() && !f.quiet) {
-    process.stderr.write(
-      `smpemu: note: ${config.threads} worker threads on ${hostCpus()} host CPUs; --threads ${hostCpus()} is usually faster\n`,
-    );
-  }
   let elf: Uint8Array;
   try {
     elf = readFileSync(file);
@@ -99,7 +94,12 @@ async function runProgram(file: string, args: string[], f: RunFlags): Promise<nu
     progress?.clear();
   }
   if (f.statsJson) writeFileSync(f.statsJson, JSON.stringify(result, null, 2) + '\n');
-  if (!f.quiet) process.stderr.write(formatSummary(result));
+  if (!f.quiet) {
+    process.stderr.write(formatSummary(result));
+    if (config.threads > hostCpus()) {
+      process.stderr.write(`smpemu: note: ${config.threads} worker threads on ${hostCpus()} host CPUs; --threads ${hostCpus()} is usually faster\n`);
+    }
+  }
   if (result.error) process.stderr.write(`smpemu: ${result.error}\n`);
   return result.exitCode;
 }

@@ -7,6 +7,8 @@ import { syscallName } from '../kernel/syscalls/numbers.ts';
 import { SymbolTable } from '../loader/symbols.ts';
 import {
   BARRIER_BASE,
+  CORE_STATE,
+  coreWord,
   EXIT_CODE,
   REASON,
   STOP_ALL_EXITED,
@@ -17,7 +19,7 @@ import {
   STOP_MAX_INSNS,
   STOP_REASON_NAMES,
 } from '../../shared/control.ts';
-import { barrierAbort } from '../../shared/sync/barrier.ts';
+import { barrierAbort, barrierGeneration } from '../../shared/sync/barrier.ts';
 import type { CoreResult } from '../../cores/core_group.ts';
 import type { WorkerInit, WorkerMessage } from '../../cores/worker.ts';
 import { assignCores, boot } from './boot.ts';
@@ -31,6 +33,8 @@ export interface RunOptions {
   /** Called about every progressMs with every core's instructions and cycles so far. */
   onProgress?: (p: { instructions: number; cycles: number[] }) => void;
   progressMs?: number;
+  /** Host watchdog: stop with an error when no core advances for this long (default 20 s). */
+  watchdogMs?: number;
 }
 
 export interface SyscallCount {
@@ -126,6 +130,33 @@ export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: R
       }),
   );
 
+  // Host watchdog: the simulated clocks and the barrier generation must move. If neither
+  // does for watchdogMs, the host side is stuck (a bug, not a guest loop: a guest loop still
+  // advances cycles): report the state, abort the barrier and stop.
+  let lastMark = '';
+  let lastChange = Date.now();
+  const watchdogMs = opts.watchdogMs ?? 20_000;
+  const watchdog = setInterval(() => {
+    const mark = `${barrierGeneration(ctl.i32, BARRIER_BASE)}:${Array.from({ length: config.cores }, (_, c) => ctl.progress(c).cycles).join(',')}`;
+    if (mark !== lastMark) {
+      lastMark = mark;
+      lastChange = Date.now();
+      return;
+    }
+    if (Date.now() - lastChange < watchdogMs) return;
+    crash ??= `host watchdog: no progress for ${watchdogMs / 1000} s (${describeState()})`;
+    ctl.requestStop(STOP_CRASH, -1, 70);
+    barrierAbort(ctl.i32, BARRIER_BASE);
+    for (const w of workers) void w.terminate();
+  }, 1000);
+  const describeState = (): string => {
+    const cores = Array.from({ length: config.cores }, (_, c) => {
+      const p = ctl.progress(c);
+      return `core ${c} state ${Atomics.load(ctl.i32, coreWord(c, CORE_STATE))} cycles ${p.cycles}`;
+    });
+    return `stop=${Atomics.load(ctl.i32, 0)} barrier count=${Atomics.load(ctl.i32, BARRIER_BASE)} gen=${barrierGeneration(ctl.i32, BARRIER_BASE)} workers done=${ends.length}/${groups.length}; ${cores.join('; ')}`;
+  };
+
   let timer: NodeJS.Timeout | undefined;
   if (opts.onProgress) {
     const report = opts.onProgress;
@@ -144,6 +175,7 @@ export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: R
     await Promise.all(done);
   } finally {
     if (timer) clearInterval(timer);
+    clearInterval(watchdog);
     await Promise.all(workers.map((w) => w.terminate()));
   }
 

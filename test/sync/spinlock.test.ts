@@ -55,6 +55,7 @@ describe('spinlock', () => {
     const iters = 30_000;
     spinLock(i32, SL.LOCK);
     const run = countRun(sab, workers, iters);
+    run.catch(() => {}); // awaited below; keeps an early assertion failure from leaving it unhandled
     // Workers exhaust their spin, mark the lock contended (2) and park in Atomics.wait.
     const sawContended = await until(() => Atomics.load(i32, SL.LOCK) === LOCK_CONTENDED, RUN_MS);
     await new Promise((r) => setTimeout(r, 20));
@@ -72,6 +73,7 @@ describe('spinlock', () => {
     const { sab, i32 } = newMem();
     spinLock(i32, SL.LOCK);
     const run = runWorkers(WORKER, [{ sab, mode: 'try', parties: 1, iters: 0, csWork: 0 } satisfies SpinlockJob], RUN_MS);
+    run.catch(() => {}); // awaited below
     expect(await until(() => Atomics.load(i32, SL.FLAG) === 1, RUN_MS)).toBe(true);
     expect(Atomics.load(i32, SL.LOCK)).toBe(LOCK_HELD); // the failed tryLock changed nothing
     spinUnlock(i32, SL.LOCK);

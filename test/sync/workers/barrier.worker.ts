@@ -10,6 +10,7 @@ const result: BarrierResult = { gens: [], bad: 0 };
 if (job.mode === 'abort') {
   // Wait once (the barrier will be aborted while we are parked), then once more: both -1.
   result.gens.push(barrierWait(i32, BR.BARRIER, job.spin));
+  result.returnedAt = Date.now();
   result.gens.push(barrierWait(i32, BR.BARRIER, job.spin));
 } else {
   startGate(i32, BR.GATE, job.parties);

@@ -56,6 +56,7 @@ export interface BarrierJob {
 export interface BarrierResult {
   gens: number[]; // value returned by every barrierWait, in order
   bad: number; // slot checks that saw another worker at a different round
+  returnedAt?: number; // 'abort' mode: Date.now() when the first barrierWait returned
 }
 
 export interface SeqlockJob {

@@ -1,0 +1,33 @@
+// Differential tests: single-hart programs must behave byte for byte as under qemu-riscv64
+// (Debian qemu-user). CI sets SMPEMU_REQUIRE_QEMU=1 so that a missing qemu fails instead of skipping.
+
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { makeConfig } from '../../src/machine/config.ts';
+import { runMachine } from '../../src/machine/machine.ts';
+import { sink } from '../helpers/program.ts';
+
+const qemu = spawnSync('qemu-riscv64', ['--version']).status === 0;
+const required = process.env.SMPEMU_REQUIRE_QEMU === '1';
+const path = (name: string) => fileURLToPath(new URL(`../../workloads/bin/${name}.elf`, import.meta.url));
+
+describe('against qemu-riscv64', () => {
+  it('qemu-riscv64 is installed when required', () => {
+    // Not a skip: outside CI this records that the differential tests below did not run.
+    if (required) expect(qemu, 'SMPEMU_REQUIRE_QEMU=1 but qemu-riscv64 is not installed').toBe(true);
+  });
+
+  for (const name of ['hello', 'isa_selfcheck', 'compute', 'atomic_counter', 'counters_packed', 'counters_padded']) {
+    it.runIf(qemu)(`${name}: same stdout and exit status as qemu-riscv64 on one core`, async () => {
+      const q = spawnSync('qemu-riscv64', [path(name)], { maxBuffer: 64 << 20 });
+      const o = sink();
+      const r = await runMachine(makeConfig({ cores: 1 }), readFileSync(path(name)), { stdout: o.out });
+      expect(q.status).toBe(0);
+      expect(r.exitCode).toBe(q.status);
+      expect(o.text()).toBe(q.stdout.toString('utf8'));
+      expect(o.text().length).toBeGreaterThan(0);
+    });
+  }
+});
