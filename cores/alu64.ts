@@ -131,3 +131,25 @@ export function div32(a: number, b: number, unsigned: boolean, rem: boolean): nu
   if (a === -0x80000000 && b === -1) return rem ? 0 : a;
   return (rem ? a % b : Math.trunc(a / b)) | 0;
 }
+
+/** The new memory value of an AMO on (lo, hi) pairs (a .w AMO passes sign-extended words and uses res[0]). */
+export function amoPair(op: number, olo: number, ohi: number, vlo: number, vhi: number): void {
+  switch (op) {
+    case 0x00: { // add
+      const lo = (olo + vlo) | 0;
+      res[0] = lo;
+      res[1] = (ohi + vhi + ((lo >>> 0) < (olo >>> 0) ? 1 : 0)) | 0;
+      return;
+    }
+    case 0x01: res[0] = vlo; res[1] = vhi; return; // swap
+    case 0x04: res[0] = olo ^ vlo; res[1] = ohi ^ vhi; return;
+    case 0x08: res[0] = olo | vlo; res[1] = ohi | vhi; return;
+    case 0x0c: res[0] = olo & vlo; res[1] = ohi & vhi; return;
+  }
+  // min/max: compare as signed (0x10, 0x14) or unsigned (0x18, 0x1c) 64-bit pairs.
+  const signed = op === 0x10 || op === 0x14;
+  const oh = signed ? ohi : ohi >>> 0, vh = signed ? vhi : vhi >>> 0;
+  const oldLess = oh < vh || (oh === vh && (olo >>> 0) < (vlo >>> 0));
+  const takeOld = op === 0x10 || op === 0x18 ? oldLess : !oldLess;
+  if (takeOld) { res[0] = olo; res[1] = ohi; } else { res[0] = vlo; res[1] = vhi; }
+}

@@ -7,9 +7,16 @@
 import { Kernel, type FaultInfo, type OutputChunk } from '../src/kernel/kernel.ts';
 import type { MachineConfig } from '../src/machine/config.ts';
 import { ControlBlock, STOP_MAX_INSNS } from '../shared/control.ts';
+import { Bus } from '../shared/coherence/bus.ts';
+import { CoherenceViews, type CoherenceBuffers } from '../shared/coherence/layout.ts';
+import { ProtocolTable, TRANSITIONS } from '../shared/coherence/mesi.ts';
+import { counterLength } from '../shared/coherence/stats.ts';
+import type { C2cEntry } from './c2c_recorder.ts';
 import { DecodeCache } from './decode_cache.ts';
 import { Hart, RUN_STOPPED } from './hart.ts';
+import { CacheMemory } from './mem_cache.ts';
 import { FlatMemory } from './mem_flat.ts';
+import type { HartMemory } from './memory.ts';
 
 export interface CoreGroupInit {
   config: MachineConfig;
@@ -20,6 +27,8 @@ export interface CoreGroupInit {
   /** Initial sp of every core, indexed by core id. */
   stackTops: number[];
   pid: number;
+  /** The cache hierarchy's shared arrays (with --memory caches). */
+  coherence?: CoherenceBuffers;
 }
 
 export interface CoreResult {
@@ -28,6 +37,8 @@ export interface CoreResult {
   cycles: number;
   /** Where the core stopped. */
   pc: number;
+  /** Cache and coherence counters (shared/coherence/stats.ts layout), with --memory caches. */
+  counters?: number[];
 }
 
 /** How often a lone core looks at the shared stop word, in cycles. */
@@ -39,14 +50,31 @@ export class CoreGroup {
   readonly ctl: ControlBlock;
   private readonly live: boolean[];
   private readonly cfg: MachineConfig;
+  private readonly counters: Float64Array[] = [];
+  private readonly cacheMems: CacheMemory[] = [];
 
   constructor(init: CoreGroupInit) {
     this.cfg = init.config;
     this.ctl = new ControlBlock(init.control);
     this.kernel = new Kernel({ control: this.ctl, clockHz: this.cfg.clockHz, pid: init.pid });
+    const views = init.coherence
+      ? new CoherenceViews({ ...this.cfg.caches, cores: this.cfg.cores }, init.coherence)
+      : undefined;
+    const table = new ProtocolTable(TRANSITIONS);
+    const ramView = { u8: new Uint8Array(init.ram) };
     this.harts = init.coreIds.map((id) => {
       const decode = new DecodeCache(init.ram.byteLength);
-      const mem = new FlatMemory(init.ram, this.cfg.ramBase, this.cfg.flatLatency, decode);
+      let mem: HartMemory;
+      if (views) {
+        const ctr = new Float64Array(counterLength(this.cfg.cores));
+        const bus = new Bus(views, id, table, ramView, ctr);
+        const cm = new CacheMemory({ core: id, views, bus, ram: init.ram, ramBase: this.cfg.ramBase, decode, ctr });
+        this.counters.push(ctr);
+        this.cacheMems.push(cm);
+        mem = cm;
+      } else {
+        mem = new FlatMemory(init.ram, this.cfg.ramBase, this.cfg.flatLatency, decode);
+      }
       const h = new Hart({ hartId: id, mem, decode, trap: this.kernel, timePerCycle: this.cfg.timebaseHz / this.cfg.clockHz });
       // SPMD boot: a0 = hart id, a1 = core count, sp = top of this hart's stack.
       h.pc = init.entry;
@@ -103,7 +131,17 @@ export class CoreGroup {
   }
 
   results(): CoreResult[] {
-    return this.harts.map((h) => ({ id: h.hartId, instructions: h.instret, cycles: h.cycle, pc: h.pc }));
+    return this.harts.map((h, i) => ({
+      id: h.hartId,
+      instructions: h.instret,
+      cycles: h.cycle,
+      pc: h.pc,
+      ...(this.counters[i] ? { counters: Array.from(this.counters[i]) } : {}),
+    }));
+  }
+
+  c2cEntries(): C2cEntry[] {
+    return this.cacheMems.flatMap((m) => m.c2c.entries());
   }
 
   faults(): FaultInfo[] {

@@ -73,6 +73,8 @@ export class Hart implements Cpu {
   pc = 0;
   cycle = 0;
   instret = 0;
+  /** Start of the fetch block the last L1i access covered. */
+  private fetchLo = -1;
   readonly mem: HartMemory;
   readonly dc: DecodeCache;
   private readonly trapHandler: TrapHandler;
@@ -98,11 +100,15 @@ export class Hart implements Cpu {
     let pc = this.pc, ic = this.instret;
     let lim = ic + (cycleLimit - this.cycle);
     let cycBase = this.cycle - ic, limStart = lim;
+    // Instruction fetch: an L1i access whenever pc leaves the current fetch block.
+    const fSpan = mem.fetchSpan;
+    let fLo = this.fetchLo;
 
     for (;;) {
       try {
         while (ic < lim) {
           ic++;
+          if ((pc - fLo) >>> 0 >= fSpan) { lim -= mem.fetchAccess(pc); fLo = pc - (pc % fSpan); this.fetchLo = fLo; }
           const idx = (pc >>> 2) & DECODE_MASK;
           if (tagA[idx] !== pc) this.decodeAt(pc, idx);
           const rd = rdA[idx], rs1 = rs1A[idx], rs2 = rs2A[idx], imm = immA[idx];
@@ -155,6 +161,7 @@ export class Hart implements Cpu {
               pc += a < b || (a === b && (xl[rs1] >>> 0) < (xl[rs2] >>> 0)) ? 4 : imm; break;
             }
             case LB: case LH: case LW: case LD: case LBU: case LHU: case LWU: {
+              mem.pc = pc;
               let a = (xl[rs1] >>> 0) + imm;
               const h = xh[rs1];
               if (h !== 0) a += h * TWO32;
@@ -171,6 +178,7 @@ export class Hart implements Cpu {
               pc += 4; break;
             }
             case SB: case SH: case SW: case SD: {
+              mem.pc = pc;
               let a = (xl[rs1] >>> 0) + imm;
               const h = xh[rs1];
               if (h !== 0) a += h * TWO32;
@@ -270,6 +278,7 @@ export class Hart implements Cpu {
             case REMW: { const v = div32(xl[rs1], xl[rs2], false, true); xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
             case REMUW: { const v = div32(xl[rs1], xl[rs2], true, true); xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
             case LR_W: case SC_W: case AMO_W: case LR_D: case SC_D: case AMO_D: {
+              mem.pc = pc;
               let a = xl[rs1] >>> 0;
               const h = xh[rs1];
               if (h !== 0) a += h * TWO32;

@@ -28,6 +28,9 @@ import {
 export class FlatMemory implements HartMemory {
   hi = 0;
   lastLatency: number;
+  pc = 0;
+  /** Flat memory has no fetch path to model: one block covers all of RAM. */
+  readonly fetchSpan = 0xffffffff;
   private readonly u8: Uint8Array;
   private readonly i32: Int32Array;
   private readonly i64: BigInt64Array;
@@ -61,6 +64,10 @@ export class FlatMemory implements HartMemory {
   }
   private storeFault(a: number): never {
     throw new GuestFault(CAUSE_STORE_ACCESS, a);
+  }
+
+  fetchAccess(): number {
+    return 0;
   }
 
   fetch32(pc: number): number {

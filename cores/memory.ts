@@ -9,6 +9,12 @@ export interface HartMemory {
   hi: number;
   /** Extra cycles charged by the last access (latency model). */
   lastLatency: number;
+  /** pc of the instruction making the next data access (the hart sets it; c2c records use it). */
+  pc: number;
+  /** Bytes of a fetch block: the hart calls fetchAccess whenever pc enters a new block. */
+  readonly fetchSpan: number;
+  /** An instruction-fetch access to the block holding pc; returns its extra cycles. */
+  fetchAccess(pc: number): number;
 
   fetch32(pc: number): number;
   load8(a: number): number; // sign-extended

@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { BARRIER_BASE, STOP_CRASH } from '../shared/control.ts';
 import { barrierAbort, barrierWait, BARRIER_ABORTED } from '../shared/sync/barrier.ts';
 import type { FaultInfo } from '../src/kernel/kernel.ts';
+import type { C2cEntry } from './c2c_recorder.ts';
 import { CoreGroup, type CoreGroupInit, type CoreResult } from './core_group.ts';
 
 export interface WorkerInit extends CoreGroupInit {
@@ -17,7 +18,7 @@ export interface WorkerInit extends CoreGroupInit {
 export type WorkerMessage =
   | { t: 'start'; time: number }
   | { t: 'out'; chunks: { core: number; fd: number; data: Uint8Array }[] }
-  | { t: 'done'; time: number; cores: CoreResult[]; syscalls: [number, number][]; enosys: [number, number][]; faults: FaultInfo[] }
+  | { t: 'done'; time: number; cores: CoreResult[]; syscalls: [number, number][]; enosys: [number, number][]; faults: FaultInfo[]; c2c: C2cEntry[] }
   | { t: 'crash'; message: string; stack: string; cores: number[] };
 
 function now(): number {
@@ -57,6 +58,7 @@ function main(init: WorkerInit): void {
       syscalls: [...group.kernel.syscallCounts],
       enosys: [...group.kernel.enosysCounts],
       faults: group.faults(),
+      c2c: group.c2cEntries(),
     } satisfies WorkerMessage);
   } catch (e) {
     // An emulator bug, not a guest fault: stop everyone so nobody waits at the barrier forever.

@@ -27,6 +27,25 @@ export function parseSize(v: string): number {
   return Number(m[1]) * mult;
 }
 
+function levelArg(v: string): { sizeBytes: number; ways: number } {
+  const m = /^([^:]+):(\d+)$/.exec(v);
+  if (!m) throw new InvalidArgumentError(`'${v}' is not SIZE:WAYS (example: 32K:8)`);
+  return { sizeBytes: parseSize(m[1]), ways: Number(m[2]) };
+}
+
+const LATENCY_KEYS = ['l1', 'l2', 'l3', 'ram', 'hitm'] as const;
+function latencyArg(v: string): Partial<Record<(typeof LATENCY_KEYS)[number], number>> {
+  const out: Partial<Record<(typeof LATENCY_KEYS)[number], number>> = {};
+  for (const part of v.split(',')) {
+    const m = /^(\w+)=(\d+)$/.exec(part.trim());
+    if (!m || !(LATENCY_KEYS as readonly string[]).includes(m[1])) {
+      throw new InvalidArgumentError(`'${part}' is not one of ${LATENCY_KEYS.map((k) => `${k}=N`).join(', ')}`);
+    }
+    out[m[1] as (typeof LATENCY_KEYS)[number]] = Number(m[2]);
+  }
+  return out;
+}
+
 interface RunFlags {
   cores: number;
   threads?: number;
@@ -40,21 +59,59 @@ interface RunFlags {
   statsJson?: string;
   quiet?: boolean;
   progress?: boolean;
+  lineSize?: number;
+  l1i?: { sizeBytes: number; ways: number };
+  l1d?: { sizeBytes: number; ways: number };
+  l2?: { sizeBytes: number; ways: number };
+  l3?: { sizeBytes: number; ways: number };
+  latency?: ReturnType<typeof latencyArg>;
+  l1WriteThrough?: boolean;
+  config?: string;
 }
 
-function configFrom(f: RunFlags): MachineConfig {
+function configFrom(f: RunFlags, cmd: Command): MachineConfig {
   if (f.deterministic && f.threads !== undefined && f.threads !== 1) {
     throw new ConfigError(`--deterministic means --threads 1 (got --threads ${f.threads})`);
   }
+  let base: Partial<MachineConfig> = {};
+  if (f.config) {
+    try {
+      base = JSON.parse(readFileSync(f.config, 'utf8')) as Partial<MachineConfig>;
+    } catch (e) {
+      throw new UsageError(`cannot read config ${f.config}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  // Options given on the command line override the file; defaults do not.
+  const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
+  const pick = <T>(name: string, v: T, fileV: T | undefined): T | undefined => (given(name) ? v : (fileV ?? (f.config ? undefined : v)));
+  const dc = DEFAULT_CONFIG.caches;
+  const fc = base.caches ?? dc;
+  const lat = f.latency ?? {};
+  const caches = {
+    ...dc,
+    ...base.caches,
+    lineBytes: f.lineSize ?? fc.lineBytes ?? dc.lineBytes,
+    l1i: { ...dc.l1i, ...fc.l1i, ...f.l1i, ...(lat.l1 !== undefined ? { latency: lat.l1 } : {}) },
+    l1d: { ...dc.l1d, ...fc.l1d, ...f.l1d, ...(lat.l1 !== undefined ? { latency: lat.l1 } : {}) },
+    l2: { ...dc.l2, ...fc.l2, ...f.l2, ...(lat.l2 !== undefined ? { latency: lat.l2 } : {}) },
+    l3: { ...dc.l3, ...fc.l3, ...f.l3, ...(lat.l3 !== undefined ? { latency: lat.l3 } : {}) },
+    ramLatency: lat.ram ?? fc.ramLatency ?? dc.ramLatency,
+    hitmLatency: lat.hitm ?? fc.hitmLatency ?? dc.hitmLatency,
+    l1WriteThrough: f.l1WriteThrough ?? fc.l1WriteThrough ?? dc.l1WriteThrough,
+  };
+  const cores = pick('cores', f.cores, base.cores);
+  const threads = f.deterministic ? 1 : given('threads') ? f.threads : base.threads;
   return makeConfig({
-    cores: f.cores,
-    threads: f.deterministic ? 1 : f.threads,
-    boot: f.boot as MachineConfig['boot'],
-    quantum: f.quantum,
-    interleave: f.interleave,
-    memory: f.memory as MachineConfig['memory'],
-    maxInsns: f.maxInsns,
-    ramBytes: f.ram,
+    ...base,
+    cores,
+    threads,
+    boot: pick('boot', f.boot as MachineConfig['boot'], base.boot),
+    quantum: pick('quantum', f.quantum, base.quantum),
+    interleave: pick('interleave', f.interleave, base.interleave),
+    memory: pick('memory', f.memory as MachineConfig['memory'], base.memory),
+    maxInsns: pick('maxInsns', f.maxInsns, base.maxInsns),
+    ramBytes: pick('ram', f.ram, base.ramBytes),
+    caches,
   });
 }
 
@@ -64,7 +121,15 @@ function addMachineOptions(cmd: Command): Command {
     .option('-t, --threads <n>', 'host worker threads (default: one per core)', intArg('--threads', 1))
     .option('--deterministic', 'one worker for all cores: identical results on every run (= --threads 1)')
     .addOption(new Option('--boot <mode>', 'boot mode').choices(['spmd']).default('spmd'))
-    .addOption(new Option('--memory <model>', 'memory model').choices(['flat']).default('flat'))
+    .addOption(new Option('--memory <model>', 'memory model: caches (L1/L2/L3 with MESI) or flat (fast functional)').choices(['caches', 'flat']).default('caches'))
+    .option('--line-size <bytes>', 'cache line size', intArg('--line-size', 1))
+    .option('--l1i <size:ways>', 'L1 instruction cache, e.g. 32K:8', levelArg)
+    .option('--l1d <size:ways>', 'L1 data cache, e.g. 32K:8', levelArg)
+    .option('--l2 <size:ways>', 'private L2, e.g. 256K:8', levelArg)
+    .option('--l3 <size:ways>', 'shared L3, e.g. 4M:16', levelArg)
+    .option('--latency <list>', 'latencies in cycles, e.g. l1=4,l2=12,l3=40,ram=200,hitm=70', latencyArg)
+    .option('--l1-write-through', 'L1d write-through (every store pays the L2 latency) instead of write-back')
+    .option('--config <file>', 'machine configuration as JSON (command-line options override it)')
     .option('--quantum <cycles>', 'cycles between worker barriers', intArg('--quantum', 1), DEFAULT_CONFIG.quantum)
     .option('--interleave <cycles>', 'cycles a core runs before its worker switches cores', intArg('--interleave', 1), DEFAULT_CONFIG.interleave)
     .option('--max-insns <n>', 'stop when a core has retired this many instructions (0: no limit)', intArg('--max-insns'), 0)
@@ -74,8 +139,8 @@ function addMachineOptions(cmd: Command): Command {
     .option('--no-progress', 'no progress line, even on a terminal');
 }
 
-async function runProgram(file: string, args: string[], f: RunFlags): Promise<number> {
-  const config = configFrom(f);
+async function runProgram(file: string, args: string[], f: RunFlags, cmd: Command): Promise<number> {
+  const config = configFrom(f, cmd);
   if (args.length > 0) process.stderr.write(`smpemu: note: program arguments are ignored with --boot spmd\n`);
   let elf: Uint8Array;
   try {
@@ -116,15 +181,15 @@ export function buildProgram(): Command {
       .description('run a static RISC-V ELF program')
       .argument('<program>', 'ELF64 RISC-V static executable')
       .argument('[args...]', 'program arguments'),
-  ).action(async (file: string, args: string[], f: RunFlags) => {
-    process.exitCode = await runProgram(file, args, f);
+  ).action(async (file: string, args: string[], f: RunFlags, cmd: Command) => {
+    process.exitCode = await runProgram(file, args, f, cmd);
   });
 
   addMachineOptions(
     program.command('demo').description('the built-in demo: hello from every hart on 4 cores'),
-  ).action(async (f: RunFlags) => {
+  ).action(async (f: RunFlags, cmd: Command) => {
     const hello = fileURLToPath(new URL('../../workloads/bin/hello.elf', import.meta.url));
-    process.exitCode = await runProgram(hello, [], f);
+    process.exitCode = await runProgram(hello, [], f, cmd);
   });
   return program;
 }

@@ -2,6 +2,7 @@
 // and set up the control block (live harts, program break, barrier).
 
 import { BARRIER_BASE, BRK, BRK_MAX, BRK_MIN, ControlBlock, LIVE_HARTS } from '../../shared/control.ts';
+import { allocateCoherence, type CoherenceBuffers } from '../../shared/coherence/layout.ts';
 import { barrierInit } from '../../shared/sync/barrier.ts';
 import { ElfError, highestLoadEnd, loadSegments, parseElf, type ElfImage } from '../loader/elf.ts';
 import type { MachineConfig } from './config.ts';
@@ -11,6 +12,7 @@ export interface BootImage {
   ram: SharedArrayBuffer;
   control: ControlBlock;
   stackTops: number[];
+  coherence?: CoherenceBuffers;
 }
 
 /** Parses and loads the program; throws ElfError for a bad file or one that does not fit. */
@@ -35,7 +37,8 @@ export function boot(config: MachineConfig, elf: Uint8Array): BootImage {
   i32[BRK_MIN] = end;
   i32[BRK_MAX] = stacksBottom;
   barrierInit(i32, BARRIER_BASE, config.threads);
-  return { image, ram, control, stackTops };
+  const coherence = config.memory === 'caches' ? allocateCoherence({ ...config.caches, cores: config.cores }) : undefined;
+  return { image, ram, control, stackTops, coherence };
 }
 
 /** Cores hosted by each worker: round-robin, so worker w has cores w, w+T, w+2T, ... */

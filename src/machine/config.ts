@@ -2,6 +2,7 @@
 // config with a one-line reason (ConfigError) before anything is allocated.
 
 import os from 'node:os';
+import { DEFAULT_GEOMETRY, geometryProblem, type CacheGeometry } from '../../shared/coherence/layout.ts';
 
 export type MemoryModel = 'flat' | 'caches';
 export type BootMode = 'spmd';
@@ -31,6 +32,8 @@ export interface MachineConfig {
   timebaseHz: number;
   /** Extra cycles per memory access with --memory flat. */
   flatLatency: number;
+  /** The cache hierarchy with --memory caches (sizes, ways, latencies, line size, L1 write policy). */
+  caches: Omit<CacheGeometry, 'cores'>;
 }
 
 export const DEFAULT_CONFIG: MachineConfig = {
@@ -39,14 +42,15 @@ export const DEFAULT_CONFIG: MachineConfig = {
   ramBytes: 256 * 1024 * 1024,
   ramBase: 0x1000,
   quantum: 20_000,
-  interleave: 200,
-  memory: 'flat',
+  interleave: 50,
+  memory: 'caches',
   boot: 'spmd',
   maxInsns: 0,
   stackBytes: 256 * 1024,
   clockHz: 1_000_000_000,
   timebaseHz: 10_000_000,
   flatLatency: 1,
+  caches: DEFAULT_GEOMETRY,
 };
 
 export class ConfigError extends Error {
@@ -56,7 +60,8 @@ export class ConfigError extends Error {
 /** Fills defaults (threads defaults to cores) and validates; throws ConfigError. */
 export function makeConfig(partial: Partial<MachineConfig> = {}): MachineConfig {
   const cores = partial.cores ?? DEFAULT_CONFIG.cores;
-  const c: MachineConfig = { ...DEFAULT_CONFIG, ...partial, cores, threads: partial.threads ?? cores };
+  const caches = { ...DEFAULT_CONFIG.caches, ...partial.caches };
+  const c: MachineConfig = { ...DEFAULT_CONFIG, ...partial, cores, threads: partial.threads ?? cores, caches };
   validate(c);
   return c;
 }
@@ -82,7 +87,10 @@ export function validate(c: MachineConfig): void {
   int('timebase', c.timebaseHz, 1, c.clockHz);
   int('flat latency', c.flatLatency, 0, 10_000);
   if (c.memory !== 'flat' && c.memory !== 'caches') throw new ConfigError(`memory must be 'flat' or 'caches' (got '${c.memory}')`);
-  if (c.memory === 'caches') throw new ConfigError(`--memory caches is not built yet; use --memory flat`);
+  if (c.memory === 'caches') {
+    const problem = geometryProblem({ ...c.caches, cores: c.cores });
+    if (problem) throw new ConfigError(problem);
+  }
   if (c.boot !== 'spmd') throw new ConfigError(`boot must be 'spmd' (got '${c.boot}')`);
   if (c.cores * c.stackBytes > c.ramBytes / 2) {
     throw new ConfigError(`${c.cores} stacks of ${c.stackBytes} bytes do not fit in half of ${c.ramBytes} bytes of RAM`);

@@ -22,6 +22,8 @@ import {
 import { barrierAbort, barrierGeneration } from '../../shared/sync/barrier.ts';
 import type { CoreResult } from '../../cores/core_group.ts';
 import type { WorkerInit, WorkerMessage } from '../../cores/worker.ts';
+import type { C2cEntry } from '../../cores/c2c_recorder.ts';
+import { cacheStats, type CacheStats } from '../report/cache_stats.ts';
 import { assignCores, boot } from './boot.ts';
 import { hostCpus, type MachineConfig } from './config.ts';
 import { spawnTsWorker } from './spawn.ts';
@@ -59,6 +61,12 @@ export interface RunResult {
   syscalls: SyscallCount[];
   unimplementedSyscalls: SyscallCount[];
   fault?: FaultInfo & { symbol: string };
+  /** With --memory caches: whole-machine totals (hitm, invalidations, writebacks, misses per level). */
+  totals?: CacheStats['totals'];
+  /** With --memory caches: per-core and per-level detail, bus transactions, MESI transitions. */
+  caches?: Omit<CacheStats, 'totals'>;
+  /** With --memory caches: the access records behind the false-sharing report. */
+  c2cEntries?: C2cEntry[];
 }
 
 const MODULE_WORKER = new URL('../../cores/worker.ts', import.meta.url);
@@ -79,6 +87,7 @@ export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: R
   const syscalls = new Map<number, number>();
   const enosys = new Map<number, number>();
   const faults: FaultInfo[] = [];
+  const c2c: C2cEntry[] = [];
   let crash: string | undefined;
 
   const workers: Worker[] = [];
@@ -95,6 +104,7 @@ export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: R
           entry: booted.image.entry,
           stackTops: booted.stackTops,
           pid: 1,
+          coherence: booted.coherence,
         };
         const worker = spawnTsWorker(MODULE_WORKER, init, { name: `smpemu-worker-${w}` });
         workers.push(worker);
@@ -119,6 +129,7 @@ export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: R
               for (const [nr, n] of m.syscalls) syscalls.set(nr, (syscalls.get(nr) ?? 0) + n);
               for (const [nr, n] of m.enosys) enosys.set(nr, (enosys.get(nr) ?? 0) + n);
               faults.push(...m.faults);
+              for (const e of m.c2c) c2c.push(e);
               finished = true;
               resolve();
               break;
@@ -184,6 +195,8 @@ export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: R
   const hostSeconds = starts.length > 0 && ends.length > 0 ? (Math.max(...ends) - Math.min(...starts)) / 1000 : 0;
   const reason = Atomics.load(ctl.i32, REASON);
   const stopCore = Atomics.load(ctl.i32, STOP_CORE);
+  const cs = cacheStats(coreResults, config.cores);
+  for (const c of coreResults) delete c.counters;
   const result: RunResult = {
     exitCode: Atomics.load(ctl.i32, EXIT_CODE),
     stopReason: crash ? STOP_REASON_NAMES[STOP_CRASH] : STOP_REASON_NAMES[reason],
@@ -195,6 +208,11 @@ export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: R
     syscalls: counts(syscalls),
     unimplementedSyscalls: counts(enosys),
   };
+  if (cs) {
+    result.totals = cs.totals;
+    result.caches = { bus: cs.bus, cores: cs.cores, transitions: cs.transitions };
+    result.c2cEntries = c2c;
+  }
   if (crash) {
     result.exitCode = 2;
     result.error = crash;

@@ -1,0 +1,84 @@
+// Per-core record of data accesses for the false-sharing analyzer (perf c2c's
+// input). Every access that misses L1d is recorded exactly (these are the ones
+// that can HITM); L1d hits are sampled one in SAMPLE_EVERY and recorded with that
+// weight, like perf's sampling. Keyed by (line, offset, pc): this core only.
+
+export const SAMPLE_EVERY = 16;
+
+/** Counter slots of one (line, offset, core, pc) record. */
+export const R_LOADS = 0;
+export const R_STORES = 1;
+export const R_L1_HIT = 2; // loads served by L1
+export const R_L2_HIT = 3;
+export const R_L3_HIT = 4;
+export const R_RAM = 5;
+export const R_HITM = 6; // loads and stores that hit Modified in another core
+export const R_ST_L1_HIT = 7;
+export const R_ST_L1_MISS = 8;
+export const R_CYCLES = 9; // latency cycles of the recorded loads
+export const R_FIELDS = 10;
+
+/** Where an access was served, for record(). */
+export const SRC_L1 = 0;
+export const SRC_L2 = 1;
+export const SRC_L3 = 2;
+export const SRC_RAM = 3;
+export const SRC_HITM = 4;
+
+export interface C2cEntry {
+  line: number; // line address (bytes)
+  offset: number;
+  core: number;
+  pc: number;
+  counts: number[];
+}
+
+export class C2cRecorder {
+  private readonly map = new Map<string, Float64Array>();
+  private countdown = SAMPLE_EVERY;
+
+  constructor(
+    readonly core: number,
+    private readonly lineBytes: number,
+  ) {}
+
+  /** Called on every L1d hit: records one in SAMPLE_EVERY with that weight. */
+  hit(addr: number, pc: number, store: boolean, latency: number): void {
+    if (--this.countdown !== 0) return;
+    this.countdown = SAMPLE_EVERY;
+    this.add(addr, pc, store, SRC_L1, SAMPLE_EVERY, latency);
+  }
+
+  /** Records an access that missed L1d, exactly. */
+  miss(addr: number, pc: number, store: boolean, src: number, latency: number): void {
+    this.add(addr, pc, store, src, 1, latency);
+  }
+
+  private add(addr: number, pc: number, store: boolean, src: number, w: number, latency: number): void {
+    const line = addr - (addr % this.lineBytes);
+    const key = `${line}:${addr - line}:${pc}`;
+    let r = this.map.get(key);
+    if (!r) {
+      r = new Float64Array(R_FIELDS);
+      this.map.set(key, r);
+    }
+    if (store) {
+      r[R_STORES] += w;
+      r[src === SRC_L1 ? R_ST_L1_HIT : R_ST_L1_MISS] += w;
+    } else {
+      r[R_LOADS] += w;
+      r[R_CYCLES] += latency * w;
+      r[src === SRC_L1 ? R_L1_HIT : src === SRC_L2 ? R_L2_HIT : src === SRC_L3 ? R_L3_HIT : src === SRC_RAM ? R_RAM : R_HITM] += w;
+    }
+    if (store && src === SRC_HITM) r[R_HITM] += w;
+  }
+
+  entries(): C2cEntry[] {
+    const out: C2cEntry[] = [];
+    for (const [key, r] of this.map) {
+      const [line, offset, pc] = key.split(':').map(Number);
+      out.push({ line, offset, core: this.core, pc, counts: Array.from(r) });
+    }
+    return out;
+  }
+}

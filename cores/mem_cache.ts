@@ -1,0 +1,458 @@
+// `--memory caches`: one core's view of the hierarchy. L1i and L1d are private
+// tag filters (an entry names the L2 slot holding the line); the L2 slot's state,
+// read with Atomics.load, says whether the copy is still valid, since snoops from
+// other cores change only states. The data lives in L2. Fast paths (checked before
+// the MESI table, and proved equal to it by test): load hit in M/E/S, store hit in
+// M/E. Everything else goes to the bus (shared/coherence/bus.ts).
+
+import { Bus } from '../shared/coherence/bus.ts';
+import type { CoherenceViews } from '../shared/coherence/layout.ts';
+import { BUSY, E, M, STATE_MASK } from '../shared/coherence/mesi.ts';
+import { CTR, transitionIndex } from '../shared/coherence/stats.ts';
+import {
+  CAUSE_FETCH_ACCESS,
+  CAUSE_LOAD_ACCESS,
+  CAUSE_MISALIGNED_LOAD,
+  CAUSE_MISALIGNED_STORE,
+  CAUSE_STORE_ACCESS,
+  GuestFault,
+} from '../src/kernel/fault.ts';
+import { amoPair, res } from './alu64.ts';
+import { C2cRecorder, SRC_HITM, SRC_L2, SRC_L3, SRC_RAM } from './c2c_recorder.ts';
+import type { DecodeCache } from './decode_cache.ts';
+import type { HartMemory } from './memory.ts';
+
+const HINT_BITS = 10;
+const HINT_MASK = (1 << HINT_BITS) - 1;
+
+/** A private L1 tag array: line -> L2 slot, LRU, with a direct-mapped hint for the way. */
+class L1Tags {
+  readonly tag: Int32Array;
+  readonly slot: Int32Array;
+  readonly stamp: Float64Array;
+  readonly hint = new Int32Array(1 << HINT_BITS);
+  readonly setMask: number;
+  clock = 0;
+
+  constructor(
+    lines: number,
+    readonly ways: number,
+  ) {
+    this.tag = new Int32Array(lines).fill(-1);
+    this.slot = new Int32Array(lines);
+    this.stamp = new Float64Array(lines);
+    this.setMask = lines / ways - 1;
+  }
+
+  find(line: number): number {
+    const h = this.hint[line & HINT_MASK];
+    if (this.tag[h] === line) return h;
+    const base = (line & this.setMask) * this.ways;
+    for (let w = 0; w < this.ways; w++) {
+      if (this.tag[base + w] === line) {
+        this.hint[line & HINT_MASK] = base + w;
+        return base + w;
+      }
+    }
+    return -1;
+  }
+
+  insert(line: number, slot: number): void {
+    const base = (line & this.setMask) * this.ways;
+    let victim = base;
+    let oldest = Infinity;
+    for (let w = 0; w < this.ways; w++) {
+      const i = base + w;
+      if (this.tag[i] === line || this.tag[i] === -1) { victim = i; break; }
+      if (this.stamp[i] < oldest) { oldest = this.stamp[i]; victim = i; }
+    }
+    this.tag[victim] = line;
+    this.slot[victim] = slot;
+    this.stamp[victim] = ++this.clock;
+    this.hint[line & HINT_MASK] = victim;
+  }
+
+  drop(line: number): void {
+    const i = this.find(line);
+    if (i >= 0) this.tag[i] = -1;
+  }
+}
+
+export interface CacheMemoryOptions {
+  core: number;
+  views: CoherenceViews;
+  bus: Bus;
+  ram: SharedArrayBuffer;
+  ramBase: number;
+  decode: DecodeCache;
+  ctr: Float64Array;
+}
+
+export class CacheMemory implements HartMemory {
+  hi = 0;
+  lastLatency = 0;
+  /** pc of the instruction making the access (set by the hart; for the c2c records). */
+  pc = 0;
+  readonly fetchSpan: number;
+  readonly c2c: C2cRecorder;
+  private readonly v: CoherenceViews;
+  private readonly bus: Bus;
+  private readonly st: Int32Array;
+  private readonly d8: Uint8Array;
+  private readonly d32: Int32Array;
+  private readonly dv: DataView;
+  private readonly l1d: L1Tags;
+  private readonly l1i: L1Tags;
+  private readonly shift: number;
+  private readonly lineMask: number;
+  private readonly lineBytes: number;
+  private readonly l1Lat: number;
+  private readonly storeHitLat: number;
+  private readonly base: number;
+  private readonly limit: number;
+  private readonly ctr: Float64Array;
+  private readonly core: number;
+  private readonly decode: DecodeCache;
+  private readonly fenceWord = new Int32Array(new SharedArrayBuffer(4));
+  private readonly localEM: number;
+  private resAddr = -1;
+  private fetchLine = -1;
+
+  constructor(o: CacheMemoryOptions) {
+    const g = o.views.geometry;
+    this.core = o.core;
+    this.v = o.views;
+    this.bus = o.bus;
+    this.st = o.views.l2State;
+    this.d8 = o.views.l2Data;
+    this.d32 = o.views.l2Data32;
+    this.dv = o.views.l2View;
+    this.lineBytes = g.lineBytes;
+    this.shift = o.views.lineShift;
+    this.lineMask = g.lineBytes - 1;
+    this.fetchSpan = g.lineBytes;
+    this.l1d = new L1Tags(g.l1d.sizeBytes / g.lineBytes, g.l1d.ways);
+    this.l1i = new L1Tags(g.l1i.sizeBytes / g.lineBytes, g.l1i.ways);
+    this.l1Lat = g.l1d.latency;
+    this.storeHitLat = g.l1WriteThrough ? g.l2.latency : g.l1d.latency;
+    this.base = o.ramBase;
+    this.limit = o.ram.byteLength;
+    this.ctr = o.ctr;
+    this.decode = o.decode;
+    this.c2c = new C2cRecorder(o.core, g.lineBytes);
+    this.localEM = transitionIndex(g.cores, 0, E, M);
+    this.bus.onOwnEvict = (line) => {
+      this.l1d.drop(line);
+      this.l1i.drop(line);
+    };
+  }
+
+  // ---- lookups ----
+
+  /** L2 slot holding `line` readable, through L1d; records the access. */
+  private readSlot(line: number, a: number): number {
+    const i = this.l1d.find(line);
+    if (i >= 0) {
+      const slot = this.l1d.slot[i];
+      if ((Atomics.load(this.st, slot) & STATE_MASK) !== 0) {
+        this.l1d.stamp[i] = ++this.l1d.clock;
+        this.ctr[CTR.l1dHits]++;
+        this.lastLatency = this.l1Lat;
+        this.c2c.hit(a, this.pc, false, this.l1Lat);
+        return slot;
+      }
+    }
+    return this.readMiss(line, a);
+  }
+
+  private readMiss(line: number, a: number): number {
+    const ctr = this.ctr;
+    ctr[CTR.l1dMisses]++;
+    const hitm0 = ctr[CTR.hitmLoads], l3m0 = ctr[CTR.l3Misses], l2h0 = ctr[CTR.l2Hits];
+    const slot = this.bus.readLine(line);
+    this.l1d.insert(line, slot);
+    this.lastLatency = this.bus.latency;
+    ctr[CTR.memCycles] += this.bus.latency;
+    const src = ctr[CTR.hitmLoads] !== hitm0 ? SRC_HITM : ctr[CTR.l2Hits] !== l2h0 ? SRC_L2 : ctr[CTR.l3Misses] !== l3m0 ? SRC_RAM : SRC_L3;
+    this.c2c.miss(a, this.pc, false, src, this.bus.latency);
+    return slot;
+  }
+
+  /** L2 slot holding `line` in M with the data claim held; the caller writes, then release(). */
+  private writeSlot(line: number, a: number): number {
+    const i = this.l1d.find(line);
+    if (i >= 0) {
+      const slot = this.l1d.slot[i];
+      const s = Atomics.load(this.st, slot);
+      if ((s === M || s === E) && Atomics.compareExchange(this.st, slot, s, M | BUSY) === s) {
+        if (s === E) this.ctr[this.localEM]++;
+        this.l1d.stamp[i] = ++this.l1d.clock;
+        this.ctr[CTR.l1dHits]++;
+        this.lastLatency = this.storeHitLat;
+        this.c2c.hit(a, this.pc, true, this.storeHitLat);
+        return slot;
+      }
+    }
+    const ctr = this.ctr;
+    ctr[CTR.l1dMisses]++;
+    const hitm0 = ctr[CTR.hitmStores], l3m0 = ctr[CTR.l3Misses], l2h0 = ctr[CTR.l2Hits];
+    const slot = this.bus.writeLine(line);
+    this.l1d.insert(line, slot);
+    this.lastLatency = this.bus.latency;
+    ctr[CTR.memCycles] += this.bus.latency;
+    const src = ctr[CTR.hitmStores] !== hitm0 ? SRC_HITM : ctr[CTR.l2Hits] !== l2h0 ? SRC_L2 : ctr[CTR.l3Misses] !== l3m0 ? SRC_RAM : SRC_L3;
+    this.c2c.miss(a, this.pc, true, src, this.bus.latency);
+    return slot;
+  }
+
+  private release(slot: number): void {
+    Atomics.store(this.st, slot, M);
+  }
+
+  private loadFault(a: number): never {
+    throw new GuestFault(CAUSE_LOAD_ACCESS, a);
+  }
+  private storeFault(a: number): never {
+    throw new GuestFault(CAUSE_STORE_ACCESS, a);
+  }
+
+  /** Reads `size` bytes little-endian at a (within one line) as an unsigned number (size <= 4). */
+  private readIn(slot: number, off: number, size: number): number {
+    const p = slot * this.lineBytes + off;
+    switch (size) {
+      case 1: return this.d8[p];
+      case 2: return this.dv.getUint16(p, true);
+      default: return (off & 3) === 0 ? this.d32[p >> 2] : this.dv.getInt32(p, true);
+    }
+  }
+
+  /** A load that crosses a line boundary: byte by byte (each byte its own access). */
+  private loadSplit(a: number, size: number): number {
+    let lo = 0, hi = 0;
+    for (let i = 0; i < size; i++) {
+      const b = this.load8u(a + i);
+      if (i < 4) lo |= b << (8 * i);
+      else hi |= b << (8 * (i - 4));
+    }
+    this.hi = hi;
+    return lo;
+  }
+
+  private storeSplit(a: number, lo: number, hi: number, size: number): void {
+    for (let i = 0; i < size; i++) this.store8(a + i, i < 4 ? lo >>> (8 * i) : hi >>> (8 * (i - 4)));
+  }
+
+  private load(a: number, size: number): number {
+    if (a < this.base || a + size > this.limit) this.loadFault(a);
+    const off = a & this.lineMask;
+    if (off + size > this.lineBytes) return this.loadSplit(a, size);
+    this.ctr[CTR.loads]++;
+    return this.readIn(this.readSlot(a >>> this.shift, a), off, size);
+  }
+
+  // ---- HartMemory ----
+
+  fetch32(pc: number): number {
+    if (pc < this.base || pc + 4 > this.limit) throw new GuestFault(CAUSE_FETCH_ACCESS, pc);
+    this.decode.pages[pc >>> 12] = 1;
+    const line = pc >>> this.shift;
+    let slot: number;
+    const i = this.l1i.find(line);
+    if (i >= 0 && (Atomics.load(this.st, this.l1i.slot[i]) & STATE_MASK) !== 0) slot = this.l1i.slot[i];
+    else {
+      slot = this.bus.readLine(line);
+      this.l1i.insert(line, slot);
+    }
+    return this.d32[(slot * this.lineBytes + (pc & this.lineMask)) >> 2];
+  }
+
+  /** The hart moved into a new code line: an L1i access. Returns the extra cycles. */
+  fetchAccess(pc: number): number {
+    const line = pc >>> this.shift;
+    if (line === this.fetchLine) return 0;
+    this.fetchLine = line;
+    const i = this.l1i.find(line);
+    if (i >= 0 && (Atomics.load(this.st, this.l1i.slot[i]) & STATE_MASK) !== 0) {
+      this.l1i.stamp[i] = ++this.l1i.clock;
+      this.ctr[CTR.l1iHits]++;
+      return 0;
+    }
+    if (pc < this.base || pc + 4 > this.limit) return 0; // the fetch itself will fault
+    this.ctr[CTR.l1iMisses]++;
+    const slot = this.bus.readLine(line);
+    this.l1i.insert(line, slot);
+    this.ctr[CTR.memCycles] += this.bus.latency;
+    return this.bus.latency;
+  }
+
+  load8(a: number): number {
+    return (this.load(a, 1) << 24) >> 24;
+  }
+  load8u(a: number): number {
+    return this.load(a, 1);
+  }
+  load16(a: number): number {
+    return (this.load(a, 2) << 16) >> 16;
+  }
+  load16u(a: number): number {
+    return this.load(a, 2);
+  }
+  load32(a: number): number {
+    if ((a & 3) === 0 && a >= this.base && a + 4 <= this.limit) {
+      // Fast path: aligned word.
+      this.ctr[CTR.loads]++;
+      const slot = this.readSlot(a >>> this.shift, a);
+      return this.d32[(slot * this.lineBytes + (a & this.lineMask)) >> 2];
+    }
+    return this.load(a, 4) | 0;
+  }
+  load64(a: number): number {
+    if (a < this.base || a + 8 > this.limit) this.loadFault(a);
+    const off = a & this.lineMask;
+    if (off + 8 > this.lineBytes) return this.loadSplit(a, 8);
+    this.ctr[CTR.loads]++;
+    const p = this.readSlot(a >>> this.shift, a) * this.lineBytes + off;
+    if ((off & 7) === 0) {
+      this.hi = this.d32[(p >> 2) + 1];
+      return this.d32[p >> 2];
+    }
+    this.hi = this.dv.getInt32(p + 4, true);
+    return this.dv.getInt32(p, true);
+  }
+
+  private store(a: number, size: number, lo: number, hi: number): void {
+    if (a < this.base || a + size > this.limit) this.storeFault(a);
+    const off = a & this.lineMask;
+    if (off + size > this.lineBytes) {
+      this.storeSplit(a, lo, hi, size);
+      return;
+    }
+    this.ctr[CTR.stores]++;
+    const slot = this.writeSlot(a >>> this.shift, a);
+    const p = slot * this.lineBytes + off;
+    switch (size) {
+      case 1: this.d8[p] = lo; break;
+      case 2: this.dv.setInt16(p, lo, true); break;
+      case 4: if ((p & 3) === 0) this.d32[p >> 2] = lo; else this.dv.setInt32(p, lo, true); break;
+      default:
+        if ((p & 7) === 0) { this.d32[p >> 2] = lo; this.d32[(p >> 2) + 1] = hi; }
+        else { this.dv.setInt32(p, lo, true); this.dv.setInt32(p + 4, hi, true); }
+    }
+    this.release(slot);
+    if (this.decode.pages[a >>> 12] !== 0 || this.decode.pages[(a + size - 1) >>> 12] !== 0) this.decode.invalidate(a, size);
+  }
+
+  store8(a: number, v: number): void {
+    this.store(a, 1, v, 0);
+  }
+  store16(a: number, v: number): void {
+    this.store(a, 2, v, 0);
+  }
+  store32(a: number, v: number): void {
+    this.store(a, 4, v, 0);
+  }
+  store64(a: number, lo: number, hi: number): void {
+    this.store(a, 8, lo, hi);
+  }
+
+  private atomicCheck(a: number, size: number, load: boolean): void {
+    if (a < this.base || a + size > this.limit) (load ? this.loadFault(a) : this.storeFault(a));
+    if ((a & (size - 1)) !== 0) throw new GuestFault(load ? CAUSE_MISALIGNED_LOAD : CAUSE_MISALIGNED_STORE, a);
+  }
+
+  /** Claims the line of an atomic access in M; returns the byte index of a in L2 data. */
+  private claim(a: number, size: number, load: boolean): number {
+    this.atomicCheck(a, size, load);
+    this.ctr[CTR.amos]++;
+    const slot = this.writeSlot(a >>> this.shift, a);
+    this.claimed = slot;
+    return slot * this.lineBytes + (a & this.lineMask);
+  }
+  private claimed = -1;
+
+  amo32(op: number, a: number, v: number): number {
+    const p = this.claim(a, 4, false) >> 2;
+    const old = this.d32[p];
+    amoPair(op, old, old >> 31, v, v >> 31);
+    this.d32[p] = res[0];
+    this.release(this.claimed);
+    if (this.decode.pages[a >>> 12] !== 0) this.decode.invalidate(a, 4);
+    return old;
+  }
+
+  amo64(op: number, a: number, lo: number, hi: number): number {
+    const p = this.claim(a, 8, false) >> 2;
+    const olo = this.d32[p], ohi = this.d32[p + 1];
+    amoPair(op, olo, ohi, lo, hi);
+    this.d32[p] = res[0];
+    this.d32[p + 1] = res[1];
+    this.release(this.claimed);
+    if (this.decode.pages[a >>> 12] !== 0) this.decode.invalidate(a, 8);
+    this.hi = ohi;
+    return olo;
+  }
+
+  private reserve(a: number): void {
+    this.resAddr = a;
+    Atomics.store(this.v.reservation, this.v.reservationIndex(this.core), a >>> this.shift);
+  }
+
+  lr32(a: number): number {
+    const p = this.claim(a, 4, true) >> 2;
+    const v = this.d32[p];
+    this.reserve(a); // while the claim is held, so a snooper that takes the line clears it
+    this.release(this.claimed);
+    return v;
+  }
+
+  lr64(a: number): number {
+    const p = this.claim(a, 8, true) >> 2;
+    this.hi = this.d32[p + 1];
+    const v = this.d32[p];
+    this.reserve(a);
+    this.release(this.claimed);
+    return v;
+  }
+
+  /** SC: succeeds only if the reservation survived until the line is ours again in M. */
+  private scBegin(a: number, size: number): number {
+    this.atomicCheck(a, size, false);
+    const resIdx = this.v.reservationIndex(this.core);
+    const line = a >>> this.shift;
+    if (this.resAddr !== a || Atomics.load(this.v.reservation, resIdx) !== line) {
+      this.resAddr = -1;
+      Atomics.store(this.v.reservation, resIdx, -1);
+      this.ctr[CTR.scFailures]++;
+      return -1;
+    }
+    const p = this.claim(a, size, false);
+    this.resAddr = -1;
+    if (Atomics.compareExchange(this.v.reservation, resIdx, line, -1) !== line) {
+      this.release(this.claimed);
+      this.ctr[CTR.scFailures]++;
+      return -1;
+    }
+    return p;
+  }
+
+  sc32(a: number, v: number): number {
+    const p = this.scBegin(a, 4);
+    if (p < 0) return 1;
+    this.d32[p >> 2] = v;
+    this.release(this.claimed);
+    return 0;
+  }
+
+  sc64(a: number, lo: number, hi: number): number {
+    const p = this.scBegin(a, 8);
+    if (p < 0) return 1;
+    this.d32[p >> 2] = lo;
+    this.d32[(p >> 2) + 1] = hi;
+    this.release(this.claimed);
+    return 0;
+  }
+
+  fence(): void {
+    Atomics.add(this.fenceWord, 0, 0);
+  }
+}

@@ -1,0 +1,418 @@
+// The snooping bus, as driven by one requesting core. The bus is sharded by L3
+// set: holding a set's lock serializes every transaction on the lines of that
+// set (transaction serialization). The requester snoops by itself: under the
+// lock it reads and changes the other cores' line states and copies their data
+// through the shared arrays, guided by the inclusive L3's sharer mask; no other
+// worker needs to run. A core changes its own tags only under the lock of the
+// line it fills or evicts, and evicts before it fills, so it never holds two locks.
+
+import { spinLock, spinUnlock } from '../sync/spinlock.ts';
+import { CoherenceViews } from './layout.ts';
+import {
+  A_BREAK_RESERVATION,
+  A_HIT,
+  A_SUPPLY_DATA,
+  A_WRITEBACK,
+  BUSY,
+  BusRd,
+  BusRdX,
+  BusUpgr,
+  E,
+  E_OR_S,
+  EVENTS,
+  Evict,
+  I,
+  M,
+  missingPair,
+  PrRd,
+  PrWr,
+  ProtocolTable,
+  S,
+  STATE_MASK,
+} from './mesi.ts';
+import { CTR, INV_TO_BASE, transitionIndex } from './stats.ts';
+
+/** Injected protocol bugs (issue: coherence stress testing), off in normal runs. */
+export interface BusMutations {
+  /** Forget to set the requester's bit in the L3 sharer mask on a fill. */
+  skipSharerUpdate?: boolean;
+  /** Snooped invalidations leave LR reservations standing. */
+  keepReservation?: boolean;
+}
+
+/** RAM as the bus sees it (fills and write-backs of L3 lines). */
+export interface BusRam {
+  u8: Uint8Array;
+}
+
+export class Bus {
+  /** Latency of the last transaction, cycles. */
+  latency = 0;
+  private readonly l2Lat: number;
+  private readonly l3Lat: number;
+  private readonly ramLat: number;
+  private readonly hitmLat: number;
+  private readonly selfBit: number;
+  /** Called with each line this core loses from its L2 by its own eviction (L1 purge). */
+  onOwnEvict: (line: number) => void = () => {};
+  /** LRU stamps of this core's L2 (private: only this core reorders its L2). */
+  readonly l2Stamp: Float64Array;
+
+  constructor(
+    readonly v: CoherenceViews,
+    readonly core: number,
+    readonly table: ProtocolTable,
+    private readonly ram: BusRam,
+    readonly ctr: Float64Array,
+    private readonly mut: BusMutations = {},
+  ) {
+    const g = v.geometry;
+    this.l2Lat = g.l2.latency;
+    this.l3Lat = g.l3.latency;
+    this.ramLat = g.ramLatency;
+    this.hitmLat = g.hitmLatency;
+    this.selfBit = 1 << core;
+    this.l2Stamp = new Float64Array(v.l2Lines);
+  }
+
+  private lock(line: number): number {
+    const set = line & (this.v.l3Sets - 1);
+    spinLock(this.v.busLock, this.v.lockIndex(set));
+    return set;
+  }
+
+  private unlock(set: number): void {
+    spinUnlock(this.v.busLock, this.v.lockIndex(set));
+  }
+
+  /**
+   * Claims another core's copy for a snoop: waits out the owner's data claim, then sets
+   * BUSY itself, so the owner's lock-free fast paths (store hit in M, E -> M) fail and take
+   * the bus until the snooper stores the new state. Returns the state. Under the line's lock.
+   */
+  private snoopClaim(slot: number): number {
+    const st = this.v.l2State;
+    for (let spins = 0; ; spins++) {
+      const s = Atomics.load(st, slot);
+      if ((s & BUSY) === 0) {
+        if (Atomics.compareExchange(st, slot, s, s | BUSY) === s) return s;
+      } else if (spins > 1000) {
+        // The owner holds BUSY only for the few host instructions of one store.
+        Atomics.wait(st, slot, s, 0.05);
+      }
+    }
+  }
+
+  private count(i: number): void {
+    this.ctr[i]++;
+  }
+
+  private transition(cause: number, from: number, to: number): void {
+    this.ctr[transitionIndex(this.v.geometry.cores, cause, from, to)]++;
+  }
+
+  /** A line this core can read, as a global L2 slot; the access missed L1. */
+  readLine(line: number): number {
+    const v = this.v;
+    const slot = v.findL2(this.core, line);
+    if (slot >= 0) {
+      this.count(CTR.l2Hits);
+      this.latency = this.l2Lat;
+      this.touchL2(slot);
+      return slot;
+    }
+    this.count(CTR.l2Misses);
+    const target = this.makeRoom(line);
+    const set = this.lock(line);
+    try {
+      this.transact(line, target, PrRd, I);
+    } finally {
+      this.unlock(set);
+    }
+    this.touchL2(target);
+    return target;
+  }
+
+  /**
+   * The line in M with the data claim (BUSY) held, for a store or an atomic; the caller
+   * writes and then releases with release(slot). The access missed the L1 fast path.
+   */
+  writeLine(line: number): number {
+    const v = this.v;
+    const st = v.l2State;
+    for (;;) {
+      const slot = v.findL2(this.core, line);
+      if (slot < 0) break;
+      const s = Atomics.load(st, slot);
+      const state = s & STATE_MASK;
+      if (state === M || state === E) {
+        // Hit in M, or E -> M silently: claim it unless a snoop got there first.
+        if (Atomics.compareExchange(st, slot, state, M | BUSY) === state) {
+          this.count(CTR.l2Hits);
+          this.latency = this.l2Lat;
+          this.touchL2(slot);
+          if (state === E) this.transition(0, E, M);
+          return slot;
+        }
+        continue;
+      }
+      if (state === S && (this.table.actions[S * EVENTS + PrWr] & A_HIT) !== 0) {
+        // Only a broken protocol (a mutation) lets a store hit in S without a bus transaction.
+        if (Atomics.compareExchange(st, slot, S, this.table.next[S * EVENTS + PrWr] | BUSY) === S) {
+          this.count(CTR.l2Hits);
+          this.latency = this.l2Lat;
+          this.transition(0, S, this.table.next[S * EVENTS + PrWr]);
+          return slot;
+        }
+        continue;
+      }
+      if (state === S) {
+        const set = this.lock(line);
+        try {
+          // Under the lock nobody else changes this core's copy: S stays S, or is already I.
+          const now = Atomics.load(st, slot) & STATE_MASK;
+          this.count(CTR.l2Hits);
+          this.transact(line, slot, PrWr, now);
+        } finally {
+          this.unlock(set);
+        }
+        this.touchL2(slot);
+        return slot;
+      }
+      break; // invalid: a miss
+    }
+    this.count(CTR.l2Misses);
+    const target = this.makeRoom(line);
+    const set = this.lock(line);
+    try {
+      this.transact(line, target, PrWr, I);
+    } finally {
+      this.unlock(set);
+    }
+    this.touchL2(target);
+    return target;
+  }
+
+  /** Ends a data claim taken by writeLine. */
+  release(slot: number): void {
+    Atomics.store(this.v.l2State, slot, M);
+  }
+
+  /**
+   * The transaction for `line` on behalf of this core, under the line's lock. `slot` is
+   * where the line goes in this core's L2 (its current slot when it holds it in S), `own`
+   * the requester's current state (I or S).
+   */
+  private transact(line: number, slot: number, ev: number, own: number): void {
+    const v = this.v;
+    const tbl = this.table;
+    const st = v.l2State;
+    const lineBytes = v.lineBytes;
+    const ownIdx = own * EVENTS + ev;
+    if (!tbl.has(own, ev)) throw missingPair(this.core, line, lineBytes, own, ev);
+    let next = tbl.next[ownIdx];
+    const busEvent = ev === PrRd ? BusRd : own === S ? BusUpgr : BusRdX;
+    if (ev === PrRd) this.count(CTR.gets);
+    else if (own === S) this.count(CTR.upgrades);
+    else this.count(CTR.getx);
+
+    // L3: find the line or bring it from RAM (evicting, with back-invalidation).
+    let t = v.findL3(line);
+    if (t < 0) {
+      t = this.l3Fill(line);
+      this.latency = this.ramLat;
+      this.count(CTR.l3Misses);
+    } else {
+      this.latency = this.l3Lat;
+      this.count(CTR.l3Hits);
+    }
+    const l3Off = t * lineBytes;
+    const myOff = slot * lineBytes;
+    let supplied = false;
+    let othersKeep = false;
+
+    // Snoop the cores the filter names.
+    let sharers = v.l3Sharers[t] & ~this.selfBit;
+    while (sharers !== 0) {
+      const k = 31 - Math.clz32(sharers);
+      sharers &= ~(1 << k);
+      const ks = v.findL2(k, line);
+      if (ks < 0) {
+        v.l3Sharers[t] &= ~(1 << k); // the copy is gone (invalidated earlier): tidy the filter
+        continue;
+      }
+      const ksState = this.snoopClaim(ks) & STATE_MASK;
+      if (!tbl.has(ksState, busEvent)) {
+        Atomics.store(st, ks, ksState);
+        throw missingPair(k, line, lineBytes, ksState, busEvent);
+      }
+      const i = ksState * EVENTS + busEvent;
+      const to = tbl.next[i];
+      const acts = tbl.actions[i];
+      if ((acts & A_SUPPLY_DATA) !== 0 && ksState === M) {
+        // Cache-to-cache transfer of the dirty line (HITM).
+        v.l2Data.copyWithin(myOff, ks * lineBytes, ks * lineBytes + lineBytes);
+        supplied = true;
+        this.latency = this.hitmLat;
+        this.count(ev === PrRd ? CTR.hitmLoads : CTR.hitmStores);
+        this.count(CTR.c2cTransfers);
+        if ((acts & A_WRITEBACK) !== 0) {
+          v.l3Data.set(v.l2Data.subarray(ks * lineBytes, ks * lineBytes + lineBytes), l3Off);
+          v.l3Dirty[t] = 1;
+          this.count(CTR.writebacks);
+        }
+      }
+      Atomics.store(st, ks, to); // ends the snoop claim
+      if (to !== ksState) this.transition(1, ksState, to);
+      if (to === I) {
+        v.l3Sharers[t] &= ~(1 << k);
+        this.count(CTR.invalidationsSent);
+        this.count(INV_TO_BASE + k);
+      } else {
+        othersKeep = true;
+      }
+      if ((acts & A_BREAK_RESERVATION) !== 0 && !this.mut.keepReservation) {
+        Atomics.compareExchange(v.reservation, v.reservationIndex(k), line, -1);
+      }
+    }
+
+    if (next === E_OR_S) next = othersKeep ? S : E;
+    // The requester's copy: data from the supplier, else from L3 (an upgrade keeps its own).
+    if (own === I) {
+      if (!supplied) v.l2Data.set(v.l3Data.subarray(l3Off, l3Off + lineBytes), myOff);
+      v.l2Tag[slot] = line;
+    }
+    if (!this.mut.skipSharerUpdate) v.l3Sharers[t] |= this.selfBit;
+    this.touchL3(t, line);
+    Atomics.store(st, slot, ev === PrWr ? next | BUSY : next);
+    this.transition(0, own, next);
+  }
+
+  /** Frees a way for `line` in this core's L2 set, evicting the LRU line if all are valid. */
+  private makeRoom(line: number): number {
+    const v = this.v;
+    const set = line & (v.l2Sets - 1);
+    const base = this.core * v.l2Lines + set * v.l2Ways;
+    let victim = -1;
+    let oldest = Infinity;
+    for (let w = 0; w < v.l2Ways; w++) {
+      const s = base + w;
+      if ((Atomics.load(v.l2State, s) & STATE_MASK) === I) {
+        victim = s;
+        break;
+      }
+      if (this.l2Stamp[s - this.core * v.l2Lines] < oldest) {
+        oldest = this.l2Stamp[s - this.core * v.l2Lines];
+        victim = s;
+      }
+    }
+    const old = v.l2Tag[victim];
+    if (old !== -1) {
+      if ((Atomics.load(v.l2State, victim) & STATE_MASK) !== I) this.evict(victim, old);
+      else {
+        // Invalidated by a snoop earlier: the tag is stale, drop it (and any L1 copy of it).
+        v.l2Tag[victim] = -1;
+        this.onOwnEvict(old);
+      }
+    }
+    return victim;
+  }
+
+  private l2Clock = 0;
+
+  touchL2(slot: number): void {
+    this.l2Stamp[slot - this.core * this.v.l2Lines] = ++this.l2Clock;
+  }
+
+  /** Evicts this core's valid L2 slot holding `line` (PrEvict), writing back M data to L3. */
+  evict(slot: number, line: number): void {
+    const v = this.v;
+    const set = this.lock(line);
+    try {
+      const state = Atomics.load(v.l2State, slot) & STATE_MASK;
+      if (state !== I) {
+        if (!this.table.has(state, Evict)) throw missingPair(this.core, line, v.lineBytes, state, Evict);
+        const i = state * EVENTS + Evict;
+        const acts = this.table.actions[i];
+        const t = v.findL3(line);
+        if ((acts & A_WRITEBACK) !== 0) {
+          const off = slot * v.lineBytes;
+          if (t >= 0) {
+            v.l3Data.set(v.l2Data.subarray(off, off + v.lineBytes), t * v.lineBytes);
+            v.l3Dirty[t] = 1;
+          } else {
+            // Not in L3 (only possible with a broken inclusion): straight to RAM.
+            this.ram.u8.set(v.l2Data.subarray(off, off + v.lineBytes), line * v.lineBytes);
+          }
+          this.count(CTR.writebacks);
+        }
+        if (t >= 0) v.l3Sharers[t] &= ~this.selfBit;
+        if ((acts & A_BREAK_RESERVATION) !== 0) {
+          Atomics.compareExchange(v.reservation, v.reservationIndex(this.core), line, -1);
+        }
+        Atomics.store(v.l2State, slot, this.table.next[i]);
+        this.transition(0, state, this.table.next[i]);
+      }
+      v.l2Tag[slot] = -1;
+    } finally {
+      this.unlock(set);
+    }
+    this.onOwnEvict(line);
+  }
+
+  /** Brings `line` into L3 from RAM, evicting (and back-invalidating) the set's LRU line. */
+  private l3Fill(line: number): number {
+    const v = this.v;
+    const set = line & (v.l3Sets - 1);
+    const base = set * v.l3Ways;
+    let t = -1;
+    let oldest = Infinity;
+    for (let w = 0; w < v.l3Ways; w++) {
+      if (v.l3Tag[base + w] === -1) {
+        t = base + w;
+        break;
+      }
+      if (v.l3Stamp[base + w] < oldest) {
+        oldest = v.l3Stamp[base + w];
+        t = base + w;
+      }
+    }
+    const lb = v.lineBytes;
+    const old = v.l3Tag[t];
+    if (old !== -1) {
+      // Inclusion: every private copy of the victim goes first; M data comes down with it.
+      let sharers = v.l3Sharers[t];
+      while (sharers !== 0) {
+        const k = 31 - Math.clz32(sharers);
+        sharers &= ~(1 << k);
+        const ks = v.findL2(k, old);
+        if (ks < 0) continue;
+        const s = this.snoopClaim(ks) & STATE_MASK;
+        if (s === M) {
+          v.l3Data.set(v.l2Data.subarray(ks * lb, ks * lb + lb), t * lb);
+          v.l3Dirty[t] = 1;
+          this.count(CTR.writebacks);
+        }
+        Atomics.store(v.l2State, ks, I);
+        this.transition(1, s, I);
+        this.count(CTR.backInvalidations);
+        if (!this.mut.keepReservation) Atomics.compareExchange(v.reservation, v.reservationIndex(k), old, -1);
+      }
+      if (v.l3Dirty[t] !== 0) {
+        this.ram.u8.set(v.l3Data.subarray(t * lb, t * lb + lb), old * lb);
+        this.count(CTR.ramWritebacks);
+      }
+    }
+    v.l3Data.set(this.ram.u8.subarray(line * lb, line * lb + lb), t * lb);
+    v.l3Tag[t] = line;
+    v.l3Dirty[t] = 0;
+    v.l3Sharers[t] = 0;
+    return t;
+  }
+
+  private touchL3(t: number, line: number): void {
+    const v = this.v;
+    const clockIdx = v.l3Lines + (line & (v.l3Sets - 1));
+    v.l3Stamp[t] = ++v.l3Stamp[clockIdx];
+  }
+}
