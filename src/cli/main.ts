@@ -6,6 +6,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { ElfError } from '../loader/elf.ts';
 import { ConfigError, DEFAULT_CONFIG, hostCpus, makeConfig, type MachineConfig } from '../machine/config.ts';
 import { runMachine, type RunResult } from '../machine/machine.ts';
+import { formatLineView } from '../machine/inspect.ts';
 import { formatSummary } from './summary.ts';
 import { Progress } from './progress.ts';
 
@@ -67,6 +68,7 @@ interface RunFlags {
   latency?: ReturnType<typeof latencyArg>;
   l1WriteThrough?: boolean;
   config?: string;
+  inspect?: (number | string)[];
 }
 
 function configFrom(f: RunFlags, cmd: Command): MachineConfig {
@@ -130,6 +132,7 @@ function addMachineOptions(cmd: Command): Command {
     .option('--latency <list>', 'latencies in cycles, e.g. l1=4,l2=12,l3=40,ram=200,hitm=70', latencyArg)
     .option('--l1-write-through', 'L1d write-through (every store pays the L2 latency) instead of write-back')
     .option('--config <file>', 'machine configuration as JSON (command-line options override it)')
+    .option('--inspect <addr|symbol>', 'at the end, show this cache line in every cache and in RAM (repeatable)', (v: string, prev: (number | string)[] = []) => [...prev, /^(0x[0-9a-f]+|\d+)$/i.test(v) ? Number(v) : v])
     .option('--quantum <cycles>', 'cycles between worker barriers', intArg('--quantum', 1), DEFAULT_CONFIG.quantum)
     .option('--interleave <cycles>', 'cycles a core runs before its worker switches cores', intArg('--interleave', 1), DEFAULT_CONFIG.interleave)
     .option('--max-insns <n>', 'stop when a core has retired this many instructions (0: no limit)', intArg('--max-insns'), 0)
@@ -151,7 +154,7 @@ async function runProgram(file: string, args: string[], f: RunFlags, cmd: Comman
   const progress = f.progress !== false && process.stderr.isTTY ? new Progress(process.stderr, config) : undefined;
   let result: RunResult;
   try {
-    result = await runMachine(config, elf, { onProgress: progress ? (p) => progress.update(p) : undefined });
+    result = await runMachine(config, elf, { onProgress: progress ? (p) => progress.update(p) : undefined, inspect: f.inspect });
   } catch (e) {
     if (e instanceof ElfError) throw new UsageError(`${file}: ${e.message}`);
     throw e;
@@ -165,6 +168,7 @@ async function runProgram(file: string, args: string[], f: RunFlags, cmd: Comman
       process.stderr.write(`smpemu: note: ${config.threads} worker threads on ${hostCpus()} host CPUs; --threads ${hostCpus()} is usually faster\n`);
     }
   }
+  for (const x of result.inspect ?? []) process.stderr.write(formatLineView(x, x.symbol));
   if (result.error) process.stderr.write(`smpemu: ${result.error}\n`);
   return result.exitCode;
 }

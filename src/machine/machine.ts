@@ -24,8 +24,10 @@ import type { CoreResult } from '../../cores/core_group.ts';
 import type { WorkerInit, WorkerMessage } from '../../cores/worker.ts';
 import type { C2cEntry } from '../../cores/c2c_recorder.ts';
 import { cacheStats, type CacheStats } from '../report/cache_stats.ts';
+import { CoherenceViews } from '../../shared/coherence/layout.ts';
 import { assignCores, boot } from './boot.ts';
-import { hostCpus, type MachineConfig } from './config.ts';
+import { inspectLine, type LineView } from './inspect.ts';
+import { ConfigError, hostCpus, type MachineConfig } from './config.ts';
 import { spawnTsWorker } from './spawn.ts';
 
 export interface RunOptions {
@@ -37,6 +39,8 @@ export interface RunOptions {
   progressMs?: number;
   /** Host watchdog: stop with an error when no core advances for this long (default 20 s). */
   watchdogMs?: number;
+  /** Cache lines to show at the end (addresses or data symbol names), with --memory caches. */
+  inspect?: (number | string)[];
 }
 
 export interface SyscallCount {
@@ -67,6 +71,8 @@ export interface RunResult {
   caches?: Omit<CacheStats, 'totals'>;
   /** With --memory caches: the access records behind the false-sharing report. */
   c2cEntries?: C2cEntry[];
+  /** The lines asked for with inspect, as they stand at the end of the run. */
+  inspect?: (LineView & { symbol: string })[];
 }
 
 const MODULE_WORKER = new URL('../../cores/worker.ts', import.meta.url);
@@ -75,6 +81,13 @@ const MODULE_WORKER = new URL('../../cores/worker.ts', import.meta.url);
 export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: RunOptions = {}): Promise<RunResult> {
   const booted = boot(config, elf);
   const symbols = new SymbolTable(booted.image.symbols);
+  const inspectAddrs = (opts.inspect ?? []).map((x) => {
+    if (typeof x === 'number') return x;
+    const sym = symbols.find(x);
+    if (!sym) throw new ConfigError(`--inspect: no symbol '${x}' in the program`);
+    return sym.value;
+  });
+  if (inspectAddrs.length > 0 && !booted.coherence) throw new ConfigError('--inspect needs --memory caches');
   const ctl = booted.control;
   const groups = assignCores(config.cores, config.threads);
   const spin = config.threads <= hostCpus();
@@ -212,6 +225,9 @@ export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: R
     result.totals = cs.totals;
     result.caches = { bus: cs.bus, cores: cs.cores, transitions: cs.transitions };
     result.c2cEntries = c2c;
+    const views = new CoherenceViews({ ...config.caches, cores: config.cores }, booted.coherence!);
+    const ramU8 = new Uint8Array(booted.ram);
+    result.inspect = inspectAddrs.map((a) => ({ ...inspectLine(views, ramU8, a), symbol: symbols.format(a) }));
   }
   if (crash) {
     result.exitCode = 2;
