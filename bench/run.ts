@@ -1,24 +1,32 @@
-// Speed benchmarks. Prints one JSON object on stdout (progress on stderr):
-//   flat.singleCoreMips        guest MIPS of the compute kernel on one core, one host thread
-//   flat.twoCores.oneThread    aggregate MIPS, 2 independent cores folded into 1 worker
-//   flat.twoCores.twoThreads   aggregate MIPS, 2 independent cores on 2 workers
-//   flat.scaling               twoThreads / oneThread, taken in the same run
-// Each figure is the median of --reps runs (default 3); all runs in one process, interleaved,
-// so the ratios compare like with like on a noisy machine.
+// Speed and fidelity benchmarks. Prints one JSON object on stdout (progress on stderr):
+//   flat.singleCoreMips          guest MIPS of the compute kernel on one core, --memory flat
+//   flat.twoCores.{oneThread,twoThreads}, flat.scaling
+//                                2 independent cores on 1 and on 2 workers, and their ratio
+//   caches.singleCoreMips        the compute kernel with the full hierarchy
+//   caches.slowdownVsFlat        flat / caches MIPS, taken in the same run
+//   coherence.transactionsPerHostSecond
+//                                bus transactions (BusRd + BusRdX + BusUpgr) per host second on
+//                                the packed counters, 4 cores, deterministic and --threads 2
+//   fidelity.hitm                packed counters' HITM count, parallel (--threads 2) against
+//                                deterministic, as a percentage difference
+// Each figure is the median of --reps runs (default 3), all in one process and interleaved,
+// so ratios compare like with like on a noisy machine.
 //   npm run bench [-- --reps 5]
 
 import { readFileSync } from 'node:fs';
 import { makeConfig, type MachineConfig } from '../src/machine/config.ts';
-import { runMachine } from '../src/machine/machine.ts';
+import { runMachine, type RunResult } from '../src/machine/machine.ts';
 
 const repsArg = process.argv.indexOf('--reps');
 const reps = repsArg > 0 ? Number(process.argv[repsArg + 1]) : 3;
-const compute = readFileSync(new URL('../workloads/bin/compute.elf', import.meta.url));
+const elf = (name: string) => readFileSync(new URL(`../workloads/bin/${name}.elf`, import.meta.url));
+const compute = elf('compute');
+const packed = elf('counters_packed');
 
-async function mips(cfg: Partial<MachineConfig>): Promise<number> {
-  const r = await runMachine(makeConfig(cfg), compute, { stdout: () => {} });
-  if (r.exitCode !== 0) throw new Error(`compute exited ${r.exitCode}: ${r.error ?? ''}`);
-  return r.guestMips;
+async function run(program: Uint8Array, cfg: Partial<MachineConfig>): Promise<RunResult> {
+  const r = await runMachine(makeConfig(cfg), program, { stdout: () => {} });
+  if (r.exitCode !== 0) throw new Error(`benchmark program exited ${r.exitCode}: ${r.error ?? ''}`);
+  return r;
 }
 
 function median(xs: number[]): number {
@@ -26,29 +34,51 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-const cases: Record<string, Partial<MachineConfig>> = {
-  singleCore: { cores: 1, memory: 'flat' },
-  twoCoresOneThread: { cores: 2, threads: 1, memory: 'flat' },
-  twoCoresTwoThreads: { cores: 2, threads: 2, memory: 'flat' },
+const transactions = (r: RunResult) => r.caches!.bus.BusRd + r.caches!.bus.BusRdX + r.caches!.bus.BusUpgr;
+
+const cases: Record<string, { program: Uint8Array; cfg: Partial<MachineConfig>; metric: (r: RunResult) => number }> = {
+  flatSingle: { program: compute, cfg: { cores: 1, memory: 'flat' }, metric: (r) => r.guestMips },
+  flatTwoOneThread: { program: compute, cfg: { cores: 2, threads: 1, memory: 'flat' }, metric: (r) => r.guestMips },
+  flatTwoTwoThreads: { program: compute, cfg: { cores: 2, threads: 2, memory: 'flat' }, metric: (r) => r.guestMips },
+  cachesSingle: { program: compute, cfg: { cores: 1, memory: 'caches' }, metric: (r) => r.guestMips },
+  packedDetTps: { program: packed, cfg: { cores: 4, threads: 1, memory: 'caches' }, metric: (r) => transactions(r) / r.hostSeconds },
+  packedParTps: { program: packed, cfg: { cores: 4, threads: 2, memory: 'caches' }, metric: (r) => transactions(r) / r.hostSeconds },
+  packedDetHitm: { program: packed, cfg: { cores: 4, threads: 1, memory: 'caches' }, metric: (r) => r.totals!.hitm },
+  packedParHitm: { program: packed, cfg: { cores: 4, threads: 2, memory: 'caches' }, metric: (r) => r.totals!.hitm },
 };
 const samples: Record<string, number[]> = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
 for (let i = 0; i < reps; i++) {
-  for (const [name, cfg] of Object.entries(cases)) {
-    const m = await mips(cfg);
-    samples[name].push(m);
-    process.stderr.write(`  ${name} run ${i + 1}/${reps}: ${m.toFixed(1)} MIPS\n`);
+  for (const [name, c] of Object.entries(cases)) {
+    const v = c.metric(await run(c.program, c.cfg));
+    samples[name].push(+v.toFixed(2));
+    process.stderr.write(`  ${name} run ${i + 1}/${reps}: ${v.toFixed(1)}\n`);
   }
 }
-const one = median(samples.twoCoresOneThread);
-const two = median(samples.twoCoresTwoThreads);
+const m = (k: string) => median(samples[k]);
 const out = {
-  workload: 'workloads/bin/compute.elf',
   reps,
   flat: {
-    singleCoreMips: +median(samples.singleCore).toFixed(2),
-    twoCores: { oneThread: +one.toFixed(2), twoThreads: +two.toFixed(2) },
-    scaling: +(two / one).toFixed(3),
-    samples,
+    workload: 'workloads/bin/compute.elf',
+    singleCoreMips: m('flatSingle'),
+    twoCores: { oneThread: m('flatTwoOneThread'), twoThreads: m('flatTwoTwoThreads') },
+    scaling: +(m('flatTwoTwoThreads') / m('flatTwoOneThread')).toFixed(3),
   },
+  caches: {
+    workload: 'workloads/bin/compute.elf',
+    singleCoreMips: m('cachesSingle'),
+    slowdownVsFlat: +(m('flatSingle') / m('cachesSingle')).toFixed(3),
+  },
+  coherence: {
+    workload: 'workloads/bin/counters_packed.elf, 4 cores',
+    transactionsPerHostSecond: { deterministic: Math.round(m('packedDetTps')), threads2: Math.round(m('packedParTps')) },
+  },
+  fidelity: {
+    hitm: {
+      deterministic: m('packedDetHitm'),
+      threads2: m('packedParHitm'),
+      percentDifference: +((100 * (m('packedParHitm') - m('packedDetHitm'))) / m('packedDetHitm')).toFixed(2),
+    },
+  },
+  samples,
 };
 console.log(JSON.stringify(out, null, 2));

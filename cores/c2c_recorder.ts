@@ -34,8 +34,13 @@ export interface C2cEntry {
 }
 
 export class C2cRecorder {
-  private readonly map = new Map<string, Float64Array>();
+  /** (line base + offset) -> pc -> counters. Numeric keys: no allocation once a record exists. */
+  private readonly map = new Map<number, Map<number, Float64Array>>();
   private countdown = SAMPLE_EVERY;
+  // The last record touched: a loop hammering one address from one pc skips both lookups.
+  private lastAddr = -1;
+  private lastPc = -1;
+  private lastRec: Float64Array | undefined;
 
   constructor(
     readonly core: number,
@@ -54,30 +59,42 @@ export class C2cRecorder {
     this.add(addr, pc, store, src, 1, latency);
   }
 
-  private add(addr: number, pc: number, store: boolean, src: number, w: number, latency: number): void {
-    const line = addr - (addr % this.lineBytes);
-    const key = `${line}:${addr - line}:${pc}`;
-    let r = this.map.get(key);
+  private record(addr: number, pc: number): Float64Array {
+    if (addr === this.lastAddr && pc === this.lastPc && this.lastRec) return this.lastRec;
+    let byPc = this.map.get(addr);
+    if (!byPc) {
+      byPc = new Map();
+      this.map.set(addr, byPc);
+    }
+    let r = byPc.get(pc);
     if (!r) {
       r = new Float64Array(R_FIELDS);
-      this.map.set(key, r);
+      byPc.set(pc, r);
     }
+    this.lastAddr = addr;
+    this.lastPc = pc;
+    this.lastRec = r;
+    return r;
+  }
+
+  private add(addr: number, pc: number, store: boolean, src: number, w: number, latency: number): void {
+    const r = this.record(addr, pc);
     if (store) {
       r[R_STORES] += w;
       r[src === SRC_L1 ? R_ST_L1_HIT : R_ST_L1_MISS] += w;
+      if (src === SRC_HITM) r[R_HITM] += w;
     } else {
       r[R_LOADS] += w;
       r[R_CYCLES] += latency * w;
       r[src === SRC_L1 ? R_L1_HIT : src === SRC_L2 ? R_L2_HIT : src === SRC_L3 ? R_L3_HIT : src === SRC_RAM ? R_RAM : R_HITM] += w;
     }
-    if (store && src === SRC_HITM) r[R_HITM] += w;
   }
 
   entries(): C2cEntry[] {
     const out: C2cEntry[] = [];
-    for (const [key, r] of this.map) {
-      const [line, offset, pc] = key.split(':').map(Number);
-      out.push({ line, offset, core: this.core, pc, counts: Array.from(r) });
+    for (const [addr, byPc] of this.map) {
+      const offset = addr % this.lineBytes;
+      for (const [pc, r] of byPc) out.push({ line: addr - offset, offset, core: this.core, pc, counts: Array.from(r) });
     }
     return out;
   }

@@ -7,7 +7,7 @@
 // line it fills or evicts, and evicts before it fills, so it never holds two locks.
 
 import { spinLock, spinUnlock } from '../sync/spinlock.ts';
-import { CoherenceViews } from './layout.ts';
+import { CoherenceViews, copyLine } from './layout.ts';
 import {
   A_BREAK_RESERVATION,
   A_HIT,
@@ -73,7 +73,9 @@ export class Bus {
     this.hitmLat = g.hitmLatency;
     this.selfBit = 1 << core;
     this.l2Stamp = new Float64Array(v.l2Lines);
+    this.ramI32 = new Int32Array(ram.u8.buffer, ram.u8.byteOffset, ram.u8.byteLength >> 2);
   }
+  private readonly ramI32: Int32Array;
 
   private lock(line: number): number {
     const set = line & (this.v.l3Sets - 1);
@@ -251,13 +253,13 @@ export class Bus {
       const acts = tbl.actions[i];
       if ((acts & A_SUPPLY_DATA) !== 0 && ksState === M) {
         // Cache-to-cache transfer of the dirty line (HITM).
-        v.l2Data.copyWithin(myOff, ks * lineBytes, ks * lineBytes + lineBytes);
+        copyLine(v.l2Data32, myOff >> 2, v.l2Data32, (ks * lineBytes) >> 2, lineBytes >> 2);
         supplied = true;
         this.latency = this.hitmLat;
         this.count(ev === PrRd ? CTR.hitmLoads : CTR.hitmStores);
         this.count(CTR.c2cTransfers);
         if ((acts & A_WRITEBACK) !== 0) {
-          v.l3Data.set(v.l2Data.subarray(ks * lineBytes, ks * lineBytes + lineBytes), l3Off);
+          copyLine(v.l3Data32, l3Off >> 2, v.l2Data32, (ks * lineBytes) >> 2, lineBytes >> 2);
           v.l3Dirty[t] = 1;
           this.count(CTR.writebacks);
         }
@@ -279,7 +281,7 @@ export class Bus {
     if (next === E_OR_S) next = othersKeep ? S : E;
     // The requester's copy: data from the supplier, else from L3 (an upgrade keeps its own).
     if (own === I) {
-      if (!supplied) v.l2Data.set(v.l3Data.subarray(l3Off, l3Off + lineBytes), myOff);
+      if (!supplied) copyLine(v.l2Data32, myOff >> 2, v.l3Data32, l3Off >> 2, lineBytes >> 2);
       v.l2Tag[slot] = line;
     }
     if (!this.mut.skipSharerUpdate) v.l3Sharers[t] |= this.selfBit;
@@ -338,11 +340,11 @@ export class Bus {
         if ((acts & A_WRITEBACK) !== 0) {
           const off = slot * v.lineBytes;
           if (t >= 0) {
-            v.l3Data.set(v.l2Data.subarray(off, off + v.lineBytes), t * v.lineBytes);
+            copyLine(v.l3Data32, (t * v.lineBytes) >> 2, v.l2Data32, off >> 2, v.lineBytes >> 2);
             v.l3Dirty[t] = 1;
           } else {
             // Not in L3 (only possible with a broken inclusion): straight to RAM.
-            this.ram.u8.set(v.l2Data.subarray(off, off + v.lineBytes), line * v.lineBytes);
+            copyLine(this.ramI32, (line * v.lineBytes) >> 2, v.l2Data32, off >> 2, v.lineBytes >> 2);
           }
           this.count(CTR.writebacks);
         }
@@ -389,7 +391,7 @@ export class Bus {
         if (ks < 0) continue;
         const s = this.snoopClaim(ks) & STATE_MASK;
         if (s === M) {
-          v.l3Data.set(v.l2Data.subarray(ks * lb, ks * lb + lb), t * lb);
+          copyLine(v.l3Data32, (t * lb) >> 2, v.l2Data32, (ks * lb) >> 2, lb >> 2);
           v.l3Dirty[t] = 1;
           this.count(CTR.writebacks);
         }
@@ -399,11 +401,11 @@ export class Bus {
         if (!this.mut.keepReservation) Atomics.compareExchange(v.reservation, v.reservationIndex(k), old, -1);
       }
       if (v.l3Dirty[t] !== 0) {
-        this.ram.u8.set(v.l3Data.subarray(t * lb, t * lb + lb), old * lb);
+        copyLine(this.ramI32, (old * lb) >> 2, v.l3Data32, (t * lb) >> 2, lb >> 2);
         this.count(CTR.ramWritebacks);
       }
     }
-    v.l3Data.set(this.ram.u8.subarray(line * lb, line * lb + lb), t * lb);
+    copyLine(v.l3Data32, (t * lb) >> 2, this.ramI32, (line * lb) >> 2, lb >> 2);
     v.l3Tag[t] = line;
     v.l3Dirty[t] = 0;
     v.l3Sharers[t] = 0;

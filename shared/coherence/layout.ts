@@ -113,6 +113,7 @@ export class CoherenceViews {
   /** LRU stamps of l3Lines slots, then one clock per set at l3Lines + set. */
   readonly l3Stamp: Int32Array;
   readonly l3Data: Uint8Array;
+  readonly l3Data32: Int32Array;
   readonly busLock: Int32Array;
   readonly reservation: Int32Array;
 
@@ -139,6 +140,7 @@ export class CoherenceViews {
     this.l3Sharers = new Int32Array(buffers.l3Sharers);
     this.l3Stamp = new Int32Array(buffers.l3Stamp);
     this.l3Data = new Uint8Array(buffers.l3Data);
+    this.l3Data32 = new Int32Array(buffers.l3Data);
     this.busLock = new Int32Array(buffers.busLock);
     this.reservation = new Int32Array(buffers.reservation);
   }
@@ -167,6 +169,11 @@ export class CoherenceViews {
     for (let w = 0; w < this.l3Ways; w++) if (this.l3Tag[base + w] === line) return base + w;
     return -1;
   }
+}
+
+/** Copies one line of `words` int32 words (no allocation: a fill must not feed the GC). */
+export function copyLine(dst: Int32Array, dstWord: number, src: Int32Array, srcWord: number, words: number): void {
+  for (let i = 0; i < words; i++) dst[dstWord + i] = src[srcWord + i];
 }
 
 /** Validates a geometry; returns a one-line reason or undefined. */

@@ -4,9 +4,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ElfError } from '../loader/elf.ts';
-import { ConfigError, DEFAULT_CONFIG, hostCpus, makeConfig, type MachineConfig } from '../machine/config.ts';
+import { ConfigError, DEFAULT_CONFIG, FLAT_INTERLEAVE, hostCpus, makeConfig, type MachineConfig } from '../machine/config.ts';
 import { runMachine, type RunResult } from '../machine/machine.ts';
+import { basename } from 'node:path';
+import { parseElf } from '../loader/elf.ts';
+import { SymbolTable } from '../loader/symbols.ts';
 import { formatLineView } from '../machine/inspect.ts';
+import { analyzeC2c, formatC2c } from '../report/c2c.ts';
+import { runDemo } from './demo.ts';
 import { formatSummary } from './summary.ts';
 import { Progress } from './progress.ts';
 
@@ -52,7 +57,7 @@ interface RunFlags {
   threads?: number;
   boot: string;
   quantum: number;
-  interleave: number;
+  interleave?: number;
   deterministic?: boolean;
   memory: string;
   maxInsns: number;
@@ -69,6 +74,7 @@ interface RunFlags {
   l1WriteThrough?: boolean;
   config?: string;
   inspect?: (number | string)[];
+  report?: string;
 }
 
 function configFrom(f: RunFlags, cmd: Command): MachineConfig {
@@ -109,7 +115,7 @@ function configFrom(f: RunFlags, cmd: Command): MachineConfig {
     threads,
     boot: pick('boot', f.boot as MachineConfig['boot'], base.boot),
     quantum: pick('quantum', f.quantum, base.quantum),
-    interleave: pick('interleave', f.interleave, base.interleave),
+    interleave: given('interleave') ? f.interleave : base.interleave,
     memory: pick('memory', f.memory as MachineConfig['memory'], base.memory),
     maxInsns: pick('maxInsns', f.maxInsns, base.maxInsns),
     ramBytes: pick('ram', f.ram, base.ramBytes),
@@ -131,10 +137,11 @@ function addMachineOptions(cmd: Command): Command {
     .option('--l3 <size:ways>', 'shared L3, e.g. 4M:16', levelArg)
     .option('--latency <list>', 'latencies in cycles, e.g. l1=4,l2=12,l3=40,ram=200,hitm=70', latencyArg)
     .option('--l1-write-through', 'L1d write-through (every store pays the L2 latency) instead of write-back')
+    .addOption(new Option('--report <kind>', 'after the run, print a report on stdout: c2c (perf c2c tables and a false-sharing verdict)').choices(['c2c']))
     .option('--config <file>', 'machine configuration as JSON (command-line options override it)')
     .option('--inspect <addr|symbol>', 'at the end, show this cache line in every cache and in RAM (repeatable)', (v: string, prev: (number | string)[] = []) => [...prev, /^(0x[0-9a-f]+|\d+)$/i.test(v) ? Number(v) : v])
     .option('--quantum <cycles>', 'cycles between worker barriers', intArg('--quantum', 1), DEFAULT_CONFIG.quantum)
-    .option('--interleave <cycles>', 'cycles a core runs before its worker switches cores', intArg('--interleave', 1), DEFAULT_CONFIG.interleave)
+    .option('--interleave <cycles>', `cycles a core runs before its worker switches cores (default ${DEFAULT_CONFIG.interleave} with caches, ${FLAT_INTERLEAVE} flat)`, intArg('--interleave', 1))
     .option('--max-insns <n>', 'stop when a core has retired this many instructions (0: no limit)', intArg('--max-insns'), 0)
     .option('--ram <size>', 'physical RAM (e.g. 256M)', parseSize, DEFAULT_CONFIG.ramBytes)
     .option('--stats-json <file>', 'write the stats object as JSON to FILE')
@@ -161,7 +168,16 @@ async function runProgram(file: string, args: string[], f: RunFlags, cmd: Comman
   } finally {
     progress?.clear();
   }
-  if (f.statsJson) writeFileSync(f.statsJson, JSON.stringify(result, null, 2) + '\n');
+  if (f.statsJson) {
+    const { c2cEntries: _records, ...stats } = result;
+    writeFileSync(f.statsJson, JSON.stringify(stats, null, 2) + '\n');
+  }
+  if (f.report === 'c2c') {
+    if (!result.c2cEntries) throw new UsageError('--report c2c needs --memory caches');
+    const symbols = new SymbolTable(parseElf(elf).symbols);
+    const lines = analyzeC2c(result.c2cEntries, symbols, config.caches.lineBytes);
+    process.stdout.write(formatC2c(lines, { lineBytes: config.caches.lineBytes, program: basename(file) }));
+  }
   if (!f.quiet) {
     process.stderr.write(formatSummary(result));
     if (config.threads > hostCpus()) {
@@ -189,12 +205,16 @@ export function buildProgram(): Command {
     process.exitCode = await runProgram(file, args, f, cmd);
   });
 
-  addMachineOptions(
-    program.command('demo').description('the built-in demo: hello from every hart on 4 cores'),
-  ).action(async (f: RunFlags, cmd: Command) => {
-    const hello = fileURLToPath(new URL('../../workloads/bin/hello.elf', import.meta.url));
-    process.exitCode = await runProgram(hello, [], f, cmd);
-  });
+  program
+    .command('demo')
+    .description('the built-in demo: false sharing, packed against padded counters on 4 cores')
+    .option('-c, --cores <n>', 'simulated cores (2 to 8)', intArg('--cores', 2), 4)
+    .option('-t, --threads <n>', 'host worker threads (default 1: deterministic)', intArg('--threads', 1), 1)
+    .action(async (f: { cores: number; threads: number }) => {
+      if (f.cores > 8) throw new ConfigError('the demo counters exist for up to 8 cores');
+      const d = await runDemo({ cores: f.cores, threads: f.threads });
+      process.stdout.write(d.text);
+    });
   return program;
 }
 

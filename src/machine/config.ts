@@ -18,7 +18,11 @@ export interface MachineConfig {
   ramBase: number;
   /** Cycles each core runs between barriers. */
   quantum: number;
-  /** Cycles a core runs before a worker hosting several cores picks the next (smallest cycle first). */
+  /**
+   * Cycles a core runs before a worker hosting several cores picks the next (smallest cycle
+   * first). With caches it must be short against a miss, or cores that share a line would
+   * take turns instead of contending; flat memory models no contention, so it can be long.
+   */
   interleave: number;
   memory: MemoryModel;
   boot: BootMode;
@@ -53,6 +57,9 @@ export const DEFAULT_CONFIG: MachineConfig = {
   caches: DEFAULT_GEOMETRY,
 };
 
+/** The interleave default with --memory flat. */
+export const FLAT_INTERLEAVE = 2000;
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -61,7 +68,9 @@ export class ConfigError extends Error {
 export function makeConfig(partial: Partial<MachineConfig> = {}): MachineConfig {
   const cores = partial.cores ?? DEFAULT_CONFIG.cores;
   const caches = { ...DEFAULT_CONFIG.caches, ...partial.caches };
-  const c: MachineConfig = { ...DEFAULT_CONFIG, ...partial, cores, threads: partial.threads ?? cores, caches };
+  const memory = partial.memory ?? DEFAULT_CONFIG.memory;
+  const interleave = partial.interleave ?? (memory === 'flat' ? FLAT_INTERLEAVE : DEFAULT_CONFIG.interleave);
+  const c: MachineConfig = { ...DEFAULT_CONFIG, ...partial, cores, threads: partial.threads ?? cores, caches, interleave };
   validate(c);
   return c;
 }

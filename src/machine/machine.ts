@@ -24,6 +24,7 @@ import type { CoreResult } from '../../cores/core_group.ts';
 import type { WorkerInit, WorkerMessage } from '../../cores/worker.ts';
 import type { C2cEntry } from '../../cores/c2c_recorder.ts';
 import { cacheStats, type CacheStats } from '../report/cache_stats.ts';
+import { analyzeC2c, c2cJson, type C2cJson } from '../report/c2c.ts';
 import { CoherenceViews } from '../../shared/coherence/layout.ts';
 import { assignCores, boot } from './boot.ts';
 import { inspectLine, type LineView } from './inspect.ts';
@@ -69,8 +70,10 @@ export interface RunResult {
   totals?: CacheStats['totals'];
   /** With --memory caches: per-core and per-level detail, bus transactions, MESI transitions. */
   caches?: Omit<CacheStats, 'totals'>;
-  /** With --memory caches: the access records behind the false-sharing report. */
+  /** With --memory caches: the access records behind the false-sharing report (not in the JSON file). */
   c2cEntries?: C2cEntry[];
+  /** With --memory caches: the contended lines, perf c2c's tables and a verdict per line. */
+  c2c?: C2cJson;
   /** The lines asked for with inspect, as they stand at the end of the run. */
   inspect?: (LineView & { symbol: string })[];
 }
@@ -225,6 +228,7 @@ export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: R
     result.totals = cs.totals;
     result.caches = { bus: cs.bus, cores: cs.cores, transitions: cs.transitions };
     result.c2cEntries = c2c;
+    result.c2c = c2cJson(analyzeC2c(c2c, symbols, config.caches.lineBytes));
     const views = new CoherenceViews({ ...config.caches, cores: config.cores }, booted.coherence!);
     const ramU8 = new Uint8Array(booted.ram);
     result.inspect = inspectAddrs.map((a) => ({ ...inspectLine(views, ramU8, a), symbol: symbols.format(a) }));

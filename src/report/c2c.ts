@@ -139,7 +139,7 @@ const loadHitmOf = (a: Acc): number => Math.max(0, a.loads - a.l1 - a.l2 - a.l3 
 const avgCycles = (a: Acc): number => (a.loads > 0 ? Math.round((a.cycles / a.loads) * 10) / 10 : 0);
 const sorted = (s: Iterable<number>): number[] => [...s].sort((x, y) => x - y);
 const hex = (n: number): string => '0x' + n.toString(16);
-const list = (ns: readonly number[]): string => ns.join(',');
+const list = (ns: readonly (number | string)[]): string => ns.join(',');
 
 interface PcAcc {
   acc: Acc;
@@ -497,7 +497,7 @@ const LINE_COLS: Col[] = [
 ];
 
 const PARETO_COLS: Col[] = [
-  { w: 9, h1: '#', h2: '  Num' },
+  { w: 9, h1: '#', h2: '#   Num' },
   { w: 9, h2: 'RmtHitm', group: '  ----- HITM -----' },
   { w: 9, h2: 'LclHitm', group: '  ----- HITM -----' },
   { w: 9, h1: 'Snoop', h2: 'Peer' },
