@@ -8,8 +8,9 @@ import { Kernel, type FaultInfo, type OutputChunk } from '../src/kernel/kernel.t
 import type { MachineConfig } from '../src/machine/config.ts';
 import { ControlBlock, STOP_MAX_INSNS } from '../shared/control.ts';
 import { Bus } from '../shared/coherence/bus.ts';
+import { checkInvariants } from '../shared/coherence/checker.ts';
 import { CoherenceViews, type CoherenceBuffers } from '../shared/coherence/layout.ts';
-import { ProtocolTable, TRANSITIONS } from '../shared/coherence/mesi.ts';
+import { protocolFor } from '../shared/coherence/mutations.ts';
 import { counterLength } from '../shared/coherence/stats.ts';
 import type { C2cEntry } from './c2c_recorder.ts';
 import { DecodeCache } from './decode_cache.ts';
@@ -51,6 +52,8 @@ export class CoreGroup {
   private readonly live: boolean[];
   private readonly cfg: MachineConfig;
   private readonly counters: Float64Array[] = [];
+  private readonly views?: CoherenceViews;
+  private readonly ramU8: Uint8Array;
   private readonly cacheMems: CacheMemory[] = [];
 
   constructor(init: CoreGroupInit) {
@@ -60,14 +63,16 @@ export class CoreGroup {
     const views = init.coherence
       ? new CoherenceViews({ ...this.cfg.caches, cores: this.cfg.cores }, init.coherence)
       : undefined;
-    const table = new ProtocolTable(TRANSITIONS);
+    this.views = views;
+    this.ramU8 = new Uint8Array(init.ram);
+    const { table, flags } = protocolFor(this.cfg.mutation || undefined);
     const ramView = { u8: new Uint8Array(init.ram) };
     this.harts = init.coreIds.map((id) => {
       const decode = new DecodeCache(init.ram.byteLength);
       let mem: HartMemory;
       if (views) {
         const ctr = new Float64Array(counterLength(this.cfg.cores));
-        const bus = new Bus(views, id, table, ramView, ctr);
+        const bus = new Bus(views, id, table, ramView, ctr, flags);
         const cm = new CacheMemory({ core: id, views, bus, ram: init.ram, ramBase: this.cfg.ramBase, decode, ctr });
         this.counters.push(ctr);
         this.cacheMems.push(cm);
@@ -138,6 +143,11 @@ export class CoreGroup {
       pc: h.pc,
       ...(this.counters[i] ? { counters: Array.from(this.counters[i]) } : {}),
     }));
+  }
+
+  /** The coherence invariants over the whole machine; call only while every worker waits at the barrier. */
+  checkInvariants(): string[] {
+    return this.views ? checkInvariants(this.views, this.ramU8) : [];
   }
 
   c2cEntries(): C2cEntry[] {

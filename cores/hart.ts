@@ -113,27 +113,27 @@ export class Hart implements Cpu {
           if (tagA[idx] !== pc) this.decodeAt(pc, idx);
           const rd = rdA[idx], rs1 = rs1A[idx], rs2 = rs2A[idx], imm = immA[idx];
           switch (opA[idx]) {
-            case LI: xl[rd] = imm; xh[rd] = imm >> 31; pc += 4; break;
-            case MV: xl[rd] = xl[rs1]; xh[rd] = xh[rs1]; pc += 4; break;
-            case ADDI: {
+            case 74: /* LI */ xl[rd] = imm; xh[rd] = imm >> 31; pc += 4; break;
+            case 75: /* MV */ xl[rd] = xl[rs1]; xh[rd] = xh[rs1]; pc += 4; break;
+            case 22: /* ADDI */ {
               const a = xl[rs1], lo = (a + imm) | 0;
               xh[rd] = (xh[rs1] + (imm >> 31) + ((lo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
               xl[rd] = lo; pc += 4; break;
             }
-            case ADD: {
+            case 31: /* ADD */ {
               const a = xl[rs1], lo = (a + xl[rs2]) | 0;
               xh[rd] = (xh[rs1] + xh[rs2] + ((lo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
               xl[rd] = lo; pc += 4; break;
             }
-            case SUB: {
+            case 32: /* SUB */ {
               const a = xl[rs1], b = xl[rs2];
               xh[rd] = (xh[rs1] - xh[rs2] - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0;
               xl[rd] = (a - b) | 0; pc += 4; break;
             }
-            case LUI: xl[rd] = imm; xh[rd] = imm >> 31; pc += 4; break;
-            case AUIPC: { const v = pc + imm; xl[rd] = v | 0; xh[rd] = v < 0 ? -1 : 0; pc += 4; break; }
-            case JAL: { const link = pc + 4; pc += imm; xl[rd] = link | 0; xh[rd] = 0; break; }
-            case JALR: {
+            case 1: /* LUI */ xl[rd] = imm; xh[rd] = imm >> 31; pc += 4; break;
+            case 2: /* AUIPC */ { const v = pc + imm; xl[rd] = v | 0; xh[rd] = v < 0 ? -1 : 0; pc += 4; break; }
+            case 3: /* JAL */ { const link = pc + 4; pc += imm; xl[rd] = link | 0; xh[rd] = 0; break; }
+            case 4: /* JALR */ {
               let t = (xl[rs1] >>> 0) + imm;
               const h = xh[rs1];
               if (h !== 0) t += h * TWO32;
@@ -142,92 +142,92 @@ export class Hart implements Cpu {
               const link = pc + 4;
               pc = t; xl[rd] = link | 0; xh[rd] = 0; break;
             }
-            case BEQ: pc += xl[rs1] === xl[rs2] && xh[rs1] === xh[rs2] ? imm : 4; break;
-            case BNE: pc += xl[rs1] !== xl[rs2] || xh[rs1] !== xh[rs2] ? imm : 4; break;
-            case BLT: {
+            case 5: /* BEQ */ pc += xl[rs1] === xl[rs2] && xh[rs1] === xh[rs2] ? imm : 4; break;
+            case 6: /* BNE */ pc += xl[rs1] !== xl[rs2] || xh[rs1] !== xh[rs2] ? imm : 4; break;
+            case 7: /* BLT */ {
               const a = xh[rs1], b = xh[rs2];
               pc += a < b || (a === b && (xl[rs1] >>> 0) < (xl[rs2] >>> 0)) ? imm : 4; break;
             }
-            case BGE: {
+            case 8: /* BGE */ {
               const a = xh[rs1], b = xh[rs2];
               pc += a < b || (a === b && (xl[rs1] >>> 0) < (xl[rs2] >>> 0)) ? 4 : imm; break;
             }
-            case BLTU: {
+            case 9: /* BLTU */ {
               const a = xh[rs1] >>> 0, b = xh[rs2] >>> 0;
               pc += a < b || (a === b && (xl[rs1] >>> 0) < (xl[rs2] >>> 0)) ? imm : 4; break;
             }
-            case BGEU: {
+            case 10: /* BGEU */ {
               const a = xh[rs1] >>> 0, b = xh[rs2] >>> 0;
               pc += a < b || (a === b && (xl[rs1] >>> 0) < (xl[rs2] >>> 0)) ? 4 : imm; break;
             }
-            case LB: case LH: case LW: case LD: case LBU: case LHU: case LWU: {
+            case 11: /* LB */ case 12: /* LH */ case 13: /* LW */ case 14: /* LD */ case 15: /* LBU */ case 16: /* LHU */ case 17: /* LWU */ {
               mem.pc = pc;
               let a = (xl[rs1] >>> 0) + imm;
               const h = xh[rs1];
               if (h !== 0) a += h * TWO32;
               switch (opA[idx]) {
-                case LW: { const v = mem.load32(a); xl[rd] = v; xh[rd] = v >> 31; break; }
-                case LD: { const v = mem.load64(a); xh[rd] = mem.hi; xl[rd] = v; break; }
-                case LBU: xl[rd] = mem.load8u(a); xh[rd] = 0; break;
-                case LB: { const v = mem.load8(a); xl[rd] = v; xh[rd] = v >> 31; break; }
-                case LWU: xl[rd] = mem.load32(a); xh[rd] = 0; break;
-                case LHU: xl[rd] = mem.load16u(a); xh[rd] = 0; break;
+                case 13: /* LW */ { const v = mem.load32(a); xl[rd] = v; xh[rd] = v >> 31; break; }
+                case 14: /* LD */ { const v = mem.load64(a); xh[rd] = mem.hi; xl[rd] = v; break; }
+                case 15: /* LBU */ xl[rd] = mem.load8u(a); xh[rd] = 0; break;
+                case 11: /* LB */ { const v = mem.load8(a); xl[rd] = v; xh[rd] = v >> 31; break; }
+                case 17: /* LWU */ xl[rd] = mem.load32(a); xh[rd] = 0; break;
+                case 16: /* LHU */ xl[rd] = mem.load16u(a); xh[rd] = 0; break;
                 default: { const v = mem.load16(a); xl[rd] = v; xh[rd] = v >> 31; break; }
               }
               lim -= mem.lastLatency;
               pc += 4; break;
             }
-            case SB: case SH: case SW: case SD: {
+            case 18: /* SB */ case 19: /* SH */ case 20: /* SW */ case 21: /* SD */ {
               mem.pc = pc;
               let a = (xl[rs1] >>> 0) + imm;
               const h = xh[rs1];
               if (h !== 0) a += h * TWO32;
               switch (opA[idx]) {
-                case SW: mem.store32(a, xl[rs2]); break;
-                case SD: mem.store64(a, xl[rs2], xh[rs2]); break;
-                case SB: mem.store8(a, xl[rs2]); break;
+                case 20: /* SW */ mem.store32(a, xl[rs2]); break;
+                case 21: /* SD */ mem.store64(a, xl[rs2], xh[rs2]); break;
+                case 18: /* SB */ mem.store8(a, xl[rs2]); break;
                 default: mem.store16(a, xl[rs2]); break;
               }
               lim -= mem.lastLatency;
               pc += 4; break;
             }
-            case SLTI: {
+            case 23: /* SLTI */ {
               const a = xh[rs1], b = imm >> 31;
               xl[rd] = a < b || (a === b && (xl[rs1] >>> 0) < (imm >>> 0)) ? 1 : 0; xh[rd] = 0; pc += 4; break;
             }
-            case SLTIU: {
+            case 24: /* SLTIU */ {
               const a = xh[rs1] >>> 0, b = (imm >> 31) >>> 0;
               xl[rd] = a < b || (a === b && (xl[rs1] >>> 0) < (imm >>> 0)) ? 1 : 0; xh[rd] = 0; pc += 4; break;
             }
-            case XORI: xl[rd] = xl[rs1] ^ imm; xh[rd] = xh[rs1] ^ (imm >> 31); pc += 4; break;
-            case ORI: xl[rd] = xl[rs1] | imm; xh[rd] = xh[rs1] | (imm >> 31); pc += 4; break;
-            case ANDI: xl[rd] = xl[rs1] & imm; xh[rd] = xh[rs1] & (imm >> 31); pc += 4; break;
-            case SLLI: {
+            case 25: /* XORI */ xl[rd] = xl[rs1] ^ imm; xh[rd] = xh[rs1] ^ (imm >> 31); pc += 4; break;
+            case 26: /* ORI */ xl[rd] = xl[rs1] | imm; xh[rd] = xh[rs1] | (imm >> 31); pc += 4; break;
+            case 27: /* ANDI */ xl[rd] = xl[rs1] & imm; xh[rd] = xh[rs1] & (imm >> 31); pc += 4; break;
+            case 28: /* SLLI */ {
               const lo = xl[rs1], hi = xh[rs1];
               if (imm < 32) { xh[rd] = (hi << imm) | (lo >>> (32 - imm)); xl[rd] = lo << imm; } // imm > 0: 0 decodes as MV
               else { xh[rd] = lo << (imm - 32); xl[rd] = 0; }
               pc += 4; break;
             }
-            case SRLI: {
+            case 29: /* SRLI */ {
               const lo = xl[rs1], hi = xh[rs1];
               if (imm < 32) { xl[rd] = (lo >>> imm) | (hi << (32 - imm)); xh[rd] = hi >>> imm; }
               else { xl[rd] = hi >>> (imm - 32); xh[rd] = 0; }
               pc += 4; break;
             }
-            case SRAI: {
+            case 30: /* SRAI */ {
               const lo = xl[rs1], hi = xh[rs1];
               if (imm < 32) { xl[rd] = (lo >>> imm) | (hi << (32 - imm)); xh[rd] = hi >> imm; }
               else { xl[rd] = hi >> (imm - 32); xh[rd] = hi >> 31; }
               pc += 4; break;
             }
-            case SLL: case SRL: case SRA: {
+            case 33: /* SLL */ case 37: /* SRL */ case 38: /* SRA */ {
               const s = xl[rs2] & 63, lo = xl[rs1], hi = xh[rs1];
               const op = opA[idx];
               if (s === 0) { xl[rd] = lo; xh[rd] = hi; }
-              else if (op === SLL) {
+              else if (op === 33 /* SLL */) {
                 if (s < 32) { xh[rd] = (hi << s) | (lo >>> (32 - s)); xl[rd] = lo << s; }
                 else { xh[rd] = lo << (s - 32); xl[rd] = 0; }
-              } else if (op === SRL) {
+              } else if (op === 37 /* SRL */) {
                 if (s < 32) { xl[rd] = (lo >>> s) | (hi << (32 - s)); xh[rd] = hi >>> s; }
                 else { xl[rd] = hi >>> (s - 32); xh[rd] = 0; }
               } else {
@@ -236,27 +236,27 @@ export class Hart implements Cpu {
               }
               pc += 4; break;
             }
-            case SLT: {
+            case 34: /* SLT */ {
               const a = xh[rs1], b = xh[rs2];
               xl[rd] = a < b || (a === b && (xl[rs1] >>> 0) < (xl[rs2] >>> 0)) ? 1 : 0; xh[rd] = 0; pc += 4; break;
             }
-            case SLTU: {
+            case 35: /* SLTU */ {
               const a = xh[rs1] >>> 0, b = xh[rs2] >>> 0;
               xl[rd] = a < b || (a === b && (xl[rs1] >>> 0) < (xl[rs2] >>> 0)) ? 1 : 0; xh[rd] = 0; pc += 4; break;
             }
-            case XOR: xl[rd] = xl[rs1] ^ xl[rs2]; xh[rd] = xh[rs1] ^ xh[rs2]; pc += 4; break;
-            case OR: xl[rd] = xl[rs1] | xl[rs2]; xh[rd] = xh[rs1] | xh[rs2]; pc += 4; break;
-            case AND: xl[rd] = xl[rs1] & xl[rs2]; xh[rd] = xh[rs1] & xh[rs2]; pc += 4; break;
-            case ADDIW: { const v = (xl[rs1] + imm) | 0; xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
-            case SLLIW: { const v = xl[rs1] << imm; xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
-            case SRLIW: { const v = (xl[rs1] >>> imm) | 0; xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
-            case SRAIW: { const v = xl[rs1] >> imm; xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
-            case ADDW: { const v = (xl[rs1] + xl[rs2]) | 0; xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
-            case SUBW: { const v = (xl[rs1] - xl[rs2]) | 0; xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
-            case SLLW: { const v = xl[rs1] << (xl[rs2] & 31); xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
-            case SRLW: { const v = (xl[rs1] >>> (xl[rs2] & 31)) | 0; xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
-            case SRAW: { const v = xl[rs1] >> (xl[rs2] & 31); xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
-            case MUL: {
+            case 36: /* XOR */ xl[rd] = xl[rs1] ^ xl[rs2]; xh[rd] = xh[rs1] ^ xh[rs2]; pc += 4; break;
+            case 39: /* OR */ xl[rd] = xl[rs1] | xl[rs2]; xh[rd] = xh[rs1] | xh[rs2]; pc += 4; break;
+            case 40: /* AND */ xl[rd] = xl[rs1] & xl[rs2]; xh[rd] = xh[rs1] & xh[rs2]; pc += 4; break;
+            case 41: /* ADDIW */ { const v = (xl[rs1] + imm) | 0; xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
+            case 42: /* SLLIW */ { const v = xl[rs1] << imm; xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
+            case 43: /* SRLIW */ { const v = (xl[rs1] >>> imm) | 0; xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
+            case 44: /* SRAIW */ { const v = xl[rs1] >> imm; xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
+            case 45: /* ADDW */ { const v = (xl[rs1] + xl[rs2]) | 0; xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
+            case 46: /* SUBW */ { const v = (xl[rs1] - xl[rs2]) | 0; xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
+            case 47: /* SLLW */ { const v = xl[rs1] << (xl[rs2] & 31); xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
+            case 48: /* SRLW */ { const v = (xl[rs1] >>> (xl[rs2] & 31)) | 0; xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
+            case 49: /* SRAW */ { const v = xl[rs1] >> (xl[rs2] & 31); xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
+            case 55: /* MUL */ {
               const al = xl[rs1], ah = xh[rs1], bl = xl[rs2], bh = xh[rs2];
               // Both operands fit in 21 bits of magnitude: the product is exact in a double.
               if (((ah === 0 && al >= 0) || (ah === -1 && al < 0)) && ((bh === 0 && bl >= 0) || (bh === -1 && bl < 0))
@@ -265,44 +265,44 @@ export class Hart implements Cpu {
               } else { mul64(al, ah, bl, bh); xl[rd] = res[0]; xh[rd] = res[1]; }
               pc += 4; break;
             }
-            case MULH: mulh64(xl[rs1], xh[rs1], xl[rs2], xh[rs2]); xl[rd] = res[0]; xh[rd] = res[1]; pc += 4; break;
-            case MULHSU: mulhsu64(xl[rs1], xh[rs1], xl[rs2], xh[rs2]); xl[rd] = res[0]; xh[rd] = res[1]; pc += 4; break;
-            case MULHU: mulhu64(xl[rs1], xh[rs1], xl[rs2], xh[rs2]); xl[rd] = res[0]; xh[rd] = res[1]; pc += 4; break;
-            case DIV: div64(xl[rs1], xh[rs1], xl[rs2], xh[rs2], false); xl[rd] = res[0]; xh[rd] = res[1]; pc += 4; break;
-            case REM: div64(xl[rs1], xh[rs1], xl[rs2], xh[rs2], true); xl[rd] = res[0]; xh[rd] = res[1]; pc += 4; break;
-            case DIVU: divu64(xl[rs1], xh[rs1], xl[rs2], xh[rs2], false); xl[rd] = res[0]; xh[rd] = res[1]; pc += 4; break;
-            case REMU: divu64(xl[rs1], xh[rs1], xl[rs2], xh[rs2], true); xl[rd] = res[0]; xh[rd] = res[1]; pc += 4; break;
-            case MULW: { const v = Math.imul(xl[rs1], xl[rs2]); xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
-            case DIVW: { const v = div32(xl[rs1], xl[rs2], false, false); xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
-            case DIVUW: { const v = div32(xl[rs1], xl[rs2], true, false); xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
-            case REMW: { const v = div32(xl[rs1], xl[rs2], false, true); xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
-            case REMUW: { const v = div32(xl[rs1], xl[rs2], true, true); xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
-            case LR_W: case SC_W: case AMO_W: case LR_D: case SC_D: case AMO_D: {
+            case 56: /* MULH */ mulh64(xl[rs1], xh[rs1], xl[rs2], xh[rs2]); xl[rd] = res[0]; xh[rd] = res[1]; pc += 4; break;
+            case 57: /* MULHSU */ mulhsu64(xl[rs1], xh[rs1], xl[rs2], xh[rs2]); xl[rd] = res[0]; xh[rd] = res[1]; pc += 4; break;
+            case 58: /* MULHU */ mulhu64(xl[rs1], xh[rs1], xl[rs2], xh[rs2]); xl[rd] = res[0]; xh[rd] = res[1]; pc += 4; break;
+            case 59: /* DIV */ div64(xl[rs1], xh[rs1], xl[rs2], xh[rs2], false); xl[rd] = res[0]; xh[rd] = res[1]; pc += 4; break;
+            case 61: /* REM */ div64(xl[rs1], xh[rs1], xl[rs2], xh[rs2], true); xl[rd] = res[0]; xh[rd] = res[1]; pc += 4; break;
+            case 60: /* DIVU */ divu64(xl[rs1], xh[rs1], xl[rs2], xh[rs2], false); xl[rd] = res[0]; xh[rd] = res[1]; pc += 4; break;
+            case 62: /* REMU */ divu64(xl[rs1], xh[rs1], xl[rs2], xh[rs2], true); xl[rd] = res[0]; xh[rd] = res[1]; pc += 4; break;
+            case 63: /* MULW */ { const v = Math.imul(xl[rs1], xl[rs2]); xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
+            case 64: /* DIVW */ { const v = div32(xl[rs1], xl[rs2], false, false); xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
+            case 65: /* DIVUW */ { const v = div32(xl[rs1], xl[rs2], true, false); xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
+            case 66: /* REMW */ { const v = div32(xl[rs1], xl[rs2], false, true); xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
+            case 67: /* REMUW */ { const v = div32(xl[rs1], xl[rs2], true, true); xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
+            case 68: /* LR_W */ case 69: /* SC_W */ case 70: /* AMO_W */ case 71: /* LR_D */ case 72: /* SC_D */ case 73: /* AMO_D */ {
               mem.pc = pc;
               let a = xl[rs1] >>> 0;
               const h = xh[rs1];
               if (h !== 0) a += h * TWO32;
               switch (opA[idx]) {
-                case AMO_W: { const v = mem.amo32(imm, a, xl[rs2]); xl[rd] = v; xh[rd] = v >> 31; break; }
-                case AMO_D: { const v = mem.amo64(imm, a, xl[rs2], xh[rs2]); xh[rd] = mem.hi; xl[rd] = v; break; }
-                case LR_W: { const v = mem.lr32(a); xl[rd] = v; xh[rd] = v >> 31; break; }
-                case SC_W: xl[rd] = mem.sc32(a, xl[rs2]); xh[rd] = 0; break;
-                case LR_D: { const v = mem.lr64(a); xh[rd] = mem.hi; xl[rd] = v; break; }
+                case 70: /* AMO_W */ { const v = mem.amo32(imm, a, xl[rs2]); xl[rd] = v; xh[rd] = v >> 31; break; }
+                case 73: /* AMO_D */ { const v = mem.amo64(imm, a, xl[rs2], xh[rs2]); xh[rd] = mem.hi; xl[rd] = v; break; }
+                case 68: /* LR_W */ { const v = mem.lr32(a); xl[rd] = v; xh[rd] = v >> 31; break; }
+                case 69: /* SC_W */ xl[rd] = mem.sc32(a, xl[rs2]); xh[rd] = 0; break;
+                case 71: /* LR_D */ { const v = mem.lr64(a); xh[rd] = mem.hi; xl[rd] = v; break; }
                 default: xl[rd] = mem.sc64(a, xl[rs2], xh[rs2]); xh[rd] = 0; break;
               }
               lim -= mem.lastLatency;
               pc += 4; break;
             }
-            case FENCE: mem.fence(); pc += 4; break;
-            case FENCE_I: mem.fence(); dc.flush(); pc += 4; break;
-            case CSR: {
+            case 50: /* FENCE */ mem.fence(); pc += 4; break;
+            case 51: /* FENCE_I */ mem.fence(); dc.flush(); pc += 4; break;
+            case 54: /* CSR */ {
               this.pc = pc;
               this.instret = ic;
               this.cycle = cycBase + ic + (limStart - lim);
               this.csr(rs2, rd, rs1, imm);
               pc += 4; break;
             }
-            case ECALL: {
+            case 52: /* ECALL */ {
               this.pc = pc;
               this.instret = ic;
               this.cycle = cycBase + ic + (limStart - lim);
@@ -313,8 +313,8 @@ export class Hart implements Cpu {
               cycBase = this.cycle - ic; limStart = lim;
               break;
             }
-            case EBREAK: throw new GuestFault(CAUSE_BREAKPOINT, pc);
-            case JUMP_MISALIGNED: {
+            case 53: /* EBREAK */ throw new GuestFault(CAUSE_BREAKPOINT, pc);
+            case 76: /* JUMP_MISALIGNED */ {
               if (this.branchTaken(this.mem.fetch32(pc))) throw new GuestFault(CAUSE_MISALIGNED_FETCH, pc + imm);
               pc += 4; break;
             }

@@ -3,7 +3,7 @@
 // only by messages: 'start', 'out' (guest output, in order), 'done' or 'crash'.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { BARRIER_BASE, STOP_CRASH } from '../shared/control.ts';
+import { BARRIER_BASE, STOP_CRASH, STOP_INVARIANT } from '../shared/control.ts';
 import { barrierAbort, barrierWait, BARRIER_ABORTED } from '../shared/sync/barrier.ts';
 import type { FaultInfo } from '../src/kernel/kernel.ts';
 import type { C2cEntry } from './c2c_recorder.ts';
@@ -18,7 +18,7 @@ export interface WorkerInit extends CoreGroupInit {
 export type WorkerMessage =
   | { t: 'start'; time: number }
   | { t: 'out'; chunks: { core: number; fd: number; data: Uint8Array }[] }
-  | { t: 'done'; time: number; cores: CoreResult[]; syscalls: [number, number][]; enosys: [number, number][]; faults: FaultInfo[]; c2c: C2cEntry[] }
+  | { t: 'done'; time: number; cores: CoreResult[]; syscalls: [number, number][]; enosys: [number, number][]; faults: FaultInfo[]; c2c: C2cEntry[]; invariantChecks: number; violations: string[] }
   | { t: 'crash'; message: string; stack: string; cores: number[] };
 
 function now(): number {
@@ -36,6 +36,8 @@ function main(init: WorkerInit): void {
     if (barrierWait(ctl.i32, BARRIER_BASE, init.spinBarrier) === BARRIER_ABORTED) return;
     port.postMessage({ t: 'start', time: now() } satisfies WorkerMessage);
     let end = 0;
+    let checks = 0;
+    let violations: string[] = [];
     for (let q = 0; ; q++) {
       end += quantum;
       ctl.quantum = q;
@@ -44,6 +46,19 @@ function main(init: WorkerInit): void {
       if (chunks.length > 0) port.postMessage({ t: 'out', chunks } satisfies WorkerMessage);
       group.publishProgress();
       if (barrierWait(ctl.i32, BARRIER_BASE, init.spinBarrier) === BARRIER_ABORTED) break;
+      if (init.config.checkInvariants) {
+        // Every worker is parked at the barrier: the machine is quiescent. Worker 0 checks
+        // while the others wait at a second barrier.
+        if (init.workerIndex === 0) {
+          checks++;
+          const v = group.checkInvariants();
+          if (v.length > 0 && violations.length === 0) {
+            violations = v.map((m) => `after quantum ${q}: ${m}`);
+            ctl.requestStop(STOP_INVARIANT, -1, 2);
+          }
+        }
+        if (barrierWait(ctl.i32, BARRIER_BASE, init.spinBarrier) === BARRIER_ABORTED) break;
+      }
       // Not `stopping`: a stop requested during the next quantum may already be visible here.
       if (ctl.stopDecided(q)) break;
     }
@@ -59,6 +74,8 @@ function main(init: WorkerInit): void {
       enosys: [...group.kernel.enosysCounts],
       faults: group.faults(),
       c2c: group.c2cEntries(),
+      invariantChecks: checks,
+      violations,
     } satisfies WorkerMessage);
   } catch (e) {
     // An emulator bug, not a guest fault: stop everyone so nobody waits at the barrier forever.

@@ -40,8 +40,9 @@ export const STOP_ALL_EXITED = 2;
 export const STOP_FAULT = 3;
 export const STOP_MAX_INSNS = 4;
 export const STOP_CRASH = 5;
+export const STOP_INVARIANT = 6;
 
-export const STOP_REASON_NAMES = ['running', 'exit_group', 'exit', 'fault', 'max-insns', 'crash'];
+export const STOP_REASON_NAMES = ['running', 'exit_group', 'exit', 'fault', 'max-insns', 'crash', 'invariant'];
 
 export const CORE_RUNNING = 0;
 export const CORE_EXITED = 1;

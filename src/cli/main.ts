@@ -75,6 +75,8 @@ interface RunFlags {
   config?: string;
   inspect?: (number | string)[];
   report?: string;
+  checkInvariants?: boolean;
+  mutate?: string;
 }
 
 function configFrom(f: RunFlags, cmd: Command): MachineConfig {
@@ -119,6 +121,8 @@ function configFrom(f: RunFlags, cmd: Command): MachineConfig {
     memory: pick('memory', f.memory as MachineConfig['memory'], base.memory),
     maxInsns: pick('maxInsns', f.maxInsns, base.maxInsns),
     ramBytes: pick('ram', f.ram, base.ramBytes),
+    checkInvariants: f.checkInvariants ?? base.checkInvariants,
+    mutation: f.mutate ?? base.mutation,
     caches,
   });
 }
@@ -136,6 +140,8 @@ function addMachineOptions(cmd: Command): Command {
     .option('--l2 <size:ways>', 'private L2, e.g. 256K:8', levelArg)
     .option('--l3 <size:ways>', 'shared L3, e.g. 4M:16', levelArg)
     .option('--latency <list>', 'latencies in cycles, e.g. l1=4,l2=12,l3=40,ram=200,hitm=70', latencyArg)
+    .option('--mutate <name>', 'inject one protocol bug (see shared/coherence/mutations.ts) to test the testers')
+    .option('--check-invariants', 'check SWMR, data value and inclusion at every quantum boundary (slow)')
     .option('--l1-write-through', 'L1d write-through (every store pays the L2 latency) instead of write-back')
     .addOption(new Option('--report <kind>', 'after the run, print a report on stdout: c2c (perf c2c tables and a false-sharing verdict)').choices(['c2c']))
     .option('--config <file>', 'machine configuration as JSON (command-line options override it)')

@@ -3,6 +3,7 @@
 
 import os from 'node:os';
 import { DEFAULT_GEOMETRY, geometryProblem, type CacheGeometry } from '../../shared/coherence/layout.ts';
+import { MUTATIONS } from '../../shared/coherence/mutations.ts';
 
 export type MemoryModel = 'flat' | 'caches';
 export type BootMode = 'spmd';
@@ -38,6 +39,10 @@ export interface MachineConfig {
   flatLatency: number;
   /** The cache hierarchy with --memory caches (sizes, ways, latencies, line size, L1 write policy). */
   caches: Omit<CacheGeometry, 'cores'>;
+  /** Run the coherence invariant checker at every quantum boundary (slow; for stress tests). */
+  checkInvariants: boolean;
+  /** Inject one protocol bug by name (shared/coherence/mutations.ts); '' for the correct protocol. */
+  mutation: string;
 }
 
 export const DEFAULT_CONFIG: MachineConfig = {
@@ -55,6 +60,8 @@ export const DEFAULT_CONFIG: MachineConfig = {
   timebaseHz: 10_000_000,
   flatLatency: 1,
   caches: DEFAULT_GEOMETRY,
+  checkInvariants: false,
+  mutation: '',
 };
 
 /** The interleave default with --memory flat. */
@@ -100,6 +107,11 @@ export function validate(c: MachineConfig): void {
     const problem = geometryProblem({ ...c.caches, cores: c.cores });
     if (problem) throw new ConfigError(problem);
   }
+  if (c.mutation && !MUTATIONS.some((m) => m.name === c.mutation)) {
+    throw new ConfigError(`unknown mutation '${c.mutation}' (smpemu stress --list-mutations lists them)`);
+  }
+  if (c.mutation && c.memory !== 'caches') throw new ConfigError('--mutate needs --memory caches');
+  if (c.checkInvariants && c.memory !== 'caches') throw new ConfigError('--check-invariants needs --memory caches');
   if (c.boot !== 'spmd') throw new ConfigError(`boot must be 'spmd' (got '${c.boot}')`);
   if (c.cores * c.stackBytes > c.ramBytes / 2) {
     throw new ConfigError(`${c.cores} stacks of ${c.stackBytes} bytes do not fit in half of ${c.ramBytes} bytes of RAM`);

@@ -16,6 +16,7 @@ import {
   STOP_CRASH,
   STOP_EXIT_GROUP,
   STOP_FAULT,
+  STOP_INVARIANT,
   STOP_MAX_INSNS,
   STOP_REASON_NAMES,
 } from '../../shared/control.ts';
@@ -74,6 +75,9 @@ export interface RunResult {
   c2cEntries?: C2cEntry[];
   /** With --memory caches: the contended lines, perf c2c's tables and a verdict per line. */
   c2c?: C2cJson;
+  /** With checkInvariants: how many quantum boundaries were checked, and what was found. */
+  invariantChecks?: number;
+  violations?: string[];
   /** The lines asked for with inspect, as they stand at the end of the run. */
   inspect?: (LineView & { symbol: string })[];
 }
@@ -104,6 +108,8 @@ export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: R
   const enosys = new Map<number, number>();
   const faults: FaultInfo[] = [];
   const c2c: C2cEntry[] = [];
+  const violations: string[] = [];
+  let invariantChecks = 0;
   let crash: string | undefined;
 
   const workers: Worker[] = [];
@@ -146,6 +152,8 @@ export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: R
               for (const [nr, n] of m.enosys) enosys.set(nr, (enosys.get(nr) ?? 0) + n);
               faults.push(...m.faults);
               for (const e of m.c2c) c2c.push(e);
+              invariantChecks += m.invariantChecks;
+              violations.push(...m.violations);
               finished = true;
               resolve();
               break;
@@ -224,6 +232,10 @@ export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: R
     syscalls: counts(syscalls),
     unimplementedSyscalls: counts(enosys),
   };
+  if (config.checkInvariants) {
+    result.invariantChecks = invariantChecks;
+    result.violations = violations;
+  }
   if (cs) {
     result.totals = cs.totals;
     result.caches = { bus: cs.bus, cores: cs.cores, transitions: cs.transitions };
@@ -245,6 +257,9 @@ export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: R
     } else {
       result.error = `core ${stopCore}: fault`;
     }
+  } else if (reason === STOP_INVARIANT) {
+    result.exitCode = 2;
+    result.error = `coherence invariant violated ${violations[0] ?? ''}${violations.length > 1 ? ` (and ${violations.length - 1} more)` : ''}`;
   } else if (reason === STOP_MAX_INSNS) {
     result.exitCode = 2;
     const core = coreResults.find((c) => c.id === stopCore);

@@ -16,17 +16,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  AMO_ADD,
-  AMO_AND,
-  AMO_MAX,
-  AMO_MAXU,
-  AMO_MIN,
-  AMO_MINU,
-  AMO_OR,
-  AMO_SWAP,
-  AMO_XOR,
-} from '../../cores/memory.ts';
-import {
   BusRd,
   BusRdX,
   BusUpgr,
@@ -44,8 +33,9 @@ import {
   STATE_NAMES,
   TRANSITIONS,
 } from '../../shared/coherence/mesi.ts';
-import { CTR, CTR_COUNT, INV_TO_BASE, transitionIndex } from '../../shared/coherence/stats.ts';
-import { Harness, hex, initialByte, le, toBytes, type HarnessOptions, type Size, type StateName } from './harness.ts';
+import { CTR_COUNT, INV_TO_BASE, transitionIndex } from '../../shared/coherence/stats.ts';
+import { Harness, hex, initialByte, le, type StateName } from './harness.ts';
+import { GEOMETRIES, newRandomStats, opArb, runRandom } from './random.ts';
 
 /** The variable under test: line 0x80 (64-byte lines), L2 set 0, L3 set 0. */
 const X = 0x2000;
@@ -880,198 +870,23 @@ describe('LR/SC', () => {
 // Randomized: many cores, tiny caches, a flat reference memory.
 // ---------------------------------------------------------------------------------------
 
-type Kind = 'load' | 'store' | 'amo' | 'lr' | 'sc' | 'evict' | 'fetch';
-interface Op {
-  kind: Kind;
-  core: number;
-  line: number;
-  offset: number;
-  size: Size;
-  value: bigint;
-  amoOp: number;
-  /** For sc: aim at the core's reservation, when it has one. */
-  aim: boolean;
-}
-
-const AMO_OPS = [AMO_ADD, AMO_SWAP, AMO_XOR, AMO_OR, AMO_AND, AMO_MIN, AMO_MAX, AMO_MINU, AMO_MAXU];
-
-function amoRef(op: number, old: bigint, v: bigint, bits: number): bigint {
-  const n = BigInt(bits);
-  const sx = (x: bigint) => BigInt.asIntN(bits, x);
-  v = BigInt.asUintN(bits, v);
-  switch (op) {
-    case AMO_ADD: return BigInt.asUintN(bits, old + v);
-    case AMO_SWAP: return v;
-    case AMO_XOR: return old ^ v;
-    case AMO_OR: return old | v;
-    case AMO_AND: return old & v;
-    case AMO_MIN: return sx(old) < sx(v) ? old : v;
-    case AMO_MAX: return sx(old) > sx(v) ? old : v;
-    case AMO_MINU: return old < v ? old : v;
-    case AMO_MAXU: return old > v ? old : v;
-  }
-  throw new Error(`amo op ${op} (${n})`);
-}
-
-/** Geometries that force L2 evictions and L3 back-invalidations all the time. */
-const GEOMETRIES: (HarnessOptions & { label: string })[] = [
-  // 16-byte lines: L2 2 sets x 2 ways, L3 4 sets x 2 ways (8 lines for up to 16 L2 lines).
-  { label: '16B lines, L2 2x2, L3 4x2', lineBytes: 16, l1d: { sizeBytes: 32, ways: 2 }, l1i: { sizeBytes: 32, ways: 2 }, l2: { sizeBytes: 64, ways: 2 }, l3: { sizeBytes: 128, ways: 2 } },
-  // 64-byte lines: L2 2 sets x 2 ways, L3 4 sets x 2 ways.
-  { label: '64B lines, L2 2x2, L3 4x2', lineBytes: 64, l1d: { sizeBytes: 128, ways: 2 }, l1i: { sizeBytes: 128, ways: 2 }, l2: { sizeBytes: 256, ways: 2 }, l3: { sizeBytes: 512, ways: 2 } },
-  // 32-byte lines, everything direct-mapped: L2 2 sets, L3 4 sets.
-  { label: '32B lines, direct-mapped L2 2, L3 4', lineBytes: 32, l1d: { sizeBytes: 32, ways: 1 }, l1i: { sizeBytes: 32, ways: 1 }, l2: { sizeBytes: 64, ways: 1 }, l3: { sizeBytes: 128, ways: 1 } },
-];
-const POOL_LINES = 12;
-const POOL_BASE = 0x4000;
-
-const opArb: fc.Arbitrary<Op> = fc.record({
-  kind: fc.oneof(
-    { weight: 5, arbitrary: fc.constant<Kind>('load') },
-    { weight: 5, arbitrary: fc.constant<Kind>('store') },
-    { weight: 2, arbitrary: fc.constant<Kind>('amo') },
-    { weight: 1, arbitrary: fc.constant<Kind>('lr') },
-    { weight: 1, arbitrary: fc.constant<Kind>('sc') },
-    { weight: 1, arbitrary: fc.constant<Kind>('evict') },
-    { weight: 1, arbitrary: fc.constant<Kind>('fetch') },
-  ),
-  core: fc.nat({ max: 3 }),
-  line: fc.nat({ max: POOL_LINES - 1 }),
-  offset: fc.nat({ max: 63 }),
-  size: fc.constantFrom<Size>(1, 2, 4, 8),
-  value: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
-  amoOp: fc.constantFrom(...AMO_OPS),
-  aim: fc.boolean(),
-});
-
-interface Reservation {
-  addr: number;
-  size: number;
-  broken: boolean;
-}
-
-let randomizedBackInvalidations = 0;
-let randomizedHitm = 0;
-let randomizedScOk = 0;
-
-function runRandom(geo: HarnessOptions & { label: string }, cores: number, ops: Op[]): void {
-  const h = new Harness({ ...geo, cores });
-  const ref = h.ramU8.slice();
-  const read = (a: number, n: number) => le(ref.subarray(a, a + n));
-  const res: (Reservation | null)[] = Array.from({ length: cores }, () => null);
-  const lb = h.lineBytes;
-  // The reservation set is the LR's cache line (shared/coherence/layout.ts): another core's
-  // write to any byte of it must make the SC fail (RISC-V A: "a store to the reservation set
-  // from another hart").
-  const write = (core: number, a: number, n: number, v: bigint) => {
-    ref.set(toBytes(v, n), a);
-    for (let k = 0; k < cores; k++) {
-      const r = res[k];
-      if (k === core || !r) continue;
-      const line = Math.floor(r.addr / lb);
-      if (Math.floor(a / lb) <= line && line <= Math.floor((a + n - 1) / lb)) r.broken = true;
-    }
-  };
-  const done: string[] = [];
-  for (const op of ops) {
-    const core = op.core % cores;
-    const base = POOL_BASE + op.line * lb;
-    const size = op.size;
-    let asz: 4 | 8 = size === 8 ? 8 : 4;
-    let aligned = base + ((op.offset % lb) & ~(asz - 1));
-    const a = base + (op.offset % lb); // may cross into the next line
-    let what: string;
-    switch (op.kind) {
-      case 'load': {
-        what = `core ${core} load${size} ${hex(a)}`;
-        expect(h.load(core, a, size), what).toBe(read(a, size));
-        break;
-      }
-      case 'store': {
-        const v = BigInt.asUintN(8 * size, op.value);
-        what = `core ${core} store${size} ${hex(a)} = ${hex(v)}`;
-        h.store(core, a, size, v);
-        write(core, a, size, v);
-        break;
-      }
-      case 'amo': {
-        what = `core ${core} amo${asz * 8} op ${op.amoOp} ${hex(aligned)} ${hex(BigInt.asUintN(asz * 8, op.value))}`;
-        const old = read(aligned, asz);
-        expect(h.amo(core, op.amoOp, aligned, asz, op.value), what).toBe(old);
-        write(core, aligned, asz, amoRef(op.amoOp, old, op.value, asz * 8));
-        break;
-      }
-      case 'lr': {
-        what = `core ${core} lr${asz * 8} ${hex(aligned)}`;
-        expect(h.lr(core, aligned, asz), what).toBe(read(aligned, asz));
-        res[core] = { addr: aligned, size: asz, broken: false };
-        break;
-      }
-      case 'sc': {
-        const r = res[core];
-        if (op.aim && r) {
-          aligned = r.addr;
-          asz = r.size as 4 | 8;
-        }
-        // Must fail: no reservation, an address outside its set, or another core wrote the set.
-        // (A different address or size within the set may fail or succeed.)
-        const mustFail = !r || Math.floor(r.addr / lb) !== Math.floor(aligned / lb) || r.broken;
-        const v = BigInt.asUintN(asz * 8, op.value);
-        what = `core ${core} sc${asz * 8} ${hex(aligned)} = ${hex(v)} (reservation ${r ? `${hex(r.addr)}${r.broken ? ' broken' : ''}` : 'none'})`;
-        const rc = h.sc(core, aligned, asz, v);
-        if (mustFail) expect(rc, `${what}: must fail`).toBe(1);
-        else expect([0, 1], what).toContain(rc);
-        if (rc === 0) {
-          write(core, aligned, asz, v);
-          randomizedScOk++;
-        }
-        res[core] = null;
-        break;
-      }
-      case 'evict': {
-        what = `core ${core} evict ${hex(a)}`;
-        h.evict(core, a);
-        break;
-      }
-      case 'fetch': {
-        const pc = a & ~3;
-        what = `core ${core} fetch32 ${hex(pc)}`;
-        expect(h.fetch32(core, pc), what).toBe(read(pc, 4));
-        break;
-      }
-    }
-    done.push(what);
-    const v = h.violations();
-    if (v.length > 0) {
-      throw new Error(`after ${done.length} ops (last: ${what}) on ${geo.label}, ${cores} cores:\n  ${v.join('\n  ')}\nops:\n  ${done.join('\n  ')}`);
-    }
-  }
-  // Every byte of the pool, read back through some core, equals the reference.
-  for (let a = POOL_BASE; a < POOL_BASE + (POOL_LINES + 1) * lb; a += 8) {
-    expect(h.load((a / 8) % cores, a, 8), `final ${hex(a)}`).toBe(read(a, 8));
-  }
-  h.check();
-  for (const c of h.ctrs) {
-    randomizedBackInvalidations += c[CTR.backInvalidations]!;
-    randomizedHitm += c[CTR.hitmLoads]! + c[CTR.hitmStores]!;
-  }
-}
-
 describe('randomized accesses against a flat reference memory', () => {
   it('every load returns the reference value and the checker passes after every operation', () => {
+    const stats = newRandomStats();
     fc.assert(
       fc.property(
         fc.nat({ max: GEOMETRIES.length - 1 }),
         fc.integer({ min: 2, max: 4 }),
         fc.array(opArb, { minLength: 1, maxLength: 120 }),
-        (g, cores, ops) => runRandom(GEOMETRIES[g]!, cores, ops),
+        (g, cores, ops) => runRandom(GEOMETRIES[g]!, cores, ops, stats),
       ),
       // COHERENCE_RUNS raises the count for a longer hunt (the default keeps the suite fast).
       { numRuns: Number(process.env.COHERENCE_RUNS ?? 400) },
     );
     // The runs really exercised what they are meant to.
-    expect(randomizedBackInvalidations, 'L3 back-invalidations happened').toBeGreaterThan(0);
-    expect(randomizedHitm, 'HITM transfers happened').toBeGreaterThan(0);
-    expect(randomizedScOk, 'some SCs succeeded').toBeGreaterThan(0);
+    expect(stats.backInvalidations, 'L3 back-invalidations happened').toBeGreaterThan(0);
+    expect(stats.hitm, 'HITM transfers happened').toBeGreaterThan(0);
+    expect(stats.scOk, 'some SCs succeeded').toBeGreaterThan(0);
+    expect(stats.scFailedMust, 'some SCs had to fail').toBeGreaterThan(0);
   });
 });
