@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { buildElf, PF_R, PF_W, PF_X, sampleElf } from '../loader/elf-builder.ts';
+import { buildElf, PF_R, PF_W, PF_X, sampleElf } from '../../src/loader/elf_writer.ts';
 
 const bin = fileURLToPath(new URL('../../bin/smpemu.mjs', import.meta.url));
 const hello = fileURLToPath(new URL('../../workloads/bin/hello.elf', import.meta.url));

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { ElfImage, ElfSymbol } from '../../src/loader/elf.ts';
 import { ElfError, loadSegments, parseElf } from '../../src/loader/elf.ts';
 import { SymbolTable } from '../../src/loader/symbols.ts';
-import type { BuildOptions, BuildSegment, BuildSymbol } from './elf-builder.ts';
-import { PF_R, PF_W, PF_X, buildElf, sampleElf } from './elf-builder.ts';
+import type { BuildOptions, BuildSegment, BuildSymbol } from '../../src/loader/elf_writer.ts';
+import { PF_R, PF_W, PF_X, buildElf, sampleElf } from '../../src/loader/elf_writer.ts';
 
 const RAM_BASE = 0x1000;
 const RAM_SIZE = 0x40000;

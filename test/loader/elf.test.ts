@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ElfError, highestLoadEnd, loadSegments, parseElf, phdrVaddr } from '../../src/loader/elf.ts';
-import { PF_R, PF_W, PF_X, PT_INTERP, PT_NOTE, buildElf, sampleElf, setU64, view } from './elf-builder.ts';
+import { PF_R, PF_W, PF_X, PT_INTERP, PT_NOTE, buildElf, sampleElf, setU64, view } from '../../src/loader/elf_writer.ts';
 
 /** Run fn and return the ElfError it throws (failing if it throws anything else or nothing). */
 function elfError(fn: () => unknown): ElfError {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ElfSymbol } from '../../src/loader/elf.ts';
 import { parseElf } from '../../src/loader/elf.ts';
 import { SymbolTable } from '../../src/loader/symbols.ts';
-import { sampleElf } from './elf-builder.ts';
+import { sampleElf } from '../../src/loader/elf_writer.ts';
 
 const sym = (name: string, value: number, size: number, type: ElfSymbol['type'] = 'func'): ElfSymbol => ({
   name,

@@ -1,5 +1,6 @@
 /**
- * Minimal in-memory ELF64 writer for loader tests (no toolchain needed).
+ * Minimal in-memory ELF64 writer: programs assembled by src/asm (litmus, stress, tests) and the
+ * loader tests (which also use its options to build broken files).
  *
  * Layout: ELF header | program headers | segment data (8-aligned) |
  *         [.symtab | .strtab | .shstrtab | section headers] | trailing padding
