@@ -1,11 +1,38 @@
-// Starting a TypeScript module in a worker thread: tsx registers itself inside
-// the worker first (Node 20 does not pass --import hooks on to workers).
+// Starting a TypeScript module in a worker thread. The module is bundled once per
+// process with esbuild (tens of ms) and every worker evaluates the bundle: far
+// faster than having tsx register itself and compile file by file in each worker
+// (Node 20 does not pass --import hooks on to workers). tsx stays as the fallback.
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { buildSync } from 'esbuild';
+
+const bundles = new Map<string, string>();
+
+/** The module and its imports as one CommonJS script, built once per process. */
+function bundle(fileUrl: URL): string | undefined {
+  const key = fileUrl.href;
+  if (!bundles.has(key)) {
+    try {
+      const r = buildSync({
+        entryPoints: [fileURLToPath(fileUrl)],
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        target: 'node20',
+        write: false,
+        logLevel: 'silent',
+      });
+      bundles.set(key, r.outputFiles[0].text);
+    } catch {
+      bundles.set(key, '');
+    }
+  }
+  return bundles.get(key) || undefined;
+}
 
 let tsxApiUrl: string | undefined;
 
@@ -27,6 +54,8 @@ export function tsxApi(): string {
 
 /** Starts the TypeScript module at fileUrl in a new worker thread. */
 export function spawnTsWorker(fileUrl: URL, workerData: unknown, options: WorkerOptions = {}): Worker {
+  const code = bundle(fileUrl);
+  if (code) return new Worker(code, { ...options, eval: true, workerData });
   const boot =
     `import(${JSON.stringify(tsxApi())}).then(({ register }) => { register(); ` +
     `return import(${JSON.stringify(fileUrl.href)}); })`;
