@@ -54,3 +54,39 @@ export function formatLineView(x: LineView, symbol: string): string {
   out.push(`  RAM         ${x.ram}`);
   return out.join('\n') + '\n';
 }
+
+/**
+ * Reads guest memory as the program would see it at the end of a run: each line from the
+ * core holding it Modified if any, else from L3, else from RAM. (At a quiescent point.)
+ */
+export function readCoherent(v: CoherenceViews | undefined, ram: Uint8Array, addr: number, len: number): Uint8Array {
+  const out = new Uint8Array(len);
+  if (!v) {
+    out.set(ram.subarray(addr, addr + len));
+    return out;
+  }
+  const lb = v.lineBytes;
+  for (let i = 0; i < len; ) {
+    const a = addr + i;
+    const line = Math.floor(a / lb);
+    const off = a - line * lb;
+    const n = Math.min(lb - off, len - i);
+    let src: Uint8Array = ram;
+    let base = line * lb;
+    const t = v.findL3(line);
+    if (t >= 0) {
+      src = v.l3Data;
+      base = t * lb;
+    }
+    for (let c = 0; c < v.geometry.cores; c++) {
+      const s = v.findL2(c, line);
+      if (s >= 0 && (Atomics.load(v.l2State, s) & STATE_MASK) === 3) {
+        src = v.l2Data;
+        base = s * lb;
+      }
+    }
+    out.set(src.subarray(base + off, base + off + n), i);
+    i += n;
+  }
+  return out;
+}

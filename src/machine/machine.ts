@@ -28,7 +28,7 @@ import { cacheStats, type CacheStats } from '../report/cache_stats.ts';
 import { analyzeC2c, c2cJson, type C2cJson } from '../report/c2c.ts';
 import { CoherenceViews } from '../../shared/coherence/layout.ts';
 import { assignCores, boot } from './boot.ts';
-import { inspectLine, type LineView } from './inspect.ts';
+import { inspectLine, readCoherent, type LineView } from './inspect.ts';
 import { ConfigError, hostCpus, type MachineConfig } from './config.ts';
 import { spawnTsWorker } from './spawn.ts';
 
@@ -43,6 +43,8 @@ export interface RunOptions {
   watchdogMs?: number;
   /** Cache lines to show at the end (addresses or data symbol names), with --memory caches. */
   inspect?: (number | string)[];
+  /** Guest memory ranges to read at the end, as the program would see them (through the caches). */
+  readback?: { addr: number; len: number }[];
 }
 
 export interface SyscallCount {
@@ -78,6 +80,8 @@ export interface RunResult {
   /** With checkInvariants: how many quantum boundaries were checked, and what was found. */
   invariantChecks?: number;
   violations?: string[];
+  /** The ranges asked for with readback, in order. */
+  readback?: Uint8Array[];
   /** The lines asked for with inspect, as they stand at the end of the run. */
   inspect?: (LineView & { symbol: string })[];
 }
@@ -232,6 +236,11 @@ export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: R
     syscalls: counts(syscalls),
     unimplementedSyscalls: counts(enosys),
   };
+  if (opts.readback) {
+    const views = booted.coherence ? new CoherenceViews({ ...config.caches, cores: config.cores }, booted.coherence) : undefined;
+    const ramU8 = new Uint8Array(booted.ram);
+    result.readback = opts.readback.map((r) => readCoherent(views, ramU8, r.addr, r.len));
+  }
   if (config.checkInvariants) {
     result.invariantChecks = invariantChecks;
     result.violations = violations;

@@ -99,3 +99,13 @@ describe('data lives in the caches', () => {
     for (const h of holders) expect(h.bytes.startsWith('20 4e 00 00 00 00 00 00 20 4e')).toBe(true);
   });
 });
+
+describe('readback', () => {
+  it.each(['caches', 'flat'] as const)('reads guest memory as the program sees it (%s), newest copy first', async (memory) => {
+    const img = elf('counters_packed');
+    const sym = parseElf(img).symbols.find((s) => s.name === 'packed_counters')!;
+    const r = await runMachine(makeConfig({ cores: 4, threads: 1, memory }), img, { stdout: () => {}, readback: [{ addr: sym.value, len: 32 }] });
+    const dv = new DataView(r.readback![0].buffer);
+    for (let i = 0; i < 4; i++) expect(dv.getUint32(8 * i, true)).toBe(20000);
+  });
+});
