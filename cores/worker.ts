@@ -84,7 +84,9 @@ function main(init: WorkerInit): void {
       group.ctl.requestStop(STOP_CRASH, init.coreIds[0], 70);
       barrierAbort(group.ctl.i32, BARRIER_BASE);
     }
-    port.postMessage({ t: 'crash', message: err.message, stack: err.stack ?? '', cores: init.coreIds } satisfies WorkerMessage);
+    // A protocol panic is the simulated machine's failure, not the emulator's: no host stack.
+    const panic = err.name === 'ProtocolPanic';
+    port.postMessage({ t: 'crash', message: panic ? `protocol panic: ${err.message}` : err.message, stack: panic ? '' : (err.stack ?? ''), cores: init.coreIds } satisfies WorkerMessage);
   }
 }
 

@@ -72,7 +72,9 @@ export class ConfigError extends Error {
 }
 
 /** Fills defaults (threads defaults to cores) and validates; throws ConfigError. */
-export function makeConfig(partial: Partial<MachineConfig> = {}): MachineConfig {
+export function makeConfig(given: Partial<MachineConfig> = {}): MachineConfig {
+  // An explicitly undefined field means "the default", as if it were absent.
+  const partial = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<MachineConfig>;
   const cores = partial.cores ?? DEFAULT_CONFIG.cores;
   const caches = { ...DEFAULT_CONFIG.caches, ...partial.caches };
   const memory = partial.memory ?? DEFAULT_CONFIG.memory;

@@ -113,3 +113,35 @@ describe('smpemu run: options and guest errors', () => {
   });
 });
 
+
+describe('smpemu run: impossible cache configurations', () => {
+  it.each([
+    [['--l1d', '48K:8'], /l1d: 49152 bytes \/ \(8 ways x 64-byte lines\) = 96 sets, not a power of two/],
+    [['--l2', '16K:8'], /L2 \(16384 bytes\) is smaller than an L1 under inclusion/],
+    [['--line-size', '8192'], /line size 8192 is larger than a page \(4096\)/],
+    [['--line-size', '48'], /line size must be a power of two/],
+    [['--l3', '128K:16'], /L3 \(131072 bytes\) is smaller than an L2 under inclusion/],
+    [['--cores', '33'], /at most 32 cores/],
+    [['--latency', 'l9=3'], /is not one of l1=N/],
+  ])('%j is refused with a one-line reason', (args, pattern) => {
+    const r = smpemu('run', hello, ...args);
+    expect(r.status).toBe(2);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines.length).toBeLessThanOrEqual(2); // commander adds a usage hint line for argument errors
+    expect(lines[0]).toMatch(pattern);
+  });
+
+  it('a config file is read and command-line options override it', () => {
+    const cfg = join(dir, 'machine.json');
+    writeFileSync(cfg, JSON.stringify({ cores: 2, caches: { l1d: { sizeBytes: 16384, ways: 4, latency: 3 } } }));
+    const stats = join(dir, 'cfg-stats.json');
+    const r = smpemu('run', hello, '--config', cfg, '--stats-json', stats, '-q');
+    expect(r.status).toBe(0);
+    const s = JSON.parse(readFileSync(stats, 'utf8'));
+    expect(s.config.cores).toBe(2);
+    expect(s.config.caches.l1d).toEqual({ sizeBytes: 16384, ways: 4, latency: 3 });
+    const r2 = smpemu('run', hello, '--config', cfg, '--cores', '3', '--stats-json', stats, '-q');
+    expect(r2.status).toBe(0);
+    expect(JSON.parse(readFileSync(stats, 'utf8')).config.cores).toBe(3);
+  });
+});

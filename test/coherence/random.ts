@@ -28,8 +28,11 @@ export interface Op {
   size: Size;
   value: bigint;
   amoOp: number;
-  /** For sc: aim at the core's reservation, when it has one. */
-  aim: boolean;
+  /**
+   * Steering towards LR/SC races: an sc with aim != 0 goes to its core's reservation (when
+   * it has one); a store or AMO with aim == 0 goes to the line another core reserved.
+   */
+  aim: number;
 }
 
 export const AMO_OPS = [AMO_ADD, AMO_SWAP, AMO_XOR, AMO_OR, AMO_AND, AMO_MIN, AMO_MAX, AMO_MINU, AMO_MAXU];
@@ -69,8 +72,8 @@ export const opArb: fc.Arbitrary<Op> = fc.record({
     { weight: 5, arbitrary: fc.constant<Kind>('load') },
     { weight: 5, arbitrary: fc.constant<Kind>('store') },
     { weight: 2, arbitrary: fc.constant<Kind>('amo') },
-    { weight: 1, arbitrary: fc.constant<Kind>('lr') },
-    { weight: 1, arbitrary: fc.constant<Kind>('sc') },
+    { weight: 2, arbitrary: fc.constant<Kind>('lr') },
+    { weight: 2, arbitrary: fc.constant<Kind>('sc') },
     { weight: 1, arbitrary: fc.constant<Kind>('evict') },
     { weight: 1, arbitrary: fc.constant<Kind>('fetch') },
   ),
@@ -80,7 +83,7 @@ export const opArb: fc.Arbitrary<Op> = fc.record({
   size: fc.constantFrom<Size>(1, 2, 4, 8),
   value: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
   amoOp: fc.constantFrom(...AMO_OPS),
-  aim: fc.boolean(),
+  aim: fc.nat({ max: 3 }),
 });
 
 interface Reservation {
@@ -136,7 +139,16 @@ export function runRandom(geo: Geometry, cores: number, ops: Op[], stats: Random
   };
   for (const op of ops) {
     const core = op.core % cores;
-    const base = POOL_BASE + op.line * lb;
+    let base = POOL_BASE + op.line * lb;
+    if (op.aim === 0 && (op.kind === 'store' || op.kind === 'amo')) {
+      for (let i = 1; i < cores; i++) {
+        const r = res[(core + i) % cores];
+        if (r) {
+          base = r.addr - (r.addr % lb);
+          break;
+        }
+      }
+    }
     const size = op.size;
     let asz: 4 | 8 = size === 8 ? 8 : 4;
     let aligned = base + ((op.offset % lb) & ~(asz - 1));
@@ -170,7 +182,7 @@ export function runRandom(geo: Geometry, cores: number, ops: Op[], stats: Random
       }
       case 'sc': {
         const r = res[core];
-        if (op.aim && r) {
+        if (op.aim !== 0 && r) {
           aligned = r.addr;
           asz = r.size as 4 | 8;
         }
