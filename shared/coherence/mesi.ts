@@ -71,11 +71,12 @@ export const TRANSITIONS: Transition[] = [
   { from: [M], on: [BusRd], to: S, actions: A_SUPPLY_DATA | A_WRITEBACK },
   { from: [M], on: [BusRdX], to: I, actions: A_SUPPLY_DATA | A_BREAK_RESERVATION },
   { from: [E], on: [BusRd], to: S, actions: 0 },
-  { from: [E, S], on: [BusRdX, BusUpgr], to: I, actions: A_BREAK_RESERVATION },
+  { from: [E], on: [BusRdX], to: I, actions: A_BREAK_RESERVATION },
+  { from: [S], on: [BusRdX, BusUpgr], to: I, actions: A_BREAK_RESERVATION },
   { from: [S], on: [BusRd], to: S, actions: 0 },
   { from: [I], on: [BusRd, BusRdX, BusUpgr], to: I, actions: 0 },
 ];
-// (M, BusUpgr) cannot happen: an upgrade is issued only while every copy is S.
+// (M, BusUpgr) and (E, BusUpgr) cannot happen: an upgrade is issued only while every copy is S.
 // (I, Evict) cannot happen: there is nothing to evict.
 
 const NONE = 255;

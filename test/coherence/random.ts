@@ -38,7 +38,6 @@ export interface Op {
 export const AMO_OPS = [AMO_ADD, AMO_SWAP, AMO_XOR, AMO_OR, AMO_AND, AMO_MIN, AMO_MAX, AMO_MINU, AMO_MAXU];
 
 export function amoRef(op: number, old: bigint, v: bigint, bits: number): bigint {
-  const n = BigInt(bits);
   const sx = (x: bigint) => BigInt.asIntN(bits, x);
   v = BigInt.asUintN(bits, v);
   switch (op) {
@@ -52,7 +51,7 @@ export function amoRef(op: number, old: bigint, v: bigint, bits: number): bigint
     case AMO_MINU: return old < v ? old : v;
     case AMO_MAXU: return old > v ? old : v;
   }
-  throw new Error(`amo op ${op} (${n})`);
+  throw new Error(`amo op ${op}`);
 }
 
 /** Geometries that force L2 evictions and L3 back-invalidations all the time. */
