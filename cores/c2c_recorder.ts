@@ -1,7 +1,8 @@
 // Per-core record of data accesses for the false-sharing analyzer (perf c2c's
-// input). Every access that misses L1d is recorded exactly (these are the ones
-// that can HITM); L1d hits are sampled one in SAMPLE_EVERY and recorded with that
-// weight, like perf's sampling. Keyed by (line, offset, pc): this core only.
+// input), for the lines the core has seen shared. Every access that misses L1d is
+// recorded exactly (these are the ones that can HITM); L1d hits are sampled one in
+// SAMPLE_EVERY and recorded with that weight, like perf's sampling. Keyed by
+// (address, pc): this core only.
 
 export const SAMPLE_EVERY = 16;
 
@@ -36,7 +37,6 @@ export interface C2cEntry {
 export class C2cRecorder {
   /** (line base + offset) -> pc -> counters. Numeric keys: no allocation once a record exists. */
   private readonly map = new Map<number, Map<number, Float64Array>>();
-  private countdown = SAMPLE_EVERY;
   // The last record touched: a loop hammering one address from one pc skips both lookups.
   private lastAddr = -1;
   private lastPc = -1;
@@ -47,10 +47,8 @@ export class C2cRecorder {
     private readonly lineBytes: number,
   ) {}
 
-  /** Called on every L1d hit: records one in SAMPLE_EVERY with that weight. */
-  hit(addr: number, pc: number, store: boolean, latency: number): void {
-    if (--this.countdown !== 0) return;
-    this.countdown = SAMPLE_EVERY;
+  /** Records a sampled L1d hit (the caller samples one in SAMPLE_EVERY) with that weight. */
+  sampled(addr: number, pc: number, store: boolean, latency: number): void {
     this.add(addr, pc, store, SRC_L1, SAMPLE_EVERY, latency);
   }
 

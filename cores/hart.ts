@@ -108,7 +108,7 @@ export class Hart implements Cpu {
       try {
         while (ic < lim) {
           ic++;
-          if ((pc - fLo) >>> 0 >= fSpan) { lim -= mem.fetchAccess(pc); fLo = pc - (pc % fSpan); this.fetchLo = fLo; }
+          if ((pc - fLo) >>> 0 >= fSpan) { lim -= mem.fetchAccess(pc); fLo = pc & -fSpan; this.fetchLo = fLo; }
           const idx = (pc >>> 2) & DECODE_MASK;
           if (tagA[idx] !== pc) this.decodeAt(pc, idx);
           const rd = rdA[idx], rs1 = rs1A[idx], rs2 = rs2A[idx], imm = immA[idx];

@@ -18,7 +18,7 @@ import {
   GuestFault,
 } from '../src/kernel/fault.ts';
 import { amoPair, res } from './alu64.ts';
-import { C2cRecorder, SRC_HITM, SRC_L2, SRC_L3, SRC_RAM } from './c2c_recorder.ts';
+import { C2cRecorder, SAMPLE_EVERY, SRC_HITM, SRC_L2, SRC_L3, SRC_RAM } from './c2c_recorder.ts';
 import type { DecodeCache } from './decode_cache.ts';
 import type { HartMemory } from './memory.ts';
 
@@ -117,6 +117,12 @@ export class CacheMemory implements HartMemory {
   private readonly localEM: number;
   private resAddr = -1;
   private fetchLine = -1;
+  /**
+   * Lines this core has seen shared (one of its transactions found another core's copy).
+   * Only their accesses are recorded for the c2c report: private data costs nothing.
+   */
+  private readonly shared = new Set<number>();
+  private sampleCountdown = SAMPLE_EVERY;
 
   constructor(o: CacheMemoryOptions) {
     const g = o.views.geometry;
@@ -158,7 +164,7 @@ export class CacheMemory implements HartMemory {
         this.l1d.stamp[i] = ++this.l1d.clock;
         this.ctr[CTR.l1dHits]++;
         this.lastLatency = this.l1Lat;
-        this.c2c.hit(a, this.pc, false, this.l1Lat);
+        if (--this.sampleCountdown === 0) this.sample(line, a, false, this.l1Lat);
         return slot;
       }
     }
@@ -173,8 +179,11 @@ export class CacheMemory implements HartMemory {
     this.l1d.insert(line, slot);
     this.lastLatency = this.bus.latency;
     ctr[CTR.memCycles] += this.bus.latency;
-    const src = ctr[CTR.hitmLoads] !== hitm0 ? SRC_HITM : ctr[CTR.l2Hits] !== l2h0 ? SRC_L2 : ctr[CTR.l3Misses] !== l3m0 ? SRC_RAM : SRC_L3;
-    this.c2c.miss(a, this.pc, false, src, this.bus.latency);
+    if (this.bus.snooped) this.shared.add(line);
+    if (this.shared.has(line)) {
+      const src = ctr[CTR.hitmLoads] !== hitm0 ? SRC_HITM : ctr[CTR.l2Hits] !== l2h0 ? SRC_L2 : ctr[CTR.l3Misses] !== l3m0 ? SRC_RAM : SRC_L3;
+      this.c2c.miss(a, this.pc, false, src, this.bus.latency);
+    }
     return slot;
   }
 
@@ -189,7 +198,7 @@ export class CacheMemory implements HartMemory {
         this.l1d.stamp[i] = ++this.l1d.clock;
         this.ctr[CTR.l1dHits]++;
         this.lastLatency = this.storeHitLat;
-        this.c2c.hit(a, this.pc, true, this.storeHitLat);
+        if (--this.sampleCountdown === 0) this.sample(line, a, true, this.storeHitLat);
         return slot;
       }
     }
@@ -200,9 +209,18 @@ export class CacheMemory implements HartMemory {
     this.l1d.insert(line, slot);
     this.lastLatency = this.bus.latency;
     ctr[CTR.memCycles] += this.bus.latency;
-    const src = ctr[CTR.hitmStores] !== hitm0 ? SRC_HITM : ctr[CTR.l2Hits] !== l2h0 ? SRC_L2 : ctr[CTR.l3Misses] !== l3m0 ? SRC_RAM : SRC_L3;
-    this.c2c.miss(a, this.pc, true, src, this.bus.latency);
+    if (this.bus.snooped) this.shared.add(line);
+    if (this.shared.has(line)) {
+      const src = ctr[CTR.hitmStores] !== hitm0 ? SRC_HITM : ctr[CTR.l2Hits] !== l2h0 ? SRC_L2 : ctr[CTR.l3Misses] !== l3m0 ? SRC_RAM : SRC_L3;
+      this.c2c.miss(a, this.pc, true, src, this.bus.latency);
+    }
     return slot;
+  }
+
+  /** One L1d hit in SAMPLE_EVERY: recorded with that weight if the line is shared. */
+  private sample(line: number, a: number, store: boolean, latency: number): void {
+    this.sampleCountdown = SAMPLE_EVERY;
+    if (this.shared.has(line)) this.c2c.sampled(a, this.pc, store, latency);
   }
 
   private release(slot: number): void {
@@ -286,10 +304,13 @@ export class CacheMemory implements HartMemory {
   }
 
   load8(a: number): number {
-    return (this.load(a, 1) << 24) >> 24;
+    return (this.load8u(a) << 24) >> 24;
   }
   load8u(a: number): number {
-    return this.load(a, 1);
+    if (a < this.base || a >= this.limit) this.loadFault(a);
+    this.ctr[CTR.loads]++;
+    const slot = this.readSlot(a >>> this.shift, a);
+    return this.d8[slot * this.lineBytes + (a & this.lineMask)];
   }
   load16(a: number): number {
     return (this.load(a, 2) << 16) >> 16;

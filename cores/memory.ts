@@ -11,7 +11,7 @@ export interface HartMemory {
   lastLatency: number;
   /** pc of the instruction making the next data access (the hart sets it; c2c records use it). */
   pc: number;
-  /** Bytes of a fetch block: the hart calls fetchAccess whenever pc enters a new block. */
+  /** Bytes of a fetch block, a power of two: the hart calls fetchAccess whenever pc enters a new block. */
   readonly fetchSpan: number;
   /** An instruction-fetch access to the block holding pc; returns its extra cycles. */
   fetchAccess(pc: number): number;

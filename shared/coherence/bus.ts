@@ -48,6 +48,8 @@ export interface BusRam {
 export class Bus {
   /** Latency of the last transaction, cycles. */
   latency = 0;
+  /** Whether the last transaction found the line in another core's cache (a coherence event). */
+  snooped = false;
   private readonly l2Lat: number;
   private readonly l3Lat: number;
   private readonly ramLat: number;
@@ -120,6 +122,7 @@ export class Bus {
     if (slot >= 0) {
       this.count(CTR.l2Hits);
       this.latency = this.l2Lat;
+      this.snooped = false;
       this.touchL2(slot);
       return slot;
     }
@@ -152,6 +155,7 @@ export class Bus {
         if (Atomics.compareExchange(st, slot, state, M | BUSY) === state) {
           this.count(CTR.l2Hits);
           this.latency = this.l2Lat;
+          this.snooped = false;
           this.touchL2(slot);
           if (state === E) this.transition(0, E, M);
           return slot;
@@ -232,6 +236,7 @@ export class Bus {
     const myOff = slot * lineBytes;
     let supplied = false;
     let othersKeep = false;
+    this.snooped = false;
 
     // Snoop the cores the filter names.
     let sharers = v.l3Sharers[t] & ~this.selfBit;
@@ -244,6 +249,7 @@ export class Bus {
         continue;
       }
       const ksState = this.snoopClaim(ks) & STATE_MASK;
+      this.snooped = true;
       if (!tbl.has(ksState, busEvent)) {
         Atomics.store(st, ks, ksState);
         throw missingPair(k, line, lineBytes, ksState, busEvent);
