@@ -116,3 +116,19 @@ describe('readback', () => {
     for (let i = 0; i < 4; i++) expect(dv.getUint32(8 * i, true)).toBe(20000);
   });
 });
+
+describe('the invariant checker at quantum boundaries', () => {
+  it('checks every boundary of a clean run and finds nothing', async () => {
+    const r = await run('counters_packed', { cores: 4, threads: 2, checkInvariants: true });
+    expect(r.exitCode).toBe(0);
+    expect(r.invariantChecks).toBeGreaterThan(10);
+    expect(r.violations).toEqual([]);
+  });
+
+  it('stops a machine whose protocol is broken (a store hits in S silently) at the first violation', async () => {
+    const r = await run('counters_packed', { cores: 4, threads: 1, checkInvariants: true, mutation: 'store-hit-in-s' });
+    expect(r.stopReason).toBe('invariant');
+    expect(r.exitCode).toBe(2);
+    expect(r.error).toMatch(/^coherence invariant violated after quantum \d+: SWMR: line 0x[0-9a-f]+ is held /);
+  });
+});
