@@ -44,12 +44,13 @@ describe('SPMD machine', () => {
     const run = async () => {
       const o = sink();
       const r = await runMachine(makeConfig({ cores: 4, threads: 1 }), elf('counters_packed'), { stdout: o.out });
-      return { out: o.text(), cores: r.cores, syscalls: r.syscalls, exitCode: r.exitCode };
+      return { out: o.text(), cores: r.cores, syscalls: r.syscalls, exitCode: r.exitCode, totals: r.totals, caches: r.caches, c2c: r.c2c };
     };
     const a = await run();
     const b = await run();
     expect(a.exitCode).toBe(0);
     expect(a.out).toContain('total = 80000 expected 80000 OK');
+    expect(a.totals!.hitm).toBeGreaterThan(0);
     expect(b).toEqual(a);
   });
 
