@@ -12,6 +12,7 @@ import { SymbolTable } from '../loader/symbols.ts';
 import { formatLineView } from '../machine/inspect.ts';
 import { analyzeC2c, formatC2c } from '../report/c2c.ts';
 import { runDemo } from './demo.ts';
+import { registerLitmus } from './litmus.ts';
 import { formatSummary } from './summary.ts';
 import { Progress } from './progress.ts';
 
@@ -221,6 +222,7 @@ export function buildProgram(): Command {
       const d = await runDemo({ cores: f.cores, threads: f.threads });
       process.stdout.write(d.text);
     });
+  registerLitmus(program);
   return program;
 }
 

@@ -1,0 +1,135 @@
+// `smpemu litmus FILE|DIR...`: run herd7-format RISC-V litmus tests on the machine
+// and check every observed final state against sequential consistency.
+
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { ConfigError, hostCpus } from '../machine/config.ts';
+import { MUTATIONS } from '../../shared/coherence/mutations.ts';
+import { runLitmusFiles } from '../litmus/pool.ts';
+import { DEFAULT_RUNS, LITMUS_QUANTUM, litmusConfig, type LitmusOptions, type LitmusResult } from '../litmus/run.ts';
+
+export interface LitmusFlags {
+  runs: number;
+  cores?: number;
+  threads?: number;
+  deterministic?: boolean;
+  seed?: number;
+  mutate?: string;
+  jobs?: number;
+  quantum?: number;
+  maxSkew?: number;
+  prestate?: boolean;
+  quiet?: boolean;
+}
+
+function intArg(name: string, min: number): (v: string) => number {
+  return (v: string) => {
+    const n = Number(v.replace(/_/g, ''));
+    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    return n;
+  };
+}
+
+/** The .litmus files named by the arguments (directories searched recursively, sorted). */
+export function collectLitmusFiles(paths: string[]): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.litmus')) out.push(p);
+    }
+  };
+  for (const p of paths) {
+    let st;
+    try {
+      st = statSync(p);
+    } catch (e) {
+      throw new ConfigError(`cannot read ${p}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+    if (st.isDirectory()) walk(p);
+    else out.push(p);
+  }
+  return out;
+}
+
+/** One line per test for the summary. */
+function summaryLine(r: LitmusResult): string {
+  const where = r.file ?? r.name;
+  switch (r.status) {
+    case 'ok':
+      return `  ok         ${r.name}  ${r.histogram.filter((h) => h.allowed).length}/${r.allowed.length} SC states seen`;
+    case 'violation': {
+      const n = r.violations.reduce((s, h) => s + h.count, 0);
+      const what = [n > 0 ? `${n} runs in ${r.violations.length} non-SC state${r.violations.length === 1 ? '' : 's'}` : '', r.harness ?? ''].filter(Boolean).join('; ');
+      return `  VIOLATION  ${r.name}  ${what} (seed ${r.seed})`;
+    }
+    case 'skipped':
+      return `  skipped    ${where}: ${r.reason}`;
+    case 'error':
+      return `  ERROR      ${where}: ${r.reason}`;
+  }
+}
+
+/** Runs the command; returns the exit status (0: no violation and no error, 1: a violation, 2: an error). */
+export async function runLitmusCommand(paths: string[], f: LitmusFlags, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+  if (f.deterministic && f.threads !== undefined && f.threads !== 1) {
+    throw new ConfigError(`--deterministic means --threads 1 (got --threads ${f.threads})`);
+  }
+  if (f.mutate && !MUTATIONS.some((m) => m.name === f.mutate)) {
+    throw new ConfigError(`unknown mutation '${f.mutate}' (known: ${MUTATIONS.map((m) => m.name).join(', ')})`);
+  }
+  const files = collectLitmusFiles(paths);
+  if (files.length === 0) throw new ConfigError(`no .litmus files in ${paths.join(' ')}`);
+  const seed = (f.seed ?? Math.floor(Math.random() * 0x7fffffff)) >>> 0;
+  const options: LitmusOptions = {
+    runs: f.runs,
+    cores: f.cores,
+    threads: f.threads,
+    deterministic: f.deterministic,
+    seed,
+    mutation: f.mutate,
+    quantum: f.quantum,
+    maxSkew: f.maxSkew,
+    prestate: f.prestate,
+  };
+  litmusConfig(1, options, f.runs, f.maxSkew ?? 256); // a bad option is one usage error, not one per test
+  const jobs = f.jobs ?? Math.max(1, Math.min(hostCpus(), files.length));
+  const started = Date.now();
+  const results = await runLitmusFiles(files, options, jobs, (r) => {
+    if (!f.quiet || r.status !== 'ok') out(r.text + '\n');
+  });
+
+  const count = (s: LitmusResult['status']) => results.filter((r) => r.status === s).length;
+  const lines = [
+    `Summary: ${results.length} test${results.length === 1 ? '' : 's'}, ${count('ok')} ok, ${count('violation')} violation${count('violation') === 1 ? '' : 's'}, ${count('skipped')} skipped, ${count('error')} error${count('error') === 1 ? '' : 's'}` +
+      ` (${f.runs} runs each, seed ${seed}${f.mutate ? `, mutation ${f.mutate}` : ''}, ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  ];
+  for (const r of results) lines.push(summaryLine(r));
+  out(lines.join('\n') + '\n');
+  if (count('violation') > 0) return 1;
+  if (count('error') > 0) return 2;
+  return 0;
+}
+
+export function registerLitmus(program: Command): Command {
+  return program
+    .command('litmus')
+    .description('run litmus tests (herd7 RISC-V format) K times each and check every final state against sequential consistency')
+    .argument('<paths...>', '.litmus files or directories of them')
+    .option('-r, --runs <k>', 'iterations per test', intArg('--runs', 1), DEFAULT_RUNS)
+    .option('-c, --cores <n>', 'simulated cores (default: the test\'s threads; extra cores read the locations as noise)', intArg('--cores', 1))
+    .option('-t, --threads <n>', 'host worker threads per machine (default: one per core)', intArg('--threads', 1))
+    .option('--deterministic', 'one worker for all cores (= --threads 1): the same histogram for the same seed')
+    .option('--seed <s>', 'seed of the random start skews and cache pre-states (default: random, printed)', intArg('--seed', 0))
+    .option('--mutate <name>', 'inject one protocol bug (see shared/coherence/mutations.ts) to test the testers')
+    .option('-j, --jobs <j>', 'tests run in parallel (default: host CPUs)', intArg('--jobs', 1))
+    .option('--quantum <cycles>', `cycles between worker barriers (default ${LITMUS_QUANTUM})`, intArg('--quantum', 100))
+    .option('--max-skew <n>', 'largest start skew, in delay-loop iterations (default 256)', intArg('--max-skew', 0))
+    .option('--no-prestate', 'no randomized cache pre-state (S / E / M / evicted) before each run')
+    .option('-q, --quiet', 'print only tests that did not pass, and the summary')
+    .action(async (paths: string[], f: LitmusFlags) => {
+      process.exitCode = await runLitmusCommand(paths, f);
+    });
+}

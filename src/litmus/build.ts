@@ -1,0 +1,632 @@
+// A litmus test as ONE guest program that runs K iterations itself (like litmus7),
+// plus the model the SC enumerator runs (the very words of each thread's code).
+//
+// Data area (every structure on its own cache lines):
+//   TAB   per iteration: the quantum-boundary phase (u32 at +0) and an evict flag per
+//         location (bytes at +8, for its owner); then per thread a start skew (u32 at
+//         +0) and a cache pre-state action per location (bytes at +8): 0 none, 1 load
+//         it, 2 store the init value. Seeded random, built on the host.
+//   LOC   the locations, location i at LOC + i * line; the lines at LOC + i * line +
+//         k * evStride (k = 1..evCount) map to the same L1d and L2 set, so loading
+//         them evicts location i from the loading core's caches.
+//   MISC  barrier count, barrier sense, done flag, start cycle, one context line per
+//         thread (iteration, table pointer, record pointer, local sense, memory record
+//         pointer, barrier timeouts, a scratch word).
+//   REC   per thread, per iteration: the thread's recorded registers (8 bytes each);
+//         then per iteration the 8 bytes of every location as the designated hart
+//         (thread 0) read them after the run. Each writer has its own lines.
+//
+// Per iteration, thread t:
+//   reset the locations t owns (their first writer, else thread 0) to the init value
+//   (all 8 bytes), and evict the flagged ones from its caches
+//   barrier; pre-state actions (S: load, M: store init, E: load alone after the evict)
+//   barrier, whose last arrival picks a quantum boundary B; wait until cycle B - phase
+//   delay loop of the thread's skew; drop the LR reservation; x1..x31 := init (or 0)
+//   the test code; store the recorded registers into the iteration's record
+//   barrier; [t = 0] copy every location into the record
+// Cores beyond the test's threads read random locations until thread 0 is done.
+//
+// The harness must survive a broken protocol (--mutate) so that the test itself can
+// report what goes wrong: the barrier is sense-reversing and touches its lines with
+// AMOs only (amoadd / amoswap / amoor as a read), so they are only ever M or I and the
+// S-state bugs cannot strand a waiter on a stale copy; every record line has a single
+// writer. A wait that lasts more than BARRIER_TIMEOUT cycles (far beyond any real wait:
+// the cores never drift apart by more than a quantum) counts as a timeout: the
+// thread goes on, and after MAX_TIMEOUTS of them it stops the machine with exit
+// status HARNESS_EXIT (a store that no other core ever sees: coherence is lost).
+
+import { assemble, AsmError } from '../asm/index.ts';
+import { assembleProgram } from '../asm/program.ts';
+import type { CacheGeometry } from '../../shared/coherence/layout.ts';
+import { allLocations, LitmusError, observedVars, type LitmusTest, type LitmusType, type Value, DEFAULT_TYPE } from './parse.ts';
+import { Unsupported, type ScModel } from './sc.ts';
+
+export const CODE_BASE = 0x10000;
+export const DATA_BASE = 0x400000;
+/** Exit status of a run the harness gave up (barrier timeouts). */
+export const HARNESS_EXIT = 42;
+export const MAX_TIMEOUTS = 4;
+
+/** Context line offsets. */
+const CTX_ITER = 0, CTX_TAB = 8, CTX_REC = 16, CTX_SENSE = 24, CTX_MEMREC = 32, CTX_TIMEOUTS = 40, CTX_SCRATCH = 48;
+
+export interface BuildOptions {
+  /** Iterations K. */
+  runs: number;
+  /** Cores of the machine (>= threads); the extra ones add noise reads. */
+  cores: number;
+  seed: number;
+  caches: Omit<CacheGeometry, 'cores'>;
+  /** Largest start skew, in delay-loop iterations (2 instructions each). Default 256. */
+  maxSkew?: number;
+  /** Randomized cache pre-state (default true). */
+  prestate?: boolean;
+  /** Cycles a barrier wait may last before it counts as a timeout (default 1,000,000). */
+  barrierTimeout?: number;
+  /** The machine's quantum: the threads start their code together at a quantum boundary (default 1000). */
+  quantum?: number;
+  /**
+   * Per location (in the order of allLocations), the threads the test has write it
+   * (enumerateSC's writers). The first of them resets the location each iteration and
+   * only they take it in M in the pre-state, so the harness adds no writer the test
+   * does not have (a second writer on an S copy is what turns an S-state protocol bug
+   * into a protocol panic instead of a wrong value). Default: thread 0 resets, any
+   * thread may store.
+   */
+  writers?: number[][];
+}
+
+export interface BuiltLocation {
+  name: string;
+  addr: number;
+  type: LitmusType;
+  /** The 8 bytes the reset writes (the init value, zero-extended from its type). */
+  initRaw: bigint;
+}
+
+export interface BuiltTest {
+  test: LitmusTest;
+  elf: Uint8Array;
+  /** The generated assembly (for debugging). */
+  source: string;
+  locations: BuiltLocation[];
+  /** Recorded registers, in record order. */
+  regSlots: { thread: number; reg: number }[];
+  /** Record areas to read back after the run: one per thread, then the memory records, then the contexts. */
+  readback: { addr: number; len: number }[];
+  /** Bytes per iteration in each thread's record area. */
+  threadRecordBytes: number[];
+  runs: number;
+  threads: number;
+  /** The threads' code as the SC enumerator runs it. */
+  model: ScModel;
+}
+
+/** One iteration's outcome: recorded registers (unsigned 64-bit) and each location's 8 bytes. */
+export interface Outcome {
+  regs: Map<string, bigint>; // key `${thread}:${reg}`
+  mem: bigint[];
+}
+
+/** mulberry32: small seeded PRNG. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const align = (n: number, a: number): number => Math.ceil(n / a) * a;
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+function valueOf(v: Value, addrOf: Map<string, number>): bigint {
+  if (v.k === 'int') return v.v;
+  const a = addrOf.get(v.name);
+  if (a === undefined) throw new Error(`internal: no address for ${v.name}`);
+  return BigInt(a);
+}
+
+/** Renames a thread's labels to P<t>_<label> so that threads may reuse names. */
+function threadSource(test: LitmusTest, t: number): { text: string; line: number }[] {
+  const lines = test.threads[t]!.lines;
+  const labels = new Set<string>();
+  for (const l of lines) {
+    let s = l.text;
+    for (;;) {
+      const m = /^\s*([A-Za-z_.$][\w.$]*)\s*:/.exec(s);
+      if (!m) break;
+      labels.add(m[1]!);
+      s = s.slice(m[0].length);
+    }
+  }
+  const rename = (s: string): string => {
+    let out = s;
+    for (const lab of labels) {
+      out = out.replace(new RegExp(`(?<![\\w.$])${lab.replace(/[.$]/g, '\\$&')}(?![\\w.$])`, 'g'), `P${t}_${lab}`);
+    }
+    return out;
+  };
+  return lines.map((l) => ({
+    // herd writes amoswap.w.aq.rl; the assembler spells it .aqrl
+    text: rename(l.text.replace(/\.aq\.rl\b/g, '.aqrl')),
+    line: l.line,
+  }));
+}
+
+/** Lays out and generates the program. Throws LitmusError (bad test) or Unsupported (cannot run). */
+export function buildTest(test: LitmusTest, o: BuildOptions): BuiltTest {
+  const T = test.threads.length;
+  if (T < 1) throw new LitmusError(0, 'the test has no threads', test.file);
+  const K = o.runs;
+  if (!Number.isSafeInteger(K) || K < 1) throw new Error(`runs must be a positive integer (got ${K})`);
+  const cores = Math.max(o.cores, T);
+  const g = o.caches;
+  const lineBytes = g.lineBytes;
+  const lineShift = Math.log2(lineBytes);
+  const maxSkew = o.maxSkew ?? 256;
+  const prestate = o.prestate ?? true;
+
+  // ---- locations
+  const names = allLocations(test);
+  if (names.length === 0) throw new Unsupported('the test names no memory location');
+  const declared = new Map(test.locations.map((l) => [l.name, l]));
+  const l1Span = (g.l1d.sizeBytes / g.l1d.ways);
+  const l2Span = (g.l2.sizeBytes / g.l2.ways);
+  const evStride = (l1Span * l2Span) / gcd(l1Span, l2Span);
+  const evCount = g.l2.ways + 1;
+  if (names.length * lineBytes > evStride) throw new Unsupported(`too many locations (${names.length}) for the cache geometry`);
+
+  const nLocPad = align(names.length, 8);
+  const G = 8 + nLocPad; // boundary phase (u32 at +0), evict flags (bytes at +8)
+  const P = 8 + nLocPad; // per thread: skew + actions
+  const iterStride = align(G + T * P, 8);
+  const tabBase = DATA_BASE;
+  const tabBytes = K * iterStride;
+  const locBase = align(tabBase + tabBytes, evStride);
+  const regionBytes = evStride * (evCount + 1);
+  const miscBase = locBase + regionBytes + 16 * lineBytes;
+  const barAddr = miscBase;
+  const senseOff = lineBytes;
+  const doneAddr = miscBase + 2 * lineBytes;
+  const startAddr = miscBase + 3 * lineBytes;
+  const ctxAddr = (t: number) => miscBase + (4 + t) * lineBytes;
+  const quantum = o.quantum ?? 1000;
+  const timeout = o.barrierTimeout ?? 1_000_000;
+
+  const addrOf = new Map<string, number>();
+  names.forEach((n, i) => addrOf.set(n, locBase + i * lineBytes));
+  const owner = names.map((_, l) => o.writers?.[l]?.[0] ?? 0);
+  const mayStore = names.map((_, l) => (o.writers ? o.writers[l]! : test.threads.map((_x, t) => t)));
+  const locations: BuiltLocation[] = names.map((n) => {
+    const d = declared.get(n);
+    const type = d?.type ?? DEFAULT_TYPE;
+    const init = d ? valueOf(d.init, addrOf) : 0n;
+    return { name: n, addr: addrOf.get(n)!, type, initRaw: BigInt.asUintN(type.bytes * 8, init) };
+  });
+
+  // ---- registers
+  const obs = observedVars(test);
+  const regSlots: { thread: number; reg: number }[] = [];
+  for (const v of obs) if (v.k === 'reg' && v.reg !== 0) regSlots.push({ thread: v.thread, reg: v.reg });
+  const slotOf = (t: number) => regSlots.filter((x) => x.thread === t);
+  const threadRecordBytes = test.threads.map((_, t) => 8 * slotOf(t).length);
+  if (Math.max(...threadRecordBytes, 8 * names.length) > 2040) throw new Unsupported('too many observed registers or locations');
+  const memRecordBytes = 8 * names.length;
+  const recBases: number[] = [];
+  let cursor = align(ctxAddr(T), lineBytes);
+  for (let t = 0; t < T; t++) {
+    recBases.push(cursor);
+    cursor = align(cursor + K * threadRecordBytes[t]!, lineBytes) + lineBytes;
+  }
+  const memRecBase = cursor;
+  const dataEnd = align(memRecBase + K * memRecordBytes, lineBytes);
+
+  const initRegs: bigint[][] = test.threads.map((_, t) => {
+    const r = new Array<bigint>(32).fill(0n);
+    for (const ri of test.regInits) if (ri.thread === t) r[ri.reg] = BigInt.asUintN(64, valueOf(ri.value, addrOf));
+    return r;
+  });
+
+  // ---- each thread's code, assembled alone first: errors name the litmus line
+  const codes = test.threads.map((_, t) => threadSource(test, t));
+  codes.forEach((lines, t) => {
+    try {
+      assemble(lines.map((l) => l.text).join('\n'), { base: 0 });
+    } catch (e) {
+      if (!(e instanceof AsmError)) throw e;
+      const src = lines[e.line - 1];
+      const where = src ? src.line : 0;
+      if (/^unknown mnemonic/.test(e.detail)) throw new Unsupported(`P${t} (line ${where}): ${e.detail}`);
+      throw new LitmusError(where, `P${t}: ${e.detail}`, test.file);
+    }
+  });
+
+  // ---- random tables
+  const rand = rng(o.seed);
+  const tab = new Uint8Array(tabBytes);
+  const dv = new DataView(tab.buffer);
+  const randInt = (n: number) => Math.floor(rand() * n);
+  for (let it = 0; it < K; it++) {
+    const base = it * iterStride;
+    // Per iteration, one band for every thread's skew: a third race within a few
+    // instructions, a third within a few cache misses, a third spread over the whole test.
+    const band = [4, 32, maxSkew][randInt(3)]!;
+    for (let t = 0; t < T; t++) dv.setUint32(base + G + t * P, randInt(Math.min(band, maxSkew) + 1), true);
+    // Where the next quantum boundary falls after the common start: before, inside or
+    // after the threads' code.
+    dv.setUint32(base, randInt(Math.min(quantum, 640)), true);
+    if (!prestate) continue;
+    for (let l = 0; l < names.length; l++) {
+      const act = (t: number, a: number) => { tab[base + G + t * P + 8 + l] = a; };
+      // none 1/6, evicted 1/6, E 1/6, S 2/6, M 1/6
+      switch (randInt(6)) {
+        case 0: break; // its owner holds it in M (from the reset)
+        case 1: tab[base + 8 + l] = 1; break; // evicted: only in L3
+        case 2: tab[base + 8 + l] = 1; act(randInt(T), 1); break; // E in one thread
+        case 3:
+        case 4: { // S in some threads (with the owner, which keeps its copy)
+          let any = false;
+          for (let t = 0; t < T; t++) if (rand() < 0.5) { act(t, 1); any = true; }
+          if (!any) act(randInt(T), 1);
+          break;
+        }
+        default: { // M in a thread that writes it anyway
+          const w = mayStore[l]!;
+          if (w.length > 0) act(w[randInt(w.length)]!, 2);
+          break;
+        }
+      }
+    }
+  }
+
+  // ---- code generation
+  const out: string[] = [];
+  let labelN = 0;
+  const L = (p: string) => `_${p}_${labelN++}`;
+  const emit = (s: string) => out.push(`  ${s}`);
+  const label = (s: string) => out.push(`${s}:`);
+  const li = (r: string, v: bigint | number) => emit(`li ${r}, ${BigInt(v).toString()}`);
+
+  // Sense-reversing barrier over AMOs only; uses t0..t6. onRelease runs in the last
+  // thread to arrive, before it releases the others (it may use t3, t4, t5).
+  const barrier = (t: number, onRelease?: () => void): void => {
+    const wait = L('bw');
+    const spin = L('bs');
+    const delay = L('bdl');
+    const done = L('bd');
+    li('t0', ctxAddr(t));
+    emit(`ld t2, ${CTX_SENSE}(t0)`);
+    emit('xori t2, t2, 1');
+    emit(`sd t2, ${CTX_SENSE}(t0)`);
+    li('t1', barAddr);
+    emit(`addi t6, t1, ${senseOff}`);
+    emit('li t3, 1');
+    emit('amoadd.w t4, t3, (t1)');
+    emit('addi t4, t4, 1');
+    li('t5', T);
+    emit(`bne t4, t5, ${wait}`);
+    onRelease?.();
+    emit('amoswap.w zero, zero, (t1)');
+    emit('amoswap.w zero, t2, (t6)');
+    emit(`j ${done}`);
+    label(wait);
+    emit('rdcycle t5');
+    label(spin);
+    emit('amoor.w t4, zero, (t6)');
+    emit(`beq t4, t2, ${done}`);
+    emit('li t3, 8');
+    label(delay);
+    emit('addi t3, t3, -1');
+    emit(`bnez t3, ${delay}`);
+    emit('rdcycle t3');
+    emit('sub t3, t3, t5');
+    li('t4', timeout);
+    emit(`bltu t3, t4, ${spin}`);
+    emit(`ld t3, ${CTX_TIMEOUTS}(t0)`);
+    emit('addi t3, t3, 1');
+    emit(`sd t3, ${CTX_TIMEOUTS}(t0)`);
+    li('t4', MAX_TIMEOUTS);
+    emit(`bltu t3, t4, ${done}`);
+    li('a0', HARNESS_EXIT);
+    emit('li a7, 94');
+    emit('ecall');
+    label(done);
+  };
+
+  label('_start');
+  if (cores > T) {
+    li('t0', T);
+    emit('bltu a0, t0, _dispatch');
+    emit('j _extra');
+  }
+  label('_dispatch');
+  for (let t = 0; t < T; t++) {
+    const nx = L('nx');
+    li('t0', t);
+    emit(`bne a0, t0, ${nx}`);
+    emit(`j _thread${t}`);
+    label(nx);
+  }
+  emit('li a0, 3');
+  emit('li a7, 94');
+  emit('ecall');
+
+  const codeLabels: { start: string; end: string }[] = [];
+  for (let t = 0; t < T; t++) {
+    label(`_thread${t}`);
+    li('s0', ctxAddr(t));
+    li('t0', tabBase);
+    emit(`sd t0, ${CTX_TAB}(s0)`);
+    li('t0', recBases[t]!);
+    emit(`sd t0, ${CTX_REC}(s0)`);
+    li('t0', memRecBase);
+    emit(`sd t0, ${CTX_MEMREC}(s0)`);
+    emit(`sd zero, ${CTX_ITER}(s0)`);
+    emit(`sd zero, ${CTX_SENSE}(s0)`);
+    emit(`sd zero, ${CTX_TIMEOUTS}(s0)`);
+    const loop = `_loop${t}`;
+    const fin = `_fin${t}`;
+    const body = L('body');
+    label(loop);
+    li('s0', ctxAddr(t));
+    emit(`ld t0, ${CTX_ITER}(s0)`);
+    li('t1', K);
+    emit(`blt t0, t1, ${body}`);
+    emit(`j ${fin}`);
+    label(body);
+    const owned = locations.map((loc, l) => ({ loc, l })).filter((x) => owner[x.l] === t);
+    if (owned.length > 0) {
+      // reset the locations this thread owns, then evict the flagged ones from its caches
+      for (const { loc } of owned) {
+        li('t1', loc.addr);
+        li('t2', loc.initRaw);
+        emit('sd t2, 0(t1)');
+      }
+      if (prestate) {
+        emit(`ld s1, ${CTX_TAB}(s0)`);
+        li('s2', evStride);
+        owned.forEach(({ loc, l }) => {
+          const skip = L('noev');
+          const ev = L('ev');
+          emit(`lbu t3, ${8 + l}(s1)`);
+          emit(`beqz t3, ${skip}`);
+          li('t4', loc.addr);
+          li('t5', evCount);
+          label(ev);
+          emit('add t4, t4, s2');
+          emit('ld t6, 0(t4)');
+          emit('addi t5, t5, -1');
+          emit(`bnez t5, ${ev}`);
+          label(skip);
+        });
+      }
+    }
+    barrier(t);
+    li('s0', ctxAddr(t));
+    emit(`ld s1, ${CTX_TAB}(s0)`);
+    emit('lwu s2, 0(s1)'); // the boundary phase
+    li('t0', G + t * P);
+    emit('add s1, s1, t0');
+    if (prestate) {
+      locations.forEach((loc, l) => {
+        const skip = L('ps');
+        const st = L('pst');
+        emit(`lbu t3, ${8 + l}(s1)`);
+        emit(`beqz t3, ${skip}`);
+        li('t1', loc.addr);
+        emit('li t4, 1');
+        emit(`bne t3, t4, ${st}`);
+        emit('ld t5, 0(t1)');
+        emit(`j ${skip}`);
+        label(st);
+        li('t5', loc.initRaw);
+        emit('sd t5, 0(t1)');
+        label(skip);
+      });
+    }
+    // The last thread to arrive picks a quantum boundary B at least a quantum away;
+    // every thread waits on its cycle counter until B - phase, so all start at the same
+    // simulated cycle, and the skews that follow set the race. The host workers meet at
+    // every quantum boundary, so everything before B (in simulated time) happens before
+    // everything after it (in host time), even on a host that runs the workers one at a
+    // time: with the boundary inside the code, the threads interleave around it; with
+    // it just before the code, they leave the host barrier together and race.
+    barrier(t, () => {
+      emit('rdcycle t3');
+      li('t4', 2 * quantum - 1);
+      emit('add t3, t3, t4');
+      li('t4', quantum);
+      emit('divu t3, t3, t4');
+      emit('mul t3, t3, t4');
+      li('t4', startAddr);
+      emit('amoswap.d zero, t3, (t4)');
+    });
+    {
+      const ws = L('ws');
+      const go = L('go');
+      li('t1', startAddr);
+      emit('amoor.d t2, zero, (t1)');
+      emit('sub t2, t2, s2');
+      emit('rdcycle t3');
+      emit('sub t4, t2, t3');
+      li('t5', 8 * quantum);
+      emit(`bgeu t4, t5, ${go}`); // already past (or garbage): go now
+      label(ws);
+      emit('rdcycle t3');
+      emit(`bltu t3, t2, ${ws}`);
+      label(go);
+    }
+    // start skew (s1 survives the barrier: it uses t0..t6 only)
+    {
+      const go = L('go');
+      const sk = L('sk');
+      emit('lwu t3, 0(s1)');
+      emit(`beqz t3, ${go}`);
+      label(sk);
+      emit('addi t3, t3, -1');
+      emit(`bnez t3, ${sk}`);
+      label(go);
+    }
+    // Drop any LR reservation left from the previous iteration: an sc to a line never
+    // reserved fails and clears it, so the test's sc sees only the test's lr (as in the SC model).
+    li('t0', ctxAddr(t) + CTX_SCRATCH);
+    emit('sc.d t1, zero, (t0)');
+    for (let r = 1; r < 32; r++) li(`x${r}`, BigInt.asIntN(64, initRegs[t]![r]!));
+    const start = `_P${t}_code`;
+    const end = `_P${t}_code_end`;
+    codeLabels.push({ start, end });
+    label(start);
+    for (const l of codes[t]!) out.push(`  ${l.text}`);
+    label(end);
+    // record the observed registers
+    const mine = slotOf(t);
+    const used = new Set(mine.map((x) => x.reg));
+    let scr = 31;
+    while (used.has(scr)) scr--;
+    if (mine.length > 0) {
+      li(`x${scr}`, ctxAddr(t));
+      emit(`ld x${scr}, ${CTX_REC}(x${scr})`);
+      mine.forEach((x, i) => emit(`sd x${x.reg}, ${8 * i}(x${scr})`));
+    }
+    barrier(t);
+    li('s0', ctxAddr(t));
+    if (t === 0) {
+      emit(`ld s1, ${CTX_MEMREC}(s0)`);
+      locations.forEach((loc, l) => {
+        li('t1', loc.addr);
+        emit('ld t2, 0(t1)');
+        emit(`sd t2, ${8 * l}(s1)`);
+      });
+      emit(`addi s1, s1, ${memRecordBytes}`);
+      emit(`sd s1, ${CTX_MEMREC}(s0)`);
+    }
+    emit(`ld t0, ${CTX_ITER}(s0)`);
+    emit('addi t0, t0, 1');
+    emit(`sd t0, ${CTX_ITER}(s0)`);
+    emit(`ld t0, ${CTX_TAB}(s0)`);
+    li('t1', iterStride);
+    emit('add t0, t0, t1');
+    emit(`sd t0, ${CTX_TAB}(s0)`);
+    emit(`ld t0, ${CTX_REC}(s0)`);
+    emit(`addi t0, t0, ${threadRecordBytes[t]}`);
+    emit(`sd t0, ${CTX_REC}(s0)`);
+    emit(`j ${loop}`);
+    label(fin);
+    if (t === 0 && cores > T) {
+      li('t0', doneAddr);
+      emit('li t1, 1');
+      emit('amoswap.w zero, t1, (t0)');
+    }
+    emit('li a0, 0');
+    emit('li a7, 93');
+    emit('ecall');
+  }
+
+  if (cores > T) {
+    // Noise: read random locations (values unchanged, cache states stirred) until done.
+    label('_extra');
+    li('s0', doneAddr);
+    li('s1', locBase);
+    emit('slli s2, a0, 20');
+    li('t0', 0x9e3779b9);
+    emit('add s2, s2, t0');
+    li('s3', 6364136223846793005n);
+    li('s4', names.length);
+    li('s5', 1442695040888963407n);
+    const eloop = L('eloop');
+    const ed = L('edelay');
+    label(eloop);
+    emit('amoor.w t0, zero, (s0)');
+    emit('bnez t0, _extra_exit');
+    emit('mul s2, s2, s3');
+    emit('add s2, s2, s5');
+    emit('srli t1, s2, 33');
+    emit('remu t2, t1, s4');
+    emit(`slli t2, t2, ${lineShift}`);
+    emit('add t2, t2, s1');
+    emit('lw t3, 0(t2)');
+    emit('andi t4, t1, 127');
+    label(ed);
+    emit('addi t4, t4, -1');
+    emit(`bgez t4, ${ed}`);
+    emit(`j ${eloop}`);
+    label('_extra_exit');
+    emit('li a0, 0');
+    emit('li a7, 93');
+    emit('ecall');
+  }
+
+  const source = out.join('\n') + '\n';
+  let asm;
+  try {
+    asm = assemble(source, { base: CODE_BASE });
+  } catch (e) {
+    if (e instanceof AsmError) throw new LitmusError(0, `generated program does not assemble: ${e.message}: '${source.split('\n')[e.line - 1]?.trim()}'`, test.file);
+    throw e;
+  }
+  const elf = assembleProgram(source, {
+    codeBase: CODE_BASE,
+    dataBase: DATA_BASE,
+    dataBytes: dataEnd - DATA_BASE,
+    data: tab,
+    dataSymbols: locations.map((l) => ({ name: l.name, value: l.addr, size: l.type.bytes })),
+  });
+
+  const model: ScModel = {
+    threads: codeLabels.map((c, t) => {
+      const s = asm.labels.get(c.start)!;
+      const e = asm.labels.get(c.end)!;
+      return { base: s, words: asm.words.slice((s - CODE_BASE) / 4, (e - CODE_BASE) / 4), regs: initRegs[t]! };
+    }),
+    locations: locations.map((l) => ({ name: l.name, addr: l.addr, init: l.initRaw })),
+  };
+
+  return {
+    test,
+    elf,
+    source,
+    locations,
+    regSlots,
+    readback: [
+      ...recBases.map((a, t) => ({ addr: a, len: K * threadRecordBytes[t]! })),
+      { addr: memRecBase, len: K * memRecordBytes },
+      ...test.threads.map((_, t) => ({ addr: ctxAddr(t), len: lineBytes })),
+    ],
+    threadRecordBytes,
+    runs: K,
+    threads: T,
+    model,
+  };
+}
+
+/** Iterations each thread completed, from the context lines read back after the run. */
+export function decodeProgress(b: BuiltTest, areas: Uint8Array[]): number[] {
+  return areas.slice(b.threads + 1).map((c) => Number(new DataView(c.buffer, c.byteOffset, c.byteLength).getBigUint64(CTX_ITER, true)));
+}
+
+/** Barrier timeouts per thread, from the context lines read back after the run. */
+export function decodeTimeouts(b: BuiltTest, areas: Uint8Array[]): number[] {
+  return areas.slice(b.threads + 1).map((c) => Number(new DataView(c.buffer, c.byteOffset, c.byteLength).getBigUint64(CTX_TIMEOUTS, true)));
+}
+
+/** The outcome of every iteration, from the record area read back after the run. */
+export function decodeRecords(b: BuiltTest, areas: Uint8Array[], iterations = b.runs): Outcome[] {
+  const views = areas.map((a) => new DataView(a.buffer, a.byteOffset, a.byteLength));
+  const memView = views[b.threads]!;
+  const nl = b.locations.length;
+  const out: Outcome[] = [];
+  for (let it = 0; it < iterations; it++) {
+    const regs = new Map<string, bigint>();
+    for (let t = 0; t < b.threads; t++) {
+      const mine = b.regSlots.filter((x) => x.thread === t);
+      mine.forEach((x, i) => regs.set(`${t}:${x.reg}`, views[t]!.getBigUint64(it * b.threadRecordBytes[t]! + 8 * i, true)));
+    }
+    const mem = b.locations.map((_, l) => memView.getBigUint64(it * 8 * nl + 8 * l, true));
+    out.push({ regs, mem });
+  }
+  return out;
+}
