@@ -9,6 +9,7 @@
 
 import {
   CAUSE_BREAKPOINT,
+  CAUSE_FETCH_ACCESS,
   CAUSE_ECALL_U,
   CAUSE_ILLEGAL_INSTRUCTION,
   CAUSE_MISALIGNED_FETCH,
@@ -53,6 +54,14 @@ const TWO32 = 4294967296;
 // CSR numbers (user-level counters).
 const CSR_CYCLE = 0xc00, CSR_TIME = 0xc01, CSR_INSTRET = 0xc02;
 
+/** pc after a jump beyond any RAM: an aligned int32 no RAM address has; fetching it faults at farPc. */
+const FAR_PC = -4;
+
+/** A stretch's cycle budget as a small integer (a longer slice simply takes several stretches). */
+function budget(cycles: number): number {
+  return cycles > 0x3fffffff ? 0x3fffffff : cycles;
+}
+
 /** run() results. */
 export const RUN_LIMIT = 0; // reached the cycle limit
 export const RUN_STOPPED = 1; // the trap handler ended this hart or the machine
@@ -75,6 +84,8 @@ export class Hart implements Cpu {
   instret = 0;
   /** Start of the fetch block the last L1i access covered. */
   private fetchLo = -1;
+  /** A jump target beyond 2 GiB, kept exactly while pc holds FAR_PC (pc itself stays an int32). */
+  private farPc = 0;
   readonly mem: HartMemory;
   readonly dc: DecodeCache;
   private readonly trapHandler: TrapHandler;
@@ -95,44 +106,47 @@ export class Hart implements Cpu {
   run(cycleLimit: number): number {
     const xl = this.xl, xh = this.xh, mem = this.mem, dc = this.dc;
     const tagA = dc.tag, opA = dc.op, rdA = dc.rd, rs1A = dc.rs1, rs2A = dc.rs2, immA = dc.imm;
-    // ic counts retired instructions; the slice ends when ic reaches lim, and each cycle
-    // of memory latency pulls lim in by one. So cycle = cycBase + ic + (limStart - lim).
-    let pc = this.pc, ic = this.instret;
-    let lim = ic + (cycleLimit - this.cycle);
-    let cycBase = this.cycle - ic, limStart = lim;
+    // pc stays an int32 (RAM lies below 2 GiB) so V8 keeps it in a register. n counts the
+    // instructions retired in this stretch and the stretch ends when n reaches lim; each cycle
+    // of memory latency pulls lim in by one, so the stretch's cycles are n + (lim0 - lim).
+    // Both stay small integers whatever the totals: `commit` folds them into instret/cycle.
+    let pc = this.pc | 0;
+    let n = 0;
+    let lim = budget(cycleLimit - this.cycle);
+    let lim0 = lim;
     // Instruction fetch: an L1i access whenever pc leaves the current fetch block.
     const fSpan = mem.fetchSpan;
     let fLo = this.fetchLo;
 
     for (;;) {
       try {
-        while (ic < lim) {
-          ic++;
+        while (n < lim) {
+          n++;
           if ((pc - fLo) >>> 0 >= fSpan) { lim -= mem.fetchAccess(pc); fLo = pc & -fSpan; this.fetchLo = fLo; }
           const idx = (pc >>> 2) & DECODE_MASK;
           if (tagA[idx] !== pc) this.decodeAt(pc, idx);
           const rd = rdA[idx], rs1 = rs1A[idx], rs2 = rs2A[idx], imm = immA[idx];
           switch (opA[idx]) {
-            case 74: /* LI */ xl[rd] = imm; xh[rd] = imm >> 31; pc += 4; break;
-            case 75: /* MV */ xl[rd] = xl[rs1]; xh[rd] = xh[rs1]; pc += 4; break;
+            case 74: /* LI */ xl[rd] = imm; xh[rd] = imm >> 31; pc = (pc + 4) | 0; break;
+            case 75: /* MV */ xl[rd] = xl[rs1]; xh[rd] = xh[rs1]; pc = (pc + 4) | 0; break;
             case 22: /* ADDI */ {
               const a = xl[rs1], lo = (a + imm) | 0;
               xh[rd] = (xh[rs1] + (imm >> 31) + ((lo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
-              xl[rd] = lo; pc += 4; break;
+              xl[rd] = lo; pc = (pc + 4) | 0; break;
             }
             case 31: /* ADD */ {
               const a = xl[rs1], lo = (a + xl[rs2]) | 0;
               xh[rd] = (xh[rs1] + xh[rs2] + ((lo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
-              xl[rd] = lo; pc += 4; break;
+              xl[rd] = lo; pc = (pc + 4) | 0; break;
             }
             case 32: /* SUB */ {
               const a = xl[rs1], b = xl[rs2];
               xh[rd] = (xh[rs1] - xh[rs2] - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0;
-              xl[rd] = (a - b) | 0; pc += 4; break;
+              xl[rd] = (a - b) | 0; pc = (pc + 4) | 0; break;
             }
-            case 1: /* LUI */ xl[rd] = imm; xh[rd] = imm >> 31; pc += 4; break;
-            case 2: /* AUIPC */ { const v = pc + imm; xl[rd] = v | 0; xh[rd] = v < 0 ? -1 : 0; pc += 4; break; }
-            case 3: /* JAL */ { const link = pc + 4; pc += imm; xl[rd] = link | 0; xh[rd] = 0; break; }
+            case 1: /* LUI */ xl[rd] = imm; xh[rd] = imm >> 31; pc = (pc + 4) | 0; break;
+            case 2: /* AUIPC */ { const v = pc + imm; xl[rd] = v | 0; xh[rd] = v < 0 ? -1 : 0; pc = (pc + 4) | 0; break; }
+            case 3: /* JAL */ { const link = pc + 4; pc = (pc + imm) | 0; xl[rd] = link | 0; xh[rd] = 0; break; }
             case 4: /* JALR */ {
               let t = (xl[rs1] >>> 0) + imm;
               const h = xh[rs1];
@@ -140,25 +154,27 @@ export class Hart implements Cpu {
               t -= t & 1;
               if ((t & 2) !== 0) throw new GuestFault(CAUSE_MISALIGNED_FETCH, t);
               const link = pc + 4;
-              pc = t; xl[rd] = link | 0; xh[rd] = 0; break;
+              if (t >= 0 && t < 0x80000000) pc = t | 0;
+              else { this.farPc = t; pc = FAR_PC; } // beyond any RAM: the fetch there faults
+              xl[rd] = link | 0; xh[rd] = 0; break;
             }
-            case 5: /* BEQ */ pc += xl[rs1] === xl[rs2] && xh[rs1] === xh[rs2] ? imm : 4; break;
-            case 6: /* BNE */ pc += xl[rs1] !== xl[rs2] || xh[rs1] !== xh[rs2] ? imm : 4; break;
+            case 5: /* BEQ */ pc = (pc + (xl[rs1] === xl[rs2] && xh[rs1] === xh[rs2] ? imm : 4)) | 0; break;
+            case 6: /* BNE */ pc = (pc + (xl[rs1] !== xl[rs2] || xh[rs1] !== xh[rs2] ? imm : 4)) | 0; break;
             case 7: /* BLT */ {
               const a = xh[rs1], b = xh[rs2];
-              pc += a < b || (a === b && (xl[rs1] >>> 0) < (xl[rs2] >>> 0)) ? imm : 4; break;
+              pc = (pc + (a < b || (a === b && (xl[rs1] >>> 0) < (xl[rs2] >>> 0)) ? imm : 4)) | 0; break;
             }
             case 8: /* BGE */ {
               const a = xh[rs1], b = xh[rs2];
-              pc += a < b || (a === b && (xl[rs1] >>> 0) < (xl[rs2] >>> 0)) ? 4 : imm; break;
+              pc = (pc + (a < b || (a === b && (xl[rs1] >>> 0) < (xl[rs2] >>> 0)) ? 4 : imm)) | 0; break;
             }
             case 9: /* BLTU */ {
               const a = xh[rs1] >>> 0, b = xh[rs2] >>> 0;
-              pc += a < b || (a === b && (xl[rs1] >>> 0) < (xl[rs2] >>> 0)) ? imm : 4; break;
+              pc = (pc + (a < b || (a === b && (xl[rs1] >>> 0) < (xl[rs2] >>> 0)) ? imm : 4)) | 0; break;
             }
             case 10: /* BGEU */ {
               const a = xh[rs1] >>> 0, b = xh[rs2] >>> 0;
-              pc += a < b || (a === b && (xl[rs1] >>> 0) < (xl[rs2] >>> 0)) ? 4 : imm; break;
+              pc = (pc + (a < b || (a === b && (xl[rs1] >>> 0) < (xl[rs2] >>> 0)) ? 4 : imm)) | 0; break;
             }
             case 11: /* LB */ case 12: /* LH */ case 13: /* LW */ case 14: /* LD */ case 15: /* LBU */ case 16: /* LHU */ case 17: /* LWU */ {
               mem.pc = pc;
@@ -175,7 +191,7 @@ export class Hart implements Cpu {
                 default: { const v = mem.load16(a); xl[rd] = v; xh[rd] = v >> 31; break; }
               }
               lim -= mem.lastLatency;
-              pc += 4; break;
+              pc = (pc + 4) | 0; break;
             }
             case 18: /* SB */ case 19: /* SH */ case 20: /* SW */ case 21: /* SD */ {
               mem.pc = pc;
@@ -189,36 +205,36 @@ export class Hart implements Cpu {
                 default: mem.store16(a, xl[rs2]); break;
               }
               lim -= mem.lastLatency;
-              pc += 4; break;
+              pc = (pc + 4) | 0; break;
             }
             case 23: /* SLTI */ {
               const a = xh[rs1], b = imm >> 31;
-              xl[rd] = a < b || (a === b && (xl[rs1] >>> 0) < (imm >>> 0)) ? 1 : 0; xh[rd] = 0; pc += 4; break;
+              xl[rd] = a < b || (a === b && (xl[rs1] >>> 0) < (imm >>> 0)) ? 1 : 0; xh[rd] = 0; pc = (pc + 4) | 0; break;
             }
             case 24: /* SLTIU */ {
               const a = xh[rs1] >>> 0, b = (imm >> 31) >>> 0;
-              xl[rd] = a < b || (a === b && (xl[rs1] >>> 0) < (imm >>> 0)) ? 1 : 0; xh[rd] = 0; pc += 4; break;
+              xl[rd] = a < b || (a === b && (xl[rs1] >>> 0) < (imm >>> 0)) ? 1 : 0; xh[rd] = 0; pc = (pc + 4) | 0; break;
             }
-            case 25: /* XORI */ xl[rd] = xl[rs1] ^ imm; xh[rd] = xh[rs1] ^ (imm >> 31); pc += 4; break;
-            case 26: /* ORI */ xl[rd] = xl[rs1] | imm; xh[rd] = xh[rs1] | (imm >> 31); pc += 4; break;
-            case 27: /* ANDI */ xl[rd] = xl[rs1] & imm; xh[rd] = xh[rs1] & (imm >> 31); pc += 4; break;
+            case 25: /* XORI */ xl[rd] = xl[rs1] ^ imm; xh[rd] = xh[rs1] ^ (imm >> 31); pc = (pc + 4) | 0; break;
+            case 26: /* ORI */ xl[rd] = xl[rs1] | imm; xh[rd] = xh[rs1] | (imm >> 31); pc = (pc + 4) | 0; break;
+            case 27: /* ANDI */ xl[rd] = xl[rs1] & imm; xh[rd] = xh[rs1] & (imm >> 31); pc = (pc + 4) | 0; break;
             case 28: /* SLLI */ {
               const lo = xl[rs1], hi = xh[rs1];
               if (imm < 32) { xh[rd] = (hi << imm) | (lo >>> (32 - imm)); xl[rd] = lo << imm; } // imm > 0: 0 decodes as MV
               else { xh[rd] = lo << (imm - 32); xl[rd] = 0; }
-              pc += 4; break;
+              pc = (pc + 4) | 0; break;
             }
             case 29: /* SRLI */ {
               const lo = xl[rs1], hi = xh[rs1];
               if (imm < 32) { xl[rd] = (lo >>> imm) | (hi << (32 - imm)); xh[rd] = hi >>> imm; }
               else { xl[rd] = hi >>> (imm - 32); xh[rd] = 0; }
-              pc += 4; break;
+              pc = (pc + 4) | 0; break;
             }
             case 30: /* SRAI */ {
               const lo = xl[rs1], hi = xh[rs1];
               if (imm < 32) { xl[rd] = (lo >>> imm) | (hi << (32 - imm)); xh[rd] = hi >> imm; }
               else { xl[rd] = hi >> (imm - 32); xh[rd] = hi >> 31; }
-              pc += 4; break;
+              pc = (pc + 4) | 0; break;
             }
             case 33: /* SLL */ case 37: /* SRL */ case 38: /* SRA */ {
               const s = xl[rs2] & 63, lo = xl[rs1], hi = xh[rs1];
@@ -234,28 +250,28 @@ export class Hart implements Cpu {
                 if (s < 32) { xl[rd] = (lo >>> s) | (hi << (32 - s)); xh[rd] = hi >> s; }
                 else { xl[rd] = hi >> (s - 32); xh[rd] = hi >> 31; }
               }
-              pc += 4; break;
+              pc = (pc + 4) | 0; break;
             }
             case 34: /* SLT */ {
               const a = xh[rs1], b = xh[rs2];
-              xl[rd] = a < b || (a === b && (xl[rs1] >>> 0) < (xl[rs2] >>> 0)) ? 1 : 0; xh[rd] = 0; pc += 4; break;
+              xl[rd] = a < b || (a === b && (xl[rs1] >>> 0) < (xl[rs2] >>> 0)) ? 1 : 0; xh[rd] = 0; pc = (pc + 4) | 0; break;
             }
             case 35: /* SLTU */ {
               const a = xh[rs1] >>> 0, b = xh[rs2] >>> 0;
-              xl[rd] = a < b || (a === b && (xl[rs1] >>> 0) < (xl[rs2] >>> 0)) ? 1 : 0; xh[rd] = 0; pc += 4; break;
+              xl[rd] = a < b || (a === b && (xl[rs1] >>> 0) < (xl[rs2] >>> 0)) ? 1 : 0; xh[rd] = 0; pc = (pc + 4) | 0; break;
             }
-            case 36: /* XOR */ xl[rd] = xl[rs1] ^ xl[rs2]; xh[rd] = xh[rs1] ^ xh[rs2]; pc += 4; break;
-            case 39: /* OR */ xl[rd] = xl[rs1] | xl[rs2]; xh[rd] = xh[rs1] | xh[rs2]; pc += 4; break;
-            case 40: /* AND */ xl[rd] = xl[rs1] & xl[rs2]; xh[rd] = xh[rs1] & xh[rs2]; pc += 4; break;
-            case 41: /* ADDIW */ { const v = (xl[rs1] + imm) | 0; xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
-            case 42: /* SLLIW */ { const v = xl[rs1] << imm; xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
-            case 43: /* SRLIW */ { const v = (xl[rs1] >>> imm) | 0; xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
-            case 44: /* SRAIW */ { const v = xl[rs1] >> imm; xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
-            case 45: /* ADDW */ { const v = (xl[rs1] + xl[rs2]) | 0; xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
-            case 46: /* SUBW */ { const v = (xl[rs1] - xl[rs2]) | 0; xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
-            case 47: /* SLLW */ { const v = xl[rs1] << (xl[rs2] & 31); xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
-            case 48: /* SRLW */ { const v = (xl[rs1] >>> (xl[rs2] & 31)) | 0; xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
-            case 49: /* SRAW */ { const v = xl[rs1] >> (xl[rs2] & 31); xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
+            case 36: /* XOR */ xl[rd] = xl[rs1] ^ xl[rs2]; xh[rd] = xh[rs1] ^ xh[rs2]; pc = (pc + 4) | 0; break;
+            case 39: /* OR */ xl[rd] = xl[rs1] | xl[rs2]; xh[rd] = xh[rs1] | xh[rs2]; pc = (pc + 4) | 0; break;
+            case 40: /* AND */ xl[rd] = xl[rs1] & xl[rs2]; xh[rd] = xh[rs1] & xh[rs2]; pc = (pc + 4) | 0; break;
+            case 41: /* ADDIW */ { const v = (xl[rs1] + imm) | 0; xl[rd] = v; xh[rd] = v >> 31; pc = (pc + 4) | 0; break; }
+            case 42: /* SLLIW */ { const v = xl[rs1] << imm; xl[rd] = v; xh[rd] = v >> 31; pc = (pc + 4) | 0; break; }
+            case 43: /* SRLIW */ { const v = (xl[rs1] >>> imm) | 0; xl[rd] = v; xh[rd] = v >> 31; pc = (pc + 4) | 0; break; }
+            case 44: /* SRAIW */ { const v = xl[rs1] >> imm; xl[rd] = v; xh[rd] = v >> 31; pc = (pc + 4) | 0; break; }
+            case 45: /* ADDW */ { const v = (xl[rs1] + xl[rs2]) | 0; xl[rd] = v; xh[rd] = v >> 31; pc = (pc + 4) | 0; break; }
+            case 46: /* SUBW */ { const v = (xl[rs1] - xl[rs2]) | 0; xl[rd] = v; xh[rd] = v >> 31; pc = (pc + 4) | 0; break; }
+            case 47: /* SLLW */ { const v = xl[rs1] << (xl[rs2] & 31); xl[rd] = v; xh[rd] = v >> 31; pc = (pc + 4) | 0; break; }
+            case 48: /* SRLW */ { const v = (xl[rs1] >>> (xl[rs2] & 31)) | 0; xl[rd] = v; xh[rd] = v >> 31; pc = (pc + 4) | 0; break; }
+            case 49: /* SRAW */ { const v = xl[rs1] >> (xl[rs2] & 31); xl[rd] = v; xh[rd] = v >> 31; pc = (pc + 4) | 0; break; }
             case 55: /* MUL */ {
               const al = xl[rs1], ah = xh[rs1], bl = xl[rs2], bh = xh[rs2];
               // Both operands fit in 21 bits of magnitude: the product is exact in a double.
@@ -263,20 +279,20 @@ export class Hart implements Cpu {
                 && al < 0x100000 && al > -0x100000 && bl < 0x100000 && bl > -0x100000) {
                 const v = al * bl; xl[rd] = v | 0; xh[rd] = Math.floor(v / TWO32) | 0;
               } else { mul64(al, ah, bl, bh); xl[rd] = res[0]; xh[rd] = res[1]; }
-              pc += 4; break;
+              pc = (pc + 4) | 0; break;
             }
-            case 56: /* MULH */ mulh64(xl[rs1], xh[rs1], xl[rs2], xh[rs2]); xl[rd] = res[0]; xh[rd] = res[1]; pc += 4; break;
-            case 57: /* MULHSU */ mulhsu64(xl[rs1], xh[rs1], xl[rs2], xh[rs2]); xl[rd] = res[0]; xh[rd] = res[1]; pc += 4; break;
-            case 58: /* MULHU */ mulhu64(xl[rs1], xh[rs1], xl[rs2], xh[rs2]); xl[rd] = res[0]; xh[rd] = res[1]; pc += 4; break;
-            case 59: /* DIV */ div64(xl[rs1], xh[rs1], xl[rs2], xh[rs2], false); xl[rd] = res[0]; xh[rd] = res[1]; pc += 4; break;
-            case 61: /* REM */ div64(xl[rs1], xh[rs1], xl[rs2], xh[rs2], true); xl[rd] = res[0]; xh[rd] = res[1]; pc += 4; break;
-            case 60: /* DIVU */ divu64(xl[rs1], xh[rs1], xl[rs2], xh[rs2], false); xl[rd] = res[0]; xh[rd] = res[1]; pc += 4; break;
-            case 62: /* REMU */ divu64(xl[rs1], xh[rs1], xl[rs2], xh[rs2], true); xl[rd] = res[0]; xh[rd] = res[1]; pc += 4; break;
-            case 63: /* MULW */ { const v = Math.imul(xl[rs1], xl[rs2]); xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
-            case 64: /* DIVW */ { const v = div32(xl[rs1], xl[rs2], false, false); xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
-            case 65: /* DIVUW */ { const v = div32(xl[rs1], xl[rs2], true, false); xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
-            case 66: /* REMW */ { const v = div32(xl[rs1], xl[rs2], false, true); xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
-            case 67: /* REMUW */ { const v = div32(xl[rs1], xl[rs2], true, true); xl[rd] = v; xh[rd] = v >> 31; pc += 4; break; }
+            case 56: /* MULH */ mulh64(xl[rs1], xh[rs1], xl[rs2], xh[rs2]); xl[rd] = res[0]; xh[rd] = res[1]; pc = (pc + 4) | 0; break;
+            case 57: /* MULHSU */ mulhsu64(xl[rs1], xh[rs1], xl[rs2], xh[rs2]); xl[rd] = res[0]; xh[rd] = res[1]; pc = (pc + 4) | 0; break;
+            case 58: /* MULHU */ mulhu64(xl[rs1], xh[rs1], xl[rs2], xh[rs2]); xl[rd] = res[0]; xh[rd] = res[1]; pc = (pc + 4) | 0; break;
+            case 59: /* DIV */ div64(xl[rs1], xh[rs1], xl[rs2], xh[rs2], false); xl[rd] = res[0]; xh[rd] = res[1]; pc = (pc + 4) | 0; break;
+            case 61: /* REM */ div64(xl[rs1], xh[rs1], xl[rs2], xh[rs2], true); xl[rd] = res[0]; xh[rd] = res[1]; pc = (pc + 4) | 0; break;
+            case 60: /* DIVU */ divu64(xl[rs1], xh[rs1], xl[rs2], xh[rs2], false); xl[rd] = res[0]; xh[rd] = res[1]; pc = (pc + 4) | 0; break;
+            case 62: /* REMU */ divu64(xl[rs1], xh[rs1], xl[rs2], xh[rs2], true); xl[rd] = res[0]; xh[rd] = res[1]; pc = (pc + 4) | 0; break;
+            case 63: /* MULW */ { const v = Math.imul(xl[rs1], xl[rs2]); xl[rd] = v; xh[rd] = v >> 31; pc = (pc + 4) | 0; break; }
+            case 64: /* DIVW */ { const v = div32(xl[rs1], xl[rs2], false, false); xl[rd] = v; xh[rd] = v >> 31; pc = (pc + 4) | 0; break; }
+            case 65: /* DIVUW */ { const v = div32(xl[rs1], xl[rs2], true, false); xl[rd] = v; xh[rd] = v >> 31; pc = (pc + 4) | 0; break; }
+            case 66: /* REMW */ { const v = div32(xl[rs1], xl[rs2], false, true); xl[rd] = v; xh[rd] = v >> 31; pc = (pc + 4) | 0; break; }
+            case 67: /* REMUW */ { const v = div32(xl[rs1], xl[rs2], true, true); xl[rd] = v; xh[rd] = v >> 31; pc = (pc + 4) | 0; break; }
             case 68: /* LR_W */ case 69: /* SC_W */ case 70: /* AMO_W */ case 71: /* LR_D */ case 72: /* SC_D */ case 73: /* AMO_D */ {
               mem.pc = pc;
               let a = xl[rs1] >>> 0;
@@ -291,51 +307,48 @@ export class Hart implements Cpu {
                 default: xl[rd] = mem.sc64(a, xl[rs2], xh[rs2]); xh[rd] = 0; break;
               }
               lim -= mem.lastLatency;
-              pc += 4; break;
+              pc = (pc + 4) | 0; break;
             }
-            case 50: /* FENCE */ mem.fence(); pc += 4; break;
-            case 51: /* FENCE_I */ mem.fence(); dc.flush(); pc += 4; break;
+            case 50: /* FENCE */ mem.fence(); pc = (pc + 4) | 0; break;
+            case 51: /* FENCE_I */ mem.fence(); dc.flush(); pc = (pc + 4) | 0; break;
             case 54: /* CSR */ {
               this.pc = pc;
-              this.instret = ic;
-              this.cycle = cycBase + ic + (limStart - lim);
+              this.instret += n; this.cycle += n + (lim0 - lim); n = 0; lim0 = lim;
               this.csr(rs2, rd, rs1, imm);
-              pc += 4; break;
+              pc = (pc + 4) | 0; break;
             }
             case 52: /* ECALL */ {
               this.pc = pc;
-              this.instret = ic;
-              this.cycle = cycBase + ic + (limStart - lim);
+              this.instret += n; this.cycle += n + (lim0 - lim); n = 0; lim0 = lim;
               if (this.trapHandler.trap(this, CAUSE_ECALL_U, 0) !== TRAP_RESUME) return RUN_STOPPED;
-              // The handler charged its cycles and set where to resume: start the slice accounting afresh.
-              pc = this.pc; ic = this.instret;
-              lim = ic + (cycleLimit - this.cycle);
-              cycBase = this.cycle - ic; limStart = lim;
+              // The handler charged its cycles and set where to resume: start the stretch afresh.
+              pc = this.pc | 0;
+              lim = budget(cycleLimit - this.cycle);
+              lim0 = lim;
               break;
             }
             case 53: /* EBREAK */ throw new GuestFault(CAUSE_BREAKPOINT, pc);
             case 76: /* JUMP_MISALIGNED */ {
               if (this.branchTaken(this.mem.fetch32(pc))) throw new GuestFault(CAUSE_MISALIGNED_FETCH, pc + imm);
-              pc += 4; break;
+              pc = (pc + 4) | 0; break;
             }
             default:
               throw new GuestFault(CAUSE_ILLEGAL_INSTRUCTION, imm);
           }
         }
         this.pc = pc;
-        this.instret = ic;
-        this.cycle = cycBase + ic + (limStart - lim);
-        return RUN_LIMIT;
+        this.instret += n;
+        this.cycle += n + (lim0 - lim);
+        return this.cycle >= cycleLimit ? RUN_LIMIT : this.run(cycleLimit);
       } catch (e) {
         if (!(e instanceof GuestFault)) throw e;
-        ic--; // the faulting instruction does not retire
-        this.pc = pc;
-        this.instret = ic;
-        this.cycle = cycBase + ic + (limStart - lim);
+        n--; // the faulting instruction does not retire
+        this.pc = pc === FAR_PC ? this.farPc : pc;
+        this.instret += n; this.cycle += n + (lim0 - lim); n = 0; lim0 = lim;
         if (this.trapHandler.trap(this, e.cause, e.tval) !== TRAP_RESUME) return RUN_STOPPED;
-        pc = this.pc; ic = this.instret;
-        lim = ic + (cycleLimit - this.cycle);
-        cycBase = this.cycle - ic; limStart = lim;
+        pc = this.pc | 0;
+        lim = budget(cycleLimit - this.cycle);
+        lim0 = lim;
       }
     }
   }
@@ -379,6 +392,7 @@ export class Hart implements Cpu {
 
   /** Decodes the word at pc into slot idx. Unknown encodings decode to ILLEGAL (faulting only if executed). */
   private decodeAt(pc: number, idx: number): void {
+    if (pc === FAR_PC) throw new GuestFault(CAUSE_FETCH_ACCESS, this.farPc);
     const w = this.mem.fetch32(pc);
     const dc = this.dc;
     const opcode = w & 0x7f;

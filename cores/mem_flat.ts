@@ -29,8 +29,8 @@ export class FlatMemory implements HartMemory {
   hi = 0;
   lastLatency: number;
   pc = 0;
-  /** Flat memory has no fetch path to model: one block covers all of RAM (below 2 GiB). */
-  readonly fetchSpan = 0x80000000;
+  /** Flat memory has no fetch path to model: one block of 1 GiB (a small integer for V8). */
+  readonly fetchSpan = 0x40000000;
   private readonly u8: Uint8Array;
   private readonly i32: Int32Array;
   private readonly i64: BigInt64Array;
