@@ -105,7 +105,7 @@ export class Hart implements Cpu {
    */
   run(cycleLimit: number): number {
     const xl = this.xl, xh = this.xh, mem = this.mem, dc = this.dc;
-    const tagA = dc.tag, opA = dc.op, rdA = dc.rd, rs1A = dc.rs1, rs2A = dc.rs2, immA = dc.imm;
+    const ent = dc.ent;
     // pc stays an int32 (RAM lies below 2 GiB) so V8 keeps it in a register. n counts the
     // instructions retired in this stretch and the stretch ends when n reaches lim; each cycle
     // of memory latency pulls lim in by one, so the stretch's cycles are n + (lim0 - lim).
@@ -123,10 +123,11 @@ export class Hart implements Cpu {
         while (n < lim) {
           n++;
           if ((pc - fLo) >>> 0 >= fSpan) { lim -= mem.fetchAccess(pc); fLo = pc & -fSpan; this.fetchLo = fLo; }
-          const idx = (pc >>> 2) & DECODE_MASK;
-          if (tagA[idx] !== pc) this.decodeAt(pc, idx);
-          const rd = rdA[idx], rs1 = rs1A[idx], rs2 = rs2A[idx], imm = immA[idx];
-          switch (opA[idx]) {
+          const e = ((pc >>> 2) & DECODE_MASK) << 2;
+          if (ent[e] !== pc) this.decodeAt(pc, e);
+          const pk = ent[e + 1], imm = ent[e + 2];
+          const op = pk & 0xff, rd = (pk >>> 8) & 0xff, rs1 = (pk >>> 16) & 0xff, rs2 = pk >>> 24;
+          switch (op) {
             case 74: /* LI */ xl[rd] = imm; xh[rd] = imm >> 31; pc = (pc + 4) | 0; break;
             case 75: /* MV */ xl[rd] = xl[rs1]; xh[rd] = xh[rs1]; pc = (pc + 4) | 0; break;
             case 22: /* ADDI */ {
@@ -181,7 +182,7 @@ export class Hart implements Cpu {
               let a = (xl[rs1] >>> 0) + imm;
               const h = xh[rs1];
               if (h !== 0) a += h * TWO32;
-              switch (opA[idx]) {
+              switch (op) {
                 case 13: /* LW */ { const v = mem.load32(a); xl[rd] = v; xh[rd] = v >> 31; break; }
                 case 14: /* LD */ { const v = mem.load64(a); xh[rd] = mem.hi; xl[rd] = v; break; }
                 case 15: /* LBU */ xl[rd] = mem.load8u(a); xh[rd] = 0; break;
@@ -198,7 +199,7 @@ export class Hart implements Cpu {
               let a = (xl[rs1] >>> 0) + imm;
               const h = xh[rs1];
               if (h !== 0) a += h * TWO32;
-              switch (opA[idx]) {
+              switch (op) {
                 case 20: /* SW */ mem.store32(a, xl[rs2]); break;
                 case 21: /* SD */ mem.store64(a, xl[rs2], xh[rs2]); break;
                 case 18: /* SB */ mem.store8(a, xl[rs2]); break;
@@ -238,8 +239,7 @@ export class Hart implements Cpu {
             }
             case 33: /* SLL */ case 37: /* SRL */ case 38: /* SRA */ {
               const s = xl[rs2] & 63, lo = xl[rs1], hi = xh[rs1];
-              const op = opA[idx];
-              if (s === 0) { xl[rd] = lo; xh[rd] = hi; }
+                            if (s === 0) { xl[rd] = lo; xh[rd] = hi; }
               else if (op === 33 /* SLL */) {
                 if (s < 32) { xh[rd] = (hi << s) | (lo >>> (32 - s)); xl[rd] = lo << s; }
                 else { xh[rd] = lo << (s - 32); xl[rd] = 0; }
@@ -298,7 +298,7 @@ export class Hart implements Cpu {
               let a = xl[rs1] >>> 0;
               const h = xh[rs1];
               if (h !== 0) a += h * TWO32;
-              switch (opA[idx]) {
+              switch (op) {
                 case 70: /* AMO_W */ { const v = mem.amo32(imm, a, xl[rs2]); xl[rd] = v; xh[rd] = v >> 31; break; }
                 case 73: /* AMO_D */ { const v = mem.amo64(imm, a, xl[rs2], xh[rs2]); xh[rd] = mem.hi; xl[rd] = v; break; }
                 case 68: /* LR_W */ { const v = mem.lr32(a); xl[rd] = v; xh[rd] = v >> 31; break; }
@@ -390,8 +390,8 @@ export class Hart implements Cpu {
     }
   }
 
-  /** Decodes the word at pc into slot idx. Unknown encodings decode to ILLEGAL (faulting only if executed). */
-  private decodeAt(pc: number, idx: number): void {
+  /** Decodes the word at pc into the entry at ent[e]. Unknown encodings decode to ILLEGAL (faulting only if executed). */
+  private decodeAt(pc: number, e: number): void {
     if (pc === FAR_PC) throw new GuestFault(CAUSE_FETCH_ACCESS, this.farPc);
     const w = this.mem.fetch32(pc);
     const dc = this.dc;
@@ -500,12 +500,9 @@ export class Hart implements Cpu {
     }
     if (op === ILLEGAL) imm = w;
     if (rd === 0) rd = 32;
-    dc.op[idx] = op;
-    dc.rd[idx] = rd;
-    dc.rs1[idx] = rs1;
-    dc.rs2[idx] = op === CSR ? f3 : rs2;
-    dc.imm[idx] = imm;
-    dc.tag[idx] = pc;
+    dc.ent[e + 1] = op | (rd << 8) | (rs1 << 16) | ((op === CSR ? f3 : rs2) << 24);
+    dc.ent[e + 2] = imm;
+    dc.ent[e] = pc;
   }
 
   // ---- Cpu interface for the kernel ----
