@@ -22,6 +22,12 @@ import { C2cRecorder, SAMPLE_EVERY, SRC_HITM, SRC_L2, SRC_L3, SRC_RAM } from './
 import type { DecodeCache } from './decode_cache.ts';
 import type { HartMemory } from './memory.ts';
 
+// Hot counters as literals: a property of an imported object costs a load per access.
+const C_LOADS = 0; // CTR.loads
+const C_STORES = 1; // CTR.stores
+const C_L1D_HITS = 2; // CTR.l1dHits
+if (CTR.loads !== C_LOADS || CTR.stores !== C_STORES || CTR.l1dHits !== C_L1D_HITS) throw new Error('mem_cache: counter literals out of date');
+
 const HINT_BITS = 10;
 const HINT_MASK = (1 << HINT_BITS) - 1;
 
@@ -162,7 +168,7 @@ export class CacheMemory implements HartMemory {
       const slot = this.l1d.slot[i];
       if ((Atomics.load(this.st, slot) & STATE_MASK) !== 0) {
         this.l1d.stamp[i] = ++this.l1d.clock;
-        this.ctr[CTR.l1dHits]++;
+        this.ctr[C_L1D_HITS]++;
         this.lastLatency = this.l1Lat;
         if (--this.sampleCountdown === 0) this.sample(line, a, false, this.l1Lat);
         return slot;
@@ -196,7 +202,7 @@ export class CacheMemory implements HartMemory {
       if ((s === M || s === E) && Atomics.compareExchange(this.st, slot, s, M | BUSY) === s) {
         if (s === E) this.ctr[this.localEM]++;
         this.l1d.stamp[i] = ++this.l1d.clock;
-        this.ctr[CTR.l1dHits]++;
+        this.ctr[C_L1D_HITS]++;
         this.lastLatency = this.storeHitLat;
         if (--this.sampleCountdown === 0) this.sample(line, a, true, this.storeHitLat);
         return slot;
@@ -264,7 +270,7 @@ export class CacheMemory implements HartMemory {
     if (a < this.base || a + size > this.limit) this.loadFault(a);
     const off = a & this.lineMask;
     if (off + size > this.lineBytes) return this.loadSplit(a, size);
-    this.ctr[CTR.loads]++;
+    this.ctr[C_LOADS]++;
     return this.readIn(this.readSlot(a >>> this.shift, a), off, size);
   }
 
@@ -308,7 +314,7 @@ export class CacheMemory implements HartMemory {
   }
   load8u(a: number): number {
     if (a < this.base || a >= this.limit) this.loadFault(a);
-    this.ctr[CTR.loads]++;
+    this.ctr[C_LOADS]++;
     const slot = this.readSlot(a >>> this.shift, a);
     return this.d8[slot * this.lineBytes + (a & this.lineMask)];
   }
@@ -321,7 +327,7 @@ export class CacheMemory implements HartMemory {
   load32(a: number): number {
     if ((a & 3) === 0 && a >= this.base && a + 4 <= this.limit) {
       // Fast path: aligned word.
-      this.ctr[CTR.loads]++;
+      this.ctr[C_LOADS]++;
       const slot = this.readSlot(a >>> this.shift, a);
       return this.d32[(slot * this.lineBytes + (a & this.lineMask)) >> 2];
     }
@@ -331,7 +337,7 @@ export class CacheMemory implements HartMemory {
     if (a < this.base || a + 8 > this.limit) this.loadFault(a);
     const off = a & this.lineMask;
     if (off + 8 > this.lineBytes) return this.loadSplit(a, 8);
-    this.ctr[CTR.loads]++;
+    this.ctr[C_LOADS]++;
     const p = this.readSlot(a >>> this.shift, a) * this.lineBytes + off;
     if ((off & 7) === 0) {
       this.hi = this.d32[(p >> 2) + 1];
@@ -348,7 +354,7 @@ export class CacheMemory implements HartMemory {
       this.storeSplit(a, lo, hi, size);
       return;
     }
-    this.ctr[CTR.stores]++;
+    this.ctr[C_STORES]++;
     const slot = this.writeSlot(a >>> this.shift, a);
     const p = slot * this.lineBytes + off;
     switch (size) {
