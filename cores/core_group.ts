@@ -42,8 +42,8 @@ export interface CoreResult {
   counters?: number[];
 }
 
-/** How often a lone core looks at the shared stop word, in cycles. */
-const STOP_CHECK_CYCLES = 4096;
+/** How often a lone core looks at the shared stop word, in cycles (at most once a quantum anyway). */
+const STOP_CHECK_CYCLES = 1 << 16;
 
 export class CoreGroup {
   readonly harts: Hart[];
