@@ -65,12 +65,18 @@ class L1Tags {
 
   insert(line: number, slot: number): void {
     const base = (line & this.setMask) * this.ways;
-    let victim = base;
-    let oldest = Infinity;
-    for (let w = 0; w < this.ways; w++) {
-      const i = base + w;
-      if (this.tag[i] === line || this.tag[i] === -1) { victim = i; break; }
-      if (this.stamp[i] < oldest) { oldest = this.stamp[i]; victim = i; }
+    // The line's own entry first: taking an earlier empty way instead would leave a second,
+    // stale entry for the line pointing at an L2 slot that may later hold another line.
+    let victim = -1;
+    for (let w = 0; w < this.ways; w++) if (this.tag[base + w] === line) { victim = base + w; break; }
+    if (victim < 0) {
+      victim = base;
+      let oldest = Infinity;
+      for (let w = 0; w < this.ways; w++) {
+        const i = base + w;
+        if (this.tag[i] === -1) { victim = i; break; }
+        if (this.stamp[i] < oldest) { oldest = this.stamp[i]; victim = i; }
+      }
     }
     this.tag[victim] = line;
     this.slot[victim] = slot;

@@ -13,6 +13,7 @@ import { formatLineView } from '../machine/inspect.ts';
 import { analyzeC2c, formatC2c } from '../report/c2c.ts';
 import { runDemo } from './demo.ts';
 import { registerLitmus } from './litmus.ts';
+import { registerStress } from './stress.ts';
 import { formatSummary } from './summary.ts';
 import { Progress } from './progress.ts';
 
@@ -223,6 +224,7 @@ export function buildProgram(): Command {
       process.stdout.write(d.text);
     });
   registerLitmus(program);
+  registerStress(program);
   return program;
 }
 
