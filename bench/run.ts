@@ -1,5 +1,6 @@
 // Speed and fidelity benchmarks. Prints one JSON object on stdout (progress on stderr):
-//   flat.singleCoreMips          guest MIPS of the compute kernel on one core, --memory flat
+//   flat.singleCoreMips          guest MIPS of the compute kernel (compute_long: 120 M instructions
+//                                a core, so the JIT's warm-up weighs little) on one core, --memory flat
 //   flat.twoCores.{oneThread,twoThreads}, flat.scaling
 //                                2 independent cores on 1 and on 2 workers, and their ratio
 //   caches.singleCoreMips        the compute kernel with the full hierarchy
@@ -20,7 +21,7 @@ import { runMachine, type RunResult } from '../src/machine/machine.ts';
 const repsArg = process.argv.indexOf('--reps');
 const reps = repsArg > 0 ? Number(process.argv[repsArg + 1]) : 3;
 const elf = (name: string) => readFileSync(new URL(`../workloads/bin/${name}.elf`, import.meta.url));
-const compute = elf('compute');
+const compute = elf('compute_long');
 const packed = elf('counters_packed');
 
 async function run(program: Uint8Array, cfg: Partial<MachineConfig>): Promise<RunResult> {
@@ -58,13 +59,13 @@ const m = (k: string) => median(samples[k]);
 const out = {
   reps,
   flat: {
-    workload: 'workloads/bin/compute.elf',
+    workload: 'workloads/bin/compute_long.elf',
     singleCoreMips: m('flatSingle'),
     twoCores: { oneThread: m('flatTwoOneThread'), twoThreads: m('flatTwoTwoThreads') },
     scaling: +(m('flatTwoTwoThreads') / m('flatTwoOneThread')).toFixed(3),
   },
   caches: {
-    workload: 'workloads/bin/compute.elf',
+    workload: 'workloads/bin/compute_long.elf',
     singleCoreMips: m('cachesSingle'),
     slowdownVsFlat: +(m('flatSingle') / m('cachesSingle')).toFixed(3),
   },
