@@ -184,17 +184,24 @@ export class CacheMemory implements HartMemory {
   }
 
   private readMiss(line: number, a: number): number {
+    return this.miss(line, a, false);
+  }
+
+  /** An L1d miss: the bus brings the line (for a store, in M with the claim held), L1d takes it. */
+  private miss(line: number, a: number, store: boolean): number {
     const ctr = this.ctr;
     ctr[CTR.l1dMisses]++;
-    const hitm0 = ctr[CTR.hitmLoads], l3m0 = ctr[CTR.l3Misses], l2h0 = ctr[CTR.l2Hits];
-    const slot = this.bus.readLine(line);
+    const hitmCtr = store ? CTR.hitmStores : CTR.hitmLoads;
+    const hitm0 = ctr[hitmCtr], l3m0 = ctr[CTR.l3Misses], l2h0 = ctr[CTR.l2Hits];
+    const slot = store ? this.bus.writeLine(line) : this.bus.readLine(line);
     this.l1d.insert(line, slot);
     this.lastLatency = this.bus.latency;
     ctr[CTR.memCycles] += this.bus.latency;
     if (this.bus.snooped) this.shared.add(line);
     if (this.shared.has(line)) {
-      const src = ctr[CTR.hitmLoads] !== hitm0 ? SRC_HITM : ctr[CTR.l2Hits] !== l2h0 ? SRC_L2 : ctr[CTR.l3Misses] !== l3m0 ? SRC_RAM : SRC_L3;
-      this.c2c.miss(a, this.pc, false, src, this.bus.latency);
+      // Where the data came from, read off the counters the bus moved.
+      const src = ctr[hitmCtr] !== hitm0 ? SRC_HITM : ctr[CTR.l2Hits] !== l2h0 ? SRC_L2 : ctr[CTR.l3Misses] !== l3m0 ? SRC_RAM : SRC_L3;
+      this.c2c.miss(a, this.pc, store, src, this.bus.latency);
     }
     return slot;
   }
@@ -214,19 +221,7 @@ export class CacheMemory implements HartMemory {
         return slot;
       }
     }
-    const ctr = this.ctr;
-    ctr[CTR.l1dMisses]++;
-    const hitm0 = ctr[CTR.hitmStores], l3m0 = ctr[CTR.l3Misses], l2h0 = ctr[CTR.l2Hits];
-    const slot = this.bus.writeLine(line);
-    this.l1d.insert(line, slot);
-    this.lastLatency = this.bus.latency;
-    ctr[CTR.memCycles] += this.bus.latency;
-    if (this.bus.snooped) this.shared.add(line);
-    if (this.shared.has(line)) {
-      const src = ctr[CTR.hitmStores] !== hitm0 ? SRC_HITM : ctr[CTR.l2Hits] !== l2h0 ? SRC_L2 : ctr[CTR.l3Misses] !== l3m0 ? SRC_RAM : SRC_L3;
-      this.c2c.miss(a, this.pc, true, src, this.bus.latency);
-    }
-    return slot;
+    return this.miss(line, a, true);
   }
 
   /** One L1d hit in SAMPLE_EVERY: recorded with that weight if the line is shared. */
