@@ -189,7 +189,11 @@ async function runProgram(file: string, args: string[], f: RunFlags, cmd: Comman
   if (!f.quiet) {
     process.stderr.write(formatSummary(result));
     if (config.threads > hostCpus()) {
-      process.stderr.write(`smpemu: note: ${config.threads} worker threads on ${hostCpus()} host CPUs; --threads ${hostCpus()} is usually faster\n`);
+      process.stderr.write(
+        `smpemu: note: ${config.threads} worker threads on ${hostCpus()} host CPUs; --threads ${hostCpus()} is usually faster` +
+          (config.memory === 'caches' ? `, and contention counts (HITM, invalidations) hold only while every worker has a CPU: use --threads ${hostCpus()} or --deterministic for those` : '') +
+          '\n',
+      );
     }
   }
   for (const x of result.inspect ?? []) process.stderr.write(formatLineView(x, x.symbol));
