@@ -3,6 +3,7 @@
 // Atomicity between harts comes from host Atomics on the same words; LR/SC is a
 // compare-exchange against the value LR saw (as qemu does).
 
+import { amoPair, res } from './alu64.ts';
 import { DecodeCache } from './decode_cache.ts';
 import {
   CAUSE_FETCH_ACCESS,
@@ -176,15 +177,18 @@ export class FlatMemory implements HartMemory {
   amo64(op: number, a: number, lo: number, hi: number): number {
     this.amoCheck(a, 8);
     const i = a >>> 3;
-    const v = (BigInt(hi) << 32n) | BigInt(lo >>> 0);
-    let old: bigint;
+    // The new value comes from the same pair arithmetic the cache hierarchy uses; only the
+    // 64-bit compare-exchange itself needs BigInt (flat mode, AMO.D: rare enough).
     for (;;) {
-      old = Atomics.load(this.i64, i);
-      const nv = amoApply64(op, old, v);
-      if (Atomics.compareExchange(this.i64, i, old, nv) === old) break;
+      const old = Atomics.load(this.i64, i);
+      const olo = Number(BigInt.asIntN(32, old)), ohi = Number(old >> 32n);
+      amoPair(op, olo, ohi, lo, hi);
+      const nv = (BigInt(res[1]) << 32n) | BigInt(res[0] >>> 0);
+      if (Atomics.compareExchange(this.i64, i, old, nv) === old) {
+        this.hi = ohi;
+        return olo;
+      }
     }
-    this.hi = Number(old >> 32n);
-    return Number(BigInt.asIntN(32, old));
   }
 
   lr32(a: number): number {
@@ -223,24 +227,5 @@ export class FlatMemory implements HartMemory {
   fence(): void {
     // A locked host instruction: orders this thread's plain accesses against other workers'.
     Atomics.add(this.fenceWord, 0, 0);
-  }
-}
-
-/** The new memory value of a 64-bit AMO (BigInt: AMO.D is rare enough; flat mode only). */
-export function amoApply64(op: number, old: bigint, v: bigint): bigint {
-  const o = BigInt.asIntN(64, old);
-  const s = BigInt.asIntN(64, v);
-  const ou = BigInt.asUintN(64, old);
-  const su = BigInt.asUintN(64, v);
-  switch (op) {
-    case AMO_ADD: return BigInt.asIntN(64, o + s);
-    case AMO_SWAP: return s;
-    case AMO_XOR: return BigInt.asIntN(64, o ^ s);
-    case AMO_OR: return BigInt.asIntN(64, o | s);
-    case AMO_AND: return BigInt.asIntN(64, o & s);
-    case AMO_MIN: return o < s ? o : s;
-    case AMO_MAX: return o > s ? o : s;
-    case AMO_MINU: return BigInt.asIntN(64, ou < su ? ou : su);
-    default: return BigInt.asIntN(64, ou > su ? ou : su);
   }
 }
