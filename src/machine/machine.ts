@@ -236,9 +236,10 @@ export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: R
     syscalls: counts(syscalls),
     unimplementedSyscalls: counts(enosys),
   };
+  // The end state of the machine, for readback and inspect.
+  const views = booted.coherence ? new CoherenceViews({ ...config.caches, cores: config.cores }, booted.coherence) : undefined;
+  const ramU8 = new Uint8Array(booted.ram);
   if (opts.readback) {
-    const views = booted.coherence ? new CoherenceViews({ ...config.caches, cores: config.cores }, booted.coherence) : undefined;
-    const ramU8 = new Uint8Array(booted.ram);
     result.readback = opts.readback.map((r) => readCoherent(views, ramU8, r.addr, r.len));
   }
   if (config.checkInvariants) {
@@ -250,9 +251,7 @@ export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: R
     result.caches = { bus: cs.bus, cores: cs.cores, transitions: cs.transitions };
     result.c2cEntries = c2c;
     result.c2c = c2cJson(analyzeC2c(c2c, symbols, config.caches.lineBytes));
-    const views = new CoherenceViews({ ...config.caches, cores: config.cores }, booted.coherence!);
-    const ramU8 = new Uint8Array(booted.ram);
-    result.inspect = inspectAddrs.map((a) => ({ ...inspectLine(views, ramU8, a), symbol: symbols.format(a) }));
+    result.inspect = inspectAddrs.map((a) => ({ ...inspectLine(views!, ramU8, a), symbol: symbols.format(a) }));
   }
   if (crash) {
     result.exitCode = 2;
