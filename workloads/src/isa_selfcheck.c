@@ -681,13 +681,16 @@ static void test_branches(void)
                      : "=&r"(link), "=&r"(t));
     show_v("jal back: link - jal", link);
 
-    __asm__ volatile("li %2, 0\n"
+    /* link - start counts bytes: norvc keeps the addi 4 bytes in the rv64gc build too */
+    __asm__ volatile(".option push\n.option norvc\n"
+                     "li %2, 0\n"
                      "1: lla %1, 2f\n\t"
                      "addi %1, %1, -16\n\t"
                      "jalr %0, 16(%1)\n\t"
                      "li %2, 1\n"
                      "2: lla %1, 1b\n\t"
-                     "sub %0, %0, %1"
+                     "sub %0, %0, %1\n"
+                     ".option pop"
                      : "=&r"(link), "=&r"(t), "=&r"(flag));
     show_v("jalr +16: link - start", link);
     show_v("jalr +16: skipped insn ran", flag);
@@ -703,13 +706,15 @@ static void test_branches(void)
     show_v("jalr -2044: skipped insn ran", flag);
 
     /* target with bit 0 set: jalr clears it */
-    __asm__ volatile("li %2, 0\n"
+    __asm__ volatile(".option push\n.option norvc\n"
+                     "li %2, 0\n"
                      "1: lla %1, 2f\n\t"
                      "addi %1, %1, 1\n\t"
                      "jalr %0, 0(%1)\n\t"
                      "li %2, 1\n"
                      "2: lla %1, 1b\n\t"
-                     "sub %0, %0, %1"
+                     "sub %0, %0, %1\n"
+                     ".option pop"
                      : "=&r"(link), "=&r"(t), "=&r"(flag));
     show_v("jalr odd target: link - start", link);
     show_v("jalr odd target: skipped ran", flag);
