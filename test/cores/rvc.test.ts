@@ -19,6 +19,7 @@ import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { disassemble } from '../../src/asm/disassembler.ts';
+import { encI, encS, encU } from '../../src/asm/encode.ts';
 import {
   expandCompressed, expandCompressedSlow, instructionLength, isCompressed, RVC_ILLEGAL,
 } from '../../cores/rvc.ts';
@@ -167,20 +168,29 @@ describe('mixed 16/32-bit streams', () => {
 // each probe runs `.word parcel | c.nop << 16` then exit(0); SIGILL means illegal.
 const qemu = spawnSync('qemu-riscv64', ['--version']).status === 0;
 
-/** A static ELF64 whose one segment maps the file from offset 0 at 0x10000 (qemu wants offset ≡ vaddr). */
-function tinyElf(words: number[]): Uint8Array {
-  const b = Buffer.alloc(120 + 4 * words.length);
+/** A static ELF64 whose one segment (R+W+X) maps the file from offset 0 at 0x10000 (qemu wants
+ * offset ≡ vaddr); `body` follows the 120 header bytes and the entry is body + entryOff. */
+function tinyElf(body: Uint8Array, entryOff = 0): Uint8Array {
+  const b = Buffer.alloc(120 + body.length);
   b.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]); // ELF64, little-endian, version 1
   b.writeUInt16LE(2, 16); b.writeUInt16LE(243, 18); b.writeUInt32LE(1, 20); // ET_EXEC, EM_RISCV
-  b.writeBigUInt64LE(0x10000n + 120n, 24); b.writeBigUInt64LE(64n, 32); // entry, phoff
+  b.writeBigUInt64LE(BigInt(0x10000 + 120 + entryOff), 24); b.writeBigUInt64LE(64n, 32); // entry, phoff
   b.writeUInt32LE(0x5, 48); // RVC, double-float ABI
   b.writeUInt16LE(64, 52); b.writeUInt16LE(56, 54); b.writeUInt16LE(1, 56); // ehsize, phentsize, phnum
-  b.writeUInt32LE(1, 64); b.writeUInt32LE(5, 68); // PT_LOAD, R+X
+  b.writeUInt32LE(1, 64); b.writeUInt32LE(7, 68); // PT_LOAD, R+W+X
   b.writeBigUInt64LE(0x10000n, 80); b.writeBigUInt64LE(0x10000n, 88); // vaddr, paddr
   b.writeBigUInt64LE(BigInt(b.length), 96); b.writeBigUInt64LE(BigInt(b.length), 104); b.writeBigUInt64LE(0x1000n, 112);
-  words.forEach((w, i) => b.writeUInt32LE(w >>> 0, 120 + 4 * i));
+  b.set(body, 120);
   return b;
 }
+const words = (ws: number[]) => new Uint8Array(Uint32Array.from(ws.map((w) => w >>> 0)).buffer);
+/** Runs an ELF under qemu-riscv64 (qemu-user refuses files without the execute bit). */
+function qemuRun(dir: string, name: string, elf: Uint8Array) {
+  const f = join(dir, name);
+  writeFileSync(f, elf, { mode: 0o755 });
+  return spawnSync('qemu-riscv64', [f], { maxBuffer: 1 << 20 });
+}
+
 describe('legality against qemu-riscv64', () => {
   const probes: number[] = [
     0x0000, 0x0004, 0x0010, 0x6101, // all-zero, c.addi4spn 0 (rd' = s1, a2), c.addi16sp 0
@@ -194,15 +204,76 @@ describe('legality against qemu-riscv64', () => {
     try {
       const mismatches: string[] = [];
       for (const h of probes) {
-        const f = join(dir, `p${h}.elf`);
-        // qemu-user refuses files without the execute bit
-        writeFileSync(f, tinyElf([h | (0x0001 << 16), 0x00000513, 0x05d00893, 0x00000073]), { mode: 0o755 }); // li a0,0; li a7,93; ecall
-        const r = spawnSync('qemu-riscv64', [f]);
+        // parcel, c.nop; li a0, 0; li a7, 93; ecall
+        const r = qemuRun(dir, `p${h}.elf`, tinyElf(words([h | (0x0001 << 16), 0x00000513, 0x05d00893, 0x00000073])));
         const qemuIllegal = r.signal === 'SIGILL';
         if (!qemuIllegal) expect(r.status, hex(h)).toBe(0);
         if (qemuIllegal !== (expandCompressed(h) === RVC_ILLEGAL)) mismatches.push(`${hex(h)} qemu ${qemuIllegal ? 'SIGILL' : 'ok'}`);
       }
       expect(mismatches).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+});
+
+// Straight-line programs mixing compressed and 32-bit instructions run under qemu twice: as laid
+// out (parcels where drawn) and with every parcel replaced by expandCompressed's twin. Both must
+// leave the same registers x1..x30 and the same scratch memory. The pool: every legal parcel whose
+// twin is integer ALU (HINTs included), or an sp-relative load/store (c.lwsp, c.ldsp, c.swsp,
+// c.sdsp, c.fldsp, c.fsdsp; sp points at a 512-byte scratch buffer), never writing sp or x31 (the
+// base register). Branches and jumps are left out: their offsets differ between the two layouts.
+describe('mixed programs against qemu-riscv64', () => {
+  const TABLE = 31 * 8, SCRATCH = 512; // file layout after the ELF header: table, scratch, code
+  const pool = legal.filter((h) => {
+    const w = expandCompressed(h), opc = w & 0x7f, rd = (w >>> 7) & 31, rs1 = (w >>> 15) & 31;
+    if ([0x13, 0x1b, 0x33, 0x3b, 0x37].includes(opc)) return rd !== 2 && rd !== 31;
+    if (opc === 0x03) return rs1 === 2 && rd !== 2 && rd !== 31;
+    return (opc === 0x07 || opc === 0x23 || opc === 0x27) && rs1 === 2;
+  });
+
+  function program(regs: bigint[], scratch: Uint8Array, items: Array<[number, boolean]>, compress: boolean): Uint8Array {
+    const base = -(TABLE + SCRATCH); // table's offset from the code start (x31)
+    const pro: number[] = [encU(0x17, 31, 0)]; // auipc x31, 0
+    for (let r = 1; r <= 30; r++) if (r !== 2) pro.push(encI(0x03, r, 3, 31, base + 8 * r)); // ld xr
+    pro.push(encI(0x13, 2, 0, 31, -SCRATCH)); // addi sp, x31, -512
+    const parcels: number[] = [];
+    for (const w of pro) parcels.push(w & 0xffff, w >>> 16);
+    for (const [h, c] of items) {
+      if (c && compress) parcels.push(h);
+      else { const w = expandCompressed(h); parcels.push(w & 0xffff, (w >>> 16) & 0xffff); }
+    }
+    const epi: number[] = [];
+    for (let r = 1; r <= 30; r++) epi.push(encS(0x23, 3, 31, r, base + 8 * r)); // sd xr
+    epi.push(encI(0x13, 11, 0, 31, base), encI(0x13, 10, 0, 0, 1), encI(0x13, 12, 0, 0, TABLE + SCRATCH),
+      encI(0x13, 17, 0, 0, 64), 0x73, encI(0x13, 10, 0, 0, 0), encI(0x13, 17, 0, 0, 93), 0x73); // write, exit
+    for (const w of epi) parcels.push(w & 0xffff, w >>> 16);
+    const body = new Uint8Array(TABLE + SCRATCH + 2 * parcels.length);
+    const dv = new DataView(body.buffer);
+    regs.forEach((v, i) => dv.setBigUint64(8 * (i + 1), v, true));
+    body.set(scratch, TABLE);
+    parcels.forEach((p, i) => dv.setUint16(TABLE + SCRATCH + 2 * i, p, true));
+    return tinyElf(body, TABLE + SCRATCH);
+  }
+
+  it.runIf(qemu)('the parcels and their 32-bit twins leave the same registers and memory', () => {
+    expect(pool.length).toBeGreaterThan(20000);
+    const dir = mkdtempSync(join(tmpdir(), 'rvc-mix-'));
+    let run = 0;
+    try {
+      fc.assert(fc.property(
+        fc.array(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), { minLength: 30, maxLength: 30 }),
+        fc.uint8Array({ minLength: SCRATCH, maxLength: SCRATCH }),
+        fc.array(fc.tuple(fc.constantFrom(...pool), fc.boolean()), { minLength: 1, maxLength: 300 }),
+        (regs, scratch, items) => {
+          run++;
+          const a = qemuRun(dir, `a${run}.elf`, program(regs, scratch, items, true));
+          const b = qemuRun(dir, `b${run}.elf`, program(regs, scratch, items, false));
+          expect(a.status).toBe(0);
+          expect(b.status).toBe(0);
+          expect(a.stdout.length).toBe(TABLE + SCRATCH);
+          expect(a.stdout.equals(b.stdout)).toBe(true);
+        }), { seed: 0x0c0ffee, numRuns: 40, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true });
     } finally {
       rmSync(dir, { recursive: true });
     }
