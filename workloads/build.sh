@@ -59,7 +59,8 @@ LLD="${LLD:-$(find_tool ld.lld ld.lld-14 ld.lld-15 ld.lld-16 ld.lld-13 || true)}
 [ -n "$CLANG" ] || { echo "build.sh: clang not found (apt-get install clang)" >&2; exit 1; }
 [ -n "$LLD" ] || { echo "build.sh: ld.lld not found (apt-get install lld)" >&2; exit 1; }
 RISCV_GCC="${RISCV_GCC:-$(command -v riscv64-linux-gnu-gcc || true)}"
-[ -n "$RISCV_GCC" ] || { echo "build.sh: riscv64-linux-gnu-gcc not found (apt-get install gcc-riscv64-linux-gnu)" >&2; exit 1; }
+[ -n "$RISCV_GCC" ] && command -v "$RISCV_GCC" >/dev/null 2>&1 ||
+    { echo "build.sh: riscv64-linux-gnu-gcc not found (apt-get install gcc-riscv64-linux-gnu)" >&2; exit 1; }
 
 CFLAGS=(
     --target=riscv64-unknown-elf -march=rv64ima -mabi=lp64 -mcmodel=medlow
@@ -116,7 +117,8 @@ build_all() { # build_all DEST_DIR: rv64ima into DEST_DIR, rv64gc into DEST_DIR/
         # must not be GCC's random temporary: assemble it once as start.o.
         local obj
         obj="$(mktemp -d)"
-        trap 'rm -rf -- "$obj"' EXIT
+        # shellcheck disable=SC2064  # expand now: the trap runs after obj's scope ends
+        trap "rm -rf -- '$obj'" EXIT
         "$RISCV_GCC" "${GC_CFLAGS[@]}" -c runtime/start.S -o "$obj/start.o"
         for src in "${gc_srcs[@]}"; do
             name="$(basename "$src" .c)"
