@@ -13,10 +13,13 @@
 //      `lui rd, 0` (reserved c.lui, see the test), 31 c.addi rd, 0 (LLVM picks c.mv rd, rd) and 3
 //      c.addi16sp whose immediate also fits c.addi sp (LLVM picks c.addi). RVC_GOLDEN_VERBOSE=1
 //      lists the non-HINT ones.
+//   5. A second opinion on legality from GNU binutils: riscv64-linux-gnu-objdump -D -b binary
+//      -m riscv:rv64 over all parcels; it prints `.2byte` for the ones it does not decode.
 // File layout (gzip): Int32 LE[65536] encoding (0 when none), then Uint8[65536] provenance:
 //   0 = not a parcel (low bits 11), 1 = LLVM: invalid encoding, 2 = LLVM printed the 32-bit twin,
-//   3 = LLVM HINT form rewritten by the spec's rule, 4 = LLVM decodes it but gives no twin (c.unimp).
-// Run: npx tsx test/cores/golden/rvc64.gen.ts   (needs llvm-mc 14 on PATH)
+//   3 = LLVM HINT form rewritten by the spec's rule, 4 = LLVM decodes it but gives no twin (c.unimp);
+// then Uint8[65536] binutils: 0 = not a parcel, 1 = objdump: invalid, 2 = objdump decodes it.
+// Run: npx tsx test/cores/golden/rvc64.gen.ts   (needs llvm-mc 14 and riscv64-linux-gnu-objdump on PATH)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -99,10 +102,30 @@ order.forEach((h, i) => {
   else { other++; if (prov[h] === 2 && process.env.RVC_GOLDEN_VERBOSE) console.log(h.toString(16), text.get(h), backEnc[i]); }
 });
 
+// 5. binutils: every parcel in order as a raw binary (all 2 bytes long, so they stay in step)
+const OBJDUMP = process.env.OBJDUMP ?? 'riscv64-linux-gnu-objdump';
+const gnu = new Uint8Array(65536);
+const rawParcels: number[] = [];
+for (let h = 0; h < 65536; h++) if ((h & 3) !== 3) rawParcels.push(h);
+const bin = join(dir, 'all.bin');
+writeFileSync(bin, new Uint8Array(Uint16Array.from(rawParcels).buffer));
+const od = spawnSync(OBJDUMP, ['-D', '-b', 'binary', '-m', 'riscv:rv64', '-M', 'no-aliases', bin], { maxBuffer: 256 << 20, encoding: 'utf8' });
+if (od.error) throw od.error;
+const gnuVer = spawnSync(OBJDUMP, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0];
+for (const line of od.stdout.split('\n')) {
+  const m = line.match(/^\s*([0-9a-f]+):\s+([0-9a-f]{4})\s+(\S+)/);
+  if (!m) continue;
+  const h = rawParcels[parseInt(m[1], 16) / 2];
+  if (h !== parseInt(m[2], 16)) throw new Error(`objdump out of step at ${m[1]}`);
+  gnu[h] = m[3] === '.2byte' ? 1 : 2;
+}
+if (rawParcels.some((h) => gnu[h] === 0)) throw new Error('objdump skipped parcels');
+
 const out = fileURLToPath(new URL('./rvc64.bin.gz', import.meta.url));
-writeFileSync(out, gzipSync(Buffer.concat([Buffer.from(enc.buffer), Buffer.from(prov)]), { level: 9 }));
-rmSync(dir, { recursive: true });
+writeFileSync(out, gzipSync(Buffer.concat([Buffer.from(enc.buffer), Buffer.from(prov), Buffer.from(gnu)]), { level: 9 }));
 const count = (p: number) => prov.filter((x) => x === p).length;
 console.log(`LLVM ${ver}: invalid ${count(1)}, twin ${count(2)}, HINT rewritten ${count(3)}, no twin ${count(4)}`);
 console.log(`round trip through LLVM's compressor: ${same} back to the same parcel, ${other} not`);
+console.log(`${gnuVer}: invalid ${gnu.filter((x) => x === 1).length}, decoded ${gnu.filter((x) => x === 2).length}`);
 console.log(`wrote ${out}`);
+rmSync(dir, { recursive: true });
