@@ -12,6 +12,7 @@ const qemu = spawnSync('qemu-riscv64', ['--version']).status === 0;
 const wl = (p: string) => fileURLToPath(new URL(`../../workloads/${p}`, import.meta.url));
 const gcNames = readdirSync(wl('bin/gc')).filter((f) => f.endsWith('.elf')).map((f) => f.slice(0, -4)).sort();
 const imaNames = new Set(readdirSync(wl('bin')).filter((f) => f.endsWith('.elf')).map((f) => f.slice(0, -4)));
+const objdump = spawnSync('riscv64-linux-gnu-objdump', ['--version']).status === 0;
 const runQemu = (path: string) => spawnSync('qemu-riscv64', [path], { maxBuffer: 64 << 20, timeout: 60_000 });
 
 describe('rv64gc workloads', () => {
@@ -42,4 +43,17 @@ describe('rv64gc workloads', () => {
       expect(r.stdout.toString()).toBe(readFileSync(wl(`expected/${name}.1hart.txt`), 'utf8'));
     });
   }
+
+  // fp_selfcheck claims every F and D instruction: the binary must contain each one.
+  it.runIf(objdump)('fp_selfcheck contains every F and D instruction (riscv64-linux-gnu-objdump)', () => {
+    const d = spawnSync('riscv64-linux-gnu-objdump', ['-d', '-M', 'no-aliases', wl('bin/gc/fp_selfcheck.elf')], { maxBuffer: 64 << 20 });
+    const seen = new Set([...d.stdout.toString().matchAll(/^\s+[0-9a-f]+:\s+[0-9a-f]+\s+(\S+)/gm)].map((m) => m[1].replace(/^c\./, '')));
+    const ops = ['fmadd', 'fmsub', 'fnmsub', 'fnmadd', 'fadd', 'fsub', 'fmul', 'fdiv', 'fsqrt', 'fsgnj', 'fsgnjn', 'fsgnjx',
+      'fmin', 'fmax', 'fcvt.w', 'fcvt.wu', 'fcvt.l', 'fcvt.lu', 'feq', 'flt', 'fle', 'fclass'];
+    const want = ['flw', 'fsw', 'fld', 'fsd', 'fmv.x.w', 'fmv.w.x', 'fmv.x.d', 'fmv.d.x', 'fcvt.s.d', 'fcvt.d.s',
+      ...ops.flatMap((o) => [`${o}.s`, `${o}.d`]),
+      ...['w', 'wu', 'l', 'lu'].flatMap((i) => [`fcvt.s.${i}`, `fcvt.d.${i}`])];
+    expect(want.length).toBe(62); // RV64F 30 + RV64D 32
+    expect(want.filter((m) => !seen.has(m))).toEqual([]);
+  });
 });
