@@ -262,6 +262,8 @@ static void test_rounding(void)
     ALL_RM(D2_, "fmul.d", D_MAXSUB, D_1ULP); /* tininess after rounding: -> min normal */
     ALL_RM(D2_, "fmul.d", D_MINSUB, 0x3fe0000000000000ull); /* min subnormal / 2 */
     ALL_RM(D2_, "fmul.d", D_MINSUB, 0xbfe8000000000000ull); /* -0.75 * min subnormal */
+    ALL_RM(D2_, "fmul.d", D_MINNORM, 0x3fe0000000000000ull); /* exact subnormal: no UF */
+    ALL_RM(D2_, "fdiv.d", D_NONE, D_PZ);                    /* -1 / +0 = -inf, DZ */
     ALL_RM(D2_, "fsub.d", D_ONE, D_ONE);                    /* exact zero: -0 only in rdn */
     ALL_RM(D2_, "fsub.d", D_NONE, D_NONE);
     section("rounding modes (static): single");
@@ -278,6 +280,8 @@ static void test_rounding(void)
     ALL_RM(S2_, "fmul.s", S_MAXSUB, S_1ULP);
     ALL_RM(S2_, "fmul.s", S_MINSUB, 0x3f000000u);
     ALL_RM(S2_, "fmul.s", S_MINSUB, 0xbf400000u);
+    ALL_RM(S2_, "fmul.s", S_MINNORM, 0x3f000000u);
+    ALL_RM(S2_, "fdiv.s", S_ONE, S_NZ);
     ALL_RM(S2_, "fsub.s", S_ONE, S_ONE);
 }
 
@@ -491,8 +495,15 @@ static void test_cvt_to_int(void)
         ALL_RM(DX1_, "fcvt.wu.d", d_rm[i]);
         ALL_RM(DX1_, "fcvt.l.d", d_rm[i]);
     }
-    ALL_RM(SX1_, "fcvt.w.s", 0xc0200000u);
-    ALL_RM(SX1_, "fcvt.lu.s", 0x3fc00000u);
+    static const u64 s_rm[] = {0x3f000000u, 0xbf000000u, 0x3fc00000u, 0xbfc00000u, 0x40200000u,
+                               0xc0200000u, 0x4effffffu, 0xcf000001u, 0x3f7fffffu};
+    for (unsigned i = 0; i < NELEM(s_rm); i++) {
+        ALL_RM(SX1_, "fcvt.w.s", s_rm[i]);
+        ALL_RM(SX1_, "fcvt.wu.s", s_rm[i]);
+        ALL_RM(SX1_, "fcvt.l.s", s_rm[i]);
+        ALL_RM(SX1_, "fcvt.lu.s", s_rm[i]);
+    }
+    ALL_RM(DX1_, "fcvt.lu.d", 0x43efffffffffffffull);
 }
 
 static void test_cvt_from_int(void)
