@@ -1,8 +1,13 @@
 // Per-core record of data accesses for the false-sharing analyzer (perf c2c's
 // input), for the lines the core has seen shared. Every access that misses L1d is
 // recorded exactly (these are the ones that can HITM); L1d hits are sampled one in
-// SAMPLE_EVERY and recorded with that weight, like perf's sampling. Keyed by
-// (address, pc): this core only.
+// SAMPLE_EVERY on average and recorded with that weight, like perf's sampling. Keyed
+// by (address, pc): this core only.
+//
+// The gap between two samples is drawn from a small PRNG seeded by the core id (and
+// an optional run seed), uniform in 1 .. 2*SAMPLE_EVERY-1: a fixed period would
+// alias with loops whose hits per iteration divide it (always sampling the same
+// access), and a seeded draw keeps deterministic runs identical.
 
 export const SAMPLE_EVERY = 16;
 
@@ -34,6 +39,12 @@ export interface C2cEntry {
   counts: number[];
 }
 
+/** The sample gap's PRNG state for `core` (xorshift32: never 0). */
+function sampleSeed(core: number, seed: number): number {
+  const s = (Math.imul(core + 1, 0x9e3779b1) ^ Math.imul(seed | 0, 0x85ebca6b) ^ 0x6d2b79f5) | 0;
+  return s === 0 ? 1 : s;
+}
+
 export class C2cRecorder {
   /** (line base + offset) -> pc -> counters. Numeric keys: no allocation once a record exists. */
   private readonly map = new Map<number, Map<number, Float64Array>>();
@@ -41,18 +52,32 @@ export class C2cRecorder {
   private lastAddr = -1;
   private lastPc = -1;
   private lastRec: Float64Array | undefined;
+  private rng: number;
 
   constructor(
     readonly core: number,
     private readonly lineBytes: number,
-  ) {}
+    seed = 0,
+  ) {
+    this.rng = sampleSeed(core, seed);
+  }
 
-  /** Records a sampled L1d hit (the caller samples one in SAMPLE_EVERY) with that weight. */
+  /** L1d hits until the next sample: 1 .. 2*SAMPLE_EVERY-1, mean SAMPLE_EVERY. */
+  nextGap(): number {
+    let x = this.rng;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.rng = x;
+    return 1 + ((x >>> 0) % (2 * SAMPLE_EVERY - 1));
+  }
+
+  /** Records a sampled L1d hit (the caller samples one in SAMPLE_EVERY on average, see nextGap) with that weight. */
   sampled(addr: number, pc: number, store: boolean, latency: number): void {
     this.add(addr, pc, store, SRC_L1, SAMPLE_EVERY, latency);
   }
 
-  /** Records an access that missed L1d, exactly. */
+  /** Records an access exactly: one that missed L1d (or an atomic, with src SRC_L1). */
   miss(addr: number, pc: number, store: boolean, src: number, latency: number): void {
     this.add(addr, pc, store, src, 1, latency);
   }

@@ -18,7 +18,7 @@ import {
   GuestFault,
 } from '../src/kernel/fault.ts';
 import { amoPair, res } from './alu64.ts';
-import { C2cRecorder, SAMPLE_EVERY, SRC_HITM, SRC_L2, SRC_L3, SRC_RAM } from './c2c_recorder.ts';
+import { C2cRecorder, SRC_HITM, SRC_L1, SRC_L2, SRC_L3, SRC_RAM } from './c2c_recorder.ts';
 import type { DecodeCache } from './decode_cache.ts';
 import type { HartMemory } from './memory.ts';
 
@@ -134,7 +134,7 @@ export class CacheMemory implements HartMemory {
    * Only their accesses are recorded for the c2c report: private data costs nothing.
    */
   private readonly shared = new Set<number>();
-  private sampleCountdown = SAMPLE_EVERY;
+  private sampleCountdown: number;
 
   constructor(o: CacheMemoryOptions) {
     const g = o.views.geometry;
@@ -158,6 +158,7 @@ export class CacheMemory implements HartMemory {
     this.ctr = o.ctr;
     this.decode = o.decode;
     this.c2c = new C2cRecorder(o.core, g.lineBytes);
+    this.sampleCountdown = this.c2c.nextGap();
     this.localEM = transitionIndex(g.cores, 0, E, M);
     this.bus.onOwnEvict = (line) => {
       this.l1d.drop(line);
@@ -224,9 +225,9 @@ export class CacheMemory implements HartMemory {
     return this.miss(line, a, true);
   }
 
-  /** One L1d hit in SAMPLE_EVERY: recorded with that weight if the line is shared. */
+  /** One L1d hit in SAMPLE_EVERY (on average): recorded with that weight if the line is shared. */
   private sample(line: number, a: number, store: boolean, latency: number): void {
-    this.sampleCountdown = SAMPLE_EVERY;
+    this.sampleCountdown = this.c2c.nextGap();
     if (this.shared.has(line)) this.c2c.sampled(a, this.pc, store, latency);
   }
 
@@ -392,7 +393,12 @@ export class CacheMemory implements HartMemory {
   private claim(a: number, size: number, load: boolean): number {
     this.atomicCheck(a, size, load);
     this.ctr[CTR.amos]++;
-    const slot = this.writeSlot(a >>> this.shift, a);
+    const line = a >>> this.shift;
+    const misses = this.ctr[CTR.l1dMisses];
+    const slot = this.writeSlot(line, a);
+    // c2c: an atomic that hits L1 on a shared line is recorded exactly, not sampled: sync
+    // variables (a barrier's sense, a lock word) are written once per episode.
+    if (this.ctr[CTR.l1dMisses] === misses && this.shared.has(line)) this.c2c.miss(a, this.pc, true, SRC_L1, this.lastLatency);
     this.claimed = slot;
     return slot * this.lineBytes + (a & this.lineMask);
   }

@@ -56,7 +56,7 @@ export async function runDemo(partial: Partial<MachineConfig>): Promise<DemoResu
   if (hot) {
     lines.push(`perf c2c's view of the hottest line (smpemu run ... --report c2c for the full tables):`);
     lines.push(`  0x${hot.address.toString(16)} ${hot.symbol}: ${hot.verdict}, HITM ${hot.hitm}, cores ${hot.cores.join(',')}`);
-    for (const o of hot.offsets.slice(0, 8)) {
+    for (const o of hot.offsets.filter((x) => x.cores.length > 0).slice(0, 8)) {
       lines.push(`    offset 0x${o.offset.toString(16).padEnd(4)} ${o.field.padEnd(24)} written by core ${o.writers.join(',') || '-'}  HITM ${o.hitm}`);
     }
     lines.push(`  fix: ${hot.advice}`);

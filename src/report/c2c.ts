@@ -11,6 +11,15 @@
 // although they touch the same bytes. Aligned scalar fields — the usual layout —
 // are classified correctly.
 //
+// Evidence: a core counts as an accessor of an offset (for `cores`, `writers`,
+// `readers`, hence the verdict and the advice) only when its accesses there are
+// significant against the busiest (offset, core) pair of the line: at least
+// MIN_SHARE of its HITMs, of its stores, or of its accesses; and never on the
+// strength of a single sampled L1 hit. A lone sampled read (hart 0 summing the
+// counters once at the end) lands on a different offset from run to run and must
+// not turn false sharing into true sharing. Such accesses stay in the tables and
+// the per-pc rows, and the JSON lists their cores as `minor`.
+//
 // HITM: the emulator counts both loads and stores (RFOs) that find the line
 // Modified in another core's cache; `hitm` is that total. Loads that HITM'd are
 // loads - l1Hits - l2Hits - l3Hits - ramLoads. There is one socket, so every
@@ -62,12 +71,14 @@ export interface C2cOffset {
   stores: number;
   storeL1Hit: number;
   storeL1Miss: number;
-  /** Cores that loaded or stored at this offset. */
+  /** Cores that loaded or stored at this offset, significantly (see the header). */
   cores: number[];
-  /** Cores that stored at this offset. */
+  /** Cores that stored at this offset (significant ones). */
   writers: number[];
-  /** Cores that loaded from this offset. */
+  /** Cores that loaded from this offset (significant ones). */
   readers: number[];
+  /** Cores whose accesses here were too few to count for the verdict (e.g. one sampled read). */
+  minor: number[];
   /** By HITM, then count (descending). */
   pcs: C2cPc[];
   avgLoadCycles: number;
@@ -88,6 +99,7 @@ export interface C2cLine {
   storeL1Miss: number;
   /** Number of recorder entries on this line (perf's PA cnt). */
   records: number;
+  /** Cores with significant accesses to the line (see the header). */
   cores: number[];
   /** By offset (ascending). */
   offsets: C2cOffset[];
@@ -148,16 +160,48 @@ interface PcAcc {
 
 interface OffAcc {
   acc: Acc;
-  cores: Set<number>;
-  writers: Set<number>;
-  readers: Set<number>;
+  /** Per core: the evidence that decides whether it counts. */
+  byCore: Map<number, Acc>;
   pcs: Map<number, PcAcc>;
 }
 
 interface LineAcc {
   acc: Acc;
-  cores: Set<number>;
   offsets: Map<number, OffAcc>;
+}
+
+/** Share of the busiest (offset, core) pair's HITMs, stores or accesses that makes a pair count. */
+export const MIN_SHARE = 0.02;
+
+interface Maxima {
+  hitm: number;
+  stores: number;
+  count: number;
+}
+
+function maxima(l: LineAcc): Maxima {
+  const m: Maxima = { hitm: 0, stores: 0, count: 0 };
+  for (const o of l.offsets.values()) {
+    for (const a of o.byCore.values()) {
+      m.hitm = Math.max(m.hitm, a.hitm);
+      m.stores = Math.max(m.stores, a.stores);
+      m.count = Math.max(m.count, a.loads + a.stores);
+    }
+  }
+  return m;
+}
+
+/** Whether one core's accesses to one offset count as evidence (see the header). */
+function significant(a: Acc, m: Maxima): boolean {
+  const count = a.loads + a.stores;
+  if (count <= 0 && a.hitm <= 0) return false;
+  // Reads that are one sampled L1 hit and nothing else: one sample is not evidence.
+  if (a.stores === 0 && a.hitm === 0 && a.loads === a.l1 && a.loads <= SAMPLE_EVERY) return false;
+  return (
+    (a.hitm > 0 && a.hitm >= MIN_SHARE * m.hitm) ||
+    (a.stores > 0 && a.stores >= MIN_SHARE * m.stores) ||
+    count >= MIN_SHARE * m.count
+  );
 }
 
 /**
@@ -175,31 +219,46 @@ export function analyzeC2c(entries: C2cEntry[], symbols: SymbolTable, lineBytes:
     const line = addr - (addr % lineBytes);
     const offset = addr - line;
     let l = lines.get(line);
-    if (!l) lines.set(line, (l = { acc: newAcc(), cores: new Set(), offsets: new Map() }));
+    if (!l) lines.set(line, (l = { acc: newAcc(), offsets: new Map() }));
     let o = l.offsets.get(offset);
-    if (!o) l.offsets.set(offset, (o = { acc: newAcc(), cores: new Set(), writers: new Set(), readers: new Set(), pcs: new Map() }));
+    if (!o) l.offsets.set(offset, (o = { acc: newAcc(), byCore: new Map(), pcs: new Map() }));
     let p = o.pcs.get(e.pc);
     if (!p) o.pcs.set(e.pc, (p = { acc: newAcc(), cores: new Set() }));
+    let c = o.byCore.get(e.core);
+    if (!c) o.byCore.set(e.core, (c = newAcc()));
     addTo(l.acc, e.counts);
     addTo(o.acc, e.counts);
     addTo(p.acc, e.counts);
-    const loads = e.counts[R_LOADS] ?? 0;
-    const stores = e.counts[R_STORES] ?? 0;
-    if (loads + stores + (e.counts[R_HITM] ?? 0) > 0) {
-      l.cores.add(e.core);
-      o.cores.add(e.core);
-      p.cores.add(e.core);
-    }
-    if (stores > 0) o.writers.add(e.core);
-    if (loads > 0) o.readers.add(e.core);
+    addTo(c, e.counts);
+    if ((e.counts[R_LOADS] ?? 0) + (e.counts[R_STORES] ?? 0) + (e.counts[R_HITM] ?? 0) > 0) p.cores.add(e.core);
   }
 
   const out: C2cLine[] = [];
   for (const [address, l] of lines) {
-    const contended = l.acc.hitm > 0 || (l.acc.stores > 0 && l.cores.size >= 2);
+    // Who counts: per offset, the cores with significant evidence.
+    const m = maxima(l);
+    const lineCores = new Set<number>();
+    const who = new Map<number, { cores: number[]; writers: number[]; readers: number[]; minor: number[] }>();
+    for (const [offset, o] of l.offsets) {
+      const w = { cores: [] as number[], writers: [] as number[], readers: [] as number[], minor: [] as number[] };
+      for (const core of sorted(o.byCore.keys())) {
+        const a = o.byCore.get(core)!;
+        if (!significant(a, m)) {
+          if (a.loads + a.stores + a.hitm > 0) w.minor.push(core);
+          continue;
+        }
+        w.cores.push(core);
+        lineCores.add(core);
+        if (a.stores > 0) w.writers.push(core);
+        if (a.loads > 0) w.readers.push(core);
+      }
+      who.set(offset, w);
+    }
+    const contended = l.acc.hitm > 0 || (l.acc.stores > 0 && lineCores.size >= 2);
     if (!contended && !opts.all) continue;
     const offsets: C2cOffset[] = sorted(l.offsets.keys()).map((offset) => {
       const o = l.offsets.get(offset)!;
+      const w = who.get(offset)!;
       const hit = symbols.lookup(address + offset);
       const pcs: C2cPc[] = [...o.pcs].map(([pc, p]) => ({
         pc,
@@ -224,16 +283,19 @@ export function analyzeC2c(entries: C2cEntry[], symbols: SymbolTable, lineBytes:
         stores: o.acc.stores,
         storeL1Hit: o.acc.stL1Hit,
         storeL1Miss: o.acc.stL1Miss,
-        cores: sorted(o.cores),
-        writers: sorted(o.writers),
-        readers: sorted(o.readers),
+        cores: w.cores,
+        writers: w.writers,
+        readers: w.readers,
+        minor: w.minor,
         pcs,
         avgLoadCycles: avgCycles(o.acc),
       };
     });
-    const cores = sorted(l.cores);
-    const symbol = lineSymbol(address, offsets, symbols);
-    const { verdict, reason, advice } = classify(address, cores, offsets, l.acc.hitm, symbols, lineBytes);
+    const cores = sorted(lineCores);
+    // Offsets nobody accesses significantly take no part in the verdict (nor in the field sizes).
+    const evident = offsets.filter((o) => o.cores.length > 0);
+    const symbol = lineSymbol(address, evident.length > 0 ? evident : offsets, symbols);
+    const { verdict, reason, advice } = classify(address, cores, evident, l.acc.hitm, symbols, lineBytes);
     out.push({
       address,
       symbol,
@@ -718,6 +780,7 @@ export function c2cJson(lines: C2cLine[]): C2cJson {
         cores: [...o.cores],
         writers: [...o.writers],
         readers: [...o.readers],
+        minor: [...o.minor],
         pcs: o.pcs.map((p) => ({ ...p, cores: [...p.cores], pcHex: hex(p.pc) })),
       })),
     })),

@@ -80,3 +80,6 @@ export function readPattern(): C2cEntry[] {
     entry(TABLE, 8, 1, MAIN + 0x10, { l1: 160, ram: 1, cycles: 160 * 4 + 120 }),
   ];
 }
+
+/** One sampled L1d hit (weight SAMPLE_EVERY) by `core` at `offset` of the packed line: a stray read. */
+export const strayRead = (core: number, offset: number): C2cEntry => entry(PACKED, offset, core, MAIN + 0x60, { l1: 16, cycles: 16 * 4 });
