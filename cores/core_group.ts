@@ -8,7 +8,7 @@ import { Kernel, type FaultInfo, type OutputChunk } from '../src/kernel/kernel.t
 import type { MachineConfig } from '../src/machine/config.ts';
 import { ControlBlock, STOP_MAX_INSNS } from '../shared/control.ts';
 import { Bus } from '../shared/coherence/bus.ts';
-import { checkInvariants } from '../shared/coherence/checker.ts';
+import { checkInvariants, takeTouchedSets } from '../shared/coherence/checker.ts';
 import { CoherenceViews, type CoherenceBuffers } from '../shared/coherence/layout.ts';
 import { protocolFor } from '../shared/coherence/mutations.ts';
 import { counterLength } from '../shared/coherence/stats.ts';
@@ -145,9 +145,14 @@ export class CoreGroup {
     }));
   }
 
-  /** The coherence invariants over the whole machine; call only while every worker waits at the barrier. */
-  checkInvariants(): string[] {
-    return this.views ? checkInvariants(this.views, this.ramU8) : [];
+  /**
+   * The coherence invariants; call only while every worker waits at the barrier. `full`:
+   * the whole machine; otherwise only the L3 sets touched since the last check (checker.ts).
+   */
+  checkInvariants(full = true): string[] {
+    if (!this.views) return [];
+    const touched = takeTouchedSets(this.views);
+    return checkInvariants(this.views, this.ramU8, full ? undefined : touched);
   }
 
   c2cEntries(): C2cEntry[] {

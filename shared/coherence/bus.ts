@@ -76,12 +76,16 @@ export class Bus {
     this.selfBit = 1 << core;
     this.l2Stamp = new Float64Array(v.l2Lines);
     this.ramI32 = new Int32Array(ram.u8.buffer, ram.u8.byteOffset, ram.u8.byteLength >> 2);
+    this.touched = v.touched.subarray(core * v.touchedStride, core * v.touchedStride + v.l3Sets);
   }
+  private readonly touched: Uint8Array;
   private readonly ramI32: Int32Array;
 
   private lock(line: number): number {
     const set = line & (this.v.l3Sets - 1);
     spinLock(this.v.busLock, this.v.lockIndex(set));
+    // For the invariant checker: this set may have changed (one byte, this core's own map).
+    this.touched[set] = 1;
     return set;
   }
 

@@ -15,8 +15,20 @@
 // Call it only at a quiescent point: no transaction in flight, no store between its
 // claim and its release (in tests, between two HartMemory calls; in a machine, with
 // every core stopped). It reads the arrays plainly and allocates freely: it is for
-// tests and debugging, not for the hot path. Returns one message per violation,
+// tests and debugging, not for the hot path (the caller's barrier already ordered every
+// worker's writes before the check). Returns one message per violation,
 // naming the line's byte address, the cores and their states; [] means all hold.
+//
+// Incremental checks: a line's states, tags, sharer mask and L3/RAM data change only
+// under its L3 set's bus lock, and every bus lock marks its set in the locking core's
+// `touched` map (layout.ts). Given `sets` (takeTouchedSets), the checker looks only at
+// the lines of those sets, so a check costs what the last quantum's traffic touched,
+// not the size of the hierarchy. What changes without a bus transaction — a store or
+// AMO in M/E (claim, data, E -> M) or a broken fast path (a silent store in S) — is a
+// core's own held line: the cheap scan of every L2 slot (BUSY bits, tags in their
+// sets) still runs on every call, and the rest is caught when the line's
+// set is next touched or by a full check (the machine runs one every
+// FULL_CHECK_EVERY checks and one at the end of the run).
 
 import type { CoherenceViews } from './layout.ts';
 import { BUSY, E, I, M, S, STATE_MASK, STATE_NAMES } from './mesi.ts';
@@ -36,7 +48,34 @@ function firstDiff(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number, n: 
   return -1;
 }
 
-export function checkInvariants(v: CoherenceViews, ram: Uint8Array): string[] {
+/** A machine's quantum-boundary checks: one in this many is a full check. */
+export const FULL_CHECK_EVERY = 64;
+
+/**
+ * The L3 sets any core's bus locked since the last call, as one byte per set (1 =
+ * touched), and clears every core's marks. Call only at a quiescent point.
+ */
+export function takeTouchedSets(v: CoherenceViews): Uint8Array {
+  const out = new Uint8Array(v.l3Sets);
+  const t = v.touched;
+  for (let c = 0; c < v.geometry.cores; c++) {
+    const base = c * v.touchedStride;
+    for (let set = 0; set < v.l3Sets; set++) {
+      if (t[base + set] !== 0) {
+        out[set] = 1;
+        t[base + set] = 0;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Checks every invariant over the whole hierarchy, or, with `sets` (one byte per L3
+ * set, from takeTouchedSets), over the lines and bus locks of the marked sets only (plus
+ * the cheap scan of every L2 slot: BUSY bits, tags in their sets).
+ */
+export function checkInvariants(v: CoherenceViews, ram: Uint8Array, sets?: Uint8Array): string[] {
   const out: string[] = [];
   const cores = v.geometry.cores;
   const lb = v.lineBytes;
@@ -46,27 +85,33 @@ export function checkInvariants(v: CoherenceViews, ram: Uint8Array): string[] {
     return `L2 set ${Math.floor(s / v.l2Ways)} way ${s % v.l2Ways}`;
   };
 
-  // ---- Bus locks: none held when nothing is in flight. ----
+  // ---- Bus locks: none held when nothing is in flight (taking one marks its set). ----
   for (let set = 0; set < v.l3Sets; set++) {
-    const w = Atomics.load(v.busLock, v.lockIndex(set));
+    if (sets !== undefined && sets[set] === 0) continue;
+    const w = v.busLock[v.lockIndex(set)];
     if (w !== 0) out.push(`bus lock of L3 set ${set} is held (word ${w}) at a quiescent point`);
   }
 
   // ---- Every core's L2: collect the valid copies per line. ----
+  // Locals: this loop runs over every slot of every L2, and an imported binding may
+  // cost a getter call per read under the loader (measured: most of an empty check).
+  const busy = BUSY, stateMask = STATE_MASK, invalid = I;
+  const l2State = v.l2State, l2Tag = v.l2Tag, l2Lines = v.l2Lines;
   const copies = new Map<number, Copy[]>();
   for (let c = 0; c < cores; c++) {
-    for (let s = 0; s < v.l2Lines; s++) {
-      const g = c * v.l2Lines + s;
-      const raw = Atomics.load(v.l2State, g);
-      const state = raw & STATE_MASK;
-      const tag = v.l2Tag[g];
-      if ((raw & BUSY) !== 0) {
+    for (let s = 0; s < l2Lines; s++) {
+      const g = c * l2Lines + s;
+      const raw = l2State[g];
+      if (raw === 0) continue; // I, not busy
+      const state = raw & stateMask;
+      const tag = l2Tag[g];
+      if ((raw & busy) !== 0) {
         out.push(
           `BUSY bit set at a quiescent point: core ${c} ${where(g)} ` +
             `(line ${tag >= 0 ? addr(tag) : 'none'}, state ${STATE_NAMES[state]})`,
         );
       }
-      if (state === I) continue;
+      if (state === invalid) continue;
       if (tag < 0) {
         out.push(`core ${c} ${where(g)} is in state ${STATE_NAMES[state]} but has no tag`);
         continue;
@@ -75,6 +120,7 @@ export function checkInvariants(v: CoherenceViews, ram: Uint8Array): string[] {
       if ((tag & (v.l2Sets - 1)) !== set) {
         out.push(`line ${addr(tag)} sits in core ${c} ${where(g)} but belongs to L2 set ${tag & (v.l2Sets - 1)}`);
       }
+      if (sets !== undefined && sets[tag & (v.l3Sets - 1)] === 0) continue;
       let list = copies.get(tag);
       if (!list) copies.set(tag, (list = []));
       list.push({ core: c, slot: g, state });
@@ -84,6 +130,10 @@ export function checkInvariants(v: CoherenceViews, ram: Uint8Array): string[] {
   // ---- L3: where each line is. ----
   const l3Slot = new Map<number, number>();
   for (let t = 0; t < v.l3Lines; t++) {
+    if (sets !== undefined && sets[Math.floor(t / v.l3Ways)] === 0) {
+      t += v.l3Ways - 1; // the rest of an untouched set
+      continue;
+    }
     const line = v.l3Tag[t];
     if (line < 0) continue;
     const set = Math.floor(t / v.l3Ways);

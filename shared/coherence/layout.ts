@@ -16,6 +16,9 @@
 // busLock[set * 32]: spinlock words, one per 128-byte slot.
 // reservation[c * 32]: the line core c holds an LR reservation on, or -1; cleared by a
 //   snooper that invalidates that line in core c.
+// touched: per core c, one byte per L3 set at c * touchedStride + set, set to 1 by core c's
+//   bus when it takes that set's lock; the invariant checker checks (and clears) only the
+//   sets touched since its last call (shared/coherence/checker.ts).
 
 export interface LevelGeometry {
   sizeBytes: number;
@@ -66,6 +69,12 @@ export interface CoherenceBuffers {
   l3Data: SharedArrayBuffer;
   busLock: SharedArrayBuffer;
   reservation: SharedArrayBuffer;
+  touched: SharedArrayBuffer;
+}
+
+/** Bytes per core in `touched`: the L3 sets, rounded up to 128-byte host lines. */
+export function touchedStride(l3Sets: number): number {
+  return Math.ceil(l3Sets / 128) * 128;
 }
 
 export function allocateCoherence(g: CacheGeometry): CoherenceBuffers {
@@ -89,6 +98,7 @@ export function allocateCoherence(g: CacheGeometry): CoherenceBuffers {
     l3Data: new SharedArrayBuffer(l3Lines * g.lineBytes),
     busLock: i32(l3Sets * SLOT),
     reservation,
+    touched: new SharedArrayBuffer(g.cores * touchedStride(l3Sets)),
   };
 }
 
@@ -116,6 +126,9 @@ export class CoherenceViews {
   readonly l3Data32: Int32Array;
   readonly busLock: Int32Array;
   readonly reservation: Int32Array;
+  /** Per core, the L3 sets its bus transactions touched (see the header); stride touchedStride. */
+  readonly touched: Uint8Array;
+  readonly touchedStride: number;
 
   constructor(
     readonly geometry: CacheGeometry,
@@ -143,6 +156,8 @@ export class CoherenceViews {
     this.l3Data32 = new Int32Array(buffers.l3Data);
     this.busLock = new Int32Array(buffers.busLock);
     this.reservation = new Int32Array(buffers.reservation);
+    this.touched = new Uint8Array(buffers.touched);
+    this.touchedStride = touchedStride(this.l3Sets);
   }
 
   lockIndex(l3Set: number): number {

@@ -265,7 +265,7 @@ export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: R
     } else {
       result.error = `core ${stopCore}: fault`;
     }
-  } else if (reason === STOP_INVARIANT) {
+  } else if (reason === STOP_INVARIANT || violations.length > 0) {
     result.exitCode = 2;
     result.error = `coherence invariant violated ${violations[0] ?? ''}${violations.length > 1 ? ` (and ${violations.length - 1} more)` : ''}`;
   } else if (reason === STOP_MAX_INSNS) {
