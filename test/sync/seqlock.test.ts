@@ -32,22 +32,34 @@ describe('seqlock', () => {
     expect(seqReadBegin(i32, SQ.SEQ)).toBe(2);
   });
 
+  // Under real contention: how often the readers overlap a write depends on the host's
+  // scheduling, so only what must hold on every interleaving is asserted. That the check
+  // can fail at all is shown by the scripted interleaving below, not by hoping for a race.
   function checkReaders(results: SeqlockResult[], writes: number): void {
     for (const r of results) {
       expect(r.bad).toBe(0);
       expect(r.last).toBe(writes); // the snapshot taken after the writer finished is the final one
     }
-    // The readers really raced the writer: they saw many values and had to retry.
-    expect(results.some((r) => r.distinct > 1)).toBe(true);
-    expect(results.reduce((n, r) => n + r.retries, 0)).toBeGreaterThan(0);
   }
 
-  it('1 writer + 1 reader: the reader never sees the pair unequal; unprotected reads do (control)', { timeout: 20_000 }, async () => {
+  it('a writer stopped mid-write: an unprotected read sees a torn pair, the seqlock read retries (control)', { timeout: 20_000 }, async () => {
+    const sab = new SharedArrayBuffer(SQ.WORDS * 4);
+    const base = { sab, parties: 2, writes: 2, window: 0 };
+    const [, reader] = (await runWorkers(WORKER, [{ ...base, role: 'pausedWriter' }, { ...base, role: 'pausedReader' }], RUN_MS)) as SeqlockResult[];
+    // Read between the writer's store of A (2) and of B (still 1): torn, and the seqlock says so.
+    expect(reader!.midPair).toEqual([2, 1]);
+    expect(reader!.midRetry).toBe(true);
+    // The protected read after the writer resumed settles on the whole second write.
+    expect(reader!.finalPair).toEqual([2, 2]);
+    expect(Atomics.load(new Int32Array(sab), SQ.SEQ)).toBe(4);
+  });
+
+  it('1 writer + 1 reader + 1 unprotected reader: the protected reader never sees the pair unequal', { timeout: 20_000 }, async () => {
     const writes = 200_000;
     const [reader, raw] = await run(['reader', 'rawReader'], writes);
     checkReaders([reader!], writes);
-    // Control: the same two loads without the seqlock observe torn pairs, so the check can fail.
-    expect(raw!.bad).toBeGreaterThan(0);
+    // The unprotected reader's final read, after the writer finished, is whole.
+    expect(raw!.last).toBe(writes);
   });
 
   it('1 writer + 5 readers (more than host cores): readers never see the pair unequal', { timeout: 20_000 }, async () => {

@@ -29,7 +29,8 @@ export const SQ = {
   A: 64, // protected pair: the writer stores the same value into A and B
   B: 96,
   DONE: 128, // writer sets 1 after its last write
-  WORDS: 160,
+  PHASE: 160, // paused-writer handshake: which step of the scripted interleaving is next
+  WORDS: 192,
 } as const;
 
 export interface SpinlockJob {
@@ -61,7 +62,8 @@ export interface BarrierResult {
 
 export interface SeqlockJob {
   sab: SharedArrayBuffer;
-  role: 'writer' | 'reader' | 'rawReader';
+  /** paused*: the scripted interleaving (a writer stopped mid-write), see seqlock.worker.ts. */
+  role: 'writer' | 'reader' | 'rawReader' | 'pausedWriter' | 'pausedReader';
   parties: number;
   writes: number;
   window: number; // Atomics.loads the writer does between storing A and B
@@ -72,4 +74,9 @@ export interface SeqlockResult {
   bad: number; // snapshots with A !== B, or going backwards
   distinct: number;
   last: number;
+  /** pausedReader: the pair read while the writer was stopped between A and B, and the retry verdict. */
+  midPair?: [number, number];
+  midRetry?: boolean;
+  /** pausedReader: the pair the protected read settled on after the writer finished. */
+  finalPair?: [number, number];
 }

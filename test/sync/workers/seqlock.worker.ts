@@ -9,7 +9,58 @@ const result: SeqlockResult = { reads: 0, retries: 0, bad: 0, distinct: 0, last:
 
 startGate(i32, SQ.GATE, job.parties);
 
-if (job.role === 'writer') {
+/** Paused-writer script: wait until PHASE reaches `p` (the other side moves it on). */
+function awaitPhase(p: number): void {
+  for (;;) {
+    const v = Atomics.load(i32, SQ.PHASE);
+    if (v >= p) return;
+    Atomics.wait(i32, SQ.PHASE, v);
+  }
+}
+function setPhase(p: number): void {
+  Atomics.store(i32, SQ.PHASE, p);
+  Atomics.notify(i32, SQ.PHASE);
+}
+
+if (job.role === 'pausedWriter') {
+  // Write 1 whole; then begin write 2, store A and stop until the reader has looked.
+  seqWriteBegin(i32, SQ.SEQ);
+  Atomics.store(i32, SQ.A, 1);
+  Atomics.store(i32, SQ.B, 1);
+  seqWriteEnd(i32, SQ.SEQ);
+  setPhase(1);
+  awaitPhase(2); // the reader has begun its protected read
+  seqWriteBegin(i32, SQ.SEQ);
+  Atomics.store(i32, SQ.A, 2);
+  setPhase(3); // stopped mid-write: A is new, B is old
+  awaitPhase(4);
+  Atomics.store(i32, SQ.B, 2);
+  seqWriteEnd(i32, SQ.SEQ);
+  setPhase(5);
+  result.last = 2;
+} else if (job.role === 'pausedReader') {
+  awaitPhase(1);
+  const s = seqReadBegin(i32, SQ.SEQ);
+  setPhase(2);
+  awaitPhase(3);
+  // The same two loads a reader makes, while the writer is stopped between them.
+  const a = Atomics.load(i32, SQ.A);
+  const b = Atomics.load(i32, SQ.B);
+  result.midPair = [a, b];
+  result.midRetry = seqReadRetry(i32, SQ.SEQ, s);
+  setPhase(4);
+  // The protected read proper: retries until the snapshot is consistent.
+  let fa: number;
+  let fb: number;
+  for (;;) {
+    const t = seqReadBegin(i32, SQ.SEQ);
+    fa = Atomics.load(i32, SQ.A);
+    fb = Atomics.load(i32, SQ.B);
+    if (!seqReadRetry(i32, SQ.SEQ, t)) break;
+    result.retries++;
+  }
+  result.finalPair = [fa, fb];
+} else if (job.role === 'writer') {
   for (let v = 1; v <= job.writes; v++) {
     seqWriteBegin(i32, SQ.SEQ);
     Atomics.store(i32, SQ.A, v);
