@@ -7,10 +7,57 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { A_HIT, A_SUPPLY_DATA, BUSY, BusRd, BusRdX, E, Evict, I, M, PrWr, S, TRANSITIONS, type Transition } from '../../shared/coherence/mesi.ts';
+import { checkInvariants, takeTouchedSets } from '../../shared/coherence/checker.ts';
 import { Harness } from './harness.ts';
 import { GEOMETRIES, opArb, runRandom, type Geometry } from './random.ts';
 
 const X = 0x2000;
+
+describe('checkInvariants on the touched sets only (the quantum-boundary check)', () => {
+  const Y = X + 64; // the next L3 set
+  const partial = (h: Harness) => checkInvariants(h.views, h.ramU8, takeTouchedSets(h.views));
+
+  it('marks the L3 set of every bus transaction, and taking the marks clears them', () => {
+    const h = new Harness();
+    h.load(0, X, 8);
+    h.store(1, Y, 8, 3);
+    const t = takeTouchedSets(h.views);
+    const marked = [...t.keys()].filter((i) => t[i] === 1);
+    expect(marked).toEqual([h.lineOf(X) & (h.l3Sets - 1), h.lineOf(Y) & (h.l3Sets - 1)].sort((a, b) => a - b));
+    expect(takeTouchedSets(h.views).every((b) => b === 0)).toBe(true);
+    // An L1 hit is no bus transaction: nothing marked.
+    h.load(0, X, 8);
+    expect(takeTouchedSets(h.views).every((b) => b === 0)).toBe(true);
+  });
+
+  it('finds a violation a bus transaction left in its set', () => {
+    const h = new Harness({ mutations: { skipSharerUpdate: true } });
+    takeTouchedSets(h.views);
+    h.load(2, Y, 8);
+    expect(partial(h).join('\n')).toMatch(/inclusion: line 0x2040 is held by core 2/);
+  });
+
+  it('a silent corruption (no bus transaction) waits for the next transaction on its set or a full check', () => {
+    const h = new Harness();
+    h.load(0, Y, 8);
+    h.load(1, Y, 8);
+    expect(partial(h)).toEqual([]);
+    // A clean S copy changed behind the protocol's back, as a broken store fast path would.
+    h.views.l2Data[h.slot(0, Y) * h.views.lineBytes] ^= 0xff;
+    expect(partial(h)).toEqual([]); // nothing touched Y's set since the last check
+    expect(h.violations().join('\n')).toMatch(/data: line 0x2040 core 0 holds it clean \(S\)/);
+    h.load(2, Y, 8); // a transaction on Y's set
+    expect(partial(h).join('\n')).toMatch(/data: line 0x2040 core 0 holds it clean \(S\)/);
+  });
+
+  it('a BUSY bit left set is found even when nothing touched its set', () => {
+    const h = new Harness();
+    h.store(2, Y, 8, 5);
+    expect(partial(h)).toEqual([]);
+    Atomics.or(h.views.l2State, h.slot(2, Y), BUSY);
+    expect(partial(h).join('\n')).toMatch(/BUSY bit set at a quiescent point: core 2/);
+  });
+});
 
 describe('checkInvariants', () => {
   it('passes on states the protocol builds (M, E, S, evictions, write-backs)', () => {
