@@ -1,0 +1,125 @@
+// Micro-benchmarks of three hot operations, with benchmark.js (statistically sound
+// timing: it calibrates the iteration count and reports the relative margin of error).
+// Prints one JSON object on stdout (progress on stderr):
+//   interpreter.nsPerInstruction   one hart, flat memory, a loop of ALU ops and a branch:
+//                                  the decode-cache dispatch and execute cost per instruction
+//   bus.nsPerTransaction           one BusRdX that takes a Modified line from another core
+//                                  (HITM, snoop, data copy, L3 sharer update), 2 cores, in-process
+//   c2c.nsPerRecord                one C2cRecorder.miss() on a line already recorded
+// Each figure has its benchmark.js margin (rme, percent) and sample count.
+//   npm run bench:micro
+
+import { createRequire } from 'node:module';
+import { CoreGroup } from '../cores/core_group.ts';
+import { C2cRecorder, SRC_HITM } from '../cores/c2c_recorder.ts';
+import { Bus } from '../shared/coherence/bus.ts';
+import { allocateCoherence, CoherenceViews, DEFAULT_GEOMETRY } from '../shared/coherence/layout.ts';
+import { protocolFor } from '../shared/coherence/mutations.ts';
+import { counterLength } from '../shared/coherence/stats.ts';
+import { assembleProgram } from '../src/asm/program.ts';
+import { boot } from '../src/machine/boot.ts';
+import { makeConfig } from '../src/machine/config.ts';
+
+// benchmark.js ships no types; this is the part used here.
+interface BenchStats {
+  rme: number;
+  sample: number[];
+}
+interface Bench {
+  name: string;
+  hz: number;
+  stats: BenchStats;
+}
+interface Suite {
+  add(name: string, fn: () => void, opts?: { minSamples?: number }): Suite;
+  on(event: 'cycle', fn: (e: { target: Bench }) => void): Suite;
+  run(opts?: { async?: boolean }): Suite;
+}
+const Benchmark = createRequire(import.meta.url)('benchmark') as { Suite: new () => Suite };
+
+// ---- interpreter: a hart running an endless ALU loop, CHUNK cycles per call ----
+const CHUNK = 100_000;
+const LOOP_INSNS = 8;
+const loop = assembleProgram(`
+_start:
+  li t0, 0
+  li t1, 3
+loop:
+  addi t0, t0, 1
+  add t2, t0, t1
+  xor t3, t2, t0
+  slli t4, t3, 3
+  sub t5, t4, t2
+  or t6, t5, t1
+  and a2, t6, t0
+  j loop
+`);
+const flatCfg = makeConfig({ cores: 1, threads: 1, memory: 'flat', flatLatency: 0 });
+const img = boot(flatCfg, loop);
+const group = new CoreGroup({ config: flatCfg, coreIds: [0], ram: img.ram, control: img.control.sab, entry: img.image.entry, stackTops: img.stackTops, pid: 1 });
+let end = 0;
+const hart = group.harts[0]!;
+function interpreterChunk(): void {
+  end += CHUNK;
+  group.runQuantum(end);
+}
+
+// ---- bus: two cores take one line in turn, each a BusRdX hitting the other's M copy ----
+const geometry = { ...DEFAULT_GEOMETRY, cores: 2 };
+const views = new CoherenceViews(geometry, allocateCoherence(geometry));
+const ramU8 = new Uint8Array(new SharedArrayBuffer(1 << 20));
+const { table, flags } = protocolFor();
+const buses = [0, 1].map((c) => new Bus(views, c, table, { u8: ramU8 }, new Float64Array(counterLength(2)), flags));
+const LINE = 0x4000 >>> views.lineShift;
+let turn = 0;
+function busTransaction(): void {
+  const b = buses[turn]!;
+  b.release(b.writeLine(LINE));
+  turn ^= 1;
+}
+busTransaction(); // core 0 holds it in M: every timed call is a HITM
+
+// ---- c2c: one exact record on a hot (line, pc) pair, alternating two pcs ----
+const rec = new C2cRecorder(0, 64);
+let pcFlip = 0;
+function c2cRecord(): void {
+  rec.miss(0x13408, 0x10000 + (pcFlip ^= 4), true, SRC_HITM, 70);
+}
+
+const results: Record<string, { hz: number; rme: number; samples: number }> = {};
+new Benchmark.Suite()
+  .add('interpreter', interpreterChunk, { minSamples: 20 })
+  .add('bus', busTransaction)
+  .add('c2c', c2cRecord)
+  .on('cycle', (e) => {
+    const t = e.target;
+    results[t.name] = { hz: t.hz, rme: +t.stats.rme.toFixed(2), samples: t.stats.sample.length };
+    process.stderr.write(`  ${String(e.target.name)}: ${t.hz.toFixed(1)} calls/s ±${t.stats.rme.toFixed(1)}%\n`);
+  })
+  .run({ async: false });
+
+const r = (k: string) => results[k]!;
+// Each call runs CHUNK cycles; with flatLatency 0 an instruction costs one cycle.
+const insnsPerCall = (CHUNK * hart.instret) / hart.cycle;
+const out = {
+  interpreter: {
+    workload: `endless loop of ${LOOP_INSNS} instructions (7 ALU ops, j), flat memory, ${CHUNK} cycles a call`,
+    nsPerInstruction: +(1e9 / (r('interpreter').hz * insnsPerCall)).toFixed(3),
+    mips: +((r('interpreter').hz * insnsPerCall) / 1e6).toFixed(1),
+    rme: r('interpreter').rme,
+    samples: r('interpreter').samples,
+  },
+  bus: {
+    workload: 'BusRdX on a line Modified in the other core (HITM), 2 cores, default geometry, in-process',
+    nsPerTransaction: +(1e9 / r('bus').hz).toFixed(1),
+    rme: r('bus').rme,
+    samples: r('bus').samples,
+  },
+  c2c: {
+    workload: 'C2cRecorder.miss on an existing (address, pc) record, two pcs alternating',
+    nsPerRecord: +(1e9 / r('c2c').hz).toFixed(1),
+    rme: r('c2c').rme,
+    samples: r('c2c').samples,
+  },
+};
+console.log(JSON.stringify(out, null, 2));
