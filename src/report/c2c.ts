@@ -647,7 +647,7 @@ export function formatC2c(lines: C2cLine[], opts: FormatC2cOptions): string {
 
   s += banner('c2c details');
   s += [
-    `  ${'Events'.padEnd(34)}: emulator L1d accesses (hits sampled 1 in ${SAMPLE_EVERY}, misses exact)`,
+    `  ${'Events'.padEnd(34)}: emulator L1d accesses (hits sampled about 1 in ${SAMPLE_EVERY}, seeded per core; misses and atomics exact)`,
     `  ${'Cachelines sort on'.padEnd(34)}: Total HITMs`,
     `  ${'Cacheline size'.padEnd(34)}: ${opts.lineBytes} bytes`,
     `  ${'Cacheline data grouping'.padEnd(34)}: offset,iaddr`,
