@@ -10,11 +10,11 @@
 //         k * evStride (k = 1..evCount) map to the same L1d and L2 set, so loading
 //         them evicts location i from the loading core's caches.
 //   MISC  barrier count, barrier sense, done flag, start cycle, one context line per
-//         thread (iteration, table pointer, record pointer, local sense, memory record
-//         pointer, barrier timeouts, a scratch word).
-//   REC   per thread, per iteration: the thread's recorded registers (8 bytes each);
-//         then per iteration the 8 bytes of every location as the designated hart
-//         (thread 0) read them after the run. Each writer has its own lines.
+//         thread (iteration, table pointer, record pointer, local sense, barrier
+//         timeouts, a scratch word).
+//   REC   per thread, per iteration: the thread's recorded registers, then the 8 bytes
+//         of each location it owns as it read them after the run (8 bytes each). Each
+//         thread has its own lines.
 //
 // Per iteration, thread t:
 //   reset the locations t owns (their first writer, else thread 0) to the init value
@@ -23,8 +23,14 @@
 //   barrier, whose last arrival picks a quantum boundary B; wait until cycle B - phase
 //   delay loop of the thread's skew; drop the LR reservation; x1..x31 := init (or 0)
 //   the test code; store the recorded registers into the iteration's record
-//   barrier; [t = 0] copy every location into the record
+//   barrier; copy the locations t owns into the record
 // Cores beyond the test's threads read random locations until thread 0 is done.
+//
+// The read-back is by each location's owner, before its reset of the next iteration
+// in its own program order: no other thread writes a location between the last
+// barrier of one iteration and the first barrier of the next (pre-state stores come
+// after that barrier), so the read-back sees the test's final value whoever the
+// writers are. (A read-back by thread 0 alone raced with the owners' next reset.)
 //
 // The harness must survive a broken protocol (--mutate) so that the test itself can
 // report what goes wrong: the barrier is sense-reversing and touches its lines with
@@ -48,7 +54,7 @@ export const HARNESS_EXIT = 42;
 export const MAX_TIMEOUTS = 4;
 
 /** Context line offsets. */
-const CTX_ITER = 0, CTX_TAB = 8, CTX_REC = 16, CTX_SENSE = 24, CTX_MEMREC = 32, CTX_TIMEOUTS = 40, CTX_SCRATCH = 48;
+const CTX_ITER = 0, CTX_TAB = 8, CTX_REC = 16, CTX_SENSE = 24, CTX_TIMEOUTS = 40, CTX_SCRATCH = 48;
 
 export interface BuildOptions {
   /** Iterations K. */
@@ -92,9 +98,11 @@ export interface BuiltTest {
   locations: BuiltLocation[];
   /** Recorded registers, in record order. */
   regSlots: { thread: number; reg: number }[];
-  /** Record areas to read back after the run: one per thread, then the memory records, then the contexts. */
+  /** Per thread, the locations (indices into locations) it owns: resets and reads back, in record order. */
+  owned: number[][];
+  /** Record areas to read back after the run: one per thread, then the contexts. */
   readback: { addr: number; len: number }[];
-  /** Bytes per iteration in each thread's record area. */
+  /** Bytes per iteration in each thread's record area (registers, then owned locations). */
   threadRecordBytes: number[];
   runs: number;
   threads: number;
@@ -213,17 +221,16 @@ export function buildTest(test: LitmusTest, o: BuildOptions): BuiltTest {
   const regSlots: { thread: number; reg: number }[] = [];
   for (const v of obs) if (v.k === 'reg' && v.reg !== 0) regSlots.push({ thread: v.thread, reg: v.reg });
   const slotOf = (t: number) => regSlots.filter((x) => x.thread === t);
-  const threadRecordBytes = test.threads.map((_, t) => 8 * slotOf(t).length);
-  if (Math.max(...threadRecordBytes, 8 * names.length) > 2040) throw new Unsupported('too many observed registers or locations');
-  const memRecordBytes = 8 * names.length;
+  const ownedBy = test.threads.map((_, t) => names.map((_n, l) => l).filter((l) => owner[l] === t));
+  const threadRecordBytes = test.threads.map((_, t) => 8 * (slotOf(t).length + ownedBy[t]!.length));
+  if (Math.max(...threadRecordBytes) > 2040) throw new Unsupported('too many observed registers or locations');
   const recBases: number[] = [];
   let cursor = align(ctxAddr(T), lineBytes);
   for (let t = 0; t < T; t++) {
     recBases.push(cursor);
     cursor = align(cursor + K * threadRecordBytes[t]!, lineBytes) + lineBytes;
   }
-  const memRecBase = cursor;
-  const dataEnd = align(memRecBase + K * memRecordBytes, lineBytes);
+  const dataEnd = align(cursor, lineBytes);
 
   const initRegs: bigint[][] = test.threads.map((_, t) => {
     const r = new Array<bigint>(32).fill(0n);
@@ -363,8 +370,6 @@ export function buildTest(test: LitmusTest, o: BuildOptions): BuiltTest {
     emit(`sd t0, ${CTX_TAB}(s0)`);
     li('t0', recBases[t]!);
     emit(`sd t0, ${CTX_REC}(s0)`);
-    li('t0', memRecBase);
-    emit(`sd t0, ${CTX_MEMREC}(s0)`);
     emit(`sd zero, ${CTX_ITER}(s0)`);
     emit(`sd zero, ${CTX_SENSE}(s0)`);
     emit(`sd zero, ${CTX_TIMEOUTS}(s0)`);
@@ -494,15 +499,14 @@ export function buildTest(test: LitmusTest, o: BuildOptions): BuiltTest {
     }
     barrier(t);
     li('s0', ctxAddr(t));
-    if (t === 0) {
-      emit(`ld s1, ${CTX_MEMREC}(s0)`);
-      locations.forEach((loc, l) => {
-        li('t1', loc.addr);
+    if (ownedBy[t]!.length > 0) {
+      // read back the locations this thread owns (before its own reset of the next iteration)
+      emit(`ld s1, ${CTX_REC}(s0)`);
+      ownedBy[t]!.forEach((l, i) => {
+        li('t1', locations[l]!.addr);
         emit('ld t2, 0(t1)');
-        emit(`sd t2, ${8 * l}(s1)`);
+        emit(`sd t2, ${8 * (mine.length + i)}(s1)`);
       });
-      emit(`addi s1, s1, ${memRecordBytes}`);
-      emit(`sd s1, ${CTX_MEMREC}(s0)`);
     }
     emit(`ld t0, ${CTX_ITER}(s0)`);
     emit('addi t0, t0, 1');
@@ -591,9 +595,9 @@ export function buildTest(test: LitmusTest, o: BuildOptions): BuiltTest {
     source,
     locations,
     regSlots,
+    owned: ownedBy,
     readback: [
       ...recBases.map((a, t) => ({ addr: a, len: K * threadRecordBytes[t]! })),
-      { addr: memRecBase, len: K * memRecordBytes },
       ...test.threads.map((_, t) => ({ addr: ctxAddr(t), len: lineBytes })),
     ],
     threadRecordBytes,
@@ -605,27 +609,27 @@ export function buildTest(test: LitmusTest, o: BuildOptions): BuiltTest {
 
 /** Iterations each thread completed, from the context lines read back after the run. */
 export function decodeProgress(b: BuiltTest, areas: Uint8Array[]): number[] {
-  return areas.slice(b.threads + 1).map((c) => Number(new DataView(c.buffer, c.byteOffset, c.byteLength).getBigUint64(CTX_ITER, true)));
+  return areas.slice(b.threads).map((c) => Number(new DataView(c.buffer, c.byteOffset, c.byteLength).getBigUint64(CTX_ITER, true)));
 }
 
 /** Barrier timeouts per thread, from the context lines read back after the run. */
 export function decodeTimeouts(b: BuiltTest, areas: Uint8Array[]): number[] {
-  return areas.slice(b.threads + 1).map((c) => Number(new DataView(c.buffer, c.byteOffset, c.byteLength).getBigUint64(CTX_TIMEOUTS, true)));
+  return areas.slice(b.threads).map((c) => Number(new DataView(c.buffer, c.byteOffset, c.byteLength).getBigUint64(CTX_TIMEOUTS, true)));
 }
 
 /** The outcome of every iteration, from the record area read back after the run. */
 export function decodeRecords(b: BuiltTest, areas: Uint8Array[], iterations = b.runs): Outcome[] {
   const views = areas.map((a) => new DataView(a.buffer, a.byteOffset, a.byteLength));
-  const memView = views[b.threads]!;
-  const nl = b.locations.length;
   const out: Outcome[] = [];
   for (let it = 0; it < iterations; it++) {
     const regs = new Map<string, bigint>();
+    const mem = new Array<bigint>(b.locations.length).fill(0n);
     for (let t = 0; t < b.threads; t++) {
+      const rec = it * b.threadRecordBytes[t]!;
       const mine = b.regSlots.filter((x) => x.thread === t);
-      mine.forEach((x, i) => regs.set(`${t}:${x.reg}`, views[t]!.getBigUint64(it * b.threadRecordBytes[t]! + 8 * i, true)));
+      mine.forEach((x, i) => regs.set(`${t}:${x.reg}`, views[t]!.getBigUint64(rec + 8 * i, true)));
+      b.owned[t]!.forEach((l, i) => (mem[l] = views[t]!.getBigUint64(rec + 8 * (mine.length + i), true)));
     }
-    const mem = b.locations.map((_, l) => memView.getBigUint64(it * 8 * nl + 8 * l, true));
     out.push({ regs, mem });
   }
   return out;
