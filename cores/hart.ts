@@ -485,7 +485,12 @@ export class Hart implements Cpu {
         break;
       case 0x2f: {
         const f5 = w >>> 27;
-        if (f3 === 2 || f3 === 3) {
+        // Zalasr load-acquire (aq set, rs2 = 0) / store-release (rl set, rd = 0): every access
+        // here is performed in program order and at once (SC per access), so they run as the
+        // plain load / store of their width, address rs1 + 0. Other aq/rl combinations are reserved.
+        if (f5 === 0x06 && f3 < 4 && rs2 === 0 && (w & 0x04000000) !== 0) { op = [LB, LH, LW, LD][f3]; imm = 0; }
+        else if (f5 === 0x07 && f3 < 4 && rd === 0 && (w & 0x02000000) !== 0) { op = [SB, SH, SW, SD][f3]; imm = 0; }
+        else if (f3 === 2 || f3 === 3) {
           const d = f3 === 3;
           if (f5 === 0x02) { if (rs2 === 0) op = d ? LR_D : LR_W; }
           else if (f5 === 0x03) op = d ? SC_D : SC_W;

@@ -662,6 +662,12 @@ function encodeReal(item: Item, s: InstrSpec, aq: boolean, rl: boolean, pc: numb
       const rs2 = R(1);
       return encAMO(s.funct5!, aq, rl, rs2, amoAddr(item, o(2)), s.funct3, rd);
     }
+    case 'lraq':
+      expectOps(item, 2);
+      return encR(s.opcode, R(0), s.funct3, amoAddr(item, o(1)), 0, s.funct7!);
+    case 'strl':
+      expectOps(item, 2);
+      return encR(s.opcode, 0, s.funct3, amoAddr(item, o(1)), R(0), s.funct7!);
   }
 }
 

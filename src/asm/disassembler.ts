@@ -76,6 +76,10 @@ export function disassemble(word: number, pc?: number): string {
       return `${mn} ${rd}, ${csrName(w >>> 20)}, ${rs1}`;
     case 'csri':
       return `${mn} ${rd}, ${csrName(w >>> 20)}, ${(w >>> 15) & 31}`;
+    case 'lraq':
+      return `${mn} ${rd}, (${rs1})`;
+    case 'strl':
+      return `${mn} ${rs2}, (${rs1})`;
     case 'lr':
     case 'amo': {
       const aq = (w >>> 26) & 1;

@@ -1,4 +1,4 @@
-// Instruction encoders and the mnemonic table for RV64IMA + Zicsr + Zifencei
+// Instruction encoders and the mnemonic table for RV64IMA + Zicsr + Zifencei + Zalasr
 // (plus a few privileged instructions: mret, sret, wfi, sfence.vma).
 
 /** Encoding format of an instruction. */
@@ -22,6 +22,8 @@ export type Format = 'R' | 'I' | 'S' | 'B' | 'U' | 'J' | 'AMO' | 'CSR';
  *  - csri    rd, csr, uimm5
  *  - lr      rd, (rs1)
  *  - amo     rd, rs2, (rs1)       (also sc)
+ *  - lraq    rd, (rs1)            Zalasr load-acquire (the ordering is part of the mnemonic)
+ *  - strl    rs2, (rs1)           Zalasr store-release
  *  - sfence  rs1, rs2
  */
 export type Syntax =
@@ -41,6 +43,8 @@ export type Syntax =
   | 'csri'
   | 'lr'
   | 'amo'
+  | 'lraq'
+  | 'strl'
   | 'sfence';
 
 export interface InstrSpec {
@@ -216,6 +220,9 @@ const M_F7 = 0xfe00707f;
 const M_F6 = 0xfc00707f;
 const M_AMO = 0xf800707f;
 const M_LR = 0xf9f0707f;
+/** Zalasr: funct5, aq, rl, funct3 and the field that must be zero (rs2 of a load, rd of a store). */
+const M_LRAQ = 0xfff0707f;
+const M_STRL = 0xfe007fff;
 
 function spec(
   mnemonic: string,
@@ -249,6 +256,12 @@ function spec(
     case 'amo':
       mask = M_AMO;
       match = ((extra.funct5 ?? 0) << 27) | (funct3 << 12) | opcode;
+      break;
+    case 'lraq':
+    case 'strl':
+      // funct7 = funct5 | aq | rl, all fixed by the mnemonic
+      mask = syntax === 'lraq' ? M_LRAQ : M_STRL;
+      match = ((extra.funct7 ?? 0) << 25) | (funct3 << 12) | opcode;
       break;
     case 'fixed':
       mask = 0xffffffff;
@@ -382,7 +395,22 @@ for (const [width, f3] of [
   for (const [name, f5] of AMO_FUNCT5) specs.push(spec(`${name}.${width}`, 'AMO', 'amo', OP.AMO, f3, { funct5: f5 }));
 }
 
-/** Every supported base mnemonic (AMO/LR/SC without ordering suffix). */
+// Zalasr (load-acquire / store-release, funct5 00110 / 00111, width in funct3). A load
+// must have aq and may have rl, a store must have rl and may have aq: the other
+// combinations are reserved, so are rs2 != 0 in a load and rd != 0 in a store. Loads
+// sign-extend (there are no unsigned forms).
+export const ZALASR_LOAD_FUNCT5 = 0x06;
+export const ZALASR_STORE_FUNCT5 = 0x07;
+for (const [width, f3] of [['b', 0], ['h', 1], ['w', 2], ['d', 3]] as const) {
+  for (const [sfx, aq, rl] of [['aq', 1, 0], ['aqrl', 1, 1]] as const) {
+    specs.push(spec(`l${width}.${sfx}`, 'AMO', 'lraq', OP.AMO, f3, { funct7: (ZALASR_LOAD_FUNCT5 << 2) | (aq << 1) | rl }));
+  }
+  for (const [sfx, aq, rl] of [['rl', 0, 1], ['aqrl', 1, 1]] as const) {
+    specs.push(spec(`s${width}.${sfx}`, 'AMO', 'strl', OP.AMO, f3, { funct7: (ZALASR_STORE_FUNCT5 << 2) | (aq << 1) | rl }));
+  }
+}
+
+/** Every supported mnemonic (AMO/LR/SC without ordering suffix; Zalasr with theirs). */
 export const INSTRUCTIONS: ReadonlyMap<string, InstrSpec> = new Map(specs.map((s) => [s.mnemonic, s]));
 
 /** Ordering suffixes accepted on AMO/LR/SC mnemonics. */
@@ -402,7 +430,7 @@ export function lookupMnemonic(mnemonic: string): { spec: InstrSpec; aq: boolean
   for (const [suffix, aq, rl] of AQRL_SUFFIXES) {
     if (suffix && mnemonic.endsWith(suffix)) {
       const base = INSTRUCTIONS.get(mnemonic.slice(0, -suffix.length));
-      if (base && base.format === 'AMO') return { spec: base, aq, rl };
+      if (base && (base.syntax === 'amo' || base.syntax === 'lr')) return { spec: base, aq, rl };
     }
   }
   return undefined;

@@ -2,8 +2,10 @@
 // interleaving of the threads' instructions, run by a small interpreter over the
 // very machine words the emulator runs (decoded with the assembler's tables).
 //
-// Semantics (RV64IMA subset):
-// - loads / stores of every width, lr / sc / amo*.{w,d} (any .aq/.rl), every integer
+// Semantics (RV64IMA + Zalasr subset):
+// - loads / stores of every width, Zalasr load-acquire / store-release (l{b,h,w,d}.aq,
+//   s{b,h,w,d}.rl, .aqrl: under SC the plain access of their width, naturally
+//   aligned), lr / sc / amo*.{w,d} (any .aq/.rl), every integer
 //   ALU instruction of RV64IM, lui / auipc, branches, jal / jalr; fences are no-ops
 //   (under SC every access is already ordered).
 // - LR/SC. A store-conditional may SUCCEED only if its thread's reservation (set by
@@ -312,6 +314,16 @@ export function enumerateSC(model: ScModel, opts: { maxStates?: number; maxLocal
       const { l, off } = locOf(t, a, size);
       const n = clone(s);
       writeMem(n, t, l, off, size, BigInt.asUintN(size * 8, rs2v));
+      return [done(n)];
+    }
+    if (spec.syntax === 'lraq' || spec.syntax === 'strl') {
+      const size = 1 << ((w >>> 12) & 3);
+      const a = rs1v;
+      if (a % BigInt(size) !== 0n) throw new Unsupported(`P${t}: misaligned ${spec.mnemonic} at 0x${a.toString(16)}`);
+      const { l, off } = locOf(t, a, size);
+      const n = clone(s);
+      if (spec.syntax === 'lraq') setRd(n, BigInt.asIntN(size * 8, readMem(n, l, off, size)));
+      else writeMem(n, t, l, off, size, BigInt.asUintN(size * 8, rs2v));
       return [done(n)];
     }
     // AMO, LR, SC
