@@ -1,4 +1,4 @@
-// Two-pass assembler for RV64IMA + Zicsr + Zifencei.
+// Two-pass assembler for RV64IMA + Zicsr + Zifencei + Zalasr.
 //
 // Syntax: one instruction per line, `#` and `//` comments, `name:` labels
 // (several allowed, also in front of an instruction), x0..x31 / ABI register
@@ -22,18 +22,22 @@ import {
   parseRegister,
   type InstrSpec,
 } from './encode.ts';
+import { unimplementedExtension } from './extensions.ts';
 
 export class AsmError extends Error {
   readonly line: number;
   readonly column: number;
   /** The message without the `line N, column M: ` prefix. */
   readonly detail: string;
-  constructor(line: number, column: number, detail: string) {
+  /** Set when the mnemonic is a real instruction of a standard extension this machine lacks. */
+  readonly extension?: string;
+  constructor(line: number, column: number, detail: string, extension?: string) {
     super(`line ${line}, column ${column}: ${detail}`);
     this.name = 'AsmError';
     this.line = line;
     this.column = column;
     this.detail = detail;
+    if (extension !== undefined) this.extension = extension;
   }
 }
 
@@ -246,6 +250,13 @@ function err(item: Item, col: number, msg: string): AsmError {
   return new AsmError(item.line, col, msg);
 }
 
+/** A mnemonic the tables lack: an unimplemented extension's instruction, or no instruction at all. */
+function unknownMnemonic(item: Item): AsmError {
+  const ext = unimplementedExtension(item.mnemonic);
+  if (ext) return new AsmError(item.line, item.mnemCol, `instruction '${item.mnemonic}' (${ext} extension) is not implemented`, ext);
+  return err(item, item.mnemCol, `unknown mnemonic '${item.mnemonic}'`);
+}
+
 function expectOps(item: Item, ...counts: number[]): void {
   if (!counts.includes(item.ops.length)) {
     const want = counts.join(' or ');
@@ -430,7 +441,7 @@ function sizeOf(item: Item, address: number): number {
   const p = PSEUDO_SIZES[m];
   if (p !== undefined) return p;
   if (lookupMnemonic(m)) return 1;
-  throw err(item, item.mnemCol, `unknown mnemonic '${item.mnemonic}'`);
+  throw unknownMnemonic(item);
 }
 
 // ---------------------------------------------------------------- pass 2 encoding
@@ -576,7 +587,7 @@ function encodeItem(item: Item, base: number, labels: Map<string, number>): numb
   }
 
   const found = lookupMnemonic(m);
-  if (!found) throw err(item, item.mnemCol, `unknown mnemonic '${item.mnemonic}'`);
+  if (!found) throw unknownMnemonic(item);
   return [encodeReal(item, found.spec, found.aq, found.rl, pc, labels)];
 }
 

@@ -341,8 +341,10 @@ export function parseLitmus(source: string, file?: string): LitmusTest {
     return { name: c, lines: [] };
   });
   for (const row of rows.slice(1)) {
-    if (row.cells.length > threads.length) {
-      fail(row.line, `code row has ${row.cells.length} columns, the header has ${threads.length}`);
+    if (row.cells.length === 1 && row.cells[0] === '') continue; // a lone ';'
+    // herd pads every row to the header's width: a short row means a missing column
+    if (row.cells.length !== threads.length) {
+      fail(row.line, `code row has ${row.cells.length} column${row.cells.length === 1 ? '' : 's'}, the header names ${threads.length} threads`);
     }
     row.cells.forEach((c, k) => {
       if (c !== '') threads[k]!.lines.push({ text: c, line: row.line });

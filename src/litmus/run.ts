@@ -4,7 +4,7 @@
 // The output follows litmus7 (Test / States / histogram / Ok|No / Witnesses /
 // Condition / Observation / Time), followed by the SC verdict.
 
-import { makeConfig, type MachineConfig } from '../machine/config.ts';
+import { ConfigError, makeConfig, type MachineConfig } from '../machine/config.ts';
 import { runMachine } from '../machine/machine.ts';
 import {
   buildTest,
@@ -13,6 +13,7 @@ import {
   decodeTimeouts,
   HARNESS_EXIT,
   MAX_TIMEOUTS,
+  TooManyRuns,
   type BuildOptions,
   type BuiltTest,
   type Outcome,
@@ -27,14 +28,14 @@ import {
   type Prop,
   type Var,
 } from './parse.ts';
-import { enumerateSC, Unsupported, type ScFinal } from './sc.ts';
+import { DEFAULT_SC_LIMIT, enumerateSC, TooManyStates, Unsupported, type ScFinal } from './sc.ts';
 
 export interface LitmusOptions {
   /** Iterations (default DEFAULT_RUNS). */
   runs?: number;
-  /** Simulated cores (default and minimum: the test's threads). */
+  /** Simulated cores (default: the test's threads; fewer is an error). */
   cores?: number;
-  /** Host worker threads (default: one per core). */
+  /** Host worker threads (default: one per core; more than the cores is an error). */
   threads?: number;
   /** One worker for all cores (= threads 1). */
   deterministic?: boolean;
@@ -49,9 +50,12 @@ export interface LitmusOptions {
   quantum?: number;
   interleave?: number;
   checkInvariants?: boolean;
+  /** SC states enumerated at most; a larger test is reported 'unchecked' (default DEFAULT_SC_LIMIT). */
+  scLimit?: number;
 }
 
-export type LitmusStatus = 'ok' | 'violation' | 'skipped' | 'error';
+/** unchecked: the SC enumeration went past its limit, the test was not run (never a pass). */
+export type LitmusStatus = 'ok' | 'violation' | 'skipped' | 'unchecked' | 'error';
 
 export interface StateCount {
   /** `0:x5=1; 1:x7=0; x=2;` */
@@ -206,10 +210,25 @@ function randomSeed(): number {
   return (Math.floor(Math.random() * 0x7fffffff) ^ Date.now()) >>> 0;
 }
 
+/**
+ * Why the options cannot run a test of `threadsOfTest` threads, or undefined. Each test
+ * thread needs a core of its own, and a worker runs at least one core.
+ */
+export function coresProblem(threadsOfTest: number, o: Pick<LitmusOptions, 'cores' | 'threads' | 'deterministic'>): string | undefined {
+  const cores = o.cores ?? threadsOfTest;
+  if (cores < threadsOfTest) return `--cores ${cores} is fewer than the test's ${threadsOfTest} threads (each thread runs on a core of its own)`;
+  if (!o.deterministic && o.threads !== undefined && o.threads > cores) {
+    return `--threads ${o.threads} is more than the ${cores} cores${o.cores === undefined ? ' (one per test thread)' : ''}: a worker runs at least one core${o.cores === undefined ? ' (--cores adds cores)' : ''}`;
+  }
+  return undefined;
+}
+
 /** The machine configuration a litmus run uses. Throws ConfigError. */
 export function litmusConfig(threadsOfTest: number, o: LitmusOptions, runs: number, maxSkew: number): MachineConfig {
-  const cores = Math.max(threadsOfTest, o.cores ?? threadsOfTest);
-  const threads = o.deterministic ? 1 : Math.min(o.threads ?? cores, cores);
+  const problem = coresProblem(threadsOfTest, o);
+  if (problem) throw new ConfigError(problem);
+  const cores = o.cores ?? threadsOfTest;
+  const threads = o.deterministic ? 1 : (o.threads ?? cores);
   const quantum = o.quantum ?? LITMUS_QUANTUM;
   return makeConfig({
     cores,
@@ -234,13 +253,13 @@ interface Prepared {
   scStates: number;
 }
 
-/** Builds the program and enumerates what SC allows. Throws Unsupported or LitmusError. */
-function prepare(test: LitmusTest, bo: BuildOptions): Prepared {
+/** Builds the program and enumerates what SC allows. Throws Unsupported, TooManyStates, TooManyRuns or LitmusError. */
+function prepare(test: LitmusTest, bo: BuildOptions, scLimit = DEFAULT_SC_LIMIT): Prepared {
   let built = buildTest(test, bo);
-  let sc = enumerateSC(built.model);
+  let sc = enumerateSC(built.model, { maxStates: scLimit });
   // Again with the writers known: each location is reset by a thread that writes it.
   built = buildTest(test, { ...bo, writers: sc.writers });
-  sc = enumerateSC(built.model);
+  sc = enumerateSC(built.model, { maxStates: scLimit });
   const judge = new Judge(test, built);
   const allowed = new Set<string>();
   const satisfying = new Set<string>();
@@ -259,10 +278,10 @@ function prepare(test: LitmusTest, bo: BuildOptions): Prepared {
  * those among them that satisfy the condition's body. Throws Unsupported (the
  * runner cannot run the test) or LitmusError.
  */
-export function allowedStates(input: { source: string; file?: string } | LitmusTest): { states: string[]; satisfying: string[]; scStates: number } {
+export function allowedStates(input: { source: string; file?: string } | LitmusTest, scLimit?: number): { states: string[]; satisfying: string[]; scStates: number } {
   const test = 'source' in input ? parseLitmus(input.source, input.file) : input;
   const config = makeConfig({ cores: test.threads.length, memory: 'caches' });
-  const p = prepare(test, { runs: 1, cores: config.cores, seed: 0, caches: config.caches });
+  const p = prepare(test, { runs: 1, cores: config.cores, seed: 0, caches: config.caches }, scLimit);
   return { states: [...p.allowed].sort(), satisfying: [...p.satisfying].sort(), scStates: p.scStates };
 }
 
@@ -323,16 +342,24 @@ export async function runLitmus(input: { source: string; file?: string } | Litmu
   base.quantifier = test.quantifier;
   base.conditionText = test.conditionText;
 
-  const config = litmusConfig(test.threads.length, o, runs, maxSkew);
+  let config: MachineConfig;
+  try {
+    config = litmusConfig(test.threads.length, o, runs, maxSkew);
+  } catch (e) {
+    if (e instanceof ConfigError) return finish({ ...base, status: 'error', reason: e.message });
+    throw e;
+  }
   base.cores = config.cores;
   base.threads = config.threads;
 
   let prep: Prepared;
   try {
-    prep = prepare(test, { runs, cores: config.cores, seed, caches: config.caches, maxSkew, prestate: o.prestate, quantum: config.quantum });
+    const ramLimit = config.ramBytes - config.cores * config.stackBytes;
+    prep = prepare(test, { runs, cores: config.cores, seed, caches: config.caches, maxSkew, prestate: o.prestate, quantum: config.quantum, ramLimit }, o.scLimit);
   } catch (e) {
     if (e instanceof Unsupported) return finish({ ...base, status: 'skipped', reason: e.message });
-    if (e instanceof LitmusError) return finish({ ...base, status: 'error', reason: e.message });
+    if (e instanceof TooManyStates) return finish({ ...base, status: 'unchecked', reason: `${e.message} (--sc-limit ${e.limit}): not checked` });
+    if (e instanceof LitmusError || e instanceof TooManyRuns) return finish({ ...base, status: 'error', reason: e.message });
     throw e;
   }
   const { built, judge, allowed } = prep;
@@ -407,6 +434,7 @@ export function formatResult(r: LitmusResult): string {
   const lines: string[] = [];
   const where = r.file && r.file !== r.name ? ` (${r.file})` : '';
   if (r.status === 'skipped') return `Test ${r.name}${where} skipped: ${r.reason}\n`;
+  if (r.status === 'unchecked') return `Test ${r.name}${where} NOT CHECKED: ${r.reason}\n`;
   if (r.status === 'error' && r.histogram.length === 0) return `Test ${r.name}${where} ERROR: ${r.reason}${r.completed > 0 ? ` (after ${r.completed} runs)` : ''}\n`;
   if (r.harness && r.histogram.length === 0) return `Test ${r.name}${where}\nVIOLATION ${r.name}: ${r.harness} (seed ${r.seed})\n`;
   const kind = r.quantifier === 'exists' ? 'Allowed' : r.quantifier === '~exists' ? 'Forbidden' : 'Required';

@@ -1,0 +1,62 @@
+// Mnemonics of standard RISC-V extensions this machine does not implement. A program
+// that uses one is refused with the extension's name (the litmus runner skips such a
+// test and says why), while a mnemonic in no extension at all is a typo: an error.
+
+const FP_OPS = [
+  'fadd', 'fsub', 'fmul', 'fdiv', 'fsqrt', 'fmin', 'fmax', 'fmadd', 'fmsub', 'fnmadd', 'fnmsub',
+  'fsgnj', 'fsgnjn', 'fsgnjx', 'feq', 'flt', 'fle', 'fclass', 'fmv', 'fabs', 'fneg',
+  'fcvt.w', 'fcvt.wu', 'fcvt.l', 'fcvt.lu',
+];
+
+const TABLE = new Map<string, string>();
+const add = (ext: string, names: Iterable<string>): void => {
+  for (const n of names) TABLE.set(n, ext);
+};
+
+for (const [ext, t] of [['F', 's'], ['D', 'd'], ['Q', 'q'], ['Zfh', 'h']] as const) {
+  add(ext, FP_OPS.map((op) => `${op}.${t}`));
+  add(ext, ['w', 'wu', 'l', 'lu'].map((i) => `fcvt.${t}.${i}`));
+}
+add('F', ['flw', 'fsw', 'fmv.x.w', 'fmv.w.x', 'frcsr', 'fscsr', 'frrm', 'fsrm', 'frflags', 'fsflags']);
+add('D', ['fld', 'fsd', 'fcvt.s.d', 'fcvt.d.s', 'fmv.x.d', 'fmv.d.x']);
+add('Q', ['flq', 'fsq']);
+add('Zfh', ['flh', 'fsh', 'fmv.x.h', 'fmv.h.x']);
+const AMO_OPS = ['amoadd', 'amoswap', 'amoxor', 'amoor', 'amoand', 'amomin', 'amomax', 'amominu', 'amomaxu'];
+const ORDERINGS = ['', '.aq', '.rl', '.aqrl'];
+add('Zabha', AMO_OPS.flatMap((op) => ['b', 'h'].flatMap((w) => ORDERINGS.map((o) => `${op}.${w}${o}`))));
+add('Zacas', ['b', 'h', 'w', 'd', 'q'].flatMap((w) => ORDERINGS.map((o) => `amocas.${w}${o}`)));
+add('Zba', ['add.uw', 'sh1add', 'sh2add', 'sh3add', 'sh1add.uw', 'sh2add.uw', 'sh3add.uw', 'slli.uw', 'zext.w']);
+add('Zbb', [
+  'andn', 'orn', 'xnor', 'clz', 'clzw', 'ctz', 'ctzw', 'cpop', 'cpopw', 'max', 'maxu', 'min', 'minu',
+  'sext.b', 'sext.h', 'zext.h', 'rol', 'rolw', 'ror', 'rori', 'roriw', 'rorw', 'orc.b', 'rev8',
+]);
+add('Zbs', ['bclr', 'bclri', 'bext', 'bexti', 'binv', 'binvi', 'bset', 'bseti']);
+add('Zbc', ['clmul', 'clmulh', 'clmulr']);
+add('Zicond', ['czero.eqz', 'czero.nez']);
+add('Zicbom', ['cbo.clean', 'cbo.flush', 'cbo.inval']);
+add('Zicboz', ['cbo.zero']);
+add('Zicbop', ['prefetch.i', 'prefetch.r', 'prefetch.w']);
+add('Zihintpause', ['pause']);
+add('Zihintntl', ['ntl.p1', 'ntl.pall', 'ntl.s1', 'ntl.all']);
+add('Zawrs', ['wrs.nto', 'wrs.sto']);
+add('Zalasr', ['lq.aq', 'lq.aqrl', 'sq.rl', 'sq.aqrl']); // RV128 only
+add('H', ['hfence.vvma', 'hfence.gvma', 'hlv.b', 'hlv.bu', 'hlv.h', 'hlv.hu', 'hlv.w', 'hlv.wu', 'hlv.d', 'hlvx.hu', 'hlvx.wu', 'hsv.b', 'hsv.h', 'hsv.w', 'hsv.d']);
+add('V', ['vsetvli', 'vsetivli', 'vsetvl']);
+add('C', [
+  'c.addi4spn', 'c.fld', 'c.lw', 'c.flw', 'c.ld', 'c.fsd', 'c.sw', 'c.fsw', 'c.sd', 'c.nop', 'c.addi', 'c.jal',
+  'c.addiw', 'c.li', 'c.addi16sp', 'c.lui', 'c.srli', 'c.srai', 'c.andi', 'c.sub', 'c.xor', 'c.or', 'c.and',
+  'c.subw', 'c.addw', 'c.j', 'c.beqz', 'c.bnez', 'c.slli', 'c.fldsp', 'c.lwsp', 'c.flwsp', 'c.ldsp', 'c.jr',
+  'c.mv', 'c.ebreak', 'c.jalr', 'c.add', 'c.fsdsp', 'c.swsp', 'c.fswsp', 'c.sdsp',
+]);
+
+/** Vector loads / stores and arithmetic (vle32.v, vadd.vv, vmv.x.s, ...). */
+const VECTOR_RE = /^v(?:[ls](?:e|se|ux|ox|seg\d)(?:8|16|32|64)(?:ff)?\.v|[a-z]+(?:\.[a-z]+)?\.(?:vv|vx|vi|vf|wv|wx|wf|vvm|vxm|vim|vfm|mm|vs|vm|v|x|f|x\.s|s\.x|f\.s|s\.f))$/;
+
+/** The extension a mnemonic belongs to when this machine does not implement it, else undefined. */
+export function unimplementedExtension(mnemonic: string): string | undefined {
+  const m = mnemonic.toLowerCase();
+  const hit = TABLE.get(m);
+  if (hit) return hit;
+  if (VECTOR_RE.test(m)) return 'V';
+  return undefined;
+}
