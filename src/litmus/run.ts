@@ -381,6 +381,9 @@ export async function runLitmus(input: { source: string; file?: string } | Litmu
     // A barrier waited far longer than any real wait, MAX_TIMEOUTS times: another
     // core's store never became visible. That breaks coherence whatever the test says.
     harness = `lost store: barrier waits timed out ${MAX_TIMEOUTS} times (per thread: ${timeouts.join(', ')}); a core never saw another core's store`;
+  } else if (result.error && /protocol panic: /.test(result.error)) {
+    // The protocol met a state its own table has no transition for: the protocol is wrong.
+    harness = result.error.slice(result.error.indexOf('protocol panic: '));
   } else if (result.error || result.exitCode !== 0) {
     machineError = `machine: ${result.error ?? `exit status ${result.exitCode}`}`;
   } else if (lost > 0) {

@@ -87,11 +87,12 @@ describe('the testers bite: injected protocol bugs are reported', () => {
     expect(r.text).toContain(`(seed 1)`);
   });
 
-  it('with exclusive-despite-sharers SB fails: a non-SC state, or the protocol table\'s own panic', async () => {
+  it('with exclusive-despite-sharers SB fails: a non-SC state, or the protocol table\'s own panic (a violation too)', async () => {
     const r = await mutant('SB', 'exclusive-despite-sharers');
-    expect(r.status).not.toBe('ok');
-    if (r.status === 'violation') expect(r.violations.map((v) => v.key)).toContain('0:x7=0; 1:x7=0;');
-    else expect(r.reason).toMatch(/protocol panic: MESI: no transition/);
+    expect(r.status).toBe('violation');
+    if (r.violations.length > 0) expect(r.violations.map((v) => v.key)).toContain('0:x7=0; 1:x7=0;');
+    else expect(r.harness).toMatch(/^protocol panic: MESI: no transition/);
+    expect(r.text).toMatch(/VIOLATION SB: /);
   });
 
   it('with skip-sharer-update a barrier never releases: reported as a lost store', async () => {
@@ -131,25 +132,29 @@ describe('smpemu litmus', () => {
     expect(out).toMatch(/ {2}skipped {4}\S*Ecall\.litmus: P0: instruction 'ecall'/);
   });
 
-  it('exits 1 on a violation, 2 on a broken test', async () => {
+  it('exits 1 on a violation, 2 on a broken test (one stderr line naming the file once)', async () => {
     let out = '';
     const code = await runLitmusCommand([join(tmp, 'MP.litmus')], { runs: 600, deterministic: true, seed: 1, mutate: 'store-hit-in-s', quiet: true }, (s) => (out += s));
     expect(code).toBe(1);
     expect(out).toMatch(/VIOLATION {2}MP {2}\d+ runs in 1 non-SC state \(seed 1\)/);
-    writeFileSync(join(tmp, 'Broken.litmus'), 'RISCV Broken\n{ 0:x6=x; }\n P0 ;\n lw x5,0(x6) ;\n');
+    const broken = join(tmp, 'Broken.litmus');
+    writeFileSync(broken, 'RISCV Broken\n{ 0:x6=x; }\n P0 ;\n lw x5,0(x6) ;\n');
     out = '';
-    expect(await runLitmusCommand([join(tmp, 'Broken.litmus')], { runs: 10 }, (s) => (out += s))).toBe(2);
-    expect(out).toContain('Broken.litmus:line 4: no final condition');
+    let err = '';
+    expect(await runLitmusCommand([broken], { runs: 10 }, (s) => (out += s), (s) => (err += s))).toBe(2);
+    expect(err).toBe(`smpemu: ${broken}:line 4: no final condition (exists, ~exists or forall)\n`);
+    expect(out).not.toContain('Broken.litmus');
+    expect(out).toMatch(/Summary: 1 test, 0 ok, 0 violations, 0 skipped, 1 error /);
   });
 
   it('the command line: registerLitmus, options and exit status', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../src/litmus/cli-dev.ts', import.meta.url)),
+    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url)),
       'litmus', join(tmp, 'SB.litmus'), '--runs', '40', '--deterministic', '--seed', '2'], { encoding: 'utf8', timeout: 60_000 });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('Test SB Allowed');
     expect(r.stdout).toContain('SC SB: ');
-    const bad = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../src/litmus/cli-dev.ts', import.meta.url)),
+    const bad = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url)),
       'litmus', join(tmp, 'SB.litmus'), '--mutate', 'no-such-bug'], { encoding: 'utf8', timeout: 60_000 });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain("unknown mutation 'no-such-bug'");

@@ -3,9 +3,9 @@
 
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseLitmus } from '../../src/litmus/parse.ts';
+import { LitmusError, parseLitmus } from '../../src/litmus/parse.ts';
 import { allowedStates, runLitmus } from '../../src/litmus/run.ts';
-import { Unsupported } from '../../src/litmus/sc.ts';
+import { TooManyStates, Unsupported } from '../../src/litmus/sc.ts';
 
 const dir = new URL('../../litmus/', import.meta.url);
 const shipped = (name: string) => ({ source: readFileSync(new URL(`${name}.litmus`, dir), 'utf8'), file: `${name}.litmus` });
@@ -187,8 +187,34 @@ describe('unsupported tests', () => {
   it('names the instruction the runner lacks', () => {
     expect(unsupported('RISCV E\n{ 0:x6=x; }\n P0 ;\n ecall ;\nexists (x=0)\n')).toMatch(/P0: instruction 'ecall' is not supported/);
     expect(unsupported('RISCV C\n{ 0:x6=x; }\n P0 ;\n csrr x5,cycle ;\nexists (x=0)\n')).toMatch(/P0: instruction 'csrrs t0, cycle, zero' is not supported/);
-    expect(unsupported('RISCV F\n{ 0:x6=x; }\n P0 ;\n fld f0,0(x6) ;\nexists (x=0)\n')).toMatch(/P0 \(line 4\): unknown mnemonic 'fld'/);
-    expect(unsupported('RISCV A\n{ 0:x6=x; }\n P0 ;\n lw.aq x5,0(x6) ;\nexists (x=0)\n')).toMatch(/unknown mnemonic 'lw.aq'/);
+    expect(unsupported('RISCV F\n{ 0:x6=x; }\n P0 ;\n fld f0,0(x6) ;\nexists (x=0)\n')).toBe("P0 (line 4): instruction 'fld' (D extension) is not implemented");
+    expect(unsupported('RISCV B\n{ 0:x6=x; }\n P0 ;\n amocas.w x5,x7,(x6) ;\nexists (x=0)\n')).toBe("P0 (line 4): instruction 'amocas.w' (Zacas extension) is not implemented");
+  });
+  it('a typo is an error, not an unimplemented instruction', () => {
+    expect(() => allowedStates({ source: 'RISCV T\n{ 0:x6=x; }\n P0 ;\n frobnicate x5,0(x6) ;\nexists (x=0)\n', file: 'T.litmus' })).toThrow(
+      new LitmusError(4, "P0: unknown mnemonic 'frobnicate'", 'T.litmus'),
+    );
+  });
+  it('Zalasr acquire / release are plain accesses under SC: MP with sw.rl / lw.aq allows what MP allows', () => {
+    const mp = (w: string, r: string) => `RISCV MP\n{ 0:x5=1; 0:x6=x; 0:x7=y; 1:x6=y; 1:x8=x; }\n P0 | P1 ;\n sw x5,0(x6) | ${r} x5,0(x6) ;\n ${w} x5,0(x7) | lw x7,0(x8) ;\nexists (1:x5=1 /\\ 1:x7=0)\n`;
+    const plain = allowedStates({ source: mp('sw', 'lw') });
+    for (const [w, r] of [['sw.rl', 'lw.aq'], ['sw.aqrl', 'lw.aqrl'], ['sw.aq.rl', 'lw.aq.rl']]) {
+      const z = allowedStates({ source: mp(w!, r!) });
+      expect(z.states).toEqual(plain.states);
+      expect(z.states).toEqual(['1:x5=0; 1:x7=0;', '1:x5=0; 1:x7=1;', '1:x5=1; 1:x7=1;']);
+      expect(z.satisfying).toEqual([]);
+    }
+  });
+  it('Zalasr widths: lb.aq sign-extends, sh.rl writes two bytes, a misaligned one is refused', () => {
+    const src = 'RISCV Z\n{ uint64_t x; 0:x5=-1; 0:x6=x; }\n P0 ;\n sh.rl x5,0(x6) ;\n lb.aq x7,0(x6) ;\n ld.aq x8,0(x6) ;\nforall (0:x7=-1 /\\ 0:x8=65535)\n';
+    expect(allowedStates({ source: src }).states).toEqual(['0:x7=-1; 0:x8=65535;']);
+    expect(unsupported('RISCV M\n{ 0:x6=x; }\n P0 ;\n addi x6,x6,2 ;\n lw.aq x5,(x6) ;\nexists (x=0)\n')).toMatch(/misaligned lw.aq/);
+  });
+  it('a state space over the limit is TooManyStates, with the limit', () => {
+    const sb = 'RISCV SB\n{ 0:x5=1; 0:x6=x; 0:x8=y; 1:x5=1; 1:x6=y; 1:x8=x; }\n P0 | P1 ;\n sw x5,0(x6) | sw x5,0(x6) ;\n lw x7,0(x8) | lw x7,0(x8) ;\nexists (0:x7=0 /\\ 1:x7=0)\n';
+    const n = allowedStates({ source: sb }).scStates;
+    expect(() => allowedStates({ source: sb }, n - 1)).toThrow(new TooManyStates(n - 1));
+    expect(allowedStates({ source: sb }, n).scStates).toBe(n);
   });
   it('refuses accesses outside the locations and endless local loops', () => {
     expect(unsupported('RISCV O\n{ 0:x6=x; }\n P0 ;\n lw x5,64(x6) ;\nexists (x=0)\n')).toMatch(/outside the test's locations/);
