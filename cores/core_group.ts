@@ -5,7 +5,7 @@
 // time; with one worker for all cores (threads = 1) this is the deterministic mode.
 
 import { Kernel, type FaultInfo, type OutputChunk } from '../src/kernel/kernel.ts';
-import type { MachineConfig } from '../src/machine/config.ts';
+import type { MachineConfig } from '../shared/config.ts';
 import { ControlBlock, STOP_MAX_INSNS } from '../shared/control.ts';
 import { Bus } from '../shared/coherence/bus.ts';
 import { checkInvariants, takeTouchedSets } from '../shared/coherence/checker.ts';

@@ -75,7 +75,7 @@ export class Bus {
     this.hitmLat = g.hitmLatency;
     this.selfBit = 1 << core;
     this.l2Stamp = new Float64Array(v.l2Lines);
-    this.ramI32 = new Int32Array(ram.u8.buffer, ram.u8.byteOffset, ram.u8.byteLength >> 2);
+    this.ramI32 = new Int32Array(ram.u8.buffer, ram.u8.byteOffset, ram.u8.byteLength >>> 2);
     this.touched = v.touched.subarray(core * v.touchedStride, core * v.touchedStride + v.l3Sets);
   }
   private readonly touched: Uint8Array;

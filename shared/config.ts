@@ -1,0 +1,44 @@
+// The machine configuration's shape, shared by the main thread (src/machine, which fills
+// defaults and validates it) and the workers (cores/), which only read it.
+
+import type { CacheGeometry } from './coherence/layout.ts';
+
+export type MemoryModel = 'flat' | 'caches';
+export type BootMode = 'spmd';
+
+export interface MachineConfig {
+  /** Simulated cores (harts). */
+  cores: number;
+  /** Host worker threads; each hosts cores/threads cores. 1 is the deterministic mode. */
+  threads: number;
+  /** Physical RAM in bytes; guest physical addresses [ramBase, ramBytes). */
+  ramBytes: number;
+  /** Lowest valid physical address: page 0 is a guard so null pointers fault. */
+  ramBase: number;
+  /** Cycles each core runs between barriers. */
+  quantum: number;
+  /**
+   * Cycles a core runs before a worker hosting several cores picks the next (smallest cycle
+   * first). With caches it must be short against a miss, or cores that share a line would
+   * take turns instead of contending; flat memory models no contention, so it can be long.
+   */
+  interleave: number;
+  memory: MemoryModel;
+  boot: BootMode;
+  /** Stop the machine when any core has retired this many instructions (0: no limit). */
+  maxInsns: number;
+  /** Per-hart stack size in SPMD boot, bytes. */
+  stackBytes: number;
+  /** Core clock, for converting cycles to time. */
+  clockHz: number;
+  /** rdtime frequency. */
+  timebaseHz: number;
+  /** Extra cycles per memory access with --memory flat. */
+  flatLatency: number;
+  /** The cache hierarchy with --memory caches (sizes, ways, latencies, line size, L1 write policy). */
+  caches: Omit<CacheGeometry, 'cores'>;
+  /** Run the coherence invariant checker at every quantum boundary (slow; for stress tests). */
+  checkInvariants: boolean;
+  /** Inject one protocol bug by name (shared/coherence/mutations.ts); '' for the correct protocol. */
+  mutation: string;
+}
