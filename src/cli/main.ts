@@ -1,12 +1,12 @@
 // The `smpemu` command.
 
-import { readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ElfError } from '../loader/elf.ts';
-import { ConfigError, DEFAULT_CONFIG, FLAT_INTERLEAVE, hostCpus, makeConfig, type MachineConfig } from '../machine/config.ts';
+import { ConfigError, DEFAULT_CONFIG, defaultThreads, FLAT_INTERLEAVE, hostCpus, makeConfig, type MachineConfig } from '../machine/config.ts';
+import { parseConfigText } from '../machine/config_file.ts';
 import { runMachine, type RunResult } from '../machine/machine.ts';
-import { basename } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { parseElf } from '../loader/elf.ts';
 import { SymbolTable } from '../loader/symbols.ts';
 import { formatLineView } from '../machine/inspect.ts';
@@ -81,27 +81,38 @@ interface RunFlags {
   mutate?: string;
 }
 
-function configFrom(f: RunFlags, cmd: Command): MachineConfig {
+function readConfigFile(file: string): Partial<MachineConfig> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read config ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message.split('\n')[0]}`);
+  }
+  try {
+    return parseConfigText(text);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new ConfigError(`config ${file}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** How the worker count was chosen: the default, or given (--threads, --deterministic, a config file). */
+type ThreadsSource = 'default' | 'given';
+
+function configFrom(f: RunFlags, cmd: Command): { config: MachineConfig; threadsSource: ThreadsSource } {
   if (f.deterministic && f.threads !== undefined && f.threads !== 1) {
     throw new ConfigError(`--deterministic means --threads 1 (got --threads ${f.threads})`);
   }
-  let base: Partial<MachineConfig> = {};
-  if (f.config) {
-    try {
-      base = JSON.parse(readFileSync(f.config, 'utf8')) as Partial<MachineConfig>;
-    } catch (e) {
-      throw new UsageError(`cannot read config ${f.config}: ${(e as Error).message.split('\n')[0]}`);
-    }
-  }
+  const base: Partial<MachineConfig> = f.config ? readConfigFile(f.config) : {};
   // Options given on the command line override the file; defaults do not.
   const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
   const pick = <T>(name: string, v: T, fileV: T | undefined): T | undefined => (given(name) ? v : (fileV ?? (f.config ? undefined : v)));
   const dc = DEFAULT_CONFIG.caches;
-  const fc = base.caches ?? dc;
+  const fc: Partial<MachineConfig['caches']> = base.caches ?? {};
   const lat = f.latency ?? {};
   const caches = {
     ...dc,
-    ...base.caches,
+    ...fc,
     lineBytes: f.lineSize ?? fc.lineBytes ?? dc.lineBytes,
     l1i: { ...dc.l1i, ...fc.l1i, ...f.l1i, ...(lat.l1 !== undefined ? { latency: lat.l1 } : {}) },
     l1d: { ...dc.l1d, ...fc.l1d, ...f.l1d, ...(lat.l1 !== undefined ? { latency: lat.l1 } : {}) },
@@ -111,15 +122,26 @@ function configFrom(f: RunFlags, cmd: Command): MachineConfig {
     hitmLatency: lat.hitm ?? fc.hitmLatency ?? dc.hitmLatency,
     l1WriteThrough: f.l1WriteThrough ?? fc.l1WriteThrough ?? dc.l1WriteThrough,
   };
-  const cores = pick('cores', f.cores, base.cores);
-  const threads = f.deterministic ? 1 : given('threads') ? f.threads : base.threads;
-  return makeConfig({
+  const cores = pick('cores', f.cores, base.cores) ?? DEFAULT_CONFIG.cores;
+  // Values derived from others are derived again when the command line overrides what they
+  // came from: a saved config's threads follow its cores, its interleave its memory model.
+  let threads: number | undefined;
+  let threadsSource: ThreadsSource = 'given';
+  if (f.deterministic) threads = 1;
+  else if (given('threads')) threads = f.threads;
+  else if (base.threads !== undefined && !given('cores')) threads = base.threads;
+  else {
+    threads = defaultThreads(cores);
+    threadsSource = 'default';
+  }
+  const interleave = given('interleave') ? f.interleave : given('memory') ? undefined : base.interleave;
+  const config = makeConfig({
     ...base,
     cores,
     threads,
     boot: pick('boot', f.boot as MachineConfig['boot'], base.boot),
     quantum: pick('quantum', f.quantum, base.quantum),
-    interleave: given('interleave') ? f.interleave : base.interleave,
+    interleave,
     memory: pick('memory', f.memory as MachineConfig['memory'], base.memory),
     maxInsns: pick('maxInsns', f.maxInsns, base.maxInsns),
     ramBytes: pick('ram', f.ram, base.ramBytes),
@@ -127,12 +149,33 @@ function configFrom(f: RunFlags, cmd: Command): MachineConfig {
     mutation: f.mutate ?? base.mutation,
     caches,
   });
+  return { config, threadsSource };
+}
+
+/** Refuses a stats file that cannot be written, before anything runs. */
+function checkWritable(file: string): void {
+  let st: Stats | undefined;
+  try {
+    st = statSync(file);
+  } catch {
+    // Does not exist yet: its directory must.
+  }
+  if (st?.isDirectory()) throw new UsageError(`--stats-json ${file}: is a directory`);
+  const dir = dirname(resolve(file));
+  if (!existsSync(dir)) throw new UsageError(`--stats-json ${file}: no directory ${dir}`);
+  try {
+    if (!statSync(dir).isDirectory()) throw new UsageError(`--stats-json ${file}: ${dir} is not a directory`);
+    accessSync(st ? file : dir, constants.W_OK);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`--stats-json ${file}: cannot write there (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
 }
 
 function addMachineOptions(cmd: Command): Command {
   return cmd
     .option('-c, --cores <n>', 'simulated cores', intArg('--cores', 1), DEFAULT_CONFIG.cores)
-    .option('-t, --threads <n>', 'host worker threads (default: one per core)', intArg('--threads', 1))
+    .option('-t, --threads <n>', 'host worker threads (default: one per core, at most one per host CPU)', intArg('--threads', 1))
     .option('--deterministic', 'one worker for all cores: identical results on every run (= --threads 1)')
     .addOption(new Option('--boot <mode>', 'boot mode').choices(['spmd']).default('spmd'))
     .addOption(new Option('--memory <model>', 'memory model: caches (L1/L2/L3 with MESI) or flat (fast functional)').choices(['caches', 'flat']).default('caches'))
@@ -158,13 +201,25 @@ function addMachineOptions(cmd: Command): Command {
 }
 
 async function runProgram(file: string, args: string[], f: RunFlags, cmd: Command): Promise<number> {
-  const config = configFrom(f, cmd);
+  const { config, threadsSource } = configFrom(f, cmd);
+  // Everything that can be refused is refused here, before the machine runs.
+  if (f.report === 'c2c' && config.memory !== 'caches') throw new UsageError('--report c2c needs --memory caches (flat memory has no caches to report on)');
+  if (f.statsJson) checkWritable(f.statsJson);
   if (args.length > 0) process.stderr.write(`smpemu: note: program arguments are ignored with --boot spmd\n`);
   let elf: Uint8Array;
   try {
     elf = readFileSync(file);
   } catch (e) {
     throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  const cpus = hostCpus();
+  if (config.threads > cpus && threadsSource === 'given') {
+    process.stderr.write(
+      `smpemu: warning: ${config.threads} worker threads on ${cpus} host CPUs: workers take turns on a CPU, so cores that share a line ` +
+        `rarely run at the same moment` +
+        (config.memory === 'caches' ? ` and contention counts (HITM, invalidations) will be under-reported; the default (--threads ${defaultThreads(config.cores)}) or --deterministic counts them` : `; --threads ${cpus} is usually faster`) +
+        '\n',
+    );
   }
   const progress = f.progress !== false && process.stderr.isTTY ? new Progress(process.stderr, config) : undefined;
   let result: RunResult;
@@ -176,35 +231,47 @@ async function runProgram(file: string, args: string[], f: RunFlags, cmd: Comman
   } finally {
     progress?.clear();
   }
+  let exitCode = result.exitCode;
+  let statsError: string | undefined;
   if (f.statsJson) {
     const { c2cEntries: _records, ...stats } = result;
-    writeFileSync(f.statsJson, JSON.stringify(stats, null, 2) + '\n');
-  }
-  if (f.report === 'c2c') {
-    if (!result.c2cEntries) throw new UsageError('--report c2c needs --memory caches');
-    const symbols = new SymbolTable(parseElf(elf).symbols);
-    const lines = analyzeC2c(result.c2cEntries, symbols, config.caches.lineBytes);
-    process.stdout.write(formatC2c(lines, { lineBytes: config.caches.lineBytes, program: basename(file) }));
-  }
-  if (!f.quiet) {
-    process.stderr.write(formatSummary(result));
-    if (config.threads > hostCpus()) {
-      process.stderr.write(
-        `smpemu: note: ${config.threads} worker threads on ${hostCpus()} host CPUs; --threads ${hostCpus()} is usually faster` +
-          (config.memory === 'caches' ? `, and contention counts (HITM, invalidations) hold only while every worker has a CPU: use --threads ${hostCpus()} or --deterministic for those` : '') +
-          '\n',
-      );
+    try {
+      writeFileSync(f.statsJson, JSON.stringify(stats, null, 2) + '\n');
+    } catch (e) {
+      statsError = `cannot write --stats-json ${f.statsJson}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message.split('\n')[0]}`;
+      exitCode = 2;
     }
   }
+  if (f.report === 'c2c' && result.c2cEntries) {
+    const symbols = new SymbolTable(parseElf(elf).symbols);
+    const lines = analyzeC2c(result.c2cEntries, symbols, config.caches.lineBytes);
+    process.stdout.write(
+      `# smpemu: ${config.cores} cores on ${config.threads} worker thread${config.threads === 1 ? ' (deterministic)' : 's'}, ${result.hostCpus} host CPUs` +
+        (result.oversubscribed ? ': oversubscribed, contention counts are under-reported' : '') +
+        '\n',
+    );
+    process.stdout.write(formatC2c(lines, { lineBytes: config.caches.lineBytes, program: basename(file) }));
+  }
+  if (!f.quiet) process.stderr.write(formatSummary(result));
   for (const x of result.inspect ?? []) process.stderr.write(formatLineView(x, x.symbol));
   if (result.error) process.stderr.write(`smpemu: ${result.error}\n`);
-  return result.exitCode;
+  if (statsError) process.stderr.write(`smpemu: ${statsError}\n`);
+  return exitCode;
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
 }
 
 export function buildProgram(): Command {
   const program = new Command('smpemu')
     .description('SMP RISC-V (RV64IMA) emulator: every core a worker thread over shared RAM')
-    .showHelpAfterError('(run smpemu --help for usage)')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .configureOutput({
+      // One line, as every other error: `smpemu: <reason>` (commander says `error: ...`).
+      outputError: (str, write) => write(`smpemu: ${str.replace(/^error: /, '').trim().replace(/\n+/g, ' ')}\n`),
+    })
     .exitOverride();
 
   addMachineOptions(

@@ -8,6 +8,8 @@
  * already been checked against the file size.
  */
 
+import { IALIGN_BYTES } from '../../shared/isa.ts';
+
 /** A one-line, human-readable description of why an ELF file cannot be loaded. */
 export class ElfError extends Error {
   constructor(message: string) {
@@ -289,6 +291,9 @@ export function parseElf(bytes: Uint8Array): ElfImage {
   }
 
   // --- entry --------------------------------------------------------------
+  if (entry % IALIGN_BYTES !== 0) {
+    throw new ElfError(`entry point ${r.hex64(24)} is not ${IALIGN_BYTES}-byte aligned (IALIGN=${IALIGN_BYTES * 8})`);
+  }
   const inExec = segments.some((s) => (s.flags & PF_X) !== 0 && entry >= s.vaddr && entry < s.vaddr + s.memsz);
   if (!inExec) {
     throw new ElfError(`entry point ${r.hex64(24)} is not inside an executable (PF_X) PT_LOAD segment`);

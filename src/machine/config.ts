@@ -1,6 +1,7 @@
 // Machine configuration: defaults, and validation that refuses an impossible
 // config with a one-line reason (ConfigError) before anything is allocated.
 
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { DEFAULT_GEOMETRY, geometryProblem } from '../../shared/coherence/layout.ts';
 import type { MachineConfig } from '../../shared/config.ts';
@@ -34,7 +35,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Fills defaults (threads defaults to cores) and validates; throws ConfigError. */
+/** Fills defaults (threads defaults to cores: one worker per core) and validates; throws ConfigError. */
 export function makeConfig(given: Partial<MachineConfig> = {}): MachineConfig {
   // An explicitly undefined field means "the default", as if it were absent.
   const partial = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<MachineConfig>;
@@ -48,7 +49,7 @@ export function makeConfig(given: Partial<MachineConfig> = {}): MachineConfig {
 }
 
 function int(name: string, v: number, min: number, max: number): void {
-  if (!Number.isSafeInteger(v)) throw new ConfigError(`${name} must be an integer (got ${v})`);
+  if (!Number.isSafeInteger(v)) throw new ConfigError(`${name} must be an integer (got ${JSON.stringify(v) ?? String(v)})`);
   if (v < min || v > max) throw new ConfigError(`${name} must be between ${min} and ${max} (got ${v})`);
 }
 
@@ -58,7 +59,10 @@ export function validate(c: MachineConfig): void {
   if (c.threads > c.cores) throw new ConfigError(`threads (${c.threads}) cannot exceed cores (${c.cores})`);
   int('ram', c.ramBytes, 1 << 20, 2 ** 31);
   if (c.ramBytes % 4096 !== 0) throw new ConfigError(`ram must be a multiple of 4096 bytes (got ${c.ramBytes})`);
-  int('ramBase', c.ramBase, 0, c.ramBytes - 4096);
+  // Page 0 stays unmapped so that a null pointer faults.
+  if (typeof c.ramBase === 'number' && c.ramBase < 4096) throw new ConfigError(`ramBase must be at least 4096: page 0 stays unmapped so that a null pointer faults (got ${c.ramBase})`);
+  int('ramBase', c.ramBase, 4096, c.ramBytes - 4096);
+  if (c.ramBase % 4096 !== 0) throw new ConfigError(`ramBase must be a multiple of 4096 (got ${c.ramBase})`);
   int('quantum', c.quantum, 100, 1e12);
   int('interleave', c.interleave, 1, 1e12);
   int('max-insns', c.maxInsns, 0, Number.MAX_SAFE_INTEGER);
@@ -68,7 +72,18 @@ export function validate(c: MachineConfig): void {
   int('timebase', c.timebaseHz, 1, c.clockHz);
   int('flat latency', c.flatLatency, 0, 10_000);
   if (c.memory !== 'flat' && c.memory !== 'caches') throw new ConfigError(`memory must be 'flat' or 'caches' (got '${c.memory}')`);
+  if (typeof c.checkInvariants !== 'boolean') throw new ConfigError(`checkInvariants must be true or false (got ${JSON.stringify(c.checkInvariants)})`);
+  if (typeof c.mutation !== 'string') throw new ConfigError(`mutation must be a string (got ${JSON.stringify(c.mutation)})`);
   if (c.memory === 'caches') {
+    int('caches.ramLatency', c.caches.ramLatency, 0, 1_000_000);
+    int('caches.hitmLatency', c.caches.hitmLatency, 0, 1_000_000);
+    if (typeof c.caches.l1WriteThrough !== 'boolean') throw new ConfigError(`caches.l1WriteThrough must be true or false (got ${JSON.stringify(c.caches.l1WriteThrough)})`);
+    for (const level of ['l1i', 'l1d', 'l2', 'l3'] as const) {
+      const l = c.caches[level];
+      int(`caches.${level}.sizeBytes`, l.sizeBytes, 1, 2 ** 31);
+      int(`caches.${level}.ways`, l.ways, 1, 1024);
+      int(`caches.${level}.latency`, l.latency, 0, 1_000_000);
+    }
     const problem = geometryProblem({ ...c.caches, cores: c.cores });
     if (problem) throw new ConfigError(problem);
   }
@@ -83,7 +98,50 @@ export function validate(c: MachineConfig): void {
   }
 }
 
-/** Host CPUs available to this process. */
+/**
+ * Host CPUs this process may run on: os.availableParallelism() (the affinity mask on
+ * Linux) and, when a cgroup CPU quota is set (containers), that quota rounded up.
+ */
 export function hostCpus(): number {
-  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  const n = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  const q = cgroupCpuQuota();
+  return Math.max(1, q !== undefined ? Math.min(n, q) : n);
+}
+
+let quota: number | undefined | null = null;
+
+/** The CPU quota of this process's cgroup (v2 cpu.max or v1 cfs_quota_us), in CPUs; undefined when unlimited. */
+function cgroupCpuQuota(): number | undefined {
+  if (quota !== null) return quota;
+  quota = undefined;
+  const read = (path: string): string | undefined => {
+    try {
+      return readFileSync(path, 'utf8').trim();
+    } catch {
+      return undefined;
+    }
+  };
+  const v2path = /^0::(\/.*)$/m.exec(read('/proc/self/cgroup') ?? '')?.[1] ?? '/';
+  const max = read(`/sys/fs/cgroup${v2path === '/' ? '' : v2path}/cpu.max`) ?? read('/sys/fs/cgroup/cpu.max');
+  let q: number | undefined;
+  let period: number | undefined;
+  if (max) {
+    const [a, b] = max.split(/\s+/);
+    if (a !== 'max') [q, period] = [Number(a), Number(b)];
+  } else {
+    const a = Number(read('/sys/fs/cgroup/cpu/cpu.cfs_quota_us'));
+    const b = Number(read('/sys/fs/cgroup/cpu/cpu.cfs_period_us'));
+    if (a > 0) [q, period] = [a, b];
+  }
+  if (q !== undefined && period !== undefined && q > 0 && period > 0) quota = Math.ceil(q / period);
+  return quota;
+}
+
+/**
+ * The default worker count: one per core, but no more than the host CPUs. Contention
+ * counts (HITM, invalidations) need every worker on a CPU of its own: workers that take
+ * turns on one CPU rarely overlap, so cores that share a line seldom contend.
+ */
+export function defaultThreads(cores: number): number {
+  return Math.max(1, Math.min(cores, hostCpus()));
 }

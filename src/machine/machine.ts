@@ -65,6 +65,10 @@ export interface RunResult {
   hostSeconds: number;
   instructions: number;
   config: MachineConfig;
+  /** Host CPUs available to the process (affinity and cgroup quota) when it ran. */
+  hostCpus: number;
+  /** More worker threads than host CPUs: workers took turns, so contention counts are low. */
+  oversubscribed: boolean;
   cores: CoreResult[];
   syscalls: SyscallCount[];
   unimplementedSyscalls: SyscallCount[];
@@ -98,6 +102,12 @@ export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: R
     if (!sym) throw new ConfigError(`--inspect: no symbol '${x}' in the program`);
     return sym.value;
   });
+  for (const [i, a] of inspectAddrs.entries()) {
+    if (a < config.ramBase || a >= config.ramBytes) {
+      const what = typeof opts.inspect![i] === 'string' ? `${opts.inspect![i]} (${hex(a)})` : hex(a);
+      throw new ConfigError(`--inspect ${what} is outside RAM (${hex(config.ramBase)}-${hex(config.ramBytes - 1)})`);
+    }
+  }
   if (inspectAddrs.length > 0 && !booted.coherence) throw new ConfigError('--inspect needs --memory caches');
   const ctl = booted.control;
   const groups = assignCores(config.cores, config.threads);
@@ -232,6 +242,8 @@ export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: R
     hostSeconds,
     instructions,
     config,
+    hostCpus: hostCpus(),
+    oversubscribed: config.threads > hostCpus(),
     cores: coreResults,
     syscalls: counts(syscalls),
     unimplementedSyscalls: counts(enosys),

@@ -48,7 +48,7 @@ const validElfArb: fc.Arbitrary<BuildOptions> = fc
     const firstMemsz = first.memsz!;
     return {
       segments,
-      entry: first.vaddr + (entryOff % firstMemsz),
+      entry: first.vaddr + (entryOff % firstMemsz) - ((entryOff % firstMemsz) % 4), // IALIGN
       symbols: syms.map((s) => ({
         name: s.name,
         value: 0x10000 + s.offset,

@@ -303,6 +303,12 @@ describe('parseElf: errors', () => {
     expectElfError(b, 'entry point 0xdeadbeef00010010 is not inside an executable');
   });
 
+  it('entry point not IALIGN-aligned (4 bytes for RV64IMA)', () => {
+    expectElfError(sampleElf({ entry: 0x10002 }).bytes, 'entry point 0x10002 is not 4-byte aligned (IALIGN=32)');
+    expectElfError(sampleElf({ entry: 0x10001 }).bytes, 'entry point 0x10001 is not 4-byte aligned');
+    expect(parseElf(sampleElf({ entry: 0x10004 }).bytes).entry).toBe(0x10004);
+  });
+
   it('no PT_LOAD segments', () => {
     expectElfError(buildElf({ segments: [] }).bytes, 'no PT_LOAD segments');
     expectElfError(buildElf({ segments: [{ type: PT_NOTE, vaddr: 0, data: text(8) }] }).bytes, 'no PT_LOAD segments');
