@@ -23,7 +23,7 @@
 import { assemble } from '../asm/assembler.ts';
 import { buildElf, PF_R, PF_W, PF_X, type BuildSegment } from '../loader/elf_writer.ts';
 import type { CacheGeometry } from '../../shared/coherence/layout.ts';
-import { ConfigError } from '../machine/config.ts';
+import { ConfigError, DEFAULT_CONFIG } from '../machine/config.ts';
 import { Rng } from './prng.ts';
 import { byteOf, Kind, KINDS, KIND_COUNT, LOG_ENTRY_BYTES, MIX_K, storedBytes, type U64 } from './ops.ts';
 
@@ -290,6 +290,28 @@ function randomSpecs(rng: Rng, cores: number, nLines: number, nStrided: number, 
   return specs;
 }
 
+/** Guest RAM the stress machine may have: the machine's maximum. */
+export const STRESS_RAM_LIMIT = 2 ** 31;
+/** Worst case per op: its 8-byte table entry and two 16-byte log entries (an LR/SC pair). */
+const WORST_BYTES_PER_OP = 8 + 2 * LOG_ENTRY_BYTES;
+/** What runStress adds above the image: the hart stacks and 1 MiB of heap. */
+const stackAndHeap = (cores: number) => cores * DEFAULT_CONFIG.stackBytes + (1 << 20);
+
+/**
+ * Refuses, before a single op is generated, a test whose op tables and logs might not fit
+ * in guest RAM (`tablesBase`: where the tables start, from planLayout). Worst case: every
+ * op logs twice; the progress words and alignment add at most 256 bytes per core and 3 pages.
+ */
+function checkFits(tablesBase: number, ops: number, cores: number): void {
+  const room = STRESS_RAM_LIMIT - stackAndHeap(cores) - tablesBase - cores * 256 - 3 * 4096;
+  const max = Math.max(0, Math.floor(room / WORST_BYTES_PER_OP));
+  if (ops > max) {
+    throw new ConfigError(
+      `--ops ${ops} is too many: the op tables and logs (up to ${WORST_BYTES_PER_OP} bytes an op) must fit in ${STRESS_RAM_LIMIT / 2 ** 30} GiB of guest RAM; at most ${max} ops with ${cores} core${cores === 1 ? '' : 's'} and these lines`,
+    );
+  }
+}
+
 /** Splits `total` ops over the cores (the first cores take the remainder). */
 export function splitOps(total: number, cores: number): number[] {
   return Array.from({ length: cores }, (_, c) => Math.floor(total / cores) + (c < total % cores ? 1 : 0));
@@ -310,6 +332,7 @@ export function generateStress(o: GenerateOptions): StressPlan {
   const specs = randomSpecs(rng, cores, nLines, nStrided, lineBytes / 8);
   const opsPerCore = splitOps(o.ops, cores);
   const plan = planLayout(cores, lineBytes, strideFor(o.geometry), specs, opsPerCore);
+  checkFits(plan.layout.tableAddr[0], o.ops, cores);
 
   // Current bytes of every single-writer byte (the owner is the only writer, so the
   // generator knows them) and the next fresh value per byte (1..255, cycling).

@@ -157,13 +157,13 @@ describe('smpemu stress (command)', () => {
     expect(j.detectedBy).toMatch(/invariant|value/);
   });
 
-  it('bad options exit 2 with one line (dev entry)', () => {
-    const dev = fileURLToPath(new URL('../../src/stress/dev.ts', import.meta.url));
+  it('bad options exit 2 with one line', () => {
+    const bin = fileURLToPath(new URL('../../bin/smpemu.mjs', import.meta.url));
     const cwd = fileURLToPath(new URL('../..', import.meta.url));
-    const r = spawnSync(process.execPath, ['--import', 'tsx', dev, 'stress', '--mutate', 'no-such-bug', '--ops', '10'], { cwd, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, [bin, 'stress', '--mutate', 'no-such-bug', '--ops', '10'], { cwd, encoding: 'utf8', timeout: 60_000 });
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe("smpemu: unknown mutation 'no-such-bug' (smpemu stress --list-mutations lists them)");
-    const r2 = spawnSync(process.execPath, ['--import', 'tsx', dev, 'stress', '--deterministic', '--threads', '2'], { cwd, encoding: 'utf8', timeout: 60_000 });
+    const r2 = spawnSync(process.execPath, [bin, 'stress', '--deterministic', '--threads', '2'], { cwd, encoding: 'utf8', timeout: 60_000 });
     expect(r2.status).toBe(2);
     expect(r2.stderr.trim()).toBe('smpemu: --deterministic means --threads 1 (got --threads 2)');
   });
