@@ -152,6 +152,24 @@ function configFrom(f: RunFlags, cmd: Command): { config: MachineConfig; threads
   return { config, threadsSource };
 }
 
+/**
+ * Said once, before the run, when the worker count given is above the host CPUs: workers
+ * then take turns on a CPU instead of running at once, so cores that share a line seldom
+ * contend and HITM and invalidation counts come out far too low.
+ */
+export function warnOversubscribed(config: MachineConfig): void {
+  const cpus = hostCpus();
+  if (config.threads <= cpus) return;
+  process.stderr.write(
+    `smpemu: warning: ${config.threads} worker threads on ${cpus} host CPU${cpus === 1 ? '' : 's'}: workers take turns on a CPU, so cores that share a line ` +
+      `rarely run at the same moment` +
+      (config.memory === 'caches'
+        ? ` and contention counts (HITM, invalidations) will be under-reported; the default (--threads ${defaultThreads(config.cores)}) or --deterministic counts them`
+        : `; --threads ${cpus} is usually faster`) +
+      '\n',
+  );
+}
+
 /** Refuses a stats file that cannot be written, before anything runs. */
 function checkWritable(file: string): void {
   let st: Stats | undefined;
@@ -212,15 +230,7 @@ async function runProgram(file: string, args: string[], f: RunFlags, cmd: Comman
   } catch (e) {
     throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
-  const cpus = hostCpus();
-  if (config.threads > cpus && threadsSource === 'given') {
-    process.stderr.write(
-      `smpemu: warning: ${config.threads} worker threads on ${cpus} host CPUs: workers take turns on a CPU, so cores that share a line ` +
-        `rarely run at the same moment` +
-        (config.memory === 'caches' ? ` and contention counts (HITM, invalidations) will be under-reported; the default (--threads ${defaultThreads(config.cores)}) or --deterministic counts them` : `; --threads ${cpus} is usually faster`) +
-        '\n',
-    );
-  }
+  if (threadsSource === 'given') warnOversubscribed(config);
   const progress = f.progress !== false && process.stderr.isTTY ? new Progress(process.stderr, config) : undefined;
   let result: RunResult;
   try {
@@ -291,6 +301,7 @@ export function buildProgram(): Command {
     .option('-t, --threads <n>', 'host worker threads (default 1: deterministic)', intArg('--threads', 1), 1)
     .action(async (f: { cores: number; threads: number }) => {
       if (f.cores > 8) throw new ConfigError('the demo counters exist for up to 8 cores');
+      warnOversubscribed(makeConfig({ cores: f.cores, threads: f.threads }));
       const d = await runDemo({ cores: f.cores, threads: f.threads });
       process.stdout.write(d.text);
     });

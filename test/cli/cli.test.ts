@@ -145,3 +145,126 @@ describe('smpemu run: impossible cache configurations', () => {
     expect(JSON.parse(readFileSync(stats, 'utf8')).config.cores).toBe(3);
   });
 });
+
+/** Refused before the machine runs: one line, exit 2, and the guest printed nothing. */
+function expectRefused(r: ReturnType<typeof smpemu>, pattern: RegExp): void {
+  expectOneLineError(r, pattern);
+  expect(r.stdout).toBe('');
+}
+
+describe('smpemu run: bad config files are refused up front', () => {
+  const cfg = (name: string, text: string) => {
+    const p = join(dir, `${name}.json`);
+    writeFileSync(p, text);
+    return p;
+  };
+  it.each([
+    ['null', 'null', /config .*: expected a JSON object such as \{"cores": 4\} \(got null\)$/],
+    ['number', '5', /expected a JSON object .*\(got number 5\)$/],
+    ['string', '"x"', /expected a JSON object .*\(got the string "x"\)$/],
+    ['boolean', 'true', /expected a JSON object .*\(got boolean true\)$/],
+    ['array', '[1,2]', /expected a JSON object .*\(got an array \[1,2\]\)$/],
+    ['not JSON', '{cores: 4', /not valid JSON/],
+    ['misspelled key', '{"cors": 4}', /unknown key 'cors' \(did you mean 'cores'\?\)$/],
+    ['misspelled nested key', '{"caches": {"l1d": {"latncy": 3}}}', /unknown key 'caches.l1d.latncy' \(did you mean 'caches.l1d.latency'\?\)$/],
+    ['unknown key', '{"frobnicate": 1}', /unknown key 'frobnicate' \(known: cores, threads, /],
+    ['string boolean', '{"checkInvariants": "yes"}', /checkInvariants must be a boolean \(got the string "yes"\)$/],
+    ['string latency', '{"caches": {"hitmLatency": "x"}}', /caches.hitmLatency must be a number \(got the string "x"\)$/],
+    ['negative latency', '{"caches": {"hitmLatency": -1}}', /caches.hitmLatency must be between 0 and/],
+    ['negative level latency', '{"caches": {"l2": {"latency": -5}}}', /caches.l2.latency must be between 0 and/],
+    ['ramBase 0', '{"ramBase": 0}', /ramBase must be at least 4096: page 0 stays unmapped/],
+    ['string cores', '{"cores": "4"}', /cores must be a number \(got the string "4"\)$/],
+    ['threads above cores', '{"cores": 2, "threads": 3}', /threads \(3\) cannot exceed cores \(2\)$/],
+  ])('%s', (name, text, pattern) => {
+    const r = smpemu('run', hello, '--config', cfg(name.replace(/\W+/g, '_'), text));
+    expectRefused(r, pattern);
+  });
+
+  it('a missing config file', () => {
+    expectRefused(smpemu('run', hello, '--config', join(dir, 'none.json')), /^smpemu: cannot read config .*none\.json: ENOENT$/);
+  });
+
+  it("a run's saved config loads again, and command-line options override it with derived values derived again", () => {
+    const stats = join(dir, 'saved-stats.json');
+    expect(smpemu('run', hello, '--cores', '4', '--stats-json', stats, '-q').status).toBe(0);
+    const saved = join(dir, 'saved.json');
+    writeFileSync(saved, JSON.stringify(JSON.parse(readFileSync(stats, 'utf8')).config));
+    const out = join(dir, 'saved-out.json');
+    const r = smpemu('run', hello, '--config', saved, '--cores', '3', '--stats-json', out, '-q');
+    expect(r.status).toBe(0);
+    const c = JSON.parse(readFileSync(out, 'utf8')).config;
+    expect(c.cores).toBe(3);
+    expect(c.threads).toBeLessThanOrEqual(3);
+    // --memory flat re-derives the interleave (2000 flat) instead of keeping the saved 50.
+    expect(smpemu('run', hello, '--config', saved, '--memory', 'flat', '--stats-json', out, '-q').status).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8')).config).toMatchObject({ memory: 'flat', interleave: 2000, cores: 4 });
+    // The whole stats JSON is accepted as a config too (its `config` object is used).
+    expect(smpemu('run', hello, '--config', stats, '--cores', '1', '-q').status).toBe(0);
+  });
+});
+
+describe('smpemu run: other bad input is refused up front', () => {
+  it('--stats-json into a missing directory or onto a directory', () => {
+    expectRefused(smpemu('run', hello, '--stats-json', '/nonexistent/x.json'), /^smpemu: --stats-json \/nonexistent\/x\.json: no directory \/nonexistent$/);
+    expectRefused(smpemu('run', hello, '--stats-json', dir), /^smpemu: --stats-json .*: is a directory$/);
+  });
+
+  it('--report c2c with flat memory', () => {
+    expectRefused(smpemu('run', hello, '--report', 'c2c', '--memory', 'flat'), /^smpemu: --report c2c needs --memory caches/);
+  });
+
+  it('--inspect of an address outside RAM', () => {
+    expectRefused(smpemu('run', hello, '--inspect', '0x7fffffff0'), /^smpemu: --inspect 0x7fffffff0 is outside RAM \(0x1000-0xfffffff\)$/);
+    expectRefused(smpemu('run', hello, '--inspect', '0x10'), /^smpemu: --inspect 0x10 is outside RAM/);
+  });
+
+  it('an entry point that is not 4-byte aligned', () => {
+    const p = file('misaligned.elf', buildElf({ entry: 0x10002, segments: [{ vaddr: 0x10000, data: code, flags: PF_R | PF_X }] }).bytes);
+    expectRefused(smpemu('run', p), /: entry point 0x10002 is not 4-byte aligned \(IALIGN=32\)$/);
+  });
+
+  it('option errors are one smpemu: line', () => {
+    expectRefused(smpemu('run', hello, '--cores', 'x'), /^smpemu: option '-c, --cores <n>' argument 'x' is invalid\. --cores must be an integer >= 1$/);
+    expectRefused(smpemu('run', hello, '--bogus'), /^smpemu: unknown option '--bogus'$/);
+    expectRefused(smpemu('bogus'), /^smpemu: unknown command 'bogus'$/);
+    expectRefused(smpemu('run'), /^smpemu: missing required argument 'program'$/);
+    expectRefused(smpemu('stress', '--ops', '0'), /^smpemu: option '--ops <n>' argument '0' is invalid/);
+  });
+
+  it('smpemu --version', () => {
+    const r = smpemu('--version');
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version);
+  });
+
+  it('stress --ops beyond what fits in guest RAM', () => {
+    const r = smpemu('stress', '--cores', '1', '--ops', '60000000', '--seed', '1');
+    expectRefused(r, /^smpemu: --ops 60000000 is too many: .* must fit in 2 GiB of guest RAM; at most \d+ ops with 1 core/);
+  });
+});
+
+describe('smpemu run: the documented limits work', () => {
+  it('--ram 2G (the maximum) runs, with caches and flat', () => {
+    for (const memory of ['caches', 'flat']) {
+      const r = smpemu('run', hello, '--ram', '2G', '--cores', '2', '--memory', memory, '-q');
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout.split('\n').filter(Boolean).sort()).toEqual(['hello from hart 0 of 2', 'hello from hart 1 of 2']);
+    }
+    expectRefused(smpemu('run', hello, '--ram', '3G'), /^smpemu: ram must be between \d+ and 2147483648/);
+  });
+
+  it('a stats file that fails at the end keeps the guest status and says why in one line', () => {
+    // /dev/full passes the check before the run (writable, not a directory); the write fails (ENOSPC).
+    const spin = fileURLToPath(new URL('../../workloads/bin/spin.elf', import.meta.url));
+    const r = smpemu('run', spin, '--cores', '1', '--max-insns', '100000', '-q', '--stats-json', '/dev/full');
+    expect(r.status).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^smpemu: core 0: instruction limit reached \(--max-insns 100000\)/),
+      'smpemu: cannot write --stats-json /dev/full: ENOSPC',
+    ]);
+    const ok = smpemu('run', hello, '--cores', '1', '-q', '--stats-json', '/dev/full');
+    expect(ok.stdout).toBe('hello from hart 0 of 1\n');
+    expect(ok.status).toBe(2);
+    expect(ok.stderr).toBe('smpemu: cannot write --stats-json /dev/full: ENOSPC\n');
+  });
+});
