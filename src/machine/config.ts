@@ -40,7 +40,10 @@ export function makeConfig(given: Partial<MachineConfig> = {}): MachineConfig {
   // An explicitly undefined field means "the default", as if it were absent.
   const partial = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<MachineConfig>;
   const cores = partial.cores ?? DEFAULT_CONFIG.cores;
-  const caches = { ...DEFAULT_CONFIG.caches, ...partial.caches };
+  const dc = DEFAULT_CONFIG.caches;
+  const pc: Partial<MachineConfig['caches']> = partial.caches ?? {};
+  // A level given in part keeps the default for the rest (e.g. only its latency).
+  const caches = { ...dc, ...pc, l1i: { ...dc.l1i, ...pc.l1i }, l1d: { ...dc.l1d, ...pc.l1d }, l2: { ...dc.l2, ...pc.l2 }, l3: { ...dc.l3, ...pc.l3 } };
   const memory = partial.memory ?? DEFAULT_CONFIG.memory;
   const interleave = partial.interleave ?? (memory === 'flat' ? FLAT_INTERLEAVE : DEFAULT_CONFIG.interleave);
   const c: MachineConfig = { ...DEFAULT_CONFIG, ...partial, cores, threads: partial.threads ?? cores, caches, interleave };
