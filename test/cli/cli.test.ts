@@ -1,7 +1,7 @@
 // The smpemu command as a user runs it: bad input gives one line on stderr and exit status 2,
 // never a stack trace or a hang.
 
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,9 +13,20 @@ const bin = fileURLToPath(new URL('../../bin/smpemu.mjs', import.meta.url));
 const hello = fileURLToPath(new URL('../../workloads/bin/hello.elf', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'smpemu-cli-'));
 
-function smpemu(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+/** Runs the command asynchronously (a blocked test worker would miss vitest's RPC deadline). */
+function smpemu(...args: string[]): Promise<Ran> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) => {
+      const status = err ? (typeof err.code === 'number' ? err.code : null) : 0;
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+interface Ran {
+  status: number | null;
+  stdout: string;
+  stderr: string;
 }
 
 function file(name: string, bytes: Uint8Array): string {
@@ -25,7 +36,7 @@ function file(name: string, bytes: Uint8Array): string {
 }
 
 /** The error line: exactly one line on stderr, no stack trace. */
-function expectOneLineError(r: ReturnType<typeof smpemu>, pattern: RegExp): void {
+function expectOneLineError(r: Ran, pattern: RegExp): void {
   expect(r.status).toBe(2);
   const lines = r.stderr.trimEnd().split('\n');
   expect(lines).toHaveLength(1);
@@ -60,45 +71,45 @@ describe('smpemu run: bad ELF files', () => {
       /entry point 0x20000 is not inside an executable/,
     ],
   ];
-  it.each(cases)('%s: one line, exit 2', (name, bytes, pattern) => {
+  it.each(cases)('%s: one line, exit 2', async (name, bytes, pattern) => {
     const p = file(name.replace(/\W+/g, '_'), bytes);
-    const r = smpemu('run', p, '--cores', '1');
+    const r = await smpemu('run', p, '--cores', '1');
     expectOneLineError(r, pattern);
     expect(r.stderr.startsWith(`smpemu: ${p}: `)).toBe(true);
   });
 
-  it('a missing file', () => {
-    expectOneLineError(smpemu('run', join(dir, 'nope.elf')), /^smpemu: cannot read .*nope\.elf: ENOENT$/);
+  it('a missing file', async () => {
+    expectOneLineError(await smpemu('run', join(dir, 'nope.elf')), /^smpemu: cannot read .*nope\.elf: ENOENT$/);
   });
 });
 
 describe('smpemu run: options and guest errors', () => {
-  it('bad options exit 2', () => {
-    expect(smpemu('run', hello, '--cores', 'x').status).toBe(2);
-    expect(smpemu('run', hello, '--bogus').status).toBe(2);
-    expectOneLineError(smpemu('run', hello, '--cores', '2', '--threads', '3'), /^smpemu: threads \(3\) cannot exceed cores \(2\)$/);
-    expectOneLineError(smpemu('run', hello, '--ram', '12345'), /^smpemu: ram must be between/);
-    expectOneLineError(smpemu('run', hello, '--deterministic', '--threads', '2'), /--deterministic means --threads 1/);
+  it('bad options exit 2', async () => {
+    expect((await smpemu('run', hello, '--cores', 'x')).status).toBe(2);
+    expect((await smpemu('run', hello, '--bogus')).status).toBe(2);
+    expectOneLineError(await smpemu('run', hello, '--cores', '2', '--threads', '3'), /^smpemu: threads \(3\) cannot exceed cores \(2\)$/);
+    expectOneLineError(await smpemu('run', hello, '--ram', '12345'), /^smpemu: ram must be between/);
+    expectOneLineError(await smpemu('run', hello, '--deterministic', '--threads', '2'), /--deterministic means --threads 1/);
   });
 
-  it('--help lists the run options', () => {
-    const r = smpemu('run', '--help');
+  it('--help lists the run options', async () => {
+    const r = await smpemu('run', '--help');
     expect(r.status).toBe(0);
     for (const opt of ['--cores', '--threads', '--deterministic', '--quantum', '--memory', '--boot', '--max-insns', '--stats-json']) {
       expect(r.stdout).toContain(opt);
     }
   });
 
-  it('a guest loop stops at --max-insns with exit 2 and a clear message', () => {
+  it('a guest loop stops at --max-insns with exit 2 and a clear message', async () => {
     const spin = fileURLToPath(new URL('../../workloads/bin/spin.elf', import.meta.url));
-    const r = smpemu('run', spin, '--cores', '1', '--max-insns', '100000', '-q');
+    const r = await smpemu('run', spin, '--cores', '1', '--max-insns', '100000', '-q');
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^smpemu: core 0: instruction limit reached \(--max-insns 100000\) at pc 0x[0-9a-f]+ \(main/m);
   });
 
-  it('runs hello and writes the stats JSON', () => {
+  it('runs hello and writes the stats JSON', async () => {
     const stats = join(dir, 'stats.json');
-    const r = smpemu('run', hello, '--cores', '2', '--stats-json', stats);
+    const r = await smpemu('run', hello, '--cores', '2', '--stats-json', stats);
     expect(r.status).toBe(0);
     expect(r.stdout.split('\n').sort().filter(Boolean)).toEqual(['hello from hart 0 of 2', 'hello from hart 1 of 2']);
     expect(r.stderr).toContain('guest MIPS');
@@ -123,31 +134,27 @@ describe('smpemu run: impossible cache configurations', () => {
     [['--l3', '128K:16'], /L3 \(131072 bytes\) is smaller than an L2 under inclusion/],
     [['--cores', '33'], /at most 32 cores/],
     [['--latency', 'l9=3'], /is not one of l1=N/],
-  ])('%j is refused with a one-line reason', (args, pattern) => {
-    const r = smpemu('run', hello, ...args);
-    expect(r.status).toBe(2);
-    const lines = r.stderr.trimEnd().split('\n');
-    expect(lines.length).toBeLessThanOrEqual(2); // commander adds a usage hint line for argument errors
-    expect(lines[0]).toMatch(pattern);
+  ])('%j is refused with a one-line reason', async (args, pattern) => {
+    expectRefused(await smpemu('run', hello, ...args), pattern);
   });
 
-  it('a config file is read and command-line options override it', () => {
+  it('a config file is read and command-line options override it', async () => {
     const cfg = join(dir, 'machine.json');
     writeFileSync(cfg, JSON.stringify({ cores: 2, caches: { l1d: { sizeBytes: 16384, ways: 4, latency: 3 } } }));
     const stats = join(dir, 'cfg-stats.json');
-    const r = smpemu('run', hello, '--config', cfg, '--stats-json', stats, '-q');
+    const r = await smpemu('run', hello, '--config', cfg, '--stats-json', stats, '-q');
     expect(r.status).toBe(0);
     const s = JSON.parse(readFileSync(stats, 'utf8'));
     expect(s.config.cores).toBe(2);
     expect(s.config.caches.l1d).toEqual({ sizeBytes: 16384, ways: 4, latency: 3 });
-    const r2 = smpemu('run', hello, '--config', cfg, '--cores', '3', '--stats-json', stats, '-q');
+    const r2 = await smpemu('run', hello, '--config', cfg, '--cores', '3', '--stats-json', stats, '-q');
     expect(r2.status).toBe(0);
     expect(JSON.parse(readFileSync(stats, 'utf8')).config.cores).toBe(3);
   });
 });
 
 /** Refused before the machine runs: one line, exit 2, and the guest printed nothing. */
-function expectRefused(r: ReturnType<typeof smpemu>, pattern: RegExp): void {
+function expectRefused(r: Ran, pattern: RegExp): void {
   expectOneLineError(r, pattern);
   expect(r.stdout).toBe('');
 }
@@ -175,94 +182,94 @@ describe('smpemu run: bad config files are refused up front', () => {
     ['ramBase 0', '{"ramBase": 0}', /ramBase must be at least 4096: page 0 stays unmapped/],
     ['string cores', '{"cores": "4"}', /cores must be a number \(got the string "4"\)$/],
     ['threads above cores', '{"cores": 2, "threads": 3}', /threads \(3\) cannot exceed cores \(2\)$/],
-  ])('%s', (name, text, pattern) => {
-    const r = smpemu('run', hello, '--config', cfg(name.replace(/\W+/g, '_'), text));
+  ])('%s', async (name, text, pattern) => {
+    const r = await smpemu('run', hello, '--config', cfg(name.replace(/\W+/g, '_'), text));
     expectRefused(r, pattern);
   });
 
-  it('a missing config file', () => {
-    expectRefused(smpemu('run', hello, '--config', join(dir, 'none.json')), /^smpemu: cannot read config .*none\.json: ENOENT$/);
+  it('a missing config file', async () => {
+    expectRefused(await smpemu('run', hello, '--config', join(dir, 'none.json')), /^smpemu: cannot read config .*none\.json: ENOENT$/);
   });
 
-  it("a run's saved config loads again, and command-line options override it with derived values derived again", () => {
+  it("a run's saved config loads again, and command-line options override it with derived values derived again", async () => {
     const stats = join(dir, 'saved-stats.json');
-    expect(smpemu('run', hello, '--cores', '4', '--stats-json', stats, '-q').status).toBe(0);
+    expect((await smpemu('run', hello, '--cores', '4', '--stats-json', stats, '-q')).status).toBe(0);
     const saved = join(dir, 'saved.json');
     writeFileSync(saved, JSON.stringify(JSON.parse(readFileSync(stats, 'utf8')).config));
     const out = join(dir, 'saved-out.json');
-    const r = smpemu('run', hello, '--config', saved, '--cores', '3', '--stats-json', out, '-q');
+    const r = await smpemu('run', hello, '--config', saved, '--cores', '3', '--stats-json', out, '-q');
     expect(r.status).toBe(0);
     const c = JSON.parse(readFileSync(out, 'utf8')).config;
     expect(c.cores).toBe(3);
     expect(c.threads).toBeLessThanOrEqual(3);
     // --memory flat re-derives the interleave (2000 flat) instead of keeping the saved 50.
-    expect(smpemu('run', hello, '--config', saved, '--memory', 'flat', '--stats-json', out, '-q').status).toBe(0);
+    expect((await smpemu('run', hello, '--config', saved, '--memory', 'flat', '--stats-json', out, '-q')).status).toBe(0);
     expect(JSON.parse(readFileSync(out, 'utf8')).config).toMatchObject({ memory: 'flat', interleave: 2000, cores: 4 });
     // The whole stats JSON is accepted as a config too (its `config` object is used).
-    expect(smpemu('run', hello, '--config', stats, '--cores', '1', '-q').status).toBe(0);
+    expect((await smpemu('run', hello, '--config', stats, '--cores', '1', '-q')).status).toBe(0);
   });
 });
 
 describe('smpemu run: other bad input is refused up front', () => {
-  it('--stats-json into a missing directory or onto a directory', () => {
-    expectRefused(smpemu('run', hello, '--stats-json', '/nonexistent/x.json'), /^smpemu: --stats-json \/nonexistent\/x\.json: no directory \/nonexistent$/);
-    expectRefused(smpemu('run', hello, '--stats-json', dir), /^smpemu: --stats-json .*: is a directory$/);
+  it('--stats-json into a missing directory or onto a directory', async () => {
+    expectRefused(await smpemu('run', hello, '--stats-json', '/nonexistent/x.json'), /^smpemu: --stats-json \/nonexistent\/x\.json: no directory \/nonexistent$/);
+    expectRefused(await smpemu('run', hello, '--stats-json', dir), /^smpemu: --stats-json .*: is a directory$/);
   });
 
-  it('--report c2c with flat memory', () => {
-    expectRefused(smpemu('run', hello, '--report', 'c2c', '--memory', 'flat'), /^smpemu: --report c2c needs --memory caches/);
+  it('--report c2c with flat memory', async () => {
+    expectRefused(await smpemu('run', hello, '--report', 'c2c', '--memory', 'flat'), /^smpemu: --report c2c needs --memory caches/);
   });
 
-  it('--inspect of an address outside RAM', () => {
-    expectRefused(smpemu('run', hello, '--inspect', '0x7fffffff0'), /^smpemu: --inspect 0x7fffffff0 is outside RAM \(0x1000-0xfffffff\)$/);
-    expectRefused(smpemu('run', hello, '--inspect', '0x10'), /^smpemu: --inspect 0x10 is outside RAM/);
+  it('--inspect of an address outside RAM', async () => {
+    expectRefused(await smpemu('run', hello, '--inspect', '0x7fffffff0'), /^smpemu: --inspect 0x7fffffff0 is outside RAM \(0x1000-0xfffffff\)$/);
+    expectRefused(await smpemu('run', hello, '--inspect', '0x10'), /^smpemu: --inspect 0x10 is outside RAM/);
   });
 
-  it('an entry point that is not 4-byte aligned', () => {
+  it('an entry point that is not 4-byte aligned', async () => {
     const p = file('misaligned.elf', buildElf({ entry: 0x10002, segments: [{ vaddr: 0x10000, data: code, flags: PF_R | PF_X }] }).bytes);
-    expectRefused(smpemu('run', p), /: entry point 0x10002 is not 4-byte aligned \(IALIGN=32\)$/);
+    expectRefused(await smpemu('run', p), /: entry point 0x10002 is not 4-byte aligned \(IALIGN=32\)$/);
   });
 
-  it('option errors are one smpemu: line', () => {
-    expectRefused(smpemu('run', hello, '--cores', 'x'), /^smpemu: option '-c, --cores <n>' argument 'x' is invalid\. --cores must be an integer >= 1$/);
-    expectRefused(smpemu('run', hello, '--bogus'), /^smpemu: unknown option '--bogus'$/);
-    expectRefused(smpemu('bogus'), /^smpemu: unknown command 'bogus'$/);
-    expectRefused(smpemu('run'), /^smpemu: missing required argument 'program'$/);
-    expectRefused(smpemu('stress', '--ops', '0'), /^smpemu: option '--ops <n>' argument '0' is invalid/);
+  it('option errors are one smpemu: line', async () => {
+    expectRefused(await smpemu('run', hello, '--cores', 'x'), /^smpemu: option '-c, --cores <n>' argument 'x' is invalid\. --cores must be an integer >= 1$/);
+    expectRefused(await smpemu('run', hello, '--bogus'), /^smpemu: unknown option '--bogus'$/);
+    expectRefused(await smpemu('bogus'), /^smpemu: unknown command 'bogus'$/);
+    expectRefused(await smpemu('run'), /^smpemu: missing required argument 'program'$/);
+    expectRefused(await smpemu('stress', '--ops', '0'), /^smpemu: option '--ops <n>' argument '0' is invalid/);
   });
 
-  it('smpemu --version', () => {
-    const r = smpemu('--version');
+  it('smpemu --version', async () => {
+    const r = await smpemu('--version');
     expect(r.status).toBe(0);
     expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version);
   });
 
-  it('stress --ops beyond what fits in guest RAM', () => {
-    const r = smpemu('stress', '--cores', '1', '--ops', '60000000', '--seed', '1');
+  it('stress --ops beyond what fits in guest RAM', async () => {
+    const r = await smpemu('stress', '--cores', '1', '--ops', '60000000', '--seed', '1');
     expectRefused(r, /^smpemu: --ops 60000000 is too many: .* must fit in 2 GiB of guest RAM; at most \d+ ops with 1 core/);
   });
 });
 
 describe('smpemu run: the documented limits work', () => {
-  it('--ram 2G (the maximum) runs, with caches and flat', () => {
+  it('--ram 2G (the maximum) runs, with caches and flat', async () => {
     for (const memory of ['caches', 'flat']) {
-      const r = smpemu('run', hello, '--ram', '2G', '--cores', '2', '--memory', memory, '-q');
+      const r = await smpemu('run', hello, '--ram', '2G', '--cores', '2', '--memory', memory, '-q');
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout.split('\n').filter(Boolean).sort()).toEqual(['hello from hart 0 of 2', 'hello from hart 1 of 2']);
     }
-    expectRefused(smpemu('run', hello, '--ram', '3G'), /^smpemu: ram must be between \d+ and 2147483648/);
+    expectRefused(await smpemu('run', hello, '--ram', '3G'), /^smpemu: ram must be between \d+ and 2147483648/);
   });
 
-  it('a stats file that fails at the end keeps the guest status and says why in one line', () => {
+  it('a stats file that fails at the end keeps the guest status and says why in one line', async () => {
     // /dev/full passes the check before the run (writable, not a directory); the write fails (ENOSPC).
     const spin = fileURLToPath(new URL('../../workloads/bin/spin.elf', import.meta.url));
-    const r = smpemu('run', spin, '--cores', '1', '--max-insns', '100000', '-q', '--stats-json', '/dev/full');
+    const r = await smpemu('run', spin, '--cores', '1', '--max-insns', '100000', '-q', '--stats-json', '/dev/full');
     expect(r.status).toBe(2);
     expect(r.stderr.trimEnd().split('\n')).toEqual([
       expect.stringMatching(/^smpemu: core 0: instruction limit reached \(--max-insns 100000\)/),
       'smpemu: cannot write --stats-json /dev/full: ENOSPC',
     ]);
-    const ok = smpemu('run', hello, '--cores', '1', '-q', '--stats-json', '/dev/full');
+    const ok = await smpemu('run', hello, '--cores', '1', '-q', '--stats-json', '/dev/full');
     expect(ok.stdout).toBe('hello from hart 0 of 1\n');
     expect(ok.status).toBe(2);
     expect(ok.stderr).toBe('smpemu: cannot write --stats-json /dev/full: ENOSPC\n');
