@@ -227,7 +227,7 @@ describe('smpemu run: other bad input is refused up front', () => {
 
   it('an entry point that is not 4-byte aligned', async () => {
     const p = file('misaligned.elf', buildElf({ entry: 0x10002, segments: [{ vaddr: 0x10000, data: code, flags: PF_R | PF_X }] }).bytes);
-    expectRefused(await smpemu('run', p), /: entry point 0x10002 is not 4-byte aligned \(IALIGN=32\)$/);
+    expectRefused(await smpemu('run', p), /: entry point 0x10002 is not 4-byte aligned \(IALIGN=32: no C extension, built for rv64gc\?\)$/);
   });
 
   it('option errors are one smpemu: line', async () => {

@@ -304,7 +304,7 @@ describe('parseElf: errors', () => {
   });
 
   it('entry point not IALIGN-aligned (4 bytes for RV64IMA)', () => {
-    expectElfError(sampleElf({ entry: 0x10002 }).bytes, 'entry point 0x10002 is not 4-byte aligned (IALIGN=32)');
+    expectElfError(sampleElf({ entry: 0x10002 }).bytes, 'entry point 0x10002 is not 4-byte aligned (IALIGN=32: no C extension, built for rv64gc?)');
     expectElfError(sampleElf({ entry: 0x10001 }).bytes, 'entry point 0x10001 is not 4-byte aligned');
     expect(parseElf(sampleElf({ entry: 0x10004 }).bytes).entry).toBe(0x10004);
   });
