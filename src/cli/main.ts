@@ -157,14 +157,14 @@ function configFrom(f: RunFlags, cmd: Command): { config: MachineConfig; threads
  * then take turns on a CPU instead of running at once, so cores that share a line seldom
  * contend and HITM and invalidation counts come out far too low.
  */
-export function warnOversubscribed(config: MachineConfig): void {
+export function warnOversubscribed(config: MachineConfig, defaultThreadsHere = defaultThreads(config.cores)): void {
   const cpus = hostCpus();
   if (config.threads <= cpus) return;
   process.stderr.write(
     `smpemu: warning: ${config.threads} worker threads on ${cpus} host CPU${cpus === 1 ? '' : 's'}: workers take turns on a CPU, so cores that share a line ` +
       `rarely run at the same moment` +
       (config.memory === 'caches'
-        ? ` and contention counts (HITM, invalidations) will be under-reported; the default (--threads ${defaultThreads(config.cores)}) or --deterministic counts them`
+        ? ` and contention counts (HITM, invalidations) will be under-reported; the default (--threads ${defaultThreadsHere}) or --deterministic counts them`
         : `; --threads ${cpus} is usually faster`) +
       '\n',
   );
@@ -301,7 +301,7 @@ export function buildProgram(): Command {
     .option('-t, --threads <n>', 'host worker threads (default 1: deterministic)', intArg('--threads', 1), 1)
     .action(async (f: { cores: number; threads: number }) => {
       if (f.cores > 8) throw new ConfigError('the demo counters exist for up to 8 cores');
-      warnOversubscribed(makeConfig({ cores: f.cores, threads: f.threads }));
+      warnOversubscribed(makeConfig({ cores: f.cores, threads: f.threads }), 1);
       const d = await runDemo({ cores: f.cores, threads: f.threads });
       process.stdout.write(d.text);
     });
