@@ -1,10 +1,12 @@
 // Per-hart cache of decoded instructions, direct-mapped on the word address.
 // Layout: one Int32Array, 4 words per entry i = (pc >>> 2) & MASK, at e = i * 4:
-//   ent[e]     pc of the decoded word, or -1 when empty (this hart only)
-//   ent[e + 1] op | rd << 8 | rs1 << 16 | rs2 << 24: interpreter opcode (cores/hart.ts),
-//              destination (0 is rewritten to 32, a sink nobody reads), sources (for CSR
-//              ops rs2 holds funct3)
-//   ent[e + 2] sign-extended immediate, branch/jump offset, shift amount or CSR number
+//   ent[e]     pc of the decoded instruction, or -1 when empty (this hart only)
+//   ent[e + 1] op | rd << 8 | rs1 << 16 | rs2 << 24: the op (cores/decode.ts Op, after
+//              Hart.decodeAt's specialisation into interpreter forms), destination (0 is
+//              rewritten to 32, a sink nobody reads), sources (for Op.CSR rs2 holds funct3)
+//   ent[e + 2] sign-extended immediate, branch/jump offset, shift amount, CSR number or AMO funct5
+//   ent[e + 3] the encoding as fetched: the fault report of an illegal instruction, and its length
+//              ((bits & 3) === 3: 4 bytes, else a 2-byte compressed parcel, once C lands)
 // One array and one cache line per entry: the dispatch does three loads, not six.
 // `pages` marks the 4 KiB pages this hart decoded from, so a store there drops stale entries.
 
