@@ -58,7 +58,7 @@ export const enum Op {
   COUNT,
 }
 
-/** Mnemonic of every op, indexed by op number (AMO/LR/SC and Zalasr without their .aq/.rl suffix). */
+/** Mnemonic of every op, indexed by op number (A ops without .aq/.rl; Zalasr in its .aq/.rl form). */
 export const OP_NAMES: readonly string[] = [
   'illegal',
   'lui', 'auipc', 'jal', 'jalr',
@@ -75,7 +75,7 @@ export const OP_NAMES: readonly string[] = [
   'mulw', 'divw', 'divuw', 'remw', 'remuw',
   'lr.w', 'sc.w', 'amoswap.w', 'amoadd.w', 'amoxor.w', 'amoand.w', 'amoor.w', 'amomin.w', 'amomax.w', 'amominu.w', 'amomaxu.w',
   'lr.d', 'sc.d', 'amoswap.d', 'amoadd.d', 'amoxor.d', 'amoand.d', 'amoor.d', 'amomin.d', 'amomax.d', 'amominu.d', 'amomaxu.d',
-  'lb', 'lh', 'lw', 'ld', 'sb', 'sh', 'sw', 'sd',
+  'lb.aq', 'lh.aq', 'lw.aq', 'ld.aq', 'sb.rl', 'sh.rl', 'sw.rl', 'sd.rl',
   'sret', 'mret', 'wfi', 'sfence.vma',
   'flw', 'fsw', 'fmadd.s', 'fmsub.s', 'fnmsub.s', 'fnmadd.s',
   'fadd.s', 'fsub.s', 'fmul.s', 'fdiv.s', 'fsqrt.s', 'fsgnj.s', 'fsgnjn.s', 'fsgnjx.s', 'fmin.s', 'fmax.s',

@@ -2,11 +2,15 @@
 // assemble(disassemble(w)).words[0] === w for every word that does not print
 // as `illegal 0x........`.
 //
-// Base instructions are always printed (no pseudo-instructions), with ABI
-// register names. Branch and jal targets are printed as pc-relative byte
-// offsets; when `pc` is given the absolute target follows in a `#` comment.
+// The instruction comes from the one decoder (cores/decode.ts); the operand shape from the
+// assembler's table (encode.ts), so a word prints only if the assembler knows its mnemonic
+// and the word has every bit the assembler fixes (a fence with its reserved fields set
+// decodes, but has no syntax). Base instructions are always printed (no
+// pseudo-instructions), with ABI register names. Branch and jal targets are printed as
+// pc-relative byte offsets; when `pc` is given the absolute target follows in a `#` comment.
 
-import { ABI_NAMES, CSR_BY_NUMBER, immB, immI, immJ, immS, immU, matchSpec } from './encode.ts';
+import { decodeWord, Op, OP_NAMES, type Instr } from '../../cores/decode.ts';
+import { ABI_NAMES, CSR_BY_NUMBER, INSTRUCTIONS } from './encode.ts';
 
 const hex = (v: number): string => '0x' + (v >>> 0).toString(16);
 
@@ -34,59 +38,62 @@ export function illegal(word: number): string {
   return 'illegal 0x' + (word >>> 0).toString(16).padStart(8, '0');
 }
 
+/** The .aq/.rl/.aqrl suffix of an AMO, LR or SC. */
+function aqrl(d: Instr): string {
+  return d.aq && d.rl ? '.aqrl' : d.aq ? '.aq' : d.rl ? '.rl' : '';
+}
+
+/** The assembler's mnemonic: Zalasr's carries its ordering (lb.aq, lb.aqrl, sb.rl, sb.aqrl). */
+function mnemonic(d: Instr): string {
+  const name = OP_NAMES[d.op]!;
+  if (d.op < Op.LB_AQ || d.op > Op.SD_RL || !(d.aq && d.rl)) return name;
+  return name.slice(0, -2) + 'aqrl'; // lb.aq -> lb.aqrl, sb.rl -> sb.aqrl
+}
+
 export function disassemble(word: number, pc?: number): string {
   const w = word >>> 0;
-  const s = matchSpec(w);
-  if (!s) return illegal(w);
-  const rd = ABI_NAMES[(w >>> 7) & 31]!;
-  const rs1 = ABI_NAMES[(w >>> 15) & 31]!;
-  const rs2 = ABI_NAMES[(w >>> 20) & 31]!;
+  const d = decodeWord(w);
+  const s = INSTRUCTIONS.get(mnemonic(d));
+  if (d.op === Op.ILLEGAL || !s || ((w & s.mask) >>> 0) !== s.match) return illegal(w);
+  const rd = ABI_NAMES[d.rd]!;
+  const rs1 = ABI_NAMES[d.rs1]!;
+  const rs2 = ABI_NAMES[d.rs2]!;
   const mn = s.mnemonic;
   switch (s.syntax) {
     case 'rrr':
       return `${mn} ${rd}, ${rs1}, ${rs2}`;
     case 'rri':
-      return `${mn} ${rd}, ${rs1}, ${immI(w)}`;
     case 'shift':
-      return `${mn} ${rd}, ${rs1}, ${(w >>> 20) & 63}`;
     case 'shiftw':
-      return `${mn} ${rd}, ${rs1}, ${(w >>> 20) & 31}`;
+      return `${mn} ${rd}, ${rs1}, ${d.imm}`;
     case 'load':
-      return `${mn} ${rd}, ${immI(w)}(${rs1})`;
-    case 'store':
-      return `${mn} ${rs2}, ${immS(w)}(${rs1})`;
-    case 'branch':
-      return `${mn} ${rs1}, ${rs2}, ${targetText(immB(w), pc)}`;
-    case 'upper':
-      return `${mn} ${rd}, ${hex(immU(w))}`;
-    case 'jal':
-      return `${mn} ${rd}, ${targetText(immJ(w), pc)}`;
     case 'jalr':
-      return `${mn} ${rd}, ${immI(w)}(${rs1})`;
-    case 'fence': {
-      const pred = (w >>> 24) & 15;
-      const succ = (w >>> 20) & 15;
-      return `${mn} ${fenceSet(pred)}, ${fenceSet(succ)}`;
-    }
+      return `${mn} ${rd}, ${d.imm}(${rs1})`;
+    case 'store':
+      return `${mn} ${rs2}, ${d.imm}(${rs1})`;
+    case 'branch':
+      return `${mn} ${rs1}, ${rs2}, ${targetText(d.imm, pc)}`;
+    case 'upper':
+      return `${mn} ${rd}, ${hex(d.imm >>> 12)}`;
+    case 'jal':
+      return `${mn} ${rd}, ${targetText(d.imm, pc)}`;
+    case 'fence':
+      return `${mn} ${fenceSet((d.imm >>> 4) & 15)}, ${fenceSet(d.imm & 15)}`;
     case 'fixed':
       return mn;
     case 'sfence':
       return `${mn} ${rs1}, ${rs2}`;
     case 'csr':
-      return `${mn} ${rd}, ${csrName(w >>> 20)}, ${rs1}`;
+      return `${mn} ${rd}, ${csrName(d.csr)}, ${rs1}`;
     case 'csri':
-      return `${mn} ${rd}, ${csrName(w >>> 20)}, ${(w >>> 15) & 31}`;
+      return `${mn} ${rd}, ${csrName(d.csr)}, ${d.imm}`;
     case 'lraq':
       return `${mn} ${rd}, (${rs1})`;
     case 'strl':
       return `${mn} ${rs2}, (${rs1})`;
     case 'lr':
-    case 'amo': {
-      const aq = (w >>> 26) & 1;
-      const rl = (w >>> 25) & 1;
-      const suffix = aq && rl ? '.aqrl' : aq ? '.aq' : rl ? '.rl' : '';
-      if (s.syntax === 'lr') return `${mn}${suffix} ${rd}, (${rs1})`;
-      return `${mn}${suffix} ${rd}, ${rs2}, (${rs1})`;
-    }
+      return `${mn}${aqrl(d)} ${rd}, (${rs1})`;
+    case 'amo':
+      return `${mn}${aqrl(d)} ${rd}, ${rs2}, (${rs1})`;
   }
 }
