@@ -283,6 +283,13 @@ function opFp(f5: number, f3: number, rs2: number): Op {
   return Op.ILLEGAL;
 }
 
+/** The assembly mnemonic of a record's op: Zalasr's names its ordering (lb.aq, lb.aqrl, sb.rl, sb.aqrl). */
+export function mnemonic(d: Instr): string {
+  const name = OP_NAMES[d.op]!;
+  if (d.op < Op.LB_AQ || d.op > Op.SD_RL || !(d.aq && d.rl)) return name;
+  return name.slice(0, -2) + 'aqrl'; // lb.aq -> lb.aqrl, sb.rl -> sb.aqrl
+}
+
 /** A record decoded into a new object (for the disassembler, tools and tests; not the hot path). */
 export function decodeWord(w: number, len = 4): Instr {
   const r = newInstr();

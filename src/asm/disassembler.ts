@@ -9,7 +9,7 @@
 // pseudo-instructions), with ABI register names. Branch and jal targets are printed as
 // pc-relative byte offsets; when `pc` is given the absolute target follows in a `#` comment.
 
-import { decodeWord, Op, OP_NAMES, type Instr } from '../../cores/decode.ts';
+import { decodeWord, mnemonic, Op, type Instr } from '../../cores/decode.ts';
 import { ABI_NAMES, CSR_BY_NUMBER, INSTRUCTIONS } from './encode.ts';
 
 const hex = (v: number): string => '0x' + (v >>> 0).toString(16);
@@ -41,13 +41,6 @@ export function illegal(word: number): string {
 /** The .aq/.rl/.aqrl suffix of an AMO, LR or SC. */
 function aqrl(d: Instr): string {
   return d.aq && d.rl ? '.aqrl' : d.aq ? '.aq' : d.rl ? '.rl' : '';
-}
-
-/** The assembler's mnemonic: Zalasr's carries its ordering (lb.aq, lb.aqrl, sb.rl, sb.aqrl). */
-function mnemonic(d: Instr): string {
-  const name = OP_NAMES[d.op]!;
-  if (d.op < Op.LB_AQ || d.op > Op.SD_RL || !(d.aq && d.rl)) return name;
-  return name.slice(0, -2) + 'aqrl'; // lb.aq -> lb.aqrl, sb.rl -> sb.aqrl
 }
 
 export function disassemble(word: number, pc?: number): string {
