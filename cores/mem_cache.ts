@@ -474,6 +474,7 @@ export class CacheMemory implements HartMemory {
     if (p < 0) return 1;
     this.d32[p >> 2] = v;
     this.release(this.claimed);
+    if (this.decode.pages[a >>> 12] !== 0) this.decode.invalidate(a, 4);
     return 0;
   }
 
@@ -483,6 +484,7 @@ export class CacheMemory implements HartMemory {
     this.d32[p >> 2] = lo;
     this.d32[(p >> 2) + 1] = hi;
     this.release(this.claimed);
+    if (this.decode.pages[a >>> 12] !== 0) this.decode.invalidate(a, 8);
     return 0;
   }
 
