@@ -36,6 +36,7 @@ export const CTR = {
   ramWritebacks: 19,
   /** Cycles spent in the memory hierarchy beyond the instruction's own cycle. */
   memCycles: 20,
+  /** Atomic accesses: every AMO, LR and SC (a failed SC too): each claims its line in M. */
   amos: 21,
   scFailures: 22,
 } as const;
