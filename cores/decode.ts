@@ -37,6 +37,12 @@ export const enum Op {
   LR_D, SC_D, AMOSWAP_D, AMOADD_D, AMOXOR_D, AMOAND_D, AMOOR_D, AMOMIN_D, AMOMAX_D, AMOMINU_D, AMOMAXU_D,
   // Zalasr: load-acquire (aq = 1, rl optional) and store-release (rl = 1, aq optional)
   LB_AQ, LH_AQ, LW_AQ, LD_AQ, SB_RL, SH_RL, SW_RL, SD_RL,
+  // Interpreter forms: decode() never returns these; the decode cache (cores/hart.ts decodeAt)
+  // specialises a record into them. LI = addi rd, x0, imm; MV = addi/shift by 0; AMO_W/AMO_D
+  // carry funct5 in imm; CSR carries funct3 in the rs2 slot and the CSR number in imm;
+  // JUMP_MISALIGNED = a jal or taken branch whose target breaks IALIGN. They sit
+  // before the ops run() does not execute, so run()'s case labels stay one dense range.
+  LI, MV, AMO_W, AMO_D, CSR, JUMP_MISALIGNED,
   // Privileged (illegal in user mode; decoded so the disassembler can name them)
   SRET, MRET, WFI, SFENCE_VMA,
   // F (rm = rounding mode where the instruction has one; rs3 for the fused ops)
@@ -49,11 +55,6 @@ export const enum Op {
   FADD_D, FSUB_D, FMUL_D, FDIV_D, FSQRT_D, FSGNJ_D, FSGNJN_D, FSGNJX_D, FMIN_D, FMAX_D,
   FCVT_W_D, FCVT_WU_D, FCVT_L_D, FCVT_LU_D, FMV_X_D, FEQ_D, FLT_D, FLE_D, FCLASS_D,
   FCVT_D_W, FCVT_D_WU, FCVT_D_L, FCVT_D_LU, FMV_D_X, FCVT_S_D, FCVT_D_S,
-  // Interpreter forms: decode() never returns these; the decode cache (cores/hart.ts decodeAt)
-  // specialises a record into them. LI = addi rd, x0, imm; MV = addi/shift by 0; AMO_W/AMO_D
-  // carry funct5 in imm; CSR carries funct3 in the rs2 slot and the CSR number in imm;
-  // JUMP_MISALIGNED = a jal or taken branch whose target breaks IALIGN.
-  LI, MV, AMO_W, AMO_D, CSR, JUMP_MISALIGNED,
   /** Number of ops: op numbers fit in 8 bits of a decode-cache entry. */
   COUNT,
 }
@@ -76,6 +77,7 @@ export const OP_NAMES: readonly string[] = [
   'lr.w', 'sc.w', 'amoswap.w', 'amoadd.w', 'amoxor.w', 'amoand.w', 'amoor.w', 'amomin.w', 'amomax.w', 'amominu.w', 'amomaxu.w',
   'lr.d', 'sc.d', 'amoswap.d', 'amoadd.d', 'amoxor.d', 'amoand.d', 'amoor.d', 'amomin.d', 'amomax.d', 'amominu.d', 'amomaxu.d',
   'lb.aq', 'lh.aq', 'lw.aq', 'ld.aq', 'sb.rl', 'sh.rl', 'sw.rl', 'sd.rl',
+  'li', 'mv', 'amo.w', 'amo.d', 'csr', 'jump-misaligned',
   'sret', 'mret', 'wfi', 'sfence.vma',
   'flw', 'fsw', 'fmadd.s', 'fmsub.s', 'fnmsub.s', 'fnmadd.s',
   'fadd.s', 'fsub.s', 'fmul.s', 'fdiv.s', 'fsqrt.s', 'fsgnj.s', 'fsgnjn.s', 'fsgnjx.s', 'fmin.s', 'fmax.s',
@@ -85,7 +87,6 @@ export const OP_NAMES: readonly string[] = [
   'fadd.d', 'fsub.d', 'fmul.d', 'fdiv.d', 'fsqrt.d', 'fsgnj.d', 'fsgnjn.d', 'fsgnjx.d', 'fmin.d', 'fmax.d',
   'fcvt.w.d', 'fcvt.wu.d', 'fcvt.l.d', 'fcvt.lu.d', 'fmv.x.d', 'feq.d', 'flt.d', 'fle.d', 'fclass.d',
   'fcvt.d.w', 'fcvt.d.wu', 'fcvt.d.l', 'fcvt.d.lu', 'fmv.d.x', 'fcvt.s.d', 'fcvt.d.s',
-  'li', 'mv', 'amo.w', 'amo.d', 'csr', 'jump-misaligned',
 ];
 
 /** A decoded instruction. Fields an op does not use are 0. */

@@ -403,8 +403,8 @@ export class Hart implements Cpu {
       case Op.LB_AQ: case Op.LH_AQ: case Op.LW_AQ: case Op.LD_AQ: op = Op.LB + (op - Op.LB_AQ); break;
       case Op.SB_RL: case Op.SH_RL: case Op.SW_RL: case Op.SD_RL: op = Op.SB + (op - Op.SB_RL); break;
       default:
-        // Privileged, F and D (SRET .. FCVT_D_S): not executable in this user-mode hart yet.
-        if (op >= Op.SRET && op < Op.LI) op = Op.ILLEGAL;
+        // Privileged, F and D (SRET and after): not executable in this user-mode hart yet.
+        if (op >= Op.SRET) op = Op.ILLEGAL;
     }
     if (rd === 0) rd = 32;
     const ent = this.dc.ent;

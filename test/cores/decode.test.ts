@@ -185,7 +185,8 @@ describe('reserved and unknown encodings decode to ILLEGAL', () => {
       fc.property(fc.integer({ min: 0, max: 0xffffffff }), (w) => {
         const op = decode(w, d);
         expect(op).toBeGreaterThanOrEqual(0);
-        expect(op).toBeLessThan(Op.LI); // interpreter forms never come out of decode()
+        expect(op).toBeLessThan(Op.COUNT);
+        expect(op < Op.LI || op > Op.JUMP_MISALIGNED, 'interpreter forms never come out of decode()').toBe(true);
         expect(d.op).toBe(op);
       }),
       { numRuns: 20_000 },
@@ -318,6 +319,15 @@ describe('Zalasr (load-acquire, store-release)', () => {
       }
     });
   }
+});
+
+describe('op names', () => {
+  it('one name per op, and op numbers fit the 8 bits a decode-cache entry gives them', () => {
+    expect(OP_NAMES.length).toBe(Op.COUNT);
+    expect(Op.COUNT).toBeLessThanOrEqual(256);
+    expect(OP_NAMES[Op.LI]).toBe('li');
+    expect(OP_NAMES[Op.FCVT_D_S]).toBe('fcvt.d.s');
+  });
 });
 
 describe('instruction length', () => {
