@@ -1,0 +1,20 @@
+// A run's stats (what `--stats-json` writes) reduced to what must not change between two
+// builds of the emulator: host-time fields dropped, keys sorted, hashed.
+import { createHash } from 'node:crypto';
+
+/** Fields that measure the host, not the simulated machine. */
+const HOST_FIELDS = new Set(['guestMips', 'hostSeconds', 'hostCpus', 'oversubscribed']);
+
+function canonical(x: unknown): unknown {
+  if (Array.isArray(x)) return x.map(canonical);
+  if (x !== null && typeof x === 'object') {
+    const o = x as Record<string, unknown>;
+    return Object.fromEntries(Object.keys(o).filter((k) => !HOST_FIELDS.has(k)).sort().map((k) => [k, canonical(o[k])]));
+  }
+  return x;
+}
+
+/** sha256 of the canonical JSON of a stats object (as JSON.stringify would write it). */
+export function statsDigest(stats: unknown): string {
+  return createHash('sha256').update(JSON.stringify(canonical(JSON.parse(JSON.stringify(stats))))).digest('hex');
+}
