@@ -375,6 +375,8 @@ export class Hart implements Cpu {
    * Decodes the word at pc into the entry at ent[e] (layout in cores/decode_cache.ts): the
    * decoder's record, specialised into the interpreter forms run() switches on. An encoding
    * this hart cannot execute becomes ILLEGAL, faulting only if executed.
+   * C lands here: fetch a 16-bit parcel, and if (half & 3) !== 3 decode
+   * expandCompressed(half) (cores/rvc.ts) with len 2 and keep the parcel in ent[e + 3].
    */
   private decodeAt(pc: number, e: number): void {
     if (pc === FAR_PC) throw new GuestFault(CAUSE_FETCH_ACCESS, this.farPc);
