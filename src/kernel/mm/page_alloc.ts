@@ -256,7 +256,7 @@ export class PageAlloc {
       zones[zb + Z_WMARK_LOW] = zones[zb + Z_WMARK_MIN] + tmp;
       zones[zb + Z_WMARK_HIGH] = zones[zb + Z_WMARK_MIN] + tmp * 2;
       zones[zb + Z_WMARK_PROMO] = zones[zb + Z_WMARK_MIN] + tmp * 3;
-      const batch = zone_batchsize(managed);
+      const batch = Math.max(1, zone_batchsize(managed)); // zone_set_pageset_high_and_batch
       const high = zone_highsize(zones[zb + Z_WMARK_LOW], batch, this.layout.cpus);
       zones[zb + Z_PCP_BATCH] = batch;
       zones[zb + Z_PCP_HIGH] = high;
@@ -490,8 +490,12 @@ export class PageAlloc {
     return pfn;
   }
 
+  /** rmqueue: order 0 from the CPU's list; anything else, or an empty refill, from the buddy lists. */
   private rmqueue(cpu: number, zone: number, order: number, charge: MmCharge): number {
-    if (order === 0) return this.rmqueue_pcplist(cpu, zone, charge);
+    if (order === 0) {
+      const pfn = this.rmqueue_pcplist(cpu, zone, charge);
+      if (pfn !== NIL) return pfn;
+    }
     this.zoneLock(zone, charge);
     const pfn = this.__rmqueue_smallest(zone, order, charge);
     this.zoneUnlock(zone);

@@ -3,7 +3,8 @@
 // setup_per_zone_lowmem_reserve, zone_batchsize, zone_highsize) in BigInt, independently
 // of the kernel's code, and compared with what /proc/zoneinfo shows.
 import { describe, expect, it } from 'vitest';
-import { createMm, PageAlloc, type MmConfig } from '../../../src/kernel/mm/page_alloc.ts';
+import type { MmConfig } from '../../../src/kernel/mm/mmzone.ts';
+import { createMm, PageAlloc } from '../../../src/kernel/mm/page_alloc.ts';
 import { zoneinfo } from '../../../src/kernel/proc/zoneinfo.ts';
 
 const MiB = 1024 * 1024;
@@ -62,6 +63,7 @@ function linux(c: MmConfig & { dma32Limit: number }): Expected {
     let p = 1n;
     while (p * 2n <= batch + batch / 2n) p *= 2n;
     batch = p - 1n;
+    if (batch < 1n) batch = 1n; // zone_set_pageset_high_and_batch: max(1, zone_batchsize(zone))
     let pcpHigh = (min + tmp) / BigInt(c.cpus);
     if (pcpHigh < batch * 4n) pcpHigh = batch * 4n;
     return { managed: m, present: present[i], min, low: min + tmp, high: min + 2n * tmp, protection, batch, pcpHigh };
