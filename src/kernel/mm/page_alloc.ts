@@ -16,7 +16,7 @@ import { spinLock, spinUnlock } from '../../../shared/sync/spinlock.ts';
 import { NO_CHARGE, type MmCharge } from './charge.ts';
 import {
   NIL, PAGE_SHIFT, PAGE_WORDS, PG_FLAGS, PG_MAPCOUNT, PG_NEXT, PG_PREV, PG_PRIVATE, PG_REFCOUNT,
-  PG_buddy, PG_pcp, PG_reserved, ZONE_MASK, ZONE_SHIFT, pageArrayBytes,
+  PG_buddy, PG_pcp, PG_reserved, STRUCT_PAGE_BYTES, ZONE_MASK, ZONE_SHIFT, pageArrayBytes,
 } from './mm_types.ts';
 import {
   MAX_NR_ZONES, MAX_ORDER, PCP_STRUCT_BYTES, ZONE_DMA32, ZONE_MOVABLE, ZONE_NORMAL, ZONE_STRUCT_BYTES,
@@ -314,7 +314,7 @@ export class PageAlloc {
     zones[zone * ZONE_WORDS + Z_NR_FREE_AREA + order]++;
     pages[b + PG_FLAGS] |= PG_buddy;
     pages[b + PG_PRIVATE] = order;
-    charge.touch(this.layout.memmapPa + pfn * 64, true);
+    charge.touch(this.layout.memmapPa + pfn * STRUCT_PAGE_BYTES, true);
   }
 
   private delFromFreeList(zone: number, pfn: number, order: number, charge: MmCharge): void {
@@ -330,7 +330,7 @@ export class PageAlloc {
     zones[zone * ZONE_WORDS + Z_NR_FREE_AREA + order]--;
     pages[b + PG_FLAGS] &= ~PG_buddy;
     pages[b + PG_PRIVATE] = 0;
-    charge.touch(this.layout.memmapPa + pfn * 64, true);
+    charge.touch(this.layout.memmapPa + pfn * STRUCT_PAGE_BYTES, true);
   }
 
   /** page_is_buddy: `pfn` heads a free block of exactly `order` in the same zone. */
