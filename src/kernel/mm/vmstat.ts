@@ -113,7 +113,8 @@ const ZSTAT_STRIDE = 16;
 const NODE_BASE = MAX_NR_ZONES * ZSTAT_STRIDE;
 const INT_WORDS = NODE_BASE + 64;
 const EVENT_STRIDE = Math.ceil(EVENT_NAMES.length / 16) * 16;
-const EVENT_BYTE_BASE = INT_WORDS * 4;
+// Event rows start on a 128-byte boundary so CPUs counting on their own rows share no host line.
+const EVENT_BYTE_BASE = Math.ceil((INT_WORDS * 4) / 128) * 128;
 
 export function vmstatBytes(cpus: number): number {
   return EVENT_BYTE_BASE + cpus * EVENT_STRIDE * 8;
