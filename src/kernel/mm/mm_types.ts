@@ -58,3 +58,12 @@ export function pageMapcount(pages: Int32Array, pfn: number): number {
 export function pageFlags(pages: Int32Array, pfn: number): number {
   return pages[pfn * PAGE_WORDS + PG_FLAGS];
 }
+
+/**
+ * Adds `delta` to _mapcount (atomic_add on page->_mapcount); returns the number of page
+ * table entries now mapping the page (page_mapcount: _mapcount + 1). Called by the page
+ * table code when it maps (+1) or unmaps (-1) the page; a page still mapped cannot be freed.
+ */
+export function pageMapcountAdd(pages: Int32Array, pfn: number, delta: number): number {
+  return Atomics.add(pages, pfn * PAGE_WORDS + PG_MAPCOUNT, delta) + delta + 1;
+}

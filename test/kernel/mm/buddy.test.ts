@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PAGE_WORDS, PG_FLAGS, PG_buddy, PG_PRIVATE } from '../../../src/kernel/mm/mm_types.ts';
+import { PAGE_WORDS, PG_FLAGS, PG_buddy, PG_PRIVATE, pageMapcountAdd } from '../../../src/kernel/mm/mm_types.ts';
 import { MAX_ORDER, ZONE_DMA32 } from '../../../src/kernel/mm/mmzone.ts';
 import { createMm, GFP_KERNEL, PageAlloc } from '../../../src/kernel/mm/page_alloc.ts';
 import { buddyinfo } from '../../../src/kernel/proc/buddyinfo.ts';
@@ -73,6 +73,12 @@ describe('buddy allocator: split and merge', () => {
     expect(() => mm.__free_pages(0, p, 1)).toThrow(/Bad page state/);
     expect(() => mm.__free_pages(0, 1, 0)).toThrow(/Bad page state/); // pfn 1: the kernel's region
     expect(() => mm.alloc_pages(0, GFP_KERNEL, MAX_ORDER)).toThrow(RangeError);
+    const q = mm.alloc_pages(0, GFP_KERNEL, 0);
+    expect(pageMapcountAdd(mm.pages, q, 1)).toBe(1); // mapped once
+    expect(() => mm.__free_pages(0, q, 0)).toThrow(/Bad page state/); // freeing a mapped page
+    mm.get_page(q);
+    expect(pageMapcountAdd(mm.pages, q, -1)).toBe(0);
+    mm.__free_pages(0, q, 0);
   });
 });
 
