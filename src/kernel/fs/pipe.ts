@@ -1,0 +1,70 @@
+// An in-kernel pipe (fs/pipe.c): a 64 KiB ring shared by its read and write
+// ends. Blocking is the caller's business: an operation that would sleep on
+// Linux returns WOULD_BLOCK, and the syscall layer puts the task on the pipe's
+// wait queue (the scheduler to come) and restarts the syscall when
+// pipe.version changes. WOULD_BLOCK never reaches the guest.
+
+import { EAGAIN, EPIPE } from '../syscalls/numbers.ts';
+import { PIPE_BUF, PIPE_DEF_BUFFERS_BYTES } from './uapi.ts';
+
+/** "This task must sleep and retry": not an errno (Linux's -ERESTARTSYS plays the same role inside the kernel). */
+export const WOULD_BLOCK = -512;
+
+export class PipeInode {
+  readonly buf: Uint8Array;
+  private head = 0; // next byte to read
+  private len = 0;
+  readers = 0;
+  writers = 0;
+  /** Bumped on every state change a sleeper may wait for (data, space, an end closed). */
+  version = 0;
+  readonly ino: number;
+
+  constructor(ino: number, capacity = PIPE_DEF_BUFFERS_BYTES) {
+    this.buf = new Uint8Array(capacity);
+    this.ino = ino;
+  }
+
+  get available(): number {
+    return this.len;
+  }
+
+  /** pipe_read: bytes read; 0 at EOF (no writers); WOULD_BLOCK or -EAGAIN (nonblock) when empty. */
+  read(out: Uint8Array, nonblock: boolean): number {
+    if (out.length === 0) return 0;
+    if (this.len === 0) {
+      if (this.writers === 0) return 0;
+      return nonblock ? -EAGAIN : WOULD_BLOCK;
+    }
+    const n = Math.min(out.length, this.len);
+    const cap = this.buf.length;
+    const first = Math.min(n, cap - this.head);
+    out.set(this.buf.subarray(this.head, this.head + first), 0);
+    if (n > first) out.set(this.buf.subarray(0, n - first), first);
+    this.head = (this.head + n) % cap;
+    this.len -= n;
+    this.version++;
+    return n;
+  }
+
+  /**
+   * pipe_write: bytes written. -EPIPE with no readers (the caller also sends
+   * SIGPIPE). Writes of at most PIPE_BUF bytes are atomic: all or WOULD_BLOCK.
+   * A larger write takes what fits; a blocking caller retries the rest.
+   */
+  write(data: Uint8Array, nonblock: boolean): number {
+    if (this.readers === 0) return -EPIPE;
+    if (data.length === 0) return 0;
+    const cap = this.buf.length;
+    const free = cap - this.len;
+    if (free === 0 || (data.length <= PIPE_BUF && free < data.length)) return nonblock ? -EAGAIN : WOULD_BLOCK;
+    const n = Math.min(free, data.length);
+    const tail = (this.head + this.len) % cap;
+    const first = Math.min(n, cap - tail);
+    this.buf.set(data.subarray(0, first), tail);
+    if (n > first) this.buf.set(data.subarray(first, n), 0);
+    this.len += n;
+    this.version++;
+    return n;
+  }
+}
