@@ -14,7 +14,7 @@ import type { PseudoFs, PseudoRef, ProcContext } from './procfs.ts';
 import { fillDirents, type DirEntry } from './readdir.ts';
 import { kstatFromHost, mkdev, type KStat } from './stat.ts';
 import {
-  DT_DIR, DT_LNK, DT_REG, modeToDtype, O_ACCMODE, O_APPEND, O_NONBLOCK, O_RDONLY, O_WRONLY, SEEK_CUR, SEEK_END,
+  DT_DIR, DT_LNK, DT_REG, modeToDtype, O_ACCMODE, O_APPEND, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY, SEEK_CUR, SEEK_END,
   SEEK_SET, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, TCGETS, TIOCGWINSZ,
 } from './uapi.ts';
 
@@ -38,12 +38,15 @@ export abstract class File {
     this.path = path;
   }
 
+  // Access mode 3 (O_ACCMODE) opens for neither read nor write (ioctl only), as on Linux.
   get readable(): boolean {
-    return (this.flags & O_ACCMODE) !== O_WRONLY;
+    const acc = this.flags & O_ACCMODE;
+    return acc === O_RDONLY || acc === O_RDWR;
   }
 
   get writable(): boolean {
-    return (this.flags & O_ACCMODE) !== O_RDONLY;
+    const acc = this.flags & O_ACCMODE;
+    return acc === O_WRONLY || acc === O_RDWR;
   }
 
   get isDir(): boolean {

@@ -100,8 +100,6 @@ export class FileSyscalls {
 
   openat(dirfd: number, path: string, flags: number, mode: number): number {
     if ((flags & O_TMPFILE) === O_TMPFILE) return -EOPNOTSUPP;
-    const acc = flags & O_ACCMODE;
-    if (acc === O_ACCMODE) return -EINVAL;
     if (!this.files.hasFree()) return -EMFILE;
     const start = this.start(dirfd, path);
     if (typeof start === 'number') return start;
@@ -324,7 +322,8 @@ let nextPipeIno = 1;
 
 function hostAccess(fflags: number): number {
   const acc = fflags & O_ACCMODE;
-  return acc === O_WRONLY ? hostFs.O_WRONLY : acc === O_RDWR ? hostFs.O_RDWR : hostFs.O_RDONLY;
+  // Mode 3 needs read and write permission on Linux: open the host file O_RDWR (the File itself allows neither).
+  return acc === O_WRONLY ? hostFs.O_WRONLY : acc === O_RDONLY ? hostFs.O_RDONLY : hostFs.O_RDWR;
 }
 
 function inodeStat(i: Inode): KStat {

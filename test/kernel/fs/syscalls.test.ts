@@ -71,7 +71,12 @@ describe('openat, read, pread64, lseek, close', () => {
     expect(fs.openat(42, '/data.txt', O_RDONLY, 0)).toBeGreaterThanOrEqual(0); // dirfd ignored for absolute paths
     const f = fs.openat(AT_FDCWD, '/data.txt', O_RDONLY, 0);
     expect(fs.openat(f, 'x', O_RDONLY, 0)).toBe(E.ENOTDIR);
-    expect(fs.openat(AT_FDCWD, '/data.txt', 3, 0)).toBe(E.EINVAL);
+    expect(fs.openat(AT_FDCWD, '/data.txt', 3, 0)).toBe(E.EROFS); // mode 3 needs write permission
+    const rw = guestFs(dir, { writable: true });
+    const m3 = rw.openat(AT_FDCWD, '/data.txt', 3, 0);
+    expect(m3).toBeGreaterThanOrEqual(0);
+    expect(rw.read(m3, new Uint8Array(1))).toBe(E.EBADF);
+    expect(rw.write(m3, utf8('x'))).toBe(E.EBADF);
     const d = fs.openat(AT_FDCWD, '/sub', O_RDONLY | O_DIRECTORY, 0);
     expect(d).toBeGreaterThanOrEqual(0);
     expect(fs.read(d, new Uint8Array(8))).toBe(E.EISDIR);
