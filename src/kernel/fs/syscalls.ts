@@ -3,6 +3,18 @@
 // a value or -errno; output buffers are filled for the caller to copy out.
 // The caller does the guest memory work (EFAULT), the iovec walk for writev,
 // and blocking: WOULD_BLOCK (pipe.ts) means "sleep on the pipe and restart".
+//
+// How the kernel calls it: dirfd arguments are C ints (the low 32 bits of the
+// register, signed: AT_FDCWD is -100); paths are read as C strings of at most
+// PATH_MAX bytes (longer: -ENAMETOOLONG; bad pointer: -EFAULT); read-like
+// calls get a Uint8Array of the (capped) count and the kernel copies out the
+// returned number of bytes; newfstatat/fstat fill 128 bytes to copy to statbuf;
+// ioctl returns bytes to copy to its argument; pipe2 returns two fds to store
+// as two int32s. fork/clone: fork(childPid, CLONE_FILES); execve: files.closeOnExec().
+//
+// These objects live in the worker that makes them. Threads of one process on
+// other workers need the same table: route their file syscalls to this worker,
+// or move FdTable and File state into shared memory (host fds are process-wide).
 
 import { constants as hostFs, openSync } from 'node:fs';
 import { join } from 'node:path';
