@@ -69,3 +69,20 @@ describe('the registry', () => {
     expect(() => pseudo.register('/etc/x', () => '')).toThrow();
   });
 });
+
+describe('freshRoot', () => {
+  it('holds only the program, executable, where /proc/self/exe names it', async () => {
+    const { freshRoot } = await import('../../../src/kernel/fs/rootfs.ts');
+    const { readdirSync, statSync, existsSync } = await import('node:fs');
+    const r = freshRoot(new Uint8Array([0x7f, 0x45, 0x4c, 0x46]), '/some/where/hello.elf');
+    expect(readdirSync(r.hostDir)).toEqual(['hello.elf']);
+    expect(statSync(join(r.hostDir, 'hello.elf')).mode & 0o777).toBe(0o755);
+    expect(r.guestPath).toBe('/hello.elf');
+    const fs = guestFs(r.hostDir, { exe: r.guestPath });
+    const b = new Uint8Array(64);
+    expect(Buffer.from(b.subarray(0, fs.readlinkat(AT_FDCWD, '/proc/self/exe', b))).toString()).toBe('/hello.elf');
+    expect(readAll(fs, '/proc/self/exe')).toBe('\x7fELF');
+    r.remove();
+    expect(existsSync(r.hostDir)).toBe(false);
+  });
+});
