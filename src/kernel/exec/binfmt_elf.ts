@@ -178,7 +178,9 @@ export function createElfTables(p: ExecParams, stackTop: number, maxStack = 2 <<
   const envStart = pos - envLen;
   const argStart = envStart - argLen;
   pos = argStart;
-  if (stackTop - pos > maxStack) throw new ExecError(E2BIG, `arguments and environment take ${stackTop - pos} bytes, more than ${maxStack}`);
+  // bprm_stack_limits: the strings plus one pointer per string must fit in the limit.
+  const need = stackTop - pos + 8 * (args.length + envs.length);
+  if (need > maxStack) throw new ExecError(E2BIG, `arguments and environment take ${need} bytes, more than ${maxStack}`);
 
   // create_elf_tables: AT_RANDOM bytes, then the auxv and the pointer arrays.
   pos -= 16;
