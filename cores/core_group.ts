@@ -3,6 +3,8 @@
 // the quantum's end, then all workers meet at the barrier. A worker with several
 // cores interleaves them, smallest cycle counter first, `interleave` cycles at a
 // time; with one worker for all cores (threads = 1) this is the deterministic mode.
+// A core inside an LR/SC hold window keeps the host until the window closes, even
+// past the quantum's end (cores/memory.ts, rule 3).
 
 import { Kernel, type FaultInfo, type OutputChunk } from '../src/kernel/kernel.ts';
 import type { MachineConfig } from '../shared/config.ts';
@@ -38,6 +40,9 @@ export interface CoreResult {
   cycles: number;
   /** Where the core stopped. */
   pc: number;
+  /** Store-conditionals that succeeded and that failed. */
+  scSucceeded: number;
+  scFailed: number;
   /** Cache and coherence counters (shared/coherence/stats.ts layout), with --memory caches. */
   counters?: number[];
 }
@@ -73,12 +78,12 @@ export class CoreGroup {
       if (views) {
         const ctr = new Float64Array(counterLength(this.cfg.cores));
         const bus = new Bus(views, id, table, ramView, ctr, flags);
-        const cm = new CacheMemory({ core: id, views, bus, ram: init.ram, ramBase: this.cfg.ramBase, decode, ctr });
+        const cm = new CacheMemory({ core: id, views, bus, ram: init.ram, ramBase: this.cfg.ramBase, decode, ctr, lrscHold: this.cfg.lrscHoldCycles });
         this.counters.push(ctr);
         this.cacheMems.push(cm);
         mem = cm;
       } else {
-        mem = new FlatMemory(init.ram, this.cfg.ramBase, this.cfg.flatLatency, decode);
+        mem = new FlatMemory(init.ram, this.cfg.ramBase, this.cfg.flatLatency, decode, this.cfg.lrscHoldCycles);
       }
       const h = new Hart({ hartId: id, mem, decode, trap: this.kernel, timePerCycle: this.cfg.timebaseHz / this.cfg.clockHz });
       // SPMD boot: a0 = hart id, a1 = core count, sp = top of this hart's stack.
@@ -95,8 +100,19 @@ export class CoreGroup {
     return this.live.some((l) => l);
   }
 
-  /** Runs every hosted core up to cycle `end` or until the machine stops. */
+  /**
+   * Runs every hosted core up to cycle `end` or until the machine stops. No LR/SC hold is
+   * open when it returns, however it returns: other workers may be waiting on one.
+   */
   runQuantum(end: number): void {
+    try {
+      this.runCores(end);
+    } finally {
+      for (const h of this.harts) if (h.mem.holdUntil !== 0) h.mem.endHold();
+    }
+  }
+
+  private runCores(end: number): void {
     const harts = this.harts;
     const step = harts.length === 1 ? Math.min(STOP_CHECK_CYCLES, this.cfg.quantum) : this.cfg.interleave;
     for (;;) {
@@ -123,7 +139,15 @@ export class CoreGroup {
         // Each instruction costs at least one cycle, so this never overshoots the limit.
         limit = Math.min(limit, h.cycle + left);
       }
-      if (h.run(limit) === RUN_STOPPED) this.live[pick] = false;
+      let r = h.run(limit);
+      const hold = h.mem.holdUntil;
+      if (hold > 0) {
+        // Inside an LR/SC hold: run on, an instruction at a time, until this window closes
+        // (the SC, a lost reservation, or its last cycle), then switch.
+        while (r !== RUN_STOPPED && h.mem.holdUntil === hold && (this.cfg.maxInsns === 0 || h.instret < this.cfg.maxInsns)) r = h.run(h.cycle + 1);
+        if (h.mem.holdUntil !== 0) h.mem.endHold(); // a new LR, a stop or the instruction limit
+      }
+      if (r === RUN_STOPPED) this.live[pick] = false;
     }
   }
 
@@ -141,6 +165,8 @@ export class CoreGroup {
       instructions: h.instret,
       cycles: h.cycle,
       pc: h.pc,
+      scSucceeded: h.mem.scSucceeded,
+      scFailed: h.mem.scFailed,
       ...(this.counters[i] ? { counters: Array.from(this.counters[i]) } : {}),
     }));
   }

@@ -282,6 +282,12 @@ export class Hart implements Cpu {
                 default: xl[rd] = mem.sc64(a, xl[rs2], xh[rs2]); xh[rd] = 0; break;
               }
               lim -= mem.lastLatency;
+              if (mem.holdUntil < 0) {
+                // The LR opened an LR/SC hold (cores/memory.ts): time it, and end the stretch by then.
+                const w = mem.lrscHold, cut = lim - n - w;
+                mem.holdUntil = this.cycle + n + (lim0 - lim) + w;
+                if (cut > 0) { lim -= cut; lim0 -= cut; }
+              }
               pc = (pc + 4) | 0; break;
             }
             case Op.FENCE: mem.fence(); pc = (pc + 4) | 0; break;
@@ -295,6 +301,7 @@ export class Hart implements Cpu {
             case Op.ECALL: {
               this.pc = pc;
               this.commit(n, lim0 - lim); n = 0; lim0 = lim;
+              if (mem.holdUntil !== 0) mem.endHold(); // a trap ends an LR/SC hold
               if (this.trapHandler.trap(this, CAUSE_ECALL_U, 0) !== TRAP_RESUME) return RUN_STOPPED;
               // The handler charged its cycles and set where to resume: start the stretch afresh.
               pc = this.pc | 0;
@@ -313,12 +320,18 @@ export class Hart implements Cpu {
         }
         this.pc = pc;
         this.commit(n, lim0 - lim);
-        return this.cycle >= cycleLimit ? RUN_LIMIT : this.run(cycleLimit);
+        if (mem.holdUntil > 0 && this.cycle >= mem.holdUntil) mem.endHold(); // the LR/SC hold ran out
+        if (this.cycle >= cycleLimit) return RUN_LIMIT;
+        // A long slice takes several stretches (and an LR/SC hold may have cut this one short).
+        n = 0;
+        lim = budget(cycleLimit - this.cycle);
+        lim0 = lim;
       } catch (e) {
         if (!(e instanceof GuestFault)) throw e;
         n--; // the faulting instruction does not retire
         this.pc = pc === FAR_PC ? this.farPc : pc;
         this.commit(n, lim0 - lim); n = 0; lim0 = lim;
+        if (mem.holdUntil !== 0) mem.endHold(); // a trap ends an LR/SC hold
         if (this.trapHandler.trap(this, e.cause, e.tval) !== TRAP_RESUME) return RUN_STOPPED;
         pc = this.pc | 0;
         lim = budget(cycleLimit - this.cycle);

@@ -98,6 +98,8 @@ export interface CacheMemoryOptions {
   ramBase: number;
   decode: DecodeCache;
   ctr: Float64Array;
+  /** LR/SC hold window in cycles (cores/memory.ts); 0 or absent: LR opens no hold. */
+  lrscHold?: number;
 }
 
 export class CacheMemory implements HartMemory {
@@ -105,6 +107,12 @@ export class CacheMemory implements HartMemory {
   lastLatency = 0;
   /** pc of the instruction making the access (set by the hart; for the c2c records). */
   pc = 0;
+  holdUntil = 0;
+  readonly lrscHold: number;
+  scSucceeded = 0;
+  scFailed = 0;
+  /** The line of the open LR/SC hold. */
+  private holdLine = -1;
   readonly fetchSpan: number;
   readonly c2c: C2cRecorder;
   private readonly v: CoherenceViews;
@@ -160,9 +168,11 @@ export class CacheMemory implements HartMemory {
     this.c2c = new C2cRecorder(o.core, g.lineBytes);
     this.sampleCountdown = this.c2c.nextGap();
     this.localEM = transitionIndex(g.cores, 0, E, M);
+    this.lrscHold = o.lrscHold ?? 0;
     this.bus.onOwnEvict = (line) => {
       this.l1d.drop(line);
       this.l1i.drop(line);
+      if (line === this.holdLine) this.endHold(); // the reservation went with the line
     };
   }
 
@@ -426,9 +436,27 @@ export class CacheMemory implements HartMemory {
     return olo;
   }
 
+  /** Reserves a's line; with a hold window, opens the hold (cores/memory.ts). Under the claim. */
   private reserve(a: number): void {
+    const line = a >>> this.shift;
     this.resAddr = a;
-    Atomics.store(this.v.reservation, this.v.reservationIndex(this.core), a >>> this.shift);
+    Atomics.store(this.v.reservation, this.v.reservationIndex(this.core), line);
+    if (this.lrscHold > 0) {
+      if (this.bus.hold(line)) {
+        this.holdLine = line;
+        this.holdUntil = -1; // the hart sets when it closes
+      } else {
+        this.endHold(); // another core waits for the line: no hold this time
+      }
+    }
+  }
+
+  endHold(): void {
+    this.holdUntil = 0;
+    if (this.holdLine !== -1) {
+      this.holdLine = -1;
+      this.bus.unhold();
+    }
   }
 
   lr32(a: number): number {
@@ -469,22 +497,35 @@ export class CacheMemory implements HartMemory {
     return p;
   }
 
+  // The hold ends after the SC, so nobody takes the line between the window and the store.
   sc32(a: number, v: number): number {
     const p = this.scBegin(a, 4);
-    if (p < 0) return 1;
-    this.d32[p >> 2] = v;
-    this.release(this.claimed);
-    if (this.decode.pages[a >>> 12] !== 0) this.decode.invalidate(a, 4);
-    return 0;
+    if (p >= 0) {
+      this.d32[p >> 2] = v;
+      this.release(this.claimed);
+      if (this.decode.pages[a >>> 12] !== 0) this.decode.invalidate(a, 4);
+    }
+    return this.scEnd(p);
   }
 
   sc64(a: number, lo: number, hi: number): number {
     const p = this.scBegin(a, 8);
-    if (p < 0) return 1;
-    this.d32[p >> 2] = lo;
-    this.d32[(p >> 2) + 1] = hi;
-    this.release(this.claimed);
-    if (this.decode.pages[a >>> 12] !== 0) this.decode.invalidate(a, 8);
+    if (p >= 0) {
+      this.d32[p >> 2] = lo;
+      this.d32[(p >> 2) + 1] = hi;
+      this.release(this.claimed);
+      if (this.decode.pages[a >>> 12] !== 0) this.decode.invalidate(a, 8);
+    }
+    return this.scEnd(p);
+  }
+
+  private scEnd(p: number): number {
+    if (this.holdUntil !== 0) this.endHold();
+    if (p < 0) {
+      this.scFailed++;
+      return 1;
+    }
+    this.scSucceeded++;
     return 0;
   }
 

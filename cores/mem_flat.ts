@@ -1,7 +1,9 @@
 // `--memory flat`: the fast functional memory (like gem5's atomic mode). Every
 // access goes straight to RAM in the SharedArrayBuffer and costs a flat latency.
 // Atomicity between harts comes from host Atomics on the same words; LR/SC is a
-// compare-exchange against the value LR saw (as qemu does).
+// compare-exchange against the value LR saw (as qemu does): a remote store breaks the
+// reservation only if it changes the value. There is no bus, so the LR/SC hold
+// (cores/memory.ts) only keeps the interleaver from switching the hart out inside it.
 
 import { amoPair, res } from './alu64.ts';
 import { DecodeCache } from './decode_cache.ts';
@@ -43,12 +45,17 @@ export class FlatMemory implements HartMemory {
   private resAddr = -1;
   private resLo = 0;
   private resHi = 0;
+  holdUntil = 0;
+  scSucceeded = 0;
+  scFailed = 0;
 
   constructor(
     ram: SharedArrayBuffer,
     base: number,
     latency: number,
     private readonly decode: DecodeCache,
+    /** LR/SC hold window in cycles (0: none). */
+    readonly lrscHold = 0,
   ) {
     this.u8 = new Uint8Array(ram);
     this.i32 = new Int32Array(ram);
@@ -196,6 +203,7 @@ export class FlatMemory implements HartMemory {
     const v = Atomics.load(this.i32, a >>> 2);
     this.resAddr = a;
     this.resLo = v;
+    if (this.lrscHold > 0) this.holdUntil = -1;
     return v;
   }
   lr64(a: number): number {
@@ -204,13 +212,22 @@ export class FlatMemory implements HartMemory {
     this.resAddr = a;
     this.resLo = lo;
     this.resHi = this.hi;
+    if (this.lrscHold > 0) this.holdUntil = -1;
     return lo;
+  }
+  endHold(): void {
+    this.holdUntil = 0;
+  }
+  private scEnd(ok: boolean): number {
+    this.resAddr = -1;
+    this.holdUntil = 0;
+    if (ok) this.scSucceeded++;
+    else this.scFailed++;
+    return ok ? 0 : 1;
   }
   sc32(a: number, v: number): number {
     this.amoCheck(a, 4);
-    const ok = this.resAddr === a && Atomics.compareExchange(this.i32, a >>> 2, this.resLo, v) === this.resLo;
-    this.resAddr = -1;
-    return ok ? 0 : 1;
+    return this.scEnd(this.resAddr === a && Atomics.compareExchange(this.i32, a >>> 2, this.resLo, v) === this.resLo);
   }
   sc64(a: number, lo: number, hi: number): number {
     this.amoCheck(a, 8);
@@ -220,8 +237,7 @@ export class FlatMemory implements HartMemory {
       const nv = (BigInt(hi) << 32n) | BigInt(lo >>> 0);
       ok = Atomics.compareExchange(this.i64, a >>> 3, BigInt.asIntN(64, expect), BigInt.asIntN(64, nv)) === BigInt.asIntN(64, expect);
     }
-    this.resAddr = -1;
-    return ok ? 0 : 1;
+    return this.scEnd(ok);
   }
 
   fence(): void {

@@ -4,6 +4,28 @@
 // numbers (exact below 2^53); an address outside the machine throws GuestFault.
 // 64-bit values travel as (lo, hi) int32 pairs: load64 returns lo and leaves hi in `hi`.
 
+// LR/SC forward progress: the hold. The A extension promises that a constrained LR/SC
+// sequence (LR, at most 16 base-ISA instructions with no other loads, stores, backward
+// branches or system instructions, then SC) eventually succeeds. Real cores keep that promise
+// by holding the reserved line for a bounded time after LR (Rocket's and BOOM's lrscCycles,
+// XiangShan's LRSCCycles); smpemu does the same, in simulated cycles:
+//   1. A successful LR opens a hold window on its line: it closes at the core's SC, when the
+//      core loses its reservation (its own eviction, a trap), or `lrscHoldCycles` cycles later
+//      (machine config), whichever comes first. The hart times the window (holdUntil below).
+//   2. While the window is open, every remote request for the line (BusRd, BusRdX, BusUpgr,
+//      the L3 back-invalidation of a fill) waits for it to close: the bus backs out of the
+//      transaction, unlocks and retries (shared/coherence/bus.ts). So the holder's line stays
+//      Modified in its L2 and its SC finds the reservation intact.
+//   3. The interleaver never switches a core out inside its window, and never lets it stop at
+//      a quantum barrier with one open (cores/core_group.ts). So a waiter never waits for a
+//      core of its own worker, nor for a worker parked at the barrier: the holder is always
+//      running, and its window is bounded in simulated cycles.
+//   4. A core that has to wait gives up its own hold first, so waits never form a cycle
+//      (only an unconstrained sequence waits while holding: a load of another held line).
+// An unconstrained sequence gets no promise (its window may close first, as the spec allows);
+// --max-insns still stops a loop that never succeeds. With --memory flat there is no bus: the
+// SC compares values, and the hold only keeps the interleaver off the window.
+
 export interface HartMemory {
   /** High word of the last load64 / amo*64 / lr64 result. */
   hi: number;
@@ -39,6 +61,18 @@ export interface HartMemory {
   sc64(a: number, lo: number, hi: number): number;
   /** FENCE: order this hart's accesses against other harts'. */
   fence(): void;
+
+  /**
+   * The LR/SC hold (above): 0 while none is open; -1 just after an LR opened one (the hart
+   * then sets the cycle it closes, lrscHold cycles on); else that cycle. endHold closes it.
+   */
+  holdUntil: number;
+  /** Hold window in cycles (0: LR opens none, as when tests drive a memory by hand). */
+  readonly lrscHold: number;
+  endHold(): void;
+  /** Store-conditionals that succeeded and that failed, for the run summary. */
+  scSucceeded: number;
+  scFailed: number;
 }
 
 // AMO operation numbers, shared by decoder and memory implementations (funct5 values of the A extension).

@@ -41,4 +41,10 @@ export interface MachineConfig {
   checkInvariants: boolean;
   /** Inject one protocol bug by name (shared/coherence/mutations.ts); '' for the correct protocol. */
   mutation: string;
+  /**
+   * LR/SC hold window, cycles: after an LR the core keeps the line until its SC, or at most
+   * this long, so constrained LR/SC loops make progress (cores/memory.ts). Default 80, Rocket's
+   * and BOOM's lrscCycles: 16 instructions and an L3-hit instruction fetch fit with room.
+   */
+  lrscHoldCycles: number;
 }

@@ -5,6 +5,8 @@
 // through the shared arrays, guided by the inclusive L3's sharer mask; no other
 // worker needs to run. A core changes its own tags only under the lock of the
 // line it fills or evicts, and evicts before it fills, so it never holds two locks.
+// A line under another core's LR/SC hold (cores/memory.ts) is never snooped: the
+// transaction backs out untouched, unlocks, waits for the hold to end and retries.
 
 import { spinLock, spinUnlock } from '../sync/spinlock.ts';
 import { CoherenceViews, copyLine } from './layout.ts';
@@ -45,6 +47,9 @@ export interface BusRam {
   u8: Uint8Array;
 }
 
+/** A hold lasts a few simulated cycles of a running core; waiting this long in host time is a bug. */
+const HOLD_WAIT_LIMIT_MS = 10_000;
+
 export class Bus {
   /** Latency of the last transaction, cycles. */
   latency = 0;
@@ -59,6 +64,18 @@ export class Bus {
   onOwnEvict: (line: number) => void = () => {};
   /** LRU stamps of this core's L2 (private: only this core reorders its L2). */
   readonly l2Stamp: Float64Array;
+  /**
+   * Waits until core `holder` no longer holds `line` (an LR/SC hold), outside any lock. The
+   * default spins, then parks briefly: the holder is running (cores/memory.ts, rule 3). Tests
+   * that drive several cores on one thread replace it (the holder must act for the wait to end).
+   */
+  waitForHold: (holder: number, line: number) => void = (holder, line) => this.spinWhileHeld(holder, line);
+  /** The hold that made the last transaction back out. */
+  private blocker = -1;
+  private blockedLine = -1;
+  /** The hold this core flagged as waited for (wantIndex), until its transaction is done. */
+  private wantedFrom = -1;
+  private wantedLine = -1;
 
   constructor(
     readonly v: CoherenceViews,
@@ -111,6 +128,69 @@ export class Bus {
     }
   }
 
+  /**
+   * Publishes this core's LR/SC hold on `line`; call while holding the line's claim in M.
+   * Declines (false) while another core waits for the line because of an earlier hold: a
+   * core spinning on LR would otherwise hold the line for ever, one window after another.
+   */
+  hold(line: number): boolean {
+    const r = this.v.reservation;
+    if (Atomics.load(r, this.v.wantIndex(this.core)) === line) return false;
+    Atomics.store(r, this.v.holdIndex(this.core), line);
+    return true;
+  }
+
+  /** Ends this core's LR/SC hold, if any. */
+  unhold(): void {
+    Atomics.store(this.v.reservation, this.v.holdIndex(this.core), -1);
+  }
+
+  /** Whether core k holds an LR/SC hold on `line`. */
+  private heldBy(k: number, line: number): boolean {
+    return Atomics.load(this.v.reservation, this.v.holdIndex(k)) === line;
+  }
+
+  /**
+   * After a transaction backed out: give up this core's own hold (no cycle of waiters), say
+   * that the line is waited for (the holder's next LR of it opens no hold), then wait.
+   */
+  private awaitHold(): void {
+    this.unhold();
+    if (this.blocker < 0) return;
+    const r = this.v.reservation;
+    if (this.wantedFrom !== this.blocker || this.wantedLine !== this.blockedLine) {
+      this.served();
+      this.wantedFrom = this.blocker;
+      this.wantedLine = this.blockedLine;
+    }
+    Atomics.store(r, this.v.wantIndex(this.blocker), this.blockedLine);
+    this.waitForHold(this.blocker, this.blockedLine);
+  }
+
+  /** The transaction that waited is done: withdraw the flag. */
+  private served(): void {
+    if (this.wantedFrom < 0) return;
+    Atomics.compareExchange(this.v.reservation, this.v.wantIndex(this.wantedFrom), this.wantedLine, -1);
+    this.wantedFrom = -1;
+  }
+
+  private spinWhileHeld(holder: number, line: number): void {
+    const r = this.v.reservation;
+    const i = this.v.holdIndex(holder);
+    let giveUp = 0;
+    for (let spins = 0; Atomics.load(r, i) === line; spins++) {
+      if (spins < 2000) continue;
+      Atomics.wait(r, i, line, 0.05);
+      if ((spins & 255) !== 0) continue;
+      // A window is a few simulated cycles of a running core: seconds of host time mean a bug.
+      const now = Date.now();
+      if (giveUp === 0) giveUp = now + HOLD_WAIT_LIMIT_MS;
+      else if (now > giveUp) {
+        throw new Error(`core ${this.core}: core ${holder}'s LR/SC hold on line 0x${(line * this.v.lineBytes).toString(16)} did not end in ${HOLD_WAIT_LIMIT_MS / 1000} s`);
+      }
+    }
+  }
+
   private count(i: number): void {
     this.ctr[i]++;
   }
@@ -132,14 +212,20 @@ export class Bus {
     }
     this.count(CTR.l2Misses);
     const target = this.makeRoom(line);
+    while (!this.locked(line, target, PrRd, I)) this.awaitHold();
+    if (this.wantedFrom >= 0) this.served();
+    this.touchL2(target);
+    return target;
+  }
+
+  /** One transaction under the line's lock; false if it backed out for a hold. */
+  private locked(line: number, slot: number, ev: number, own: number): boolean {
     const set = this.lock(line);
     try {
-      this.transact(line, target, PrRd, I);
+      return this.transact(line, slot, ev, own);
     } finally {
       this.unlock(set);
     }
-    this.touchL2(target);
-    return target;
   }
 
   /**
@@ -178,14 +264,20 @@ export class Bus {
       }
       if (state === S) {
         const set = this.lock(line);
+        let done: boolean;
         try {
           // Under the lock nobody else changes this core's copy: S stays S, or is already I.
           const now = Atomics.load(st, slot) & STATE_MASK;
-          this.count(CTR.l2Hits);
-          this.transact(line, slot, PrWr, now);
+          done = this.transact(line, slot, PrWr, now);
         } finally {
           this.unlock(set);
         }
+        if (!done) {
+          this.awaitHold(); // only once invalidated meanwhile: a held line has no S copies
+          continue;
+        }
+        if (this.wantedFrom >= 0) this.served();
+        this.count(CTR.l2Hits);
         this.touchL2(slot);
         return slot;
       }
@@ -193,12 +285,8 @@ export class Bus {
     }
     this.count(CTR.l2Misses);
     const target = this.makeRoom(line);
-    const set = this.lock(line);
-    try {
-      this.transact(line, target, PrWr, I);
-    } finally {
-      this.unlock(set);
-    }
+    while (!this.locked(line, target, PrWr, I)) this.awaitHold();
+    if (this.wantedFrom >= 0) this.served();
     this.touchL2(target);
     return target;
   }
@@ -211,9 +299,10 @@ export class Bus {
   /**
    * The transaction for `line` on behalf of this core, under the line's lock. `slot` is
    * where the line goes in this core's L2 (its current slot when it holds it in S), `own`
-   * the requester's current state (I or S).
+   * the requester's current state (I or S). Returns false, having changed nothing, when
+   * another core's LR/SC hold stands in the way (blocker, blockedLine say whose).
    */
-  private transact(line: number, slot: number, ev: number, own: number): void {
+  private transact(line: number, slot: number, ev: number, own: number): boolean {
     const v = this.v;
     const tbl = this.table;
     const st = v.l2State;
@@ -222,19 +311,16 @@ export class Bus {
     if (!tbl.has(own, ev)) throw missingPair(this.core, line, lineBytes, own, ev);
     let next = tbl.next[ownIdx];
     const busEvent = ev === PrRd ? BusRd : own === S ? BusUpgr : BusRdX;
-    if (ev === PrRd) this.count(CTR.gets);
-    else if (own === S) this.count(CTR.upgrades);
-    else this.count(CTR.getx);
 
     // L3: find the line or bring it from RAM (evicting, with back-invalidation).
     let t = v.findL3(line);
-    if (t < 0) {
+    const l3Miss = t < 0;
+    if (l3Miss) {
       t = this.l3Fill(line);
+      if (t < 0) return false;
       this.latency = this.ramLat;
-      this.count(CTR.l3Misses);
     } else {
       this.latency = this.l3Lat;
-      this.count(CTR.l3Hits);
     }
     const l3Off = t * lineBytes;
     const myOff = slot * lineBytes;
@@ -252,7 +338,15 @@ export class Bus {
         v.l3Sharers[t] &= ~(1 << k); // the copy is gone (invalidated earlier): tidy the filter
         continue;
       }
-      const ksState = this.snoopClaim(ks) & STATE_MASK;
+      const claimed = this.snoopClaim(ks);
+      if (this.heldBy(k, line)) {
+        // k's LR/SC hold (only on a line it has in M, the one copy): back out untouched.
+        Atomics.store(st, ks, claimed);
+        this.blocker = k;
+        this.blockedLine = line;
+        return false;
+      }
+      const ksState = claimed & STATE_MASK;
       this.snooped = true;
       if (!tbl.has(ksState, busEvent)) {
         Atomics.store(st, ks, ksState);
@@ -288,6 +382,10 @@ export class Bus {
       }
     }
 
+    if (ev === PrRd) this.count(CTR.gets);
+    else if (own === S) this.count(CTR.upgrades);
+    else this.count(CTR.getx);
+    this.count(l3Miss ? CTR.l3Misses : CTR.l3Hits);
     if (next === E_OR_S) next = othersKeep ? S : E;
     // The requester's copy: data from the supplier, else from L3 (an upgrade keeps its own).
     if (own === I) {
@@ -298,6 +396,7 @@ export class Bus {
     this.touchL3(t, line);
     Atomics.store(st, slot, ev === PrWr ? next | BUSY : next);
     this.transition(0, own, next);
+    return true;
   }
 
   /** Frees a way for `line` in this core's L2 set, evicting the LRU line if all are valid. */
@@ -372,23 +471,18 @@ export class Bus {
     this.onOwnEvict(line);
   }
 
-  /** Brings `line` into L3 from RAM, evicting (and back-invalidating) the set's LRU line. */
+  /**
+   * Brings `line` into L3 from RAM, evicting (and back-invalidating) the set's LRU line that
+   * no core holds (LR/SC hold). Returns the L3 slot, or -1, having changed nothing, when
+   * every way's line is held.
+   */
   private l3Fill(line: number): number {
     const v = this.v;
     const set = line & (v.l3Sets - 1);
     const base = set * v.l3Ways;
-    let t = -1;
-    let oldest = Infinity;
-    for (let w = 0; w < v.l3Ways; w++) {
-      if (v.l3Tag[base + w] === -1) {
-        t = base + w;
-        break;
-      }
-      if (v.l3Stamp[base + w] < oldest) {
-        oldest = v.l3Stamp[base + w];
-        t = base + w;
-      }
-    }
+    let t = this.l3Victim(base, false);
+    if (t >= 0 && v.l3Tag[t] !== -1 && this.l3Holder(t) >= 0) t = this.l3Victim(base, true);
+    if (t < 0) return -1;
     const lb = v.lineBytes;
     const old = v.l3Tag[t];
     if (old !== -1) {
@@ -399,7 +493,15 @@ export class Bus {
         sharers &= ~(1 << k);
         const ks = v.findL2(k, old);
         if (ks < 0) continue;
-        const s = this.snoopClaim(ks) & STATE_MASK;
+        const claimed = this.snoopClaim(ks);
+        if (this.heldBy(k, old)) {
+          // Held since the victim was chosen: k has it in M, the one copy, so nothing changed yet.
+          Atomics.store(v.l2State, ks, claimed);
+          this.blocker = k;
+          this.blockedLine = old;
+          return -1;
+        }
+        const s = claimed & STATE_MASK;
         if (s === M) {
           copyLine(v.l3Data32, (t * lb) >> 2, v.l2Data32, (ks * lb) >> 2, lb >> 2);
           v.l3Dirty[t] = 1;
@@ -420,6 +522,41 @@ export class Bus {
     v.l3Dirty[t] = 0;
     v.l3Sharers[t] = 0;
     return t;
+  }
+
+  /** The set's first empty way, else its LRU way (skipping held lines if `skipHeld`); -1 if none. */
+  private l3Victim(base: number, skipHeld: boolean): number {
+    const v = this.v;
+    let t = -1;
+    let oldest = Infinity;
+    for (let w = 0; w < v.l3Ways; w++) {
+      if (v.l3Tag[base + w] === -1) return base + w;
+      if (v.l3Stamp[base + w] < oldest && !(skipHeld && this.l3Holder(base + w) >= 0)) {
+        oldest = v.l3Stamp[base + w];
+        t = base + w;
+      }
+    }
+    if (t < 0 && skipHeld) {
+      // Every way is held: wait for the holder of the LRU one.
+      let lru = base;
+      for (let w = 1; w < v.l3Ways; w++) if (v.l3Stamp[base + w] < v.l3Stamp[lru]) lru = base + w;
+      this.blocker = this.l3Holder(lru);
+      this.blockedLine = v.l3Tag[lru];
+    }
+    return t;
+  }
+
+  /** A core (other than this one) that holds L3 slot t's line, or -1. */
+  private l3Holder(t: number): number {
+    const v = this.v;
+    const line = v.l3Tag[t];
+    let sharers = v.l3Sharers[t] & ~this.selfBit;
+    while (sharers !== 0) {
+      const k = 31 - Math.clz32(sharers);
+      sharers &= ~(1 << k);
+      if (this.heldBy(k, line)) return k;
+    }
+    return -1;
   }
 
   private touchL3(t: number, line: number): void {

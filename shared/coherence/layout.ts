@@ -16,6 +16,11 @@
 // busLock[set * 32]: spinlock words, one per 128-byte slot.
 // reservation[c * 32]: the line core c holds an LR reservation on, or -1; cleared by a
 //   snooper that invalidates that line in core c.
+// reservation[c * 32 + 1]: the line core c holds an LR/SC hold on (cores/memory.ts), or -1.
+//   Set by core c while it holds the line's claim (BUSY, in M), cleared by core c; other
+//   cores' transactions on that line back out and wait while it is set.
+// reservation[c * 32 + 2]: a line another core waits for because of c's hold, or -1. Set
+//   by the waiter, cleared by it once served; while set, c's LRs of that line open no hold.
 // touched: per core c, one byte per L3 set at c * touchedStride + set, set to 1 by core c's
 //   bus when it takes that set's lock; the invariant checker checks (and clears) only the
 //   sets touched since its last call (shared/coherence/checker.ts).
@@ -166,6 +171,16 @@ export class CoherenceViews {
 
   reservationIndex(core: number): number {
     return core * SLOT;
+  }
+
+  /** Index in `reservation` of the line core holds an LR/SC hold on (-1: none). */
+  holdIndex(core: number): number {
+    return core * SLOT + 1;
+  }
+
+  /** Index in `reservation` of a line another core waits for because of core's hold (-1: none). */
+  wantIndex(core: number): number {
+    return core * SLOT + 2;
   }
 
   /** Global L2 slot of `line` in core c's L2, or -1 (any state, I included, is a tag match only if valid). */

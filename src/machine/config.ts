@@ -26,6 +26,7 @@ export const DEFAULT_CONFIG: MachineConfig = {
   caches: DEFAULT_GEOMETRY,
   checkInvariants: false,
   mutation: '',
+  lrscHoldCycles: 80,
 };
 
 /** The interleave default with --memory flat. */
@@ -74,6 +75,7 @@ export function validate(c: MachineConfig): void {
   int('clock', c.clockHz, 1_000, 1e12);
   int('timebase', c.timebaseHz, 1, c.clockHz);
   int('flat latency', c.flatLatency, 0, 10_000);
+  int('lrscHoldCycles', c.lrscHoldCycles, 1, 1_000_000);
   if (c.memory !== 'flat' && c.memory !== 'caches') throw new ConfigError(`memory must be 'flat' or 'caches' (got '${c.memory}')`);
   if (typeof c.checkInvariants !== 'boolean') throw new ConfigError(`checkInvariants must be true or false (got ${JSON.stringify(c.checkInvariants)})`);
   if (typeof c.mutation !== 'string') throw new ConfigError(`mutation must be a string (got ${JSON.stringify(c.mutation)})`);
