@@ -103,6 +103,14 @@ export function reproCommand(o: StressOptions, threads: number): string {
   return parts.join(' ');
 }
 
+/**
+ * The LR/SC hold window of stress runs, cycles. The random LR/SC ops put a delay loop of 2 to
+ * 95 cycles between LR and SC (unconstrained: cores/memory.ts): with 16, the shortest keep the
+ * line (the hold is exercised) and the rest meet competing writes, so a reservation that
+ * survives one (keep-reservation) shows. The machine's default (80) hides most of them.
+ */
+export const STRESS_LRSC_HOLD = 16;
+
 export function stressConfig(o: StressOptions, plan?: StressPlan): MachineConfig {
   const threads = o.deterministic ? 1 : (o.threads ?? o.cores);
   const caches = o.tinyCaches ? TINY_CACHES : DEFAULT_CONFIG.caches;
@@ -120,6 +128,7 @@ export function stressConfig(o: StressOptions, plan?: StressPlan): MachineConfig
     mutation: o.mutation ?? '',
     maxInsns,
     ramBytes,
+    lrscHoldCycles: STRESS_LRSC_HOLD,
     ...(o.quantum !== undefined ? { quantum: o.quantum } : {}),
     ...(o.interleave !== undefined ? { interleave: o.interleave } : {}),
   });
