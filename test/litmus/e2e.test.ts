@@ -25,6 +25,10 @@ const DET_RUNS = 300;
 const DET_SEED = 20240611;
 const THREADED_RUNS = 150;
 
+// A constrained LR/SC sequence always succeeds on this machine (the LR/SC hold,
+// cores/memory.ts): the failures SC also allows never show.
+const ONE_STATE: Record<string, string> = { 'LR-SC-inc.litmus': '0:x8=0; 1:x8=0; x=2;' };
+
 function checkResult(r: LitmusResult, f: string): void {
   expect(r.status, `${f}: ${r.reason ?? r.harness ?? ''}\n${r.text}`).toBe('ok');
   expect(r.violations, f).toEqual([]);
@@ -32,7 +36,8 @@ function checkResult(r: LitmusResult, f: string): void {
   const seen = r.histogram.reduce((s, h) => s + h.count, 0);
   expect(seen + r.filtered, f).toBe(r.runs);
   for (const h of r.histogram) expect(r.allowed, `${f}: ${h.key}`).toContain(h.key);
-  if (r.allowed.length > 1) expect(r.histogram.length, `${f} shows one state of ${r.allowed.length}:\n${r.text}`).toBeGreaterThan(1);
+  if (ONE_STATE[f]) expect(r.histogram.map((h) => h.key), f).toEqual([ONE_STATE[f]]);
+  else if (r.allowed.length > 1) expect(r.histogram.length, `${f} shows one state of ${r.allowed.length}:\n${r.text}`).toBeGreaterThan(1);
 }
 
 describe('shipped litmus tests, deterministic (one worker)', () => {
@@ -78,7 +83,7 @@ describe('the testers bite: injected protocol bugs are reported', () => {
     ['SB', 'store-hit-in-s', '0:x7=0; 1:x7=0;'],
     ['MP', 'skip-upgrade-invalidation', '1:x5=1; 1:x7=0;'],
     ['MP', 'drop-eviction-writeback', '1:x5=1; 1:x7=0;'],
-    ['LR-SC-inc', 'keep-reservation', '0:x8=0; 1:x8=0; x=1;'],
+    ['LR-SC-inc-slow', 'keep-reservation', '0:x8=0; 1:x8=0; x=1;'],
   ])('%s with %s shows the state %s', async (name, mutation, state) => {
     const r = await mutant(name, mutation);
     expect(r.status, r.text).toBe('violation');
@@ -102,7 +107,7 @@ describe('the testers bite: injected protocol bugs are reported', () => {
   });
 
   it('the same runs without the bug pass', async () => {
-    for (const name of ['MP', 'SB', 'LR-SC-inc']) {
+    for (const name of ['MP', 'SB', 'LR-SC-inc', 'LR-SC-inc-slow']) {
       const r = await runLitmus(source(name), { runs: 600, deterministic: true, seed: 1 });
       expect(r.status, r.text).toBe('ok');
     }
