@@ -2,6 +2,19 @@
 
 import type { RunResult } from '../machine/machine.ts';
 
+/**
+ * An SC failure storm: a core with at least this many failed store-conditionals, and at least
+ * STORM_RATIO failures per success. Constrained LR/SC loops succeed (the LR/SC hold,
+ * cores/memory.ts); a storm means a sequence the A extension promises nothing for.
+ */
+export const STORM_MIN_FAILED = 1000;
+export const STORM_RATIO = 10;
+
+/** Cores in an SC failure storm. */
+export function scStormCores(r: RunResult): number[] {
+  return r.cores.filter((c) => c.scFailed >= STORM_MIN_FAILED && c.scFailed >= STORM_RATIO * c.scSucceeded).map((c) => c.id);
+}
+
 export function formatSummary(r: RunResult): string {
   const lines: string[] = [];
   const secs = r.hostSeconds;
@@ -25,6 +38,21 @@ export function formatSummary(r: RunResult): string {
     }
     const t = r.totals;
     lines.push(`  totals: HITM ${t.hitm}, invalidations ${t.invalidations}, write-backs ${t.writebacks}, misses L1d ${t.l1dMisses} L2 ${t.l2Misses} L3 ${t.l3Misses}; bus BusRd ${r.caches.bus.BusRd} BusRdX ${r.caches.bus.BusRdX} BusUpgr ${r.caches.bus.BusUpgr}`);
+  }
+  if (r.cores.some((c) => c.scSucceeded + c.scFailed > 0)) {
+    lines.push('  core   SC succeeded  SC failed  failed per success');
+    for (const c of r.cores) {
+      const rate = c.scSucceeded > 0 ? (c.scFailed / c.scSucceeded).toFixed(3) : c.scFailed > 0 ? 'all failed' : '-';
+      lines.push(`  ${String(c.id).padStart(4)}  ${String(c.scSucceeded).padStart(13)}  ${String(c.scFailed).padStart(9)}  ${rate.padStart(18)}`);
+    }
+    const storm = scStormCores(r);
+    if (storm.length > 0) {
+      lines.push(
+        `  SC failure storm on core${storm.length > 1 ? 's' : ''} ${storm.join(', ')}: at least ${STORM_RATIO} failed SCs per success. ` +
+          'An LR/SC loop outside the A extension\'s constraints (at most 16 base instructions, no other loads or stores, ' +
+          'no backward branch between LR and SC) may fail for ever; see README, "LR/SC forward progress".',
+      );
+    }
   }
   if (r.unimplementedSyscalls.length > 0) {
     lines.push(`  unimplemented syscalls (returned -ENOSYS): ${r.unimplementedSyscalls.map((s) => `${s.name}(${s.nr}) x${s.count}`).join(', ')}`);
