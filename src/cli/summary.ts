@@ -49,8 +49,8 @@ export function formatSummary(r: RunResult): string {
     if (storm.length > 0) {
       lines.push(
         `  SC failure storm on core${storm.length > 1 ? 's' : ''} ${storm.join(', ')}: at least ${STORM_RATIO} failed SCs per success. ` +
-          'An LR/SC loop outside the A extension\'s constraints (at most 16 base instructions, no other loads or stores, ' +
-          'no backward branch between LR and SC) may fail for ever; see README, "LR/SC forward progress".',
+          'An LR/SC sequence outside the A extension\'s constraints (at most 16 base instructions, no other loads or stores, ' +
+          'no backward branch between LR and SC), or longer than lrscHoldCycles, may fail for ever; see README, "LR/SC forward progress".',
       );
     }
   }

@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { DecodeCache } from '../../cores/decode_cache.ts';
 import { CacheMemory } from '../../cores/mem_cache.ts';
-import { scStormCores } from '../../src/cli/summary.ts';
-import { makeConfig, type MachineConfig } from '../../src/machine/config.ts';
+import { formatSummary, scStormCores } from '../../src/cli/summary.ts';
+import { ConfigError, makeConfig, type MachineConfig } from '../../src/machine/config.ts';
 import { runMachine, type RunResult } from '../../src/machine/machine.ts';
 import { TINY_CACHES } from '../../src/stress/run.ts';
 import { Harness, RAM_BASE } from '../coherence/harness.ts';
@@ -70,6 +70,24 @@ describe('the LR/SC counter gives the exact total', () => {
       }
     }
   }
+});
+
+describe('the window is configurable', () => {
+  it('lrscHoldCycles: a positive integer', () => {
+    expect(makeConfig().lrscHoldCycles).toBe(80);
+    expect(makeConfig({ lrscHoldCycles: 200 }).lrscHoldCycles).toBe(200);
+    for (const bad of [0, -5, 1.5, 'x' as unknown as number]) {
+      expect(() => makeConfig({ lrscHoldCycles: bad }), String(bad)).toThrow(ConfigError);
+    }
+  });
+
+  it('a 1-cycle window cannot cover lr/addi/sc: the deterministic counter storms again, and the summary says so', async () => {
+    const p = { n: 20_000, width: 'd', order: 'mixed' } as const;
+    const { r } = await counterRun(p, { cores: 4, threads: 1, lrscHoldCycles: 1, maxInsns: 400_000 });
+    expect(r.stopReason).toBe('max-insns');
+    expect(scStormCores(r).length).toBeGreaterThan(0);
+    expect(formatSummary(r)).toMatch(/SC failure storm on cores? [0-9, ]+: at least 10 failed SCs per success/);
+  });
 });
 
 describe('the hold window, on the bus (one thread, driven by hand)', () => {
