@@ -25,6 +25,7 @@ const TOP: Record<keyof MachineConfig, Kind> = {
   caches: 'caches',
   checkInvariants: 'boolean',
   mutation: 'string',
+  lrscHoldCycles: 'number',
 };
 
 const CACHES: Record<keyof MachineConfig['caches'], Kind> = {
