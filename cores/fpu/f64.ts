@@ -44,7 +44,7 @@ function add(f: FpRegs, rd: number, a: number, b: number, rs1: number, rs2: numb
     return 0;
   }
   if (rm === 0) { f.d[rd] = h; return NX; }
-  // An inexact sum is at least 2^-1022·2^53 in magnitude: fix64's range holds.
+  if (Math.abs(h) < SMALL) return slow(f, rd, addSlow(a, b, rm)); // an inexact sum is >= 2^-1021: rare
   const sg = e > 0 ? 1 : -1;
   const n = sg > 0 ? h + Math.abs(h) * 1.1102230246251568e-16 : h - Math.abs(h) * 1.1102230246251568e-16;
   const r = fix64(h, sg, n - h === 2 * e, rm);
