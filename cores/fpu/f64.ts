@@ -12,7 +12,7 @@ import type { FpRegs } from './regs.ts';
 const RDN = 2;
 const NV = 16, DZ = 8, OF = 4, NX = 1;
 const SPLIT = 134217729; // 2^27 + 1
-const BIG = 2 ** 995, SMALL = 2 ** -960, HUGE = 2 ** 1020;
+const BIG = 2 ** 995, SMALL = 2 ** -960, HUGE = 2 ** 1020, TOP = 2 ** 1022;
 
 function nan(f: FpRegs, rd: number): void { f.w[2 * rd] = 0; f.w[2 * rd + 1] = 0x7ff80000; }
 function snan(f: FpRegs, r: number): boolean {
@@ -38,7 +38,9 @@ function add(f: FpRegs, rd: number, a: number, b: number, rs1: number, rs2: numb
     }
     return slow(f, rd, addSlow(a, b, rm)); // overflow: the result depends on the mode
   }
-  const bb = h - a, e = (a - (h - bb)) + (b - bb); // TwoSum: a + b = h + e exactly
+  // TwoSum (a + b = h + e exactly) may overflow inside when |a| or |h| nears the top binade.
+  if (Math.abs(a) >= TOP || Math.abs(h) >= TOP) return slow(f, rd, addSlow(a, b, rm));
+  const bb = h - a, e = (a - (h - bb)) + (b - bb);
   if (e === 0) {
     f.d[rd] = h === 0 && rm === RDN && !(1 / a > 0 && 1 / b > 0) ? -0 : h; // x - x is -0 in RDN
     return 0;

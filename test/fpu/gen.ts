@@ -58,7 +58,12 @@ export function operand(F: 'd' | 's', r: Rand): bigint {
   const Fm = F === 'd' ? D : S;
   const mask = (1n << BigInt(Fm.w)) - 1n;
   let v: bigint;
-  switch (r.int(8)) {
+  switch (r.int(9)) {
+    case 8: { // an ordinary number: random significand, exponent within ±30
+      const x = (r.u32() / 4294967296 + r.u32() / 2 ** 64 + 0.5) * 2 ** (r.int(61) - 30);
+      v = toFmt(Fm, r.int(2) ? -x : x);
+      break;
+    }
     case 0: case 1: v = special(Fm, r); break;
     case 2: v = r.bits64() & mask; break;
     case 3: v = toFmt(Fm, nearInt(r)); break;
