@@ -5,7 +5,7 @@
 // sign-extended to 64 bits (WU included). Int -> float: hi·2^32 + lo as a TwoSum d + e, exact, then
 // one rounding. Integer results land in f.x as [lo, hi].
 
-import { fix64, r32, round32, succ64, pred64 } from './round.ts';
+import { T, fixD, roundS, succ64, pred64 } from './round.ts';
 import type { FpRegs } from './regs.ts';
 
 const RNE = 0, RTZ = 1, RDN = 2, RUP = 3;
@@ -44,8 +44,9 @@ function saturate(f: FpRegs, kind: number, high: boolean): number {
   return NV;
 }
 
-/** Convert v (a double holding the operand's exact value; NaN for any NaN) to integer kind. */
-export function toInt(f: FpRegs, v: number, kind: number, rm: number): number {
+/** Convert T[0] (a double holding the operand's exact value; NaN for any NaN) to integer kind. */
+function toInt(f: FpRegs, kind: number, rm: number): number {
+  const v = T[0];
   if (v !== v) return saturate(f, kind, true);
   if (v - v !== 0) return saturate(f, kind, v > 0);
   const r = roundInt(v, rm);
@@ -57,42 +58,42 @@ export function toInt(f: FpRegs, v: number, kind: number, rm: number): number {
 }
 
 export function fcvtIntD(f: FpRegs, kind: number, rs1: number, rm: number): number {
-  return toInt(f, f.d[rs1], kind, rm);
+  T[0] = f.d[rs1];
+  return toInt(f, kind, rm);
 }
 export function fcvtIntS(f: FpRegs, kind: number, rs1: number, rm: number): number {
-  return toInt(f, f.w[2 * rs1 + 1] === -1 ? f.s[2 * rs1] : NaN, kind, rm);
+  T[0] = f.w[2 * rs1 + 1] === -1 ? f.s[2 * rs1] : NaN;
+  return toInt(f, kind, rm);
 }
 
-// Integer operand (lo, hi) of kind as an exact sum d + e of doubles; returns d, e in le.
-let le = 0;
-function intSum(lo: number, hi: number, kind: number): number {
+// Integer operand (lo, hi) of kind as an exact sum T[0] + T[1] of doubles.
+function intSum(lo: number, hi: number, kind: number): void {
   switch (kind) {
-    case 0: le = 0; return lo | 0;
-    case 1: le = 0; return lo >>> 0;
+    case 0: T[0] = lo | 0; T[1] = 0; return;
+    case 1: T[0] = lo >>> 0; T[1] = 0; return;
     default: {
       const H = (kind === 2 ? hi | 0 : hi >>> 0) * TWO32, L = lo >>> 0, d = H + L, z = d - H;
-      le = (H - (d - z)) + (L - z);
-      return d;
+      T[0] = d; T[1] = (H - (d - z)) + (L - z);
     }
   }
 }
 
 /** fcvt.d.{w,wu,l,lu}: register rd gets the integer (lo, hi) of kind, rounded. */
 export function fcvtDInt(f: FpRegs, rd: number, lo: number, hi: number, kind: number, rm: number): number {
-  const d = intSum(lo, hi, kind), e = le;
-  if (e === 0) { f.d[rd] = d; return 0; }
-  if (rm === RNE) { f.d[rd] = d; return NX; }
+  intSum(lo, hi, kind);
+  const d = T[0], e = T[1];
+  f.d[rd] = d;
+  if (e === 0) return 0;
+  if (rm === RNE) return NX;
   const sg = e > 0 ? 1 : -1, n = sg > 0 ? succ64(d) : pred64(d);
-  f.d[rd] = fix64(d, sg, n - d === 2 * e, rm);
-  return NX;
+  return fixD(f, rd, sg, n - d === 2 * e, rm);
 }
 
 /** fcvt.s.{w,wu,l,lu}. */
 export function fcvtSInt(f: FpRegs, rd: number, lo: number, hi: number, kind: number, rm: number): number {
-  const d = intSum(lo, hi, kind), e = le;
-  const flags = round32(d, e > 0 ? 1 : e < 0 ? -1 : 0, rm);
-  f.s[2 * rd] = r32; f.w[2 * rd + 1] = -1;
-  return flags;
+  intSum(lo, hi, kind);
+  const e = T[1];
+  return roundS(f, rd, e > 0 ? 1 : e < 0 ? -1 : 0, rm);
 }
 
 /** fcvt.s.d: round a double to a single; NaN -> canonical (NV if signalling). */
@@ -104,9 +105,8 @@ export function fcvtSD(f: FpRegs, rd: number, rs1: number, rm: number): number {
     f.w[2 * rd] = 0x7fc00000; f.w[2 * rd + 1] = -1;
     return sig ? NV : 0;
   }
-  const flags = round32(v, 0, rm);
-  f.s[2 * rd] = r32; f.w[2 * rd + 1] = -1;
-  return flags;
+  T[0] = v;
+  return roundS(f, rd, 0, rm);
 }
 
 /** fcvt.d.s: exact; NaN -> canonical (NV if signalling). */

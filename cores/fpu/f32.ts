@@ -6,7 +6,7 @@
 // Each op: (register file, rd, rs1, rs2, rm 0..4) -> fflags raised. Operands that are not properly
 // NaN-boxed read as the canonical NaN; results are NaN-boxed.
 
-import { r32, round32 } from './round.ts';
+import { T, roundS } from './round.ts';
 import type { FpRegs } from './regs.ts';
 
 const RDN = 2;
@@ -23,7 +23,6 @@ function nanOp(f: FpRegs, rd: number, rs1: number, rs2: number): number {
   nan(f, rd);
   return flags;
 }
-function put(f: FpRegs, rd: number, flags: number): number { f.s[2 * rd] = r32; f.w[2 * rd + 1] = -1; return flags; }
 
 function add(f: FpRegs, rd: number, rs1: number, rs2: number, neg: boolean, rm: number): number {
   const a = f.w[2 * rs1 + 1] === -1 ? f.s[2 * rs1] : NaN;
@@ -39,7 +38,8 @@ function add(f: FpRegs, rd: number, rs1: number, rs2: number, neg: boolean, rm: 
   if (h === 0 && e === 0) { // exact zero: x - x is -0 in RDN
     f.s[2 * rd] = rm === RDN && !(1 / a > 0 && 1 / b > 0) ? -0 : h; f.w[2 * rd + 1] = -1; return 0;
   }
-  return put(f, rd, round32(h, e > 0 ? 1 : e < 0 ? -1 : 0, rm));
+  T[0] = h;
+  return roundS(f, rd, e > 0 ? 1 : e < 0 ? -1 : 0, rm);
 }
 
 export function faddS(f: FpRegs, rd: number, rs1: number, rs2: number, rm: number): number { return add(f, rd, rs1, rs2, false, rm); }
@@ -53,7 +53,8 @@ export function fmulS(f: FpRegs, rd: number, rs1: number, rs2: number, rm: numbe
     if (a !== a || b !== b) return nanOp(f, rd, rs1, rs2);
     nan(f, rd); return NV; // inf · 0
   }
-  return put(f, rd, round32(p, 0, rm));
+  T[0] = p;
+  return roundS(f, rd, 0, rm);
 }
 
 export function fdivS(f: FpRegs, rd: number, rs1: number, rs2: number, rm: number): number {
@@ -68,7 +69,8 @@ export function fdivS(f: FpRegs, rd: number, rs1: number, rs2: number, rm: numbe
   }
   // a - q·b is exact when q has at most 25 significant bits, the only case where round32 reads it.
   const rem = a - q * b;
-  return put(f, rd, round32(q, rem === 0 ? 0 : (rem > 0) === (b > 0) ? 1 : -1, rm));
+  T[0] = q;
+  return roundS(f, rd, rem === 0 ? 0 : (rem > 0) === (b > 0) ? 1 : -1, rm);
 }
 
 export function fsqrtS(f: FpRegs, rd: number, rs1: number, rm: number): number {
@@ -79,5 +81,6 @@ export function fsqrtS(f: FpRegs, rd: number, rs1: number, rm: number): number {
     f.s[2 * rd] = a; f.w[2 * rd + 1] = -1; return 0; // ±0, +inf
   }
   const r = Math.sqrt(a), rem = a - r * r; // exact when r has at most 25 significant bits
-  return put(f, rd, round32(r, rem === 0 ? 0 : rem > 0 ? 1 : -1, rm));
+  T[0] = r;
+  return roundS(f, rd, rem === 0 ? 0 : rem > 0 ? 1 : -1, rm);
 }

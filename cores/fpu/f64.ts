@@ -1,16 +1,16 @@
 // D-extension arithmetic: fadd.d, fsub.d, fmul.d, fdiv.d, fsqrt.d. The host computes the
 // round-to-nearest-even result h; an error-free transformation gives the exact rest X - h
 // (TwoSum for add, Dekker's TwoProduct for mul, the remainder a - q·b for div and a - r·r for sqrt),
-// which yields NX and, through fix64, the directed modes. Outside the range where those are exact
+// which yields NX and, through fixD, the directed modes. Outside the range where those are exact
 // (huge operands, overflow, tiny results) the BigInt slow path in exact.ts takes over.
 // Each op: (register file, rd, rs1, rs2, rm 0..4) -> fflags raised.
 
-import { fix64 } from './round.ts';
+import { fixD } from './round.ts';
 import { addSlow, divSlow, mulSlow, rx, sqrtSlow } from './exact.ts';
 import type { FpRegs } from './regs.ts';
 
 const RDN = 2;
-const NV = 16, DZ = 8, OF = 4, NX = 1;
+const NV = 16, DZ = 8, NX = 1;
 const SPLIT = 134217729; // 2^27 + 1
 const BIG = 2 ** 995, SMALL = 2 ** -960, HUGE = 2 ** 1020, TOP = 2 ** 1022;
 
@@ -28,7 +28,9 @@ function nanOp(f: FpRegs, rd: number, rs1: number, rs2: number): number {
 
 function slow(f: FpRegs, rd: number, flags: number): number { f.d[rd] = rx; return flags; }
 
-function add(f: FpRegs, rd: number, a: number, b: number, rs1: number, rs2: number, rm: number): number {
+// fadd.d (neg false) and fsub.d (neg true).
+function add(f: FpRegs, rd: number, rs1: number, rs2: number, neg: boolean, rm: number): number {
+  const a = f.d[rs1], b = neg ? -f.d[rs2] : f.d[rs2];
   const h = a + b;
   if (h - h !== 0) { // NaN or infinite
     if (a !== a || b !== b) return nanOp(f, rd, rs1, rs2);
@@ -45,20 +47,19 @@ function add(f: FpRegs, rd: number, a: number, b: number, rs1: number, rs2: numb
     f.d[rd] = h === 0 && rm === RDN && !(1 / a > 0 && 1 / b > 0) ? -0 : h; // x - x is -0 in RDN
     return 0;
   }
-  if (rm === 0) { f.d[rd] = h; return NX; }
+  f.d[rd] = h;
+  if (rm === 0) return NX;
   if (Math.abs(h) < SMALL) return slow(f, rd, addSlow(a, b, rm)); // an inexact sum is >= 2^-1021: rare
   const sg = e > 0 ? 1 : -1;
   const n = sg > 0 ? h + Math.abs(h) * 1.1102230246251568e-16 : h - Math.abs(h) * 1.1102230246251568e-16;
-  const r = fix64(h, sg, n - h === 2 * e, rm);
-  f.d[rd] = r;
-  return r - r !== 0 ? OF | NX : NX;
+  return fixD(f, rd, sg, n - h === 2 * e, rm);
 }
 
 export function faddD(f: FpRegs, rd: number, rs1: number, rs2: number, rm: number): number {
-  return add(f, rd, f.d[rs1], f.d[rs2], rs1, rs2, rm);
+  return add(f, rd, rs1, rs2, false, rm);
 }
 export function fsubD(f: FpRegs, rd: number, rs1: number, rs2: number, rm: number): number {
-  return add(f, rd, f.d[rs1], -f.d[rs2], rs1, rs2, rm);
+  return add(f, rd, rs1, rs2, true, rm);
 }
 
 export function fmulD(f: FpRegs, rd: number, rs1: number, rs2: number, rm: number): number {
@@ -68,13 +69,12 @@ export function fmulD(f: FpRegs, rd: number, rs1: number, rs2: number, rm: numbe
     let c = SPLIT * a; const ah = c - (c - a), al = a - ah;
     c = SPLIT * b; const bh = c - (c - b), bl = b - bh;
     const e = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
-    if (e === 0) { f.d[rd] = p; return 0; }
-    if (rm === 0) { f.d[rd] = p; return NX; }
+    f.d[rd] = p;
+    if (e === 0) return 0;
+    if (rm === 0) return NX;
     const sg = e > 0 ? 1 : -1;
     const n = sg > 0 ? p + ap * 1.1102230246251568e-16 : p - ap * 1.1102230246251568e-16;
-    f.d[rd] = fix64(p, sg, n - p === 2 * e, rm);
-    const r = f.d[rd];
-    return r - r !== 0 ? OF | NX : NX;
+    return fixD(f, rd, sg, n - p === 2 * e, rm);
   }
   if (a !== a || b !== b) return nanOp(f, rd, rs1, rs2);
   if (a - a !== 0 || b - b !== 0) { // an infinite operand: inf · 0 is invalid
@@ -93,11 +93,10 @@ export function fdivD(f: FpRegs, rd: number, rs1: number, rs2: number, rm: numbe
     c = SPLIT * b; const bh = c - (c - b), bl = b - bh;
     const p = q * b, pe = ((qh * bh - p) + qh * bl + ql * bh) + ql * bl;
     const rem = (a - p) - pe;
-    if (rem === 0) { f.d[rd] = q; return 0; }
-    if (rm === 0) { f.d[rd] = q; return NX; } // a quotient is never a tie
-    const r = fix64(q, (rem > 0) === (b > 0) ? 1 : -1, false, rm);
-    f.d[rd] = r;
-    return r - r !== 0 ? OF | NX : NX;
+    f.d[rd] = q;
+    if (rem === 0) return 0;
+    if (rm === 0) return NX; // a quotient is never a tie
+    return fixD(f, rd, (rem > 0) === (b > 0) ? 1 : -1, false, rm);
   }
   if (a !== a || b !== b) return nanOp(f, rd, rs1, rs2);
   if (q !== q) { nan(f, rd); return NV; } // 0/0, inf/inf
@@ -113,10 +112,10 @@ export function fsqrtD(f: FpRegs, rd: number, rs1: number, rm: number): number {
     const c = SPLIT * r, rh = c - (c - r), rl = r - rh;
     const p = r * r, pe = ((rh * rh - p) + 2 * rh * rl) + rl * rl;
     const rem = (a - p) - pe;
-    if (rem === 0) { f.d[rd] = r; return 0; }
-    if (rm !== 0) f.d[rd] = fix64(r, rem > 0 ? 1 : -1, false, rm); // a root is never a tie
-    else f.d[rd] = r;
-    return NX;
+    f.d[rd] = r;
+    if (rem === 0) return 0;
+    if (rm === 0) return NX;
+    return fixD(f, rd, rem > 0 ? 1 : -1, false, rm); // a root is never a tie
   }
   if (a !== a) return nanOp(f, rd, rs1, rs1);
   if (a < 0) { nan(f, rd); return NV; } // -0 is not below zero: sqrt(-0) = -0

@@ -2,17 +2,17 @@
 // fnmadd (-(a·b) - c), for doubles and singles.
 // Doubles: X = a·b + c is carried exactly as h + m + l by error-free transformations (TwoProduct,
 // then TwoSums), with h the nearest double to the sum so far and |m| at most half a gap of h; the
-// signs of m and l and whether |m| is exactly half a gap are what fix64 needs. When that shape does
+// signs of m and l and whether |m| is exactly half a gap are what fixD needs. When that shape does
 // not hold (heavy cancellation, tiny or huge values), the BigInt slow path rounds the exact value.
 // Singles: a·b is exact in double and TwoSum makes a·b + c = d + e exactly; round32 rounds once.
 // The op number k selects the variant: 0 fmadd, 1 fmsub, 2 fnmsub, 3 fnmadd.
 
-import { fix64, r32, round32, succ64, pred64 } from './round.ts';
+import { T, fixD, roundS, succ64, pred64 } from './round.ts';
 import { fmaSlow, rx } from './exact.ts';
 import type { FpRegs } from './regs.ts';
 
 const RDN = 2;
-const NV = 16, OF = 4, NX = 1;
+const NV = 16, NX = 1;
 const SPLIT = 134217729;
 const BIG = 2 ** 995, SMALL = 2 ** -960, HUGE = 2 ** 1020;
 
@@ -76,9 +76,8 @@ export function fmaD(f: FpRegs, k: number, rd: number, rs1: number, rs2: number,
       } else if (Math.abs(m2) > Math.abs(hg)) {
         return slowFma(f, rd, a, b, c, rm);
       }
-      const r = fix64(base, sg, tie, rm);
-      f.d[rd] = r;
-      return r - r !== 0 ? OF | NX : NX;
+      f.d[rd] = base;
+      return fixD(f, rd, sg, tie, rm);
     }
     if (h === 0 && m2 === 0) { f.d[rd] = rm === RDN ? -0 : 0; return 0; } // exact cancellation
     return slowFma(f, rd, a, b, c, rm);
@@ -127,7 +126,6 @@ export function fmaS(f: FpRegs, k: number, rd: number, rs1: number, rs2: number,
     f.w[2 * rd + 1] = -1;
     return 0;
   }
-  const flags = round32(d, e > 0 ? 1 : e < 0 ? -1 : 0, rm);
-  f.s[2 * rd] = r32; f.w[2 * rd + 1] = -1;
-  return flags;
+  T[0] = d;
+  return roundS(f, rd, e > 0 ? 1 : e < 0 ? -1 : 0, rm);
 }

@@ -2,7 +2,9 @@
 // enough about the rest X - h (its sign, whether it is exactly half a gap) from error-free
 // transformations; these functions turn that into the result of each rounding mode.
 
-const RNE = 0, RTZ = 1, RDN = 2, RUP = 3, RMM = 4;
+import type { FpRegs } from './regs.ts';
+
+const RNE = 0, RTZ = 1, RDN = 2, RUP = 3;
 const NX = 1, OF = 4, UF = 2;
 
 // Successor and predecessor of a double with |x| >= 2^-969 (Rump, Zimmermann, Boldo, Melquiond:
@@ -11,22 +13,29 @@ const PHI = 1.1102230246251568e-16; // 2^-53 + 2^-105
 export function succ64(x: number): number { return x + Math.abs(x) * PHI; }
 export function pred64(x: number): number { return x - Math.abs(x) * PHI; }
 
+/** Scratch for passing a double between the ops and the rounding helpers without boxing it. */
+export const T = new Float64Array(2);
+
 /**
- * Round X = h + r where r != 0 has sign sg (±1), |r| <= half the gap from h toward sg, and tie says
- * |r| is exactly that half. h must be in the fast-path range (2^-960 <= |h| < 2^1023). Returns the
- * rounded double (±Infinity when RUP/RDN/RMM steps past the largest finite: the caller adds OF).
+ * Round X = h + r, h = f.d[rd], where r != 0 has sign sg (±1), |r| <= half the gap from h toward sg,
+ * and tie says |r| is exactly that half; h is in the fast-path range (2^-960 <= |h| < 2^1023).
+ * Writes the rounded double back to f.d[rd]; returns NX, or OF | NX when the mode steps past the
+ * largest finite double.
  */
-export function fix64(h: number, sg: number, tie: boolean, rm: number): number {
+export function fixD(f: FpRegs, rd: number, sg: number, tie: boolean, rm: number): number {
+  const h = f.d[rd];
+  let r = h;
   switch (rm) {
     case RNE:
-      if (!tie) return h;
-      { const n = sg > 0 ? succ64(h) : pred64(h); return h + (n - h) * 0.5; } // the hardware picks the even one
-    case RTZ: return (sg > 0) === (h > 0) ? h : (sg > 0 ? succ64(h) : pred64(h));
-    case RDN: return sg < 0 ? pred64(h) : h;
-    case RUP: return sg > 0 ? succ64(h) : h;
-    default: /* RMM */
-      return tie && (sg > 0) === (h > 0) ? (sg > 0 ? succ64(h) : pred64(h)) : h;
+      if (tie) { const n = sg > 0 ? succ64(h) : pred64(h); r = h + (n - h) * 0.5; } // the hardware picks the even one
+      break;
+    case RTZ: if ((sg > 0) !== (h > 0)) r = sg > 0 ? succ64(h) : pred64(h); break;
+    case RDN: if (sg < 0) r = pred64(h); break;
+    case RUP: if (sg > 0) r = succ64(h); break;
+    default: /* RMM */ if (tie && (sg > 0) === (h > 0)) r = sg > 0 ? succ64(h) : pred64(h);
   }
+  f.d[rd] = r;
+  return r - r !== 0 ? OF | NX : NX;
 }
 
 // ---------------------------------------------------------------- singles
@@ -66,28 +75,29 @@ function pick32(ad: number, sg: number, neg: boolean, rm: number): number {
   return up ? hi : lo;
 }
 
-/** Result of round32 (a double holding a single, possibly ±Infinity or ±0). */
-export let r32 = 0;
-
 /**
- * Round X = d + δ to a single in mode rm and return the flags; the result is left in r32. d is a
- * double, sg the sign of δ (0 when X = d); |δ| < ulp(d)/2, and sg only has to be right when d lies
- * on the single grid or halfway between two of its points (callers compute it exactly then).
+ * Round X = d + δ, d = T[0], to a single in mode rm, write it NaN-boxed to register rd and return
+ * the flags. sg is the sign of δ (0 when X = d); |δ| < ulp(d)/2, and sg only has to be right when d
+ * lies on the single grid or halfway between two of its points (callers compute it exactly then).
  */
-export function round32(d: number, sg: number, rm: number): number {
-  const r = Math.fround(d);
-  if (r === d && sg === 0) { r32 = r; return 0; }
+export function roundS(f: FpRegs, rd: number, sg: number, rm: number): number {
+  const d = T[0], r = Math.fround(d);
+  f.w[2 * rd + 1] = -1;
+  if (r === d && sg === 0) { f.s[2 * rd] = r; return 0; }
   const ad = Math.abs(r);
   if (rm === RNE && ad > MIN32 && ad !== Infinity) {
     // fround(d) is the nearest single to X unless d sits exactly halfway between two singles and
     // δ decides (double rounding): only a d of at most 25 significant bits can (Veltkamp split).
-    if (r === d || sg === 0) { r32 = r; return NX; }
+    if (r === d || sg === 0) { f.s[2 * rd] = r; return NX; }
     const c = d * 268435457;
-    if (c - (c - d) !== d) { r32 = r; return NX; }
+    if (c - (c - d) !== d) { f.s[2 * rd] = r; return NX; }
   }
-  return round32slow(d, sg, rm);
+  const flags = round32slow(d, sg, rm);
+  f.s[2 * rd] = r32;
+  return flags;
 }
 
+let r32 = 0;
 function round32slow(d: number, sg: number, rm: number): number {
   const neg = d < 0, ad = Math.abs(d), sgm = neg ? -sg : sg;
   if (ad > TWO128 || (ad === TWO128 && sgm >= 0)) {
