@@ -6,7 +6,7 @@
 // Sign injection works on bits, so it never looks inside a NaN (a single's unboxed input reads as
 // the canonical NaN first).
 
-import type { FpRegs } from './regs.ts';
+import { U, rebox, unbox, unboxX, type FpRegs } from './regs.ts';
 
 const NV = 16;
 
@@ -19,7 +19,6 @@ function sn32(w: Int32Array, r: number): boolean {
   const b = w[2 * r];
   return (b & 0x7fc00000) === 0x7f800000 && (b & 0x003fffff) !== 0;
 }
-function v32(f: FpRegs, r: number): number { return f.w[2 * r + 1] === -1 ? f.s[2 * r] : NaN; }
 
 // op: 0 feq, 1 flt, 2 fle.
 function cmp(f: FpRegs, a: number, b: number, op: number, sig: boolean): number {
@@ -33,7 +32,8 @@ export function fcmpD(f: FpRegs, op: number, rs1: number, rs2: number): number {
   return cmp(f, a, b, op, a !== a || b !== b ? sn64(f.w, rs1) || sn64(f.w, rs2) : false);
 }
 export function fcmpS(f: FpRegs, op: number, rs1: number, rs2: number): number {
-  const a = v32(f, rs1), b = v32(f, rs2);
+  if ((f.w[2 * rs1 + 1] & f.w[2 * rs2 + 1]) !== -1) { rebox(f, rs1, rs2, rs2); const fl = fcmpS(U, op, 1, 2); unboxX(f); return fl; }
+  const a = f.s[2 * rs1], b = f.s[2 * rs2];
   return cmp(f, a, b, op, a !== a || b !== b ? sn32(f.w, rs1) || sn32(f.w, rs2) : false);
 }
 
@@ -54,7 +54,8 @@ export function fminmaxD(f: FpRegs, rd: number, rs1: number, rs2: number, max: b
   return flags;
 }
 export function fminmaxS(f: FpRegs, rd: number, rs1: number, rs2: number, max: boolean): number {
-  const a = v32(f, rs1), b = v32(f, rs2), w = f.w;
+  if ((f.w[2 * rs1 + 1] & f.w[2 * rs2 + 1]) !== -1) { rebox(f, rs1, rs2, rs2); const fl = fminmaxS(U, 0, 1, 2, max); unbox(f, rd); return fl; }
+  const a = f.s[2 * rs1], b = f.s[2 * rs2], w = f.w;
   const flags = (a !== a || b !== b) && (sn32(w, rs1) || sn32(w, rs2)) ? NV : 0;
   const k = pick(a, b, max);
   w[2 * rd] = k === 0 ? 0x7fc00000 : w[2 * (k === 1 ? rs1 : rs2)];

@@ -6,7 +6,7 @@
 // one rounding. Integer results land in f.x as [lo, hi].
 
 import { T, fixD, roundS, succ64, pred64 } from './round.ts';
-import type { FpRegs } from './regs.ts';
+import { U, rebox, unboxX, type FpRegs } from './regs.ts';
 
 const RNE = 0, RTZ = 1, RDN = 2, RUP = 3;
 const NV = 16, NX = 1;
@@ -62,7 +62,8 @@ export function fcvtIntD(f: FpRegs, kind: number, rs1: number, rm: number): numb
   return toInt(f, kind, rm);
 }
 export function fcvtIntS(f: FpRegs, kind: number, rs1: number, rm: number): number {
-  T[0] = f.w[2 * rs1 + 1] === -1 ? f.s[2 * rs1] : NaN;
+  if (f.w[2 * rs1 + 1] !== -1) { rebox(f, rs1, rs1, rs1); const fl = fcvtIntS(U, kind, 1, rm); unboxX(f); return fl; }
+  T[0] = f.s[2 * rs1];
   return toInt(f, kind, rm);
 }
 

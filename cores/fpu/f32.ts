@@ -7,7 +7,7 @@
 // NaN-boxed read as the canonical NaN; results are NaN-boxed.
 
 import { T, roundS } from './round.ts';
-import type { FpRegs } from './regs.ts';
+import { U, rebox, unbox, type FpRegs } from './regs.ts';
 
 const RDN = 2;
 const NV = 16, DZ = 8;
@@ -25,9 +25,10 @@ function nanOp(f: FpRegs, rd: number, rs1: number, rs2: number): number {
 }
 
 function add(f: FpRegs, rd: number, rs1: number, rs2: number, neg: boolean, rm: number): number {
-  const a = f.w[2 * rs1 + 1] === -1 ? f.s[2 * rs1] : NaN;
-  let b = f.w[2 * rs2 + 1] === -1 ? f.s[2 * rs2] : NaN;
-  if (neg) b = -b;
+  if ((f.w[2 * rs1 + 1] & f.w[2 * rs2 + 1]) !== -1) {
+    rebox(f, rs1, rs2, rs2); const fl = add(U, 0, 1, 2, neg, rm); unbox(f, rd); return fl;
+  }
+  const a = f.s[2 * rs1], b = neg ? -f.s[2 * rs2] : f.s[2 * rs2];
   const h = a + b;
   if (h - h !== 0) { // singles cannot overflow a double: NaN or infinite operands
     if (a !== a || b !== b) return nanOp(f, rd, rs1, rs2);
@@ -46,8 +47,10 @@ export function faddS(f: FpRegs, rd: number, rs1: number, rs2: number, rm: numbe
 export function fsubS(f: FpRegs, rd: number, rs1: number, rs2: number, rm: number): number { return add(f, rd, rs1, rs2, true, rm); }
 
 export function fmulS(f: FpRegs, rd: number, rs1: number, rs2: number, rm: number): number {
-  const a = f.w[2 * rs1 + 1] === -1 ? f.s[2 * rs1] : NaN;
-  const b = f.w[2 * rs2 + 1] === -1 ? f.s[2 * rs2] : NaN;
+  if ((f.w[2 * rs1 + 1] & f.w[2 * rs2 + 1]) !== -1) {
+    rebox(f, rs1, rs2, rs2); const fl = fmulS(U, 0, 1, 2, rm); unbox(f, rd); return fl;
+  }
+  const a = f.s[2 * rs1], b = f.s[2 * rs2];
   const p = a * b; // exact: 48 significant bits, exponent within a double's range
   if (p !== p) {
     if (a !== a || b !== b) return nanOp(f, rd, rs1, rs2);
@@ -58,8 +61,10 @@ export function fmulS(f: FpRegs, rd: number, rs1: number, rs2: number, rm: numbe
 }
 
 export function fdivS(f: FpRegs, rd: number, rs1: number, rs2: number, rm: number): number {
-  const a = f.w[2 * rs1 + 1] === -1 ? f.s[2 * rs1] : NaN;
-  const b = f.w[2 * rs2 + 1] === -1 ? f.s[2 * rs2] : NaN;
+  if ((f.w[2 * rs1 + 1] & f.w[2 * rs2 + 1]) !== -1) {
+    rebox(f, rs1, rs2, rs2); const fl = fdivS(U, 0, 1, 2, rm); unbox(f, rd); return fl;
+  }
+  const a = f.s[2 * rs1], b = f.s[2 * rs2];
   const q = a / b;
   if (q - q !== 0 || q === 0) {
     if (a !== a || b !== b) return nanOp(f, rd, rs1, rs2);
@@ -74,7 +79,8 @@ export function fdivS(f: FpRegs, rd: number, rs1: number, rs2: number, rm: numbe
 }
 
 export function fsqrtS(f: FpRegs, rd: number, rs1: number, rm: number): number {
-  const a = f.w[2 * rs1 + 1] === -1 ? f.s[2 * rs1] : NaN;
+  if (f.w[2 * rs1 + 1] !== -1) { rebox(f, rs1, rs1, rs1); const fl = fsqrtS(U, 0, 1, rm); unbox(f, rd); return fl; }
+  const a = f.s[2 * rs1];
   if (!(a > 0) || a === Infinity) {
     if (a !== a) return nanOp(f, rd, rs1, rs1);
     if (a < 0) { nan(f, rd); return NV; }

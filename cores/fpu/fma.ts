@@ -9,7 +9,7 @@
 
 import { T, fixD, roundS, succ64, pred64 } from './round.ts';
 import { fmaSlow, rx } from './exact.ts';
-import type { FpRegs } from './regs.ts';
+import { U, rebox, unbox, type FpRegs } from './regs.ts';
 
 const RDN = 2;
 const NV = 16, NX = 1;
@@ -108,9 +108,12 @@ function snan32(f: FpRegs, r: number): boolean {
 
 /** Single FMA variant k: (register file, rd, rs1, rs2, rs3, rm) -> fflags. */
 export function fmaS(f: FpRegs, k: number, rd: number, rs1: number, rs2: number, rs3: number, rm: number): number {
-  let a = f.w[2 * rs1 + 1] === -1 ? f.s[2 * rs1] : NaN;
-  const b = f.w[2 * rs2 + 1] === -1 ? f.s[2 * rs2] : NaN;
-  let c = f.w[2 * rs3 + 1] === -1 ? f.s[2 * rs3] : NaN;
+  if ((f.w[2 * rs1 + 1] & f.w[2 * rs2 + 1] & f.w[2 * rs3 + 1]) !== -1) {
+    rebox(f, rs1, rs2, rs3); const fl = fmaS(U, k, 0, 1, 2, 3, rm); unbox(f, rd); return fl;
+  }
+  let a = f.s[2 * rs1];
+  const b = f.s[2 * rs2];
+  let c = f.s[2 * rs3];
   if (k >= 2) a = -a;
   if (k === 1 || k === 3) c = -c;
   const p = a * b; // exact

@@ -40,11 +40,6 @@ export function bits32(f: FpRegs, i: number): number {
   return f.w[2 * i + 1] === -1 ? f.w[2 * i] : 0x7fc00000;
 }
 
-/** Value of register i as a single (NaN when improperly boxed). A NaN's payload is not kept: use bits32. */
-export function val32(f: FpRegs, i: number): number {
-  return f.w[2 * i + 1] === -1 ? f.s[2 * i] : NaN;
-}
-
 /** Is register i a signalling NaN as a single (a properly boxed one: an unboxed value is a quiet NaN)? */
 export function isSNaN32(f: FpRegs, i: number): boolean {
   if (f.w[2 * i + 1] !== -1) return false;
@@ -56,4 +51,29 @@ export function isSNaN32(f: FpRegs, i: number): boolean {
 export function isSNaN64(f: FpRegs, i: number): boolean {
   const h = f.w[2 * i + 1];
   return (h & 0x7ff80000) === 0x7ff00000 && ((h & 0x0007ffff) | f.w[2 * i]) !== 0;
+}
+
+// Ops on singles read f.s directly and first check that every operand is boxed; when one is not,
+// they run again on copies in U where each such operand is the canonical NaN. (A single read as
+// "boxed ? f.s[i] : NaN" makes V8 box the double on every op: the hot path must not have that phi.)
+export const U = new FpRegs();
+
+/** Copy singles rs1, rs2, rs3 of f into U registers 1, 2, 3, unboxed ones as the canonical NaN. */
+export function rebox(f: FpRegs, rs1: number, rs2: number, rs3: number): void {
+  const w = f.w, u = U.w;
+  u[2] = w[2 * rs1 + 1] === -1 ? w[2 * rs1] : 0x7fc00000; u[3] = -1;
+  u[4] = w[2 * rs2 + 1] === -1 ? w[2 * rs2] : 0x7fc00000; u[5] = -1;
+  u[6] = w[2 * rs3 + 1] === -1 ? w[2 * rs3] : 0x7fc00000; u[7] = -1;
+}
+
+/** Copy U register 0 (a result computed on reboxed operands) to f register rd. */
+export function unbox(f: FpRegs, rd: number): void {
+  f.w[2 * rd] = U.w[0];
+  f.w[2 * rd + 1] = U.w[1];
+}
+
+/** Copy U's integer result to f's. */
+export function unboxX(f: FpRegs): void {
+  f.x[0] = U.x[0];
+  f.x[1] = U.x[1];
 }
