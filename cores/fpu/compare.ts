@@ -20,35 +20,29 @@ function sn32(w: Int32Array, r: number): boolean {
   return (b & 0x7fc00000) === 0x7f800000 && (b & 0x003fffff) !== 0;
 }
 
-// op: 0 feq, 1 flt, 2 fle.
-function cmp(f: FpRegs, a: number, b: number, op: number, sig: boolean): number {
-  f.x[1] = 0;
-  if (a !== a || b !== b) { f.x[0] = 0; return op !== 0 || sig ? NV : 0; }
-  f.x[0] = op === 0 ? +(a === b) : op === 1 ? +(a < b) : +(a <= b);
-  return 0;
-}
+// op: 0 feq, 1 flt, 2 fle. (Written out per format: a helper taking doubles would box them.)
 export function fcmpD(f: FpRegs, op: number, rs1: number, rs2: number): number {
   const a = f.d[rs1], b = f.d[rs2];
-  return cmp(f, a, b, op, a !== a || b !== b ? sn64(f.w, rs1) || sn64(f.w, rs2) : false);
+  f.x[1] = 0;
+  if (a !== a || b !== b) { f.x[0] = 0; return op !== 0 || sn64(f.w, rs1) || sn64(f.w, rs2) ? NV : 0; }
+  f.x[0] = op === 0 ? +(a === b) : op === 1 ? +(a < b) : +(a <= b);
+  return 0;
 }
 export function fcmpS(f: FpRegs, op: number, rs1: number, rs2: number): number {
   if ((f.w[2 * rs1 + 1] & f.w[2 * rs2 + 1]) !== -1) { rebox(f, rs1, rs2, rs2); const fl = fcmpS(U, op, 1, 2); unboxX(f); return fl; }
   const a = f.s[2 * rs1], b = f.s[2 * rs2];
-  return cmp(f, a, b, op, a !== a || b !== b ? sn32(f.w, rs1) || sn32(f.w, rs2) : false);
+  f.x[1] = 0;
+  if (a !== a || b !== b) { f.x[0] = 0; return op !== 0 || sn32(f.w, rs1) || sn32(f.w, rs2) ? NV : 0; }
+  f.x[0] = op === 0 ? +(a === b) : op === 1 ? +(a < b) : +(a <= b);
+  return 0;
 }
 
-// Which operand minimumNumber/maximumNumber picks: 1 or 2, or 0 for the canonical NaN.
-function pick(a: number, b: number, max: boolean): number {
-  if (a !== a) return b !== b ? 0 : 2;
-  if (b !== b) return 1;
-  if (a === b) return (1 / a < 0) === max ? 2 : 1; // ±0: min takes the -0, max the +0
-  return (a < b) === max ? 2 : 1;
-}
 /** fmin.d (max false) / fmax.d (max true). */
 export function fminmaxD(f: FpRegs, rd: number, rs1: number, rs2: number, max: boolean): number {
   const a = f.d[rs1], b = f.d[rs2], w = f.w;
   const flags = (a !== a || b !== b) && (sn64(w, rs1) || sn64(w, rs2)) ? NV : 0;
-  const k = pick(a, b, max);
+  // Operand picked: 1 or 2, or 0 for the canonical NaN; equal values are ±0 (min takes -0, max +0).
+  const k = a !== a ? (b !== b ? 0 : 2) : b !== b ? 1 : a === b ? ((1 / a < 0) === max ? 2 : 1) : (a < b) === max ? 2 : 1;
   if (k === 0) { w[2 * rd] = 0; w[2 * rd + 1] = 0x7ff80000; }
   else { const r = k === 1 ? rs1 : rs2; w[2 * rd] = w[2 * r]; w[2 * rd + 1] = w[2 * r + 1]; }
   return flags;
@@ -57,7 +51,7 @@ export function fminmaxS(f: FpRegs, rd: number, rs1: number, rs2: number, max: b
   if ((f.w[2 * rs1 + 1] & f.w[2 * rs2 + 1]) !== -1) { rebox(f, rs1, rs2, rs2); const fl = fminmaxS(U, 0, 1, 2, max); unbox(f, rd); return fl; }
   const a = f.s[2 * rs1], b = f.s[2 * rs2], w = f.w;
   const flags = (a !== a || b !== b) && (sn32(w, rs1) || sn32(w, rs2)) ? NV : 0;
-  const k = pick(a, b, max);
+  const k = a !== a ? (b !== b ? 0 : 2) : b !== b ? 1 : a === b ? ((1 / a < 0) === max ? 2 : 1) : (a < b) === max ? 2 : 1;
   w[2 * rd] = k === 0 ? 0x7fc00000 : w[2 * (k === 1 ? rs1 : rs2)];
   w[2 * rd + 1] = -1;
   return flags;

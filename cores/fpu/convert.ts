@@ -5,7 +5,7 @@
 // sign-extended to 64 bits (WU included). Int -> float: hi·2^32 + lo as a TwoSum d + e, exact, then
 // one rounding. Integer results land in f.x as [lo, hi].
 
-import { T, fixD, roundS, succ64, pred64 } from './round.ts';
+import { T, fixD, roundS } from './round.ts';
 import { U, rebox, unboxX, type FpRegs } from './regs.ts';
 
 const RNE = 0, RTZ = 1, RDN = 2, RUP = 3;
@@ -14,8 +14,15 @@ const TWO32 = 4294967296, TWO52 = 4503599627370496, TWO63 = 9223372036854775808,
 
 /** The integer nearest v (finite) in mode rm, as a double (-0 comes back as 0). */
 export function roundInt(v: number, rm: number): number {
-  const a = Math.abs(v);
-  if (a >= TWO52) return v;
+  T[1] = v;
+  roundIntT(rm);
+  return T[1];
+}
+
+// roundInt on T[1], in place (no double crosses a call on the conversion path).
+function roundIntT(rm: number): void {
+  const v = T[1], a = Math.abs(v);
+  if (a >= TWO52) return;
   let r: number;
   switch (rm) {
     case RTZ: r = Math.trunc(v); break;
@@ -28,7 +35,7 @@ export function roundInt(v: number, rm: number): number {
     }
     default: { const fl = Math.floor(a), m = a - fl >= 0.5 ? fl + 1 : fl; r = v < 0 ? -m : m; }
   }
-  return r + 0; // -0 -> 0
+  T[1] = r + 0; // -0 -> 0
 }
 
 // kind: 0 W, 1 WU, 2 L, 3 LU.
@@ -49,7 +56,9 @@ function toInt(f: FpRegs, kind: number, rm: number): number {
   const v = T[0];
   if (v !== v) return saturate(f, kind, true);
   if (v - v !== 0) return saturate(f, kind, v > 0);
-  const r = roundInt(v, rm);
+  T[1] = v;
+  roundIntT(rm);
+  const r = T[1];
   if (kind < 2 ? r < LO[kind] || r > HI[kind] : r < LO[kind] || r >= HI[kind]) return saturate(f, kind, r > 0);
   const x = f.x;
   if (kind < 2) { x[0] = r; x[1] = x[0] >> 31; }
@@ -86,7 +95,7 @@ export function fcvtDInt(f: FpRegs, rd: number, lo: number, hi: number, kind: nu
   f.d[rd] = d;
   if (e === 0) return 0;
   if (rm === RNE) return NX;
-  const sg = e > 0 ? 1 : -1, n = sg > 0 ? succ64(d) : pred64(d);
+  const sg = e > 0 ? 1 : -1, n = d + sg * Math.abs(d) * 1.1102230246251568e-16; // succ64/pred64
   return fixD(f, rd, sg, n - d === 2 * e, rm);
 }
 

@@ -7,7 +7,7 @@
 // Singles: a·b is exact in double and TwoSum makes a·b + c = d + e exactly; round32 rounds once.
 // The op number k selects the variant: 0 fmadd, 1 fmsub, 2 fnmsub, 3 fnmadd.
 
-import { T, fixD, roundS, succ64, pred64 } from './round.ts';
+import { T, fixD, roundS } from './round.ts';
 import { fmaSlow, rx } from './exact.ts';
 import { U, rebox, unbox, type FpRegs } from './regs.ts';
 
@@ -68,7 +68,7 @@ export function fmaD(f: FpRegs, k: number, rd: number, rs1: number, rs2: number,
       if (m2 === 0) { f.d[rd] = h; return 0; }
       if (rm === 0 && m === m2 && l === 0 && te === 0) { f.d[rd] = h; return NX; } // h = RN(s + t) = RN(X)
       let sg = m2 > 0 ? 1 : -1;
-      const n = sg > 0 ? succ64(h) : pred64(h), hg = (n - h) * 0.5;
+      const n = h + sg * ah2 * 1.1102230246251568e-16, hg = (n - h) * 0.5; // neighbour toward sg (succ64/pred64)
       let base = h, tie = false;
       if (m2 === hg) {
         if (l === 0) tie = true;

@@ -26,13 +26,14 @@ export function fixD(f: FpRegs, rd: number, sg: number, tie: boolean, rm: number
   const h = f.d[rd];
   let r = h;
   switch (rm) {
+    // n: h's neighbour toward sg (the succ64/pred64 formula, written out so no double crosses a call)
     case RNE:
-      if (tie) { const n = sg > 0 ? succ64(h) : pred64(h); r = h + (n - h) * 0.5; } // the hardware picks the even one
+      if (tie) { const n = h + sg * Math.abs(h) * PHI; r = h + (n - h) * 0.5; } // the hardware picks the even one
       break;
-    case RTZ: if ((sg > 0) !== (h > 0)) r = sg > 0 ? succ64(h) : pred64(h); break;
-    case RDN: if (sg < 0) r = pred64(h); break;
-    case RUP: if (sg > 0) r = succ64(h); break;
-    default: /* RMM */ if (tie && (sg > 0) === (h > 0)) r = sg > 0 ? succ64(h) : pred64(h);
+    case RTZ: if ((sg > 0) !== (h > 0)) r = h + sg * Math.abs(h) * PHI; break;
+    case RDN: if (sg < 0) r = h - Math.abs(h) * PHI; break;
+    case RUP: if (sg > 0) r = h + Math.abs(h) * PHI; break;
+    default: /* RMM */ if (tie && (sg > 0) === (h > 0)) r = h + sg * Math.abs(h) * PHI;
   }
   f.d[rd] = r;
   return r - r !== 0 ? OF | NX : NX;
@@ -53,15 +54,15 @@ function next32(m: number): number { // m >= 0 on the single grid; MAX -> 2^128
 function prev32(m: number): number { s32[0] = m; i32[0] = i32[0] - 1; return s32[0]; }
 function odd32(m: number): boolean { s32[0] = m; return (i32[0] & 1) !== 0; }
 
-// Magnitude of X = ad + δ (ad > 0, sign(δ) = sg, |δ| tiny) rounded to the single grid (subnormals
-// included, no overflow handling: may return 2^128) for a value of sign neg.
-function pick32(ad: number, sg: number, neg: boolean, rm: number): number {
-  const r = Math.fround(ad);
+// Magnitude of X = ad + δ (ad = T[1] > 0, sign(δ) = sg, |δ| tiny) rounded to the single grid
+// (subnormals included, no overflow handling: may give 2^128) for a value of sign neg; into T[1].
+function pick32(sg: number, neg: boolean, rm: number): void {
+  const ad = T[1], r = Math.fround(ad);
   let lo: number;
   if (r === ad) lo = sg < 0 ? prev32(ad) : ad;
   else if (r === Infinity) lo = 3.4028234663852886e38;
   else lo = r > ad ? prev32(r) : r;
-  if (lo === ad && sg === 0) return ad;
+  if (lo === ad && sg === 0) return;
   const hi = next32(lo), mid = (lo + hi) * 0.5;
   const cmp = ad < mid ? -1 : ad > mid ? 1 : sg;
   let up: boolean;
@@ -72,7 +73,7 @@ function pick32(ad: number, sg: number, neg: boolean, rm: number): number {
     case RUP: up = !neg; break;
     default: up = cmp >= 0;
   }
-  return up ? hi : lo;
+  T[1] = up ? hi : lo;
 }
 
 /**
@@ -92,28 +93,29 @@ export function roundS(f: FpRegs, rd: number, sg: number, rm: number): number {
     const c = d * 268435457;
     if (c - (c - d) !== d) { f.s[2 * rd] = r; return NX; }
   }
-  const flags = round32slow(d, sg, rm);
-  f.s[2 * rd] = r32;
-  return flags;
+  return round32slow(f, rd, sg, rm);
 }
 
-let r32 = 0;
-function round32slow(d: number, sg: number, rm: number): number {
-  const neg = d < 0, ad = Math.abs(d), sgm = neg ? -sg : sg;
+function round32slow(f: FpRegs, rd: number, sg: number, rm: number): number {
+  const d = T[0], neg = d < 0, ad = Math.abs(d), sgm = neg ? -sg : sg;
   if (ad > TWO128 || (ad === TWO128 && sgm >= 0)) {
     // Overflows in every mode: the unbounded rounding is at least 2^128.
-    r32 = rm === RTZ || (rm === RDN && !neg) || (rm === RUP && neg) ? (neg ? -3.4028234663852886e38 : 3.4028234663852886e38) : (neg ? -Infinity : Infinity);
+    f.s[2 * rd] = rm === RTZ || (rm === RDN && !neg) || (rm === RUP && neg) ? (neg ? -3.4028234663852886e38 : 3.4028234663852886e38) : (neg ? -Infinity : Infinity);
     return OF | NX;
   }
-  const m = pick32(ad, sgm, neg, rm);
-  if (m === ad && sgm === 0) { r32 = d; return 0; }
+  T[1] = ad;
+  pick32(sgm, neg, rm);
+  const m = T[1];
+  if (m === ad && sgm === 0) { f.s[2 * rd] = d; return 0; }
   let flags = NX;
-  if (m === TWO128) { r32 = neg ? -Infinity : Infinity; return OF | NX; }
+  if (m === TWO128) { f.s[2 * rd] = neg ? -Infinity : Infinity; return OF | NX; }
   if (m < MIN32) flags |= UF;
   else if (m === MIN32 && (ad < MIN32 || (ad === MIN32 && sgm < 0))) {
     // Tininess after rounding: round again with the exponent range unbounded (scaled up, exact).
-    if (pick32(ad * TWO64, sgm, neg, rm) < MIN32 * TWO64) flags |= UF;
+    T[1] = ad * TWO64;
+    pick32(sgm, neg, rm);
+    if (T[1] < MIN32 * TWO64) flags |= UF;
   }
-  r32 = neg ? -m : m;
+  f.s[2 * rd] = neg ? -m : m;
   return flags;
 }
