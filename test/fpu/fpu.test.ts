@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { ALL_OPS, NV, NX, OF, UF, DZ, ref } from './ref.ts';
 import { lib } from './lib.ts';
 import { bitsOfD, bitsOfS, operands, rng } from './gen.ts';
+import { FpRegs } from '../../cores/fpu/index.ts';
+import { fixD } from '../../cores/fpu/round.ts';
 
 const h = (v: bigint) => '0x' + v.toString(16);
 const BOX = 0xffffffff00000000n;
@@ -157,3 +159,27 @@ describe('spec fixed points (cross-checked by the model and the library)', () =>
 });
 
 void NX; void rng;
+
+describe('fixD, the final step of the double fast paths', () => {
+  // The random tests rarely reach an exact tie that the host's own rounding did not already settle
+  // (an FMA whose low parts make X a midpoint next to an odd h); these pin that step down.
+  const f = new FpRegs();
+  const fix = (h: number, sg: number, tie: boolean, rm: number) => { f.d[0] = h; const fl = fixD(f, 0, sg, tie, rm); return [f.d[0], fl]; };
+  const odd = 1 + 2 ** -52, even = 1 + 2 ** -51;
+  it('RNE: a tie goes to the even neighbour, either way', () => {
+    expect(fix(odd, 1, true, 0)).toEqual([even, NX]);
+    expect(fix(odd, -1, true, 0)).toEqual([1, NX]);
+    expect(fix(even, 1, true, 0)).toEqual([even, NX]);
+    expect(fix(-odd, -1, true, 0)).toEqual([-even, NX]);
+  });
+  it('RMM: a tie goes away from zero; the directed modes step only toward their side', () => {
+    expect(fix(odd, 1, true, 4)).toEqual([even, NX]);
+    expect(fix(odd, -1, true, 4)).toEqual([odd, NX]);
+    expect(fix(-odd, -1, true, 4)).toEqual([-even, NX]);
+    expect(fix(odd, -1, false, 1)).toEqual([1, NX]);
+    expect(fix(-odd, 1, false, 1)).toEqual([-1, NX]);
+    expect(fix(1, -1, false, 2)).toEqual([1 - 2 ** -53, NX]);
+    expect(fix(Number.MAX_VALUE, 1, false, 3)).toEqual([Infinity, OF | NX]);
+    expect(fix(Number.MAX_VALUE, 1, false, 1)).toEqual([Number.MAX_VALUE, NX]);
+  });
+});
