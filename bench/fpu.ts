@@ -18,7 +18,6 @@ for (let i = 0; i < M; i++) { A[i] = (rnd() + 0.5) * 2 ** Math.floor(rnd() * 20 
 const A32 = Float32Array.from(A), B32 = Float32Array.from(B), C32 = Float32Array.from(C);
 
 const f = new FpRegs();
-for (let i = 0; i < 32; i++) f.w[2 * i + 1] = -1; // box the singles once; the loops write only the low words
 let sink = 0;
 
 // One loop per op with a direct call, as the interpreter's switch will make (a call through a
@@ -57,26 +56,31 @@ const ops: [string, Op][] = [
   }],
   ['fadd.s', (rm) => {
     const s = f.s; let fl = 0, acc = 0;
+    f.w[3] = f.w[5] = f.w[11] = -1; // box the operand registers (the D loops overwrite them)
     for (let i = 0; i < N; i++) { const j = i & (M - 1); s[2] = A32[j]; s[4] = B32[j]; s[10] = C32[j]; fl |= faddS(f, 3, 1, 2, rm); acc += s[6]; }
     sink += acc; return fl;
   }],
   ['fmul.s', (rm) => {
     const s = f.s; let fl = 0, acc = 0;
+    f.w[3] = f.w[5] = f.w[11] = -1; // box the operand registers (the D loops overwrite them)
     for (let i = 0; i < N; i++) { const j = i & (M - 1); s[2] = A32[j]; s[4] = B32[j]; s[10] = C32[j]; fl |= fmulS(f, 3, 1, 2, rm); acc += s[6]; }
     sink += acc; return fl;
   }],
   ['fmadd.s', (rm) => {
     const s = f.s; let fl = 0, acc = 0;
+    f.w[3] = f.w[5] = f.w[11] = -1; // box the operand registers (the D loops overwrite them)
     for (let i = 0; i < N; i++) { const j = i & (M - 1); s[2] = A32[j]; s[4] = B32[j]; s[10] = C32[j]; fl |= fmaS(f, 0, 3, 1, 2, 5, rm); acc += s[6]; }
     sink += acc; return fl;
   }],
   ['fdiv.s', (rm) => {
     const s = f.s; let fl = 0, acc = 0;
+    f.w[3] = f.w[5] = f.w[11] = -1; // box the operand registers (the D loops overwrite them)
     for (let i = 0; i < N; i++) { const j = i & (M - 1); s[2] = A32[j]; s[4] = B32[j]; s[10] = C32[j]; fl |= fdivS(f, 3, 1, 2, rm); acc += s[6]; }
     sink += acc; return fl;
   }],
   ['fsqrt.s', (rm) => {
     const s = f.s; let fl = 0, acc = 0;
+    f.w[3] = f.w[5] = f.w[11] = -1; // box the operand registers (the D loops overwrite them)
     for (let i = 0; i < N; i++) { const j = i & (M - 1); s[2] = A32[j]; s[4] = B32[j]; s[10] = C32[j]; fl |= fsqrtS(f, 3, 1, rm); acc += s[6]; }
     sink += acc; return fl;
   }],

@@ -10,7 +10,8 @@ import { T, roundS } from './round.ts';
 import { U, rebox, unbox, type FpRegs } from './regs.ts';
 
 const RDN = 2;
-const NV = 16, DZ = 8;
+const NV = 16, DZ = 8, NX = 1;
+const MIN32 = 1.1754943508222875e-38; // 2^-126
 
 function nan(f: FpRegs, rd: number): void { f.w[2 * rd] = 0x7fc00000; f.w[2 * rd + 1] = -1; }
 function snan(f: FpRegs, r: number): boolean {
@@ -39,6 +40,10 @@ function add(f: FpRegs, rd: number, rs1: number, rs2: number, neg: boolean, rm: 
   if (h === 0 && e === 0) { // exact zero: x - x is -0 in RDN
     f.s[2 * rd] = rm === RDN && !(1 / a > 0 && 1 / b > 0) ? -0 : h; f.w[2 * rd + 1] = -1; return 0;
   }
+  if (rm === 0 && e === 0) { // the sum is exact in double: one fround is the whole rounding
+    const r = Math.fround(h), ar = Math.abs(r);
+    if (ar > MIN32 && ar !== Infinity) { f.s[2 * rd] = r; f.w[2 * rd + 1] = -1; return r === h ? 0 : NX; }
+  }
   T[0] = h;
   return roundS(f, rd, e > 0 ? 1 : e < 0 ? -1 : 0, rm);
 }
@@ -55,6 +60,10 @@ export function fmulS(f: FpRegs, rd: number, rs1: number, rs2: number, rm: numbe
   if (p !== p) {
     if (a !== a || b !== b) return nanOp(f, rd, rs1, rs2);
     nan(f, rd); return NV; // inf · 0
+  }
+  if (rm === 0) { // RNE of an exact product is one fround, away from the overflow and underflow edges
+    const r = Math.fround(p), ar = Math.abs(r);
+    if (ar > MIN32 && ar !== Infinity) { f.s[2 * rd] = r; f.w[2 * rd + 1] = -1; return r === p ? 0 : NX; }
   }
   T[0] = p;
   return roundS(f, rd, 0, rm);

@@ -129,6 +129,10 @@ export function fmaS(f: FpRegs, k: number, rd: number, rs1: number, rs2: number,
     f.w[2 * rd + 1] = -1;
     return 0;
   }
+  if (rm === 0 && e === 0) { // a·b + c exact in double: one fround is the whole rounding
+    const r = Math.fround(d), ar = Math.abs(r);
+    if (ar > 1.1754943508222875e-38 && ar !== Infinity) { f.s[2 * rd] = r; f.w[2 * rd + 1] = -1; return r === d ? 0 : NX; }
+  }
   T[0] = d;
   return roundS(f, rd, e > 0 ? 1 : e < 0 ? -1 : 0, rm);
 }
