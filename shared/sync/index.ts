@@ -15,4 +15,18 @@ export {
   barrierIsAborted,
   barrierArrived,
 } from './barrier.ts';
+export {
+  RWSEM_WORDS,
+  RWSEM_WRITER,
+  downRead,
+  downReadTrylock,
+  downWrite,
+  downWriteTrylock,
+  downgradeWrite,
+  upRead,
+  upWrite,
+  rwsemIsWriteLocked,
+  rwsemReaders,
+  rwsemWritersWaiting,
+} from './rwsem.ts';
 export { SEQ_READ_SPINS, SEQ_READ_PARK_MS, seqWriteBegin, seqWriteEnd, seqReadBegin, seqReadRetry } from './seqlock.ts';
