@@ -368,6 +368,7 @@ export function countVmaPagesRange(t: MmTable, m: number, start: number, end: nu
  */
 export function munmapRange(t: MmTable, m: number, start: number, end: number, out: VmaInfo[]): number {
   const p = t.pool;
+  if (end <= start) return 0;
   let i = t.findPos(m, start);
   if (i >= t.mapCount(m) || p.start(t.vmaAt(m, i)) >= end) return 0;
   const first = t.vmaAt(m, i);
