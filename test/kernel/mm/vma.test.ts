@@ -208,6 +208,26 @@ describe('munmap and mprotect split and merge', () => {
     expect(anonVmaPrepare(t, m, t.vmaLookup(m, a + 0x5000))).toBe(y);
   });
 
+  it('filling the gap between two faulted VMAs with different anon_vmas merges left only (mmap and mprotect)', () => {
+    for (const via of ['mmap', 'mprotect'] as const) {
+      const { t, m } = newMm();
+      const a = 0x10000000;
+      doMmap(t, m, a, 0x1000, RW, ANON | MAP_FIXED, null, 0);
+      doMmap(t, m, a + 0x2000, 0x1000, RW, ANON | MAP_FIXED, null, 0);
+      const x = anonVmaPrepare(t, m, t.vmaLookup(m, a));
+      const y = anonVmaPrepare(t, m, t.vmaLookup(m, a + 0x2000));
+      expect(y).not.toBe(x);
+      if (via === 'mmap') {
+        doMmap(t, m, a + 0x1000, 0x1000, RW, ANON | MAP_FIXED, null, 0);
+      } else {
+        doMmap(t, m, a + 0x1000, 0x1000, PROT_READ, ANON | MAP_FIXED, null, 0);
+        expect(t.mapCount(m)).toBe(3);
+        doMprotect(t, m, a + 0x1000, 0x1000, RW);
+      }
+      expect(vmaList(t, m).map((v) => [v.start, v.end, v.anonVma]), via).toEqual([[a, a + 0x2000, x], [a + 0x2000, a + 0x3000, y]]);
+    }
+  });
+
   it('mprotect making never-faulted memory read-only drops VM_ACCOUNT, so it merges with PROT_READ memory', () => {
     const { t, m } = newMm();
     const a = 0x10000000;
