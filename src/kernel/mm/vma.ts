@@ -16,8 +16,9 @@
 
 import { spinLock, spinUnlock } from '../../../shared/sync/spinlock.ts';
 
-export const PAGE_SHIFT = 12;
-export const PAGE_SIZE = 4096;
+import { PAGE_SHIFT, PAGE_SIZE } from './mm_types.ts';
+
+export { PAGE_SHIFT, PAGE_SIZE };
 
 // vm_flags (include/linux/mm.h). VM_SOFTDIRTY is 0: riscv has no CONFIG_MEM_SOFT_DIRTY.
 export const VM_NONE = 0;
