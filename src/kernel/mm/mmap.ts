@@ -10,6 +10,12 @@
 // mremap once faulted), and their anon_vmas are compatible (equal, or at least one has none;
 // a three-way merge also needs prev's and next's to be compatible). Merges are tried only
 // around the range an operation changed, left (prev) before right (next). munmap never merges.
+// Callers: a syscall takes t.mmapWriteLock(m), calls doMmap/doMunmap/doBrk/doMprotect/
+// doMremap/doMadvise, applies the returned MmChanges to the page tables (zap `unmapped` and
+// `zapped`, move `moved`, rewrite `protChanged`, shoot down TLBs), then unlocks. The fault
+// path takes t.mmapReadLock(m), finds the VMA with t.vmaLookup (or t.findVma + expandStack
+// for a stack below its VMA, which needs the write lock), checks the access against
+// pool.flags(v), calls anonVmaPrepare before the first anonymous page, and unlocks.
 // Not modelled: mempolicies, userfaultfd contexts, VMA names, fork (so every anon_vma chain
 // is singular), THP alignment of large anonymous mappings.
 
