@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { F_BRK, F_START_BRK, F_START_STACK, TASK_SIZE_SV48 } from '../../../src/kernel/mm/mm_struct.ts';
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_GROWSDOWN, MAP_PRIVATE, MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE, doMmap } from '../../../src/kernel/mm/mmap.ts';
 import { showMaps, type MapsFile } from '../../../src/kernel/proc/maps.ts';
+import { taskMemText } from '../../../src/kernel/proc/task_mem.ts';
 import { newMm } from './helpers.ts';
 
 // Real lines (cat /proc/self/maps on the build host); the trailing space of unnamed lines is part of the format.
@@ -54,5 +55,20 @@ describe('/proc/PID/maps', () => {
     expect(lines[1]).toBe('00011000-00012000 rw-s 00000000 00:01 2' + ' '.repeat(33) + ' /dev/zero (deleted)');
     expect(lines[0]!.indexOf('/')).toBe(73);
     expect(lines.length).toBe(3);
+  });
+});
+
+describe('/proc/PID/status memory block', () => {
+  it('prints task_mem\'s lines with 8-column values (layout of a real status file)', () => {
+    const { t, m } = newMm();
+    doMmap(t, m, 0, 2260 * 1024, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, null, 0);
+    const text = taskMemText(t, m, { anon: 52, file: 513, shmem: 0, hiwaterRss: 0, pteBytes: 44 * 1024, swap: 0 });
+    expect(text.split('\n').slice(0, 8)).toEqual([
+      'VmPeak:\t    2260 kB', 'VmSize:\t    2260 kB', 'VmLck:\t       0 kB', 'VmPin:\t       0 kB',
+      'VmHWM:\t    2260 kB', 'VmRSS:\t    2260 kB', 'RssAnon:\t     208 kB', 'RssFile:\t    2052 kB',
+    ]);
+    expect(text).toContain('VmData:\t    2260 kB\n');
+    expect(text).toContain('VmPTE:\t      44 kB\n');
+    expect(text.endsWith('VmSwap:\t       0 kB\n')).toBe(true);
   });
 });
