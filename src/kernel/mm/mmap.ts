@@ -137,9 +137,11 @@ export function vmStartGap(t: MmTable, v: number): number {
 /** unmapped_area_topdown: the highest free [a, a+len) with low <= a and a+len <= high. */
 function unmappedAreaTopdown(t: MmTable, m: number, len: number, low: number, high: number): number {
   if (low < MMAP_MIN_ADDR) low = MMAP_MIN_ADDR;
-  for (let i = t.mapCount(m); i >= 0; i--) {
+  const n = t.mapCount(m);
+  // Linear in the VMAs above the gap found (Linux's maple tree keeps gap maxima: O(log n)).
+  for (let i = n; i >= 0; i--) {
     const gapLo = i > 0 ? t.pool.end(t.vmaAt(m, i - 1)) : 0;
-    const gapHi = i < t.mapCount(m) ? vmStartGap(t, t.vmaAt(m, i)) : Infinity;
+    const gapHi = i < n ? vmStartGap(t, t.vmaAt(m, i)) : Infinity;
     if (gapHi <= low) break;
     const hi = Math.min(gapHi, high);
     const lo = Math.max(gapLo, low);
@@ -151,9 +153,10 @@ function unmappedAreaTopdown(t: MmTable, m: number, len: number, low: number, hi
 /** unmapped_area: the lowest free [a, a+len) with low <= a and a+len <= high. */
 function unmappedArea(t: MmTable, m: number, len: number, low: number, high: number): number {
   if (low < MMAP_MIN_ADDR) low = MMAP_MIN_ADDR;
-  for (let i = 0; i <= t.mapCount(m); i++) {
+  const n = t.mapCount(m);
+  for (let i = 0; i <= n; i++) {
     const gapLo = i > 0 ? t.pool.end(t.vmaAt(m, i - 1)) : 0;
-    const gapHi = i < t.mapCount(m) ? vmStartGap(t, t.vmaAt(m, i)) : Infinity;
+    const gapHi = i < n ? vmStartGap(t, t.vmaAt(m, i)) : Infinity;
     if (gapLo >= high) break;
     const hi = Math.min(gapHi, high);
     const lo = Math.max(gapLo, low);
