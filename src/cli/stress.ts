@@ -2,6 +2,7 @@
 // the run is clean, 1 when a violation was found (the seed and the command that
 // reproduces it are printed), 2 for a bad option.
 
+import { totalmem } from 'node:os';
 import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError } from 'commander';
 import { MUTATIONS } from '../../shared/coherence/mutations.ts';
@@ -62,6 +63,21 @@ export function registerStress(program: Command): Command {
     });
 }
 
+/** Host bytes the generator and the value checker keep per op (measured: ~310 B/op over a ~150 MB base, 1 and 4 cores). */
+export const HOST_BYTES_PER_OP = 320;
+const HOST_BASE_BYTES = 200 * 2 ** 20;
+
+/** Refuses a run whose op records would take more than half of the host's memory. */
+export function checkHostMemory(ops: number, hostBytes = totalmem()): void {
+  const max = Math.floor((hostBytes / 2 - HOST_BASE_BYTES) / HOST_BYTES_PER_OP);
+  if (ops > max) {
+    const gib = (b: number) => (b / 2 ** 30).toFixed(1);
+    throw new ConfigError(
+      `--ops ${ops} needs about ${gib(HOST_BASE_BYTES + ops * HOST_BYTES_PER_OP)} GiB of host memory (${HOST_BYTES_PER_OP} bytes an op) and this host has ${gib(hostBytes)} GiB: at most ${max} ops per run; run several seeds instead`,
+    );
+  }
+}
+
 /** Runs the command; returns the exit status. Throws ConfigError for bad options. */
 export async function stressCommand(f: StressFlags, out: NodeJS.WriteStream = process.stdout, err: NodeJS.WriteStream = process.stderr): Promise<number> {
   if (f.listMutations) {
@@ -71,6 +87,7 @@ export async function stressCommand(f: StressFlags, out: NodeJS.WriteStream = pr
   if (f.deterministic && f.threads !== undefined && f.threads !== 1) {
     throw new ConfigError(`--deterministic means --threads 1 (got --threads ${f.threads})`);
   }
+  checkHostMemory(f.ops);
   const seed = f.seed ?? randomSeed();
   const opts: StressOptions = {
     cores: f.cores,

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildElf, PF_R, PF_W, PF_X, sampleElf } from '../../src/loader/elf_writer.ts';
+import { checkHostMemory } from '../../src/cli/stress.ts';
 
 const bin = fileURLToPath(new URL('../../bin/smpemu.mjs', import.meta.url));
 const hello = fileURLToPath(new URL('../../workloads/bin/hello.elf', import.meta.url));
@@ -244,9 +245,18 @@ describe('smpemu run: other bad input is refused up front', () => {
     expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version);
   });
 
-  it('stress --ops beyond what fits in guest RAM', async () => {
+  it('stress --ops beyond what fits in guest RAM or half the host memory', async () => {
+    // Which bound bites first depends on the host's memory (24 GiB here: the host one).
     const r = await smpemu('stress', '--cores', '1', '--ops', '60000000', '--seed', '1');
-    expectRefused(r, /^smpemu: --ops 60000000 is too many: .* must fit in 2 GiB of guest RAM; at most \d+ ops with 1 core/);
+    expectRefused(r, /^smpemu: --ops 60000000 (is too many: .* must fit in 2 GiB of guest RAM; at most \d+ ops with 1 core|needs about [\d.]+ GiB of host memory .*: at most \d+ ops per run; run several seeds instead)$/);
+  });
+
+  it('stress: the host-memory bound', () => {
+    const gib = 2 ** 30;
+    expect(() => checkHostMemory(1_000_000, 24 * gib)).not.toThrow();
+    expect(() => checkHostMemory(50_000_000, 24 * gib)).toThrow(/--ops 50000000 needs about 15\.1 GiB of host memory \(320 bytes an op\) and this host has 24\.0 GiB: at most 39609958 ops per run/);
+    expect(() => checkHostMemory(39_609_958, 24 * gib)).not.toThrow();
+    expect(() => checkHostMemory(39_609_959, 24 * gib)).toThrow();
   });
 });
 
