@@ -104,8 +104,8 @@ export function sched_fork(s: Sched, cpu: number, parent: number, p: number): nu
     if (!fair_policy(policy)) {
       policy = SCHED_NORMAL;
       rtPriority = 0;
-    }
-    if (nice < 0) nice = 0;
+      nice = 0;
+    } else if (nice < 0) nice = 0;
   } else if (s.tget(parent, T_CLASS) === CLASS_IDLE) {
     policy = SCHED_NORMAL;
     nice = PRIO_TO_NICE(DEFAULT_PRIO);

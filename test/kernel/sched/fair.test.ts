@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   __setscheduler_params, F_VRUNTIME, RF_MIN_VRUNTIME, rq_lock, rq_unlock, SCHED_BATCH, SCHED_IDLE, SCHED_NORMAL,
-  sched_fork, sysctlFactor, T_NR_VOLUNTARY, T_ON_RQ, test_need_resched, makeSchedConfig, try_to_wake_up, update_curr,
+  sched_fork, SCHED_DEADLINE, SCHED_FIFO, sysctlFactor, T_FLAGS, T_POLICY, T_PRIO, T_WEIGHT, TF_RESET_ON_FORK, T_NR_VOLUNTARY, T_ON_RQ, test_need_resched, makeSchedConfig, try_to_wake_up, update_curr,
 } from '../../../src/kernel/sched/core.ts';
 import { calc_delta_fair, sched_slice, sched_vslice, __sched_period } from '../../../src/kernel/sched/fair.ts';
 import { __calc_delta, mul_u64_u32_shr, sched_prio_to_weight, sched_prio_to_wmult } from '../../../src/kernel/sched/prio.ts';
@@ -115,6 +115,28 @@ describe('fair: placement and wakeup preemption', () => {
     const expected = Math.max(s.fget(a.p, F_VRUNTIME), min + vslice) - min;
     expect(s.fget(child, F_VRUNTIME)).toBe(expected);
     expect(vslice).toBe(1999999); // 6 ms over 3 tasks at nice 0, rounded down as Linux does
+    rq_unlock(s, 0);
+  });
+
+  it('sched_fork: children inherit policy and nice; SCHED_RESET_ON_FORK resets; deadline parents get EAGAIN', () => {
+    const sim = new Sim(1);
+    const s = sim.s;
+    const nice3 = sim.spawn(0, { kind: 'hog' }, 3);
+    const neg = sim.spawn(0, { kind: 'hog' }, -5);
+    const rt = sim.spawn(0, { kind: 'hog' }, 4, (p) => __setscheduler_params(s, p, SCHED_FIFO, 30, 0));
+    rq_lock(s, 0);
+    expect(sched_fork(s, 0, nice3.p, 40)).toBe(0);
+    expect([s.tget(40, T_POLICY), s.tget(40, T_PRIO), s.tget(40, T_WEIGHT)]).toEqual([SCHED_NORMAL, 123, 526]);
+    expect(sched_fork(s, 0, rt.p, 41)).toBe(0);
+    expect([s.tget(41, T_POLICY), s.tget(41, T_PRIO)]).toEqual([SCHED_FIFO, 69]);
+    s.tset(rt.p, T_FLAGS, s.tget(rt.p, T_FLAGS) | TF_RESET_ON_FORK);
+    s.tset(neg.p, T_FLAGS, s.tget(neg.p, T_FLAGS) | TF_RESET_ON_FORK);
+    expect(sched_fork(s, 0, rt.p, 42)).toBe(0);
+    expect([s.tget(42, T_POLICY), s.tget(42, T_PRIO), s.tget(42, T_FLAGS) & TF_RESET_ON_FORK]).toEqual([SCHED_NORMAL, 120, 0]);
+    expect(sched_fork(s, 0, neg.p, 43)).toBe(0);
+    expect(s.tget(43, T_PRIO)).toBe(120);
+    __setscheduler_params(s, 44, SCHED_DEADLINE, 0, 0);
+    expect(sched_fork(s, 0, 44, 45)).toBe(-11);
     rq_unlock(s, 0);
   });
 
