@@ -184,6 +184,7 @@ function enqueue_task_dl(s: Sched, cpu: number, p: number, flags: number): void 
   if ((flags & ENQUEUE_WAKEUP) !== 0) update_dl_entity(s, cpu, p);
   else if ((flags & ENQUEUE_REPLENISH) !== 0) replenish_dl_entity(s, cpu, p);
   else if ((flags & ENQUEUE_RESTORE) !== 0 && s.fget(p, F_DEADLINE) < s.clock(cpu)) replenish_dl_new_period(s, cpu, p);
+  else if (s.fget(p, F_DEADLINE) <= s.clock(cpu)) replenish_dl_new_period(s, cpu, p); // first queued (no fork into dl in Linux)
   __enqueue_dl(s, cpu, p);
 }
 

@@ -10,7 +10,7 @@ import {
   account_exec, DEQUEUE_SLEEP, ENQUEUE_MIGRATED, ENQUEUE_WAKEUP, F_PREV_SUM_EXEC, F_SUM_EXEC, F_VRUNTIME, F_EXEC_START,
   NSEC_PER_SEC, R_CFS_CURR, R_CFS_LOAD, R_CFS_NR_RUNNING, R_CFS_ROOT, R_CFS_SKIP, R_CURR, resched_curr, RF_MIN_VRUNTIME,
   RQ_WORDS, Sched, SCHED_BATCH, SCHED_IDLE, SCHED_NORMAL, T_F64_BASE, T_INV_WEIGHT, T_ON_RQ, T_POLICY, T_RB_PARENT, T_WEIGHT, TASK_F64,
-  TASK_WORDS, test_need_resched, T_CLASS, CLASS_IDLE, CLASS_FAIR, type SchedClass,
+  TASK_WORDS, test_need_resched, T_CLASS, CLASS_FAIR, type SchedClass,
 } from './sched.ts';
 
 const trees = new WeakMap<Sched, RbTree[]>();
@@ -248,9 +248,3 @@ export const fair_sched_class: SchedClass = {
   get_rr_interval: get_rr_interval_fair,
   update_curr: update_curr_fair,
 };
-
-/** Is the running task of `cpu` an idle-class one (the idle task)? */
-export function curr_is_idle(s: Sched, cpu: number): boolean {
-  const c = s.rget(cpu, R_CURR);
-  return c < 0 || s.tget(c, T_CLASS) === CLASS_IDLE;
-}

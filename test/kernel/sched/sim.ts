@@ -12,7 +12,7 @@ import {
 export type Script =
   | { kind: 'hog' }
   | { kind: 'cycle'; run: number; sleep: number }
-  | { kind: 'job'; work: number; period: number; release: number };
+  | { kind: 'job'; work: number; period: number; release: number; deadline?: number };
 
 export interface SimTask {
   p: number;
@@ -26,7 +26,8 @@ export interface SimTask {
   lastWake: number;
   /** Wall time this task was curr, as the driver saw it. */
   ran: number;
-  /** 'job': absolute deadline of the current job and how each job ended. */
+  /** 'job': release and absolute deadline of the current job, and how the jobs ended. */
+  jobRelease: number;
   jobDeadline: number;
   jobsDone: number;
   missed: number;
@@ -47,7 +48,6 @@ export class Sim {
   readonly byIndex = new Map<number, SimTask>();
   readonly switches: Switch[] = [];
   private nextTick: number[];
-  private last: number[];
   private nextIndex: number;
   /** Called after every pick, for checks (EDF order etc.). */
   onPick: ((cpu: number, next: number) => void) | undefined;
@@ -56,7 +56,6 @@ export class Sim {
     this.s = sched_init({ cpus, nrTasks: o.nrTasks ?? 64, hz: o.hz, rtRuntimeUs: o.rtRuntimeUs });
     this.tick = 1e9 / this.s.config.hz;
     this.nextTick = new Array<number>(cpus).fill(this.tick);
-    this.last = new Array<number>(cpus).fill(0);
     for (let c = 0; c < cpus; c++) init_idle(this.s, c, c);
     this.nextIndex = cpus;
   }
@@ -67,7 +66,7 @@ export class Sim {
     sched_task_init(this.s, p, nice);
     setup?.(p);
     const t: SimTask = {
-      p, cpu, script, left: 0, wakeAt: -1, lastWake: -1, ran: 0, jobDeadline: 0, jobsDone: 0, missed: 0,
+      p, cpu, script, left: 0, wakeAt: -1, lastWake: -1, ran: 0, jobRelease: 0, jobDeadline: 0, jobsDone: 0, missed: 0,
     };
     this.refill(t);
     this.tasks.push(t);
@@ -75,11 +74,17 @@ export class Sim {
     this.locked(cpu, () => {
       if (script.kind === 'job' && script.release > this.now) t.wakeAt = script.release;
       else {
-        if (script.kind === 'job') t.jobDeadline = this.now + script.period;
+        if (script.kind === 'job') this.release(t, this.now);
         wake_up_new_task(this.s, cpu, p);
       }
     });
     return t;
+  }
+
+  private release(t: SimTask, at: number): void {
+    if (t.script.kind !== 'job') return;
+    t.jobRelease = at;
+    t.jobDeadline = at + (t.script.deadline ?? t.script.period);
   }
 
   private refill(t: SimTask): void {
@@ -158,7 +163,7 @@ export class Sim {
       }
       for (const k of this.tasks) {
         if (k.wakeAt >= 0 && k.wakeAt <= t) {
-          if (k.script.kind === 'job') k.jobDeadline = k.wakeAt + k.script.period;
+          if (k.script.kind === 'job') this.release(k, k.wakeAt);
           this.refill(k);
           this.wake(k);
         }
@@ -173,8 +178,8 @@ export class Sim {
     else if (sc.kind === 'job') {
       k.jobsDone++;
       if (this.now > k.jobDeadline) k.missed++;
-      // sleep until the next release, which is this job's deadline (clock_nanosleep TIMER_ABSTIME)
-      k.wakeAt = Math.max(k.jobDeadline, this.now);
+      // sleep until the next release (clock_nanosleep TIMER_ABSTIME)
+      k.wakeAt = Math.max(k.jobRelease + sc.period, this.now);
     } else return;
     k.left = Infinity;
     this.schedule(k.cpu, SM_SLEEP);
