@@ -384,3 +384,14 @@ export function account_exec(s: Sched, cpu: number, p: number): number {
   s.fset(p, F_SUM_EXEC, s.fget(p, F_SUM_EXEC) + delta);
   return delta;
 }
+
+/** Byte offset, within the run-queue buffer, of run queue `cpu`'s lock line (128 bytes; the rest
+ *  of its fields follow from +128). The kernel charges its touches of these lines through the
+ *  core's caches at (its kernel region's base for the buffer) + this offset (DESIGN §5). */
+export function rq_line_offset(cpu: number): number {
+  return cpu * RQ_BYTES;
+}
+/** Byte offset, within the task buffer, of task `p`'s scheduling record (TASK_BYTES long). */
+export function task_sched_offset(p: number): number {
+  return p * TASK_BYTES;
+}
