@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   __setscheduler_params, F_VRUNTIME, RF_MIN_VRUNTIME, rq_lock, rq_unlock, SCHED_BATCH, SCHED_IDLE, SCHED_NORMAL,
-  sched_fork, SCHED_DEADLINE, SCHED_FIFO, sysctlFactor, T_FLAGS, T_POLICY, T_PRIO, T_WEIGHT, TF_RESET_ON_FORK, T_NR_VOLUNTARY, T_ON_RQ, test_need_resched, makeSchedConfig, try_to_wake_up, update_curr,
+  sched_fork, SCHED_DEADLINE, T_CPU, T_NR_MIGRATIONS, SCHED_FIFO, sysctlFactor, T_FLAGS, T_POLICY, T_PRIO, T_WEIGHT, TF_RESET_ON_FORK, T_NR_VOLUNTARY, T_ON_RQ, test_need_resched, makeSchedConfig, try_to_wake_up, update_curr,
 } from '../../../src/kernel/sched/core.ts';
 import { calc_delta_fair, sched_slice, sched_vslice, __sched_period } from '../../../src/kernel/sched/fair.ts';
 import { __calc_delta, mul_u64_u32_shr, sched_prio_to_weight, sched_prio_to_wmult } from '../../../src/kernel/sched/prio.ts';
@@ -175,6 +175,31 @@ describe('fair: placement and wakeup preemption', () => {
       expect(test_need_resched(s, 0)).toBe(policy === SCHED_NORMAL);
       rq_unlock(s, 0);
     }
+  });
+
+  it('a task woken on another core carries its lag over (vruntime - old min + new min, then placed)', () => {
+    const sim = new Sim(2);
+    sim.spawn(0, { kind: 'hog' });
+    sim.spawn(0, { kind: 'hog' });
+    const t = sim.spawn(0, { kind: 'cycle', run: 1 * MS, sleep: 10 * SEC });
+    sim.spawn(1, { kind: 'hog' });
+    sim.run(500 * MS);
+    const s = sim.s;
+    expect(s.tget(t.p, T_ON_RQ)).toBe(0);
+    rq_lock(s, 0);
+    update_curr(s, 0);
+    const rel = s.fget(t.p, F_VRUNTIME) - s.rfget(0, RF_MIN_VRUNTIME);
+    rq_unlock(s, 0);
+    rq_lock(s, 1);
+    update_curr(s, 1);
+    const min1 = s.rfget(1, RF_MIN_VRUNTIME);
+    expect(min1).toBeGreaterThan(s.rfget(0, RF_MIN_VRUNTIME)); // one hog there ran twice as fast in vruntime
+    try_to_wake_up(s, 1, t.p);
+    expect(s.config.latency).toBe(12 * MS); // 6 ms x (1 + ilog2(2))
+    expect(s.fget(t.p, F_VRUNTIME)).toBe(Math.max(min1 + rel, min1 - 6 * MS));
+    expect(s.tget(t.p, T_NR_MIGRATIONS)).toBe(1);
+    expect(s.tget(t.p, T_CPU)).toBe(1);
+    rq_unlock(s, 1);
   });
 
   it('calc_delta_fair scales by NICE_0_LOAD / weight', () => {
