@@ -277,6 +277,23 @@ export class PageTables {
     return pfn;
   }
 
+  /**
+   * The write-protect fault's last step (wp_page_copy / the zero page's first write): if the
+   * PTE at ptep (for addr) still equals (oldLo, oldHi), replace it with page `pfn` and `prot`
+   * and return true; the old PTE goes to tlb (flush addr, then tlb_finish_mmu drops the old
+   * page's reference). Keeps _mapcount of both pages (none for _PAGE_SPECIAL). False: another
+   * core changed the PTE first; the caller drops its new page and retries the access.
+   */
+  ptep_replace(ptep: number, addr: number, oldLo: number, oldHi: number, pfn: number, prot: number, tlb: MmuGather): boolean {
+    if (!this.phys.cmpxchg64(ptep, oldLo, oldHi, pfn_pte_lo(pfn, prot), pfn_pte_hi(pfn))) return false;
+    if ((prot & _PAGE_SPECIAL) === 0) pageMapcountAdd(this.pages, pfn, 1);
+    if (pte_present(oldLo) && (oldLo & _PAGE_SPECIAL) === 0) pageMapcountAdd(this.pages, pte_pfn(oldLo, oldHi), -1);
+    tlb.addPte(addr, oldLo, oldHi);
+    tlb.adjustRange(addr, 4096);
+    tlb.downgraded = true;
+    return true;
+  }
+
   // ---- ranges -------------------------------------------------------------------------------
 
   /**

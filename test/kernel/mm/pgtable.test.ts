@@ -162,4 +162,22 @@ describe('kernel page tables', () => {
     }
     expect(pt.insert_page(pgd, 0x1000, held[0]!, vm_get_page_prot(VM_READ))).toBe(-ENOMEM);
   });
+  it('ptep_replace: the zero page\'s first write gets a private page; a stale expected PTE fails', () => {
+    const { pt, pgd, walker, page, mm } = setup(3);
+    const zero = pt.zero_page_alloc();
+    expect(pt.map_zero_page(pgd, 0x5000, VM_READ | VM_WRITE)).toBe(0);
+    const ptep = pt.pte_offset_map(pgd, 0x5000);
+    const lo = pt.ptep_get(ptep), hi = pt.phys.hi;
+    const fresh = page();
+    const tlb = new MmuGather();
+    const prot = vm_get_page_prot(VM_READ | VM_WRITE) | _PAGE_WRITE | _PAGE_DIRTY;
+    expect(pt.ptep_replace(ptep, 0x5000, lo ^ 0x40, hi, fresh, prot, tlb)).toBe(false);
+    expect(pt.ptep_replace(ptep, 0x5000, lo, hi, fresh, prot, tlb)).toBe(true);
+    expect(pageMapcount(mm.pages, fresh)).toBe(0);
+    expect([tlb.nr, pte_pfn(tlb.lo[0]!, tlb.hi[0]!), tlb.start, tlb.end]).toEqual([1, zero, 0x5000, 0x6000]);
+    pt.tlb_finish_mmu(tlb); // the zero page is special: no reference dropped
+    expect(pageRefcount(mm.pages, zero)).toBe(1);
+    expect(walker.walk(0x5000, hw.ACC_WRITE)).toBe(0);
+    expect(walker.res.ppn).toBe(fresh);
+  });
 });
