@@ -13,6 +13,7 @@ import {
   SATP_MODE_SV39, SATP_MODE_SV48,
 } from '../../../cores/mmu/pte.ts';
 import { RamPteMemory } from '../../../cores/mmu/ram_pte.ts';
+import { PageWalkMissHandler } from '../../../cores/mmu/miss.ts';
 import { PageWalker, type PteMemory } from '../../../cores/mmu/walk.ts';
 import { R_FETCH, R_LOAD, R_STORE, refWalk, type RefAcc } from './walk_ref.ts';
 
@@ -292,5 +293,26 @@ describe('page walker: hand-built tables', () => {
     w.sum = true;
     expect(w.walk(0, ACC_READ)).toBe(0);
     expect(w.walk(2 ** 30, ACC_FETCH)).toBe(0);
+  });
+});
+
+describe('PageWalkMissHandler (the TLB miss handler shape)', () => {
+  it('fills ppn and the allowed kinds; a store to a clean page is allowed only by the walk that sets D', () => {
+    const ram = new Ram();
+    const root = pageOf(0), l1 = pageOf(1), l0 = pageOf(2);
+    ram.set(root, ptr(l1));
+    ram.set(l1, ptr(l0));
+    ram.set(l0 + 8, leaf(0x345, PTE_R | PTE_W | PTE_U | PTE_A));
+    const w = new PageWalker(new RamPteMemory(ram.buf, RAM_BASE));
+    w.setSatp(...satpOf(SATP_MODE_SV39, 0, root));
+    const h = new PageWalkMissHandler(w);
+    const out = { ppn: 0, perm: 0 };
+    expect(h.walk(1, ACC_READ, out)).toBe(0);
+    expect(out).toEqual({ ppn: 0x345, perm: PTE_R | PTE_U });
+    expect(h.walk(1, ACC_WRITE, out)).toBe(0);
+    expect(out).toEqual({ ppn: 0x345, perm: PTE_R | PTE_W | PTE_U });
+    expect(h.walk(1, ACC_FETCH, out)).toBe(12);
+    expect(h.walk(2, ACC_READ, out)).toBe(13);
+    expect(h.walk(-(2 ** 27) - 1, ACC_READ, out)).toBe(13); // below -2^38: non-canonical
   });
 });
