@@ -34,13 +34,16 @@ interface EntrySpec {
   raw: bigint;
 }
 
+const BITS_NICE = fc.record({ rwx: fc.integer({ min: 1, max: 7 }), a: fc.boolean(), d: fc.boolean(), g: fc.boolean(), u: fc.constantFrom(true, true, true, false) })
+  .map((b) => (b.rwx << 1) | (b.u ? PTE_U : 0) | (b.g ? PTE_G : 0) | (b.a ? PTE_A : 0) | (b.d ? PTE_D : 0));
+
 const entryArb: fc.Arbitrary<EntrySpec> = fc.record({
-  kind: fc.constantFrom(0, 0, 0, 1, 1, 1, 1, 2, 3),
+  kind: fc.constantFrom(0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 3),
   table: fc.nat(7),
-  low: fc.nat(1023),
-  ppnMode: fc.nat(4),
+  low: fc.oneof({ weight: 3, arbitrary: BITS_NICE }, { weight: 1, arbitrary: fc.nat(1023) }),
+  ppnMode: fc.constantFrom(0, 1, 1, 2, 2, 3, 3, 4),
   ppn: fc.bigInt({ min: 0n, max: (1n << 44n) - 1n }),
-  noise: fc.constantFrom(0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6),
+  noise: fc.constantFrom(...new Array<number>(24).fill(0), 1, 2, 3, 4, 5, 6),
   raw: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
 });
 
@@ -74,7 +77,7 @@ function pteOf(e: EntrySpec, tables: number): bigint {
 interface WalkSpec {
   idx: number[];
   off: number;
-  canon: number; // 0 canonical; 1 a flipped bit above the VA width; 2 the unsigned... form (also non-canonical as a number)
+  canon: number; // 0 canonical; 1 one bit above the VA width flipped; 2 bit 63 flipped
   flip: number;
   acc: number;
   user: boolean;
@@ -85,10 +88,10 @@ interface WalkSpec {
 const walkArb: fc.Arbitrary<WalkSpec> = fc.record({
   idx: fc.array(fc.constantFrom(...IDX), { minLength: 4, maxLength: 4 }),
   off: fc.nat(4095),
-  canon: fc.constantFrom(0, 0, 0, 0, 0, 0, 1, 2),
+  canon: fc.constantFrom(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2),
   flip: fc.nat(24),
   acc: fc.constantFrom(...ACCS),
-  user: fc.boolean(),
+  user: fc.constantFrom(true, true, true, false),
   sum: fc.boolean(),
   mxr: fc.boolean(),
 });
