@@ -13,7 +13,24 @@
 // a jump table. Under tsx (file by file) they are property loads; test/cores/decode.test.ts
 // checks the bundle.
 
-import { immB, immI, immJ, immS } from '../src/asm/encode.ts';
+
+// ---- immediates of the 32-bit formats (sign-extended; U unshifted). src/asm re-exports them.
+
+export function immI(w: number): number {
+  return w >> 20;
+}
+export function immS(w: number): number {
+  return ((w >> 25) << 5) | ((w >>> 7) & 0x1f);
+}
+export function immB(w: number): number {
+  return ((w >> 31) << 12) | (((w >>> 7) & 1) << 11) | (((w >>> 25) & 0x3f) << 5) | (((w >>> 8) & 0xf) << 1);
+}
+export function immU(w: number): number {
+  return w >>> 12;
+}
+export function immJ(w: number): number {
+  return ((w >> 31) << 20) | (((w >>> 12) & 0xff) << 12) | (((w >>> 20) & 1) << 11) | (((w >>> 21) & 0x3ff) << 1);
+}
 
 export const enum Op {
   ILLEGAL = 0,

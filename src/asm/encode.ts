@@ -196,21 +196,8 @@ export function encFence(pred: number, succ: number, fm = 0): number {
 
 // ---------------------------------------------------------------- decoders of immediates
 
-export function immI(w: number): number {
-  return w >> 20;
-}
-export function immS(w: number): number {
-  return ((w >> 25) << 5) | ((w >>> 7) & 0x1f);
-}
-export function immB(w: number): number {
-  return ((w >> 31) << 12) | (((w >>> 7) & 1) << 11) | (((w >>> 25) & 0x3f) << 5) | (((w >>> 8) & 0xf) << 1);
-}
-export function immU(w: number): number {
-  return w >>> 12;
-}
-export function immJ(w: number): number {
-  return ((w >> 31) << 20) | (((w >>> 12) & 0xff) << 12) | (((w >>> 20) & 1) << 11) | (((w >>> 21) & 0x3ff) << 1);
-}
+// The extractors live with the one decoder (cores must not import src/asm); re-exported here.
+export { immB, immI, immJ, immS, immU } from '../../cores/decode.ts';
 
 // ---------------------------------------------------------------- table
 
