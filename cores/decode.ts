@@ -57,9 +57,10 @@ export const enum Op {
   // Interpreter forms: decode() never returns these; the decode cache (cores/hart.ts decodeAt)
   // specialises a record into them. LI = addi rd, x0, imm; MV = addi/shift by 0; AMO_W/AMO_D
   // carry funct5 in imm; CSR carries funct3 in the rs2 slot and the CSR number in imm;
-  // JUMP_MISALIGNED = a jal or taken branch whose target breaks IALIGN. They sit
-  // before the ops run() does not execute, so run()'s case labels stay one dense range.
-  LI, MV, AMO_W, AMO_D, CSR, JUMP_MISALIGNED,
+  // FLOAD/FSTORE = flw/fld and fsw/fsd (width 0/1 in the rs2 / rd slot); FP = every other F/D
+  // op, the decoder's op in imm. They sit before the ops run() does not execute, so run()'s
+  // case labels stay one dense range.
+  LI, MV, AMO_W, AMO_D, CSR, FP, FLOAD, FSTORE,
   // Privileged (illegal in user mode; decoded so the disassembler can name them)
   SRET, MRET, WFI, SFENCE_VMA,
   // F (rm = rounding mode where the instruction has one; rs3 for the fused ops)
@@ -94,7 +95,7 @@ export const OP_NAMES: readonly string[] = [
   'lr.w', 'sc.w', 'amoswap.w', 'amoadd.w', 'amoxor.w', 'amoand.w', 'amoor.w', 'amomin.w', 'amomax.w', 'amominu.w', 'amomaxu.w',
   'lr.d', 'sc.d', 'amoswap.d', 'amoadd.d', 'amoxor.d', 'amoand.d', 'amoor.d', 'amomin.d', 'amomax.d', 'amominu.d', 'amomaxu.d',
   'lb.aq', 'lh.aq', 'lw.aq', 'ld.aq', 'sb.rl', 'sh.rl', 'sw.rl', 'sd.rl',
-  'li', 'mv', 'amo.w', 'amo.d', 'csr', 'jump-misaligned',
+  'li', 'mv', 'amo.w', 'amo.d', 'csr', 'fp', 'fload', 'fstore',
   'sret', 'mret', 'wfi', 'sfence.vma',
   'flw', 'fsw', 'fmadd.s', 'fmsub.s', 'fnmsub.s', 'fnmadd.s',
   'fadd.s', 'fsub.s', 'fmul.s', 'fdiv.s', 'fsqrt.s', 'fsgnj.s', 'fsgnjn.s', 'fsgnjx.s', 'fmin.s', 'fmax.s',

@@ -35,6 +35,7 @@ export class FlatMemory implements HartMemory {
   /** Flat memory has no fetch path to model: one block of 1 GiB (a small integer for V8). */
   readonly fetchSpan = 0x40000000;
   private readonly u8: Uint8Array;
+  private readonly u16: Uint16Array;
   private readonly i32: Int32Array;
   private readonly i64: BigInt64Array;
   private readonly dv: DataView;
@@ -58,6 +59,7 @@ export class FlatMemory implements HartMemory {
     readonly lrscHold = 0,
   ) {
     this.u8 = new Uint8Array(ram);
+    this.u16 = new Uint16Array(ram);
     this.i32 = new Int32Array(ram);
     this.i64 = new BigInt64Array(ram);
     this.dv = new DataView(ram);
@@ -82,6 +84,12 @@ export class FlatMemory implements HartMemory {
     if (pc < this.base || pc + 4 > this.limit) throw new GuestFault(CAUSE_FETCH_ACCESS, pc);
     this.decode.pages[pc >>> 12] = 1;
     return this.i32[pc >>> 2];
+  }
+
+  fetch16(pc: number): number {
+    if (pc < this.base || pc + 2 > this.limit) throw new GuestFault(CAUSE_FETCH_ACCESS, pc);
+    this.decode.pages[pc >>> 12] = 1;
+    return this.u16[pc >>> 1];
   }
 
   load8(a: number): number {

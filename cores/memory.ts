@@ -38,7 +38,10 @@ export interface HartMemory {
   /** An instruction-fetch access to the block holding pc; returns its extra cycles. */
   fetchAccess(pc: number): number;
 
+  /** The aligned 32-bit word at pc (pc % 4 === 0), as an int32. */
   fetch32(pc: number): number;
+  /** The 16-bit parcel at pc (pc % 2 === 0), zero-extended: compressed code and words that straddle a line or page. */
+  fetch16(pc: number): number;
   load8(a: number): number; // sign-extended
   load8u(a: number): number;
   load16(a: number): number; // sign-extended

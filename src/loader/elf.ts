@@ -292,7 +292,7 @@ export function parseElf(bytes: Uint8Array): ElfImage {
 
   // --- entry --------------------------------------------------------------
   if (entry % IALIGN_BYTES !== 0) {
-    throw new ElfError(`entry point ${r.hex64(24)} is not ${IALIGN_BYTES}-byte aligned (IALIGN=${IALIGN_BYTES * 8}${IALIGN_BYTES === 4 ? ': no C extension, built for rv64gc?' : ''})`);
+    throw new ElfError(`entry point ${r.hex64(24)} is not ${IALIGN_BYTES}-byte aligned (IALIGN=${IALIGN_BYTES * 8})`);
   }
   const inExec = segments.some((s) => (s.flags & PF_X) !== 0 && entry >= s.vaddr && entry < s.vaddr + s.memsz);
   if (!inExec) {

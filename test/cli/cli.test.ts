@@ -226,9 +226,9 @@ describe('smpemu run: other bad input is refused up front', () => {
     expectRefused(await smpemu('run', hello, '--inspect', '0x10'), /^smpemu: --inspect 0x10 is outside RAM/);
   });
 
-  it('an entry point that is not 4-byte aligned', async () => {
-    const p = file('misaligned.elf', buildElf({ entry: 0x10002, segments: [{ vaddr: 0x10000, data: code, flags: PF_R | PF_X }] }).bytes);
-    expectRefused(await smpemu('run', p), /: entry point 0x10002 is not 4-byte aligned \(IALIGN=32: no C extension, built for rv64gc\?\)$/);
+  it('an entry point that is not 2-byte aligned', async () => {
+    const p = file('misaligned.elf', buildElf({ entry: 0x10001, segments: [{ vaddr: 0x10000, data: code, flags: PF_R | PF_X }] }).bytes);
+    expectRefused(await smpemu('run', p), /: entry point 0x10001 is not 2-byte aligned \(IALIGN=16\)$/);
   });
 
   it('option errors are one smpemu: line', async () => {

@@ -43,12 +43,10 @@ describe('Zalasr executes as plain loads and stores', () => {
 
 describe('decoded but not executable here: illegal instruction with the encoding', () => {
   const words: Array<[string, number]> = [
-    ['flw ft0, -8(a0)', 0xff852007],
-    ['fsd fs11, -2048(t6)', 0x81bfb027],
-    ['fmadd.d ft0, ft1, ft2, ft3, rmm', 0x1a20c043],
-    ['fadd.s ft0, ft1, ft2', 0x00208053],
-    ['fcvt.d.s fa0, fa1', 0x42058553],
-    ['fmv.x.d a0, fa1', 0xe2058553],
+    // F/D with a reserved static rounding mode (5, 6): illegal at decode
+    ['fmadd.d ft0, ft1, ft2, ft3, rm=6', 0x1a20e043],
+    ['fadd.s ft0, ft1, ft2, rm=5', 0x0020d053],
+    ['fcvt.d.s fa0, fa1, rm=5', 0x4205d553],
     ['wfi', 0x10500073],
     ['sfence.vma zero, zero', 0x12000073],
   ];

@@ -18,7 +18,6 @@ import {
 
 // ---------------------------------------------------------------- constants and helpers
 
-const CAUSE_MISALIGNED_FETCH = 0;
 const CAUSE_FETCH_ACCESS = 1;
 const CAUSE_ILLEGAL = 2;
 const CAUSE_BREAKPOINT = 3;
@@ -626,42 +625,49 @@ describe('jal / jalr', () => {
   });
 });
 
-describe('misaligned control transfer (cause 0, tval = target)', () => {
+describe('control transfer to 2-byte-aligned targets (IALIGN = 16: the C extension)', () => {
   const h = new TestHart();
-  const pc = CODE_BASE + 4; // after a nop, so the trap pc is not just the entry pc
+  const X = CODE_BASE;
+  // At X + 4: c.nop (0x0001), at X + 6: c.li a2, 7 (0x461d), at X + 8: ecall.
+  const TAIL = [0x461d0001, 0x00000073];
+  const enc = (insn: string) => assemble(insn).words[0]!;
 
-  function fault(insn: string, regs: Record<string, bigint>, target: bigint): void {
-    h.load(`nop\n${insn}\necall`);
+  function lands(first: number, regs: Record<string, bigint>, linkReg?: string, link?: number): void {
+    h.loadWords([first, ...TAIL], X);
     const t = h.run({ regs: { ...regs, a2: 0x5555n } });
-    expectFault(t, CAUSE_MISALIGNED_FETCH, target, pc);
-    expect(h.reg('a2'), `${insn}: rd not written`).toBe(0x5555n);
-    expect(t.instret, 'the faulting jump does not retire').toBe(1);
+    expectEcall(t, X + 8);
+    expect(h.reg('a2'), 'the compressed c.li at X + 6 ran').toBe(7n);
+    expect(t.instret, 'jump, c.li, ecall (the c.nop at X + 4 skipped)').toBe(3);
+    if (linkReg) expect(h.reg(linkReg)).toBe(BigInt(link!));
   }
 
-  it('taken branches with offset 2 / 6 / -2', () => {
-    fault('beq a0, a0, 2', {}, BigInt(pc + 2));
-    fault('bne a0, a1, 6', { a1: 1n }, BigInt(pc + 6));
-    fault('blt a0, a1, -2', { a0: -1n }, BigInt(pc - 2));
-    fault('bge a0, a1, 2', { a1: -1n }, BigInt(pc + 2));
-    fault('bltu a0, a1, 2', { a1: -1n }, BigInt(pc + 2));
-    fault('bgeu a0, a1, 2', { a0: -1n }, BigInt(pc + 2));
+  it('taken branches with offset 6 land on the parcel at X + 6', () => {
+    lands(enc('beq a0, a0, 6'), {});
+    lands(enc('bne a0, a1, 6'), { a1: 1n });
+    lands(enc('blt a0, a1, 6'), { a0: -1n });
+    lands(enc('bge a0, a1, 6'), { a1: -1n });
+    lands(enc('bltu a0, a1, 6'), { a1: -1n });
+    lands(enc('bgeu a0, a1, 6'), { a0: -1n });
   });
 
-  it('jal with offset 2 / -2 (rd not written)', () => {
-    fault('jal a2, 2', {}, BigInt(pc + 2));
-    fault('jal a2, -2', {}, BigInt(pc - 2));
-    fault('jal a2, 0x7fe', {}, BigInt(pc + 0x7fe));
+  it('jal with offset 6 links pc + 4', () => lands(enc('jal a3, 6'), {}, 'a3', X + 4));
+
+  it('jalr to a target with bit 1 set (bit 0 cleared)', () => {
+    lands(enc('jalr a3, 0(a0)'), { a0: BigInt(X + 6) }, 'a3', X + 4);
+    lands(enc('jalr a3, 0(a0)'), { a0: BigInt(X + 7) }, 'a3', X + 4);
+    lands(enc('jalr a3, 2(a0)'), { a0: BigInt(X + 4) }, 'a3', X + 4);
   });
 
-  it('jalr to target with bit 1 set (after clearing bit 0)', () => {
-    const T = BigInt(CODE_BASE + 0x100);
-    fault('jalr a2, 0(a0)', { a0: T + 2n }, T + 2n);
-    fault('jalr a2, 0(a0)', { a0: T + 3n }, T + 2n);
-    fault('jalr a2, 2(a0)', { a0: T }, T + 2n);
-    fault('jalr a2, 0(a0)', { a0: -2n }, -2n);
+  it('a 16-bit jump links pc + 2: c.jalr a0 and c.jal are 2 bytes long', () => {
+    // X: c.jalr a0 (0x9502); X + 2: c.nop; X + 4: c.nop, c.li a2, 7; X + 8: ecall.
+    h.loadWords([0x00019502, ...TAIL], X);
+    const t = h.run({ regs: { a0: BigInt(X + 6) } });
+    expectEcall(t, X + 8);
+    expect(h.reg('ra')).toBe(BigInt(X + 2));
+    expect(h.reg('a2')).toBe(7n);
   });
 
-  it('a NOT-taken branch with a misaligned offset does not fault', () => {
+  it('a NOT-taken branch goes on to pc + 4', () => {
     for (const [insn, regs] of [
       ['beq a0, a1, 2', { a1: 1n }],
       ['bne a0, a0, 2', {}],
@@ -1097,7 +1103,6 @@ describe('counters (Zicsr / Zicntr)', () => {
       'csrrci a2, cycle, 31',
       'csrr a2, mstatus',
       'csrr a2, sstatus',
-      'csrr a2, fflags',
       'csrr a2, 0xc80', // cycleh: RV32 only
       'csrr a2, 0x123',
     ];
@@ -1270,7 +1275,7 @@ describe('instret', () => {
   it('a faulting instruction does not retire (nor charge memory latency)', () => {
     const L = 2;
     const h = new TestHart({ latency: L });
-    const faulting = ['ld a6, 0(zero)', 'sw a6, 0(zero)', '.word 0', 'csrw cycle, a0', 'amoadd.w a6, a0, (s1)', 'beq zero, zero, 2', 'ebreak'];
+    const faulting = ['ld a6, 0(zero)', 'sw a6, 0(zero)', '.word 0', 'csrw cycle, a0', 'amoadd.w a6, a0, (s1)', '.word 0x0020d053', 'ebreak']; // fadd.s with the reserved rm 5
     for (const f of faulting) {
       const t = h.exec(`${STRAIGHT}\n${f}\necall`, { regs: { s0: BigInt(DATA_BASE), s1: BigInt(DATA_BASE + 2) } });
       expect(t.cause, f).not.toBe(CAUSE_ECALL);
