@@ -3,8 +3,7 @@
 // turns a record into a decode-cache entry), the disassembler (src/asm/disassembler.ts) and,
 // later, the translator.
 //
-// Covers RV64IMA + Zicsr + Zifencei + Zalasr, the F and D encodings (decoded here, executed
-// once the FPU lands) and the privileged words the disassembler prints. A 16-bit instruction
+// Covers RV64IMAFD + Zicsr + Zifencei + Zalasr and the privileged words the disassembler prints. A 16-bit instruction
 // is decoded from its 32-bit expansion (cores/rvc.ts) with len = 2, so both forms share one
 // record and one interpreter.
 //

@@ -1,9 +1,12 @@
-// One RISC-V hart: the RV64IMA + Zicsr + Zifencei (+ Zalasr) interpreter. Decoding is
-// cores/decode.ts's; decodeAt turns its record into a decode-cache entry, and run() switches
-// on the entry's op (Op is a const enum: the worker bundle has literal case labels).
+// One RISC-V hart: the RV64GC (RV64IMAFDC) + Zicsr + Zifencei + Zalasr interpreter. Decoding is
+// cores/decode.ts's; decodeAt turns its record into a decode-cache entry, and run() switches on
+// the entry's op (Op is a const enum: the worker bundle has literal case labels). A compressed
+// parcel is decoded from its 32-bit twin (cores/rvc.ts): one interpreter, entries carry the
+// length. F and D live in fp() (cores/fpu does the arithmetic), reached from one case, so the
+// integer switch stays compact.
 //
 // Registers are int32 pairs (xl = low word, xh = high word); x0 reads as zero and
-// writes to it are decoded to go to slot 32, a sink nobody reads. Each word is
+// writes to it are decoded to go to slot 32, a sink nobody reads. Each instruction is
 // decoded once into the DecodeCache. pc, the instruction counter and the stop
 // point live in locals for the whole slice; memory latency moves the stop point
 // (`lim`) instead of adding a second counter per instruction.
