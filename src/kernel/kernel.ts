@@ -199,6 +199,9 @@ export class Kernel implements TrapHandler {
 }
 
 function regWordAt(cpu: Cpu, pc: number): number {
-  const b = cpu.readGuest(pc, 4);
-  return (b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0;
+  const b = cpu.readGuest(pc, 2);
+  const lo = b[0] | (b[1] << 8);
+  if ((lo & 3) !== 3) return lo; // a 16-bit (compressed) instruction
+  const c = cpu.readGuest(pc + 2, 2);
+  return (lo | (c[0] << 16) | (c[1] << 24)) >>> 0;
 }

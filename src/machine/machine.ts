@@ -311,7 +311,11 @@ export function describeFault(f: FaultInfo & { symbol: string }): string {
   const where = `at pc ${hex(f.pc)}${symbolSuffix(f.symbol)}`;
   let what: string;
   switch (f.cause) {
-    case 2: what = `illegal instruction ${where}: encoding 0x${(f.encoding ?? f.tval >>> 0).toString(16).padStart(8, '0')}`; break;
+    case 2: {
+      const enc = f.encoding ?? f.tval >>> 0; // a compressed parcel prints as 4 hex digits
+      what = `illegal instruction ${where}: encoding 0x${enc.toString(16).padStart((enc & 3) === 3 ? 8 : 4, '0')}`;
+      break;
+    }
     case 3: what = `breakpoint (ebreak) ${where}`; break;
     case 0: case 1: case 12: what = `${f.causeName} ${where}: target ${hex(f.tval)}`; break;
     default: what = `${f.causeName} ${where}: address ${hex(f.tval)}`;

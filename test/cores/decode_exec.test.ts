@@ -1,6 +1,6 @@
 // What the interpreter does with the decoder's newer ops: Zalasr runs as plain loads and
-// stores, fence.tso as a fence; F, D and privileged words are illegal instructions (cause 2,
-// tval = the encoding) until the FPU and the supervisor land.
+// stores, fence.tso as a fence; privileged words and F/D words with a reserved rounding mode are
+// illegal instructions (cause 2, tval = the encoding).
 import { describe, expect, it } from 'vitest';
 import { CAUSE_ECALL_U, CAUSE_ILLEGAL_INSTRUCTION } from '../../src/kernel/fault.ts';
 import { CODE_BASE, DATA_BASE, TestHart } from './harness.ts';

@@ -118,6 +118,14 @@ describe('SPMD machine', () => {
     expect(r.error).toBe('core 0: illegal instruction at pc 0x10004: encoding 0xffffffff');
   });
 
+  it('an illegal compressed parcel is reported with its 16-bit encoding', async () => {
+    // At 0x10004 the all-zero halfword (illegal), then c.nop.
+    const r = await runMachine(makeConfig({ cores: 1 }), asmElf('nop\n.word 0x00010000'));
+    expect(r.exitCode).toBe(2);
+    expect(r.fault?.encoding).toBe(0);
+    expect(r.error).toBe('core 0: illegal instruction at pc 0x10004: encoding 0x0000');
+  });
+
   it('unknown syscalls return -ENOSYS and are counted, without stopping the machine', async () => {
     const prog = asmElf(`
       li a7, 56
