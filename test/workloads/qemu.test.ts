@@ -19,7 +19,8 @@ describe('against qemu-riscv64', () => {
     if (required) expect(qemu, 'SMPEMU_REQUIRE_QEMU=1 but qemu-riscv64 is not installed').toBe(true);
   });
 
-  for (const name of ['hello', 'isa_selfcheck', 'compute', 'atomic_counter', 'counters_packed', 'counters_padded']) {
+  const gc = ['gc/hello', 'gc/isa_selfcheck', 'gc/compute', 'gc/atomic_counter', 'gc/counters_packed', 'gc/counters_padded', 'gc/fp_selfcheck', 'gc/nbody'];
+  for (const name of ['hello', 'isa_selfcheck', 'compute', 'atomic_counter', 'counters_packed', 'counters_padded', ...gc]) {
     it.runIf(qemu)(`${name}: same stdout and exit status as qemu-riscv64 on one core`, async () => {
       const q = spawnSync('qemu-riscv64', [path(name)], { maxBuffer: 64 << 20 });
       const o = sink();
@@ -28,6 +29,6 @@ describe('against qemu-riscv64', () => {
       expect(r.exitCode).toBe(q.status);
       expect(o.text()).toBe(q.stdout.toString('utf8'));
       expect(o.text().length).toBeGreaterThan(0);
-    });
+    }, 60_000);
   }
 });
