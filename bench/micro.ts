@@ -12,7 +12,7 @@
 import { createRequire } from 'node:module';
 import { CoreGroup } from '../cores/core_group.ts';
 import { C2cRecorder, SRC_HITM } from '../cores/c2c_recorder.ts';
-import { Bus } from '../shared/coherence/bus.ts';
+import { L2Controller } from '../shared/coherence/l2_controller.ts';
 import { allocateCoherence, CoherenceViews, DEFAULT_GEOMETRY } from '../shared/coherence/layout.ts';
 import { protocolFor } from '../shared/coherence/mutations.ts';
 import { counterLength } from '../shared/coherence/stats.ts';
@@ -69,12 +69,12 @@ const geometry = { ...DEFAULT_GEOMETRY, cores: 2 };
 const views = new CoherenceViews(geometry, allocateCoherence(geometry));
 const ramU8 = new Uint8Array(new SharedArrayBuffer(1 << 20));
 const { table, flags } = protocolFor();
-const buses = [0, 1].map((c) => new Bus(views, c, table, { u8: ramU8 }, new Float64Array(counterLength(2)), flags));
+const buses = [0, 1].map((c) => new L2Controller(views, c, table, { u8: ramU8 }, new Float64Array(counterLength(2)), flags));
 const LINE = 0x4000 >>> views.lineShift;
 let turn = 0;
 function busTransaction(): void {
   const b = buses[turn]!;
-  b.release(b.writeLine(LINE));
+  b.release(b.writeLine(LINE).slot);
   turn ^= 1;
 }
 busTransaction(); // core 0 holds it in M: every timed call is a HITM

@@ -24,12 +24,9 @@ export const R_ST_L1_MISS = 8;
 export const R_CYCLES = 9; // latency cycles of the recorded loads
 export const R_FIELDS = 10;
 
-/** Where an access was served, for record(). */
-export const SRC_L1 = 0;
-export const SRC_L2 = 1;
-export const SRC_L3 = 2;
-export const SRC_RAM = 3;
-export const SRC_HITM = 4;
+/** Where an access was served, for record(): the L2 controller's sources. */
+export { SRC_HITM, SRC_L1, SRC_L2, SRC_L3, SRC_RAM } from '../shared/coherence/l2_controller.ts';
+import { SRC_HITM, SRC_L1, SRC_L2, SRC_L3, SRC_RAM } from '../shared/coherence/l2_controller.ts';
 
 export interface C2cEntry {
   line: number; // line address (bytes)

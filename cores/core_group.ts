@@ -9,17 +9,13 @@
 import { Kernel, type FaultInfo, type OutputChunk } from '../src/kernel/kernel.ts';
 import type { MachineConfig } from '../shared/config.ts';
 import { ControlBlock, STOP_MAX_INSNS } from '../shared/control.ts';
-import { Bus } from '../shared/coherence/bus.ts';
 import { checkInvariants, takeTouchedSets } from '../shared/coherence/checker.ts';
 import { CoherenceViews, type CoherenceBuffers } from '../shared/coherence/layout.ts';
 import { protocolFor } from '../shared/coherence/mutations.ts';
-import { counterLength } from '../shared/coherence/stats.ts';
 import type { C2cEntry } from './c2c_recorder.ts';
-import { DecodeCache } from './decode_cache.ts';
 import { Hart, RUN_STOPPED } from './hart.ts';
-import { CacheMemory } from './mem_cache.ts';
-import { FlatMemory } from './mem_flat.ts';
-import type { HartMemory } from './memory.ts';
+import { coreMemoryFor } from './core_memory.ts';
+import type { CacheMemory } from './mem_cache.ts';
 
 export interface CoreGroupInit {
   config: MachineConfig;
@@ -71,19 +67,11 @@ export class CoreGroup {
     this.views = views;
     this.ramU8 = new Uint8Array(init.ram);
     const { table, flags } = protocolFor(this.cfg.mutation || undefined);
-    const ramView = { u8: new Uint8Array(init.ram) };
     this.harts = init.coreIds.map((id) => {
-      const decode = new DecodeCache(init.ram.byteLength);
-      let mem: HartMemory;
-      if (views) {
-        const ctr = new Float64Array(counterLength(this.cfg.cores));
-        const bus = new Bus(views, id, table, ramView, ctr, flags);
-        const cm = new CacheMemory({ core: id, views, bus, ram: init.ram, ramBase: this.cfg.ramBase, decode, ctr, lrscHold: this.cfg.lrscHoldCycles });
+      const { mem, decode, cache, ctr } = coreMemoryFor(this.cfg, id, init.ram, views, table, flags);
+      if (cache && ctr) {
         this.counters.push(ctr);
-        this.cacheMems.push(cm);
-        mem = cm;
-      } else {
-        mem = new FlatMemory(init.ram, this.cfg.ramBase, this.cfg.flatLatency, decode, this.cfg.lrscHoldCycles);
+        this.cacheMems.push(cache);
       }
       const h = new Hart({ hartId: id, mem, decode, trap: this.kernel, timePerCycle: this.cfg.timebaseHz / this.cfg.clockHz });
       // SPMD boot: a0 = hart id, a1 = core count, sp = top of this hart's stack.

@@ -3,22 +3,16 @@
 // read with Atomics.load, says whether the copy is still valid, since snoops from
 // other cores change only states. The data lives in L2. Fast paths (checked before
 // the MESI table, and proved equal to it by test): load hit in M/E/S, store hit in
-// M/E. Everything else goes to the bus (shared/coherence/bus.ts).
+// M/E. Everything else goes to the core's L2 controller (shared/coherence/l2_controller.ts),
+// which returns what it did (LineAccess): the slot, latency, source, and the line it evicted.
 
-import { Bus } from '../shared/coherence/bus.ts';
+import { type L2Controller, type LineAccess, SRC_L1 } from '../shared/coherence/l2_controller.ts';
 import type { CoherenceViews } from '../shared/coherence/layout.ts';
 import { BUSY, E, M, STATE_MASK } from '../shared/coherence/mesi.ts';
 import { CTR, transitionIndex } from '../shared/coherence/stats.ts';
-import {
-  CAUSE_FETCH_ACCESS,
-  CAUSE_LOAD_ACCESS,
-  CAUSE_MISALIGNED_LOAD,
-  CAUSE_MISALIGNED_STORE,
-  CAUSE_STORE_ACCESS,
-  GuestFault,
-} from '../src/kernel/fault.ts';
+import { checkAtomic, fetchFault, loadFault, storeFault } from './mem_fault.ts';
 import { amoPair, res } from './alu64.ts';
-import { C2cRecorder, SRC_HITM, SRC_L1, SRC_L2, SRC_L3, SRC_RAM } from './c2c_recorder.ts';
+import { C2cRecorder } from './c2c_recorder.ts';
 import type { DecodeCache } from './decode_cache.ts';
 import type { HartMemory } from './memory.ts';
 
@@ -93,7 +87,7 @@ class L1Tags {
 export interface CacheMemoryOptions {
   core: number;
   views: CoherenceViews;
-  bus: Bus;
+  l2: L2Controller;
   ram: SharedArrayBuffer;
   ramBase: number;
   decode: DecodeCache;
@@ -116,7 +110,7 @@ export class CacheMemory implements HartMemory {
   readonly fetchSpan: number;
   readonly c2c: C2cRecorder;
   private readonly v: CoherenceViews;
-  private readonly bus: Bus;
+  private readonly l2: L2Controller;
   private readonly st: Int32Array;
   private readonly d8: Uint8Array;
   private readonly d32: Int32Array;
@@ -148,7 +142,7 @@ export class CacheMemory implements HartMemory {
     const g = o.views.geometry;
     this.core = o.core;
     this.v = o.views;
-    this.bus = o.bus;
+    this.l2 = o.l2;
     this.st = o.views.l2State;
     this.d8 = o.views.l2Data;
     this.d32 = o.views.l2Data32;
@@ -169,11 +163,29 @@ export class CacheMemory implements HartMemory {
     this.sampleCountdown = this.c2c.nextGap();
     this.localEM = transitionIndex(g.cores, 0, E, M);
     this.lrscHold = o.lrscHold ?? 0;
-    this.bus.onOwnEvict = (line) => {
-      this.l1d.drop(line);
-      this.l1i.drop(line);
-      if (line === this.holdLine) this.endHold(); // the reservation went with the line
-    };
+  }
+
+  /** A request to the L2 controller; purges L1 of the line it evicted to make room. */
+  private request(line: number, store: boolean): LineAccess {
+    const r = store ? this.l2.writeLine(line) : this.l2.readLine(line);
+    if (r.evicted !== -1) this.lost(r.evicted);
+    return r;
+  }
+
+  /** This core's L2 no longer holds `line` (its own eviction): L1 copies and any hold on it go. */
+  private lost(line: number): void {
+    this.l1d.drop(line);
+    this.l1i.drop(line);
+    if (line === this.holdLine) this.endHold(); // the reservation went with the line
+  }
+
+  /** Evicts this core's L2 copy of `line` (PrEvict), if it holds one. Tests drive it by hand. */
+  evict(line: number): boolean {
+    const slot = this.v.findL2(this.core, line);
+    if (slot < 0) return false;
+    this.l2.evict(slot, line);
+    this.lost(line);
+    return true;
   }
 
   // ---- lookups ----
@@ -198,27 +210,27 @@ export class CacheMemory implements HartMemory {
     return this.miss(line, a, false);
   }
 
-  /** An L1d miss: the bus brings the line (for a store, in M with the claim held), L1d takes it. */
+  /** An L1d miss: L2 brings the line (for a store, in M with the claim held), L1d takes it. */
   private miss(line: number, a: number, store: boolean): number {
-    const ctr = this.ctr;
-    ctr[CTR.l1dMisses]++;
-    const hitmCtr = store ? CTR.hitmStores : CTR.hitmLoads;
-    const hitm0 = ctr[hitmCtr], l3m0 = ctr[CTR.l3Misses], l2h0 = ctr[CTR.l2Hits];
-    const slot = store ? this.bus.writeLine(line) : this.bus.readLine(line);
+    this.ctr[CTR.l1dMisses]++;
+    const r = this.request(line, store);
+    const slot = r.slot;
     this.l1d.insert(line, slot);
-    this.lastLatency = this.bus.latency;
-    ctr[CTR.memCycles] += this.bus.latency;
-    if (this.bus.snooped) this.shared.add(line);
-    if (this.shared.has(line)) {
-      // Where the data came from, read off the counters the bus moved.
-      const src = ctr[hitmCtr] !== hitm0 ? SRC_HITM : ctr[CTR.l2Hits] !== l2h0 ? SRC_L2 : ctr[CTR.l3Misses] !== l3m0 ? SRC_RAM : SRC_L3;
-      this.c2c.miss(a, this.pc, store, src, this.bus.latency);
-    }
+    this.lastLatency = r.latency;
+    this.ctr[CTR.memCycles] += r.latency;
+    if (r.snooped) this.shared.add(line);
+    if (this.shared.has(line)) this.c2c.miss(a, this.pc, store, r.source, r.latency);
     return slot;
   }
 
-  /** L2 slot holding `line` in M with the data claim held; the caller writes, then release(). */
+  /** L2 slot holding `line` in M with the data claim held; the caller writes, then releases. */
   private writeSlot(line: number, a: number): number {
+    const slot = this.writeHit(line, a);
+    return slot >= 0 ? slot : this.miss(line, a, true);
+  }
+
+  /** The L1d fast path of a store: the slot, claimed, if L1d holds the line in M or E; else -1. */
+  private writeHit(line: number, a: number): number {
     const i = this.l1d.find(line);
     if (i >= 0) {
       const slot = this.l1d.slot[i];
@@ -232,24 +244,13 @@ export class CacheMemory implements HartMemory {
         return slot;
       }
     }
-    return this.miss(line, a, true);
+    return -1;
   }
 
   /** One L1d hit in SAMPLE_EVERY (on average): recorded with that weight if the line is shared. */
   private sample(line: number, a: number, store: boolean, latency: number): void {
     this.sampleCountdown = this.c2c.nextGap();
     if (this.shared.has(line)) this.c2c.sampled(a, this.pc, store, latency);
-  }
-
-  private release(slot: number): void {
-    Atomics.store(this.st, slot, M);
-  }
-
-  private loadFault(a: number): never {
-    throw new GuestFault(CAUSE_LOAD_ACCESS, a);
-  }
-  private storeFault(a: number): never {
-    throw new GuestFault(CAUSE_STORE_ACCESS, a);
   }
 
   /** Reads `size` bytes little-endian at a (within one line) as an unsigned number (size <= 4). */
@@ -279,7 +280,7 @@ export class CacheMemory implements HartMemory {
   }
 
   private load(a: number, size: number): number {
-    if (a < this.base || a + size > this.limit) this.loadFault(a);
+    if (a < this.base || a + size > this.limit) loadFault(a);
     const off = a & this.lineMask;
     if (off + size > this.lineBytes) return this.loadSplit(a, size);
     this.ctr[C_LOADS]++;
@@ -289,14 +290,14 @@ export class CacheMemory implements HartMemory {
   // ---- HartMemory ----
 
   fetch32(pc: number): number {
-    if (pc < this.base || pc + 4 > this.limit) throw new GuestFault(CAUSE_FETCH_ACCESS, pc);
+    if (pc < this.base || pc + 4 > this.limit) fetchFault(pc);
     this.decode.pages[pc >>> 12] = 1;
     const line = pc >>> this.shift;
     let slot: number;
     const i = this.l1i.find(line);
     if (i >= 0 && (Atomics.load(this.st, this.l1i.slot[i]) & STATE_MASK) !== 0) slot = this.l1i.slot[i];
     else {
-      slot = this.bus.readLine(line);
+      slot = this.request(line, false).slot;
       this.l1i.insert(line, slot);
     }
     return this.d32[(slot * this.lineBytes + (pc & this.lineMask)) >> 2];
@@ -330,17 +331,17 @@ export class CacheMemory implements HartMemory {
     }
     if (pc < this.base || pc + 4 > this.limit) return 0; // the fetch itself will fault
     this.ctr[CTR.l1iMisses]++;
-    const slot = this.bus.readLine(line);
-    this.l1i.insert(line, slot);
-    this.ctr[CTR.memCycles] += this.bus.latency;
-    return this.bus.latency;
+    const r = this.request(line, false);
+    this.l1i.insert(line, r.slot);
+    this.ctr[CTR.memCycles] += r.latency;
+    return r.latency;
   }
 
   load8(a: number): number {
     return (this.load8u(a) << 24) >> 24;
   }
   load8u(a: number): number {
-    if (a < this.base || a >= this.limit) this.loadFault(a);
+    if (a < this.base || a >= this.limit) loadFault(a);
     this.ctr[C_LOADS]++;
     const slot = this.readSlot(a >>> this.shift, a);
     return this.d8[slot * this.lineBytes + (a & this.lineMask)];
@@ -361,7 +362,7 @@ export class CacheMemory implements HartMemory {
     return this.load(a, 4) | 0;
   }
   load64(a: number): number {
-    if (a < this.base || a + 8 > this.limit) this.loadFault(a);
+    if (a < this.base || a + 8 > this.limit) loadFault(a);
     const off = a & this.lineMask;
     if (off + 8 > this.lineBytes) return this.loadSplit(a, 8);
     this.ctr[C_LOADS]++;
@@ -375,7 +376,7 @@ export class CacheMemory implements HartMemory {
   }
 
   private store(a: number, size: number, lo: number, hi: number): void {
-    if (a < this.base || a + size > this.limit) this.storeFault(a);
+    if (a < this.base || a + size > this.limit) storeFault(a);
     const off = a & this.lineMask;
     if (off + size > this.lineBytes) {
       this.storeSplit(a, lo, hi, size);
@@ -392,7 +393,7 @@ export class CacheMemory implements HartMemory {
         if ((p & 7) === 0) { this.d32[p >> 2] = lo; this.d32[(p >> 2) + 1] = hi; }
         else { this.dv.setInt32(p, lo, true); this.dv.setInt32(p + 4, hi, true); }
     }
-    this.release(slot);
+    this.l2.release(slot);
     if (this.decode.pages[a >>> 12] !== 0 || this.decode.pages[(a + size - 1) >>> 12] !== 0) this.decode.invalidate(a, size);
   }
 
@@ -409,32 +410,36 @@ export class CacheMemory implements HartMemory {
     this.store(a, 8, lo, hi);
   }
 
-  private atomicCheck(a: number, size: number, load: boolean): void {
-    if (a < this.base || a + size > this.limit) (load ? this.loadFault(a) : this.storeFault(a));
-    if ((a & (size - 1)) !== 0) throw new GuestFault(load ? CAUSE_MISALIGNED_LOAD : CAUSE_MISALIGNED_STORE, a);
-  }
-
-  /** Claims the line of an atomic access in M; returns the byte index of a in L2 data. */
+  /**
+   * Claims the line of an atomic access in M; returns the byte index of a in L2 data
+   * (unclaim(index >> 2) ends the claim).
+   */
   private claim(a: number, size: number, load: boolean): number {
-    this.atomicCheck(a, size, load);
+    checkAtomic(a, size, this.base, this.limit, load);
     this.ctr[CTR.amos]++;
     const line = a >>> this.shift;
-    const misses = this.ctr[CTR.l1dMisses];
-    const slot = this.writeSlot(line, a);
-    // c2c: an atomic that hits L1 on a shared line is recorded exactly, not sampled: sync
-    // variables (a barrier's sense, a lock word) are written once per episode.
-    if (this.ctr[CTR.l1dMisses] === misses && this.shared.has(line)) this.c2c.miss(a, this.pc, true, SRC_L1, this.lastLatency);
-    this.claimed = slot;
+    let slot = this.writeHit(line, a);
+    if (slot >= 0) {
+      // c2c: an atomic that hits L1 on a shared line is recorded exactly, not sampled: sync
+      // variables (a barrier's sense, a lock word) are written once per episode.
+      if (this.shared.has(line)) this.c2c.miss(a, this.pc, true, SRC_L1, this.lastLatency);
+    } else {
+      slot = this.miss(line, a, true);
+    }
     return slot * this.lineBytes + (a & this.lineMask);
   }
-  private claimed = -1;
+
+  /** Ends the claim taken by claim() (w: the word index of the claimed address). */
+  private unclaim(w: number): void {
+    this.l2.release((w << 2) >>> this.shift);
+  }
 
   amo32(op: number, a: number, v: number): number {
     const p = this.claim(a, 4, false) >> 2;
     const old = this.d32[p];
     amoPair(op, old, old >> 31, v, v >> 31);
     this.d32[p] = res[0];
-    this.release(this.claimed);
+    this.unclaim(p);
     if (this.decode.pages[a >>> 12] !== 0) this.decode.invalidate(a, 4);
     return old;
   }
@@ -445,7 +450,7 @@ export class CacheMemory implements HartMemory {
     amoPair(op, olo, ohi, lo, hi);
     this.d32[p] = res[0];
     this.d32[p + 1] = res[1];
-    this.release(this.claimed);
+    this.unclaim(p);
     if (this.decode.pages[a >>> 12] !== 0) this.decode.invalidate(a, 8);
     this.hi = ohi;
     return olo;
@@ -457,7 +462,7 @@ export class CacheMemory implements HartMemory {
     this.resAddr = a;
     Atomics.store(this.v.reservation, this.v.reservationIndex(this.core), line);
     if (this.lrscHold > 0) {
-      if (this.bus.hold(line)) {
+      if (this.l2.hold(line)) {
         this.holdLine = line;
         this.holdUntil = -1; // the hart sets when it closes
       } else {
@@ -470,7 +475,7 @@ export class CacheMemory implements HartMemory {
     this.holdUntil = 0;
     if (this.holdLine !== -1) {
       this.holdLine = -1;
-      this.bus.unhold();
+      this.l2.unhold();
     }
   }
 
@@ -478,7 +483,7 @@ export class CacheMemory implements HartMemory {
     const p = this.claim(a, 4, true) >> 2;
     const v = this.d32[p];
     this.reserve(a); // while the claim is held, so a snooper that takes the line clears it
-    this.release(this.claimed);
+    this.unclaim(p);
     return v;
   }
 
@@ -487,13 +492,13 @@ export class CacheMemory implements HartMemory {
     this.hi = this.d32[p + 1];
     const v = this.d32[p];
     this.reserve(a);
-    this.release(this.claimed);
+    this.unclaim(p);
     return v;
   }
 
   /** SC: succeeds only if the reservation survived until the line is ours again in M. */
   private scBegin(a: number, size: number): number {
-    this.atomicCheck(a, size, false);
+    checkAtomic(a, size, this.base, this.limit, false);
     const resIdx = this.v.reservationIndex(this.core);
     const line = a >>> this.shift;
     if (this.resAddr !== a || Atomics.load(this.v.reservation, resIdx) !== line) {
@@ -505,7 +510,7 @@ export class CacheMemory implements HartMemory {
     const p = this.claim(a, size, false);
     this.resAddr = -1;
     if (Atomics.compareExchange(this.v.reservation, resIdx, line, -1) !== line) {
-      this.release(this.claimed);
+      this.unclaim(p >> 2);
       this.ctr[CTR.scFailures]++;
       return -1;
     }
@@ -517,7 +522,7 @@ export class CacheMemory implements HartMemory {
     const p = this.scBegin(a, 4);
     if (p >= 0) {
       this.d32[p >> 2] = v;
-      this.release(this.claimed);
+      this.unclaim(p >> 2);
       if (this.decode.pages[a >>> 12] !== 0) this.decode.invalidate(a, 4);
     }
     return this.scEnd(p);
@@ -528,7 +533,7 @@ export class CacheMemory implements HartMemory {
     if (p >= 0) {
       this.d32[p >> 2] = lo;
       this.d32[(p >> 2) + 1] = hi;
-      this.release(this.claimed);
+      this.unclaim(p >> 2);
       if (this.decode.pages[a >>> 12] !== 0) this.decode.invalidate(a, 8);
     }
     return this.scEnd(p);

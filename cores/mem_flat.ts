@@ -7,14 +7,7 @@
 
 import { amoPair, res } from './alu64.ts';
 import { DecodeCache } from './decode_cache.ts';
-import {
-  CAUSE_FETCH_ACCESS,
-  CAUSE_LOAD_ACCESS,
-  CAUSE_MISALIGNED_LOAD,
-  CAUSE_MISALIGNED_STORE,
-  CAUSE_STORE_ACCESS,
-  GuestFault,
-} from '../src/kernel/fault.ts';
+import { checkAtomic, fetchFault, loadFault, storeFault } from './mem_fault.ts';
 import {
   AMO_ADD,
   AMO_AND,
@@ -69,19 +62,12 @@ export class FlatMemory implements HartMemory {
     this.lastLatency = latency;
   }
 
-  private loadFault(a: number): never {
-    throw new GuestFault(CAUSE_LOAD_ACCESS, a);
-  }
-  private storeFault(a: number): never {
-    throw new GuestFault(CAUSE_STORE_ACCESS, a);
-  }
-
   fetchAccess(): number {
     return 0;
   }
 
   fetch32(pc: number): number {
-    if (pc < this.base || pc + 4 > this.limit) throw new GuestFault(CAUSE_FETCH_ACCESS, pc);
+    if (pc < this.base || pc + 4 > this.limit) fetchFault(pc);
     this.decode.pages[pc >>> 12] = 1;
     return this.i32[pc >>> 2];
   }
@@ -93,27 +79,27 @@ export class FlatMemory implements HartMemory {
   }
 
   load8(a: number): number {
-    if (a < this.base || a >= this.limit) this.loadFault(a);
+    if (a < this.base || a >= this.limit) loadFault(a);
     return (this.u8[a] << 24) >> 24;
   }
   load8u(a: number): number {
-    if (a < this.base || a >= this.limit) this.loadFault(a);
+    if (a < this.base || a >= this.limit) loadFault(a);
     return this.u8[a];
   }
   load16(a: number): number {
-    if (a < this.base || a + 2 > this.limit) this.loadFault(a);
+    if (a < this.base || a + 2 > this.limit) loadFault(a);
     return this.dv.getInt16(a, true);
   }
   load16u(a: number): number {
-    if (a < this.base || a + 2 > this.limit) this.loadFault(a);
+    if (a < this.base || a + 2 > this.limit) loadFault(a);
     return this.dv.getUint16(a, true);
   }
   load32(a: number): number {
-    if (a < this.base || a + 4 > this.limit) this.loadFault(a);
+    if (a < this.base || a + 4 > this.limit) loadFault(a);
     return (a & 3) === 0 ? this.i32[a >>> 2] : this.dv.getInt32(a, true);
   }
   load64(a: number): number {
-    if (a < this.base || a + 8 > this.limit) this.loadFault(a);
+    if (a < this.base || a + 8 > this.limit) loadFault(a);
     if ((a & 7) === 0) {
       const i = a >>> 2;
       this.hi = this.i32[i + 1];
@@ -124,23 +110,23 @@ export class FlatMemory implements HartMemory {
   }
 
   store8(a: number, v: number): void {
-    if (a < this.base || a >= this.limit) this.storeFault(a);
+    if (a < this.base || a >= this.limit) storeFault(a);
     this.u8[a] = v;
     if (this.decode.pages[a >>> 12] !== 0) this.decode.invalidate(a, 1);
   }
   store16(a: number, v: number): void {
-    if (a < this.base || a + 2 > this.limit) this.storeFault(a);
+    if (a < this.base || a + 2 > this.limit) storeFault(a);
     this.dv.setInt16(a, v, true);
     if (this.decode.pages[a >>> 12] !== 0 || this.decode.pages[(a + 1) >>> 12] !== 0) this.decode.invalidate(a, 2);
   }
   store32(a: number, v: number): void {
-    if (a < this.base || a + 4 > this.limit) this.storeFault(a);
+    if (a < this.base || a + 4 > this.limit) storeFault(a);
     if ((a & 3) === 0) this.i32[a >>> 2] = v;
     else this.dv.setInt32(a, v, true);
     if (this.decode.pages[a >>> 12] !== 0 || this.decode.pages[(a + 3) >>> 12] !== 0) this.decode.invalidate(a, 4);
   }
   store64(a: number, lo: number, hi: number): void {
-    if (a < this.base || a + 8 > this.limit) this.storeFault(a);
+    if (a < this.base || a + 8 > this.limit) storeFault(a);
     if ((a & 7) === 0) {
       const i = a >>> 2;
       this.i32[i] = lo;
@@ -154,14 +140,12 @@ export class FlatMemory implements HartMemory {
 
   /** LR is a load: its faults are load faults. */
   private lrCheck(a: number, size: number): void {
-    if (a < this.base || a + size > this.limit) this.loadFault(a);
-    if ((a & (size - 1)) !== 0) throw new GuestFault(CAUSE_MISALIGNED_LOAD, a);
+    checkAtomic(a, size, this.base, this.limit, true);
   }
 
-  /** AMOs must be naturally aligned (the A extension allows raising the misaligned exception). */
+  /** AMOs and SCs: store faults; they may write decoded code. */
   private amoCheck(a: number, size: number): void {
-    if (a < this.base || a + size > this.limit) this.storeFault(a);
-    if ((a & (size - 1)) !== 0) throw new GuestFault(CAUSE_MISALIGNED_STORE, a);
+    checkAtomic(a, size, this.base, this.limit, false);
     if (this.decode.pages[a >>> 12] !== 0) this.decode.invalidate(a, size);
   }
 

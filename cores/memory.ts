@@ -14,7 +14,7 @@
 //      (machine config), whichever comes first. The hart times the window (holdUntil below).
 //   2. While the window is open, every remote request for the line (BusRd, BusRdX, BusUpgr,
 //      the L3 back-invalidation of a fill) waits for it to close: the bus backs out of the
-//      transaction, unlocks and retries (shared/coherence/bus.ts). So the holder's line stays
+//      transaction, unlocks and retries (shared/coherence/l2_controller.ts). So the holder's line stays
 //      Modified in its L2 and its SC finds the reservation intact.
 //   3. The interleaver never switches a core out inside its window, and never lets it stop at
 //      a quantum barrier with one open (cores/core_group.ts). So a waiter never waits for a

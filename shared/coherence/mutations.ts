@@ -1,7 +1,7 @@
 // Protocol mutations: one injected bug each, to prove that the testers bite.
 // Most are an edited row of the MESI table; two are flags the bus honours.
 
-import type { BusMutations } from './bus.ts';
+import type { BusMutations } from './l2_controller.ts';
 import {
   A_BREAK_RESERVATION,
   A_HIT,

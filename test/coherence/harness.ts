@@ -1,8 +1,8 @@
 /**
  * Test harness: an in-process multi-core cache hierarchy without workers. N CacheMemory
- * instances (cores/mem_cache.ts), each with its own Bus, DecodeCache and counters, over
- * one RAM SharedArrayBuffer and one set of coherence buffers (allocateCoherence), built
- * the way cores/core_group.ts builds them. Every call runs to completion on this thread,
+ * instances (cores/mem_cache.ts), each with its own L2 controller, DecodeCache and counters,
+ * over one RAM SharedArrayBuffer and one set of coherence buffers (allocateCoherence), wired
+ * by the machine's own factory (cores/core_memory.ts). Every call runs to completion on this thread,
  * so between two calls the hierarchy is quiescent and the checker may run.
  *
  * The default geometry is tiny so that tests can force evictions by hand:
@@ -13,7 +13,7 @@
  *
  * Values travel as unsigned BigInts (little-endian, `size` bytes).
  */
-import { Bus, type BusMutations } from '../../shared/coherence/bus.ts';
+import { L2Controller, type BusMutations } from '../../shared/coherence/l2_controller.ts';
 import { checkInvariants } from '../../shared/coherence/checker.ts';
 import {
   allocateCoherence,
@@ -25,9 +25,9 @@ import {
   type LevelGeometry,
 } from '../../shared/coherence/layout.ts';
 import { ProtocolTable, STATE_MASK, STATE_NAMES, TRANSITIONS, type Transition } from '../../shared/coherence/mesi.ts';
-import { counterLength, CTR, type CounterName } from '../../shared/coherence/stats.ts';
-import { DecodeCache } from '../../cores/decode_cache.ts';
-import { CacheMemory } from '../../cores/mem_cache.ts';
+import { CTR, type CounterName } from '../../shared/coherence/stats.ts';
+import { createCoreMemory } from '../../cores/core_memory.ts';
+import type { CacheMemory } from '../../cores/mem_cache.ts';
 
 export type StateName = 'M' | 'E' | 'S' | 'I';
 export type Size = 1 | 2 | 4 | 8;
@@ -46,6 +46,8 @@ export interface HarnessOptions {
   mutations?: BusMutations;
   /** The protocol table (defaults to the project's TRANSITIONS). */
   transitions?: Transition[];
+  /** LR/SC hold window per core, in cycles (default 0: LR opens no hold). */
+  lrscHold?: number[];
 }
 
 /** RAM's initial content: a byte pattern that differs between neighbouring bytes and lines. */
@@ -81,7 +83,7 @@ export class Harness {
   readonly ramU8: Uint8Array;
   readonly table: ProtocolTable;
   readonly mems: CacheMemory[] = [];
-  readonly buses: Bus[] = [];
+  readonly l2s: L2Controller[] = [];
   readonly ctrs: Float64Array[] = [];
   readonly cores: number;
   readonly lineBytes: number;
@@ -115,15 +117,17 @@ export class Harness {
     this.buffers = allocateCoherence(this.geometry);
     this.views = new CoherenceViews(this.geometry, this.buffers);
     this.table = new ProtocolTable(o.transitions ?? TRANSITIONS);
-    const ramView = { u8: this.ramU8 };
     for (let c = 0; c < cores; c++) {
-      const ctr = new Float64Array(counterLength(cores));
-      const bus = new Bus(this.views, c, this.table, ramView, ctr, o.mutations ?? {});
-      const decode = new DecodeCache(ramBytes);
-      const mem = new CacheMemory({ core: c, views: this.views, bus, ram: this.ramBuf, ramBase: RAM_BASE, decode, ctr });
-      this.ctrs.push(ctr);
-      this.buses.push(bus);
-      this.mems.push(mem);
+      const { cache, l2, ctr } = createCoreMemory({
+        core: c,
+        ram: this.ramBuf,
+        ramBase: RAM_BASE,
+        lrscHold: o.lrscHold?.[c] ?? 0,
+        caches: { views: this.views, table: this.table, mutations: o.mutations ?? {} },
+      });
+      this.ctrs.push(ctr!);
+      this.l2s.push(l2!);
+      this.mems.push(cache!);
     }
   }
 
@@ -220,11 +224,7 @@ export class Harness {
 
   /** Evicts core's L2 copy of addr's line through its bus (PrEvict). Returns false if it held none. */
   evict(core: number, addr: number): boolean {
-    const line = this.lineOf(addr);
-    const slot = this.views.findL2(core, line);
-    if (slot < 0) return false;
-    this.buses[core]!.evict(slot, line);
-    return true;
+    return this.mems[core]!.evict(this.lineOf(addr));
   }
 
   /**

@@ -4,13 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { DecodeCache } from '../../cores/decode_cache.ts';
 import { Hart, RUN_LIMIT } from '../../cores/hart.ts';
-import { CacheMemory } from '../../cores/mem_cache.ts';
-import { FlatMemory } from '../../cores/mem_flat.ts';
+import { createCoreMemory } from '../../cores/core_memory.ts';
 import type { HartMemory } from '../../cores/memory.ts';
-import { Bus } from '../../shared/coherence/bus.ts';
 import { allocateCoherence, CoherenceViews, DEFAULT_GEOMETRY } from '../../shared/coherence/layout.ts';
 import { ProtocolTable, TRANSITIONS } from '../../shared/coherence/mesi.ts';
-import { counterLength } from '../../shared/coherence/stats.ts';
 import { assemble } from '../../src/asm/index.ts';
 import { CAUSE_ECALL_U } from '../../src/kernel/fault.ts';
 import { RecordingTrapHandler } from './harness.ts';
@@ -20,12 +17,10 @@ const RAM_BASE = 0x1000;
 const CODE = 0x2000;
 const TARGET = CODE + 0x40; // 8-aligned, its own cache line
 
-function memory(model: 'flat' | 'caches', ram: SharedArrayBuffer, decode: DecodeCache): HartMemory {
-  if (model === 'flat') return new FlatMemory(ram, RAM_BASE, 0, decode);
-  const views = new CoherenceViews({ ...DEFAULT_GEOMETRY, cores: 1 }, allocateCoherence({ ...DEFAULT_GEOMETRY, cores: 1 }));
-  const ctr = new Float64Array(counterLength(1));
-  const bus = new Bus(views, 0, new ProtocolTable(TRANSITIONS), { u8: new Uint8Array(ram) }, ctr, {});
-  return new CacheMemory({ core: 0, views, bus, ram, ramBase: RAM_BASE, decode, ctr });
+function memory(model: 'flat' | 'caches', ram: SharedArrayBuffer): { mem: HartMemory; decode: DecodeCache } {
+  const geometry = { ...DEFAULT_GEOMETRY, cores: 1 };
+  const caches = model === 'caches' ? { views: new CoherenceViews(geometry, allocateCoherence(geometry)), table: new ProtocolTable(TRANSITIONS) } : undefined;
+  return createCoreMemory({ core: 0, ram, ramBase: RAM_BASE, lrscHold: 0, caches });
 }
 
 /**
@@ -48,9 +43,9 @@ function run(model: 'flat' | 'caches', width: 'w' | 'd'): { a3: number; scResult
     ecall`).words);
   put(TARGET, assemble('addi a3, zero, 1\njalr zero, 0(ra)').words);
   const [liNew, ret] = assemble('addi a3, zero, 2\njalr zero, 0(ra)').words;
-  const decode = new DecodeCache(RAM_BYTES);
+  const { mem, decode } = memory(model, ram);
   const handler = new RecordingTrapHandler();
-  const hart = new Hart({ hartId: 0, mem: memory(model, ram, decode), decode, trap: handler, timePerCycle: 1 });
+  const hart = new Hart({ hartId: 0, mem, decode, trap: handler, timePerCycle: 1 });
   hart.pc = CODE;
   hart.xl[15] = liNew!; // a5: the new instruction(s)
   hart.xh[15] = width === 'd' ? ret! : 0;

@@ -4,8 +4,6 @@
 // promise but never hangs the simulator.
 
 import { describe, expect, it } from 'vitest';
-import { DecodeCache } from '../../cores/decode_cache.ts';
-import { CacheMemory } from '../../cores/mem_cache.ts';
 import { formatSummary, scStormCores } from '../../src/cli/summary.ts';
 import { ConfigError, makeConfig, type MachineConfig } from '../../src/machine/config.ts';
 import { runMachine, type RunResult } from '../../src/machine/machine.ts';
@@ -94,10 +92,7 @@ describe('the hold window, on the bus (one thread, driven by hand)', () => {
   const X = RAM_BASE + 0x400;
   /** Core 0 opens holds (window 80), as a hart's CacheMemory does; the others do not. */
   function harness(cores = 2): Harness {
-    const h = new Harness({ cores });
-    const v = h.views;
-    h.mems[0] = new CacheMemory({ core: 0, views: v, bus: h.buses[0]!, ram: h.ramBuf, ramBase: RAM_BASE, decode: new DecodeCache(h.ramBuf.byteLength), ctr: h.ctrs[0]!, lrscHold: 80 });
-    return h;
+    return new Harness({ cores, lrscHold: [80] });
   }
   const holdOf = (h: Harness, c: number) => h.views.reservation[h.views.holdIndex(c)];
   const wantOf = (h: Harness, c: number) => h.views.reservation[h.views.wantIndex(c)];
@@ -108,7 +103,7 @@ describe('the hold window, on the bus (one thread, driven by hand)', () => {
     expect(h.lr(0, X, 8)).toBe(5n);
     expect(holdOf(h, 0)).toBe(h.lineOf(X));
     const waits: [number, number][] = [];
-    h.buses[1]!.waitForHold = (holder, line) => {
+    h.l2s[1]!.waitForHold = (holder, line) => {
       waits.push([holder, line]);
       // Core 1 backed out untouched: core 0 still has the line in M, the one copy.
       expect(h.states(X)).toEqual(['M', 'I']);
@@ -129,7 +124,7 @@ describe('the hold window, on the bus (one thread, driven by hand)', () => {
     const h = harness();
     h.lr(0, X, 8);
     let waited = 0;
-    h.buses[1]!.waitForHold = () => {
+    h.l2s[1]!.waitForHold = () => {
       waited++;
       h.mems[0]!.endHold(); // what the hart does when lrscHoldCycles have passed
     };
@@ -146,7 +141,7 @@ describe('the hold window, on the bus (one thread, driven by hand)', () => {
     for (const op of [() => h.load(1, X, 8), () => h.amo(1, 0, X, 8, 1n)]) {
       h.lr(0, X, 8);
       let waited = 0;
-      h.buses[1]!.waitForHold = () => {
+      h.l2s[1]!.waitForHold = () => {
         waited++;
         expect(h.sc(0, X, 8, h.load(0, X, 8) + 10n)).toBe(0);
       };
@@ -160,7 +155,7 @@ describe('the hold window, on the bus (one thread, driven by hand)', () => {
   it('while a core waits for the line, the holder\'s next LR of it opens no hold (no endless holding)', () => {
     const h = harness();
     h.lr(0, X, 8);
-    h.buses[1]!.waitForHold = () => {
+    h.l2s[1]!.waitForHold = () => {
       // A core spinning on LR: its next LR finds the line waited for and declines the hold.
       h.lr(0, X, 8);
       expect(holdOf(h, 0)).toBe(-1);
@@ -177,7 +172,7 @@ describe('the hold window, on the bus (one thread, driven by hand)', () => {
   it('an L3 fill does not back-invalidate a held line: it takes another victim', () => {
     const h = harness();
     h.lr(0, X, 8);
-    h.buses[1]!.waitForHold = () => {
+    h.l2s[1]!.waitForHold = () => {
       throw new Error('no wait expected: the set has unheld ways');
     };
     // Core 1 fills every way of X's L3 set with other lines (and more).

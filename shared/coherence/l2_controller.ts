@@ -1,4 +1,5 @@
-// The snooping bus, as driven by one requesting core. The bus is sharded by L3
+// One core's L2 controller: its L2 (the coherence point), its side of the snooping
+// bus and the fills of the shared inclusive L3 from RAM. The bus is sharded by L3
 // set: holding a set's lock serializes every transaction on the lines of that
 // set (transaction serialization). The requester snoops by itself: under the
 // lock it reads and changes the other cores' line states and copies their data
@@ -7,6 +8,9 @@
 // line it fills or evicts, and evicts before it fills, so it never holds two locks.
 // A line under another core's LR/SC hold (cores/memory.ts) is never snooped: the
 // transaction backs out untouched, unlocks, waits for the hold to end and retries.
+// Every request returns its result in one record the controller owns (LineAccess): the
+// slot, the latency, where the data came from, whether another core held a copy, and the
+// line it evicted to make room (the caller purges its L1 copies), so nothing travels on the side.
 
 import { spinLock, spinUnlock } from '../sync/spinlock.ts';
 import { CoherenceViews, copyLine } from './layout.ts';
@@ -47,21 +51,41 @@ export interface BusRam {
   u8: Uint8Array;
 }
 
+/** Where the data of an access came from (the c2c report's columns). */
+export const SRC_L1 = 0;
+export const SRC_L2 = 1;
+export const SRC_L3 = 2;
+export const SRC_RAM = 3;
+export const SRC_HITM = 4;
+
+/**
+ * The result of readLine/writeLine. One record per controller, overwritten by the next
+ * request: no allocation per access. Read it before the next request.
+ */
+export class LineAccess {
+  /** Global L2 slot holding the line. */
+  slot = -1;
+  /** Cycles the request took beyond L1. */
+  latency = 0;
+  /** SRC_L2, SRC_L3, SRC_RAM or SRC_HITM. */
+  source = SRC_L2;
+  /** The transaction found the line in another core's cache (a coherence event). */
+  snooped = false;
+  /** A line this core lost from its L2 making room (its L1 copies must go), or -1. */
+  evicted = -1;
+}
+
 /** A hold lasts a few simulated cycles of a running core; waiting this long in host time is a bug. */
 const HOLD_WAIT_LIMIT_MS = 10_000;
 
-export class Bus {
-  /** Latency of the last transaction, cycles. */
-  latency = 0;
-  /** Whether the last transaction found the line in another core's cache (a coherence event). */
-  snooped = false;
+export class L2Controller {
+  /** The result of the last readLine / writeLine. */
+  private readonly out = new LineAccess();
   private readonly l2Lat: number;
   private readonly l3Lat: number;
   private readonly ramLat: number;
   private readonly hitmLat: number;
   private readonly selfBit: number;
-  /** Called with each line this core loses from its L2 by its own eviction (L1 purge). */
-  onOwnEvict: (line: number) => void = () => {};
   /** LRU stamps of this core's L2 (private: only this core reorders its L2). */
   readonly l2Stamp: Float64Array;
   /**
@@ -199,23 +223,36 @@ export class Bus {
     this.ctr[transitionIndex(this.v.geometry.cores, cause, from, to)]++;
   }
 
-  /** A line this core can read, as a global L2 slot; the access missed L1. */
-  readLine(line: number): number {
-    const v = this.v;
-    const slot = v.findL2(this.core, line);
-    if (slot >= 0) {
-      this.count(CTR.l2Hits);
-      this.latency = this.l2Lat;
-      this.snooped = false;
-      this.touchL2(slot);
-      return slot;
-    }
+  /** A line this core can read (out.slot); the access missed L1. */
+  readLine(line: number): LineAccess {
+    const slot = this.v.findL2(this.core, line);
+    if (slot >= 0) return this.l2Hit(slot);
+    return this.l2Miss(line, PrRd);
+  }
+
+  private l2Hit(slot: number): LineAccess {
+    const out = this.out;
+    this.count(CTR.l2Hits);
+    this.touchL2(slot);
+    out.slot = slot;
+    out.latency = this.l2Lat;
+    out.source = SRC_L2;
+    out.snooped = false;
+    out.evicted = -1;
+    return out;
+  }
+
+  /** Not in this core's L2: make room, then the transaction (retried while a hold is in the way). */
+  private l2Miss(line: number, ev: number): LineAccess {
     this.count(CTR.l2Misses);
+    const out = this.out;
+    out.evicted = -1;
     const target = this.makeRoom(line);
-    while (!this.locked(line, target, PrRd, I)) this.awaitHold();
+    while (!this.locked(line, target, ev, I)) this.awaitHold();
     if (this.wantedFrom >= 0) this.served();
     this.touchL2(target);
-    return target;
+    out.slot = target;
+    return out;
   }
 
   /** One transaction under the line's lock; false if it backed out for a hold. */
@@ -229,10 +266,10 @@ export class Bus {
   }
 
   /**
-   * The line in M with the data claim (BUSY) held, for a store or an atomic; the caller
-   * writes and then releases with release(slot). The access missed the L1 fast path.
+   * The line in M with the data claim (BUSY) held (out.slot), for a store or an atomic; the
+   * caller writes and then releases with release(slot). The access missed the L1 fast path.
    */
-  writeLine(line: number): number {
+  writeLine(line: number): LineAccess {
     const v = this.v;
     const st = v.l2State;
     for (;;) {
@@ -243,22 +280,16 @@ export class Bus {
       if (state === M || state === E) {
         // Hit in M, or E -> M silently: claim it unless a snoop got there first.
         if (Atomics.compareExchange(st, slot, state, M | BUSY) === state) {
-          this.count(CTR.l2Hits);
-          this.latency = this.l2Lat;
-          this.snooped = false;
-          this.touchL2(slot);
           if (state === E) this.transition(0, E, M);
-          return slot;
+          return this.l2Hit(slot);
         }
         continue;
       }
       if (state === S && (this.table.actions[S * EVENTS + PrWr] & A_HIT) !== 0) {
         // Only a broken protocol (a mutation) lets a store hit in S without a bus transaction.
         if (Atomics.compareExchange(st, slot, S, this.table.next[S * EVENTS + PrWr] | BUSY) === S) {
-          this.count(CTR.l2Hits);
-          this.latency = this.l2Lat;
           this.transition(0, S, this.table.next[S * EVENTS + PrWr]);
-          return slot;
+          return this.l2Hit(slot);
         }
         continue;
       }
@@ -277,18 +308,18 @@ export class Bus {
           continue;
         }
         if (this.wantedFrom >= 0) this.served();
+        // An upgrade: the data was already here (latency and snooped are the transaction's).
         this.count(CTR.l2Hits);
         this.touchL2(slot);
-        return slot;
+        const out = this.out;
+        out.slot = slot;
+        out.source = SRC_L2;
+        out.evicted = -1;
+        return out;
       }
       break; // invalid: a miss
     }
-    this.count(CTR.l2Misses);
-    const target = this.makeRoom(line);
-    while (!this.locked(line, target, PrWr, I)) this.awaitHold();
-    if (this.wantedFrom >= 0) this.served();
-    this.touchL2(target);
-    return target;
+    return this.l2Miss(line, PrWr);
   }
 
   /** Ends a data claim taken by writeLine. */
@@ -313,20 +344,23 @@ export class Bus {
     const busEvent = ev === PrRd ? BusRd : own === S ? BusUpgr : BusRdX;
 
     // L3: find the line or bring it from RAM (evicting, with back-invalidation).
+    const out = this.out;
     let t = v.findL3(line);
     const l3Miss = t < 0;
     if (l3Miss) {
       t = this.l3Fill(line);
       if (t < 0) return false;
-      this.latency = this.ramLat;
+      out.latency = this.ramLat;
+      out.source = SRC_RAM;
     } else {
-      this.latency = this.l3Lat;
+      out.latency = this.l3Lat;
+      out.source = SRC_L3;
     }
     const l3Off = t * lineBytes;
     const myOff = slot * lineBytes;
     let supplied = false;
     let othersKeep = false;
-    this.snooped = false;
+    out.snooped = false;
 
     // Snoop the cores the filter names.
     let sharers = v.l3Sharers[t] & ~this.selfBit;
@@ -347,7 +381,7 @@ export class Bus {
         return false;
       }
       const ksState = claimed & STATE_MASK;
-      this.snooped = true;
+      out.snooped = true;
       if (!tbl.has(ksState, busEvent)) {
         Atomics.store(st, ks, ksState);
         throw missingPair(k, line, lineBytes, ksState, busEvent);
@@ -359,7 +393,8 @@ export class Bus {
         // Cache-to-cache transfer of the dirty line (HITM).
         copyLine(v.l2Data32, myOff >> 2, v.l2Data32, (ks * lineBytes) >> 2, lineBytes >> 2);
         supplied = true;
-        this.latency = this.hitmLat;
+        out.latency = this.hitmLat;
+        out.source = SRC_HITM;
         this.count(ev === PrRd ? CTR.hitmLoads : CTR.hitmStores);
         this.count(CTR.c2cTransfers);
         if ((acts & A_WRITEBACK) !== 0) {
@@ -399,7 +434,10 @@ export class Bus {
     return true;
   }
 
-  /** Frees a way for `line` in this core's L2 set, evicting the LRU line if all are valid. */
+  /**
+   * Frees a way for `line` in this core's L2 set, evicting the LRU line if all are valid;
+   * the line it drops goes to out.evicted.
+   */
   private makeRoom(line: number): number {
     const v = this.v;
     const set = line & (v.l2Sets - 1);
@@ -419,12 +457,10 @@ export class Bus {
     }
     const old = v.l2Tag[victim];
     if (old !== -1) {
-      if ((Atomics.load(v.l2State, victim) & STATE_MASK) !== I) this.evict(victim, old);
-      else {
-        // Invalidated by a snoop earlier: the tag is stale, drop it (and any L1 copy of it).
-        v.l2Tag[victim] = -1;
-        this.onOwnEvict(old);
-      }
+      // A valid line is evicted; a stale tag (invalidated by a snoop earlier) is dropped. Both
+      // under the line's lock (the layout's rule for l2Tag), and any L1 copy of it goes.
+      this.evict(victim, old);
+      this.out.evicted = old;
     }
     return victim;
   }
@@ -435,7 +471,10 @@ export class Bus {
     this.l2Stamp[slot - this.core * this.v.l2Lines] = ++this.l2Clock;
   }
 
-  /** Evicts this core's valid L2 slot holding `line` (PrEvict), writing back M data to L3. */
+  /**
+   * Evicts this core's L2 slot holding `line` (PrEvict), writing back M data to L3; a slot
+   * already invalid only loses its stale tag. The caller purges its L1 copies of the line.
+   */
   evict(slot: number, line: number): void {
     const v = this.v;
     const set = this.lock(line);
@@ -468,7 +507,6 @@ export class Bus {
     } finally {
       this.unlock(set);
     }
-    this.onOwnEvict(line);
   }
 
   /**

@@ -1,0 +1,57 @@
+// The one place a core's memory is wired, for the machine (core_group.ts) and the tests
+// (test/coherence/harness.ts) alike: hart -> physical memory, flat or caches. With caches:
+// the core's L1 tag filters (CacheMemory) over its L2 controller over the shared arrays.
+
+import type { MachineConfig } from '../shared/config.ts';
+import { L2Controller, type BusMutations, type BusRam } from '../shared/coherence/l2_controller.ts';
+import type { CoherenceViews } from '../shared/coherence/layout.ts';
+import type { ProtocolTable } from '../shared/coherence/mesi.ts';
+import { counterLength } from '../shared/coherence/stats.ts';
+import { DecodeCache } from './decode_cache.ts';
+import { CacheMemory } from './mem_cache.ts';
+import { FlatMemory } from './mem_flat.ts';
+import type { HartMemory } from './memory.ts';
+
+export interface CoreMemoryInit {
+  core: number;
+  ram: SharedArrayBuffer;
+  /** Lowest valid address (below it every access faults). */
+  ramBase: number;
+  /** LR/SC hold window in cycles (0: LR opens none). */
+  lrscHold: number;
+  /** `--memory flat`: the flat latency per access. */
+  flatLatency?: number;
+  /** `--memory caches`: the hierarchy's shared arrays, the protocol and its injected bugs. */
+  caches?: { views: CoherenceViews; table: ProtocolTable; mutations?: BusMutations; ramView?: BusRam };
+}
+
+export interface CoreMemory {
+  mem: HartMemory;
+  decode: DecodeCache;
+  /** With caches: the core's view of the hierarchy, its L2 controller and its counters. */
+  cache?: CacheMemory;
+  l2?: L2Controller;
+  ctr?: Float64Array;
+}
+
+export function createCoreMemory(o: CoreMemoryInit): CoreMemory {
+  const decode = new DecodeCache(o.ram.byteLength);
+  const c = o.caches;
+  if (!c) return { mem: new FlatMemory(o.ram, o.ramBase, o.flatLatency ?? 0, decode, o.lrscHold), decode };
+  const ctr = new Float64Array(counterLength(c.views.geometry.cores));
+  const l2 = new L2Controller(c.views, o.core, c.table, c.ramView ?? { u8: new Uint8Array(o.ram) }, ctr, c.mutations ?? {});
+  const cache = new CacheMemory({ core: o.core, views: c.views, l2, ram: o.ram, ramBase: o.ramBase, decode, ctr, lrscHold: o.lrscHold });
+  return { mem: cache, decode, cache, l2, ctr };
+}
+
+/** The machine's wiring of core `core` from its config (caches when `views` is given). */
+export function coreMemoryFor(config: MachineConfig, core: number, ram: SharedArrayBuffer, views: CoherenceViews | undefined, table: ProtocolTable, mutations: BusMutations): CoreMemory {
+  return createCoreMemory({
+    core,
+    ram,
+    ramBase: config.ramBase,
+    lrscHold: config.lrscHoldCycles,
+    flatLatency: config.flatLatency,
+    caches: views ? { views, table, mutations } : undefined,
+  });
+}
