@@ -1,5 +1,6 @@
 // The one place a core's memory is wired, for the machine (core_group.ts) and the tests
-// (test/coherence/harness.ts) alike: hart -> physical memory, flat or caches. With caches:
+// (test/coherence/harness.ts) alike: hart -> address translation (tlb.ts) -> physical
+// memory, flat or caches. With caches:
 // the core's L1 tag filters (CacheMemory) over its L2 controller over the shared arrays.
 
 import type { MachineConfig } from '../shared/config.ts';
@@ -11,6 +12,7 @@ import { DecodeCache } from './decode_cache.ts';
 import { CacheMemory } from './mem_cache.ts';
 import { FlatMemory } from './mem_flat.ts';
 import type { HartMemory } from './memory.ts';
+import { IdentityMap, Tlb, type TlbMissHandler } from './tlb.ts';
 
 export interface CoreMemoryInit {
   core: number;
@@ -21,12 +23,16 @@ export interface CoreMemoryInit {
   lrscHold: number;
   /** `--memory flat`: the flat latency per access. */
   flatLatency?: number;
+  /** The TLB's miss handler (default: the identity map over [ramBase, RAM's end), bare mode). */
+  translation?: TlbMissHandler;
   /** `--memory caches`: the hierarchy's shared arrays, the protocol and its injected bugs. */
   caches?: { views: CoherenceViews; table: ProtocolTable; mutations?: BusMutations; ramView?: BusRam };
 }
 
 export interface CoreMemory {
   mem: HartMemory;
+  /** Address translation in front of the memory (hart -> TLB -> physical memory). */
+  tlb: Tlb;
   decode: DecodeCache;
   /** With caches: the core's view of the hierarchy, its L2 controller and its counters. */
   cache?: CacheMemory;
@@ -36,12 +42,13 @@ export interface CoreMemory {
 
 export function createCoreMemory(o: CoreMemoryInit): CoreMemory {
   const decode = new DecodeCache(o.ram.byteLength);
+  const tlb = new Tlb(o.translation ?? new IdentityMap(o.ramBase, o.ram.byteLength));
   const c = o.caches;
-  if (!c) return { mem: new FlatMemory(o.ram, o.ramBase, o.flatLatency ?? 0, decode, o.lrscHold), decode };
+  if (!c) return { mem: new FlatMemory(o.ram, tlb, o.flatLatency ?? 0, decode, o.lrscHold), tlb, decode };
   const ctr = new Float64Array(counterLength(c.views.geometry.cores));
   const l2 = new L2Controller(c.views, o.core, c.table, c.ramView ?? { u8: new Uint8Array(o.ram) }, ctr, c.mutations ?? {});
-  const cache = new CacheMemory({ core: o.core, views: c.views, l2, ram: o.ram, ramBase: o.ramBase, decode, ctr, lrscHold: o.lrscHold });
-  return { mem: cache, decode, cache, l2, ctr };
+  const cache = new CacheMemory({ core: o.core, views: c.views, l2, tlb, decode, ctr, lrscHold: o.lrscHold });
+  return { mem: cache, tlb, decode, cache, l2, ctr };
 }
 
 /** The machine's wiring of core `core` from its config (caches when `views` is given). */

@@ -10,7 +10,8 @@ import { type L2Controller, type LineAccess, SRC_L1 } from '../shared/coherence/
 import type { CoherenceViews } from '../shared/coherence/layout.ts';
 import { BUSY, E, M, STATE_MASK } from '../shared/coherence/mesi.ts';
 import { CTR, transitionIndex } from '../shared/coherence/stats.ts';
-import { checkAtomic, fetchFault, loadFault, storeFault } from './mem_fault.ts';
+import { checkAligned } from './mem_fault.ts';
+import type { Tlb } from './tlb.ts';
 import { amoPair, res } from './alu64.ts';
 import { C2cRecorder } from './c2c_recorder.ts';
 import type { DecodeCache } from './decode_cache.ts';
@@ -88,8 +89,8 @@ export interface CacheMemoryOptions {
   core: number;
   views: CoherenceViews;
   l2: L2Controller;
-  ram: SharedArrayBuffer;
-  ramBase: number;
+  /** Address translation: virtual to physical, and the faults (cores/tlb.ts). */
+  tlb: Tlb;
   decode: DecodeCache;
   ctr: Float64Array;
   /** LR/SC hold window in cycles (cores/memory.ts); 0 or absent: LR opens no hold. */
@@ -122,8 +123,7 @@ export class CacheMemory implements HartMemory {
   private readonly lineBytes: number;
   private readonly l1Lat: number;
   private readonly storeHitLat: number;
-  private readonly base: number;
-  private readonly limit: number;
+  private readonly tlb: Tlb;
   private readonly ctr: Float64Array;
   private readonly core: number;
   private readonly decode: DecodeCache;
@@ -155,8 +155,7 @@ export class CacheMemory implements HartMemory {
     this.l1i = new L1Tags(g.l1i.sizeBytes / g.lineBytes, g.l1i.ways);
     this.l1Lat = g.l1d.latency;
     this.storeHitLat = g.l1WriteThrough ? g.l2.latency : g.l1d.latency;
-    this.base = o.ramBase;
-    this.limit = o.ram.byteLength;
+    this.tlb = o.tlb;
     this.ctr = o.ctr;
     this.decode = o.decode;
     this.c2c = new C2cRecorder(o.core, g.lineBytes);
@@ -279,20 +278,21 @@ export class CacheMemory implements HartMemory {
     for (let i = 0; i < size; i++) this.store8(a + i, i < 4 ? lo >>> (8 * i) : hi >>> (8 * (i - 4)));
   }
 
+  /** A load of `size` bytes at virtual a: translated, then L1d / L2. */
   private load(a: number, size: number): number {
-    if (a < this.base || a + size > this.limit) loadFault(a);
-    const off = a & this.lineMask;
+    const p = this.tlb.read(a, size);
+    const off = p & this.lineMask;
     if (off + size > this.lineBytes) return this.loadSplit(a, size);
     this.ctr[C_LOADS]++;
-    return this.readIn(this.readSlot(a >>> this.shift, a), off, size);
+    return this.readIn(this.readSlot(p >>> this.shift, p), off, size);
   }
 
-  // ---- HartMemory ----
+  // ---- HartMemory: virtual addresses in, through the TLB, physical lines out ----
 
   fetch32(pc: number): number {
-    if (pc < this.base || pc + 4 > this.limit) fetchFault(pc);
-    this.decode.pages[pc >>> 12] = 1;
-    const line = pc >>> this.shift;
+    const p = this.tlb.fetch(pc, 4);
+    this.decode.pages[p >>> 12] = 1;
+    const line = p >>> this.shift;
     let slot: number;
     const i = this.l1i.find(line);
     if (i >= 0 && (Atomics.load(this.st, this.l1i.slot[i]) & STATE_MASK) !== 0) slot = this.l1i.slot[i];
@@ -300,7 +300,7 @@ export class CacheMemory implements HartMemory {
       slot = this.request(line, false).slot;
       this.l1i.insert(line, slot);
     }
-    return this.d32[(slot * this.lineBytes + (pc & this.lineMask)) >> 2];
+    return this.d32[(slot * this.lineBytes + (p & this.lineMask)) >> 2];
   }
 
   fetch16(pc: number): number {
@@ -320,16 +320,18 @@ export class CacheMemory implements HartMemory {
 
   /** The hart moved into a new code line: an L1i access. Returns the extra cycles. */
   fetchAccess(pc: number): number {
-    const line = pc >>> this.shift;
-    if (line === this.fetchLine) return 0;
-    this.fetchLine = line;
+    const vline = pc >>> this.shift;
+    if (vline === this.fetchLine) return 0;
+    this.fetchLine = vline;
+    const p = this.tlb.probeFetch(pc);
+    if (p < 0) return 0; // the fetch itself will fault
+    const line = p >>> this.shift;
     const i = this.l1i.find(line);
     if (i >= 0 && (Atomics.load(this.st, this.l1i.slot[i]) & STATE_MASK) !== 0) {
       this.l1i.stamp[i] = ++this.l1i.clock;
       this.ctr[CTR.l1iHits]++;
       return 0;
     }
-    if (pc < this.base || pc + 4 > this.limit) return 0; // the fetch itself will fault
     this.ctr[CTR.l1iMisses]++;
     const r = this.request(line, false);
     this.l1i.insert(line, r.slot);
@@ -341,10 +343,10 @@ export class CacheMemory implements HartMemory {
     return (this.load8u(a) << 24) >> 24;
   }
   load8u(a: number): number {
-    if (a < this.base || a >= this.limit) loadFault(a);
+    const p = this.tlb.read(a, 1);
     this.ctr[C_LOADS]++;
-    const slot = this.readSlot(a >>> this.shift, a);
-    return this.d8[slot * this.lineBytes + (a & this.lineMask)];
+    const slot = this.readSlot(p >>> this.shift, p);
+    return this.d8[slot * this.lineBytes + (p & this.lineMask)];
   }
   load16(a: number): number {
     return (this.load(a, 2) << 16) >> 16;
@@ -353,20 +355,21 @@ export class CacheMemory implements HartMemory {
     return this.load(a, 2);
   }
   load32(a: number): number {
-    if ((a & 3) === 0 && a >= this.base && a + 4 <= this.limit) {
+    if ((a & 3) === 0) {
       // Fast path: aligned word.
+      const p = this.tlb.read(a, 4);
       this.ctr[C_LOADS]++;
-      const slot = this.readSlot(a >>> this.shift, a);
-      return this.d32[(slot * this.lineBytes + (a & this.lineMask)) >> 2];
+      const slot = this.readSlot(p >>> this.shift, p);
+      return this.d32[(slot * this.lineBytes + (p & this.lineMask)) >> 2];
     }
     return this.load(a, 4) | 0;
   }
   load64(a: number): number {
-    if (a < this.base || a + 8 > this.limit) loadFault(a);
-    const off = a & this.lineMask;
+    const pa = this.tlb.read(a, 8);
+    const off = pa & this.lineMask;
     if (off + 8 > this.lineBytes) return this.loadSplit(a, 8);
     this.ctr[C_LOADS]++;
-    const p = this.readSlot(a >>> this.shift, a) * this.lineBytes + off;
+    const p = this.readSlot(pa >>> this.shift, pa) * this.lineBytes + off;
     if ((off & 7) === 0) {
       this.hi = this.d32[(p >> 2) + 1];
       return this.d32[p >> 2];
@@ -375,15 +378,16 @@ export class CacheMemory implements HartMemory {
     return this.dv.getInt32(p, true);
   }
 
+  /** A store of `size` bytes at virtual a; drops decoded instructions by physical address. */
   private store(a: number, size: number, lo: number, hi: number): void {
-    if (a < this.base || a + size > this.limit) storeFault(a);
-    const off = a & this.lineMask;
+    const pa = this.tlb.write(a, size);
+    const off = pa & this.lineMask;
     if (off + size > this.lineBytes) {
       this.storeSplit(a, lo, hi, size);
       return;
     }
     this.ctr[C_STORES]++;
-    const slot = this.writeSlot(a >>> this.shift, a);
+    const slot = this.writeSlot(pa >>> this.shift, pa);
     const p = slot * this.lineBytes + off;
     switch (size) {
       case 1: this.d8[p] = lo; break;
@@ -394,7 +398,7 @@ export class CacheMemory implements HartMemory {
         else { this.dv.setInt32(p, lo, true); this.dv.setInt32(p + 4, hi, true); }
     }
     this.l2.release(slot);
-    if (this.decode.pages[a >>> 12] !== 0 || this.decode.pages[(a + size - 1) >>> 12] !== 0) this.decode.invalidate(a, size);
+    if (this.decode.pages[pa >>> 12] !== 0 || this.decode.pages[(pa + size - 1) >>> 12] !== 0) this.decode.invalidate(pa, size);
   }
 
   store8(a: number, v: number): void {
@@ -410,23 +414,29 @@ export class CacheMemory implements HartMemory {
     this.store(a, 8, lo, hi);
   }
 
+  /** An atomic access's physical address: translated (an LR as a load), naturally aligned. */
+  private atomicPa(a: number, size: number, load: boolean): number {
+    const pa = load ? this.tlb.read(a, size) : this.tlb.write(a, size);
+    checkAligned(a, size, load);
+    return pa;
+  }
+
   /**
-   * Claims the line of an atomic access in M; returns the byte index of a in L2 data
-   * (unclaim(index >> 2) ends the claim).
+   * Claims the line of physical address pa in M for an atomic access; returns pa's byte
+   * index in L2 data (unclaim(index >> 2) ends the claim).
    */
-  private claim(a: number, size: number, load: boolean): number {
-    checkAtomic(a, size, this.base, this.limit, load);
+  private claim(pa: number): number {
     this.ctr[CTR.amos]++;
-    const line = a >>> this.shift;
-    let slot = this.writeHit(line, a);
+    const line = pa >>> this.shift;
+    let slot = this.writeHit(line, pa);
     if (slot >= 0) {
       // c2c: an atomic that hits L1 on a shared line is recorded exactly, not sampled: sync
       // variables (a barrier's sense, a lock word) are written once per episode.
-      if (this.shared.has(line)) this.c2c.miss(a, this.pc, true, SRC_L1, this.lastLatency);
+      if (this.shared.has(line)) this.c2c.miss(pa, this.pc, true, SRC_L1, this.lastLatency);
     } else {
-      slot = this.miss(line, a, true);
+      slot = this.miss(line, pa, true);
     }
-    return slot * this.lineBytes + (a & this.lineMask);
+    return slot * this.lineBytes + (pa & this.lineMask);
   }
 
   /** Ends the claim taken by claim() (w: the word index of the claimed address). */
@@ -435,30 +445,35 @@ export class CacheMemory implements HartMemory {
   }
 
   amo32(op: number, a: number, v: number): number {
-    const p = this.claim(a, 4, false) >> 2;
+    const pa = this.atomicPa(a, 4, false);
+    const p = this.claim(pa) >> 2;
     const old = this.d32[p];
     amoPair(op, old, old >> 31, v, v >> 31);
     this.d32[p] = res[0];
     this.unclaim(p);
-    if (this.decode.pages[a >>> 12] !== 0) this.decode.invalidate(a, 4);
+    if (this.decode.pages[pa >>> 12] !== 0) this.decode.invalidate(pa, 4);
     return old;
   }
 
   amo64(op: number, a: number, lo: number, hi: number): number {
-    const p = this.claim(a, 8, false) >> 2;
+    const pa = this.atomicPa(a, 8, false);
+    const p = this.claim(pa) >> 2;
     const olo = this.d32[p], ohi = this.d32[p + 1];
     amoPair(op, olo, ohi, lo, hi);
     this.d32[p] = res[0];
     this.d32[p + 1] = res[1];
     this.unclaim(p);
-    if (this.decode.pages[a >>> 12] !== 0) this.decode.invalidate(a, 8);
+    if (this.decode.pages[pa >>> 12] !== 0) this.decode.invalidate(pa, 8);
     this.hi = ohi;
     return olo;
   }
 
-  /** Reserves a's line; with a hold window, opens the hold (cores/memory.ts). Under the claim. */
-  private reserve(a: number): void {
-    const line = a >>> this.shift;
+  /**
+   * Reserves the line of pa (a: the LR's virtual address, which the SC must name); with a
+   * hold window, opens the hold (cores/memory.ts). Under the claim.
+   */
+  private reserve(a: number, pa: number): void {
+    const line = pa >>> this.shift;
     this.resAddr = a;
     Atomics.store(this.v.reservation, this.v.reservationIndex(this.core), line);
     if (this.lrscHold > 0) {
@@ -480,34 +495,35 @@ export class CacheMemory implements HartMemory {
   }
 
   lr32(a: number): number {
-    const p = this.claim(a, 4, true) >> 2;
+    const pa = this.atomicPa(a, 4, true);
+    const p = this.claim(pa) >> 2;
     const v = this.d32[p];
-    this.reserve(a); // while the claim is held, so a snooper that takes the line clears it
+    this.reserve(a, pa); // while the claim is held, so a snooper that takes the line clears it
     this.unclaim(p);
     return v;
   }
 
   lr64(a: number): number {
-    const p = this.claim(a, 8, true) >> 2;
+    const pa = this.atomicPa(a, 8, true);
+    const p = this.claim(pa) >> 2;
     this.hi = this.d32[p + 1];
     const v = this.d32[p];
-    this.reserve(a);
+    this.reserve(a, pa);
     this.unclaim(p);
     return v;
   }
 
   /** SC: succeeds only if the reservation survived until the line is ours again in M. */
-  private scBegin(a: number, size: number): number {
-    checkAtomic(a, size, this.base, this.limit, false);
+  private scBegin(a: number, pa: number): number {
     const resIdx = this.v.reservationIndex(this.core);
-    const line = a >>> this.shift;
+    const line = pa >>> this.shift;
     if (this.resAddr !== a || Atomics.load(this.v.reservation, resIdx) !== line) {
       this.resAddr = -1;
       Atomics.store(this.v.reservation, resIdx, -1);
       this.ctr[CTR.scFailures]++;
       return -1;
     }
-    const p = this.claim(a, size, false);
+    const p = this.claim(pa);
     this.resAddr = -1;
     if (Atomics.compareExchange(this.v.reservation, resIdx, line, -1) !== line) {
       this.unclaim(p >> 2);
@@ -519,22 +535,24 @@ export class CacheMemory implements HartMemory {
 
   // The hold ends after the SC, so nobody takes the line between the window and the store.
   sc32(a: number, v: number): number {
-    const p = this.scBegin(a, 4);
+    const pa = this.atomicPa(a, 4, false);
+    const p = this.scBegin(a, pa);
     if (p >= 0) {
       this.d32[p >> 2] = v;
       this.unclaim(p >> 2);
-      if (this.decode.pages[a >>> 12] !== 0) this.decode.invalidate(a, 4);
+      if (this.decode.pages[pa >>> 12] !== 0) this.decode.invalidate(pa, 4);
     }
     return this.scEnd(p);
   }
 
   sc64(a: number, lo: number, hi: number): number {
-    const p = this.scBegin(a, 8);
+    const pa = this.atomicPa(a, 8, false);
+    const p = this.scBegin(a, pa);
     if (p >= 0) {
       this.d32[p >> 2] = lo;
       this.d32[(p >> 2) + 1] = hi;
       this.unclaim(p >> 2);
-      if (this.decode.pages[a >>> 12] !== 0) this.decode.invalidate(a, 8);
+      if (this.decode.pages[pa >>> 12] !== 0) this.decode.invalidate(pa, 8);
     }
     return this.scEnd(p);
   }

@@ -1,34 +1,16 @@
-// The faults of the physical memory layer, one implementation for both memory models
-// (mem_flat.ts, mem_cache.ts). Each throws a GuestFault: it leaves the interpreter through
-// the hart's one trap tail (Hart.run's catch), never returns.
+// The memory path's faults, one implementation for both memory models (mem_flat.ts,
+// mem_cache.ts) and the TLB (tlb.ts). Each throws a GuestFault: it leaves the interpreter
+// through the hart's one trap tail (Hart.run's catch), never returns. Access faults (no
+// translation, outside RAM) come from the TLB's miss handler (tlb.ts accessFaultCause).
 
-import {
-  CAUSE_FETCH_ACCESS,
-  CAUSE_LOAD_ACCESS,
-  CAUSE_MISALIGNED_LOAD,
-  CAUSE_MISALIGNED_STORE,
-  CAUSE_STORE_ACCESS,
-  GuestFault,
-} from '../src/kernel/fault.ts';
+import { CAUSE_MISALIGNED_LOAD, CAUSE_MISALIGNED_STORE, GuestFault } from '../src/kernel/fault.ts';
 
-export function fetchFault(a: number): never {
-  throw new GuestFault(CAUSE_FETCH_ACCESS, a);
+/** The address-misaligned exception: a load's (`load`, LR included), else a store's or AMO's. */
+export function misalignedFault(a: number, load: boolean): never {
+  throw new GuestFault(load ? CAUSE_MISALIGNED_LOAD : CAUSE_MISALIGNED_STORE, a);
 }
 
-export function loadFault(a: number): never {
-  throw new GuestFault(CAUSE_LOAD_ACCESS, a);
-}
-
-export function storeFault(a: number): never {
-  throw new GuestFault(CAUSE_STORE_ACCESS, a);
-}
-
-/**
- * An atomic access's checks: in [base, limit), naturally aligned (the A extension allows the
- * misaligned exception). An LR is a load (`load`): its faults are load faults; AMOs and SCs
- * raise store faults.
- */
-export function checkAtomic(a: number, size: number, base: number, limit: number, load: boolean): void {
-  if (a < base || a + size > limit) (load ? loadFault(a) : storeFault(a));
-  if ((a & (size - 1)) !== 0) throw new GuestFault(load ? CAUSE_MISALIGNED_LOAD : CAUSE_MISALIGNED_STORE, a);
+/** Atomics must be naturally aligned (the A extension allows raising the misaligned exception). */
+export function checkAligned(a: number, size: number, load: boolean): void {
+  if ((a & (size - 1)) !== 0) misalignedFault(a, load);
 }

@@ -7,7 +7,8 @@
 
 import { amoPair, res } from './alu64.ts';
 import { DecodeCache } from './decode_cache.ts';
-import { checkAtomic, fetchFault, loadFault, storeFault } from './mem_fault.ts';
+import { checkAligned } from './mem_fault.ts';
+import type { Tlb } from './tlb.ts';
 import {
   AMO_ADD,
   AMO_AND,
@@ -33,9 +34,6 @@ export class FlatMemory implements HartMemory {
   private readonly i64: BigInt64Array;
   private readonly dv: DataView;
   private readonly fenceWord: Int32Array;
-  /** Lowest valid address (page 0 is a guard so null pointers fault) and one past the highest. */
-  private readonly base: number;
-  private readonly limit: number;
   private resAddr = -1;
   private resLo = 0;
   private resHi = 0;
@@ -45,7 +43,8 @@ export class FlatMemory implements HartMemory {
 
   constructor(
     ram: SharedArrayBuffer,
-    base: number,
+    /** Address translation: virtual to physical, and the faults (cores/tlb.ts). */
+    private readonly tlb: Tlb,
     latency: number,
     private readonly decode: DecodeCache,
     /** LR/SC hold window in cycles (0: none). */
@@ -57,8 +56,6 @@ export class FlatMemory implements HartMemory {
     this.i64 = new BigInt64Array(ram);
     this.dv = new DataView(ram);
     this.fenceWord = new Int32Array(new SharedArrayBuffer(4));
-    this.base = base;
-    this.limit = ram.byteLength;
     this.lastLatency = latency;
   }
 
@@ -67,9 +64,9 @@ export class FlatMemory implements HartMemory {
   }
 
   fetch32(pc: number): number {
-    if (pc < this.base || pc + 4 > this.limit) fetchFault(pc);
-    this.decode.pages[pc >>> 12] = 1;
-    return this.i32[pc >>> 2];
+    const p = this.tlb.fetch(pc, 4);
+    this.decode.pages[p >>> 12] = 1;
+    return this.i32[p >>> 2];
   }
 
   fetch16(pc: number): number {
@@ -79,80 +76,80 @@ export class FlatMemory implements HartMemory {
   }
 
   load8(a: number): number {
-    if (a < this.base || a >= this.limit) loadFault(a);
-    return (this.u8[a] << 24) >> 24;
+    return (this.u8[this.tlb.read(a, 1)] << 24) >> 24;
   }
   load8u(a: number): number {
-    if (a < this.base || a >= this.limit) loadFault(a);
-    return this.u8[a];
+    return this.u8[this.tlb.read(a, 1)];
   }
   load16(a: number): number {
-    if (a < this.base || a + 2 > this.limit) loadFault(a);
-    return this.dv.getInt16(a, true);
+    return this.dv.getInt16(this.tlb.read(a, 2), true);
   }
   load16u(a: number): number {
-    if (a < this.base || a + 2 > this.limit) loadFault(a);
-    return this.dv.getUint16(a, true);
+    return this.dv.getUint16(this.tlb.read(a, 2), true);
   }
   load32(a: number): number {
-    if (a < this.base || a + 4 > this.limit) loadFault(a);
-    return (a & 3) === 0 ? this.i32[a >>> 2] : this.dv.getInt32(a, true);
+    const p = this.tlb.read(a, 4);
+    return (p & 3) === 0 ? this.i32[p >>> 2] : this.dv.getInt32(p, true);
   }
   load64(a: number): number {
-    if (a < this.base || a + 8 > this.limit) loadFault(a);
-    if ((a & 7) === 0) {
-      const i = a >>> 2;
+    const p = this.tlb.read(a, 8);
+    if ((p & 7) === 0) {
+      const i = p >>> 2;
       this.hi = this.i32[i + 1];
       return this.i32[i];
     }
-    this.hi = this.dv.getInt32(a + 4, true);
-    return this.dv.getInt32(a, true);
+    this.hi = this.dv.getInt32(p + 4, true);
+    return this.dv.getInt32(p, true);
   }
 
+  // Stores drop decoded instructions by physical address: the decode cache's pages are physical.
   store8(a: number, v: number): void {
-    if (a < this.base || a >= this.limit) storeFault(a);
-    this.u8[a] = v;
-    if (this.decode.pages[a >>> 12] !== 0) this.decode.invalidate(a, 1);
+    const p = this.tlb.write(a, 1);
+    this.u8[p] = v;
+    if (this.decode.pages[p >>> 12] !== 0) this.decode.invalidate(p, 1);
   }
   store16(a: number, v: number): void {
-    if (a < this.base || a + 2 > this.limit) storeFault(a);
-    this.dv.setInt16(a, v, true);
-    if (this.decode.pages[a >>> 12] !== 0 || this.decode.pages[(a + 1) >>> 12] !== 0) this.decode.invalidate(a, 2);
+    const p = this.tlb.write(a, 2);
+    this.dv.setInt16(p, v, true);
+    if (this.decode.pages[p >>> 12] !== 0 || this.decode.pages[(p + 1) >>> 12] !== 0) this.decode.invalidate(p, 2);
   }
   store32(a: number, v: number): void {
-    if (a < this.base || a + 4 > this.limit) storeFault(a);
-    if ((a & 3) === 0) this.i32[a >>> 2] = v;
-    else this.dv.setInt32(a, v, true);
-    if (this.decode.pages[a >>> 12] !== 0 || this.decode.pages[(a + 3) >>> 12] !== 0) this.decode.invalidate(a, 4);
+    const p = this.tlb.write(a, 4);
+    if ((p & 3) === 0) this.i32[p >>> 2] = v;
+    else this.dv.setInt32(p, v, true);
+    if (this.decode.pages[p >>> 12] !== 0 || this.decode.pages[(p + 3) >>> 12] !== 0) this.decode.invalidate(p, 4);
   }
   store64(a: number, lo: number, hi: number): void {
-    if (a < this.base || a + 8 > this.limit) storeFault(a);
-    if ((a & 7) === 0) {
-      const i = a >>> 2;
+    const p = this.tlb.write(a, 8);
+    if ((p & 7) === 0) {
+      const i = p >>> 2;
       this.i32[i] = lo;
       this.i32[i + 1] = hi;
     } else {
-      this.dv.setInt32(a, lo, true);
-      this.dv.setInt32(a + 4, hi, true);
+      this.dv.setInt32(p, lo, true);
+      this.dv.setInt32(p + 4, hi, true);
     }
-    if (this.decode.pages[a >>> 12] !== 0 || this.decode.pages[(a + 7) >>> 12] !== 0) this.decode.invalidate(a, 8);
+    if (this.decode.pages[p >>> 12] !== 0 || this.decode.pages[(p + 7) >>> 12] !== 0) this.decode.invalidate(p, 8);
   }
 
-  /** LR is a load: its faults are load faults. */
-  private lrCheck(a: number, size: number): void {
-    checkAtomic(a, size, this.base, this.limit, true);
+  /** LR is a load: its faults are load faults. Returns the physical address. */
+  private lrCheck(a: number, size: number): number {
+    const p = this.tlb.read(a, size);
+    checkAligned(a, size, true);
+    return p;
   }
 
-  /** AMOs and SCs: store faults; they may write decoded code. */
-  private amoCheck(a: number, size: number): void {
-    checkAtomic(a, size, this.base, this.limit, false);
-    if (this.decode.pages[a >>> 12] !== 0) this.decode.invalidate(a, size);
+  /** AMOs and SCs: store faults; they may write decoded code. Returns the physical address. */
+  private amoCheck(a: number, size: number): number {
+    const p = this.tlb.write(a, size);
+    checkAligned(a, size, false);
+    if (this.decode.pages[p >>> 12] !== 0) this.decode.invalidate(p, size);
+    return p;
   }
 
   amo32(op: number, a: number, v: number): number {
-    this.amoCheck(a, 4);
     const i32 = this.i32;
-    const i = a >>> 2;
+    const i = this.amoCheck(a, 4) >>> 2;
     switch (op) {
       case AMO_ADD: return Atomics.add(i32, i, v);
       case AMO_SWAP: return Atomics.exchange(i32, i, v);
@@ -174,8 +171,7 @@ export class FlatMemory implements HartMemory {
   }
 
   amo64(op: number, a: number, lo: number, hi: number): number {
-    this.amoCheck(a, 8);
-    const i = a >>> 3;
+    const i = this.amoCheck(a, 8) >>> 3;
     // The new value comes from the same pair arithmetic the cache hierarchy uses; only the
     // 64-bit compare-exchange itself needs BigInt (flat mode, AMO.D: rare enough).
     for (;;) {
@@ -191,16 +187,16 @@ export class FlatMemory implements HartMemory {
   }
 
   lr32(a: number): number {
-    this.lrCheck(a, 4);
-    const v = Atomics.load(this.i32, a >>> 2);
+    const v = Atomics.load(this.i32, this.lrCheck(a, 4) >>> 2);
     this.resAddr = a;
     this.resLo = v;
     if (this.lrscHold > 0) this.holdUntil = -1;
     return v;
   }
   lr64(a: number): number {
-    this.lrCheck(a, 8);
-    const lo = this.load64(a);
+    const p = this.lrCheck(a, 8);
+    const lo = this.i32[p >>> 2];
+    this.hi = this.i32[(p >>> 2) + 1];
     this.resAddr = a;
     this.resLo = lo;
     this.resHi = this.hi;
@@ -218,16 +214,16 @@ export class FlatMemory implements HartMemory {
     return ok ? 0 : 1;
   }
   sc32(a: number, v: number): number {
-    this.amoCheck(a, 4);
-    return this.scEnd(this.resAddr === a && Atomics.compareExchange(this.i32, a >>> 2, this.resLo, v) === this.resLo);
+    const p = this.amoCheck(a, 4);
+    return this.scEnd(this.resAddr === a && Atomics.compareExchange(this.i32, p >>> 2, this.resLo, v) === this.resLo);
   }
   sc64(a: number, lo: number, hi: number): number {
-    this.amoCheck(a, 8);
+    const p = this.amoCheck(a, 8);
     let ok = false;
     if (this.resAddr === a) {
       const expect = (BigInt(this.resHi) << 32n) | BigInt(this.resLo >>> 0);
       const nv = (BigInt(hi) << 32n) | BigInt(lo >>> 0);
-      ok = Atomics.compareExchange(this.i64, a >>> 3, BigInt.asIntN(64, expect), BigInt.asIntN(64, nv)) === BigInt.asIntN(64, expect);
+      ok = Atomics.compareExchange(this.i64, p >>> 3, BigInt.asIntN(64, expect), BigInt.asIntN(64, nv)) === BigInt.asIntN(64, expect);
     }
     return this.scEnd(ok);
   }

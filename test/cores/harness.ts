@@ -13,7 +13,8 @@ import { TRAP_STOP, type Cpu, type TrapHandler } from '../../src/kernel/cpu.ts';
 import { CAUSE_ECALL_U } from '../../src/kernel/fault.ts';
 import { DecodeCache } from '../../cores/decode_cache.ts';
 import { Hart, RUN_LIMIT } from '../../cores/hart.ts';
-import { FlatMemory } from '../../cores/mem_flat.ts';
+import { createCoreMemory } from '../../cores/core_memory.ts';
+import type { FlatMemory } from '../../cores/mem_flat.ts';
 
 export const RAM_BYTES = 1 << 20; // 1 MiB
 export const RAM_BASE = 0x1000;
@@ -111,8 +112,9 @@ export class TestHart {
     this.ram = new SharedArrayBuffer(this.ramBytes);
     this.u8 = new Uint8Array(this.ram);
     this.dv = new DataView(this.ram);
-    this.dc = new DecodeCache(this.ramBytes);
-    this.mem = new FlatMemory(this.ram, this.base, o.latency ?? 0, this.dc);
+    const wired = createCoreMemory({ core: 0, ram: this.ram, ramBase: this.base, lrscHold: 0, flatLatency: o.latency ?? 0 });
+    this.dc = wired.decode;
+    this.mem = wired.mem as FlatMemory;
     this.hart = new Hart({ hartId: 0, mem: this.mem, decode: this.dc, trap: this.handler, timePerCycle: o.timePerCycle ?? 1 });
   }
 
