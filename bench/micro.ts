@@ -56,7 +56,7 @@ loop:
 `);
 const flatCfg = makeConfig({ cores: 1, threads: 1, memory: 'flat', flatLatency: 0 });
 const img = boot(flatCfg, loop);
-const group = new CoreGroup({ config: flatCfg, coreIds: [0], ram: img.ram, control: img.control.sab, entry: img.image.entry, stackTops: img.stackTops, pid: 1 });
+const group = new CoreGroup({ config: flatCfg, coreIds: [0], regions: img.regions, entry: img.image.entry, stackTops: img.stackTops, pid: 1 });
 let end = 0;
 const hart = group.harts[0]!;
 function interpreterChunk(): void {

@@ -8,9 +8,10 @@
 
 import { Kernel, type FaultInfo, type OutputChunk } from '../src/kernel/kernel.ts';
 import type { MachineConfig } from '../shared/config.ts';
-import { ControlBlock, STOP_MAX_INSNS } from '../shared/control.ts';
+import { ControlBlock, STOP_MAX_INSNS, type QuantumClock } from '../shared/control.ts';
 import { checkInvariants, takeTouchedSets } from '../shared/coherence/checker.ts';
-import { CoherenceViews, type CoherenceBuffers } from '../shared/coherence/layout.ts';
+import { CoherenceViews } from '../shared/coherence/layout.ts';
+import type { Regions } from '../shared/regions.ts';
 import { protocolFor } from '../shared/coherence/mutations.ts';
 import type { C2cEntry } from './c2c_recorder.ts';
 import { Hart, RUN_STOPPED } from './hart.ts';
@@ -20,14 +21,12 @@ import type { CacheMemory } from './mem_cache.ts';
 export interface CoreGroupInit {
   config: MachineConfig;
   coreIds: number[];
-  ram: SharedArrayBuffer;
-  control: SharedArrayBuffer;
+  /** The machine's shared regions (shared/regions.ts): one object for every worker. */
+  regions: Regions;
   entry: number;
   /** Initial sp of every core, indexed by core id. */
   stackTops: number[];
   pid: number;
-  /** The cache hierarchy's shared arrays (with --memory caches). */
-  coherence?: CoherenceBuffers;
 }
 
 export interface CoreResult {
@@ -50,6 +49,8 @@ export class CoreGroup {
   readonly harts: Hart[];
   readonly kernel: Kernel;
   readonly ctl: ControlBlock;
+  /** This worker's place in simulated time (per thread: not in the shared control block). */
+  readonly clock: QuantumClock = { quantum: 0 };
   private readonly live: boolean[];
   private readonly cfg: MachineConfig;
   private readonly counters: Float64Array[] = [];
@@ -59,16 +60,15 @@ export class CoreGroup {
 
   constructor(init: CoreGroupInit) {
     this.cfg = init.config;
-    this.ctl = new ControlBlock(init.control);
-    this.kernel = new Kernel({ control: this.ctl, clockHz: this.cfg.clockHz, pid: init.pid });
-    const views = init.coherence
-      ? new CoherenceViews({ ...this.cfg.caches, cores: this.cfg.cores }, init.coherence)
-      : undefined;
+    const { ram, control, coherence } = init.regions;
+    this.ctl = new ControlBlock(control);
+    this.kernel = new Kernel({ control: this.ctl, clock: this.clock, clockHz: this.cfg.clockHz, pid: init.pid });
+    const views = coherence ? new CoherenceViews({ ...this.cfg.caches, cores: this.cfg.cores }, coherence) : undefined;
     this.views = views;
-    this.ramU8 = new Uint8Array(init.ram);
+    this.ramU8 = new Uint8Array(ram);
     const { table, flags } = protocolFor(this.cfg.mutation || undefined);
     this.harts = init.coreIds.map((id) => {
-      const { mem, decode, cache, ctr } = coreMemoryFor(this.cfg, id, init.ram, views, table, flags);
+      const { mem, decode, cache, ctr } = coreMemoryFor(this.cfg, id, ram, views, table, flags);
       if (cache && ctr) {
         this.counters.push(ctr);
         this.cacheMems.push(cache);
@@ -120,7 +120,7 @@ export class CoreGroup {
       if (this.cfg.maxInsns > 0) {
         const left = this.cfg.maxInsns - h.instret;
         if (left <= 0) {
-          this.ctl.requestStop(STOP_MAX_INSNS, h.hartId, 0);
+          this.ctl.requestStop(STOP_MAX_INSNS, h.hartId, 0, this.clock.quantum);
           this.live[pick] = false;
           return;
         }

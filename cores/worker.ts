@@ -42,7 +42,7 @@ function main(init: WorkerInit): void {
     let stoppedCleanly = false;
     for (let q = 0; ; q++) {
       end += quantum;
-      ctl.quantum = q;
+      group.clock.quantum = q;
       group.runQuantum(end);
       const chunks = group.takeOutput();
       if (chunks.length > 0) port.postMessage({ t: 'out', chunks } satisfies WorkerMessage);
@@ -56,7 +56,7 @@ function main(init: WorkerInit): void {
           const v = group.checkInvariants(checks % FULL_CHECK_EVERY === 0);
           if (v.length > 0 && violations.length === 0) {
             violations = v.map((m) => `after quantum ${q}: ${m}`);
-            ctl.requestStop(STOP_INVARIANT, -1, 2);
+            ctl.requestStop(STOP_INVARIANT, -1, 2, q);
           }
         }
         if (barrierWait(ctl.i32, BARRIER_BASE, init.spinBarrier) === BARRIER_ABORTED) break;
@@ -92,7 +92,7 @@ function main(init: WorkerInit): void {
     // An emulator bug, not a guest fault: stop everyone so nobody waits at the barrier forever.
     const err = e instanceof Error ? e : new Error(String(e));
     if (group) {
-      group.ctl.requestStop(STOP_CRASH, init.coreIds[0], 70);
+      group.ctl.requestStop(STOP_CRASH, init.coreIds[0], 70, group.clock.quantum);
       barrierAbort(group.ctl.i32, BARRIER_BASE);
     }
     // A protocol panic is the simulated machine's failure, not the emulator's: no host stack.

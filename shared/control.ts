@@ -56,6 +56,12 @@ export function coreWord(c: number, f: number): number {
   return CORE_BASE + c * SLOT_WORDS + f;
 }
 
+/** A worker's place in simulated time: per thread, so it lives beside the control block, not in it. */
+export interface QuantumClock {
+  /** The quantum this thread is running. */
+  quantum: number;
+}
+
 export class ControlBlock {
   readonly i32: Int32Array;
   readonly f64: Float64Array;
@@ -71,9 +77,6 @@ export class ControlBlock {
     return cb;
   }
 
-  /** The quantum this thread is running (workers set it; the main thread leaves it 0). Not shared. */
-  quantum = 0;
-
   get stopping(): boolean {
     return Atomics.load(this.i32, STOP) !== 0;
   }
@@ -84,9 +87,12 @@ export class ControlBlock {
     return v !== 0 && v - 1 <= q;
   }
 
-  /** Stops the machine; the first caller's reason, core and code stand. Returns whether this call won. */
-  requestStop(reason: number, core: number, exitCode: number): boolean {
-    if (Atomics.compareExchange(this.i32, STOP, 0, this.quantum + 1) !== 0) return false;
+  /**
+   * Stops the machine; the first caller's reason, core and code stand. `quantum`: the one the
+   * calling thread is running (the main thread: 0). Returns whether this call won.
+   */
+  requestStop(reason: number, core: number, exitCode: number, quantum: number): boolean {
+    if (Atomics.compareExchange(this.i32, STOP, 0, quantum + 1) !== 0) return false;
     Atomics.store(this.i32, REASON, reason);
     Atomics.store(this.i32, STOP_CORE, core);
     Atomics.store(this.i32, EXIT_CODE, exitCode);

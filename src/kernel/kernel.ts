@@ -17,6 +17,7 @@ import {
   STOP_EXIT_GROUP,
   STOP_FAULT,
   coreWord,
+  type QuantumClock,
 } from '../../shared/control.ts';
 import { regS, regU, setReg, TRAP_HART_EXIT, TRAP_RESUME, TRAP_STOP, type Cpu, type TrapHandler } from './cpu.ts';
 import { CAUSE_ECALL_U, CAUSE_NAMES, GuestFault } from './fault.ts';
@@ -58,6 +59,8 @@ export interface FaultInfo {
 
 export interface KernelOptions {
   control: ControlBlock;
+  /** The hosting worker's quantum (a stop is dated by it). */
+  clock: QuantumClock;
   clockHz: number;
   pid: number;
 }
@@ -69,11 +72,13 @@ export class Kernel implements TrapHandler {
   readonly enosysCounts = new Map<number, number>();
   readonly faults: FaultInfo[] = [];
   private readonly ctl: ControlBlock;
+  private readonly clock: QuantumClock;
   private readonly nsPerCycle: number;
   private readonly pid: number;
 
   constructor(o: KernelOptions) {
     this.ctl = o.control;
+    this.clock = o.clock;
     this.nsPerCycle = 1e9 / o.clockHz;
     this.pid = o.pid;
   }
@@ -93,7 +98,7 @@ export class Kernel implements TrapHandler {
     }
     this.faults.push(info);
     Atomics.store(this.ctl.i32, coreWord(cpu.hartId, CORE_STATE), CORE_FAULTED);
-    this.ctl.requestStop(STOP_FAULT, cpu.hartId, 128 + 11);
+    this.ctl.requestStop(STOP_FAULT, cpu.hartId, 128 + 11, this.clock.quantum);
     return TRAP_STOP;
   }
 
@@ -107,7 +112,7 @@ export class Kernel implements TrapHandler {
       case SYS_exit: return this.sysExit(cpu, cpu.xl[10]);
       case SYS_exit_group: {
         this.markExited(cpu, cpu.xl[10]);
-        this.ctl.requestStop(STOP_EXIT_GROUP, cpu.hartId, cpu.xl[10] & 0xff);
+        this.ctl.requestStop(STOP_EXIT_GROUP, cpu.hartId, cpu.xl[10] & 0xff, this.clock.quantum);
         return TRAP_STOP;
       }
       case SYS_clock_gettime: ret = this.sysClockGettime(cpu); break;
@@ -152,7 +157,7 @@ export class Kernel implements TrapHandler {
     this.markExited(cpu, code);
     if (Atomics.sub(this.ctl.i32, LIVE_HARTS, 1) === 1) {
       const status = Atomics.load(this.ctl.i32, coreWord(0, CORE_EXIT_CODE));
-      this.ctl.requestStop(STOP_ALL_EXITED, cpu.hartId, status);
+      this.ctl.requestStop(STOP_ALL_EXITED, cpu.hartId, status, this.clock.quantum);
       return TRAP_STOP;
     }
     return TRAP_HART_EXIT;

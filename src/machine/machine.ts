@@ -108,7 +108,7 @@ export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: R
       throw new ConfigError(`--inspect ${what} is outside RAM (${hex(config.ramBase)}-${hex(config.ramBytes - 1)})`);
     }
   }
-  if (inspectAddrs.length > 0 && !booted.coherence) throw new ConfigError('--inspect needs --memory caches');
+  if (inspectAddrs.length > 0 && !booted.regions.coherence) throw new ConfigError('--inspect needs --memory caches');
   const ctl = booted.control;
   const groups = assignCores(config.cores, config.threads);
   const spin = config.threads <= hostCpus();
@@ -135,12 +135,10 @@ export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: R
           spinBarrier: spin,
           config,
           coreIds,
-          ram: booted.ram,
-          control: ctl.sab,
+          regions: booted.regions,
           entry: booted.image.entry,
           stackTops: booted.stackTops,
           pid: 1,
-          coherence: booted.coherence,
         };
         const worker = spawnTsWorker(MODULE_WORKER, init, { name: `smpemu-worker-${w}` });
         workers.push(worker);
@@ -149,7 +147,7 @@ export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: R
           if (finished) return;
           finished = true;
           crash ??= `worker ${w} (cores ${coreIds.join(',')}) crashed: ${msg}`;
-          ctl.requestStop(STOP_CRASH, coreIds[0], 70);
+          ctl.requestStop(STOP_CRASH, coreIds[0], 70, 0);
           barrierAbort(ctl.i32, BARRIER_BASE);
           resolve();
         };
@@ -194,7 +192,7 @@ export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: R
     }
     if (Date.now() - lastChange < watchdogMs) return;
     crash ??= `host watchdog: no progress for ${watchdogMs / 1000} s (${describeState()})`;
-    ctl.requestStop(STOP_CRASH, -1, 70);
+    ctl.requestStop(STOP_CRASH, -1, 70, 0);
     barrierAbort(ctl.i32, BARRIER_BASE);
     for (const w of workers) void w.terminate();
   }, 1000);
@@ -249,8 +247,9 @@ export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: R
     unimplementedSyscalls: counts(enosys),
   };
   // The end state of the machine, for readback and inspect.
-  const views = booted.coherence ? new CoherenceViews({ ...config.caches, cores: config.cores }, booted.coherence) : undefined;
-  const ramU8 = new Uint8Array(booted.ram);
+  const { coherence, ram } = booted.regions;
+  const views = coherence ? new CoherenceViews({ ...config.caches, cores: config.cores }, coherence) : undefined;
+  const ramU8 = new Uint8Array(ram);
   if (opts.readback) {
     result.readback = opts.readback.map((r) => readCoherent(views, ramU8, r.addr, r.len));
   }

@@ -1,0 +1,79 @@
+// The region map: every piece of memory the threads of one machine share, computed from
+// the config at boot (allocateRegions) and handed to every worker as this one object.
+// Each region's layout is described where its code lives; describeRegions lists them
+// all, with their sizes, for the architecture page and `--inspect`-style tooling.
+//
+//   ram          guest physical memory [ramBase, ramBytes)        src/machine/boot.ts
+//   control      stop word, exit status, brk, quantum barrier,    shared/control.ts
+//                per-core state and progress (the run's stats)
+//   coherence    (--memory caches) every core's L2 tags, states   shared/coherence/layout.ts
+//                and data, the L3, the bus locks (one per L3 set),
+//                the LR reservations and holds, and the checker's
+//                touched-set marks
+//   kernel       (room for the kernel) the physical memory         src/kernel/mm/page_alloc.ts
+//                manager's page array, zones, per-CPU lists and
+//                vmstat (createMm), once the kernel boots with it
+//
+// Per-thread state (a worker's quantum number, its counters, its L1 tags) is not here:
+// it lives in the objects each worker builds over these regions.
+
+import type { MachineConfig } from './config.ts';
+import { ControlBlock } from './control.ts';
+import { allocateCoherence, type CoherenceBuffers } from './coherence/layout.ts';
+import type { MmBuffers } from '../src/kernel/mm/page_alloc.ts';
+
+export interface Regions {
+  ram: SharedArrayBuffer;
+  control: SharedArrayBuffer;
+  /** With --memory caches. */
+  coherence?: CoherenceBuffers;
+  /** The kernel's physical memory manager, when the kernel boots with one (createMm). */
+  mm?: MmBuffers;
+}
+
+export interface RegionInfo {
+  /** Dotted path in the map, e.g. `coherence.l2Data`. */
+  name: string;
+  bytes: number;
+  what: string;
+}
+
+const WHAT: Record<string, string> = {
+  ram: 'guest physical memory',
+  control: 'stop word, exit status, brk, barrier, per-core state and progress',
+  'coherence.l2Tag': 'per core: L2 line tags',
+  'coherence.l2State': 'per core: L2 MESI state | BUSY',
+  'coherence.l2Data': 'per core: L2 data (the coherence point)',
+  'coherence.l3Tag': 'L3 line tags',
+  'coherence.l3Dirty': 'L3 dirty bits',
+  'coherence.l3Sharers': 'L3 sharer masks (the snoop filter)',
+  'coherence.l3Stamp': 'L3 LRU stamps and per-set clocks',
+  'coherence.l3Data': 'L3 data',
+  'coherence.busLock': 'bus locks, one per L3 set',
+  'coherence.reservation': 'per core: LR reservation, LR/SC hold, hold waiter',
+  'coherence.touched': "per core: L3 sets touched since the checker's last pass",
+  'mm.pages': 'the page array (struct page per pfn)',
+  'mm.zones': 'zones: free lists, watermarks, zone locks',
+  'mm.pcp': 'per-CPU page lists',
+  'mm.vmstat': 'vmstat counters',
+};
+
+/** Allocates the regions a machine with `config` shares; RAM and control start zeroed. */
+export function allocateRegions(config: MachineConfig): Regions {
+  return {
+    ram: new SharedArrayBuffer(config.ramBytes),
+    control: ControlBlock.create(config.cores).sab,
+    coherence: config.memory === 'caches' ? allocateCoherence({ ...config.caches, cores: config.cores }) : undefined,
+  };
+}
+
+/** Every shared buffer in the map, by dotted name, with its size and meaning. */
+export function describeRegions(r: Regions): RegionInfo[] {
+  const out: RegionInfo[] = [];
+  const add = (name: string, b: SharedArrayBuffer) => out.push({ name, bytes: b.byteLength, what: WHAT[name] ?? '' });
+  add('ram', r.ram);
+  add('control', r.control);
+  if (r.coherence) for (const [k, b] of Object.entries(r.coherence)) add(`coherence.${k}`, b);
+  if (r.mm) for (const k of ['pages', 'zones', 'pcp', 'vmstat'] as const) add(`mm.${k}`, r.mm[k]);
+  return out;
+}
