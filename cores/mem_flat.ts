@@ -8,7 +8,7 @@
 import { amoPair, res } from './alu64.ts';
 import { DecodeCache } from './decode_cache.ts';
 import { checkAligned } from './mem_fault.ts';
-import type { Tlb } from './tlb.ts';
+import { TLB_MASK, type Tlb } from './tlb.ts';
 import {
   AMO_ADD,
   AMO_AND,
@@ -57,7 +57,12 @@ export class FlatMemory implements HartMemory {
     this.dv = new DataView(ram);
     this.fenceWord = new Int32Array(new SharedArrayBuffer(4));
     this.lastLatency = latency;
+    this.rEnt = tlb.readEnt;
+    this.wEnt = tlb.writeEnt;
   }
+  /** The TLB's read and write entries (cores/tlb.ts), for the inline fast path. */
+  private readonly rEnt: Float64Array;
+  private readonly wEnt: Float64Array;
 
   fetchAccess(): number {
     return 0;
@@ -88,11 +93,13 @@ export class FlatMemory implements HartMemory {
     return this.dv.getUint16(this.tlb.read(a, 2), true);
   }
   load32(a: number): number {
-    const p = this.tlb.read(a, 4);
+    const e = this.rEnt, j = ((a >>> 12) & TLB_MASK) << 1;
+    const p = e[j] === a - (a & 0xffc) ? a + e[j + 1] : this.tlb.read(a, 4); // the TLB's fast path, inline
     return (p & 3) === 0 ? this.i32[p >>> 2] : this.dv.getInt32(p, true);
   }
   load64(a: number): number {
-    const p = this.tlb.read(a, 8);
+    const e = this.rEnt, j = ((a >>> 12) & TLB_MASK) << 1;
+    const p = e[j] === a - (a & 0xff8) ? a + e[j + 1] : this.tlb.read(a, 8); // the TLB's fast path, inline
     if ((p & 7) === 0) {
       const i = p >>> 2;
       this.hi = this.i32[i + 1];
@@ -114,13 +121,15 @@ export class FlatMemory implements HartMemory {
     if (this.decode.pages[p >>> 12] !== 0 || this.decode.pages[(p + 1) >>> 12] !== 0) this.decode.invalidate(p, 2);
   }
   store32(a: number, v: number): void {
-    const p = this.tlb.write(a, 4);
+    const e = this.wEnt, j = ((a >>> 12) & TLB_MASK) << 1;
+    const p = e[j] === a - (a & 0xffc) ? a + e[j + 1] : this.tlb.write(a, 4); // the TLB's fast path, inline
     if ((p & 3) === 0) this.i32[p >>> 2] = v;
     else this.dv.setInt32(p, v, true);
     if (this.decode.pages[p >>> 12] !== 0 || this.decode.pages[(p + 3) >>> 12] !== 0) this.decode.invalidate(p, 4);
   }
   store64(a: number, lo: number, hi: number): void {
-    const p = this.tlb.write(a, 8);
+    const e = this.wEnt, j = ((a >>> 12) & TLB_MASK) << 1;
+    const p = e[j] === a - (a & 0xff8) ? a + e[j + 1] : this.tlb.write(a, 8); // the TLB's fast path, inline
     if ((p & 7) === 0) {
       const i = p >>> 2;
       this.i32[i] = lo;

@@ -17,7 +17,6 @@ import { misalignedFault } from './mem_fault.ts';
 export const PAGE_SHIFT = 12;
 export const PAGE_BYTES = 1 << PAGE_SHIFT;
 const PAGE_MASK = PAGE_BYTES - 1;
-const TWO32 = 4294967296;
 
 // Permission bits, at their Sv39 PTE positions (privileged spec, "Sv39 page table entry").
 export const PTE_R = 1 << 1;
@@ -70,70 +69,57 @@ export class IdentityMap implements TlbMissHandler {
   }
 }
 
-export const DEFAULT_TLB_ENTRIES = 64;
+/** Entries of a TLB: a constant, so the fast path's index mask is one (the next issue sizes it by config). */
+export const TLB_ENTRIES = 64;
+export const TLB_MASK = TLB_ENTRIES - 1;
 
 export class Tlb {
-  /** Virtual page number of each entry, per kind of access; -1 when the kind may not use it. */
-  private readonly readTag: Int32Array;
-  private readonly writeTag: Int32Array;
-  private readonly fetchTag: Int32Array;
-  /** Physical base of each entry's page (ppn << 12). RAM lies below 2 GiB. */
-  private readonly pageBase: Int32Array;
+  /**
+   * Per kind of access (read, write, fetch), two float64 per entry at 2i, 2i + 1 (TinyEMU's
+   * vaddr and mem_addend): the virtual page address (vpn * 4096, exact for any address; -1
+   * when the kind may not use the entry) and pa - va for that page. The fast path compares
+   * the page address with the address with its page offset cleared except the bits below
+   * the access size: an aligned access matches, a misaligned one (which might cross the page)
+   * takes the slow path. CacheMemory and FlatMemory inline this check on their hottest paths.
+   */
+  readonly readEnt = new Float64Array(2 * TLB_ENTRIES).fill(-1);
+  readonly writeEnt = new Float64Array(2 * TLB_ENTRIES).fill(-1);
+  readonly fetchEnt = new Float64Array(2 * TLB_ENTRIES).fill(-1);
   /** Each entry's permission bits (PTE_*), for inspection and the walker's successor. */
-  readonly perm: Uint8Array;
-  private readonly mask: number;
+  readonly perm = new Uint8Array(TLB_ENTRIES);
+  readonly entries = TLB_ENTRIES;
   private readonly fill: TlbFill = { ppn: 0, perm: 0 };
-  /** Lookups that missed (the miss handler ran) and that succeeded on the slow path. */
+  /** Lookups that missed (the miss handler ran). */
   misses = 0;
 
-  constructor(
-    private readonly handler: TlbMissHandler,
-    readonly entries = DEFAULT_TLB_ENTRIES,
-  ) {
-    if ((entries & (entries - 1)) !== 0 || entries < 1) throw new Error(`TLB entries must be a power of two (got ${entries})`);
-    this.readTag = new Int32Array(entries).fill(-1);
-    this.writeTag = new Int32Array(entries).fill(-1);
-    this.fetchTag = new Int32Array(entries).fill(-1);
-    this.pageBase = new Int32Array(entries);
-    this.perm = new Uint8Array(entries);
-    this.mask = entries - 1;
-  }
+  constructor(private readonly handler: TlbMissHandler) {}
 
   /** Physical address of a `size`-byte load at va (needs R). */
   read(va: number, size: number): number {
-    const off = va & PAGE_MASK;
-    if (va >= 0 && va < TWO32 && off + size <= PAGE_BYTES) {
-      const vpn = va >>> PAGE_SHIFT, i = vpn & this.mask;
-      if (this.readTag[i] === vpn) return this.pageBase[i] + off;
-    }
+    const e = this.readEnt, j = ((va >>> PAGE_SHIFT) & TLB_MASK) << 1;
+    if (e[j] === va - (va & (PAGE_MASK & ~(size - 1)))) return va + e[j + 1];
     return this.slow(va, size, ACC_READ);
   }
 
   /** Physical address of a `size`-byte store or AMO at va (needs W). */
   write(va: number, size: number): number {
-    const off = va & PAGE_MASK;
-    if (va >= 0 && va < TWO32 && off + size <= PAGE_BYTES) {
-      const vpn = va >>> PAGE_SHIFT, i = vpn & this.mask;
-      if (this.writeTag[i] === vpn) return this.pageBase[i] + off;
-    }
+    const e = this.writeEnt, j = ((va >>> PAGE_SHIFT) & TLB_MASK) << 1;
+    if (e[j] === va - (va & (PAGE_MASK & ~(size - 1)))) return va + e[j + 1];
     return this.slow(va, size, ACC_WRITE);
   }
 
   /** Physical address of an instruction fetch at va (needs X). */
   fetch(va: number, size: number): number {
-    const off = va & PAGE_MASK;
-    if (va >= 0 && va < TWO32 && off + size <= PAGE_BYTES) {
-      const vpn = va >>> PAGE_SHIFT, i = vpn & this.mask;
-      if (this.fetchTag[i] === vpn) return this.pageBase[i] + off;
-    }
+    const e = this.fetchEnt, j = ((va >>> PAGE_SHIFT) & TLB_MASK) << 1;
+    if (e[j] === va - (va & (PAGE_MASK & ~(size - 1)))) return va + e[j + 1];
     return this.slow(va, size, ACC_FETCH);
   }
 
   /** Forgets every translation (sfence.vma with no operands, later). */
   flush(): void {
-    this.readTag.fill(-1);
-    this.writeTag.fill(-1);
-    this.fetchTag.fill(-1);
+    this.readEnt.fill(-1);
+    this.writeEnt.fill(-1);
+    this.fetchEnt.fill(-1);
   }
 
   /**
@@ -141,10 +127,8 @@ export class Tlb {
    * fetch-block access probes, and leaves the fault to the fetch itself.
    */
   probeFetch(va: number): number {
-    if (va < TWO32 && va >= 0) {
-      const vpn = va >>> PAGE_SHIFT, i = vpn & this.mask;
-      if (this.fetchTag[i] === vpn) return this.pageBase[i] + (va & PAGE_MASK);
-    }
+    const e = this.fetchEnt, j = ((va >>> PAGE_SHIFT) & TLB_MASK) << 1;
+    if (e[j] === va - (va & PAGE_MASK)) return va + e[j + 1];
     const pa = this.resolve(va, ACC_FETCH);
     return pa < 0 ? -1 : pa;
   }
@@ -171,25 +155,21 @@ export class Tlb {
   private resolve(va: number, acc: number): number {
     const vpn = Math.floor(va / PAGE_BYTES);
     const off = va - vpn * PAGE_BYTES;
-    const cached = vpn >= 0 && vpn < 1 << 20; // pages a 32-bit address names: tagged exactly
-    if (cached) {
-      const i = vpn & this.mask;
-      const tags = acc === ACC_READ ? this.readTag : acc === ACC_WRITE ? this.writeTag : this.fetchTag;
-      if (tags[i] === vpn) return this.pageBase[i] + off;
-    }
+    const i = (va >>> PAGE_SHIFT) & TLB_MASK, j = i << 1;
+    const ent = acc === ACC_READ ? this.readEnt : acc === ACC_WRITE ? this.writeEnt : this.fetchEnt;
+    const page = vpn * PAGE_BYTES;
+    if (ent[j] === page) return page + ent[j + 1] + off;
     this.misses++;
     const f = this.fill;
     const cause = this.handler.walk(vpn, acc, f);
     if (cause !== 0) return -1 - cause;
     if ((f.perm & acc) === 0) return -1 - accessFaultCause(acc);
-    if (cached) {
-      const i = vpn & this.mask;
-      this.readTag[i] = (f.perm & PTE_R) !== 0 ? vpn : -1;
-      this.writeTag[i] = (f.perm & PTE_W) !== 0 ? vpn : -1;
-      this.fetchTag[i] = (f.perm & PTE_X) !== 0 ? vpn : -1;
-      this.pageBase[i] = f.ppn * PAGE_BYTES;
-      this.perm[i] = f.perm;
-    }
+    const addend = f.ppn * PAGE_BYTES - page;
+    this.readEnt[j] = (f.perm & PTE_R) !== 0 ? page : -1;
+    this.writeEnt[j] = (f.perm & PTE_W) !== 0 ? page : -1;
+    this.fetchEnt[j] = (f.perm & PTE_X) !== 0 ? page : -1;
+    this.readEnt[j + 1] = this.writeEnt[j + 1] = this.fetchEnt[j + 1] = addend;
+    this.perm[i] = f.perm;
     return f.ppn * PAGE_BYTES + off;
   }
 }
