@@ -38,6 +38,9 @@ export interface CoreResult {
   /** Store-conditionals that succeeded and that failed. */
   scSucceeded: number;
   scFailed: number;
+  /** Line-sized chunks the kernel copied from and to this core's guest memory (its access path). */
+  kernelReads: number;
+  kernelWrites: number;
   /** Cache and coherence counters (shared/coherence/stats.ts layout), with --memory caches. */
   counters?: number[];
 }
@@ -155,6 +158,8 @@ export class CoreGroup {
       pc: h.pc,
       scSucceeded: h.mem.scSucceeded,
       scFailed: h.mem.scFailed,
+      kernelReads: h.mem.kernelReads,
+      kernelWrites: h.mem.kernelWrites,
       ...(this.counters[i] ? { counters: Array.from(this.counters[i]) } : {}),
     }));
   }

@@ -582,13 +582,14 @@ export class Hart implements Cpu {
 
   // ---- Cpu interface for the kernel ----
 
+  /** The kernel's copies: line by line through this core's memory path, charged to its cycles. */
   readGuest(addr: number, len: number): Uint8Array {
     const out = new Uint8Array(len);
-    for (let i = 0; i < len; i++) out[i] = this.mem.load8u(addr + i);
+    this.cycle += this.mem.copyFromGuest(addr, out);
     return out;
   }
 
   writeGuest(addr: number, data: Uint8Array): void {
-    for (let i = 0; i < data.length; i++) this.mem.store8(addr + i, data[i]);
+    this.cycle += this.mem.copyToGuest(addr, data);
   }
 }

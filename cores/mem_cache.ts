@@ -11,11 +11,11 @@ import type { CoherenceViews } from '../shared/coherence/layout.ts';
 import { BUSY, E, M, STATE_MASK } from '../shared/coherence/mesi.ts';
 import { CTR, transitionIndex } from '../shared/coherence/stats.ts';
 import { checkAligned } from './mem_fault.ts';
-import type { Tlb } from './tlb.ts';
+import { TLB_MASK, type Tlb } from './tlb.ts';
 import { amoPair, res } from './alu64.ts';
 import { C2cRecorder } from './c2c_recorder.ts';
 import type { DecodeCache } from './decode_cache.ts';
-import type { HartMemory } from './memory.ts';
+import { byLines, type HartMemory } from './memory.ts';
 
 // Hot counters as literals: a property of an imported object costs a load per access.
 const C_LOADS = 0; // CTR.loads
@@ -103,6 +103,8 @@ export class CacheMemory implements HartMemory {
   /** pc of the instruction making the access (set by the hart; for the c2c records). */
   pc = 0;
   holdUntil = 0;
+  kernelReads = 0;
+  kernelWrites = 0;
   readonly lrscHold: number;
   scSucceeded = 0;
   scFailed = 0;
@@ -124,6 +126,10 @@ export class CacheMemory implements HartMemory {
   private readonly l1Lat: number;
   private readonly storeHitLat: number;
   private readonly tlb: Tlb;
+  /** The TLB's read, write and fetch entries (cores/tlb.ts), for the inline fast path. */
+  private readonly rEnt: Float64Array;
+  private readonly wEnt: Float64Array;
+  private readonly fEnt: Float64Array;
   private readonly ctr: Float64Array;
   private readonly core: number;
   private readonly decode: DecodeCache;
@@ -156,6 +162,9 @@ export class CacheMemory implements HartMemory {
     this.l1Lat = g.l1d.latency;
     this.storeHitLat = g.l1WriteThrough ? g.l2.latency : g.l1d.latency;
     this.tlb = o.tlb;
+    this.rEnt = o.tlb.readEnt;
+    this.wEnt = o.tlb.writeEnt;
+    this.fEnt = o.tlb.fetchEnt;
     this.ctr = o.ctr;
     this.decode = o.decode;
     this.c2c = new C2cRecorder(o.core, g.lineBytes);
@@ -323,7 +332,8 @@ export class CacheMemory implements HartMemory {
     const vline = pc >>> this.shift;
     if (vline === this.fetchLine) return 0;
     this.fetchLine = vline;
-    const p = this.tlb.probeFetch(pc);
+    const e = this.fEnt, j = ((pc >>> 12) & TLB_MASK) << 1;
+    const p = e[j] === pc - (pc & 0xfff) ? pc + e[j + 1] : this.tlb.probeFetch(pc);
     if (p < 0) return 0; // the fetch itself will fault
     const line = p >>> this.shift;
     const i = this.l1i.find(line);
@@ -356,8 +366,9 @@ export class CacheMemory implements HartMemory {
   }
   load32(a: number): number {
     if ((a & 3) === 0) {
-      // Fast path: aligned word.
-      const p = this.tlb.read(a, 4);
+      // Fast path: aligned word, the TLB's fast path inline.
+      const e = this.rEnt, j = ((a >>> 12) & TLB_MASK) << 1;
+      const p = e[j] === a - (a & 0xffc) ? a + e[j + 1] : this.tlb.read(a, 4);
       this.ctr[C_LOADS]++;
       const slot = this.readSlot(p >>> this.shift, p);
       return this.d32[(slot * this.lineBytes + (p & this.lineMask)) >> 2];
@@ -365,7 +376,8 @@ export class CacheMemory implements HartMemory {
     return this.load(a, 4) | 0;
   }
   load64(a: number): number {
-    const pa = this.tlb.read(a, 8);
+    const e = this.rEnt, j = ((a >>> 12) & TLB_MASK) << 1;
+    const pa = e[j] === a - (a & 0xff8) ? a + e[j + 1] : this.tlb.read(a, 8);
     const off = pa & this.lineMask;
     if (off + 8 > this.lineBytes) return this.loadSplit(a, 8);
     this.ctr[C_LOADS]++;
@@ -380,7 +392,8 @@ export class CacheMemory implements HartMemory {
 
   /** A store of `size` bytes at virtual a; drops decoded instructions by physical address. */
   private store(a: number, size: number, lo: number, hi: number): void {
-    const pa = this.tlb.write(a, size);
+    const e = this.wEnt, j = ((a >>> 12) & TLB_MASK) << 1;
+    const pa = e[j] === a - (a & (0xfff & ~(size - 1))) ? a + e[j + 1] : this.tlb.write(a, size);
     const off = pa & this.lineMask;
     if (off + size > this.lineBytes) {
       this.storeSplit(a, lo, hi, size);
@@ -565,6 +578,30 @@ export class CacheMemory implements HartMemory {
     }
     this.scSucceeded++;
     return 0;
+  }
+
+  // ---- the kernel's access path: line by line, through L1d and L2, not counted as guest loads/stores ----
+
+  copyFromGuest(a: number, out: Uint8Array): number {
+    return byLines(a, out.length, this.lineBytes, (va, i, n) => {
+      const pa = this.tlb.read(va, n);
+      const p = this.readSlot(pa >>> this.shift, pa) * this.lineBytes + (pa & this.lineMask);
+      out.set(this.d8.subarray(p, p + n), i);
+      this.kernelReads++;
+      return this.lastLatency;
+    });
+  }
+
+  copyToGuest(a: number, data: Uint8Array): number {
+    return byLines(a, data.length, this.lineBytes, (va, i, n) => {
+      const pa = this.tlb.write(va, n);
+      const slot = this.writeSlot(pa >>> this.shift, pa);
+      this.d8.set(data.subarray(i, i + n), slot * this.lineBytes + (pa & this.lineMask));
+      this.l2.release(slot);
+      if (this.decode.pages[pa >>> 12] !== 0) this.decode.invalidate(pa, n);
+      this.kernelWrites++;
+      return this.lastLatency;
+    });
   }
 
   fence(): void {

@@ -19,8 +19,12 @@ import {
   AMO_OR,
   AMO_SWAP,
   AMO_XOR,
+  byLines,
   type HartMemory,
 } from './memory.ts';
+
+/** Bytes per kernel-copy chunk in flat mode: the default cache line. */
+const KERNEL_CHUNK = 64;
 
 export class FlatMemory implements HartMemory {
   hi = 0;
@@ -38,6 +42,8 @@ export class FlatMemory implements HartMemory {
   private resLo = 0;
   private resHi = 0;
   holdUntil = 0;
+  kernelReads = 0;
+  kernelWrites = 0;
   scSucceeded = 0;
   scFailed = 0;
 
@@ -235,6 +241,26 @@ export class FlatMemory implements HartMemory {
       ok = Atomics.compareExchange(this.i64, p >>> 3, BigInt.asIntN(64, expect), BigInt.asIntN(64, nv)) === BigInt.asIntN(64, expect);
     }
     return this.scEnd(ok);
+  }
+
+  /** Kernel copies go in chunks of a cache line's size (there are no lines here), each a flat access. */
+  copyFromGuest(a: number, out: Uint8Array): number {
+    return byLines(a, out.length, KERNEL_CHUNK, (va, i, n) => {
+      const p = this.tlb.read(va, n);
+      out.set(this.u8.subarray(p, p + n), i);
+      this.kernelReads++;
+      return this.lastLatency;
+    });
+  }
+
+  copyToGuest(a: number, data: Uint8Array): number {
+    return byLines(a, data.length, KERNEL_CHUNK, (va, i, n) => {
+      const p = this.tlb.write(va, n);
+      this.u8.set(data.subarray(i, i + n), p);
+      if (this.decode.pages[p >>> 12] !== 0) this.decode.invalidate(p, n);
+      this.kernelWrites++;
+      return this.lastLatency;
+    });
   }
 
   fence(): void {

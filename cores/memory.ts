@@ -66,6 +66,19 @@ export interface HartMemory {
   fence(): void;
 
   /**
+   * The kernel's access path (copy_from_user / copy_to_user): [a, a + n) moved line by line
+   * through this memory path (translation, then L1d/L2 or RAM), counted as kernel traffic
+   * (kernelReads / kernelWrites, in lines), never as guest loads or stores. Returns the
+   * cycles the copy cost, which the caller charges to the core. A bad address throws
+   * GuestFault naming the first byte of the line-sized chunk that faulted.
+   */
+  copyFromGuest(a: number, out: Uint8Array): number;
+  copyToGuest(a: number, data: Uint8Array): number;
+  /** Line-sized chunks the kernel copied from and to guest memory. */
+  kernelReads: number;
+  kernelWrites: number;
+
+  /**
    * The LR/SC hold (above): 0 while none is open; -1 just after an LR opened one (the hart
    * then sets the cycle it closes, lrscHold cycles on); else that cycle. endHold closes it.
    */
@@ -76,6 +89,21 @@ export interface HartMemory {
   /** Store-conditionals that succeeded and that failed, for the run summary. */
   scSucceeded: number;
   scFailed: number;
+}
+
+/**
+ * The kernel path's chunking: move(va, i, n) for each piece [va, va + n) of [a, a + len)
+ * that lies within one line (i: its offset in the copy); returns the sum of the cycles the
+ * pieces cost. A closure per copy, not per access: kernel copies are off the hot path.
+ */
+export function byLines(a: number, len: number, lineBytes: number, move: (va: number, i: number, n: number) => number): number {
+  let cycles = 0;
+  for (let i = 0; i < len; ) {
+    const n = Math.min(len - i, lineBytes - ((a + i) & (lineBytes - 1)));
+    cycles += move(a + i, i, n);
+    i += n;
+  }
+  return cycles;
 }
 
 // AMO operation numbers, shared by decoder and memory implementations (funct5 values of the A extension).
