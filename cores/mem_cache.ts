@@ -313,16 +313,16 @@ export class CacheMemory implements HartMemory {
   }
 
   fetch16(pc: number): number {
-    if (pc < this.base || pc + 2 > this.limit) throw new GuestFault(CAUSE_FETCH_ACCESS, pc);
-    this.decode.pages[pc >>> 12] = 1;
-    return this.dv.getUint16(this.fetchSlot(pc >>> this.shift) * this.lineBytes + (pc & this.lineMask), true);
+    const p = this.tlb.fetch(pc, 2);
+    this.decode.pages[p >>> 12] = 1;
+    return this.dv.getUint16(this.fetchSlot(p >>> this.shift) * this.lineBytes + (p & this.lineMask), true);
   }
 
   /** L2 slot of code line `line`, through L1i (a decode: the L1i access itself was charged by fetchAccess). */
   private fetchSlot(line: number): number {
     const i = this.l1i.find(line);
     if (i >= 0 && (Atomics.load(this.st, this.l1i.slot[i]) & STATE_MASK) !== 0) return this.l1i.slot[i];
-    const slot = this.bus.readLine(line);
+    const slot = this.request(line, false).slot;
     this.l1i.insert(line, slot);
     return slot;
   }

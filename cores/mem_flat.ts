@@ -81,9 +81,9 @@ export class FlatMemory implements HartMemory {
   }
 
   fetch16(pc: number): number {
-    if (pc < this.base || pc + 2 > this.limit) throw new GuestFault(CAUSE_FETCH_ACCESS, pc);
-    this.decode.pages[pc >>> 12] = 1;
-    return this.u16[pc >>> 1];
+    const p = this.tlb.fetch(pc, 2);
+    this.decode.pages[p >>> 12] = 1;
+    return this.u16[p >>> 1];
   }
 
   load8(a: number): number {

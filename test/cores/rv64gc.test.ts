@@ -3,12 +3,8 @@
 // straddling code (both memory models), and misaligned Zalasr. Encodings are written by hand (the
 // assembler learns F/D/C separately); each is checked against the spec's field layout.
 import { describe, expect, it } from 'vitest';
-import { DecodeCache } from '../../cores/decode_cache.ts';
+import { createCoreMemory } from '../../cores/core_memory.ts';
 import { Hart, RUN_LIMIT } from '../../cores/hart.ts';
-import { CacheMemory } from '../../cores/mem_cache.ts';
-import { FlatMemory } from '../../cores/mem_flat.ts';
-import type { HartMemory } from '../../cores/memory.ts';
-import { Bus } from '../../shared/coherence/bus.ts';
 import { allocateCoherence, CoherenceViews, DEFAULT_GEOMETRY } from '../../shared/coherence/layout.ts';
 import { ProtocolTable, TRANSITIONS } from '../../shared/coherence/mesi.ts';
 import { CTR, counterLength } from '../../shared/coherence/stats.ts';
@@ -199,16 +195,11 @@ const PAGE = 0x10000; // a page boundary (and a cache-line boundary)
 function machine(model: 'flat' | 'caches') {
   const ram = new SharedArrayBuffer(RAM_BYTES);
   const dv = new DataView(ram);
-  const decode = new DecodeCache(RAM_BYTES);
-  const ctr = new Float64Array(counterLength(1));
-  let mem: HartMemory;
-  if (model === 'flat') mem = new FlatMemory(ram, RAM_BASE, 0, decode);
-  else {
-    const g = { ...DEFAULT_GEOMETRY, cores: 1 };
-    const views = new CoherenceViews(g, allocateCoherence(g));
-    const bus = new Bus(views, 0, new ProtocolTable(TRANSITIONS), { u8: new Uint8Array(ram) }, ctr, {});
-    mem = new CacheMemory({ core: 0, views, bus, ram, ramBase: RAM_BASE, decode, ctr });
-  }
+  const g = { ...DEFAULT_GEOMETRY, cores: 1 };
+  const caches = model === 'caches' ? { views: new CoherenceViews(g, allocateCoherence(g)), table: new ProtocolTable(TRANSITIONS) } : undefined;
+  const wired = createCoreMemory({ core: 0, ram, ramBase: RAM_BASE, lrscHold: 0, caches });
+  const { mem, decode } = wired;
+  const ctr = wired.ctr ?? new Float64Array(counterLength(1));
   const handler = new RecordingTrapHandler();
   const hart = new Hart({ hartId: 0, mem, decode, trap: handler, timePerCycle: 1 });
   const put = (at: number, words: ArrayLike<number>) => {
