@@ -8,7 +8,7 @@
 import { Bus } from '../shared/coherence/bus.ts';
 import type { CoherenceViews } from '../shared/coherence/layout.ts';
 import { BUSY, E, M, STATE_MASK } from '../shared/coherence/mesi.ts';
-import { CTR, transitionIndex } from '../shared/coherence/stats.ts';
+import { CAUSE_LOCAL, CTR, transitionIndex } from '../shared/coherence/stats.ts';
 import {
   CAUSE_FETCH_ACCESS,
   CAUSE_LOAD_ACCESS,
@@ -167,7 +167,7 @@ export class CacheMemory implements HartMemory {
     this.decode = o.decode;
     this.c2c = new C2cRecorder(o.core, g.lineBytes);
     this.sampleCountdown = this.c2c.nextGap();
-    this.localEM = transitionIndex(g.cores, 0, E, M);
+    this.localEM = transitionIndex(g.cores, CAUSE_LOCAL, E, M);
     this.lrscHold = o.lrscHold ?? 0;
     this.bus.onOwnEvict = (line) => {
       this.l1d.drop(line);

@@ -32,7 +32,7 @@ import {
   S,
   STATE_MASK,
 } from './mesi.ts';
-import { CTR, INV_TO_BASE, transitionIndex } from './stats.ts';
+import { CAUSE_LOCAL, CAUSE_REMOTE, CTR, INV_TO_BASE, transitionIndex, type Cause } from './stats.ts';
 
 /** Injected protocol bugs (issue: coherence stress testing), off in normal runs. */
 export interface BusMutations {
@@ -195,7 +195,7 @@ export class Bus {
     this.ctr[i]++;
   }
 
-  private transition(cause: number, from: number, to: number): void {
+  private transition(cause: Cause, from: number, to: number): void {
     this.ctr[transitionIndex(this.v.geometry.cores, cause, from, to)]++;
   }
 
@@ -247,7 +247,7 @@ export class Bus {
           this.latency = this.l2Lat;
           this.snooped = false;
           this.touchL2(slot);
-          if (state === E) this.transition(0, E, M);
+          if (state === E) this.transition(CAUSE_LOCAL, E, M);
           return slot;
         }
         continue;
@@ -257,7 +257,7 @@ export class Bus {
         if (Atomics.compareExchange(st, slot, S, this.table.next[S * EVENTS + PrWr] | BUSY) === S) {
           this.count(CTR.l2Hits);
           this.latency = this.l2Lat;
-          this.transition(0, S, this.table.next[S * EVENTS + PrWr]);
+          this.transition(CAUSE_LOCAL, S, this.table.next[S * EVENTS + PrWr]);
           return slot;
         }
         continue;
@@ -369,7 +369,7 @@ export class Bus {
         }
       }
       Atomics.store(st, ks, to); // ends the snoop claim
-      if (to !== ksState) this.transition(1, ksState, to);
+      if (to !== ksState) this.transition(CAUSE_REMOTE, ksState, to);
       if (to === I) {
         v.l3Sharers[t] &= ~(1 << k);
         this.count(CTR.invalidationsSent);
@@ -395,7 +395,7 @@ export class Bus {
     if (!this.mut.skipSharerUpdate) v.l3Sharers[t] |= this.selfBit;
     this.touchL3(t, line);
     Atomics.store(st, slot, ev === PrWr ? next | BUSY : next);
-    this.transition(0, own, next);
+    this.transition(CAUSE_LOCAL, own, next);
     return true;
   }
 
@@ -462,7 +462,7 @@ export class Bus {
           Atomics.compareExchange(v.reservation, v.reservationIndex(this.core), line, -1);
         }
         Atomics.store(v.l2State, slot, this.table.next[i]);
-        this.transition(0, state, this.table.next[i]);
+        this.transition(CAUSE_LOCAL, state, this.table.next[i]);
       }
       v.l2Tag[slot] = -1;
     } finally {
@@ -508,7 +508,7 @@ export class Bus {
           this.count(CTR.writebacks);
         }
         Atomics.store(v.l2State, ks, I);
-        this.transition(1, s, I);
+        this.transition(CAUSE_REMOTE, s, I);
         this.count(CTR.backInvalidations);
         if (!this.mut.keepReservation) Atomics.compareExchange(v.reservation, v.reservationIndex(k), old, -1);
       }
