@@ -381,37 +381,98 @@ class GraphLoc {
     });
   }
 
-  /**
-   * The constraint graph of the ops with index < k. Nodes are writes; an atomic chain (a write,
-   * then the read-modify-write that read it) is contracted to one node, as nothing may come
-   * between. With `probe`, also returns what the probe's core had observed just before it.
-   * Edges live in flat arrays; Edge objects are made only for what a report shows.
-   */
-  build(k: number, probe?: GEv) {
-    const W = this.nodes.length;
-    const chainNext = new Int32Array(W).fill(-1);
-    const chainPrev = new Int32Array(W).fill(-1);
-    for (const [src, g] of this.chainOf) {
+  /** The constraint graph of the ops with index < k (see ConstraintGraph). */
+  build(k: number, probe?: GEv): ConstraintGraph {
+    return new ConstraintGraph(this, k, probe);
+  }
+}
+
+/**
+ * The constraint graph of a token slot's ops with index < k. Nodes are writes; an atomic chain
+ * (a write, then the read-modify-write that read it) is contracted to one node, as nothing may
+ * come between. With `probe`, also records what the probe's core had observed just before it.
+ * Edges live in flat arrays; Edge objects are made only for what a report shows.
+ * Built in steps: chain links, program-order edges, chains numbered, the contracted graph,
+ * then a topological sort; the first step that finds a cycle leaves it in `cycle`.
+ */
+class ConstraintGraph {
+  /** Edge i: eu[i] before ev[i], imposed by eg[i] (po: a core's program order; rmw: an atomic read-modify-write). */
+  private readonly eu: number[] = [];
+  private readonly ev: number[] = [];
+  private readonly eg: (GEv | undefined)[] = [];
+  private readonly eprev: number[] = [];
+  private readonly ermw: boolean[] = [];
+  private readonly chainNext: Int32Array;
+  private readonly chainPrev: Int32Array;
+  /** Per node: its chain (the contracted node) and its place in that chain. */
+  private readonly chainId: Int32Array;
+  private readonly pos: Int32Array;
+  private nc = 0;
+  /** The contracted graph as CSR arrays of edge indices (out-edges, in-edges). */
+  private outStart = new Int32Array(1);
+  private inStart = new Int32Array(1);
+  private outE = new Int32Array(0);
+  private inE = new Int32Array(0);
+  cycle: Edge[] | undefined;
+  /** With a probe: the node its core had observed last before it (-1: no probe), and at which op. */
+  lastBefore = -1;
+  lastOp = -1;
+
+  constructor(
+    private readonly g: GraphLoc,
+    k: number,
+    probe?: GEv,
+  ) {
+    const W = g.nodes.length;
+    this.chainNext = new Int32Array(W).fill(-1);
+    this.chainPrev = new Int32Array(W).fill(-1);
+    this.chainId = new Int32Array(W).fill(-1);
+    this.pos = new Int32Array(W);
+    this.linkChains(k);
+    this.addProgramOrder(k, probe);
+    this.numberChains();
+    const indeg = this.contract();
+    if (!this.cycle) this.sortTopologically(indeg);
+  }
+
+  get edges(): number {
+    return this.eu.length;
+  }
+
+  private edge(i: number): Edge {
+    return { u: this.eu[i], v: this.ev[i], g: this.eg[i], prevOp: this.eprev[i], why: this.ermw[i] ? 'rmw' : 'po' };
+  }
+
+  private chainEdge(u: number): Edge {
+    return { u, v: this.chainNext[u], g: this.g.chainOf.get(u), prevOp: -1, why: 'rmw' };
+  }
+
+  private chainPath(from: number, to: number): Edge[] {
+    const out: Edge[] = [];
+    for (let x = from; x !== to && x !== -1; x = this.chainNext[x]) out.push(this.chainEdge(x));
+    return out;
+  }
+
+  /** Each write and the read-modify-write chained after it (ops < k). */
+  private linkChains(k: number): void {
+    for (const [src, g] of this.g.chainOf) {
       if (g.e.op < k) {
-        chainNext[src] = g.wn;
-        chainPrev[g.wn] = src;
+        this.chainNext[src] = g.wn;
+        this.chainPrev[g.wn] = src;
       }
     }
-    const eu: number[] = [];
-    const ev: number[] = [];
-    const eg: (GEv | undefined)[] = [];
-    const eprev: number[] = [];
-    const ermw: boolean[] = [];
+  }
+
+  /** Every core's observations must move forward: an edge from what it saw last to what it sees next. */
+  private addProgramOrder(k: number, probe: GEv | undefined): void {
     const push = (u: number, v: number, g: GEv, prevOp: number, rmw: boolean) => {
-      eu.push(u);
-      ev.push(v);
-      eg.push(g);
-      eprev.push(prevOp);
-      ermw.push(rmw);
+      this.eu.push(u);
+      this.ev.push(v);
+      this.eg.push(g);
+      this.eprev.push(prevOp);
+      this.ermw.push(rmw);
     };
-    let lastBefore = -1;
-    let lastOpBefore = -1;
-    for (const list of this.perCore) {
+    for (const list of this.g.perCore) {
       let last = 0;
       let lastOp = -1;
       for (const g of list) {
@@ -419,8 +480,8 @@ class GraphLoc {
         if (g === probe) {
           // What the probe's core had seen; the probe's own constraints (and its core's
           // later ops) stay out, so the graph says what the probe was allowed to read.
-          lastBefore = last;
-          lastOpBefore = lastOp;
+          this.lastBefore = last;
+          this.lastOp = lastOp;
           break;
         }
         if (g.rn >= 0) {
@@ -430,59 +491,57 @@ class GraphLoc {
         }
         if (g.wn >= 0) {
           if (g.rn >= 0 && (g.t === 'rmw' || g.t === 'lrsc')) {
-            if (this.chainOf.get(g.rn) !== g) push(g.rn, g.wn, g, g.e.op, true);
+            if (this.g.chainOf.get(g.rn) !== g) push(g.rn, g.wn, g, g.e.op, true);
           } else if (g.wn !== last) push(last, g.wn, g, lastOp, false);
           last = g.wn;
           lastOp = g.e.op;
         }
       }
     }
-    const E = eu.length;
-    const edge = (i: number): Edge => ({ u: eu[i], v: ev[i], g: eg[i], prevOp: eprev[i], why: ermw[i] ? 'rmw' : 'po' });
-    // Chains.
-    const chainId = new Int32Array(W).fill(-1);
-    const pos = new Int32Array(W);
-    let nc = 0;
+  }
+
+  /** Numbers the chains from their heads; a chain with no head is closed on itself (a cycle). */
+  private numberChains(): void {
+    const W = this.chainId.length;
+    const { chainNext, chainPrev, chainId, pos } = this;
     for (let n = 0; n < W; n++) {
       if (chainPrev[n] !== -1) continue;
-      const id = nc++;
+      const id = this.nc++;
       let p = 0;
       for (let x = n; x !== -1; x = chainNext[x]) {
         chainId[x] = id;
         pos[x] = p++;
       }
     }
-    let cycle: Edge[] | undefined;
-    const chainEdge = (u: number): Edge => ({ u, v: chainNext[u], g: this.chainOf.get(u), prevOp: -1, why: 'rmw' });
     // A chain closed on itself (read-modify-writes reading each other).
-    for (let n = 0; n < W && !cycle; n++) {
+    for (let n = 0; n < W && !this.cycle; n++) {
       if (chainId[n] !== -1) continue;
       const c: Edge[] = [];
       let x = n;
       do {
-        chainId[x] = nc;
-        c.push(chainEdge(x));
+        chainId[x] = this.nc;
+        c.push(this.chainEdge(x));
         x = chainNext[x];
       } while (x !== n && x !== -1 && c.length <= W);
-      nc++;
-      cycle = c;
+      this.nc++;
+      this.cycle = c;
     }
-    const chainPath = (from: number, to: number): Edge[] => {
-      const out: Edge[] = [];
-      for (let x = from; x !== to && x !== -1; x = chainNext[x]) out.push(chainEdge(x));
-      return out;
-    };
-    // Contracted graph, as CSR arrays of edge indices (out-edges, in-edges).
+  }
+
+  /** The graph over chains (CSR); an edge backwards inside one chain is a cycle. Returns the in-degrees. */
+  private contract(): Int32Array {
+    const { eu, ev, chainId, pos, nc } = this;
+    const E = eu.length;
     const outStart = new Int32Array(nc + 1);
     const inStart = new Int32Array(nc + 1);
     const indeg = new Int32Array(nc);
     const skip = new Uint8Array(E);
-    for (let i = 0; i < E && !cycle; i++) {
+    for (let i = 0; i < E && !this.cycle; i++) {
       const cu = chainId[eu[i]];
       const cv = chainId[ev[i]];
       if (cu === cv) {
         skip[i] = 1;
-        if (pos[eu[i]] > pos[ev[i]]) cycle = [edge(i), ...chainPath(ev[i], eu[i])];
+        if (pos[eu[i]] > pos[ev[i]]) this.cycle = [this.edge(i), ...this.chainPath(ev[i], eu[i])];
         continue;
       }
       outStart[cu + 1]++;
@@ -493,93 +552,99 @@ class GraphLoc {
       outStart[c + 1] += outStart[c];
       inStart[c + 1] += inStart[c];
     }
-    const outE = new Int32Array(outStart[nc]);
-    const inE = new Int32Array(inStart[nc]);
-    if (!cycle) {
+    this.outStart = outStart;
+    this.inStart = inStart;
+    this.outE = new Int32Array(outStart[nc]);
+    this.inE = new Int32Array(inStart[nc]);
+    if (!this.cycle) {
       const oFill = outStart.slice(0, nc);
       const iFill = inStart.slice(0, nc);
       for (let i = 0; i < E; i++) {
         if (skip[i]) continue;
-        outE[oFill[chainId[eu[i]]]++] = i;
-        inE[iFill[chainId[ev[i]]]++] = i;
-      }
-      const queue = new Int32Array(nc);
-      let qh = 0;
-      let qt = 0;
-      for (let c = 0; c < nc; c++) if (indeg[c] === 0) queue[qt++] = c;
-      while (qh < qt) {
-        const c = queue[qh++];
-        for (let j = outStart[c]; j < outStart[c + 1]; j++) {
-          const d = chainId[ev[outE[j]]];
-          if (--indeg[d] === 0) queue[qt++] = d;
-        }
-      }
-      if (qt < nc) {
-        // Walk backwards through chains still holding in-edges: it must close a loop.
-        let c = indeg.findIndex((d) => d > 0);
-        const seen = new Map<number, number>();
-        const path: number[] = [];
-        while (!seen.has(c)) {
-          seen.set(c, path.length);
-          let i = -1;
-          for (let j = inStart[c]; j < inStart[c + 1] && i < 0; j++) if (indeg[chainId[eu[inE[j]]]] > 0) i = inE[j];
-          path.push(i);
-          c = chainId[eu[i]];
-        }
-        const loop = path.slice(seen.get(c)!).reverse().map(edge);
-        // Expand: between consecutive edges, the chain path from one's head to the next's tail.
-        cycle = [];
-        for (let j = 0; j < loop.length; j++) {
-          const ed = loop[j];
-          const nxt = loop[(j + 1) % loop.length];
-          if (ed.v === nxt.u) cycle.push(ed);
-          else if (pos[ed.v] < pos[nxt.u]) cycle.push(ed, ...chainPath(ed.v, nxt.u));
-          else cycle.push(ed, { u: ed.v, v: nxt.u, prevOp: -1, why: 'chain' });
-        }
+        this.outE[oFill[chainId[eu[i]]]++] = i;
+        this.inE[iFill[chainId[ev[i]]]++] = i;
       }
     }
-    return {
-      edges: E,
-      cycle,
-      lastBefore,
-      lastOp: lastOpBefore,
-      /** An edge out of f's chain (or a chain successor of f): something that must follow f. */
-      outOf(f: number): Edge | undefined {
-        if (chainNext[f] !== -1) return chainEdge(f);
-        const c = chainId[f];
-        return outStart[c + 1] > outStart[c] ? edge(outE[outStart[c]]) : undefined;
-      },
-      /** Nodes that must come before n in coherence order (an atomic chain moves as one). */
-      reachesBack(n: number): Set<number> {
-        const seen = new Set<number>();
-        const cn = chainId[n];
-        if (cn < 0 || cycle) {
-          // Chains broken: plain node-level reachability.
-          const back: number[][] = Array.from({ length: W }, () => []);
-          for (let i = 0; i < E; i++) back[ev[i]].push(eu[i]);
-          for (let x = 0; x < W; x++) if (chainNext[x] !== -1) back[chainNext[x]].push(x);
-          const stack = [n];
-          while (stack.length > 0) {
-            const x = stack.pop()!;
-            for (const y of back[x]) if (!seen.has(y)) (seen.add(y), stack.push(y));
-          }
-          return seen;
-        }
-        const chains = new Set<number>();
-        const stack = [cn];
-        while (stack.length > 0) {
-          const c = stack.pop()!;
-          for (let j = inStart[c]; j < inStart[c + 1]; j++) {
-            const d = chainId[eu[inE[j]]];
-            if (!chains.has(d)) (chains.add(d), stack.push(d));
-          }
-        }
-        for (let x = 0; x < W; x++) {
-          if (chainId[x] === cn ? chains.has(cn) || pos[x] < pos[n] : chains.has(chainId[x])) seen.add(x);
-        }
-        return seen;
-      },
-    };
+    return indeg;
+  }
+
+  /** Kahn's algorithm over the chains; what it cannot order holds a cycle, found by walking in-edges back. */
+  private sortTopologically(indeg: Int32Array): void {
+    const { eu, ev, chainId, pos, nc, outStart, inStart, outE, inE } = this;
+    const queue = new Int32Array(nc);
+    let qh = 0;
+    let qt = 0;
+    for (let c = 0; c < nc; c++) if (indeg[c] === 0) queue[qt++] = c;
+    while (qh < qt) {
+      const c = queue[qh++];
+      for (let j = outStart[c]; j < outStart[c + 1]; j++) {
+        const d = chainId[ev[outE[j]]];
+        if (--indeg[d] === 0) queue[qt++] = d;
+      }
+    }
+    if (qt === nc) return;
+    // Walk backwards through chains still holding in-edges: it must close a loop.
+    let c = indeg.findIndex((d) => d > 0);
+    const seen = new Map<number, number>();
+    const path: number[] = [];
+    while (!seen.has(c)) {
+      seen.set(c, path.length);
+      let i = -1;
+      for (let j = inStart[c]; j < inStart[c + 1] && i < 0; j++) if (indeg[chainId[eu[inE[j]]]] > 0) i = inE[j];
+      path.push(i);
+      c = chainId[eu[i]];
+    }
+    const loop = path.slice(seen.get(c)!).reverse().map((i) => this.edge(i));
+    // Expand: between consecutive edges, the chain path from one's head to the next's tail.
+    const cycle: Edge[] = [];
+    for (let j = 0; j < loop.length; j++) {
+      const ed = loop[j];
+      const nxt = loop[(j + 1) % loop.length];
+      if (ed.v === nxt.u) cycle.push(ed);
+      else if (pos[ed.v] < pos[nxt.u]) cycle.push(ed, ...this.chainPath(ed.v, nxt.u));
+      else cycle.push(ed, { u: ed.v, v: nxt.u, prevOp: -1, why: 'chain' });
+    }
+    this.cycle = cycle;
+  }
+
+  /** An edge out of f's chain (or a chain successor of f): something that must follow f. */
+  outOf(f: number): Edge | undefined {
+    if (this.chainNext[f] !== -1) return this.chainEdge(f);
+    const c = this.chainId[f];
+    return this.outStart[c + 1] > this.outStart[c] ? this.edge(this.outE[this.outStart[c]]) : undefined;
+  }
+
+  /** Nodes that must come before n in coherence order (an atomic chain moves as one). */
+  reachesBack(n: number): Set<number> {
+    const { eu, ev, chainId, chainNext, pos, inStart, inE } = this;
+    const W = chainId.length;
+    const seen = new Set<number>();
+    const cn = chainId[n];
+    if (cn < 0 || this.cycle) {
+      // Chains broken: plain node-level reachability.
+      const back: number[][] = Array.from({ length: W }, () => []);
+      for (let i = 0; i < eu.length; i++) back[ev[i]].push(eu[i]);
+      for (let x = 0; x < W; x++) if (chainNext[x] !== -1) back[chainNext[x]].push(x);
+      const stack = [n];
+      while (stack.length > 0) {
+        const x = stack.pop()!;
+        for (const y of back[x]) if (!seen.has(y)) (seen.add(y), stack.push(y));
+      }
+      return seen;
+    }
+    const chains = new Set<number>();
+    const stack = [cn];
+    while (stack.length > 0) {
+      const c = stack.pop()!;
+      for (let j = inStart[c]; j < inStart[c + 1]; j++) {
+        const d = chainId[eu[inE[j]]];
+        if (!chains.has(d)) (chains.add(d), stack.push(d));
+      }
+    }
+    for (let x = 0; x < W; x++) {
+      if (chainId[x] === cn ? chains.has(cn) || pos[x] < pos[n] : chains.has(chainId[x])) seen.add(x);
+    }
+    return seen;
   }
 }
 
