@@ -123,6 +123,43 @@ class Ctx {
 
 const bytesToBig = (b: number[]) => b.reduceRight((acc, x) => (acc << 8n) | BigInt(x), 0n);
 
+// ---------------------------------------------------------------- what every location's checker shares
+
+const noDetails = (): string[] => [];
+
+/** A location's checker: collects its events (add), then checks them (finish). */
+abstract class LocChecker {
+  /** The location as the messages name it: "0x<addr> (<size> bytes, <slot and line>)". */
+  readonly at: string;
+
+  constructor(
+    readonly ctx: Ctx,
+    readonly loc: Location,
+  ) {
+    this.at = `0x${loc.addr.toString(16)} (${loc.size} bytes, ${ctx.where(loc)})`;
+  }
+
+  abstract add(e: Ev): void;
+  abstract finish(): void;
+
+  /** A violation at this location, found at op `by` (core and op), or at the end of the run. */
+  protected violation(kind: ViolationKind, by: { core: number; op: number } | undefined, summary: string, details = noDetails): void {
+    this.ctx.add({ kind, core: by ? by.core : -1, op: by ? by.op : Infinity, addr: this.loc.addr, size: this.loc.size, summary, details });
+  }
+
+  /** The location's bytes at the end, or undefined when the run did not end normally (nothing to check then). */
+  protected finalBytes(size = this.loc.size): number[] | undefined {
+    return this.ctx.complete ? this.ctx.finalBytes(this.loc.addr, size) : undefined;
+  }
+
+  /** Events split per core, each list in program order. */
+  protected byCore(evs: readonly Ev[]): Ev[][] {
+    const out: Ev[][] = Array.from({ length: this.ctx.plan.cores }, () => []);
+    for (const e of evs) out[e.core].push(e);
+    return out;
+  }
+}
+
 // ---------------------------------------------------------------- token slots: the constraint graph
 
 type GT = 'r' | 'w' | 'rmw' | 'lrsc';
@@ -149,7 +186,7 @@ interface Edge {
   why: 'po' | 'rmw' | 'chain';
 }
 
-class GraphLoc {
+class GraphLoc extends LocChecker {
   readonly nodes: { value: bigint; g?: GEv }[];
   readonly byValue = new Map<bigint, number>();
   readonly perCore: GEv[][];
@@ -159,10 +196,8 @@ class GraphLoc {
   readonly chainOf = new Map<number, GEv>();
   readonly size: number;
 
-  constructor(
-    readonly ctx: Ctx,
-    readonly loc: Location,
-  ) {
+  constructor(ctx: Ctx, loc: Location) {
+    super(ctx, loc);
     this.size = loc.size;
     const init = loc.size === 8 ? u64(loc.init[0], loc.init[1]) : BigInt(loc.init[0] >>> 0);
     this.nodes = [{ value: init }];
@@ -240,15 +275,7 @@ class GraphLoc {
           continue;
         }
         if (this.unknownWriter) continue;
-        ctx.add({
-          kind: 'value',
-          core: g.e.core,
-          op: g.e.op,
-          addr: loc.addr,
-          size: loc.size,
-          summary: `${evName(g.e)} read ${hexv(g.rv, this.size)} at 0x${loc.addr.toString(16)} (${loc.size} bytes, ${ctx.where(loc)}), a value no store wrote there`,
-          details: () => this.expectedFor(g, Infinity),
-        });
+        this.violation('value', g.e, `${evName(g.e)} read ${hexv(g.rv, this.size)} at ${this.at}, a value no store wrote there`, () => this.expectedFor(g, Infinity));
       }
     }
     // ---- atomicity: one read-modify-write per write ----
@@ -262,20 +289,13 @@ class GraphLoc {
         continue;
       }
       const what = (x: GEv) => (x.t === 'lrsc' ? `${evName(x.e)}, whose LR read it and whose SC succeeded,` : evName(x.e));
-      ctx.add({
-        kind: 'atomicity',
-        core: g.e.core,
-        op: g.e.op,
-        addr: loc.addr,
-        size: loc.size,
-        summary:
-          `${what(g)} and ${what(first)} both read ${this.describeNode(g.rn)} at 0x${loc.addr.toString(16)} (${ctx.where(loc)}) ` +
+      this.violation(
+        'atomicity',
+        g.e,
+        `${what(g)} and ${what(first)} both read ${this.describeNode(g.rn)} at 0x${loc.addr.toString(16)} (${ctx.where(loc)}) ` +
           `and both wrote: one update was lost (an atomic read-modify-write must read the write just before its own)`,
-        details: () => [
-          `  ${evName(first.e)} wrote ${this.describeNode(first.wn)}`,
-          `  ${evName(g.e)} wrote ${this.describeNode(g.wn)}`,
-        ],
-      });
+        () => [`  ${evName(first.e)} wrote ${this.describeNode(first.wn)}`, `  ${evName(g.e)} wrote ${this.describeNode(g.wn)}`],
+      );
     }
     // ---- order: the constraint graph must be acyclic ----
     const full = this.build(Infinity);
@@ -293,34 +313,23 @@ class GraphLoc {
       return;
     }
     // ---- final value: the last write in coherence order ----
-    if (!ctx.complete) return;
-    const fb = bytesToBig(ctx.finalBytes(loc.addr, loc.size));
+    const bytes = this.finalBytes();
+    if (!bytes) return;
+    const fb = bytesToBig(bytes);
     const f = this.byValue.get(fb);
     if (f === undefined) {
-      ctx.add({
-        kind: 'final',
-        core: -1,
-        op: Infinity,
-        addr: loc.addr,
-        size: loc.size,
-        summary: `0x${loc.addr.toString(16)} (${ctx.where(loc)}) ends holding ${hexv(fb, this.size)}, a value no store wrote there`,
-        details: () => [],
-      });
+      this.violation('final', undefined, `0x${loc.addr.toString(16)} (${ctx.where(loc)}) ends holding ${hexv(fb, this.size)}, a value no store wrote there`);
       return;
     }
     const after = full.outOf(f);
     if (after) {
-      ctx.add({
-        kind: 'final',
-        core: -1,
-        op: Infinity,
-        addr: loc.addr,
-        size: loc.size,
-        summary:
-          `0x${loc.addr.toString(16)} (${ctx.where(loc)}) ends holding ${this.describeNode(f)}, ` +
+      this.violation(
+        'final',
+        undefined,
+        `0x${loc.addr.toString(16)} (${ctx.where(loc)}) ends holding ${this.describeNode(f)}, ` +
           `but ${this.describeNode(after.v)} must come later in coherence order: the final value is not the last write (a lost write?)`,
-        details: () => [`  because ${this.explain(after)}`],
-      });
+        () => [`  because ${this.explain(after)}`],
+      );
     }
   }
 
@@ -354,8 +363,6 @@ class GraphLoc {
   }
 
   private reportCycle(k: number): void {
-    const ctx = this.ctx;
-    const loc = this.loc;
     const b = this.build(k);
     const cycle = b.cycle!;
     const isRead = (ed: Edge) => ed.g !== undefined && ed.why === 'po' && ed.g.rn === ed.v;
@@ -366,19 +373,11 @@ class GraphLoc {
     }
     const g = blame.g!;
     const observed = g.t === 'w' || (g.wn === blame.v && g.rn !== blame.v) ? `wrote ${this.describeNode(blame.v)}` : `read ${this.describeNode(blame.v)}`;
-    ctx.add({
-      kind: 'order',
-      core: g.e.core,
-      op: g.e.op,
-      addr: loc.addr,
-      size: loc.size,
-      summary: `${evName(g.e)} at 0x${loc.addr.toString(16)} (${loc.size} bytes, ${ctx.where(loc)}) ${observed}: no single coherence order of the writes fits every core's program order`,
-      details: () => [
-        ...(g.rv !== undefined && blame.v === g.rn ? this.expectedFor(g, k) : []),
-        `  the constraints form a cycle (ops < ${k}):`,
-        ...cycle.map((ed) => `    ${this.describeNode(ed.u).split(' (')[0]} before ${this.describeNode(ed.v).split(' (')[0]}: ${this.explain(ed)}`),
-      ],
-    });
+    this.violation('order', g.e, `${evName(g.e)} at ${this.at} ${observed}: no single coherence order of the writes fits every core's program order`, () => [
+      ...(g.rv !== undefined && blame.v === g.rn ? this.expectedFor(g, k) : []),
+      `  the constraints form a cycle (ops < ${k}):`,
+      ...cycle.map((ed) => `    ${this.describeNode(ed.u).split(' (')[0]} before ${this.describeNode(ed.v).split(' (')[0]}: ${this.explain(ed)}`),
+    ]);
   }
 
   /** The constraint graph of the ops with index < k (see ConstraintGraph). */
@@ -650,13 +649,9 @@ class ConstraintGraph {
 
 // ---------------------------------------------------------------- counters: strictly rising values
 
-class CounterLoc {
+class CounterLoc extends LocChecker {
   readonly evs: Ev[] = [];
   unknownWriter = false;
-  constructor(
-    readonly ctx: Ctx,
-    readonly loc: Location,
-  ) {}
 
   private wrap(v: number): number {
     return this.loc.size === 4 ? v % 2 ** 32 : v;
@@ -692,7 +687,7 @@ class CounterLoc {
       if (l) l.push(e);
       else written.set(w, [e]);
     }
-    const at = `0x${loc.addr.toString(16)} (${size} bytes, ${ctx.where(loc)})`;
+    const at = this.at;
     const writer = (v: number, self?: Ev): string => {
       if (v === init) return 'the initial value';
       const l = (written.get(v) ?? []).filter((x) => x !== self);
@@ -701,9 +696,7 @@ class CounterLoc {
     const chainValues = () => [init, ...[...written.keys()].sort((a, b) => a - b)];
     // Per core: the observations must rise along the (value-ordered) coherence order.
     const readers = new Map<number, Ev>();
-    const byCore: Ev[][] = Array.from({ length: ctx.plan.cores }, () => []);
-    for (const e of this.evs) byCore[e.core].push(e);
-    for (const list of byCore) {
+    for (const list of this.byCore(this.evs)) {
       let cur = init;
       let curOp = -1;
       for (const e of list) {
@@ -714,76 +707,47 @@ class CounterLoc {
         const known = v === init || (w !== undefined && (w.length > 1 || w[0] !== e));
         if (!known && !this.unknownWriter) {
           const c0 = cur, o0 = curOp;
-          ctx.add({
-            kind: 'value',
-            core: e.core,
-            op: e.op,
-            addr: loc.addr,
-            size,
-            summary: `${evName(e)} read ${hexv(v, size)} from the counter at ${at}, a value no amoadd produced there (nor the initial value)`,
-            details: () => {
-              const vals = chainValues().filter((x) => x >= c0);
-              return [`  core ${e.core} had observed ${hexv(c0, size)}${o0 >= 0 ? ` at op ${o0}` : ' (initially)'}; values it could read: ${setList(vals, (x) => `${hexv(x, size)} (${writer(x)})`)}`];
-            },
+          this.violation('value', e, `${evName(e)} read ${hexv(v, size)} from the counter at ${at}, a value no amoadd produced there (nor the initial value)`, () => {
+            const vals = chainValues().filter((x) => x >= c0);
+            return [`  core ${e.core} had observed ${hexv(c0, size)}${o0 >= 0 ? ` at op ${o0}` : ' (initially)'}; values it could read: ${setList(vals, (x) => `${hexv(x, size)} (${writer(x)})`)}`];
           });
         } else if (v < cur) {
           const c0 = cur, o0 = curOp;
-          ctx.add({
-            kind: 'order',
-            core: e.core,
-            op: e.op,
-            addr: loc.addr,
-            size,
-            summary: `${evName(e)} read ${hexv(v, size)} (${writer(v, e)}) from the counter at ${at} after core ${e.core} had observed the later value ${hexv(c0, size)}${o0 >= 0 ? ` at op ${o0}` : ''}: counters only rise, so coherence order went backwards (CoRR/CoWR)`,
-            details: () => [`  expected a value >= ${hexv(c0, size)}: ${setList(chainValues().filter((x) => x >= c0), (x) => `${hexv(x, size)} (${writer(x)})`)}`],
-          });
+          this.violation(
+            'order',
+            e,
+            `${evName(e)} read ${hexv(v, size)} (${writer(v, e)}) from the counter at ${at} after core ${e.core} had observed the later value ${hexv(c0, size)}${o0 >= 0 ? ` at op ${o0}` : ''}: counters only rise, so coherence order went backwards (CoRR/CoWR)`,
+            () => [`  expected a value >= ${hexv(c0, size)}: ${setList(chainValues().filter((x) => x >= c0), (x) => `${hexv(x, size)} (${writer(x)})`)}`],
+          );
         }
         if (isAmo(e)) {
           ctx.stats.rmwChecked++;
           const first = readers.get(v);
           if (first) {
-            ctx.add({
-              kind: 'atomicity',
-              core: e.core,
-              op: e.op,
-              addr: loc.addr,
-              size,
-              summary: `lost update: ${evName(e)} and ${evName(first)} both read ${hexv(v, size)} from the counter at ${at} and both added to it`,
-              details: () => [`  ${evName(first)} added ${first.imm}, ${evName(e)} added ${e.imm}`],
-            });
+            this.violation('atomicity', e, `lost update: ${evName(e)} and ${evName(first)} both read ${hexv(v, size)} from the counter at ${at} and both added to it`, () => [
+              `  ${evName(first)} added ${first.imm}, ${evName(e)} added ${e.imm}`,
+            ]);
           } else readers.set(v, e);
           cur = this.wrap(v + e.imm);
         } else cur = v;
         curOp = e.op;
       }
     }
-    if (!ctx.complete) return;
-    const fb = ctx.finalBytes(loc.addr, size);
+    const fb = this.finalBytes();
+    if (!fb) return;
     const fin = fb.reduceRight((acc, x) => acc * 256 + x, 0);
     const expect = this.wrap(init + sum);
     if (fin !== expect) {
-      ctx.add({
-        kind: 'final',
-        core: -1,
-        op: Infinity,
-        addr: loc.addr,
-        size,
-        summary: `counter at ${at} ends at ${hexv(fin, size)} but initial ${hexv(init, size)} + ${amos} increments totalling ${sum} = ${hexv(expect, size)}${fin < expect ? ' (updates lost)' : ''}`,
-        details: () => [],
-      });
+      this.violation('final', undefined, `counter at ${at} ends at ${hexv(fin, size)} but initial ${hexv(init, size)} + ${amos} increments totalling ${sum} = ${hexv(expect, size)}${fin < expect ? ' (updates lost)' : ''}`);
     }
   }
 }
 
 // ---------------------------------------------------------------- max / min slots
 
-class MaxLoc {
+class MaxLoc extends LocChecker {
   readonly evs: Ev[] = [];
   readonly inflightX: number[] = [];
-  constructor(
-    readonly ctx: Ctx,
-    readonly loc: Location,
-  ) {}
 
   /** Values mapped so that the slot's AMO is a max: min slots negate (signed 32-bit). */
   private t(lo: number, hi: number): number {
@@ -813,7 +777,7 @@ class MaxLoc {
     const loc = this.loc;
     const size = loc.size;
     const name = loc.cls === 'minw' ? 'min' : 'max';
-    const at = `0x${loc.addr.toString(16)} (${size} bytes, ${ctx.where(loc)})`;
+    const at = this.at;
     const init = this.t(loc.init[0], loc.init[1]);
     const isAmo = (e: Ev) => e.kind !== Kind.LD && e.kind !== Kind.LW;
     const R = (e: Ev) => this.t(e.rlo, e.rhi);
@@ -825,9 +789,7 @@ class MaxLoc {
     const known = (v: number, self?: Ev) => v === init || (raisedTo.has(v) && raisedTo.get(v) !== self) || pending.has(v);
     const chain = [init, ...[...raisedTo.keys()].sort((a, b) => a - b)];
     const writer = (v: number) => (v === init ? 'initial value' : raisedTo.has(v) ? evName(raisedTo.get(v)!) : 'in flight');
-    const byCore: Ev[][] = Array.from({ length: ctx.plan.cores }, () => []);
-    for (const e of this.evs) byCore[e.core].push(e);
-    for (const list of byCore) {
+    for (const list of this.byCore(this.evs)) {
       let cur = init;
       let curOp = -1;
       for (const e of list) {
@@ -837,28 +799,21 @@ class MaxLoc {
         if (!known(v, e)) {
           const operandOnly = this.evs.find((x) => isAmo(x) && this.op(x) === v);
           const c0 = cur;
-          ctx.add({
-            kind: 'value',
-            core: e.core,
-            op: e.op,
-            addr: loc.addr,
-            size,
-            summary:
-              `${evName(e)} read ${this.fmt(v)} from the ${name} slot at ${at}, a value no amo${name} wrote there` +
+          this.violation(
+            'value',
+            e,
+            `${evName(e)} read ${this.fmt(v)} from the ${name} slot at ${at}, a value no amo${name} wrote there` +
               (operandOnly ? ` (${evName(operandOnly)} had it as operand but read ${this.fmt(R(operandOnly))}, so it did not write it)` : ''),
-            details: () => [`  values it could read: ${setList(chain.filter((x) => x >= c0), (x) => `${this.fmt(x)} (${writer(x)})`)}`],
-          });
+            () => [`  values it could read: ${setList(chain.filter((x) => x >= c0), (x) => `${this.fmt(x)} (${writer(x)})`)}`],
+          );
         } else if (v < cur) {
           const c0 = cur, o0 = curOp;
-          ctx.add({
-            kind: 'order',
-            core: e.core,
-            op: e.op,
-            addr: loc.addr,
-            size,
-            summary: `${evName(e)} read ${this.fmt(v)} (${writer(v)}) from the ${name} slot at ${at} after core ${e.core} had observed ${this.fmt(c0)}${o0 >= 0 ? ` at op ${o0}` : ''}: a ${name} slot only moves one way, so coherence order went backwards (CoRR/CoWR)`,
-            details: () => [`  expected one of ${setList(chain.filter((x) => x >= c0), (x) => `${this.fmt(x)} (${writer(x)})`)}`],
-          });
+          this.violation(
+            'order',
+            e,
+            `${evName(e)} read ${this.fmt(v)} (${writer(v)}) from the ${name} slot at ${at} after core ${e.core} had observed ${this.fmt(c0)}${o0 >= 0 ? ` at op ${o0}` : ''}: a ${name} slot only moves one way, so coherence order went backwards (CoRR/CoWR)`,
+            () => [`  expected one of ${setList(chain.filter((x) => x >= c0), (x) => `${this.fmt(x)} (${writer(x)})`)}`],
+          );
         }
         cur = isAmo(e) ? Math.max(v, this.op(e)) : v;
         curOp = e.op;
@@ -874,57 +829,42 @@ class MaxLoc {
         const v = R(e);
         if (v !== prev && known(v, e)) {
           const p = prev, pe = prevEv;
-          ctx.add({
-            kind: 'atomicity',
-            core: e.core,
-            op: e.op,
-            addr: loc.addr,
-            size,
-            summary:
-              `${evName(e)} read ${this.fmt(v)} from the ${name} slot at ${at} and wrote ${this.fmt(this.op(e))}, but the value just before ` +
+          this.violation(
+            'atomicity',
+            e,
+            `${evName(e)} read ${this.fmt(v)} from the ${name} slot at ${at} and wrote ${this.fmt(this.op(e))}, but the value just before ` +
               `${this.fmt(this.op(e))} in coherence order is ${this.fmt(p)} (${pe ? evName(pe) : 'initial value'}): ` +
               (v < p ? 'it read a stale value and its update overtook a newer one' : 'another update came between its read and its write'),
-            details: () => [],
-          });
+          );
         }
         prev = this.op(e);
         prevEv = e;
       }
     }
-    if (!ctx.complete) return;
-    const fb = ctx.finalBytes(loc.addr, size);
+    const fb = this.finalBytes();
+    if (!fb) return;
     const lo = (fb[0] | (fb[1] << 8) | (fb[2] << 16) | (fb[3] << 24)) >>> 0;
     const hi = size === 8 ? (fb[4] | (fb[5] << 8) | (fb[6] << 16) | (fb[7] << 24)) >>> 0 : 0;
     const fin = this.t(lo, hi);
     const expect = chain[chain.length - 1];
     const maxOperand = Math.max(init, ...this.evs.filter(isAmo).map((e) => this.op(e)));
     if (fin !== expect || fin !== maxOperand) {
-      ctx.add({
-        kind: 'final',
-        core: -1,
-        op: Infinity,
-        addr: loc.addr,
-        size,
-        summary: `the ${name} slot at ${at} ends at ${this.fmt(fin)} but the ${name} of its initial value and every operand is ${this.fmt(maxOperand)}`,
-        details: () => [],
-      });
+      this.violation('final', undefined, `the ${name} slot at ${at} ends at ${this.fmt(fin)} but the ${name} of its initial value and every operand is ${this.fmt(maxOperand)}`);
     }
   }
 }
 
 // ---------------------------------------------------------------- single-writer byte lanes
 
-class BytesLoc {
+class BytesLoc extends LocChecker {
   /** Per byte: the owner's writes in program order (index 0: initial value). */
   readonly vals: number[][] = [];
   readonly valOps: number[][] = [];
   readonly evs: Ev[] = [];
   private index?: Map<number, number[]>[];
 
-  constructor(
-    readonly ctx: Ctx,
-    readonly loc: Location,
-  ) {
+  constructor(ctx: Ctx, loc: Location) {
+    super(ctx, loc);
     for (let b = 0; b < 8; b++) {
       this.vals.push([byteOf(loc.init[0], loc.init[1], b)]);
       this.valOps.push([-1]);
@@ -1005,8 +945,8 @@ class BytesLoc {
       }
       if (this.writes(e)) for (let k = 0; k < e.size; k++) if (owners[off + k] === e.core) ownIdx[off + k]++;
     }
-    if (!ctx.complete) return;
-    const fb = ctx.finalBytes(loc.addr, 8);
+    const fb = this.finalBytes(8);
+    if (!fb) return;
     for (let b = 0; b < 8; b++) {
       const vs = this.vals[b];
       if (fb[b] === vs[vs.length - 1]) continue;
