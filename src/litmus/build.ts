@@ -512,8 +512,7 @@ function generate(em: Emitter, lay: Layout, codes: { text: string; line: number 
 /** Thread t's iteration loop around its test code. */
 function emitThread(em: Emitter, lay: Layout, t: number, code: { text: string; line: number }[]): { start: string; end: string } {
   const { L, emit, label, li } = em;
-  const barrier = (tt: number, onRelease?: () => void) => emitBarrier(em, lay, tt, onRelease);
-  const { T, K, cores, ctxAddr, tabBase, recBases, locations, owner, prestate, evStride, evCount, G, P, quantum, startAddr, initRegs, slotOf, ownedBy, iterStride, threadRecordBytes, doneAddr } = lay;
+  const { T, K, cores, ctxAddr, tabBase, recBases, doneAddr } = lay;
   label(`_thread${t}`);
   li('s0', ctxAddr(t));
   li('t0', tabBase);
@@ -533,9 +532,36 @@ function emitThread(em: Emitter, lay: Layout, t: number, code: { text: string; l
   emit(`blt t0, t1, ${body}`);
   emit(`j ${fin}`);
   label(body);
+  emitReset(em, lay, t);
+  emitBarrier(em, lay, t);
+  emitPrestate(em, lay, t);
+  emitStart(em, lay, t);
+  const start = `_P${t}_code`;
+  const end = `_P${t}_code_end`;
+  label(start);
+  for (const l of code) emit(l.text);
+  label(end);
+  emitRecord(em, lay, t);
+  emitNextIteration(em, lay, t);
+  emit(`j ${loop}`);
+  label(fin);
+  if (t === 0 && cores > T) {
+    li('t0', doneAddr);
+    emit('li t1, 1');
+    emit('amoswap.w zero, t1, (t0)');
+  }
+  emit('li a0, 0');
+  emit('li a7, 93');
+  emit('ecall');
+  return { start, end };
+}
+
+/** Resets the locations thread t owns, then evicts the flagged ones from its caches (s0: its context). */
+function emitReset(em: Emitter, lay: Layout, t: number): void {
+  const { L, emit, label, li } = em;
+  const { locations, owner, prestate, evStride, evCount } = lay;
   const owned = locations.map((loc, l) => ({ loc, l })).filter((x) => owner[x.l] === t);
   if (owned.length > 0) {
-    // reset the locations this thread owns, then evict the flagged ones from its caches
     for (const { loc } of owned) {
       li('t1', loc.addr);
       li('t2', loc.initRaw);
@@ -560,7 +586,12 @@ function emitThread(em: Emitter, lay: Layout, t: number, code: { text: string; l
       });
     }
   }
-  barrier(t);
+}
+
+/** Loads s2 with the boundary phase and s1 with the thread's table row, then the cache pre-state actions. */
+function emitPrestate(em: Emitter, lay: Layout, t: number): void {
+  const { L, emit, label, li } = em;
+  const { ctxAddr, G, P, prestate, locations } = lay;
   li('s0', ctxAddr(t));
   emit(`ld s1, ${CTX_TAB}(s0)`);
   emit('lwu s2, 0(s1)'); // the boundary phase
@@ -583,6 +614,12 @@ function emitThread(em: Emitter, lay: Layout, t: number, code: { text: string; l
       label(skip);
     });
   }
+}
+
+/** The common start: a quantum boundary picked at the barrier, the wait for it, the skew, then the registers' init values. */
+function emitStart(em: Emitter, lay: Layout, t: number): void {
+  const { L, emit, label, li } = em;
+  const { quantum, startAddr, ctxAddr, initRegs } = lay;
   // The last thread to arrive picks a quantum boundary B at least a quantum away;
   // every thread waits on its cycle counter until B - phase, so all start at the same
   // simulated cycle, and the skews that follow set the race. The host workers meet at
@@ -590,7 +627,7 @@ function emitThread(em: Emitter, lay: Layout, t: number, code: { text: string; l
   // everything after it (in host time), even on a host that runs the workers one at a
   // time: with the boundary inside the code, the threads interleave around it; with
   // it just before the code, they leave the host barrier together and race.
-  barrier(t, () => {
+  emitBarrier(em, lay, t, () => {
     emit('rdcycle t3');
     li('t4', 2 * quantum - 1);
     emit('add t3, t3, t4');
@@ -631,11 +668,12 @@ function emitThread(em: Emitter, lay: Layout, t: number, code: { text: string; l
   li('t0', ctxAddr(t) + CTX_SCRATCH);
   emit('sc.d t1, zero, (t0)');
   for (let r = 1; r < 32; r++) li(`x${r}`, BigInt.asIntN(64, initRegs[t]![r]!));
-  const start = `_P${t}_code`;
-  const end = `_P${t}_code_end`;
-  label(start);
-  for (const l of code) emit(l.text);
-  label(end);
+}
+
+/** Stores the observed registers into the iteration's record, meets the others, and reads back the locations t owns. */
+function emitRecord(em: Emitter, lay: Layout, t: number): void {
+  const { emit, li } = em;
+  const { ctxAddr, slotOf, ownedBy, locations } = lay;
   // record the observed registers
   const mine = slotOf(t);
   const used = new Set(mine.map((x) => x.reg));
@@ -646,7 +684,7 @@ function emitThread(em: Emitter, lay: Layout, t: number, code: { text: string; l
     emit(`ld x${scr}, ${CTX_REC}(x${scr})`);
     mine.forEach((x, i) => emit(`sd x${x.reg}, ${8 * i}(x${scr})`));
   }
-  barrier(t);
+  emitBarrier(em, lay, t);
   li('s0', ctxAddr(t));
   if (ownedBy[t]!.length > 0) {
     // read back the locations this thread owns (before its own reset of the next iteration)
@@ -657,6 +695,12 @@ function emitThread(em: Emitter, lay: Layout, t: number, code: { text: string; l
       emit(`sd t2, ${8 * (mine.length + i)}(s1)`);
     });
   }
+}
+
+/** Moves the context on: iteration count, table row, record pointer (s0: the context). */
+function emitNextIteration(em: Emitter, lay: Layout, t: number): void {
+  const { emit, li } = em;
+  const { iterStride, threadRecordBytes } = lay;
   emit(`ld t0, ${CTX_ITER}(s0)`);
   emit('addi t0, t0, 1');
   emit(`sd t0, ${CTX_ITER}(s0)`);
@@ -667,17 +711,6 @@ function emitThread(em: Emitter, lay: Layout, t: number, code: { text: string; l
   emit(`ld t0, ${CTX_REC}(s0)`);
   emit(`addi t0, t0, ${threadRecordBytes[t]}`);
   emit(`sd t0, ${CTX_REC}(s0)`);
-  emit(`j ${loop}`);
-  label(fin);
-  if (t === 0 && cores > T) {
-    li('t0', doneAddr);
-    emit('li t1, 1');
-    emit('amoswap.w zero, t1, (t0)');
-  }
-  emit('li a0, 0');
-  emit('li a7, 93');
-  emit('ecall');
-  return { start, end };
 }
 
 /** Cores beyond the test's threads: read random locations (values unchanged, cache states stirred) until thread 0 is done. */
