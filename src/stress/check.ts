@@ -262,9 +262,15 @@ class GraphLoc extends LocChecker {
   }
 
   finish(): void {
+    this.resolveReads();
+    this.checkAtomicity();
+    const full = this.checkOrder();
+    if (full) this.checkFinal(full);
+  }
+
+  /** value: resolve every read to the write that produced it. */
+  private resolveReads(): void {
     const ctx = this.ctx;
-    const loc = this.loc;
-    // ---- value: resolve every read to the write that produced it ----
     for (const list of this.perCore) {
       for (const g of list) {
         if (g.rv === undefined) continue;
@@ -278,7 +284,12 @@ class GraphLoc extends LocChecker {
         this.violation('value', g.e, `${evName(g.e)} read ${hexv(g.rv, this.size)} at ${this.at}, a value no store wrote there`, () => this.expectedFor(g, Infinity));
       }
     }
-    // ---- atomicity: one read-modify-write per write ----
+  }
+
+  /** atomicity: one read-modify-write per write. */
+  private checkAtomicity(): void {
+    const ctx = this.ctx;
+    const loc = this.loc;
     const rmws = this.perCore.flat().filter((g) => (g.t === 'rmw' || (g.t === 'lrsc' && g.wn >= 0)) && g.rn >= 0);
     rmws.sort((a, b) => a.e.op - b.e.op || a.e.core - b.e.core);
     for (const g of rmws) {
@@ -297,7 +308,11 @@ class GraphLoc extends LocChecker {
         () => [`  ${evName(first.e)} wrote ${this.describeNode(first.wn)}`, `  ${evName(g.e)} wrote ${this.describeNode(g.wn)}`],
       );
     }
-    // ---- order: the constraint graph must be acyclic ----
+  }
+
+  /** order: the constraint graph must be acyclic. Returns the whole graph, or undefined after reporting a cycle. */
+  private checkOrder(): ConstraintGraph | undefined {
+    const ctx = this.ctx;
     const full = this.build(Infinity);
     ctx.stats.orderChecks += full.edges;
     if (full.cycle) {
@@ -310,9 +325,15 @@ class GraphLoc extends LocChecker {
         else lo = mid;
       }
       this.reportCycle(hi);
-      return;
+      return undefined;
     }
-    // ---- final value: the last write in coherence order ----
+    return full;
+  }
+
+  /** final: the final value is the last write in coherence order (runs that ended normally). */
+  private checkFinal(full: ConstraintGraph): void {
+    const ctx = this.ctx;
+    const loc = this.loc;
     const bytes = this.finalBytes();
     if (!bytes) return;
     const fb = bytesToBig(bytes);
