@@ -9,7 +9,7 @@
 import { type L2Controller, type LineAccess, SRC_L1 } from '../shared/coherence/l2_controller.ts';
 import type { CoherenceViews } from '../shared/coherence/layout.ts';
 import { BUSY, E, M, STATE_MASK } from '../shared/coherence/mesi.ts';
-import { CTR, transitionIndex } from '../shared/coherence/stats.ts';
+import { CAUSE_LOCAL, CTR, transitionIndex } from '../shared/coherence/stats.ts';
 import { checkAligned } from './mem_fault.ts';
 import { TLB_MASK, type Tlb } from './tlb.ts';
 import { amoPair, res } from './alu64.ts';
@@ -169,7 +169,7 @@ export class CacheMemory implements HartMemory {
     this.decode = o.decode;
     this.c2c = new C2cRecorder(o.core, g.lineBytes);
     this.sampleCountdown = this.c2c.nextGap();
-    this.localEM = transitionIndex(g.cores, 0, E, M);
+    this.localEM = transitionIndex(g.cores, CAUSE_LOCAL, E, M);
     this.lrscHold = o.lrscHold ?? 0;
   }
 

@@ -36,7 +36,7 @@ import {
   S,
   STATE_MASK,
 } from './mesi.ts';
-import { CTR, INV_TO_BASE, transitionIndex } from './stats.ts';
+import { CAUSE_LOCAL, CAUSE_REMOTE, CTR, INV_TO_BASE, transitionIndex, type Cause } from './stats.ts';
 
 /** Injected protocol bugs (issue: coherence stress testing), off in normal runs. */
 export interface BusMutations {
@@ -219,7 +219,7 @@ export class L2Controller {
     this.ctr[i]++;
   }
 
-  private transition(cause: number, from: number, to: number): void {
+  private transition(cause: Cause, from: number, to: number): void {
     this.ctr[transitionIndex(this.v.geometry.cores, cause, from, to)]++;
   }
 
@@ -280,7 +280,7 @@ export class L2Controller {
       if (state === M || state === E) {
         // Hit in M, or E -> M silently: claim it unless a snoop got there first.
         if (Atomics.compareExchange(st, slot, state, M | BUSY) === state) {
-          if (state === E) this.transition(0, E, M);
+          if (state === E) this.transition(CAUSE_LOCAL, E, M);
           return this.l2Hit(slot);
         }
         continue;
@@ -288,7 +288,7 @@ export class L2Controller {
       if (state === S && (this.table.actions[S * EVENTS + PrWr] & A_HIT) !== 0) {
         // Only a broken protocol (a mutation) lets a store hit in S without a bus transaction.
         if (Atomics.compareExchange(st, slot, S, this.table.next[S * EVENTS + PrWr] | BUSY) === S) {
-          this.transition(0, S, this.table.next[S * EVENTS + PrWr]);
+          this.transition(CAUSE_LOCAL, S, this.table.next[S * EVENTS + PrWr]);
           return this.l2Hit(slot);
         }
         continue;
@@ -404,7 +404,7 @@ export class L2Controller {
         }
       }
       Atomics.store(st, ks, to); // ends the snoop claim
-      if (to !== ksState) this.transition(1, ksState, to);
+      if (to !== ksState) this.transition(CAUSE_REMOTE, ksState, to);
       if (to === I) {
         v.l3Sharers[t] &= ~(1 << k);
         this.count(CTR.invalidationsSent);
@@ -430,7 +430,7 @@ export class L2Controller {
     if (!this.mut.skipSharerUpdate) v.l3Sharers[t] |= this.selfBit;
     this.touchL3(t, line);
     Atomics.store(st, slot, ev === PrWr ? next | BUSY : next);
-    this.transition(0, own, next);
+    this.transition(CAUSE_LOCAL, own, next);
     return true;
   }
 
@@ -501,7 +501,7 @@ export class L2Controller {
           Atomics.compareExchange(v.reservation, v.reservationIndex(this.core), line, -1);
         }
         Atomics.store(v.l2State, slot, this.table.next[i]);
-        this.transition(0, state, this.table.next[i]);
+        this.transition(CAUSE_LOCAL, state, this.table.next[i]);
       }
       v.l2Tag[slot] = -1;
     } finally {
@@ -546,7 +546,7 @@ export class L2Controller {
           this.count(CTR.writebacks);
         }
         Atomics.store(v.l2State, ks, I);
-        this.transition(1, s, I);
+        this.transition(CAUSE_REMOTE, s, I);
         this.count(CTR.backInvalidations);
         if (!this.mut.keepReservation) Atomics.compareExchange(v.reservation, v.reservationIndex(k), old, -1);
       }

@@ -26,6 +26,8 @@
 //   bus when it takes that set's lock; the invariant checker checks (and clears) only the
 //   sets touched since its last call (shared/coherence/checker.ts).
 
+import { STATE_MASK } from './mesi.ts';
+
 export interface LevelGeometry {
   sizeBytes: number;
   ways: number;
@@ -189,7 +191,7 @@ export class CoherenceViews {
     const set = line & (this.l2Sets - 1);
     const base = c * this.l2Lines + set * this.l2Ways;
     for (let w = 0; w < this.l2Ways; w++) {
-      if (this.l2Tag[base + w] === line && (Atomics.load(this.l2State, base + w) & 3) !== 0) return base + w;
+      if (this.l2Tag[base + w] === line && (Atomics.load(this.l2State, base + w) & STATE_MASK) !== 0) return base + w;
     }
     return -1;
   }

@@ -44,12 +44,19 @@ export const CTR = {
 export const CTR_COUNT = 23;
 /** Per-target counts follow the scalar counters: invalidations sent to core k. */
 export const INV_TO_BASE = CTR_COUNT;
-/** Then the MESI transition matrix: [cause: 0 local, 1 remote][from][to]. */
-export function transitionIndex(cores: number, cause: number, from: number, to: number): number {
+/** A transition's cause: this core's own access (PrRd, PrWr, Evict). */
+export const CAUSE_LOCAL = 0;
+/** A transition's cause: a snoop, another core's bus transaction (counted by that requester). */
+export const CAUSE_REMOTE = 1;
+export const CAUSE_NAMES = ['local', 'remote'] as const;
+export type Cause = typeof CAUSE_LOCAL | typeof CAUSE_REMOTE;
+
+/** Then the MESI transition matrix: [cause][from][to]. */
+export function transitionIndex(cores: number, cause: Cause, from: number, to: number): number {
   return CTR_COUNT + cores + cause * 16 + from * 4 + to;
 }
 export function counterLength(cores: number): number {
-  return CTR_COUNT + cores + 32;
+  return CTR_COUNT + cores + CAUSE_NAMES.length * 16;
 }
 
 export type CounterName = keyof typeof CTR;

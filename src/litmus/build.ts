@@ -207,6 +207,74 @@ function threadSource(test: LitmusTest, t: number): { text: string; line: number
 
 /** Lays out and generates the program. Throws LitmusError (bad test) or Unsupported (cannot run). */
 export function buildTest(test: LitmusTest, o: BuildOptions): BuiltTest {
+  const lay = layout(test, o);
+  const codes = checkThreadCode(test);
+  const tab = randomTables(lay, o.seed);
+  const em = new Emitter();
+  const codeLabels = generate(em, lay, codes);
+  const source = em.source();
+  const { elf, model } = assembleTest(test, lay, source, tab, codeLabels);
+  const { T, K, lineBytes, recBases, ctxAddr, threadRecordBytes } = lay;
+  return {
+    test,
+    elf,
+    source,
+    locations: lay.locations,
+    regSlots: lay.regSlots,
+    owned: lay.ownedBy,
+    readback: [
+      ...recBases.map((a, t) => ({ addr: a, len: K * threadRecordBytes[t]! })),
+      ...test.threads.map((_, t) => ({ addr: ctxAddr(t), len: lineBytes })),
+    ],
+    threadRecordBytes,
+    runs: K,
+    threads: T,
+    model,
+  };
+}
+
+/** Where everything lives in the guest's data area, and what each thread owns and records. */
+interface Layout {
+  test: LitmusTest;
+  /** Threads, iterations, cores (>= T). */
+  T: number;
+  K: number;
+  cores: number;
+  lineBytes: number;
+  lineShift: number;
+  maxSkew: number;
+  prestate: boolean;
+  quantum: number;
+  timeout: number;
+  /** Bytes per iteration of the table: G (phase, evict flags), then P per thread (skew, actions). */
+  G: number;
+  P: number;
+  iterStride: number;
+  tabBase: number;
+  tabBytes: number;
+  locBase: number;
+  evStride: number;
+  evCount: number;
+  barAddr: number;
+  senseOff: number;
+  doneAddr: number;
+  startAddr: number;
+  ctxAddr: (t: number) => number;
+  names: string[];
+  /** Per location: the thread that resets and reads it back, and the threads that may store it. */
+  owner: number[];
+  mayStore: number[][];
+  locations: BuiltLocation[];
+  regSlots: { thread: number; reg: number }[];
+  slotOf: (t: number) => { thread: number; reg: number }[];
+  ownedBy: number[][];
+  threadRecordBytes: number[];
+  recBases: number[];
+  dataEnd: number;
+  initRegs: bigint[][];
+}
+
+function layout(test: LitmusTest, o: BuildOptions): Layout {
   const T = test.threads.length;
   if (T < 1) throw new LitmusError(0, 'the test has no threads', test.file);
   const K = o.runs;
@@ -278,7 +346,15 @@ export function buildTest(test: LitmusTest, o: BuildOptions): BuiltTest {
     return r;
   });
 
-  // ---- each thread's code, assembled alone first: errors name the litmus line
+  return {
+    test, T, K, cores, lineBytes, lineShift, maxSkew, prestate, quantum, timeout, G, P, iterStride, tabBase, tabBytes, locBase,
+    evStride, evCount, barAddr, senseOff, doneAddr, startAddr, ctxAddr, names, owner, mayStore, locations, regSlots, slotOf,
+    ownedBy, threadRecordBytes, recBases, dataEnd, initRegs,
+  };
+}
+
+/** Each thread's code, assembled alone first: errors name the litmus line. */
+function checkThreadCode(test: LitmusTest): { text: string; line: number }[][] {
   const codes = test.threads.map((_, t) => threadSource(test, t));
   codes.forEach((lines, t) => {
     try {
@@ -293,8 +369,13 @@ export function buildTest(test: LitmusTest, o: BuildOptions): BuiltTest {
     }
   });
 
-  // ---- random tables
-  const rand = rng(o.seed);
+  return codes;
+}
+
+/** The per-iteration tables: boundary phase, start skews and cache pre-states, seeded. */
+function randomTables(lay: Layout, seed: number): Uint8Array {
+  const { K, T, G, P, iterStride, tabBytes, maxSkew, quantum, prestate, names, mayStore } = lay;
+  const rand = rng(seed);
   const tab = new Uint8Array(tabBytes);
   const dv = new DataView(tab.buffer);
   const randInt = (n: number) => Math.floor(rand() * n);
@@ -331,60 +412,80 @@ export function buildTest(test: LitmusTest, o: BuildOptions): BuiltTest {
     }
   }
 
-  // ---- code generation
-  const out: string[] = [];
-  let labelN = 0;
-  const L = (p: string) => `_${p}_${labelN++}`;
-  const emit = (s: string) => out.push(`  ${s}`);
-  const label = (s: string) => out.push(`${s}:`);
-  const li = (r: string, v: bigint | number) => emit(`li ${r}, ${BigInt(v).toString()}`);
+  return tab;
+}
 
-  // Sense-reversing barrier over AMOs only; uses t0..t6. onRelease runs in the last
-  // thread to arrive, before it releases the others (it may use t3, t4, t5).
-  const barrier = (t: number, onRelease?: () => void): void => {
-    const wait = L('bw');
-    const spin = L('bs');
-    const delay = L('bdl');
-    const done = L('bd');
-    li('t0', ctxAddr(t));
-    emit(`ld t2, ${CTX_SENSE}(t0)`);
-    emit('xori t2, t2, 1');
-    emit(`sd t2, ${CTX_SENSE}(t0)`);
-    li('t1', barAddr);
-    emit(`addi t6, t1, ${senseOff}`);
-    emit('li t3, 1');
-    emit('amoadd.w t4, t3, (t1)');
-    emit('addi t4, t4, 1');
-    li('t5', T);
-    emit(`bne t4, t5, ${wait}`);
-    onRelease?.();
-    emit('amoswap.w zero, zero, (t1)');
-    emit('amoswap.w zero, t2, (t6)');
-    emit(`j ${done}`);
-    label(wait);
-    emit('rdcycle t5');
-    label(spin);
-    emit('amoor.w t4, zero, (t6)');
-    emit(`beq t4, t2, ${done}`);
-    emit('li t3, 8');
-    label(delay);
-    emit('addi t3, t3, -1');
-    emit(`bnez t3, ${delay}`);
-    emit('rdcycle t3');
-    emit('sub t3, t3, t5');
-    li('t4', timeout);
-    emit(`bltu t3, t4, ${spin}`);
-    emit(`ld t3, ${CTX_TIMEOUTS}(t0)`);
-    emit('addi t3, t3, 1');
-    emit(`sd t3, ${CTX_TIMEOUTS}(t0)`);
-    li('t4', MAX_TIMEOUTS);
-    emit(`bltu t3, t4, ${done}`);
-    li('a0', HARNESS_EXIT);
-    emit('li a7, 94');
-    emit('ecall');
-    label(done);
+/** Assembly text with fresh local labels. */
+class Emitter {
+  private readonly out: string[] = [];
+  private labelN = 0;
+  L = (p: string): string => `_${p}_${this.labelN++}`;
+  emit = (s: string): void => {
+    this.out.push(`  ${s}`);
   };
+  label = (s: string): void => {
+    this.out.push(`${s}:`);
+  };
+  li = (r: string, v: bigint | number): void => this.emit(`li ${r}, ${BigInt(v).toString()}`);
+  source(): string {
+    return this.out.join('\n') + '\n';
+  }
+}
 
+/**
+ * Sense-reversing barrier over AMOs only; uses t0..t6. onRelease runs in the last
+ * thread to arrive, before it releases the others (it may use t3, t4, t5).
+ */
+function emitBarrier(em: Emitter, lay: Layout, t: number, onRelease?: () => void): void {
+  const { L, emit, label, li } = em;
+  const { ctxAddr, barAddr, senseOff, T, timeout } = lay;
+    const wait = L('bw');
+  const spin = L('bs');
+  const delay = L('bdl');
+  const done = L('bd');
+  li('t0', ctxAddr(t));
+  emit(`ld t2, ${CTX_SENSE}(t0)`);
+  emit('xori t2, t2, 1');
+  emit(`sd t2, ${CTX_SENSE}(t0)`);
+  li('t1', barAddr);
+  emit(`addi t6, t1, ${senseOff}`);
+  emit('li t3, 1');
+  emit('amoadd.w t4, t3, (t1)');
+  emit('addi t4, t4, 1');
+  li('t5', T);
+  emit(`bne t4, t5, ${wait}`);
+  onRelease?.();
+  emit('amoswap.w zero, zero, (t1)');
+  emit('amoswap.w zero, t2, (t6)');
+  emit(`j ${done}`);
+  label(wait);
+  emit('rdcycle t5');
+  label(spin);
+  emit('amoor.w t4, zero, (t6)');
+  emit(`beq t4, t2, ${done}`);
+  emit('li t3, 8');
+  label(delay);
+  emit('addi t3, t3, -1');
+  emit(`bnez t3, ${delay}`);
+  emit('rdcycle t3');
+  emit('sub t3, t3, t5');
+  li('t4', timeout);
+  emit(`bltu t3, t4, ${spin}`);
+  emit(`ld t3, ${CTX_TIMEOUTS}(t0)`);
+  emit('addi t3, t3, 1');
+  emit(`sd t3, ${CTX_TIMEOUTS}(t0)`);
+  li('t4', MAX_TIMEOUTS);
+  emit(`bltu t3, t4, ${done}`);
+  li('a0', HARNESS_EXIT);
+  emit('li a7, 94');
+  emit('ecall');
+  label(done);
+}
+
+/** The whole program: dispatch on the hart id, each thread's loop, the noise cores. Returns each thread's code labels. */
+function generate(em: Emitter, lay: Layout, codes: { text: string; line: number }[][]): { start: string; end: string }[] {
+  const { label, emit, li, L } = em;
+  const { T, cores } = lay;
   label('_start');
   if (cores > T) {
     li('t0', T);
@@ -403,209 +504,254 @@ export function buildTest(test: LitmusTest, o: BuildOptions): BuiltTest {
   emit('li a7, 94');
   emit('ecall');
 
-  const codeLabels: { start: string; end: string }[] = [];
-  for (let t = 0; t < T; t++) {
-    label(`_thread${t}`);
-    li('s0', ctxAddr(t));
-    li('t0', tabBase);
-    emit(`sd t0, ${CTX_TAB}(s0)`);
-    li('t0', recBases[t]!);
-    emit(`sd t0, ${CTX_REC}(s0)`);
-    emit(`sd zero, ${CTX_ITER}(s0)`);
-    emit(`sd zero, ${CTX_SENSE}(s0)`);
-    emit(`sd zero, ${CTX_TIMEOUTS}(s0)`);
-    const loop = `_loop${t}`;
-    const fin = `_fin${t}`;
-    const body = L('body');
-    label(loop);
-    li('s0', ctxAddr(t));
-    emit(`ld t0, ${CTX_ITER}(s0)`);
-    li('t1', K);
-    emit(`blt t0, t1, ${body}`);
-    emit(`j ${fin}`);
-    label(body);
-    const owned = locations.map((loc, l) => ({ loc, l })).filter((x) => owner[x.l] === t);
-    if (owned.length > 0) {
-      // reset the locations this thread owns, then evict the flagged ones from its caches
-      for (const { loc } of owned) {
-        li('t1', loc.addr);
-        li('t2', loc.initRaw);
-        emit('sd t2, 0(t1)');
-      }
-      if (prestate) {
-        emit(`ld s1, ${CTX_TAB}(s0)`);
-        li('s2', evStride);
-        owned.forEach(({ loc, l }) => {
-          const skip = L('noev');
-          const ev = L('ev');
-          emit(`lbu t3, ${8 + l}(s1)`);
-          emit(`beqz t3, ${skip}`);
-          li('t4', loc.addr);
-          li('t5', evCount);
-          label(ev);
-          emit('add t4, t4, s2');
-          emit('ld t6, 0(t4)');
-          emit('addi t5, t5, -1');
-          emit(`bnez t5, ${ev}`);
-          label(skip);
-        });
-      }
+  const codeLabels = codes.map((code, t) => emitThread(em, lay, t, code));
+  if (cores > T) emitNoise(em, lay);
+  return codeLabels;
+}
+
+/** Thread t's iteration loop around its test code. */
+function emitThread(em: Emitter, lay: Layout, t: number, code: { text: string; line: number }[]): { start: string; end: string } {
+  const { L, emit, label, li } = em;
+  const { T, K, cores, ctxAddr, tabBase, recBases, doneAddr } = lay;
+  label(`_thread${t}`);
+  li('s0', ctxAddr(t));
+  li('t0', tabBase);
+  emit(`sd t0, ${CTX_TAB}(s0)`);
+  li('t0', recBases[t]!);
+  emit(`sd t0, ${CTX_REC}(s0)`);
+  emit(`sd zero, ${CTX_ITER}(s0)`);
+  emit(`sd zero, ${CTX_SENSE}(s0)`);
+  emit(`sd zero, ${CTX_TIMEOUTS}(s0)`);
+  const loop = `_loop${t}`;
+  const fin = `_fin${t}`;
+  const body = L('body');
+  label(loop);
+  li('s0', ctxAddr(t));
+  emit(`ld t0, ${CTX_ITER}(s0)`);
+  li('t1', K);
+  emit(`blt t0, t1, ${body}`);
+  emit(`j ${fin}`);
+  label(body);
+  emitReset(em, lay, t);
+  emitBarrier(em, lay, t);
+  emitPrestate(em, lay, t);
+  emitStart(em, lay, t);
+  const start = `_P${t}_code`;
+  const end = `_P${t}_code_end`;
+  label(start);
+  for (const l of code) emit(l.text);
+  label(end);
+  emitRecord(em, lay, t);
+  emitNextIteration(em, lay, t);
+  emit(`j ${loop}`);
+  label(fin);
+  if (t === 0 && cores > T) {
+    li('t0', doneAddr);
+    emit('li t1, 1');
+    emit('amoswap.w zero, t1, (t0)');
+  }
+  emit('li a0, 0');
+  emit('li a7, 93');
+  emit('ecall');
+  return { start, end };
+}
+
+/** Resets the locations thread t owns, then evicts the flagged ones from its caches (s0: its context). */
+function emitReset(em: Emitter, lay: Layout, t: number): void {
+  const { L, emit, label, li } = em;
+  const { locations, owner, prestate, evStride, evCount } = lay;
+  const owned = locations.map((loc, l) => ({ loc, l })).filter((x) => owner[x.l] === t);
+  if (owned.length > 0) {
+    for (const { loc } of owned) {
+      li('t1', loc.addr);
+      li('t2', loc.initRaw);
+      emit('sd t2, 0(t1)');
     }
-    barrier(t);
-    li('s0', ctxAddr(t));
-    emit(`ld s1, ${CTX_TAB}(s0)`);
-    emit('lwu s2, 0(s1)'); // the boundary phase
-    li('t0', G + t * P);
-    emit('add s1, s1, t0');
     if (prestate) {
-      locations.forEach((loc, l) => {
-        const skip = L('ps');
-        const st = L('pst');
+      emit(`ld s1, ${CTX_TAB}(s0)`);
+      li('s2', evStride);
+      owned.forEach(({ loc, l }) => {
+        const skip = L('noev');
+        const ev = L('ev');
         emit(`lbu t3, ${8 + l}(s1)`);
         emit(`beqz t3, ${skip}`);
-        li('t1', loc.addr);
-        emit('li t4, 1');
-        emit(`bne t3, t4, ${st}`);
-        emit('ld t5, 0(t1)');
-        emit(`j ${skip}`);
-        label(st);
-        li('t5', loc.initRaw);
-        emit('sd t5, 0(t1)');
+        li('t4', loc.addr);
+        li('t5', evCount);
+        label(ev);
+        emit('add t4, t4, s2');
+        emit('ld t6, 0(t4)');
+        emit('addi t5, t5, -1');
+        emit(`bnez t5, ${ev}`);
         label(skip);
       });
     }
-    // The last thread to arrive picks a quantum boundary B at least a quantum away;
-    // every thread waits on its cycle counter until B - phase, so all start at the same
-    // simulated cycle, and the skews that follow set the race. The host workers meet at
-    // every quantum boundary, so everything before B (in simulated time) happens before
-    // everything after it (in host time), even on a host that runs the workers one at a
-    // time: with the boundary inside the code, the threads interleave around it; with
-    // it just before the code, they leave the host barrier together and race.
-    barrier(t, () => {
-      emit('rdcycle t3');
-      li('t4', 2 * quantum - 1);
-      emit('add t3, t3, t4');
-      li('t4', quantum);
-      emit('divu t3, t3, t4');
-      emit('mul t3, t3, t4');
-      li('t4', startAddr);
-      emit('amoswap.d zero, t3, (t4)');
+  }
+}
+
+/** Loads s2 with the boundary phase and s1 with the thread's table row, then the cache pre-state actions. */
+function emitPrestate(em: Emitter, lay: Layout, t: number): void {
+  const { L, emit, label, li } = em;
+  const { ctxAddr, G, P, prestate, locations } = lay;
+  li('s0', ctxAddr(t));
+  emit(`ld s1, ${CTX_TAB}(s0)`);
+  emit('lwu s2, 0(s1)'); // the boundary phase
+  li('t0', G + t * P);
+  emit('add s1, s1, t0');
+  if (prestate) {
+    locations.forEach((loc, l) => {
+      const skip = L('ps');
+      const st = L('pst');
+      emit(`lbu t3, ${8 + l}(s1)`);
+      emit(`beqz t3, ${skip}`);
+      li('t1', loc.addr);
+      emit('li t4, 1');
+      emit(`bne t3, t4, ${st}`);
+      emit('ld t5, 0(t1)');
+      emit(`j ${skip}`);
+      label(st);
+      li('t5', loc.initRaw);
+      emit('sd t5, 0(t1)');
+      label(skip);
     });
-    {
-      const ws = L('ws');
-      const go = L('go');
-      li('t1', startAddr);
-      emit('amoor.d t2, zero, (t1)');
-      emit('sub t2, t2, s2');
-      emit('rdcycle t3');
-      emit('sub t4, t2, t3');
-      li('t5', 8 * quantum);
-      emit(`bgeu t4, t5, ${go}`); // already past (or garbage): go now
-      label(ws);
-      emit('rdcycle t3');
-      emit(`bltu t3, t2, ${ws}`);
-      label(go);
-    }
-    // start skew (s1 survives the barrier: it uses t0..t6 only)
-    {
-      const go = L('go');
-      const sk = L('sk');
-      emit('lwu t3, 0(s1)');
-      emit(`beqz t3, ${go}`);
-      label(sk);
-      emit('addi t3, t3, -1');
-      emit(`bnez t3, ${sk}`);
-      label(go);
-    }
-    // Drop any LR reservation left from the previous iteration: an sc to a line never
-    // reserved fails and clears it, so the test's sc sees only the test's lr (as in the SC model).
-    li('t0', ctxAddr(t) + CTX_SCRATCH);
-    emit('sc.d t1, zero, (t0)');
-    for (let r = 1; r < 32; r++) li(`x${r}`, BigInt.asIntN(64, initRegs[t]![r]!));
-    const start = `_P${t}_code`;
-    const end = `_P${t}_code_end`;
-    codeLabels.push({ start, end });
-    label(start);
-    for (const l of codes[t]!) out.push(`  ${l.text}`);
-    label(end);
-    // record the observed registers
-    const mine = slotOf(t);
-    const used = new Set(mine.map((x) => x.reg));
-    let scr = 31;
-    while (used.has(scr)) scr--;
-    if (mine.length > 0) {
-      li(`x${scr}`, ctxAddr(t));
-      emit(`ld x${scr}, ${CTX_REC}(x${scr})`);
-      mine.forEach((x, i) => emit(`sd x${x.reg}, ${8 * i}(x${scr})`));
-    }
-    barrier(t);
-    li('s0', ctxAddr(t));
-    if (ownedBy[t]!.length > 0) {
-      // read back the locations this thread owns (before its own reset of the next iteration)
-      emit(`ld s1, ${CTX_REC}(s0)`);
-      ownedBy[t]!.forEach((l, i) => {
-        li('t1', locations[l]!.addr);
-        emit('ld t2, 0(t1)');
-        emit(`sd t2, ${8 * (mine.length + i)}(s1)`);
-      });
-    }
-    emit(`ld t0, ${CTX_ITER}(s0)`);
-    emit('addi t0, t0, 1');
-    emit(`sd t0, ${CTX_ITER}(s0)`);
-    emit(`ld t0, ${CTX_TAB}(s0)`);
-    li('t1', iterStride);
-    emit('add t0, t0, t1');
-    emit(`sd t0, ${CTX_TAB}(s0)`);
-    emit(`ld t0, ${CTX_REC}(s0)`);
-    emit(`addi t0, t0, ${threadRecordBytes[t]}`);
-    emit(`sd t0, ${CTX_REC}(s0)`);
-    emit(`j ${loop}`);
-    label(fin);
-    if (t === 0 && cores > T) {
-      li('t0', doneAddr);
-      emit('li t1, 1');
-      emit('amoswap.w zero, t1, (t0)');
-    }
-    emit('li a0, 0');
-    emit('li a7, 93');
-    emit('ecall');
   }
+}
 
-  if (cores > T) {
-    // Noise: read random locations (values unchanged, cache states stirred) until done.
-    label('_extra');
-    li('s0', doneAddr);
-    li('s1', locBase);
-    emit('slli s2, a0, 20');
-    li('t0', 0x9e3779b9);
-    emit('add s2, s2, t0');
-    li('s3', 6364136223846793005n);
-    li('s4', names.length);
-    li('s5', 1442695040888963407n);
-    const eloop = L('eloop');
-    const ed = L('edelay');
-    label(eloop);
-    emit('amoor.w t0, zero, (s0)');
-    emit('bnez t0, _extra_exit');
-    emit('mul s2, s2, s3');
-    emit('add s2, s2, s5');
-    emit('srli t1, s2, 33');
-    emit('remu t2, t1, s4');
-    emit(`slli t2, t2, ${lineShift}`);
-    emit('add t2, t2, s1');
-    emit('lw t3, 0(t2)');
-    emit('andi t4, t1, 127');
-    label(ed);
-    emit('addi t4, t4, -1');
-    emit(`bgez t4, ${ed}`);
-    emit(`j ${eloop}`);
-    label('_extra_exit');
-    emit('li a0, 0');
-    emit('li a7, 93');
-    emit('ecall');
+/** The common start: a quantum boundary picked at the barrier, the wait for it, the skew, then the registers' init values. */
+function emitStart(em: Emitter, lay: Layout, t: number): void {
+  const { L, emit, label, li } = em;
+  const { quantum, startAddr, ctxAddr, initRegs } = lay;
+  // The last thread to arrive picks a quantum boundary B at least a quantum away;
+  // every thread waits on its cycle counter until B - phase, so all start at the same
+  // simulated cycle, and the skews that follow set the race. The host workers meet at
+  // every quantum boundary, so everything before B (in simulated time) happens before
+  // everything after it (in host time), even on a host that runs the workers one at a
+  // time: with the boundary inside the code, the threads interleave around it; with
+  // it just before the code, they leave the host barrier together and race.
+  emitBarrier(em, lay, t, () => {
+    emit('rdcycle t3');
+    li('t4', 2 * quantum - 1);
+    emit('add t3, t3, t4');
+    li('t4', quantum);
+    emit('divu t3, t3, t4');
+    emit('mul t3, t3, t4');
+    li('t4', startAddr);
+    emit('amoswap.d zero, t3, (t4)');
+  });
+  {
+    const ws = L('ws');
+    const go = L('go');
+    li('t1', startAddr);
+    emit('amoor.d t2, zero, (t1)');
+    emit('sub t2, t2, s2');
+    emit('rdcycle t3');
+    emit('sub t4, t2, t3');
+    li('t5', 8 * quantum);
+    emit(`bgeu t4, t5, ${go}`); // already past (or garbage): go now
+    label(ws);
+    emit('rdcycle t3');
+    emit(`bltu t3, t2, ${ws}`);
+    label(go);
   }
+  // start skew (s1 survives the barrier: it uses t0..t6 only)
+  {
+    const go = L('go');
+    const sk = L('sk');
+    emit('lwu t3, 0(s1)');
+    emit(`beqz t3, ${go}`);
+    label(sk);
+    emit('addi t3, t3, -1');
+    emit(`bnez t3, ${sk}`);
+    label(go);
+  }
+  // Drop any LR reservation left from the previous iteration: an sc to a line never
+  // reserved fails and clears it, so the test's sc sees only the test's lr (as in the SC model).
+  li('t0', ctxAddr(t) + CTX_SCRATCH);
+  emit('sc.d t1, zero, (t0)');
+  for (let r = 1; r < 32; r++) li(`x${r}`, BigInt.asIntN(64, initRegs[t]![r]!));
+}
 
-  const source = out.join('\n') + '\n';
+/** Stores the observed registers into the iteration's record, meets the others, and reads back the locations t owns. */
+function emitRecord(em: Emitter, lay: Layout, t: number): void {
+  const { emit, li } = em;
+  const { ctxAddr, slotOf, ownedBy, locations } = lay;
+  // record the observed registers
+  const mine = slotOf(t);
+  const used = new Set(mine.map((x) => x.reg));
+  let scr = 31;
+  while (used.has(scr)) scr--;
+  if (mine.length > 0) {
+    li(`x${scr}`, ctxAddr(t));
+    emit(`ld x${scr}, ${CTX_REC}(x${scr})`);
+    mine.forEach((x, i) => emit(`sd x${x.reg}, ${8 * i}(x${scr})`));
+  }
+  emitBarrier(em, lay, t);
+  li('s0', ctxAddr(t));
+  if (ownedBy[t]!.length > 0) {
+    // read back the locations this thread owns (before its own reset of the next iteration)
+    emit(`ld s1, ${CTX_REC}(s0)`);
+    ownedBy[t]!.forEach((l, i) => {
+      li('t1', locations[l]!.addr);
+      emit('ld t2, 0(t1)');
+      emit(`sd t2, ${8 * (mine.length + i)}(s1)`);
+    });
+  }
+}
+
+/** Moves the context on: iteration count, table row, record pointer (s0: the context). */
+function emitNextIteration(em: Emitter, lay: Layout, t: number): void {
+  const { emit, li } = em;
+  const { iterStride, threadRecordBytes } = lay;
+  emit(`ld t0, ${CTX_ITER}(s0)`);
+  emit('addi t0, t0, 1');
+  emit(`sd t0, ${CTX_ITER}(s0)`);
+  emit(`ld t0, ${CTX_TAB}(s0)`);
+  li('t1', iterStride);
+  emit('add t0, t0, t1');
+  emit(`sd t0, ${CTX_TAB}(s0)`);
+  emit(`ld t0, ${CTX_REC}(s0)`);
+  emit(`addi t0, t0, ${threadRecordBytes[t]}`);
+  emit(`sd t0, ${CTX_REC}(s0)`);
+}
+
+/** Cores beyond the test's threads: read random locations (values unchanged, cache states stirred) until thread 0 is done. */
+function emitNoise(em: Emitter, lay: Layout): void {
+  const { L, emit, label, li } = em;
+  const { doneAddr, locBase, names, lineShift } = lay;
+  label('_extra');
+  li('s0', doneAddr);
+  li('s1', locBase);
+  emit('slli s2, a0, 20');
+  li('t0', 0x9e3779b9);
+  emit('add s2, s2, t0');
+  li('s3', 6364136223846793005n);
+  li('s4', names.length);
+  li('s5', 1442695040888963407n);
+  const eloop = L('eloop');
+  const ed = L('edelay');
+  label(eloop);
+  emit('amoor.w t0, zero, (s0)');
+  emit('bnez t0, _extra_exit');
+  emit('mul s2, s2, s3');
+  emit('add s2, s2, s5');
+  emit('srli t1, s2, 33');
+  emit('remu t2, t1, s4');
+  emit(`slli t2, t2, ${lineShift}`);
+  emit('add t2, t2, s1');
+  emit('lw t3, 0(t2)');
+  emit('andi t4, t1, 127');
+  label(ed);
+  emit('addi t4, t4, -1');
+  emit(`bgez t4, ${ed}`);
+  emit(`j ${eloop}`);
+  label('_extra_exit');
+  emit('li a0, 0');
+  emit('li a7, 93');
+  emit('ecall');
+}
+
+/** Assembles the program into the ELF, and cuts each thread's code words out for the SC model. */
+function assembleTest(test: LitmusTest, lay: Layout, source: string, tab: Uint8Array, codeLabels: { start: string; end: string }[]): { elf: Uint8Array; model: ScModel } {
+  const { dataEnd, locations, initRegs } = lay;
   let asm;
   try {
     asm = assemble(source, { base: CODE_BASE });
@@ -630,22 +776,7 @@ export function buildTest(test: LitmusTest, o: BuildOptions): BuiltTest {
     locations: locations.map((l) => ({ name: l.name, addr: l.addr, init: l.initRaw })),
   };
 
-  return {
-    test,
-    elf,
-    source,
-    locations,
-    regSlots,
-    owned: ownedBy,
-    readback: [
-      ...recBases.map((a, t) => ({ addr: a, len: K * threadRecordBytes[t]! })),
-      ...test.threads.map((_, t) => ({ addr: ctxAddr(t), len: lineBytes })),
-    ],
-    threadRecordBytes,
-    runs: K,
-    threads: T,
-    model,
-  };
+  return { elf, model };
 }
 
 /** Iterations each thread completed, from the context lines read back after the run. */

@@ -201,49 +201,91 @@ interface SrcLine {
 export function parseLitmus(source: string, file?: string): LitmusTest {
   const text = stripComments(source, file);
   const lines: SrcLine[] = text.split(/\r?\n/).map((t, i) => ({ text: t, line: i + 1 }));
-  let i = 0;
-  const skipBlank = (): void => {
-    while (i < lines.length && lines[i]!.text.trim() === '') i++;
-  };
-  const fail = (line: number, msg: string): never => {
-    throw new LitmusError(line, msg, file);
-  };
-
-  // ---- name line
-  skipBlank();
-  if (i >= lines.length) fail(0, 'empty litmus file');
-  const nameLine = lines[i]!;
-  const nm = /^\s*(\S+)\s+(\S+)\s*$/.exec(nameLine.text);
-  if (!nm) fail(nameLine.line, `expected the name line 'RISCV <name>', got '${nameLine.text.trim()}'`);
-  const arch = nm![1]!;
-  const name = nm![2]!;
-  if (arch.toUpperCase() !== 'RISCV') {
-    fail(nameLine.line, `architecture '${arch}' is not supported (only RISCV tests)`);
+  const r = new LineReader(lines, file);
+  const { arch, name, nameLine } = r.nameLine();
+  const meta = r.metadata(nameLine);
+  const init = parseInitItems(r.initBlock(), file);
+  const threads = codeThreads(r.codeRows(), lines, r.i, file);
+  const nThreads = threads.length;
+  for (const ri of init.regInits) {
+    if (ri.thread >= nThreads) r.fail(ri.line, `register ${ri.thread}:${ri.regName} belongs to thread ${ri.thread}, but the test has ${nThreads} thread${nThreads === 1 ? '' : 's'}`);
   }
-  i++;
+  const clauses = new ClauseParser(lines, r.i, nThreads, file).clauses();
+  return {
+    arch,
+    name,
+    file,
+    meta,
+    locations: init.locations,
+    regInits: init.regInits,
+    regTypes: init.regTypes,
+    threads,
+    quantifier: clauses.quantifier,
+    condition: clauses.condition,
+    conditionText: prettyCondition(clauses.conditionText),
+    filter: clauses.filter,
+    observe: clauses.observe,
+  };
+}
 
-  // ---- metadata until '{'
-  const meta: Record<string, string> = {};
-  while (i < lines.length && !lines[i]!.text.trimStart().startsWith('{')) {
-    const t = lines[i]!.text.trim();
-    const kv = /^([A-Za-z][\w-]*)\s*=\s*(.*)$/.exec(t);
-    if (kv) meta[kv[1]!] = kv[2]!;
-    else if (t !== '' && !t.startsWith('"')) {
-      fail(lines[i]!.line, `unexpected '${t}' before the init block '{' (metadata lines are "doc" or Key=value)`);
+/** The line-oriented part of a test (name, metadata, init block, code table), read in order. */
+class LineReader {
+  /** The next line to read. */
+  i = 0;
+
+  constructor(
+    private readonly lines: SrcLine[],
+    private readonly file: string | undefined,
+  ) {}
+
+  fail(line: number, msg: string): never {
+    throw new LitmusError(line, msg, this.file);
+  }
+
+  /** 'RISCV <name>'. */
+  nameLine(): { arch: string; name: string; nameLine: SrcLine } {
+    const lines = this.lines;
+    while (this.i < lines.length && lines[this.i]!.text.trim() === '') this.i++;
+    if (this.i >= lines.length) this.fail(0, 'empty litmus file');
+    const nameLine = lines[this.i]!;
+    const nm = /^\s*(\S+)\s+(\S+)\s*$/.exec(nameLine.text);
+    if (!nm) this.fail(nameLine.line, `expected the name line 'RISCV <name>', got '${nameLine.text.trim()}'`);
+    const arch = nm![1]!;
+    const name = nm![2]!;
+    if (arch.toUpperCase() !== 'RISCV') {
+      this.fail(nameLine.line, `architecture '${arch}' is not supported (only RISCV tests)`);
     }
-    i++;
+    this.i++;
+    return { arch, name, nameLine };
   }
-  if (i >= lines.length) fail(nameLine.line, "no init block: expected '{' after the name line");
 
-  // ---- init block: from '{' to the matching '}'
-  const initStart = lines[i]!.line;
-  let body = '';
-  const bodyLines: number[] = []; // line number of each char of body
-  {
+  /** Key=value lines (and "doc" strings) until '{'. */
+  metadata(nameLine: SrcLine): Record<string, string> {
+    const lines = this.lines;
+    const meta: Record<string, string> = {};
+    while (this.i < lines.length && !lines[this.i]!.text.trimStart().startsWith('{')) {
+      const t = lines[this.i]!.text.trim();
+      const kv = /^([A-Za-z][\w-]*)\s*=\s*(.*)$/.exec(t);
+      if (kv) meta[kv[1]!] = kv[2]!;
+      else if (t !== '' && !t.startsWith('"')) {
+        this.fail(lines[this.i]!.line, `unexpected '${t}' before the init block '{' (metadata lines are "doc" or Key=value)`);
+      }
+      this.i++;
+    }
+    if (this.i >= lines.length) this.fail(nameLine.line, "no init block: expected '{' after the name line");
+    return meta;
+  }
+
+  /** The init block's text from '{' to the matching '}', with the source line of every character. */
+  initBlock(): InitBlock {
+    const lines = this.lines;
+    const initStart = lines[this.i]!.line;
+    let body = '';
+    const bodyLines: number[] = []; // line number of each char of body
     let first = true;
     let closed = false;
-    while (i < lines.length && !closed) {
-      let t = lines[i]!.text;
+    while (this.i < lines.length && !closed) {
+      let t = lines[this.i]!.text;
       if (first) {
         t = t.slice(t.indexOf('{') + 1);
         first = false;
@@ -255,68 +297,27 @@ export function parseLitmus(source: string, file?: string): LitmusTest {
         closed = true;
         if (after !== '') {
           // Allow the code table header on the same line? herd never does; keep it strict.
-          fail(lines[i]!.line, `unexpected '${after}' after the init block's '}'`);
+          this.fail(lines[this.i]!.line, `unexpected '${after}' after the init block's '}'`);
         }
       }
       body += t + '\n';
-      for (let k = 0; k <= t.length; k++) bodyLines.push(lines[i]!.line);
-      i++;
+      for (let k = 0; k <= t.length; k++) bodyLines.push(lines[this.i]!.line);
+      this.i++;
     }
-    if (!closed) fail(initStart, "unterminated init block: no '}'");
-  }
-  const locations: LocationDecl[] = [];
-  const regInits: RegInit[] = [];
-  const regTypes: { thread: number; reg: number; type: LitmusType }[] = [];
-  {
-    let pos = 0;
-    for (const item of body.split(';')) {
-      const itemLine = bodyLines[pos + (item.length - item.trimStart().length)] ?? initStart;
-      pos += item.length + 1;
-      const t = item.trim();
-      if (t === '') continue;
-      const m = /^(.*?)\s*(?:=\s*(.*))?$/s.exec(t)!;
-      let lhs = m[1]!.trim();
-      const rhs = m[2];
-      if (rhs !== undefined && rhs.trim() === '') fail(itemLine, `missing value after '=' in '${t}'`);
-      // Type prefix: everything before the last word.
-      let type: LitmusType | undefined;
-      const words = lhs.split(/\s+/);
-      if (words.length > 1) {
-        const tname = words.slice(0, -1).join(' ');
-        const last = words[words.length - 1]!;
-        type = last.startsWith('*') ? typeNamed(tname + '*') : typeNamed(tname);
-        if (!type) fail(itemLine, `unknown type '${tname}' in '${t}'`);
-        lhs = last.replace(/^\*/, '');
-      }
-      const rm = /^P?(\d+)\s*:\s*([A-Za-z][A-Za-z0-9]*)$/.exec(lhs);
-      if (rm) {
-        const r = parseReg(Number(rm[1]), rm[2]!, itemLine, undefined, file);
-        if (type) regTypes.push({ thread: r.thread, reg: r.reg, type });
-        if (rhs !== undefined) {
-          if (r.reg === 0) fail(itemLine, `cannot initialise x0 in '${t}'`);
-          if (regInits.some((x) => x.thread === r.thread && x.reg === r.reg)) fail(itemLine, `register ${lhs} initialised twice`);
-          regInits.push({ thread: r.thread, reg: r.reg, regName: r.name, value: parseValue(rhs, itemLine, file), type, line: itemLine });
-        }
-        continue;
-      }
-      const loc = lhs.replace(/^\[(.*)\]$/, '$1').trim();
-      if (!IDENT_RE.test(loc)) fail(itemLine, `bad init item '${t}' (expected 'T:reg=value', 'location=value' or 'type location')`);
-      if (locations.some((l) => l.name === loc)) fail(itemLine, `location '${loc}' declared twice`);
-      const init = rhs !== undefined ? parseValue(rhs, itemLine, file) : ({ k: 'int', v: 0n } as Value);
-      locations.push({ name: loc, type: type ?? DEFAULT_TYPE, init, line: itemLine });
-    }
+    if (!closed) this.fail(initStart, "unterminated init block: no '}'");
+    return { body, bodyLines, initStart };
   }
 
-  // ---- code table: rows end with ';' until a condition keyword
-  const KEYWORDS = /^\s*(exists|~\s*exists|forall|locations|filter|cases)\b/;
-  const rows: { cells: string[]; line: number }[] = [];
-  {
+  /** Code table rows (cells split at '|'); rows end with ';', the table with a condition keyword. */
+  codeRows(): { cells: string[]; line: number }[] {
+    const lines = this.lines;
+    const rows: { cells: string[]; line: number }[] = [];
     let pending = '';
     let pendingLine = 0;
-    while (i < lines.length && !KEYWORDS.test(lines[i]!.text)) {
-      const l = lines[i]!;
+    while (this.i < lines.length && !KEYWORDS.test(lines[this.i]!.text)) {
+      const l = lines[this.i]!;
       let t = l.text;
-      i++;
+      this.i++;
       if (t.trim() === '' && pending.trim() === '') continue;
       while (t.length > 0) {
         const semi = t.indexOf(';');
@@ -332,8 +333,75 @@ export function parseLitmus(source: string, file?: string): LitmusTest {
         if (t.trim() === '') break;
       }
     }
-    if (pending.trim() !== '') fail(pendingLine, `code row does not end with ';': '${pending.trim()}'`);
+    if (pending.trim() !== '') this.fail(pendingLine, `code row does not end with ';': '${pending.trim()}'`);
+    return rows;
   }
+}
+
+const KEYWORDS = /^\s*(exists|~\s*exists|forall|locations|filter|cases)\b/;
+
+interface InitBlock {
+  body: string;
+  bodyLines: number[];
+  initStart: number;
+}
+
+/** The init block's items: 'T:reg=value', 'location=value', 'type location', separated by ';'. */
+function parseInitItems(
+  { body, bodyLines, initStart }: InitBlock,
+  file: string | undefined,
+): { locations: LocationDecl[]; regInits: RegInit[]; regTypes: { thread: number; reg: number; type: LitmusType }[] } {
+  const fail = (line: number, msg: string): never => {
+    throw new LitmusError(line, msg, file);
+  };
+  const locations: LocationDecl[] = [];
+  const regInits: RegInit[] = [];
+  const regTypes: { thread: number; reg: number; type: LitmusType }[] = [];
+  let pos = 0;
+  for (const item of body.split(';')) {
+    const itemLine = bodyLines[pos + (item.length - item.trimStart().length)] ?? initStart;
+    pos += item.length + 1;
+    const t = item.trim();
+    if (t === '') continue;
+    const m = /^(.*?)\s*(?:=\s*(.*))?$/s.exec(t)!;
+    let lhs = m[1]!.trim();
+    const rhs = m[2];
+    if (rhs !== undefined && rhs.trim() === '') fail(itemLine, `missing value after '=' in '${t}'`);
+    // Type prefix: everything before the last word.
+    let type: LitmusType | undefined;
+    const words = lhs.split(/\s+/);
+    if (words.length > 1) {
+      const tname = words.slice(0, -1).join(' ');
+      const last = words[words.length - 1]!;
+      type = last.startsWith('*') ? typeNamed(tname + '*') : typeNamed(tname);
+      if (!type) fail(itemLine, `unknown type '${tname}' in '${t}'`);
+      lhs = last.replace(/^\*/, '');
+    }
+    const rm = /^P?(\d+)\s*:\s*([A-Za-z][A-Za-z0-9]*)$/.exec(lhs);
+    if (rm) {
+      const r = parseReg(Number(rm[1]), rm[2]!, itemLine, undefined, file);
+      if (type) regTypes.push({ thread: r.thread, reg: r.reg, type });
+      if (rhs !== undefined) {
+        if (r.reg === 0) fail(itemLine, `cannot initialise x0 in '${t}'`);
+        if (regInits.some((x) => x.thread === r.thread && x.reg === r.reg)) fail(itemLine, `register ${lhs} initialised twice`);
+        regInits.push({ thread: r.thread, reg: r.reg, regName: r.name, value: parseValue(rhs, itemLine, file), type, line: itemLine });
+      }
+      continue;
+    }
+    const loc = lhs.replace(/^\[(.*)\]$/, '$1').trim();
+    if (!IDENT_RE.test(loc)) fail(itemLine, `bad init item '${t}' (expected 'T:reg=value', 'location=value' or 'type location')`);
+    if (locations.some((l) => l.name === loc)) fail(itemLine, `location '${loc}' declared twice`);
+    const init = rhs !== undefined ? parseValue(rhs, itemLine, file) : ({ k: 'int', v: 0n } as Value);
+    locations.push({ name: loc, type: type ?? DEFAULT_TYPE, init, line: itemLine });
+  }
+  return { locations, regInits, regTypes };
+}
+
+/** The threads' code from the table rows: a header 'P0 | P1 ...', then one cell per thread per row. */
+function codeThreads(rows: { cells: string[]; line: number }[], lines: SrcLine[], i: number, file: string | undefined): ThreadCode[] {
+  const fail = (line: number, msg: string): never => {
+    throw new LitmusError(line, msg, file);
+  };
   if (rows.length === 0) fail(lines[Math.min(i, lines.length - 1)]?.line ?? 0, "no code table (expected a header row 'P0 | P1 ... ;')");
   const header = rows[0]!;
   const threads: ThreadCode[] = header.cells.map((c, k) => {
@@ -350,124 +418,132 @@ export function parseLitmus(source: string, file?: string): LitmusTest {
       if (c !== '') threads[k]!.lines.push({ text: c, line: row.line });
     });
   }
-  const nThreads = threads.length;
-  for (const r of regInits) {
-    if (r.thread >= nThreads) fail(r.line, `register ${r.thread}:${r.regName} belongs to thread ${r.thread}, but the test has ${nThreads} thread${nThreads === 1 ? '' : 's'}`);
+  return threads;
+}
+
+/** The clauses after the code table: locations, filter and the final condition, over tokens. */
+class ClauseParser {
+  private readonly toks: Tok[];
+  private p = 0;
+  /** End-of-file errors point at the last line with text on it. */
+  private readonly lastLine: number;
+
+  constructor(
+    lines: SrcLine[],
+    i: number,
+    private readonly nThreads: number,
+    private readonly file: string | undefined,
+  ) {
+    this.toks = tokenize(lines.slice(i), file);
+    let lastLine = lines.length;
+    while (lastLine > 1 && lines[lastLine - 1]!.text.trim() === '') lastLine--;
+    this.lastLine = lastLine;
   }
 
-  // ---- clauses: locations, filter, condition
-  const rest: SrcLine[] = lines.slice(i);
-  const toks = tokenize(rest, file);
-  let p = 0;
-  const peek = (): Tok | undefined => toks[p];
-  // End-of-file errors point at the last line with text on it.
-  let lastLine = lines.length;
-  while (lastLine > 1 && lines[lastLine - 1]!.text.trim() === '') lastLine--;
-  const next = (what: string): Tok => {
-    const t = toks[p];
-    if (!t) fail(lastLine, `unexpected end of file: expected ${what}`);
-    p++;
-    return t!;
-  };
-  const expect = (v: string): Tok => {
-    const t = next(`'${v}'`);
-    if (t.v !== v) fail(t.line, `expected '${v}', got '${t.v}'`);
-    return t;
-  };
+  private fail(line: number, msg: string): never {
+    throw new LitmusError(line, msg, this.file);
+  }
 
-  const parseVar = (t: Tok): Var => {
+  private peek(): Tok | undefined {
+    return this.toks[this.p];
+  }
+
+  private next(what: string): Tok {
+    const t = this.toks[this.p];
+    if (!t) this.fail(this.lastLine, `unexpected end of file: expected ${what}`);
+    this.p++;
+    return t!;
+  }
+
+  private expect(v: string): Tok {
+    const t = this.next(`'${v}'`);
+    if (t.v !== v) this.fail(t.line, `expected '${v}', got '${t.v}'`);
+    return t;
+  }
+
+  private parseVar(t: Tok): Var {
     const rm = /^P?(\d+):([A-Za-z][A-Za-z0-9]*)$/.exec(t.v);
-    if (rm) return parseReg(Number(rm[1]), rm[2]!, t.line, nThreads, file);
+    if (rm) return parseReg(Number(rm[1]), rm[2]!, t.line, this.nThreads, this.file);
     if (t.v === '[') {
-      const n = next('a location name');
-      if (!IDENT_RE.test(n.v)) fail(n.line, `expected a location name, got '${n.v}'`);
-      expect(']');
+      const n = this.next('a location name');
+      if (!IDENT_RE.test(n.v)) this.fail(n.line, `expected a location name, got '${n.v}'`);
+      this.expect(']');
       return { k: 'mem', loc: n.v };
     }
     if (IDENT_RE.test(t.v) && !['not', 'true', 'false'].includes(t.v)) return { k: 'mem', loc: t.v };
-    return fail(t.line, `expected a register 'T:reg' or a location, got '${t.v}'`);
-  };
+    return this.fail(t.line, `expected a register 'T:reg' or a location, got '${t.v}'`);
+  }
 
-  const parseProp = (): Prop => {
-    let a = parseConj();
-    while (peek()?.v === '\\/') {
-      p++;
-      a = { k: 'or', a, b: parseConj() };
+  private parseProp(): Prop {
+    let a = this.parseConj();
+    while (this.peek()?.v === '\\/') {
+      this.p++;
+      a = { k: 'or', a, b: this.parseConj() };
     }
     return a;
-  };
-  const parseConj = (): Prop => {
-    let a = parseUnary();
-    while (peek()?.v === '/\\') {
-      p++;
-      a = { k: 'and', a, b: parseUnary() };
+  }
+
+  private parseConj(): Prop {
+    let a = this.parseUnary();
+    while (this.peek()?.v === '/\\') {
+      this.p++;
+      a = { k: 'and', a, b: this.parseUnary() };
     }
     return a;
-  };
-  const parseUnary = (): Prop => {
-    const t = next('a condition');
-    if (t.v === 'not' || t.v === '~') return { k: 'not', p: parseUnary() };
+  }
+
+  private parseUnary(): Prop {
+    const t = this.next('a condition');
+    if (t.v === 'not' || t.v === '~') return { k: 'not', p: this.parseUnary() };
     if (t.v === '(') {
-      const inner = parseProp();
-      const c = next("')'");
-      if (c.v !== ')') fail(c.line, `expected ')' or an operator, got '${c.v}'`);
+      const inner = this.parseProp();
+      const c = this.next("')'");
+      if (c.v !== ')') this.fail(c.line, `expected ')' or an operator, got '${c.v}'`);
       return inner;
     }
     if (t.v === 'true') return { k: 'true' };
     if (t.v === 'false') return { k: 'false' };
-    const v = parseVar(t);
-    const op = next("'='");
-    if (op.v !== '=' && op.v !== '!=') fail(op.line, `expected '=' after '${t.v}', got '${op.v}'`);
-    const val = next('a value');
-    return { k: 'atom', v, op: op.v as '=' | '!=', value: parseValue(val.v, val.line, file) };
-  };
-
-  let quantifier: Quantifier | undefined;
-  let condition: Prop | undefined;
-  let conditionText = '';
-  let filter: Prop | undefined;
-  const observe: Var[] = [];
-  while (p < toks.length) {
-    const t = next('a clause');
-    if (t.v === 'locations') {
-      expect('[');
-      while (peek() && peek()!.v !== ']') {
-        const v = next('a location');
-        if (v.v === ';') continue;
-        observe.push(parseVar(v));
-      }
-      expect(']');
-    } else if (t.v === 'filter') {
-      filter = parseProp();
-    } else if (t.v === 'exists' || t.v === '~exists' || t.v === 'forall') {
-      if (quantifier) fail(t.line, 'a second final condition');
-      quantifier = t.v;
-      const start = p;
-      condition = parseProp();
-      conditionText = toks.slice(start, p).map((x) => x.v).join(' ');
-    } else if (t.v === 'cases') {
-      fail(t.line, "'cases' conditions are not supported");
-    } else {
-      fail(t.line, `unexpected '${t.v}' (expected exists, ~exists, forall, locations or filter)`);
-    }
+    const v = this.parseVar(t);
+    const op = this.next("'='");
+    if (op.v !== '=' && op.v !== '!=') this.fail(op.line, `expected '=' after '${t.v}', got '${op.v}'`);
+    const val = this.next('a value');
+    return { k: 'atom', v, op: op.v as '=' | '!=', value: parseValue(val.v, val.line, this.file) };
   }
-  if (!quantifier || !condition) fail(lastLine, 'no final condition (exists, ~exists or forall)');
 
-  return {
-    arch,
-    name,
-    file,
-    meta,
-    locations,
-    regInits,
-    regTypes,
-    threads,
-    quantifier: quantifier!,
-    condition: condition!,
-    conditionText: prettyCondition(conditionText),
-    filter,
-    observe,
-  };
+  clauses(): { quantifier: Quantifier; condition: Prop; conditionText: string; filter?: Prop; observe: Var[] } {
+    const toks = this.toks;
+    let quantifier: Quantifier | undefined;
+    let condition: Prop | undefined;
+    let conditionText = '';
+    let filter: Prop | undefined;
+    const observe: Var[] = [];
+    while (this.p < toks.length) {
+      const t = this.next('a clause');
+      if (t.v === 'locations') {
+        this.expect('[');
+        while (this.peek() && this.peek()!.v !== ']') {
+          const v = this.next('a location');
+          if (v.v === ';') continue;
+          observe.push(this.parseVar(v));
+        }
+        this.expect(']');
+      } else if (t.v === 'filter') {
+        filter = this.parseProp();
+      } else if (t.v === 'exists' || t.v === '~exists' || t.v === 'forall') {
+        if (quantifier) this.fail(t.line, 'a second final condition');
+        quantifier = t.v;
+        const start = this.p;
+        condition = this.parseProp();
+        conditionText = toks.slice(start, this.p).map((x) => x.v).join(' ');
+      } else if (t.v === 'cases') {
+        this.fail(t.line, "'cases' conditions are not supported");
+      } else {
+        this.fail(t.line, `unexpected '${t.v}' (expected exists, ~exists, forall, locations or filter)`);
+      }
+    }
+    if (!quantifier || !condition) this.fail(this.lastLine, 'no final condition (exists, ~exists or forall)');
+    return { quantifier: quantifier!, condition: condition!, conditionText, filter, observe };
+  }
 }
 
 interface Tok {

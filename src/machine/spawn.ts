@@ -56,6 +56,11 @@ export function tsxApi(): string {
 export function spawnTsWorker(fileUrl: URL, workerData: unknown, options: WorkerOptions = {}): Worker {
   const code = bundle(fileUrl);
   if (code) return new Worker(code, { ...options, eval: true, workerData });
+  return spawnTsxWorker(fileUrl, workerData, options);
+}
+
+/** Starts the module under tsx, compiled file by file in the worker (no bundle). */
+export function spawnTsxWorker(fileUrl: URL, workerData: unknown, options: WorkerOptions = {}): Worker {
   const boot =
     `import(${JSON.stringify(tsxApi())}).then(({ register }) => { register(); ` +
     `return import(${JSON.stringify(fileUrl.href)}); })`;

@@ -147,7 +147,9 @@ function addTo(a: Acc, c: readonly number[]): void {
   a.records++;
 }
 
-const loadHitmOf = (a: Acc): number => Math.max(0, a.loads - a.l1 - a.l2 - a.l3 - a.ram);
+/** Loads that hit a Modified line in another core: the loads no cache level and not RAM served. */
+const loadHitm = (loads: number, l1: number, l2: number, l3: number, ram: number): number => Math.max(0, loads - l1 - l2 - l3 - ram);
+const loadHitmOf = (a: Acc): number => loadHitm(a.loads, a.l1, a.l2, a.l3, a.ram);
 const avgCycles = (a: Acc): number => (a.loads > 0 ? Math.round((a.cycles / a.loads) * 10) / 10 : 0);
 const sorted = (s: Iterable<number>): number[] => [...s].sort((x, y) => x - y);
 const hex = (n: number): string => '0x' + n.toString(16);
@@ -530,50 +532,36 @@ function renderTable(cols: Col[], rows: string[][]): string[] {
   return out;
 }
 
+/** Columns under one group bar (the bar is exactly as wide as they are together). */
+function grouped(group: string, cols: Col[]): Col[] {
+  return cols.map((c) => ({ ...c, group }));
+}
+
 const LINE_COLS: Col[] = [
   { w: 9, h1: '#', h2: '# Index' },
-  { w: 20, h2: 'Address', group: '  ----------- Cacheline ----------' },
-  { w: 6, h2: 'Node', group: '  ----------- Cacheline ----------' },
-  { w: 8, h2: 'PA cnt', group: '  ----------- Cacheline ----------' },
+  ...grouped('  ----------- Cacheline ----------', [{ w: 20, h2: 'Address' }, { w: 6, h2: 'Node' }, { w: 8, h2: 'PA cnt' }]),
   { w: 9, h1: 'Tot', h2: 'Hitm' },
-  { w: 9, h2: 'Total', group: '  ------- Load Hitm -------' },
-  { w: 9, h2: 'LclHitm', group: '  ------- Load Hitm -------' },
-  { w: 9, h2: 'RmtHitm', group: '  ------- Load Hitm -------' },
+  ...grouped('  ------- Load Hitm -------', [{ w: 9, h2: 'Total' }, { w: 9, h2: 'LclHitm' }, { w: 9, h2: 'RmtHitm' }]),
   { w: 9, h1: 'Snoop', h2: 'Peer' },
   { w: 9, h1: 'Total', h2: 'records' },
   { w: 9, h1: 'Total', h2: 'Loads' },
   { w: 9, h1: 'Total', h2: 'Stores' },
-  { w: 9, h2: 'L1Hit', group: '  --------- Stores --------' },
-  { w: 9, h2: 'L1Miss', group: '  --------- Stores --------' },
-  { w: 9, h2: 'N/A', group: '  --------- Stores --------' },
-  { w: 9, h2: 'FB', group: '  ----- Core Load Hit -----' },
-  { w: 9, h2: 'L1', group: '  ----- Core Load Hit -----' },
-  { w: 9, h2: 'L2', group: '  ----- Core Load Hit -----' },
-  { w: 10, h2: 'LclHit', group: '  - LLC Load Hit --' },
-  { w: 9, h2: 'LclHitm', group: '  - LLC Load Hit --' },
-  { w: 10, h2: 'RmtHit', group: '  - RMT Load Hit --' },
-  { w: 9, h2: 'RmtHitm', group: '  - RMT Load Hit --' },
-  { w: 10, h2: 'Lcl', group: '  --- Load Dram ----' },
-  { w: 10, h2: 'Rmt', group: '  --- Load Dram ----' },
+  ...grouped('  --------- Stores --------', [{ w: 9, h2: 'L1Hit' }, { w: 9, h2: 'L1Miss' }, { w: 9, h2: 'N/A' }]),
+  ...grouped('  ----- Core Load Hit -----', [{ w: 9, h2: 'FB' }, { w: 9, h2: 'L1' }, { w: 9, h2: 'L2' }]),
+  ...grouped('  - LLC Load Hit --', [{ w: 10, h2: 'LclHit' }, { w: 9, h2: 'LclHitm' }]),
+  ...grouped('  - RMT Load Hit --', [{ w: 10, h2: 'RmtHit' }, { w: 9, h2: 'RmtHitm' }]),
+  ...grouped('  --- Load Dram ----', [{ w: 10, h2: 'Lcl' }, { w: 10, h2: 'Rmt' }]),
   { w: 0, h1: 'Data', h2: 'Symbol', text: true },
 ];
 
 const PARETO_COLS: Col[] = [
   { w: 9, h1: '#', h2: '#   Num' },
-  { w: 9, h2: 'RmtHitm', group: '  ----- HITM -----' },
-  { w: 9, h2: 'LclHitm', group: '  ----- HITM -----' },
+  ...grouped('  ----- HITM -----', [{ w: 9, h2: 'RmtHitm' }, { w: 9, h2: 'LclHitm' }]),
   { w: 9, h1: 'Snoop', h2: 'Peer' },
-  { w: 9, h2: 'L1 Hit', group: '  ------- Store Refs ------' },
-  { w: 9, h2: 'L1 Miss', group: '  ------- Store Refs ------' },
-  { w: 9, h2: 'N/A', group: '  ------- Store Refs ------' },
-  { w: 20, h2: 'Offset', group: '  --------- Data address ---------' },
-  { w: 6, h2: 'Node', group: '  --------- Data address ---------' },
-  { w: 8, h2: 'PA cnt', group: '  --------- Data address ---------' },
+  ...grouped('  ------- Store Refs ------', [{ w: 9, h2: 'L1 Hit' }, { w: 9, h2: 'L1 Miss' }, { w: 9, h2: 'N/A' }]),
+  ...grouped('  --------- Data address ---------', [{ w: 20, h2: 'Offset' }, { w: 6, h2: 'Node' }, { w: 8, h2: 'PA cnt' }]),
   { w: 20, h2: 'Code address' },
-  { w: 10, h2: 'rmt hitm', group: '  --------------- cycles ---------------' },
-  { w: 10, h2: 'lcl hitm', group: '  --------------- cycles ---------------' },
-  { w: 10, h2: 'load', group: '  --------------- cycles ---------------' },
-  { w: 10, h2: 'peer', group: '  --------------- cycles ---------------' },
+  ...grouped('  --------------- cycles ---------------', [{ w: 10, h2: 'rmt hitm' }, { w: 10, h2: 'lcl hitm' }, { w: 10, h2: 'load' }, { w: 10, h2: 'peer' }]),
   { w: 9, h1: 'Total', h2: 'records' },
   { w: 10, h1: 'cpu', h2: 'cnt' },
   { w: 0, h2: 'Symbol', text: true },
@@ -586,8 +574,7 @@ function kv(label: string, value: string | number): string {
   return `  ${label.padEnd(34)}:${String(value).padStart(11)}`;
 }
 
-/** Loads that hit a Modified line in another core. */
-const lineLoadHitm = (l: C2cLine): number => Math.max(0, l.loads - l.l1Hits - l.l2Hits - l.l3Hits - l.ramLoads);
+const lineLoadHitm = (l: C2cLine): number => loadHitm(l.loads, l.l1Hits, l.l2Hits, l.l3Hits, l.ramLoads);
 
 /**
  * The report in perf c2c report --stdio layout: Trace Event Information,

@@ -4,7 +4,7 @@
 // transition matrix, and CPI.
 
 import { STATE_NAMES } from '../../shared/coherence/mesi.ts';
-import { CTR, INV_TO_BASE, transitionIndex } from '../../shared/coherence/stats.ts';
+import { CAUSE_LOCAL, CAUSE_NAMES, CAUSE_REMOTE, CTR, INV_TO_BASE, transitionIndex } from '../../shared/coherence/stats.ts';
 import type { CoreResult } from '../../cores/core_group.ts';
 
 export interface LevelStats {
@@ -57,7 +57,7 @@ export interface CacheStats {
   bus: { BusRd: number; BusRdX: number; BusUpgr: number; WriteBack: number };
   cores: CoreCacheStats[];
   /** MESI transitions with count > 0: cause local (this core's access) or remote (a snoop). */
-  transitions: { from: string; to: string; cause: 'local' | 'remote'; count: number }[];
+  transitions: { from: string; to: string; cause: (typeof CAUSE_NAMES)[number]; count: number }[];
 }
 
 function level(hits: number, misses: number): LevelStats {
@@ -97,11 +97,11 @@ export function cacheStats(cores: CoreResult[], ncores: number): CacheStats | un
   });
   const sum = (f: (c: CoreCacheStats) => number) => per.reduce((s, c) => s + f(c), 0);
   const transitions: CacheStats['transitions'] = [];
-  for (let cause = 0; cause < 2; cause++) {
+  for (const cause of [CAUSE_LOCAL, CAUSE_REMOTE] as const) {
     for (let from = 0; from < 4; from++) {
       for (let to = 0; to < 4; to++) {
         const count = cores.reduce((s, c) => s + c.counters![transitionIndex(ncores, cause, from, to)], 0);
-        if (count > 0) transitions.push({ from: STATE_NAMES[from], to: STATE_NAMES[to], cause: cause === 0 ? 'local' : 'remote', count });
+        if (count > 0) transitions.push({ from: STATE_NAMES[from], to: STATE_NAMES[to], cause: CAUSE_NAMES[cause], count });
       }
     }
   }

@@ -123,6 +123,43 @@ class Ctx {
 
 const bytesToBig = (b: number[]) => b.reduceRight((acc, x) => (acc << 8n) | BigInt(x), 0n);
 
+// ---------------------------------------------------------------- what every location's checker shares
+
+const noDetails = (): string[] => [];
+
+/** A location's checker: collects its events (add), then checks them (finish). */
+abstract class LocChecker {
+  /** The location as the messages name it: "0x<addr> (<size> bytes, <slot and line>)". */
+  readonly at: string;
+
+  constructor(
+    readonly ctx: Ctx,
+    readonly loc: Location,
+  ) {
+    this.at = `0x${loc.addr.toString(16)} (${loc.size} bytes, ${ctx.where(loc)})`;
+  }
+
+  abstract add(e: Ev): void;
+  abstract finish(): void;
+
+  /** A violation at this location, found at op `by` (core and op), or at the end of the run. */
+  protected violation(kind: ViolationKind, by: { core: number; op: number } | undefined, summary: string, details = noDetails): void {
+    this.ctx.add({ kind, core: by ? by.core : -1, op: by ? by.op : Infinity, addr: this.loc.addr, size: this.loc.size, summary, details });
+  }
+
+  /** The location's bytes at the end, or undefined when the run did not end normally (nothing to check then). */
+  protected finalBytes(size = this.loc.size): number[] | undefined {
+    return this.ctx.complete ? this.ctx.finalBytes(this.loc.addr, size) : undefined;
+  }
+
+  /** Events split per core, each list in program order. */
+  protected byCore(evs: readonly Ev[]): Ev[][] {
+    const out: Ev[][] = Array.from({ length: this.ctx.plan.cores }, () => []);
+    for (const e of evs) out[e.core].push(e);
+    return out;
+  }
+}
+
 // ---------------------------------------------------------------- token slots: the constraint graph
 
 type GT = 'r' | 'w' | 'rmw' | 'lrsc';
@@ -149,7 +186,7 @@ interface Edge {
   why: 'po' | 'rmw' | 'chain';
 }
 
-class GraphLoc {
+class GraphLoc extends LocChecker {
   readonly nodes: { value: bigint; g?: GEv }[];
   readonly byValue = new Map<bigint, number>();
   readonly perCore: GEv[][];
@@ -159,10 +196,8 @@ class GraphLoc {
   readonly chainOf = new Map<number, GEv>();
   readonly size: number;
 
-  constructor(
-    readonly ctx: Ctx,
-    readonly loc: Location,
-  ) {
+  constructor(ctx: Ctx, loc: Location) {
+    super(ctx, loc);
     this.size = loc.size;
     const init = loc.size === 8 ? u64(loc.init[0], loc.init[1]) : BigInt(loc.init[0] >>> 0);
     this.nodes = [{ value: init }];
@@ -227,9 +262,15 @@ class GraphLoc {
   }
 
   finish(): void {
+    this.resolveReads();
+    this.checkAtomicity();
+    const full = this.checkOrder();
+    if (full) this.checkFinal(full);
+  }
+
+  /** value: resolve every read to the write that produced it. */
+  private resolveReads(): void {
     const ctx = this.ctx;
-    const loc = this.loc;
-    // ---- value: resolve every read to the write that produced it ----
     for (const list of this.perCore) {
       for (const g of list) {
         if (g.rv === undefined) continue;
@@ -240,18 +281,15 @@ class GraphLoc {
           continue;
         }
         if (this.unknownWriter) continue;
-        ctx.add({
-          kind: 'value',
-          core: g.e.core,
-          op: g.e.op,
-          addr: loc.addr,
-          size: loc.size,
-          summary: `${evName(g.e)} read ${hexv(g.rv, this.size)} at 0x${loc.addr.toString(16)} (${loc.size} bytes, ${ctx.where(loc)}), a value no store wrote there`,
-          details: () => this.expectedFor(g, Infinity),
-        });
+        this.violation('value', g.e, `${evName(g.e)} read ${hexv(g.rv, this.size)} at ${this.at}, a value no store wrote there`, () => this.expectedFor(g, Infinity));
       }
     }
-    // ---- atomicity: one read-modify-write per write ----
+  }
+
+  /** atomicity: one read-modify-write per write. */
+  private checkAtomicity(): void {
+    const ctx = this.ctx;
+    const loc = this.loc;
     const rmws = this.perCore.flat().filter((g) => (g.t === 'rmw' || (g.t === 'lrsc' && g.wn >= 0)) && g.rn >= 0);
     rmws.sort((a, b) => a.e.op - b.e.op || a.e.core - b.e.core);
     for (const g of rmws) {
@@ -262,22 +300,19 @@ class GraphLoc {
         continue;
       }
       const what = (x: GEv) => (x.t === 'lrsc' ? `${evName(x.e)}, whose LR read it and whose SC succeeded,` : evName(x.e));
-      ctx.add({
-        kind: 'atomicity',
-        core: g.e.core,
-        op: g.e.op,
-        addr: loc.addr,
-        size: loc.size,
-        summary:
-          `${what(g)} and ${what(first)} both read ${this.describeNode(g.rn)} at 0x${loc.addr.toString(16)} (${ctx.where(loc)}) ` +
+      this.violation(
+        'atomicity',
+        g.e,
+        `${what(g)} and ${what(first)} both read ${this.describeNode(g.rn)} at 0x${loc.addr.toString(16)} (${ctx.where(loc)}) ` +
           `and both wrote: one update was lost (an atomic read-modify-write must read the write just before its own)`,
-        details: () => [
-          `  ${evName(first.e)} wrote ${this.describeNode(first.wn)}`,
-          `  ${evName(g.e)} wrote ${this.describeNode(g.wn)}`,
-        ],
-      });
+        () => [`  ${evName(first.e)} wrote ${this.describeNode(first.wn)}`, `  ${evName(g.e)} wrote ${this.describeNode(g.wn)}`],
+      );
     }
-    // ---- order: the constraint graph must be acyclic ----
+  }
+
+  /** order: the constraint graph must be acyclic. Returns the whole graph, or undefined after reporting a cycle. */
+  private checkOrder(): ConstraintGraph | undefined {
+    const ctx = this.ctx;
     const full = this.build(Infinity);
     ctx.stats.orderChecks += full.edges;
     if (full.cycle) {
@@ -290,37 +325,32 @@ class GraphLoc {
         else lo = mid;
       }
       this.reportCycle(hi);
-      return;
+      return undefined;
     }
-    // ---- final value: the last write in coherence order ----
-    if (!ctx.complete) return;
-    const fb = bytesToBig(ctx.finalBytes(loc.addr, loc.size));
+    return full;
+  }
+
+  /** final: the final value is the last write in coherence order (runs that ended normally). */
+  private checkFinal(full: ConstraintGraph): void {
+    const ctx = this.ctx;
+    const loc = this.loc;
+    const bytes = this.finalBytes();
+    if (!bytes) return;
+    const fb = bytesToBig(bytes);
     const f = this.byValue.get(fb);
     if (f === undefined) {
-      ctx.add({
-        kind: 'final',
-        core: -1,
-        op: Infinity,
-        addr: loc.addr,
-        size: loc.size,
-        summary: `0x${loc.addr.toString(16)} (${ctx.where(loc)}) ends holding ${hexv(fb, this.size)}, a value no store wrote there`,
-        details: () => [],
-      });
+      this.violation('final', undefined, `0x${loc.addr.toString(16)} (${ctx.where(loc)}) ends holding ${hexv(fb, this.size)}, a value no store wrote there`);
       return;
     }
     const after = full.outOf(f);
     if (after) {
-      ctx.add({
-        kind: 'final',
-        core: -1,
-        op: Infinity,
-        addr: loc.addr,
-        size: loc.size,
-        summary:
-          `0x${loc.addr.toString(16)} (${ctx.where(loc)}) ends holding ${this.describeNode(f)}, ` +
+      this.violation(
+        'final',
+        undefined,
+        `0x${loc.addr.toString(16)} (${ctx.where(loc)}) ends holding ${this.describeNode(f)}, ` +
           `but ${this.describeNode(after.v)} must come later in coherence order: the final value is not the last write (a lost write?)`,
-        details: () => [`  because ${this.explain(after)}`],
-      });
+        () => [`  because ${this.explain(after)}`],
+      );
     }
   }
 
@@ -354,8 +384,6 @@ class GraphLoc {
   }
 
   private reportCycle(k: number): void {
-    const ctx = this.ctx;
-    const loc = this.loc;
     const b = this.build(k);
     const cycle = b.cycle!;
     const isRead = (ed: Edge) => ed.g !== undefined && ed.why === 'po' && ed.g.rn === ed.v;
@@ -366,52 +394,105 @@ class GraphLoc {
     }
     const g = blame.g!;
     const observed = g.t === 'w' || (g.wn === blame.v && g.rn !== blame.v) ? `wrote ${this.describeNode(blame.v)}` : `read ${this.describeNode(blame.v)}`;
-    ctx.add({
-      kind: 'order',
-      core: g.e.core,
-      op: g.e.op,
-      addr: loc.addr,
-      size: loc.size,
-      summary: `${evName(g.e)} at 0x${loc.addr.toString(16)} (${loc.size} bytes, ${ctx.where(loc)}) ${observed}: no single coherence order of the writes fits every core's program order`,
-      details: () => [
-        ...(g.rv !== undefined && blame.v === g.rn ? this.expectedFor(g, k) : []),
-        `  the constraints form a cycle (ops < ${k}):`,
-        ...cycle.map((ed) => `    ${this.describeNode(ed.u).split(' (')[0]} before ${this.describeNode(ed.v).split(' (')[0]}: ${this.explain(ed)}`),
-      ],
-    });
+    this.violation('order', g.e, `${evName(g.e)} at ${this.at} ${observed}: no single coherence order of the writes fits every core's program order`, () => [
+      ...(g.rv !== undefined && blame.v === g.rn ? this.expectedFor(g, k) : []),
+      `  the constraints form a cycle (ops < ${k}):`,
+      ...cycle.map((ed) => `    ${this.describeNode(ed.u).split(' (')[0]} before ${this.describeNode(ed.v).split(' (')[0]}: ${this.explain(ed)}`),
+    ]);
   }
 
-  /**
-   * The constraint graph of the ops with index < k. Nodes are writes; an atomic chain (a write,
-   * then the read-modify-write that read it) is contracted to one node, as nothing may come
-   * between. With `probe`, also returns what the probe's core had observed just before it.
-   * Edges live in flat arrays; Edge objects are made only for what a report shows.
-   */
-  build(k: number, probe?: GEv) {
-    const W = this.nodes.length;
-    const chainNext = new Int32Array(W).fill(-1);
-    const chainPrev = new Int32Array(W).fill(-1);
-    for (const [src, g] of this.chainOf) {
+  /** The constraint graph of the ops with index < k (see ConstraintGraph). */
+  build(k: number, probe?: GEv): ConstraintGraph {
+    return new ConstraintGraph(this, k, probe);
+  }
+}
+
+/**
+ * The constraint graph of a token slot's ops with index < k. Nodes are writes; an atomic chain
+ * (a write, then the read-modify-write that read it) is contracted to one node, as nothing may
+ * come between. With `probe`, also records what the probe's core had observed just before it.
+ * Edges live in flat arrays; Edge objects are made only for what a report shows.
+ * Built in steps: chain links, program-order edges, chains numbered, the contracted graph,
+ * then a topological sort; the first step that finds a cycle leaves it in `cycle`.
+ */
+class ConstraintGraph {
+  /** Edge i: eu[i] before ev[i], imposed by eg[i] (po: a core's program order; rmw: an atomic read-modify-write). */
+  private readonly eu: number[] = [];
+  private readonly ev: number[] = [];
+  private readonly eg: (GEv | undefined)[] = [];
+  private readonly eprev: number[] = [];
+  private readonly ermw: boolean[] = [];
+  private readonly chainNext: Int32Array;
+  private readonly chainPrev: Int32Array;
+  /** Per node: its chain (the contracted node) and its place in that chain. */
+  private readonly chainId: Int32Array;
+  private readonly pos: Int32Array;
+  private nc = 0;
+  /** The contracted graph as CSR arrays of edge indices (out-edges, in-edges). */
+  private outStart = new Int32Array(1);
+  private inStart = new Int32Array(1);
+  private outE = new Int32Array(0);
+  private inE = new Int32Array(0);
+  cycle: Edge[] | undefined;
+  /** With a probe: the node its core had observed last before it (-1: no probe), and at which op. */
+  lastBefore = -1;
+  lastOp = -1;
+
+  constructor(
+    private readonly g: GraphLoc,
+    k: number,
+    probe?: GEv,
+  ) {
+    const W = g.nodes.length;
+    this.chainNext = new Int32Array(W).fill(-1);
+    this.chainPrev = new Int32Array(W).fill(-1);
+    this.chainId = new Int32Array(W).fill(-1);
+    this.pos = new Int32Array(W);
+    this.linkChains(k);
+    this.addProgramOrder(k, probe);
+    this.numberChains();
+    const indeg = this.contract();
+    if (!this.cycle) this.sortTopologically(indeg);
+  }
+
+  get edges(): number {
+    return this.eu.length;
+  }
+
+  private edge(i: number): Edge {
+    return { u: this.eu[i], v: this.ev[i], g: this.eg[i], prevOp: this.eprev[i], why: this.ermw[i] ? 'rmw' : 'po' };
+  }
+
+  private chainEdge(u: number): Edge {
+    return { u, v: this.chainNext[u], g: this.g.chainOf.get(u), prevOp: -1, why: 'rmw' };
+  }
+
+  private chainPath(from: number, to: number): Edge[] {
+    const out: Edge[] = [];
+    for (let x = from; x !== to && x !== -1; x = this.chainNext[x]) out.push(this.chainEdge(x));
+    return out;
+  }
+
+  /** Each write and the read-modify-write chained after it (ops < k). */
+  private linkChains(k: number): void {
+    for (const [src, g] of this.g.chainOf) {
       if (g.e.op < k) {
-        chainNext[src] = g.wn;
-        chainPrev[g.wn] = src;
+        this.chainNext[src] = g.wn;
+        this.chainPrev[g.wn] = src;
       }
     }
-    const eu: number[] = [];
-    const ev: number[] = [];
-    const eg: (GEv | undefined)[] = [];
-    const eprev: number[] = [];
-    const ermw: boolean[] = [];
+  }
+
+  /** Every core's observations must move forward: an edge from what it saw last to what it sees next. */
+  private addProgramOrder(k: number, probe: GEv | undefined): void {
     const push = (u: number, v: number, g: GEv, prevOp: number, rmw: boolean) => {
-      eu.push(u);
-      ev.push(v);
-      eg.push(g);
-      eprev.push(prevOp);
-      ermw.push(rmw);
+      this.eu.push(u);
+      this.ev.push(v);
+      this.eg.push(g);
+      this.eprev.push(prevOp);
+      this.ermw.push(rmw);
     };
-    let lastBefore = -1;
-    let lastOpBefore = -1;
-    for (const list of this.perCore) {
+    for (const list of this.g.perCore) {
       let last = 0;
       let lastOp = -1;
       for (const g of list) {
@@ -419,8 +500,8 @@ class GraphLoc {
         if (g === probe) {
           // What the probe's core had seen; the probe's own constraints (and its core's
           // later ops) stay out, so the graph says what the probe was allowed to read.
-          lastBefore = last;
-          lastOpBefore = lastOp;
+          this.lastBefore = last;
+          this.lastOp = lastOp;
           break;
         }
         if (g.rn >= 0) {
@@ -430,59 +511,57 @@ class GraphLoc {
         }
         if (g.wn >= 0) {
           if (g.rn >= 0 && (g.t === 'rmw' || g.t === 'lrsc')) {
-            if (this.chainOf.get(g.rn) !== g) push(g.rn, g.wn, g, g.e.op, true);
+            if (this.g.chainOf.get(g.rn) !== g) push(g.rn, g.wn, g, g.e.op, true);
           } else if (g.wn !== last) push(last, g.wn, g, lastOp, false);
           last = g.wn;
           lastOp = g.e.op;
         }
       }
     }
-    const E = eu.length;
-    const edge = (i: number): Edge => ({ u: eu[i], v: ev[i], g: eg[i], prevOp: eprev[i], why: ermw[i] ? 'rmw' : 'po' });
-    // Chains.
-    const chainId = new Int32Array(W).fill(-1);
-    const pos = new Int32Array(W);
-    let nc = 0;
+  }
+
+  /** Numbers the chains from their heads; a chain with no head is closed on itself (a cycle). */
+  private numberChains(): void {
+    const W = this.chainId.length;
+    const { chainNext, chainPrev, chainId, pos } = this;
     for (let n = 0; n < W; n++) {
       if (chainPrev[n] !== -1) continue;
-      const id = nc++;
+      const id = this.nc++;
       let p = 0;
       for (let x = n; x !== -1; x = chainNext[x]) {
         chainId[x] = id;
         pos[x] = p++;
       }
     }
-    let cycle: Edge[] | undefined;
-    const chainEdge = (u: number): Edge => ({ u, v: chainNext[u], g: this.chainOf.get(u), prevOp: -1, why: 'rmw' });
     // A chain closed on itself (read-modify-writes reading each other).
-    for (let n = 0; n < W && !cycle; n++) {
+    for (let n = 0; n < W && !this.cycle; n++) {
       if (chainId[n] !== -1) continue;
       const c: Edge[] = [];
       let x = n;
       do {
-        chainId[x] = nc;
-        c.push(chainEdge(x));
+        chainId[x] = this.nc;
+        c.push(this.chainEdge(x));
         x = chainNext[x];
       } while (x !== n && x !== -1 && c.length <= W);
-      nc++;
-      cycle = c;
+      this.nc++;
+      this.cycle = c;
     }
-    const chainPath = (from: number, to: number): Edge[] => {
-      const out: Edge[] = [];
-      for (let x = from; x !== to && x !== -1; x = chainNext[x]) out.push(chainEdge(x));
-      return out;
-    };
-    // Contracted graph, as CSR arrays of edge indices (out-edges, in-edges).
+  }
+
+  /** The graph over chains (CSR); an edge backwards inside one chain is a cycle. Returns the in-degrees. */
+  private contract(): Int32Array {
+    const { eu, ev, chainId, pos, nc } = this;
+    const E = eu.length;
     const outStart = new Int32Array(nc + 1);
     const inStart = new Int32Array(nc + 1);
     const indeg = new Int32Array(nc);
     const skip = new Uint8Array(E);
-    for (let i = 0; i < E && !cycle; i++) {
+    for (let i = 0; i < E && !this.cycle; i++) {
       const cu = chainId[eu[i]];
       const cv = chainId[ev[i]];
       if (cu === cv) {
         skip[i] = 1;
-        if (pos[eu[i]] > pos[ev[i]]) cycle = [edge(i), ...chainPath(ev[i], eu[i])];
+        if (pos[eu[i]] > pos[ev[i]]) this.cycle = [this.edge(i), ...this.chainPath(ev[i], eu[i])];
         continue;
       }
       outStart[cu + 1]++;
@@ -493,105 +572,107 @@ class GraphLoc {
       outStart[c + 1] += outStart[c];
       inStart[c + 1] += inStart[c];
     }
-    const outE = new Int32Array(outStart[nc]);
-    const inE = new Int32Array(inStart[nc]);
-    if (!cycle) {
+    this.outStart = outStart;
+    this.inStart = inStart;
+    this.outE = new Int32Array(outStart[nc]);
+    this.inE = new Int32Array(inStart[nc]);
+    if (!this.cycle) {
       const oFill = outStart.slice(0, nc);
       const iFill = inStart.slice(0, nc);
       for (let i = 0; i < E; i++) {
         if (skip[i]) continue;
-        outE[oFill[chainId[eu[i]]]++] = i;
-        inE[iFill[chainId[ev[i]]]++] = i;
-      }
-      const queue = new Int32Array(nc);
-      let qh = 0;
-      let qt = 0;
-      for (let c = 0; c < nc; c++) if (indeg[c] === 0) queue[qt++] = c;
-      while (qh < qt) {
-        const c = queue[qh++];
-        for (let j = outStart[c]; j < outStart[c + 1]; j++) {
-          const d = chainId[ev[outE[j]]];
-          if (--indeg[d] === 0) queue[qt++] = d;
-        }
-      }
-      if (qt < nc) {
-        // Walk backwards through chains still holding in-edges: it must close a loop.
-        let c = indeg.findIndex((d) => d > 0);
-        const seen = new Map<number, number>();
-        const path: number[] = [];
-        while (!seen.has(c)) {
-          seen.set(c, path.length);
-          let i = -1;
-          for (let j = inStart[c]; j < inStart[c + 1] && i < 0; j++) if (indeg[chainId[eu[inE[j]]]] > 0) i = inE[j];
-          path.push(i);
-          c = chainId[eu[i]];
-        }
-        const loop = path.slice(seen.get(c)!).reverse().map(edge);
-        // Expand: between consecutive edges, the chain path from one's head to the next's tail.
-        cycle = [];
-        for (let j = 0; j < loop.length; j++) {
-          const ed = loop[j];
-          const nxt = loop[(j + 1) % loop.length];
-          if (ed.v === nxt.u) cycle.push(ed);
-          else if (pos[ed.v] < pos[nxt.u]) cycle.push(ed, ...chainPath(ed.v, nxt.u));
-          else cycle.push(ed, { u: ed.v, v: nxt.u, prevOp: -1, why: 'chain' });
-        }
+        this.outE[oFill[chainId[eu[i]]]++] = i;
+        this.inE[iFill[chainId[ev[i]]]++] = i;
       }
     }
-    return {
-      edges: E,
-      cycle,
-      lastBefore,
-      lastOp: lastOpBefore,
-      /** An edge out of f's chain (or a chain successor of f): something that must follow f. */
-      outOf(f: number): Edge | undefined {
-        if (chainNext[f] !== -1) return chainEdge(f);
-        const c = chainId[f];
-        return outStart[c + 1] > outStart[c] ? edge(outE[outStart[c]]) : undefined;
-      },
-      /** Nodes that must come before n in coherence order (an atomic chain moves as one). */
-      reachesBack(n: number): Set<number> {
-        const seen = new Set<number>();
-        const cn = chainId[n];
-        if (cn < 0 || cycle) {
-          // Chains broken: plain node-level reachability.
-          const back: number[][] = Array.from({ length: W }, () => []);
-          for (let i = 0; i < E; i++) back[ev[i]].push(eu[i]);
-          for (let x = 0; x < W; x++) if (chainNext[x] !== -1) back[chainNext[x]].push(x);
-          const stack = [n];
-          while (stack.length > 0) {
-            const x = stack.pop()!;
-            for (const y of back[x]) if (!seen.has(y)) (seen.add(y), stack.push(y));
-          }
-          return seen;
-        }
-        const chains = new Set<number>();
-        const stack = [cn];
-        while (stack.length > 0) {
-          const c = stack.pop()!;
-          for (let j = inStart[c]; j < inStart[c + 1]; j++) {
-            const d = chainId[eu[inE[j]]];
-            if (!chains.has(d)) (chains.add(d), stack.push(d));
-          }
-        }
-        for (let x = 0; x < W; x++) {
-          if (chainId[x] === cn ? chains.has(cn) || pos[x] < pos[n] : chains.has(chainId[x])) seen.add(x);
-        }
-        return seen;
-      },
-    };
+    return indeg;
+  }
+
+  /** Kahn's algorithm over the chains; what it cannot order holds a cycle, found by walking in-edges back. */
+  private sortTopologically(indeg: Int32Array): void {
+    const { eu, ev, chainId, pos, nc, outStart, inStart, outE, inE } = this;
+    const queue = new Int32Array(nc);
+    let qh = 0;
+    let qt = 0;
+    for (let c = 0; c < nc; c++) if (indeg[c] === 0) queue[qt++] = c;
+    while (qh < qt) {
+      const c = queue[qh++];
+      for (let j = outStart[c]; j < outStart[c + 1]; j++) {
+        const d = chainId[ev[outE[j]]];
+        if (--indeg[d] === 0) queue[qt++] = d;
+      }
+    }
+    if (qt === nc) return;
+    // Walk backwards through chains still holding in-edges: it must close a loop.
+    let c = indeg.findIndex((d) => d > 0);
+    const seen = new Map<number, number>();
+    const path: number[] = [];
+    while (!seen.has(c)) {
+      seen.set(c, path.length);
+      let i = -1;
+      for (let j = inStart[c]; j < inStart[c + 1] && i < 0; j++) if (indeg[chainId[eu[inE[j]]]] > 0) i = inE[j];
+      path.push(i);
+      c = chainId[eu[i]];
+    }
+    const loop = path.slice(seen.get(c)!).reverse().map((i) => this.edge(i));
+    // Expand: between consecutive edges, the chain path from one's head to the next's tail.
+    const cycle: Edge[] = [];
+    for (let j = 0; j < loop.length; j++) {
+      const ed = loop[j];
+      const nxt = loop[(j + 1) % loop.length];
+      if (ed.v === nxt.u) cycle.push(ed);
+      else if (pos[ed.v] < pos[nxt.u]) cycle.push(ed, ...this.chainPath(ed.v, nxt.u));
+      else cycle.push(ed, { u: ed.v, v: nxt.u, prevOp: -1, why: 'chain' });
+    }
+    this.cycle = cycle;
+  }
+
+  /** An edge out of f's chain (or a chain successor of f): something that must follow f. */
+  outOf(f: number): Edge | undefined {
+    if (this.chainNext[f] !== -1) return this.chainEdge(f);
+    const c = this.chainId[f];
+    return this.outStart[c + 1] > this.outStart[c] ? this.edge(this.outE[this.outStart[c]]) : undefined;
+  }
+
+  /** Nodes that must come before n in coherence order (an atomic chain moves as one). */
+  reachesBack(n: number): Set<number> {
+    const { eu, ev, chainId, chainNext, pos, inStart, inE } = this;
+    const W = chainId.length;
+    const seen = new Set<number>();
+    const cn = chainId[n];
+    if (cn < 0 || this.cycle) {
+      // Chains broken: plain node-level reachability.
+      const back: number[][] = Array.from({ length: W }, () => []);
+      for (let i = 0; i < eu.length; i++) back[ev[i]].push(eu[i]);
+      for (let x = 0; x < W; x++) if (chainNext[x] !== -1) back[chainNext[x]].push(x);
+      const stack = [n];
+      while (stack.length > 0) {
+        const x = stack.pop()!;
+        for (const y of back[x]) if (!seen.has(y)) (seen.add(y), stack.push(y));
+      }
+      return seen;
+    }
+    const chains = new Set<number>();
+    const stack = [cn];
+    while (stack.length > 0) {
+      const c = stack.pop()!;
+      for (let j = inStart[c]; j < inStart[c + 1]; j++) {
+        const d = chainId[eu[inE[j]]];
+        if (!chains.has(d)) (chains.add(d), stack.push(d));
+      }
+    }
+    for (let x = 0; x < W; x++) {
+      if (chainId[x] === cn ? chains.has(cn) || pos[x] < pos[n] : chains.has(chainId[x])) seen.add(x);
+    }
+    return seen;
   }
 }
 
 // ---------------------------------------------------------------- counters: strictly rising values
 
-class CounterLoc {
+class CounterLoc extends LocChecker {
   readonly evs: Ev[] = [];
   unknownWriter = false;
-  constructor(
-    readonly ctx: Ctx,
-    readonly loc: Location,
-  ) {}
 
   private wrap(v: number): number {
     return this.loc.size === 4 ? v % 2 ** 32 : v;
@@ -627,7 +708,7 @@ class CounterLoc {
       if (l) l.push(e);
       else written.set(w, [e]);
     }
-    const at = `0x${loc.addr.toString(16)} (${size} bytes, ${ctx.where(loc)})`;
+    const at = this.at;
     const writer = (v: number, self?: Ev): string => {
       if (v === init) return 'the initial value';
       const l = (written.get(v) ?? []).filter((x) => x !== self);
@@ -636,9 +717,7 @@ class CounterLoc {
     const chainValues = () => [init, ...[...written.keys()].sort((a, b) => a - b)];
     // Per core: the observations must rise along the (value-ordered) coherence order.
     const readers = new Map<number, Ev>();
-    const byCore: Ev[][] = Array.from({ length: ctx.plan.cores }, () => []);
-    for (const e of this.evs) byCore[e.core].push(e);
-    for (const list of byCore) {
+    for (const list of this.byCore(this.evs)) {
       let cur = init;
       let curOp = -1;
       for (const e of list) {
@@ -649,76 +728,47 @@ class CounterLoc {
         const known = v === init || (w !== undefined && (w.length > 1 || w[0] !== e));
         if (!known && !this.unknownWriter) {
           const c0 = cur, o0 = curOp;
-          ctx.add({
-            kind: 'value',
-            core: e.core,
-            op: e.op,
-            addr: loc.addr,
-            size,
-            summary: `${evName(e)} read ${hexv(v, size)} from the counter at ${at}, a value no amoadd produced there (nor the initial value)`,
-            details: () => {
-              const vals = chainValues().filter((x) => x >= c0);
-              return [`  core ${e.core} had observed ${hexv(c0, size)}${o0 >= 0 ? ` at op ${o0}` : ' (initially)'}; values it could read: ${setList(vals, (x) => `${hexv(x, size)} (${writer(x)})`)}`];
-            },
+          this.violation('value', e, `${evName(e)} read ${hexv(v, size)} from the counter at ${at}, a value no amoadd produced there (nor the initial value)`, () => {
+            const vals = chainValues().filter((x) => x >= c0);
+            return [`  core ${e.core} had observed ${hexv(c0, size)}${o0 >= 0 ? ` at op ${o0}` : ' (initially)'}; values it could read: ${setList(vals, (x) => `${hexv(x, size)} (${writer(x)})`)}`];
           });
         } else if (v < cur) {
           const c0 = cur, o0 = curOp;
-          ctx.add({
-            kind: 'order',
-            core: e.core,
-            op: e.op,
-            addr: loc.addr,
-            size,
-            summary: `${evName(e)} read ${hexv(v, size)} (${writer(v, e)}) from the counter at ${at} after core ${e.core} had observed the later value ${hexv(c0, size)}${o0 >= 0 ? ` at op ${o0}` : ''}: counters only rise, so coherence order went backwards (CoRR/CoWR)`,
-            details: () => [`  expected a value >= ${hexv(c0, size)}: ${setList(chainValues().filter((x) => x >= c0), (x) => `${hexv(x, size)} (${writer(x)})`)}`],
-          });
+          this.violation(
+            'order',
+            e,
+            `${evName(e)} read ${hexv(v, size)} (${writer(v, e)}) from the counter at ${at} after core ${e.core} had observed the later value ${hexv(c0, size)}${o0 >= 0 ? ` at op ${o0}` : ''}: counters only rise, so coherence order went backwards (CoRR/CoWR)`,
+            () => [`  expected a value >= ${hexv(c0, size)}: ${setList(chainValues().filter((x) => x >= c0), (x) => `${hexv(x, size)} (${writer(x)})`)}`],
+          );
         }
         if (isAmo(e)) {
           ctx.stats.rmwChecked++;
           const first = readers.get(v);
           if (first) {
-            ctx.add({
-              kind: 'atomicity',
-              core: e.core,
-              op: e.op,
-              addr: loc.addr,
-              size,
-              summary: `lost update: ${evName(e)} and ${evName(first)} both read ${hexv(v, size)} from the counter at ${at} and both added to it`,
-              details: () => [`  ${evName(first)} added ${first.imm}, ${evName(e)} added ${e.imm}`],
-            });
+            this.violation('atomicity', e, `lost update: ${evName(e)} and ${evName(first)} both read ${hexv(v, size)} from the counter at ${at} and both added to it`, () => [
+              `  ${evName(first)} added ${first.imm}, ${evName(e)} added ${e.imm}`,
+            ]);
           } else readers.set(v, e);
           cur = this.wrap(v + e.imm);
         } else cur = v;
         curOp = e.op;
       }
     }
-    if (!ctx.complete) return;
-    const fb = ctx.finalBytes(loc.addr, size);
+    const fb = this.finalBytes();
+    if (!fb) return;
     const fin = fb.reduceRight((acc, x) => acc * 256 + x, 0);
     const expect = this.wrap(init + sum);
     if (fin !== expect) {
-      ctx.add({
-        kind: 'final',
-        core: -1,
-        op: Infinity,
-        addr: loc.addr,
-        size,
-        summary: `counter at ${at} ends at ${hexv(fin, size)} but initial ${hexv(init, size)} + ${amos} increments totalling ${sum} = ${hexv(expect, size)}${fin < expect ? ' (updates lost)' : ''}`,
-        details: () => [],
-      });
+      this.violation('final', undefined, `counter at ${at} ends at ${hexv(fin, size)} but initial ${hexv(init, size)} + ${amos} increments totalling ${sum} = ${hexv(expect, size)}${fin < expect ? ' (updates lost)' : ''}`);
     }
   }
 }
 
 // ---------------------------------------------------------------- max / min slots
 
-class MaxLoc {
+class MaxLoc extends LocChecker {
   readonly evs: Ev[] = [];
   readonly inflightX: number[] = [];
-  constructor(
-    readonly ctx: Ctx,
-    readonly loc: Location,
-  ) {}
 
   /** Values mapped so that the slot's AMO is a max: min slots negate (signed 32-bit). */
   private t(lo: number, hi: number): number {
@@ -748,7 +798,7 @@ class MaxLoc {
     const loc = this.loc;
     const size = loc.size;
     const name = loc.cls === 'minw' ? 'min' : 'max';
-    const at = `0x${loc.addr.toString(16)} (${size} bytes, ${ctx.where(loc)})`;
+    const at = this.at;
     const init = this.t(loc.init[0], loc.init[1]);
     const isAmo = (e: Ev) => e.kind !== Kind.LD && e.kind !== Kind.LW;
     const R = (e: Ev) => this.t(e.rlo, e.rhi);
@@ -760,9 +810,7 @@ class MaxLoc {
     const known = (v: number, self?: Ev) => v === init || (raisedTo.has(v) && raisedTo.get(v) !== self) || pending.has(v);
     const chain = [init, ...[...raisedTo.keys()].sort((a, b) => a - b)];
     const writer = (v: number) => (v === init ? 'initial value' : raisedTo.has(v) ? evName(raisedTo.get(v)!) : 'in flight');
-    const byCore: Ev[][] = Array.from({ length: ctx.plan.cores }, () => []);
-    for (const e of this.evs) byCore[e.core].push(e);
-    for (const list of byCore) {
+    for (const list of this.byCore(this.evs)) {
       let cur = init;
       let curOp = -1;
       for (const e of list) {
@@ -772,28 +820,21 @@ class MaxLoc {
         if (!known(v, e)) {
           const operandOnly = this.evs.find((x) => isAmo(x) && this.op(x) === v);
           const c0 = cur;
-          ctx.add({
-            kind: 'value',
-            core: e.core,
-            op: e.op,
-            addr: loc.addr,
-            size,
-            summary:
-              `${evName(e)} read ${this.fmt(v)} from the ${name} slot at ${at}, a value no amo${name} wrote there` +
+          this.violation(
+            'value',
+            e,
+            `${evName(e)} read ${this.fmt(v)} from the ${name} slot at ${at}, a value no amo${name} wrote there` +
               (operandOnly ? ` (${evName(operandOnly)} had it as operand but read ${this.fmt(R(operandOnly))}, so it did not write it)` : ''),
-            details: () => [`  values it could read: ${setList(chain.filter((x) => x >= c0), (x) => `${this.fmt(x)} (${writer(x)})`)}`],
-          });
+            () => [`  values it could read: ${setList(chain.filter((x) => x >= c0), (x) => `${this.fmt(x)} (${writer(x)})`)}`],
+          );
         } else if (v < cur) {
           const c0 = cur, o0 = curOp;
-          ctx.add({
-            kind: 'order',
-            core: e.core,
-            op: e.op,
-            addr: loc.addr,
-            size,
-            summary: `${evName(e)} read ${this.fmt(v)} (${writer(v)}) from the ${name} slot at ${at} after core ${e.core} had observed ${this.fmt(c0)}${o0 >= 0 ? ` at op ${o0}` : ''}: a ${name} slot only moves one way, so coherence order went backwards (CoRR/CoWR)`,
-            details: () => [`  expected one of ${setList(chain.filter((x) => x >= c0), (x) => `${this.fmt(x)} (${writer(x)})`)}`],
-          });
+          this.violation(
+            'order',
+            e,
+            `${evName(e)} read ${this.fmt(v)} (${writer(v)}) from the ${name} slot at ${at} after core ${e.core} had observed ${this.fmt(c0)}${o0 >= 0 ? ` at op ${o0}` : ''}: a ${name} slot only moves one way, so coherence order went backwards (CoRR/CoWR)`,
+            () => [`  expected one of ${setList(chain.filter((x) => x >= c0), (x) => `${this.fmt(x)} (${writer(x)})`)}`],
+          );
         }
         cur = isAmo(e) ? Math.max(v, this.op(e)) : v;
         curOp = e.op;
@@ -809,57 +850,42 @@ class MaxLoc {
         const v = R(e);
         if (v !== prev && known(v, e)) {
           const p = prev, pe = prevEv;
-          ctx.add({
-            kind: 'atomicity',
-            core: e.core,
-            op: e.op,
-            addr: loc.addr,
-            size,
-            summary:
-              `${evName(e)} read ${this.fmt(v)} from the ${name} slot at ${at} and wrote ${this.fmt(this.op(e))}, but the value just before ` +
+          this.violation(
+            'atomicity',
+            e,
+            `${evName(e)} read ${this.fmt(v)} from the ${name} slot at ${at} and wrote ${this.fmt(this.op(e))}, but the value just before ` +
               `${this.fmt(this.op(e))} in coherence order is ${this.fmt(p)} (${pe ? evName(pe) : 'initial value'}): ` +
               (v < p ? 'it read a stale value and its update overtook a newer one' : 'another update came between its read and its write'),
-            details: () => [],
-          });
+          );
         }
         prev = this.op(e);
         prevEv = e;
       }
     }
-    if (!ctx.complete) return;
-    const fb = ctx.finalBytes(loc.addr, size);
+    const fb = this.finalBytes();
+    if (!fb) return;
     const lo = (fb[0] | (fb[1] << 8) | (fb[2] << 16) | (fb[3] << 24)) >>> 0;
     const hi = size === 8 ? (fb[4] | (fb[5] << 8) | (fb[6] << 16) | (fb[7] << 24)) >>> 0 : 0;
     const fin = this.t(lo, hi);
     const expect = chain[chain.length - 1];
     const maxOperand = Math.max(init, ...this.evs.filter(isAmo).map((e) => this.op(e)));
     if (fin !== expect || fin !== maxOperand) {
-      ctx.add({
-        kind: 'final',
-        core: -1,
-        op: Infinity,
-        addr: loc.addr,
-        size,
-        summary: `the ${name} slot at ${at} ends at ${this.fmt(fin)} but the ${name} of its initial value and every operand is ${this.fmt(maxOperand)}`,
-        details: () => [],
-      });
+      this.violation('final', undefined, `the ${name} slot at ${at} ends at ${this.fmt(fin)} but the ${name} of its initial value and every operand is ${this.fmt(maxOperand)}`);
     }
   }
 }
 
 // ---------------------------------------------------------------- single-writer byte lanes
 
-class BytesLoc {
+class BytesLoc extends LocChecker {
   /** Per byte: the owner's writes in program order (index 0: initial value). */
   readonly vals: number[][] = [];
   readonly valOps: number[][] = [];
   readonly evs: Ev[] = [];
   private index?: Map<number, number[]>[];
 
-  constructor(
-    readonly ctx: Ctx,
-    readonly loc: Location,
-  ) {
+  constructor(ctx: Ctx, loc: Location) {
+    super(ctx, loc);
     for (let b = 0; b < 8; b++) {
       this.vals.push([byteOf(loc.init[0], loc.init[1], b)]);
       this.valOps.push([-1]);
@@ -940,8 +966,8 @@ class BytesLoc {
       }
       if (this.writes(e)) for (let k = 0; k < e.size; k++) if (owners[off + k] === e.core) ownIdx[off + k]++;
     }
-    if (!ctx.complete) return;
-    const fb = ctx.finalBytes(loc.addr, 8);
+    const fb = this.finalBytes(8);
+    if (!fb) return;
     for (let b = 0; b < 8; b++) {
       const vs = this.vals[b];
       if (fb[b] === vs[vs.length - 1]) continue;

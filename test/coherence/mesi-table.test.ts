@@ -33,7 +33,7 @@ import {
   STATE_NAMES,
   TRANSITIONS,
 } from '../../shared/coherence/mesi.ts';
-import { CTR_COUNT, INV_TO_BASE, transitionIndex } from '../../shared/coherence/stats.ts';
+import { CAUSE_LOCAL, CTR_COUNT, INV_TO_BASE, transitionIndex } from '../../shared/coherence/stats.ts';
 import { Harness, hex, initialByte, le, type StateName } from './harness.ts';
 import { GEOMETRIES, newRandomStats, opArb, runRandom } from './random.ts';
 
@@ -205,7 +205,7 @@ describe('MESI table, cell by cell', () => {
     for (const c of ['gets', 'getx', 'upgrades', 'invalidationsSent', 'l3Hits', 'l3Misses'] as const) {
       expect(h.delta(b, 0, c), c).toBe(0);
     }
-    const em = transitionIndex(h.cores, 0, E, M);
+    const em = transitionIndex(h.cores, CAUSE_LOCAL, E, M);
     expect(h.ctrs[0]![em]! - b[0]![em]!, 'local E->M transitions').toBe(1);
     h.check();
   });

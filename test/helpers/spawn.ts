@@ -4,46 +4,12 @@
  * A worker module reads its input from `workerData` and posts exactly one result message
  * with `parentPort.postMessage(result)`, then returns (letting the thread exit 0).
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-
-let tsxApiUrl: string | undefined;
-
-/**
- * URL of tsx's ESM register API, resolved from this project (not the cwd).
- * import.meta.resolve is used when the runtime has it (plain Node/tsx); vitest's module
- * runner does not provide it, so fall back to reading tsx's export map.
- */
-function resolveTsxApi(): string {
-  if (tsxApiUrl !== undefined) return tsxApiUrl;
-  const meta = import.meta as { resolve?: (specifier: string) => string };
-  if (typeof meta.resolve === 'function') {
-    tsxApiUrl = meta.resolve('tsx/esm/api');
-    return tsxApiUrl;
-  }
-  const require = createRequire(import.meta.url);
-  const pkgPath = require.resolve('tsx/package.json');
-  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as {
-    exports?: Record<string, { import?: { default?: string } | string } | string>;
-  };
-  const entry = pkg.exports?.['./esm/api'];
-  const imp = typeof entry === 'object' ? entry.import : undefined;
-  const rel = typeof imp === 'string' ? imp : imp?.default;
-  tsxApiUrl = rel !== undefined
-    ? pathToFileURL(join(dirname(pkgPath), rel)).href
-    : pathToFileURL(require.resolve('tsx/esm/api')).href;
-  return tsxApiUrl;
-}
+import type { Worker } from 'node:worker_threads';
+import { spawnTsxWorker } from '../../src/machine/spawn.ts';
 
 /** Start a worker thread running the TypeScript module at `fileUrl` (via tsx) with `workerData`. */
 export function spawnTsWorker(fileUrl: URL, workerData: unknown): Worker {
-  const boot =
-    `import(${JSON.stringify(resolveTsxApi())}).then(({ register }) => { register(); ` +
-    `return import(${JSON.stringify(fileUrl.href)}); })`;
-  return new Worker(boot, { eval: true, workerData });
+  return spawnTsxWorker(fileUrl, workerData);
 }
 
 function baseName(fileUrl: URL): string {

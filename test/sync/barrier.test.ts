@@ -10,6 +10,7 @@ import {
 } from '../../shared/sync/index.ts';
 import { runWorkers } from '../helpers/spawn.ts';
 import { BR, type BarrierJob, type BarrierResult } from './workers/layout.ts';
+import { until } from '../helpers/poll.ts';
 
 const WORKER = new URL('./workers/barrier.worker.ts', import.meta.url);
 const RUN_MS = 15_000;
@@ -19,15 +20,6 @@ function newMem(parties: number): { sab: SharedArrayBuffer; i32: Int32Array } {
   const i32 = new Int32Array(sab);
   barrierInit(i32, BR.BARRIER, parties);
   return { sab, i32 };
-}
-
-async function until(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  return true;
 }
 
 describe('barrier', () => {

@@ -3,6 +3,7 @@ import {
   downRead, downReadTrylock, downWrite, downWriteTrylock, downgradeWrite, rwsemIsWriteLocked, rwsemReaders,
   rwsemWritersWaiting, upRead, upWrite,
 } from '../../shared/sync/rwsem.ts';
+import { until } from '../helpers/poll.ts';
 import { runWorkers } from '../helpers/spawn.ts';
 import { RW, type RwsemJob, type RwsemResult } from './workers/rwsem_layout.ts';
 
@@ -12,15 +13,6 @@ const RUN_MS = 20_000;
 function mem(): { sab: SharedArrayBuffer; i32: Int32Array } {
   const sab = new SharedArrayBuffer(RW.WORDS * 4);
   return { sab, i32: new Int32Array(sab) };
-}
-
-async function until(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  return true;
 }
 
 describe('rwsem', () => {

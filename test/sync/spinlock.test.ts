@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LOCK_CONTENDED, LOCK_FREE, LOCK_HELD, spinLock, spinTryLock, spinUnlock } from '../../shared/sync/index.ts';
 import { runWorkers } from '../helpers/spawn.ts';
 import { SL, type SpinlockJob, type SpinlockResult } from './workers/layout.ts';
+import { until } from '../helpers/poll.ts';
 
 const WORKER = new URL('./workers/spinlock.worker.ts', import.meta.url);
 const RUN_MS = 15_000;
@@ -14,16 +15,6 @@ function newMem(): { sab: SharedArrayBuffer; i32: Int32Array } {
 function countRun(sab: SharedArrayBuffer, workers: number, iters: number): Promise<SpinlockResult[]> {
   const job: SpinlockJob = { sab, mode: 'count', parties: workers, iters, csWork: 8 };
   return runWorkers(WORKER, Array.from({ length: workers }, () => job), RUN_MS) as Promise<SpinlockResult[]>;
-}
-
-/** Poll `cond` from the (async) main thread; false after `ms`. */
-async function until(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  return true;
 }
 
 describe('spinlock', () => {

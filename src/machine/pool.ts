@@ -1,0 +1,120 @@
+// The spawn phase: one worker per group of cores, started on the booted machine, and
+// what their messages carry gathered in one place. Guest output passes straight
+// through; a worker that crashes or dies stops the whole machine (nobody may wait at
+// the barrier for it). The pool decides nothing about the run: run.ts watches it,
+// collect.ts sums up what it gathered.
+
+import type { Worker } from 'node:worker_threads';
+import { BARRIER_BASE, STOP_CRASH } from '../../shared/control.ts';
+import { barrierAbort } from '../../shared/sync/barrier.ts';
+import type { WorkerInit, WorkerMessage } from '../../cores/worker.ts';
+import type { BootImage } from './boot.ts';
+import { assignCores } from './boot.ts';
+import { hostCpus, type MachineConfig } from './config.ts';
+import { spawnTsWorker } from './spawn.ts';
+
+/** What one worker reports when it finishes: its 'done' message without the tag. */
+export type WorkerReport = Omit<Extract<WorkerMessage, { t: 'done' }>, 't'>;
+
+/** Everything the workers said, in the order it arrived. */
+export interface PoolOutcome {
+  /** Host times (ms) at which each worker passed the start line. */
+  starts: number[];
+  /** One per worker that finished. */
+  reports: WorkerReport[];
+  /** The first crash (a worker's or the watchdog's), as one line plus detail. */
+  crash?: string;
+}
+
+export interface GuestOutput {
+  stdout: (data: Uint8Array) => void;
+  stderr: (data: Uint8Array) => void;
+}
+
+export interface WorkerPool {
+  readonly workers: Worker[];
+  /** The cores of each worker. */
+  readonly groups: number[][];
+  readonly outcome: PoolOutcome;
+  /** Resolves once every worker has finished or failed (never rejects). */
+  readonly settled: Promise<void>;
+  /** Records a crash (the first one stands) and stops the machine at once: stop word, barrier abort. */
+  crash(message: string, core: number): void;
+  /** Ends every worker thread. */
+  terminate(): Promise<void>;
+}
+
+const MODULE_WORKER = new URL('../../cores/worker.ts', import.meta.url);
+
+/** The exit code a crash leaves in the stop word (EX_SOFTWARE; the run reports 2). */
+const CRASH_EXIT = 70;
+
+/** Starts the workers of a booted machine. `module` is the worker entry (tests pass their own). */
+export function spawnPool(config: MachineConfig, booted: BootImage, out: GuestOutput, module: URL = MODULE_WORKER): WorkerPool {
+  const ctl = booted.control;
+  const groups = assignCores(config.cores, config.threads);
+  const spinBarrier = config.threads <= hostCpus();
+  const outcome: PoolOutcome = { starts: [], reports: [] };
+  const workers: Worker[] = [];
+  const crash = (message: string, core: number): void => {
+    outcome.crash ??= message;
+    ctl.requestStop(STOP_CRASH, core, CRASH_EXIT, 0);
+    barrierAbort(ctl.i32, BARRIER_BASE);
+  };
+  const done = groups.map((coreIds, w) => {
+    const init: WorkerInit = {
+      workerIndex: w,
+      spinBarrier,
+      config,
+      coreIds,
+      regions: booted.regions,
+      entry: booted.image.entry,
+      stackTops: booted.stackTops,
+      pid: 1,
+    };
+    const worker = spawnTsWorker(module, init, { name: `smpemu-worker-${w}` });
+    workers.push(worker);
+    return watchWorker(worker, outcome, out, (msg) => crash(`worker ${w} (cores ${coreIds.join(',')}) crashed: ${msg}`, coreIds[0]));
+  });
+  return {
+    workers,
+    groups,
+    outcome,
+    settled: Promise.all(done).then(() => undefined),
+    crash,
+    terminate: async () => {
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
+
+/** Resolves when the worker has reported 'done' or failed (once, whichever comes first). */
+function watchWorker(worker: Worker, outcome: PoolOutcome, out: GuestOutput, fail: (msg: string) => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let finished = false;
+    const failOnce = (msg: string): void => {
+      if (finished) return;
+      finished = true;
+      fail(msg);
+      resolve();
+    };
+    worker.on('message', (m: WorkerMessage) => {
+      switch (m.t) {
+        case 'start': outcome.starts.push(m.time); break;
+        case 'out':
+          for (const c of m.chunks) (c.fd === 2 ? out.stderr : out.stdout)(c.data);
+          break;
+        case 'done': {
+          const { t: _t, ...report } = m;
+          outcome.reports.push(report);
+          finished = true;
+          resolve();
+          break;
+        }
+        case 'crash': failOnce(m.message + (m.stack ? `\n${m.stack}` : '')); break;
+      }
+    });
+    worker.on('error', (e) => failOnce(e instanceof Error ? (e.stack ?? e.message) : String(e)));
+    worker.on('exit', (code) => { if (!finished) failOnce(`exited with code ${code} before finishing`); });
+  });
+}
