@@ -1,8 +1,9 @@
-// Two-pass assembler for RV64IMA + Zicsr + Zifencei + Zalasr.
+// Two-pass assembler for RV64IMAFD + Zicsr + Zifencei + Zalasr.
 //
 // Syntax: one instruction per line, `#` and `//` comments, `name:` labels
 // (several allowed, also in front of an instruction), x0..x31 / ABI register
-// names, decimal / hex (0x) / binary (0b) immediates with optional sign.
+// names, f0..f31 / FP ABI names, decimal / hex (0x) / binary (0b) immediates with
+// optional sign. F/D rounding modes as the last operand (rne, rtz, rdn, rup, rmm, dyn).
 // Branch and jump targets are labels or numeric byte offsets relative to the
 // instruction itself.
 
@@ -19,7 +20,9 @@ import {
   encU,
   lookupMnemonic,
   OP,
+  parseFpRegister,
   parseRegister,
+  ROUNDING_MODES,
   type InstrSpec,
 } from './encode.ts';
 import { unimplementedExtension } from './extensions.ts';
@@ -116,7 +119,24 @@ const PSEUDO_SIZES: Record<string, number> = {
   csrwi: 1,
   csrsi: 1,
   csrci: 1,
+  frcsr: 1,
+  fscsr: 1,
+  frrm: 1,
+  fsrm: 1,
+  frflags: 1,
+  fsflags: 1,
+  fsrmi: 1,
+  fsflagsi: 1,
+  'fmv.s': 1,
+  'fabs.s': 1,
+  'fneg.s': 1,
+  'fmv.d': 1,
+  'fabs.d': 1,
+  'fneg.d': 1,
 };
+
+/** F/D pseudo-instructions on fcsr: CSR number of each. */
+const FCSR_PSEUDO: Record<string, number> = { frcsr: 3, fscsr: 3, frrm: 2, fsrm: 2, frflags: 1, fsflags: 1, fsrmi: 2, fsflagsi: 1 };
 
 // ---------------------------------------------------------------- li expansion
 
@@ -297,8 +317,29 @@ function imm(item: Item, op: Operand, lo: number, hi: number, what = 'immediate'
 
 function reg(item: Item, op: Operand): number {
   const r = parseRegister(op.text);
-  if (r === undefined) throw err(item, op.col, `unknown register '${op.text}'`);
+  if (r === undefined) {
+    const hint = parseFpRegister(op.text) !== undefined ? ` (an FP register where an integer register belongs)` : '';
+    throw err(item, op.col, `unknown register '${op.text}'${hint}`);
+  }
   return r;
+}
+
+function freg(item: Item, op: Operand): number {
+  const r = parseFpRegister(op.text);
+  if (r === undefined) {
+    const hint = parseRegister(op.text) !== undefined ? ` (an integer register where an FP register belongs)` : '';
+    throw err(item, op.col, `unknown FP register '${op.text}'${hint}`);
+  }
+  return r;
+}
+
+/** The optional rounding-mode operand at index i (absent: the spec's default). */
+function roundingMode(item: Item, i: number, dflt: number): number {
+  const op = item.ops[i];
+  if (op === undefined) return dflt;
+  const rm = ROUNDING_MODES.indexOf(op.text.toLowerCase());
+  if (rm < 0 || op.text === '') throw err(item, op.col, `bad rounding mode '${op.text}' (rne, rtz, rdn, rup, rmm or dyn)`);
+  return rm;
 }
 
 interface Mem {
@@ -586,15 +627,41 @@ function encodeItem(item: Item, base: number, labels: Map<string, number>): numb
       return [encCSR({ csrwi: 5, csrsi: 6, csrci: 7 }[m], 0, csrOperand(item, o(0)), imm(item, o(1), 0, 31))];
   }
 
+  if (m in FCSR_PSEUDO) {
+    const csr = FCSR_PSEUDO[m]!;
+    if (m === 'frcsr' || m === 'frrm' || m === 'frflags') {
+      expectOps(item, 1);
+      return [encCSR(2, R(0), csr, 0)]; // csrrs rd, csr, x0
+    }
+    expectOps(item, 1, 2);
+    const rd = ops.length === 2 ? R(0) : 0;
+    const src = o(ops.length - 1);
+    if (m === 'fsrmi' || m === 'fsflagsi') return [encCSR(5, rd, csr, imm(item, src, 0, 31))]; // csrrwi
+    return [encCSR(1, rd, csr, reg(item, src))]; // csrrw
+  }
+  if (/^f(mv|abs|neg)\.[sd]$/.test(m)) {
+    // fsgnj / fsgnjx / fsgnjn fd, fs, fs
+    expectOps(item, 2);
+    const fs = freg(item, o(1));
+    const f3 = m.startsWith('fmv') ? 0 : m.startsWith('fneg') ? 1 : 2;
+    return [encR(OP.OP_FP, freg(item, o(0)), f3, fs, fs, (0x04 << 2) | (m.endsWith('.d') ? 1 : 0))];
+  }
+
   const found = lookupMnemonic(m);
   if (!found) throw unknownMnemonic(item);
   return [encodeReal(item, found.spec, found.aq, found.rl, pc, labels)];
+}
+
+/** An OP-FP word: the spec's funct7 with the given register fields and funct3 (rm). */
+function fpWord(s: InstrSpec, rd: number, rs1: number, rs2: number, f3: number): number {
+  return encR(OP.OP_FP, rd, f3, rs1, rs2, s.funct7!);
 }
 
 function encodeReal(item: Item, s: InstrSpec, aq: boolean, rl: boolean, pc: number, labels: Map<string, number>): number {
   const ops = item.ops;
   const o = (i: number): Operand => ops[i]!;
   const R = (i: number): number => reg(item, o(i));
+  const F = (i: number): number => freg(item, o(i));
   switch (s.syntax) {
     case 'rrr':
       expectOps(item, 3);
@@ -679,6 +746,47 @@ function encodeReal(item: Item, s: InstrSpec, aq: boolean, rl: boolean, pc: numb
     case 'strl':
       expectOps(item, 2);
       return encR(s.opcode, 0, s.funct3, amoAddr(item, o(1)), R(0), s.funct7!);
+    case 'fload': {
+      expectOps(item, 2);
+      const fd = F(0);
+      const { off, rs1 } = memOperand(item, o(1));
+      return encI(s.opcode, fd, s.funct3, rs1, off);
+    }
+    case 'fstore': {
+      expectOps(item, 2);
+      const fs2 = F(0);
+      const { off, rs1 } = memOperand(item, o(1));
+      return encS(s.opcode, s.funct3, rs1, fs2, off);
+    }
+    case 'fr4': {
+      expectOps(item, 4, 5);
+      const rm = roundingMode(item, 4, s.rmDefault!);
+      return (encR(s.opcode, F(0), rm, F(1), F(2), s.match >>> 25) | (F(3) << 27)) >>> 0;
+    }
+    case 'frrm':
+      expectOps(item, 3, 4);
+      return fpWord(s, F(0), F(1), F(2), roundingMode(item, 3, s.rmDefault!));
+    case 'frr':
+      expectOps(item, 3);
+      return fpWord(s, F(0), F(1), F(2), s.funct3);
+    case 'fr1rm':
+      expectOps(item, 2, 3);
+      return fpWord(s, F(0), F(1), (s.match >>> 20) & 31, roundingMode(item, 2, s.rmDefault!));
+    case 'xff':
+      expectOps(item, 3);
+      return fpWord(s, R(0), F(1), F(2), s.funct3);
+    case 'xf':
+      expectOps(item, 2);
+      return fpWord(s, R(0), F(1), 0, s.funct3);
+    case 'xfrm':
+      expectOps(item, 2, 3);
+      return fpWord(s, R(0), F(1), (s.match >>> 20) & 31, roundingMode(item, 2, s.rmDefault!));
+    case 'fxrm':
+      expectOps(item, 2, 3);
+      return fpWord(s, F(0), R(1), (s.match >>> 20) & 31, roundingMode(item, 2, s.rmDefault!));
+    case 'fx':
+      expectOps(item, 2);
+      return fpWord(s, F(0), R(1), 0, s.funct3);
   }
 }
 

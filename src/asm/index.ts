@@ -15,6 +15,7 @@ export {
   encR,
   encS,
   encU,
+  FP_ABI_NAMES,
   immB,
   immI,
   immJ,
@@ -24,6 +25,8 @@ export {
   lookupMnemonic,
   matchSpec,
   OP,
+  parseFpRegister,
   parseRegister,
+  ROUNDING_MODES,
 } from './encode.ts';
 export type { Format, InstrSpec, Syntax } from './encode.ts';

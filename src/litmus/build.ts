@@ -42,6 +42,7 @@
 // status HARNESS_EXIT (a store that no other core ever sees: coherence is lost).
 
 import { assemble, AsmError } from '../asm/index.ts';
+import { fpExtensionOf } from '../asm/extensions.ts';
 import { assembleProgram } from '../asm/program.ts';
 import type { CacheGeometry } from '../../shared/coherence/layout.ts';
 import { allLocations, LitmusError, observedVars, type LitmusTest, type LitmusType, type Value, DEFAULT_TYPE } from './parse.ts';
@@ -358,7 +359,13 @@ function checkThreadCode(test: LitmusTest): { text: string; line: number }[][] {
   const codes = test.threads.map((_, t) => threadSource(test, t));
   codes.forEach((lines, t) => {
     try {
-      assemble(lines.map((l) => l.text).join('\n'), { base: 0 });
+      const a = assemble(lines.map((l) => l.text).join('\n'), { base: 0 });
+      // F and D assemble (and run), but the SC model has no FP state: such a test is skipped.
+      a.words.forEach((w, i) => {
+        const fp = fpExtensionOf(w);
+        const where = lines[a.lines[i]! - 1]?.line ?? 0;
+        if (fp) throw new Unsupported(`P${t} (line ${where}): instruction '${fp.mnemonic}' (${fp.extension} extension) is not supported by the litmus SC model`);
+      });
     } catch (e) {
       if (!(e instanceof AsmError)) throw e;
       const src = lines[e.line - 1];
