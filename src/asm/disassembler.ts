@@ -12,6 +12,7 @@
 
 import { decodeWord, mnemonic, Op, type Instr } from '../../cores/decode.ts';
 import { ABI_NAMES, CSR_BY_NUMBER, FP_ABI_NAMES, INSTRUCTIONS, ROUNDING_MODES } from './encode.ts';
+import { compressedText } from './rvc_encode.ts';
 
 const hex = (v: number): string => '0x' + (v >>> 0).toString(16);
 
@@ -117,4 +118,20 @@ export function disassemble(word: number, pc?: number): string {
     case 'fx':
       return `${mn} ${fd}, ${rs1}`;
   }
+}
+
+/**
+ * A 16-bit parcel in its c. form (as `objdump -M no-aliases` prints it, and as the assembler takes
+ * it back), or `illegal 0x....` for a reserved one. The expansion is what the hart executes.
+ */
+export function disassembleParcel(half: number, pc?: number): string {
+  return compressedText(half & 0xffff, pc) ?? 'illegal 0x' + (half & 0xffff).toString(16).padStart(4, '0');
+}
+
+/** The instruction at byte offset `off` of an image (16 or 32 bits, by its low two bits). */
+export function disassembleAt(bytes: Uint8Array, off: number, pc?: number): { text: string; size: 2 | 4 } {
+  const half = bytes[off]! | (bytes[off + 1]! << 8);
+  if ((half & 3) !== 3) return { text: disassembleParcel(half, pc), size: 2 };
+  const w = (half | (bytes[off + 2]! << 16) | (bytes[off + 3]! << 24)) >>> 0;
+  return { text: disassemble(w, pc), size: 4 };
 }

@@ -1,6 +1,7 @@
 export { assemble, AsmError, liSequence } from './assembler.ts';
 export type { AssembleOptions, AssembleResult, LiStep } from './assembler.ts';
-export { disassemble, illegal } from './disassembler.ts';
+export { disassemble, disassembleAt, disassembleParcel, illegal } from './disassembler.ts';
+export { C_INSTRUCTIONS, compressedText, encodeCompressed } from './rvc_encode.ts';
 export {
   ABI_NAMES,
   AQRL_SUFFIXES,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assemble, disassemble, INSTRUCTIONS } from '../../src/asm/index.ts';
+import { assemble, C_INSTRUCTIONS, disassemble, disassembleAt, disassembleParcel, INSTRUCTIONS } from '../../src/asm/index.ts';
 
 // Golden machine words obtained from `llvm-mc-14 --triple=riscv64 -mattr=+m,+a -show-encoding`
 // (and llvm-objdump for la/call/tail). The tests do not need the toolchain.
@@ -260,6 +260,49 @@ const FD: ReadonlyArray<readonly [string, number]> = [
   ['fsflagsi a0, 5', 0x0012d573],
 ];
 
+// C: every RV64 compressed instruction (with D's c.fld/c.fsd/c.fldsp/c.fsdsp), written explicitly;
+// parcels from `llvm-mc-14 -triple=riscv64 -mattr=+f,+d,+c -show-encoding`.
+const RVC: ReadonlyArray<readonly [string, number]> = [
+  ['c.addi4spn a0, sp, 16', 0x0808],
+  ['c.fld fa0, 8(a1)', 0x2588],
+  ['c.lw a0, 4(a1)', 0x41c8],
+  ['c.ld a0, 8(a1)', 0x6588],
+  ['c.fsd fa0, 8(a1)', 0xa588],
+  ['c.sw a0, 4(a1)', 0xc1c8],
+  ['c.sd a0, 8(a1)', 0xe588],
+  ['c.nop', 0x0001],
+  ['c.addi a0, -3', 0x1575],
+  ['c.addiw a0, 5', 0x2515],
+  ['c.li a0, -32', 0x5501],
+  ['c.addi16sp sp, -64', 0x7139],
+  ['c.lui a0, 1', 0x6505],
+  ['c.lui a0, 0xfffff', 0x757d],
+  ['c.srli a0, 3', 0x810d],
+  ['c.srai a1, 63', 0x95fd],
+  ['c.andi a2, -1', 0x9a7d],
+  ['c.sub a0, a1', 0x8d0d],
+  ['c.xor a0, a1', 0x8d2d],
+  ['c.or a0, a1', 0x8d4d],
+  ['c.and a0, a1', 0x8d6d],
+  ['c.subw a0, a1', 0x9d0d],
+  ['c.addw a0, a1', 0x9d2d],
+  ['c.j 8', 0xa021],
+  ['c.beqz a0, -4', 0xdd75],
+  ['c.bnez a5, 254', 0xeffd],
+  ['c.slli a0, 1', 0x0506],
+  ['c.fldsp fa0, 8(sp)', 0x2522],
+  ['c.lwsp a0, 4(sp)', 0x4512],
+  ['c.ldsp a0, 8(sp)', 0x6522],
+  ['c.jr a0', 0x8502],
+  ['c.mv a0, a1', 0x852e],
+  ['c.ebreak', 0x9002],
+  ['c.jalr a0', 0x9502],
+  ['c.add a0, a1', 0x952e],
+  ['c.fsdsp fa0, 8(sp)', 0xa42a],
+  ['c.swsp a0, 4(sp)', 0xc22a],
+  ['c.sdsp a0, 8(sp)', 0xe42a],
+];
+
 // Single-word pseudo-instructions, same source.
 const PSEUDO: ReadonlyArray<readonly [string, number]> = [
   ['nop', 0x00000013],
@@ -347,6 +390,73 @@ describe('golden encodings: F and D (llvm-mc)', () => {
     expect(() => assemble('fmv.x.w ft0, ft1')).toThrow(/unknown register 'ft0' \(an FP register where an integer register belongs\)/);
     expect(() => assemble('fadd.s ft0, ft1, ft2, rxx')).toThrow(/bad rounding mode 'rxx'/);
     expect(() => assemble('fsgnj.s ft0, ft1, ft2, rne')).toThrow(/wrong operand count/);
+  });
+});
+
+describe('golden encodings: C (llvm-mc)', () => {
+  const h16 = (v: number) => '0x' + v.toString(16).padStart(4, '0');
+  it.each(RVC)('%s', (src, parcel) => {
+    const r = assemble(src);
+    expect(r.bytes.length).toBe(2);
+    expect(r.parcels).toEqual([0]);
+    expect(h16(r.bytes[0]! | (r.bytes[1]! << 8))).toBe(h16(parcel));
+    expect(disassembleParcel(parcel)).toBe(src.replace(/c\.lui a0, (\d+)$/, (_, v: string) => `c.lui a0, 0x${Number(v).toString(16)}`));
+    expect(assemble(disassembleParcel(parcel)).bytes).toEqual(r.bytes);
+  });
+
+  it('covers every compressed mnemonic', () => {
+    const seen = new Set(RVC.map(([src]) => src.split(' ')[0]!));
+    for (const m of C_INSTRUCTIONS.keys()) expect(seen, m).toContain(m);
+  });
+
+  it('every one of the 49152 parcels disassembles to text that assembles back to it, or is reserved', () => {
+    let legal = 0;
+    for (let h = 0; h < 0x10000; h++) {
+      if ((h & 3) === 3) continue;
+      const text = disassembleParcel(h);
+      if (text.startsWith('illegal')) {
+        expect(text).toBe(`illegal ${h16(h)}`);
+        continue;
+      }
+      legal++;
+      const b = assemble(text).bytes;
+      expect(h16(b[0]! | (b[1]! << 8)), text).toBe(h16(h));
+    }
+    expect(legal).toBeGreaterThan(45000);
+  });
+
+  it('operands out of range, misaligned or outside x8..x15 are errors', () => {
+    expect(() => assemble('c.addi4spn a0, sp, 0')).toThrow(/reserved encoding of 'c.addi4spn'/);
+    expect(() => assemble('c.lw a0, 2(a1)')).toThrow(/immediate 2 out of range or misaligned for 'c.lw'/);
+    expect(() => assemble('c.lw t0, 4(a1)')).toThrow(/register t0 cannot be encoded in 'c.lw' \(x8..x15 only\)/);
+    expect(() => assemble('c.addi a0, 32')).toThrow(/immediate 32 out of range/);
+    expect(() => assemble('c.lwsp a0, 4(a1)')).toThrow(/register a1 cannot be encoded in 'c.lwsp'/);
+    expect(() => assemble('c.addi16sp a0, 16')).toThrow(/takes sp here/);
+    expect(() => assemble('c.j 4096')).toThrow(/branch offset 4096 out of range/);
+    expect(() => assemble('c.jal 8')).toThrow(/instruction 'c.jal' \(RV32C extension\) is not implemented/);
+  });
+
+  it('layout: labels, branches and alignment count 2-byte instructions', () => {
+    const r = assemble(['top: c.li a0, 3', 'loop: c.addi a0, -1', 'addi a1, a1, 1', 'c.bnez a0, loop', 'c.j end', '.align 3', 'end: c.nop', 'beq a0, a1, top'].join('\n'), { base: 0x1000 });
+    expect(r.labels.get('loop')).toBe(0x1002);
+    expect(r.labels.get('end')).toBe(0x1010);
+    expect(r.parcels).toEqual([0, 2, 8, 10, 16]);
+    const listing: string[] = [];
+    for (let off = 0; off < r.bytes.length; ) {
+      const d = disassembleAt(r.bytes, off, 0x1000 + off);
+      listing.push(d.text);
+      off += d.size;
+    }
+    expect(listing).toEqual([
+      'c.li a0, 3', 'c.addi a0, -1', 'addi a1, a1, 1', 'c.bnez a0, -6 # 0x1002', 'c.j 6 # 0x1010',
+      'addi zero, zero, 0', 'c.nop', 'beq a0, a1, -18 # 0x1000',
+    ]);
+    expect(r.words.length).toBe(6);
+    // a 2-byte remainder pads with c.nop
+    const p = assemble('c.nop\n.align 2\nx: nop');
+    expect(p.labels.get('x')).toBe(4);
+    expect([...p.bytes]).toEqual([0x01, 0, 0x01, 0, 0x13, 0, 0, 0]);
+    expect(p.lines).toEqual([1, 3]);
   });
 });
 

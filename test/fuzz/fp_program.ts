@@ -272,3 +272,15 @@ export function fpListing(p: FpProgram): string {
   });
   return lines.join('\n');
 }
+
+import { fpDifference } from './fp_compare.ts';
+import type { Fuzzer } from './fuzzer.ts';
+
+export const fpFuzzer: Fuzzer<FpProgram> = {
+  name: 'F/D',
+  arb: fpProgramArb,
+  elf: fpElf,
+  instructions: instructionCount,
+  difference: fpDifference,
+  listing: fpListing,
+};
