@@ -1,0 +1,100 @@
+// Long differential fuzzing against qemu-riscv64 (test/fuzz): random programs run under qemu and
+// under smpemu's interpreter in-process (every --machine-every'th also on the whole machine, flat
+// and caches alternately); outputs must be identical. Prints progress on stderr and, at the end,
+// "N random instructions, M mismatches" and one JSON line on stdout; exit 1 on a mismatch. A
+// mismatch is shrunk (fast-check, from the program's own seed) and printed with its listing.
+//   npx tsx bench/fuzz.ts fp|rvc [--instructions 10000000] [--steps 2000] [--seed 1] [--machine-every 100]
+//   npm run fuzz:fp -- --instructions 1000000
+
+import fc from 'fast-check';
+import type { Fuzzer } from '../test/fuzz/fuzzer.ts';
+import { inProcessRun, machineRun, qemuRun, type RunOutput } from '../test/fuzz/run.ts';
+
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const kind = process.argv[2];
+const chosen: Fuzzer<unknown> | undefined =
+  kind === 'fp' ? ((await import('../test/fuzz/fp_program.ts')).fpFuzzer as Fuzzer<unknown>)
+  : kind === 'rvc' ? ((await import('../test/fuzz/rvc_program.ts')).rvcFuzzer as Fuzzer<unknown>)
+  : undefined;
+if (!chosen) {
+  process.stderr.write('smpemu: usage: bench/fuzz.ts fp|rvc [--instructions N] [--steps N] [--seed N] [--machine-every N]\n');
+  process.exit(2);
+}
+const fz: Fuzzer<unknown> = chosen;
+const target = Number(arg('--instructions') ?? 10_000_000);
+const steps = Number(arg('--steps') ?? 2000);
+const seed0 = Number(arg('--seed') ?? 1);
+const machineEvery = Number(arg('--machine-every') ?? 100);
+for (const [n, v] of [['--instructions', target], ['--steps', steps], ['--seed', seed0], ['--machine-every', machineEvery]] as const) {
+  if (!Number.isSafeInteger(v) || v < 0) {
+    process.stderr.write(`smpemu: ${n} must be a non-negative integer\n`);
+    process.exit(2);
+  }
+}
+
+const gen = (seed: number) => fc.sample(fz.arb({ min: steps, max: steps }), { seed, numRuns: 1 })[0]!;
+
+let instructions = 0;
+let programs = 0;
+let machineRuns = 0;
+let mismatches = 0;
+const t0 = performance.now();
+let lastReport = t0;
+
+async function smpemu(i: number, elf: Uint8Array): Promise<RunOutput> {
+  if (machineEvery > 0 && i % machineEvery === machineEvery - 1) {
+    machineRuns++;
+    return machineRun(elf, machineRuns % 2 ? 'flat' : 'caches');
+  }
+  return inProcessRun(elf);
+}
+
+async function shrinkAndReport(seed: number): Promise<void> {
+  process.stderr.write(`\nmismatch in program seed ${seed} (${steps} steps); shrinking...\n`);
+  try {
+    await fc.assert(
+      fc.asyncProperty(fz.arb({ min: 1, max: steps }), async (p) => {
+        const elf = fz.elf(p);
+        const d = fz.difference(p, await qemuRun(elf), inProcessRun(elf));
+        if (d !== undefined) throw new Error(`${d}\nprogram:\n${fz.listing(p)}`);
+      }),
+      { seed, numRuns: 1 },
+    );
+    process.stderr.write('(the in-process run matches: the mismatch is on the whole machine only)\n');
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+  }
+}
+
+// One program ahead under qemu while smpemu runs the current one.
+let seed = seed0;
+let next = gen(seed);
+let nextQemu = qemuRun(fz.elf(next));
+while (instructions < target) {
+  const p = next, pSeed = seed, q = nextQemu, elf = fz.elf(p);
+  seed++;
+  next = gen(seed);
+  nextQemu = qemuRun(fz.elf(next));
+  const s = await smpemu(programs, elf);
+  const d = fz.difference(p, await q, s);
+  programs++;
+  instructions += fz.instructions(p);
+  if (d !== undefined) {
+    mismatches++;
+    process.stderr.write(`\n${d}\n`);
+    await shrinkAndReport(pSeed);
+  }
+  const now = performance.now();
+  if (now - lastReport > 10_000) {
+    lastReport = now;
+    process.stderr.write(`${fz.name}: ${instructions} random instructions in ${programs} programs, ${mismatches} mismatches, ${((now - t0) / 1000).toFixed(0)} s\n`);
+  }
+}
+await nextQemu.catch(() => undefined);
+const secs = (performance.now() - t0) / 1000;
+process.stdout.write(`${fz.name}: ${instructions} random instructions, ${mismatches} mismatches (${programs} programs of ${steps} steps, ${machineRuns} on the whole machine, seeds ${seed0}..${seed - 1}, ${secs.toFixed(0)} s)\n`);
+process.stdout.write(JSON.stringify({ fuzzer: fz.name, instructions, mismatches, programs, machineRuns, steps, seed: seed0, seconds: secs }) + '\n');
+process.exit(mismatches > 0 ? 1 : 0);
