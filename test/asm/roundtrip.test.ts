@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ABI_NAMES, AQRL_SUFFIXES, assemble, CSR_NAMES, disassemble, FP_ABI_NAMES, INSTRUCTIONS, ROUNDING_MODES, type InstrSpec } from '../../src/asm/index.ts';
+import { ABI_NAMES, AQRL_SUFFIXES, assemble, CSR_NAMES, disassemble, disassembleAt, disassembleParcel, FP_ABI_NAMES, INSTRUCTIONS, ROUNDING_MODES, type InstrSpec } from '../../src/asm/index.ts';
 
 // ---------------------------------------------------------------- generators of assembly text
 
@@ -210,6 +210,44 @@ describe('assemble → disassemble → assemble', () => {
         const text = Array.from(a, (w, i) => disassemble(w, base + 4 * i)).join('\n');
         const b = assemble(text, { base: 0 }).words;
         expect(Array.from(b, hex)).toEqual(Array.from(a, hex));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('programs mixing compressed and 32-bit instructions', () => {
+  // Any legal parcel, printed in its c. form, and c.beqz/c.bnez/c.j to labels.
+  const parcel = fc.integer({ min: 0, max: 0xffff }).filter((h) => (h & 3) !== 3).map((h) => disassembleParcel(h)).filter((t) => !t.startsWith('illegal'));
+  const cBranch = fc.constantFrom('c.beqz a0, L0', 'c.bnez s1, L1', 'c.j L2', 'c.j L0', 'c.bnez a5, L2');
+  it('assemble → disassembleAt listing → assemble gives the same bytes, labels counted in halfwords', () => {
+    const prog = fc
+      .array(fc.oneof({ weight: 3, arbitrary: parcel }, { weight: 3, arbitrary: anyInstr }, { weight: 1, arbitrary: cBranch }), { minLength: 1, maxLength: 40 })
+      .chain((lines) =>
+        fc.tuple(...[0, 1, 2].map(() => fc.integer({ min: 0, max: lines.length }))).map((pos) => {
+          const out = [...lines];
+          const withIdx = pos.map((p, i) => [p, i] as const).sort((x, y) => y[0] - x[0]);
+          for (const [p, i] of withIdx) out.splice(p, 0, `L${i}:`);
+          return out.join('\n');
+        }),
+      );
+    fc.assert(
+      fc.property(prog, fc.integer({ min: 0, max: 2 ** 20 }).map((k) => k * 2), (src, base) => {
+        let a;
+        try {
+          a = assemble(src, { base });
+        } catch (e) {
+          // a label too far for a compressed branch: the assembler says so
+          expect(String(e)).toMatch(/out of range/);
+          return;
+        }
+        const text: string[] = [];
+        for (let off = 0; off < a.bytes.length; ) {
+          const d = disassembleAt(a.bytes, off, base + off);
+          text.push(d.text);
+          off += d.size;
+        }
+        expect(Array.from(assemble(text.join('\n'), { base: 0 }).bytes), `${src}\n---\n${text.join('\n')}`).toEqual(Array.from(a.bytes));
       }),
       { numRuns: 300 },
     );
