@@ -2,12 +2,13 @@
 // under smpemu's interpreter in-process (every --machine-every'th also on the whole machine, flat
 // and caches alternately); outputs must be identical. Prints progress on stderr and, at the end,
 // "N random instructions, M mismatches" and one JSON line on stdout; exit 1 on a mismatch. A
-// mismatch is shrunk (fast-check, from the program's own seed) and printed with its listing.
+// mismatch is shrunk (steps dropped while it persists) and printed with its listing; the
+// program's seed (--seed with --instructions 1) replays it.
 //   npx tsx bench/fuzz.ts fp|rvc [--instructions 10000000] [--steps 2000] [--seed 1] [--machine-every 100]
 //   npm run fuzz:fp -- --instructions 1000000
 
 import fc from 'fast-check';
-import type { Fuzzer } from '../test/fuzz/fuzzer.ts';
+import type { Fuzzer, Stepped } from '../test/fuzz/fuzzer.ts';
 import { inProcessRun, machineRun, qemuRun, type RunOutput } from '../test/fuzz/run.ts';
 
 const arg = (name: string): string | undefined => {
@@ -15,15 +16,15 @@ const arg = (name: string): string | undefined => {
   return i > 0 ? process.argv[i + 1] : undefined;
 };
 const kind = process.argv[2];
-const chosen: Fuzzer<unknown> | undefined =
-  kind === 'fp' ? ((await import('../test/fuzz/fp_program.ts')).fpFuzzer as Fuzzer<unknown>)
-  : kind === 'rvc' ? ((await import('../test/fuzz/rvc_program.ts')).rvcFuzzer as Fuzzer<unknown>)
+const chosen: Fuzzer<Stepped> | undefined =
+  kind === 'fp' ? ((await import('../test/fuzz/fp_program.ts')).fpFuzzer as Fuzzer<Stepped>)
+  : kind === 'rvc' ? ((await import('../test/fuzz/rvc_program.ts')).rvcFuzzer as Fuzzer<Stepped>)
   : undefined;
 if (!chosen) {
   process.stderr.write('smpemu: usage: bench/fuzz.ts fp|rvc [--instructions N] [--steps N] [--seed N] [--machine-every N]\n');
   process.exit(2);
 }
-const fz: Fuzzer<unknown> = chosen;
+const fz: Fuzzer<Stepped> = chosen;
 const target = Number(arg('--instructions') ?? 10_000_000);
 const steps = Number(arg('--steps') ?? 2000);
 const seed0 = Number(arg('--seed') ?? 1);
@@ -52,21 +53,30 @@ async function smpemu(i: number, elf: Uint8Array): Promise<RunOutput> {
   return inProcessRun(elf);
 }
 
-async function shrinkAndReport(seed: number): Promise<void> {
-  process.stderr.write(`\nmismatch in program seed ${seed} (${steps} steps); shrinking...\n`);
-  try {
-    await fc.assert(
-      fc.asyncProperty(fz.arb({ min: 1, max: steps }), async (p) => {
-        const elf = fz.elf(p);
-        const d = fz.difference(p, await qemuRun(elf), inProcessRun(elf));
-        if (d !== undefined) throw new Error(`${d}\nprogram:\n${fz.listing(p)}`);
-      }),
-      { seed, numRuns: 1 },
-    );
+/**
+ * Shrinks a mismatching program by dropping steps (halves, then quarters, ... then single steps)
+ * while smpemu in-process still differs from qemu, and prints the minimal program. Deterministic:
+ * the same seed gives the same report.
+ */
+async function shrinkAndReport(p: Stepped, seed: number): Promise<void> {
+  process.stderr.write(`\nmismatch in program seed ${seed} (${p.steps.length} steps); shrinking...\n`);
+  const differs = async (c: Stepped) => {
+    const elf = fz.elf(c);
+    return fz.difference(c, await qemuRun(elf), inProcessRun(elf));
+  };
+  let cur = p;
+  if ((await differs(cur)) === undefined) {
     process.stderr.write('(the in-process run matches: the mismatch is on the whole machine only)\n');
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n`);
+    return;
   }
+  for (let chunk = Math.ceil(cur.steps.length / 2); chunk >= 1; chunk = chunk === 1 ? 0 : Math.ceil(chunk / 2)) {
+    for (let at = 0; at < cur.steps.length; ) {
+      const cand = fz.withSteps(cur, [...cur.steps.slice(0, at), ...cur.steps.slice(at + chunk)]);
+      if (cand.steps.length > 0 && (await differs(cand)) !== undefined) cur = cand;
+      else at += chunk;
+    }
+  }
+  process.stderr.write(`minimal program (${cur.steps.length} steps, from seed ${seed}):\n${await differs(cur)}\nprogram:\n${fz.listing(cur)}\n`);
 }
 
 // One program ahead under qemu while smpemu runs the current one.
@@ -85,7 +95,7 @@ while (instructions < target) {
   if (d !== undefined) {
     mismatches++;
     process.stderr.write(`\n${d}\n`);
-    await shrinkAndReport(pSeed);
+    await shrinkAndReport(p, pSeed);
   }
   const now = performance.now();
   if (now - lastReport > 10_000) {

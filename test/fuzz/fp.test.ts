@@ -82,6 +82,45 @@ describe('F/D differential fuzzer: smpemu against qemu-riscv64', () => {
     );
   });
 
+  it.runIf(qemuInstalled)('random programs over the core edge values only (zeros, infinities, NaNs, ones, limits)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fpProgramArb({ min: 1, max: 100 }, { core: true }), async (p) => {
+        const elf = fpElf(p);
+        expectSame(p, await qemuRun(elf), inProcessRun(elf));
+      }),
+      { numRuns: 30, seed },
+    );
+  });
+
+  it.runIf(qemuInstalled)('every pair of edge values through every two-operand op (a sweep, random rounding)', async () => {
+    const D = [0n, 1n << 63n, 0x7ff0000000000000n, 0xfff0000000000000n, 0x7ff8000000000000n, 0x7ff4000000000001n, b64(1), b64(-1), 1n, 0x7fefffffffffffffn, 0x0010000000000000n, b64(1.5)];
+    const S = [0, 0x80000000, 0x7f800000, 0xff800000, 0x7fc00000, 0x7fa00001, 0x3f800000, 0xbf800000, 1, 0x7f7fffff, 0x00800000, 0x3fc00000].map((v) => 0xffffffff00000000n | BigInt(v));
+    const rm = ['', ', rne', ', rtz', ', rdn', ', rup', ', rmm'];
+    let k = 0;
+    for (const t of ['s', 'd']) {
+      for (const op of ['fadd', 'fsub', 'fmul', 'fdiv', 'fmin', 'fmax', 'feq', 'flt', 'fle', 'fsgnj', 'fsgnjn', 'fsgnjx']) {
+        const fpTable = new Array<bigint>(256).fill(0n);
+        (t === 's' ? S : D).forEach((v, i) => (fpTable[i] = v));
+        const steps: FpProgram['steps'] = [];
+        const rounds = ['fadd', 'fsub', 'fmul', 'fdiv'].includes(op);
+        const toX = ['feq', 'flt', 'fle'].includes(op);
+        for (let a = 0; a < 12; a++) {
+          for (let b = 0; b < 12; b++) {
+            const r = rounds ? rm[k++ % rm.length] : '';
+            steps.push({
+              text: [`fld f1, ${-2048 + 8 * a}(s0)`, `fld f2, ${-2048 + 8 * b}(s0)`, `${op}.${t} ${toX ? 'x10' : 'f3'}, f1, f2${r}`],
+              log: toX ? 'x10' : 'f3',
+              flags: true,
+            });
+          }
+        }
+        const p: FpProgram = { fpTable, intTable: new Array<bigint>(64).fill(0n), fcsr: 0, steps };
+        const elf = fpElf(p);
+        expectSame(p, await qemuRun(elf), inProcessRun(elf));
+      }
+    }
+  });
+
   it.runIf(qemuInstalled)('random programs on the whole machine (spmd, 1 core), flat and caches', async () => {
     await fc.assert(
       fc.asyncProperty(fpProgramArb({ min: 100, max: 200 }), fc.constantFrom<'flat' | 'caches'>('flat', 'caches'), async (p, memory) => {

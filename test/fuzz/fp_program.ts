@@ -103,8 +103,16 @@ const structuredSingle = fc
 
 const single = fc.oneof(fc.constantFrom(...SINGLE_EDGES), structuredSingle, u32);
 
+/** The values every operation must get right against each other: signed zeros, infinities, NaNs, ones. */
+const CORE_SINGLES = [0, 0x80000000, 0x7f800000, 0xff800000, 0x7fc00000, 0x7f800001, 0x3f800000, 0xbf800000, 1, 0x7f7fffff];
+const CORE: bigint[] = [
+  0n, 1n << 63n, 0x7ff0000000000000n, 0xfff0000000000000n, 0x7ff8000000000000n, 0x7ff0000000000001n, b64(1), b64(-1), 1n, 0x7fefffffffffffffn,
+  ...CORE_SINGLES.map((v) => BOX | BigInt(v)),
+];
+
 /** A 64-bit FP register image: doubles, properly NaN-boxed singles, improperly boxed ones, random bits. */
 export const fpValue: fc.Arbitrary<bigint> = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(...CORE) },
   { weight: 4, arbitrary: fc.constantFrom(...DOUBLE_EDGES) },
   { weight: 4, arbitrary: structuredDouble },
   { weight: 5, arbitrary: single.map((s) => BOX | BigInt(s)) },
@@ -193,12 +201,32 @@ export const fpStep: fc.Arbitrary<FpStep> = fc.oneof(
   { weight: 3, arbitrary: csrStep },
 );
 
-export function fpProgramArb(steps: { min: number; max: number }): fc.Arbitrary<FpProgram> {
+function related(v: bigint, how: number): bigint {
+  switch (how) {
+    case 0: return v;
+    case 1: return v ^ (1n << 63n); // the double negated
+    case 2: return v ^ (1n << 31n); // the single negated (boxing kept)
+    case 3: return (v & ~0xffffffffn) | ((v + 1n) & 0xffffffffn); // the single's (or double's low word's) neighbour
+    default: return (v + 1n) & 0xffffffffffffffffn; // the double's neighbour
+  }
+}
+
+/**
+ * Programs of steps.min..steps.max steps. With `core`, every FP operand comes from the small CORE
+ * set (signed zeros, infinities, NaNs, ±1, limits), so operations meet those pairs often even in a
+ * short run.
+ */
+export function fpProgramArb(steps: { min: number; max: number }, o: { core?: boolean } = {}): fc.Arbitrary<FpProgram> {
+  const value = o.core ? fc.constantFrom(...CORE) : fpValue;
   return fc.record({
-    fpTable: fc.array(fpValue, { minLength: 256, maxLength: 256 }),
+    // Half the table is drawn, the other half derived from it (the same value, its negation, a
+    // neighbour, the other boxing), so that operands meet their equals, opposites and neighbours.
+    fpTable: fc
+      .tuple(fc.array(fpValue, { minLength: 128, maxLength: 128 }), fc.array(fc.tuple(fc.nat(127), fc.integer({ min: 0, max: 4 })), { minLength: 128, maxLength: 128 }))
+      .map(([drawn, derive]) => [...drawn, ...derive.map(([i, how]) => related(drawn[i]!, how))]),
     intTable: fc.array(intValue, { minLength: 64, maxLength: 64 }),
     fcsr: fc.tuple(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 31 })).map(([m, f]) => (m << 5) | f),
-    steps: fc.array(fpStep, { minLength: steps.min, maxLength: steps.max }),
+    steps: fc.array(fpStep, { minLength: steps.min, maxLength: steps.max, size: 'max' }), // lengths over the whole range
   });
 }
 
@@ -278,9 +306,10 @@ import type { Fuzzer } from './fuzzer.ts';
 
 export const fpFuzzer: Fuzzer<FpProgram> = {
   name: 'F/D',
-  arb: fpProgramArb,
+  arb: (steps) => fpProgramArb(steps),
   elf: fpElf,
   instructions: instructionCount,
   difference: fpDifference,
   listing: fpListing,
+  withSteps: (p, steps) => ({ ...p, steps: steps as FpStep[] }),
 };

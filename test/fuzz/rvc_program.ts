@@ -114,7 +114,7 @@ export const cStep: fc.Arbitrary<CStep> = fc.oneof({ weight: 12, arbitrary: stra
 export function rvcProgramArb(steps: { min: number; max: number }): fc.Arbitrary<CProgram> {
   return fc.record({
     init: fc.array(fc.oneof(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.bigInt({ min: -300n, max: 300n }).map((v) => BigInt.asUintN(64, v))), { minLength: 64 + SCRATCH_BYTES / 8, maxLength: 64 + SCRATCH_BYTES / 8 }),
-    steps: fc.array(cStep, { minLength: steps.min, maxLength: steps.max }),
+    steps: fc.array(cStep, { minLength: steps.min, maxLength: steps.max, size: 'max' }), // lengths over the whole range
   });
 }
 
@@ -186,4 +186,5 @@ export const rvcFuzzer: Fuzzer<CProgram> = {
   instructions: rvcInstructionCount,
   difference: rvcDifference,
   listing: rvcListing,
+  withSteps: (p, steps) => ({ ...p, steps: steps as CStep[] }),
 };
