@@ -35,6 +35,10 @@ for (const [n, v] of [['--instructions', target], ['--steps', steps], ['--seed',
     process.exit(2);
   }
 }
+if (steps < 1) {
+  process.stderr.write('smpemu: --steps must be at least 1\n');
+  process.exit(2);
+}
 
 const gen = (seed: number) => fc.sample(fz.arb({ min: steps, max: steps }), { seed, numRuns: 1 })[0]!;
 
