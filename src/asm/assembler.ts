@@ -1,8 +1,11 @@
-// Two-pass assembler for RV64IMA + Zicsr + Zifencei + Zalasr.
+// Two-pass assembler for RV64IMAFD + Zicsr + Zifencei + Zalasr.
 //
 // Syntax: one instruction per line, `#` and `//` comments, `name:` labels
 // (several allowed, also in front of an instruction), x0..x31 / ABI register
-// names, decimal / hex (0x) / binary (0b) immediates with optional sign.
+// names, f0..f31 / FP ABI names, decimal / hex (0x) / binary (0b) immediates with
+// optional sign. F/D rounding modes as the last operand (rne, rtz, rdn, rup, rmm, dyn).
+// C: the explicit c.* mnemonics (rvc_encode.ts) assemble to 16-bit parcels; nothing is
+// compressed implicitly, so a program without c.* is exactly the 32-bit words it names.
 // Branch and jump targets are labels or numeric byte offsets relative to the
 // instruction itself.
 
@@ -19,10 +22,13 @@ import {
   encU,
   lookupMnemonic,
   OP,
+  parseFpRegister,
   parseRegister,
+  ROUNDING_MODES,
   type InstrSpec,
 } from './encode.ts';
 import { unimplementedExtension } from './extensions.ts';
+import { C_INSTRUCTIONS, encodeCompressed, type COperands } from './rvc_encode.ts';
 
 export class AsmError extends Error {
   readonly line: number;
@@ -47,10 +53,18 @@ export interface AssembleOptions {
 }
 
 export interface AssembleResult {
+  /** The image: instructions and data, little-endian. */
+  bytes: Uint8Array;
+  /**
+   * The image as little-endian 32-bit words (padded with zero bytes to a multiple of 4): one
+   * word per instruction when the program has no compressed (c.*) instructions.
+   */
   words: Uint32Array;
+  /** Byte offsets (from base) of the 16-bit instructions. */
+  parcels: number[];
   /** Label → absolute address (base + byte offset). */
   labels: Map<string, number>;
-  /** 1-based source line of each word. */
+  /** 1-based source line of each word of `words` (of the item its first byte belongs to). */
   lines: number[];
 }
 
@@ -67,7 +81,7 @@ interface Item {
   ops: Operand[];
   /** Byte offset from base. */
   offset: number;
-  /** Number of 32-bit words emitted. */
+  /** Number of bytes emitted. */
   size: number;
   /** Error found in pass 1, reported in line order in pass 2. */
   error?: AsmError;
@@ -116,7 +130,24 @@ const PSEUDO_SIZES: Record<string, number> = {
   csrwi: 1,
   csrsi: 1,
   csrci: 1,
+  frcsr: 1,
+  fscsr: 1,
+  frrm: 1,
+  fsrm: 1,
+  frflags: 1,
+  fsflags: 1,
+  fsrmi: 1,
+  fsflagsi: 1,
+  'fmv.s': 1,
+  'fabs.s': 1,
+  'fneg.s': 1,
+  'fmv.d': 1,
+  'fabs.d': 1,
+  'fneg.d': 1,
 };
+
+/** F/D pseudo-instructions on fcsr: CSR number of each. */
+const FCSR_PSEUDO: Record<string, number> = { frcsr: 3, fscsr: 3, frrm: 2, fsrm: 2, frflags: 1, fsflags: 1, fsrmi: 2, fsflagsi: 1 };
 
 // ---------------------------------------------------------------- li expansion
 
@@ -223,25 +254,38 @@ export function assemble(source: string, opts: AssembleOptions = {}): AssembleRe
       item.error = e;
     }
     items.push(item);
-    offset += item.size * 4;
+    offset += item.size;
   }
 
   // ---- pass 2: encode
-  const words = new Uint32Array(offset / 4);
-  const lines: number[] = new Array<number>(offset / 4);
+  const padded = Math.ceil(offset / 4) * 4;
+  const bytes = new Uint8Array(padded);
+  const dv = new DataView(bytes.buffer);
+  const lineAt = new Array<number>(padded).fill(0);
+  const parcels: number[] = [];
   for (const item of items) {
     if (item.error) throw item.error;
     const out = encodeItem(item, base, labels);
-    if (out.length !== item.size) {
+    const compressed = C_INSTRUCTIONS.has(item.mnemonic);
+    const size = compressed ? 2 : out.length * 4 - (item.size % 4 === 2 && !compressed ? 2 : 0);
+    if (size !== item.size) {
       throw new AsmError(item.line, item.mnemCol, `internal error: size mismatch for '${item.mnemonic}'`);
     }
-    const idx = item.offset / 4;
-    for (let i = 0; i < out.length; i++) {
-      words[idx + i] = out[i]! >>> 0;
-      lines[idx + i] = item.line;
+    if (compressed) {
+      dv.setUint16(item.offset, out[0]!, true);
+      parcels.push(item.offset);
+    } else if (item.size % 4 === 2) {
+      // alignment padding starting at a 2-byte boundary: c.nop, then nops
+      dv.setUint16(item.offset, 0x0001, true);
+      for (let i = 1; i < out.length; i++) dv.setUint32(item.offset + 2 + 4 * (i - 1), out[i]! >>> 0, true);
+    } else {
+      for (let i = 0; i < out.length; i++) dv.setUint32(item.offset + 4 * i, out[i]! >>> 0, true);
     }
+    lineAt.fill(item.line, item.offset, item.offset + item.size);
   }
-  return { words, labels, lines };
+  const words = new Uint32Array(bytes.buffer, 0, padded / 4);
+  const lines = Array.from({ length: padded / 4 }, (_, i) => lineAt[4 * i] || lineAt[4 * i + 2]!);
+  return { bytes: bytes.subarray(0, offset), words, parcels, labels, lines };
 }
 
 // ---------------------------------------------------------------- operand helpers
@@ -297,8 +341,29 @@ function imm(item: Item, op: Operand, lo: number, hi: number, what = 'immediate'
 
 function reg(item: Item, op: Operand): number {
   const r = parseRegister(op.text);
-  if (r === undefined) throw err(item, op.col, `unknown register '${op.text}'`);
+  if (r === undefined) {
+    const hint = parseFpRegister(op.text) !== undefined ? ` (an FP register where an integer register belongs)` : '';
+    throw err(item, op.col, `unknown register '${op.text}'${hint}`);
+  }
   return r;
+}
+
+function freg(item: Item, op: Operand): number {
+  const r = parseFpRegister(op.text);
+  if (r === undefined) {
+    const hint = parseRegister(op.text) !== undefined ? ` (an integer register where an FP register belongs)` : '';
+    throw err(item, op.col, `unknown FP register '${op.text}'${hint}`);
+  }
+  return r;
+}
+
+/** The optional rounding-mode operand at index i (absent: the spec's default). */
+function roundingMode(item: Item, i: number, dflt: number): number {
+  const op = item.ops[i];
+  if (op === undefined) return dflt;
+  const rm = ROUNDING_MODES.indexOf(op.text.toLowerCase());
+  if (rm < 0 || op.text === '') throw err(item, op.col, `bad rounding mode '${op.text}' (rne, rtz, rdn, rup, rmm or dyn)`);
+  return rm;
 }
 
 interface Mem {
@@ -395,18 +460,18 @@ function sizeOf(item: Item, address: number): number {
       case '.4byte':
       case '.long':
         if (item.ops.length === 0) throw err(item, item.mnemCol, `wrong operand count for '${m}': expected at least 1, got 0`);
-        return item.ops.length;
+        return item.ops.length * 4;
       case '.dword':
       case '.8byte':
       case '.quad':
         if (item.ops.length === 0) throw err(item, item.mnemCol, `wrong operand count for '${m}': expected at least 1, got 0`);
-        return item.ops.length * 2;
+        return item.ops.length * 8;
       case '.zero':
       case '.space': {
         expectOps(item, 1);
         const n = imm(item, item.ops[0]!, 0, 1 << 28, 'size');
         if (n % 4) throw err(item, item.ops[0]!.col, `size ${n} is not a multiple of 4`);
-        return n / 4;
+        return n;
       }
       case '.align':
       case '.p2align':
@@ -419,9 +484,9 @@ function sizeOf(item: Item, address: number): number {
         } else {
           bytes = 2 ** imm(item, item.ops[0]!, 0, 16, 'alignment');
         }
-        if (bytes <= 4) return 0;
+        if (bytes <= 2) return 0;
         const rem = ((address % bytes) + bytes) % bytes;
-        return rem === 0 ? 0 : (bytes - rem) / 4;
+        return rem === 0 ? 0 : bytes - rem;
       }
       case '.text':
       case '.globl':
@@ -436,11 +501,12 @@ function sizeOf(item: Item, address: number): number {
     expectOps(item, 2);
     reg(item, item.ops[0]!);
     const v = immRange(item, item.ops[1]!.text, item.ops[1]!.col, -(2n ** 63n), 2n ** 64n - 1n);
-    return liSequence(v).length;
+    return liSequence(v).length * 4;
   }
   const p = PSEUDO_SIZES[m];
-  if (p !== undefined) return p;
-  if (lookupMnemonic(m)) return 1;
+  if (p !== undefined) return p * 4;
+  if (lookupMnemonic(m)) return 4;
+  if (C_INSTRUCTIONS.has(m)) return 2;
   throw unknownMnemonic(item);
 }
 
@@ -586,15 +652,107 @@ function encodeItem(item: Item, base: number, labels: Map<string, number>): numb
       return [encCSR({ csrwi: 5, csrsi: 6, csrci: 7 }[m], 0, csrOperand(item, o(0)), imm(item, o(1), 0, 31))];
   }
 
+  const cs = C_INSTRUCTIONS.get(m);
+  if (cs) return [encodeC(item, cs.syntax, cs.fp === true, pc, labels)];
+
+  if (m in FCSR_PSEUDO) {
+    const csr = FCSR_PSEUDO[m]!;
+    if (m === 'frcsr' || m === 'frrm' || m === 'frflags') {
+      expectOps(item, 1);
+      return [encCSR(2, R(0), csr, 0)]; // csrrs rd, csr, x0
+    }
+    expectOps(item, 1, 2);
+    const rd = ops.length === 2 ? R(0) : 0;
+    const src = o(ops.length - 1);
+    if (m === 'fsrmi' || m === 'fsflagsi') return [encCSR(5, rd, csr, imm(item, src, 0, 31))]; // csrrwi
+    return [encCSR(1, rd, csr, reg(item, src))]; // csrrw
+  }
+  if (/^f(mv|abs|neg)\.[sd]$/.test(m)) {
+    // fsgnj / fsgnjx / fsgnjn fd, fs, fs
+    expectOps(item, 2);
+    const fs = freg(item, o(1));
+    const f3 = m.startsWith('fmv') ? 0 : m.startsWith('fneg') ? 1 : 2;
+    return [encR(OP.OP_FP, freg(item, o(0)), f3, fs, fs, (0x04 << 2) | (m.endsWith('.d') ? 1 : 0))];
+  }
+
   const found = lookupMnemonic(m);
   if (!found) throw unknownMnemonic(item);
   return [encodeReal(item, found.spec, found.aq, found.rl, pc, labels)];
+}
+
+/** A compressed instruction's parcel (operands checked against its 32-bit twin). */
+function encodeC(item: Item, syntax: string, fp: boolean, pc: number, labels: Map<string, number>): number {
+  const ops = item.ops;
+  const o = (i: number): Operand => ops[i]!;
+  const R = (i: number): number => reg(item, o(i));
+  const num = (i: number): number => Number(immRange(item, o(i).text, o(i).col, -(2n ** 31n), 2n ** 32n - 1n));
+  const sp = (i: number): void => {
+    if (R(i) !== 2) throw err(item, o(i).col, `'${item.mnemonic}' takes sp here, not '${o(i).text}'`);
+  };
+  let a: COperands;
+  switch (syntax) {
+    case 'none':
+      if (item.mnemonic === 'c.nop') {
+        expectOps(item, 0, 1);
+        a = { imm: ops.length ? num(0) : 0 };
+      } else {
+        expectOps(item, 0);
+        a = {};
+      }
+      break;
+    case 'r':
+      expectOps(item, 1);
+      a = { rs1: R(0) };
+      break;
+    case 'rr':
+      expectOps(item, 2);
+      a = { rd: R(0), rs2: R(1) };
+      break;
+    case 'ri':
+      expectOps(item, 2);
+      a = { rd: R(0), imm: num(1) };
+      break;
+    case 'spi':
+      expectOps(item, 2);
+      sp(0);
+      a = { imm: num(1) };
+      break;
+    case 'rspi':
+      expectOps(item, 3);
+      sp(1);
+      a = { rd: R(0), imm: num(2) };
+      break;
+    case 'mem': {
+      expectOps(item, 2);
+      const r = fp ? freg(item, o(0)) : R(0);
+      const { off, rs1 } = memOperand(item, o(1));
+      const store = /^c\.f?s[wd]/.test(item.mnemonic);
+      a = store ? { rs2: r, rs1, imm: off } : { rd: r, rs1, imm: off };
+      break;
+    }
+    case 'branch':
+      expectOps(item, 2);
+      a = { rs1: R(0), imm: target(item, o(1), pc, labels, 9) };
+      break;
+    default: // jump
+      expectOps(item, 1);
+      a = { imm: target(item, o(0), pc, labels, 12) };
+  }
+  const h = encodeCompressed(item.mnemonic, a);
+  if (typeof h === 'string') throw err(item, item.mnemCol, h);
+  return h;
+}
+
+/** An OP-FP word: the spec's funct7 with the given register fields and funct3 (rm). */
+function fpWord(s: InstrSpec, rd: number, rs1: number, rs2: number, f3: number): number {
+  return encR(OP.OP_FP, rd, f3, rs1, rs2, s.funct7!);
 }
 
 function encodeReal(item: Item, s: InstrSpec, aq: boolean, rl: boolean, pc: number, labels: Map<string, number>): number {
   const ops = item.ops;
   const o = (i: number): Operand => ops[i]!;
   const R = (i: number): number => reg(item, o(i));
+  const F = (i: number): number => freg(item, o(i));
   switch (s.syntax) {
     case 'rrr':
       expectOps(item, 3);
@@ -679,6 +837,47 @@ function encodeReal(item: Item, s: InstrSpec, aq: boolean, rl: boolean, pc: numb
     case 'strl':
       expectOps(item, 2);
       return encR(s.opcode, 0, s.funct3, amoAddr(item, o(1)), R(0), s.funct7!);
+    case 'fload': {
+      expectOps(item, 2);
+      const fd = F(0);
+      const { off, rs1 } = memOperand(item, o(1));
+      return encI(s.opcode, fd, s.funct3, rs1, off);
+    }
+    case 'fstore': {
+      expectOps(item, 2);
+      const fs2 = F(0);
+      const { off, rs1 } = memOperand(item, o(1));
+      return encS(s.opcode, s.funct3, rs1, fs2, off);
+    }
+    case 'fr4': {
+      expectOps(item, 4, 5);
+      const rm = roundingMode(item, 4, s.rmDefault!);
+      return (encR(s.opcode, F(0), rm, F(1), F(2), s.match >>> 25) | (F(3) << 27)) >>> 0;
+    }
+    case 'frrm':
+      expectOps(item, 3, 4);
+      return fpWord(s, F(0), F(1), F(2), roundingMode(item, 3, s.rmDefault!));
+    case 'frr':
+      expectOps(item, 3);
+      return fpWord(s, F(0), F(1), F(2), s.funct3);
+    case 'fr1rm':
+      expectOps(item, 2, 3);
+      return fpWord(s, F(0), F(1), (s.match >>> 20) & 31, roundingMode(item, 2, s.rmDefault!));
+    case 'xff':
+      expectOps(item, 3);
+      return fpWord(s, R(0), F(1), F(2), s.funct3);
+    case 'xf':
+      expectOps(item, 2);
+      return fpWord(s, R(0), F(1), 0, s.funct3);
+    case 'xfrm':
+      expectOps(item, 2, 3);
+      return fpWord(s, R(0), F(1), (s.match >>> 20) & 31, roundingMode(item, 2, s.rmDefault!));
+    case 'fxrm':
+      expectOps(item, 2, 3);
+      return fpWord(s, F(0), R(1), (s.match >>> 20) & 31, roundingMode(item, 2, s.rmDefault!));
+    case 'fx':
+      expectOps(item, 2);
+      return fpWord(s, F(0), R(1), 0, s.funct3);
   }
 }
 
@@ -702,11 +901,12 @@ function encodeDirective(item: Item, labels: Map<string, number>): number[] {
       });
     case '.zero':
     case '.space':
-      return new Array<number>(item.size).fill(0);
+      return new Array<number>(item.size / 4).fill(0);
     case '.align':
     case '.p2align':
     case '.balign':
-      return new Array<number>(item.size).fill(NOP);
+      // a 2-byte remainder is written as a leading c.nop by assemble()
+      return new Array<number>(Math.ceil(item.size / 4)).fill(NOP);
     default:
       return [];
   }

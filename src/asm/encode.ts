@@ -1,8 +1,9 @@
-// Instruction encoders and the mnemonic table for RV64IMA + Zicsr + Zifencei + Zalasr
-// (plus a few privileged instructions: mret, sret, wfi, sfence.vma).
+// Instruction encoders and the mnemonic table for RV64IMAFD + Zicsr + Zifencei + Zalasr
+// (plus a few privileged instructions: mret, sret, wfi, sfence.vma). The C extension's
+// 16-bit forms live in rvc_encode.ts.
 
 /** Encoding format of an instruction. */
-export type Format = 'R' | 'I' | 'S' | 'B' | 'U' | 'J' | 'AMO' | 'CSR';
+export type Format = 'R' | 'I' | 'S' | 'B' | 'U' | 'J' | 'AMO' | 'CSR' | 'R4';
 
 /**
  * Operand shape of an instruction (how it is written in assembly text).
@@ -25,6 +26,14 @@ export type Format = 'R' | 'I' | 'S' | 'B' | 'U' | 'J' | 'AMO' | 'CSR';
  *  - lraq    rd, (rs1)            Zalasr load-acquire (the ordering is part of the mnemonic)
  *  - strl    rs2, (rs1)           Zalasr store-release
  *  - sfence  rs1, rs2
+ * F and D (f = FP register, x = integer register, [rm] = optional rounding mode, default dyn
+ * or, where `rmDefault` says so, the mnemonic's own default):
+ *  - fload   fd, imm12(rs1)          - fstore  fs2, imm12(rs1)
+ *  - fr4     fd, fs1, fs2, fs3 [rm]  - frrm    fd, fs1, fs2 [rm]
+ *  - frr     fd, fs1, fs2            - fr1rm   fd, fs1 [rm]
+ *  - xff     rd, fs1, fs2            - xf      rd, fs1
+ *  - xfrm    rd, fs1 [rm]            - fxrm    fd, rs1 [rm]
+ *  - fx      fd, rs1
  */
 export type Syntax =
   | 'rrr'
@@ -45,7 +54,18 @@ export type Syntax =
   | 'amo'
   | 'lraq'
   | 'strl'
-  | 'sfence';
+  | 'sfence'
+  | 'fload'
+  | 'fstore'
+  | 'fr4'
+  | 'frrm'
+  | 'frr'
+  | 'fr1rm'
+  | 'xff'
+  | 'xf'
+  | 'xfrm'
+  | 'fxrm'
+  | 'fx';
 
 export interface InstrSpec {
   mnemonic: string;
@@ -63,6 +83,8 @@ export interface InstrSpec {
   mask: number;
   /** Value of the fixed bits. */
   match: number;
+  /** F/D ops with a rounding mode: the rm written when the text names none (7 = dyn unless said). */
+  rmDefault?: number;
 }
 
 export const OP = {
@@ -80,6 +102,13 @@ export const OP = {
   JALR: 0x67,
   JAL: 0x6f,
   SYSTEM: 0x73,
+  LOAD_FP: 0x07,
+  STORE_FP: 0x27,
+  MADD: 0x43,
+  MSUB: 0x47,
+  NMSUB: 0x4b,
+  NMADD: 0x4f,
+  OP_FP: 0x53,
 } as const;
 
 // ---------------------------------------------------------------- encoders
@@ -217,7 +246,7 @@ function spec(
   syntax: Syntax,
   opcode: number,
   funct3: number,
-  extra: { funct7?: number; funct5?: number; word?: number; mask?: number; match?: number } = {},
+  extra: { funct7?: number; funct5?: number; word?: number; mask?: number; match?: number; rmDefault?: number } = {},
 ): InstrSpec {
   let mask: number;
   let match: number;
@@ -397,6 +426,51 @@ for (const [width, f3] of [['b', 0], ['h', 1], ['w', 2], ['d', 3]] as const) {
   }
 }
 
+// F and D. An op with a rounding mode leaves funct3 free (the decoder refuses the reserved 5 and 6);
+// the others fix it. fcvt.d.s, fcvt.d.w and fcvt.d.wu are exact: llvm-mc 14 writes rm = 0 (rne)
+// for them and takes no rm operand; this assembler takes one too (so every word round-trips).
+const M_FP_RM = 0xfe00007f; // funct7 + opcode
+const M_FP_RM_RS2 = 0xfff0007f; // funct7 + rs2 + opcode
+const M_FP_F3_RS2 = 0xfff0707f; // funct7 + rs2 + funct3 + opcode
+const M_R4 = 0x0600007f; // fmt + opcode
+const RNE_DEFAULT = new Set(['fcvt.d.s', 'fcvt.d.w', 'fcvt.d.wu']);
+function fp(mn: string, syntax: Syntax, funct7: number, f3: number | undefined, rs2?: number): InstrSpec {
+  const mask = f3 === undefined ? (rs2 === undefined ? M_FP_RM : M_FP_RM_RS2) : rs2 === undefined ? M_F7 : M_FP_F3_RS2;
+  const match = (funct7 << 25) | ((rs2 ?? 0) << 20) | ((f3 ?? 0) << 12) | OP.OP_FP;
+  const rmDefault = f3 === undefined ? (RNE_DEFAULT.has(mn) ? 0 : 7) : undefined;
+  return spec(mn, 'R', syntax, OP.OP_FP, f3 ?? 0, { funct7, mask, match, ...(rmDefault === undefined ? {} : { rmDefault }) });
+}
+for (const [t, fmt, width] of [['s', 0, 2], ['d', 1, 3]] as const) {
+  specs.push(spec(`fl${t === 's' ? 'w' : 'd'}`, 'I', 'fload', OP.LOAD_FP, width));
+  specs.push(spec(`fs${t === 's' ? 'w' : 'd'}`, 'S', 'fstore', OP.STORE_FP, width));
+  for (const [name, opc] of [['fmadd', OP.MADD], ['fmsub', OP.MSUB], ['fnmsub', OP.NMSUB], ['fnmadd', OP.NMADD]] as const) {
+    specs.push(spec(`${name}.${t}`, 'R4', 'fr4', opc, 0, { mask: M_R4, match: (fmt << 25) | opc, rmDefault: 7 }));
+  }
+  const f7 = (f5: number) => (f5 << 2) | fmt;
+  specs.push(fp(`fadd.${t}`, 'frrm', f7(0x00), undefined));
+  specs.push(fp(`fsub.${t}`, 'frrm', f7(0x01), undefined));
+  specs.push(fp(`fmul.${t}`, 'frrm', f7(0x02), undefined));
+  specs.push(fp(`fdiv.${t}`, 'frrm', f7(0x03), undefined));
+  specs.push(fp(`fsqrt.${t}`, 'fr1rm', f7(0x0b), undefined, 0));
+  specs.push(fp(`fsgnj.${t}`, 'frr', f7(0x04), 0));
+  specs.push(fp(`fsgnjn.${t}`, 'frr', f7(0x04), 1));
+  specs.push(fp(`fsgnjx.${t}`, 'frr', f7(0x04), 2));
+  specs.push(fp(`fmin.${t}`, 'frr', f7(0x05), 0));
+  specs.push(fp(`fmax.${t}`, 'frr', f7(0x05), 1));
+  specs.push(fp(`feq.${t}`, 'xff', f7(0x14), 2));
+  specs.push(fp(`flt.${t}`, 'xff', f7(0x14), 1));
+  specs.push(fp(`fle.${t}`, 'xff', f7(0x14), 0));
+  specs.push(fp(`fclass.${t}`, 'xf', f7(0x1c), 1, 0));
+  specs.push(fp(t === 's' ? 'fmv.x.w' : 'fmv.x.d', 'xf', f7(0x1c), 0, 0));
+  specs.push(fp(t === 's' ? 'fmv.w.x' : 'fmv.d.x', 'fx', f7(0x1e), 0, 0));
+  ['w', 'wu', 'l', 'lu'].forEach((i, k) => {
+    specs.push(fp(`fcvt.${i}.${t}`, 'xfrm', f7(0x18), undefined, k));
+    specs.push(fp(`fcvt.${t}.${i}`, 'fxrm', f7(0x1a), undefined, k));
+  });
+}
+specs.push(fp('fcvt.s.d', 'fr1rm', (0x08 << 2) | 0, undefined, 1));
+specs.push(fp('fcvt.d.s', 'fr1rm', (0x08 << 2) | 1, undefined, 0));
+
 /** Every supported mnemonic (AMO/LR/SC without ordering suffix; Zalasr with theirs). */
 export const INSTRUCTIONS: ReadonlyMap<string, InstrSpec> = new Map(specs.map((s) => [s.mnemonic, s]));
 
@@ -466,6 +540,28 @@ REGS.set('fp', 8);
 export function parseRegister(name: string): number | undefined {
   return REGS.get(name.toLowerCase());
 }
+
+/** ABI names of the FP registers f0..f31. */
+export const FP_ABI_NAMES: readonly string[] = [
+  'ft0', 'ft1', 'ft2', 'ft3', 'ft4', 'ft5', 'ft6', 'ft7',
+  'fs0', 'fs1', 'fa0', 'fa1', 'fa2', 'fa3', 'fa4', 'fa5',
+  'fa6', 'fa7', 'fs2', 'fs3', 'fs4', 'fs5', 'fs6', 'fs7',
+  'fs8', 'fs9', 'fs10', 'fs11', 'ft8', 'ft9', 'ft10', 'ft11',
+];
+
+const FREGS = new Map<string, number>();
+for (let i = 0; i < 32; i++) {
+  FREGS.set(`f${i}`, i);
+  FREGS.set(FP_ABI_NAMES[i]!, i);
+}
+
+/** FP register number for a name (f0..f31, ABI names), or undefined. Case-insensitive. */
+export function parseFpRegister(name: string): number | undefined {
+  return FREGS.get(name.toLowerCase());
+}
+
+/** Rounding-mode operand names by rm value (5 and 6 are reserved). */
+export const ROUNDING_MODES: readonly string[] = ['rne', 'rtz', 'rdn', 'rup', 'rmm', '', '', 'dyn'];
 
 /** Named CSRs understood by the assembler and printed by the disassembler. */
 export const CSR_NAMES: ReadonlyMap<string, number> = new Map<string, number>([

@@ -1,6 +1,7 @@
 export { assemble, AsmError, liSequence } from './assembler.ts';
 export type { AssembleOptions, AssembleResult, LiStep } from './assembler.ts';
-export { disassemble, illegal } from './disassembler.ts';
+export { disassemble, disassembleAt, disassembleParcel, illegal } from './disassembler.ts';
+export { C_INSTRUCTIONS, compressedText, encodeCompressed } from './rvc_encode.ts';
 export {
   ABI_NAMES,
   AQRL_SUFFIXES,
@@ -15,6 +16,7 @@ export {
   encR,
   encS,
   encU,
+  FP_ABI_NAMES,
   immB,
   immI,
   immJ,
@@ -24,6 +26,8 @@ export {
   lookupMnemonic,
   matchSpec,
   OP,
+  parseFpRegister,
   parseRegister,
+  ROUNDING_MODES,
 } from './encode.ts';
 export type { Format, InstrSpec, Syntax } from './encode.ts';

@@ -88,6 +88,12 @@ export function buildElf(opts: BuildOptions): BuiltElf {
   const dataOffsets: number[] = [];
   for (const s of segs) {
     cursor = align8(cursor);
+    // A loadable segment's file offset must be congruent to its vaddr modulo the page size:
+    // Linux (and qemu-user) mmap the file there and refuse the ELF otherwise.
+    const page = s.align ?? 0x1000;
+    if ((s.type ?? PT_LOAD) === PT_LOAD && page > 1 && s.offset === undefined) {
+      cursor += (((s.vaddr % page) - (cursor % page)) % page + page) % page;
+    }
     dataOffsets.push(cursor);
     cursor += s.data?.length ?? 0;
     if ((s.data?.length ?? 0) > 0) needEnd = Math.max(needEnd, cursor);

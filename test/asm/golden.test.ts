@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assemble, disassemble } from '../../src/asm/index.ts';
+import { assemble, C_INSTRUCTIONS, disassemble, disassembleAt, disassembleParcel, INSTRUCTIONS } from '../../src/asm/index.ts';
 
 // Golden machine words obtained from `llvm-mc-14 --triple=riscv64 -mattr=+m,+a -show-encoding`
 // (and llvm-objdump for la/call/tail). The tests do not need the toolchain.
@@ -134,6 +134,175 @@ const ZALASR_RESERVED: ReadonlyArray<readonly [string, number]> = [
   ['store-release of width funct3=7', 0x3ac5f02f],
 ];
 
+// F and D: every form, with and without a static rounding mode, and the fcsr pseudo-instructions.
+// Words from `llvm-mc-14 -triple=riscv64 -mattr=+f,+d,+c -show-encoding` (operands drawn at random).
+const FD: ReadonlyArray<readonly [string, number]> = [
+  ['flw ft9, 1010(a7)', 0x3f28ae87],
+  ['fsw fs0, -524(zero)', 0xde802a27],
+  ['fmadd.s ft9, ft5, fs5, ft2', 0x1152fec3],
+  ['fmadd.s fs8, fa0, ft8, fs11, rdn', 0xd9c52c43],
+  ['fmsub.s fa0, fa5, ft3, ft7', 0x3837f547],
+  ['fmsub.s fs0, ft4, fs8, ft6, rtz', 0x31821447],
+  ['fnmsub.s fa3, fa4, fs10, ft5', 0x29a776cb],
+  ['fnmsub.s fa7, fa3, fs9, fa7, rdn', 0x8996a8cb],
+  ['fnmadd.s ft2, fa2, ft0, fs10', 0xd006714f],
+  ['fnmadd.s ft3, fs8, ft11, fs0, rdn', 0x41fc21cf],
+  ['fadd.s fa5, fs11, ft7', 0x007df7d3],
+  ['fadd.s ft0, ft7, fa2, rne', 0x00c38053],
+  ['fsub.s fs5, ft0, ft5', 0x08507ad3],
+  ['fsub.s fs0, ft1, ft5, rtz', 0x08509453],
+  ['fmul.s ft11, fa2, fs10', 0x11a67fd3],
+  ['fmul.s ft4, fs9, fa2, rmm', 0x10ccc253],
+  ['fdiv.s fs1, fa1, ft2', 0x1825f4d3],
+  ['fdiv.s ft3, fa7, fs1, rne', 0x189881d3],
+  ['fsqrt.s ft2, ft7', 0x5803f153],
+  ['fsqrt.s fs9, fa5, rdn', 0x5807acd3],
+  ['fsgnj.s fa0, ft2, fs7', 0x21710553],
+  ['fsgnjn.s ft5, fs6, ft7', 0x207b12d3],
+  ['fsgnjx.s fs7, ft8, fa3', 0x20de2bd3],
+  ['fmin.s fs9, fa2, ft1', 0x28160cd3],
+  ['fmax.s fs8, fs5, ft0', 0x280a9c53],
+  ['feq.s s11, ft7, fa3', 0xa0d3add3],
+  ['flt.s a4, ft8, fa7', 0xa11e1753],
+  ['fle.s s4, ft5, fs3', 0xa1328a53],
+  ['fclass.s s2, ft6', 0xe0031953],
+  ['fmv.x.w gp, ft1', 0xe00081d3],
+  ['fmv.w.x fs8, s11', 0xf00d8c53],
+  ['fcvt.w.s s6, fa5', 0xc007fb53],
+  ['fcvt.w.s tp, fs11, rup', 0xc00db253],
+  ['fcvt.s.w ft6, s9', 0xd00cf353],
+  ['fcvt.s.w fs7, s7, rtz', 0xd00b9bd3],
+  ['fcvt.wu.s s2, fa0', 0xc0157953],
+  ['fcvt.wu.s a6, ft1, rtz', 0xc0109853],
+  ['fcvt.s.wu fa1, a6', 0xd01875d3],
+  ['fcvt.s.wu fa0, t2, rne', 0xd0138553],
+  ['fcvt.l.s s1, ft0', 0xc02074d3],
+  ['fcvt.l.s gp, ft3, rmm', 0xc021c1d3],
+  ['fcvt.s.l fa3, s8', 0xd02c76d3],
+  ['fcvt.s.l fs2, zero, rup', 0xd0203953],
+  ['fcvt.lu.s s2, fs1', 0xc034f953],
+  ['fcvt.lu.s t5, fa7, rdn', 0xc038af53],
+  ['fcvt.s.lu ft5, s2', 0xd03972d3],
+  ['fcvt.s.lu ft7, tp, rtz', 0xd03213d3],
+  ['fmv.s fs10, ft8', 0x21ce0d53],
+  ['fabs.s fs1, fs8', 0x218c24d3],
+  ['fneg.s fa0, fa7', 0x21189553],
+  ['fld ft11, 809(t1)', 0x32933f87],
+  ['fsd ft3, 219(s0)', 0x0c343da7],
+  ['fmadd.d ft5, fa0, fa4, ft0', 0x02e572c3],
+  ['fmadd.d fa2, fa1, ft10, ft9, rtz', 0xebe59643],
+  ['fmsub.d fs8, ft5, fa1, ft10', 0xf2b2fc47],
+  ['fmsub.d fa6, ft4, ft1, fs11, rmm', 0xda124847],
+  ['fnmsub.d fs3, ft4, fs3, ft4', 0x233279cb],
+  ['fnmsub.d fa4, fs0, ft6, ft6, rmm', 0x3264474b],
+  ['fnmadd.d ft9, ft3, ft11, ft3', 0x1bf1fecf],
+  ['fnmadd.d ft1, fs7, fa5, ft9, rup', 0xeafbb0cf],
+  ['fadd.d fs7, ft11, fa5', 0x02fffbd3],
+  ['fadd.d ft2, ft5, ft3, rtz', 0x02329153],
+  ['fsub.d fs10, ft4, ft5', 0x0a527d53],
+  ['fsub.d fa2, ft2, fa1, rup', 0x0ab13653],
+  ['fmul.d ft4, ft1, fs6', 0x1360f253],
+  ['fmul.d ft10, ft10, ft1, rne', 0x121f0f53],
+  ['fdiv.d fs5, ft5, fs4', 0x1b42fad3],
+  ['fdiv.d ft0, ft9, ft8, rne', 0x1bce8053],
+  ['fsqrt.d fs1, fs8', 0x5a0c74d3],
+  ['fsqrt.d ft10, fs0, rmm', 0x5a044f53],
+  ['fsgnj.d ft6, fs6, fa4', 0x22eb0353],
+  ['fsgnjn.d ft8, fs0, fa2', 0x22c41e53],
+  ['fsgnjx.d fa4, ft6, ft7', 0x22732753],
+  ['fmin.d ft3, ft7, ft4', 0x2a4381d3],
+  ['fmax.d ft5, fs7, ft6', 0x2a6b92d3],
+  ['feq.d ra, ft9, fa2', 0xa2cea0d3],
+  ['flt.d s7, ft5, fa5', 0xa2f29bd3],
+  ['fle.d zero, fa6, fa2', 0xa2c80053],
+  ['fclass.d zero, ft8', 0xe20e1053],
+  ['fmv.x.d a6, ft1', 0xe2008853],
+  ['fmv.d.x ft6, s10', 0xf20d0353],
+  ['fcvt.w.d a6, ft10', 0xc20f7853],
+  ['fcvt.w.d s4, fa4, rne', 0xc2070a53],
+  ['fcvt.d.w ft3, a7', 0xd20881d3],
+  ['fcvt.wu.d s3, ft2', 0xc21179d3],
+  ['fcvt.wu.d a1, fs6, rtz', 0xc21b15d3],
+  ['fcvt.d.wu fs9, zero', 0xd2100cd3],
+  ['fcvt.l.d t1, ft1', 0xc220f353],
+  ['fcvt.l.d s4, ft8, rdn', 0xc22e2a53],
+  ['fcvt.d.l fs10, s4', 0xd22a7d53],
+  ['fcvt.d.l ft11, s6, rtz', 0xd22b1fd3],
+  ['fcvt.lu.d s11, fa3', 0xc236fdd3],
+  ['fcvt.lu.d t0, fa7, rup', 0xc238b2d3],
+  ['fcvt.d.lu ft9, t4', 0xd23efed3],
+  ['fcvt.d.lu ft9, t3, rdn', 0xd23e2ed3],
+  ['fmv.d fs8, fa1', 0x22b58c53],
+  ['fabs.d fs5, fs9', 0x239caad3],
+  ['fneg.d ft3, fs4', 0x234a11d3],
+  ['fadd.d fa0, fa1, fa2', 0x02c5f553],
+  ['fadd.d fa0, fa1, fa2, rne', 0x02c58553],
+  ['fadd.d fa0, fa1, fa2, rtz', 0x02c59553],
+  ['fadd.d fa0, fa1, fa2, rdn', 0x02c5a553],
+  ['fadd.d fa0, fa1, fa2, rup', 0x02c5b553],
+  ['fadd.d fa0, fa1, fa2, rmm', 0x02c5c553],
+  ['fcvt.s.d fa0, fa1', 0x4015f553],
+  ['fcvt.s.d ft0, fs11, rtz', 0x401d9053],
+  ['fcvt.d.s fa0, ft11', 0x420f8553],
+  ['fadd.s f31, f0, f15', 0x00f07fd3],
+  ['frcsr a0', 0x00302573],
+  ['fscsr a0, a1', 0x00359573],
+  ['fscsr a1', 0x00359073],
+  ['frrm t0', 0x002022f3],
+  ['fsrm a1', 0x00259073],
+  ['fsrm a0, a1', 0x00259573],
+  ['frflags a0', 0x00102573],
+  ['fsflags a1', 0x00159073],
+  ['fsflags a0, a1', 0x00159573],
+  ['fsrmi 3', 0x0021d073],
+  ['fsrmi a0, 4', 0x00225573],
+  ['fsflagsi 31', 0x001fd073],
+  ['fsflagsi a0, 5', 0x0012d573],
+];
+
+// C: every RV64 compressed instruction (with D's c.fld/c.fsd/c.fldsp/c.fsdsp), written explicitly;
+// parcels from `llvm-mc-14 -triple=riscv64 -mattr=+f,+d,+c -show-encoding`.
+const RVC: ReadonlyArray<readonly [string, number]> = [
+  ['c.addi4spn a0, sp, 16', 0x0808],
+  ['c.fld fa0, 8(a1)', 0x2588],
+  ['c.lw a0, 4(a1)', 0x41c8],
+  ['c.ld a0, 8(a1)', 0x6588],
+  ['c.fsd fa0, 8(a1)', 0xa588],
+  ['c.sw a0, 4(a1)', 0xc1c8],
+  ['c.sd a0, 8(a1)', 0xe588],
+  ['c.nop', 0x0001],
+  ['c.addi a0, -3', 0x1575],
+  ['c.addiw a0, 5', 0x2515],
+  ['c.li a0, -32', 0x5501],
+  ['c.addi16sp sp, -64', 0x7139],
+  ['c.lui a0, 1', 0x6505],
+  ['c.lui a0, 0xfffff', 0x757d],
+  ['c.srli a0, 3', 0x810d],
+  ['c.srai a1, 63', 0x95fd],
+  ['c.andi a2, -1', 0x9a7d],
+  ['c.sub a0, a1', 0x8d0d],
+  ['c.xor a0, a1', 0x8d2d],
+  ['c.or a0, a1', 0x8d4d],
+  ['c.and a0, a1', 0x8d6d],
+  ['c.subw a0, a1', 0x9d0d],
+  ['c.addw a0, a1', 0x9d2d],
+  ['c.j 8', 0xa021],
+  ['c.beqz a0, -4', 0xdd75],
+  ['c.bnez a5, 254', 0xeffd],
+  ['c.slli a0, 1', 0x0506],
+  ['c.fldsp fa0, 8(sp)', 0x2522],
+  ['c.lwsp a0, 4(sp)', 0x4512],
+  ['c.ldsp a0, 8(sp)', 0x6522],
+  ['c.jr a0', 0x8502],
+  ['c.mv a0, a1', 0x852e],
+  ['c.ebreak', 0x9002],
+  ['c.jalr a0', 0x9502],
+  ['c.add a0, a1', 0x952e],
+  ['c.fsdsp fa0, 8(sp)', 0xa42a],
+  ['c.swsp a0, 4(sp)', 0xc22a],
+  ['c.sdsp a0, 8(sp)', 0xe42a],
+];
+
 // Single-word pseudo-instructions, same source.
 const PSEUDO: ReadonlyArray<readonly [string, number]> = [
   ['nop', 0x00000013],
@@ -187,6 +356,107 @@ describe('golden encodings (llvm-mc)', () => {
     for (const opc of [0x03, 0x0f, 0x13, 0x17, 0x1b, 0x23, 0x2f, 0x33, 0x37, 0x3b, 0x63, 0x67, 0x6f, 0x73]) {
       expect(words).toContain(opc);
     }
+  });
+});
+
+describe('golden encodings: F and D (llvm-mc)', () => {
+  it.each(FD)('%s', (src, word) => {
+    const { words } = assemble(src);
+    expect(words.length).toBe(1);
+    expect(hex(words[0]!)).toBe(hex(word));
+    // A real instruction disassembles to the same text; a pseudo-instruction to its base form.
+    if (INSTRUCTIONS.has(src.split(' ')[0]!) && !/\bf\d/.test(src)) expect(disassemble(word)).toBe(src);
+    expect(hex(assemble(disassemble(word)).words[0]!)).toBe(hex(word));
+  });
+
+  it('covers every F and D instruction', () => {
+    const seen = new Set(FD.map(([src]) => src.split(' ')[0]!));
+    const fd = [...INSTRUCTIONS.values()].filter((s) => [0x07, 0x27, 0x43, 0x47, 0x4b, 0x4f, 0x53].includes(s.opcode));
+    expect(fd.length).toBe(2 * 30 + 2);
+    for (const s of fd) expect(seen, s.mnemonic).toContain(s.mnemonic);
+  });
+
+  it('rounding modes: written when not the default, dyn by default, rne for the exact conversions', () => {
+    expect(disassemble(0x02c5f553)).toBe('fadd.d fa0, fa1, fa2'); // rm 7
+    expect(hex(assemble('fadd.d fa0, fa1, fa2, dyn').words[0]!)).toBe(hex(0x02c5f553));
+    expect(disassemble(0x42058553)).toBe('fcvt.d.s fa0, fa1'); // rm 0, llvm-mc's encoding
+    expect(disassemble(0x4205f553)).toBe('fcvt.d.s fa0, fa1, dyn');
+    expect(disassemble(0x0020d053)).toBe('illegal 0x0020d053'); // rm 5 reserved
+    expect(disassemble(0x0020e053)).toBe('illegal 0x0020e053'); // rm 6 reserved
+  });
+
+  it('register classes are checked', () => {
+    expect(() => assemble('fadd.s a0, ft1, ft2')).toThrow(/unknown FP register 'a0' \(an integer register where an FP register belongs\)/);
+    expect(() => assemble('fmv.x.w ft0, ft1')).toThrow(/unknown register 'ft0' \(an FP register where an integer register belongs\)/);
+    expect(() => assemble('fadd.s ft0, ft1, ft2, rxx')).toThrow(/bad rounding mode 'rxx'/);
+    expect(() => assemble('fsgnj.s ft0, ft1, ft2, rne')).toThrow(/wrong operand count/);
+  });
+});
+
+describe('golden encodings: C (llvm-mc)', () => {
+  const h16 = (v: number) => '0x' + v.toString(16).padStart(4, '0');
+  it.each(RVC)('%s', (src, parcel) => {
+    const r = assemble(src);
+    expect(r.bytes.length).toBe(2);
+    expect(r.parcels).toEqual([0]);
+    expect(h16(r.bytes[0]! | (r.bytes[1]! << 8))).toBe(h16(parcel));
+    expect(disassembleParcel(parcel)).toBe(src.replace(/c\.lui a0, (\d+)$/, (_, v: string) => `c.lui a0, 0x${Number(v).toString(16)}`));
+    expect(assemble(disassembleParcel(parcel)).bytes).toEqual(r.bytes);
+  });
+
+  it('covers every compressed mnemonic', () => {
+    const seen = new Set(RVC.map(([src]) => src.split(' ')[0]!));
+    for (const m of C_INSTRUCTIONS.keys()) expect(seen, m).toContain(m);
+  });
+
+  it('every one of the 49152 parcels disassembles to text that assembles back to it, or is reserved', () => {
+    let legal = 0;
+    for (let h = 0; h < 0x10000; h++) {
+      if ((h & 3) === 3) continue;
+      const text = disassembleParcel(h);
+      if (text.startsWith('illegal')) {
+        expect(text).toBe(`illegal ${h16(h)}`);
+        continue;
+      }
+      legal++;
+      const b = assemble(text).bytes;
+      expect(h16(b[0]! | (b[1]! << 8)), text).toBe(h16(h));
+    }
+    expect(legal).toBeGreaterThan(45000);
+  });
+
+  it('operands out of range, misaligned or outside x8..x15 are errors', () => {
+    expect(() => assemble('c.addi4spn a0, sp, 0')).toThrow(/reserved encoding of 'c.addi4spn'/);
+    expect(() => assemble('c.lw a0, 2(a1)')).toThrow(/immediate 2 out of range or misaligned for 'c.lw'/);
+    expect(() => assemble('c.lw t0, 4(a1)')).toThrow(/register t0 cannot be encoded in 'c.lw' \(x8..x15 only\)/);
+    expect(() => assemble('c.addi a0, 32')).toThrow(/immediate 32 out of range/);
+    expect(() => assemble('c.lwsp a0, 4(a1)')).toThrow(/register a1 cannot be encoded in 'c.lwsp'/);
+    expect(() => assemble('c.addi16sp a0, 16')).toThrow(/takes sp here/);
+    expect(() => assemble('c.j 4096')).toThrow(/branch offset 4096 out of range/);
+    expect(() => assemble('c.jal 8')).toThrow(/instruction 'c.jal' \(RV32C extension\) is not implemented/);
+  });
+
+  it('layout: labels, branches and alignment count 2-byte instructions', () => {
+    const r = assemble(['top: c.li a0, 3', 'loop: c.addi a0, -1', 'addi a1, a1, 1', 'c.bnez a0, loop', 'c.j end', '.align 3', 'end: c.nop', 'beq a0, a1, top'].join('\n'), { base: 0x1000 });
+    expect(r.labels.get('loop')).toBe(0x1002);
+    expect(r.labels.get('end')).toBe(0x1010);
+    expect(r.parcels).toEqual([0, 2, 8, 10, 16]);
+    const listing: string[] = [];
+    for (let off = 0; off < r.bytes.length; ) {
+      const d = disassembleAt(r.bytes, off, 0x1000 + off);
+      listing.push(d.text);
+      off += d.size;
+    }
+    expect(listing).toEqual([
+      'c.li a0, 3', 'c.addi a0, -1', 'addi a1, a1, 1', 'c.bnez a0, -6 # 0x1002', 'c.j 6 # 0x1010',
+      'addi zero, zero, 0', 'c.nop', 'beq a0, a1, -18 # 0x1000',
+    ]);
+    expect(r.words.length).toBe(6);
+    // a 2-byte remainder pads with c.nop
+    const p = assemble('c.nop\n.align 2\nx: nop');
+    expect(p.labels.get('x')).toBe(4);
+    expect([...p.bytes]).toEqual([0x01, 0, 0x01, 0, 0x13, 0, 0, 0]);
+    expect(p.lines).toEqual([1, 3]);
   });
 });
 

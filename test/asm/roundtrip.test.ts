@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ABI_NAMES, AQRL_SUFFIXES, assemble, CSR_NAMES, disassemble, INSTRUCTIONS, type InstrSpec } from '../../src/asm/index.ts';
+import { ABI_NAMES, AQRL_SUFFIXES, assemble, CSR_NAMES, disassemble, disassembleAt, disassembleParcel, FP_ABI_NAMES, INSTRUCTIONS, ROUNDING_MODES, type InstrSpec } from '../../src/asm/index.ts';
 
 // ---------------------------------------------------------------- generators of assembly text
 
@@ -20,6 +20,14 @@ function intText(lo: number, hi: number, multipleOf = 1): fc.Arbitrary<string> {
       return v < 0 ? `-0x${(-v).toString(16)}` : `0x${v.toString(16)}`;
     });
 }
+
+const fregName = fc.oneof(
+  fc.integer({ min: 0, max: 31 }).map((i) => `f${i}`),
+  fc.integer({ min: 0, max: 31 }).map((i) => FP_ABI_NAMES[i]!),
+);
+
+/** An optional rounding-mode operand (with its comma). */
+const rmText = fc.constantFrom('', ...ROUNDING_MODES.filter((m) => m !== '').map((m) => `, ${m}`));
 
 const csrText = fc.oneof(
   intText(0, 0xfff),
@@ -88,6 +96,27 @@ function instrArb(s: InstrSpec): fc.Arbitrary<string> {
     case 'strl':
       // Zalasr: the ordering suffix is part of the mnemonic
       return t(regName, regName, fc.boolean()).map(([a, b, zero]) => `${mn} ${a}, ${zero ? '0' : ''}(${b})`);
+    case 'fload':
+    case 'fstore':
+      return t(fregName, imm12, regName).map(([a, off, b]) => `${mn} ${a}, ${off}(${b})`);
+    case 'fr4':
+      return t(fregName, fregName, fregName, fregName, rmText).map(([a, b, c, d, r]) => `${mn} ${a}, ${b}, ${c}, ${d}${r}`);
+    case 'frrm':
+      return t(fregName, fregName, fregName, rmText).map(([a, b, c, r]) => `${mn} ${a}, ${b}, ${c}${r}`);
+    case 'frr':
+      return t(fregName, fregName, fregName).map(([a, b, c]) => `${mn} ${a}, ${b}, ${c}`);
+    case 'fr1rm':
+      return t(fregName, fregName, rmText).map(([a, b, r]) => `${mn} ${a}, ${b}${r}`);
+    case 'xff':
+      return t(regName, fregName, fregName).map(([a, b, c]) => `${mn} ${a}, ${b}, ${c}`);
+    case 'xf':
+      return t(regName, fregName).map(([a, b]) => `${mn} ${a}, ${b}`);
+    case 'xfrm':
+      return t(regName, fregName, rmText).map(([a, b, r]) => `${mn} ${a}, ${b}${r}`);
+    case 'fxrm':
+      return t(fregName, regName, rmText).map(([a, b, r]) => `${mn} ${a}, ${b}${r}`);
+    case 'fx':
+      return t(fregName, regName).map(([a, b]) => `${mn} ${a}, ${b}`);
   }
 }
 
@@ -119,6 +148,10 @@ const pseudoArb: fc.Arbitrary<string> = fc.oneof(
   ...['csrwi', 'csrsi', 'csrci'].map((mn) => fc.tuple(csrText, intText(0, 31)).map(([c, v]) => `${mn} ${c}, ${v}`)),
   intText(-(2 ** 31) - 2048, 2 ** 31 - 2050, 2).map((o) => `call ${o}`),
   intText(-(2 ** 31) - 2048, 2 ** 31 - 2050, 2).map((o) => `tail ${o}`),
+  ...['frcsr', 'frrm', 'frflags'].map((mn) => regName.map((r) => `${mn} ${r}`)),
+  ...['fscsr', 'fsrm', 'fsflags'].flatMap((mn) => [regName.map((r) => `${mn} ${r}`), rr(mn)]),
+  ...['fsrmi', 'fsflagsi'].flatMap((mn) => [intText(0, 31).map((v) => `${mn} ${v}`), fc.tuple(regName, intText(0, 31)).map(([r, v]) => `${mn} ${r}, ${v}`)]),
+  ...['fmv', 'fabs', 'fneg'].flatMap((op) => ['s', 'd'].map((t) => fc.tuple(fregName, fregName).map(([a, b]) => `${op}.${t} ${a}, ${b}`))),
 );
 
 const specs = [...INSTRUCTIONS.values()];
@@ -183,6 +216,44 @@ describe('assemble → disassemble → assemble', () => {
   });
 });
 
+describe('programs mixing compressed and 32-bit instructions', () => {
+  // Any legal parcel, printed in its c. form, and c.beqz/c.bnez/c.j to labels.
+  const parcel = fc.integer({ min: 0, max: 0xffff }).filter((h) => (h & 3) !== 3).map((h) => disassembleParcel(h)).filter((t) => !t.startsWith('illegal'));
+  const cBranch = fc.constantFrom('c.beqz a0, L0', 'c.bnez s1, L1', 'c.j L2', 'c.j L0', 'c.bnez a5, L2');
+  it('assemble → disassembleAt listing → assemble gives the same bytes, labels counted in halfwords', () => {
+    const prog = fc
+      .array(fc.oneof({ weight: 3, arbitrary: parcel }, { weight: 3, arbitrary: anyInstr }, { weight: 1, arbitrary: cBranch }), { minLength: 1, maxLength: 40 })
+      .chain((lines) =>
+        fc.tuple(...[0, 1, 2].map(() => fc.integer({ min: 0, max: lines.length }))).map((pos) => {
+          const out = [...lines];
+          const withIdx = pos.map((p, i) => [p, i] as const).sort((x, y) => y[0] - x[0]);
+          for (const [p, i] of withIdx) out.splice(p, 0, `L${i}:`);
+          return out.join('\n');
+        }),
+      );
+    fc.assert(
+      fc.property(prog, fc.integer({ min: 0, max: 2 ** 20 }).map((k) => k * 2), (src, base) => {
+        let a;
+        try {
+          a = assemble(src, { base });
+        } catch (e) {
+          // a label too far for a compressed branch: the assembler says so
+          expect(String(e)).toMatch(/out of range/);
+          return;
+        }
+        const text: string[] = [];
+        for (let off = 0; off < a.bytes.length; ) {
+          const d = disassembleAt(a.bytes, off, base + off);
+          text.push(d.text);
+          off += d.size;
+        }
+        expect(Array.from(assemble(text.join('\n'), { base: 0 }).bytes), `${src}\n---\n${text.join('\n')}`).toEqual(Array.from(a.bytes));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('disassemble random words', () => {
   const check = (w: number) => {
     const text = disassemble(w);
@@ -215,6 +286,11 @@ describe('disassemble random words', () => {
         fc.property(fc.integer({ min: 0, max: 0xffffffff }), (r) => {
           const w = ((r & ~s.mask) | s.match) >>> 0;
           const text = disassemble(w);
+          const rm = (w >>> 12) & 7;
+          if (s.rmDefault !== undefined && (rm === 5 || rm === 6)) {
+            expect(text, 'reserved rounding mode').toBe(`illegal ${hex(w)}`);
+            return;
+          }
           expect(text.split(' ')[0]!.startsWith(s.mnemonic.split('.')[0]!)).toBe(true);
           if (s.syntax === 'lraq' || s.syntax === 'strl') expect(text.split(' ')[0]).toBe(s.mnemonic);
           check(w);

@@ -5,7 +5,7 @@ import { buildSync } from 'esbuild';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decode, decodeWord, mnemonic, newInstr, Op, OP_NAMES } from '../../cores/decode.ts';
-import { ABI_NAMES, assemble, disassemble, INSTRUCTIONS, matchSpec, parseRegister, type InstrSpec } from '../../src/asm/index.ts';
+import { ABI_NAMES, FP_ABI_NAMES, ROUNDING_MODES, assemble, disassemble, INSTRUCTIONS, matchSpec, parseRegister, type InstrSpec } from '../../src/asm/index.ts';
 
 const hex = (w: number) => '0x' + (w >>> 0).toString(16).padStart(8, '0');
 const name = (w: number) => mnemonic(decodeWord(w));
@@ -22,12 +22,18 @@ interface Case {
   csr?: number;
   aq?: number;
   rl?: number;
+  rs3?: number;
+  rm?: number;
 }
 
 const reg = fc.integer({ min: 0, max: 31 });
 const int = (min: number, max: number, step = 1) =>
   fc.integer({ min: Math.ceil(min / step), max: Math.floor(max / step) }).map((k) => k * step);
 const R = (i: number) => ABI_NAMES[i]!;
+const F = (i: number) => FP_ABI_NAMES[i]!;
+/** A rounding mode as written (absent: the spec's default) and the rm it encodes. */
+const rmArb = (s: InstrSpec) =>
+  fc.constantFrom(-1, 0, 1, 2, 3, 4, 7).map((rm): [string, number] => (rm < 0 ? ['', s.rmDefault!] : [`, ${ROUNDING_MODES[rm]}`, rm]));
 const FENCE_SET = (v: number) => (v === 0 ? '0' : [...'iorw'].filter((_, i) => v & (8 >> i)).join(''));
 
 function caseArb(s: InstrSpec): fc.Arbitrary<Case> {
@@ -70,6 +76,28 @@ function caseArb(s: InstrSpec): fc.Arbitrary<Case> {
       return fc.tuple(reg, reg).map(([rs2, rs1]) => ({ text: `${mn} ${R(rs2)}, (${R(rs1)})`, rd: 0, rs1, rs2, aq: mn.endsWith('aqrl') ? 1 : 0, rl: 1 }));
     case 'amo':
       return fc.tuple(reg, reg, reg, suffix).map(([rd, rs2, rs1, [sx, aq, rl]]) => ({ text: `${mn}${sx} ${R(rd)}, ${R(rs2)}, (${R(rs1)})`, rd, rs1, rs2, aq, rl }));
+    case 'fload':
+      return fc.tuple(reg, reg, int(-2048, 2047)).map(([rd, rs1, imm]) => ({ text: `${mn} ${F(rd)}, ${imm}(${R(rs1)})`, rd, rs1, imm }));
+    case 'fstore':
+      return fc.tuple(reg, reg, int(-2048, 2047)).map(([rs2, rs1, imm]) => ({ text: `${mn} ${F(rs2)}, ${imm}(${R(rs1)})`, rs1, rs2, imm }));
+    case 'fr4':
+      return fc.tuple(reg, reg, reg, reg, rmArb(s)).map(([rd, rs1, rs2, rs3, [t, rm]]) => ({ text: `${mn} ${F(rd)}, ${F(rs1)}, ${F(rs2)}, ${F(rs3)}${t}`, rd, rs1, rs2, rs3, rm }));
+    case 'frrm':
+      return fc.tuple(reg, reg, reg, rmArb(s)).map(([rd, rs1, rs2, [t, rm]]) => ({ text: `${mn} ${F(rd)}, ${F(rs1)}, ${F(rs2)}${t}`, rd, rs1, rs2, rm }));
+    case 'frr':
+      return fc.tuple(reg, reg, reg).map(([rd, rs1, rs2]) => ({ text: `${mn} ${F(rd)}, ${F(rs1)}, ${F(rs2)}`, rd, rs1, rs2 }));
+    case 'xff':
+      return fc.tuple(reg, reg, reg).map(([rd, rs1, rs2]) => ({ text: `${mn} ${R(rd)}, ${F(rs1)}, ${F(rs2)}`, rd, rs1, rs2 }));
+    case 'fr1rm':
+      return fc.tuple(reg, reg, rmArb(s)).map(([rd, rs1, [t, rm]]) => ({ text: `${mn} ${F(rd)}, ${F(rs1)}${t}`, rd, rs1, rm }));
+    case 'xfrm':
+      return fc.tuple(reg, reg, rmArb(s)).map(([rd, rs1, [t, rm]]) => ({ text: `${mn} ${R(rd)}, ${F(rs1)}${t}`, rd, rs1, rm }));
+    case 'fxrm':
+      return fc.tuple(reg, reg, rmArb(s)).map(([rd, rs1, [t, rm]]) => ({ text: `${mn} ${F(rd)}, ${R(rs1)}${t}`, rd, rs1, rm }));
+    case 'xf':
+      return fc.tuple(reg, reg).map(([rd, rs1]) => ({ text: `${mn} ${R(rd)}, ${F(rs1)}`, rd, rs1 }));
+    case 'fx':
+      return fc.tuple(reg, reg).map(([rd, rs1]) => ({ text: `${mn} ${F(rd)}, ${R(rs1)}`, rd, rs1 }));
   }
 }
 
@@ -82,7 +110,7 @@ describe('decode(assemble(x)): every instruction the assembler knows', () => {
           const d = decodeWord(w);
           expect(mnemonic(d), c.text).toBe(s.mnemonic);
           expect(d.len).toBe(4);
-          const want = { rd: d.rd, rs1: d.rs1, rs2: d.rs2, imm: d.imm, csr: d.csr, aq: d.aq, rl: d.rl };
+          const want = { rd: d.rd, rs1: d.rs1, rs2: d.rs2, imm: d.imm, csr: d.csr, aq: d.aq, rl: d.rl, rs3: d.rs3, rm: d.rm };
           const got = { ...want };
           for (const k of Object.keys(want) as Array<keyof typeof want>) if (c[k] !== undefined) want[k] = c[k] | 0;
           expect(got, c.text).toEqual(want);

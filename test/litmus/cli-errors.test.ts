@@ -66,11 +66,11 @@ describe('bad tests', () => {
     expect(r.stdout).not.toContain('Typo.litmus');
   });
 
-  it('a real instruction of an unimplemented extension is skipped, saying which (exit 0)', async () => {
+  it('a real instruction of an extension the runner lacks is skipped, saying which (exit 0)', async () => {
     const r = await run([file('Fp.litmus')]);
     expect(r.code).toBe(0);
     expect(r.err).toBe('');
-    expect(r.out).toContain(`Test Fp (${file('Fp.litmus')}) skipped: P0 (line 4): instruction 'fld' (D extension) is not implemented\n`);
+    expect(r.out).toContain(`Test Fp (${file('Fp.litmus')}) skipped: P0 (line 4): instruction 'fld' (D extension) is not supported by the litmus SC model\n`);
     expect(r.out).toMatch(/Summary: 1 test, 0 ok, 0 violations, 1 skipped, 0 errors/);
   });
 

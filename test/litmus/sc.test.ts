@@ -187,7 +187,10 @@ describe('unsupported tests', () => {
   it('names the instruction the runner lacks', () => {
     expect(unsupported('RISCV E\n{ 0:x6=x; }\n P0 ;\n ecall ;\nexists (x=0)\n')).toMatch(/P0: instruction 'ecall' is not supported/);
     expect(unsupported('RISCV C\n{ 0:x6=x; }\n P0 ;\n csrr x5,cycle ;\nexists (x=0)\n')).toMatch(/P0: instruction 'csrrs t0, cycle, zero' is not supported/);
-    expect(unsupported('RISCV F\n{ 0:x6=x; }\n P0 ;\n fld f0,0(x6) ;\nexists (x=0)\n')).toBe("P0 (line 4): instruction 'fld' (D extension) is not implemented");
+    expect(unsupported('RISCV F\n{ 0:x6=x; }\n P0 ;\n fld f0,0(x6) ;\nexists (x=0)\n')).toBe("P0 (line 4): instruction 'fld' (D extension) is not supported by the litmus SC model");
+    expect(unsupported('RISCV G\n{ 0:x6=x; }\n P0 ;\n lw x5,0(x6) ;\n fadd.s f0,f1,f2,rtz ;\nexists (x=0)\n')).toBe("P0 (line 5): instruction 'fadd.s' (F extension) is not supported by the litmus SC model");
+    expect(unsupported('RISCV Cx\n{ 0:x6=x; }\n P0 ;\n lw x5,0(x6) ;\n c.addi x5,1 ;\nexists (x=0)\n')).toBe("P0 (line 5): instruction 'c.addi t0, 1' (C extension) is not supported by the litmus SC model");
+    expect(unsupported('RISCV Q\n{ 0:x6=x; }\n P0 ;\n flq f0,0(x6) ;\nexists (x=0)\n')).toBe("P0 (line 4): instruction 'flq' (Q extension) is not implemented");
     expect(unsupported('RISCV B\n{ 0:x6=x; }\n P0 ;\n amocas.w x5,x7,(x6) ;\nexists (x=0)\n')).toBe("P0 (line 4): instruction 'amocas.w' (Zacas extension) is not implemented");
   });
   it('a typo is an error, not an unimplemented instruction', () => {

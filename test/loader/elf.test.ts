@@ -374,3 +374,17 @@ describe('parseElf: errors', () => {
     expect(new Set(messages).size).toBe(messages.length);
   });
 });
+
+describe('buildElf: loadable segments mmap-able (offset ≡ vaddr mod page size)', () => {
+  it('every PT_LOAD segment’s file offset is congruent to its vaddr modulo its alignment', () => {
+    for (const vaddrs of [[0x10000, 0x100000], [0x10010, 0x20ff8], [0x12344, 0x400001, 0x800ffc]]) {
+      const b = buildElf({ segments: vaddrs.map((v, i) => ({ vaddr: v, data: new Uint8Array(10 + i * 3000).fill(i + 1), flags: i === 0 ? PF_R | PF_X : PF_R | PF_W })) });
+      const img = parseElf(b.bytes);
+      vaddrs.forEach((v, i) => {
+        expect(b.dataOffsets[i]! % 0x1000, `segment ${i}`).toBe(v % 0x1000);
+        expect(b.bytes[b.dataOffsets[i]!]).toBe(i + 1);
+      });
+      expect(img.segments.map((s) => s.vaddr)).toEqual(vaddrs);
+    }
+  });
+});
