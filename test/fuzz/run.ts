@@ -2,9 +2,8 @@
 // in-process (cores/hart.ts over flat RAM, with write/exit handled here: no worker start-up, so
 // thousands of programs a minute), and the whole machine (runMachine, --boot spmd --cores 1).
 
-import { DecodeCache } from '../../cores/decode_cache.ts';
+import { createCoreMemory } from '../../cores/core_memory.ts';
 import { Hart, RUN_LIMIT } from '../../cores/hart.ts';
-import { FlatMemory } from '../../cores/mem_flat.ts';
 import { TRAP_RESUME, TRAP_STOP, type Cpu, type TrapHandler } from '../../src/kernel/cpu.ts';
 import { CAUSE_ECALL_U, CAUSE_NAMES } from '../../src/kernel/fault.ts';
 import { parseElf } from '../../src/loader/elf.ts';
@@ -71,9 +70,9 @@ export function inProcessRun(elf: Uint8Array, cycleLimit = 50_000_000): RunOutpu
     if (s.vaddr + s.memsz > RAM_BYTES) throw new Error(`segment at 0x${s.vaddr.toString(16)} outside the fuzz RAM`);
     u8.set(elf.subarray(s.offset, s.offset + s.filesz), s.vaddr);
   }
-  const dc = new DecodeCache(RAM_BYTES);
+  const { mem, decode } = createCoreMemory({ core: 0, ram, ramBase: RAM_BASE, flatLatency: 0, lrscHold: 0 });
   const k = new MiniKernel();
-  const hart = new Hart({ hartId: 0, mem: new FlatMemory(ram, RAM_BASE, 0, dc), decode: dc, trap: k, timePerCycle: 1 });
+  const hart = new Hart({ hartId: 0, mem, decode, trap: k, timePerCycle: 1 });
   hart.pc = img.entry;
   hart.xl[11] = 1; // a1 = core count
   hart.xl[2] = RAM_BYTES - 16; // sp
