@@ -5,7 +5,8 @@
 // the end, after the mapped parts were advised, as Linux does.
 
 import type { MmTable } from './mm_struct.ts';
-import { EINVAL, ENOMEM, type MmChanges, noChanges, vmaModifyFlags } from './mmap.ts';
+import { type MmChanges, noChanges, vmaModifyFlags } from './mmap.ts';
+import { EINVAL, ENOMEM } from '../syscalls/numbers.ts';
 import {
   PAGE_SIZE, VM_DONTCOPY, VM_DONTDUMP, VM_DONTEXPAND, VM_HUGETLB, VM_IO, VM_LOCKED, VM_PFNMAP, VM_RAND_READ,
   VM_SEQ_READ, VM_SHARED, VM_WIPEONFORK,

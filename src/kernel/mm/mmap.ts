@@ -28,18 +28,8 @@ import {
   PAGE_SIZE, VM_ACCOUNT, VM_DATA_DEFAULT_FLAGS, VM_EXEC, VM_GROWSDOWN, VM_LOCKED, VM_MAYEXEC, VM_MAYREAD,
   VM_MAYSHARE, VM_MAYWRITE, VM_NORESERVE, VM_READ, VM_SHARED, VM_SPECIAL, VM_STACK_FLAGS, VM_WRITE, type VmaInfo,
 } from './vma.ts';
+import { EACCES, EAGAIN, EEXIST, EFAULT, EINVAL, ENODEV, ENOMEM, EOPNOTSUPP, EOVERFLOW, EPERM } from '../syscalls/numbers.ts';
 
-// errno (include/uapi/asm-generic/errno-base.h, errno.h)
-export const EPERM = 1;
-export const EAGAIN = 11;
-export const ENOMEM = 12;
-export const EACCES = 13;
-export const EFAULT = 14;
-export const EEXIST = 17;
-export const ENODEV = 19;
-export const EINVAL = 22;
-export const EOVERFLOW = 75;
-export const EOPNOTSUPP = 95;
 
 // include/uapi/asm-generic/mman-common.h, mman.h
 export const PROT_NONE = 0;

@@ -3,10 +3,8 @@
 // VMA keep their new protection, and the error is returned with what changed so far.
 
 import { F_TASK_SIZE, type MmTable, mayExpandVm, pageAlign, vmStatAccount } from './mm_struct.ts';
-import {
-  EACCES, EINVAL, ENOMEM, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_SEM, PROT_WRITE,
-  type MmChanges, noChanges, vmaModifyFlags,
-} from './mmap.ts';
+import { PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_SEM, PROT_WRITE, type MmChanges, noChanges, vmaModifyFlags } from './mmap.ts';
+import { EACCES, EINVAL, ENOMEM } from '../syscalls/numbers.ts';
 import {
   PAGE_SIZE, VM_ACCESS_FLAGS, VM_ACCOUNT, VM_EXEC, VM_GROWSDOWN, VM_HUGETLB, VM_NORESERVE, VM_READ, VM_SHARED,
   VM_WRITE,

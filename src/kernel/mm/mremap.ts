@@ -4,10 +4,8 @@
 // unmaps the old range. MREMAP_DONTUNMAP is refused with EINVAL (not implemented yet).
 
 import { F_HIWATER_VM, F_LOCKED_VM, F_TASK_SIZE, type MmTable, mayExpandVm, pageAlign, vmStatAccount } from './mm_struct.ts';
-import {
-  EFAULT, EINVAL, ENOMEM, MAP_FIXED, type MmChanges, countVmaPagesRange, getUnmappedArea, insertVma,
-  mergeNewRange, munmapRange, noChanges,
-} from './mmap.ts';
+import { MAP_FIXED, type MmChanges, countVmaPagesRange, getUnmappedArea, insertVma, mergeNewRange, munmapRange, noChanges } from './mmap.ts';
+import { EFAULT, EINVAL, ENOMEM } from '../syscalls/numbers.ts';
 import { PAGE_SIZE, VM_DONTEXPAND, VM_LOCKED, VM_MAYSHARE, VM_PFNMAP, VM_SHARED } from './vma.ts';
 
 export const MREMAP_MAYMOVE = 1;

@@ -24,10 +24,9 @@ import {
   Z_PCP_HIGH, Z_PRESENT, Z_SPANNED, Z_START_PFN, Z_STAT_THRESHOLD, Z_WMARK_BOOST, Z_WMARK_HIGH,
   Z_WMARK_LOW, Z_WMARK_MIN, Z_WMARK_PROMO, computeLayout, type MmConfig, type MmLayout,
 } from './mmzone.ts';
+import { ENOMEM } from '../syscalls/numbers.ts';
 import { ALLOCSTALL_BASE, PGALLOC_BASE, PGFREE, VmStat, vmstatBytes } from './vmstat.ts';
 
-/** errno ENOMEM (asm-generic/errno-base.h). */
-export const ENOMEM = 12;
 
 /** gfp flags: only the zone modifiers matter here (gfp_zone). */
 export const GFP_KERNEL = 0;

@@ -36,9 +36,8 @@ import {
   _PAGE_LEAF, _PAGE_SPECIAL, _PAGE_TABLE, _PAGE_WRITE, pfn_pte_hi, pfn_pte_lo, pte_modify_lo, pte_pfn, pte_present,
   vm_get_page_prot,
 } from './pgtable_bits.ts';
+import { EBUSY, ENOMEM } from '../syscalls/numbers.ts';
 
-export const ENOMEM = 12;
-export const EBUSY = 16;
 
 /** Word of the pgd page's record in the page array holding the count of tables below it. */
 export const PT_NR_TABLES = 6;

@@ -9,6 +9,7 @@
 // run queue (a remote wakeup) takes that queue's lock; the caller then sends that core a
 // reschedule IPI if need_resched got set there.
 
+import { EAGAIN } from '../syscalls/numbers.ts';
 import { dl_sched_class, dl_timer_next, dl_timers_run } from './deadline.ts';
 import { fair_sched_class, migrate_task_rq_fair, task_fork_fair } from './fair.ts';
 import { idle_sched_class } from './idle.ts';
@@ -29,8 +30,6 @@ export * from './sched.ts';
 
 /** The classes, indexed by CLASS_*, which is also the pick order. */
 export const sched_classes: readonly SchedClass[] = [dl_sched_class, rt_sched_class, fair_sched_class, idle_sched_class];
-
-const EAGAIN = 11;
 
 /** Boot-time set-up: buffers and views for `cpus` run queues and `nrTasks` task records. */
 export function sched_init(o: { cpus: number; nrTasks: number; hz?: number; rtRuntimeUs?: number; rtPeriodUs?: number }): Sched {

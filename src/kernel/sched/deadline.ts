@@ -6,6 +6,7 @@
 // sched_rt_runtime/sched_rt_period). Not modelled: GRUB reclaiming, the inactive timer (bandwidth
 // is released when the task leaves SCHED_DEADLINE), priority inheritance, push/pull between cores.
 
+import { EBUSY } from '../syscalls/numbers.ts';
 import { RbTree } from './rbtree.ts';
 import { rt_charge } from './rt.ts';
 import {
@@ -16,7 +17,6 @@ import {
   T_RB_PARENT, TASK_F64, TASK_WORDS, TF_DL_THROTTLED, TF_DL_TIMER, TF_DL_YIELDED, to_ratio, type SchedClass,
 } from './sched.ts';
 
-const EBUSY = 16;
 const DL_SCALE = 10;
 
 const trees = new WeakMap<Sched, RbTree[]>();

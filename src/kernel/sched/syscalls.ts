@@ -16,13 +16,8 @@ import {
   SCHED_RESET_ON_FORK, SCHED_RR, T_CLASS, T_CPU, T_DL_FLAGS, T_FLAGS, T_POLICY, T_PRIO, T_RT_PRIORITY, T_STATIC_PRIO,
   T_WEIGHT, TF_RESET_ON_FORK, CLASS_IDLE,
 } from './sched.ts';
+import { E2BIG, EBUSY, EFAULT, EINVAL, EPERM, ESRCH } from '../syscalls/numbers.ts';
 
-const EPERM = 1;
-const ESRCH = 3;
-const E2BIG = 7;
-const EFAULT = 14;
-const EBUSY = 16;
-const EINVAL = 22;
 
 // include/uapi/linux/sched.h
 export const SCHED_FLAG_RESET_ON_FORK = 0x01;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_NR_ZONES, ZONE_DMA32, ZONE_NORMAL } from '../../../src/kernel/mm/mmzone.ts';
-import { __GFP_DMA32, createMm, ENOMEM, GFP_KERNEL, PageAlloc, WMARK_MIN } from '../../../src/kernel/mm/page_alloc.ts';
+import { __GFP_DMA32, createMm, GFP_KERNEL, PageAlloc, WMARK_MIN } from '../../../src/kernel/mm/page_alloc.ts';
+import { ENOMEM } from '../../../src/kernel/syscalls/numbers.ts';
 import { vmstat } from '../../../src/kernel/proc/vmstat.ts';
 
 const MiB = 1024 * 1024;

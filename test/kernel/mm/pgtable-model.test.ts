@@ -16,7 +16,8 @@ import { PageWalker } from '../../../cores/mmu/walk.ts';
 import { pageMapcount } from '../../../src/kernel/mm/mm_types.ts';
 import { createMm, GFP_HIGHUSER_MOVABLE, PageAlloc } from '../../../src/kernel/mm/page_alloc.ts';
 import { _PAGE_DIRTY, _PAGE_WRITE, vm_get_page_prot } from '../../../src/kernel/mm/pgtable_bits.ts';
-import { EBUSY, MmuGather, PageTables } from '../../../src/kernel/mm/pgtable.ts';
+import { MmuGather, PageTables } from '../../../src/kernel/mm/pgtable.ts';
+import { EBUSY } from '../../../src/kernel/syscalls/numbers.ts';
 import { RamPhysAccess } from '../../../src/kernel/mm/phys_access.ts';
 import { VM_EXEC, VM_READ, VM_SHARED, VM_WRITE } from '../../../src/kernel/mm/vma.ts';
 

@@ -12,7 +12,8 @@ import {
   _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_EXEC, _PAGE_GLOBAL, _PAGE_PRESENT, _PAGE_READ, _PAGE_SPECIAL, _PAGE_USER, _PAGE_WRITE,
   PAGE_NONE, pte_pfn, pte_present, vm_get_page_prot,
 } from '../../../src/kernel/mm/pgtable_bits.ts';
-import { EBUSY, ENOMEM, MmuGather, PageTables } from '../../../src/kernel/mm/pgtable.ts';
+import { MmuGather, PageTables } from '../../../src/kernel/mm/pgtable.ts';
+import { EBUSY, ENOMEM } from '../../../src/kernel/syscalls/numbers.ts';
 import { type PhysAccess, RamPhysAccess } from '../../../src/kernel/mm/phys_access.ts';
 import { VM_EXEC, VM_NONE, VM_READ, VM_SHARED, VM_WRITE } from '../../../src/kernel/mm/vma.ts';
 

@@ -14,10 +14,8 @@ import {
   F_BRK, F_DATA_VM, F_EXEC_VM, F_MMAP_BASE, F_START_BRK, F_STACK_VM, F_TOTAL_VM, MMAP_MIN_ADDR, type MmTable,
   isDataMapping, isExecMapping, isStackMapping, pageAlign,
 } from '../../../src/kernel/mm/mm_struct.ts';
-import {
-  EEXIST, EFAULT, EINVAL, ENOMEM, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_PRIVATE, type MmChanges,
-  anonVmaPrepare, doBrk, doMmap, doMunmap, vmaList,
-} from '../../../src/kernel/mm/mmap.ts';
+import { MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_PRIVATE, type MmChanges, anonVmaPrepare, doBrk, doMmap, doMunmap, vmaList } from '../../../src/kernel/mm/mmap.ts';
+import { EEXIST, EFAULT, EINVAL, ENOMEM } from '../../../src/kernel/syscalls/numbers.ts';
 import { doMprotect } from '../../../src/kernel/mm/mprotect.ts';
 import { MREMAP_FIXED, MREMAP_MAYMOVE, doMremap } from '../../../src/kernel/mm/mremap.ts';
 import {

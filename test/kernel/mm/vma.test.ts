@@ -4,11 +4,8 @@ import {
   F_BRK, F_DATA_VM, F_END_CODE, F_EXEC_VM, F_HIWATER_VM, F_MMAP_BASE, F_START_BRK, F_START_CODE, F_START_STACK,
   F_STACK_VM, F_TOTAL_VM, STACK_GUARD_GAP, TASK_SIZE_SV39, TASK_SIZE_SV48, taskMemVm,
 } from '../../../src/kernel/mm/mm_struct.ts';
-import {
-  EACCES, EEXIST, EFAULT, EINVAL, ENOMEM, EPERM, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_GROWSDOWN,
-  MAP_PRIVATE, MAP_SHARED, PROT_EXEC, PROT_GROWSDOWN, PROT_NONE, PROT_READ, PROT_WRITE, anonVmaPrepare, doBrk,
-  doMmap, doMunmap, expandStack, setupStackVma, vmBrkFlags, vmaList,
-} from '../../../src/kernel/mm/mmap.ts';
+import { MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_GROWSDOWN, MAP_PRIVATE, MAP_SHARED, PROT_EXEC, PROT_GROWSDOWN, PROT_NONE, PROT_READ, PROT_WRITE, anonVmaPrepare, doBrk, doMmap, doMunmap, expandStack, setupStackVma, vmBrkFlags, vmaList } from '../../../src/kernel/mm/mmap.ts';
+import { EACCES, EEXIST, EFAULT, EINVAL, ENOMEM, EPERM } from '../../../src/kernel/syscalls/numbers.ts';
 import { doMprotect } from '../../../src/kernel/mm/mprotect.ts';
 import { MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE, doMremap } from '../../../src/kernel/mm/mremap.ts';
 import {
