@@ -2,6 +2,7 @@
 // zone stats, node stats, the dirty thresholds, the events — then the deprecated
 // "nr_unstable 0". The names are this kernel's config (see mm/vmstat.ts).
 
+import { PAGE_SIZE } from '../mm/mm_types.ts';
 import { MAX_NR_ZONES } from '../mm/mmzone.ts';
 import type { PageAlloc } from '../mm/page_alloc.ts';
 import { EVENT_NAMES, NODE_STAT_NAMES, ZONE_STAT_NAMES } from '../mm/vmstat.ts';
@@ -10,7 +11,6 @@ import { zoneStat } from './zoneinfo.ts';
 /** vm_dirty_ratio and dirty_background_ratio defaults (percent). */
 const VM_DIRTY_RATIO = 20;
 const DIRTY_BACKGROUND_RATIO = 10;
-const PAGE_SIZE = 4096;
 
 /** global_dirty_limits for the ratio defaults: [thresh, bg_thresh] in pages. */
 export function globalDirtyLimits(mm: PageAlloc): [number, number] {

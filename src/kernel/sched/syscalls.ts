@@ -16,6 +16,7 @@ import {
   SCHED_RESET_ON_FORK, SCHED_RR, T_CLASS, T_CPU, T_DL_FLAGS, T_FLAGS, T_POLICY, T_PRIO, T_RT_PRIORITY, T_STATIC_PRIO,
   T_WEIGHT, TF_RESET_ON_FORK, CLASS_IDLE,
 } from './sched.ts';
+import { PAGE_SIZE } from '../mm/mm_types.ts';
 import { E2BIG, EBUSY, EFAULT, EINVAL, EPERM, ESRCH } from '../syscalls/numbers.ts';
 
 
@@ -37,7 +38,6 @@ const SETPARAM_POLICY = -1;
 
 export const SCHED_ATTR_SIZE_VER0 = 48;
 export const SCHED_ATTR_SIZE_VER1 = 56;
-const PAGE_SIZE = 4096;
 /** sysctl_sched_dl_period_max / _min (us). */
 export const SCHED_DL_PERIOD_MAX_US = 1 << 22;
 export const SCHED_DL_PERIOD_MIN_US = 100;
