@@ -4,8 +4,8 @@
 // SAMPLE_EVERY on average and recorded with that weight, like perf's sampling. Keyed
 // by (address, pc): this core only.
 //
-// The gap between two samples is drawn from a small PRNG seeded by the core id (and
-// an optional run seed), uniform in 1 .. 2*SAMPLE_EVERY-1: a fixed period would
+// The gap between two samples is drawn from a small PRNG seeded by the core id,
+// uniform in 1 .. 2*SAMPLE_EVERY-1: a fixed period would
 // alias with loops whose hits per iteration divide it (always sampling the same
 // access), and a seeded draw keeps deterministic runs identical.
 
@@ -37,8 +37,8 @@ export interface C2cEntry {
 }
 
 /** The sample gap's PRNG state for `core` (xorshift32: never 0). */
-function sampleSeed(core: number, seed: number): number {
-  const s = (Math.imul(core + 1, 0x9e3779b1) ^ Math.imul(seed | 0, 0x85ebca6b) ^ 0x6d2b79f5) | 0;
+function sampleSeed(core: number): number {
+  const s = (Math.imul(core + 1, 0x9e3779b1) ^ 0x6d2b79f5) | 0;
   return s === 0 ? 1 : s;
 }
 
@@ -54,9 +54,8 @@ export class C2cRecorder {
   constructor(
     readonly core: number,
     private readonly lineBytes: number,
-    seed = 0,
   ) {
-    this.rng = sampleSeed(core, seed);
+    this.rng = sampleSeed(core);
   }
 
   /** L1d hits until the next sample: 1 .. 2*SAMPLE_EVERY-1, mean SAMPLE_EVERY. */
