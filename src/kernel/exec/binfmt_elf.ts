@@ -18,6 +18,8 @@
 // AT_EUID, AT_GID, AT_EGID, AT_SECURE, AT_RANDOM, AT_EXECFN. We have no vDSO,
 // so AT_SYSINFO_EHDR is left out (glibc and musl then use the syscalls).
 
+import { E2BIG, EINVAL } from '../syscalls/numbers.ts';
+
 export const AT_NULL = 0;
 export const AT_IGNORE = 1;
 export const AT_PHDR = 3;
@@ -54,8 +56,6 @@ export const MAX_ARG_STRLEN = 32 * 4096;
 export const ELF64_PHENT = 56;
 /** CLOCKS_PER_SEC (USER_HZ) on every Linux port: AT_CLKTCK. */
 export const USER_HZ = 100;
-
-const E2BIG = 7;
 
 export class ExecError extends Error {
   constructor(readonly errno: number, message: string) {
@@ -148,7 +148,7 @@ const utf8 = new TextEncoder();
 
 function cString(s: string, what: string): Uint8Array {
   const bytes = utf8.encode(s);
-  if (bytes.includes(0)) throw new ExecError(22, `${what} contains a NUL byte`);
+  if (bytes.includes(0)) throw new ExecError(EINVAL, `${what} contains a NUL byte`);
   if (bytes.length + 1 > MAX_ARG_STRLEN) throw new ExecError(E2BIG, `${what} is longer than MAX_ARG_STRLEN (${MAX_ARG_STRLEN} bytes)`);
   return bytes;
 }
@@ -235,25 +235,22 @@ export function createElfTables(p: ExecParams, stackTop: number, maxStack = 2 <<
   let w = sp;
   put64(w, args.length);
   w += 8;
-  const argv: number[] = [];
+  // argv[] then envp[], each NULL-terminated; their strings lie back to back from argStart.
   let s = argStart;
-  for (const a of args) {
-    argv.push(s);
-    put64(w, s);
-    w += 8;
-    putStr(s, a);
-    s += a.length + 1;
-  }
-  w += 8; // NULL
-  const envp: number[] = [];
-  for (const e of envs) {
-    envp.push(s);
-    put64(w, s);
-    w += 8;
-    putStr(s, e);
-    s += e.length + 1;
-  }
-  w += 8; // NULL
+  const putVector = (strs: Uint8Array[]): number[] => {
+    const ptrs: number[] = [];
+    for (const str of strs) {
+      ptrs.push(s);
+      put64(w, s);
+      w += 8;
+      putStr(s, str);
+      s += str.length + 1;
+    }
+    w += 8; // NULL
+    return ptrs;
+  };
+  const argv = putVector(args);
+  const envp = putVector(envs);
   for (const [t, v] of auxv) {
     put64(w, t);
     put64(w + 8, v);
