@@ -13,6 +13,9 @@
 #                                 and name the files that differ
 #   workloads/build.sh --out DIR  build into DIR (and DIR/gc) instead of workloads/bin/
 #
+# Build and --check also run workloads/linux/build.sh (the static glibc programs for --boot linux,
+# into workloads/linux/bin/; with --out, into DIR/linux).
+#
 # Environment: CLANG / LLD / RISCV_GCC override the tools; EXTRA_CFLAGS is
 # appended to the compile flags of both flavours (e.g. EXTRA_CFLAGS=-DSCALE=4);
 # a non-default EXTRA_CFLAGS naturally makes --check fail.
@@ -24,7 +27,7 @@ set -euo pipefail
 
 WL_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
 
-usage() { sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 mode=build
 out_dir=""
@@ -133,6 +136,11 @@ build_all() { # build_all DEST_DIR: rv64ima into DEST_DIR, rv64gc into DEST_DIR/
 case "$mode" in
 build)
     build_all "${out_dir:-$WL_DIR/bin}"
+    if [ -n "$out_dir" ]; then
+        bash "$WL_DIR/linux/build.sh" --out "$out_dir/linux"
+    else
+        bash "$WL_DIR/linux/build.sh"
+    fi
     ;;
 check)
     tmp="$(mktemp -d)"
@@ -162,6 +170,7 @@ check)
     else
         echo "build.sh --check: binaries differ; run workloads/build.sh" >&2
     fi
+    bash "$WL_DIR/linux/build.sh" --check || status=1
     exit "$status"
     ;;
 esac
