@@ -27,47 +27,57 @@ function escapePath(path: string): string {
   return path.replace(/\n/g, '\\012');
 }
 
+/**
+ * show_vma_header_prefix: "start-end perms offset major:minor inode " (the trailing space
+ * included), before seq_pad. Also the [rollup] line of smaps_rollup.
+ */
+export function showVmaHeaderPrefix(start: number, end: number, flags: number, pgoff: number, major: number, minor: number, ino: number): string {
+  return `${hex(start, 8)}-${hex(end, 8)} ${flags & VM_READ ? 'r' : '-'}${flags & VM_WRITE ? 'w' : '-'}` +
+    `${flags & VM_EXEC ? 'x' : '-'}${flags & VM_MAYSHARE ? 's' : 'p'} ${hex(pgoff, 8)} ${hex(major, 2)}:${hex(minor, 2)} ${ino} `;
+}
+
+/** seq_pad(m, ' ') after seq_setwidth(25 + 6 * sizeof(void *) - 1), then the name. */
+export function padName(prefix: string, name: string): string {
+  return prefix.padEnd(WIDTH, ' ') + ' ' + name;
+}
+
+/** show_map_vma: the maps line of VMA v of mm m, with its newline. */
+export function showMapVma(t: MmTable, m: number, v: number, fileInfo: (id: number) => MapsFile | undefined): string {
+  const p = t.pool;
+  const start = p.start(v);
+  const end = p.end(v);
+  const file = p.file(v);
+  let pgoff = 0;
+  let major = 0;
+  let minor = 0;
+  let ino = 0;
+  let name: string | null = null;
+  if (file !== 0) {
+    pgoff = p.pgoff(v) * 2 ** PAGE_SHIFT;
+    if (isShmemZeroFile(file)) {
+      minor = 1; // shmem's anonymous superblock
+      ino = -file;
+      name = '/dev/zero (deleted)';
+    } else {
+      const f = fileInfo(file);
+      if (f === undefined) throw new Error(`maps: no file for id ${file}`);
+      major = f.major;
+      minor = f.minor;
+      ino = f.ino;
+      name = escapePath(f.path);
+    }
+  } else if (start <= t.get(m, F_BRK) && end >= t.get(m, F_START_BRK)) {
+    name = '[heap]';
+  } else if (start <= t.get(m, F_START_STACK) && end >= t.get(m, F_START_STACK)) {
+    name = '[stack]';
+  }
+  const line = showVmaHeaderPrefix(start, end, p.flags(v), pgoff, major, minor, ino);
+  return (name === null ? line : padName(line, name)) + '\n';
+}
+
 /** The text of /proc/PID/maps for mm m. `fileInfo` resolves positive file ids. */
 export function showMaps(t: MmTable, m: number, fileInfo: (id: number) => MapsFile | undefined): string {
-  const p = t.pool;
-  const brk = t.get(m, F_BRK);
-  const startBrk = t.get(m, F_START_BRK);
-  const startStack = t.get(m, F_START_STACK);
   let s = '';
-  for (let i = 0; i < t.mapCount(m); i++) {
-    const v = t.vmaAt(m, i);
-    const start = p.start(v);
-    const end = p.end(v);
-    const flags = p.flags(v);
-    const file = p.file(v);
-    let pgoff = 0;
-    let major = 0;
-    let minor = 0;
-    let ino = 0;
-    let name: string | null = null;
-    if (file !== 0) {
-      pgoff = p.pgoff(v) * 2 ** PAGE_SHIFT;
-      if (isShmemZeroFile(file)) {
-        minor = 1; // shmem's anonymous superblock
-        ino = -file;
-        name = '/dev/zero (deleted)';
-      } else {
-        const f = fileInfo(file);
-        if (f === undefined) throw new Error(`maps: no file for id ${file}`);
-        major = f.major;
-        minor = f.minor;
-        ino = f.ino;
-        name = escapePath(f.path);
-      }
-    } else if (start <= brk && end >= startBrk) {
-      name = '[heap]';
-    } else if (start <= startStack && end >= startStack) {
-      name = '[stack]';
-    }
-    let line = `${hex(start, 8)}-${hex(end, 8)} ${flags & VM_READ ? 'r' : '-'}${flags & VM_WRITE ? 'w' : '-'}` +
-      `${flags & VM_EXEC ? 'x' : '-'}${flags & VM_MAYSHARE ? 's' : 'p'} ${hex(pgoff, 8)} ${hex(major, 2)}:${hex(minor, 2)} ${ino} `;
-    if (name !== null) line = line.padEnd(WIDTH, ' ') + ' ' + name;
-    s += line + '\n';
-  }
+  for (let i = 0; i < t.mapCount(m); i++) s += showMapVma(t, m, t.vmaAt(m, i), fileInfo);
   return s;
 }
