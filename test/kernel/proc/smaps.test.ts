@@ -6,6 +6,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { F_TOTAL_VM } from '../../../src/kernel/mm/mm_struct.ts';
 import { pageMapcount, pageRefcount } from '../../../src/kernel/mm/mm_types.ts';
+import { GFP_HIGHUSER_MOVABLE } from '../../../src/kernel/mm/page_alloc.ts';
+import { _PAGE_DIRTY, _PAGE_WRITE, vm_get_page_prot } from '../../../src/kernel/mm/pgtable_bits.ts';
+import { MmuGather } from '../../../src/kernel/mm/pgtable.ts';
 import { memSizes, showSmap, showSmaps, showSmapsRollup, showSmapVmaFlags, smapsRollupStats, PSS_SHIFT } from '../../../src/kernel/proc/smaps.ts';
 import { taskMmWalk } from '../../../src/kernel/proc/base.ts';
 import { HEAP, MMAP_AT, SHM, STACK, TEXT, threeProcesses, World } from './helpers.ts';
@@ -147,6 +150,46 @@ describe('VSS, RSS, PSS, USS', () => {
     expect(memSizes(taskMmWalk(v, a)!)).toEqual({ vss: w.t.get(a.mm, F_TOTAL_VM) * 4096, rss: 36 * 1024, pss: 30037, uss: 24 * 1024 });
     expect(memSizes(taskMmWalk(v, b)!)).toEqual({ vss: (2 + 16 + 2) * 4096, rss: 12 * 1024, pss: 1365 + 4096, uss: 0 });
     expect(memSizes(taskMmWalk(v, c)!)).toEqual({ vss: 2 * 4096, rss: 4096, pss: 1365, uss: 0 });
+  });
+
+  it('PSS in PSS_SHIFT fixed point: three pages each shared by three make 4095 bytes, not 4096', () => {
+    const w = new World();
+    const ps = [1, 2, 3].map((pid) => w.spawn(pid, 'x'));
+    for (const p of ps) w.vma(p, 0x100000, 0x103000, HEAP);
+    for (let i = 0; i < 3; i++) {
+      const pfn = w.map(ps[0]!, 0x100000 + i * 4096, HEAP, true);
+      for (const p of ps.slice(1)) w.share(p, 0x100000 + i * 4096, pfn, HEAP, true);
+    }
+    // per page (4096 << 12) / 3 = 5592405 (floor); 3 * 5592405 = 16777215; >> 12 = 4095
+    expect(ps.map((p) => memSizes(taskMmWalk(w.view(), p)!).pss)).toEqual([4095, 4095, 4095]);
+  });
+
+  it('copy-on-write after fork: each write copies one page, and RSS/PSS/USS show it', () => {
+    const w = new World();
+    const parent = w.spawn(1, 'p');
+    const child = w.spawn(2, 'p', 1);
+    const base = 0x100000;
+    w.vma(parent, base, base + 4 * 4096, HEAP);
+    w.vma(child, base, base + 4 * 4096, HEAP);
+    const pfns = [0, 1, 2, 3].map((i) => w.map(parent, base + i * 4096, HEAP, true));
+    pfns.forEach((pfn, i) => w.share(child, base + i * 4096, pfn, HEAP, true));
+    const sizes = () => [parent, child].map((p) => memSizes(taskMmWalk(w.view(), p)!));
+    expect(sizes()).toEqual([
+      { vss: 16384, rss: 16384, pss: 8192, uss: 0 },
+      { vss: 16384, rss: 16384, pss: 8192, uss: 0 },
+    ]);
+    // the child writes page 0: wp_page_copy maps a copy, the old page loses a mapping and a reference
+    const copy = w.alloc.alloc_pages(0, GFP_HIGHUSER_MOVABLE, 0);
+    const ptep = w.pt.pte_offset_map(child.pgd, base);
+    const lo = w.pt.ptep_get(ptep);
+    const tlb = new MmuGather();
+    expect(w.pt.ptep_replace(ptep, base, lo, w.phys.hi, copy, vm_get_page_prot(HEAP) | _PAGE_WRITE | _PAGE_DIRTY, tlb)).toBe(true);
+    w.pt.tlb_finish_mmu(tlb);
+    expect([pageRefcount(w.alloc.pages, pfns[0]!), pageMapcount(w.alloc.pages, pfns[0]!) + 1]).toEqual([1, 1]);
+    expect(sizes()).toEqual([
+      { vss: 16384, rss: 16384, pss: 4096 + 3 * 2048, uss: 4096 },
+      { vss: 16384, rss: 16384, pss: 4096 + 3 * 2048, uss: 4096 },
+    ]);
   });
 
   it('randomized sharing (seeded): sum of PSS is the memory used, USS the pages mapped once, RSS every mapping', () => {
