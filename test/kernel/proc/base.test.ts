@@ -45,6 +45,23 @@ describe('registerProcFiles', () => {
     expect(readAll(fs, '/proc/1/status')).toMatch(/^Name:\tprog\n[\s\S]*VmRSS:\t      36 kB\n/);
   });
 
+  it('/proc/1/maps, comm and statm as the process code\'s state says', () => {
+    const w = new World();
+    threeProcesses(w);
+    const view = w.view();
+    expect(readProcPath(view, '/proc/1/maps')).toBe([
+      '00010000-00012000 r-xp 00000000 fe:01 1234                               /bin/prog',
+      '00012000-00013000 rw-p 00002000 fe:01 1234                               /bin/prog',
+      '00013000-00015000 rw-p 00000000 00:00 0                                  [heap]',
+      '3ff7f00000-3ff7f10000 rw-p 00000000 00:00 0 ',
+      '3ff7f10000-3ff7f12000 rw-s 00000000 00:01 7                              /dev/zero (deleted)',
+      '3fffffe000-4000000000 rw-p 00000000 00:00 0                              [stack]',
+    ].join('\n') + '\n');
+    expect(readProcPath(view, '/proc/3/maps')).toBe('00010000-00012000 r-xp 00000000 fe:01 1234                               /bin/prog\n');
+    expect(readProcPath(view, '/proc/2/comm')).toBe('prog\n');
+    expect(readProcPath(view, '/proc/3/statm')).toBe('2 1 1 0 0 0 0\n');
+  });
+
   it('/proc/PID exists for the view\'s pids only; unknown paths are ENOENT / undefined', () => {
     const w = new World();
     threeProcesses(w);
