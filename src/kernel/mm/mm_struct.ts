@@ -10,7 +10,9 @@
 //                         +128..383 f64 fields, index F_* below
 //   after the records: i32 VMA slots, `slots` per mm: mm m's sorted VMA indices,
 //                 its first `map_count` entries valid.
-// Every field except the lock changes only with the mmap lock held for writing.
+// Every field except the lock and rss_stat changes only with the mmap lock held for writing.
+// rss_stat (F_RSS_STAT + MM_*) is an i32 counter in the low word of its f64 slot, changed with
+// Atomics by the fault path under the mmap lock held for reading (Linux: atomic_long_t).
 
 import { downRead, downWrite, rwsemIsWriteLocked, upRead, upWrite } from '../../../shared/sync/rwsem.ts';
 import { PAGE_SIZE, VM_EXEC, VM_SHARED, VM_STACK, VM_WRITE, type VmaPool } from './vma.ts';
@@ -57,7 +59,17 @@ export const F_RLIMIT_DATA = 23;
 export const F_RLIMIT_STACK = 24;
 export const F_PINNED_VM = 25;
 export const F_DEF_FLAGS = 26;
+/** rss_stat: F_RSS_STAT + MM_FILEPAGES .. MM_SHMEMPAGES, i32 counters (get_mm_counter). */
+export const F_RSS_STAT = 27;
+export const F_HIWATER_RSS = 31; // pages
 const FIELDS = 32;
+
+// enum mm_counter (include/linux/mm_types_task.h).
+export const MM_FILEPAGES = 0;
+export const MM_ANONPAGES = 1;
+export const MM_SWAPENTS = 2;
+export const MM_SHMEMPAGES = 3;
+export const NR_MM_COUNTERS = 4;
 
 const HEADER = 128;
 const RECORD = 384;
@@ -105,6 +117,9 @@ export class MmTable {
   get(m: number, f: number): number { return this.f64[(HEADER + m * RECORD + FIELD_BASE) / 8 + f]!; }
   set(m: number, f: number, x: number): void { this.f64[(HEADER + m * RECORD + FIELD_BASE) / 8 + f] = x; }
   add(m: number, f: number, x: number): void { this.f64[(HEADER + m * RECORD + FIELD_BASE) / 8 + f]! += x; }
+
+  /** i32 word index of counter `member` (MM_*) of mm m's rss_stat. */
+  rssIndex(m: number, member: number): number { return (HEADER + m * RECORD + FIELD_BASE) / 4 + (F_RSS_STAT + member) * 2; }
 
   /** Pool index of mm m's i-th VMA in address order. */
   vmaAt(m: number, i: number): number { return this.i32[this.slotBase + m * this.slots + i]!; }
@@ -256,6 +271,27 @@ export function mayExpandVm(t: MmTable, m: number, flags: number, npages: number
 /** update_hiwater_vm. */
 export function updateHiwaterVm(t: MmTable, m: number): void {
   if (t.get(m, F_HIWATER_VM) < t.get(m, F_TOTAL_VM)) t.set(m, F_HIWATER_VM, t.get(m, F_TOTAL_VM));
+}
+
+/** get_mm_counter: pages of class `member` (MM_*) mapped by mm m. */
+export function get_mm_counter(t: MmTable, m: number, member: number): number {
+  return Atomics.load(t.i32, t.rssIndex(m, member));
+}
+
+/** add_mm_counter (inc_mm_counter / dec_mm_counter with ±1). */
+export function add_mm_counter(t: MmTable, m: number, member: number, value: number): void {
+  Atomics.add(t.i32, t.rssIndex(m, member), value);
+}
+
+/** get_mm_rss: file + anon + shmem pages mapped (what VmRSS shows). */
+export function get_mm_rss(t: MmTable, m: number): number {
+  return get_mm_counter(t, m, MM_FILEPAGES) + get_mm_counter(t, m, MM_ANONPAGES) + get_mm_counter(t, m, MM_SHMEMPAGES);
+}
+
+/** update_hiwater_rss: called before RSS goes down (unmap, zap), as Linux does; VmHWM is max(this, rss). */
+export function update_hiwater_rss(t: MmTable, m: number): void {
+  const rss = get_mm_rss(t, m);
+  if (t.get(m, F_HIWATER_RSS) < rss) t.set(m, F_HIWATER_RSS, rss);
 }
 
 /** The address-space part of task_mem (fs/proc/task_mmu.c), in kB. RSS figures come from pages. */

@@ -10,7 +10,10 @@
 //   [3] PRIVATE   page->private: the buddy order while PG_buddy is set.
 //   [4] NEXT      lru.next / pcp_list.next as a pfn, -1 at the end of a list.
 //   [5] PREV      lru.prev as a pfn, -1 at the head of a list.
-//   [6..7]        spare (mapping, index: later work).
+//   [6]           spare (a pgd page keeps its table count here: pgtable.ts PT_NR_TABLES).
+//   [7] MAPPING   page->mapping of a mapped user page (rmap.ts): anon_vma id << 1 | 1 for an
+//                 anonymous page, file id << 1 for a file page, 0 for none. Set once by the
+//                 fault path before the page is mapped; zeroed when the page is allocated.
 // The host record is 32 bytes; the simulated struct page is STRUCT_PAGE_BYTES (64, as
 // Linux's) and that is what the memmap costs in simulated RAM (present - managed).
 
@@ -26,6 +29,7 @@ export const PG_MAPCOUNT = 2;
 export const PG_PRIVATE = 3;
 export const PG_NEXT = 4;
 export const PG_PREV = 5;
+export const PG_MAPPING = 7;
 
 /** Page flag bits (our numbering; the names are Linux's). */
 export const PG_reserved = 1 << 0;

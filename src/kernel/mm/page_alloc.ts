@@ -15,7 +15,7 @@
 import { spinLock, spinUnlock } from '../../../shared/sync/spinlock.ts';
 import { NO_CHARGE, type MmCharge } from './charge.ts';
 import {
-  NIL, PAGE_SHIFT, PAGE_WORDS, PG_FLAGS, PG_MAPCOUNT, PG_NEXT, PG_PREV, PG_PRIVATE, PG_REFCOUNT,
+  NIL, PAGE_SHIFT, PAGE_WORDS, PG_FLAGS, PG_MAPCOUNT, PG_MAPPING, PG_NEXT, PG_PREV, PG_PRIVATE, PG_REFCOUNT,
   PG_buddy, PG_pcp, PG_reserved, STRUCT_PAGE_BYTES, ZONE_MASK, ZONE_SHIFT, pageArrayBytes,
 } from './mm_types.ts';
 import {
@@ -538,6 +538,7 @@ export class PageAlloc {
     }
     Atomics.store(this.pages, b + PG_REFCOUNT, 1);
     this.pages[b + PG_MAPCOUNT] = -1;
+    this.pages[b + PG_MAPPING] = 0; // a new page belongs to nothing yet (page->mapping NULL)
   }
 
   // ---- the API ----

@@ -3,7 +3,9 @@
 // The address-space figures come from the mm (taskMemVm); RSS, HWM, page-table bytes and
 // swap come from the page side, which passes them in.
 
-import { type MmTable, taskMemVm } from '../mm/mm_struct.ts';
+import {
+  F_HIWATER_RSS, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, type MmTable, get_mm_counter, taskMemVm,
+} from '../mm/mm_struct.ts';
 
 /** Page-side figures, in pages (pteBytes in bytes), as get_mm_counter and mm_pgtables_bytes give them. */
 export interface TaskMemRss {
@@ -14,6 +16,18 @@ export interface TaskMemRss {
   hiwaterRss: number;
   pteBytes: number;
   swap: number;
+}
+
+/** The page-side figures of mm m from its rss_stat; pteBytes is PageTables.mm_pgtables_bytes(pgd). */
+export function mmTaskMemRss(t: MmTable, m: number, pteBytes: number): TaskMemRss {
+  return {
+    anon: get_mm_counter(t, m, MM_ANONPAGES),
+    file: get_mm_counter(t, m, MM_FILEPAGES),
+    shmem: get_mm_counter(t, m, MM_SHMEMPAGES),
+    hiwaterRss: t.get(m, F_HIWATER_RSS),
+    pteBytes,
+    swap: get_mm_counter(t, m, MM_SWAPENTS),
+  };
 }
 
 export function taskMemText(t: MmTable, m: number, rss: TaskMemRss): string {
