@@ -91,8 +91,10 @@ export function do_wp_page(t: MmTable, pt: PageTables, m: number, v: number, pte
   const pages = pt.alloc.pages;
   const pfn = pte_pfn(lo, hi);
   if (PageAnon(pages, pfn) && page_count(pages, pfn) === 1 && page_mapcount(pages, pfn) === 1) {
-    page_move_anon_rmap(pages, pfn, anonVmaPrepare(t, m, v));
-    return wp_page_reuse(pt, ptep, lo, hi);
+    // The PTE still maps the page only if the compare-and-swap takes (Linux: pte_same under the PTE lock).
+    const r = wp_page_reuse(pt, ptep, lo, hi);
+    if (r === WP_REUSED) page_move_anon_rmap(pages, pfn, anonVmaPrepare(t, m, v));
+    return r;
   }
   return wp_page_copy(t, pt, m, v, ptep, addr, lo, hi, tlb);
 }

@@ -17,9 +17,12 @@ import { MAP_ANONYMOUS, MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE, vmaList } 
 import { ENOMEM } from '../../../src/kernel/syscalls/numbers.ts';
 import { MmuGather } from '../../../src/kernel/mm/pgtable.ts';
 import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_SPECIAL, _PAGE_WRITE, pte_pfn } from '../../../src/kernel/mm/pgtable_bits.ts';
+import { PAGE_WORDS, PG_MAPPING } from '../../../src/kernel/mm/mm_types.ts';
 import { page_count, page_mapcount } from '../../../src/kernel/mm/rmap.ts';
 import { VM_DONTCOPY, VM_WIPEONFORK } from '../../../src/kernel/mm/vma.ts';
 import { buddyinfo } from '../../../src/kernel/proc/buddyinfo.ts';
+import { mmTaskMemRss, taskMemText } from '../../../src/kernel/proc/task_mem.ts';
+import { do_wp_page, WP_COPIED, WP_RETRY } from '../../../src/kernel/mm/wp_page.ts';
 import { Machine, type Proc } from './fork_harness.ts';
 
 const N = 16; // pages in the parent's private writable mapping
@@ -319,5 +322,60 @@ describe('fork out of memory', () => {
     expect(r.ret).toBe(-ENOMEM);
     expect(k.t.pool.inUse()).toBe(4);
     expect(k.freePages()).toBe(free0);
+  });
+});
+
+describe('do_wp_page races', () => {
+  it('two cores of the child fault on one COW page: the first copies, the second (stale PTE) retries and frees its page', () => {
+    const k = new Machine();
+    const { p, a } = parentWithPages(k);
+    const c = k.fork(p);
+    const ptep = k.pt.pte_offset_map(c.pgd, a);
+    const [lo, hi] = k.pte(c, a);
+    const v = k.t.vmaLookup(c.m, a);
+    const old = pte_pfn(lo, hi);
+    const mapping = k.alloc.pages[old * PAGE_WORDS + PG_MAPPING];
+    const tlb1 = new MmuGather();
+    expect(do_wp_page(k.t, k.pt, c.m, v, ptep, a, lo, hi, tlb1)).toBe(WP_COPIED);
+    k.pt.tlb_finish_mmu(tlb1);
+    const free = k.freePages();
+    // The old page is now the parent's alone (a reuse candidate): the stale fault must not touch it.
+    const tlb2 = new MmuGather();
+    expect(do_wp_page(k.t, k.pt, c.m, v, ptep, a, lo, hi, tlb2)).toBe(WP_RETRY);
+    expect(tlb2.needFlush()).toBe(false);
+    expect(k.freePages()).toBe(free);
+    expect(k.alloc.pages[old * PAGE_WORDS + PG_MAPPING]).toBe(mapping); // still in the parent's anon_vma
+    expect(page_count(k.alloc.pages, old)).toBe(1);
+    expect(k.load(p, a + 8)).toBe(1);
+    expect(get_mm_counter(k.t, c.m, MM_ANONPAGES)).toBe(N);
+  });
+
+  it('a PTE that is writable already is spurious: nothing happens', () => {
+    const k = new Machine();
+    const { p, a } = parentWithPages(k);
+    const ptep = k.pt.pte_offset_map(p.pgd, a);
+    const [lo, hi] = k.pte(p, a);
+    const free = k.freePages();
+    expect(do_wp_page(k.t, k.pt, p.m, k.t.vmaLookup(p.m, a), ptep, a, lo, hi, new MmuGather())).toBe(WP_RETRY);
+    expect(k.pte(p, a)).toEqual([lo, hi]);
+    expect(k.freePages()).toBe(free);
+  });
+});
+
+describe('/proc/PID/status from rss_stat', () => {
+  it('shows the child sharing, then owning one page more after its COW write and its page tables in VmPTE', () => {
+    const k = new Machine();
+    const { p, a, z } = parentWithPages(k);
+    const c = k.fork(p);
+    k.store(c, z, 1); // the zero page turns into a page of the child's: RSS + 1
+    const text = taskMemText(k.t, c.m, mmTaskMemRss(k.t, c.m, k.pt.mm_pgtables_bytes(c.pgd)));
+    const row = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB$`, 'm').exec(text)![1]);
+    expect(row('VmRSS')).toBe((N + 1) * 4);
+    expect(row('RssAnon')).toBe((N + 1) * 4);
+    expect(row('RssFile')).toBe(0);
+    expect(row('VmHWM')).toBe((N + 1) * 4);
+    expect(row('VmPTE')).toBe(k.pt.mm_pgtables_bytes(c.pgd) / 1024);
+    expect(row('VmPTE')).toBeGreaterThan(0);
+    expect(k.load(p, a)).toBe(0);
   });
 });
