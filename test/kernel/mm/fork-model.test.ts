@@ -3,7 +3,7 @@
 // writer's). After every step: every mapped page's refcount and mapcount equal the PTEs that
 // map it (never negative), a writable private PTE maps a page nobody else maps (COW
 // isolation), rss_stat equals the PTEs, and free + mapped + page-table pages is conserved.
-// At the end every process exits and /proc/buddyinfo is what it was.
+// At the end every process exits and /proc/buddyinfo is what it was. Sv39 and Sv48.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { get_mm_counter, MM_ANONPAGES } from '../../../src/kernel/mm/mm_struct.ts';
@@ -83,8 +83,8 @@ describe('fork, COW and exit against a model (fast-check, seeded)', () => {
     const seed = Number(process.env.FORK_SEED ?? 20261201);
     console.log(`fork model test seed ${seed} (FORK_SEED=... to reproduce)`);
     fc.assert(
-      fc.property(fc.array(op, { minLength: 1, maxLength: 60 }), (ops) => {
-        const k = new Machine();
+      fc.property(fc.constantFrom(3, 4), fc.array(op, { minLength: 1, maxLength: 60 }), (levels, ops) => {
+        const k = new Machine(16 * 1024 * 1024, levels); // Sv39 or Sv48
         const free0 = k.freePages();
         const info0 = buddyinfo(k.alloc);
         const live: Live[] = [{ p: k.spawn(), mem: new Map() }];
