@@ -21,6 +21,7 @@ import { PAGE_WORDS, PG_MAPPING } from '../../../src/kernel/mm/mm_types.ts';
 import { page_count, page_mapcount } from '../../../src/kernel/mm/rmap.ts';
 import { VM_DONTCOPY, VM_WIPEONFORK } from '../../../src/kernel/mm/vma.ts';
 import { buddyinfo } from '../../../src/kernel/proc/buddyinfo.ts';
+import { memSizes } from '../../../src/kernel/proc/smaps.ts';
 import { mmTaskMemRss, taskMemText } from '../../../src/kernel/proc/task_mem.ts';
 import { do_wp_page, WP_COPIED, WP_RETRY } from '../../../src/kernel/mm/wp_page.ts';
 import { Machine, type Proc } from './fork_harness.ts';
@@ -132,6 +133,11 @@ describe('do_wp_page', () => {
     expect(get_mm_counter(k.t, c.m, MM_ANONPAGES)).toBe(N);
     expect(k.rollup(c)).toEqual({ rss: N, pss: 1 + (N - 1) / 2, uss: 1 });
     expect(k.rollup(p)).toEqual({ rss: N, pss: 1 + (N - 1) / 2, uss: 1 });
+    // The same through /proc's smaps_rollup arithmetic (src/kernel/proc/smaps.ts), in bytes.
+    for (const q of [c, p]) {
+      const w = { t: k.t, m: q.m, pgd: q.pgd, levels: 3, phys: k.phys, pages: k.alloc.pages };
+      expect(memSizes(w)).toEqual({ vss: (N + 4) * 4096, rss: N * 4096, pss: (1 + (N - 1) / 2) * 4096, uss: 4096 });
+    }
 
     // The parent is now the page's only user: its write reuses the page, no copy, no allocation.
     k.store(p, a + 3 * 4096 + 8, 0x1234);
