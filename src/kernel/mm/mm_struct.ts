@@ -5,9 +5,9 @@
 //
 // Layout of the table buffer (byte offsets):
 //   0..127        header, i32: [0] mm capacity, [1] VMA slots per mm, [2] vm.max_map_count
-//   128 + 384·m   mm m:  +0..127  i32: the mmap lock (shared/sync/rwsem.ts, 4 words) alone on
+//   128 + 512·m   mm m:  +0..127  i32: the mmap lock (shared/sync/rwsem.ts, 4 words) alone on
 //                                 its 128-byte host line
-//                         +128..383 f64 fields, index F_* below
+//                         +128..511 f64 fields, index F_* below (48; 32..47 spare)
 //   after the records: i32 VMA slots, `slots` per mm: mm m's sorted VMA indices,
 //                 its first `map_count` entries valid.
 // Every field except the lock and rss_stat changes only with the mmap lock held for writing.
@@ -62,7 +62,7 @@ export const F_DEF_FLAGS = 26;
 /** rss_stat: F_RSS_STAT + MM_FILEPAGES .. MM_SHMEMPAGES, i32 counters (get_mm_counter). */
 export const F_RSS_STAT = 27;
 export const F_HIWATER_RSS = 31; // pages
-const FIELDS = 32;
+const FIELDS = 48;
 
 // enum mm_counter (include/linux/mm_types_task.h).
 export const MM_FILEPAGES = 0;
@@ -72,7 +72,7 @@ export const MM_SHMEMPAGES = 3;
 export const NR_MM_COUNTERS = 4;
 
 const HEADER = 128;
-const RECORD = 384;
+const RECORD = 512;
 const LOCK = 0; // i32 word within the record
 const FIELD_BASE = 128;
 
