@@ -32,7 +32,7 @@ import { encodeStat, kstatFromHost, type KStat } from './stat.ts';
 import {
   AT_EMPTY_PATH, AT_FDCWD, AT_NO_AUTOMOUNT, AT_SYMLINK_NOFOLLOW, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD,
   F_SETFL, FD_CLOEXEC, O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECT, O_DIRECTORY, O_EXCL, O_LARGEFILE, O_NOCTTY,
-  O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_RDWR, O_TMPFILE, O_TRUNC, O_WRONLY, SETFL_MASK, S_IFMT, S_IFREG,
+  O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_RDWR, O_TMPFILE, O_TRUNC, O_WRONLY, SETFL_MASK, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG,
 } from './uapi.ts';
 
 /** UIO_MAXIOV: writev with more buffers fails with EINVAL. */
@@ -327,6 +327,52 @@ export class FileSyscalls {
       default:
         return -EINVAL;
     }
+  }
+  /** chdir(path): the working directory becomes path (a directory, symlinks followed). */
+  chdir(path: string): number {
+    const start = this.start(AT_FDCWD, path);
+    if (typeof start === 'number') return start;
+    const lk = this.root.lookup(start, path, { followLast: true }, this.ctx);
+    if (typeof lk === 'number') return lk;
+    if (!lk.inode) return -ENOENT;
+    if (!isDir(lk.inode)) return -ENOTDIR;
+    this.cwd = lk.guest;
+    return 0;
+  }
+
+  /** fchdir(fd): the working directory becomes fd's directory. */
+  fchdir(fd: number): number {
+    const f = this.files.get(fd);
+    if (!f) return -EBADF;
+    if (!f.isDir) return -ENOTDIR;
+    this.cwd = [...f.path];
+    return 0;
+  }
+
+  /**
+   * faccessat(dirfd, path, mode): do_faccessat's answer for the caller's real ids. Root (uid 0)
+   * may read and write anything (CAP_DAC_OVERRIDE) and execute a non-directory only if some x
+   * bit is set; others get the owner/group/other bits. Write on the read-only guest tree is
+   * EROFS for regular files, directories and symlinks (SuS asks for it; special files are exempt).
+   */
+  faccessat(dirfd: number, path: string, mode: number, cred: { uid: number; gid: number }): number {
+    if (mode & ~0o7) return -EINVAL;
+    const start = this.start(dirfd, path);
+    if (typeof start === 'number') return start;
+    const lk = this.root.lookup(start, path, { followLast: true }, this.ctx);
+    if (typeof lk === 'number') return lk;
+    if (!lk.inode) return -ENOENT;
+    const st = inodeStat(lk.inode);
+    const fmt = st.mode & S_IFMT;
+    if (cred.uid === 0) {
+      if (mode & 1 && fmt !== S_IFDIR && (st.mode & 0o111) === 0) return -EACCES;
+    } else {
+      const bits = cred.uid === st.uid ? (st.mode >> 6) & 7 : cred.gid === st.gid ? (st.mode >> 3) & 7 : st.mode & 7;
+      if ((mode & bits) !== mode) return -EACCES;
+    }
+    const special = fmt !== S_IFREG && fmt !== S_IFDIR && fmt !== S_IFLNK;
+    if (mode & 2 && !special && lk.inode.fs === 'host' && !this.root.writable) return -EROFS;
+    return 0;
   }
 }
 

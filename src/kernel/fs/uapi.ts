@@ -34,6 +34,8 @@ export const AT_REMOVEDIR = 0x200;
 export const AT_SYMLINK_FOLLOW = 0x400;
 export const AT_NO_AUTOMOUNT = 0x800;
 export const AT_EMPTY_PATH = 0x1000;
+/** AT_STATX_FORCE_SYNC | AT_STATX_DONT_SYNC: accepted by the stat family (vfs_statx). */
+export const AT_STATX_SYNC_TYPE = 0x6000;
 
 // fcntl(2).
 export const F_DUPFD = 0;
@@ -48,6 +50,10 @@ export const FD_CLOEXEC = 1;
 export const SEEK_SET = 0;
 export const SEEK_CUR = 1;
 export const SEEK_END = 2;
+export const SEEK_DATA = 3;
+export const SEEK_HOLE = 4;
+/** The largest whence lseek passes on (SEEK_MAX = SEEK_HOLE); larger ones are EINVAL. */
+export const SEEK_MAX = SEEK_HOLE;
 
 // st_mode file types and linux_dirent64 d_type.
 export const S_IFMT = 0o170000;
@@ -77,6 +83,9 @@ export const TCGETS = 0x5401;
 export const TCSETS = 0x5402;
 export const TIOCGWINSZ = 0x5413;
 export const FIONREAD = 0x541b;
+export const FIONBIO = 0x5421;
+export const FIONCLEX = 0x5450;
+export const FIOCLEX = 0x5451;
 
 /** Linux's limits. */
 export const PATH_MAX = 4096;

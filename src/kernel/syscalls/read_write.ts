@@ -1,0 +1,214 @@
+// fs/read_write.c: read, write, pread64, pwrite64, readv, writev, lseek, over
+// the open files of kernel/fs. Argument checks in Linux's order; data moves
+// between the file and user memory in chunks of at most CHUNK bytes (the host
+// buffer never holds a whole 2 GiB request).
+//
+// Faults: a read returns the bytes that reached the user before the first bad
+// page, a write writes the bytes readable before it; -EFAULT only when none
+// did, as Linux. On a file with a position (regular and pseudo files) the
+// position advances by the bytes copied, so nothing is lost; on a pipe a
+// failed copy loses the bytes already taken from it (Linux leaves them in the
+// pipe) — rare, and only for a buffer that faults part-way.
+//
+// Blocking: there is no scheduler yet, so a pipe read or write that would
+// sleep (WOULD_BLOCK) returns -EAGAIN instead; the thread issue replaces this
+// with a sleep on the pipe's wait queue and a restart.
+//
+// Not modelled: SIGPIPE on a write to a pipe without readers (the -EPIPE is returned).
+
+import { HostFile, PseudoFile, type File } from '../fs/file.ts';
+import { WOULD_BLOCK } from '../fs/pipe.ts';
+import type { FileSyscalls } from '../fs/syscalls.ts';
+import { O_APPEND, SEEK_DATA, SEEK_HOLE, SEEK_MAX } from '../fs/uapi.ts';
+import { EAGAIN, EBADF, EFAULT, EINVAL, ENXIO, ESPIPE } from './numbers.ts';
+import type { SyscallTask, UserAccess } from './task_context.ts';
+import {
+  argInt, argLong, argUInt, argULong, copyFromUserPartial, copyToUserPartial, importIovec, MAX_RW_COUNT, type Iovec,
+} from './uaccess.ts';
+
+/** Largest host buffer one step of a read or write uses. Pipe atomicity needs CHUNK >= PIPE_BUF. */
+const CHUNK = 1 << 16;
+
+/** A sequence of user buffers (one for read/write, the iovecs for readv/writev) with a cursor. */
+export class UserSegments {
+  private seg = 0;
+  private off = 0;
+  remaining: number;
+
+  constructor(private readonly user: UserAccess, private readonly segs: Iovec[]) {
+    this.remaining = segs.reduce((n, s) => n + s.len, 0);
+  }
+
+  /** copy_from_user of up to max bytes at the cursor; stops short at the first page that faults. */
+  pull(max: number): Uint8Array {
+    const out = new Uint8Array(Math.min(max, this.remaining));
+    let got = 0;
+    while (got < out.length) {
+      const s = this.segs[this.seg];
+      const take = Math.min(s.len - this.off, out.length - got);
+      const b = take === 0 ? new Uint8Array(0) : copyFromUserPartial(this.user, s.base + this.off, take);
+      out.set(b, got);
+      this.advance(b.length);
+      got += b.length;
+      if (b.length < take) break;
+    }
+    return out.subarray(0, got);
+  }
+
+  /** copy_to_user of data at the cursor: the bytes written before the first page that faults. */
+  push(data: Uint8Array): number {
+    let put = 0;
+    while (put < data.length) {
+      const s = this.segs[this.seg];
+      const take = Math.min(s.len - this.off, data.length - put);
+      const n = take === 0 ? 0 : copyToUserPartial(this.user, s.base + this.off, data.subarray(put, put + take));
+      this.advance(n);
+      put += n;
+      if (n < take) break;
+    }
+    return put;
+  }
+
+  private advance(n: number): void {
+    this.off += n;
+    this.remaining -= n;
+    while (this.seg < this.segs.length && this.off === this.segs[this.seg].len) {
+      this.seg++;
+      this.off = 0;
+    }
+  }
+}
+
+/** Files with a position of their own (FMODE_PREAD): read at explicit offsets, advance by what was copied. */
+function hasPosition(f: File): boolean {
+  return f instanceof HostFile || f instanceof PseudoFile;
+}
+
+function blockingErrno(n: number): number {
+  return n === WOULD_BLOCK ? -EAGAIN : n;
+}
+
+/** The read loop of read/pread64/readv. pos: pread's offset (the file position is left alone). */
+export function readToUser(f: File, dst: UserSegments, pos?: number): number {
+  const positional = pos !== undefined || hasPosition(f);
+  let off = pos ?? f.pos;
+  let total = 0;
+  do {
+    const buf = new Uint8Array(Math.min(CHUNK, dst.remaining));
+    const n = positional ? f.read(buf, off) : f.read(buf);
+    if (n < 0) {
+      if (total > 0) break;
+      return blockingErrno(n);
+    }
+    const c = dst.push(buf.subarray(0, n));
+    total += c;
+    off += c;
+    if (c < n) {
+      if (total === 0) return -EFAULT;
+      break;
+    }
+    if (n < buf.length) break;
+  } while (dst.remaining > 0);
+  if (positional && pos === undefined) f.pos = off;
+  return total;
+}
+
+/** The write loop of write/pwrite64/writev. pos: pwrite's offset. */
+export function writeFromUser(f: File, src: UserSegments, pos?: number): number {
+  let total = 0;
+  do {
+    const want = Math.min(CHUNK, src.remaining);
+    const data = src.pull(want);
+    if (data.length === 0 && want > 0) return total > 0 ? total : -EFAULT;
+    const n = pos === undefined ? f.write(data) : f.write(data, pos + total);
+    if (n < 0) {
+      if (total > 0) break;
+      return blockingErrno(n);
+    }
+    total += n;
+    if (n < want) break;
+  } while (src.remaining > 0);
+  return total;
+}
+
+function one(t: SyscallTask, addr: number, count: number): UserSegments {
+  return new UserSegments(t.user, [{ base: addr, len: Math.min(count, MAX_RW_COUNT) }]);
+}
+
+/** read(fd, buf, count) */
+export function sysRead(fs: FileSyscalls, t: SyscallTask): number {
+  const f = fs.files.get(argInt(t.cpu, 0));
+  if (!f || !f.readable) return -EBADF;
+  return readToUser(f, one(t, argULong(t.cpu, 1), argULong(t.cpu, 2)));
+}
+
+/** write(fd, buf, count) */
+export function sysWrite(fs: FileSyscalls, t: SyscallTask): number {
+  const f = fs.files.get(argInt(t.cpu, 0));
+  if (!f || !f.writable) return -EBADF;
+  return writeFromUser(f, one(t, argULong(t.cpu, 1), argULong(t.cpu, 2)));
+}
+
+/** pread64(fd, buf, count, pos): EINVAL for pos < 0 comes before EBADF, ESPIPE before the mode check (ksys_pread64). */
+export function sysPread64(fs: FileSyscalls, t: SyscallTask): number {
+  const pos = argLong(t.cpu, 3);
+  if (pos < 0) return -EINVAL;
+  const f = fs.files.get(argInt(t.cpu, 0));
+  if (!f) return -EBADF;
+  if (!hasPosition(f) && !f.isDir) return -ESPIPE;
+  if (!f.readable) return -EBADF;
+  return readToUser(f, one(t, argULong(t.cpu, 1), argULong(t.cpu, 2)), pos);
+}
+
+/** pwrite64(fd, buf, count, pos): on an O_APPEND file Linux appends whatever pos says, and leaves the position. */
+export function sysPwrite64(fs: FileSyscalls, t: SyscallTask): number {
+  const pos = argLong(t.cpu, 3);
+  if (pos < 0) return -EINVAL;
+  const f = fs.files.get(argInt(t.cpu, 0));
+  if (!f) return -EBADF;
+  if (!hasPosition(f) && !f.isDir) return -ESPIPE;
+  if (!f.writable) return -EBADF;
+  const src = one(t, argULong(t.cpu, 1), argULong(t.cpu, 2));
+  if (f.flags & O_APPEND) {
+    const keep = f.pos;
+    const r = writeFromUser(f, src);
+    f.pos = keep;
+    return r;
+  }
+  return writeFromUser(f, src, pos);
+}
+
+/** readv(fd, iov, iovcnt) / writev(fd, iov, iovcnt): the fd is checked before the iovec array is read (vfs_readv). */
+function vectored(fs: FileSyscalls, t: SyscallTask, write: boolean): number {
+  const f = fs.files.get(argInt(t.cpu, 0));
+  if (!f || !(write ? f.writable : f.readable)) return -EBADF;
+  const iov = importIovec(t.user, argULong(t.cpu, 1), argUInt(t.cpu, 2));
+  if (typeof iov === 'number') return iov;
+  const segs = new UserSegments(t.user, iov);
+  return write ? writeFromUser(f, segs) : readToUser(f, segs);
+}
+
+export function sysReadv(fs: FileSyscalls, t: SyscallTask): number {
+  return vectored(fs, t, false);
+}
+
+export function sysWritev(fs: FileSyscalls, t: SyscallTask): number {
+  return vectored(fs, t, true);
+}
+
+/** lseek(fd, offset, whence): whence beyond SEEK_MAX is EINVAL even on a pipe; SEEK_DATA/SEEK_HOLE as generic_file_llseek. */
+export function sysLseek(fs: FileSyscalls, t: SyscallTask): number {
+  const f = fs.files.get(argInt(t.cpu, 0));
+  if (!f) return -EBADF;
+  const off = argLong(t.cpu, 1);
+  const whence = argUInt(t.cpu, 2);
+  if (whence > SEEK_MAX) return -EINVAL;
+  if ((whence === SEEK_DATA || whence === SEEK_HOLE) && f instanceof HostFile) {
+    // A file without holes: data everywhere before EOF, the one hole at EOF.
+    const size = Number(f.stat().size);
+    if (off < 0 || off >= size) return -ENXIO;
+    f.pos = whence === SEEK_DATA ? off : size;
+    return f.pos;
+  }
+  return f.llseek(off, whence);
+}
