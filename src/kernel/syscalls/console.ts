@@ -31,6 +31,7 @@ export class QueuedConsole implements Console {
   }
 
   write(stream: 1 | 2, data: Uint8Array): void {
+    if (data.length === 0) return;
     // The caller's buffer may be reused: the chunk keeps its own copy.
     this.o.push({ core: this.core, fd: stream, data: data.slice() });
   }

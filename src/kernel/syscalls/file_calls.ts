@@ -76,7 +76,7 @@ function sysOpenat(fs: FileSyscalls, t: SyscallTask): number {
 function sysNewfstatat(fs: FileSyscalls, t: SyscallTask): number {
   const flags = argInt(t.cpu, 3);
   if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE)) return -EINVAL;
-  const path = getName(t.user, argULong(t.cpu, 1));
+  const path = getName(t.user, argULong(t.cpu, 1), (flags & AT_EMPTY_PATH) !== 0);
   if (typeof path === 'number') return path;
   const st = new Uint8Array(STAT_SIZE);
   const r = fs.newfstatat(argInt(t.cpu, 0), path, flags & ~AT_STATX_SYNC_TYPE, st);

@@ -11,7 +11,7 @@ import { regS, regU, type Cpu } from '../cpu.ts';
 import { UIO_MAXIOV } from '../fs/syscalls.ts';
 import { PATH_MAX } from '../fs/uapi.ts';
 import { PAGE_SIZE } from '../mm/mm_types.ts';
-import { EFAULT, EINVAL, ENAMETOOLONG } from './numbers.ts';
+import { EFAULT, EINVAL, ENAMETOOLONG, ENOENT } from './numbers.ts';
 import type { UserAccess } from './task_context.ts';
 
 /** MAX_RW_COUNT (INT_MAX & PAGE_MASK): read/write-like calls move at most this much at once. */
@@ -36,11 +36,15 @@ export function argLong(cpu: Cpu, i: number): number {
   return regS(cpu, 10 + i);
 }
 
-/** getname(): the path at addr as a string, -EFAULT, or -ENAMETOOLONG (no NUL within PATH_MAX bytes). */
-export function getName(user: UserAccess, addr: number): string | number {
+/**
+ * getname(): the path at addr as a string, -EFAULT, -ENAMETOOLONG (no NUL within PATH_MAX
+ * bytes), or -ENOENT for an empty path unless the call allows one (AT_EMPTY_PATH: LOOKUP_EMPTY).
+ */
+export function getName(user: UserAccess, addr: number, allowEmpty = false): string | number {
   const b = user.strncpyFromUser(addr, PATH_MAX);
   if (b === null) return -EFAULT;
   if (b === -1) return -ENAMETOOLONG;
+  if (b.length === 0 && !allowEmpty) return -ENOENT;
   return utf8.decode(b);
 }
 
