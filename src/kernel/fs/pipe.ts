@@ -53,8 +53,8 @@ export class PipeInode {
    * A larger write takes what fits; a blocking caller retries the rest.
    */
   write(data: Uint8Array, nonblock: boolean): number {
+    if (data.length === 0) return 0; // a null write succeeds before the readers are checked (pipe_write)
     if (this.readers === 0) return -EPIPE;
-    if (data.length === 0) return 0;
     const cap = this.buf.length;
     const free = cap - this.len;
     if (free === 0 || (data.length <= PIPE_BUF && free < data.length)) return nonblock ? -EAGAIN : WOULD_BLOCK;

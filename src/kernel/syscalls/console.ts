@@ -4,8 +4,8 @@
 // stdout is written by the main thread only. The file syscall group stamps
 // `core` with the calling hart before each call.
 //
-// stdin: reading the host's stdin from a worker is not wired yet; fd 0 reads
-// as end of file.
+// stdin: fd 0 reads as end of file unless the caller passes a reader of the
+// host's stdin (hostConsole().read in fs/file.ts is one; it blocks the worker).
 
 import type { BigIntStats } from 'node:fs';
 import type { Console } from '../fs/file.ts';
@@ -17,6 +17,11 @@ export interface QueuedConsoleOptions {
   /** Whether the host's fd 0, 1, 2 are terminals (decides TCGETS/TIOCGWINSZ: ENOTTY when not). */
   tty?: readonly [boolean, boolean, boolean];
   winsize?: { rows: number; cols: number };
+  /**
+   * Reads the host's stdin (blocking the worker), 0 at end of input. Without it fd 0 reads as
+   * end of file: the worker has no stdin of its own.
+   */
+  stdin?: (buf: Uint8Array) => number;
   /** The host's fstat of each stream, when known (what fstat(1) shows the guest). */
   hostStat?: (stream: 0 | 1 | 2) => BigIntStats | undefined;
 }
@@ -36,8 +41,8 @@ export class QueuedConsole implements Console {
     this.o.push({ core: this.core, fd: stream, data: data.slice() });
   }
 
-  read(_buf: Uint8Array): number {
-    return 0;
+  read(buf: Uint8Array): number {
+    return this.o.stdin ? this.o.stdin(buf) : 0;
   }
 
   isatty(stream: 0 | 1 | 2): boolean {

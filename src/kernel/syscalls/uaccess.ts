@@ -52,6 +52,8 @@ const utf8 = new TextDecoder();
 
 /** copy_to_user page by page: the number of bytes written before the first page that faults. */
 export function copyToUserPartial(user: UserAccess, addr: number, data: Uint8Array): number {
+  // The common case in one call; after a failure, redo page by page (rewriting a prefix is harmless).
+  if (data.length === 0 || user.copyToUser(addr, data)) return data.length;
   let done = 0;
   while (done < data.length) {
     const n = Math.min(data.length - done, PAGE_SIZE - ((addr + done) % PAGE_SIZE));

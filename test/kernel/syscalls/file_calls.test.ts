@@ -138,6 +138,22 @@ describe('read, write, pread64, pwrite64, lseek', () => {
     expect(call(SYS_read, 0, BUF, 10)).toBe(0);
   });
 
+  it('a console given a stdin reader passes fd 0 reads to it', () => {
+    const input = [Buffer.from('typed\n')];
+    const console = new QueuedConsole({ push: () => {}, stdin: (b) => {
+      const c = input.shift();
+      if (!c) return 0;
+      b.set(c);
+      return c.length;
+    } });
+    const fs = guestFs(tempDir('smpemu-sysstdin-'));
+    fs.installStdio(console);
+    const h = harness(fileCalls(fs, { console }));
+    expect(h.call(SYS_read, 0, BUF, 100)).toBe(6);
+    expect(h.user.str(BUF, 6)).toBe('typed\n');
+    expect(h.call(SYS_read, 0, BUF, 100)).toBe(0);
+  });
+
   it('pread64: EINVAL for a negative offset even on a bad fd; ESPIPE on a pipe, either end', () => {
     const { call, open, user, content } = setup();
     expect(call(SYS_pread64, 99, BUF, 4, -1)).toBe(-EINVAL);

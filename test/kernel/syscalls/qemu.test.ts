@@ -215,6 +215,9 @@ function probe(): string[] {
   P('pread_pipe_w', sc(N.SYS_pread64, wfd, buf, 4, 0));
   P('lseek_whence5', sc(N.SYS_lseek, rfd, 0, 5));
   P('lseek_pipe', sc(N.SYS_lseek, rfd, 0, 0));
+  P('close_pipe_r', sc(N.SYS_close, rfd));
+  P('write0_no_reader', sc(N.SYS_write, wfd, buf, 0));
+  P('write1_no_reader', sc(N.SYS_write, wfd, buf, 1));
   P('getcwd_small', sc(N.SYS_getcwd, buf, 1));
   P('readlinkat_bufsiz0', sc(N.SYS_readlinkat, -100, user.putStr(scratch + 800, '/proc/self/exe'), buf, 0));
   const dot = user.putStr(scratch + 820, '.');
