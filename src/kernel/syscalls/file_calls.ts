@@ -20,7 +20,9 @@ import {
 } from './numbers.ts';
 import { sysLseek, sysPread64, sysPwrite64, sysRead, sysReadv, sysWrite, sysWritev } from './read_write.ts';
 import { NOT_MINE, type SyscallGroup, type SyscallTask } from './task_context.ts';
-import { argInt, argUInt, argULong, copyToUserPartial, getName, putStruct, readStruct, struct } from './uaccess.ts';
+import {
+  accessOk, argInt, argUInt, argULong, copyToUserPartial, getName, putStruct, readStruct, struct, TASK_SIZE_SV39,
+} from './uaccess.ts';
 
 /** Largest getdents64 buffer filled at once (a smaller count than asked returns fewer entries, as Linux may). */
 const GETDENTS_MAX = 1 << 20;
@@ -28,6 +30,8 @@ const GETDENTS_MAX = 1 << 20;
 export interface FileCallsOptions {
   /** The console behind fds 0-2: its `core` is set to the calling hart, to tag output. */
   console?: { core: number };
+  /** TASK_SIZE for access_ok (default Sv39's 2^38). */
+  taskSize?: number;
   /** The caller's real uid and gid, for faccessat (default root). */
   cred?: () => { uid: number; gid: number };
 }
@@ -35,22 +39,23 @@ export interface FileCallsOptions {
 /** The file syscalls of one process over its FileSyscalls. */
 export function fileCalls(fs: FileSyscalls, o: FileCallsOptions = {}): SyscallGroup {
   const cred = o.cred ?? (() => ({ uid: 0, gid: 0 }));
+  const taskSize = o.taskSize ?? TASK_SIZE_SV39;
   return (t: SyscallTask, nr: number): number => {
     if (o.console) o.console.core = t.cpu.hartId;
     switch (nr) {
       case SYS_openat: return sysOpenat(fs, t);
       case SYS_close: return fs.close(argInt(t.cpu, 0));
-      case SYS_read: return sysRead(fs, t);
-      case SYS_write: return sysWrite(fs, t);
-      case SYS_pread64: return sysPread64(fs, t);
-      case SYS_pwrite64: return sysPwrite64(fs, t);
-      case SYS_readv: return sysReadv(fs, t);
-      case SYS_writev: return sysWritev(fs, t);
+      case SYS_read: return sysRead(fs, t, taskSize);
+      case SYS_write: return sysWrite(fs, t, taskSize);
+      case SYS_pread64: return sysPread64(fs, t, taskSize);
+      case SYS_pwrite64: return sysPwrite64(fs, t, taskSize);
+      case SYS_readv: return sysReadv(fs, t, taskSize);
+      case SYS_writev: return sysWritev(fs, t, taskSize);
       case SYS_lseek: return sysLseek(fs, t);
       case SYS_newfstatat: return sysNewfstatat(fs, t);
       case SYS_fstat: return sysFstat(fs, t);
       case SYS_readlinkat: return sysReadlinkat(fs, t);
-      case SYS_getdents64: return sysGetdents64(fs, t);
+      case SYS_getdents64: return sysGetdents64(fs, t, taskSize);
       case SYS_ioctl: return sysIoctl(fs, t);
       case SYS_dup: return fs.dup(argInt(t.cpu, 0));
       case SYS_dup3: return fs.dup3(argInt(t.cpu, 0), argInt(t.cpu, 1), argInt(t.cpu, 2));
@@ -109,10 +114,11 @@ function sysReadlinkat(fs: FileSyscalls, t: SyscallTask): number {
  * getdents64(fd, dirp, count). A copy that faults part-way returns -EFAULT and leaves the
  * directory position where it was (Linux returns the entries copied before the fault).
  */
-function sysGetdents64(fs: FileSyscalls, t: SyscallTask): number {
+function sysGetdents64(fs: FileSyscalls, t: SyscallTask, taskSize: number): number {
   const fd = argInt(t.cpu, 0);
   const f = fs.files.get(fd);
   if (!f) return -EBADF;
+  if (!accessOk(argULong(t.cpu, 1), argUInt(t.cpu, 2), taskSize)) return -EFAULT;
   const buf = new Uint8Array(Math.min(argUInt(t.cpu, 2), GETDENTS_MAX));
   const pos = f.pos;
   const n = fs.getdents64(fd, buf);

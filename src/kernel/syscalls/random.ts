@@ -10,7 +10,7 @@
 import { Rng } from '../../stress/prng.ts';
 import { EFAULT, EINVAL, SYS_getrandom } from './numbers.ts';
 import { NOT_MINE, type SyscallGroup, type SyscallTask } from './task_context.ts';
-import { argUInt, argULong, copyToUserPartial, MAX_RW_COUNT } from './uaccess.ts';
+import { accessOk, argUInt, argULong, copyToUserPartial, MAX_RW_COUNT, TASK_SIZE_SV39 } from './uaccess.ts';
 
 export const GRND_NONBLOCK = 0x1;
 export const GRND_RANDOM = 0x2;
@@ -35,7 +35,7 @@ export class RandomPool {
   }
 }
 
-export function randomCalls(pool: RandomPool): SyscallGroup {
+export function randomCalls(pool: RandomPool, taskSize = TASK_SIZE_SV39): SyscallGroup {
   return (t: SyscallTask, nr: number): number => {
     if (nr !== SYS_getrandom) return NOT_MINE;
     const flags = argUInt(t.cpu, 2);
@@ -43,7 +43,8 @@ export function randomCalls(pool: RandomPool): SyscallGroup {
     // Asking for insecure and blocking (pool) randomness at once makes no sense.
     if ((flags & (GRND_INSECURE | GRND_RANDOM)) === (GRND_INSECURE | GRND_RANDOM)) return -EINVAL;
     const addr = argULong(t.cpu, 0);
-    const len = Math.min(argULong(t.cpu, 1), MAX_RW_COUNT);
+    const len = Math.min(argULong(t.cpu, 1), MAX_RW_COUNT); // import_single_range: cut, then access_ok
+    if (!accessOk(addr, len, taskSize)) return -EFAULT;
     let done = 0;
     const block = new Uint8Array(BLOCK);
     while (done < len) {

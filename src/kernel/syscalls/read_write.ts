@@ -23,7 +23,7 @@ import { O_APPEND, SEEK_DATA, SEEK_HOLE, SEEK_MAX } from '../fs/uapi.ts';
 import { EAGAIN, EBADF, EFAULT, EINVAL, ENXIO, ESPIPE } from './numbers.ts';
 import type { SyscallTask, UserAccess } from './task_context.ts';
 import {
-  argInt, argLong, argUInt, argULong, copyFromUserPartial, copyToUserPartial, importIovec, MAX_RW_COUNT, type Iovec,
+  accessOk, argInt, argLong, argUInt, argULong, copyFromUserPartial, copyToUserPartial, importIovec, MAX_RW_COUNT, type Iovec,
 } from './uaccess.ts';
 
 /** Largest host buffer one step of a read or write uses. Pipe atomicity needs CHUNK >= PIPE_BUF. */
@@ -131,44 +131,50 @@ export function writeFromUser(f: File, src: UserSegments, pos?: number): number 
   return total;
 }
 
-function one(t: SyscallTask, addr: number, count: number): UserSegments {
+/** The one buffer of read/write: -EFAULT unless access_ok (before the length is cut to MAX_RW_COUNT, as vfs_read). */
+function one(t: SyscallTask, addr: number, count: number, taskSize: number): UserSegments | number {
+  if (!accessOk(addr, count, taskSize)) return -EFAULT;
   return new UserSegments(t.user, [{ base: addr, len: Math.min(count, MAX_RW_COUNT) }]);
 }
 
 /** read(fd, buf, count) */
-export function sysRead(fs: FileSyscalls, t: SyscallTask): number {
+export function sysRead(fs: FileSyscalls, t: SyscallTask, taskSize: number): number {
   const f = fs.files.get(argInt(t.cpu, 0));
   if (!f || !f.readable) return -EBADF;
-  return readToUser(f, one(t, argULong(t.cpu, 1), argULong(t.cpu, 2)));
+  const dst = one(t, argULong(t.cpu, 1), argULong(t.cpu, 2), taskSize);
+  return typeof dst === 'number' ? dst : readToUser(f, dst);
 }
 
 /** write(fd, buf, count) */
-export function sysWrite(fs: FileSyscalls, t: SyscallTask): number {
+export function sysWrite(fs: FileSyscalls, t: SyscallTask, taskSize: number): number {
   const f = fs.files.get(argInt(t.cpu, 0));
   if (!f || !f.writable) return -EBADF;
-  return writeFromUser(f, one(t, argULong(t.cpu, 1), argULong(t.cpu, 2)));
+  const src = one(t, argULong(t.cpu, 1), argULong(t.cpu, 2), taskSize);
+  return typeof src === 'number' ? src : writeFromUser(f, src);
 }
 
 /** pread64(fd, buf, count, pos): EINVAL for pos < 0 comes before EBADF, ESPIPE before the mode check (ksys_pread64). */
-export function sysPread64(fs: FileSyscalls, t: SyscallTask): number {
+export function sysPread64(fs: FileSyscalls, t: SyscallTask, taskSize: number): number {
   const pos = argLong(t.cpu, 3);
   if (pos < 0) return -EINVAL;
   const f = fs.files.get(argInt(t.cpu, 0));
   if (!f) return -EBADF;
   if (!hasPosition(f) && !f.isDir) return -ESPIPE;
   if (!f.readable) return -EBADF;
-  return readToUser(f, one(t, argULong(t.cpu, 1), argULong(t.cpu, 2)), pos);
+  const dst = one(t, argULong(t.cpu, 1), argULong(t.cpu, 2), taskSize);
+  return typeof dst === 'number' ? dst : readToUser(f, dst, pos);
 }
 
 /** pwrite64(fd, buf, count, pos): on an O_APPEND file Linux appends whatever pos says, and leaves the position. */
-export function sysPwrite64(fs: FileSyscalls, t: SyscallTask): number {
+export function sysPwrite64(fs: FileSyscalls, t: SyscallTask, taskSize: number): number {
   const pos = argLong(t.cpu, 3);
   if (pos < 0) return -EINVAL;
   const f = fs.files.get(argInt(t.cpu, 0));
   if (!f) return -EBADF;
   if (!hasPosition(f) && !f.isDir) return -ESPIPE;
   if (!f.writable) return -EBADF;
-  const src = one(t, argULong(t.cpu, 1), argULong(t.cpu, 2));
+  const src = one(t, argULong(t.cpu, 1), argULong(t.cpu, 2), taskSize);
+  if (typeof src === 'number') return src;
   if (f.flags & O_APPEND) {
     const keep = f.pos;
     const r = writeFromUser(f, src);
@@ -179,21 +185,21 @@ export function sysPwrite64(fs: FileSyscalls, t: SyscallTask): number {
 }
 
 /** readv(fd, iov, iovcnt) / writev(fd, iov, iovcnt): the fd is checked before the iovec array is read (vfs_readv). */
-function vectored(fs: FileSyscalls, t: SyscallTask, write: boolean): number {
+function vectored(fs: FileSyscalls, t: SyscallTask, write: boolean, taskSize: number): number {
   const f = fs.files.get(argInt(t.cpu, 0));
   if (!f || !(write ? f.writable : f.readable)) return -EBADF;
-  const iov = importIovec(t.user, argULong(t.cpu, 1), argUInt(t.cpu, 2));
+  const iov = importIovec(t.user, argULong(t.cpu, 1), argUInt(t.cpu, 2), taskSize);
   if (typeof iov === 'number') return iov;
   const segs = new UserSegments(t.user, iov);
   return write ? writeFromUser(f, segs) : readToUser(f, segs);
 }
 
-export function sysReadv(fs: FileSyscalls, t: SyscallTask): number {
-  return vectored(fs, t, false);
+export function sysReadv(fs: FileSyscalls, t: SyscallTask, taskSize: number): number {
+  return vectored(fs, t, false, taskSize);
 }
 
-export function sysWritev(fs: FileSyscalls, t: SyscallTask): number {
-  return vectored(fs, t, true);
+export function sysWritev(fs: FileSyscalls, t: SyscallTask, taskSize: number): number {
+  return vectored(fs, t, true, taskSize);
 }
 
 /** lseek(fd, offset, whence): whence beyond SEEK_MAX is EINVAL even on a pipe; SEEK_DATA/SEEK_HOLE as generic_file_llseek. */

@@ -34,6 +34,8 @@ export interface LinuxSyscallOptions {
   /** sysinfo's memory and thread figures, read at each call. */
   sysinfo: () => SysinfoSource;
   uts?: Partial<Utsname>;
+  /** TASK_SIZE for access_ok: 2^38 with Sv39 (the default), 2^47 with Sv48. */
+  taskSize?: number;
   /** CPU time of the caller in cycles (default: its core's cycle counter). */
   cpuCycles?: (t: SyscallTask, thread: boolean) => number;
 }
@@ -41,12 +43,12 @@ export interface LinuxSyscallOptions {
 export function linuxSyscallGroups(o: LinuxSyscallOptions): SyscallGroup[] {
   const ps = o.state;
   return [
-    fileCalls(o.fs, { console: o.console, cred: () => ({ uid: ps.cred.uid, gid: ps.cred.gid }) }),
+    fileCalls(o.fs, { console: o.console, taskSize: o.taskSize, cred: () => ({ uid: ps.cred.uid, gid: ps.cred.gid }) }),
     identityCalls(ps),
     timeCalls({ clockHz: o.clockHz, bootEpochNs: o.bootEpochNs, hz: o.hz, cpuCycles: o.cpuCycles }),
     signalCalls(ps),
     resourceCalls(ps, { onNofile: (n) => o.fs.files.setLimit(n) }),
-    randomCalls(o.random),
+    randomCalls(o.random, o.taskSize),
     sysInfoCalls({ clockHz: o.clockHz, sysinfo: o.sysinfo, uts: o.uts }),
   ];
 }

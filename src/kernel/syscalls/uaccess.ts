@@ -19,6 +19,16 @@ export const MAX_RW_COUNT = 0x7ffff000;
 /** sizeof(struct iovec) on riscv64: iov_base (u64), iov_len (u64). */
 export const IOVEC_SIZE = 16;
 
+/** TASK_SIZE of Sv39 on riscv64 (PGDIR_SIZE * PTRS_PER_PGD / 2): user addresses lie below it. */
+export const TASK_SIZE_SV39 = 2 ** 38;
+/** TASK_SIZE of Sv48. */
+export const TASK_SIZE_SV48 = 2 ** 47;
+
+/** access_ok: the range [addr, addr + size) lies below TASK_SIZE (checked before any copy of a user buffer). */
+export function accessOk(addr: number, size: number, taskSize: number): boolean {
+  return size <= taskSize && addr <= taskSize - size;
+}
+
 /** Argument i (a0 = 0) as a C int: the low 32 bits, signed. */
 export function argInt(cpu: Cpu, i: number): number {
   return cpu.xl[10 + i];
@@ -87,10 +97,11 @@ export interface Iovec {
 
 /**
  * import_iovec: reads `nr` struct iovec at addr. -EINVAL for nr > UIO_MAXIOV or an iov_len
- * negative as ssize_t, -EFAULT when the array is unreadable. Lengths are then cut so the
+ * negative as ssize_t, -EFAULT when the array is unreadable or a segment fails access_ok.
+ * Lengths are then cut so the
  * total stays within MAX_RW_COUNT, as Linux does instead of failing.
  */
-export function importIovec(user: UserAccess, addr: number, nr: number): Iovec[] | number {
+export function importIovec(user: UserAccess, addr: number, nr: number, taskSize: number): Iovec[] | number {
   if (nr === 0) return [];
   if (nr > UIO_MAXIOV) return -EINVAL;
   const raw = user.copyFromUser(addr, nr * IOVEC_SIZE);
@@ -104,6 +115,7 @@ export function importIovec(user: UserAccess, addr: number, nr: number): Iovec[]
   }
   let total = 0;
   for (const v of iov) {
+    if (!accessOk(v.base, v.len, taskSize)) return -EFAULT;
     if (v.len > MAX_RW_COUNT - total) v.len = MAX_RW_COUNT - total;
     total += v.len;
   }

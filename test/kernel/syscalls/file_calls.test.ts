@@ -108,6 +108,16 @@ describe('read, write, pread64, pwrite64, lseek', () => {
     expect(call(SYS_read, fd, BASE + PAGE, 5 * PAGE)).toBe(0);
   });
 
+  it('access_ok: a buffer reaching past TASK_SIZE (2^38 with Sv39) is EFAULT before anything is read', () => {
+    const { call, open } = setup();
+    const fd = open('data.bin');
+    expect(call(SYS_read, fd, BUF, -1)).toBe(-EFAULT);
+    expect(call(SYS_read, fd, 2 ** 38 - 10, 10)).toBe(-EFAULT); // unmapped, but access_ok passes: the copy faults
+    expect(call(SYS_read, fd, 2 ** 38 - 5, 10)).toBe(-EFAULT);
+    expect(call(SYS_lseek, fd, 0, SEEK_CUR)).toBe(0);
+    expect(call(SYS_getdents64, open('sub', O_RDONLY | O_DIRECTORY), 2 ** 38, 4096)).toBe(-EFAULT);
+  });
+
   it('bad fds and modes are EBADF before the buffer is looked at', () => {
     const { call, open, user } = setup();
     const n = user.log.length;

@@ -11,6 +11,8 @@
 //  - writev on a bad fd with a bad iovec array: qemu reads the array first (EFAULT); Linux checks the fd first (EBADF).
 //  - rt_sigaction read-back: qemu keeps its own table, returns handler 0 and neither masks sa_flags
 //    with UAPI_SA_FLAGS nor drops SIGKILL from sa_mask; Linux (do_sigaction) does both.
+//  - writev with a segment of 2^62 bytes: qemu cuts it to MAX_RW_COUNT, fails to lock it and writes
+//    the segments before it; Linux's import_iovec fails access_ok on it first (EFAULT for the call).
 //  - raising RLIMIT_CORE's hard limit: the test sandbox's root lacks CAP_SYS_RESOURCE (EPERM);
 //    the guest's root has it.
 
@@ -215,6 +217,8 @@ function probe(): string[] {
   P('pread_pipe_w', sc(N.SYS_pread64, wfd, buf, 4, 0));
   P('lseek_whence5', sc(N.SYS_lseek, rfd, 0, 5));
   P('lseek_pipe', sc(N.SYS_lseek, rfd, 0, 0));
+  P('read_huge', sc(N.SYS_read, rfd, buf, -1));
+  P('writev_huge_len', sc(N.SYS_writev, wfd, put64(scratch + 768, x, 1, buf, 1n << 62n), 2));
   P('close_pipe_r', sc(N.SYS_close, rfd));
   P('write0_no_reader', sc(N.SYS_write, wfd, buf, 0));
   P('write1_no_reader', sc(N.SYS_write, wfd, buf, 1));
@@ -237,6 +241,7 @@ const QEMU_TO_LINUX: Record<string, string> = {
   'writev_badfd -14': 'writev_badfd -9',
   'sigaction_get.fields 0 14000400 900': 'sigaction_get.fields 12340 10000000 800',
   'setrlimit_core_raise_hard -1': 'setrlimit_core_raise_hard 0',
+  'writev_huge_len 1': 'writev_huge_len -14',
 };
 
 describe('syscall groups against qemu-riscv64 (host Linux)', () => {
