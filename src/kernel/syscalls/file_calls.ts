@@ -21,8 +21,9 @@ import {
 import { sysLseek, sysPread64, sysPwrite64, sysRead, sysReadv, sysWrite, sysWritev } from './read_write.ts';
 import { NOT_MINE, type SyscallGroup, type SyscallTask } from './task_context.ts';
 import {
-  accessOk, argInt, argUInt, argULong, copyToUserPartial, getName, putStruct, readStruct, struct, TASK_SIZE_SV39,
+  accessOk, argInt, argUInt, argULong, copyToUserPartial, getName, putStruct, readStruct, struct,
 } from './uaccess.ts';
+import { TASK_SIZE_SV39 } from '../mm/mm_struct.ts';
 
 /** Largest getdents64 buffer filled at once (a smaller count than asked returns fewer entries, as Linux may). */
 const GETDENTS_MAX = 1 << 20;

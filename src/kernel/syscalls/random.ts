@@ -10,7 +10,8 @@
 import { Rng } from '../../stress/prng.ts';
 import { EFAULT, EINVAL, SYS_getrandom } from './numbers.ts';
 import { NOT_MINE, type SyscallGroup, type SyscallTask } from './task_context.ts';
-import { accessOk, argUInt, argULong, copyToUserPartial, MAX_RW_COUNT, TASK_SIZE_SV39 } from './uaccess.ts';
+import { accessOk, argUInt, argULong, copyToUserPartial, MAX_RW_COUNT } from './uaccess.ts';
+import { TASK_SIZE_SV39 } from '../mm/mm_struct.ts';
 
 export const GRND_NONBLOCK = 0x1;
 export const GRND_RANDOM = 0x2;

@@ -19,11 +19,6 @@ export const MAX_RW_COUNT = 0x7ffff000;
 /** sizeof(struct iovec) on riscv64: iov_base (u64), iov_len (u64). */
 export const IOVEC_SIZE = 16;
 
-/** TASK_SIZE of Sv39 on riscv64 (PGDIR_SIZE * PTRS_PER_PGD / 2): user addresses lie below it. */
-export const TASK_SIZE_SV39 = 2 ** 38;
-/** TASK_SIZE of Sv48. */
-export const TASK_SIZE_SV48 = 2 ** 47;
-
 /** access_ok: the range [addr, addr + size) lies below TASK_SIZE (checked before any copy of a user buffer). */
 export function accessOk(addr: number, size: number, taskSize: number): boolean {
   return size <= taskSize && addr <= taskSize - size;
