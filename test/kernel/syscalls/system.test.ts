@@ -69,11 +69,14 @@ describe('identity', () => {
     c.rlimits[RLIMIT_CORE].cur = 0n;
     expect(ps.actions[9].handler).toBe(0x1234n);
     expect(ps.rlimits[RLIMIT_CORE].cur).toBe(5n);
+    const th = ps.addThread(41, 42); // a thread starts with its creator's mask, no altstack, no robust list
+    expect([th.blocked, th.robustListHead, th.altStack.size]).toEqual([0x200n, 0, 0n]);
     ps.actions[2] = { handler: 1n, flags: 4n, mask: 8n }; // SIG_IGN survives exec, a handler does not
     ps.exec(41);
     expect(ps.actions[9]).toEqual({ handler: 0n, flags: 0n, mask: 0n });
     expect(ps.actions[2]).toEqual({ handler: 1n, flags: 0n, mask: 0n });
     expect(ps.task(41).blocked).toBe(0x200n);
+    expect(ps.tasks.has(42)).toBe(false); // exec leaves one thread
   });
 });
 
