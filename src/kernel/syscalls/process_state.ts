@@ -140,6 +140,30 @@ export class LinuxProcessState {
     return t;
   }
 
+  /**
+   * The signal and credential fields /proc/PID/status shows (proc/array.ts ProcessView):
+   * the thread's blocked mask, the process's ignored and caught sets (collect_sigign_sigcatch:
+   * handler SIG_IGN, or neither SIG_IGN nor SIG_DFL), RLIMIT_SIGPENDING, and the ids
+   * (fsuid/fsgid follow the effective ids: nothing sets them apart).
+   */
+  procView(tid: number): {
+    sigBlocked: bigint; sigIgnored: bigint; sigCaught: bigint; sigQueueLimit: number;
+    uid: [number, number, number, number]; gid: [number, number, number, number];
+  } {
+    let ign = 0n;
+    let cgt = 0n;
+    this.actions.forEach((a, i) => {
+      if (a.handler === SIG_IGN) ign |= 1n << BigInt(i);
+      else if (a.handler !== SIG_DFL) cgt |= 1n << BigInt(i);
+    });
+    const c = this.cred;
+    return {
+      sigBlocked: this.task(tid).blocked, sigIgnored: ign, sigCaught: cgt,
+      sigQueueLimit: Number(this.rlimits[RLIMIT_SIGPENDING].cur),
+      uid: [c.uid, c.euid, c.suid, c.euid], gid: [c.gid, c.egid, c.sgid, c.egid],
+    };
+  }
+
   /** A thread exits. */
   removeThread(tid: number): void {
     this.tasks.delete(tid);

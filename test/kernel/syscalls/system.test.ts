@@ -78,6 +78,17 @@ describe('identity', () => {
     expect(ps.task(41).blocked).toBe(0x200n);
     expect(ps.tasks.has(42)).toBe(false); // exec leaves one thread
   });
+
+  it('procView gives /proc/PID/status its signal sets and ids', () => {
+    const ps = new LinuxProcessState({ totalramPages: 65536 });
+    ps.actions[12] = { handler: 1n, flags: 0n, mask: 0n }; // SIGPIPE ignored
+    ps.actions[9] = { handler: 0x4000n, flags: 0n, mask: 0n }; // SIGUSR1 caught
+    ps.task(7).blocked = 0x2n;
+    ps.cred = { uid: 5, euid: 6, suid: 7, gid: 8, egid: 9, sgid: 10 };
+    expect(ps.procView(7)).toEqual({
+      sigBlocked: 0x2n, sigIgnored: 0x1000n, sigCaught: 0x200n, sigQueueLimit: 1024, uid: [5, 6, 7, 6], gid: [8, 9, 10, 9],
+    });
+  });
 });
 
 describe('uname and sysinfo', () => {
