@@ -4,8 +4,9 @@
 // buffer never holds a whole 2 GiB request).
 //
 // Faults: a read returns the bytes that reached the user before the first bad
-// page, a write writes the bytes readable before it; -EFAULT only when none
-// did, as Linux. On a file with a position (regular and pseudo files) the
+// page; a write to a regular file writes the bytes readable before it, one to
+// a pipe or terminal only the whole pages (chunks) before it; -EFAULT only
+// when nothing was done, as Linux. On a file with a position (regular and pseudo files) the
 // position advances by the bytes copied, so nothing is lost; on a pipe a
 // failed copy loses the bytes already taken from it (Linux leaves them in the
 // pipe) — rare, and only for a buffer that faults part-way.
@@ -16,10 +17,11 @@
 //
 // Not modelled: SIGPIPE on a write to a pipe without readers (the -EPIPE is returned).
 
-import { HostFile, PseudoFile, type File } from '../fs/file.ts';
+import { ConsoleFile, HostFile, PseudoFile, type File } from '../fs/file.ts';
 import { WOULD_BLOCK } from '../fs/pipe.ts';
 import type { FileSyscalls } from '../fs/syscalls.ts';
-import { O_APPEND, SEEK_DATA, SEEK_HOLE, SEEK_MAX } from '../fs/uapi.ts';
+import { O_APPEND, S_IFCHR, S_IFMT, SEEK_DATA, SEEK_HOLE, SEEK_MAX } from '../fs/uapi.ts';
+import { PAGE_SIZE } from '../mm/mm_types.ts';
 import { EAGAIN, EBADF, EFAULT, EINVAL, ENXIO, ESPIPE } from './numbers.ts';
 import type { SyscallTask, UserAccess } from './task_context.ts';
 import {
@@ -28,6 +30,8 @@ import {
 
 /** Largest host buffer one step of a read or write uses. Pipe atomicity needs CHUNK >= PIPE_BUF. */
 const CHUNK = 1 << 16;
+/** tty_write's chunk (TTY_NO_WRITE_SPLIT unset). */
+const TTY_WRITE_CHUNK = 2048;
 
 /** A sequence of user buffers (one for read/write, the iovecs for readv/writev) with a cursor. */
 export class UserSegments {
@@ -113,12 +117,29 @@ export function readToUser(f: File, dst: UserSegments, pos?: number): number {
   return total;
 }
 
+/**
+ * The unit a write commits whole when its source faults part-way: a regular file keeps every
+ * byte copied (generic_perform_write); a pipe drops the page it was filling (pipe_write
+ * copies PAGE_SIZE at a time and discards a short copy); a terminal the chunk it was
+ * filling (tty_write's 2048-byte chunks). The console is a terminal or, to the guest, a pipe.
+ */
+function faultUnit(f: File): number {
+  if (hasPosition(f)) return 1;
+  if (f instanceof ConsoleFile && (f.stat().mode & S_IFMT) === S_IFCHR) return TTY_WRITE_CHUNK;
+  return PAGE_SIZE;
+}
+
 /** The write loop of write/pwrite64/writev. pos: pwrite's offset. */
 export function writeFromUser(f: File, src: UserSegments, pos?: number): number {
   let total = 0;
   do {
     const want = Math.min(CHUNK, src.remaining);
-    const data = src.pull(want);
+    let data = src.pull(want);
+    if (data.length < want) {
+      // CHUNK is a multiple of every unit, so units count from the start of the write.
+      const unit = faultUnit(f);
+      data = data.subarray(0, data.length - (data.length % unit));
+    }
     if (data.length === 0 && want > 0) return total > 0 ? total : -EFAULT;
     const n = pos === undefined ? f.write(data) : f.write(data, pos + total);
     if (n < 0) {

@@ -230,14 +230,35 @@ describe('readv and writev', () => {
     expect(Buffer.from(out[0].data).toString()).toBe('hello you');
   });
 
-  it('writev stops at the first segment that faults: the bytes before it, or EFAULT if none', () => {
+  it('writev to a regular file stops at the first segment that faults and keeps the bytes before it', () => {
+    const { call, user, open, dir } = setup({ writable: true });
+    const fd = open('w.txt', O_WRONLY | O_CREAT, 0o644);
+    user.put(BUF, 'hello');
+    user.put(HOLE - 3, 'abc');
+    expect(call(SYS_writev, fd, iov(user, BASE + 5 * PAGE, [[BUF, 5], [HOLE - 3, 10], [BUF, 5]]), 3)).toBe(8);
+    expect(readFileSync(join(dir, 'w.txt'), 'latin1')).toBe('helloabc');
+    expect(call(SYS_writev, fd, iov(user, BASE + 5 * PAGE, [[HOLE, 5], [BUF, 5]]), 2)).toBe(-EFAULT);
+    expect(call(SYS_writev, fd, BASE + 5 * PAGE, 0)).toBe(0);
+  });
+
+  it('to a pipe (or the console as a pipe) a fault drops the page being filled: EFAULT within the first page', () => {
     const { call, user, out } = setup();
     user.put(BUF, 'hello');
     user.put(HOLE - 3, 'abc');
-    expect(call(SYS_writev, 1, iov(user, BASE + 5 * PAGE, [[BUF, 5], [HOLE - 3, 10], [BUF, 5]]), 3)).toBe(8);
-    expect(Buffer.from(out[0].data).toString()).toBe('helloabc');
-    expect(call(SYS_writev, 1, iov(user, BASE + 5 * PAGE, [[HOLE, 5], [BUF, 5]]), 2)).toBe(-EFAULT);
-    expect(call(SYS_writev, 1, BASE + 5 * PAGE, 0)).toBe(0);
+    expect(call(SYS_writev, 1, iov(user, BASE + 5 * PAGE, [[BUF, 5], [HOLE - 3, 10]]), 2)).toBe(-EFAULT);
+    expect(out).toEqual([]);
+    expect(call(SYS_pipe2, BUF + 64, 0)).toBe(0);
+    const [r, w] = [user.dv(BUF + 64, 8).getInt32(0, true), user.dv(BUF + 64, 8).getInt32(4, true)];
+    // 5000 bytes whose last 500 lie in the hole: the first page goes in, the rest is EFAULT's.
+    expect(call(SYS_write, w, HOLE - 4500, 5000)).toBe(4096);
+    expect(call(SYS_read, r, BASE, 8192)).toBe(4096);
+  });
+
+  it('to a terminal a fault drops the 2048-byte chunk being filled (tty_write)', () => {
+    const { call, out } = setup({ tty: true });
+    expect(call(SYS_write, 1, HOLE - 2500, 3000)).toBe(2048);
+    expect(out.map((c) => c.data.length)).toEqual([2048]);
+    expect(call(SYS_write, 1, HOLE - 100, 3000)).toBe(-EFAULT);
   });
 
   it('writev: EINVAL for more than UIO_MAXIOV segments or a negative length; EFAULT for an unreadable array; EBADF first', () => {

@@ -11,6 +11,9 @@
 //  - writev on a bad fd with a bad iovec array: qemu reads the array first (EFAULT); Linux checks the fd first (EBADF).
 //  - rt_sigaction read-back: qemu keeps its own table, returns handler 0 and neither masks sa_flags
 //    with UAPI_SA_FLAGS nor drops SIGKILL from sa_mask; Linux (do_sigaction) does both.
+//  - writev to a pipe whose second segment faults: qemu cuts the iovec at the bad segment and the
+//    host writes the first; Linux's pipe_write copies a page's worth from the iterator, sees the
+//    short copy and returns EFAULT, keeping nothing.
 //  - writev with a segment of 2^62 bytes: qemu cuts it to MAX_RW_COUNT, fails to lock it and writes
 //    the segments before it; Linux's import_iovec fails access_ok on it first (EFAULT for the call).
 //  - raising RLIMIT_CORE's hard limit: the test sandbox's root lacks CAP_SYS_RESOURCE (EPERM);
@@ -211,7 +214,8 @@ function probe(): string[] {
   const iov3 = put64(scratch + 736, x, -1);
   P('writev_neg_len', sc(N.SYS_writev, wfd, iov3, 1));
   P('writev_badfd', sc(N.SYS_writev, 99, BAD, 2));
-  P('read_pipe', sc(N.SYS_read, rfd, buf, 512));
+  P('write_pipe', sc(N.SYS_write, wfd, hello, 5));
+  P('read_pipe', sc(N.SYS_read, rfd, buf, 5));
   P('pread_neg', sc(N.SYS_pread64, 99, buf, 4, -1));
   P('pread_pipe', sc(N.SYS_pread64, rfd, buf, 4, 0));
   P('pread_pipe_w', sc(N.SYS_pread64, wfd, buf, 4, 0));
@@ -242,6 +246,7 @@ const QEMU_TO_LINUX: Record<string, string> = {
   'sigaction_get.fields 0 14000400 900': 'sigaction_get.fields 12340 10000000 800',
   'setrlimit_core_raise_hard -1': 'setrlimit_core_raise_hard 0',
   'writev_huge_len 1': 'writev_huge_len -14',
+  'writev_partial 5': 'writev_partial -14',
 };
 
 describe('syscall groups against qemu-riscv64 (host Linux)', () => {
