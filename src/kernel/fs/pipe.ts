@@ -48,6 +48,18 @@ export class PipeInode {
   }
 
   /**
+   * Gives back the last n bytes read (still in the ring: nothing was written since), for a read
+   * whose copy to the user faulted: Linux consumes only what reached the user.
+   */
+  unread(n: number): void {
+    const cap = this.buf.length;
+    if (n <= 0 || n > cap - this.len) return;
+    this.head = (this.head - n + cap) % cap;
+    this.len += n;
+    this.version++;
+  }
+
+  /**
    * pipe_write: bytes written. -EPIPE with no readers (the caller also sends
    * SIGPIPE). Writes of at most PIPE_BUF bytes are atomic: all or WOULD_BLOCK.
    * A larger write takes what fits; a blocking caller retries the rest.

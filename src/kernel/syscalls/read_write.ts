@@ -17,7 +17,7 @@
 //
 // Not modelled: SIGPIPE on a write to a pipe without readers (the -EPIPE is returned).
 
-import { ConsoleFile, HostFile, PseudoFile, type File } from '../fs/file.ts';
+import { ConsoleFile, HostFile, PipeFile, PseudoFile, type File } from '../fs/file.ts';
 import { WOULD_BLOCK } from '../fs/pipe.ts';
 import type { FileSyscalls } from '../fs/syscalls.ts';
 import { O_APPEND, S_IFCHR, S_IFMT, SEEK_DATA, SEEK_HOLE, SEEK_MAX } from '../fs/uapi.ts';
@@ -108,6 +108,7 @@ export function readToUser(f: File, dst: UserSegments, pos?: number): number {
     total += c;
     off += c;
     if (c < n) {
+      if (f instanceof PipeFile) f.pipe.unread(n - c);
       if (total === 0) return -EFAULT;
       break;
     }

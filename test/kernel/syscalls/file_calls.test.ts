@@ -254,6 +254,19 @@ describe('readv and writev', () => {
     expect(call(SYS_read, r, BASE, 8192)).toBe(4096);
   });
 
+  it('a pipe read into a buffer that faults part-way keeps the bytes that did not reach the user', () => {
+    const { call, user } = setup();
+    expect(call(SYS_pipe2, BUF, 0)).toBe(0);
+    const [r, w] = [user.dv(BUF, 8).getInt32(0, true), user.dv(BUF, 8).getInt32(4, true)];
+    user.put(BUF + 64, 'abcdefghij');
+    expect(call(SYS_write, w, BUF + 64, 10)).toBe(10);
+    expect(call(SYS_read, r, HOLE - 4, 10)).toBe(4);
+    expect(user.str(HOLE - 4, 4)).toBe('abcd');
+    expect(call(SYS_read, r, HOLE, 10)).toBe(-EFAULT);
+    expect(call(SYS_read, r, BUF + 128, 10)).toBe(6);
+    expect(user.str(BUF + 128, 6)).toBe('efghij');
+  });
+
   it('to a terminal a fault drops the 2048-byte chunk being filled (tty_write)', () => {
     const { call, out } = setup({ tty: true });
     expect(call(SYS_write, 1, HOLE - 2500, 3000)).toBe(2048);
