@@ -93,7 +93,9 @@ export class FileSyscalls {
     let files = this.files;
     if (shareFiles) files.users++;
     else files = files.dup();
-    return new FileSyscalls({ root: this.root, pid, files, cwd: [...this.cwd] });
+    const child = new FileSyscalls({ root: this.root, pid, files, cwd: [...this.cwd] });
+    child.umask = this.umask; // fs_struct: the cwd and umask are inherited
+    return child;
   }
 
   private get ctx(): ProcContext {

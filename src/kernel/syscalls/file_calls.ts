@@ -16,7 +16,7 @@ import {
   EBADF, EFAULT, EINVAL, ERANGE,
   SYS_chdir, SYS_close, SYS_dup, SYS_dup3, SYS_faccessat, SYS_fchdir, SYS_fcntl, SYS_fstat, SYS_getcwd, SYS_getdents64,
   SYS_ioctl, SYS_lseek, SYS_newfstatat, SYS_openat, SYS_pipe2, SYS_pread64, SYS_pwrite64, SYS_read, SYS_readlinkat,
-  SYS_readv, SYS_write, SYS_writev,
+  SYS_readv, SYS_umask, SYS_write, SYS_writev,
 } from './numbers.ts';
 import { sysLseek, sysPread64, sysPwrite64, sysRead, sysReadv, sysWrite, sysWritev } from './read_write.ts';
 import { NOT_MINE, type SyscallGroup, type SyscallTask } from './task_context.ts';
@@ -66,6 +66,12 @@ export function fileCalls(fs: FileSyscalls, o: FileCallsOptions = {}): SyscallGr
       case SYS_getcwd: return sysGetcwd(fs, t);
       case SYS_chdir: return sysChdir(fs, t);
       case SYS_fchdir: return fs.fchdir(argInt(t.cpu, 0));
+      case SYS_umask: {
+        // umask(mask): the old mask; only the permission bits are kept (S_IRWXUGO).
+        const old = fs.umask;
+        fs.umask = argUInt(t.cpu, 0) & 0o777;
+        return old;
+      }
       default: return NOT_MINE;
     }
   };

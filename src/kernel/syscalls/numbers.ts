@@ -38,6 +38,7 @@ export const SYS_rt_sigaction = 134;
 export const SYS_rt_sigprocmask = 135;
 export const SYS_times = 153;
 export const SYS_uname = 160;
+export const SYS_umask = 166;
 export const SYS_getrlimit = 163;
 export const SYS_setrlimit = 164;
 export const SYS_gettimeofday = 169;
@@ -65,7 +66,7 @@ export const SYSCALL_NAMES: Record<number, string> = {
   100: 'get_robust_list', 101: 'nanosleep', 113: 'clock_gettime', 114: 'clock_getres', 115: 'clock_nanosleep', 122: 'sched_setaffinity',
   123: 'sched_getaffinity', 124: 'sched_yield', 129: 'kill', 130: 'tkill', 131: 'tgkill',
   132: 'sigaltstack', 134: 'rt_sigaction', 135: 'rt_sigprocmask', 139: 'rt_sigreturn', 153: 'times', 160: 'uname',
-  163: 'getrlimit', 164: 'setrlimit', 167: 'prctl', 169: 'gettimeofday', 172: 'getpid', 173: 'getppid', 174: 'getuid', 175: 'geteuid',
+  163: 'getrlimit', 164: 'setrlimit', 166: 'umask', 167: 'prctl', 169: 'gettimeofday', 172: 'getpid', 173: 'getppid', 174: 'getuid', 175: 'geteuid',
   176: 'getgid', 177: 'getegid', 178: 'gettid', 179: 'sysinfo', 214: 'brk', 215: 'munmap', 216: 'mremap',
   220: 'clone', 222: 'mmap', 226: 'mprotect', 233: 'madvise', 258: 'riscv_hwprobe',
   259: 'riscv_flush_icache', 260: 'wait4', 261: 'prlimit64', 278: 'getrandom', 283: 'membarrier',

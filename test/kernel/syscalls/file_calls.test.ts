@@ -16,7 +16,7 @@ import {
   EAGAIN, EBADF, EFAULT, EINVAL, ENAMETOOLONG, ENOENT, ENOTDIR, ENOTTY, ENXIO, EACCES, EROFS, ERANGE, ESPIPE,
   SYS_chdir, SYS_close, SYS_dup, SYS_dup3, SYS_faccessat, SYS_fcntl, SYS_fstat, SYS_getcwd, SYS_getdents64, SYS_ioctl,
   SYS_lseek, SYS_newfstatat, SYS_openat, SYS_pipe2, SYS_pread64, SYS_pwrite64, SYS_read, SYS_readlinkat, SYS_readv,
-  SYS_write, SYS_writev,
+  SYS_umask, SYS_write, SYS_writev,
 } from '../../../src/kernel/syscalls/numbers.ts';
 import { NOT_MINE } from '../../../src/kernel/syscalls/task_context.ts';
 import { guestFs, tempDir } from '../fs/helpers.ts';
@@ -458,6 +458,15 @@ describe('faccessat, getcwd, chdir', () => {
     const fd = open('b');
     expect(call(SYS_read, fd, BUF, 10)).toBe(2);
     expect(call(SYS_chdir, HOLE)).toBe(-EFAULT);
+  });
+
+  it('umask returns the old mask and keeps only the permission bits; new files get mode & ~umask', () => {
+    const { call, open, dir, fs } = setup({ writable: true });
+    expect(call(SYS_umask, 0o7077)).toBe(0o022);
+    expect(call(SYS_umask, 0o027)).toBe(0o077);
+    expect(open('m.txt', O_WRONLY | O_CREAT, 0o666)).toBeGreaterThanOrEqual(0);
+    expect(statSync(join(dir, 'm.txt')).mode & 0o777).toBe(0o640);
+    expect(fs.fork(8, false).umask).toBe(0o027); // inherited by a child
   });
 
   it('numbers the group does not own are NOT_MINE', () => {
