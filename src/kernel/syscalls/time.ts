@@ -20,7 +20,7 @@ import {
   SYS_clock_getres, SYS_clock_gettime, SYS_clock_nanosleep, SYS_gettimeofday, SYS_nanosleep, SYS_times,
 } from './numbers.ts';
 import { NOT_MINE, type SyscallGroup, type SyscallTask } from './task_context.ts';
-import { argInt, argULong, putStruct, putU64, readStruct, struct } from './uaccess.ts';
+import { argInt, argULong, putStruct, readStruct, struct } from './uaccess.ts';
 
 export const CLOCK_REALTIME = 0;
 export const CLOCK_MONOTONIC = 1;
