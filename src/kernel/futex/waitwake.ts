@@ -20,7 +20,16 @@
 //   4. when the task runs again, futex_wait_result(w) is the syscall's a0 — or FUTEX_SLEEP
 //      after a spurious wakeup, and the task goes back to step 2. It then cancels the timer.
 // Timer expiry calls futex_timeout(w, seq), a signal futex_interrupt(w); each returns true when
-// it took the waiter off, and the caller then wakes the task as in step 3.
+// it took the waiter off, and the caller then wakes the task as in step 3. A task that exits
+// (or is killed asleep) calls futex_task_exit(w) before its slot is reused.
+//
+// Lock order. Bucket locks: two at once (requeue, wake-op) lowest index first. A bucket lock may
+// be held while FutexUser's accesses run (they may take page-table or mm locks), never the other
+// way round. wake_up is called with no bucket lock held (the wake_q is flushed after unlocking),
+// so the scheduler's run-queue locks nest outside bucket locks: futex_timeout, futex_interrupt,
+// futex_task_exit, futex_wait_pending and futex_wait_result may be called under a run-queue lock;
+// sys_futex, futex_wake, futex_wake_op, futex_requeue and futex_clear_child_tid call wake_up and
+// must be called with no run-queue lock held (wake_up takes the woken task's).
 
 import { EAGAIN, EFAULT, EINTR, EINVAL, ENOSYS, ETIMEDOUT } from '../syscalls/numbers.ts';
 import {
@@ -139,6 +148,21 @@ export function futex_timeout(f: FutexHash, w: number, seq: number): boolean {
  */
 export function futex_interrupt(f: FutexHash, w: number, result = -EINTR): boolean {
   return futex_unqueue_with(f, w, result, -1);
+}
+
+/**
+ * A task leaves for good (exit, or killed while asleep in a wait): take its waiter off any chain
+ * and free the record, so the task slot can be reused. No wake_up is made. Returns true if it was
+ * still queued.
+ */
+export function futex_task_exit(f: FutexHash, w: number): boolean {
+  const was = futex_unqueue_with(f, w, -EINTR, -1);
+  const i = f.i32;
+  const q = f.q(w);
+  i[q + W_CLOCK] = -1;
+  f.setDeadline(w, Infinity);
+  Atomics.store(i, q + W_STATE, W_IDLE);
+  return was;
 }
 
 /**

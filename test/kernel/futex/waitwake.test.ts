@@ -7,8 +7,9 @@ import {
 } from '../../../src/kernel/futex/futex.ts';
 import {
   futex_interrupt, futex_timeout, futex_wait, futex_wait_clock, futex_wait_deadline, futex_wait_pending, futex_wait_result,
-  futex_wait_seq,
+  futex_wait_seq, futex_task_exit,
 } from '../../../src/kernel/futex/waitwake.ts';
+import { futex_bucket_offset, FutexHash, W_BUCKET } from '../../../src/kernel/futex/hash.ts';
 import { sys_futex } from '../../../src/kernel/futex/syscalls.ts';
 import { futex_clear_child_tid } from '../../../src/kernel/futex/mm_release.ts';
 import { EAGAIN, EFAULT, EINTR, EINVAL, ENOSYS, ETIMEDOUT } from '../../../src/kernel/syscalls/numbers.ts';
@@ -248,6 +249,31 @@ describe('timeouts and signals', () => {
     expect(futex_wait(w.f, w.a, 1, 100, A0, 0, 0, -1)).toBe(FUTEX_SLEEP);
     expect(futex_interrupt(w.f, 1, -512)).toBe(true);
     expect(futex_wait_result(w.f, 1)).toBe(-512);
+  });
+});
+
+describe('task exit and charging', () => {
+  it('futex_task_exit takes a queued waiter off and frees the record for the next task', () => {
+    const w = world();
+    expect(wait(w, 1, w.a, A0, 0)).toBe(FUTEX_SLEEP);
+    expect(futex_task_exit(w.f, 1)).toBe(true);
+    expect(wake(w, w.a, A0, 1)).toBe(0);
+    expect(w.waker.woken).toEqual([]);
+    expect(() => futex_wait_result(w.f, 1)).toThrow(/not in a futex wait/);
+    // woken but never ran again (killed): the record is freed too
+    expect(wait(w, 1, w.a, A0, 0)).toBe(FUTEX_SLEEP);
+    expect(wake(w, w.a, A0, 1)).toBe(1);
+    expect(futex_task_exit(w.f, 1)).toBe(false);
+    expect(wait(w, 1, w.a, A0, 0)).toBe(FUTEX_SLEEP);
+  });
+
+  it('the charge hook sees the bucket line locked and the waiter record written', () => {
+    const touched: Array<[number, boolean]> = [];
+    const w = world();
+    const f = new FutexHash(w.f.buffer, w.waker, { touch: (off, write) => touched.push([off, write]) });
+    expect(futex_wait(f, w.a, 1, 100, A0, 0, 0, -1)).toBe(FUTEX_SLEEP);
+    const b = f.i32[f.q(1) + W_BUCKET]!;
+    expect(touched).toEqual([[futex_bucket_offset(b), true], [f.q(1) * 4, true]]);
   });
 });
 
