@@ -5,3 +5,4 @@ export { futex_wait, futex_wake, futex_wake_op, futex_wait_pending, futex_wait_r
 export { futex_requeue } from './requeue.ts';
 export { sys_futex, sys_futex_cpu, do_futex, type FutexCaller } from './syscalls.ts';
 export { futex_clear_child_tid } from './mm_release.ts';
+export { futexUserFromAccess, type FutexUserParts } from './uaccess.ts';

@@ -15,6 +15,8 @@ import { futex_clear_child_tid } from '../../../src/kernel/futex/mm_release.ts';
 import { EAGAIN, EFAULT, EINTR, EINVAL, ENOSYS, ETIMEDOUT } from '../../../src/kernel/syscalls/numbers.ts';
 import { A0, A4, putTimespec, SHARED_A, SHARED_B, UNMAPPED, world, type World } from './setup.ts';
 import { TASK_SIZE, type FakeUser } from './fake_user.ts';
+import { futexUserFromAccess } from '../../../src/kernel/futex/uaccess.ts';
+import { UACCESS_FAULT } from '../../../src/kernel/futex/futex.ts';
 
 const WAIT_P = FUTEX_WAIT | FUTEX_PRIVATE_FLAG;
 const WAKE_P = FUTEX_WAKE | FUTEX_PRIVATE_FLAG;
@@ -274,6 +276,25 @@ describe('task exit and charging', () => {
     expect(futex_wait(f, w.a, 1, 100, A0, 0, 0, -1)).toBe(FUTEX_SLEEP);
     const b = f.i32[f.q(1) + W_BUCKET]!;
     expect(touched).toEqual([[futex_bucket_offset(b), true], [f.q(1) * 4, true]]);
+  });
+});
+
+describe('futexUserFromAccess', () => {
+  it('reads and writes the word through copy_from_user / copy_to_user, little-endian', () => {
+    const w = world();
+    const u = futexUserFromAccess(w.a, { mm: 1, taskSize: TASK_SIZE, atomicOp: () => UACCESS_FAULT, sharedKey: (x) => w.a.sharedKey(x) });
+    w.a.store(A0, -2);
+    expect(u.getU32(A0)).toBe(0xfffffffe);
+    expect(u.putU32(A0 + 4, 0x81020304)).toBe(true);
+    expect(w.a.load(A0 + 4)).toBe(0x81020304 | 0);
+    expect(u.getU32(UNMAPPED)).toBe(UACCESS_FAULT);
+    expect(u.putU32(UNMAPPED, 1)).toBe(false);
+    // and the futex code runs over it
+    expect(futex_wait(w.f, u, 1, 100, A0, 0, 0xfffffffe, -1)).toBe(FUTEX_SLEEP);
+    expect(futex_wait(w.f, u, 2, 100, A0, 0, 0, -1)).toBe(-EAGAIN);
+    expect(futex_clear_child_tid(w.f, u, A0)).toBe(0); // shared wake: the private waiter stays
+    expect(futex_wait_pending(w.f, 1)).toBe(true);
+    expect(u.getU32(A0)).toBe(0);
   });
 });
 
