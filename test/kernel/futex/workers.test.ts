@@ -68,6 +68,13 @@ describe('futex across worker threads', () => {
     }
   });
 
+  it('a token round a ring of 3 tasks: every check-then-wait race resolves', { timeout: 120_000 }, async () => {
+    const iters = 3000;
+    const { phys } = await run({ roles: ['ring', 'ring', 'ring'], iters: [iters, iters, iters], shared: false });
+    expect(word(phys, OFF.cv)).toBe(3 * iters);
+    expect(word(phys, OFF.counter)).toBe(3 * iters);
+  });
+
   it('4 tasks hammer a private futex mutex: the plain counter is exact', { timeout: 120_000 }, async () => {
     const iters = 3000;
     const { phys } = await run({ roles: ['mutex', 'mutex', 'mutex', 'mutex'], iters: [iters, iters, iters, iters], shared: false });

@@ -14,7 +14,7 @@ import { EAGAIN, EINTR } from '../../../../src/kernel/syscalls/numbers.ts';
 import { startGate } from '../../../helpers/gate.ts';
 import { FakeUser, type MmDesc } from '../fake_user.ts';
 
-export type Role = 'mutex' | 'producer' | 'consumer' | 'interrupter' | 'queued-waiter' | 'waker';
+export type Role = 'ring' | 'mutex' | 'producer' | 'consumer' | 'interrupter' | 'queued-waiter' | 'waker';
 
 export interface FutexJob {
   futex: SharedArrayBuffer;
@@ -158,6 +158,24 @@ switch (job.role) {
       unlock();
     }
     break;
+  case 'ring': {
+    // A token passed round a ring of job.victims tasks on one word: each checks the word, then
+    // waits on the value it saw; the one before it changes the word and wakes right after. The
+    // change often lands between the check and the wait: only the compare under the bucket
+    // lock keeps that wake from being lost.
+    const n = job.victims;
+    for (let k = 0; k < job.iters; k++) {
+      for (;;) {
+        const v = mem.load(job.cv);
+        if (v === k * n + t) break;
+        wait(job.cv, v);
+      }
+      mem.store(job.counter, mem.load(job.counter) + 1); // only the token's holder touches it
+      mem.store(job.cv, k * n + t + 1);
+      futex(job.cv, FUTEX_WAKE, 0x7fffffff, 0, 0, 0);
+    }
+    break;
+  }
   case 'interrupter': {
     // signal_wake_up at random: a task taken off its futex is woken like any other
     let x = 0x9e3779b9 ^ t;
