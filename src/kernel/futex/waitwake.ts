@@ -18,7 +18,8 @@
 //      try_to_wake_up setting TASK_RUNNING, close the same window);
 //   3. on the wake_up callback, try_to_wake_up(w) under the task's run-queue lock;
 //   4. when the task runs again, futex_wait_result(w) is the syscall's a0 — or FUTEX_SLEEP
-//      after a spurious wakeup, and the task goes back to step 2. It then cancels the timer.
+//      after a spurious wakeup, and the task goes back to step 2. It then cancels the timer (a
+//      timer left armed is harmless: futex_timeout ignores a seq that is not the current wait's).
 // Timer expiry calls futex_timeout(w, seq), a signal futex_interrupt(w); each returns true when
 // it took the waiter off, and the caller then wakes the task as in step 3. A task that exits
 // (or is killed asleep) calls futex_task_exit(w) before its slot is reused.
