@@ -1,8 +1,10 @@
 // Running independent litmus tests in parallel: a piscina pool, one task per test.
 //
 // A pool worker must run TypeScript. The task module (task.ts) and everything it
-// imports are bundled once per process with esbuild into an ES module in a temp
-// directory. Two things a plain bundle would break are fixed by a plugin:
+// imports run as one ES module from the bundle cache (bin/bundle_cache.mjs: built once,
+// reused by later runs until a source changes). With the cache off (SMPEMU_CACHE=0) it
+// is bundled once per process with esbuild into a temp directory. Two things a plain
+// bundle would break are fixed by a plugin (the cache's does the same):
 // - `import.meta.url` (src/machine/machine.ts finds the core worker with it) is
 //   replaced, file by file, with that file's own URL, so relative URLs still point
 //   into the source tree;
@@ -14,8 +16,8 @@ import { createRequire, isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build, type Plugin } from 'esbuild';
-import { Piscina } from 'piscina';
+import type { Plugin } from 'esbuild';
+import { bundleFile } from '../../bin/bundle_cache.mjs';
 import { failedResult, type LitmusOptions, type LitmusResult } from './run.ts';
 import type { LitmusTask } from './task.ts';
 
@@ -38,9 +40,13 @@ const sourcePlugin: Plugin = {
 
 let bundled: Promise<{ file: string; dir: string }> | undefined;
 
-/** The task module as one ES module file (built once per process). */
+/** The task module as one ES module file (from the cache, or built once per process). */
 export function workerBundle(): Promise<{ file: string; dir: string }> {
   bundled ??= (async () => {
+    const cached = await bundleFile(fileURLToPath(TASK), 'esm');
+    if (cached) return { file: cached.file, dir: dirname(cached.file) };
+    // Loaded only here: esbuild costs tens of ms to import, and most runs never build.
+    const { build } = await import('esbuild');
     const r = await build({
       entryPoints: [fileURLToPath(TASK)],
       bundle: true,
@@ -91,6 +97,7 @@ export async function runLitmusFiles(
     return results as LitmusResult[];
   }
   const { file } = await workerBundle();
+  const { Piscina } = await import('piscina');
   const pool = new Piscina<LitmusTask, LitmusResult>({
     filename: pathToFileURL(file).href,
     minThreads: 1,

@@ -1,37 +1,34 @@
-// Starting a TypeScript module in a worker thread. The module is bundled once per
-// process with esbuild (tens of ms) and every worker evaluates the bundle: far
-// faster than having tsx register itself and compile file by file in each worker
-// (Node 20 does not pass --import hooks on to workers). tsx stays as the fallback.
+// Starting a TypeScript module in a worker thread. The module and its imports run as one
+// esbuild bundle (bin/bundle_cache.mjs): built on first use, kept in the cache directory
+// and reused by every later process until a source file changes. Far faster than having
+// tsx register itself and compile file by file in each worker (Node 20 does not pass
+// --import hooks on to workers); tsx stays as the fallback. With SMPEMU_CACHE=0 the
+// bundle is built in memory once per process, as it was before the cache.
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import { buildSync } from 'esbuild';
+import { bundleSync } from '../../bin/bundle_cache.mjs';
 
-const bundles = new Map<string, string>();
+type Bundle = { file: string } | { code: string } | undefined;
 
-/** The module and its imports as one CommonJS script, built once per process. */
-function bundle(fileUrl: URL): string | undefined {
+const bundles = new Map<string, Bundle>();
+
+/** The module and its imports as one CommonJS script: a cached file, or code; validated once per process. */
+function bundle(fileUrl: URL): Bundle {
   const key = fileUrl.href;
   if (!bundles.has(key)) {
+    let b: Bundle;
     try {
-      const r = buildSync({
-        entryPoints: [fileURLToPath(fileUrl)],
-        bundle: true,
-        platform: 'node',
-        format: 'cjs',
-        target: 'node20',
-        write: false,
-        logLevel: 'silent',
-      });
-      bundles.set(key, r.outputFiles[0].text);
+      b = bundleSync(fileURLToPath(fileUrl), 'cjs');
     } catch {
-      bundles.set(key, '');
+      b = undefined;
     }
+    bundles.set(key, b);
   }
-  return bundles.get(key) || undefined;
+  return bundles.get(key);
 }
 
 let tsxApiUrl: string | undefined;
@@ -54,8 +51,9 @@ export function tsxApi(): string {
 
 /** Starts the TypeScript module at fileUrl in a new worker thread. */
 export function spawnTsWorker(fileUrl: URL, workerData: unknown, options: WorkerOptions = {}): Worker {
-  const code = bundle(fileUrl);
-  if (code) return new Worker(code, { ...options, eval: true, workerData });
+  const b = bundle(fileUrl);
+  if (b && 'file' in b) return new Worker(b.file, { ...options, workerData });
+  if (b) return new Worker(b.code, { ...options, eval: true, workerData });
   return spawnTsxWorker(fileUrl, workerData, options);
 }
 

@@ -1,0 +1,123 @@
+// Start-up time: wall milliseconds from spawning `node bin/smpemu.mjs run hello.elf` to its
+// exit, median of --reps runs (default 7), for 1 and 4 cores, flat and caches, in two modes
+// taken in the same run and interleaved (so a noisy machine hurts both alike):
+//   cache    the bundle cache on (bin/bundle_cache.mjs), warmed up before timing
+//   nocache  SMPEMU_CACHE=0: tsx compiles the CLI file by file and the core worker is
+//            bundled with esbuild in every process, as every run did before the cache
+// plus references: `node -e 0` (the floor any Node program pays) and qemu-riscv64 hello
+// when it is installed. --litmus adds the litmus runner on litmus/regress (100 runs,
+// deterministic, seed 1) in both modes. CPU ms (user + system of the child, from
+// /proc/self/stat; Linux only) are printed beside the wall times: on a loaded machine
+// they move less than the wall time does.
+// Prints one JSON object on stdout, progress on stderr:
+//   npx tsx bench/startup.ts [--reps 7] [--litmus]
+
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const arg = (name: string) => process.argv.indexOf(name);
+const reps = arg('--reps') > 0 ? Number(process.argv[arg('--reps') + 1]) : 7;
+const withLitmus = arg('--litmus') > 0;
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = fileURLToPath(new URL('../bin/smpemu.mjs', import.meta.url));
+const hello = fileURLToPath(new URL('../workloads/bin/hello.elf', import.meta.url));
+
+/** User + system CPU ms of every child waited for so far (cutime + cstime), or NaN off Linux. */
+function childCpuMs(): number {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 16 and 17 of stat(5) (cutime, cstime), counted from field 3 in f[0].
+    return ((Number(f[13]) + Number(f[14])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+interface Sample {
+  wallMs: number;
+  cpuMs: number;
+}
+
+function time(cmd: string, args: string[], env: NodeJS.ProcessEnv): Sample {
+  const cpu0 = childCpuMs();
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const wallMs = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return { wallMs, cpuMs: childCpuMs() - cpu0 };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function hasQemu(): boolean {
+  return spawnSync('qemu-riscv64', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+interface Case {
+  name: string;
+  cmd: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  reps: number;
+}
+
+const cacheOn = { ...process.env, SMPEMU_CACHE: '1' };
+const cacheOff = { ...process.env, SMPEMU_CACHE: '0' };
+const cases: Case[] = [{ name: 'node -e 0', cmd: process.execPath, args: ['-e', '0'], env: cacheOn, reps }];
+for (const cores of [1, 4]) {
+  for (const memory of ['flat', 'caches']) {
+    const args = [bin, 'run', hello, '--cores', String(cores), '--memory', memory, '-q'];
+    cases.push({ name: `hello ${cores} cores ${memory} cache`, cmd: process.execPath, args, env: cacheOn, reps });
+    cases.push({ name: `hello ${cores} cores ${memory} nocache`, cmd: process.execPath, args, env: cacheOff, reps });
+  }
+}
+if (hasQemu()) cases.push({ name: 'qemu-riscv64 hello', cmd: 'qemu-riscv64', args: [hello], env: process.env, reps });
+if (withLitmus) {
+  const args = [bin, 'litmus', 'litmus/regress', '--runs', '100', '--deterministic', '--seed', '1', '-q'];
+  const litmusReps = Math.max(3, Math.ceil(reps / 2));
+  cases.push({ name: 'litmus regress cache', cmd: process.execPath, args, env: cacheOn, reps: litmusReps });
+  cases.push({ name: 'litmus regress nocache', cmd: process.execPath, args, env: cacheOff, reps: litmusReps });
+}
+
+// Warm-up: fills the bundle cache (a first build is not start-up) and the page cache.
+for (const c of cases) time(c.cmd, c.args, c.env);
+
+const samples = new Map<string, Sample[]>(cases.map((c) => [c.name, []]));
+const rounds = Math.max(...cases.map((c) => c.reps));
+for (let i = 0; i < rounds; i++) {
+  for (const c of cases) {
+    if (i >= c.reps) continue;
+    const s = time(c.cmd, c.args, c.env);
+    samples.get(c.name)!.push(s);
+    process.stderr.write(`  ${c.name} ${i + 1}/${c.reps}: ${s.wallMs.toFixed(0)} ms wall, ${s.cpuMs.toFixed(0)} ms CPU\n`);
+  }
+}
+
+const figures = Object.fromEntries(
+  cases.map((c) => {
+    const ss = samples.get(c.name)!;
+    return [c.name, { wallMs: +median(ss.map((s) => s.wallMs)).toFixed(1), cpuMs: +median(ss.map((s) => s.cpuMs)).toFixed(1), runs: ss.length }];
+  }),
+);
+const ratio = (a: string, b: string) => (figures[a] && figures[b] ? +(figures[a].wallMs / figures[b].wallMs).toFixed(2) : undefined);
+process.stdout.write(
+  JSON.stringify(
+    {
+      reps,
+      figures,
+      speedup: {
+        hello4CoresCaches: ratio('hello 4 cores caches nocache', 'hello 4 cores caches cache'),
+        hello1CoreFlat: ratio('hello 1 cores flat nocache', 'hello 1 cores flat cache'),
+        litmus: ratio('litmus regress nocache', 'litmus regress cache'),
+      },
+    },
+    null,
+    2,
+  ) + '\n',
+);

@@ -1,0 +1,176 @@
+// The bundle cache (bin/bundle_cache.mjs) never serves stale code: the key is a hash of
+// every input's content, so any edit is a miss. Each test builds small modules in its own
+// temp directory with its own cache directory; nothing in the tree changes.
+
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { bundleFile, bundleSync, cacheDir, inputsKey, lookupBundle, slotOf } from '../../bin/bundle_cache.mjs';
+
+let dir: string;
+let cache: string;
+let env: NodeJS.ProcessEnv;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'smpemu-bc-test-'));
+  cache = join(dir, 'cache');
+  env = { SMPEMU_CACHE_DIR: cache };
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Writes a file dated an hour ago: older than any build, as a file not being edited is. */
+function put(name: string, text: string, mtimeS = Date.now() / 1000 - 3600): string {
+  const f = join(dir, name);
+  writeFileSync(f, text);
+  utimesSync(f, mtimeS, mtimeS);
+  return f;
+}
+
+/** The `value` export of a built ES module bundle (a fresh URL, so never node's module cache). */
+async function valueOf(file: string): Promise<unknown> {
+  const m = (await import(`${pathToFileURL(file).href}?t=${Math.random()}`)) as { value: unknown };
+  return m.value;
+}
+
+describe('inputsKey', () => {
+  it('changes when any input changes content, even with the same size and mtime', () => {
+    const a = put('a.ts', 'export const a = 1;\n');
+    const b = put('b.ts', 'export const b = 2;\n');
+    const k = inputsKey('slot', [a, b]);
+    expect(inputsKey('slot', [b, a])).toBe(k); // order does not matter
+    const st = statSync(b);
+    writeFileSync(b, 'export const b = 3;\n');
+    utimesSync(b, st.atime, st.mtime);
+    expect(statSync(b).size).toBe(st.size);
+    const k2 = inputsKey('slot', [a, b]);
+    expect(k2).not.toBe(k);
+    writeFileSync(b, 'export const b = 2;\n');
+    expect(inputsKey('slot', [a, b])).toBe(k); // content, not history
+  });
+
+  it('changes with the input set and the slot; throws for a missing input', () => {
+    const a = put('a.ts', 'x');
+    const b = put('b.ts', 'x');
+    expect(inputsKey('s', [a])).not.toBe(inputsKey('s', [a, b]));
+    expect(inputsKey('s', [a])).not.toBe(inputsKey('t', [a]));
+    // The path is part of the key: the same bytes in another file are another input.
+    expect(inputsKey('s', [a])).not.toBe(inputsKey('s', [b]));
+    expect(() => inputsKey('s', [join(dir, 'missing.ts')])).toThrow();
+  });
+
+  it('slots differ by entry and by format', () => {
+    expect(slotOf('/x/a.ts', 'esm')).not.toBe(slotOf('/x/a.ts', 'cjs'));
+    expect(slotOf('/x/a.ts', 'esm')).not.toBe(slotOf('/x/b.ts', 'esm'));
+    expect(slotOf('/x/a.ts', 'esm')).toBe(slotOf('/x/a.ts', 'esm'));
+  });
+});
+
+describe('bundleFile', () => {
+  it('builds once, serves the same file while nothing changes, and rebuilds on any edit', async () => {
+    const entry = put('entry.ts', "import { v } from './dep.ts';\nexport const value: number = v;\n");
+    const dep = put('dep.ts', 'export const v = 1;\n');
+    const first = await bundleFile(entry, 'esm', env);
+    expect(first?.built).toBe(true);
+    expect(await valueOf(first!.file)).toBe(1);
+    const second = await bundleFile(entry, 'esm', env);
+    expect(second).toEqual({ file: first!.file, built: false });
+
+    // Same size, same mtime, different content: a miss.
+    const st = statSync(dep);
+    writeFileSync(dep, 'export const v = 2;\n');
+    utimesSync(dep, st.atime, st.mtime);
+    expect(lookupBundle(entry, 'esm', cache)).toBeUndefined();
+    const third = await bundleFile(entry, 'esm', env);
+    expect(third?.built).toBe(true);
+    expect(third!.file).not.toBe(first!.file);
+    expect(await valueOf(third!.file)).toBe(2);
+
+    // A new import is seen through its importer; the new file is an input from then on.
+    put('dep2.ts', 'export const w = 40;\n');
+    put('dep.ts', "import { w } from './dep2.ts';\nexport const v = w + 2;\n");
+    const fourth = await bundleFile(entry, 'esm', env);
+    expect(fourth?.built).toBe(true);
+    expect(await valueOf(fourth!.file)).toBe(42);
+    put('dep2.ts', 'export const w = 50;\n');
+    expect(await valueOf((await bundleFile(entry, 'esm', env))!.file)).toBe(52);
+  });
+
+  it('replaces import.meta.url by each source file’s own URL', async () => {
+    mkdirSync(join(dir, 'sub'));
+    const entry = put('entry.ts', "import { where } from './sub/where.ts';\nexport const value = [import.meta.url, where];\n");
+    put('sub/where.ts', 'export const where = new URL("./data.txt", import.meta.url).href;\n');
+    const b = await bundleFile(entry, 'esm', env);
+    expect(await valueOf(b!.file)).toEqual([pathToFileURL(entry).href, pathToFileURL(join(dir, 'sub/data.txt')).href]);
+  });
+
+  it('does not store a build whose inputs changed while it ran, but returns a correct bundle', async () => {
+    const entry = put('entry.ts', 'export const value = 7;\n', Date.now() / 1000);
+    const b = await bundleFile(entry, 'esm', env);
+    expect(await valueOf(b!.file)).toBe(7);
+    expect(lookupBundle(entry, 'esm', cache)).toBeUndefined();
+  });
+
+  it('is off with SMPEMU_CACHE=0, and refuses a cache directory others can write', async () => {
+    const entry = put('entry.ts', 'export const value = 1;\n');
+    expect(await bundleFile(entry, 'esm', { ...env, SMPEMU_CACHE: '0' })).toBeUndefined();
+    const shared = join(dir, 'shared');
+    mkdirSync(shared);
+    chmodSync(shared, 0o777);
+    expect(cacheDir({ SMPEMU_CACHE_DIR: shared })).toBeUndefined();
+    expect(await bundleFile(entry, 'esm', { SMPEMU_CACHE_DIR: shared })).toBeUndefined();
+    expect(cacheDir(env)).toBe(cache);
+  });
+});
+
+describe('bundleSync', () => {
+  it('builds a CommonJS bundle once and rebuilds it on an edit; in memory when the cache is off', () => {
+    const entry = put('entry.ts', "import { v } from './dep.ts';\nexport const value = v * 2;\n");
+    put('dep.ts', 'export const v = 21;\n');
+    const req = createRequire(import.meta.url);
+    const first = bundleSync(entry, 'cjs', env);
+    expect('file' in first && first.built).toBe(true);
+    const file = (first as { file: string }).file;
+    expect((req(file) as { value: number }).value).toBe(42);
+    expect(bundleSync(entry, 'cjs', env)).toEqual({ file, built: false });
+    put('dep.ts', 'export const v = 5;\n');
+    const again = bundleSync(entry, 'cjs', env) as { file: string };
+    expect(again.file).not.toBe(file);
+    expect((req(again.file) as { value: number }).value).toBe(10);
+    const off = bundleSync(entry, 'cjs', { ...env, SMPEMU_CACHE: '0' });
+    expect('code' in off && off.code).toContain('v * 2');
+  });
+
+  it('throws for an entry that needs the plugin (import.meta.url in CommonJS)', () => {
+    const entry = put('entry.ts', 'export const value = import.meta.url;\n');
+    expect(() => bundleSync(entry, 'cjs', env)).toThrow(/import\.meta/);
+  });
+});
+
+describe('processes building at once', () => {
+  it('all get the same complete bundle, and no temporary file is left behind', async () => {
+    const entry = put('entry.ts', "import { v } from './dep.ts';\nexport const value = v;\n");
+    put('dep.ts', `export const v = ${JSON.stringify('x'.repeat(200_000))}.length;\n`);
+    const lib = pathToFileURL(fileURLToPath(new URL('../../bin/bundle_cache.mjs', import.meta.url))).href;
+    const script =
+      `const { bundleFile } = await import(${JSON.stringify(lib)});` +
+      `const b = await bundleFile(${JSON.stringify(entry)}, 'esm');` +
+      `const m = await import(new URL('file://' + b.file).href);` +
+      `process.stdout.write(JSON.stringify({ file: b.file, value: m.value }));`;
+    const run = () =>
+      new Promise<{ file: string; value: number }>((resolve, reject) => {
+        execFile(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, ...env }, encoding: 'utf8' }, (err, out, stderr) =>
+          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(out) as { file: string; value: number }),
+        );
+      });
+    const results = await Promise.all(Array.from({ length: 6 }, run));
+    expect(new Set(results.map((r) => r.file)).size).toBe(1);
+    expect(results.every((r) => r.value === 200_000)).toBe(true);
+    const left = readdirSync(cache);
+    expect(left.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(readFileSync(results[0]!.file, 'utf8')).toContain('x'.repeat(1000));
+  }, 60_000);
+});
