@@ -3,11 +3,16 @@
 // TypeScript. Built on first use, then reused for as long as none of its inputs changes.
 //
 // Never stale. An entry's slot (its path, the output format and FORMAT_VERSION) keeps a
-// manifest: the files its last build read (every module; the project's package.json,
-// package-lock.json and tsconfig.json; the package files it links to; this file). A lookup hashes
-// those files' contents into the key, and a bundle is stored under the key it was built
-// from, so it is served only while every input is byte for byte what was compiled. To
-// import a new file, an input must change; a missing input is a miss.
+// manifest: every file the build read (the modules and bundled package files, each hashed
+// as it was compiled; the project's package.json, package-lock.json and tsconfig.json;
+// the runtime packages' entry files; this file) and the key, a hash of all their
+// contents. A bundle is stored under its key, and a lookup serves it only if every input
+// still has the content recorded. Reading and hashing ~100 files costs milliseconds, so a
+// lookup trusts a file whose stat tag (size, mtime, ctime, inode) is the one recorded:
+// any write moves ctime, which no program can set back. A file written shortly before the
+// record ("racy", as git calls it: a second write within the clock's tick would leave the
+// tag unchanged) is always hashed. To import a new file an input must change; a missing
+// input is a miss.
 //
 // Safe when processes race: every file is written under a unique temporary name and
 // renamed into place, so a reader sees a whole file or none; two builders of one key
@@ -16,29 +21,38 @@
 // Plain JavaScript, since the launcher (bin/smpemu.mjs) needs it before anything can
 // compile TypeScript. SMPEMU_CACHE=0 turns it off; SMPEMU_CACHE_DIR moves it (default
 // <tmpdir>/smpemu-cache-<uid>, created 0700 and used only if owned by this user).
+// `node bin/bundle_cache.mjs ENTRY [esm|cjs]` builds (or finds) one bundle and prints its path.
 
-import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** Bumped whenever the build options or the plugin change what a bundle contains. */
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 4;
 
 /** This module, and the project root (it lives in <root>/bin). */
 const SELF = fileURLToPath(import.meta.url);
-export const PROJECT_ROOT = resolve(dirname(SELF), '..');
+const BIN = dirname(SELF);
+export const PROJECT_ROOT = resolve(BIN, '..');
 
 /** Files every bundle depends on beyond its modules: how packages and TypeScript resolve, and how bundles are built. */
 const PROJECT_INPUTS = [...['package.json', 'package-lock.json', 'tsconfig.json'].map((f) => join(PROJECT_ROOT, f)), SELF];
 
+/**
+ * Packages left out of bundles (imported from node_modules at run time) because they find
+ * files next to themselves when they run: esbuild its binary, piscina its worker script.
+ * Every other package is bundled in, its files inputs like the project's own.
+ */
+const RUNTIME_PACKAGES = new Set(['esbuild', 'piscina']);
+
+/** A file whose ctime is within this of the record is racy: always hashed, never trusted by its tag. */
+export const RACY_MS = 2000;
+
 /** Bundles older than this, of an entry rebuilt since, are deleted. */
 const PRUNE_AGE_MS = 24 * 3600 * 1000;
-
-/** A build is stored only if no input was modified within this long of its start (coarse mtimes). */
-const MTIME_SLACK_MS = 2000;
 
 /** False when SMPEMU_CACHE=0 (or off/false/no). */
 export function cacheEnabled(env = process.env) {
@@ -61,49 +75,111 @@ export function cacheDir(env = process.env) {
   }
 }
 
-/** The slot of an entry: what the bundle is of, independent of the inputs' contents. */
-export function slotOf(entry, format) {
-  return createHash('sha256').update(JSON.stringify({ v: FORMAT_VERSION, entry: resolve(entry), format })).digest('hex').slice(0, 20);
+/** FNV-1a over a string, two 32-bit lanes (a name for a path, not a content check). */
+function nameHash(s) {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
 }
 
-/**
- * The cache key: a hash of the slot and of every input's path and content (sorted by
- * path). Throws if an input cannot be read.
- */
+/** The slot of an entry: what the bundle is of (entry, format, FORMAT_VERSION), not what it was built from. */
+export function slotOf(entry, format) {
+  const abs = resolve(entry);
+  return `${basename(abs).replace(/[^\w.-]/g, '_')}-${format}-v${FORMAT_VERSION}-${nameHash(abs)}`;
+}
+
+let cryptoModule;
+/** SHA-256 of a file's bytes. node:crypto is loaded on first use: it costs milliseconds, and most lookups hash nothing. */
+function contentHash(data) {
+  cryptoModule ??= createRequire(import.meta.url)('node:crypto');
+  return cryptoModule.createHash('sha256').update(data).digest('hex');
+}
+
+/** The cache key of inputs given as { path, hash } records: their paths and content hashes, sorted by path. */
+export function contentKey(slot, records) {
+  const lines = [...records].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).map((r) => `${r.path}\0${r.hash}\n`);
+  return contentHash(`${slot}\n${lines.join('')}`).slice(0, 32);
+}
+
+/** The cache key of `files` as they are now (read and hashed). Throws if one cannot be read. */
 export function inputsKey(slot, files) {
-  const h = createHash('sha256');
-  h.update(`${slot}\0`);
-  for (const f of [...new Set(files)].sort()) {
-    const data = readFileSync(f);
-    h.update(`${f}\0${data.length}\0`);
-    h.update(data);
-  }
-  return h.digest('hex').slice(0, 32);
+  return contentKey(slot, [...new Set(files)].map((path) => ({ path, hash: contentHash(readFileSync(path)) })));
+}
+
+/** What identifies a file's content without reading it: size, mtime, ctime (ns), inode. */
+function statTag(file) {
+  const st = statSync(file, { bigint: true });
+  return `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`;
+}
+
+/** A file's record: its tag and hash, taken so that the tag is of the hashed bytes; undefined if it changed meanwhile. */
+function record(path, data) {
+  const before = statTag(path);
+  const bytes = data ?? readFileSync(path);
+  const hash = contentHash(bytes);
+  return statTag(path) === before ? { path, stat: before, hash } : undefined;
+}
+
+/** True if the tag can stand for the content: the same as recorded, and its ctime well before the record. */
+function trusted(rec, tag, recordedAt) {
+  if (tag !== rec.stat) return false;
+  const ctimeMs = Number(BigInt(tag.split(':')[2]) / 1_000_000n);
+  return ctimeMs < recordedAt - RACY_MS;
 }
 
 function extension(format) {
   return format === 'cjs' ? '.cjs' : '.mjs';
 }
 
-/** The path of an up-to-date cached bundle of `entry`, or undefined (a miss). */
+function manifestPath(dir, slot) {
+  return join(dir, `${slot}.json`);
+}
+
+/**
+ * The path of an up-to-date cached bundle of `entry`, or undefined (a miss). Inputs whose
+ * tags cannot be trusted are hashed; when they all turn out unchanged and are no longer
+ * racy, the manifest is rewritten with their new tags, so the next lookup reads none.
+ */
 export function lookupBundle(entry, format, dir) {
   const slot = slotOf(entry, format);
-  let inputs;
+  let m;
   try {
-    const m = JSON.parse(readFileSync(join(dir, `${slot}.json`), 'utf8'));
-    inputs = m.inputs;
-    if (!Array.isArray(inputs) || inputs.length === 0) return undefined;
+    m = JSON.parse(readFileSync(manifestPath(dir, slot), 'utf8'));
+    if (!Array.isArray(m.inputs) || m.inputs.length === 0 || typeof m.key !== 'string' || typeof m.recordedAt !== 'number') return undefined;
   } catch {
     return undefined;
   }
-  let key;
+  let rehashed = false;
   try {
-    key = inputsKey(slot, inputs);
+    for (const rec of m.inputs) {
+      if (trusted(rec, statTag(rec.path), m.recordedAt)) continue;
+      if (contentHash(readFileSync(rec.path)) !== rec.hash) return undefined;
+      rehashed = true;
+    }
   } catch {
     return undefined;
   }
-  const file = join(dir, `${slot}-${key}${extension(format)}`);
-  return existsSync(file) ? file : undefined;
+  const file = join(dir, `${slot}-${m.key}${extension(format)}`);
+  if (!existsSync(file)) return undefined;
+  if (rehashed) refreshManifest(dir, slot, m);
+  return file;
+}
+
+/** Records the current tags of inputs that still hash as recorded (best effort: a failure only costs hashing next time). */
+function refreshManifest(dir, slot, m) {
+  try {
+    const now = Date.now();
+    const inputs = m.inputs.map((rec) => record(rec.path));
+    if (inputs.some((r, i) => r === undefined || r.hash !== m.inputs[i].hash)) return;
+    writeAtomic(manifestPath(dir, slot), JSON.stringify({ ...m, recordedAt: now, inputs }) + '\n');
+  } catch {
+    // next lookup hashes again
+  }
 }
 
 function writeAtomic(file, data) {
@@ -119,41 +195,6 @@ function writeAtomic(file, data) {
     }
     throw e;
   }
-}
-
-/** True when some input was modified at or after `since` (ms): the build may have read a half-edited tree. */
-function changedSince(inputs, since) {
-  for (const f of inputs) {
-    try {
-      if (statSync(f).mtimeMs >= since - MTIME_SLACK_MS) return true;
-    } catch {
-      return true;
-    }
-  }
-  return false;
-}
-
-/** Stores a bundle built from `inputs` and returns its path; undefined if it cannot be stored. */
-function storeBundle(entry, format, dir, inputs, code, buildStart) {
-  const slot = slotOf(entry, format);
-  const all = [...new Set([...inputs, ...PROJECT_INPUTS.filter((f) => existsSync(f))])].sort();
-  if (changedSince(all, buildStart)) return undefined;
-  let key;
-  try {
-    key = inputsKey(slot, all);
-  } catch {
-    return undefined;
-  }
-  const name = `${slot}-${key}${extension(format)}`;
-  const file = join(dir, name);
-  try {
-    writeAtomic(file, code);
-    writeAtomic(join(dir, `${slot}.json`), JSON.stringify({ entry: resolve(entry), format, inputs: all }) + '\n');
-  } catch {
-    return undefined;
-  }
-  prune(dir, slot, name);
-  return file;
 }
 
 /** Deletes this slot's old bundles (and abandoned temp files) older than a day. */
@@ -174,10 +215,19 @@ function prune(dir, slot, keep) {
   }
 }
 
-/** A package as an import from the project resolves it (vitest's module runner lacks import.meta.resolve). */
-function resolvePackage(spec) {
-  if (typeof import.meta.resolve === 'function') return import.meta.resolve(spec);
-  return pathToFileURL(createRequire(SELF).resolve(spec)).href;
+/**
+ * The file a package resolves to for an import (esm) or a require (cjs) from the project.
+ * vitest's module runner lacks import.meta.resolve: require's resolution there.
+ */
+function resolvePackage(spec, format) {
+  if (format === 'esm' && typeof import.meta.resolve === 'function') return fileURLToPath(import.meta.resolve(spec));
+  return createRequire(SELF).resolve(spec);
+}
+
+/** 'a/b' -> 'a', '@s/a/b' -> '@s/a'. */
+function packageName(spec) {
+  const parts = spec.split('/');
+  return spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
 }
 
 let esbuildModule;
@@ -186,40 +236,51 @@ function esbuild() {
   return esbuildModule;
 }
 
-/** The metafile's inputs as absolute paths (esbuild gives them relative to its working directory). */
-function metaInputs(meta, workingDir) {
-  return Object.keys(meta.inputs)
-    .filter((p) => !p.includes(':'))
-    .map((p) => resolve(workingDir, p));
-}
+/** Gives an ES module bundle `require` for the built-in modules that bundled CommonJS packages require. Spelt so the plugin's import.meta.url rewrite leaves it alone when this file is bundled. */
+const REQUIRE_BANNER = `import { createRequire as __smpemuCreateRequire } from 'node:module'; const require = __smpemuCreateRequire(${'import'}.meta.url);`;
+
+const LOADERS = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.json': 'json' };
 
 /**
- * The build with the plugin, for bundles loaded from the cache directory:
+ * Builds `entry` with the plugin, for bundles loaded from the cache directory:
+ * - every module is read by the plugin, which records its tag and the hash of the very
+ *   bytes compiled;
  * - `import.meta.url` is replaced, file by file, by that file's own URL, so URLs relative
  *   to a source file (the worker module, package.json, workloads) still point into the tree;
- * - packages stay external, imported by absolute URL as node resolves them for an import
- *   from the project (the cache directory has no node_modules); so does this module, which
- *   must resolve from where it lives and is the launcher's own instance. They are inputs too.
+ * - the RUNTIME_PACKAGES stay external, imported by absolute URL as node resolves them for
+ *   an import from the project (the cache directory has no node_modules);
+ * - so do the launcher's modules (bin/*.mjs, this one included) in an ES module bundle: it
+ *   shares the launcher's instances (the prespawned workers' list), and this module must
+ *   resolve packages from where it lives.
+ * Returns the code and the input records (undefined among them: a file changed while read).
  */
-async function buildWithPlugin(entry, format) {
-  const external = new Set([SELF]);
+async function build(entry, format) {
+  const records = new Map();
   const plugin = {
     name: 'smpemu-bundle-cache',
     setup(b) {
+      // ES modules import externals by URL; CommonJS requires them by path.
+      const external = (file) => {
+        records.set(file, undefined);
+        return { path: format === 'esm' ? pathToFileURL(file).href : file, external: true };
+      };
       b.onResolve({ filter: /^[^./]/ }, (args) => {
         if (isBuiltin(args.path)) return { path: args.path, external: true };
-        const url = resolvePackage(args.path);
-        external.add(fileURLToPath(url));
-        return { path: url, external: true };
+        if (!RUNTIME_PACKAGES.has(packageName(args.path))) return undefined;
+        return external(resolvePackage(args.path, format));
       });
-      b.onResolve({ filter: /bundle_cache\.mjs$/ }, (args) => {
+      // Node 20 cannot require() an ES module: a CommonJS bundle has its own copy.
+      b.onResolve({ filter: /\.mjs$/ }, (args) => {
         const file = resolve(args.resolveDir, args.path);
-        if (file !== SELF) return undefined;
-        return { path: pathToFileURL(SELF).href, external: true };
+        return format === 'esm' && dirname(file) === BIN ? external(file) : undefined;
       });
-      b.onLoad({ filter: /\.(ts|mts|mjs|js)$/ }, (args) => {
-        const text = readFileSync(args.path, 'utf8').replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href));
-        return { contents: text, loader: /\.m?ts$/.test(args.path) ? 'ts' : 'js', resolveDir: dirname(args.path) };
+      b.onLoad({ filter: /\.([cm]?[jt]s|json)$/ }, (args) => {
+        const bytes = readFileSync(args.path);
+        const rec = record(args.path, bytes);
+        records.set(args.path, rec ?? null);
+        const text = bytes.toString('utf8').replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href));
+        const ext = args.path.slice(args.path.lastIndexOf('.'));
+        return { contents: text, loader: LOADERS[ext], resolveDir: dirname(args.path) };
       });
     },
   };
@@ -233,28 +294,35 @@ async function buildWithPlugin(entry, format) {
     metafile: true,
     logLevel: 'silent',
     plugins: [plugin],
+    banner: format === 'esm' ? { js: REQUIRE_BANNER } : undefined,
+    // A CommonJS bundle may run as a vm.Script (bin/code_cache.mjs), which has no import():
+    // esbuild turns import() into require().
+    supported: format === 'cjs' ? { 'dynamic-import': false } : undefined,
   });
-  return { code: r.outputFiles[0].text, inputs: [...metaInputs(r.metafile, process.cwd()), ...external] };
+  // Inputs the plugin did not read itself (external files, project files, any other loader's).
+  const others = [...Object.keys(r.metafile.inputs).filter((p) => !p.includes(':')).map((p) => resolve(p)), ...PROJECT_INPUTS.filter((f) => existsSync(f))];
+  for (const f of others) if (!records.has(f)) records.set(f, undefined);
+  const inputs = [];
+  for (const [path, rec] of records) inputs.push(rec === undefined ? record(path) : rec);
+  return { code: r.outputFiles[0].text, inputs };
 }
 
-/**
- * The build without plugins (esbuild's synchronous API has none): fine for an entry that
- * neither uses import.meta.url nor imports packages it cannot bundle, i.e. the core worker.
- * Throws when the bundle would be wrong (a warning, such as an empty import.meta in CommonJS).
- */
-function buildPlain(entry, format) {
-  const r = esbuild().buildSync({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    format,
-    target: 'node20',
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-  });
-  if (r.warnings.length > 0) throw new Error(`bundling ${entry}: ${r.warnings[0].text}`);
-  return { code: r.outputFiles[0].text, inputs: metaInputs(r.metafile, process.cwd()) };
+/** Stores a built bundle and returns its path; undefined if it cannot be stored (an input changed during the build). */
+function store(entry, format, dir, code, inputs) {
+  if (inputs.some((r) => !r)) return undefined;
+  const slot = slotOf(entry, format);
+  const key = contentKey(slot, inputs);
+  const name = `${slot}-${key}${extension(format)}`;
+  const file = join(dir, name);
+  try {
+    if (!existsSync(file)) writeAtomic(file, code);
+    const manifest = { entry: resolve(entry), format, key, recordedAt: Date.now(), inputs };
+    writeAtomic(manifestPath(dir, slot), JSON.stringify(manifest) + '\n');
+  } catch {
+    return undefined;
+  }
+  prune(dir, slot, name);
+  return file;
 }
 
 /**
@@ -268,11 +336,10 @@ export async function bundleFile(entry, format = 'esm', env = process.env) {
   if (dir === undefined) return undefined;
   const hit = lookupBundle(entry, format, dir);
   if (hit) return { file: hit, built: false };
-  const start = Date.now();
-  const { code, inputs } = await buildWithPlugin(entry, format);
-  const file = storeBundle(entry, format, dir, inputs, code, start);
+  const { code, inputs } = await build(entry, format);
+  const file = store(entry, format, dir, code, inputs);
   if (file) return { file, built: true };
-  // Not storable (an input changed during the build): still a correct bundle of what was read.
+  // Not storable: still a correct bundle of what was read, for this process only.
   const once = join(dir, `${slotOf(entry, format)}-unstored-${process.pid}-${Math.random().toString(36).slice(2)}${extension(format)}`);
   writeAtomic(once, code);
   process.once('exit', () => {
@@ -286,19 +353,51 @@ export async function bundleFile(entry, format = 'esm', env = process.env) {
 }
 
 /**
- * The synchronous form, for the core worker (spawned from synchronous code): the cached
- * bundle's path, or a plain build stored in the cache. Returns { file } for a cached
- * bundle, { code } for one that could not be stored, undefined when the cache is off.
- * Throws if the entry cannot be bundled without the plugin.
+ * The synchronous form, for workers spawned from synchronous code: the cached bundle's
+ * path, or one built by a child process (`node bin/bundle_cache.mjs`, since esbuild's
+ * plugins need its asynchronous API). With the cache off, or if that fails: the code of a
+ * plain build, once per call (no plugin: an entry using import.meta.url is refused).
  */
 export function bundleSync(entry, format = 'cjs', env = process.env) {
   const dir = cacheEnabled(env) ? cacheDir(env) : undefined;
   if (dir !== undefined) {
     const hit = lookupBundle(entry, format, dir);
     if (hit) return { file: hit, built: false };
+    try {
+      const out = execFileSync(process.execPath, [SELF, entry, format], { env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      const file = out.trim();
+      if (file && existsSync(file) && !file.includes('-unstored-')) return { file, built: true };
+    } catch {
+      // fall through to an in-memory build
+    }
   }
-  const start = Date.now();
-  const { code, inputs } = buildPlain(entry, format);
-  const file = dir === undefined ? undefined : storeBundle(entry, format, dir, inputs, code, start);
-  return file ? { file, built: true } : { code, built: true };
+  const r = esbuild().buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format, target: 'node20', write: false, logLevel: 'silent' });
+  if (r.warnings.length > 0) throw new Error(`bundling ${entry}: ${r.warnings[0].text}`);
+  return { code: r.outputFiles[0].text, built: true };
+}
+
+/** `node bin/bundle_cache.mjs ENTRY [esm|cjs]`: prints the bundle's path (exit 1: cache off). */
+async function cli(args) {
+  const [entry, format = 'esm'] = args;
+  if (!entry || (format !== 'esm' && format !== 'cjs')) {
+    process.stderr.write('usage: node bin/bundle_cache.mjs ENTRY.ts [esm|cjs]\n');
+    return 2;
+  }
+  const b = await bundleFile(resolve(entry), format);
+  if (!b) {
+    process.stderr.write('bundle cache: off (SMPEMU_CACHE=0) or no usable cache directory\n');
+    return 1;
+  }
+  process.stdout.write(`${b.file}\n`);
+  return 0;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === SELF) {
+  cli(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (e) => {
+      process.stderr.write(`bundle cache: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

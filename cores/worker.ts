@@ -9,6 +9,7 @@ import type { FaultInfo } from '../src/kernel/kernel.ts';
 import type { C2cEntry } from './c2c_recorder.ts';
 import { FULL_CHECK_EVERY } from '../shared/coherence/checker.ts';
 import { CoreGroup, type CoreGroupInit, type CoreResult } from './core_group.ts';
+import { PRESPAWNED } from '../bin/prespawn.mjs';
 
 export interface WorkerInit extends CoreGroupInit {
   workerIndex: number;
@@ -101,4 +102,6 @@ function main(init: WorkerInit): void {
   }
 }
 
-main(workerData as WorkerInit);
+// A worker the launcher started ahead of the run (bin/prespawn.mjs) gets its init as its first message.
+if (workerData === PRESPAWNED) parentPort!.once('message', (m: { t: 'init'; init: WorkerInit }) => main(m.init));
+else main(workerData as WorkerInit);

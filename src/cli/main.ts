@@ -329,4 +329,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// Not a top-level await: the launcher runs this module as CommonJS (bin/code_cache.mjs).
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -12,6 +12,7 @@ import type { BootImage } from './boot.ts';
 import { assignCores } from './boot.ts';
 import { hostCpus, type MachineConfig } from './config.ts';
 import { spawnTsWorker } from './spawn.ts';
+import { dropPrespawned } from '../../bin/prespawn.mjs';
 
 /** What one worker reports when it finishes: its 'done' message without the tag. */
 export type WorkerReport = Omit<Extract<WorkerMessage, { t: 'done' }>, 't'>;
@@ -76,6 +77,8 @@ export function spawnPool(config: MachineConfig, booted: BootImage, out: GuestOu
     workers.push(worker);
     return watchWorker(worker, outcome, out, (msg) => crash(`worker ${w} (cores ${coreIds.join(',')}) crashed: ${msg}`, coreIds[0]));
   });
+  // Workers the launcher started that this machine does not need.
+  dropPrespawned();
   return {
     workers,
     groups,

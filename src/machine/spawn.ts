@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { bundleSync } from '../../bin/bundle_cache.mjs';
+import { takePrespawned } from '../../bin/prespawn.mjs';
 
 type Bundle = { file: string } | { code: string } | undefined;
 
@@ -49,10 +50,21 @@ export function tsxApi(): string {
   return tsxApiUrl;
 }
 
-/** Starts the TypeScript module at fileUrl in a new worker thread. */
+/**
+ * Starts the TypeScript module at fileUrl in a worker thread: one the launcher started
+ * ahead from the same bundle file (bin/prespawn.mjs; it gets workerData as its first
+ * message, `{ t: 'init', init }`), or a new one.
+ */
 export function spawnTsWorker(fileUrl: URL, workerData: unknown, options: WorkerOptions = {}): Worker {
   const b = bundle(fileUrl);
-  if (b && 'file' in b) return new Worker(b.file, { ...options, workerData });
+  if (b && 'file' in b) {
+    const ready = takePrespawned(b.file);
+    if (ready) {
+      ready.postMessage({ t: 'init', init: workerData });
+      return ready;
+    }
+    return new Worker(b.file, { ...options, workerData });
+  }
   if (b) return new Worker(b.code, { ...options, eval: true, workerData });
   return spawnTsxWorker(fileUrl, workerData, options);
 }

@@ -22,11 +22,9 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Writes a file dated an hour ago: older than any build, as a file not being edited is. */
-function put(name: string, text: string, mtimeS = Date.now() / 1000 - 3600): string {
+function put(name: string, text: string): string {
   const f = join(dir, name);
   writeFileSync(f, text);
-  utimesSync(f, mtimeS, mtimeS);
   return f;
 }
 
@@ -107,11 +105,45 @@ describe('bundleFile', () => {
     expect(await valueOf(b!.file)).toEqual([pathToFileURL(entry).href, pathToFileURL(join(dir, 'sub/data.txt')).href]);
   });
 
-  it('does not store a build whose inputs changed while it ran, but returns a correct bundle', async () => {
-    const entry = put('entry.ts', 'export const value = 7;\n', Date.now() / 1000);
-    const b = await bundleFile(entry, 'esm', env);
-    expect(await valueOf(b!.file)).toBe(7);
+  it('trusts an unchanged stat tag, hashes a file whose tag moved, and records the new tag when the bytes are the same', async () => {
+    const entry = put('entry.ts', "import { v } from './dep.ts';\nexport const value = v;\n");
+    const dep = put('dep.ts', 'export const v = 1;\n');
+    const built = await bundleFile(entry, 'esm', env);
+    const manifestFile = join(cache, `${slotOf(entry, 'esm')}.json`);
+    type Manifest = { recordedAt: number; inputs: { path: string; stat: string; hash: string }[] };
+    const readManifest = () => JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest;
+    // Files written just now are racy: every lookup hashes them. Date the record ahead, as if
+    // they had been written long before it, so that their tags are trusted.
+    const ahead = { ...readManifest(), recordedAt: Date.now() + 3_600_000 };
+    writeFileSync(manifestFile, JSON.stringify(ahead));
+    expect(lookupBundle(entry, 'esm', cache)).toBe(built!.file);
+    expect(readManifest()).toEqual(ahead); // nothing rehashed, nothing rewritten
+
+    // The same bytes written again: the tag moves (ctime), the hash matches: a hit, and the record is refreshed.
+    writeFileSync(dep, 'export const v = 1;\n');
+    expect(lookupBundle(entry, 'esm', cache)).toBe(built!.file);
+    const refreshed = readManifest();
+    expect(refreshed.recordedAt).toBeLessThan(ahead.recordedAt);
+    const depRec = (m: Manifest) => m.inputs.find((r) => r.path === dep)!;
+    expect(depRec(refreshed).stat).not.toBe(depRec(ahead).stat);
+    expect(depRec(refreshed).hash).toBe(depRec(ahead).hash);
+
+    // Other bytes, same size, the old mtime put back: the ctime still moved, so it is hashed: a miss.
+    writeFileSync(manifestFile, JSON.stringify({ ...readManifest(), recordedAt: Date.now() + 3_600_000 }));
+    const st = statSync(dep);
+    writeFileSync(dep, 'export const v = 3;\n');
+    utimesSync(dep, st.atime, st.mtime);
     expect(lookupBundle(entry, 'esm', cache)).toBeUndefined();
+    expect(await valueOf((await bundleFile(entry, 'esm', env))!.file)).toBe(3);
+  });
+
+  it('misses when an input is gone', async () => {
+    const entry = put('entry.ts', "import { v } from './dep.ts';\nexport const value = v;\n");
+    const dep = put('dep.ts', 'export const v = 1;\n');
+    await bundleFile(entry, 'esm', env);
+    rmSync(dep);
+    expect(lookupBundle(entry, 'esm', cache)).toBeUndefined();
+    await expect(bundleFile(entry, 'esm', env)).rejects.toThrow(/dep\.ts/);
   });
 
   it('is off with SMPEMU_CACHE=0, and refuses a cache directory others can write', async () => {
@@ -144,9 +176,11 @@ describe('bundleSync', () => {
     expect('code' in off && off.code).toContain('v * 2');
   });
 
-  it('throws for an entry that needs the plugin (import.meta.url in CommonJS)', () => {
+  it('builds with the plugin (in a child process), so import.meta.url works in CommonJS; refused in memory without it', () => {
     const entry = put('entry.ts', 'export const value = import.meta.url;\n');
-    expect(() => bundleSync(entry, 'cjs', env)).toThrow(/import\.meta/);
+    const b = bundleSync(entry, 'cjs', env) as { file: string };
+    expect((createRequire(import.meta.url)(b.file) as { value: string }).value).toBe(pathToFileURL(entry).href);
+    expect(() => bundleSync(entry, 'cjs', { ...env, SMPEMU_CACHE: '0' })).toThrow(/import\.meta/);
   });
 });
 

@@ -1,0 +1,4 @@
+// Types of bin/code_cache.mjs (plain JavaScript, like the launcher).
+
+export function codeCacheFile(file: string): string;
+export function runCommonJs(file: string): unknown;

@@ -1,0 +1,9 @@
+// Types of bin/prespawn.mjs (plain JavaScript, like the launcher).
+import type { Worker } from 'node:worker_threads';
+
+export const PRESPAWNED: 'smpemu-prespawned';
+export function prespawn(file: string, count: number): void;
+export function takePrespawned(file: string): Worker | undefined;
+export function dropPrespawned(): void;
+export function prespawnedCount(): number;
+export function guessThreads(argv: string[], hostCpus: number): number;

@@ -1,0 +1,83 @@
+// Core workers started before the CLI is even loaded. A Node worker takes tens of
+// milliseconds to boot its isolate and evaluate the core bundle; the launcher starts the
+// workers a `run` will likely need at once, from the cached core bundle, so that time
+// overlaps with loading the CLI, parsing the options and booting the machine. A
+// prespawned worker waits for its WorkerInit in its first message (cores/worker.ts).
+// The pool (src/machine/pool.ts) takes the ones it can use; the rest are ended.
+//
+// Plain JavaScript, like the launcher. The list lives on globalThis: the CLI bundle may hold
+// its own copy of this module (a CommonJS bundle cannot require an ES module in Node 20).
+
+import { Worker } from 'node:worker_threads';
+
+/** Marks a worker's workerData: wait for the init message. */
+export const PRESPAWNED = 'smpemu-prespawned';
+
+/** @type {{ worker: Worker, file: string, dead: boolean }[]} */
+const idle = (globalThis[Symbol.for('smpemu.prespawned')] ??= []);
+
+/** Starts `count` idle workers running the bundle at `file`. */
+export function prespawn(file, count) {
+  for (let i = 0; i < count; i++) {
+    const worker = new Worker(file, { workerData: PRESPAWNED, name: 'smpemu-worker-prespawned' });
+    const entry = { worker, file, dead: false };
+    // A worker that fails before it is taken is skipped (and its error not left unhandled).
+    worker.on('error', () => {
+      entry.dead = true;
+    });
+    worker.on('exit', () => {
+      entry.dead = true;
+    });
+    // Idle, it must not keep the process alive; the pool refs the ones it takes.
+    worker.unref();
+    idle.push(entry);
+  }
+}
+
+/** An idle, live worker running the bundle at `file`, or undefined. The caller refs it and sends it its init. */
+export function takePrespawned(file) {
+  for (let i = 0; i < idle.length; i++) {
+    const e = idle[i];
+    if (e.dead || e.file !== file) continue;
+    idle.splice(i, 1);
+    e.worker.removeAllListeners('error');
+    e.worker.removeAllListeners('exit');
+    e.worker.ref();
+    return e.worker;
+  }
+  return undefined;
+}
+
+/** Ends every worker nobody took. */
+export function dropPrespawned() {
+  for (const e of idle.splice(0)) void e.worker.terminate();
+}
+
+/** How many idle workers wait (for tests). */
+export function prespawnedCount() {
+  return idle.filter((e) => !e.dead).length;
+}
+
+/**
+ * The worker threads `smpemu run ARGS` will probably use, read off the command line as the
+ * CLI's defaults would settle it (one per core, at most one per host CPU); 0 when unsure
+ * (not `run`, a config file, help). A wrong guess costs a thread started for nothing or
+ * one started late, never a wrong run: the pool checks what it takes.
+ */
+export function guessThreads(argv, hostCpus) {
+  if (argv[0] !== 'run') return 0;
+  let cores = 4;
+  let threads;
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') break;
+    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = () => Number(inline ?? argv[++i]);
+    if (flag === '--config' || flag === '-h' || flag === '--help') return 0;
+    else if (flag === '-c' || flag === '--cores') cores = value();
+    else if (flag === '-t' || flag === '--threads') threads = value();
+    else if (flag === '--deterministic') threads = 1;
+  }
+  const n = threads ?? Math.min(cores, hostCpus);
+  return Number.isSafeInteger(n) && n >= 1 && n <= 64 ? n : 0;
+}

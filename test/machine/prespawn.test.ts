@@ -1,0 +1,82 @@
+// Workers started ahead of the run (bin/prespawn.mjs): the pool takes only live ones
+// running the same bundle file, hands them their init, and ends the rest.
+
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { dropPrespawned, guessThreads, prespawn, prespawnedCount, PRESPAWNED, takePrespawned } from '../../bin/prespawn.mjs';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'smpemu-prespawn-test-'));
+});
+afterEach(() => {
+  dropPrespawned();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A worker module that, prespawned, echoes its init doubled. */
+function echoModule(): string {
+  const f = join(dir, 'echo.cjs');
+  writeFileSync(
+    f,
+    `const { parentPort, workerData } = require('node:worker_threads');\n` +
+      `if (workerData === ${JSON.stringify(PRESPAWNED)}) parentPort.once('message', (m) => parentPort.postMessage(m.init.n * 2));\n`,
+  );
+  return f;
+}
+
+describe('prespawned workers', () => {
+  it('are taken only for their own bundle file, take their init as the first message, and the rest are ended', async () => {
+    const file = echoModule();
+    prespawn(file, 2);
+    expect(prespawnedCount()).toBe(2);
+    expect(takePrespawned(join(dir, 'other.cjs'))).toBeUndefined();
+    const w = takePrespawned(file)!;
+    expect(w).toBeDefined();
+    expect(prespawnedCount()).toBe(1);
+    w.postMessage({ t: 'init', init: { n: 21 } });
+    const [answer] = (await once(w, 'message')) as [number];
+    expect(answer).toBe(42);
+    await w.terminate();
+    dropPrespawned();
+    expect(prespawnedCount()).toBe(0);
+    expect(takePrespawned(file)).toBeUndefined();
+  });
+
+  it('skips a worker that died before it was taken', async () => {
+    const bad = join(dir, 'bad.cjs');
+    writeFileSync(bad, 'throw new Error("broken bundle");\n');
+    prespawn(bad, 1);
+    // The module's own listeners saw it die; wait for the same exit.
+    const w = (globalThis as unknown as Record<symbol, { worker: import('node:worker_threads').Worker }[]>)[Symbol.for('smpemu.prespawned')]![0]!.worker;
+    await new Promise((resolve) => w.on('exit', resolve));
+    expect(prespawnedCount()).toBe(0);
+    expect(takePrespawned(bad)).toBeUndefined();
+  });
+});
+
+describe('guessThreads', () => {
+  const cpus = 2;
+  it('guesses the CLI default: one worker per core, at most one per host CPU', () => {
+    expect(guessThreads(['run', 'a.elf'], cpus)).toBe(2); // 4 cores by default
+    expect(guessThreads(['run', 'a.elf', '--cores', '1'], cpus)).toBe(1);
+    expect(guessThreads(['run', '-c', '1', 'a.elf'], cpus)).toBe(1);
+    expect(guessThreads(['run', 'a.elf', '--cores=8'], 16)).toBe(8);
+  });
+  it('follows --threads and --deterministic', () => {
+    expect(guessThreads(['run', 'a.elf', '--threads', '3'], cpus)).toBe(3);
+    expect(guessThreads(['run', 'a.elf', '-t', '1', '--cores', '8'], cpus)).toBe(1);
+    expect(guessThreads(['run', 'a.elf', '--deterministic', '--cores', '8'], cpus)).toBe(1);
+  });
+  it('starts none when unsure or not running a program', () => {
+    expect(guessThreads(['litmus', 'x'], cpus)).toBe(0);
+    expect(guessThreads(['run', 'a.elf', '--config', 'm.json'], cpus)).toBe(0);
+    expect(guessThreads(['run', '--help'], cpus)).toBe(0);
+    expect(guessThreads(['run', 'a.elf', '--cores', 'many'], cpus)).toBe(0);
+    expect(guessThreads(['run', 'a.elf', '--threads', '1000'], cpus)).toBe(0);
+    expect(guessThreads([], cpus)).toBe(0);
+  });
+});
