@@ -5,20 +5,24 @@
 //   nocache  SMPEMU_CACHE=0: tsx compiles the CLI file by file and the core worker is
 //            bundled with esbuild in every process, as every run did before the cache
 // plus references: `node -e 0` (the floor any Node program pays) and qemu-riscv64 hello
-// when it is installed. --litmus adds the litmus runner on litmus/regress (100 runs,
+// when it is installed. --baseline DIR adds a third mode, `DIR/bin/smpemu.mjs` (another
+// checkout, e.g. `git archive <commit> | tar -x -C DIR` with node_modules linked). --litmus adds the litmus runner on litmus/regress (100 runs,
 // deterministic, seed 1) in both modes. CPU ms (user + system of the child, from
 // /proc/self/stat; Linux only) are printed beside the wall times: on a loaded machine
-// they move less than the wall time does.
+// they move less than the wall time does, and the fastest run (minWallMs) is the nearest
+// to what an idle machine gives.
 // Prints one JSON object on stdout, progress on stderr:
-//   npx tsx bench/startup.ts [--reps 7] [--litmus]
+//   npx tsx bench/startup.ts [--reps 7] [--litmus] [--baseline DIR]
 
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const arg = (name: string) => process.argv.indexOf(name);
 const reps = arg('--reps') > 0 ? Number(process.argv[arg('--reps') + 1]) : 7;
 const withLitmus = arg('--litmus') > 0;
+const baseline = arg('--baseline') > 0 ? process.argv[arg('--baseline') + 1] : undefined;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = fileURLToPath(new URL('../bin/smpemu.mjs', import.meta.url));
 const hello = fileURLToPath(new URL('../workloads/bin/hello.elf', import.meta.url));
@@ -75,6 +79,7 @@ for (const cores of [1, 4]) {
     const args = [bin, 'run', hello, '--cores', String(cores), '--memory', memory, '-q'];
     cases.push({ name: `hello ${cores} cores ${memory} cache`, cmd: process.execPath, args, env: cacheOn, reps });
     cases.push({ name: `hello ${cores} cores ${memory} nocache`, cmd: process.execPath, args, env: cacheOff, reps });
+    if (baseline) cases.push({ name: `hello ${cores} cores ${memory} baseline`, cmd: process.execPath, args: [join(baseline, 'bin/smpemu.mjs'), ...args.slice(1)], env: process.env, reps });
   }
 }
 if (hasQemu()) cases.push({ name: 'qemu-riscv64 hello', cmd: 'qemu-riscv64', args: [hello], env: process.env, reps });
@@ -83,6 +88,7 @@ if (withLitmus) {
   const litmusReps = Math.max(3, Math.ceil(reps / 2));
   cases.push({ name: 'litmus regress cache', cmd: process.execPath, args, env: cacheOn, reps: litmusReps });
   cases.push({ name: 'litmus regress nocache', cmd: process.execPath, args, env: cacheOff, reps: litmusReps });
+  if (baseline) cases.push({ name: 'litmus regress baseline', cmd: process.execPath, args: [join(baseline, 'bin/smpemu.mjs'), ...args.slice(1)], env: process.env, reps: litmusReps });
 }
 
 // Warm-up: fills the bundle cache (a first build is not start-up) and the page cache.
@@ -102,7 +108,8 @@ for (let i = 0; i < rounds; i++) {
 const figures = Object.fromEntries(
   cases.map((c) => {
     const ss = samples.get(c.name)!;
-    return [c.name, { wallMs: +median(ss.map((s) => s.wallMs)).toFixed(1), cpuMs: +median(ss.map((s) => s.cpuMs)).toFixed(1), runs: ss.length }];
+    const wall = ss.map((s) => s.wallMs);
+    return [c.name, { wallMs: +median(wall).toFixed(1), minWallMs: +Math.min(...wall).toFixed(1), cpuMs: +median(ss.map((s) => s.cpuMs)).toFixed(1), runs: ss.length }];
   }),
 );
 const ratio = (a: string, b: string) => (figures[a] && figures[b] ? +(figures[a].wallMs / figures[b].wallMs).toFixed(2) : undefined);
@@ -111,11 +118,19 @@ process.stdout.write(
     {
       reps,
       figures,
-      speedup: {
+      speedupVsNocache: {
         hello4CoresCaches: ratio('hello 4 cores caches nocache', 'hello 4 cores caches cache'),
         hello1CoreFlat: ratio('hello 1 cores flat nocache', 'hello 1 cores flat cache'),
         litmus: ratio('litmus regress nocache', 'litmus regress cache'),
       },
+      speedupVsBaseline: baseline
+        ? {
+            hello4CoresCaches: ratio('hello 4 cores caches baseline', 'hello 4 cores caches cache'),
+            hello1CoreFlat: ratio('hello 1 cores flat baseline', 'hello 1 cores flat cache'),
+            litmus: ratio('litmus regress baseline', 'litmus regress cache'),
+          }
+        : undefined,
+      loadavg: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
     },
     null,
     2,
