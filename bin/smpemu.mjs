@@ -13,13 +13,18 @@ import { guessThreads, prespawn } from './prespawn.mjs';
 const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 const CORE_WORKER = fileURLToPath(new URL('../cores/worker.ts', import.meta.url));
 
+/** Commands that start core workers: their bundle is made ready here, in this process (the pool could only build it in a child). */
+const MACHINE_COMMANDS = new Set(['run', 'litmus', 'demo']);
+
 let bundle;
 try {
-  const threads = cacheEnabled() ? guessThreads(process.argv.slice(2), availableParallelism()) : 0;
-  const dir = threads > 0 ? cacheDir() : undefined;
+  const argv = process.argv.slice(2);
+  const dir = cacheEnabled() && MACHINE_COMMANDS.has(argv[0]) ? cacheDir() : undefined;
   const worker = dir && lookupBundle(CORE_WORKER, 'cjs', dir);
-  if (worker) prespawn(worker, threads);
-  bundle = await bundleFile(MAIN, 'cjs');
+  const threads = worker ? guessThreads(argv, availableParallelism()) : 0;
+  if (threads > 0) prespawn(worker, threads);
+  // After an edit both bundles may need building: at once.
+  [bundle] = await Promise.all([bundleFile(MAIN, 'cjs'), dir && !worker ? bundleFile(CORE_WORKER, 'cjs').catch(() => undefined) : undefined]);
 } catch (e) {
   if (process.env.SMPEMU_DEBUG_CACHE) process.stderr.write(`smpemu: bundle cache: ${e instanceof Error ? e.message : String(e)}\n`);
 }
