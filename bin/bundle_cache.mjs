@@ -23,7 +23,6 @@
 // <tmpdir>/smpemu-cache-<uid>, created 0700 and used only if owned by this user).
 // `node bin/bundle_cache.mjs ENTRY [esm|cjs]` builds (or finds) one bundle and prints its path.
 
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -364,6 +363,8 @@ export function bundleSync(entry, format = 'cjs', env = process.env) {
     const hit = lookupBundle(entry, format, dir);
     if (hit) return { file: hit, built: false };
     try {
+      // node:child_process loaded here only: most runs never build.
+      const { execFileSync } = createRequire(import.meta.url)('node:child_process');
       const out = execFileSync(process.execPath, [SELF, entry, format], { env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       const file = out.trim();
       if (file && existsSync(file) && !file.includes('-unstored-')) return { file, built: true };
