@@ -7,6 +7,8 @@
 // past the quantum's end (cores/memory.ts, rule 3).
 
 import { Kernel, type FaultInfo, type OutputChunk } from '../src/kernel/kernel.ts';
+import { LinuxKernel, type LinuxBuffers, type LinuxExec, type ProcessStats } from '../src/kernel/linux.ts';
+import type { CpuMmu } from '../src/kernel/mm/tlbflush.ts';
 import type { MachineConfig } from '../shared/config.ts';
 import { ControlBlock, STOP_MAX_INSNS, type QuantumClock } from '../shared/control.ts';
 import { checkInvariants, takeTouchedSets } from '../shared/coherence/checker.ts';
@@ -27,6 +29,8 @@ export interface CoreGroupInit {
   /** Initial sp of every core, indexed by core id. */
   stackTops: number[];
   pid: number;
+  /** --boot linux: the first process and the kernel's shared buffers (the regions' mm too). */
+  linux?: { exec: LinuxExec; buffers: LinuxBuffers };
 }
 
 export interface CoreResult {
@@ -43,6 +47,10 @@ export interface CoreResult {
   kernelWrites: number;
   /** Cache and coherence counters (shared/coherence/stats.ts layout), with --memory caches. */
   counters?: number[];
+  /** --boot linux: TLB lookups that missed, page walks, and the cycles the walks cost. */
+  tlbMisses?: number;
+  pageWalks?: number;
+  walkCycles?: number;
 }
 
 /** How often a lone core looks at the shared stop word, in cycles (at most once a quantum anyway). */
@@ -50,7 +58,8 @@ const STOP_CHECK_CYCLES = 1 << 16;
 
 export class CoreGroup {
   readonly harts: Hart[];
-  readonly kernel: Kernel;
+  readonly kernel: Kernel | LinuxKernel;
+  private readonly mmus: (CpuMmu | undefined)[] = [];
   readonly ctl: ControlBlock;
   /** This worker's place in simulated time (per thread: not in the shared control block). */
   readonly clock: QuantumClock = { quantum: 0 };
@@ -65,18 +74,31 @@ export class CoreGroup {
     this.cfg = init.config;
     const { ram, control, coherence } = init.regions;
     this.ctl = new ControlBlock(control);
-    this.kernel = new Kernel({ control: this.ctl, clock: this.clock, clockHz: this.cfg.clockHz, pid: init.pid });
+    const mmus = new Map<number, CpuMmu>();
+    const linux = init.linux;
+    if (linux && !init.regions.mm) throw new Error('BUG: --boot linux without the mm region');
+    this.kernel = linux
+      ? new LinuxKernel({
+        control: this.ctl, clock: this.clock, clockHz: this.cfg.clockHz, cores: this.cfg.cores, mm: init.regions.mm!,
+        buffers: linux.buffers, exec: linux.exec, mmus, caches: linuxCacheInfo(this.cfg),
+      })
+      : new Kernel({ control: this.ctl, clock: this.clock, clockHz: this.cfg.clockHz, pid: init.pid });
     const views = coherence ? new CoherenceViews({ ...this.cfg.caches, cores: this.cfg.cores }, coherence) : undefined;
     this.views = views;
     this.ramU8 = new Uint8Array(ram);
     const { table, flags } = protocolFor(this.cfg.mutation || undefined);
     this.harts = init.coreIds.map((id) => {
-      const { mem, decode, cache, ctr } = coreMemoryFor(this.cfg, id, ram, views, table, flags);
+      const { mem, decode, cache, ctr, mmu } = coreMemoryFor(this.cfg, id, ram, views, table, flags);
       if (cache && ctr) {
         this.counters.push(ctr);
         this.cacheMems.push(cache);
       }
+      this.mmus.push(mmu);
       const h = new Hart({ hartId: id, mem, decode, trap: this.kernel, timePerCycle: this.cfg.timebaseHz / this.cfg.clockHz });
+      if (mmu) {
+        mmu.sink = h; // walks charge the core that walks
+        mmus.set(id, mmu);
+      }
       // SPMD boot: a0 = hart id, a1 = core count, sp = top of this hart's stack.
       h.pc = init.entry;
       h.xl[10] = id;
@@ -85,6 +107,18 @@ export class CoreGroup {
       return h;
     });
     this.live = this.harts.map(() => true);
+    if (this.kernel instanceof LinuxKernel) {
+      // One process, on core 0; the other cores stay idle (not live) and cost nothing.
+      for (let i = 0; i < this.harts.length; i++) {
+        if (this.harts[i].hartId === 0) this.kernel.start(this.harts[i]);
+        else this.live[i] = false;
+      }
+    }
+  }
+
+  /** --boot linux: the process's numbers, from the worker that hosts it. */
+  processStats(): ProcessStats | undefined {
+    return this.kernel instanceof LinuxKernel && this.harts.some((h) => h.hartId === 0) ? this.kernel.processStats() : undefined;
   }
 
   get anyLive(): boolean {
@@ -161,6 +195,7 @@ export class CoreGroup {
       kernelReads: h.mem.kernelReads,
       kernelWrites: h.mem.kernelWrites,
       ...(this.counters[i] ? { counters: Array.from(this.counters[i]) } : {}),
+      ...(this.mmus[i] ? { tlbMisses: this.mmus[i]!.tlbMisses, pageWalks: this.mmus[i]!.pageWalks, walkCycles: this.mmus[i]!.walkCycles } : {}),
     }));
   }
 
@@ -181,4 +216,12 @@ export class CoreGroup {
   faults(): FaultInfo[] {
     return this.kernel.faults;
   }
+}
+
+/** The cache levels as the auxv's ARCH_DLINFO reports them (--memory caches only; flat has none). */
+function linuxCacheInfo(cfg: MachineConfig) {
+  if (cfg.memory !== 'caches') return undefined;
+  const c = cfg.caches;
+  const g = (l: { sizeBytes: number; ways: number }) => ({ size: l.sizeBytes, ways: l.ways, lineSize: c.lineBytes });
+  return { l1i: g(c.l1i), l1d: g(c.l1d), l2: g(c.l2), l3: g(c.l3) };
 }

@@ -12,6 +12,8 @@ import { DecodeCache } from './decode_cache.ts';
 import { CacheMemory } from './mem_cache.ts';
 import { FlatMemory } from './mem_flat.ts';
 import type { HartMemory } from './memory.ts';
+import { CoreMmu } from './mmu/core_mmu.ts';
+import { CachePhys, FlatPhys } from './mmu/phys.ts';
 import { IdentityMap, Tlb, type TlbMissHandler } from './tlb.ts';
 
 export interface CoreMemoryInit {
@@ -38,6 +40,8 @@ export interface CoreMemory {
   cache?: CacheMemory;
   l2?: L2Controller;
   ctr?: Float64Array;
+  /** `--boot linux`: the page walker behind the TLB and the kernel's access to it. */
+  mmu?: CoreMmu;
 }
 
 export function createCoreMemory(o: CoreMemoryInit): CoreMemory {
@@ -53,6 +57,24 @@ export function createCoreMemory(o: CoreMemoryInit): CoreMemory {
 
 /** The machine's wiring of core `core` from its config (caches when `views` is given). */
 export function coreMemoryFor(config: MachineConfig, core: number, ram: SharedArrayBuffer, views: CoherenceViews | undefined, table: ProtocolTable, mutations: BusMutations): CoreMemory {
+  if (config.boot === 'linux') {
+    // Sv39 through this core's own memory path: the walker reads PTEs through its caches.
+    const phys = views ? new CachePhys(views, config.ramBase, config.ramBytes) : new FlatPhys(ram, config.ramBase, config.flatLatency);
+    const mmu = new CoreMmu(phys, phys);
+    const cm = createCoreMemory({
+      core,
+      ram,
+      ramBase: config.ramBase,
+      lrscHold: config.lrscHoldCycles,
+      flatLatency: config.flatLatency,
+      translation: mmu,
+      caches: views ? { views, table, mutations } : undefined,
+    });
+    if (phys instanceof CachePhys) phys.attach(cm.cache!);
+    mmu.tlb = cm.tlb;
+    mmu.decode = cm.decode;
+    return { ...cm, mmu };
+  }
   return createCoreMemory({
     core,
     ram,

@@ -607,4 +607,20 @@ export class CacheMemory implements HartMemory {
   fence(): void {
     Atomics.add(this.fenceWord, 0, 0);
   }
+
+  // ---- physical accesses (the page walker's and the kernel's: cores/mmu/cache_phys.ts) ----
+
+  /** Byte index in L2 data of physical address pa, its line read through L1d/L2 (latency in lastLatency). */
+  physRead(pa: number): number {
+    return this.readSlot(pa >>> this.shift, pa) * this.lineBytes + (pa & this.lineMask);
+  }
+
+  /** As physRead, with the line claimed in M for a write: physRelease(index) ends the claim. */
+  physClaim(pa: number): number {
+    return this.writeSlot(pa >>> this.shift, pa) * this.lineBytes + (pa & this.lineMask);
+  }
+
+  physRelease(index: number): void {
+    this.l2.release(index >>> this.shift);
+  }
 }

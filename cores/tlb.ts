@@ -122,6 +122,15 @@ export class Tlb {
     this.fetchEnt.fill(-1);
   }
 
+  /** Forgets the translation of the page holding va, for every kind (sfence.vma va). */
+  flushPage(va: number): void {
+    const j = ((va >>> PAGE_SHIFT) & TLB_MASK) << 1;
+    const page = Math.floor(va / PAGE_BYTES) * PAGE_BYTES;
+    if (this.readEnt[j] === page) this.readEnt[j] = -1;
+    if (this.writeEnt[j] === page) this.writeEnt[j] = -1;
+    if (this.fetchEnt[j] === page) this.fetchEnt[j] = -1;
+  }
+
   /**
    * Physical address of an instruction fetch at va, or -1 where fetch() would fault: the
    * fetch-block access probes, and leaves the fault to the fetch itself.

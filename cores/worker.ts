@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { BARRIER_BASE, STOP_CRASH, STOP_INVARIANT } from '../shared/control.ts';
 import { barrierAbort, barrierWait, BARRIER_ABORTED } from '../shared/sync/barrier.ts';
 import type { FaultInfo } from '../src/kernel/kernel.ts';
+import type { ProcessStats } from '../src/kernel/linux.ts';
 import type { C2cEntry } from './c2c_recorder.ts';
 import { FULL_CHECK_EVERY } from '../shared/coherence/checker.ts';
 import { CoreGroup, type CoreGroupInit, type CoreResult } from './core_group.ts';
@@ -20,7 +21,7 @@ export interface WorkerInit extends CoreGroupInit {
 export type WorkerMessage =
   | { t: 'start'; time: number }
   | { t: 'out'; chunks: { core: number; fd: number; data: Uint8Array }[] }
-  | { t: 'done'; time: number; cores: CoreResult[]; syscalls: [number, number][]; enosys: [number, number][]; faults: FaultInfo[]; c2c: C2cEntry[]; invariantChecks: number; violations: string[] }
+  | { t: 'done'; time: number; cores: CoreResult[]; syscalls: [number, number][]; enosys: [number, number][]; faults: FaultInfo[]; c2c: C2cEntry[]; invariantChecks: number; violations: string[]; process?: ProcessStats }
   | { t: 'crash'; message: string; stack: string; cores: number[] };
 
 function now(): number {
@@ -88,6 +89,7 @@ function main(init: WorkerInit): void {
       c2c: group.c2cEntries(),
       invariantChecks: checks,
       violations,
+      ...(group.processStats() ? { process: group.processStats() } : {}),
     } satisfies WorkerMessage);
   } catch (e) {
     // An emulator bug, not a guest fault: stop everyone so nobody waits at the barrier forever.

@@ -4,7 +4,7 @@
 import type { CacheGeometry } from './coherence/layout.ts';
 
 export type MemoryModel = 'flat' | 'caches';
-export type BootMode = 'spmd';
+export type BootMode = 'spmd' | 'linux';
 
 export interface MachineConfig {
   /** Simulated cores (harts). */

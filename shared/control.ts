@@ -42,7 +42,9 @@ export const STOP_MAX_INSNS = 4;
 export const STOP_CRASH = 5;
 export const STOP_INVARIANT = 6;
 
-export const STOP_REASON_NAMES = ['running', 'exit_group', 'exit', 'fault', 'max-insns', 'crash', 'invariant'];
+/** --boot linux: the process was killed by a signal (exit code 128 + signal number, as a shell reports it). */
+export const STOP_SIGNAL = 7;
+export const STOP_REASON_NAMES = ['running', 'exit_group', 'exit', 'fault', 'max-insns', 'crash', 'invariant', 'signal'];
 
 export const CORE_RUNNING = 0;
 export const CORE_EXITED = 1;

@@ -10,9 +10,10 @@
 //                and data, the L3, the bus locks (one per L3 set),
 //                the LR reservations and holds, and the checker's
 //                touched-set marks
-//   kernel       (room for the kernel) the physical memory         src/kernel/mm/page_alloc.ts
-//                manager's page array, zones, per-CPU lists and
-//                vmstat (createMm), once the kernel boots with it
+//   mm           (--boot linux) the physical memory manager's      src/kernel/mm/page_alloc.ts
+//                page array, zones, per-CPU lists and vmstat
+//                (createMm); page tables and user pages are in ram
+//   linux        (--boot linux) the VMA pool and the mm table      src/kernel/mm/vma.ts, mm_struct.ts
 //
 // Per-thread state (a worker's quantum number, its counters, its L1 tags) is not here:
 // it lives in the objects each worker builds over these regions.
@@ -29,6 +30,8 @@ export interface Regions {
   coherence?: CoherenceBuffers;
   /** The kernel's physical memory manager, when the kernel boots with one (createMm). */
   mm?: MmBuffers;
+  /** --boot linux: the VMA pool and the mm table (src/kernel/mm/vma.ts, mm_struct.ts). */
+  linux?: { vmaPool: SharedArrayBuffer; mmTable: SharedArrayBuffer };
 }
 
 export interface RegionInfo {
@@ -56,6 +59,8 @@ const WHAT: Record<string, string> = {
   'mm.zones': 'zones: free lists, watermarks, zone locks',
   'mm.pcp': 'per-CPU page lists',
   'mm.vmstat': 'vmstat counters',
+  'linux.vmaPool': 'the VMA pool (vm_area_struct records)',
+  'linux.mmTable': 'mm_structs: mmap locks, layout, VM counters, sorted VMA arrays',
 };
 
 /** Allocates the regions a machine with `config` shares; RAM and control start zeroed. */
@@ -75,5 +80,6 @@ export function describeRegions(r: Regions): RegionInfo[] {
   add('control', r.control);
   if (r.coherence) for (const [k, b] of Object.entries(r.coherence)) add(`coherence.${k}`, b);
   if (r.mm) for (const k of ['pages', 'zones', 'pcp', 'vmstat'] as const) add(`mm.${k}`, r.mm[k]);
+  if (r.linux) for (const k of ['vmaPool', 'mmTable'] as const) add(`linux.${k}`, r.linux[k]);
   return out;
 }

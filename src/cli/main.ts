@@ -79,6 +79,9 @@ interface RunFlags {
   report?: string;
   checkInvariants?: boolean;
   mutate?: string;
+  env?: string[];
+  root?: string;
+  rootRw?: boolean;
 }
 
 function readConfigFile(file: string): Partial<MachineConfig> {
@@ -195,7 +198,13 @@ function addMachineOptions(cmd: Command): Command {
     .option('-c, --cores <n>', 'simulated cores', intArg('--cores', 1), DEFAULT_CONFIG.cores)
     .option('-t, --threads <n>', 'host worker threads (default: one per core, at most one per host CPU)', intArg('--threads', 1))
     .option('--deterministic', 'one worker for all cores: identical results on every run (= --threads 1)')
-    .addOption(new Option('--boot <mode>', 'boot mode').choices(['spmd']).default('spmd'))
+    .addOption(new Option('--boot <mode>', 'boot mode: spmd (bare-metal, every core runs the program) or linux (one Linux process: page tables, demand paging, syscalls)').choices(['spmd', 'linux']).default('spmd'))
+    .option('--env <K=V>', '--boot linux: an environment variable for the program (repeatable; replaces the default environment)', (v: string, prev: string[] = []) => {
+      if (!/^[^=]+=/.test(v)) throw new InvalidArgumentError(`'${v}' is not NAME=VALUE`);
+      return [...prev, v];
+    })
+    .option('--root <dir>', '--boot linux: host directory that is the guest file tree (default: a fresh tree holding the program)')
+    .option('--root-rw', '--boot linux: allow the guest to write in its file tree')
     .addOption(new Option('--memory <model>', 'memory model: caches (L1/L2/L3 with MESI) or flat (fast functional)').choices(['caches', 'flat']).default('caches'))
     .option('--line-size <bytes>', 'cache line size', intArg('--line-size', 1))
     .option('--l1i <size:ways>', 'L1 instruction cache, e.g. 32K:8', levelArg)
@@ -223,7 +232,17 @@ async function runProgram(file: string, args: string[], f: RunFlags, cmd: Comman
   // Everything that can be refused is refused here, before the machine runs.
   if (f.report === 'c2c' && config.memory !== 'caches') throw new UsageError('--report c2c needs --memory caches (flat memory has no caches to report on)');
   if (f.statsJson) checkWritable(f.statsJson);
-  if (args.length > 0) process.stderr.write(`smpemu: note: program arguments are ignored with --boot spmd\n`);
+  if (args.length > 0 && config.boot === 'spmd') process.stderr.write(`smpemu: note: program arguments are ignored with --boot spmd\n`);
+  if (config.boot !== 'linux' && (f.env || f.root || f.rootRw)) throw new UsageError('--env, --root and --root-rw need --boot linux');
+  if (f.root !== undefined) {
+    let st: Stats | undefined;
+    try {
+      st = statSync(f.root);
+    } catch {
+      // reported below
+    }
+    if (!st?.isDirectory()) throw new UsageError(`--root ${f.root}: not a directory`);
+  }
   let elf: Uint8Array;
   try {
     elf = readFileSync(file);
@@ -234,7 +253,11 @@ async function runProgram(file: string, args: string[], f: RunFlags, cmd: Comman
   const progress = f.progress !== false && process.stderr.isTTY ? new Progress(process.stderr, config) : undefined;
   let result: RunResult;
   try {
-    result = await runMachine(config, elf, { onProgress: progress ? (p) => progress.update(p) : undefined, inspect: f.inspect });
+    result = await runMachine(config, elf, {
+      onProgress: progress ? (p) => progress.update(p) : undefined,
+      inspect: f.inspect,
+      linux: { execfn: `/${basename(file)}`, args, ...(f.env ? { envp: f.env } : {}) },
+    });
   } catch (e) {
     if (e instanceof ElfError) throw new UsageError(`${file}: ${e.message}`);
     throw e;

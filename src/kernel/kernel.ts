@@ -55,6 +55,9 @@ export interface FaultInfo {
   tval: number;
   /** The instruction word at pc, when it could be read. */
   encoding?: number;
+  /** --boot linux: the signal that ended the process, and its one-line report. */
+  signal?: number;
+  report?: string;
 }
 
 export interface KernelOptions {

@@ -6,9 +6,50 @@ import { allocateRegions, type Regions } from '../../shared/regions.ts';
 import { barrierInit } from '../../shared/sync/barrier.ts';
 import { ElfError, highestLoadEnd, loadSegments, parseElf, type ElfImage } from '../loader/elf.ts';
 import type { MachineConfig } from './config.ts';
+import type { LinuxBuffers, LinuxExec } from '../kernel/linux.ts';
+import { createMm } from '../kernel/mm/page_alloc.ts';
+import { MmTable } from '../kernel/mm/mm_struct.ts';
+import { VmaPool } from '../kernel/mm/vma.ts';
+
+/** What --boot linux runs: the program's arguments and environment (argv[0] is execfn unless given). */
+export interface LinuxProcessSpec {
+  /** Path of the program in the guest tree. */
+  execfn: string;
+  /** argv[1..]. */
+  args: string[];
+  envp: string[];
+}
+
+/** VMAs per address space (vm.max_map_count is Linux's 65530) and address spaces in the mm table. */
+const MM_SLOTS = 65536;
+const MMS = 4;
+/** VMA records in the shared pool, for every mm together. */
+const VMA_POOL = 65536;
+
+/**
+ * --boot linux: parse the program (ElfError for a bad file), allocate the regions and the
+ * kernel's (page array, zones, per-CPU lists, VMA pool, mm table). Nothing is loaded here:
+ * the worker hosting core 0 exec's the program through its own memory path.
+ */
+export function bootLinux(config: MachineConfig, elf: Uint8Array, spec: LinuxProcessSpec): BootImage {
+  const image = parseElf(elf);
+  const regions = allocateRegions(config);
+  regions.mm = createMm({ ramBytes: config.ramBytes, ramBase: config.ramBase, cpus: config.cores });
+  const pool = VmaPool.create(VMA_POOL);
+  const table = MmTable.create(pool, MMS, MM_SLOTS);
+  const buffers: LinuxBuffers = { vmaPool: pool.buffer, mmTable: table.buffer };
+  regions.linux = buffers;
+  const control = new ControlBlock(regions.control);
+  control.i32[LIVE_HARTS] = 1;
+  barrierInit(control.i32, BARRIER_BASE, config.threads);
+  const exec: LinuxExec = { program: elf, execfn: spec.execfn, argv: [spec.execfn, ...spec.args], envp: spec.envp, seed: 1 };
+  return { image, regions, control, stackTops: new Array<number>(config.cores).fill(0), linux: { exec, buffers } };
+}
 
 export interface BootImage {
   image: ElfImage;
+  /** --boot linux: the first process and the kernel's buffers (regions.mm holds the page allocator). */
+  linux?: { exec: LinuxExec; buffers: LinuxBuffers };
   /** Every shared region of the machine (shared/regions.ts), as handed to the workers. */
   regions: Regions;
   /** The main thread's view of regions.control. */

@@ -13,6 +13,7 @@ import {
   STOP_INVARIANT,
   STOP_MAX_INSNS,
   STOP_REASON_NAMES,
+  STOP_SIGNAL,
 } from '../../shared/control.ts';
 import type { CoreResult } from '../../cores/core_group.ts';
 import { cacheStats } from '../report/cache_stats.ts';
@@ -64,6 +65,8 @@ export function collect(input: CollectInput): RunResult {
     syscalls: mergeCounts(reports.map((r) => r.syscalls)),
     unimplementedSyscalls: mergeCounts(reports.map((r) => r.enosys)),
   };
+  const proc = reports.find((r) => r.process)?.process;
+  if (proc) result.process = proc;
   if (input.readback) result.readback = input.readback;
   if (config.checkInvariants) {
     result.invariantChecks = reports.reduce((s, r) => s + r.invariantChecks, 0);
@@ -76,6 +79,15 @@ export function collect(input: CollectInput): RunResult {
     result.c2cEntries = c2c;
     result.c2c = c2cJson(analyzeC2c(c2c, symbols, config.caches.lineBytes));
     result.inspect = input.inspect ?? [];
+  }
+  if (stop.reason === STOP_SIGNAL && !outcome.crash) {
+    // --boot linux: the process died of a signal; the exit code is the shell's 128 + signal.
+    const f = reports.flatMap((r) => r.faults).find((x) => x.signal !== undefined);
+    if (f) {
+      result.fault = { ...f, symbol: symbols.format(f.pc) };
+      result.error = f.report ?? `core ${f.core}: signal ${f.signal}`;
+    }
+    return result;
   }
   const error = stopError(input, result.cores, violations);
   if (error) {

@@ -97,7 +97,7 @@ export function validate(c: MachineConfig): void {
   }
   if (c.mutation && c.memory !== 'caches') throw new ConfigError('--mutate needs --memory caches');
   if (c.checkInvariants && c.memory !== 'caches') throw new ConfigError('--check-invariants needs --memory caches');
-  if (c.boot !== 'spmd') throw new ConfigError(`boot must be 'spmd' (got '${c.boot}')`);
+  if (c.boot !== 'spmd' && c.boot !== 'linux') throw new ConfigError(`boot must be 'spmd' or 'linux' (got '${c.boot}')`);
   if (c.cores * c.stackBytes > c.ramBytes / 2) {
     throw new ConfigError(`${c.cores} stacks of ${c.stackBytes} bytes do not fit in half of ${c.ramBytes} bytes of RAM`);
   }

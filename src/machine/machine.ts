@@ -13,7 +13,8 @@ import type { C2cEntry } from '../../cores/c2c_recorder.ts';
 import type { CacheStats } from '../report/cache_stats.ts';
 import type { C2cJson } from '../report/c2c.ts';
 import { CoherenceViews } from '../../shared/coherence/layout.ts';
-import { boot, type BootImage } from './boot.ts';
+import { boot, bootLinux, type BootImage, type LinuxProcessSpec } from './boot.ts';
+import type { ProcessStats } from '../kernel/linux.ts';
 import { collect, hex, type StopWord } from './collect.ts';
 import { inspectLine, readCoherent, type LineView } from './inspect.ts';
 import { ConfigError, hostCpus, type MachineConfig } from './config.ts';
@@ -35,7 +36,12 @@ export interface RunOptions {
   inspect?: (number | string)[];
   /** Guest memory ranges to read at the end, as the program would see them (through the caches). */
   readback?: { addr: number; len: number }[];
+  /** --boot linux: the program's path in the guest tree, its arguments and environment (defaults: /prog, none, DEFAULT_ENV). */
+  linux?: Partial<LinuxProcessSpec>;
 }
+
+/** The environment a --boot linux process gets unless told otherwise: fixed, so runs are reproducible. */
+export const DEFAULT_ENV = ['PATH=/usr/bin:/bin', 'HOME=/', 'TERM=dumb', 'LANG=C'];
 
 export interface SyscallCount {
   nr: number;
@@ -63,6 +69,8 @@ export interface RunResult {
   syscalls: SyscallCount[];
   unimplementedSyscalls: SyscallCount[];
   fault?: FaultInfo & { symbol: string };
+  /** --boot linux: the process (pid, name, faults) and the kernel's vmstat events at the end. */
+  process?: ProcessStats;
   /** With --memory caches: whole-machine totals (hitm, invalidations, writebacks, misses per level). */
   totals?: CacheStats['totals'];
   /** With --memory caches: per-core and per-level detail, bus transactions, MESI transitions. */
@@ -82,7 +90,8 @@ export interface RunResult {
 
 /** Boots `elf` on a machine of `config` and runs it to the end. Throws ElfError for a bad program. */
 export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: RunOptions = {}): Promise<RunResult> {
-  const booted = boot(config, elf);
+  const spec: LinuxProcessSpec = { execfn: opts.linux?.execfn ?? '/prog', args: opts.linux?.args ?? [], envp: opts.linux?.envp ?? DEFAULT_ENV };
+  const booted = config.boot === 'linux' ? bootLinux(config, elf, spec) : boot(config, elf);
   const symbols = new SymbolTable(booted.image.symbols);
   const inspectAddrs = resolveInspect(config, booted, symbols, opts.inspect ?? []);
   const pool = spawnPool(config, booted, {

@@ -54,7 +54,8 @@ const CRASH_EXIT = 70;
 export function spawnPool(config: MachineConfig, booted: BootImage, out: GuestOutput, module: URL = MODULE_WORKER): WorkerPool {
   const ctl = booted.control;
   const groups = assignCores(config.cores, config.threads);
-  const spinBarrier = config.threads <= hostCpus();
+  // --boot linux runs one core: the other workers only wait, so they park instead of spinning.
+  const spinBarrier = config.threads <= hostCpus() && config.boot !== 'linux';
   const outcome: PoolOutcome = { starts: [], reports: [] };
   const workers: Worker[] = [];
   const crash = (message: string, core: number): void => {
@@ -72,6 +73,7 @@ export function spawnPool(config: MachineConfig, booted: BootImage, out: GuestOu
       entry: booted.image.entry,
       stackTops: booted.stackTops,
       pid: 1,
+      ...(booted.linux ? { linux: booted.linux } : {}),
     };
     const worker = spawnTsWorker(module, init, { name: `smpemu-worker-${w}` });
     workers.push(worker);

@@ -1,0 +1,62 @@
+// The memory syscalls of one process (mm/mmap.c, mprotect.c, madvise.c, mremap.c entry
+// points): each takes the mmap lock for writing, runs the VMA surgery of src/kernel/mm,
+// applies the returned MmChanges to the page tables and the TLB (mm_changes.ts), unlocks.
+// File mappings need the fd layer: until it is wired, mmap of an fd returns -ENODEV.
+
+import { regS, regU } from '../cpu.ts';
+import { doMadvise } from '../mm/madvise.ts';
+import { applyMmChanges } from '../mm/mm_changes.ts';
+import type { MmTable } from '../mm/mm_struct.ts';
+import { doBrk, doMmap, doMunmap, MAP_ANONYMOUS, type MmChanges } from '../mm/mmap.ts';
+import { doMprotect } from '../mm/mprotect.ts';
+import { doMremap } from '../mm/mremap.ts';
+import type { PageTables } from '../mm/pgtable.ts';
+import type { CpuMmu } from '../mm/tlbflush.ts';
+import { EINVAL, ENODEV } from './numbers.ts';
+import { NOT_MINE, type SyscallTask } from './task_context.ts';
+
+export const SYS_brk = 214;
+export const SYS_munmap = 215;
+export const SYS_mremap = 216;
+export const SYS_mmap = 222;
+export const SYS_mprotect = 226;
+export const SYS_madvise = 233;
+
+/** One address space as its syscalls see it. */
+export interface MmContext {
+  t: MmTable;
+  m: number;
+  pgd: number;
+  pt: PageTables;
+  mmu: CpuMmu;
+}
+
+function locked(c: MmContext, f: () => MmChanges): number {
+  c.t.mmapWriteLock(c.m);
+  try {
+    const ch = f();
+    applyMmChanges(c.t, c.m, c.pgd, c.pt, c.mmu, ch);
+    return ch.ret;
+  } finally {
+    c.t.mmapWriteUnlock(c.m);
+  }
+}
+
+export function mmSyscall(c: MmContext, task: SyscallTask, nr: number): number {
+  const cpu = task.cpu;
+  const a = (i: number) => regU(cpu, 10 + i);
+  switch (nr) {
+    case SYS_brk: return locked(c, () => doBrk(c.t, c.m, a(0)));
+    case SYS_mmap: {
+      const [addr, len, prot, flags, off] = [a(0), a(1), a(2) >>> 0, a(3) >>> 0, a(5)];
+      if (off % 4096 !== 0) return -EINVAL;
+      if ((flags & MAP_ANONYMOUS) === 0) return regS(cpu, 14) < 0 ? -9 : -ENODEV; // EBADF for fd -1
+      return locked(c, () => doMmap(c.t, c.m, addr, len, prot, flags, null, off / 4096));
+    }
+    case SYS_munmap: return locked(c, () => doMunmap(c.t, c.m, a(0), a(1)));
+    case SYS_mprotect: return locked(c, () => doMprotect(c.t, c.m, a(0), a(1), a(2) >>> 0));
+    case SYS_madvise: return locked(c, () => doMadvise(c.t, c.m, a(0), a(1), regS(cpu, 12)));
+    case SYS_mremap: return locked(c, () => doMremap(c.t, c.m, a(0), a(1), a(2), a(3) >>> 0, a(4)));
+    default: return NOT_MINE;
+  }
+}
