@@ -1,11 +1,12 @@
 // TEMPORARY (delete when the `sys` branch's linuxSyscallGroups lands on main): the few
 // syscalls a static glibc hello needs besides the memory ones, so `--boot linux` runs
 // end to end before the real file, identity, time and signal groups exist. Console output
-// only (fds 0-2), no files: readlinkat fails with ENOENT, fstat of 0-2 says "char device".
+// only (fds 0-2), no files: readlinkat fails with ENOENT, fstat of 0-2 says "a pipe" (so
+// stdio buffers fully, as under qemu with its output captured).
 
 import type { OutputChunk } from '../kernel.ts';
-import { encodeStat, mkdev } from '../fs/stat.ts';
-import { S_IFCHR } from '../fs/uapi.ts';
+import { encodeStat } from '../fs/stat.ts';
+import { S_IFIFO } from '../fs/uapi.ts';
 import { regS, regU } from '../cpu.ts';
 import { EBADF, EFAULT, EINVAL, ENOENT, ENOTTY } from './numbers.ts';
 import { NOT_MINE, type SyscallTask } from './task_context.ts';
@@ -52,7 +53,7 @@ function u64(v: number): Uint8Array {
 export function bootMinimalGroup(o: MinimalGroupOptions): (t: SyscallTask, nr: number) => number {
   let rnd = 0x2545f491;
   const ttyStat = encodeStat({
-    dev: 22n, ino: 3n, mode: S_IFCHR | 0o620, nlink: 1, uid: 0, gid: 5, rdev: mkdev(136, 0), size: 0n, blksize: 1024, blocks: 0n,
+    dev: 14n, ino: 3n, mode: S_IFIFO | 0o600, nlink: 1, uid: 0, gid: 0, rdev: 0n, size: 0n, blksize: 4096, blocks: 0n,
     atimeNs: 0n, mtimeNs: 0n, ctimeNs: 0n,
   });
   const write = (t: SyscallTask, fd: number, buf: number, count: number): number => {
