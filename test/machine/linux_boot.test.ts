@@ -30,7 +30,7 @@ async function run(name: string, args: string[] = [], o: { memory?: MemoryModel;
 
 describe.skipIf(!have)('--boot linux runs static glibc programs', () => {
   beforeAll(() => {
-    for (const n of ['hello', 'args', 'segv', 'efault', 'touch']) bins[n] = crossCompile(src(n));
+    for (const n of ['hello', 'args', 'segv', 'efault', 'touch', 'malloc_story']) bins[n] = crossCompile(src(n));
   }, 120_000);
 
   describe.each([
@@ -62,6 +62,16 @@ describe.skipIf(!have)('--boot linux runs static glibc programs', () => {
       expect(r.unimplementedSyscalls).toEqual([]);
     }, 60_000);
   });
+
+  it.each(['flat', 'caches'] as const)('malloc story (brk, mmap, munmap, mremap, trim) prints what qemu prints, --memory %s', async (memory) => {
+    const { r, out } = await run('malloc_story', [], { memory });
+    expect(r.exitCode).toBe(0);
+    expect(out).toContain('small blocks intact: 1\n');
+    expect(out).toContain('realloc kept the bytes: 1 2\n');
+    expect(out).toContain('calloc nonzero: 0\n');
+    for (const name of ['brk', 'mmap', 'munmap', 'mremap', 'mprotect']) expect(r.syscalls.some((x) => x.name === name || x.nr === { mremap: 216, mprotect: 226 }[name])).toBe(true);
+    if (qemuInstalled || qemuRequired) expect(out).toBe((await runQemu(bins.malloc_story)).stdout.toString('utf8'));
+  }, 60_000);
 
   it('the guest sees argv, envp and the auxiliary vector', async () => {
     const { r, out } = await run('args', ['a b', '-v', ''], { envp: ['A=1', 'EMPTY='] });
