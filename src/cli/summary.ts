@@ -54,6 +54,16 @@ export function formatSummary(r: RunResult): string {
       );
     }
   }
+  if (r.process) {
+    // --boot linux: address translation and demand paging.
+    const p = r.process;
+    lines.push('  core   TLB misses  page walks  walk cycles');
+    for (const c of r.cores) {
+      if (c.tlbMisses === undefined) continue;
+      lines.push(`  ${String(c.id).padStart(4)}  ${String(c.tlbMisses).padStart(11)}  ${String(c.pageWalks ?? 0).padStart(10)}  ${String(c.walkCycles ?? 0).padStart(11)}`);
+    }
+    lines.push(`  pid ${p.pid} (${p.comm}): ${p.minFlt} minor faults, ${p.majFlt} major faults; vmstat pgfault ${p.pgfault} pgmajfault ${p.pgmajfault} pgalloc ${p.pgalloc} pgfree ${p.pgfree}`);
+  }
   if (r.unimplementedSyscalls.length > 0) {
     lines.push(`  unimplemented syscalls (returned -ENOSYS): ${r.unimplementedSyscalls.map((s) => `${s.name}(${s.nr}) x${s.count}`).join(', ')}`);
   }
