@@ -71,6 +71,7 @@ export function coreMemoryFor(config: MachineConfig, core: number, ram: SharedAr
       caches: views ? { views, table, mutations } : undefined,
     });
     if (phys instanceof CachePhys) phys.attach(cm.cache!);
+    else phys.traffic = cm.mem;
     mmu.tlb = cm.tlb;
     mmu.decode = cm.decode;
     return { ...cm, mmu };

@@ -41,6 +41,14 @@ export class CachePhys implements PteMemory, KernelPhys {
     this.mem = mem;
   }
 
+  /** The kernel's own line accesses count as kernel traffic (kernelReads/Writes), the walker's do not. */
+  private kread(): void {
+    this.mem.kernelReads++;
+  }
+  private kwrite(): void {
+    this.mem.kernelWrites++;
+  }
+
   private charge(): void {
     this.latency = this.mem.lastLatency;
     this.cycles += this.latency;
@@ -50,18 +58,21 @@ export class CachePhys implements PteMemory, KernelPhys {
   readPte(pa: number): number {
     const lo = this.read64(pa);
     this.cycles -= this.latency;
+    this.mem.kernelReads--;
     return lo;
   }
 
   casPte(pa: number, expLo: number, expHi: number, lo: number, hi: number): boolean {
     const ok = this.cmpxchg64(pa, expLo, expHi, lo, hi);
     this.cycles -= this.latency;
+    this.mem.kernelWrites--;
     return ok;
   }
 
   read64(pa: number): number {
     const w = this.mem.physRead(pa) >> 2;
     this.charge();
+    this.kread();
     this.hi = this.d32[w + 1];
     return this.d32[w];
   }
@@ -69,6 +80,7 @@ export class CachePhys implements PteMemory, KernelPhys {
   write64(pa: number, lo: number, hi: number): void {
     const i = this.mem.physClaim(pa);
     this.charge();
+    this.kwrite();
     this.d32[i >> 2] = lo;
     this.d32[(i >> 2) + 1] = hi;
     this.mem.physRelease(i);
@@ -77,6 +89,7 @@ export class CachePhys implements PteMemory, KernelPhys {
   xchg64(pa: number, lo: number, hi: number): number {
     const i = this.mem.physClaim(pa);
     this.charge();
+    this.kwrite();
     const w = i >> 2;
     const oldLo = this.d32[w];
     this.hi = this.d32[w + 1];
@@ -89,6 +102,7 @@ export class CachePhys implements PteMemory, KernelPhys {
   cmpxchg64(pa: number, expLo: number, expHi: number, lo: number, hi: number): boolean {
     const i = this.mem.physClaim(pa);
     this.charge();
+    this.kwrite();
     const w = i >> 2;
     const ok = this.d32[w] === expLo && this.d32[w + 1] === expHi;
     if (ok) {
@@ -103,6 +117,7 @@ export class CachePhys implements PteMemory, KernelPhys {
     for (let a = pa; a < pa + 4096; a += this.lineBytes) {
       const i = this.mem.physClaim(a);
       this.charge();
+      this.kwrite();
       this.d8.fill(0, i, i + this.lineBytes);
       this.mem.physRelease(i);
     }
@@ -114,6 +129,7 @@ export class CachePhys implements PteMemory, KernelPhys {
       const n = Math.min(data.length - k, this.lineBytes - (a & (this.lineBytes - 1)));
       const i = this.mem.physClaim(a);
       this.charge();
+      this.kwrite();
       this.d8.set(data.subarray(k, k + n), i);
       this.mem.physRelease(i);
       k += n;
@@ -125,9 +141,11 @@ export class CachePhys implements PteMemory, KernelPhys {
     for (let k = 0; k < 4096; k += this.lineBytes) {
       const i = this.mem.physRead(src + k);
       this.charge();
+      this.kread();
       line.set(this.d8.subarray(i, i + this.lineBytes));
       const j = this.mem.physClaim(dst + k);
       this.charge();
+      this.kwrite();
       this.d8.set(line, j);
       this.mem.physRelease(j);
     }
@@ -138,6 +156,8 @@ export class CachePhys implements PteMemory, KernelPhys {
 export class FlatPhys extends RamPhysAccess implements PteMemory, KernelPhys {
   latency: number;
   cycles = 0;
+  /** Where the kernel's accesses are counted (the core's memory: kernelReads/Writes, in 64-byte chunks). */
+  traffic: { kernelReads: number; kernelWrites: number } = { kernelReads: 0, kernelWrites: 0 };
   readonly memBase: number;
   readonly memEnd: number;
   private readonly u8: Uint8Array;
@@ -165,36 +185,44 @@ export class FlatPhys extends RamPhysAccess implements PteMemory, KernelPhys {
 
   override read64(pa: number): number {
     this.cycles += this.accessLatency;
+    this.traffic.kernelReads++;
     return super.read64(pa);
   }
 
   override write64(pa: number, lo: number, hi: number): void {
     this.cycles += this.accessLatency;
+    this.traffic.kernelWrites++;
     super.write64(pa, lo, hi);
   }
 
   override xchg64(pa: number, lo: number, hi: number): number {
     this.cycles += this.accessLatency;
+    this.traffic.kernelWrites++;
     return super.xchg64(pa, lo, hi);
   }
 
   override cmpxchg64(pa: number, expLo: number, expHi: number, lo: number, hi: number): boolean {
     this.cycles += this.accessLatency;
+    this.traffic.kernelWrites++;
     return super.cmpxchg64(pa, expLo, expHi, lo, hi);
   }
 
   override clearPage(pa: number): void {
     this.cycles += 64 * this.accessLatency;
+    this.traffic.kernelWrites += 64;
     super.clearPage(pa);
   }
 
   writeBytes(pa: number, data: Uint8Array): void {
     this.cycles += Math.ceil(data.length / 64) * this.accessLatency;
+    this.traffic.kernelWrites += Math.ceil(data.length / 64);
     this.u8.set(data, pa);
   }
 
   copyPage(dst: number, src: number): void {
     this.cycles += 128 * this.accessLatency;
+    this.traffic.kernelReads += 64;
+    this.traffic.kernelWrites += 64;
     this.u8.copyWithin(dst, src, src + 4096);
   }
 }
