@@ -17,9 +17,9 @@ import {
   CAUSE_MISALIGNED_LOAD, CAUSE_MISALIGNED_STORE, CAUSE_NAMES, CAUSE_STORE_PAGE,
 } from './fault.ts';
 import type { FaultInfo, OutputChunk } from './kernel.ts';
-import { applyMmChanges } from './mm/mm_changes.ts';
+import { applyMmChanges, exitMmap } from './mm/mm_changes.ts';
 import { F_BRK, F_START_BRK, MmTable, TASK_SIZE_SV39 } from './mm/mm_struct.ts';
-import { FAULT_FLAG_INSTRUCTION, FAULT_FLAG_WRITE, handleMmFault, VM_FAULT_OK, VM_FAULT_SIGBUS, type FaultCounts, type FilePages } from './mm/memory.ts';
+import { FAULT_FLAG_INSTRUCTION, FAULT_FLAG_WRITE, handleMmFault, VM_FAULT_OK, VM_FAULT_OOM, VM_FAULT_SIGBUS, type FaultCounts, type FilePages } from './mm/memory.ts';
 import { PageAlloc, type MmBuffers } from './mm/page_alloc.ts';
 import { PageTables } from './mm/pgtable.ts';
 import type { CpuMmu } from './mm/tlbflush.ts';
@@ -41,8 +41,9 @@ const SYS_exit_group = 94;
 export const SIGILL = 4;
 export const SIGTRAP = 5;
 export const SIGBUS = 7;
+export const SIGKILL = 9;
 export const SIGSEGV = 11;
-const SIGNAMES: Record<number, string> = { 4: 'SIGILL', 5: 'SIGTRAP', 7: 'SIGBUS', 11: 'SIGSEGV' };
+const SIGNAMES: Record<number, string> = { 4: 'SIGILL', 5: 'SIGTRAP', 7: 'SIGBUS', 9: 'SIGKILL', 11: 'SIGSEGV' };
 
 /** The shared buffers of the Linux kernel (the region map's `mm` and `linux` regions). */
 export interface LinuxBuffers {
@@ -226,6 +227,7 @@ export class LinuxKernel implements TrapHandler {
     if (r.code === VM_FAULT_OK && this.repeats < 4) return TRAP_RESUME;
     const kind = cause === CAUSE_STORE_PAGE ? 'store to' : cause === CAUSE_FETCH_PAGE ? 'instruction fetch from' : 'load from';
     if (r.code === VM_FAULT_OK) return this.kill(cpu, cause, tval, SIGSEGV, `${kind} 0x${addr.toString(16)}: the fault repeats (kernel could not fix it)`);
+    if (r.code === VM_FAULT_OOM) return this.kill(cpu, cause, tval, SIGKILL, `out of memory at ${kind} 0x${addr.toString(16)} (no free page: the OOM killer's choice)`);
     if (r.code === VM_FAULT_SIGBUS) return this.kill(cpu, cause, tval, SIGBUS, `${kind} 0x${addr.toString(16)}: beyond the end of the mapped file`);
     const where = r.vma >= 0 ? `in VMA ${this.describeVma(r.vma)}` : 'outside any mapping';
     return this.kill(cpu, cause, tval, SIGSEGV, `${kind} 0x${addr.toString(16)} ${where}`);
@@ -254,7 +256,17 @@ export class LinuxKernel implements TrapHandler {
     return TRAP_STOP;
   }
 
+  /** do_exit's mm part: the address space goes (pages, page tables, VMAs), charged to this core. */
+  private exitMm(cpu: Cpu): void {
+    const mm = this.mm;
+    if (!mm) return;
+    this.mm = undefined;
+    exitMmap(mm.t, mm.m, mm.pgd, mm.pt, mm.mmu);
+    this.drainPhys(cpu);
+  }
+
   private exitCore(cpu: Cpu, code: number): void {
+    this.exitMm(cpu);
     Atomics.store(this.ctl.i32, coreWord(cpu.hartId, CORE_EXIT_CODE), code & 0xff);
     Atomics.store(this.ctl.i32, coreWord(cpu.hartId, CORE_STATE), CORE_EXITED);
   }

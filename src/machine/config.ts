@@ -29,6 +29,9 @@ export const DEFAULT_CONFIG: MachineConfig = {
   lrscHoldCycles: 80,
 };
 
+/** --boot linux: RAM for the kernel's structures, a 4 MiB buddy block and a small process. */
+export const LINUX_MIN_RAM = 8 << 20;
+
 /** The interleave default with --memory flat. */
 export const FLAT_INTERLEAVE = 2000;
 
@@ -98,6 +101,9 @@ export function validate(c: MachineConfig): void {
   if (c.mutation && c.memory !== 'caches') throw new ConfigError('--mutate needs --memory caches');
   if (c.checkInvariants && c.memory !== 'caches') throw new ConfigError('--check-invariants needs --memory caches');
   if (c.boot !== 'spmd' && c.boot !== 'linux') throw new ConfigError(`boot must be 'spmd' or 'linux' (got '${c.boot}')`);
+  if (c.boot === 'linux' && c.ramBytes < LINUX_MIN_RAM) {
+    throw new ConfigError(`--boot linux needs at least ${LINUX_MIN_RAM >> 20}M of RAM (got ${c.ramBytes} bytes)`);
+  }
   if (c.cores * c.stackBytes > c.ramBytes / 2) {
     throw new ConfigError(`${c.cores} stacks of ${c.stackBytes} bytes do not fit in half of ${c.ramBytes} bytes of RAM`);
   }

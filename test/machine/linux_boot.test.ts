@@ -137,6 +137,23 @@ describe.skipIf(!have)('--boot linux runs static glibc programs', () => {
     }, 120_000);
   });
 
+  it('at exit every page goes back to the allocator but the zero page (no leak of pages or page tables)', async () => {
+    for (const [name, args] of [['hello', []], ['malloc_story', []], ['touch', ['300', 'w']], ['segv', ['null']]] as const) {
+      const { r } = await run(name, [...args]);
+      expect(r.process!.pgalloc - r.process!.pgfree, name).toBe(1);
+    }
+  }, 60_000);
+
+  it('a process that runs out of RAM is killed (SIGKILL, 137) with one line', async () => {
+    const out = sink();
+    const r = await runMachine(makeConfig({ boot: 'linux', memory: 'flat', cores: 1, threads: 1, ramBytes: 8 << 20 }), bins.touch, {
+      stdout: out.out, stderr: () => {}, linux: { execfn: '/touch', args: ['2048', 'w'] },
+    });
+    expect(r.exitCode).toBe(137);
+    expect(r.error).toMatch(/^core 0: pid 1 \(touch\) SIGKILL at pc 0x[0-9a-f]+ \(main\+0x[0-9a-f]+\): out of memory at store to 0x[0-9a-f]+/);
+    expect(() => makeConfig({ boot: 'linux', ramBytes: 4 << 20 })).toThrow(/--boot linux needs at least 8M of RAM/);
+  }, 60_000);
+
   it('the CLI exits 139 and prints the one-line report for a SIGSEGV', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'smpemu-linux-'));
     const file = join(dir, 'segv');

@@ -4,7 +4,7 @@
 // core (shootdowns to other cores come with threads). tlb_finish_mmu frees the pages and
 // tables only after the flush.
 
-import type { MmTable } from './mm_struct.ts';
+import { F_TASK_SIZE, type MmTable } from './mm_struct.ts';
 import type { MmChanges, Range } from './mmap.ts';
 import { MmuGather, type PageTables } from './pgtable.ts';
 import type { CpuMmu } from './tlbflush.ts';
@@ -72,4 +72,27 @@ function movePageTables(pt: PageTables, pgd: number, from: number, to: number, l
     pt.set_pte_at(dst, lo, hi);
     tlb.adjustRange(from + off, 4096);
   }
+}
+
+/**
+ * exit_mmap: unmap every VMA (zap, free the pages), free every page table and the pgd, and
+ * release the mm's slot. Caller: the last user of the mm, after its last access.
+ */
+export function exitMmap(t: MmTable, m: number, pgd: number, pt: PageTables, mmu: CpuMmu): void {
+  t.mmapWriteLock(m);
+  try {
+    gather.reset();
+    for (let i = 0; i < t.mapCount(m); i++) {
+      const v = t.vmaAt(m, i);
+      pt.zap_page_range(pgd, t.pool.start(v), t.pool.end(v), gather);
+    }
+    pt.free_pgd_range(pgd, 0, t.get(m, F_TASK_SIZE), 0, 0, gather);
+    mmu.flushTlbAll();
+    mmu.flushIcache();
+    pt.tlb_finish_mmu(gather);
+    pt.pgd_free(pgd);
+  } finally {
+    t.mmapWriteUnlock(m);
+  }
+  t.mmFree(m);
 }
