@@ -24,6 +24,7 @@ import { PageAlloc, type MmBuffers } from './mm/page_alloc.ts';
 import { PageTables } from './mm/pgtable.ts';
 import type { CpuMmu } from './mm/tlbflush.ts';
 import { ProcessUserAccess } from './mm/uaccess.ts';
+import { emulateMisaligned, EMU_FAULT, EMU_OK } from './traps_misaligned.ts';
 import { vmEvent } from './mm/vmstat.ts';
 import { VM_EXEC, VM_GROWSDOWN, VM_MAYSHARE, VM_READ, VM_WRITE, VmaPool } from './mm/vma.ts';
 import { bootMinimalGroup } from './syscalls/boot_minimal.ts';
@@ -88,6 +89,8 @@ export interface ProcessStats {
   pgmajfault: number;
   pgalloc: number;
   pgfree: number;
+  /** Misaligned accesses across pages the kernel emulated. */
+  misalignedEmulated: number;
 }
 
 export class LinuxKernel implements TrapHandler {
@@ -98,6 +101,8 @@ export class LinuxKernel implements TrapHandler {
   readonly pid = 1;
   readonly comm: string;
   readonly counts: FaultCounts = { minFlt: 0, majFlt: 0 };
+  /** Misaligned accesses across pages the kernel emulated. */
+  misalignedEmulated = 0;
   private readonly ctl: ControlBlock;
   private readonly clock: QuantumClock;
   private readonly alloc: PageAlloc;
@@ -202,10 +207,24 @@ export class LinuxKernel implements TrapHandler {
       case CAUSE_ILLEGAL_INSTRUCTION: return this.kill(cpu, cause, tval, SIGILL, `illegal instruction 0x${(tval >>> 0).toString(16).padStart((tval & 3) === 3 ? 8 : 4, '0')}`);
       case CAUSE_BREAKPOINT: return this.kill(cpu, cause, tval, SIGTRAP, 'breakpoint (ebreak)');
       case CAUSE_MISALIGNED_FETCH: return this.kill(cpu, cause, tval, SIGBUS, `misaligned jump target 0x${tval.toString(16)}`);
-      case CAUSE_MISALIGNED_LOAD: return this.kill(cpu, cause, tval, SIGBUS, `misaligned load from 0x${tval.toString(16)} (across pages; not emulated)`);
-      case CAUSE_MISALIGNED_STORE: return this.kill(cpu, cause, tval, SIGBUS, `misaligned store to 0x${tval.toString(16)} (across pages; not emulated)`);
+      case CAUSE_MISALIGNED_LOAD:
+      case CAUSE_MISALIGNED_STORE: return this.misaligned(cpu, cause, tval);
       default: return this.kill(cpu, cause, tval, SIGSEGV, `${CAUSE_NAMES[cause] ?? `cause ${cause}`} at 0x${tval.toString(16)}`);
     }
+  }
+
+  /** A misaligned access across two pages: emulated as Linux does for user mode (traps_misaligned.ts). */
+  private misaligned(cpu: Cpu, cause: number, tval: number): number {
+    cpu.cycle += FAULT_COST;
+    const r = emulateMisaligned(cpu, this.userOf(cpu), tval);
+    this.drainPhys(cpu);
+    if (r === EMU_OK) {
+      this.misalignedEmulated++;
+      return TRAP_RESUME;
+    }
+    const kind = cause === CAUSE_MISALIGNED_STORE ? 'store to' : 'load from';
+    if (r === EMU_FAULT) return this.kill(cpu, cause, tval, SIGSEGV, `misaligned ${kind} 0x${tval.toString(16)}: not all of it is mapped`);
+    return this.kill(cpu, cause, tval, SIGBUS, `misaligned ${kind} 0x${tval.toString(16)} (an access the kernel does not emulate)`);
   }
 
   private pageFault(cpu: Cpu, cause: number, tval: number): number {
@@ -300,7 +319,7 @@ export class LinuxKernel implements TrapHandler {
     const ev = (name: string) => vs.event(vmEvent(name));
     let pgalloc = 0;
     for (const z of ['pgalloc_dma32', 'pgalloc_normal', 'pgalloc_movable']) pgalloc += ev(z);
-    return { pid: this.pid, comm: this.comm, ...this.counts, pgfault: ev('pgfault'), pgmajfault: ev('pgmajfault'), pgalloc, pgfree: ev('pgfree') };
+    return { pid: this.pid, comm: this.comm, ...this.counts, pgfault: ev('pgfault'), pgmajfault: ev('pgmajfault'), pgalloc, pgfree: ev('pgfree'), misalignedEmulated: this.misalignedEmulated };
   }
 
   takeOutput(): OutputChunk[] {

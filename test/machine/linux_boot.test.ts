@@ -30,7 +30,7 @@ async function run(name: string, args: string[] = [], o: { memory?: MemoryModel;
 
 describe.skipIf(!have)('--boot linux runs static glibc programs', () => {
   beforeAll(() => {
-    for (const n of ['hello', 'args', 'segv', 'efault', 'touch', 'malloc_story']) bins[n] = crossCompile(src(n));
+    for (const n of ['hello', 'args', 'segv', 'efault', 'touch', 'malloc_story', 'misalign']) bins[n] = crossCompile(src(n));
   }, 120_000);
 
   describe.each([
@@ -71,6 +71,14 @@ describe.skipIf(!have)('--boot linux runs static glibc programs', () => {
     expect(out).toContain('calloc nonzero: 0\n');
     for (const name of ['brk', 'mmap', 'munmap', 'mremap', 'mprotect']) expect(r.syscalls.some((x) => x.name === name || x.nr === { mremap: 216, mprotect: 226 }[name])).toBe(true);
     if (qemuInstalled || qemuRequired) expect(out).toBe((await runQemu(bins.malloc_story)).stdout.toString('utf8'));
+  }, 60_000);
+
+  it.each(['flat', 'caches'] as const)('misaligned accesses across pages are emulated, values exact (--memory %s)', async (memory) => {
+    const { r, out } = await run('misalign', [], { memory });
+    expect(r.exitCode).toBe(0);
+    expect(r.process!.misalignedEmulated).toBeGreaterThan(0);
+    expect(out.split('\n')[0]).toBe('off 1: 8877665544332211 -123404588 -300 2768163840');
+    if (qemuInstalled || qemuRequired) expect(out).toBe((await runQemu(bins.misalign)).stdout.toString('utf8'));
   }, 60_000);
 
   it('the guest sees argv, envp and the auxiliary vector', async () => {
