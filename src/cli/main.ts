@@ -80,6 +80,7 @@ interface RunFlags {
   checkInvariants?: boolean;
   mutate?: string;
   env?: string[];
+  proc?: string[];
   root?: string;
   rootRw?: boolean;
 }
@@ -205,6 +206,7 @@ function addMachineOptions(cmd: Command): Command {
     })
     .option('--root <dir>', '--boot linux: host directory that is the guest file tree (default: a fresh tree holding the program)')
     .option('--root-rw', '--boot linux: allow the guest to write in its file tree')
+    .option('--proc <path>', '--boot linux: print this /proc file (e.g. /proc/self/status, /proc/meminfo) on stderr as it reads when the process exits (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .addOption(new Option('--memory <model>', 'memory model: caches (L1/L2/L3 with MESI) or flat (fast functional)').choices(['caches', 'flat']).default('caches'))
     .option('--line-size <bytes>', 'cache line size', intArg('--line-size', 1))
     .option('--l1i <size:ways>', 'L1 instruction cache, e.g. 32K:8', levelArg)
@@ -233,7 +235,8 @@ async function runProgram(file: string, args: string[], f: RunFlags, cmd: Comman
   if (f.report === 'c2c' && config.memory !== 'caches') throw new UsageError('--report c2c needs --memory caches (flat memory has no caches to report on)');
   if (f.statsJson) checkWritable(f.statsJson);
   if (args.length > 0 && config.boot === 'spmd') process.stderr.write(`smpemu: note: program arguments are ignored with --boot spmd\n`);
-  if (config.boot !== 'linux' && (f.env || f.root || f.rootRw)) throw new UsageError('--env, --root and --root-rw need --boot linux');
+  if (config.boot !== 'linux' && (f.env || f.root || f.rootRw || f.proc)) throw new UsageError('--env, --proc, --root and --root-rw need --boot linux');
+  for (const p of f.proc ?? []) if (!p.startsWith('/proc/')) throw new UsageError(`--proc ${p}: not a path under /proc/`);
   if (f.root !== undefined) {
     let st: Stats | undefined;
     try {
@@ -256,7 +259,7 @@ async function runProgram(file: string, args: string[], f: RunFlags, cmd: Comman
     result = await runMachine(config, elf, {
       onProgress: progress ? (p) => progress.update(p) : undefined,
       inspect: f.inspect,
-      linux: { execfn: `/${basename(file)}`, args, ...(f.env ? { envp: f.env } : {}) },
+      linux: { execfn: `/${basename(file)}`, args, ...(f.env ? { envp: f.env } : {}), ...(f.proc ? { proc: f.proc } : {}) },
     });
   } catch (e) {
     if (e instanceof ElfError) throw new UsageError(`${file}: ${e.message}`);
@@ -287,6 +290,7 @@ async function runProgram(file: string, args: string[], f: RunFlags, cmd: Comman
   }
   if (!f.quiet) process.stderr.write(formatSummary(result));
   for (const x of result.inspect ?? []) process.stderr.write(formatLineView(x, x.symbol));
+  for (const p of result.process?.proc ?? []) process.stderr.write(`==> ${p.path} (at exit) <==\n${p.text}`);
   if (result.error) process.stderr.write(`smpemu: ${result.error}\n`);
   if (statsError) process.stderr.write(`smpemu: ${statsError}\n`);
   return exitCode;

@@ -24,6 +24,8 @@ import { PageAlloc, type MmBuffers } from './mm/page_alloc.ts';
 import { PageTables } from './mm/pgtable.ts';
 import type { CpuMmu } from './mm/tlbflush.ts';
 import { ProcessUserAccess } from './mm/uaccess.ts';
+import { readProcPath } from './proc/base.ts';
+import { oneProcessView } from './proc_view.ts';
 import { emulateMisaligned, EMU_FAULT, EMU_OK } from './traps_misaligned.ts';
 import { vmEvent } from './mm/vmstat.ts';
 import { VM_EXEC, VM_GROWSDOWN, VM_MAYSHARE, VM_READ, VM_WRITE, VmaPool } from './mm/vma.ts';
@@ -61,6 +63,8 @@ export interface LinuxExec {
   envp: string[];
   /** Seed of AT_RANDOM and getrandom (fixed: runs are reproducible). */
   seed: number;
+  /** /proc files to render when the process exits (the CLI's --proc PATH). */
+  procAtExit?: string[];
 }
 
 export interface LinuxKernelOptions {
@@ -91,6 +95,8 @@ export interface ProcessStats {
   pgfree: number;
   /** Misaligned accesses across pages the kernel emulated. */
   misalignedEmulated: number;
+  /** --proc PATH: the files as they read when the process exited. */
+  proc?: { path: string; text: string }[];
 }
 
 export class LinuxKernel implements TrapHandler {
@@ -103,6 +109,8 @@ export class LinuxKernel implements TrapHandler {
   readonly counts: FaultCounts = { minFlt: 0, majFlt: 0 };
   /** Misaligned accesses across pages the kernel emulated. */
   misalignedEmulated = 0;
+  /** The --proc files as they read when the process exited. */
+  readonly procTexts: { path: string; text: string }[] = [];
   private readonly ctl: ControlBlock;
   private readonly clock: QuantumClock;
   private readonly alloc: PageAlloc;
@@ -279,6 +287,13 @@ export class LinuxKernel implements TrapHandler {
   private exitMm(cpu: Cpu): void {
     const mm = this.mm;
     if (!mm) return;
+    const paths = this.o.exec.procAtExit ?? [];
+    if (paths.length > 0) {
+      const view = oneProcessView(this.alloc, this.t, mm.pt.phys, this.o.cores, {
+        pid: this.pid, comm: this.comm, m: mm.m, pgd: mm.pgd, minFlt: this.counts.minFlt, majFlt: this.counts.majFlt, exe: this.o.exec.execfn,
+      });
+      for (const path of paths) this.procTexts.push({ path, text: readProcPath(view, path) ?? `smpemu: --proc ${path}: no such file\n` });
+    }
     this.mm = undefined;
     exitMmap(mm.t, mm.m, mm.pgd, mm.pt, mm.mmu);
     this.drainPhys(cpu);
@@ -319,7 +334,8 @@ export class LinuxKernel implements TrapHandler {
     const ev = (name: string) => vs.event(vmEvent(name));
     let pgalloc = 0;
     for (const z of ['pgalloc_dma32', 'pgalloc_normal', 'pgalloc_movable']) pgalloc += ev(z);
-    return { pid: this.pid, comm: this.comm, ...this.counts, pgfault: ev('pgfault'), pgmajfault: ev('pgmajfault'), pgalloc, pgfree: ev('pgfree'), misalignedEmulated: this.misalignedEmulated };
+    return { pid: this.pid, comm: this.comm, ...this.counts, pgfault: ev('pgfault'), pgmajfault: ev('pgmajfault'), pgalloc, pgfree: ev('pgfree'), misalignedEmulated: this.misalignedEmulated,
+      ...(this.procTexts.length > 0 ? { proc: this.procTexts } : {}) };
   }
 
   takeOutput(): OutputChunk[] {

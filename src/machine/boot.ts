@@ -18,6 +18,8 @@ export interface LinuxProcessSpec {
   /** argv[1..]. */
   args: string[];
   envp: string[];
+  /** /proc files to read when the process exits (--proc PATH). */
+  proc?: string[];
 }
 
 /** VMAs per address space (vm.max_map_count is Linux's 65530) and address spaces in the mm table. */
@@ -42,7 +44,7 @@ export function bootLinux(config: MachineConfig, elf: Uint8Array, spec: LinuxPro
   const control = new ControlBlock(regions.control);
   control.i32[LIVE_HARTS] = 1;
   barrierInit(control.i32, BARRIER_BASE, config.threads);
-  const exec: LinuxExec = { program: elf, execfn: spec.execfn, argv: [spec.execfn, ...spec.args], envp: spec.envp, seed: 1 };
+  const exec: LinuxExec = { program: elf, execfn: spec.execfn, argv: [spec.execfn, ...spec.args], envp: spec.envp, seed: 1, procAtExit: spec.proc };
   return { image, regions, control, stackTops: new Array<number>(config.cores).fill(0), linux: { exec, buffers } };
 }
 

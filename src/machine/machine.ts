@@ -90,7 +90,7 @@ export interface RunResult {
 
 /** Boots `elf` on a machine of `config` and runs it to the end. Throws ElfError for a bad program. */
 export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: RunOptions = {}): Promise<RunResult> {
-  const spec: LinuxProcessSpec = { execfn: opts.linux?.execfn ?? '/prog', args: opts.linux?.args ?? [], envp: opts.linux?.envp ?? DEFAULT_ENV };
+  const spec: LinuxProcessSpec = { execfn: opts.linux?.execfn ?? '/prog', args: opts.linux?.args ?? [], envp: opts.linux?.envp ?? DEFAULT_ENV, proc: opts.linux?.proc };
   const booted = config.boot === 'linux' ? bootLinux(config, elf, spec) : boot(config, elf);
   const symbols = new SymbolTable(booted.image.symbols);
   const inspectAddrs = resolveInspect(config, booted, symbols, opts.inspect ?? []);

@@ -162,6 +162,24 @@ describe.skipIf(!have)('--boot linux runs static glibc programs', () => {
     expect(() => makeConfig({ boot: 'linux', ramBytes: 4 << 20 })).toThrow(/--boot linux needs at least 8M of RAM/);
   }, 60_000);
 
+  it('--proc files read at exit: status, maps, smaps_rollup of the process', async () => {
+    const out = sink();
+    const r = await runMachine(makeConfig({ boot: 'linux', memory: 'caches', cores: 1, threads: 1 }), bins.touch, {
+      stdout: out.out, stderr: () => {}, linux: { execfn: '/touch', args: ['100', 'w'], proc: ['/proc/self/status', '/proc/1/maps', '/proc/self/smaps_rollup', '/proc/nope'] },
+    });
+    expect(r.exitCode).toBe(0);
+    const [status, maps, rollup, nope] = r.process!.proc!.map((p) => p.text);
+    expect(status).toMatch(/^Name:\ttouch\n/);
+    // 100 written pages of the 8 MiB mapping are resident, anonymous.
+    const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB$`, 'm').exec(status)![1]);
+    expect(kb('RssAnon')).toBeGreaterThanOrEqual(400);
+    expect(kb('VmSize')).toBeGreaterThan(8192);
+    expect(maps).toMatch(/^00010000-[0-9a-f]+ r-xp 00000000 00:01 2 +\/touch$/m);
+    expect(maps).toMatch(/ \[stack\]\n$/);
+    expect(rollup).toMatch(/^Rss: +\d+ kB$/m);
+    expect(nope).toMatch(/no such file/);
+  }, 60_000);
+
   it('the CLI exits 139 and prints the one-line report for a SIGSEGV', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'smpemu-linux-'));
     const file = join(dir, 'segv');

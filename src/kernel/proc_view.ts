@@ -1,0 +1,39 @@
+// The /proc view of --boot linux's one process (proc/base.ts KernelProcView): what the CLI's
+// --proc PATH reads at the process's exit, through the same providers a guest's open/read
+// will use. It reads page tables through the exiting core's physical path.
+
+import type { PageAlloc } from './mm/page_alloc.ts';
+import type { MmTable } from './mm/mm_struct.ts';
+import type { PhysAccess } from './mm/phys_access.ts';
+import { defaultProcessView, type ProcessView } from './proc/array.ts';
+import type { KernelProcView } from './proc/base.ts';
+import type { MapsFile } from './proc/maps.ts';
+
+export interface OneProcess {
+  pid: number;
+  comm: string;
+  m: number;
+  pgd: number;
+  minFlt: number;
+  majFlt: number;
+  /** The executable's path (the mapping of file id 1). */
+  exe: string;
+}
+
+export function oneProcessView(alloc: PageAlloc, t: MmTable, phys: PhysAccess, cpus: number, p: OneProcess): KernelProcView {
+  const exe: MapsFile = { major: 0, minor: 1, ino: 2, path: p.exe };
+  return {
+    pids: () => [p.pid],
+    task: (pid: number): ProcessView | undefined => {
+      if (pid !== p.pid) return undefined;
+      const v = defaultProcessView({ pid: p.pid, ppid: 0, comm: p.comm, mm: p.m, pgd: p.pgd, ncpus: cpus, totalramPages: alloc.totalramPages() });
+      return { ...v, minFlt: p.minFlt, majFlt: p.majFlt };
+    },
+    alloc,
+    mmTable: t,
+    phys,
+    levels: 3,
+    nrCpuIds: cpus,
+    fileInfo: (id: number) => (id === 1 ? exe : undefined),
+  };
+}
