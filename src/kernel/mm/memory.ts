@@ -9,24 +9,26 @@
 //     the page is read from the file (a major fault: there is no page cache yet, so every
 //     file page is read when first touched), mapped read-only, or writable and private on a
 //     write (do_cow_fault);
-//   - a write to a present read-only PTE of a writable VMA (do_wp_page): the zero page or a
-//     page mapped more than once is copied (wp_page_copy); a page mapped once is made
-//     writable in place (wp_page_reuse);
+//   - a write to a present read-only PTE of a writable VMA: do_wp_page (wp_page.ts) copies
+//     the zero page, a file page or a page shared after fork, and makes an anonymous page
+//     nobody else holds writable in place;
 //   - anything else is spurious (a stale TLB entry): the TLB entry is dropped and the access
 //     retried.
-// Counts pgfault / pgmajfault in vmstat and min_flt / maj_flt per process. After changing a
+// New pages get their rmap (page->mapping: anonymous or the file) and count in the mm's
+// rss_stat. Counts pgfault / pgmajfault in vmstat and min_flt / maj_flt per process. After changing a
 // PTE it drops the page from this core's TLB (the process runs on one core: no shootdown yet).
 
 import { EBUSY } from '../syscalls/numbers.ts';
 import { expandStack, anonVmaPrepare } from './mmap.ts';
-import { PAGE_WORDS, PG_REFCOUNT, pageMapcount } from './mm_types.ts';
-import type { MmTable } from './mm_struct.ts';
+import { MM_ANONPAGES, MM_FILEPAGES, add_mm_counter, type MmTable } from './mm_struct.ts';
 import { GFP_HIGHUSER_MOVABLE } from './page_alloc.ts';
 import { MmuGather, type PageTables } from './pgtable.ts';
-import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_SPECIAL, _PAGE_WRITE, pte_pfn, vm_get_page_prot } from './pgtable_bits.ts';
+import { _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_WRITE, vm_get_page_prot } from './pgtable_bits.ts';
+import { __page_set_anon_rmap, page_set_file_mapping } from './rmap.ts';
 import type { CpuMmu, KernelPhys } from './tlbflush.ts';
 import { VM_EXEC, VM_GROWSDOWN, VM_READ, VM_WRITE } from './vma.ts';
 import { PGFAULT, PGMAJFAULT } from './vmstat.ts';
+import { do_wp_page, WP_COPIED } from './wp_page.ts';
 
 /** handle_mm_fault's answers (vm_fault_t, the ones this kernel produces). */
 export const VM_FAULT_OK = 0;
@@ -136,20 +138,24 @@ function doFault(c: FaultContext, v: number, a: number, flags: number, out: Faul
   const hi = phys.hi;
   if (lo === 0 && hi === 0) {
     const file = t.pool.file(v);
+    const pages = pt.alloc.pages;
     if (file === 0) {
       // do_anonymous_page
       if (!write) {
         const r = pt.map_zero_page(pgd, a, vmFlags);
         if (r < 0 && r !== -EBUSY) return VM_FAULT_OOM;
       } else {
-        anonVmaPrepare(t, m, v);
+        const anon = anonVmaPrepare(t, m, v);
         const pfn = allocUserPage(c);
         if (pfn < 0) return VM_FAULT_OOM;
         phys.clearPage(pfn * 4096);
-        if (!insert(c, a, pfn, vm_get_page_prot(vmFlags) | _PAGE_WRITE | _PAGE_DIRTY)) return VM_FAULT_OOM;
+        __page_set_anon_rmap(pages, pfn, anon);
+        const r = insert(c, a, pfn, vm_get_page_prot(vmFlags) | _PAGE_WRITE | _PAGE_DIRTY);
+        if (r < 0) return VM_FAULT_OOM;
+        if (r > 0) add_mm_counter(t, m, MM_ANONPAGES, 1);
       }
     } else {
-      // do_read_fault / do_cow_fault: the file's page, read now.
+      // do_read_fault / do_cow_fault: the file's page, read now (no page cache: a private copy).
       const pgoff = t.pool.pgoff(v) + (a - t.pool.start(v)) / 4096;
       if (!c.files.readPage(file, pgoff, pageBuf)) return VM_FAULT_SIGBUS;
       const pfn = allocUserPage(c);
@@ -157,32 +163,24 @@ function doFault(c: FaultContext, v: number, a: number, flags: number, out: Faul
       phys.writeBytes(pfn * 4096, pageBuf);
       let prot = vm_get_page_prot(vmFlags);
       if (write) {
-        anonVmaPrepare(t, m, v);
+        __page_set_anon_rmap(pages, pfn, anonVmaPrepare(t, m, v));
         prot |= _PAGE_WRITE | _PAGE_DIRTY;
+      } else {
+        page_set_file_mapping(pages, pfn, file);
       }
-      if (!insert(c, a, pfn, prot)) return VM_FAULT_OOM;
+      const r = insert(c, a, pfn, prot);
+      if (r < 0) return VM_FAULT_OOM;
+      if (r > 0) add_mm_counter(t, m, write ? MM_ANONPAGES : MM_FILEPAGES, 1);
       out.major = true;
     }
   } else if (write && (lo & _PAGE_PRESENT) !== 0 && (lo & _PAGE_WRITE) === 0) {
-    // do_wp_page: the VMA allows the write (access_error said so).
-    const old = pte_pfn(lo, hi);
-    const pages = pt.alloc.pages;
-    if ((lo & _PAGE_SPECIAL) === 0 && pageMapcount(pages, old) === 0 && Atomics.load(pages, old * PAGE_WORDS + PG_REFCOUNT) === 1) {
-      // wp_page_reuse: nobody else maps it (_mapcount 0 means one mapping).
-      phys.cmpxchg64(ptep, lo, hi, lo | _PAGE_WRITE | _PAGE_DIRTY | _PAGE_ACCESSED, hi);
-    } else {
-      anonVmaPrepare(t, m, v);
-      const pfn = allocUserPage(c);
-      if (pfn < 0) return VM_FAULT_OOM;
-      if ((lo & _PAGE_SPECIAL) !== 0) phys.clearPage(pfn * 4096);
-      else phys.copyPage(pfn * 4096, old * 4096);
-      gather.reset();
-      if (pt.ptep_replace(ptep, a, lo, hi, pfn, vm_get_page_prot(vmFlags) | _PAGE_WRITE | _PAGE_DIRTY, gather)) {
-        c.mmu.flushTlbPage(a);
-        pt.tlb_finish_mmu(gather);
-      } else {
-        pt.alloc.__free_pages(c.cpu, pfn, 0);
-      }
+    // do_wp_page (wp_page.ts): the VMA allows the write (access_error said so).
+    gather.reset();
+    const r = do_wp_page(t, pt, m, v, ptep, a, lo, hi, gather);
+    if (r < 0) return VM_FAULT_OOM;
+    if (r === WP_COPIED) {
+      c.mmu.flushTlbPage(a);
+      pt.tlb_finish_mmu(gather);
     }
   }
   // Spurious or fixed: drop this core's stale translation; the access walks again.
@@ -191,10 +189,13 @@ function doFault(c: FaultContext, v: number, a: number, flags: number, out: Faul
   return VM_FAULT_OK;
 }
 
-/** set_pte_at of a fresh page; another core's racing fault winning is fine (our page goes back). */
-function insert(c: FaultContext, a: number, pfn: number, prot: number): boolean {
+/**
+ * set_pte_at of a fresh page: 1 mapped; 0 another core's racing fault mapped addr first (our
+ * page goes back, the access retries); -1 no memory for a page table.
+ */
+function insert(c: FaultContext, a: number, pfn: number, prot: number): number {
   const r = c.pt.insert_page(c.pgd, a, pfn, prot);
-  if (r === 0) return true;
+  if (r === 0) return 1;
   c.pt.alloc.__free_pages(c.cpu, pfn, 0);
-  return r === -EBUSY;
+  return r === -EBUSY ? 0 : -1;
 }

@@ -4,7 +4,8 @@
 // core (shootdowns to other cores come with threads). tlb_finish_mmu frees the pages and
 // tables only after the flush.
 
-import { F_TASK_SIZE, type MmTable } from './mm_struct.ts';
+import { mmput, unmap_page_range } from './exit_mmap.ts';
+import type { MmTable } from './mm_struct.ts';
 import type { MmChanges, Range } from './mmap.ts';
 import { MmuGather, type PageTables } from './pgtable.ts';
 import type { CpuMmu } from './tlbflush.ts';
@@ -40,11 +41,11 @@ export function applyMmChanges(t: MmTable, m: number, pgd: number, pt: PageTable
   for (const u of ch.unmapped) {
     if ((u.flags & VM_EXEC) !== 0) exec = true;
     if (moved.some((r) => overlaps(r, u))) later.push(u);
-    else pt.zap_page_range(pgd, u.start, u.end, gather);
+    else unmap_page_range(t, pt, m, pgd, u.start, u.end, gather);
   }
   for (const mv of ch.moved) movePageTables(pt, pgd, mv.from, mv.to, mv.len, gather);
-  for (const u of later) pt.zap_page_range(pgd, u.start, u.end, gather);
-  for (const z of ch.zapped) pt.zap_page_range(pgd, z.start, z.end, gather);
+  for (const u of later) unmap_page_range(t, pt, m, pgd, u.start, u.end, gather);
+  for (const z of ch.zapped) unmap_page_range(t, pt, m, pgd, z.start, z.end, gather);
   for (const p of ch.protChanged) {
     if (((p.oldFlags | p.newFlags) & VM_EXEC) !== 0) exec = true;
     pt.change_protection(pgd, p.start, p.end, p.newFlags, gather);
@@ -74,25 +75,11 @@ function movePageTables(pt: PageTables, pgd: number, from: number, to: number, l
   }
 }
 
-/**
- * exit_mmap: unmap every VMA (zap, free the pages), free every page table and the pgd, and
- * release the mm's slot. Caller: the last user of the mm, after its last access.
- */
+/** mmput of the process's mm (exit_mmap.ts): everything torn down, flushed on this core, freed. */
 export function exitMmap(t: MmTable, m: number, pgd: number, pt: PageTables, mmu: CpuMmu): void {
-  t.mmapWriteLock(m);
-  try {
-    gather.reset();
-    for (let i = 0; i < t.mapCount(m); i++) {
-      const v = t.vmaAt(m, i);
-      pt.zap_page_range(pgd, t.pool.start(v), t.pool.end(v), gather);
-    }
-    pt.free_pgd_range(pgd, 0, t.get(m, F_TASK_SIZE), 0, 0, gather);
+  gather.reset();
+  mmput(t, pt, m, pgd, gather, () => {
     mmu.flushTlbAll();
     mmu.flushIcache();
-    pt.tlb_finish_mmu(gather);
-    pt.pgd_free(pgd);
-  } finally {
-    t.mmapWriteUnlock(m);
-  }
-  t.mmFree(m);
+  });
 }

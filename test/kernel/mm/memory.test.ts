@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { FlatPhys } from '../../../cores/mmu/phys.ts';
-import { F_RLIMIT_STACK, F_TASK_SIZE, MmTable } from '../../../src/kernel/mm/mm_struct.ts';
+import { F_RLIMIT_STACK, F_TASK_SIZE, get_mm_counter, MM_ANONPAGES, MM_FILEPAGES, MmTable } from '../../../src/kernel/mm/mm_struct.ts';
 import {
   FAULT_FLAG_INSTRUCTION, FAULT_FLAG_WRITE, handleMmFault, VM_FAULT_OK, VM_FAULT_SIGSEGV, type FaultContext,
 } from '../../../src/kernel/mm/memory.ts';
@@ -121,7 +121,7 @@ describe('handle_mm_fault', () => {
     expect(s.u8[s.pt.zeroPfn * 4096]).toBe(0);
   });
 
-  it('file pages are read on fault (major), private on write, reused in place when mapped once', () => {
+  it('file pages are read on fault (major), copied on a write (anonymous from then on)', () => {
     const s = setup();
     s.map(A, 4 * 4096, PROT_READ | PROT_WRITE, 5);
     expect(handleMmFault(s.c, A + 4096, 0).code).toBe(VM_FAULT_OK);
@@ -134,13 +134,37 @@ describe('handle_mm_fault', () => {
     const last = s.pte(A + 3 * 4096).pfn;
     expect(s.u8[last * 4096 + 99]).toBe(FILE[3 * 4096 + 99]);
     expect(s.u8[last * 4096 + 100]).toBe(0);
-    // A write to the read-only page mapped once: made writable in place (same page, no allocation).
+    expect(get_mm_counter(s.t, s.m, MM_FILEPAGES)).toBe(2);
+    // A write to the file page: copied into a new anonymous page (do_wp_page; the file page was clean).
     const f0 = s.free();
     expect(handleMmFault(s.c, A + 4096, FAULT_FLAG_WRITE).code).toBe(VM_FAULT_OK);
+    expect(f0 - s.free()).toBe(0); // one page allocated, the old file copy freed
+    const w = s.pte(A + 4096);
+    expect(w.pfn).not.toBe(p.pfn);
+    expect(w.lo & _PAGE_WRITE).not.toBe(0);
+    expect(Array.from(s.u8.subarray(w.pfn * 4096, w.pfn * 4096 + 4096))).toEqual(Array.from(FILE.subarray(4096, 8192)));
+    expect(get_mm_counter(s.t, s.m, MM_FILEPAGES)).toBe(1);
+    expect(get_mm_counter(s.t, s.m, MM_ANONPAGES)).toBe(1);
+    // A write fault on a page never read: a private copy at once (do_cow_fault), anonymous.
+    expect(handleMmFault(s.c, A + 2 * 4096, FAULT_FLAG_WRITE).code).toBe(VM_FAULT_OK);
+    expect(s.pte(A + 2 * 4096).lo & _PAGE_WRITE).not.toBe(0);
+    expect(get_mm_counter(s.t, s.m, MM_ANONPAGES)).toBe(2);
+    expect(s.c.counts).toEqual({ minFlt: 1, majFlt: 3 });
+  });
+
+  it('a write to an anonymous page mapped once reuses it in place', () => {
+    const s = setup();
+    s.map(A, 4096, PROT_READ | PROT_WRITE);
+    handleMmFault(s.c, A, FAULT_FLAG_WRITE);
+    const p = s.pte(A);
+    // As mprotect(PROT_READ) then back would leave it: the PTE read-only, the page ours alone.
+    const ptep = s.pt.pte_offset_map(s.c.pgd, A);
+    s.c.phys.write64(ptep, p.lo & ~_PAGE_WRITE, p.hi);
+    const f0 = s.free();
+    expect(handleMmFault(s.c, A, FAULT_FLAG_WRITE).code).toBe(VM_FAULT_OK);
     expect(s.free()).toBe(f0);
-    expect(s.pte(A + 4096).pfn).toBe(p.pfn);
-    expect(s.pte(A + 4096).lo & _PAGE_WRITE).not.toBe(0);
-    expect(s.c.counts).toEqual({ minFlt: 1, majFlt: 2 });
+    expect(s.pte(A).pfn).toBe(p.pfn);
+    expect(s.pte(A).lo & _PAGE_WRITE).not.toBe(0);
   });
 
   it('outside any VMA, or against its protection: SIGSEGV, nothing mapped', () => {
