@@ -22,6 +22,7 @@ import { F_BRK, F_START_BRK, MmTable, TASK_SIZE_SV39 } from './mm/mm_struct.ts';
 import { FAULT_FLAG_INSTRUCTION, FAULT_FLAG_WRITE, handleMmFault, VM_FAULT_OK, VM_FAULT_OOM, VM_FAULT_SIGBUS, type FaultCounts, type FilePages } from './mm/memory.ts';
 import { PageAlloc, type MmBuffers } from './mm/page_alloc.ts';
 import { PageTables } from './mm/pgtable.ts';
+import { ShmemCache } from './mm/shmem.ts';
 import type { CpuMmu } from './mm/tlbflush.ts';
 import { ProcessUserAccess } from './mm/uaccess.ts';
 import { readProcPath } from './proc/base.ts';
@@ -158,7 +159,7 @@ export class LinuxKernel implements TrapHandler {
     const pgd = pt.pgd_alloc();
     if (pgd < 0) throw new Error('boot: no memory for the page tables');
     this.m = m;
-    this.mm = { t: this.t, m, pgd, pt, mmu };
+    this.mm = { t: this.t, m, pgd, pt, mmu, shmem: new ShmemCache(this.alloc, cpu.hartId) };
     mmu.setRoot(pgd, 3, this.pid);
     const e = this.o.exec;
     const caches = this.o.caches;
@@ -205,7 +206,7 @@ export class LinuxKernel implements TrapHandler {
 
   private faultContext(cpu: Cpu) {
     const mm = this.mm!;
-    return { t: mm.t, m: mm.m, pgd: mm.pgd, pt: mm.pt, phys: mm.pt.phys as CpuMmu['phys'], mmu: this.mmuOf(cpu), cpu: cpu.hartId, files: this.files, counts: this.counts };
+    return { t: mm.t, m: mm.m, pgd: mm.pgd, pt: mm.pt, phys: mm.pt.phys as CpuMmu['phys'], mmu: this.mmuOf(cpu), cpu: cpu.hartId, files: this.files, counts: this.counts, shmem: mm.shmem };
   }
 
   trap(cpu: Cpu, cause: number, tval: number): number {
@@ -295,7 +296,7 @@ export class LinuxKernel implements TrapHandler {
       for (const path of paths) this.procTexts.push({ path, text: readProcPath(view, path) ?? `smpemu: --proc ${path}: no such file\n` });
     }
     this.mm = undefined;
-    exitMmap(mm.t, mm.m, mm.pgd, mm.pt, mm.mmu);
+    exitMmap(mm.t, mm.m, mm.pgd, mm.pt, mm.mmu, mm.shmem);
     this.drainPhys(cpu);
   }
 

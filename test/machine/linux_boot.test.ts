@@ -30,7 +30,7 @@ async function run(name: string, args: string[] = [], o: { memory?: MemoryModel;
 
 describe.skipIf(!have)('--boot linux runs static glibc programs', () => {
   beforeAll(() => {
-    for (const n of ['hello', 'args', 'segv', 'efault', 'touch', 'malloc_story', 'misalign']) bins[n] = crossCompile(src(n));
+    for (const n of ['hello', 'args', 'segv', 'efault', 'touch', 'malloc_story', 'misalign', 'shm', 'mmfuzz']) bins[n] = crossCompile(src(n));
   }, 120_000);
 
   describe.each([
@@ -80,6 +80,28 @@ describe.skipIf(!have)('--boot linux runs static glibc programs', () => {
     expect(out.split('\n')[0]).toBe('off 1: 8877665544332211 -123404588 -300 2768163840');
     if (qemuInstalled || qemuRequired) expect(out).toBe((await runQemu(bins.misalign)).stdout.toString('utf8'));
   }, 60_000);
+
+  it('shared anonymous memory keeps its pages across mremap; past the object\'s end is SIGBUS (135), as qemu', async () => {
+    const ok = await run('shm');
+    expect(ok.r.exitCode).toBe(0);
+    expect(ok.out).toBe('fresh 0 0\nafter mremap 42 7\nmunmap 0\n');
+    expect(ok.r.process!.pgalloc - ok.r.process!.pgfree).toBe(1);
+    const bus = await run('shm', ['past']);
+    expect(bus.r.exitCode).toBe(135);
+    expect(bus.out).toBe('fresh 0 0\nafter mremap 42 7\n');
+    expect(bus.r.error).toMatch(/SIGBUS at pc 0x[0-9a-f]+ \(main\+0x[0-9a-f]+\): load from 0x[0-9a-f]+: beyond the end of the mapped file$/);
+    if (qemuInstalled || qemuRequired) expect(ok.out).toBe((await runQemu(bins.shm)).stdout.toString('utf8'));
+  }, 60_000);
+
+  it.each([1, 2])('random mm syscalls with wild arguments (seed %i): answered, no crash, no page leaked', async (seed) => {
+    for (const memory of ['flat', 'caches'] as const) {
+      const { r, out } = await run('mmfuzz', ['2000', String(seed)], { memory });
+      expect(r.stopReason).toBe('exit_group');
+      expect(r.exitCode).toBe(0);
+      expect(out).toMatch(/done \d+\n$/);
+      expect(r.process!.pgalloc - r.process!.pgfree).toBe(1);
+    }
+  }, 120_000);
 
   it('the guest sees argv, envp and the auxiliary vector', async () => {
     const { r, out } = await run('args', ['a b', '-v', ''], { envp: ['A=1', 'EMPTY='] });

@@ -12,6 +12,8 @@
 //   - a write to a present read-only PTE of a writable VMA: do_wp_page (wp_page.ts) copies
 //     the zero page, a file page or a page shared after fork, and makes an anonymous page
 //     nobody else holds writable in place;
+//   - no PTE, shared anonymous VMA: the shmem object's page (shmem.ts), shared by every
+//     mapping of the object;
 //   - anything else is spurious (a stale TLB entry): the TLB entry is dropped and the access
 //     retried.
 // New pages get their rmap (page->mapping: anonymous or the file) and count in the mm's
@@ -20,11 +22,12 @@
 
 import { EBUSY } from '../syscalls/numbers.ts';
 import { expandStack, anonVmaPrepare } from './mmap.ts';
-import { MM_ANONPAGES, MM_FILEPAGES, add_mm_counter, type MmTable } from './mm_struct.ts';
+import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, add_mm_counter, type MmTable } from './mm_struct.ts';
 import { GFP_HIGHUSER_MOVABLE } from './page_alloc.ts';
 import { MmuGather, type PageTables } from './pgtable.ts';
 import { _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_WRITE, vm_get_page_prot } from './pgtable_bits.ts';
 import { __page_set_anon_rmap, page_set_file_mapping } from './rmap.ts';
+import type { ShmemCache } from './shmem.ts';
 import type { CpuMmu, KernelPhys } from './tlbflush.ts';
 import { VM_EXEC, VM_GROWSDOWN, VM_READ, VM_WRITE } from './vma.ts';
 import { PGFAULT, PGMAJFAULT } from './vmstat.ts';
@@ -63,6 +66,8 @@ export interface FaultContext {
   cpu: number;
   files: FilePages;
   counts: FaultCounts;
+  /** Shared anonymous mappings' pages (absent: such a fault is SIGBUS). */
+  shmem?: ShmemCache;
 }
 
 export interface FaultOutcome {
@@ -154,6 +159,16 @@ function doFault(c: FaultContext, v: number, a: number, flags: number, out: Faul
         if (r < 0) return VM_FAULT_OOM;
         if (r > 0) add_mm_counter(t, m, MM_ANONPAGES, 1);
       }
+    } else if (file < 0) {
+      // shmem_fault: the object's page, the same for every mapping of it.
+      if (!c.shmem) return VM_FAULT_SIGBUS;
+      const { pfn } = c.shmem.getPage(file, t.pool.pgoff(v) + (a - t.pool.start(v)) / 4096, phys);
+      if (pfn === -2) return VM_FAULT_SIGBUS;
+      if (pfn < 0) return VM_FAULT_OOM;
+      page_set_file_mapping(pages, pfn, file);
+      const r = insert(c, a, pfn, vm_get_page_prot(vmFlags) | (write ? _PAGE_DIRTY : 0), () => c.shmem!.putPage(pfn));
+      if (r < 0) return VM_FAULT_OOM;
+      if (r > 0) add_mm_counter(t, m, MM_SHMEMPAGES, 1);
     } else {
       // do_read_fault / do_cow_fault: the file's page, read now (no page cache: a private copy).
       const pgoff = t.pool.pgoff(v) + (a - t.pool.start(v)) / 4096;
@@ -193,9 +208,9 @@ function doFault(c: FaultContext, v: number, a: number, flags: number, out: Faul
  * set_pte_at of a fresh page: 1 mapped; 0 another core's racing fault mapped addr first (our
  * page goes back, the access retries); -1 no memory for a page table.
  */
-function insert(c: FaultContext, a: number, pfn: number, prot: number): number {
+function insert(c: FaultContext, a: number, pfn: number, prot: number, put = () => c.pt.alloc.__free_pages(c.cpu, pfn, 0)): number {
   const r = c.pt.insert_page(c.pgd, a, pfn, prot);
   if (r === 0) return 1;
-  c.pt.alloc.__free_pages(c.cpu, pfn, 0);
+  put();
   return r === -EBUSY ? 0 : -1;
 }

@@ -6,6 +6,7 @@
 
 import { mmput, unmap_page_range } from './exit_mmap.ts';
 import type { MmTable } from './mm_struct.ts';
+import type { ShmemCache } from './shmem.ts';
 import type { MmChanges, Range } from './mmap.ts';
 import { MmuGather, type PageTables } from './pgtable.ts';
 import type { CpuMmu } from './tlbflush.ts';
@@ -32,7 +33,7 @@ function floorCeiling(t: MmTable, m: number, start: number, end: number): [numbe
   return [floor, ceiling];
 }
 
-export function applyMmChanges(t: MmTable, m: number, pgd: number, pt: PageTables, mmu: CpuMmu, ch: MmChanges): void {
+export function applyMmChanges(t: MmTable, m: number, pgd: number, pt: PageTables, mmu: CpuMmu, ch: MmChanges, shmem?: ShmemCache): void {
   gather.reset();
   let exec = false;
   const moved = ch.moved.map((mv) => ({ start: mv.from, end: mv.from + mv.len }));
@@ -57,6 +58,15 @@ export function applyMmChanges(t: MmTable, m: number, pgd: number, pt: PageTable
   if (gather.needFlush()) mmu.flushTlbAll();
   if (exec || ch.moved.length > 0) mmu.flushIcache();
   pt.tlb_finish_mmu(gather);
+  // A shared anonymous object no VMA maps any more is gone (one process: this mm's VMAs say so).
+  if (shmem) {
+    for (const u of ch.unmapped) {
+      if (u.file >= 0) continue;
+      let used = false;
+      for (let i = 0; i < t.mapCount(m) && !used; i++) used = t.pool.file(t.vmaAt(m, i)) === u.file;
+      if (!used) shmem.release(u.file);
+    }
+  }
 }
 
 /** move_page_tables, a page at a time: each present PTE leaves `from` and lands at the same offset in `to`. */
@@ -76,10 +86,11 @@ function movePageTables(pt: PageTables, pgd: number, from: number, to: number, l
 }
 
 /** mmput of the process's mm (exit_mmap.ts): everything torn down, flushed on this core, freed. */
-export function exitMmap(t: MmTable, m: number, pgd: number, pt: PageTables, mmu: CpuMmu): void {
+export function exitMmap(t: MmTable, m: number, pgd: number, pt: PageTables, mmu: CpuMmu, shmem?: ShmemCache): void {
   gather.reset();
   mmput(t, pt, m, pgd, gather, () => {
     mmu.flushTlbAll();
     mmu.flushIcache();
   });
+  for (const id of shmem?.ids() ?? []) shmem!.release(id);
 }

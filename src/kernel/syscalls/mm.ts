@@ -7,11 +7,12 @@ import { regS, regU } from '../cpu.ts';
 import { doMadvise } from '../mm/madvise.ts';
 import { applyMmChanges } from '../mm/mm_changes.ts';
 import type { MmTable } from '../mm/mm_struct.ts';
-import { doBrk, doMmap, doMunmap, MAP_ANONYMOUS, type MmChanges } from '../mm/mmap.ts';
+import { doBrk, doMmap, doMunmap, MAP_ANONYMOUS, MAP_PRIVATE, MAP_TYPE, type MmChanges } from '../mm/mmap.ts';
 import { doMprotect } from '../mm/mprotect.ts';
 import { doMremap } from '../mm/mremap.ts';
 import type { PageTables } from '../mm/pgtable.ts';
 import type { CpuMmu } from '../mm/tlbflush.ts';
+import type { ShmemCache } from '../mm/shmem.ts';
 import { EINVAL, ENODEV } from './numbers.ts';
 import { NOT_MINE, type SyscallTask } from './task_context.ts';
 
@@ -29,13 +30,14 @@ export interface MmContext {
   pgd: number;
   pt: PageTables;
   mmu: CpuMmu;
+  shmem?: ShmemCache;
 }
 
 function locked(c: MmContext, f: () => MmChanges): number {
   c.t.mmapWriteLock(c.m);
   try {
     const ch = f();
-    applyMmChanges(c.t, c.m, c.pgd, c.pt, c.mmu, ch);
+    applyMmChanges(c.t, c.m, c.pgd, c.pt, c.mmu, ch, c.shmem);
     return ch.ret;
   } finally {
     c.t.mmapWriteUnlock(c.m);
@@ -51,7 +53,13 @@ export function mmSyscall(c: MmContext, task: SyscallTask, nr: number): number {
       const [addr, len, prot, flags, off] = [a(0), a(1), a(2) >>> 0, a(3) >>> 0, a(5)];
       if (off % 4096 !== 0) return -EINVAL;
       if ((flags & MAP_ANONYMOUS) === 0) return regS(cpu, 14) < 0 ? -9 : -ENODEV; // EBADF for fd -1
-      return locked(c, () => doMmap(c.t, c.m, addr, len, prot, flags, null, off / 4096));
+      const ret = locked(c, () => doMmap(c.t, c.m, addr, len, prot, flags, null, off / 4096));
+      if (ret >= 0 && (flags & MAP_TYPE) !== MAP_PRIVATE && c.shmem) {
+        // shmem_zero_setup: the new VMA's object is as long as the mapping.
+        const v = c.t.vmaLookup(c.m, ret);
+        if (v >= 0 && c.t.pool.file(v) < 0) c.shmem.create(c.t.pool.file(v), Math.ceil(len / 4096));
+      }
+      return ret;
     }
     case SYS_munmap: return locked(c, () => doMunmap(c.t, c.m, a(0), a(1)));
     case SYS_mprotect: return locked(c, () => doMprotect(c.t, c.m, a(0), a(1), a(2) >>> 0));
