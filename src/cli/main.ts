@@ -259,7 +259,11 @@ async function runProgram(file: string, args: string[], f: RunFlags, cmd: Comman
     result = await runMachine(config, elf, {
       onProgress: progress ? (p) => progress.update(p) : undefined,
       inspect: f.inspect,
-      linux: { execfn: `/${basename(file)}`, args, ...(f.env ? { envp: f.env } : {}), ...(f.proc ? { proc: f.proc } : {}) },
+      linux: {
+        execfn: guestPathOf(file, f.root), args, ...(f.env ? { envp: f.env } : {}), ...(f.proc ? { proc: f.proc } : {}),
+        ...(f.root !== undefined ? { root: f.root } : {}), rootRw: f.rootRw === true,
+        tty: [process.stdin.isTTY === true, process.stdout.isTTY === true, process.stderr.isTTY === true],
+      },
     });
   } catch (e) {
     if (e instanceof ElfError) throw new UsageError(`${file}: ${e.message}`);
@@ -294,6 +298,15 @@ async function runProgram(file: string, args: string[], f: RunFlags, cmd: Comman
   if (result.error) process.stderr.write(`smpemu: ${result.error}\n`);
   if (statsError) process.stderr.write(`smpemu: ${statsError}\n`);
   return exitCode;
+}
+
+/** The program's path in the guest tree: under --root when it lies inside it, else /NAME. */
+function guestPathOf(file: string, root: string | undefined): string {
+  if (root !== undefined) {
+    const r = resolve(root), p = resolve(file);
+    if (p.startsWith(r + '/')) return p.slice(r.length);
+  }
+  return `/${basename(file)}`;
 }
 
 function packageVersion(): string {

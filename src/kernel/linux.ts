@@ -30,7 +30,13 @@ import { oneProcessView } from './proc_view.ts';
 import { emulateMisaligned, EMU_FAULT, EMU_OK } from './traps_misaligned.ts';
 import { vmEvent } from './mm/vmstat.ts';
 import { VM_EXEC, VM_GROWSDOWN, VM_MAYSHARE, VM_READ, VM_WRITE, VmaPool } from './mm/vma.ts';
-import { bootMinimalGroup } from './syscalls/boot_minimal.ts';
+import { GuestRoot } from './fs/namei.ts';
+import { PseudoFs, registerCpuFiles } from './fs/procfs.ts';
+import { FileSyscalls } from './fs/syscalls.ts';
+import { registerProcFiles } from './proc/base.ts';
+import { QueuedConsole } from './syscalls/console.ts';
+import { RandomPool } from './syscalls/random.ts';
+import { LinuxProcessState, linuxSyscallGroups } from './syscalls/registry.ts';
 import { mmSyscall, type MmContext } from './syscalls/mm.ts';
 import { ENOSYS } from './syscalls/numbers.ts';
 import { NOT_MINE, type SyscallGroup, type SyscallTask } from './syscalls/task_context.ts';
@@ -66,7 +72,15 @@ export interface LinuxExec {
   seed: number;
   /** /proc files to render when the process exits (the CLI's --proc PATH). */
   procAtExit?: string[];
+  /** The host directory that is the guest's "/" (--root, or a fresh tree holding the program), and --root-rw. */
+  root: string;
+  rootRw?: boolean;
+  /** Whether the host's stdin, stdout and stderr are terminals (TCGETS, fstat of fds 0-2). */
+  tty?: [boolean, boolean, boolean];
 }
+
+/** CLOCK_REALTIME at boot: fixed (2026-01-01T00:00:00Z), so runs are reproducible. */
+export const BOOT_EPOCH_NS = 1767225600n * 1_000_000_000n;
 
 export interface LinuxKernelOptions {
   control: ControlBlock;
@@ -120,6 +134,7 @@ export class LinuxKernel implements TrapHandler {
   private readonly symbols: SymbolTable;
   private readonly files: FilePages;
   private readonly groups: SyscallGroup[];
+  private readonly console: QueuedConsole;
   private readonly users = new Map<number, ProcessUserAccess>();
   private mm: MmContext | undefined;
   private m = -1;
@@ -146,7 +161,53 @@ export class LinuxKernel implements TrapHandler {
         return true;
       },
     };
-    this.groups = [bootMinimalGroup({ out: this.out, clockHz: o.clockHz })];
+    // The file tree, the console on fds 0-2, and the syscall groups (syscalls/registry.ts).
+    const pseudo = new PseudoFs();
+    pseudo.pids = () => (this.mm ? [this.pid] : []);
+    pseudo.registerLink('/proc/[pid]/exe', () => o.exec.execfn);
+    registerCpuFiles(pseudo, { ncpus: o.cores, isa: 'rv64imafdc', mmu: 'sv39' });
+    registerProcFiles(pseudo, this.liveProcView());
+    const root = new GuestRoot(o.exec.root, { writable: o.exec.rootRw ?? false, pseudo });
+    this.console = new QueuedConsole({ push: (c) => this.out.push(c), tty: o.exec.tty });
+    const fs = new FileSyscalls({ root, pid: this.pid });
+    fs.installStdio(this.console);
+    const state = new LinuxProcessState({ totalramPages: this.alloc.totalramPages() });
+    this.groups = linuxSyscallGroups({
+      fs, state, console: this.console, clockHz: o.clockHz, bootEpochNs: BOOT_EPOCH_NS, random: new RandomPool(o.exec.seed),
+      sysinfo: () => ({ totalram: this.alloc.totalramPages() * 4096, freeram: this.freePages() * 4096, procs: 1 }),
+      taskSize: TASK_SIZE_SV39,
+    });
+  }
+
+  private freePages(): number {
+    let s = 0;
+    for (let z = 0; z < 3; z++) s += this.alloc.nrFreePages(z);
+    return s;
+  }
+
+  /** /proc as the guest reads it: the live process, read through core 0's memory path. */
+  private liveProcView() {
+    const self = this;
+    const view = {
+      pids: () => (self.mm ? [self.pid] : []),
+      task: (pid: number) => (self.mm && pid === self.pid ? self.procSnapshot().task(pid) : undefined),
+      alloc: this.alloc,
+      mmTable: this.t,
+      get phys() {
+        return self.mm!.pt.phys;
+      },
+      levels: 3,
+      nrCpuIds: this.o.cores,
+      fileInfo: (id: number) => (id === 1 ? { major: 0, minor: 1, ino: 2, path: self.o.exec.execfn } : undefined),
+    };
+    return view;
+  }
+
+  private procSnapshot() {
+    const mm = this.mm!;
+    return oneProcessView(this.alloc, this.t, mm.pt.phys, this.o.cores, {
+      pid: this.pid, comm: this.comm, m: mm.m, pgd: mm.pgd, minFlt: this.counts.minFlt, majFlt: this.counts.majFlt, exe: this.o.exec.execfn,
+    });
   }
 
   /** exec of the first process on `cpu` (core 0): maps the program, builds the stack, sets pc, sp and a0. */
@@ -290,9 +351,7 @@ export class LinuxKernel implements TrapHandler {
     if (!mm) return;
     const paths = this.o.exec.procAtExit ?? [];
     if (paths.length > 0) {
-      const view = oneProcessView(this.alloc, this.t, mm.pt.phys, this.o.cores, {
-        pid: this.pid, comm: this.comm, m: mm.m, pgd: mm.pgd, minFlt: this.counts.minFlt, majFlt: this.counts.majFlt, exe: this.o.exec.execfn,
-      });
+      const view = this.procSnapshot();
       for (const path of paths) this.procTexts.push({ path, text: readProcPath(view, path) ?? `smpemu: --proc ${path}: no such file\n` });
     }
     this.mm = undefined;
@@ -318,6 +377,7 @@ export class LinuxKernel implements TrapHandler {
       return TRAP_STOP;
     }
     const task: SyscallTask = { cpu, user: this.userOf(cpu), pid: this.pid, tid: this.pid, ppid: 0 };
+    this.console.core = cpu.hartId;
     let ret = this.mm ? mmSyscall(this.mm, task, nr) : NOT_MINE;
     for (let i = 0; ret === NOT_MINE && i < this.groups.length; i++) ret = this.groups[i](task, nr);
     if (ret === NOT_MINE) {

@@ -20,6 +20,11 @@ export interface LinuxProcessSpec {
   envp: string[];
   /** /proc files to read when the process exits (--proc PATH). */
   proc?: string[];
+  /** The host directory that is the guest's "/" (the caller makes a fresh one when none is given). */
+  root: string;
+  rootRw?: boolean;
+  /** Whether the host's stdin, stdout, stderr are terminals. */
+  tty?: [boolean, boolean, boolean];
 }
 
 /** VMAs per address space (vm.max_map_count is Linux's 65530) and address spaces in the mm table. */
@@ -44,7 +49,8 @@ export function bootLinux(config: MachineConfig, elf: Uint8Array, spec: LinuxPro
   const control = new ControlBlock(regions.control);
   control.i32[LIVE_HARTS] = 1;
   barrierInit(control.i32, BARRIER_BASE, config.threads);
-  const exec: LinuxExec = { program: elf, execfn: spec.execfn, argv: [spec.execfn, ...spec.args], envp: spec.envp, seed: 1, procAtExit: spec.proc };
+  const exec: LinuxExec = { program: elf, execfn: spec.execfn, argv: [spec.execfn, ...spec.args], envp: spec.envp, seed: 1, procAtExit: spec.proc,
+    root: spec.root, rootRw: spec.rootRw, tty: spec.tty };
   return { image, regions, control, stackTops: new Array<number>(config.cores).fill(0), linux: { exec, buffers } };
 }
 

@@ -14,6 +14,7 @@ import type { CacheStats } from '../report/cache_stats.ts';
 import type { C2cJson } from '../report/c2c.ts';
 import { CoherenceViews } from '../../shared/coherence/layout.ts';
 import { boot, bootLinux, type BootImage, type LinuxProcessSpec } from './boot.ts';
+import { freshRoot } from '../kernel/fs/rootfs.ts';
 import type { ProcessStats } from '../kernel/linux.ts';
 import { collect, hex, type StopWord } from './collect.ts';
 import { inspectLine, readCoherent, type LineView } from './inspect.ts';
@@ -90,8 +91,22 @@ export interface RunResult {
 
 /** Boots `elf` on a machine of `config` and runs it to the end. Throws ElfError for a bad program. */
 export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: RunOptions = {}): Promise<RunResult> {
-  const spec: LinuxProcessSpec = { execfn: opts.linux?.execfn ?? '/prog', args: opts.linux?.args ?? [], envp: opts.linux?.envp ?? DEFAULT_ENV, proc: opts.linux?.proc };
-  const booted = config.boot === 'linux' ? bootLinux(config, elf, spec) : boot(config, elf);
+  if (config.boot !== 'linux') return runBooted(config, boot(config, elf), opts);
+  // --boot linux: the guest's "/" is --root, or a fresh tree holding only the program.
+  const l = opts.linux ?? {};
+  const fresh = l.root === undefined ? freshRoot(elf, l.execfn ?? 'prog') : undefined;
+  try {
+    const spec: LinuxProcessSpec = {
+      execfn: fresh?.guestPath ?? l.execfn ?? '/prog', args: l.args ?? [], envp: l.envp ?? DEFAULT_ENV, proc: l.proc,
+      root: fresh?.hostDir ?? l.root!, rootRw: l.rootRw, tty: l.tty,
+    };
+    return await runBooted(config, bootLinux(config, elf, spec), opts);
+  } finally {
+    fresh?.remove();
+  }
+}
+
+async function runBooted(config: MachineConfig, booted: BootImage, opts: RunOptions): Promise<RunResult> {
   const symbols = new SymbolTable(booted.image.symbols);
   const inspectAddrs = resolveInspect(config, booted, symbols, opts.inspect ?? []);
   const pool = spawnPool(config, booted, {

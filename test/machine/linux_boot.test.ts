@@ -30,7 +30,7 @@ async function run(name: string, args: string[] = [], o: { memory?: MemoryModel;
 
 describe.skipIf(!have)('--boot linux runs static glibc programs', () => {
   beforeAll(() => {
-    for (const n of ['hello', 'args', 'segv', 'efault', 'touch', 'malloc_story', 'misalign', 'shm', 'mmfuzz']) bins[n] = crossCompile(src(n));
+    for (const n of ['hello', 'args', 'segv', 'efault', 'touch', 'malloc_story', 'misalign', 'shm', 'mmfuzz', 'procself']) bins[n] = crossCompile(src(n));
   }, 120_000);
 
   describe.each([
@@ -102,6 +102,16 @@ describe.skipIf(!have)('--boot linux runs static glibc programs', () => {
       expect(r.process!.pgalloc - r.process!.pgfree).toBe(1);
     }
   }, 120_000);
+
+  it('the guest reads its own /proc/self/status and /proc/self/maps', async () => {
+    const { r, out } = await run('procself', [], { memory: 'caches' });
+    expect(r.exitCode).toBe(0);
+    const lines = out.split('\n');
+    expect(lines[0]).toBe('Name:\tprocself');
+    expect(lines[1]).toMatch(/^VmRSS:\s+\d+ kB$/);
+    expect(lines[2]).toMatch(/^00010000-[0-9a-f]{8} r-xp 00000000 00:01 2 +\/procself$/);
+    expect(out).toMatch(/^3ffff[0-9a-f]{5}-4000000000 rw-p 00000000 00:00 0 +\[stack\]\n$/m);
+  }, 60_000);
 
   it('the guest sees argv, envp and the auxiliary vector', async () => {
     const { r, out } = await run('args', ['a b', '-v', ''], { envp: ['A=1', 'EMPTY='] });

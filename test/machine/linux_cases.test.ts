@@ -1,19 +1,17 @@
 // The recorded Linux guest programs (workloads/linux/cases.txt, expected output from
 // qemu-riscv64) under `--boot linux`: stdout byte for byte and the shell's exit status.
-// The cases that open files or fork (readfile, forkwait) wait for the file syscalls and
-// fork; NEEDS lists them, and a test fails once one of them passes (so the list shrinks).
+// The guest tree is workloads/linux/data, as the recording's cwd. The cases that fork
+// (forkwait) wait for fork; NEEDS lists them, and a test fails once one of them passes.
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { makeConfig, type MemoryModel } from '../../src/machine/config.ts';
 import { runMachine } from '../../src/machine/machine.ts';
-import { linuxBin, linuxCases, type LinuxCase } from '../helpers/linux_cases.ts';
+import { linuxBin, linuxCases, linuxDataDir, type LinuxCase } from '../helpers/linux_cases.ts';
 import { sink } from '../helpers/program.ts';
 
 /** Cases that need what --boot linux does not do yet, and what that is. */
 const NEEDS: Record<string, string> = {
-  readfile: 'openat/read of the guest tree (sys branch)',
-  readfile_arg: 'openat/read of the guest tree (sys branch)',
   forkwait: 'fork and wait4',
 };
 
@@ -22,7 +20,7 @@ async function runCase(c: LinuxCase, memory: MemoryModel) {
   const r = await runMachine(makeConfig({ boot: 'linux', memory, cores: 2, threads: 1 }), readFileSync(linuxBin(c.program)), {
     stdout: out.out,
     stderr: () => {},
-    linux: { execfn: `/${c.program}`, args: c.args, envp: Object.entries(c.env).map(([k, v]) => `${k}=${v}`) },
+    linux: { execfn: `/${c.program}`, args: c.args, envp: Object.entries(c.env).map(([k, v]) => `${k}=${v}`), root: linuxDataDir },
   });
   return { status: r.exitCode, stdout: out.text() };
 }
