@@ -92,6 +92,8 @@ export interface RunResult {
 /** Boots `elf` on a machine of `config` and runs it to the end. Throws ElfError for a bad program. */
 export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: RunOptions = {}): Promise<RunResult> {
   if (config.boot !== 'linux') return runBooted(config, boot(config, elf), opts);
+  // Physical RAM is the page allocator's: a program's addresses are virtual, not lines to show.
+  if ((opts.inspect?.length ?? 0) > 0 || (opts.readback?.length ?? 0) > 0) throw new ConfigError('--inspect needs --boot spmd (under --boot linux addresses are virtual)');
   // --boot linux: the guest's "/" is --root, or a fresh tree holding only the program.
   const l = opts.linux ?? {};
   const fresh = l.root === undefined ? freshRoot(elf, l.execfn ?? 'prog') : undefined;

@@ -113,6 +113,15 @@ describe.skipIf(!have)('--boot linux runs static glibc programs', () => {
     expect(out).toMatch(/^3ffff[0-9a-f]{5}-4000000000 rw-p 00000000 00:00 0 +\[stack\]\n$/m);
   }, 60_000);
 
+  it('only core 0 runs: the same instructions and cycles with 1 or 2 worker threads and 1 or 4 cores', async () => {
+    const a = await run('hello', [], { memory: 'caches', cores: 1, threads: 1 });
+    const b = await run('hello', [], { memory: 'caches', cores: 4, threads: 2 });
+    expect(b.out).toBe(a.out);
+    expect(b.r.cores[0].instructions).toBe(a.r.cores[0].instructions);
+    expect(b.r.cores[0].cycles).toBe(a.r.cores[0].cycles);
+    expect(b.r.cores[0].tlbMisses).toBe(a.r.cores[0].tlbMisses);
+  }, 60_000);
+
   it('the guest sees argv, envp and the auxiliary vector', async () => {
     const { r, out } = await run('args', ['a b', '-v', ''], { envp: ['A=1', 'EMPTY='] });
     expect(r.exitCode).toBe(4);
