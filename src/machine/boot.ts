@@ -8,7 +8,9 @@ import { ElfError, highestLoadEnd, loadSegments, parseElf, type ElfImage } from 
 import type { MachineConfig } from './config.ts';
 import type { LinuxBuffers, LinuxExec } from '../kernel/linux.ts';
 import { createMm } from '../kernel/mm/page_alloc.ts';
-import { MmTable } from '../kernel/mm/mm_struct.ts';
+import { MmTable, TASK_SIZE_SV39 } from '../kernel/mm/mm_struct.ts';
+import { createElfTables, ExecError } from '../kernel/exec/binfmt_elf.ts';
+import { ConfigError } from './config.ts';
 import { VmaPool } from '../kernel/mm/vma.ts';
 
 /** What --boot linux runs: the program's arguments and environment (argv[0] is execfn unless given). */
@@ -40,6 +42,13 @@ const VMA_POOL = 65536;
  */
 export function bootLinux(config: MachineConfig, elf: Uint8Array, spec: LinuxProcessSpec): BootImage {
   const image = parseElf(elf);
+  // What exec would refuse (E2BIG, a NUL in a string) is refused here, in one line, before any worker starts.
+  try {
+    createElfTables({ argv: [spec.execfn, ...spec.args], envp: spec.envp, execfn: spec.execfn, phdr: 0, phnum: 0, entry: 0, uid: 0, gid: 0, hwcap: 0, random: new Uint8Array(16) }, TASK_SIZE_SV39);
+  } catch (e) {
+    if (e instanceof ExecError) throw new ConfigError(`cannot exec ${spec.execfn}: ${e.message}`);
+    throw e;
+  }
   const regions = allocateRegions(config);
   regions.mm = createMm({ ramBytes: config.ramBytes, ramBase: config.ramBase, cpus: config.cores });
   const pool = VmaPool.create(VMA_POOL);

@@ -122,6 +122,13 @@ describe.skipIf(!have)('--boot linux runs static glibc programs', () => {
     expect(b.r.cores[0].tlbMisses).toBe(a.r.cores[0].tlbMisses);
   }, 60_000);
 
+  it('arguments that exec refuses (E2BIG, a NUL byte) are one ConfigError before anything runs', async () => {
+    const cfg = makeConfig({ boot: 'linux', memory: 'flat', cores: 1, threads: 1 });
+    await expect(runMachine(cfg, bins.hello, { linux: { envp: Array.from({ length: 30 }, (_, i) => `X${i}=${'a'.repeat(100000)}`) } }))
+      .rejects.toThrow(/^cannot exec \/prog: arguments and environment take \d+ bytes, more than 2097152$/);
+    await expect(runMachine(cfg, bins.hello, { linux: { args: ['a\0b'] } })).rejects.toThrow(/cannot exec .*NUL/);
+  }, 60_000);
+
   it('the guest sees argv, envp and the auxiliary vector', async () => {
     const { r, out } = await run('args', ['a b', '-v', ''], { envp: ['A=1', 'EMPTY='] });
     expect(r.exitCode).toBe(4);
