@@ -1,7 +1,7 @@
 // High-resolution timers (Linux 6.1 kernel/time/hrtimer.c, reduced): per-core queues of
 // (expiry ns, kind, arg) for nanosleep, futex timeouts and deadline timers. Hard timers run in
 // the timer interrupt (hrtimer_interrupt); soft ones (HRTIMER_MODE_SOFT) in HRTIMER_SOFTIRQ.
-// Expiry is the core's simulated clock in ns.
+// Expiry is the core's simulated clock in ns; two i32 arguments (e.g. task and futex wait seq).
 //
 // Layout: time/timerqueue.ts queues, two per core: 2c = hard, 2c + 1 = soft; each under its own
 // lock (hrtimer_cpu_base->lock), so another core may start or cancel a timer on this core.
@@ -19,12 +19,12 @@ export const HRTIMER_CAP = 256;
 
 /** Timer kinds (the callback functions' identities). The wiring may register more from 16 on. */
 export const HRTIMER_NANOSLEEP = 1; // hrtimer_wakeup: arg = task
-export const HRTIMER_FUTEX = 2; // futex_wait timeout: arg = task
+export const HRTIMER_FUTEX = 2; // futex_wait timeout: arg = task, arg2 = wait seq (futex_timeout)
 export const HRTIMER_DL = 3; // dl_task_timer: arg = task
 export const HRTIMER_DL_INACTIVE = 4; // inactive_task_timer: arg = task
 export const HRTIMER_RT_PERIOD = 5; // sched_rt_period_timer: arg = cpu
 
-export type HrtimerFn = (cpu: number, arg: number, expires: number) => number | void;
+export type HrtimerFn = (cpu: number, arg: number, expires: number, arg2: number) => number | void;
 
 export function allocHrtimerBuffer(cpus: number, cap = HRTIMER_CAP): SharedArrayBuffer {
   return allocTimerQueues(cpus * 2, cap);
@@ -33,7 +33,7 @@ export function allocHrtimerBuffer(cpus: number, cap = HRTIMER_CAP): SharedArray
 export class Hrtimer {
   readonly q: TimerQueues;
   private readonly fns = new Map<number, HrtimerFn>();
-  private readonly out = new Float64Array(3);
+  private readonly out = new Float64Array(4);
 
   constructor(
     readonly buffer: SharedArrayBuffer,
@@ -50,11 +50,11 @@ export class Hrtimer {
   }
 
   /** hrtimer_start (HRTIMER_MODE_ABS[_SOFT]) on `cpu`'s base. Returns the handle. */
-  hrtimer_start(cpu: number, expires: number, kind: number, arg: number, soft = false): number {
+  hrtimer_start(cpu: number, expires: number, kind: number, arg: number, soft = false, arg2 = 0): number {
     if (!this.fns.has(kind)) throw new RangeError(`hrtimer: kind ${kind} has no callback (hrtimer_register)`);
     const qi = cpu * 2 + (soft ? 1 : 0);
     this.q.lock(qi);
-    const h = this.q.add_locked(qi, expires, kind, arg);
+    const h = this.q.add_locked(qi, expires, kind, arg, arg2);
     this.q.unlock(qi);
     if (h < 0) throw new RangeError(`hrtimer: cpu ${cpu}: all ${this.q.cap} ${soft ? 'soft' : 'hard'} timers in use`);
     return soft ? h | HRTIMER_SOFT_BIT : h;
@@ -93,12 +93,13 @@ export class Hrtimer {
       const expires = out[0]!;
       const kind = out[1]!;
       const arg = out[2]!;
+      const arg2 = out[3]!;
       n++;
-      const again = this.fns.get(kind)!(cpu, arg, expires);
+      const again = this.fns.get(kind)!(cpu, arg, expires, arg2);
       if (typeof again === 'number') {
         if (!(again > expires)) throw new RangeError(`hrtimer: kind ${kind} re-armed at ${again}, not after ${expires}`);
         this.q.lock(qi);
-        const h = this.q.add_locked(qi, again, kind, arg);
+        const h = this.q.add_locked(qi, again, kind, arg, arg2);
         this.q.unlock(qi);
         if (h < 0) throw new RangeError(`hrtimer: cpu ${cpu}: queue full on restart`);
       }

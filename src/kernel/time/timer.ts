@@ -21,7 +21,7 @@ export function allocTimerBuffer(cpus: number, cap = TIMER_CAP): SharedArrayBuff
 export class Timers {
   readonly q: TimerQueues;
   private readonly fns = new Map<number, TimerFn>();
-  private readonly out = new Float64Array(3);
+  private readonly out = new Float64Array(4);
 
   constructor(
     readonly buffer: SharedArrayBuffer,

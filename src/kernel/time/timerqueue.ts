@@ -1,6 +1,6 @@
 // Timer queues in shared memory (Linux's lib/timerqueue.c keeps an rb-tree; this is a binary
 // min-heap, which is what a queue with only "earliest" lookups needs): one queue per core per
-// use (hard hrtimers, soft hrtimers, timer_list), entries (expiry, kind, arg) ordered by expiry,
+// use (hard hrtimers, soft hrtimers, timer_list), entries (expiry, kind, arg, arg2) ordered by expiry,
 // equal expiries in insertion order (as the rb-tree puts equal keys to the right).
 //
 // Layout of queue q (QUEUE stride = 128 + 8*ceil(cap/2) + 40*cap bytes, a multiple of 128):
@@ -9,7 +9,7 @@
 //     [2] free slot list head (-1 none)                              [3] next insertion sequence
 //   i32 heap[cap]: slot numbers, heap-ordered by (expiry, seq)
 //   per slot s, 40 bytes: f64 expiry, f64 seq; i32 kind, arg, heap position (-1: not queued),
-//     next free slot (while free), generation (bumped at every add)
+//     next free slot (while free), generation (bumped at every add), arg2
 // Every field is read and written under the queue's lock. A handle names slot and generation
 // (gen * cap + slot, below 2^30), so cancelling a timer that already fired and whose slot was reused fails
 // instead of cancelling the new one.
@@ -80,7 +80,7 @@ export class TimerQueues {
   private slotF(q: number, s: number): number {
     return (q * this.stride + this.slotBase + s * SLOT_BYTES) >> 3;
   }
-  /** i32 index of slot s's kind (+1 arg, +2 heap position, +3 next free, +4 generation). */
+  /** i32 index of slot s's kind (+1 arg, +2 heap position, +3 next free, +4 generation, +5 arg2). */
   private slotI(q: number, s: number): number {
     return ((q * this.stride + this.slotBase + s * SLOT_BYTES) >> 2) + 4;
   }
@@ -146,8 +146,8 @@ export class TimerQueues {
   }
 
 
-  /** timerqueue_add: queue (expiry, kind, arg); returns a handle, or -1 when the queue is full. */
-  add_locked(q: number, expiry: number, kind: number, arg: number): number {
+  /** timerqueue_add: queue (expiry, kind, arg, arg2); returns a handle, or -1 when full. */
+  add_locked(q: number, expiry: number, kind: number, arg: number, arg2 = 0): number {
     const h = this.hdr(q);
     const s = this.i[h + H_FREE]!;
     if (s < 0) return -1;
@@ -159,6 +159,7 @@ export class TimerQueues {
     this.i[h + H_SEQ] = (this.i[h + H_SEQ]! + 1) | 0;
     this.i[si] = kind;
     this.i[si + 1] = arg;
+    this.i[si + 5] = arg2;
     this.i[si + 4] = (this.i[si + 4]! + 1) % this.genLimit;
     const n = this.i[h + H_NR]!;
     this.i[h + H_NR] = n + 1;
@@ -208,8 +209,8 @@ export class TimerQueues {
   }
 
   /**
-   * Take the earliest entry if it expires at or before `now`: writes its expiry, kind and arg
-   * to out[0..2] and returns true; false when nothing is due.
+   * Take the earliest entry if it expires at or before `now`: writes its expiry, kind, arg and
+   * arg2 to out[0..3] and returns true; false when nothing is due.
    */
   pop_due_locked(q: number, now: number, out: Float64Array): boolean {
     if (this.nr_locked(q) === 0) return false;
@@ -220,6 +221,7 @@ export class TimerQueues {
     out[0] = this.f[fi]!;
     out[1] = this.i[si]!;
     out[2] = this.i[si + 1]!;
+    out[3] = this.i[si + 5]!;
     this.removeSlot(q, s);
     return true;
   }

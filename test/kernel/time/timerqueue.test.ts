@@ -38,11 +38,11 @@ describe('timerqueue (min-heap in a SharedArrayBuffer)', () => {
         let live: Entry[] = [];
         const issued: number[] = [];
         let seq = 0;
-        const out = new Float64Array(3);
+        const out = new Float64Array(4);
         for (const op of ops) {
           tq.lock(q);
           if (op.t === 'add') {
-            const h = tq.add_locked(q, op.expiry, op.kind, op.arg);
+            const h = tq.add_locked(q, op.expiry, op.kind, op.arg, 3 * op.arg + 1);
             if (live.length === cap) expect(h).toBe(-1);
             else {
               expect(h).toBeGreaterThanOrEqual(0);
@@ -62,7 +62,7 @@ describe('timerqueue (min-heap in a SharedArrayBuffer)', () => {
             const due = tq.pop_due_locked(q, op.now, out);
             if (first !== undefined && first.expiry <= op.now) {
               expect(due).toBe(true);
-              expect([...out]).toEqual([first.expiry, first.kind, first.arg]);
+              expect([...out]).toEqual([first.expiry, first.kind, first.arg, 3 * first.arg + 1]);
               live.shift();
             } else expect(due).toBe(false);
           }
@@ -75,7 +75,7 @@ describe('timerqueue (min-heap in a SharedArrayBuffer)', () => {
         live.sort((a, b) => a.expiry - b.expiry || a.seq - b.seq);
         for (const e of live) {
           expect(tq.pop_due_locked(q, Infinity, out)).toBe(true);
-          expect([...out]).toEqual([e.expiry, e.kind, e.arg]);
+          expect([...out]).toEqual([e.expiry, e.kind, e.arg, 3 * e.arg + 1]);
         }
         expect(tq.pop_due_locked(q, Infinity, out)).toBe(false);
       }),
@@ -118,16 +118,16 @@ describe('hrtimer', () => {
   it('soft timers run from HRTIMER_SOFTIRQ at irq exit; a callback may re-arm (HRTIMER_RESTART)', () => {
     const fx = makeFixture(1);
     const log: string[] = [];
-    fx.hrtimer.hrtimer_register(HRTIMER_FUTEX, (c, arg, expires) => {
-      log.push(`futex ${arg} @${fx.clock[c]}`);
+    fx.hrtimer.hrtimer_register(HRTIMER_FUTEX, (c, arg, expires, seq) => {
+      log.push(`futex ${arg}/${seq} @${fx.clock[c]}`);
       return arg === 1 && expires < 3_000_000 ? expires + 1_000_000 : undefined;
     });
-    fx.hrtimer.hrtimer_start(0, 1_000_000, HRTIMER_FUTEX, 1, true);
-    fx.hrtimer.hrtimer_start(0, 1_500_000, HRTIMER_FUTEX, 2, false);
+    fx.hrtimer.hrtimer_start(0, 1_000_000, HRTIMER_FUTEX, 1, true, 11);
+    fx.hrtimer.hrtimer_start(0, 1_500_000, HRTIMER_FUTEX, 2, false, 22);
     expect(fx.tick.next_event(0)).toBe(1_000_000);
     fx.clock[0] = 1_600_000;
     fx.irqs.handle_irq(0, 5, false);
-    expect(log).toEqual(['futex 2 @1600000', 'futex 1 @1600000']);
+    expect(log).toEqual(['futex 2/22 @1600000', 'futex 1/11 @1600000']);
     expect(fx.softirq.kstat_softirqs_cpu(HRTIMER_SOFTIRQ, 0)).toBe(1);
     expect(fx.hrtimer.hrtimer_next_event(0)).toBe(2_000_000); // re-armed soft timer
     fx.clock[0] = 3_000_000;
