@@ -55,8 +55,12 @@ const I_INIDLE = 12;
 const I_IDLE_ACTIVE = 13;
 const I_TICK_STOPPED = 14;
 
-export function allocTickBuffer(cpus: number): SharedArrayBuffer {
-  return new SharedArrayBuffer(HDR_WORDS * 4 + cpus * TICK_BYTES);
+/** Boot: every core's first tick at TICK_NSEC of `hz` (clocks start at 0). */
+export function allocTickBuffer(cpus: number, hz = DEFAULT_HZ): SharedArrayBuffer {
+  const buf = new SharedArrayBuffer(HDR_WORDS * 4 + cpus * TICK_BYTES);
+  const f = new Float64Array(buf);
+  for (let c = 0; c < cpus; c++) f[F_BASE + c * F_SLOT + F_NEXT_TICK] = tick_nsec(checkHz(hz));
+  return buf;
 }
 
 /** What the tick needs from the scheduler, per core. */
@@ -100,7 +104,7 @@ export class Tick implements TickIrqHooks {
     return HDR_WORDS + cpu * I_SLOT + k;
   }
 
-  /** tick_setup_periodic: `cpu`'s first tick is the first period boundary after `now`. */
+  /** tick_setup_periodic (a core started late): its next tick is the first period boundary after `now`. */
   tick_setup(cpu: number, now: number): void {
     this.f[this.fi(cpu, F_NEXT_TICK)] = (Math.floor(now / this.tickNsec) + 1) * this.tickNsec;
     this.cputime.irqtime_start(cpu, now);

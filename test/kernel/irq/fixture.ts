@@ -1,17 +1,11 @@
-// A machine's interrupt and time side for tests, in one thread: every module over fresh
-// buffers, each core's clock an entry of `clock` (ns) that handlers advance to charge their
-// simulated cost, and the scheduler's answers as plain fields the test sets.
-import { Ipi, allocIpiBuffer } from '../../../src/kernel/irq/ipi.ts';
-import { IrqDescs, allocIrqStatBuffer, riscvTimerLine, type IrqLine } from '../../../src/kernel/irq/irqdesc.ts';
-import { PreemptCount, allocPreemptBuffer } from '../../../src/kernel/irq/preempt.ts';
-import { Smp, allocSmpBuffer } from '../../../src/kernel/smp.ts';
-import { Softirq, allocSoftirqBuffer } from '../../../src/kernel/softirq.ts';
-import { Cputime, TICK_TASK, allocCputimeBuffer } from '../../../src/kernel/time/cputime.ts';
-import { Hrtimer, allocHrtimerBuffer } from '../../../src/kernel/time/hrtimer.ts';
-import { Tick, allocTickBuffer, tick_nsec } from '../../../src/kernel/time/tick.ts';
-import { Timers, allocTimerBuffer } from '../../../src/kernel/time/timer.ts';
+// A machine's interrupt and time side for tests, in one thread, built as a worker builds it
+// (irq/init.ts): each core's clock an entry of `clock` (ns) that handlers advance to charge
+// their simulated cost, and the scheduler's answers as plain fields the test sets.
+import { allocIrqTimeBuffers, irq_time_init, type IrqTime } from '../../../src/kernel/irq/init.ts';
+import { riscvTimerLine, type IrqLine } from '../../../src/kernel/irq/irqdesc.ts';
+import { TICK_TASK } from '../../../src/kernel/time/cputime.ts';
 
-export interface Fixture {
+export interface Fixture extends IrqTime {
   cpus: number;
   clock: number[];
   /** Scheduler stand-ins, per core. */
@@ -20,25 +14,15 @@ export interface Fixture {
   currIsKsoftirqd: boolean[];
   currKind: number[];
   currNice: number[];
-  /** Log of wakeup_softirqd and scheduler_tick calls. */
+  /** Counts of wakeup_softirqd and scheduler_tick calls. */
   wakeups: number[];
   schedTicks: number[];
-  preempt: PreemptCount;
-  cputime: Cputime;
-  softirq: Softirq;
-  hrtimer: Hrtimer;
-  timers: Timers;
-  tick: Tick;
-  irqs: IrqDescs;
-  ipi: Ipi;
-  smp: Smp;
 }
 
-export function makeFixture(cpus: number, hz = 250, lines: readonly IrqLine[] = [riscvTimerLine]): Fixture {
-  const clock = new Array<number>(cpus).fill(0);
-  const fx = {
+export function makeFixture(cpus: number, hz = 250, lines: IrqLine[] = [riscvTimerLine]): Fixture {
+  const st = {
     cpus,
-    clock,
+    clock: new Array<number>(cpus).fill(0),
     needResched: new Array<boolean>(cpus).fill(false),
     ksoftirqdRunnable: new Array<boolean>(cpus).fill(false),
     currIsKsoftirqd: new Array<boolean>(cpus).fill(false),
@@ -46,34 +30,26 @@ export function makeFixture(cpus: number, hz = 250, lines: readonly IrqLine[] = 
     currNice: new Array<number>(cpus).fill(0),
     wakeups: new Array<number>(cpus).fill(0),
     schedTicks: new Array<number>(cpus).fill(0),
-  } as Fixture;
-  fx.preempt = new PreemptCount(allocPreemptBuffer(cpus));
-  fx.cputime = new Cputime(allocCputimeBuffer(cpus), fx.preempt, tick_nsec(hz));
-  fx.softirq = new Softirq(allocSoftirqBuffer(cpus), fx.preempt, fx.cputime, {
-    now: (c) => fx.clock[c]!,
-    need_resched: (c) => fx.needResched[c]!,
-    wakeup_softirqd: (c) => {
-      fx.wakeups[c]!++;
-      fx.ksoftirqdRunnable[c] = true;
+  };
+  const b = allocIrqTimeBuffers({ cpus, hz, lines, hrtimerCap: 64, timerCap: 64 });
+  const it = irq_time_init(b, {
+    softirq: {
+      now: (c) => st.clock[c]!,
+      need_resched: (c) => st.needResched[c]!,
+      wakeup_softirqd: (c) => {
+        st.wakeups[c]!++;
+        st.ksoftirqdRunnable[c] = true;
+      },
+      ksoftirqd_task_running: (c) => st.ksoftirqdRunnable[c]!,
+      current_is_ksoftirqd: (c) => st.currIsKsoftirqd[c]!,
     },
-    ksoftirqd_task_running: (c) => fx.ksoftirqdRunnable[c]!,
-    current_is_ksoftirqd: (c) => fx.currIsKsoftirqd[c]!,
-  });
-  fx.hrtimer = new Hrtimer(allocHrtimerBuffer(cpus, 64), fx.softirq, 64);
-  let tick: Tick | null = null;
-  fx.timers = new Timers(allocTimerBuffer(cpus, 64), fx.softirq, () => tick!.jiffies(), 64);
-  tick = new Tick(allocTickBuffer(cpus), hz, fx.softirq, fx.cputime, fx.hrtimer, fx.timers, {
-    scheduler_tick: (c) => {
-      fx.schedTicks[c]!++;
+    tick: {
+      scheduler_tick: (c) => {
+        st.schedTicks[c]!++;
+      },
+      curr_kind: (c) => st.currKind[c]!,
+      curr_nice: (c) => st.currNice[c]!,
     },
-    curr_kind: (c) => fx.currKind[c]!,
-    curr_nice: (c) => fx.currNice[c]!,
   });
-  fx.tick = tick;
-  for (let c = 0; c < cpus; c++) tick.tick_setup(c, 0);
-  fx.irqs = new IrqDescs(allocIrqStatBuffer(cpus), lines, fx.softirq);
-  fx.irqs.request_irq(riscvTimerLine.irq, (c, user) => tick!.timer_interrupt(c, user));
-  fx.ipi = new Ipi(allocIpiBuffer(cpus), fx.softirq);
-  fx.smp = new Smp(allocSmpBuffer(cpus), fx.ipi);
-  return fx;
+  return { ...st, ...it };
 }

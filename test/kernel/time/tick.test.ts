@@ -9,6 +9,8 @@ import { HRTIMER_NANOSLEEP } from '../../../src/kernel/time/hrtimer.ts';
 import { checkHz, nsec_to_clock_t, tick_nsec } from '../../../src/kernel/time/tick.ts';
 import { TIMER_PROCESS_TIMEOUT } from '../../../src/kernel/time/timer.ts';
 import { show_stat, statSnapshot } from '../../../src/kernel/proc/stat.ts';
+import { allocIrqTimeBuffers } from '../../../src/kernel/irq/init.ts';
+import { riscvTimerLine } from '../../../src/kernel/irq/irqdesc.ts';
 import { makeFixture, type Fixture } from '../irq/fixture.ts';
 
 const SEC = 1_000_000_000;
@@ -52,6 +54,14 @@ describe('HZ', () => {
     expect([100, 250, 300, 1000].map(tick_nsec)).toEqual([10_000_000, 4_000_000, 3_333_333, 1_000_000]);
     expect(() => checkHz(200)).toThrow('HZ must be one of 100, 250, 300, 1000, not 200');
     expect(() => makeFixture(1, 60)).toThrow(/HZ must be one of/);
+  });
+
+  it('bad boot configuration is a clear one-line error', () => {
+    expect(() => allocIrqTimeBuffers({ cpus: 0 })).toThrow('irq: cpus must be a positive integer, not 0');
+    const nic = { irq: 12, chip: 'SiFive PLIC', hwirq: 8, level: false, name: 'eth0' };
+    expect(() => allocIrqTimeBuffers({ cpus: 1, lines: [nic] })).toThrow('irq: the lines must include the riscv-timer line');
+    expect(() => allocIrqTimeBuffers({ cpus: 1, lines: [riscvTimerLine, nic, { ...nic, name: 'eth1' }] })).toThrow('irq: irq 12 given twice');
+    expect(() => allocIrqTimeBuffers({ cpus: 1, lines: [riscvTimerLine, { ...nic, irq: 64 }] })).toThrow('outside 0..63');
   });
 
   it.each([
