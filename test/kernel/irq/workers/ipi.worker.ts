@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Ipi } from '../../../../src/kernel/irq/ipi.ts';
 import { PreemptCount } from '../../../../src/kernel/irq/preempt.ts';
-import { TlbFlush } from '../../../../src/kernel/mm/tlbflush.ts';
+import { TlbFlush } from '../../../../src/kernel/mm/tlb_shootdown.ts';
 import { Smp } from '../../../../src/kernel/smp.ts';
 import { Softirq } from '../../../../src/kernel/softirq.ts';
 import { Cputime } from '../../../../src/kernel/time/cputime.ts';
