@@ -2,12 +2,12 @@
 
 import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ElfError } from '../loader/elf.ts';
+import { ElfError, parseElf } from '../loader/elf.ts';
+import { guessBoot, type BootKind } from '../loader/elf_kind.ts';
 import { ConfigError, DEFAULT_CONFIG, defaultThreads, FLAT_INTERLEAVE, hostCpus, makeConfig, type MachineConfig } from '../machine/config.ts';
 import { parseConfigText } from '../machine/config_file.ts';
 import { runMachine, type RunResult } from '../machine/machine.ts';
 import { basename, dirname, resolve } from 'node:path';
-import { parseElf } from '../loader/elf.ts';
 import { SymbolTable } from '../loader/symbols.ts';
 import { formatLineView } from '../machine/inspect.ts';
 import { analyzeC2c, formatC2c } from '../report/c2c.ts';
@@ -100,10 +100,20 @@ function readConfigFile(file: string): Partial<MachineConfig> {
   }
 }
 
+/** The boot a program wants (src/loader/elf_kind.ts); a file that is no ELF is refused later, by the boot. */
+function bootOf(elf: Uint8Array): BootKind | undefined {
+  try {
+    return guessBoot(parseElf(elf)).boot;
+  } catch (e) {
+    if (e instanceof ElfError) return undefined;
+    throw e;
+  }
+}
+
 /** How the worker count was chosen: the default, or given (--threads, --deterministic, a config file). */
 type ThreadsSource = 'default' | 'given';
 
-function configFrom(f: RunFlags, cmd: Command): { config: MachineConfig; threadsSource: ThreadsSource } {
+function configFrom(f: RunFlags, cmd: Command, guessed?: BootKind): { config: MachineConfig; threadsSource: ThreadsSource } {
   if (f.deterministic && f.threads !== undefined && f.threads !== 1) {
     throw new ConfigError(`--deterministic means --threads 1 (got --threads ${f.threads})`);
   }
@@ -143,7 +153,8 @@ function configFrom(f: RunFlags, cmd: Command): { config: MachineConfig; threads
     ...base,
     cores,
     threads,
-    boot: pick('boot', f.boot as MachineConfig['boot'], base.boot),
+    // --boot auto (the default): the config file's boot if it has one, else what the ELF says.
+    boot: given('boot') && f.boot !== 'auto' ? (f.boot as MachineConfig['boot']) : (base.boot ?? guessed),
     quantum: pick('quantum', f.quantum, base.quantum),
     interleave,
     memory: pick('memory', f.memory as MachineConfig['memory'], base.memory),
@@ -199,7 +210,7 @@ function addMachineOptions(cmd: Command): Command {
     .option('-c, --cores <n>', 'simulated cores', intArg('--cores', 1), DEFAULT_CONFIG.cores)
     .option('-t, --threads <n>', 'host worker threads (default: one per core, at most one per host CPU)', intArg('--threads', 1))
     .option('--deterministic', 'one worker for all cores: identical results on every run (= --threads 1)')
-    .addOption(new Option('--boot <mode>', 'boot mode: spmd (bare-metal, every core runs the program) or linux (one Linux process: page tables, demand paging, syscalls)').choices(['spmd', 'linux']).default('spmd'))
+    .addOption(new Option('--boot <mode>', 'boot mode: linux (one Linux process: page tables, demand paging, syscalls), spmd (bare-metal: every core runs the program), or auto: linux for a program built for Linux (a libc), spmd for a bare-metal one').choices(['auto', 'spmd', 'linux']).default('auto'))
     .option('--env <K=V>', '--boot linux: an environment variable for the program (repeatable; replaces the default environment)', (v: string, prev: string[] = []) => {
       if (!/^[^=]+=/.test(v)) throw new InvalidArgumentError(`'${v}' is not NAME=VALUE`);
       return [...prev, v];
@@ -230,7 +241,13 @@ function addMachineOptions(cmd: Command): Command {
 }
 
 async function runProgram(file: string, args: string[], f: RunFlags, cmd: Command): Promise<number> {
-  const { config, threadsSource } = configFrom(f, cmd);
+  let elf: Uint8Array;
+  try {
+    elf = readFileSync(file);
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  const { config, threadsSource } = configFrom(f, cmd, bootOf(elf));
   // Everything that can be refused is refused here, before the machine runs.
   if (f.report === 'c2c' && config.memory !== 'caches') throw new UsageError('--report c2c needs --memory caches (flat memory has no caches to report on)');
   if (f.statsJson) checkWritable(f.statsJson);
@@ -245,12 +262,6 @@ async function runProgram(file: string, args: string[], f: RunFlags, cmd: Comman
       // reported below
     }
     if (!st?.isDirectory()) throw new UsageError(`--root ${f.root}: not a directory`);
-  }
-  let elf: Uint8Array;
-  try {
-    elf = readFileSync(file);
-  } catch (e) {
-    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   if (threadsSource === 'given') warnOversubscribed(config);
   const progress = f.progress !== false && process.stderr.isTTY ? new Progress(process.stderr, config) : undefined;
