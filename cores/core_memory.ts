@@ -9,8 +9,8 @@ import type { CoherenceViews } from '../shared/coherence/layout.ts';
 import type { ProtocolTable } from '../shared/coherence/mesi.ts';
 import { counterLength } from '../shared/coherence/stats.ts';
 import { DecodeCache } from './decode_cache.ts';
-import { CacheMemory } from './mem_cache.ts';
-import { FlatMemory } from './mem_flat.ts';
+import { BareCacheMemory, CacheMemory } from './mem_cache.ts';
+import { BareFlatMemory, FlatMemory } from './mem_flat.ts';
 import type { HartMemory } from './memory.ts';
 import { CoreMmu } from './mmu/core_mmu.ts';
 import { CachePhys, FlatPhys } from './mmu/phys.ts';
@@ -46,12 +46,21 @@ export interface CoreMemory {
 
 export function createCoreMemory(o: CoreMemoryInit): CoreMemory {
   const decode = new DecodeCache(o.ram.byteLength);
-  const tlb = new Tlb(o.translation ?? new IdentityMap(o.ramBase, o.ram.byteLength));
+  // Bare mode (no translation given) gets the memory classes that bounds-check instead of
+  // looking up the TLB; a miss handler of any other kind gets the TLB path. Chosen here,
+  // once: the hot path never asks which.
+  const identity = o.translation ? undefined : new IdentityMap(o.ramBase, o.ram.byteLength);
+  const tlb = new Tlb(o.translation ?? identity!);
   const c = o.caches;
-  if (!c) return { mem: new FlatMemory(o.ram, tlb, o.flatLatency ?? 0, decode, o.lrscHold), tlb, decode };
+  if (!c) {
+    const lat = o.flatLatency ?? 0;
+    const mem = identity ? new BareFlatMemory(o.ram, tlb, identity, lat, decode, o.lrscHold) : new FlatMemory(o.ram, tlb, lat, decode, o.lrscHold);
+    return { mem, tlb, decode };
+  }
   const ctr = new Float64Array(counterLength(c.views.geometry.cores));
   const l2 = new L2Controller(c.views, o.core, c.table, c.ramView ?? { u8: new Uint8Array(o.ram) }, ctr, c.mutations ?? {});
-  const cache = new CacheMemory({ core: o.core, views: c.views, l2, tlb, decode, ctr, lrscHold: o.lrscHold });
+  const opts = { core: o.core, views: c.views, l2, tlb, decode, ctr, lrscHold: o.lrscHold };
+  const cache = identity ? new BareCacheMemory(opts, identity) : new CacheMemory(opts);
   return { mem: cache, tlb, decode, cache, l2, ctr };
 }
 

@@ -10,8 +10,8 @@ import { type L2Controller, type LineAccess, SRC_L1 } from '../shared/coherence/
 import type { CoherenceViews } from '../shared/coherence/layout.ts';
 import { BUSY, E, M, STATE_MASK } from '../shared/coherence/mesi.ts';
 import { CAUSE_LOCAL, CTR, transitionIndex } from '../shared/coherence/stats.ts';
-import { checkAligned } from './mem_fault.ts';
-import { TLB_MASK, type Tlb } from './tlb.ts';
+import { checkAligned, loadFault, storeFault } from './mem_fault.ts';
+import { TLB_MASK, type IdentityMap, type Tlb } from './tlb.ts';
 import { amoPair, res } from './alu64.ts';
 import { C2cRecorder } from './c2c_recorder.ts';
 import type { DecodeCache } from './decode_cache.ts';
@@ -114,15 +114,15 @@ export class CacheMemory implements HartMemory {
   readonly c2c: C2cRecorder;
   private readonly v: CoherenceViews;
   private readonly l2: L2Controller;
-  private readonly st: Int32Array;
-  private readonly d8: Uint8Array;
-  private readonly d32: Int32Array;
-  private readonly dv: DataView;
+  protected readonly st: Int32Array;
+  protected readonly d8: Uint8Array;
+  protected readonly d32: Int32Array;
+  protected readonly dv: DataView;
   private readonly l1d: L1Tags;
   private readonly l1i: L1Tags;
-  private readonly shift: number;
-  private readonly lineMask: number;
-  private readonly lineBytes: number;
+  protected readonly shift: number;
+  protected readonly lineMask: number;
+  protected readonly lineBytes: number;
   private readonly l1Lat: number;
   private readonly storeHitLat: number;
   private readonly tlb: Tlb;
@@ -136,7 +136,7 @@ export class CacheMemory implements HartMemory {
   private readonly fenceWord = new Int32Array(new SharedArrayBuffer(4));
   private readonly localEM: number;
   private resAddr = -1;
-  private fetchLine = -1;
+  protected fetchLine = -1;
   /**
    * Lines this core has seen shared (one of its transactions found another core's copy).
    * Only their accesses are recorded for the c2c report: private data costs nothing.
@@ -288,8 +288,10 @@ export class CacheMemory implements HartMemory {
   }
 
   /** A load of `size` bytes at virtual a: translated, then L1d / L2. */
-  private load(a: number, size: number): number {
-    const p = this.tlb.read(a, size);
+  protected load(a: number, size: number): number {
+    return this.loadAt(a, this.tlb.read(a, size), size);
+  }
+  protected loadAt(a: number, p: number, size: number): number {
     const off = p & this.lineMask;
     if (off + size > this.lineBytes) return this.loadSplit(a, size);
     this.ctr[C_LOADS]++;
@@ -335,7 +337,11 @@ export class CacheMemory implements HartMemory {
     const e = this.fEnt, j = ((pc >>> 12) & TLB_MASK) << 1;
     const p = e[j] === pc - (pc & 0xfff) ? pc + e[j + 1] : this.tlb.probeFetch(pc);
     if (p < 0) return 0; // the fetch itself will fault
-    const line = p >>> this.shift;
+    return this.fetchLineAccess(p >>> this.shift);
+  }
+
+  /** fetchAccess's L1i access to physical line `line`. */
+  protected fetchLineAccess(line: number): number {
     const i = this.l1i.find(line);
     if (i >= 0 && (Atomics.load(this.st, this.l1i.slot[i]) & STATE_MASK) !== 0) {
       this.l1i.stamp[i] = ++this.l1i.clock;
@@ -353,7 +359,10 @@ export class CacheMemory implements HartMemory {
     return (this.load8u(a) << 24) >> 24;
   }
   load8u(a: number): number {
-    const p = this.tlb.read(a, 1);
+    return this.load8uAt(this.tlb.read(a, 1));
+  }
+  /** The physical half of load8u: p is the translated address. */
+  protected load8uAt(p: number): number {
     this.ctr[C_LOADS]++;
     const slot = this.readSlot(p >>> this.shift, p);
     return this.d8[slot * this.lineBytes + (p & this.lineMask)];
@@ -368,16 +377,22 @@ export class CacheMemory implements HartMemory {
     if ((a & 3) === 0) {
       // Fast path: aligned word, the TLB's fast path inline.
       const e = this.rEnt, j = ((a >>> 12) & TLB_MASK) << 1;
-      const p = e[j] === a - (a & 0xffc) ? a + e[j + 1] : this.tlb.read(a, 4);
-      this.ctr[C_LOADS]++;
-      const slot = this.readSlot(p >>> this.shift, p);
-      return this.d32[(slot * this.lineBytes + (p & this.lineMask)) >> 2];
+      return this.load32At(e[j] === a - (a & 0xffc) ? a + e[j + 1] : this.tlb.read(a, 4));
     }
     return this.load(a, 4) | 0;
   }
+  /** The physical half of an aligned load32. */
+  protected load32At(p: number): number {
+    this.ctr[C_LOADS]++;
+    const slot = this.readSlot(p >>> this.shift, p);
+    return this.d32[(slot * this.lineBytes + (p & this.lineMask)) >> 2];
+  }
   load64(a: number): number {
     const e = this.rEnt, j = ((a >>> 12) & TLB_MASK) << 1;
-    const pa = e[j] === a - (a & 0xff8) ? a + e[j + 1] : this.tlb.read(a, 8);
+    return this.load64At(a, e[j] === a - (a & 0xff8) ? a + e[j + 1] : this.tlb.read(a, 8));
+  }
+  /** The physical half of load64: a virtual (a line-crossing access goes byte by byte), pa physical. */
+  protected load64At(a: number, pa: number): number {
     const off = pa & this.lineMask;
     if (off + 8 > this.lineBytes) return this.loadSplit(a, 8);
     this.ctr[C_LOADS]++;
@@ -391,9 +406,12 @@ export class CacheMemory implements HartMemory {
   }
 
   /** A store of `size` bytes at virtual a; drops decoded instructions by physical address. */
-  private store(a: number, size: number, lo: number, hi: number): void {
+  protected store(a: number, size: number, lo: number, hi: number): void {
     const e = this.wEnt, j = ((a >>> 12) & TLB_MASK) << 1;
-    const pa = e[j] === a - (a & (0xfff & ~(size - 1))) ? a + e[j + 1] : this.tlb.write(a, size);
+    this.storeAt(a, e[j] === a - (a & (0xfff & ~(size - 1))) ? a + e[j + 1] : this.tlb.write(a, size), size, lo, hi);
+  }
+  /** The physical half of a store: a virtual (a line-crossing store goes byte by byte), pa physical. */
+  protected storeAt(a: number, pa: number, size: number, lo: number, hi: number): void {
     const off = pa & this.lineMask;
     if (off + size > this.lineBytes) {
       this.storeSplit(a, lo, hi, size);
@@ -410,7 +428,7 @@ export class CacheMemory implements HartMemory {
         if ((p & 7) === 0) { this.d32[p >> 2] = lo; this.d32[(p >> 2) + 1] = hi; }
         else { this.dv.setInt32(p, lo, true); this.dv.setInt32(p + 4, hi, true); }
     }
-    this.l2.release(slot);
+    Atomics.store(this.st, slot, M); // the controller's release(slot), inline: every store passes here
     if (this.decode.pages[pa >>> 12] !== 0 || this.decode.pages[(pa + size - 1) >>> 12] !== 0) this.decode.invalidate(pa, size);
   }
 
@@ -622,5 +640,49 @@ export class CacheMemory implements HartMemory {
 
   physRelease(index: number): void {
     this.l2.release(index >>> this.shift);
+  }
+}
+
+/**
+ * Bare mode (cores/mem_flat.ts says why): the hot accesses bounds-check against the pages
+ * IdentityMap maps instead of looking up the TLB, with the TLB path's faults; atomics, decode
+ * fetches and kernel copies keep the TLB (identity: the same addresses).
+ */
+export class BareCacheMemory extends CacheMemory {
+  private readonly lowest: number;
+  private readonly limit: number;
+
+  constructor(o: CacheMemoryOptions, identity: IdentityMap) {
+    super(o);
+    this.lowest = identity.lowest;
+    this.limit = identity.limit;
+  }
+
+  override fetchAccess(pc: number): number {
+    const vline = pc >>> this.shift;
+    if (vline === this.fetchLine) return 0;
+    this.fetchLine = vline;
+    if (pc < this.lowest || pc >= this.limit) return 0; // the fetch itself will fault
+    return this.fetchLineAccess(vline);
+  }
+  override load8u(a: number): number {
+    if (a < this.lowest || a >= this.limit) loadFault(a);
+    return this.load8uAt(a);
+  }
+  override load32(a: number): number {
+    if (a < this.lowest || a + 4 > this.limit) loadFault(a);
+    return (a & 3) === 0 ? this.load32At(a) : this.loadAt(a, a, 4) | 0;
+  }
+  override load64(a: number): number {
+    if (a < this.lowest || a + 8 > this.limit) loadFault(a);
+    return this.load64At(a, a);
+  }
+  protected override load(a: number, size: number): number {
+    if (a < this.lowest || a + size > this.limit) loadFault(a);
+    return this.loadAt(a, a, size);
+  }
+  protected override store(a: number, size: number, lo: number, hi: number): void {
+    if (a < this.lowest || a + size > this.limit) storeFault(a);
+    this.storeAt(a, a, size, lo, hi);
   }
 }

@@ -4,11 +4,18 @@
 // compare-exchange against the value LR saw (as qemu does): a remote store breaks the
 // reservation only if it changes the value. There is no bus, so the LR/SC hold
 // (cores/memory.ts) only keeps the interleaver from switching the hart out inside it.
+//
+// Two classes, chosen once when the core's memory is wired (cores/core_memory.ts):
+// FlatMemory translates every access through the TLB (cores/tlb.ts); BareFlatMemory is the
+// identity map that `spmd` boot runs under, where an access needs only a bounds check
+// against RAM (the same faults, with no TLB lookup on the hot path; atomics and kernel
+// copies still go through the TLB, which maps every page of RAM to itself).
 
 import { amoPair, res } from './alu64.ts';
 import { DecodeCache } from './decode_cache.ts';
-import { checkAligned } from './mem_fault.ts';
-import { TLB_MASK, type Tlb } from './tlb.ts';
+import { checkAligned, loadFault, storeFault } from './mem_fault.ts';
+import { CAUSE_FETCH_ACCESS, GuestFault } from '../src/kernel/fault.ts';
+import { TLB_MASK, type IdentityMap, type Tlb } from './tlb.ts';
 import {
   AMO_ADD,
   AMO_AND,
@@ -32,11 +39,11 @@ export class FlatMemory implements HartMemory {
   pc = 0;
   /** Flat memory has no fetch path to model: one block of 1 GiB (a small integer for V8). */
   readonly fetchSpan = 0x40000000;
-  private readonly u8: Uint8Array;
-  private readonly u16: Uint16Array;
-  private readonly i32: Int32Array;
+  protected readonly u8: Uint8Array;
+  protected readonly u16: Uint16Array;
+  protected readonly i32: Int32Array;
   private readonly i64: BigInt64Array;
-  private readonly dv: DataView;
+  protected readonly dv: DataView;
   private readonly fenceWord: Int32Array;
   private resAddr = -1;
   private resLo = 0;
@@ -52,7 +59,7 @@ export class FlatMemory implements HartMemory {
     /** Address translation: virtual to physical, and the faults (cores/tlb.ts). */
     private readonly tlb: Tlb,
     latency: number,
-    private readonly decode: DecodeCache,
+    protected readonly decode: DecodeCache,
     /** LR/SC hold window in cycles (0: none). */
     readonly lrscHold = 0,
   ) {
@@ -266,5 +273,93 @@ export class FlatMemory implements HartMemory {
   fence(): void {
     // A locked host instruction: orders this thread's plain accesses against other workers'.
     Atomics.add(this.fenceWord, 0, 0);
+  }
+}
+
+/**
+ * Bare mode: physical = virtual over the pages IdentityMap maps, so an access is a bounds
+ * check, as before the TLB existed. Every fault is the TLB path's: the access fault of its
+ * kind naming the first byte, for any access not wholly inside [lo, hi).
+ */
+export class BareFlatMemory extends FlatMemory {
+  /** The mapped bytes: IdentityMap's first page to its end page. */
+  private readonly lowest: number;
+  private readonly limit: number;
+
+  constructor(ram: SharedArrayBuffer, tlb: Tlb, identity: IdentityMap, latency: number, decode: DecodeCache, lrscHold = 0) {
+    super(ram, tlb, latency, decode, lrscHold);
+    this.lowest = identity.lowest;
+    this.limit = identity.limit;
+  }
+
+  override fetch32(pc: number): number {
+    if (pc < this.lowest || pc + 4 > this.limit) throw new GuestFault(CAUSE_FETCH_ACCESS, pc);
+    this.decode.pages[pc >>> 12] = 1;
+    return this.i32[pc >>> 2];
+  }
+  override fetch16(pc: number): number {
+    if (pc < this.lowest || pc + 2 > this.limit) throw new GuestFault(CAUSE_FETCH_ACCESS, pc);
+    this.decode.pages[pc >>> 12] = 1;
+    return this.u16[pc >>> 1];
+  }
+
+  override load8(a: number): number {
+    if (a < this.lowest || a >= this.limit) loadFault(a);
+    return (this.u8[a] << 24) >> 24;
+  }
+  override load8u(a: number): number {
+    if (a < this.lowest || a >= this.limit) loadFault(a);
+    return this.u8[a];
+  }
+  override load16(a: number): number {
+    if (a < this.lowest || a + 2 > this.limit) loadFault(a);
+    return this.dv.getInt16(a, true);
+  }
+  override load16u(a: number): number {
+    if (a < this.lowest || a + 2 > this.limit) loadFault(a);
+    return this.dv.getUint16(a, true);
+  }
+  override load32(a: number): number {
+    if (a < this.lowest || a + 4 > this.limit) loadFault(a);
+    return (a & 3) === 0 ? this.i32[a >>> 2] : this.dv.getInt32(a, true);
+  }
+  override load64(a: number): number {
+    if (a < this.lowest || a + 8 > this.limit) loadFault(a);
+    if ((a & 7) === 0) {
+      const i = a >>> 2;
+      this.hi = this.i32[i + 1];
+      return this.i32[i];
+    }
+    this.hi = this.dv.getInt32(a + 4, true);
+    return this.dv.getInt32(a, true);
+  }
+
+  override store8(a: number, v: number): void {
+    if (a < this.lowest || a >= this.limit) storeFault(a);
+    this.u8[a] = v;
+    if (this.decode.pages[a >>> 12] !== 0) this.decode.invalidate(a, 1);
+  }
+  override store16(a: number, v: number): void {
+    if (a < this.lowest || a + 2 > this.limit) storeFault(a);
+    this.dv.setInt16(a, v, true);
+    if (this.decode.pages[a >>> 12] !== 0 || this.decode.pages[(a + 1) >>> 12] !== 0) this.decode.invalidate(a, 2);
+  }
+  override store32(a: number, v: number): void {
+    if (a < this.lowest || a + 4 > this.limit) storeFault(a);
+    if ((a & 3) === 0) this.i32[a >>> 2] = v;
+    else this.dv.setInt32(a, v, true);
+    if (this.decode.pages[a >>> 12] !== 0 || this.decode.pages[(a + 3) >>> 12] !== 0) this.decode.invalidate(a, 4);
+  }
+  override store64(a: number, lo: number, hi: number): void {
+    if (a < this.lowest || a + 8 > this.limit) storeFault(a);
+    if ((a & 7) === 0) {
+      const i = a >>> 2;
+      this.i32[i] = lo;
+      this.i32[i + 1] = hi;
+    } else {
+      this.dv.setInt32(a, lo, true);
+      this.dv.setInt32(a + 4, hi, true);
+    }
+    if (this.decode.pages[a >>> 12] !== 0 || this.decode.pages[(a + 7) >>> 12] !== 0) this.decode.invalidate(a, 8);
   }
 }

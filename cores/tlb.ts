@@ -54,11 +54,16 @@ export function accessFaultCause(acc: number): number {
 export class IdentityMap implements TlbMissHandler {
   private readonly firstPage: number;
   private readonly endPage: number;
+  /** The bytes it maps, [lowest, limit): what bare-mode memory bounds-checks instead of a lookup. */
+  readonly lowest: number;
+  readonly limit: number;
 
   /** RAM is [base, limit), both multiples of the page size. */
   constructor(base: number, limit: number) {
     this.firstPage = Math.ceil(base / PAGE_BYTES);
     this.endPage = Math.floor(limit / PAGE_BYTES);
+    this.lowest = this.firstPage * PAGE_BYTES;
+    this.limit = this.endPage * PAGE_BYTES;
   }
 
   walk(vpn: number, acc: number, out: TlbFill): number {

@@ -6,6 +6,7 @@ import { DecodeCache } from '../../cores/decode_cache.ts';
 import { Hart, RUN_LIMIT } from '../../cores/hart.ts';
 import { createCoreMemory } from '../../cores/core_memory.ts';
 import type { HartMemory } from '../../cores/memory.ts';
+import { IdentityMap } from '../../cores/tlb.ts';
 import { allocateCoherence, CoherenceViews, DEFAULT_GEOMETRY } from '../../shared/coherence/layout.ts';
 import { ProtocolTable, TRANSITIONS } from '../../shared/coherence/mesi.ts';
 import { assemble } from '../../src/asm/index.ts';
@@ -17,17 +18,19 @@ const RAM_BASE = 0x1000;
 const CODE = 0x2000;
 const TARGET = CODE + 0x40; // 8-aligned, its own cache line
 
-function memory(model: 'flat' | 'caches', ram: SharedArrayBuffer): { mem: HartMemory; decode: DecodeCache } {
+/** Bare mode's memory classes, or (tlb) the TLB path over the same identity map. */
+function memory(model: 'flat' | 'caches', ram: SharedArrayBuffer, tlb: boolean): { mem: HartMemory; decode: DecodeCache } {
   const geometry = { ...DEFAULT_GEOMETRY, cores: 1 };
   const caches = model === 'caches' ? { views: new CoherenceViews(geometry, allocateCoherence(geometry)), table: new ProtocolTable(TRANSITIONS) } : undefined;
-  return createCoreMemory({ core: 0, ram, ramBase: RAM_BASE, lrscHold: 0, caches });
+  const translation = tlb ? new IdentityMap(RAM_BASE, RAM_BYTES) : undefined;
+  return createCoreMemory({ core: 0, ram, ramBase: RAM_BASE, lrscHold: 0, caches, translation });
 }
 
 /**
  * Calls TARGET (li a3, 1; ret), rewrites it with lr/sc (sc.w: its first word; sc.d: both
  * words), calls it again and returns a3: 2 if the hart ran the new code, 1 if the stale entry.
  */
-function run(model: 'flat' | 'caches', width: 'w' | 'd'): { a3: number; scResult: number } {
+function run(model: 'flat' | 'caches', width: 'w' | 'd', tlb: boolean): { a3: number; scResult: number } {
   const ram = new SharedArrayBuffer(RAM_BYTES);
   const dv = new DataView(ram);
   const put = (at: number, words: ArrayLike<number>) => {
@@ -43,7 +46,7 @@ function run(model: 'flat' | 'caches', width: 'w' | 'd'): { a3: number; scResult
     ecall`).words);
   put(TARGET, assemble('addi a3, zero, 1\njalr zero, 0(ra)').words);
   const [liNew, ret] = assemble('addi a3, zero, 2\njalr zero, 0(ra)').words;
-  const { mem, decode } = memory(model, ram);
+  const { mem, decode } = memory(model, ram, tlb);
   const handler = new RecordingTrapHandler();
   const hart = new Hart({ hartId: 0, mem, decode, trap: handler, timePerCycle: 1 });
   hart.pc = CODE;
@@ -57,9 +60,11 @@ function run(model: 'flat' | 'caches', width: 'w' | 'd'): { a3: number; scResult
 describe('a store-conditional into decoded code invalidates it', () => {
   for (const model of ['flat', 'caches'] as const) {
     for (const width of ['w', 'd'] as const) {
-      it(`sc.${width}, --memory ${model}`, () => {
-        expect(run(model, width)).toEqual({ a3: 2, scResult: 0 });
-      });
+      for (const tlb of [false, true]) {
+        it(`sc.${width}, --memory ${model}${tlb ? ', through the TLB path' : ''}`, () => {
+          expect(run(model, width, tlb)).toEqual({ a3: 2, scResult: 0 });
+        });
+      }
     }
   }
 });
