@@ -124,9 +124,9 @@ describe('a miss handler that remaps and restricts pages', () => {
   });
 
   it('refills an entry whose slot another page took (direct-mapped conflict)', () => {
-    const h = new TableMap(new Map());
+    const other = 1 + TLB_ENTRIES; // the same entry as vpn 1 (mapped: it lies beyond RAM)
+    const h = new TableMap(new Map([[other, [0x2, PTE_R | PTE_U]]]));
     const tlb = new Tlb(h);
-    const other = 1 + TLB_ENTRIES; // the same entry as vpn 1
     tlb.read(0x1000, 4);
     tlb.read(other * 0x1000, 4); // replaces vpn 1
     tlb.read(0x1000, 4);
