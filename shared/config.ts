@@ -2,6 +2,7 @@
 // defaults and validates it) and the workers (cores/), which only read it.
 
 import type { CacheGeometry } from './coherence/layout.ts';
+import type { TlbGeometry } from './tlb_geometry.ts';
 
 export type MemoryModel = 'flat' | 'caches';
 export type BootMode = 'spmd' | 'linux';
@@ -47,4 +48,6 @@ export interface MachineConfig {
    * and BOOM's lrscCycles: 16 instructions and an L3-hit instruction fetch fit with room.
    */
   lrscHoldCycles: number;
+  /** Each core's TLBs under --boot linux (shared/tlb_geometry.ts); bare mode has no translation. */
+  tlb: TlbGeometry;
 }

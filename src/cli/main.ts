@@ -1,5 +1,6 @@
 // The `smpemu` command.
 
+import { parseTlbLevel, type TlbLevelGeometry } from '../../shared/tlb_geometry.ts';
 import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ElfError, parseElf } from '../loader/elf.ts';
@@ -41,7 +42,13 @@ function levelArg(v: string): { sizeBytes: number; ways: number } {
   return { sizeBytes: parseSize(m[1]), ways: Number(m[2]) };
 }
 
-const LATENCY_KEYS = ['l1', 'l2', 'l3', 'ram', 'hitm'] as const;
+function tlbLevelArg(v: string): TlbLevelGeometry {
+  const r = parseTlbLevel(v);
+  if (typeof r === 'string') throw new InvalidArgumentError(r);
+  return r;
+}
+
+const LATENCY_KEYS = ['l1', 'l2', 'l3', 'ram', 'hitm', 'stlb'] as const;
 function latencyArg(v: string): Partial<Record<(typeof LATENCY_KEYS)[number], number>> {
   const out: Partial<Record<(typeof LATENCY_KEYS)[number], number>> = {};
   for (const part of v.split(',')) {
@@ -74,6 +81,9 @@ interface RunFlags {
   l3?: { sizeBytes: number; ways: number };
   latency?: ReturnType<typeof latencyArg>;
   l1WriteThrough?: boolean;
+  itlb?: TlbLevelGeometry;
+  dtlb?: TlbLevelGeometry;
+  stlb?: TlbLevelGeometry;
   config?: string;
   inspect?: (number | string)[];
   report?: string;
@@ -163,6 +173,14 @@ function configFrom(f: RunFlags, cmd: Command, guessed?: BootKind): { config: Ma
     checkInvariants: f.checkInvariants ?? base.checkInvariants,
     mutation: f.mutate ?? base.mutation,
     caches,
+    tlb: {
+      ...DEFAULT_CONFIG.tlb,
+      ...base.tlb,
+      ...(f.itlb ? { itlb: f.itlb } : {}),
+      ...(f.dtlb ? { dtlb: f.dtlb } : {}),
+      ...(f.stlb ? { stlb: f.stlb } : {}),
+      ...(lat.stlb !== undefined ? { stlbLatency: lat.stlb } : {}),
+    },
   });
   return { config, threadsSource };
 }
@@ -224,7 +242,10 @@ function addMachineOptions(cmd: Command): Command {
     .option('--l1d <size:ways>', 'L1 data cache, e.g. 32K:8', levelArg)
     .option('--l2 <size:ways>', 'private L2, e.g. 256K:8', levelArg)
     .option('--l3 <size:ways>', 'shared L3, e.g. 4M:16', levelArg)
-    .option('--latency <list>', 'latencies in cycles, e.g. l1=4,l2=12,l3=40,ram=200,hitm=70', latencyArg)
+    .option('--latency <list>', 'latencies in cycles, e.g. l1=4,l2=12,l3=40,ram=200,hitm=70 (stlb=N: an L1 TLB miss that hits the STLB)', latencyArg)
+    .option('--itlb <entries:ways>', 'L1 instruction TLB per core under --boot linux, e.g. 32:fully (default), 64:4', tlbLevelArg)
+    .option('--dtlb <entries:ways>', 'L1 data TLB per core under --boot linux, e.g. 32:fully (default), 64:4', tlbLevelArg)
+    .option('--stlb <entries:ways>', 'second-level TLB per core (shared by fetches and data), e.g. 512:4 (default)', tlbLevelArg)
     .option('--mutate <name>', 'inject one protocol bug (see shared/coherence/mutations.ts) to test the testers')
     .option('--check-invariants', 'check SWMR, data value and inclusion at every quantum boundary (slow)')
     .option('--l1-write-through', 'L1d write-through (every store pays the L2 latency) instead of write-back')

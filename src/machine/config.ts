@@ -6,6 +6,7 @@ import os from 'node:os';
 import { DEFAULT_GEOMETRY, geometryProblem } from '../../shared/coherence/layout.ts';
 import type { MachineConfig } from '../../shared/config.ts';
 import { MUTATIONS } from '../../shared/coherence/mutations.ts';
+import { DEFAULT_TLB, tlbGeometryProblem } from '../../shared/tlb_geometry.ts';
 
 export type { BootMode, MachineConfig, MemoryModel } from '../../shared/config.ts';
 
@@ -27,6 +28,7 @@ export const DEFAULT_CONFIG: MachineConfig = {
   checkInvariants: false,
   mutation: '',
   lrscHoldCycles: 80,
+  tlb: DEFAULT_TLB,
 };
 
 /** --boot linux: RAM for the kernel's structures, a 4 MiB buddy block and a small process. */
@@ -50,7 +52,10 @@ export function makeConfig(given: Partial<MachineConfig> = {}): MachineConfig {
   const caches = { ...dc, ...pc, l1i: { ...dc.l1i, ...pc.l1i }, l1d: { ...dc.l1d, ...pc.l1d }, l2: { ...dc.l2, ...pc.l2 }, l3: { ...dc.l3, ...pc.l3 } };
   const memory = partial.memory ?? DEFAULT_CONFIG.memory;
   const interleave = partial.interleave ?? (memory === 'flat' ? FLAT_INTERLEAVE : DEFAULT_CONFIG.interleave);
-  const c: MachineConfig = { ...DEFAULT_CONFIG, ...partial, cores, threads: partial.threads ?? cores, caches, interleave };
+  const dt = DEFAULT_CONFIG.tlb;
+  const pt: Partial<MachineConfig['tlb']> = partial.tlb ?? {};
+  const tlb = { ...dt, ...pt, itlb: { ...dt.itlb, ...pt.itlb }, dtlb: { ...dt.dtlb, ...pt.dtlb }, stlb: { ...dt.stlb, ...pt.stlb } };
+  const c: MachineConfig = { ...DEFAULT_CONFIG, ...partial, cores, threads: partial.threads ?? cores, caches, interleave, tlb };
   validate(c);
   return c;
 }
@@ -95,6 +100,8 @@ export function validate(c: MachineConfig): void {
     const problem = geometryProblem({ ...c.caches, cores: c.cores });
     if (problem) throw new ConfigError(problem);
   }
+  const tlbProblem = tlbGeometryProblem(c.tlb);
+  if (tlbProblem) throw new ConfigError(tlbProblem);
   if (c.mutation && !MUTATIONS.some((m) => m.name === c.mutation)) {
     throw new ConfigError(`unknown mutation '${c.mutation}' (smpemu stress --list-mutations lists them)`);
   }

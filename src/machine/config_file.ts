@@ -6,7 +6,7 @@
 import type { MachineConfig } from '../../shared/config.ts';
 import { ConfigError } from './config.ts';
 
-type Kind = 'number' | 'string' | 'boolean' | 'level' | 'caches';
+type Kind = 'number' | 'string' | 'boolean' | 'level' | 'caches' | 'tlb' | 'tlbLevel';
 
 const TOP: Record<keyof MachineConfig, Kind> = {
   cores: 'number',
@@ -26,7 +26,11 @@ const TOP: Record<keyof MachineConfig, Kind> = {
   checkInvariants: 'boolean',
   mutation: 'string',
   lrscHoldCycles: 'number',
+  tlb: 'tlb',
 };
+
+const TLB: Record<keyof MachineConfig['tlb'], Kind> = { itlb: 'tlbLevel', dtlb: 'tlbLevel', stlb: 'tlbLevel', stlbLatency: 'number' };
+const TLB_LEVEL: Record<'entries' | 'ways', Kind> = { entries: 'number', ways: 'number' };
 
 const CACHES: Record<keyof MachineConfig['caches'], Kind> = {
   lineBytes: 'number',
@@ -98,6 +102,8 @@ function checkObject(v: unknown, path: string, shape: Record<string, Kind>): voi
     }
     if (kind === 'caches') checkObject(value, name, CACHES);
     else if (kind === 'level') checkObject(value, name, LEVEL);
+    else if (kind === 'tlb') checkObject(value, name, TLB);
+    else if (kind === 'tlbLevel') checkObject(value, name, TLB_LEVEL);
     else if (typeof value !== kind || (kind === 'number' && !Number.isFinite(value))) {
       throw new ConfigError(`${name} must be a ${kind} (got ${describe(value)})`);
     }
@@ -130,5 +136,5 @@ export function parseConfigText(text: string): Partial<MachineConfig> {
 }
 
 /** Keys a config file may hold, for documentation and tests. */
-export const CONFIG_KEYS = { top: Object.keys(TOP), caches: Object.keys(CACHES), level: Object.keys(LEVEL) };
+export const CONFIG_KEYS = { top: Object.keys(TOP), caches: Object.keys(CACHES), level: Object.keys(LEVEL), tlb: Object.keys(TLB), tlbLevel: Object.keys(TLB_LEVEL) };
 

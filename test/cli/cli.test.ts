@@ -135,6 +135,11 @@ describe('smpemu run: impossible cache configurations', () => {
     [['--l3', '128K:16'], /L3 \(131072 bytes\) is smaller than an L2 under inclusion/],
     [['--cores', '33'], /at most 32 cores/],
     [['--latency', 'l9=3'], /is not one of l1=N/],
+    [['--dtlb', '48:4'], /dtlb: 48 entries in 4 ways make 12 sets, not a power of two/],
+    [['--itlb', '32'], /'32' is not ENTRIES:WAYS or ENTRIES:fully/],
+    [['--stlb', '10:4'], /stlb: 10 entries do not divide into 4 ways/],
+    [['--itlb', '128:fully'], /itlb ways must be at most 64/],
+    [['--latency', 'stlb=-1'], /is not one of l1=N/],
   ])('%j is refused with a one-line reason', async (args, pattern) => {
     expectRefused(await smpemu('run', hello, ...args), pattern);
   });
@@ -151,6 +156,17 @@ describe('smpemu run: impossible cache configurations', () => {
     const r2 = await smpemu('run', hello, '--config', cfg, '--cores', '3', '--stats-json', stats, '-q');
     expect(r2.status).toBe(0);
     expect(JSON.parse(readFileSync(stats, 'utf8')).config.cores).toBe(3);
+  });
+
+  it('TLB geometry from the command line and a config file (--dtlb over the file; the rest kept)', async () => {
+    const cfg = join(dir, 'tlb.json');
+    writeFileSync(cfg, JSON.stringify({ tlb: { dtlb: { entries: 64, ways: 4 }, stlb: { entries: 1024, ways: 8 } } }));
+    const stats = join(dir, 'tlb-stats.json');
+    const r = await smpemu('run', hello, '--config', cfg, '--itlb', '16:fully', '--latency', 'stlb=9', '--stats-json', stats, '-q');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(readFileSync(stats, 'utf8')).config.tlb).toEqual({
+      itlb: { entries: 16, ways: 16 }, dtlb: { entries: 64, ways: 4 }, stlb: { entries: 1024, ways: 8 }, stlbLatency: 9,
+    });
   });
 });
 
@@ -183,6 +199,8 @@ describe('smpemu run: bad config files are refused up front', () => {
     ['ramBase 0', '{"ramBase": 0}', /ramBase must be at least 4096: page 0 stays unmapped/],
     ['string cores', '{"cores": "4"}', /cores must be a number \(got the string "4"\)$/],
     ['threads above cores', '{"cores": 2, "threads": 3}', /threads \(3\) cannot exceed cores \(2\)$/],
+    ['misspelled TLB key', '{"tlb": {"dtlb": {"entires": 32}}}', /unknown key 'tlb.dtlb.entires' \(did you mean 'tlb.dtlb.entries'\?\)$/],
+    ['impossible TLB', '{"tlb": {"stlb": {"entries": 512, "ways": 3}}}', /stlb: 512 entries do not divide into 3 ways$/],
   ])('%s', async (name, text, pattern) => {
     const r = await smpemu('run', hello, '--config', cfg(name.replace(/\W+/g, '_'), text));
     expectRefused(r, pattern);
