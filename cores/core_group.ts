@@ -9,6 +9,8 @@
 import { Kernel, type FaultInfo, type OutputChunk } from '../src/kernel/kernel.ts';
 import { LinuxKernel, type LinuxBuffers, type LinuxExec, type ProcessStats } from '../src/kernel/linux.ts';
 import type { CpuMmu } from '../src/kernel/mm/tlbflush.ts';
+import type { CoreMmu } from './mmu/core_mmu.ts';
+import type { TlbStats } from './tlb.ts';
 import type { MachineConfig } from '../shared/config.ts';
 import { ControlBlock, STOP_MAX_INSNS, type QuantumClock } from '../shared/control.ts';
 import { checkInvariants, takeTouchedSets } from '../shared/coherence/checker.ts';
@@ -51,6 +53,8 @@ export interface CoreResult {
   tlbMisses?: number;
   pageWalks?: number;
   walkCycles?: number;
+  /** --boot linux: the TLB levels' counts (cores/tlb.ts) and the TLB shootdowns this core sent and received. */
+  tlb?: TlbStats & { shootdownsSent: number; shootdownsReceived: number };
 }
 
 /** How often a lone core looks at the shared stop word, in cycles (at most once a quantum anyway). */
@@ -59,7 +63,7 @@ const STOP_CHECK_CYCLES = 1 << 16;
 export class CoreGroup {
   readonly harts: Hart[];
   readonly kernel: Kernel | LinuxKernel;
-  private readonly mmus: (CpuMmu | undefined)[] = [];
+  private readonly mmus: (CoreMmu | undefined)[] = [];
   readonly ctl: ControlBlock;
   /** This worker's place in simulated time (per thread: not in the shared control block). */
   readonly clock: QuantumClock = { quantum: 0 };
@@ -97,6 +101,7 @@ export class CoreGroup {
       const h = new Hart({ hartId: id, mem, decode, trap: this.kernel, timePerCycle: this.cfg.timebaseHz / this.cfg.clockHz });
       if (mmu) {
         mmu.sink = h; // walks charge the core that walks
+        if (mmu.tlb) mmu.tlb.sink = h; // and so do STLB hits
         mmus.set(id, mmu);
       }
       // SPMD boot: a0 = hart id, a1 = core count, sp = top of this hart's stack.
@@ -114,6 +119,11 @@ export class CoreGroup {
         else this.live[i] = false;
       }
     }
+  }
+
+  private tlbCounts(core: number, mmu: CoreMmu): CoreResult['tlb'] {
+    const k = this.kernel instanceof LinuxKernel ? this.kernel.shootdowns(core) : { sent: 0, received: 0 };
+    return { ...mmu.tlbStats()!, shootdownsSent: k.sent, shootdownsReceived: k.received };
   }
 
   /** --boot linux: the process's numbers, from the worker that hosts it. */
@@ -195,7 +205,7 @@ export class CoreGroup {
       kernelReads: h.mem.kernelReads,
       kernelWrites: h.mem.kernelWrites,
       ...(this.counters[i] ? { counters: Array.from(this.counters[i]) } : {}),
-      ...(this.mmus[i] ? { tlbMisses: this.mmus[i]!.tlbMisses, pageWalks: this.mmus[i]!.pageWalks, walkCycles: this.mmus[i]!.walkCycles } : {}),
+      ...(this.mmus[i] ? { tlbMisses: this.mmus[i]!.tlbMisses, pageWalks: this.mmus[i]!.pageWalks, walkCycles: this.mmus[i]!.walkCycles, tlb: this.tlbCounts(h.hartId, this.mmus[i]!) } : {}),
     }));
   }
 

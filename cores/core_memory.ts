@@ -15,6 +15,7 @@ import type { HartMemory } from './memory.ts';
 import { CoreMmu } from './mmu/core_mmu.ts';
 import { CachePhys, FlatPhys } from './mmu/phys.ts';
 import { IdentityMap, Tlb, type TlbMissHandler } from './tlb.ts';
+import type { TlbGeometry } from '../shared/tlb_geometry.ts';
 
 export interface CoreMemoryInit {
   core: number;
@@ -27,6 +28,8 @@ export interface CoreMemoryInit {
   flatLatency?: number;
   /** The TLB's miss handler (default: the identity map over [ramBase, RAM's end), bare mode). */
   translation?: TlbMissHandler;
+  /** The simulated TLBs behind the host array (with a translation; bare mode has none). */
+  tlbGeometry?: TlbGeometry;
   /** `--memory caches`: the hierarchy's shared arrays, the protocol and its injected bugs. */
   caches?: { views: CoherenceViews; table: ProtocolTable; mutations?: BusMutations; ramView?: BusRam };
 }
@@ -47,10 +50,10 @@ export interface CoreMemory {
 export function createCoreMemory(o: CoreMemoryInit): CoreMemory {
   const decode = new DecodeCache(o.ram.byteLength);
   // Bare mode (no translation given) gets the memory classes that bounds-check instead of
-  // looking up the TLB; a miss handler of any other kind gets the TLB path. Chosen here,
-  // once: the hot path never asks which.
+  // looking up the TLB; a miss handler of any other kind gets the TLB path, with the
+  // simulated TLB levels behind it. Chosen here, once: the hot path never asks which.
   const identity = o.translation ? undefined : new IdentityMap(o.ramBase, o.ram.byteLength);
-  const tlb = new Tlb(o.translation ?? identity!);
+  const tlb = new Tlb(o.translation ?? identity!, o.translation ? o.tlbGeometry : undefined);
   const c = o.caches;
   if (!c) {
     const lat = o.flatLatency ?? 0;
@@ -77,6 +80,7 @@ export function coreMemoryFor(config: MachineConfig, core: number, ram: SharedAr
       lrscHold: config.lrscHoldCycles,
       flatLatency: config.flatLatency,
       translation: mmu,
+      tlbGeometry: config.tlb,
       caches: views ? { views, table, mutations } : undefined,
     });
     if (phys instanceof CachePhys) phys.attach(cm.cache!);

@@ -5,7 +5,7 @@
 
 import type { CpuMmu, KernelPhys } from '../../src/kernel/mm/tlbflush.ts';
 import type { DecodeCache } from '../decode_cache.ts';
-import type { Tlb, TlbFill, TlbMissHandler } from '../tlb.ts';
+import type { Tlb, TlbFill, TlbMissHandler, TlbStats } from '../tlb.ts';
 import { PageWalkMissHandler } from './miss.ts';
 import { SATP_MODE_SV39, SATP_MODE_SV48 } from './pte.ts';
 import { PageWalker, type PteMemory } from './walk.ts';
@@ -46,13 +46,27 @@ export class CoreMmu implements CpuMmu, TlbMissHandler {
     return this.tlb?.misses ?? 0;
   }
 
+  /** Per-level counts and the STLB's cycles (cores/tlb.ts). */
+  tlbStats(): TlbStats | undefined {
+    return this.tlb?.stats();
+  }
+
   setRoot(pgd: number, levels: number, asid: number): void {
     const ppn = pgd / 4096;
     const mode = levels === 4 ? SATP_MODE_SV48 : SATP_MODE_SV39;
     const hi = (mode << 28) | ((asid & 0xffff) << 12) | (Math.floor(ppn / 4294967296) & 0xfff);
     if (!this.walker.setSatp(ppn >>> 0, hi)) throw new Error(`BUG: satp mode ${mode} refused`);
-    this.flushTlbAll();
+    // Tagged TLB: no flush on a switch (other spaces' entries stay for when they come back).
+    this.tlb?.setAsid(asid & 0xffff);
     this.flushIcache();
+  }
+
+  flushTlbPageAsid(va: number, asid: number): void {
+    this.tlb?.flushPageAsid(va, asid);
+  }
+
+  flushTlbAsid(asid: number): void {
+    this.tlb?.flushAsid(asid);
   }
 
   flushTlbPage(va: number): void {

@@ -6,7 +6,7 @@
 // walk first) and U. The walk's memory latency is in walker.res.latency for the caller to
 // charge to the core; its PTE reads already went through the core's caches.
 
-import { PTE_U } from './pte.ts';
+import { PTE_G, PTE_U } from './pte.ts';
 import type { PageWalker } from './walk.ts';
 
 export interface TlbFillLike {
@@ -22,7 +22,8 @@ export class PageWalkMissHandler {
     const cause = w.walk(vpn * 4096, acc);
     if (cause !== 0) return cause;
     out.ppn = w.res.ppn;
-    out.perm = w.res.allow | (w.res.perm & PTE_U);
+    // G rides along: a global translation matches every ASID in the TLB.
+    out.perm = w.res.allow | (w.res.perm & (PTE_U | PTE_G));
     return 0;
   }
 }

@@ -57,10 +57,12 @@ export function formatSummary(r: RunResult): string {
   if (r.process) {
     // --boot linux: address translation and demand paging.
     const p = r.process;
-    lines.push('  core   TLB misses  page walks  walk cycles');
+    lines.push('  core  iTLB misses  dTLB misses  STLB hits  page walks  walk cycles  shootdowns sent/received');
     for (const c of r.cores) {
       if (c.tlbMisses === undefined) continue;
-      lines.push(`  ${String(c.id).padStart(4)}  ${String(c.tlbMisses).padStart(11)}  ${String(c.pageWalks ?? 0).padStart(10)}  ${String(c.walkCycles ?? 0).padStart(11)}`);
+      const t = c.tlb;
+      const n = (v: number | undefined, w: number) => String(v ?? 0).padStart(w);
+      lines.push(`  ${n(c.id, 4)}  ${n(t?.itlbMisses, 11)}  ${n(t?.dtlbMisses, 11)}  ${n(t?.stlbHits, 9)}  ${n(c.pageWalks, 10)}  ${n(c.walkCycles, 11)}  ${n(t?.shootdownsSent, 15)}/${t?.shootdownsReceived ?? 0}`);
     }
     lines.push(`  pid ${p.pid} (${p.comm}): ${p.minFlt} minor faults, ${p.majFlt} major faults; vmstat pgfault ${p.pgfault} pgmajfault ${p.pgmajfault} pgalloc ${p.pgalloc} pgfree ${p.pgfree}`);
   }

@@ -24,6 +24,8 @@ import { PageAlloc, type MmBuffers } from './mm/page_alloc.ts';
 import { PageTables } from './mm/pgtable.ts';
 import { ShmemCache } from './mm/shmem.ts';
 import type { CpuMmu } from './mm/tlbflush.ts';
+import { AsidAllocator, allocAsidBuffer } from './mm/context.ts';
+import { MmTlbFlush } from './mm/tlb_shootdown.ts';
 import { ProcessUserAccess } from './mm/uaccess.ts';
 import { readProcPath } from './proc/base.ts';
 import { oneProcessView } from './proc_view.ts';
@@ -138,6 +140,14 @@ export class LinuxKernel implements TrapHandler {
   private readonly users = new Map<number, ProcessUserAccess>();
   private mm: MmContext | undefined;
   private m = -1;
+  /**
+   * ASIDs and mm_cpumask (mm/context.ts), and the mm-wide TLB flushes (mm/tlb_shootdown.ts).
+   * The buffer is this worker's while the process runs on core 0 alone; with processes on
+   * cores of several workers it must come from the boot's regions, and the shootdowns to
+   * other workers' cores need the IPI path (smpShootdown) wired into the cores' loops.
+   */
+  readonly asids: AsidAllocator;
+  readonly tlbFlush: MmTlbFlush;
   /** The last fault (pc, address, cause) and how often in a row: a fault the kernel cannot fix must not loop. */
   private lastFault = '';
   private repeats = 0;
@@ -148,6 +158,8 @@ export class LinuxKernel implements TrapHandler {
     this.alloc = new PageAlloc(o.mm);
     const pool = new VmaPool(o.buffers.vmaPool);
     this.t = new MmTable(o.buffers.mmTable, pool);
+    this.asids = new AsidAllocator(allocAsidBuffer(o.cores, this.t.capacity));
+    this.tlbFlush = new MmTlbFlush(this.asids, (c) => o.mmus.get(c));
     this.image = parseElf(o.exec.program);
     this.symbols = new SymbolTable(this.image.symbols);
     this.comm = (o.exec.execfn.split('/').pop() ?? 'prog').slice(0, 15);
@@ -220,8 +232,15 @@ export class LinuxKernel implements TrapHandler {
     const pgd = pt.pgd_alloc();
     if (pgd < 0) throw new Error('boot: no memory for the page tables');
     this.m = m;
-    this.mm = { t: this.t, m, pgd, pt, mmu, shmem: new ShmemCache(this.alloc, cpu.hartId) };
-    mmu.setRoot(pgd, 3, this.pid);
+    // The syscalls' flushes are mm-wide (flush_tlb_range/_mm: every core of mm_cpumask).
+    const cpuId = cpu.hartId;
+    const mmFlush: CpuMmu = Object.create(mmu, {
+      flushTlbPage: { value: (va: number) => this.tlbFlush.flush_tlb_page(cpuId, m, va) },
+      flushTlbAll: { value: () => this.tlbFlush.flush_tlb_mm(cpuId, m) },
+    });
+    this.mm = { t: this.t, m, pgd, pt, mmu: mmFlush, shmem: new ShmemCache(this.alloc, cpu.hartId) };
+    this.asids.init_new_context(m);
+    this.asids.switch_mm(cpu.hartId, m, mmu, pgd, 3);
     const e = this.o.exec;
     const caches = this.o.caches;
     const phdr = phdrVaddr(this.image) ?? 0;
@@ -267,7 +286,7 @@ export class LinuxKernel implements TrapHandler {
 
   private faultContext(cpu: Cpu) {
     const mm = this.mm!;
-    return { t: mm.t, m: mm.m, pgd: mm.pgd, pt: mm.pt, phys: mm.pt.phys as CpuMmu['phys'], mmu: this.mmuOf(cpu), cpu: cpu.hartId, files: this.files, counts: this.counts, shmem: mm.shmem };
+    return { t: mm.t, m: mm.m, pgd: mm.pgd, pt: mm.pt, phys: mm.pt.phys as CpuMmu['phys'], mmu: this.mmuOf(cpu), cpu: cpu.hartId, files: this.files, counts: this.counts, shmem: mm.shmem, tlb: this.tlbFlush };
   }
 
   trap(cpu: Cpu, cause: number, tval: number): number {
@@ -357,6 +376,11 @@ export class LinuxKernel implements TrapHandler {
     this.mm = undefined;
     exitMmap(mm.t, mm.m, mm.pgd, mm.pt, mm.mmu, mm.shmem);
     this.drainPhys(cpu);
+  }
+
+  /** TLB shootdowns core `core` sent and received (mm/context.ts counts them). */
+  shootdowns(core: number): { sent: number; received: number } {
+    return this.asids.shootdowns(core);
   }
 
   private exitCore(cpu: Cpu, code: number): void {

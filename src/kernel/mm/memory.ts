@@ -18,7 +18,8 @@
 //     retried.
 // New pages get their rmap (page->mapping: anonymous or the file) and count in the mm's
 // rss_stat. Counts pgfault / pgmajfault in vmstat and min_flt / maj_flt per process. After changing a
-// PTE it drops the page from this core's TLB (the process runs on one core: no shootdown yet).
+// PTE it drops the page from this core's TLB (local_flush_tlb_page, as update_mmu_cache); a copy
+// on write replaces a present PTE, so that one is flushed on every core of mm_cpumask.
 
 import { EBUSY } from '../syscalls/numbers.ts';
 import { expandStack, anonVmaPrepare } from './mmap.ts';
@@ -29,6 +30,7 @@ import { _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_WRITE, vm_get_page_prot } from './pgt
 import { __page_set_anon_rmap, page_set_file_mapping } from './rmap.ts';
 import type { ShmemCache } from './shmem.ts';
 import type { CpuMmu, KernelPhys } from './tlbflush.ts';
+import type { MmTlbFlush } from './tlb_shootdown.ts';
 import { VM_EXEC, VM_GROWSDOWN, VM_READ, VM_WRITE } from './vma.ts';
 import { PGFAULT, PGMAJFAULT } from './vmstat.ts';
 import { do_wp_page, WP_COPIED } from './wp_page.ts';
@@ -68,6 +70,8 @@ export interface FaultContext {
   counts: FaultCounts;
   /** Shared anonymous mappings' pages (absent: such a fault is SIGBUS). */
   shmem?: ShmemCache;
+  /** The mm-wide flush (shootdown to mm_cpumask); absent: this core's TLB only. */
+  tlb?: MmTlbFlush;
 }
 
 export interface FaultOutcome {
@@ -194,7 +198,9 @@ function doFault(c: FaultContext, v: number, a: number, flags: number, out: Faul
     const r = do_wp_page(t, pt, m, v, ptep, a, lo, hi, gather);
     if (r < 0) return VM_FAULT_OOM;
     if (r === WP_COPIED) {
-      c.mmu.flushTlbPage(a);
+      // ptep_clear_flush: the old page may be cached by every core that ran the mm.
+      if (c.tlb) c.tlb.flush_tlb_page(c.cpu, c.m, a);
+      else c.mmu.flushTlbPage(a);
       pt.tlb_finish_mmu(gather);
     }
   }

@@ -1,8 +1,8 @@
 // Applying an MmChanges record (mmap.ts) to the page tables and the TLB, with the mmap lock
 // still held for writing: what unmap_region, change_protection, move_page_tables and
-// zap_page_range do after the VMA surgery. The TLB flush is local: the process runs on one
-// core (shootdowns to other cores come with threads). tlb_finish_mmu frees the pages and
-// tables only after the flush.
+// zap_page_range do after the VMA surgery. The TLB flush is `mmu.flushTlbAll()`, which the
+// kernel binds to flush_tlb_mm of the mm (every core of its mm_cpumask: tlb_shootdown.ts).
+// tlb_finish_mmu frees the pages and tables only after the flush.
 
 import { mmput, unmap_page_range } from './exit_mmap.ts';
 import type { MmTable } from './mm_struct.ts';

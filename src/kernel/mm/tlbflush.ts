@@ -16,18 +16,25 @@ export interface KernelPhys extends PhysAccess {
 
 export interface CpuMmu {
   readonly phys: KernelPhys;
-  /** switch_mm: satp = Sv39/Sv48 with this root (physical address) and ASID; flushes the TLB. */
+  /**
+   * switch_mm: satp = Sv39/Sv48 with this root (physical address) and ASID. The TLB keeps
+   * every ASID's entries (mm/context.ts decides when an ASID's old entries must go).
+   */
   setRoot(pgd: number, levels: number, asid: number): void;
-  /** flush_tlb_page on this core (sfence.vma va). */
+  /** local_flush_tlb_page (sfence.vma va, x0): the page in every address space, globals too. */
   flushTlbPage(va: number): void;
-  /** flush_tlb_mm on this core (sfence.vma). */
+  /** local_flush_tlb_all (sfence.vma x0, x0): everything. */
   flushTlbAll(): void;
+  /** local_flush_tlb_page_asid (sfence.vma va, asid): the page in one address space, globals kept. */
+  flushTlbPageAsid(va: number, asid: number): void;
+  /** local_flush_tlb_all_asid (sfence.vma x0, asid): one address space's non-global entries. */
+  flushTlbAsid(asid: number): void;
   /**
    * Forget decoded instructions (the decode cache is keyed by virtual pc, so any change to an
    * executable mapping, or a switch of address space, drops it whole: flush_icache_mm).
    */
   flushIcache(): void;
-  /** Counters for the stats: TLB lookups that missed, page walks, the cycles walks cost. */
+  /** Counters for the stats: TLB lookups that missed every level (walked), page walks, the cycles walks cost. */
   readonly tlbMisses: number;
   readonly pageWalks: number;
   readonly walkCycles: number;

@@ -34,7 +34,7 @@ function setup() {
   const pgd = pt.pgd_alloc();
   const flushed: number[] = [];
   const mmu: CpuMmu = {
-    phys, setRoot() {}, flushTlbPage: (va) => flushed.push(va), flushTlbAll() {}, flushIcache() {}, tlbMisses: 0, pageWalks: 0, walkCycles: 0,
+    phys, setRoot() {}, flushTlbPage: (va) => flushed.push(va), flushTlbAll() {}, flushTlbPageAsid: (va) => flushed.push(va), flushTlbAsid() {}, flushIcache() {}, tlbMisses: 0, pageWalks: 0, walkCycles: 0,
   };
   const c: FaultContext = {
     t, m, pgd, pt, phys, mmu, cpu: 0, counts: { minFlt: 0, majFlt: 0 },
