@@ -15,8 +15,9 @@
 // tagged by ASID with the G bit (tlb_level.ts). The host array is INCLUSIVE of the L1s for
 // the current ASID: a host slot holds a translation only while the L1 holds it, and when an
 // L1 evicts an entry its host slot is cleared, so a host hit is exactly a simulated L1 hit
-// and costs nothing to count. A host miss looks up the L1 (hit: refill the host slot), then
-// the STLB (hit: stlbLatency cycles), then walks (the walker charges its own memory latency).
+// and costs nothing to count. A host miss looks up the L1 (hit: refill the host slot, no
+// cycles), then the STLB (stlbLatency cycles, hit or miss), then walks (the walker charges
+// its own memory latency).
 // An entry found without the access's permission (a store to a page the walk gave no W: D
 // was clear) counts as a miss at that level and is refreshed in place by the walk.
 
@@ -110,7 +111,7 @@ export interface TlbStats {
   stlbMisses: number;
   /** Misses the miss handler (the page walker) served. */
   walks: number;
-  /** Cycles charged for STLB hits. */
+  /** Cycles charged for STLB lookups (every L1 miss). */
   stlbCycles: number;
 }
 
@@ -316,11 +317,12 @@ export class Tlb {
     }
     l1.misses++;
     let ppn: number, perm: number;
+    // The STLB lookup costs its latency, hit or miss (a miss then adds the walk's own cycles).
+    this.sink.cycle += this.stlbLatency;
+    this.stlbCycles += this.stlbLatency;
     const k = l2.find(vpn, asid);
     if (k >= 0 && (l2.perm[k] & acc) !== 0) {
       l2.hits++;
-      this.sink.cycle += this.stlbLatency;
-      this.stlbCycles += this.stlbLatency;
       ppn = l2.ppn[k];
       perm = l2.perm[k] | (l2.global[k] !== 0 ? PTE_G : 0);
     } else {

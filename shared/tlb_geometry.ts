@@ -19,7 +19,7 @@ export interface TlbGeometry {
   itlb: TlbLevelGeometry;
   dtlb: TlbLevelGeometry;
   stlb: TlbLevelGeometry;
-  /** Cycles an L1 miss that hits the STLB costs. */
+  /** Cycles an STLB lookup costs (every L1 miss pays it; a walk comes on top). */
   stlbLatency: number;
 }
 
