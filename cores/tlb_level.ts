@@ -18,8 +18,9 @@ export class TlbLevel {
   readonly global: Uint8Array;
   readonly ppn: Float64Array;
   readonly perm: Uint8Array;
-  /** Per set: the next way FIFO replaces. */
+  /** Per set: the next way FIFO replaces, and how many ways are valid (a full set skips the search for a free way). */
   private readonly next: Uint8Array;
+  private readonly valid: Uint8Array;
   /** The entry the last insert() replaced: valid, its vpn, ASID and G. */
   evictedValid = false;
   evictedVpn = 0;
@@ -41,6 +42,7 @@ export class TlbLevel {
     this.ppn = new Float64Array(entries);
     this.perm = new Uint8Array(entries);
     this.next = new Uint8Array(this.sets);
+    this.valid = new Uint8Array(this.sets);
   }
 
   /** First entry of vpn's set (vpn's low bits: exact for any integer vpn, negative ones too). */
@@ -50,10 +52,12 @@ export class TlbLevel {
 
   /** The entry translating vpn for asid (its own or a global one), or -1. */
   find(vpn: number, asid: number): number {
-    const b = this.setBase(vpn);
-    for (let i = b; i < b + this.ways; i++) {
-      const a = this.asid[i];
-      if (a >= 0 && this.vpn[i] === vpn && (a === asid || this.global[i] !== 0)) return i;
+    const b = (vpn & this.setMask) * this.ways, e = b + this.ways;
+    const vp = this.vpn, as = this.asid;
+    for (let i = b; i < e; i++) {
+      if (vp[i] !== vpn) continue;
+      const a = as[i];
+      if (a >= 0 && (a === asid || this.global[i] !== 0)) return i;
     }
     return -1;
   }
@@ -71,11 +75,15 @@ export class TlbLevel {
   insert(vpn: number, asid: number, global: boolean, ppn: number, perm: number): number {
     const s = vpn & this.setMask, b = s * this.ways;
     let i = -1;
-    for (let k = b; k < b + this.ways; k++) {
-      if (this.asid[k] < 0) {
-        i = k;
-        break;
+    if (this.valid[s] < this.ways) {
+      const as = this.asid;
+      for (let k = b; k < b + this.ways; k++) {
+        if (as[k] < 0) {
+          i = k;
+          break;
+        }
       }
+      this.valid[s]++;
     }
     if (i < 0) {
       i = b + this.next[s];
@@ -94,6 +102,12 @@ export class TlbLevel {
   /** sfence.vma x0, x0: every entry. */
   flushAll(): void {
     this.asid.fill(-1);
+    this.valid.fill(0);
+  }
+
+  private drop(i: number): void {
+    this.asid[i] = -1;
+    this.valid[(i / this.ways) | 0]--;
   }
 
   /** sfence.vma va, x0 (asid < 0): vpn in every ASID, globals too; sfence.vma va, asid: vpn of that ASID, not globals. */
@@ -101,13 +115,13 @@ export class TlbLevel {
     const b = this.setBase(vpn);
     for (let i = b; i < b + this.ways; i++) {
       if (this.asid[i] < 0 || this.vpn[i] !== vpn) continue;
-      if (asid < 0 || (this.asid[i] === asid && this.global[i] === 0)) this.asid[i] = -1;
+      if (asid < 0 || (this.asid[i] === asid && this.global[i] === 0)) this.drop(i);
     }
   }
 
   /** sfence.vma x0, asid: every non-global entry of asid. */
   flushAsid(asid: number): void {
-    for (let i = 0; i < this.asid.length; i++) if (this.asid[i] === asid && this.global[i] === 0) this.asid[i] = -1;
+    for (let i = 0; i < this.asid.length; i++) if (this.asid[i] === asid && this.global[i] === 0) this.drop(i);
   }
 
   /** Valid entries (for tests and inspection). */
