@@ -63,6 +63,8 @@ const STOP_CHECK_CYCLES = 1 << 16;
 export class CoreGroup {
   readonly harts: Hart[];
   readonly kernel: Kernel | LinuxKernel;
+  /** The kernel when it is --boot linux's (its tick and idle loop are called from the run loop). */
+  private readonly linux?: LinuxKernel;
   private readonly mmus: (CoreMmu | undefined)[] = [];
   readonly ctl: ControlBlock;
   /** This worker's place in simulated time (per thread: not in the shared control block). */
@@ -87,6 +89,7 @@ export class CoreGroup {
         buffers: linux.buffers, exec: linux.exec, mmus, caches: linuxCacheInfo(this.cfg),
       })
       : new Kernel({ control: this.ctl, clock: this.clock, clockHz: this.cfg.clockHz, pid: init.pid });
+    if (this.kernel instanceof LinuxKernel) this.linux = this.kernel;
     const views = coherence ? new CoherenceViews({ ...this.cfg.caches, cores: this.cfg.cores }, coherence) : undefined;
     this.views = views;
     this.ramU8 = new Uint8Array(ram);
@@ -164,6 +167,15 @@ export class CoreGroup {
       if (pick < 0) return;
       const h = harts[pick];
       let limit = Math.min(end, h.cycle + step);
+      const lk = this.linux;
+      if (lk) {
+        // --boot linux: an idle core jumps to its next event; a running one stops at it (the tick).
+        if (lk.isIdle(h.hartId)) {
+          if (!lk.idle(h, end)) this.live[pick] = false;
+          continue;
+        }
+        limit = Math.min(limit, lk.nextEvent(h.hartId));
+      }
       if (this.cfg.maxInsns > 0) {
         const left = this.cfg.maxInsns - h.instret;
         if (left <= 0) {
@@ -183,6 +195,7 @@ export class CoreGroup {
         if (h.mem.holdUntil !== 0) h.mem.endHold(); // a new LR, a stop or the instruction limit
       }
       if (r === RUN_STOPPED) this.live[pick] = false;
+      else if (lk && h.cycle >= lk.nextEvent(h.hartId)) lk.tick(h);
     }
   }
 

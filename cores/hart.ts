@@ -20,7 +20,7 @@ import {
   CAUSE_MISALIGNED_STORE,
   GuestFault,
 } from '../src/kernel/fault.ts';
-import { TRAP_RESUME, type Cpu, type TrapHandler } from '../src/kernel/cpu.ts';
+import { TRAP_IDLE, TRAP_RESUME, type Cpu, type TrapHandler } from '../src/kernel/cpu.ts';
 import { div32, div64, divu64, mul64, mulh64, mulhsu64, mulhu64, res } from './alu64.ts';
 import { DECODE_MASK, DecodeCache } from './decode_cache.ts';
 import { decode, newInstr, Op } from './decode.ts';
@@ -319,7 +319,8 @@ export class Hart implements Cpu {
               this.pc = pc;
               this.commit(n, lim0 - lim); n = 0; lim0 = lim;
               if (mem.holdUntil !== 0) mem.endHold(); // a trap ends an LR/SC hold
-              if (this.trapHandler.trap(this, CAUSE_ECALL_U, 0) !== TRAP_RESUME) return RUN_STOPPED;
+              const tr = this.trapHandler.trap(this, CAUSE_ECALL_U, 0);
+              if (tr !== TRAP_RESUME) return tr === TRAP_IDLE ? RUN_LIMIT : RUN_STOPPED;
               // The handler charged its cycles and set where to resume: start the stretch afresh.
               pc = this.pc | 0;
               lim = budget(cycleLimit - this.cycle);
@@ -371,7 +372,8 @@ export class Hart implements Cpu {
         this.pc = pc === FAR_PC ? this.farPc : pc;
         this.commit(n, lim0 - lim); n = 0; lim0 = lim;
         if (mem.holdUntil !== 0) mem.endHold(); // a trap ends an LR/SC hold
-        if (this.trapHandler.trap(this, e.cause, e.tval) !== TRAP_RESUME) return RUN_STOPPED;
+        const tr = this.trapHandler.trap(this, e.cause, e.tval);
+        if (tr !== TRAP_RESUME) return tr === TRAP_IDLE ? RUN_LIMIT : RUN_STOPPED;
         pc = this.pc | 0;
         lim = budget(cycleLimit - this.cycle);
         lim0 = lim;

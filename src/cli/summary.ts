@@ -65,6 +65,11 @@ export function formatSummary(r: RunResult): string {
       lines.push(`  ${n(c.id, 4)}  ${n(t?.itlbMisses, 11)}  ${n(t?.dtlbMisses, 11)}  ${n(t?.stlbHits, 9)}  ${n(c.pageWalks, 10)}  ${n(c.walkCycles, 11)}  ${n(t?.shootdownsSent, 15)}/${t?.shootdownsReceived ?? 0}`);
     }
     lines.push(`  pid ${p.pid} (${p.comm}): ${p.minFlt} minor faults, ${p.majFlt} major faults; vmstat pgfault ${p.pgfault} pgmajfault ${p.pgmajfault} pgalloc ${p.pgalloc} pgfree ${p.pgfree}`);
+    const s = p.sched;
+    if (s && (s.forks > 0 || s.switches > 0)) {
+      const per = (a: number, b: number) => (b > 0 ? Math.round(a / b) : 0);
+      lines.push(`  sched: ${s.forks} forks (${per(s.forkCycles, s.forks)} cycles each, ${s.forkFailed} failed), ${s.switches} context switches (${per(s.switchCycles, s.switches)} cycles, ${(s.hostSwitchNs / Math.max(1, s.switches) / 1000).toFixed(1)} host us each), ${s.ticks} ticks, ${s.idleCycles} idle cycles`);
+    }
   }
   if (r.unimplementedSyscalls.length > 0) {
     lines.push(`  unimplemented syscalls (returned -ENOSYS): ${r.unimplementedSyscalls.map((s) => `${s.name}(${s.nr}) x${s.count}`).join(', ')}`);

@@ -20,6 +20,7 @@ export interface Cpu {
 export const TRAP_RESUME = 0; // continue at cpu.pc
 export const TRAP_HART_EXIT = 1; // this hart is done (SYS_exit)
 export const TRAP_STOP = 2; // the machine is stopping (exit_group, fatal fault)
+export const TRAP_IDLE = 3; // the task on this hart went to sleep and none replaced it: leave the run loop (the core idles)
 
 export interface TrapHandler {
   /** The one entry for ecall, faults and (later) interrupts on this core. */

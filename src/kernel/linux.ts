@@ -9,8 +9,9 @@
 import { CORE_EXITED, CORE_EXIT_CODE, CORE_STATE, ControlBlock, STOP_EXIT_GROUP, STOP_SIGNAL, coreWord, type QuantumClock } from '../../shared/control.ts';
 import { parseElf, phdrVaddr, type ElfImage } from '../loader/elf.ts';
 import { SymbolTable } from '../loader/symbols.ts';
-import { regU, setReg, TRAP_RESUME, TRAP_STOP, type Cpu, type TrapHandler } from './cpu.ts';
-import { riscvHwcap, seededRandomBytes } from './exec/binfmt_elf.ts';
+import { regS, regU, setReg, TRAP_IDLE, TRAP_RESUME, TRAP_STOP, type Cpu, type TrapHandler } from './cpu.ts';
+import { ExecError, riscvHwcap, seededRandomBytes } from './exec/binfmt_elf.ts';
+import { readFileSync } from 'node:fs';
 import { loadElfBinary } from './exec/load_elf_binary.ts';
 import {
   CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_FETCH_PAGE, CAUSE_ILLEGAL_INSTRUCTION, CAUSE_LOAD_PAGE, CAUSE_MISALIGNED_FETCH,
@@ -21,7 +22,7 @@ import { applyMmChanges, exitMmap } from './mm/mm_changes.ts';
 import { F_BRK, F_START_BRK, MmTable, TASK_SIZE_SV39 } from './mm/mm_struct.ts';
 import { FAULT_FLAG_INSTRUCTION, FAULT_FLAG_WRITE, handleMmFault, VM_FAULT_OK, VM_FAULT_OOM, VM_FAULT_SIGBUS, type FaultCounts, type FilePages } from './mm/memory.ts';
 import { PageAlloc, type MmBuffers } from './mm/page_alloc.ts';
-import { PageTables } from './mm/pgtable.ts';
+import { MmuGather, PageTables } from './mm/pgtable.ts';
 import { ShmemCache } from './mm/shmem.ts';
 import type { CpuMmu } from './mm/tlbflush.ts';
 import { AsidAllocator, allocAsidBuffer } from './mm/context.ts';
@@ -40,6 +41,22 @@ import { QueuedConsole } from './syscalls/console.ts';
 import { RandomPool } from './syscalls/random.ts';
 import { LinuxProcessState, linuxSyscallGroups } from './syscalls/registry.ts';
 import { mmSyscall, type MmContext } from './syscalls/mm.ts';
+import { dup_mm } from './fork/dup_mmap.ts';
+import {
+  allocFutexBuffer, FUTEX_OP_ADD, FUTEX_OP_ANDN, FUTEX_OP_OR, FUTEX_OP_SET, FUTEX_PRIO_NORMAL, FUTEX_SLEEP, futex_clear_child_tid, futex_hashsize,
+  futex_interrupt, futex_task_exit, futex_timeout, futex_wait_clock, futex_wait_deadline, futex_wait_pending, futex_wait_result, futex_wait_seq,
+  FutexHash, futexUserFromAccess, sys_futex_cpu, UACCESS_FAULT,
+} from './futex/index.ts';
+import { pte_pfn } from './mm/pgtable_bits.ts';
+import {
+  __schedule, dequeue_task, do_sched_yield, init_idle, sched_fork, sched_init, sched_task_init, scheduler_tick, try_to_wake_up, update_rq_clock,
+  wake_up_new_task, SM_PREEMPT, SM_SLEEP, SM_YIELD,
+} from './sched/core.ts';
+import { DEQUEUE_SLEEP, F_SUM_EXEC, R_NR_RUNNING, Sched, T_FLAGS, T_ON_RQ, T_NR_INVOLUNTARY, T_NR_SWITCHES, T_NR_VOLUNTARY, test_need_resched } from './sched/sched.ts';
+import {
+  D_CLEAR_CHILD_TID, D_PC, D_PGD, EXIT_ZOMBIE, TASK_INTERRUPTIBLE, TASK_RUNNING, TaskRegs, W_EXIT_CODE, W_MM, W_PARENT, W_STATE, W_TGID, W_TID,
+  type FpContext,
+} from './sched/task_regs.ts';
 import { ENOSYS } from './syscalls/numbers.ts';
 import { NOT_MINE, type SyscallGroup, type SyscallTask } from './syscalls/task_context.ts';
 
@@ -94,6 +111,8 @@ export interface LinuxKernelOptions {
   exec: LinuxExec;
   /** The MMU of each hosted core, by core id. */
   mmus: Map<number, CpuMmu>;
+  /** CONFIG_HZ: the timer tick's rate in simulated time (default 250). */
+  hz?: number;
   /** Cache geometry for the auxv's ARCH_DLINFO entries. */
   caches?: { l1i: Geometry; l1d: Geometry; l2: Geometry; l3: Geometry };
 }
@@ -114,20 +133,133 @@ export interface ProcessStats {
   misalignedEmulated: number;
   /** --proc PATH: the files as they read when the process exited. */
   proc?: { path: string; text: string }[];
+  /** The scheduler on core 0: context switches and their cycles, forks and their cycles, ticks, idle cycles, tasks still alive. */
+  sched?: { switches: number; switchCycles: number; forks: number; forkCycles: number; forkFailed: number; execs: number; threads: number; ticks: number; idleCycles: number; hostSwitchNs: number; tasks: number };
 }
+
+/**
+ * One process (a thread group of one thread for now): the kernel objects of this worker that
+ * Linux keeps in task_struct, mm_struct's owner, files_struct and signal_struct. The saved
+ * registers and identity are in the task table (sched/task_regs.ts), the scheduling state in
+ * the scheduler's records, the address space in the mm table: all shared memory.
+ */
+interface Process {
+  /** The thread group's id (getpid). */
+  pid: number;
+  /** This thread's id (gettid): pid for the group leader. */
+  tid: number;
+  /** The threads of the group, leader first; shared by all of them. */
+  group: Process[];
+  /** Asleep in a futex wait (a0 comes from futex_wait_result when it runs again). */
+  futexWait: boolean;
+  /** Asleep in nanosleep until this cycle of core 0 (-1: not). */
+  sleepUntil: number;
+  /** Slot in the task table and the scheduler's records. */
+  task: number;
+  ppid: number;
+  comm: string;
+  exe: string;
+  /** File id of its executable (the images map): symbols for reports. */
+  image: number;
+  mm: MmContext | undefined;
+  fs: FileSyscalls;
+  state: LinuxProcessState;
+  groups: SyscallGroup[];
+  counts: FaultCounts;
+  /** Children by pid, oldest first (the order do_wait scans them). */
+  children: Set<number>;
+  /** Asleep in wait4: the ecall is restarted when a child's exit wakes it. */
+  waiting: boolean;
+  /** The restarted ecall is not counted twice. */
+  restarting: boolean;
+  /** CLONE_CHILD_SETTID: written from the child's own address space when it first runs (schedule_tail). */
+  setChildTid: number;
+  /** SIGCHLDs sent to this process (recorded; there is no signal delivery yet). */
+  sigchld: number;
+  /** The children's reaped times and faults (cutime, cminflt...). */
+  cminFlt: number;
+  cmajFlt: number;
+}
+
+/** Cycles a context switch costs the core (save and restore of 64 registers, satp, the rest of switch_to). */
+export const CONTEXT_SWITCH_COST = 600;
+/** Cycles fork's copy_process costs beyond the page-table copy (which is charged as it happens). */
+export const FORK_COST = 5000;
+/** Task slots: the most tasks alive at once (zombies included); fork beyond it fails with EAGAIN. */
+export const NR_TASKS = 512;
+/** PID_MAX_DEFAULT. */
+const PID_MAX = 32768;
+
+const SYS_clone = 220;
+const SYS_wait4 = 260;
+const SYS_sched_yield = 124;
+const SYS_getppid = 173;
+const SYS_execve = 221;
+const SYS_futex = 98;
+const SYS_sched_getaffinity = 123;
+const CLONE_SIGHAND = 0x800;
+const ESRCH = 3;
+/** MAX_ARG_STRINGS; and PATH_MAX. */
+const MAX_ARG_STRINGS = 0x7fffffff;
+const PATH_MAX = 4096;
+const ENOENT = 2;
+const E2BIG = 7;
+const ENOEXEC = 8;
+const EACCES = 13;
+const ENAMETOOLONG = 36;
+/** execve's answer when the process died past the point of no return. */
+const EXEC_KILLED = Number.MIN_SAFE_INTEGER + 2;
+const CLONE_VM = 0x100;
+const CLONE_FILES = 0x400;
+const CLONE_THREAD = 0x10000;
+const CLONE_SETTLS = 0x80000;
+const CLONE_PARENT_SETTID = 0x100000;
+const CLONE_CHILD_CLEARTID = 0x200000;
+const CLONE_CHILD_SETTID = 0x1000000;
+const CSIGNAL = 0xff;
+const SIGCHLD = 17;
+const WNOHANG = 1;
+const WUNTRACED = 2;
+const WCONTINUED = 8;
+const WNOTHREAD = 0x20000000;
+const WALL = 0x40000000;
+const WCLONE = 0x80000000;
+/** ECHILD, EAGAIN, ENOMEM, EINVAL, EFAULT (asm-generic/errno-base.h). */
+const ECHILD = 10;
+const EAGAIN = 11;
+const ENOMEM = 12;
+const EFAULT = 14;
+const EINVAL = 22;
 
 export class LinuxKernel implements TrapHandler {
   out: OutputChunk[] = [];
   readonly syscallCounts = new Map<number, number>();
   readonly enosysCounts = new Map<number, number>();
   readonly faults: FaultInfo[] = [];
-  readonly pid = 1;
-  readonly comm: string;
-  readonly counts: FaultCounts = { minFlt: 0, majFlt: 0 };
   /** Misaligned accesses across pages the kernel emulated. */
   misalignedEmulated = 0;
   /** The --proc files as they read when the process exited. */
   readonly procTexts: { path: string; text: string }[] = [];
+  /** The run queues and the task table (shared memory; run queue 0 is the only one used yet). */
+  readonly sched: Sched;
+  readonly regs: TaskRegs;
+  readonly futex: FutexHash;
+  /** Context switches, forks and their cost in cycles, for the stats. */
+  readonly switchStats = { switches: 0, switchCycles: 0, forks: 0, forkCycles: 0, forkFailed: 0, execs: 0, threads: 0, ticks: 0, idleCycles: 0 };
+  private nextImageId = 2;
+  /** Set by the time group's sleep during a syscall: the caller sleeps this many cycles after it returns. */
+  private pendingSleep = -1;
+  /** Tasks asleep in nanosleep (hrtimer_nanosleep's timers, one per task). */
+  private readonly sleepers = new Set<Process>();
+  private readonly symbolTables = new Map<number, SymbolTable>();
+  /** Host time spent in context switches (a measurement for the summary, never in the simulated numbers). */
+  private hostSwitchNs = 0;
+  private readonly procs = new Map<number, Process>();
+  private readonly byTask = new Map<number, Process>();
+  /** The process running on each hosted core (undefined: the idle task). */
+  private readonly current = new Map<number, Process>();
+  private nextPid = 1;
+  private readonly init: Process;
   private readonly ctl: ControlBlock;
   private readonly clock: QuantumClock;
   private readonly alloc: PageAlloc;
@@ -135,11 +267,11 @@ export class LinuxKernel implements TrapHandler {
   private readonly image: ElfImage;
   private readonly symbols: SymbolTable;
   private readonly files: FilePages;
-  private readonly groups: SyscallGroup[];
+  /** Executables by file id (1: the first program; execve adds one per image; no page cache yet). */
+  private readonly images = new Map<number, { bytes: Uint8Array; path: string }>();
   private readonly console: QueuedConsole;
+  private readonly random: RandomPool;
   private readonly users = new Map<number, ProcessUserAccess>();
-  private mm: MmContext | undefined;
-  private m = -1;
   /**
    * ASIDs and mm_cpumask (mm/context.ts), and the mm-wide TLB flushes (mm/tlb_shootdown.ts).
    * The buffer is this worker's while the process runs on core 0 alone; with processes on
@@ -148,6 +280,9 @@ export class LinuxKernel implements TrapHandler {
    */
   readonly asids: AsidAllocator;
   readonly tlbFlush: MmTlbFlush;
+  /** The next timer tick of each core, in cycles; cycles between ticks (clockHz / HZ). */
+  private readonly nextTick = new Map<number, number>();
+  readonly tickCycles: number;
   /** The last fault (pc, address, cause) and how often in a row: a fault the kernel cannot fix must not loop. */
   private lastFault = '';
   private repeats = 0;
@@ -162,11 +297,22 @@ export class LinuxKernel implements TrapHandler {
     this.tlbFlush = new MmTlbFlush(this.asids, (c) => o.mmus.get(c));
     this.image = parseElf(o.exec.program);
     this.symbols = new SymbolTable(this.image.symbols);
-    this.comm = (o.exec.execfn.split('/').pop() ?? 'prog').slice(0, 15);
-    const program = o.exec.program;
+    const hz = o.hz ?? 250;
+    this.tickCycles = Math.max(1, Math.round(o.clockHz / hz));
+    // One idle task per core in slots 0..cores-1, then the processes' tasks.
+    this.sched = sched_init({ cpus: o.cores, nrTasks: NR_TASKS + o.cores, hz });
+    this.regs = TaskRegs.alloc(NR_TASKS + o.cores);
+    this.futex = new FutexHash(allocFutexBuffer({ nrTasks: NR_TASKS + o.cores, nbuckets: futex_hashsize(o.cores) }), { wake_up: (t) => this.futexWake(t) });
+    for (let c = 0; c < o.cores; c++) {
+      init_idle(this.sched, c, c);
+      this.regs.allocSlot(c);
+    }
+    this.images.set(1, { bytes: o.exec.program, path: o.exec.execfn });
+    const images = this.images;
     this.files = {
       readPage(id: number, pgoff: number, out: Uint8Array): boolean {
-        if (id !== 1) return false;
+        const program = images.get(id)?.bytes;
+        if (!program) return false;
         out.fill(0);
         const from = pgoff * 4096;
         if (from < program.length) out.set(program.subarray(from, Math.min(from + 4096, program.length)));
@@ -175,20 +321,58 @@ export class LinuxKernel implements TrapHandler {
     };
     // The file tree, the console on fds 0-2, and the syscall groups (syscalls/registry.ts).
     const pseudo = new PseudoFs();
-    pseudo.pids = () => (this.mm ? [this.pid] : []);
-    pseudo.registerLink('/proc/[pid]/exe', () => o.exec.execfn);
+    pseudo.pids = () => this.livePids();
+    pseudo.registerLink('/proc/[pid]/exe', (ctx) => this.procs.get(ctx.pid ?? ctx.self)?.exe ?? '');
     registerCpuFiles(pseudo, { ncpus: o.cores, isa: 'rv64imafdc', mmu: 'sv39' });
     registerProcFiles(pseudo, this.liveProcView());
     const root = new GuestRoot(o.exec.root, { writable: o.exec.rootRw ?? false, pseudo });
     this.console = new QueuedConsole({ push: (c) => this.out.push(c), tty: o.exec.tty });
-    const fs = new FileSyscalls({ root, pid: this.pid });
+    this.random = new RandomPool(o.exec.seed);
+    const pid = this.nextPid++;
+    const fs = new FileSyscalls({ root, pid });
     fs.installStdio(this.console);
     const state = new LinuxProcessState({ totalramPages: this.alloc.totalramPages() });
-    this.groups = linuxSyscallGroups({
-      fs, state, console: this.console, clockHz: o.clockHz, bootEpochNs: BOOT_EPOCH_NS, random: new RandomPool(o.exec.seed),
-      sysinfo: () => ({ totalram: this.alloc.totalramPages() * 4096, freeram: this.freePages() * 4096, procs: 1 }),
-      taskSize: TASK_SIZE_SV39,
-    });
+    const task = this.regs.allocSlot(o.cores);
+    sched_task_init(this.sched, task);
+    this.init = this.newProcess({ pid, task, ppid: 0, comm: (o.exec.execfn.split('/').pop() ?? 'prog').slice(0, 15), exe: o.exec.execfn, fs, state });
+  }
+
+  private newProcess(o: { pid: number; task: number; ppid: number; comm: string; exe: string; fs: FileSyscalls; state: LinuxProcessState }): Process {
+    const p: Process = {
+      ...o, tid: o.pid, group: [], futexWait: false, sleepUntil: -1, image: 1, mm: undefined, counts: { minFlt: 0, majFlt: 0 }, children: new Set(), waiting: false, restarting: false, setChildTid: 0,
+      sigchld: 0, cminFlt: 0, cmajFlt: 0,
+      groups: linuxSyscallGroups({
+        fs: o.fs, state: o.state, console: this.console, clockHz: this.o.clockHz, bootEpochNs: BOOT_EPOCH_NS, random: this.random,
+        sysinfo: () => ({ totalram: this.alloc.totalramPages() * 4096, freeram: this.freePages() * 4096, procs: this.procs.size }),
+        taskSize: TASK_SIZE_SV39,
+        sleep: (_t, cycles) => {
+          this.pendingSleep = cycles;
+          return 0;
+        },
+      }),
+    };
+    this.regs.set(o.task, W_TID, o.pid);
+    this.regs.set(o.task, W_TGID, o.pid);
+    this.regs.set(o.task, W_PARENT, o.ppid);
+    p.group.push(p);
+    this.procs.set(o.pid, p);
+    this.byTask.set(o.task, p);
+    return p;
+  }
+
+  /** The process pid 1 is (the first one: its exit ends the machine). */
+  get pid(): number {
+    return this.init.pid;
+  }
+  get comm(): string {
+    return this.init.comm;
+  }
+  get counts(): FaultCounts {
+    return this.init.counts;
+  }
+
+  private livePids(): number[] {
+    return [...this.procs.values()].filter((p) => p.mm).map((p) => p.pid).sort((a, b) => a - b);
   }
 
   private freePages(): number {
@@ -197,28 +381,37 @@ export class LinuxKernel implements TrapHandler {
     return s;
   }
 
-  /** /proc as the guest reads it: the live process, read through core 0's memory path. */
+  /** /proc as the guest reads it: every live process, read through core 0's memory path. */
   private liveProcView() {
     const self = this;
     const view = {
-      pids: () => (self.mm ? [self.pid] : []),
-      task: (pid: number) => (self.mm && pid === self.pid ? self.procSnapshot().task(pid) : undefined),
+      pids: () => self.livePids(),
+      task: (pid: number) => {
+        const p = self.procs.get(pid);
+        return p?.mm ? self.procSnapshot(p).task(pid) : undefined;
+      },
       alloc: this.alloc,
       mmTable: this.t,
       get phys() {
-        return self.mm!.pt.phys;
+        return self.init.mm?.pt.phys ?? [...self.procs.values()].find((p) => p.mm)!.mm!.pt.phys;
       },
       levels: 3,
       nrCpuIds: this.o.cores,
-      fileInfo: (id: number) => (id === 1 ? { major: 0, minor: 1, ino: 2, path: self.o.exec.execfn } : undefined),
+      fileInfo: (id: number) => {
+        const img = self.images.get(id);
+        return img ? { major: 0, minor: 1, ino: id + 1, path: img.path } : undefined;
+      },
     };
     return view;
   }
 
-  private procSnapshot() {
-    const mm = this.mm!;
+  private procSnapshot(p: Process) {
+    const mm = p.mm!;
+    const s = this.sched;
     return oneProcessView(this.alloc, this.t, mm.pt.phys, this.o.cores, {
-      pid: this.pid, comm: this.comm, m: mm.m, pgd: mm.pgd, minFlt: this.counts.minFlt, majFlt: this.counts.majFlt, exe: this.o.exec.execfn,
+      pid: p.pid, ppid: p.ppid, comm: p.comm, m: mm.m, pgd: mm.pgd, minFlt: p.counts.minFlt, majFlt: p.counts.majFlt, exe: p.exe,
+      state: p.waiting ? 'S' : 'R', voluntary: s.tget(p.task, T_NR_VOLUNTARY), involuntary: s.tget(p.task, T_NR_INVOLUNTARY),
+      cminFlt: p.cminFlt, cmajFlt: p.cmajFlt, threads: p.group.length,
     });
   }
 
@@ -231,16 +424,13 @@ export class LinuxKernel implements TrapHandler {
     if (m < 0) throw new Error('boot: no free mm');
     const pgd = pt.pgd_alloc();
     if (pgd < 0) throw new Error('boot: no memory for the page tables');
-    this.m = m;
-    // The syscalls' flushes are mm-wide (flush_tlb_range/_mm: every core of mm_cpumask).
-    const cpuId = cpu.hartId;
-    const mmFlush: CpuMmu = Object.create(mmu, {
-      flushTlbPage: { value: (va: number) => this.tlbFlush.flush_tlb_page(cpuId, m, va) },
-      flushTlbAll: { value: () => this.tlbFlush.flush_tlb_mm(cpuId, m) },
-    });
-    this.mm = { t: this.t, m, pgd, pt, mmu: mmFlush, shmem: new ShmemCache(this.alloc, cpu.hartId) };
+    const p = this.init;
+    p.mm = this.mmContext(cpu, m, pgd, pt);
+    this.regs.set(p.task, W_MM, m);
+    this.regs.setD(p.task, D_PGD, pgd);
     this.asids.init_new_context(m);
     this.asids.switch_mm(cpu.hartId, m, mmu, pgd, 3);
+    this.current.set(cpu.hartId, p);
     const e = this.o.exec;
     const caches = this.o.caches;
     const phdr = phdrVaddr(this.image) ?? 0;
@@ -254,6 +444,173 @@ export class LinuxKernel implements TrapHandler {
     cpu.pc = loaded.entry;
     setReg(cpu, 2, loaded.stack.sp);
     setReg(cpu, 10, 0); // glibc takes a0 as rtld_fini
+    // pid 1 is the current task of core 0's run queue.
+    const s = this.sched;
+    update_rq_clock(s, cpu.hartId, this.nsOf(cpu));
+    wake_up_new_task(s, cpu.hartId, p.task);
+    const next = __schedule(s, cpu.hartId, SM_PREEMPT);
+    if (next !== p.task) throw new Error('BUG: pid 1 is not picked at boot');
+    s.tset(p.task, T_NR_INVOLUNTARY, 0);
+    s.tset(p.task, T_NR_SWITCHES, 0);
+    this.current.set(cpu.hartId, p);
+    this.nextTick.set(cpu.hartId, this.tickCycles);
+  }
+
+  private nsOf(cpu: { cycle: number }): number {
+    return Math.floor((cpu.cycle * 1e9) / this.o.clockHz);
+  }
+
+  private cur(cpu: Cpu): Process {
+    const p = this.current.get(cpu.hartId);
+    if (!p) throw new Error(`BUG: core ${cpu.hartId} traps while idle`);
+    return p;
+  }
+
+  /** True while core `hartId` runs its idle task: the core group skips it to its next event. */
+  isIdle(hartId: number): boolean {
+    return !this.current.has(hartId);
+  }
+
+  /** The cycle of this core's next timer tick (the core group's run loop stops there). */
+  nextEvent(hartId: number): number {
+    let e = this.nextTick.get(hartId) ?? Infinity;
+    for (const t of this.sleepers) if (t.sleepUntil < e) e = t.sleepUntil;
+    return e;
+  }
+
+  /** hrtimer_wakeup for the nanosleeps due by now. */
+  private wakeSleepers(cpu: Cpu): void {
+    if (this.sleepers.size === 0) return;
+    for (const t of [...this.sleepers]) {
+      if (t.sleepUntil > cpu.cycle) continue;
+      this.sleepers.delete(t);
+      t.sleepUntil = -1;
+      this.regs.set(t.task, W_STATE, TASK_RUNNING);
+      update_rq_clock(this.sched, cpu.hartId, this.nsOf(cpu));
+      try_to_wake_up(this.sched, cpu.hartId, t.task);
+    }
+  }
+
+  /**
+   * The core reached its next event, the timer tick: scheduler_tick for each tick due, then
+   * the switch if it set need_resched.
+   */
+  tick(cpu: Cpu): void {
+    const id = cpu.hartId;
+    this.wakeSleepers(cpu);
+    let next = this.nextTick.get(id);
+    if (next === undefined || cpu.cycle < next) {
+      if (test_need_resched(this.sched, id)) this.schedule(cpu, SM_PREEMPT);
+      return;
+    }
+    const s = this.sched;
+    update_rq_clock(s, id, this.nsOf(cpu));
+    this.futexTimeouts(cpu);
+    while (cpu.cycle >= next) {
+      scheduler_tick(s, id);
+      this.switchStats.ticks++;
+      next += this.tickCycles;
+    }
+    this.nextTick.set(id, next);
+    if (test_need_resched(s, id)) this.schedule(cpu, SM_PREEMPT);
+  }
+
+  /**
+   * The idle task's loop (do_idle): the core's clock jumps to its next event, at most `end`,
+   * instead of spinning, and the tick there may find a task. With nothing queued and nothing
+   * that could queue one (no timers yet), the machine stops, saying so: returns false.
+   */
+  idle(cpu: Cpu, end: number): boolean {
+    const id = cpu.hartId;
+    const timed = [...this.byTask.values()].some((t) => t.futexWait && futex_wait_deadline(this.futex, t.task) !== Infinity);
+    if (this.sched.rget(id, R_NR_RUNNING) === 0 && !timed && this.sleepers.size === 0) return this.deadlock(cpu);
+    const to = Math.min(end, this.nextEvent(id));
+    if (cpu.cycle < to) {
+      this.switchStats.idleCycles += to - cpu.cycle;
+      cpu.cycle = to;
+    }
+    this.tick(cpu);
+    return true;
+  }
+
+  /** Every task of this core asleep and nothing that could wake one: the machine stops, saying so. */
+  private deadlock(cpu: Cpu): boolean {
+    const asleep = [...this.byTask.values()].filter((p) => p.waiting || p.futexWait).map((p) => `${p.tid} (${p.comm}${p.futexWait ? ', futex' : ', wait4'})`);
+    const report = `core ${cpu.hartId}: every task is asleep with nothing to wake it: ${asleep.join(', ')}`;
+    this.faults.push({ core: cpu.hartId, pc: cpu.pc, cause: -1, causeName: 'deadlock', tval: 0, report, signal: SIGKILL });
+    Atomics.store(this.ctl.i32, coreWord(cpu.hartId, CORE_EXIT_CODE), 128 + SIGKILL);
+    Atomics.store(this.ctl.i32, coreWord(cpu.hartId, CORE_STATE), CORE_EXITED);
+    this.ctl.requestStop(STOP_SIGNAL, cpu.hartId, 128 + SIGKILL, this.clock.quantum);
+    return false;
+  }
+
+  /**
+   * __schedule on this core and, when it picks another task, the context switch: the hart's
+   * registers saved into prev's slot (unless prev is dead), next's loaded, satp switched to
+   * next's page tables and ASID (which flushes the TLB and the decode cache, keyed by virtual
+   * pc), and the switch's cost charged to the core.
+   */
+  private schedule(cpu: Cpu, mode: number): void {
+    const s = this.sched;
+    const id = cpu.hartId;
+    update_rq_clock(s, id, this.nsOf(cpu));
+    const prevP = this.current.get(id);
+    const prev = s.curr(id);
+    const next = __schedule(s, id, mode);
+    if (next === prev) return;
+    const t0 = performance.now();
+    this.switchTo(cpu, prevP, prev, next);
+    this.hostSwitchNs += (performance.now() - t0) * 1e6;
+  }
+
+  private switchTo(cpu: Cpu, prevP: Process | undefined, prev: number, next: number): void {
+    const id = cpu.hartId;
+    if (prevP && this.regs.get(prev, W_STATE) !== EXIT_ZOMBIE) this.regs.save(cpu as Cpu & Partial<FpContext>, prev);
+    const nextP = this.byTask.get(next);
+    cpu.cycle += CONTEXT_SWITCH_COST;
+    this.switchStats.switches++;
+    this.switchStats.switchCycles += CONTEXT_SWITCH_COST;
+    if (!nextP) {
+      this.current.delete(id);
+      this.asids.leave_mm(id);
+      return;
+    }
+    this.regs.load(cpu as Cpu & Partial<FpContext>, next);
+    const mmu = this.mmuOf(cpu);
+    if (!prevP || prevP.mm !== nextP.mm || prevP.mm === undefined) this.asids.switch_mm(id, nextP.mm!.m, mmu, nextP.mm!.pgd, 3);
+    this.current.set(id, nextP);
+    if (nextP.futexWait) {
+      nextP.futexWait = false;
+      let r = futex_wait_result(this.futex, next);
+      if (r === FUTEX_SLEEP) {
+        futex_interrupt(this.futex, next, 0); // a wake meant for an older wait: return 0 (a spurious wakeup, allowed)
+        r = futex_wait_result(this.futex, next);
+      }
+      setReg(cpu, 10, r);
+    }
+    if (nextP.setChildTid !== 0) {
+      // schedule_tail: CLONE_CHILD_SETTID's store, from the child's own address space.
+      const at = nextP.setChildTid;
+      nextP.setChildTid = 0;
+      const b = new Uint8Array(4);
+      new DataView(b.buffer).setInt32(0, nextP.pid, true);
+      this.userOf(cpu).copyToUser(at, b);
+      this.drainPhys(cpu);
+    }
+  }
+
+  /**
+   * An address space as the syscalls use it: their flushes are mm-wide (flush_tlb_range/_mm:
+   * every core of mm_cpumask, by m's ASID), so each mm gets its own view of the core's MMU.
+   */
+  private mmContext(cpu: Cpu, m: number, pgd: number, pt: PageTables): MmContext {
+    const mmu = this.mmuOf(cpu);
+    const cpuId = cpu.hartId;
+    const mmFlush: CpuMmu = Object.create(mmu, {
+      flushTlbPage: { value: (va: number) => this.tlbFlush.flush_tlb_page(cpuId, m, va) },
+      flushTlbAll: { value: () => this.tlbFlush.flush_tlb_mm(cpuId, m) },
+    });
+    return { t: this.t, m, pgd, pt, mmu: mmFlush, shmem: new ShmemCache(this.alloc, cpuId) };
   }
 
   private mmuOf(cpu: Cpu): CpuMmu {
@@ -279,17 +636,24 @@ export class LinuxKernel implements TrapHandler {
   }
 
   private fixUserFault(cpu: Cpu, addr: number, flags: number): boolean {
-    if (!this.mm) return false;
-    const r = handleMmFault(this.faultContext(cpu), addr, flags);
+    const p = this.current.get(cpu.hartId);
+    if (!p?.mm) return false;
+    const r = handleMmFault(this.faultContext(cpu, p), addr, flags);
     return r.code === VM_FAULT_OK;
   }
 
-  private faultContext(cpu: Cpu) {
-    const mm = this.mm!;
-    return { t: mm.t, m: mm.m, pgd: mm.pgd, pt: mm.pt, phys: mm.pt.phys as CpuMmu['phys'], mmu: this.mmuOf(cpu), cpu: cpu.hartId, files: this.files, counts: this.counts, shmem: mm.shmem, tlb: this.tlbFlush };
+  private faultContext(cpu: Cpu, p: Process) {
+    const mm = p.mm!;
+    return { t: mm.t, m: mm.m, pgd: mm.pgd, pt: mm.pt, phys: mm.pt.phys as CpuMmu['phys'], mmu: this.mmuOf(cpu), cpu: cpu.hartId, files: this.files, counts: p.counts, shmem: mm.shmem, tlb: this.tlbFlush };
   }
 
   trap(cpu: Cpu, cause: number, tval: number): number {
+    const r = this.handle(cpu, cause, tval);
+    // The trapping task slept or died and the idle task took the core: the hart leaves its run loop.
+    return r === TRAP_RESUME && this.isIdle(cpu.hartId) ? TRAP_IDLE : r;
+  }
+
+  private handle(cpu: Cpu, cause: number, tval: number): number {
     if (cause === CAUSE_ECALL_U) return this.syscall(cpu);
     if (cause === CAUSE_LOAD_PAGE || cause === CAUSE_STORE_PAGE || cause === CAUSE_FETCH_PAGE) return this.pageFault(cpu, cause, tval);
     switch (cause) {
@@ -319,10 +683,10 @@ export class LinuxKernel implements TrapHandler {
   private pageFault(cpu: Cpu, cause: number, tval: number): number {
     cpu.cycle += FAULT_COST;
     const flags = cause === CAUSE_STORE_PAGE ? FAULT_FLAG_WRITE : cause === CAUSE_FETCH_PAGE ? FAULT_FLAG_INSTRUCTION : 0;
-    const key = `${cpu.pc}:${tval}:${cause}`;
+    const key = `${this.cur(cpu).pid}:${cpu.pc}:${tval}:${cause}`;
     this.repeats = key === this.lastFault ? this.repeats + 1 : 0;
     this.lastFault = key;
-    const ctx = this.faultContext(cpu);
+    const ctx = this.faultContext(cpu, this.cur(cpu));
     let addr = tval;
     let r = handleMmFault(ctx, addr, flags);
     // An access across a page boundary faults naming its first byte: after a couple of
@@ -333,47 +697,55 @@ export class LinuxKernel implements TrapHandler {
     }
     this.drainPhys(cpu);
     if (r.code === VM_FAULT_OK && this.repeats < 4) return TRAP_RESUME;
+    if (r.code === VM_FAULT_OK) this.repeats = 0;
     const kind = cause === CAUSE_STORE_PAGE ? 'store to' : cause === CAUSE_FETCH_PAGE ? 'instruction fetch from' : 'load from';
     if (r.code === VM_FAULT_OK) return this.kill(cpu, cause, tval, SIGSEGV, `${kind} 0x${addr.toString(16)}: the fault repeats (kernel could not fix it)`);
     if (r.code === VM_FAULT_OOM) return this.kill(cpu, cause, tval, SIGKILL, `out of memory at ${kind} 0x${addr.toString(16)} (no free page: the OOM killer's choice)`);
     if (r.code === VM_FAULT_SIGBUS) return this.kill(cpu, cause, tval, SIGBUS, `${kind} 0x${addr.toString(16)}: beyond the end of the mapped file`);
-    const where = r.vma >= 0 ? `in VMA ${this.describeVma(r.vma)}` : 'outside any mapping';
+    const where = r.vma >= 0 ? `in VMA ${this.describeVma(this.cur(cpu), r.vma)}` : 'outside any mapping';
     return this.kill(cpu, cause, tval, SIGSEGV, `${kind} 0x${addr.toString(16)} ${where}`);
   }
 
   /** "0x10000-0x71000 r-xp /hello", as /proc/PID/maps names it. */
-  private describeVma(v: number): string {
+  private describeVma(proc: Process, v: number): string {
     const p = this.t.pool;
+    const m = proc.mm!.m;
     const f = p.flags(v);
     const perms = `${f & VM_READ ? 'r' : '-'}${f & VM_WRITE ? 'w' : '-'}${f & VM_EXEC ? 'x' : '-'}${f & VM_MAYSHARE ? 's' : 'p'}`;
     let name = '';
-    if (p.file(v) === 1) name = ` ${this.o.exec.execfn}`;
-    else if (p.start(v) <= this.t.get(this.m, F_START_BRK) && p.end(v) >= this.t.get(this.m, F_BRK) && p.end(v) > this.t.get(this.m, F_START_BRK)) name = ' [heap]';
+    if (p.file(v) === 1) name = ` ${proc.exe}`;
+    else if (p.start(v) <= this.t.get(m, F_START_BRK) && p.end(v) >= this.t.get(m, F_BRK) && p.end(v) > this.t.get(m, F_START_BRK)) name = ' [heap]';
     else if ((f & VM_GROWSDOWN) !== 0) name = ' [stack]';
     return `0x${p.start(v).toString(16)}-0x${p.end(v).toString(16)} ${perms}${name}`;
   }
 
-  /** The default action of a fatal signal: the process ends, the machine with it; one line says why. */
+  /**
+   * The default action of a fatal signal: the process ends (status: the signal), one line says
+   * why. Pid 1's death ends the machine; any other process's leaves the others running.
+   */
   private kill(cpu: Cpu, cause: number, tval: number, sig: number, what: string): number {
-    const sym = this.symbols.format(cpu.pc);
+    const p = this.cur(cpu);
+    const sym = (this.symbolTables.get(p.image) ?? this.symbols).format(cpu.pc);
     const at = `at pc 0x${cpu.pc.toString(16)}${sym.startsWith('0x') ? '' : ` (${sym})`}`;
-    const report = `core ${cpu.hartId}: pid ${this.pid} (${this.comm}) ${SIGNAMES[sig]} ${at}: ${what}`;
+    const report = `core ${cpu.hartId}: pid ${p.pid} (${p.comm}) ${SIGNAMES[sig]} ${at}: ${what}`;
     this.faults.push({ core: cpu.hartId, pc: cpu.pc, cause, causeName: CAUSE_NAMES[cause] ?? `cause ${cause}`, tval, report, signal: sig });
+    this.killOtherThreads(cpu, p);
+    if (p.pid !== this.init.pid) return this.doExit(cpu, p, sig & 0x7f);
     this.exitCore(cpu, 128 + sig);
     this.ctl.requestStop(STOP_SIGNAL, cpu.hartId, 128 + sig, this.clock.quantum);
     return TRAP_STOP;
   }
 
   /** do_exit's mm part: the address space goes (pages, page tables, VMAs), charged to this core. */
-  private exitMm(cpu: Cpu): void {
-    const mm = this.mm;
+  private exitMm(cpu: Cpu, p: Process): void {
+    const mm = p.mm;
     if (!mm) return;
-    const paths = this.o.exec.procAtExit ?? [];
+    const paths = p === this.init ? this.o.exec.procAtExit ?? [] : [];
     if (paths.length > 0) {
-      const view = this.procSnapshot();
+      const view = this.procSnapshot(p);
       for (const path of paths) this.procTexts.push({ path, text: readProcPath(view, path) ?? `smpemu: --proc ${path}: no such file\n` });
     }
-    this.mm = undefined;
+    p.mm = undefined;
     exitMmap(mm.t, mm.m, mm.pgd, mm.pt, mm.mmu, mm.shmem);
     this.drainPhys(cpu);
   }
@@ -383,35 +755,564 @@ export class LinuxKernel implements TrapHandler {
     return this.asids.shootdowns(core);
   }
 
+  /**
+   * Pid 1 ends: the machine stops with its status. As when a pid namespace's init exits
+   * (zap_pid_ns_processes), every other process is killed: their address spaces and files go.
+   */
   private exitCore(cpu: Cpu, code: number): void {
-    this.exitMm(cpu);
+    this.exitMm(cpu, this.init);
+    this.init.fs.files.closeAll();
+    for (const p of this.procs.values()) {
+      if (p === this.init || !p.mm) continue;
+      this.exitMm(cpu, p);
+      p.fs.files.closeAll();
+    }
     Atomics.store(this.ctl.i32, coreWord(cpu.hartId, CORE_EXIT_CODE), code & 0xff);
     Atomics.store(this.ctl.i32, coreWord(cpu.hartId, CORE_STATE), CORE_EXITED);
   }
 
+  /**
+   * do_exit of a process other than pid 1 (exit and exit_group are one for a one-thread
+   * process): the mm and the files go, its children pass to pid 1, it becomes a zombie
+   * holding its wait status, the parent gets SIGCHLD (recorded) and is woken if it waits,
+   * and the core schedules away for good.
+   */
+  private doExit(cpu: Cpu, t: Process, status: number): number {
+    // The leader's record and slot carry the process (and become the zombie) whichever thread ends it.
+    const p = t.group[0]!;
+    this.exitMm(cpu, p);
+    futex_task_exit(this.futex, p.task);
+    p.fs.files.closeAll();
+    for (const c of p.children) {
+      const child = this.procs.get(c);
+      if (!child) continue;
+      child.ppid = this.init.pid;
+      this.regs.set(child.task, W_PARENT, this.init.pid);
+      this.init.children.add(c);
+      if (this.regs.get(child.task, W_STATE) === EXIT_ZOMBIE) this.wakeWaiter(cpu, this.init);
+    }
+    p.children.clear();
+    this.regs.set(p.task, W_EXIT_CODE, status);
+    this.regs.set(p.task, W_STATE, EXIT_ZOMBIE);
+    const parent = this.procs.get(p.ppid);
+    if (parent) {
+      parent.sigchld++;
+      for (const th of parent.group) this.wakeWaiter(cpu, th);
+    }
+    if (t !== p) {
+      // The thread that ended the group leaves too (killOtherThreads took the leader off the run queue).
+      futex_task_exit(this.futex, t.task);
+      this.regs.set(t.task, W_STATE, EXIT_ZOMBIE);
+      this.schedule(cpu, SM_SLEEP);
+      this.releaseThreadSlot(t);
+      return TRAP_RESUME;
+    }
+    this.schedule(cpu, SM_SLEEP);
+    return TRAP_RESUME;
+  }
+
+  /**
+   * exit_group / a fatal signal: every other thread of t's group goes at once (zap_other_threads):
+   * off its futex chain and the run queue, its slot freed. Runs on t's core with t current.
+   */
+  private killOtherThreads(cpu: Cpu, t: Process): void {
+    if (t.group.length <= 1) return;
+    for (const th of [...t.group]) {
+      if (th === t) continue;
+      futex_task_exit(this.futex, th.task);
+      if (this.sched.tget(th.task, T_ON_RQ) !== 0) dequeue_task(this.sched, cpu.hartId, th.task, DEQUEUE_SLEEP);
+      this.sleepers.delete(th);
+      if (th === th.group[0]) {
+        // The leader's record carries the process: t takes its place for the exit (its slot stays as the zombie).
+        this.regs.set(th.task, W_STATE, TASK_INTERRUPTIBLE);
+        th.waiting = false;
+        th.futexWait = false;
+        continue;
+      }
+      this.releaseThreadSlot(th);
+    }
+  }
+
+  /** A non-leader thread's record and slot go (release_task for a thread). */
+  private releaseThreadSlot(th: Process): void {
+    this.sleepers.delete(th);
+    const g = th.group;
+    g.splice(g.indexOf(th), 1);
+    th.state.removeThread(th.tid);
+    this.byTask.delete(th.task);
+    this.regs.free(th.task);
+    this.sched.tset(th.task, T_FLAGS, 0);
+  }
+
+  /**
+   * exit of one thread of several (not the leader): mm_release's clear_child_tid (store 0 and
+   * FUTEX_WAKE one waiter: pthread_join), off the futex hash, slot freed, the core schedules away.
+   */
+  private exitThread(cpu: Cpu, t: Process): number {
+    const ts = t.state.task(t.tid);
+    if (ts.clearChildTid !== 0) {
+      const at = ts.clearChildTid;
+      ts.clearChildTid = 0;
+      futex_clear_child_tid(this.futex, this.futexUser(cpu, t), at);
+    }
+    futex_task_exit(this.futex, t.task);
+    this.regs.set(t.task, W_STATE, EXIT_ZOMBIE);
+    const s = this.sched;
+    update_rq_clock(s, cpu.hartId, this.nsOf(cpu));
+    this.schedule(cpu, SM_SLEEP);
+    this.releaseThreadSlot(t);
+    return TRAP_RESUME;
+  }
+
+  /**
+   * clone with CLONE_THREAD (glibc: VM|FS|FILES|SIGHAND|THREAD|SYSVSEM|SETTLS|PARENT_SETTID|
+   * CHILD_CLEARTID): a new task in the caller's thread group sharing its mm, files and signal
+   * state; a0 = 0, sp = stack, tp = tls, pc after the ecall.
+   */
+  private cloneThread(cpu: Cpu, parent: Process, flags: number, stack: number, ptid: number, tls: number, ctid: number): number {
+    if ((flags & CLONE_VM) === 0 || (flags & CLONE_SIGHAND) === 0) return -EINVAL; // copy_process's checks
+    if (stack === 0) return -EINVAL;
+    if (!parent.mm) return -EINVAL;
+    if (this.nextPid > PID_MAX) return -EAGAIN;
+    const task = this.regs.allocSlot(this.o.cores);
+    if (task < 0) return -EAGAIN;
+    const s = this.sched;
+    update_rq_clock(s, cpu.hartId, this.nsOf(cpu));
+    const r = sched_fork(s, cpu.hartId, parent.task, task);
+    if (r < 0) {
+      this.regs.free(task);
+      return r;
+    }
+    const tid = this.nextPid++;
+    const th: Process = { ...parent, tid, task, futexWait: false, sleepUntil: -1, waiting: false, restarting: false, setChildTid: 0 };
+    parent.group.push(th);
+    this.byTask.set(task, th);
+    const ts = parent.state.addThread(parent.tid, tid);
+    if ((flags & CLONE_CHILD_CLEARTID) !== 0) ts.clearChildTid = ctid;
+    this.regs.set(task, W_TID, tid);
+    this.regs.set(task, W_TGID, parent.pid);
+    this.regs.set(task, W_PARENT, parent.ppid);
+    this.regs.set(task, W_MM, parent.mm.m);
+    this.regs.setD(task, D_PGD, parent.mm.pgd);
+    this.regs.save(cpu as Cpu & Partial<FpContext>, task);
+    this.regs.setD(task, D_PC, cpu.pc + 4);
+    this.regs.setReg(task, 10, 0);
+    this.regs.setReg(task, 2, stack);
+    if ((flags & CLONE_SETTLS) !== 0) this.regs.setReg(task, 4, tls);
+    if ((flags & CLONE_CHILD_SETTID) !== 0) th.setChildTid = ctid;
+    if ((flags & CLONE_PARENT_SETTID) !== 0) {
+      const b = new Uint8Array(4);
+      new DataView(b.buffer).setInt32(0, tid, true);
+      this.userOf(cpu).copyToUser(ptid, b);
+    }
+    wake_up_new_task(s, cpu.hartId, task);
+    this.switchStats.threads++;
+    return tid;
+  }
+
+  /** The futex view of t's address space: words through the core's path, the physical address for shared keys. */
+  private futexUser(cpu: Cpu, t: Process) {
+    const user = this.userOf(cpu);
+    const mm = t.mm!;
+    return futexUserFromAccess(user, {
+      mm: mm.m,
+      taskSize: TASK_SIZE_SV39,
+      // One core runs every task and the kernel is not preempted: read-modify-write through the copies is atomic here.
+      atomicOp: (addr, op, oparg) => {
+        const b = user.copyFromUser(addr, 4);
+        if (!b) return UACCESS_FAULT;
+        const old = (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) | 0;
+        const v = op === FUTEX_OP_SET ? oparg : op === FUTEX_OP_ADD ? old + oparg : op === FUTEX_OP_OR ? old | oparg : op === FUTEX_OP_ANDN ? old & ~oparg : old ^ oparg;
+        const w = new Uint8Array([v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff]);
+        if (!user.copyToUser(addr, w)) return UACCESS_FAULT;
+        return old >>> 0;
+      },
+      sharedKey: (addr) => {
+        if (!user.copyFromUser(addr, 4)) return UACCESS_FAULT;
+        const ptep = mm.pt.pte_offset_map(mm.pgd, addr);
+        if (ptep === 0) return UACCESS_FAULT;
+        const lo = mm.pt.ptep_get(ptep);
+        return pte_pfn(lo, mm.pt.phys.hi) * 4096 + (addr % 4096);
+      },
+    });
+  }
+
+  /** futex(2): sys_futex_cpu; FUTEX_SLEEP puts the task to sleep until futexWake (a0 then from futex_wait_result). */
+  private futexCall(cpu: Cpu, t: Process): number {
+    const f = this.futex;
+    const caller = {
+      task: t.task, prio: FUTEX_PRIO_NORMAL, user: this.futexUser(cpu, t), uaccess: this.userOf(cpu),
+      clockNow: (clock: number) => this.nsOf(cpu) + (clock === 0 ? Number(BOOT_EPOCH_NS) : 0),
+    };
+    const r = sys_futex_cpu(f, caller, cpu);
+    if (r !== FUTEX_SLEEP) return this.finish(cpu, r);
+    this.drainPhys(cpu);
+    cpu.pc += 4;
+    if (!futex_wait_pending(f, t.task)) {
+      setReg(cpu, 10, futex_wait_result(f, t.task));
+      return TRAP_RESUME;
+    }
+    t.futexWait = true;
+    this.regs.set(t.task, W_STATE, TASK_INTERRUPTIBLE);
+    this.schedule(cpu, SM_SLEEP);
+    return TRAP_RESUME;
+  }
+
+  /** The futex code's wake_up(task): try_to_wake_up on core 0's run queue. */
+  private futexWake(task: number): void {
+    const t = this.byTask.get(task);
+    if (!t || !t.futexWait) return;
+    this.regs.set(task, W_STATE, TASK_RUNNING);
+    try_to_wake_up(this.sched, 0, task);
+  }
+
+  /** Timed futex waits whose deadline passed: futex_timeout, and the task runs again with -ETIMEDOUT. */
+  private futexTimeouts(cpu: Cpu): void {
+    const f = this.futex;
+    for (const t of this.byTask.values()) {
+      if (!t.futexWait) continue;
+      const d = futex_wait_deadline(f, t.task);
+      if (d === Infinity) continue;
+      const now = this.nsOf(cpu) + (futex_wait_clock(f, t.task) === 0 ? Number(BOOT_EPOCH_NS) : 0);
+      if (now >= d && futex_timeout(f, t.task, futex_wait_seq(f, t.task))) this.futexWake(t.task);
+    }
+  }
+
+  /** sched_getaffinity(pid, len, mask): every possible core (nothing restricts affinity yet); the bytes written. */
+  private getaffinity(cpu: Cpu): number {
+    const len = regU(cpu, 11);
+    const size = Math.ceil(this.o.cores / 64) * 8; // cpumask_size()
+    if (len * 8 < this.o.cores || (len & 7) !== 0) return -EINVAL;
+    const pid = regS(cpu, 10) | 0;
+    if (pid !== 0 && ![...this.byTask.values()].some((t) => t.tid === pid)) return -ESRCH;
+    const b = new Uint8Array(size);
+    for (let c = 0; c < this.o.cores; c++) b[c >> 3]! |= 1 << (c & 7);
+    if (!this.userOf(cpu).copyToUser(regU(cpu, 12), b)) return -EFAULT;
+    return size;
+  }
+
+  /** A child changed state: a parent asleep in wait4 runs again (and restarts the call). */
+  private wakeWaiter(cpu: Cpu, parent: Process): void {
+    if (!parent.waiting) return;
+    parent.waiting = false;
+    parent.restarting = true;
+    this.regs.set(parent.task, W_STATE, TASK_RUNNING);
+    update_rq_clock(this.sched, cpu.hartId, this.nsOf(cpu));
+    try_to_wake_up(this.sched, cpu.hartId, parent.task);
+  }
+
   private syscall(cpu: Cpu): number {
+    const p = this.cur(cpu);
     const nr = regU(cpu, 17);
-    this.syscallCounts.set(nr, (this.syscallCounts.get(nr) ?? 0) + 1);
+    this.lastFault = ''; // progress: the same fault after a syscall (after each fork, say) is a new one
+    if (p.restarting) p.restarting = false;
+    else this.syscallCounts.set(nr, (this.syscallCounts.get(nr) ?? 0) + 1);
     cpu.cycle += SYSCALL_COST;
+    if (nr === SYS_exit && p.group.length > 1 && p !== p.group[0]) return this.exitThread(cpu, p);
+    if (nr === SYS_futex) return this.futexCall(cpu, p);
+    if (nr === SYS_sched_getaffinity) return this.finish(cpu, this.getaffinity(cpu));
     if (nr === SYS_exit || nr === SYS_exit_group) {
-      // One thread: exit ends the thread group too.
       const code = cpu.xl[10] & 0xff;
+      this.killOtherThreads(cpu, p);
+      if (p.pid !== this.init.pid) return this.doExit(cpu, p, code << 8);
+      // pid 1 ends the machine (Linux would panic: "Attempted to kill init").
       this.exitCore(cpu, code);
       this.ctl.requestStop(STOP_EXIT_GROUP, cpu.hartId, code, this.clock.quantum);
       return TRAP_STOP;
     }
-    const task: SyscallTask = { cpu, user: this.userOf(cpu), pid: this.pid, tid: this.pid, ppid: 0 };
+    if (nr === SYS_wait4) {
+      const r = this.wait4(cpu, p);
+      if (r === BLOCKED) {
+        // Asleep until a child exits; the ecall runs again then (pc still points at it).
+        p.waiting = true;
+        this.regs.set(p.task, W_STATE, TASK_INTERRUPTIBLE);
+        this.schedule(cpu, SM_SLEEP);
+        return TRAP_RESUME;
+      }
+      return this.finish(cpu, r);
+    }
+    if (nr === SYS_clone) return this.finish(cpu, this.clone(cpu, p));
+    if (nr === SYS_execve) {
+      const r = this.execve(cpu, p);
+      if (r === 0) {
+        this.drainPhys(cpu);
+        return TRAP_RESUME; // the new image's registers are in place
+      }
+      if (r === EXEC_KILLED) return TRAP_RESUME;
+      return this.finish(cpu, r);
+    }
+    if (nr === SYS_sched_yield) {
+      setReg(cpu, 10, 0);
+      cpu.pc += 4;
+      do_sched_yield(this.sched, cpu.hartId);
+      this.schedule(cpu, SM_YIELD);
+      return TRAP_RESUME;
+    }
+    const task: SyscallTask = { cpu, user: this.userOf(cpu), pid: p.pid, tid: p.tid, ppid: p.group[0]!.ppid };
     this.console.core = cpu.hartId;
-    let ret = this.mm ? mmSyscall(this.mm, task, nr) : NOT_MINE;
-    for (let i = 0; ret === NOT_MINE && i < this.groups.length; i++) ret = this.groups[i](task, nr);
+    let ret = p.mm ? mmSyscall(p.mm, task, nr) : NOT_MINE;
+    for (let i = 0; ret === NOT_MINE && i < p.groups.length; i++) ret = p.groups[i](task, nr);
     if (ret === NOT_MINE) {
       this.enosysCounts.set(nr, (this.enosysCounts.get(nr) ?? 0) + 1);
       ret = -ENOSYS;
     }
+    return this.finish(cpu, ret);
+  }
+
+  /** Syscall return: a0, pc past the ecall, and a pending preemption (a woken or new task) taken here. */
+  private finish(cpu: Cpu, ret: number): number {
     this.drainPhys(cpu);
     setReg(cpu, 10, ret);
     cpu.pc += 4;
+    if (this.pendingSleep >= 0) {
+      const cycles = this.pendingSleep;
+      this.pendingSleep = -1;
+      const t = this.cur(cpu);
+      t.sleepUntil = Math.min(Number.MAX_SAFE_INTEGER, cpu.cycle + cycles);
+      this.sleepers.add(t);
+      this.regs.set(t.task, W_STATE, TASK_INTERRUPTIBLE);
+      this.schedule(cpu, SM_SLEEP);
+      return TRAP_RESUME;
+    }
+    if (test_need_resched(this.sched, cpu.hartId)) this.schedule(cpu, SM_PREEMPT);
     return TRAP_RESUME;
+  }
+
+  /**
+   * clone without CLONE_VM (fork, vfork-less): copy_process with dup_mm's copy-on-write, a
+   * copy of the fd table (or the same one with CLONE_FILES), the signal state, and the
+   * parent's registers with a0 = 0, resuming after the ecall; sched_fork and
+   * wake_up_new_task put the child on this core's run queue. Threads (CLONE_VM) are not yet:
+   * -EINVAL.
+   */
+  private clone(cpu: Cpu, parent: Process): number {
+    const flags = regU(cpu, 10);
+    const stack = regU(cpu, 11);
+    const ptid = regU(cpu, 12);
+    const tls = regU(cpu, 13);
+    const ctid = regU(cpu, 14);
+    if ((flags & CLONE_THREAD) !== 0) return this.cloneThread(cpu, parent, flags, stack, ptid, tls, ctid);
+    if ((flags & CLONE_VM) !== 0) return -EINVAL; // CLONE_VM without CLONE_THREAD (vfork-like): not yet
+    if (!parent.mm) return -EINVAL;
+    const start = cpu.cycle;
+    const s = this.sched;
+    if (this.nextPid > PID_MAX) {
+      this.switchStats.forkFailed++;
+      return -EAGAIN;
+    }
+    const task = this.regs.allocSlot(this.o.cores);
+    if (task < 0) {
+      this.switchStats.forkFailed++;
+      return -EAGAIN;
+    }
+    // dup_mm under the parent's mmap lock; the parent's PTEs that lost W leave its TLB before unlock.
+    const pm = parent.mm;
+    pm.t.mmapWriteLock(pm.m);
+    forkGather.reset();
+    let dup;
+    try {
+      dup = dup_mm(pm.t, pm.pt, pm.m, pm.pgd, forkGather);
+      if (forkGather.needFlush()) pm.mmu.flushTlbAll();
+      forkGather.reset();
+    } finally {
+      pm.t.mmapWriteUnlock(pm.m);
+    }
+    this.drainPhys(cpu);
+    if (dup.ret < 0) {
+      this.regs.free(task);
+      this.switchStats.forkFailed++;
+      return dup.ret;
+    }
+    const pid = this.nextPid++;
+    update_rq_clock(s, cpu.hartId, this.nsOf(cpu));
+    const r = sched_fork(s, cpu.hartId, parent.task, task);
+    if (r < 0) {
+      exitMmap(pm.t, dup.m, dup.pgd, pm.pt, pm.mmu);
+      this.regs.free(task);
+      return r;
+    }
+    const fs = parent.fs.fork(pid, (flags & CLONE_FILES) !== 0);
+    const state = parent.state.fork(parent.pid, pid, (flags & CLONE_CHILD_CLEARTID) !== 0 ? ctid : 0);
+    const child = this.newProcess({ pid, task, ppid: parent.pid, comm: parent.comm, exe: parent.exe, fs, state });
+    child.image = parent.image;
+    child.mm = this.mmContext(cpu, dup.m, dup.pgd, pm.pt);
+    this.asids.init_new_context(dup.m);
+    this.regs.set(task, W_MM, dup.m);
+    this.regs.setD(task, D_PGD, dup.pgd);
+    // copy_thread: the parent's registers; the child returns 0 from the ecall.
+    this.regs.save(cpu as Cpu & Partial<FpContext>, task);
+    this.regs.setD(task, D_PC, cpu.pc + 4);
+    this.regs.setReg(task, 10, 0);
+    if (stack !== 0) this.regs.setReg(task, 2, stack);
+    if ((flags & CLONE_SETTLS) !== 0) this.regs.setReg(task, 4, tls);
+    if ((flags & CLONE_CHILD_SETTID) !== 0) child.setChildTid = ctid;
+    if ((flags & CLONE_CHILD_CLEARTID) !== 0) this.regs.setD(task, D_CLEAR_CHILD_TID, ctid);
+    if ((flags & CLONE_PARENT_SETTID) !== 0) {
+      const b = new Uint8Array(4);
+      new DataView(b.buffer).setInt32(0, pid, true);
+      this.userOf(cpu).copyToUser(ptid, b);
+    }
+    void (flags & CSIGNAL); // the exit signal: SIGCHLD is the only one recorded
+    parent.children.add(pid);
+    wake_up_new_task(s, cpu.hartId, task);
+    cpu.cycle += FORK_COST;
+    this.drainPhys(cpu);
+    this.switchStats.forks++;
+    this.switchStats.forkCycles += cpu.cycle - start;
+    return pid;
+  }
+
+  /**
+   * execve(path, argv, envp): the ELF at path in the guest tree (through the process's root
+   * and cwd; symlinks followed, confined to the root) replaces the address space: argv and
+   * envp are copied out of the old image first, a new mm is built (load_elf_binary through
+   * the new page tables), the old one goes (mmput), close-on-exec fds are closed and signal
+   * handlers reset. Errors before the point of no return are the syscall's errno; a failure
+   * while loading kills the process (SIGSEGV, as Linux's force_fatal_sig).
+   */
+  private execve(cpu: Cpu, p: Process): number {
+    if (p.group.length > 1) return -EINVAL; // de_thread is not yet: exec from a process with threads is refused
+    const user = this.userOf(cpu);
+    const rawPath = user.strncpyFromUser(regU(cpu, 10), PATH_MAX);
+    if (rawPath === null) return -EFAULT;
+    if (rawPath === -1) return -ENAMETOOLONG;
+    const path = new TextDecoder().decode(rawPath);
+    if (path === '') return -ENOENT;
+    const strings = (at: number): string[] | number => {
+      const out: string[] = [];
+      let bytes = 0;
+      for (let i = 0; at !== 0 && i < MAX_ARG_STRINGS; i++) {
+        const ptr = user.copyFromUser(at + 8 * i, 8);
+        if (!ptr) return -EFAULT;
+        const v = new DataView(ptr.buffer, ptr.byteOffset, 8);
+        const a = v.getUint32(4, true) * 4294967296 + v.getUint32(0, true);
+        if (a === 0) break;
+        const str = user.strncpyFromUser(a, 131072); // MAX_ARG_STRLEN
+        if (str === null) return -EFAULT;
+        if (str === -1) return -E2BIG;
+        bytes += str.length + 1 + 8;
+        if (bytes > 2 * 1024 * 1024) return -E2BIG;
+        out.push(new TextDecoder().decode(str));
+      }
+      return out;
+    };
+    const argv = strings(regU(cpu, 11));
+    if (typeof argv === 'number') return argv;
+    const envp = strings(regU(cpu, 12));
+    if (typeof envp === 'number') return envp;
+    const fs = p.fs;
+    const found = fs.root.lookup(path.startsWith('/') ? [] : fs.cwd, path, { followLast: true }, { self: p.pid });
+    if (typeof found === 'number') return found;
+    const inode = found.inode;
+    if (!inode) return -ENOENT;
+    if (inode.fs !== 'host' || !inode.st.isFile()) return -EACCES;
+    if ((Number(inode.st.mode) & 0o111) === 0) return -EACCES;
+    let bytes: Uint8Array;
+    let image: ElfImage;
+    try {
+      bytes = new Uint8Array(readFileSync(inode.host));
+      image = parseElf(bytes);
+    } catch {
+      return -ENOEXEC;
+    }
+    const guestPath = '/' + found.guest.join('/');
+    // The point of no return: a new mm with this image.
+    const old = p.mm!;
+    const m = this.t.mmAlloc({ taskSize: TASK_SIZE_SV39 });
+    if (m < 0) return -ENOMEM;
+    const pgd = old.pt.pgd_alloc();
+    if (pgd < 0) {
+      this.t.mmFree(m);
+      return -ENOMEM;
+    }
+    const id = this.nextImageId++;
+    this.images.set(id, { bytes, path: guestPath });
+    const mmu = this.mmuOf(cpu);
+    p.mm = this.mmContext(cpu, m, pgd, old.pt);
+    this.asids.init_new_context(m);
+    this.asids.switch_mm(cpu.hartId, m, mmu, pgd, 3);
+    exitMmap(old.t, old.m, old.pgd, old.pt, old.mmu, old.shmem);
+    this.regs.set(p.task, W_MM, m);
+    this.regs.setD(p.task, D_PGD, pgd);
+    let loaded;
+    try {
+      loaded = loadElfBinary(this.t, m, image, { id, readable: true, writable: false }, {
+        argv, envp, execfn: path, phdr: phdrVaddr(image) ?? 0, phnum: image.phnum, uid: p.state.cred.uid, gid: p.state.cred.gid,
+        hwcap: riscvHwcap('rv64imafdc'), random: seededRandomBytes(this.o.exec.seed + p.pid),
+        caches: this.o.caches && { l1i: this.o.caches.l1i, l1d: this.o.caches.l1d, l2: this.o.caches.l2, l3: this.o.caches.l3 },
+      }, user, (ch) => applyMmChanges(this.t, m, pgd, old.pt, mmu, ch));
+    } catch (e) {
+      if (!(e instanceof ExecError)) throw e;
+      this.kill(cpu, CAUSE_ECALL_U, 0, SIGSEGV, `execve ${path}: ${e.message}`);
+      return EXEC_KILLED;
+    }
+    p.comm = (guestPath.split('/').pop() ?? 'prog').slice(0, 15);
+    p.image = id;
+    this.symbolTables.set(id, new SymbolTable(image.symbols));
+    p.exe = guestPath;
+    p.state.exec(p.pid);
+    fs.files.closeOnExec();
+    for (let i = 1; i < 32; i++) setReg(cpu, i, 0);
+    const fp = (cpu as Cpu & Partial<FpContext>).f;
+    if (fp) fp.w.fill(0);
+    cpu.pc = loaded.entry;
+    setReg(cpu, 2, loaded.stack.sp);
+    this.switchStats.execs++;
+    return 0;
+  }
+
+  /**
+   * wait4(pid, wstatus, options, rusage): do_wait over the caller's children (pid > 0: that
+   * one; -1 or 0: any; < -1: any of process group -pid, which is pid 1's for every process).
+   * A zombie is reaped: its task slot freed, its status ((code << 8) | signal) and rusage
+   * written, its pid returned (-EFAULT if a copy fails, the child reaped all the same). None yet: 0 with WNOHANG, else the caller sleeps (BLOCKED).
+   * No child at all: -ECHILD.
+   */
+  private wait4(cpu: Cpu, p: Process): number {
+    const pid = regS(cpu, 10) | 0;
+    const wstatus = regU(cpu, 11);
+    const options = regU(cpu, 12);
+    const rusage = regU(cpu, 13);
+    if ((options & ~(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE)) !== 0) return -EINVAL;
+    let candidates = [...p.children];
+    if (pid > 0) candidates = candidates.filter((c) => c === pid);
+    else if (pid < -1 && -pid !== this.init.pid) candidates = [];
+    if (candidates.length === 0) return -ECHILD;
+    const zombie = candidates.map((c) => this.procs.get(c)!).find((c) => this.regs.get(c.task, W_STATE) === EXIT_ZOMBIE);
+    if (!zombie) return (options & WNOHANG) !== 0 ? 0 : BLOCKED;
+    // release_task, then the copies out (kernel_wait4, sys_wait4): a bad pointer is -EFAULT but the child is reaped.
+    p.children.delete(zombie.pid);
+    p.cminFlt += zombie.counts.minFlt + zombie.cminFlt;
+    p.cmajFlt += zombie.counts.majFlt + zombie.cmajFlt;
+    this.procs.delete(zombie.pid);
+    this.byTask.delete(zombie.task);
+    const status = this.regs.get(zombie.task, W_EXIT_CODE);
+    const ru = rusage !== 0 ? this.rusageOf(zombie) : undefined;
+    this.regs.free(zombie.task);
+    this.sched.tset(zombie.task, T_FLAGS, 0);
+    const user = this.userOf(cpu);
+    if (wstatus !== 0) {
+      const b = new Uint8Array(4);
+      new DataView(b.buffer).setInt32(0, status, true);
+      if (!user.copyToUser(wstatus, b)) return -EFAULT;
+    }
+    if (ru && !user.copyToUser(rusage, ru)) return -EFAULT;
+    return zombie.pid;
+  }
+
+  /** struct rusage (144 bytes on riscv64): user time from the task's exec runtime, faults and switches. */
+  private rusageOf(c: Process): Uint8Array {
+    const b = new Uint8Array(144);
+    const v = new DataView(b.buffer);
+    const ns = this.sched.fget(c.task, F_SUM_EXEC);
+    const put = (off: number, x: number) => v.setBigInt64(off, BigInt(Math.floor(x)), true);
+    put(0, ns / 1e9);
+    put(8, (ns % 1e9) / 1e3);
+    put(6 * 8 + 16, c.counts.minFlt); // ru_minflt (after utime, stime, maxrss, ixrss, idrss, isrss)
+    put(7 * 8 + 16, c.counts.majFlt);
+    put(14 * 8 + 16, this.sched.tget(c.task, T_NR_VOLUNTARY));
+    put(15 * 8 + 16, this.sched.tget(c.task, T_NR_INVOLUNTARY));
+    return b;
   }
 
   processStats(): ProcessStats {
@@ -420,7 +1321,8 @@ export class LinuxKernel implements TrapHandler {
     let pgalloc = 0;
     for (const z of ['pgalloc_dma32', 'pgalloc_normal', 'pgalloc_movable']) pgalloc += ev(z);
     return { pid: this.pid, comm: this.comm, ...this.counts, pgfault: ev('pgfault'), pgmajfault: ev('pgmajfault'), pgalloc, pgfree: ev('pgfree'), misalignedEmulated: this.misalignedEmulated,
-      ...(this.procTexts.length > 0 ? { proc: this.procTexts } : {}) };
+      ...(this.procTexts.length > 0 ? { proc: this.procTexts } : {}),
+      sched: { ...this.switchStats, hostSwitchNs: Math.round(this.hostSwitchNs), tasks: this.procs.size } };
   }
 
   takeOutput(): OutputChunk[] {
@@ -428,3 +1330,7 @@ export class LinuxKernel implements TrapHandler {
     return this.out.splice(0, this.out.length);
   }
 }
+
+/** wait4's answer when the caller must sleep. */
+const BLOCKED = Number.MIN_SAFE_INTEGER + 1;
+const forkGather = new MmuGather();

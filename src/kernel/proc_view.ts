@@ -18,6 +18,15 @@ export interface OneProcess {
   majFlt: number;
   /** The executable's path (the mapping of file id 1). */
   exe: string;
+  /** With several processes: the parent, the state letter, switch counts and the reaped children's faults. */
+  ppid?: number;
+  state?: ProcessView['state'];
+  voluntary?: number;
+  involuntary?: number;
+  cminFlt?: number;
+  cmajFlt?: number;
+  /** Threads in the group (/proc/PID/status Threads:). */
+  threads?: number;
 }
 
 export function oneProcessView(alloc: PageAlloc, t: MmTable, phys: PhysAccess, cpus: number, p: OneProcess): KernelProcView {
@@ -26,8 +35,11 @@ export function oneProcessView(alloc: PageAlloc, t: MmTable, phys: PhysAccess, c
     pids: () => [p.pid],
     task: (pid: number): ProcessView | undefined => {
       if (pid !== p.pid) return undefined;
-      const v = defaultProcessView({ pid: p.pid, ppid: 0, comm: p.comm, mm: p.m, pgd: p.pgd, ncpus: cpus, totalramPages: alloc.totalramPages() });
-      return { ...v, minFlt: p.minFlt, majFlt: p.majFlt };
+      const v = defaultProcessView({ pid: p.pid, ppid: p.ppid ?? 0, comm: p.comm, mm: p.m, pgd: p.pgd, ncpus: cpus, totalramPages: alloc.totalramPages() });
+      return {
+        ...v, minFlt: p.minFlt, majFlt: p.majFlt, state: p.state ?? v.state, cminFlt: p.cminFlt ?? 0, cmajFlt: p.cmajFlt ?? 0,
+        voluntaryCtxtSwitches: p.voluntary ?? 0, nonvoluntaryCtxtSwitches: p.involuntary ?? 0, threads: p.threads ?? 1,
+      };
     },
     alloc,
     mmTable: t,

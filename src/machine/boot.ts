@@ -29,9 +29,13 @@ export interface LinuxProcessSpec {
   tty?: [boolean, boolean, boolean];
 }
 
-/** VMAs per address space (vm.max_map_count is Linux's 65530) and address spaces in the mm table. */
+/**
+ * VMAs per address space (vm.max_map_count is Linux's 65530) and address spaces in the mm
+ * table: one per live process, so at most 128 processes with an address space (fork beyond
+ * is ENOMEM, as when Linux cannot allocate an mm_struct). 128 * 256 KiB of index, touched lazily.
+ */
 const MM_SLOTS = 65536;
-const MMS = 4;
+const MMS = 128;
 /** VMA records in the shared pool, for every mm together. */
 const VMA_POOL = 65536;
 

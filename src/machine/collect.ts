@@ -81,8 +81,8 @@ export function collect(input: CollectInput): RunResult {
     result.inspect = input.inspect ?? [];
   }
   if (stop.reason === STOP_SIGNAL && !outcome.crash) {
-    // --boot linux: the process died of a signal; the exit code is the shell's 128 + signal.
-    const f = reports.flatMap((r) => r.faults).find((x) => x.signal !== undefined);
+    // --boot linux: pid 1 died of a signal (the last report: other processes may have died before it); the exit code is the shell's 128 + signal.
+    const f = reports.flatMap((r) => r.faults).filter((x) => x.signal !== undefined).pop();
     if (f) {
       result.fault = { ...f, symbol: symbols.format(f.pc) };
       result.error = f.report ?? `core ${f.core}: signal ${f.signal}`;

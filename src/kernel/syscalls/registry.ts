@@ -38,6 +38,8 @@ export interface LinuxSyscallOptions {
   taskSize?: number;
   /** CPU time of the caller in cycles (default: its core's cycle counter). */
   cpuCycles?: (t: SyscallTask, thread: boolean) => number;
+  /** nanosleep's sleep (time.ts TimeOptions.sleep); default: the core's clock jumps. */
+  sleep?: (t: SyscallTask, cycles: number) => number;
 }
 
 export function linuxSyscallGroups(o: LinuxSyscallOptions): SyscallGroup[] {
@@ -45,7 +47,7 @@ export function linuxSyscallGroups(o: LinuxSyscallOptions): SyscallGroup[] {
   return [
     fileCalls(o.fs, { console: o.console, taskSize: o.taskSize, cred: () => ({ uid: ps.cred.uid, gid: ps.cred.gid }) }),
     identityCalls(ps),
-    timeCalls({ clockHz: o.clockHz, bootEpochNs: o.bootEpochNs, hz: o.hz, cpuCycles: o.cpuCycles }),
+    timeCalls({ clockHz: o.clockHz, bootEpochNs: o.bootEpochNs, hz: o.hz, cpuCycles: o.cpuCycles, sleep: o.sleep }),
     signalCalls(ps),
     resourceCalls(ps, { onNofile: (n) => o.fs.files.setLimit(n) }),
     randomCalls(o.random, o.taskSize),

@@ -10,10 +10,10 @@
 // a thread that moves between cores may see MONOTONIC step back: the
 // scheduler issue must carry a task's clock across a migration.
 //
-// Sleeping: there is no scheduler yet, so nanosleep and clock_nanosleep
-// advance the calling core's cycle counter by the requested time and return
-// 0 at once. The thread issue replaces this with a real sleep (the core goes
-// idle or runs another task, and the timer wakes the sleeper).
+// Sleeping: with a `sleep` option (--boot linux's scheduler) the task sleeps
+// until its deadline while the core runs others or idles; without one,
+// nanosleep and clock_nanosleep advance the calling core's cycle counter by
+// the requested time and return 0 at once.
 
 import {
   EFAULT, EINVAL, EOPNOTSUPP,
@@ -49,6 +49,11 @@ export interface TimeOptions {
   hz?: number;
   /** CPU time of the caller's thread or process, in cycles (default: its core's cycle counter). */
   cpuCycles?: (t: SyscallTask, thread: boolean) => number;
+  /**
+   * The sleep itself, given the validated interval in cycles (a scheduler puts the task to sleep
+   * and returns 0). Default: the core's clock jumps over the interval.
+   */
+  sleep?: (t: SyscallTask, cycles: number) => number;
 }
 
 /** Simulated nanoseconds for a cycle count, exactly (floor). */
@@ -137,8 +142,10 @@ export function timeCalls(o: TimeOptions): SyscallGroup {
   };
 
   const sleep = (t: SyscallTask, ns: bigint): number => {
-    // Placeholder for a real sleep (see the header): the core's clock jumps over the interval.
-    t.cpu.cycle = Math.min(Number.MAX_SAFE_INTEGER, t.cpu.cycle + nsToCycles(ns, o.clockHz));
+    const cycles = nsToCycles(ns, o.clockHz);
+    if (o.sleep) return o.sleep(t, cycles);
+    // Without a scheduler (see the header): the core's clock jumps over the interval.
+    t.cpu.cycle = Math.min(Number.MAX_SAFE_INTEGER, t.cpu.cycle + cycles);
     return 0;
   };
 

@@ -1,0 +1,31 @@
+// nanosleep as a real sleep: a child sleeps 50 ms while its parent computes (the parent's
+// line comes first), then pid 1 sleeps 10 s with nothing else to run (the core idles).
+#include <stdio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile long sink;
+
+int main(void) {
+  struct timespec a, b;
+  clock_gettime(CLOCK_MONOTONIC, &a);
+  fflush(stdout);
+  pid_t c = fork();
+  if (c == 0) {
+    usleep(50000);
+    printf("child: woke after the parent's work\n");
+    fflush(stdout);
+    _exit(0);
+  }
+  for (long i = 0; i < 300000; i++) sink += i;
+  printf("parent: work done\n");
+  fflush(stdout);
+  waitpid(c, NULL, 0);
+  struct timespec ten = {10, 0};
+  nanosleep(&ten, NULL);
+  clock_gettime(CLOCK_MONOTONIC, &b);
+  long s = b.tv_sec - a.tv_sec;
+  printf("slept 10 s: %d\n", s >= 10 && s < 11);
+  return 0;
+}

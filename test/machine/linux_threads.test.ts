@@ -1,0 +1,110 @@
+// glibc pthreads under `--boot linux` (test/machine/linux/threads.c, built with Debian's
+// riscv64-linux-gnu-gcc -static -pthread): clone with CLONE_THREAD, futex waits and wakes
+// through the scheduler (mutex, condition variable, pthread_join on CLONE_CHILD_CLEARTID),
+// thread exit vs exit_group, gettid, sched_getaffinity. Output as qemu-riscv64's.
+
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { makeConfig, type MemoryModel } from '../../src/machine/config.ts';
+import { runMachine } from '../../src/machine/machine.ts';
+import { CROSS_CC, crossInstalled } from '../helpers/cross.ts';
+import { sink } from '../helpers/program.ts';
+import { qemuInstalled, qemuRequired, runQemu } from '../helpers/qemu.ts';
+
+const have = crossInstalled || qemuRequired;
+
+/** As helpers/cross.ts crossCompile, with -pthread. */
+function crossCompilePthread(src: URL): Uint8Array {
+  const text = readFileSync(src);
+  const hash = createHash('sha256').update(text).update('-pthread').digest('hex').slice(0, 16);
+  const dir = join(tmpdir(), 'smpemu-cross');
+  mkdirSync(dir, { recursive: true });
+  const out = join(dir, `${hash}.elf`);
+  if (!existsSync(out)) {
+    const tmp = `${out}.${process.pid}.tmp`;
+    const r = spawnSync(CROSS_CC, ['-static', '-O2', '-w', '-pthread', '-o', tmp, src.pathname], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${CROSS_CC} ${src.pathname} failed: ${r.stderr}`);
+    renameSync(tmp, out);
+  }
+  return readFileSync(out);
+}
+
+let bin: Uint8Array;
+let bin2: Uint8Array;
+
+async function run(o: { memory: MemoryModel; cores: number; threads: number }, program = bin, args: string[] = []) {
+  const out = sink();
+  const err = sink();
+  const r = await runMachine(makeConfig({ boot: 'linux', ...o }), program, { stdout: out.out, stderr: err.out, linux: { execfn: '/threads', args } });
+  return { r, out: out.text(), err: err.text() };
+}
+
+describe.skipIf(!have)('--boot linux: glibc pthreads on core 0', () => {
+  beforeAll(() => {
+    bin = crossCompilePthread(new URL('./linux/threads.c', import.meta.url));
+    bin2 = crossCompilePthread(new URL('./linux/threads2.c', import.meta.url));
+  }, 120_000);
+
+  it.each([
+    { memory: 'flat' as const, cores: 1, threads: 1 },
+    { memory: 'caches' as const, cores: 2, threads: 2 },
+  ])('4 workers and a condition-variable waiter: exact totals, joins, as qemu (%o)', async (o) => {
+    const { r, out, err } = await run(o);
+    expect(r.error).toBeUndefined();
+    expect(r.exitCode).toBe(0);
+    // /proc/self/status while they run: the main thread, the waiter and 4 workers.
+    expect(err).toBe('Threads:\t6\n');
+    const expected = 'affinity: 1\ncounters 80000 shared 80000 returns 60 waiter 7 tids differ 1111\n';
+    expect(out).toBe(expected);
+    if (qemuInstalled || qemuRequired) expect((await runQemu(bin)).stdout.toString('utf8')).toBe(expected);
+    const s = r.process!.sched!;
+    expect(s.threads).toBe(5);
+    expect(s.forks).toBe(0);
+    expect(s.tasks).toBe(1);
+    expect(r.process!.pgalloc - r.process!.pgfree).toBe(1);
+    expect(r.unimplementedSyscalls.filter((x) => x.name !== 'rseq' && x.name !== 'clone3')).toEqual([]);
+  }, 60_000);
+
+  it.each(['flat', 'caches'] as const)('16 threads on one pthread mutex: the exact total; preempted holders make the others sleep in futex waits (--memory %s)', async (memory) => {
+    const { r, out } = await run({ memory, cores: 1, threads: 1 }, bin2, ['mutex']);
+    expect(r.error).toBeUndefined();
+    expect(out).toBe('counter 320000\n');
+    const s = r.process!.sched!;
+    expect(s.threads).toBe(16);
+    // More switches than ticks: some came from futex sleeps, not only from the tick.
+    expect(s.switches).toBeGreaterThan(s.ticks);
+  }, 120_000);
+
+  it('exit() in a thread ends the process with its status (exit_group from a non-leader), as qemu', async () => {
+    const { r, out } = await run({ memory: 'flat', cores: 1, threads: 1 }, bin2, ['exit']);
+    expect(r.error).toBeUndefined();
+    expect(r.exitCode).toBe(3);
+    expect(out).toBe('exit from a thread\n');
+    if (qemuInstalled || qemuRequired) {
+      const file = join(mkdtempSync(join(tmpdir(), 'smpemu-qemu-')), 'threads2');
+      writeFileSync(file, bin2);
+      chmodSync(file, 0o755);
+      const q = spawnSync('qemu-riscv64', [file, 'exit'], { encoding: 'utf8', timeout: 30_000 });
+      expect(q.status).toBe(3);
+      expect(q.stdout).toBe(out);
+    }
+    expect(r.process!.pgalloc - r.process!.pgfree).toBe(1);
+  }, 60_000);
+
+  it('a thread\'s SIGSEGV kills the process: 139 and the report line', async () => {
+    const { r } = await run({ memory: 'flat', cores: 1, threads: 1 }, bin2, ['segv']);
+    expect(r.exitCode).toBe(139);
+    expect(r.error).toMatch(/SIGSEGV at pc 0x[0-9a-f]+ \(crash\+0x[0-9a-f]+\): store to 0x10 outside any mapping/);
+  }, 60_000);
+
+  it('the same simulated numbers on 1 and 2 worker threads', async () => {
+    const a = await run({ memory: 'caches', cores: 2, threads: 1 });
+    const b = await run({ memory: 'caches', cores: 2, threads: 2 });
+    const strip = (x: typeof a) => ({ cores: x.r.cores.map((c) => [c.instructions, c.cycles]), sched: { ...x.r.process!.sched!, hostSwitchNs: 0 } });
+    expect(strip(b)).toEqual(strip(a));
+  }, 60_000);
+});
