@@ -26,6 +26,7 @@ int main(void) {
   nanosleep(&ten, NULL);
   clock_gettime(CLOCK_MONOTONIC, &b);
   long s = b.tv_sec - a.tv_sec;
-  printf("slept 10 s: %d\n", s >= 10 && s < 11);
+  // At least 10 s; the upper bound is loose because qemu, the oracle, runs in host time.
+  printf("slept 10 s: %d\n", s >= 10 && s < 60);
   return 0;
 }
