@@ -100,7 +100,9 @@ describe.skipIf(!have)('--boot linux: fork, wait4, exit, the scheduler on core 0
     expect(r.error).toBeUndefined();
     const expected = 'child in /proc: PPid is the parent: 1\nchild was preempted: 1\nparent was preempted: 1\n';
     expect(out).toBe(expected);
-    if (qemuInstalled || qemuRequired) expect((await runQemu(bins.preempt)).stdout.toString('utf8')).toBe(expected);
+    // qemu runs the two processes on the host's CPUs: whether the host preempted them depends on
+    // the host (an idle 2-CPU machine may not), so only the /proc line is qemu's to confirm.
+    if (qemuInstalled || qemuRequired) expect((await runQemu(bins.preempt)).stdout.toString('utf8').split('\n')[0]).toBe(expected.split('\n')[0]);
     // The parent slept once in wait4 (voluntary) and the tick took the core from it at least once.
     const m = /parent nonvoluntary (\d+) voluntary (\d+)/.exec(err)!;
     expect(Number(m[2])).toBe(1);
