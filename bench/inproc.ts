@@ -7,7 +7,7 @@ import { makeConfig, type MemoryModel } from '../src/machine/config.ts';
 
 const file = process.argv[2] ?? 'workloads/bin/compute.elf';
 const memory = (process.argv[3] ?? 'flat') as MemoryModel;
-const config = makeConfig({ cores: 1, threads: 1, memory });
+const config = makeConfig({ cores: 1, threads: 1, memory, engine: (process.argv[4] ?? 'interp') as 'interp' | 'jit' });
 const b = boot(config, readFileSync(file));
 const g = new CoreGroup({ config, coreIds: [0], regions: b.regions, entry: b.image.entry, stackTops: b.stackTops, pid: 1 });
 const t0 = performance.now();

@@ -20,6 +20,7 @@ import { protocolFor } from '../shared/coherence/mutations.ts';
 import type { C2cEntry } from './c2c_recorder.ts';
 import { Hart, RUN_STOPPED } from './hart.ts';
 import { coreMemoryFor } from './core_memory.ts';
+import { Jit } from './jit/jit.ts';
 import type { CacheMemory } from './mem_cache.ts';
 
 export interface CoreGroupInit {
@@ -101,7 +102,8 @@ export class CoreGroup {
         this.cacheMems.push(cache);
       }
       this.mmus.push(mmu);
-      const h = new Hart({ hartId: id, mem, decode, trap: this.kernel, timePerCycle: this.cfg.timebaseHz / this.cfg.clockHz });
+      const jit = this.cfg.engine === 'jit' ? new Jit(decode, mem.fetchSpan) : undefined;
+      const h = new Hart({ hartId: id, mem, decode, trap: this.kernel, timePerCycle: this.cfg.timebaseHz / this.cfg.clockHz, jit });
       if (mmu) {
         mmu.sink = h; // walks charge the core that walks
         if (mmu.tlb) mmu.tlb.sink = h; // and so do STLB hits

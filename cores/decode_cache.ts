@@ -16,9 +16,19 @@ export const DECODE_BITS = 15;
 export const DECODE_SIZE = 1 << DECODE_BITS;
 export const DECODE_MASK = DECODE_SIZE - 1;
 
+/** What the translator (cores/jit) must hear: its blocks live exactly as long as their decode entries. */
+export interface DecodeListener {
+  /** The entry of the instruction at pc was dropped or replaced. */
+  dropped(pc: number): void;
+  /** Every entry was dropped. */
+  flushed(): void;
+}
+
 export class DecodeCache {
   readonly ent = new Int32Array(DECODE_SIZE * 4);
   readonly pages: Uint8Array;
+  /** --engine jit: told of every entry dropped, so translated blocks go with their entries. */
+  jit: DecodeListener | null = null;
 
   constructor(ramBytes: number) {
     this.pages = new Uint8Array(Math.ceil(ramBytes / 4096));
@@ -32,7 +42,10 @@ export class DecodeCache {
   invalidate(a: number, len: number): void {
     for (let h = (a - 2) & ~1; h < a + len; h += 2) {
       const e = ((h >>> 1) & DECODE_MASK) * 4;
-      if (this.ent[e] === h) this.ent[e] = -1;
+      if (this.ent[e] === h) {
+        this.ent[e] = -1;
+        if (this.jit !== null) this.jit.dropped(h);
+      }
     }
   }
 
@@ -40,5 +53,6 @@ export class DecodeCache {
   flush(): void {
     for (let i = 0; i < DECODE_SIZE; i++) this.ent[i * 4] = -1;
     this.pages.fill(0);
+    if (this.jit !== null) this.jit.flushed();
   }
 }

@@ -29,6 +29,7 @@ import {
   effectiveRm, faddD, faddS, fclassD, fclassS, fcmpD, fcmpS, fcvtDInt, fcvtDS, fcvtIntD, fcvtIntS, fcvtSD, fcvtSInt,
   fdivD, fdivS, fmaD, fmaS, fminmaxD, fminmaxS, fmulD, fmulS, FpRegs, fsgnjD, fsgnjS, fsqrtD, fsqrtS, fsubD, fsubS,
 } from './fpu/index.ts';
+import type { Jit } from './jit/jit.ts';
 import { expandCompressed } from './rvc.ts';
 
 const TWO32 = 4294967296;
@@ -57,6 +58,8 @@ export interface HartOptions {
   trap: TrapHandler;
   /** rdtime ticks per cycle (timebase / core clock). */
   timePerCycle: number;
+  /** --engine jit: this hart's translated blocks (cores/jit), over the same decode cache. */
+  jit?: Jit;
 }
 
 export class Hart implements Cpu {
@@ -66,10 +69,10 @@ export class Hart implements Cpu {
   pc = 0;
   cycle = 0;
   instret = 0;
-  /** Start of the fetch block the last L1i access covered. */
-  private fetchLo = -1;
+  /** Start of the fetch block the last L1i access covered (translated blocks keep it too). */
+  fetchLo = -1;
   /** A jump target beyond 2 GiB, kept exactly while pc holds FAR_PC (pc itself stays an int32). */
-  private farPc = 0;
+  farPc = 0;
   readonly mem: HartMemory;
   readonly dc: DecodeCache;
   private readonly trapHandler: TrapHandler;
@@ -80,6 +83,8 @@ export class Hart implements Cpu {
   fflags = 0;
   /** The decoder's output, reused: decoding allocates nothing. */
   private readonly rec = newInstr();
+  /** --engine jit: translated blocks, entered after control transfers; null: interpret only. */
+  readonly jit: Jit | null;
 
   constructor(o: HartOptions) {
     this.hartId = o.hartId;
@@ -87,6 +92,7 @@ export class Hart implements Cpu {
     this.dc = o.decode;
     this.trapHandler = o.trap;
     this.timePerCycle = o.timePerCycle;
+    this.jit = o.jit ?? null;
   }
 
   /**
@@ -110,6 +116,7 @@ export class Hart implements Cpu {
     const fEdge = mem.fetchSpan - 2;
     let fLo = this.fetchLo;
     const fw = this.f.w;
+    const jit = this.jit, jst = jit !== null ? jit.st : null;
 
     for (;;) {
       try {
@@ -120,6 +127,7 @@ export class Hart implements Cpu {
           if (ent[e] !== pc) this.decodeAt(pc, e);
           const pk = ent[e + 1], imm = ent[e + 2];
           const op = pk & 0xff, rd = (pk >>> 8) & 63, rs1 = (pk >>> 14) & 31, rs2 = (pk >>> 19) & 31, len = pk >>> 24;
+          transfer: {
           switch (op) {
             case Op.LI: xl[rd] = imm; xh[rd] = imm >> 31; pc = (pc + len) | 0; break;
             case Op.MV: xl[rd] = xl[rs1]; xh[rd] = xh[rs1]; pc = (pc + len) | 0; break;
@@ -140,7 +148,7 @@ export class Hart implements Cpu {
             }
             case Op.LUI: xl[rd] = imm; xh[rd] = imm >> 31; pc = (pc + len) | 0; break;
             case Op.AUIPC: { const v = pc + imm; xl[rd] = v | 0; xh[rd] = v < 0 ? -1 : 0; pc = (pc + len) | 0; break; }
-            case Op.JAL: { const link = pc + len; pc = (pc + imm) | 0; xl[rd] = link | 0; xh[rd] = 0; break; }
+            case Op.JAL: { const link = pc + len; pc = (pc + imm) | 0; xl[rd] = link | 0; xh[rd] = 0; if (jit !== null) break transfer; break; }
             case Op.JALR: {
               let t = (xl[rs1] >>> 0) + imm;
               const h = xh[rs1];
@@ -149,25 +157,25 @@ export class Hart implements Cpu {
               const link = pc + len;
               if (t >= 0 && t < 0x80000000) pc = t | 0;
               else { this.farPc = t; pc = FAR_PC; } // beyond any RAM: the fetch there faults
-              xl[rd] = link | 0; xh[rd] = 0; break;
+              xl[rd] = link | 0; xh[rd] = 0; if (jit !== null) break transfer; break;
             }
-            case Op.BEQ: pc = (pc + (xl[rs1] === xl[rs2] && xh[rs1] === xh[rs2] ? imm : len)) | 0; break;
-            case Op.BNE: pc = (pc + (xl[rs1] !== xl[rs2] || xh[rs1] !== xh[rs2] ? imm : len)) | 0; break;
+            case Op.BEQ: pc = (pc + (xl[rs1] === xl[rs2] && xh[rs1] === xh[rs2] ? imm : len)) | 0; if (jit !== null) break transfer; break;
+            case Op.BNE: pc = (pc + (xl[rs1] !== xl[rs2] || xh[rs1] !== xh[rs2] ? imm : len)) | 0; if (jit !== null) break transfer; break;
             case Op.BLT: {
               const a = xh[rs1], b = xh[rs2];
-              pc = (pc + (a < b || (a === b && (xl[rs1] >>> 0) < (xl[rs2] >>> 0)) ? imm : len)) | 0; break;
+              pc = (pc + (a < b || (a === b && (xl[rs1] >>> 0) < (xl[rs2] >>> 0)) ? imm : len)) | 0; if (jit !== null) break transfer; break;
             }
             case Op.BGE: {
               const a = xh[rs1], b = xh[rs2];
-              pc = (pc + (a < b || (a === b && (xl[rs1] >>> 0) < (xl[rs2] >>> 0)) ? len : imm)) | 0; break;
+              pc = (pc + (a < b || (a === b && (xl[rs1] >>> 0) < (xl[rs2] >>> 0)) ? len : imm)) | 0; if (jit !== null) break transfer; break;
             }
             case Op.BLTU: {
               const a = xh[rs1] >>> 0, b = xh[rs2] >>> 0;
-              pc = (pc + (a < b || (a === b && (xl[rs1] >>> 0) < (xl[rs2] >>> 0)) ? imm : len)) | 0; break;
+              pc = (pc + (a < b || (a === b && (xl[rs1] >>> 0) < (xl[rs2] >>> 0)) ? imm : len)) | 0; if (jit !== null) break transfer; break;
             }
             case Op.BGEU: {
               const a = xh[rs1] >>> 0, b = xh[rs2] >>> 0;
-              pc = (pc + (a < b || (a === b && (xl[rs1] >>> 0) < (xl[rs2] >>> 0)) ? len : imm)) | 0; break;
+              pc = (pc + (a < b || (a === b && (xl[rs1] >>> 0) < (xl[rs2] >>> 0)) ? len : imm)) | 0; if (jit !== null) break transfer; break;
             }
             case Op.LB: case Op.LH: case Op.LW: case Op.LD: case Op.LBU: case Op.LHU: case Op.LWU: {
               mem.pc = pc;
@@ -357,6 +365,19 @@ export class Hart implements Cpu {
             default:
               throw new GuestFault(CAUSE_ILLEGAL_INSTRUCTION, ent[e + 3]);
           }
+          continue;
+          }
+          // --engine jit, after a control transfer: translated blocks run from pc while one is
+          // there (or pc just became hot) and fits in what is left of the stretch.
+          for (;;) {
+            const bi = (pc >>> 1) & DECODE_MASK;
+            if (jit!.tag[bi] !== pc && !jit!.count(pc, bi)) break;
+            if (lim - n < jit!.len[bi]) break;
+            jst![0] = n; jst![1] = lim;
+            pc = jit!.fns[bi]!(xl, xh, mem, jst!, this);
+            n = jst![0]; lim = jst![1];
+          }
+          fLo = this.fetchLo;
         }
         this.pc = pc;
         this.commit(n, lim0 - lim);
@@ -368,6 +389,10 @@ export class Hart implements Cpu {
         lim0 = lim;
       } catch (e) {
         if (!(e instanceof GuestFault)) throw e;
+        if (jst !== null && jst[4] !== 0) {
+          // Raised inside a translated block: its n (the faulting instruction counted), lim and pc.
+          jst[4] = 0; n = jst[0]; lim = jst[1]; pc = jst[2]; fLo = this.fetchLo;
+        }
         n--; // the faulting instruction does not retire
         this.pc = pc === FAR_PC ? this.farPc : pc;
         this.commit(n, lim0 - lim); n = 0; lim0 = lim;
@@ -393,7 +418,7 @@ export class Hart implements Cpu {
    * Instruction fetch at a block boundary: an L1i access when pc enters a new block, and a second
    * one for the next block when the instruction at the block's last parcel is 32 bits wide.
    */
-  private fetchBlock(pc: number): number {
+  fetchBlock(pc: number): number {
     const mem = this.mem, span = mem.fetchSpan;
     let cycles = 0;
     if ((pc - this.fetchLo) >>> 0 >= span) { cycles = mem.fetchAccess(pc); this.fetchLo = pc & -span; }
@@ -576,6 +601,7 @@ export class Hart implements Cpu {
     }
     if (rd === 0 && sink) rd = 32;
     const ent = this.dc.ent;
+    if (this.jit !== null && ent[e] !== -1) this.jit.dropped(ent[e]); // a block held the entry replaced
     ent[e + 1] = op | (rd << 8) | (d.rs1 << 14) | (rs2 << 19) | (len << 24);
     ent[e + 2] = imm;
     ent[e + 3] = enc;

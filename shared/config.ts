@@ -6,6 +6,8 @@ import type { TlbGeometry } from './tlb_geometry.ts';
 
 export type MemoryModel = 'flat' | 'caches';
 export type BootMode = 'spmd' | 'linux';
+/** How harts execute: the interpreter (the reference), or hot blocks translated to JavaScript (cores/jit). */
+export type Engine = 'interp' | 'jit';
 
 export interface MachineConfig {
   /** Simulated cores (harts). */
@@ -50,4 +52,6 @@ export interface MachineConfig {
   lrscHoldCycles: number;
   /** Each core's TLBs under --boot linux (shared/tlb_geometry.ts); bare mode has no translation. */
   tlb: TlbGeometry;
+  /** `interp` (default, the reference) or `jit`: identical counts, only the host speed differs. */
+  engine: Engine;
 }

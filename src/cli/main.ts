@@ -69,6 +69,7 @@ interface RunFlags {
   interleave?: number;
   deterministic?: boolean;
   memory: string;
+  engine?: string;
   maxInsns: number;
   ram: number;
   statsJson?: string;
@@ -168,6 +169,7 @@ function configFrom(f: RunFlags, cmd: Command, guessed?: BootKind): { config: Ma
     quantum: pick('quantum', f.quantum, base.quantum),
     interleave,
     memory: pick('memory', f.memory as MachineConfig['memory'], base.memory),
+    engine: pick('engine', f.engine as MachineConfig['engine'], base.engine),
     maxInsns: pick('maxInsns', f.maxInsns, base.maxInsns),
     ramBytes: pick('ram', f.ram, base.ramBytes),
     checkInvariants: f.checkInvariants ?? base.checkInvariants,
@@ -236,6 +238,7 @@ function addMachineOptions(cmd: Command): Command {
     .option('--root <dir>', '--boot linux: host directory that is the guest file tree (default: a fresh tree holding the program)')
     .option('--root-rw', '--boot linux: allow the guest to write in its file tree')
     .option('--proc <path>', '--boot linux: print this /proc file (e.g. /proc/self/status, /proc/meminfo) on stderr as it reads when the process exits (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .addOption(new Option('--engine <engine>', 'interp (the reference interpreter) or jit (hot blocks translated to JavaScript; identical counts)').choices(['interp', 'jit']))
     .addOption(new Option('--memory <model>', 'memory model: caches (L1/L2/L3 with MESI) or flat (fast functional)').choices(['caches', 'flat']).default('caches'))
     .option('--line-size <bytes>', 'cache line size', intArg('--line-size', 1))
     .option('--l1i <size:ways>', 'L1 instruction cache, e.g. 32K:8', levelArg)

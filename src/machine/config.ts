@@ -8,7 +8,7 @@ import type { MachineConfig } from '../../shared/config.ts';
 import { MUTATIONS } from '../../shared/coherence/mutations.ts';
 import { DEFAULT_TLB, tlbGeometryProblem } from '../../shared/tlb_geometry.ts';
 
-export type { BootMode, MachineConfig, MemoryModel } from '../../shared/config.ts';
+export type { BootMode, Engine, MachineConfig, MemoryModel } from '../../shared/config.ts';
 
 export const DEFAULT_CONFIG: MachineConfig = {
   cores: 4,
@@ -29,6 +29,7 @@ export const DEFAULT_CONFIG: MachineConfig = {
   mutation: '',
   lrscHoldCycles: 80,
   tlb: DEFAULT_TLB,
+  engine: 'interp',
 };
 
 /** --boot linux: RAM for the kernel's structures, a 4 MiB buddy block and a small process. */
@@ -107,6 +108,7 @@ export function validate(c: MachineConfig): void {
   }
   if (c.mutation && c.memory !== 'caches') throw new ConfigError('--mutate needs --memory caches');
   if (c.checkInvariants && c.memory !== 'caches') throw new ConfigError('--check-invariants needs --memory caches');
+  if (c.engine !== 'interp' && c.engine !== 'jit') throw new ConfigError(`engine must be 'interp' or 'jit' (got '${c.engine}')`);
   if (c.boot !== 'spmd' && c.boot !== 'linux') throw new ConfigError(`boot must be 'spmd' or 'linux' (got '${c.boot}')`);
   if (c.boot === 'linux' && c.ramBytes < LINUX_MIN_RAM) {
     throw new ConfigError(`--boot linux needs at least ${LINUX_MIN_RAM >> 20}M of RAM (got ${c.ramBytes} bytes)`);

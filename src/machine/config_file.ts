@@ -17,6 +17,7 @@ const TOP: Record<keyof MachineConfig, Kind> = {
   interleave: 'number',
   memory: 'string',
   boot: 'string',
+  engine: 'string',
   maxInsns: 'number',
   stackBytes: 'number',
   clockHz: 'number',

@@ -1,0 +1,112 @@
+// --engine jit against the interpreter: random programs (seed printed; JIT_SEED=n reruns one)
+// run in random slices must leave registers, memory, pc, instret, cycle, traps and cache
+// counters identical; blocks are really translated and run; self-modifying code runs its
+// new instructions, with and without fence.i.
+import { describe, expect, it } from 'vitest';
+import { assemble } from '../../src/asm/assembler.ts';
+import { CODE, DATA, assembleAt, machine, randomProgram, rng, runSliced, snapshot } from './jit_diff.ts';
+
+const base = process.env.JIT_SEED ? Number(process.env.JIT_SEED) : (Date.now() % 1_000_000);
+const PROGRAMS = process.env.JIT_SEED ? 1 : 150;
+
+describe('translated blocks count exactly as the interpreter', () => {
+  for (const caches of [false, true]) {
+    it(`random RV64IM programs, ${caches ? 'caches' : 'flat memory'} (seed ${base})`, () => {
+      console.log(`jit differential: seed ${base} (JIT_SEED=${base} reruns the first program)`);
+      let blocksRun = 0;
+      for (let p = 0; p < PROGRAMS; p++) {
+        const seed = base + p;
+        const code = assembleAt(randomProgram(rng(seed), 4 + (seed % 12)));
+        const maxSlice = [1, 7, 40, 400, 5000][seed % 5];
+        const a = machine('interp', caches, code);
+        const b = machine('jit', caches, code, 1 + (seed % 3));
+        const stopsA = runSliced(a, seed, maxSlice);
+        const stopsB = runSliced(b, seed, maxSlice);
+        const sa = { ...snapshot(a), stops: stopsA }, sb = { ...snapshot(b), stops: stopsB };
+        if (JSON.stringify(sa) !== JSON.stringify(sb)) {
+          expect({ seed, ...sb }).toEqual({ seed, ...sa });
+        }
+        blocksRun += b.jit!.translated;
+      }
+      // The comparison means something only if blocks were translated (and so ran).
+      expect(blocksRun).toBeGreaterThan(PROGRAMS);
+    }, 120_000);
+  }
+});
+
+// A loop adds `addi a0, a0, 1` ten times; then the program rewrites that instruction into
+// `addi a0, a0, 100` (a store into the translated block) and runs the loop again.
+const SMC = (fence: boolean) => `
+  li a0, 0
+  li s1, 2
+again:
+  li t0, 10
+loop:
+patch:
+  addi a0, a0, 1
+  addi t0, t0, -1
+  bne t0, x0, loop
+  addi s1, s1, -1
+  beq s1, x0, done
+  la t1, patch
+  la t2, newword
+  lw t3, 0(t2)
+  sw t3, 0(t1)
+  ${fence ? 'fence.i' : 'nop'}
+  j again
+done:
+  li a7, 93
+  ecall
+newword:
+  addi a0, a0, 100
+`;
+
+describe('self-modifying code under --engine jit', () => {
+  for (const fence of [false, true]) for (const caches of [false, true]) {
+    it(`a store into a translated block runs the new code (${fence ? 'with' : 'without'} fence.i, ${caches ? 'caches' : 'flat'})`, () => {
+      const code = assembleAt(SMC(fence));
+      const a = machine('interp', caches, code);
+      const b = machine('jit', caches, code, 1);
+      runSliced(a, 1, 100_000);
+      runSliced(b, 1, 100_000);
+      expect(b.hart.xl[10]).toBe(10 + 1000);
+      expect(b.jit!.translated).toBeGreaterThan(0);
+      expect(b.jit!.drops + (fence ? 1 : 0)).toBeGreaterThan(0); // the patched block was dropped (or all were, by fence.i)
+      expect(snapshot(b)).toEqual(snapshot(a));
+    });
+  }
+});
+
+describe('a fault inside a translated block', () => {
+  it('traps at the faulting pc with the instructions before it retired', () => {
+    // The loop's block loads from x31 + 0; the third time round x31 points at page 0.
+    const source = `
+  li x31, ${DATA}
+  li t0, 3
+  li a0, 0
+loop:
+  addi a0, a0, 1
+bad:
+  ld t1, 0(x31)
+  addi a0, a0, 1
+  addi t0, t0, -1
+  li t2, 1
+  bne t0, t2, skip
+  li x31, 8
+skip:
+  j loop
+`;
+    const code = assembleAt(source);
+    const { labels } = assemble(source, { base: CODE });
+    for (const caches of [false, true]) {
+      const a = machine('interp', caches, code);
+      const b = machine('jit', caches, code, 1);
+      runSliced(a, 3, 100_000);
+      runSliced(b, 3, 100_000);
+      expect(b.traps.last!.cause).toBe(5); // load access fault
+      expect(b.traps.last!.pc).toBe(CODE + labels.get('bad')! - CODE);
+      expect(b.hart.xl[10]).toBe(5);
+      expect(snapshot(b)).toEqual(snapshot(a));
+    }
+  });
+});

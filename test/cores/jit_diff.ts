@@ -1,0 +1,152 @@
+// Shared by the translator's tests: one hart over flat memory (with a latency) or over a small
+// cache hierarchy, run with --engine interp or jit in slices of varying length, and a seeded
+// generator of random RV64IM programs (straight-line blocks of every translated op, loads and
+// stores of every width, forward branches, jal/jalr calls, a counted loop, sometimes a fault).
+import { Hart, RUN_STOPPED } from '../../cores/hart.ts';
+import { createCoreMemory } from '../../cores/core_memory.ts';
+import type { HartMemory } from '../../cores/memory.ts';
+import { Jit } from '../../cores/jit/jit.ts';
+import { DEFAULT_GEOMETRY, CoherenceViews, allocateCoherence } from '../../shared/coherence/layout.ts';
+import { ProtocolTable, TRANSITIONS } from '../../shared/coherence/mesi.ts';
+import { assemble } from '../../src/asm/assembler.ts';
+import { RecordingTrapHandler } from './harness.ts';
+
+export const RAM = 1 << 20;
+export const CODE = 0x10000;
+export const DATA = 0x40000;
+export const DATA_BYTES = 4096;
+
+/** A small PRNG (mulberry32): reproducible from the printed seed. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface Machine {
+  hart: Hart;
+  mem: HartMemory;
+  u8: Uint8Array;
+  traps: RecordingTrapHandler;
+  jit?: Jit;
+  ctr?: Float64Array;
+}
+
+/** A fresh hart; `caches`: a 1-core hierarchy with small L1s (misses, evictions, fetch accesses). */
+export function machine(engine: 'interp' | 'jit', caches: boolean, code: Uint8Array, threshold = 2): Machine {
+  const ram = new SharedArrayBuffer(RAM);
+  const u8 = new Uint8Array(ram);
+  u8.set(code, CODE);
+  for (let i = 0; i < DATA_BYTES; i++) u8[DATA + i] = (i * 37 + 11) & 0xff;
+  let cfg;
+  if (caches) {
+    const g = { ...DEFAULT_GEOMETRY, cores: 1, lineBytes: 64, l1i: { ...DEFAULT_GEOMETRY.l1i, sizeBytes: 256, ways: 2 }, l1d: { ...DEFAULT_GEOMETRY.l1d, sizeBytes: 256, ways: 2 }, l2: { ...DEFAULT_GEOMETRY.l2, sizeBytes: 2048, ways: 2 }, l3: { ...DEFAULT_GEOMETRY.l3, sizeBytes: 8192, ways: 4 } };
+    cfg = { views: new CoherenceViews(g, allocateCoherence(g)), table: new ProtocolTable(TRANSITIONS) };
+  }
+  const w = createCoreMemory({ core: 0, ram, ramBase: 0x1000, lrscHold: 0, flatLatency: 3, caches: cfg });
+  const traps = new RecordingTrapHandler();
+  const jit = engine === 'jit' ? new Jit(w.decode, w.mem.fetchSpan, threshold) : undefined;
+  const hart = new Hart({ hartId: 0, mem: w.mem, decode: w.decode, trap: traps, timePerCycle: 1, jit });
+  hart.pc = CODE;
+  return { hart, mem: w.mem, u8, traps, jit, ctr: w.ctr };
+}
+
+/**
+ * Runs to the first trap (the handler stops the hart) in slices of 1..maxSlice cycles, from a
+ * seeded sequence; returns where each slice stopped (pc, instret, cycle), which must agree too.
+ */
+export function runSliced(m: Machine, sliceSeed: number, maxSlice: number, maxCycles = 2_000_000): number[] {
+  const r = rng(sliceSeed);
+  const stops: number[] = [];
+  while (m.hart.cycle < maxCycles) {
+    const s = m.hart.run(m.hart.cycle + 1 + Math.floor(r() * maxSlice));
+    stops.push(m.hart.pc, m.hart.instret, m.hart.cycle);
+    if (s === RUN_STOPPED) return stops;
+  }
+  throw new Error(`no stop within ${maxCycles} cycles (pc 0x${m.hart.pc.toString(16)})`);
+}
+
+/** Everything the two engines must agree on. */
+export function snapshot(m: Machine) {
+  return {
+    pc: m.hart.pc,
+    instret: m.hart.instret,
+    cycle: m.hart.cycle,
+    xl: Array.from(m.hart.xl.subarray(0, 32)),
+    xh: Array.from(m.hart.xh.subarray(0, 32)),
+    traps: m.traps.traps.map((t) => ({ ...t })),
+    data: Buffer.from(m.u8.subarray(DATA, DATA + DATA_BYTES)).toString('hex'),
+    code: Buffer.from(m.u8.subarray(CODE, CODE + 8192)).toString('hex'),
+    counters: m.ctr ? Array.from(m.ctr) : [],
+  };
+}
+
+const ALU3 = ['add', 'sub', 'sll', 'slt', 'sltu', 'xor', 'srl', 'sra', 'or', 'and', 'addw', 'subw', 'sllw', 'srlw', 'sraw',
+  'mul', 'mulh', 'mulhsu', 'mulhu', 'div', 'divu', 'rem', 'remu', 'mulw', 'divw', 'divuw', 'remw', 'remuw'];
+const ALUI = ['addi', 'slti', 'sltiu', 'xori', 'ori', 'andi', 'addiw'];
+const SHI = ['slli', 'srli', 'srai'];
+const SHIW = ['slliw', 'srliw', 'sraiw'];
+const LOADS: [string, number][] = [['lb', 1], ['lh', 2], ['lw', 4], ['ld', 8], ['lbu', 1], ['lhu', 2], ['lwu', 4]];
+const STORES: [string, number][] = [['sb', 1], ['sh', 2], ['sw', 4], ['sd', 8]];
+const BR = ['beq', 'bne', 'blt', 'bge', 'bltu', 'bgeu'];
+
+/**
+ * A random program: x31 holds DATA (the loads' and stores' base), x30 counts the outer loop,
+ * x1 links calls; every other register is fair game. Returns the assembly source.
+ */
+export function randomProgram(r: () => number, blocks: number): string {
+  const pick = <T,>(a: readonly T[]) => a[Math.floor(r() * a.length)]!;
+  const reg = () => 2 + Math.floor(r() * 28); // x2..x29
+  const src = (): number => (r() < 0.1 ? 0 : reg());
+  const lines: string[] = [`li x31, ${DATA}`, `li x30, ${2 + Math.floor(r() * 6)}`];
+  for (let i = 2; i < 30; i++) lines.push(`li x${i}, ${Math.floor((r() - 0.5) * 2 ** 31)}`, r() < 0.5 ? `slli x${i}, x${i}, ${Math.floor(r() * 33)}` : `addi x${i}, x${i}, ${Math.floor(r() * 64) - 32}`);
+  lines.push('outer:');
+  for (let b = 0; b < blocks; b++) {
+    lines.push(`b${b}:`);
+    const n = 1 + Math.floor(r() * 12);
+    for (let i = 0; i < n; i++) {
+      const k = r();
+      if (k < 0.35) lines.push(`${pick(ALU3)} x${reg()}, x${src()}, x${src()}`);
+      else if (k < 0.5) lines.push(`${pick(ALUI)} x${reg()}, x${src()}, ${Math.floor(r() * 4096) - 2048}`);
+      else if (k < 0.58) lines.push(`${pick(SHI)} x${reg()}, x${src()}, ${Math.floor(r() * 64)}`);
+      else if (k < 0.62) lines.push(`${pick(SHIW)} x${reg()}, x${src()}, ${Math.floor(r() * 32)}`);
+      else if (k < 0.65) lines.push(`lui x${reg()}, ${Math.floor(r() * 0x100000)}`);
+      else if (k < 0.67) lines.push(`auipc x${reg()}, ${Math.floor(r() * 0x100000)}`);
+      else if (k < 0.83) {
+        const [op, size] = pick(LOADS);
+        // Mostly aligned; sometimes not (split or misaligned accesses as the memory does them).
+        const off = Math.floor(r() * (2040 / size)) * size + (r() < 0.1 ? 1 : 0);
+        lines.push(`${op} x${r() < 0.05 ? 0 : reg()}, ${off}(x31)`);
+      } else {
+        const [op, size] = pick(STORES);
+        const off = Math.floor(r() * (2040 / size)) * size + (r() < 0.1 ? 1 : 0);
+        lines.push(`${op} x${src()}, ${off}(x31)`);
+      }
+    }
+    const k = r();
+    const fwd = `b${Math.min(blocks, b + 1 + Math.floor(r() * 3))}`;
+    if (k < 0.5) lines.push(`${pick(BR)} x${src()}, x${src()}, ${fwd}`);
+    else if (k < 0.6) lines.push(`jal x0, ${fwd}`);
+    else if (k < 0.7) lines.push('jal x1, leaf');
+    else if (k < 0.72 && b === blocks - 1) lines.push(`ld x${reg()}, 0(x0)`); // an access fault, sometimes
+  }
+  lines.push(`b${blocks}:`);
+  // Sometimes a load that faults in the outer loop's last round only, inside a hot block.
+  if (r() < 0.4) lines.push('sltiu x28, x30, 2', 'addi x28, x28, -1', 'and x28, x28, x31', `addi x${reg()}, x${src()}, 1`, 'ld x27, 8(x28)', `add x${reg()}, x${src()}, x${src()}`);
+  lines.push('addi x30, x30, -1', 'bne x30, x0, outer', 'li x17, 93', 'ecall');
+  lines.push('leaf:', `add x${reg()}, x${src()}, x${src()}`, `sd x${src()}, ${8 * Math.floor(r() * 64)}(x31)`, 'jalr x0, 0(x1)');
+  return lines.join('\n');
+}
+
+export function assembleAt(source: string): Uint8Array {
+  const { words } = assemble(source, { base: CODE });
+  const out = new Uint8Array(words.length * 4);
+  const dv = new DataView(out.buffer);
+  for (let i = 0; i < words.length; i++) dv.setUint32(4 * i, words[i]! >>> 0, true);
+  return out;
+}
