@@ -1,8 +1,10 @@
-// Micro-benchmarks of three hot operations, with benchmark.js (statistically sound
+// Micro-benchmarks of four hot operations, with benchmark.js (statistically sound
 // timing: it calibrates the iteration count and reports the relative margin of error).
 // Prints one JSON object on stdout (progress on stderr):
 //   interpreter.nsPerInstruction   one hart, flat memory, a loop of ALU ops and a branch:
 //                                  the decode-cache dispatch and execute cost per instruction
+//   blockDispatch.nsPerBlock     the same loop under --engine jit: one translated block per
+//                                iteration, so the cost of a dispatch plus its 8 instructions
 //   bus.nsPerTransaction           one BusRdX that takes a Modified line from another core
 //                                  (HITM, snoop, data copy, L3 sharer update), 2 cores, in-process
 //   c2c.nsPerRecord                one C2cRecorder.miss() on a line already recorded
@@ -64,6 +66,17 @@ function interpreterChunk(): void {
   group.runQuantum(end);
 }
 
+// ---- block dispatch: the same loop under --engine jit, one translated block per iteration ----
+const jitCfg = makeConfig({ ...flatCfg, engine: 'jit' });
+const jitImg = boot(jitCfg, loop);
+const jitGroup = new CoreGroup({ config: jitCfg, coreIds: [0], regions: jitImg.regions, entry: jitImg.image.entry, stackTops: jitImg.stackTops, pid: 1 });
+let jitEnd = 0;
+const jitHart = jitGroup.harts[0]!;
+function jitChunk(): void {
+  jitEnd += CHUNK;
+  jitGroup.runQuantum(jitEnd);
+}
+
 // ---- bus: two cores take one line in turn, each a BusRdX hitting the other's M copy ----
 const geometry = { ...DEFAULT_GEOMETRY, cores: 2 };
 const views = new CoherenceViews(geometry, allocateCoherence(geometry));
@@ -89,6 +102,7 @@ function c2cRecord(): void {
 const results: Record<string, { hz: number; rme: number; samples: number }> = {};
 new Benchmark.Suite()
   .add('interpreter', interpreterChunk, { minSamples: 20 })
+  .add('jit', jitChunk, { minSamples: 20 })
   .add('bus', busTransaction)
   .add('c2c', c2cRecord)
   .on('cycle', (e) => {
@@ -108,6 +122,13 @@ const out = {
     mips: +((r('interpreter').hz * insnsPerCall) / 1e6).toFixed(1),
     rme: r('interpreter').rme,
     samples: r('interpreter').samples,
+  },
+  blockDispatch: {
+    workload: `the same loop under --engine jit: one translated block of ${LOOP_INSNS} instructions per dispatch`,
+    nsPerInstruction: +(1e9 / (r('jit').hz * ((CHUNK * jitHart.instret) / jitHart.cycle))).toFixed(3),
+    nsPerBlock: +((LOOP_INSNS * 1e9) / (r('jit').hz * ((CHUNK * jitHart.instret) / jitHart.cycle))).toFixed(2),
+    rme: r('jit').rme,
+    samples: r('jit').samples,
   },
   bus: {
     workload: 'BusRdX on a line Modified in the other core (HITM), 2 cores, default geometry, in-process',

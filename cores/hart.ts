@@ -117,6 +117,7 @@ export class Hart implements Cpu {
     let fLo = this.fetchLo;
     const fw = this.f.w;
     const jit = this.jit, jst = jit !== null ? jit.st : null;
+    const jtag = jit !== null ? jit.tag : null, jlen = jit !== null ? jit.len : null, jfns = jit !== null ? jit.fns : null;
 
     for (;;) {
       try {
@@ -371,10 +372,10 @@ export class Hart implements Cpu {
           // there (or pc just became hot) and fits in what is left of the stretch.
           for (;;) {
             const bi = (pc >>> 1) & DECODE_MASK;
-            if (jit!.tag[bi] !== pc && !jit!.count(pc, bi)) break;
-            if (lim - n < jit!.len[bi]) break;
+            if (jtag![bi] !== pc && !jit!.count(pc, bi)) break;
+            if (lim - n < jlen![bi]) break;
             jst![0] = n; jst![1] = lim;
-            pc = jit!.fns[bi]!(xl, xh, mem, jst!, this);
+            pc = jfns![bi]!(xl, xh, mem, jst!, this);
             n = jst![0]; lim = jst![1];
           }
           fLo = this.fetchLo;

@@ -12,6 +12,7 @@ import { assemble, parseRegister } from '../../src/asm/index.ts';
 import { TRAP_STOP, type Cpu, type TrapHandler } from '../../src/kernel/cpu.ts';
 import { CAUSE_ECALL_U } from '../../src/kernel/fault.ts';
 import { DecodeCache } from '../../cores/decode_cache.ts';
+import { Jit } from '../../cores/jit/jit.ts';
 import { Hart, RUN_LIMIT } from '../../cores/hart.ts';
 import { createCoreMemory } from '../../cores/core_memory.ts';
 import type { FlatMemory } from '../../cores/mem_flat.ts';
@@ -115,7 +116,10 @@ export class TestHart {
     const wired = createCoreMemory({ core: 0, ram: this.ram, ramBase: this.base, lrscHold: 0, flatLatency: o.latency ?? 0 });
     this.dc = wired.decode;
     this.mem = wired.mem as FlatMemory;
-    this.hart = new Hart({ hartId: 0, mem: this.mem, decode: this.dc, trap: this.handler, timePerCycle: o.timePerCycle ?? 1 });
+    // SMPEMU_TEST_ENGINE=jit runs every snippet with the translator, translating a block the
+    // second time it is reached (the interpreter is the default and the reference).
+    const jit = process.env.SMPEMU_TEST_ENGINE === 'jit' ? new Jit(this.dc, this.mem.fetchSpan, 1) : undefined;
+    this.hart = new Hart({ hartId: 0, mem: this.mem, decode: this.dc, trap: this.handler, timePerCycle: o.timePerCycle ?? 1, jit });
   }
 
   /**

@@ -14,6 +14,11 @@ function canonical(x: unknown): unknown {
   return x;
 }
 
+/** A stats object with the host's fields dropped and keys sorted (for a readable comparison). */
+export function canonicalStats(stats: unknown): unknown {
+  return canonical(JSON.parse(JSON.stringify(stats ?? null)));
+}
+
 /** sha256 of the canonical JSON of a stats object (as JSON.stringify would write it). */
 export function statsDigest(stats: unknown): string {
   return createHash('sha256').update(JSON.stringify(canonical(JSON.parse(JSON.stringify(stats))))).digest('hex');
