@@ -231,13 +231,24 @@ export function blockSource(b: BlockInsn[], fetchSpan: number): string {
   const load = regs.map((r) => `let l${r} = xl[${r}], h${r} = xh[${r}];`).join(' ');
   const store = [...written].sort((x, y) => x - y).map((r) => `xl[${r}] = l${r}; xh[${r}] = h${r};`).join(' ');
   const pcs = b.map((x) => x.pc).join(', ');
+  // A block whose branch or jump can go back to its own start loops here, registers in locals,
+  // for as long as the dispatcher would enter it again: the whole block fits in what is left
+  // and no block was dropped (its own code may have been stored to).
+  const last = b[k - 1];
+  const selfLoop = endsBlock(last.op) && last.op !== Op.JALR && ((last.pc + last.imm) | 0) === b[0].pc;
+  const loopHead = selfLoop ? ['for (;;) {'] : [];
+  const loopTail = selfLoop
+    ? [`if (ni !== ${k} || npc !== ${b[0].pc} || lim - n < ${2 * k}${hasStore ? ' || st[3] !== ep' : ''}) break;`, `n += ${k};`, '}']
+    : [];
   return [
-    `const n = st[0]; let lim = st[1], at = 0, npc = 0, ni = 0;${hasStore ? ' const ep = st[3];' : ''}`,
+    `let n = st[0], lim = st[1], at = 0, npc = 0, ni = 0;${hasStore ? ' const ep = st[3];' : ''}`,
     load,
     'try {',
+    ...loopHead,
     'x: {',
     ...body,
     '}',
+    ...loopTail,
     '} catch (e) {',
     `${store} st[0] = n + at + 1; st[1] = lim; st[2] = [${pcs}][at]; st[4] = 1; throw e;`,
     '}',

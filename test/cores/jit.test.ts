@@ -110,3 +110,45 @@ skip:
     }
   });
 });
+
+describe('a translated loop that stores into its own code', () => {
+  // Each round stores \`addi a0, a0, 100\` to a data word, but in the eleventh over \`target\`, a
+  // later instruction of the same (hot, translated) block: the block must return after that
+  // store, and that round and the ones after it run the new instruction.
+  const source = `
+  li a0, 0
+  li t0, 20
+  la t1, target
+  li t2, ${DATA}
+  la t4, newword
+  lw s3, 0(t4)
+  xor s4, t1, t2
+loop:
+  addi t0, t0, -1
+  addi t5, t0, -9
+  sltiu t5, t5, 1
+  sub t5, x0, t5
+  and t6, s4, t5
+  xor t3, t2, t6
+  sw s3, 0(t3)
+target:
+  addi a0, a0, 1
+  bne t0, x0, loop
+  li a7, 93
+  ecall
+newword:
+  addi a0, a0, 100
+`;
+  for (const caches of [false, true]) {
+    it(`runs the old code ten times and the new ten times (${caches ? 'caches' : 'flat'})`, () => {
+      const code = assembleAt(source);
+      const a = machine('interp', caches, code);
+      const b = machine('jit', caches, code, 1);
+      runSliced(a, 5, 100_000);
+      runSliced(b, 5, 100_000);
+      expect(a.hart.xl[10]).toBe(10 + 1000);
+      expect(b.jit!.drops).toBeGreaterThan(0); // the block holding target was translated, then dropped
+      expect(snapshot(b)).toEqual(snapshot(a));
+    });
+  }
+});

@@ -97,17 +97,20 @@ const BR = ['beq', 'bne', 'blt', 'bge', 'bltu', 'bgeu'];
 
 /**
  * A random program: x31 holds DATA (the loads' and stores' base), x30 counts the outer loop,
- * x1 links calls; every other register is fair game. Returns the assembly source.
+ * x1 links calls, x29 counts inner loops; every other register is fair game. Returns the assembly source.
  */
 export function randomProgram(r: () => number, blocks: number): string {
   const pick = <T,>(a: readonly T[]) => a[Math.floor(r() * a.length)]!;
-  const reg = () => 2 + Math.floor(r() * 28); // x2..x29
+  const reg = () => 2 + Math.floor(r() * 27); // x2..x28 (x29 counts the inner loops)
   const src = (): number => (r() < 0.1 ? 0 : reg());
   const lines: string[] = [`li x31, ${DATA}`, `li x30, ${2 + Math.floor(r() * 6)}`];
   for (let i = 2; i < 30; i++) lines.push(`li x${i}, ${Math.floor((r() - 0.5) * 2 ** 31)}`, r() < 0.5 ? `slli x${i}, x${i}, ${Math.floor(r() * 33)}` : `addi x${i}, x${i}, ${Math.floor(r() * 64) - 32}`);
   lines.push('outer:');
   for (let b = 0; b < blocks; b++) {
+    // Sometimes the block is a counted loop on itself (the translator keeps it in one call).
+    const inner = r() < 0.3;
     lines.push(`b${b}:`);
+    if (inner) lines.push(`li x29, ${1 + Math.floor(r() * 40)}`, `b${b}l:`);
     const n = 1 + Math.floor(r() * 12);
     for (let i = 0; i < n; i++) {
       const k = r();
@@ -128,6 +131,7 @@ export function randomProgram(r: () => number, blocks: number): string {
         lines.push(`${op} x${src()}, ${off}(x31)`);
       }
     }
+    if (inner) lines.push('addi x29, x29, -1', `bne x29, x0, b${b}l`);
     const k = r();
     const fwd = `b${Math.min(blocks, b + 1 + Math.floor(r() * 3))}`;
     if (k < 0.5) lines.push(`${pick(BR)} x${src()}, x${src()}, ${fwd}`);
