@@ -103,6 +103,9 @@ export function blockSource(b: BlockInsn[], fetchSpan: number): string {
   const k = b.length;
   const fEdge = fetchSpan - 2;
   const used = new Set<number>(), written = new Set<number>();
+  // The first instruction that reads / writes each register: one written before it is read
+  // need not be loaded (and is written back only once that instruction has run).
+  const firstRead = new Map<number, number>(), firstWrite = new Map<number, number>();
   const L = (r: number) => (r === 0 ? '0' : `l${r}`);
   const H = (r: number) => (r === 0 ? '0' : `h${r}`);
   const body: string[] = [];
@@ -112,7 +115,7 @@ export function blockSource(b: BlockInsn[], fetchSpan: number): string {
   for (let i = 0; i < k; i++) {
     const { pc, op, rd, rs1, rs2, len, imm } = b[i];
     let event = false;
-    for (const r of readsOf(op, rs1, rs2)) if (r !== 0) used.add(r);
+    for (const r of readsOf(op, rs1, rs2)) if (r !== 0) { used.add(r); if (!firstRead.has(r)) firstRead.set(r, i); }
     if (i === 0) {
       body.push(`if (((${pc} - h.fetchLo) >>> 0) >= ${fEdge}) { at = 0; lim -= h.fetchBlock(${pc}); }`);
       event = true;
@@ -122,7 +125,7 @@ export function blockSource(b: BlockInsn[], fetchSpan: number): string {
     }
     fLo = (pc & (fetchSpan - 1)) === fetchSpan - 2 && len === 4 ? (pc + 2) & -fetchSpan : pc & -fetchSpan;
     const sink = rd === 32;
-    if (!sink && writesRd(op)) { used.add(rd); written.add(rd); }
+    if (!sink && writesRd(op)) { used.add(rd); written.add(rd); if (!firstWrite.has(rd)) firstWrite.set(rd, i); }
     const set = (lo: string, hi: string) => (sink ? '' : `l${rd} = ${lo}; h${rd} = ${hi};`);
     const next = (pc + len) | 0;
     const a = `let a = (${L(rs1)} >>> 0) + ${imm}; if (${H(rs1)} !== 0) a += ${H(rs1)} * ${TWO32};`;
@@ -227,15 +230,18 @@ export function blockSource(b: BlockInsn[], fetchSpan: number): string {
       return sink ? `${v};` : `{ const v = ${v}; l${rd} = v; h${rd} = v >> 31; }`;
     }
   }
-  const regs = [...used].sort((x, y) => x - y);
-  const load = regs.map((r) => `let l${r} = xl[${r}], h${r} = xh[${r}];`).join(' ');
-  const store = [...written].sort((x, y) => x - y).map((r) => `xl[${r}] = l${r}; xh[${r}] = h${r};`).join(' ');
   const pcs = b.map((x) => x.pc).join(', ');
   // A block whose branch or jump can go back to its own start loops here, registers in locals,
   // for as long as the dispatcher would enter it again: the whole block fits in what is left
   // and no block was dropped (its own code may have been stored to).
   const last = b[k - 1];
   const selfLoop = endsBlock(last.op) && last.op !== Op.JALR && ((last.pc + last.imm) | 0) === b[0].pc;
+  // Write-first registers (not in a loop, where every round after the first has written them).
+  const late = (r: number) => !selfLoop && firstWrite.has(r) && !(firstRead.has(r) && firstRead.get(r)! <= firstWrite.get(r)!);
+  const regs = [...used].sort((x, y) => x - y);
+  const load = regs.map((r) => (late(r) ? `let l${r} = 0, h${r} = 0;` : `let l${r} = xl[${r}], h${r} = xh[${r}];`)).join(' ');
+  const storeIf = (done: string) => [...written].sort((x, y) => x - y)
+    .map((r) => (late(r) ? `if (${done} > ${firstWrite.get(r)}) { xl[${r}] = l${r}; xh[${r}] = h${r}; }` : `xl[${r}] = l${r}; xh[${r}] = h${r};`)).join(' ');
   const loopHead = selfLoop ? ['for (;;) {'] : [];
   const loopTail = selfLoop
     ? [`if (ni !== ${k} || npc !== ${b[0].pc} || lim - n < ${2 * k}${hasStore ? ' || st[3] !== ep' : ''}) break;`, `n += ${k};`, '}']
@@ -250,9 +256,9 @@ export function blockSource(b: BlockInsn[], fetchSpan: number): string {
     '}',
     ...loopTail,
     '} catch (e) {',
-    `${store} st[0] = n + at + 1; st[1] = lim; st[2] = [${pcs}][at]; st[4] = 1; throw e;`,
+    `${storeIf('at')} st[0] = n + at + 1; st[1] = lim; st[2] = [${pcs}][at]; st[4] = 1; throw e;`,
     '}',
-    `${store} st[0] = n + ni; st[1] = lim; return npc;`,
+    `${storeIf('ni')} st[0] = n + ni; st[1] = lim; return npc;`,
   ].join('\n');
 }
 

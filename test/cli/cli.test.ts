@@ -91,6 +91,19 @@ describe('smpemu run: options and guest errors', () => {
     expectOneLineError(await smpemu('run', hello, '--cores', '2', '--threads', '3'), /^smpemu: threads \(3\) cannot exceed cores \(2\)$/);
     expectOneLineError(await smpemu('run', hello, '--ram', '12345'), /^smpemu: ram must be between/);
     expectOneLineError(await smpemu('run', hello, '--deterministic', '--threads', '2'), /--deterministic means --threads 1/);
+    expectOneLineError(await smpemu('run', hello, '--engine', 'fast'), /^smpemu: option '--engine <engine>' argument 'fast' is invalid/);
+    expectOneLineError(await smpemu('run', hello, '--config', file('engine.json', new TextEncoder().encode('{"engine":"fast"}'))), /^smpemu: engine must be 'interp' or 'jit' \(got 'fast'\)$/);
+  });
+
+  it('--engine jit runs the guest with the same output and counts as the interpreter', async () => {
+    const stats = (engine: string) => join(dir, `engine-${engine}.json`);
+    const runs = await Promise.all(['interp', 'jit'].map((e) => smpemu('run', hello, '--deterministic', '--engine', e, '-q', '--stats-json', stats(e))));
+    for (const r of runs) expect(r.status).toBe(0);
+    expect(runs[1].stdout).toBe(runs[0].stdout);
+    const [a, b] = ['interp', 'jit'].map((e) => JSON.parse(readFileSync(stats(e), 'utf8')) as { config: { engine: string }; cores: { instructions: number; cycles: number }[] });
+    expect(b.config.engine).toBe('jit');
+    expect(a.config.engine).toBe('interp');
+    expect(b.cores).toEqual(a.cores);
   });
 
   it('--help lists the run options', async () => {
