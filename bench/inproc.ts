@@ -1,5 +1,5 @@
 // In-process single-core run (no workers) for profiling the interpreter:
-//   tsx bench/inproc.ts [FILE] [flat|caches]
+//   tsx bench/inproc.ts [FILE] [flat|caches] [interp|jit]
 import { readFileSync } from 'node:fs';
 import { CoreGroup } from '../cores/core_group.ts';
 import { boot } from '../src/machine/boot.ts';
