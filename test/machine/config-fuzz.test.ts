@@ -12,14 +12,16 @@ function expectWellFormed(v: unknown): void {
   expect(typeof v === 'object' && v !== null && !Array.isArray(v)).toBe(true);
   for (const [k, x] of Object.entries(v as object)) {
     expect(CONFIG_KEYS.top).toContain(k);
-    if (k !== 'caches') {
+    if (k !== 'caches' && k !== 'tlb') {
       expect(['number', 'string', 'boolean']).toContain(typeof x);
       continue;
     }
+    // The two nested sections: caches (levels inside) and tlb (TLB levels inside).
+    const [inner, level] = k === 'caches' ? [CONFIG_KEYS.caches, CONFIG_KEYS.level] : [CONFIG_KEYS.tlb, CONFIG_KEYS.tlbLevel];
     expect(typeof x === 'object' && x !== null && !Array.isArray(x)).toBe(true);
     for (const [ck, cx] of Object.entries(x as object)) {
-      expect(CONFIG_KEYS.caches).toContain(ck);
-      if (typeof cx === 'object') for (const lk of Object.keys(cx as object)) expect(CONFIG_KEYS.level).toContain(lk);
+      expect(inner).toContain(ck);
+      if (typeof cx === 'object') for (const lk of Object.keys(cx as object)) expect(level).toContain(lk);
     }
   }
 }
@@ -86,7 +88,7 @@ describe('config file parser', () => {
         if (!config) return;
         accepted++;
         // Whatever was accepted came from the file where the file gave it.
-        for (const [k, v] of Object.entries(obj)) if (k !== 'caches' && k !== 'threads') expect(config[k as keyof MachineConfig]).toEqual(v);
+        for (const [k, v] of Object.entries(obj)) if (k !== 'caches' && k !== 'tlb' && k !== 'threads') expect(config[k as keyof MachineConfig]).toEqual(v);
         expect(config.ramBase).toBeGreaterThanOrEqual(4096);
       }),
       { numRuns: 3000 },
