@@ -53,6 +53,8 @@ export interface CoreResult {
   /** --boot linux: TLB lookups that missed, page walks, and the cycles the walks cost. */
   tlbMisses?: number;
   pageWalks?: number;
+  /** PTEs those walks read (levels walked). */
+  pteReads?: number;
   walkCycles?: number;
   /** --boot linux: the TLB levels' counts (cores/tlb.ts) and the TLB shootdowns this core sent and received. */
   tlb?: TlbStats & { shootdownsSent: number; shootdownsReceived: number };
@@ -220,7 +222,7 @@ export class CoreGroup {
       kernelReads: h.mem.kernelReads,
       kernelWrites: h.mem.kernelWrites,
       ...(this.counters[i] ? { counters: Array.from(this.counters[i]) } : {}),
-      ...(this.mmus[i] ? { tlbMisses: this.mmus[i]!.tlbMisses, pageWalks: this.mmus[i]!.pageWalks, walkCycles: this.mmus[i]!.walkCycles, tlb: this.tlbCounts(h.hartId, this.mmus[i]!) } : {}),
+      ...(this.mmus[i] ? { tlbMisses: this.mmus[i]!.tlbMisses, pageWalks: this.mmus[i]!.pageWalks, pteReads: this.mmus[i]!.pteReads, walkCycles: this.mmus[i]!.walkCycles, tlb: this.tlbCounts(h.hartId, this.mmus[i]!) } : {}),
     }));
   }
 

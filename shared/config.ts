@@ -28,6 +28,8 @@ export interface MachineConfig {
   interleave: number;
   memory: MemoryModel;
   boot: BootMode;
+  /** --boot linux: the process's page tables, Sv39 (3 levels) or Sv48 (4 levels, a 128 TiB user space). */
+  mmu: 'sv39' | 'sv48';
   /** Stop the machine when any core has retired this many instructions (0: no limit). */
   maxInsns: number;
   /** Per-hart stack size in SPMD boot, bytes. */

@@ -24,6 +24,8 @@ export class CoreMmu implements CpuMmu, TlbMissHandler {
   sink: CycleSink = { cycle: 0 };
   pageWalks = 0;
   walkCycles = 0;
+  /** PTEs the walks read (one per level walked: 3 a walk to a 4 KiB page under Sv39, 4 under Sv48). */
+  pteReads = 0;
 
   constructor(
     pte: PteMemory,
@@ -37,6 +39,7 @@ export class CoreMmu implements CpuMmu, TlbMissHandler {
     const cause = this.miss.walk(vpn, acc, out);
     const lat = this.walker.res.latency;
     this.pageWalks++;
+    this.pteReads += this.walker.res.reads;
     this.walkCycles += lat;
     this.sink.cycle += lat;
     return cause;

@@ -28,6 +28,17 @@ function intArg(name: string, min = 0): (v: string) => number {
   };
 }
 
+/** --proc-at: positive cycle counts, one or a comma list, accumulated over repeats. */
+function procAtArg(v: string, prev: number[] = []): number[] {
+  const out = [...prev];
+  for (const part of v.split(',')) {
+    const n = /^\s*[0-9][0-9_]*\s*$/.test(part) ? Number(part.replace(/[_\s]/g, '')) : NaN;
+    if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`'${part}' is not a positive integer (a cycle count)`);
+    out.push(n);
+  }
+  return out;
+}
+
 /** Sizes like 256M, 64K, 1G, 4096. */
 export function parseSize(v: string): number {
   const m = /^(\d+)\s*([kKmMgG]?)(i?[bB])?$/.exec(v.trim());
@@ -92,6 +103,8 @@ interface RunFlags {
   mutate?: string;
   env?: string[];
   proc?: string[];
+  procAt?: number[];
+  mmu?: string;
   root?: string;
   rootRw?: boolean;
 }
@@ -170,6 +183,7 @@ function configFrom(f: RunFlags, cmd: Command, guessed?: BootKind): { config: Ma
     interleave,
     memory: pick('memory', f.memory as MachineConfig['memory'], base.memory),
     engine: pick('engine', f.engine as MachineConfig['engine'], base.engine),
+    mmu: pick('mmu', f.mmu as MachineConfig['mmu'], base.mmu),
     maxInsns: pick('maxInsns', f.maxInsns, base.maxInsns),
     ramBytes: pick('ram', f.ram, base.ramBytes),
     checkInvariants: f.checkInvariants ?? base.checkInvariants,
@@ -239,6 +253,8 @@ function addMachineOptions(cmd: Command): Command {
     .option('--root-rw', '--boot linux: allow the guest to write in its file tree')
     .option('--proc <path>', '--boot linux: print this /proc file (e.g. /proc/self/status, /proc/meminfo) on stderr as it reads when the process exits (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .addOption(new Option('--engine <engine>', 'interp (the reference interpreter) or jit (hot blocks translated to JavaScript; identical counts)').choices(['interp', 'jit']))
+    .option('--proc-at <cycles>', '--boot linux, with --proc: also print the --proc files as they read when core 0 first reaches this cycle (at its next run-loop stop at or after it; repeatable or a comma list)', procAtArg)
+    .addOption(new Option('--mmu <mode>', '--boot linux: page tables of the process, sv39 (3 levels, 256 GiB user space) or sv48 (4 levels, 128 TiB)').choices(['sv39', 'sv48']).default('sv39'))
     .addOption(new Option('--memory <model>', 'memory model: caches (L1/L2/L3 with MESI) or flat (fast functional)').choices(['caches', 'flat']).default('caches'))
     .option('--line-size <bytes>', 'cache line size', intArg('--line-size', 1))
     .option('--l1i <size:ways>', 'L1 instruction cache, e.g. 32K:8', levelArg)
@@ -276,7 +292,8 @@ async function runProgram(file: string, args: string[], f: RunFlags, cmd: Comman
   if (f.report === 'c2c' && config.memory !== 'caches') throw new UsageError('--report c2c needs --memory caches (flat memory has no caches to report on)');
   if (f.statsJson) checkWritable(f.statsJson);
   if (args.length > 0 && config.boot === 'spmd') process.stderr.write(`smpemu: note: program arguments are ignored with --boot spmd\n`);
-  if (config.boot !== 'linux' && (f.env || f.root || f.rootRw || f.proc)) throw new UsageError('--env, --proc, --root and --root-rw need --boot linux');
+  if (config.boot !== 'linux' && (f.env || f.root || f.rootRw || f.proc || f.procAt)) throw new UsageError('--env, --proc, --proc-at, --root and --root-rw need --boot linux');
+  if (f.procAt && !f.proc) throw new UsageError('--proc-at needs --proc PATH (the files to snapshot)');
   for (const p of f.proc ?? []) if (!p.startsWith('/proc/')) throw new UsageError(`--proc ${p}: not a path under /proc/`);
   if (f.root !== undefined) {
     let st: Stats | undefined;
@@ -295,7 +312,7 @@ async function runProgram(file: string, args: string[], f: RunFlags, cmd: Comman
       onProgress: progress ? (p) => progress.update(p) : undefined,
       inspect: f.inspect,
       linux: {
-        execfn: guestPathOf(file, f.root), args, ...(f.env ? { envp: f.env } : {}), ...(f.proc ? { proc: f.proc } : {}),
+        execfn: guestPathOf(file, f.root), args, ...(f.env ? { envp: f.env } : {}), ...(f.proc ? { proc: f.proc } : {}), ...(f.procAt ? { procAt: f.procAt } : {}),
         ...(f.root !== undefined ? { root: f.root } : {}), rootRw: f.rootRw === true,
         tty: [process.stdin.isTTY === true, process.stdout.isTTY === true, process.stderr.isTTY === true],
       },
@@ -329,7 +346,11 @@ async function runProgram(file: string, args: string[], f: RunFlags, cmd: Comman
   }
   if (!f.quiet) process.stderr.write(formatSummary(result));
   for (const x of result.inspect ?? []) process.stderr.write(formatLineView(x, x.symbol));
-  for (const p of result.process?.proc ?? []) process.stderr.write(`==> ${p.path} (at exit) <==\n${p.text}`);
+  const procs = result.process?.proc ?? [];
+  for (const at of f.procAt ?? []) {
+    if (!procs.some((p) => p.at === at)) process.stderr.write(`smpemu: note: --proc-at ${at}: not reached (the process ended first)\n`);
+  }
+  for (const p of procs) process.stderr.write(`==> ${p.path} (${p.cycle !== undefined ? `at cycle ${p.cycle}` : 'at exit'}) <==\n${p.text}`);
   if (result.error) process.stderr.write(`smpemu: ${result.error}\n`);
   if (statsError) process.stderr.write(`smpemu: ${statsError}\n`);
   return exitCode;

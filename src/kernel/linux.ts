@@ -19,7 +19,7 @@ import {
 } from './fault.ts';
 import type { FaultInfo, OutputChunk } from './kernel.ts';
 import { applyMmChanges, exitMmap } from './mm/mm_changes.ts';
-import { F_BRK, F_START_BRK, MmTable, TASK_SIZE_SV39 } from './mm/mm_struct.ts';
+import { F_BRK, F_START_BRK, MmTable, TASK_SIZE_SV39, TASK_SIZE_SV48 } from './mm/mm_struct.ts';
 import { FAULT_FLAG_INSTRUCTION, FAULT_FLAG_WRITE, handleMmFault, VM_FAULT_OK, VM_FAULT_OOM, VM_FAULT_SIGBUS, type FaultCounts, type FilePages } from './mm/memory.ts';
 import { PageAlloc, type MmBuffers } from './mm/page_alloc.ts';
 import { MmuGather, PageTables } from './mm/pgtable.ts';
@@ -91,6 +91,10 @@ export interface LinuxExec {
   seed: number;
   /** /proc files to render when the process exits (the CLI's --proc PATH). */
   procAtExit?: string[];
+  /** --proc-at CYCLES: snapshots of procAtExit's files when core 0's cycle counter first reaches each (ascending). */
+  procAt?: number[];
+  /** The process's page tables: Sv39 (3 levels, the default) or Sv48 (4 levels). */
+  mmu?: 'sv39' | 'sv48';
   /** The host directory that is the guest's "/" (--root, or a fresh tree holding the program), and --root-rw. */
   root: string;
   rootRw?: boolean;
@@ -131,8 +135,8 @@ export interface ProcessStats {
   pgfree: number;
   /** Misaligned accesses across pages the kernel emulated. */
   misalignedEmulated: number;
-  /** --proc PATH: the files as they read when the process exited. */
-  proc?: { path: string; text: string }[];
+  /** --proc PATH: the files as they read when the process exited, and at each --proc-at cycle (`cycle`: the cycle the snapshot was taken at, at or after the one asked for). */
+  proc?: { path: string; text: string; at?: number; cycle?: number }[];
   /** The scheduler on core 0: context switches and their cycles, forks and their cycles, ticks, idle cycles, tasks still alive. */
   sched?: { switches: number; switchCycles: number; forks: number; forkCycles: number; forkFailed: number; execs: number; threads: number; ticks: number; idleCycles: number; hostSwitchNs: number; tasks: number };
 }
@@ -239,7 +243,12 @@ export class LinuxKernel implements TrapHandler {
   /** Misaligned accesses across pages the kernel emulated. */
   misalignedEmulated = 0;
   /** The --proc files as they read when the process exited. */
-  readonly procTexts: { path: string; text: string }[] = [];
+  readonly procTexts: { path: string; text: string; at?: number; cycle?: number }[] = [];
+  /** --proc-at: the snapshot cycles not reached yet (ascending). */
+  private readonly procAtDue: number[];
+  /** Page-table levels (3: Sv39, 4: Sv48) and the matching TASK_SIZE. */
+  private readonly levels: number;
+  private readonly taskSize: number;
   /** The run queues and the task table (shared memory; run queue 0 is the only one used yet). */
   readonly sched: Sched;
   readonly regs: TaskRegs;
@@ -290,6 +299,9 @@ export class LinuxKernel implements TrapHandler {
   constructor(private readonly o: LinuxKernelOptions) {
     this.ctl = o.control;
     this.clock = o.clock;
+    this.levels = o.exec.mmu === 'sv48' ? 4 : 3;
+    this.taskSize = o.exec.mmu === 'sv48' ? TASK_SIZE_SV48 : TASK_SIZE_SV39;
+    this.procAtDue = [...new Set(o.exec.procAt ?? [])].sort((a, b) => a - b);
     this.alloc = new PageAlloc(o.mm);
     const pool = new VmaPool(o.buffers.vmaPool);
     this.t = new MmTable(o.buffers.mmTable, pool);
@@ -323,7 +335,7 @@ export class LinuxKernel implements TrapHandler {
     const pseudo = new PseudoFs();
     pseudo.pids = () => this.livePids();
     pseudo.registerLink('/proc/[pid]/exe', (ctx) => this.procs.get(ctx.pid ?? ctx.self)?.exe ?? '');
-    registerCpuFiles(pseudo, { ncpus: o.cores, isa: 'rv64imafdc', mmu: 'sv39' });
+    registerCpuFiles(pseudo, { ncpus: o.cores, isa: 'rv64imafdc', mmu: o.exec.mmu ?? 'sv39' });
     registerProcFiles(pseudo, this.liveProcView());
     const root = new GuestRoot(o.exec.root, { writable: o.exec.rootRw ?? false, pseudo });
     this.console = new QueuedConsole({ push: (c) => this.out.push(c), tty: o.exec.tty });
@@ -344,7 +356,7 @@ export class LinuxKernel implements TrapHandler {
       groups: linuxSyscallGroups({
         fs: o.fs, state: o.state, console: this.console, clockHz: this.o.clockHz, bootEpochNs: BOOT_EPOCH_NS, random: this.random,
         sysinfo: () => ({ totalram: this.alloc.totalramPages() * 4096, freeram: this.freePages() * 4096, procs: this.procs.size }),
-        taskSize: TASK_SIZE_SV39,
+        taskSize: this.taskSize,
         sleep: (_t, cycles) => {
           this.pendingSleep = cycles;
           return 0;
@@ -395,7 +407,7 @@ export class LinuxKernel implements TrapHandler {
       get phys() {
         return self.init.mm?.pt.phys ?? [...self.procs.values()].find((p) => p.mm)!.mm!.pt.phys;
       },
-      levels: 3,
+      levels: this.levels,
       nrCpuIds: this.o.cores,
       fileInfo: (id: number) => {
         const img = self.images.get(id);
@@ -411,16 +423,16 @@ export class LinuxKernel implements TrapHandler {
     return oneProcessView(this.alloc, this.t, mm.pt.phys, this.o.cores, {
       pid: p.pid, ppid: p.ppid, comm: p.comm, m: mm.m, pgd: mm.pgd, minFlt: p.counts.minFlt, majFlt: p.counts.majFlt, exe: p.exe,
       state: p.waiting ? 'S' : 'R', voluntary: s.tget(p.task, T_NR_VOLUNTARY), involuntary: s.tget(p.task, T_NR_INVOLUNTARY),
-      cminFlt: p.cminFlt, cmajFlt: p.cmajFlt, threads: p.group.length,
+      cminFlt: p.cminFlt, cmajFlt: p.cmajFlt, threads: p.group.length, levels: this.levels,
     });
   }
 
   /** exec of the first process on `cpu` (core 0): maps the program, builds the stack, sets pc, sp and a0. */
   start(cpu: Cpu): void {
     const mmu = this.mmuOf(cpu);
-    const pt = new PageTables({ alloc: this.alloc, phys: mmu.phys, cpu: cpu.hartId, levels: 3 });
+    const pt = new PageTables({ alloc: this.alloc, phys: mmu.phys, cpu: cpu.hartId, levels: this.levels });
     if (pt.zero_page_alloc() < 0) throw new Error('boot: no memory for the zero page');
-    const m = this.t.mmAlloc({ taskSize: TASK_SIZE_SV39 });
+    const m = this.t.mmAlloc({ taskSize: this.taskSize });
     if (m < 0) throw new Error('boot: no free mm');
     const pgd = pt.pgd_alloc();
     if (pgd < 0) throw new Error('boot: no memory for the page tables');
@@ -429,7 +441,7 @@ export class LinuxKernel implements TrapHandler {
     this.regs.set(p.task, W_MM, m);
     this.regs.setD(p.task, D_PGD, pgd);
     this.asids.init_new_context(m);
-    this.asids.switch_mm(cpu.hartId, m, mmu, pgd, 3);
+    this.asids.switch_mm(cpu.hartId, m, mmu, pgd, this.levels);
     this.current.set(cpu.hartId, p);
     const e = this.o.exec;
     const caches = this.o.caches;
@@ -475,7 +487,23 @@ export class LinuxKernel implements TrapHandler {
   nextEvent(hartId: number): number {
     let e = this.nextTick.get(hartId) ?? Infinity;
     for (const t of this.sleepers) if (t.sleepUntil < e) e = t.sleepUntil;
+    if (hartId === 0 && this.procAtDue.length > 0 && this.procAtDue[0] < e) e = this.procAtDue[0];
     return e;
+  }
+
+  /**
+   * --proc-at: core 0's run loop stops at the next snapshot cycle as at a tick (nextEvent), so
+   * each snapshot is taken at the first slice boundary at or after its cycle; pid 1's /proc
+   * files as they read then, through core 0's memory path.
+   */
+  private procAtSnapshots(cpu: Cpu): void {
+    const paths = this.o.exec.procAtExit ?? [];
+    const view = this.init.mm ? this.procSnapshot(this.init) : undefined;
+    while (this.procAtDue.length > 0 && cpu.cycle >= this.procAtDue[0]) {
+      const at = this.procAtDue.shift()!;
+      if (!view) continue;
+      for (const path of paths) this.procTexts.push({ path, at, cycle: cpu.cycle, text: readProcPath(view, path) ?? `smpemu: --proc ${path}: no such file\n` });
+    }
   }
 
   /** hrtimer_wakeup for the nanosleeps due by now. */
@@ -497,6 +525,7 @@ export class LinuxKernel implements TrapHandler {
    */
   tick(cpu: Cpu): void {
     const id = cpu.hartId;
+    if (id === 0 && this.procAtDue.length > 0 && cpu.cycle >= this.procAtDue[0]) this.procAtSnapshots(cpu);
     this.wakeSleepers(cpu);
     let next = this.nextTick.get(id);
     if (next === undefined || cpu.cycle < next) {
@@ -577,7 +606,7 @@ export class LinuxKernel implements TrapHandler {
     }
     this.regs.load(cpu as Cpu & Partial<FpContext>, next);
     const mmu = this.mmuOf(cpu);
-    if (!prevP || prevP.mm !== nextP.mm || prevP.mm === undefined) this.asids.switch_mm(id, nextP.mm!.m, mmu, nextP.mm!.pgd, 3);
+    if (!prevP || prevP.mm !== nextP.mm || prevP.mm === undefined) this.asids.switch_mm(id, nextP.mm!.m, mmu, nextP.mm!.pgd, this.levels);
     this.current.set(id, nextP);
     if (nextP.futexWait) {
       nextP.futexWait = false;
@@ -916,7 +945,7 @@ export class LinuxKernel implements TrapHandler {
     const mm = t.mm!;
     return futexUserFromAccess(user, {
       mm: mm.m,
-      taskSize: TASK_SIZE_SV39,
+      taskSize: this.taskSize,
       // One core runs every task and the kernel is not preempted: read-modify-write through the copies is atomic here.
       atomicOp: (addr, op, oparg) => {
         const b = user.copyFromUser(addr, 4);
@@ -1218,7 +1247,7 @@ export class LinuxKernel implements TrapHandler {
     const guestPath = '/' + found.guest.join('/');
     // The point of no return: a new mm with this image.
     const old = p.mm!;
-    const m = this.t.mmAlloc({ taskSize: TASK_SIZE_SV39 });
+    const m = this.t.mmAlloc({ taskSize: this.taskSize });
     if (m < 0) return -ENOMEM;
     const pgd = old.pt.pgd_alloc();
     if (pgd < 0) {
@@ -1230,7 +1259,7 @@ export class LinuxKernel implements TrapHandler {
     const mmu = this.mmuOf(cpu);
     p.mm = this.mmContext(cpu, m, pgd, old.pt);
     this.asids.init_new_context(m);
-    this.asids.switch_mm(cpu.hartId, m, mmu, pgd, 3);
+    this.asids.switch_mm(cpu.hartId, m, mmu, pgd, this.levels);
     exitMmap(old.t, old.m, old.pgd, old.pt, old.mmu, old.shmem);
     this.regs.set(p.task, W_MM, m);
     this.regs.setD(p.task, D_PGD, pgd);

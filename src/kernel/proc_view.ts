@@ -25,6 +25,8 @@ export interface OneProcess {
   involuntary?: number;
   cminFlt?: number;
   cmajFlt?: number;
+  /** Page-table levels: 3 (Sv39, the default) or 4 (Sv48). */
+  levels?: number;
   /** Threads in the group (/proc/PID/status Threads:). */
   threads?: number;
 }
@@ -44,7 +46,7 @@ export function oneProcessView(alloc: PageAlloc, t: MmTable, phys: PhysAccess, c
     alloc,
     mmTable: t,
     phys,
-    levels: 3,
+    levels: p.levels ?? 3,
     nrCpuIds: cpus,
     fileInfo: (id: number) => (id === 1 ? exe : undefined),
   };

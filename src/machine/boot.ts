@@ -8,7 +8,7 @@ import { ElfError, highestLoadEnd, loadSegments, parseElf, type ElfImage } from 
 import type { MachineConfig } from './config.ts';
 import type { LinuxBuffers, LinuxExec } from '../kernel/linux.ts';
 import { createMm } from '../kernel/mm/page_alloc.ts';
-import { MmTable, TASK_SIZE_SV39 } from '../kernel/mm/mm_struct.ts';
+import { MmTable, TASK_SIZE_SV39, TASK_SIZE_SV48 } from '../kernel/mm/mm_struct.ts';
 import { createElfTables, ExecError } from '../kernel/exec/binfmt_elf.ts';
 import { ConfigError } from './config.ts';
 import { VmaPool } from '../kernel/mm/vma.ts';
@@ -22,6 +22,8 @@ export interface LinuxProcessSpec {
   envp: string[];
   /** /proc files to read when the process exits (--proc PATH). */
   proc?: string[];
+  /** --proc-at CYCLES: snapshots of the proc files when core 0's cycle counter first reaches each. */
+  procAt?: number[];
   /** The host directory that is the guest's "/" (the caller makes a fresh one when none is given). */
   root: string;
   rootRw?: boolean;
@@ -48,7 +50,7 @@ export function bootLinux(config: MachineConfig, elf: Uint8Array, spec: LinuxPro
   const image = parseElf(elf);
   // What exec would refuse (E2BIG, a NUL in a string) is refused here, in one line, before any worker starts.
   try {
-    createElfTables({ argv: [spec.execfn, ...spec.args], envp: spec.envp, execfn: spec.execfn, phdr: 0, phnum: 0, entry: 0, uid: 0, gid: 0, hwcap: 0, random: new Uint8Array(16) }, TASK_SIZE_SV39);
+    createElfTables({ argv: [spec.execfn, ...spec.args], envp: spec.envp, execfn: spec.execfn, phdr: 0, phnum: 0, entry: 0, uid: 0, gid: 0, hwcap: 0, random: new Uint8Array(16) }, config.mmu === 'sv48' ? TASK_SIZE_SV48 : TASK_SIZE_SV39);
   } catch (e) {
     if (e instanceof ExecError) throw new ConfigError(`cannot exec ${spec.execfn}: ${e.message}`);
     throw e;
@@ -62,7 +64,7 @@ export function bootLinux(config: MachineConfig, elf: Uint8Array, spec: LinuxPro
   const control = new ControlBlock(regions.control);
   control.i32[LIVE_HARTS] = 1;
   barrierInit(control.i32, BARRIER_BASE, config.threads);
-  const exec: LinuxExec = { program: elf, execfn: spec.execfn, argv: [spec.execfn, ...spec.args], envp: spec.envp, seed: 1, procAtExit: spec.proc,
+  const exec: LinuxExec = { program: elf, execfn: spec.execfn, argv: [spec.execfn, ...spec.args], envp: spec.envp, seed: 1, procAtExit: spec.proc, procAt: spec.procAt, mmu: config.mmu,
     root: spec.root, rootRw: spec.rootRw, tty: spec.tty };
   return { image, regions, control, stackTops: new Array<number>(config.cores).fill(0), linux: { exec, buffers } };
 }

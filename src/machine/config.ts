@@ -19,6 +19,7 @@ export const DEFAULT_CONFIG: MachineConfig = {
   interleave: 50,
   memory: 'caches',
   boot: 'spmd',
+  mmu: 'sv39',
   maxInsns: 0,
   stackBytes: 256 * 1024,
   clockHz: 1_000_000_000,
@@ -110,6 +111,7 @@ export function validate(c: MachineConfig): void {
   if (c.checkInvariants && c.memory !== 'caches') throw new ConfigError('--check-invariants needs --memory caches');
   if (c.engine !== 'interp' && c.engine !== 'jit') throw new ConfigError(`engine must be 'interp' or 'jit' (got '${c.engine}')`);
   if (c.boot !== 'spmd' && c.boot !== 'linux') throw new ConfigError(`boot must be 'spmd' or 'linux' (got '${c.boot}')`);
+  if (c.mmu !== 'sv39' && c.mmu !== 'sv48') throw new ConfigError(`mmu must be 'sv39' or 'sv48' (got '${String(c.mmu)}')`);
   if (c.boot === 'linux' && c.ramBytes < LINUX_MIN_RAM) {
     throw new ConfigError(`--boot linux needs at least ${LINUX_MIN_RAM >> 20}M of RAM (got ${c.ramBytes} bytes)`);
   }

@@ -18,6 +18,7 @@ const TOP: Record<keyof MachineConfig, Kind> = {
   memory: 'string',
   boot: 'string',
   engine: 'string',
+  mmu: 'string',
   maxInsns: 'number',
   stackBytes: 'number',
   clockHz: 'number',

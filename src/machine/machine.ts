@@ -99,7 +99,7 @@ export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: R
   const fresh = l.root === undefined ? freshRoot(elf, l.execfn ?? 'prog') : undefined;
   try {
     const spec: LinuxProcessSpec = {
-      execfn: fresh?.guestPath ?? l.execfn ?? '/prog', args: l.args ?? [], envp: l.envp ?? DEFAULT_ENV, proc: l.proc,
+      execfn: fresh?.guestPath ?? l.execfn ?? '/prog', args: l.args ?? [], envp: l.envp ?? DEFAULT_ENV, proc: l.proc, procAt: l.procAt,
       root: fresh?.hostDir ?? l.root!, rootRw: l.rootRw, tty: l.tty,
     };
     return await runBooted(config, bootLinux(config, elf, spec), opts);
