@@ -30,6 +30,7 @@ import { MmTlbFlush } from './mm/tlb_shootdown.ts';
 import { ProcessUserAccess } from './mm/uaccess.ts';
 import { readProcPath } from './proc/base.ts';
 import { oneProcessView } from './proc_view.ts';
+import type { MapsFile } from './proc/maps.ts';
 import { emulateMisaligned, EMU_FAULT, EMU_OK } from './traps_misaligned.ts';
 import { vmEvent } from './mm/vmstat.ts';
 import { VM_EXEC, VM_GROWSDOWN, VM_MAYSHARE, VM_READ, VM_WRITE, VmaPool } from './mm/vma.ts';
@@ -42,6 +43,7 @@ import { RandomPool } from './syscalls/random.ts';
 import { LinuxProcessState, linuxSyscallGroups } from './syscalls/registry.ts';
 import { mmSyscall, type MmContext } from './syscalls/mm.ts';
 import { dup_mm } from './fork/dup_mmap.ts';
+import { MappedFiles } from './mm/filemap.ts';
 import {
   allocFutexBuffer, FUTEX_OP_ADD, FUTEX_OP_ANDN, FUTEX_OP_OR, FUTEX_OP_SET, FUTEX_PRIO_NORMAL, FUTEX_SLEEP, futex_clear_child_tid, futex_hashsize,
   futex_interrupt, futex_task_exit, futex_timeout, futex_wait_clock, futex_wait_deadline, futex_wait_pending, futex_wait_result, futex_wait_seq,
@@ -278,6 +280,8 @@ export class LinuxKernel implements TrapHandler {
   private readonly files: FilePages;
   /** Executables by file id (1: the first program; execve adds one per image; no page cache yet). */
   private readonly images = new Map<number, { bytes: Uint8Array; path: string }>();
+  /** Files the processes mmap'ed (ids from the images' id space). */
+  private readonly mapped = new MappedFiles(() => this.nextImageId++);
   private readonly console: QueuedConsole;
   private readonly random: RandomPool;
   private readonly users = new Map<number, ProcessUserAccess>();
@@ -321,10 +325,11 @@ export class LinuxKernel implements TrapHandler {
     }
     this.images.set(1, { bytes: o.exec.program, path: o.exec.execfn });
     const images = this.images;
+    const mapped = this.mapped;
     this.files = {
       readPage(id: number, pgoff: number, out: Uint8Array): boolean {
         const program = images.get(id)?.bytes;
-        if (!program) return false;
+        if (!program) return mapped.readPage(id, pgoff, out);
         out.fill(0);
         const from = pgoff * 4096;
         if (from < program.length) out.set(program.subarray(from, Math.min(from + 4096, program.length)));
@@ -409,12 +414,15 @@ export class LinuxKernel implements TrapHandler {
       },
       levels: this.levels,
       nrCpuIds: this.o.cores,
-      fileInfo: (id: number) => {
-        const img = self.images.get(id);
-        return img ? { major: 0, minor: 1, ino: id + 1, path: img.path } : undefined;
-      },
+      fileInfo: (id: number) => self.mapsFile(id),
     };
     return view;
+  }
+
+  /** /proc/PID/maps's file of a VMA file id: an executable's image or an mmap'ed file. */
+  private mapsFile(id: number): MapsFile | undefined {
+    const img = this.images.get(id);
+    return img ? { major: 0, minor: 1, ino: id + 1, path: img.path } : this.mapped.info(id);
   }
 
   private procSnapshot(p: Process) {
@@ -423,7 +431,7 @@ export class LinuxKernel implements TrapHandler {
     return oneProcessView(this.alloc, this.t, mm.pt.phys, this.o.cores, {
       pid: p.pid, ppid: p.ppid, comm: p.comm, m: mm.m, pgd: mm.pgd, minFlt: p.counts.minFlt, majFlt: p.counts.majFlt, exe: p.exe,
       state: p.waiting ? 'S' : 'R', voluntary: s.tget(p.task, T_NR_VOLUNTARY), involuntary: s.tget(p.task, T_NR_INVOLUNTARY),
-      cminFlt: p.cminFlt, cmajFlt: p.cmajFlt, threads: p.group.length, levels: this.levels,
+      cminFlt: p.cminFlt, cmajFlt: p.cmajFlt, threads: p.group.length, levels: this.levels, files: (id) => this.mapsFile(id),
     });
   }
 
@@ -1079,7 +1087,7 @@ export class LinuxKernel implements TrapHandler {
     }
     const task: SyscallTask = { cpu, user: this.userOf(cpu), pid: p.pid, tid: p.tid, ppid: p.group[0]!.ppid };
     this.console.core = cpu.hartId;
-    let ret = p.mm ? mmSyscall(p.mm, task, nr) : NOT_MINE;
+    let ret = p.mm ? mmSyscall(p.mm, task, nr, (fd) => this.mapped.fget(p.fs.files.get(fd))) : NOT_MINE;
     for (let i = 0; ret === NOT_MINE && i < p.groups.length; i++) ret = p.groups[i](task, nr);
     if (ret === NOT_MINE) {
       this.enosysCounts.set(nr, (this.enosysCounts.get(nr) ?? 0) + 1);

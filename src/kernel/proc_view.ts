@@ -29,6 +29,8 @@ export interface OneProcess {
   levels?: number;
   /** Threads in the group (/proc/PID/status Threads:). */
   threads?: number;
+  /** The other VMA file ids (execve's images, mmap'ed files). */
+  files?: (id: number) => MapsFile | undefined;
 }
 
 export function oneProcessView(alloc: PageAlloc, t: MmTable, phys: PhysAccess, cpus: number, p: OneProcess): KernelProcView {
@@ -48,6 +50,6 @@ export function oneProcessView(alloc: PageAlloc, t: MmTable, phys: PhysAccess, c
     phys,
     levels: p.levels ?? 3,
     nrCpuIds: cpus,
-    fileInfo: (id: number) => (id === 1 ? exe : undefined),
+    fileInfo: (id: number) => (id === 1 ? exe : p.files?.(id)),
   };
 }

@@ -101,6 +101,8 @@ export interface MmapFile {
   writable: boolean;
   /** Mounted noexec. */
   noexec?: boolean;
+  /** The file has no mmap operation (a pipe, a directory, a generated file): -ENODEV. */
+  noMmap?: boolean;
 }
 
 export function vmaInfo(t: MmTable, v: number): VmaInfo {
@@ -461,6 +463,7 @@ export function doMmap(t: MmTable, m: number, addr: number, len: number, prot: n
           if ((vmFlags & VM_EXEC) !== 0) return noChanges(-EPERM);
           vmFlags &= ~VM_MAYEXEC;
         }
+        if (file.noMmap === true) return noChanges(-ENODEV);
         if ((vmFlags & VM_GROWSDOWN) !== 0) return noChanges(-EINVAL);
         break;
       default:
