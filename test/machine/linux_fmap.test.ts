@@ -24,11 +24,11 @@ writeFileSync(join(root, 'data.bin'), data);
 let bin: Uint8Array;
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function run(args: string[] = [], memory: 'flat' | 'caches' = 'flat') {
+async function run(args: string[] = [], memory: 'flat' | 'caches' = 'flat', rootRw = false) {
   const out = sink();
   const err = sink();
   const config = makeConfig({ boot: 'linux', memory, cores: 1, threads: 1 });
-  const r = await runMachine(config, bin, { stdout: out.out, stderr: err.out, linux: { execfn: '/fmap', args, root } });
+  const r = await runMachine(config, bin, { stdout: out.out, stderr: err.out, linux: { execfn: '/fmap', args, root, rootRw } });
   return { r, out: out.text(), err: err.text() };
 }
 
@@ -85,6 +85,19 @@ describe.skipIf(!have)('--boot linux: mmap of a file from the guest tree', () =>
     expect(out).toBe('last page byte 184\n');
     expect(r.exitCode).toBe(135);
     if (qemuInstalled || qemuRequired) expect(qemu(['sigbus'])).toEqual({ out: 'last page byte 184\n', status: 135 });
+  }, 60_000);
+
+  it('--root-rw, O_RDWR: private mappings map; a writable MAP_SHARED is not supported (-ENODEV); a read-only one cannot become writable', async () => {
+    // Linux would map the shared writable one and let mprotect make the read-only one
+    // writable: writing pages back to the file is not built yet.
+    const { r, out } = await run(['rw'], 'flat', true);
+    expect(r.exitCode).toBe(0);
+    expect(out).toBe(
+      'rw: private writable: mapped\n' +
+      'rw: shared read-only: mapped\n' +
+      'rw: shared writable: No such device\n' +
+      'rw: shared read 0a; mprotect writable: -1\n');
+    expect(readFileSync(join(root, 'data.bin')).equals(data)).toBe(true);
   }, 60_000);
 
   it('process.majFlt grows by the file pages touched', async () => {

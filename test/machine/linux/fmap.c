@@ -38,6 +38,17 @@ static void try_map(const char *what, int prot, int flags, int fd, long off) {
 }
 
 int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "rw") == 0) {
+    // O_RDWR (needs --root-rw): private mappings as ever; shared ones read-only only.
+    int rw = open("data.bin", O_RDWR);
+    if (rw < 0) { perror("open O_RDWR"); return 1; }
+    try_map("rw: private writable", PROT_READ | PROT_WRITE, MAP_PRIVATE, rw, 0);
+    try_map("rw: shared read-only", PROT_READ, MAP_SHARED, rw, 0);
+    try_map("rw: shared writable", PROT_READ | PROT_WRITE, MAP_SHARED, rw, 0);
+    unsigned char *s = mmap(NULL, PS, PROT_READ, MAP_SHARED, rw, 0);
+    printf("rw: shared read %02x; mprotect writable: %d\n", s[1], mprotect(s, PS, PROT_READ | PROT_WRITE));
+    return 0;
+  }
   int fd = open("data.bin", O_RDONLY);
   if (fd < 0) { perror("open"); return 1; }
   if (argc > 1 && strcmp(argv[1], "sigbus") == 0) {
