@@ -41,7 +41,7 @@ import { registerProcFiles } from './proc/base.ts';
 import { QueuedConsole } from './syscalls/console.ts';
 import { RandomPool } from './syscalls/random.ts';
 import { LinuxProcessState, linuxSyscallGroups } from './syscalls/registry.ts';
-import { mmSyscall, type MmContext } from './syscalls/mm.ts';
+import { mmSyscall, SYS_mmap, SYS_mremap, SYS_munmap, type MmContext } from './syscalls/mm.ts';
 import { dup_mm } from './fork/dup_mmap.ts';
 import { MappedFiles } from './mm/filemap.ts';
 import {
@@ -785,6 +785,21 @@ export class LinuxKernel implements TrapHandler {
     p.mm = undefined;
     exitMmap(mm.t, mm.m, mm.pgd, mm.pt, mm.mmu, mm.shmem);
     this.drainPhys(cpu);
+    this.sweepMapped();
+  }
+
+  /** Drops the files no VMA of any live mm maps any more (the fput of the VMAs that went). */
+  private sweepMapped(): void {
+    if (this.mapped.size === 0) return;
+    const ids = new Set<number>();
+    const seen = new Set<number>();
+    for (const q of this.procs.values()) {
+      const mm = q.mm;
+      if (!mm || seen.has(mm.m)) continue;
+      seen.add(mm.m);
+      for (let i = 0; i < mm.t.mapCount(mm.m); i++) ids.add(mm.t.pool.file(mm.t.vmaAt(mm.m, i)));
+    }
+    this.mapped.sweep(ids);
   }
 
   /** TLB shootdowns core `core` sent and received (mm/context.ts counts them). */
@@ -1088,6 +1103,7 @@ export class LinuxKernel implements TrapHandler {
     const task: SyscallTask = { cpu, user: this.userOf(cpu), pid: p.pid, tid: p.tid, ppid: p.group[0]!.ppid };
     this.console.core = cpu.hartId;
     let ret = p.mm ? mmSyscall(p.mm, task, nr, (fd) => this.mapped.fget(p.fs.files.get(fd))) : NOT_MINE;
+    if (nr === SYS_mmap || ((nr === SYS_munmap || nr === SYS_mremap) && ret >= 0)) this.sweepMapped();
     for (let i = 0; ret === NOT_MINE && i < p.groups.length; i++) ret = p.groups[i](task, nr);
     if (ret === NOT_MINE) {
       this.enosysCounts.set(nr, (this.enosysCounts.get(nr) ?? 0) + 1);
@@ -1269,6 +1285,7 @@ export class LinuxKernel implements TrapHandler {
     this.asids.init_new_context(m);
     this.asids.switch_mm(cpu.hartId, m, mmu, pgd, this.levels);
     exitMmap(old.t, old.m, old.pgd, old.pt, old.mmu, old.shmem);
+    this.sweepMapped();
     this.regs.set(p.task, W_MM, m);
     this.regs.setD(p.task, D_PGD, pgd);
     let loaded;

@@ -1,6 +1,6 @@
 // The files behind file mappings made by mmap (mm/filemap.c's side of vm_file): each open
 // file mapped gets a VMA file id, and the registry holds a reference to it (get_file), so
-// closing the fd keeps the mapping readable. filemap_fault reads the page from the file
+// closing the fd keeps the mapping readable; `sweep` drops it (fput) once no VMA has the id. filemap_fault reads the page from the file
 // (no page cache yet: every fault is a read, a major fault): the part past EOF in the last
 // page reads as zeros, a page wholly past EOF is SIGBUS. Only regular host files map; any
 // other file has no mmap operation (-ENODEV). Mapping ids come from the caller's id space
@@ -26,15 +26,25 @@ export class MappedFiles {
     let id = this.ids.get(f);
     if (id === undefined) {
       id = this.newId();
-      f.refs++; // the VMAs' reference: released with the kernel
+      f.refs++; // the VMAs' reference (sweep drops it)
       this.ids.set(f, id);
       this.byId.set(id, f);
     }
     return { id, readable: f.readable, writable: f.writable };
   }
 
-  has(id: number): boolean {
-    return this.byId.has(id);
+  get size(): number {
+    return this.byId.size;
+  }
+
+  /** fput of every file no VMA maps any more (`mapped`: the ids some VMA still has). */
+  sweep(mapped: Set<number>): void {
+    for (const [id, f] of this.byId) {
+      if (mapped.has(id)) continue;
+      this.byId.delete(id);
+      this.ids.delete(f);
+      if (--f.refs === 0) f.release();
+    }
   }
 
   /** filemap_fault's read: page `pgoff` of file `id` into `out`; false: wholly past EOF (SIGBUS). */
