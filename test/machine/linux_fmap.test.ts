@@ -60,7 +60,9 @@ const expected =
   'private writable on O_RDONLY: mapped\n' +
   'directory: No such device\n' +
   'pipe: No such device\n' +
-  'bad type: Invalid argument\n';
+  'bad type: Invalid argument\n' +
+  'offset -4096: Value too large for defined data type\n' +
+  'offset 2^62: mapped\n';
 
 describe.skipIf(!have)('--boot linux: mmap of a file from the guest tree', () => {
   beforeAll(() => {

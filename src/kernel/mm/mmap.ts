@@ -448,6 +448,8 @@ export function doMmap(t: MmTable, m: number, addr: number, len: number, prot: n
   let fileId = 0;
   if (file !== null) {
     fileId = file.id;
+    // file_mmap_ok: the mapping ends within MAX_LFS_FILESIZE (2^63 - 1).
+    if (pgoff + len / PAGE_SIZE > 2 ** 51 - 1) return noChanges(-EOVERFLOW);
     switch (flags & MAP_TYPE) {
       case MAP_SHARED:
       case MAP_SHARED_VALIDATE:

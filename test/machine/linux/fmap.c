@@ -120,5 +120,7 @@ int main(int argc, char **argv) {
   pipe(pfd);
   try_map("pipe", PROT_READ, MAP_PRIVATE, pfd[0], 0);
   try_map("bad type", PROT_READ, 0, fd, 0);
+  try_map("offset -4096", PROT_READ, MAP_PRIVATE, fd, -4096);
+  try_map("offset 2^62", PROT_READ, MAP_PRIVATE, fd, 1L << 62);
   return 0;
 }
