@@ -24,11 +24,11 @@ writeFileSync(join(root, 'data.bin'), data);
 let bin: Uint8Array;
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function run(args: string[] = [], memory: 'flat' | 'caches' = 'flat', rootRw = false) {
+async function run(args: string[] = [], memory: 'flat' | 'caches' = 'flat', rootRw = false, proc?: string[]) {
   const out = sink();
   const err = sink();
   const config = makeConfig({ boot: 'linux', memory, cores: 1, threads: 1 });
-  const r = await runMachine(config, bin, { stdout: out.out, stderr: err.out, linux: { execfn: '/fmap', args, root, rootRw } });
+  const r = await runMachine(config, bin, { stdout: out.out, stderr: err.out, linux: { execfn: '/fmap', args, root, rootRw, ...(proc ? { proc } : {}) } });
   return { r, out: out.text(), err: err.text() };
 }
 
@@ -100,6 +100,13 @@ describe.skipIf(!have)('--boot linux: mmap of a file from the guest tree', () =>
       'rw: shared writable: No such device\n' +
       'rw: shared read 0a; mprotect writable: -1\n');
     expect(readFileSync(join(root, 'data.bin')).equals(data)).toBe(true);
+  }, 60_000);
+
+  it('--proc /proc/1/maps at exit names the mapped file (the CLI view resolves its id)', async () => {
+    const { r } = await run([], 'flat', false, ['/proc/1/maps']);
+    expect(r.exitCode).toBe(0);
+    const lines = r.process!.proc![0]!.text.split('\n').filter((l) => l.endsWith(' /data.bin'));
+    expect(lines.map((l) => l.split(/\s+/).slice(1, 3).join(' ')).sort()).toEqual(['r--p 00000000', 'r--p 4000000000000000', 'r--s 00002000', 'rw-p 00000000', 'rw-p 00001000']);
   }, 60_000);
 
   it('process.majFlt grows by the file pages touched', async () => {
