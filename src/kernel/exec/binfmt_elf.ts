@@ -19,6 +19,7 @@
 // so AT_SYSINFO_EHDR is left out (glibc and musl then use the syscalls).
 
 import { E2BIG, EINVAL } from '../syscalls/numbers.ts';
+import { USER_HZ } from '../time/tick.ts';
 
 export const AT_NULL = 0;
 export const AT_IGNORE = 1;
@@ -54,8 +55,6 @@ export const AT_L3_CACHEGEOMETRY = 47;
 export const MAX_ARG_STRLEN = 32 * 4096;
 /** sizeof(struct elf64_phdr): AT_PHENT. */
 export const ELF64_PHENT = 56;
-/** CLOCKS_PER_SEC (USER_HZ) on every Linux port: AT_CLKTCK. */
-export const USER_HZ = 100;
 
 export class ExecError extends Error {
   constructor(readonly errno: number, message: string) {

@@ -9,6 +9,7 @@
 import { F_ARG_END, F_ARG_START, F_DATA_VM, F_END_CODE, F_END_DATA, F_ENV_END, F_ENV_START, F_START_BRK, F_START_CODE,
   F_START_DATA, F_START_STACK, F_STACK_VM, F_TOTAL_VM, pageAlign } from '../mm/mm_struct.ts';
 import { PAGE_SIZE } from '../mm/mm_types.ts';
+import { nsec_to_clock_t } from '../time/tick.ts';
 import type { MmWalk } from './smaps.ts';
 import { taskMemText, type TaskMemRss } from './task_mem.ts';
 
@@ -111,8 +112,6 @@ export const NR_OPEN_DEFAULT = 64;
 const THREAD_SIZE = 16384;
 /** SIGCHLD: the exit signal of a forked process. */
 export const SIGCHLD = 17;
-/** USER_HZ: the clock ticks of /proc/PID/stat's times. */
-export const USER_HZ = 100;
 
 /**
  * The default RLIMIT_SIGPENDING (kernel/fork.c fork_init: max_threads / 2, where
@@ -209,10 +208,6 @@ export function procPidStatus(p: ProcessView, mm: TaskMm | null, nrCpuIds: numbe
   return s;
 }
 
-/** nsec_to_clock_t: ns to USER_HZ ticks. */
-export function nsecToClockT(ns: number): number {
-  return Math.floor(ns / (1e9 / USER_HZ));
-}
 
 /**
  * do_task_stat(whole = 1): the 52 fields of /proc/PID/stat. The reader is taken to be
@@ -228,8 +223,8 @@ export function doTaskStat(p: ProcessView, mm: TaskMm | null): string {
     p.pid, `(${p.comm})`, p.state, p.ppid, p.pgid, p.sid,
     0, -1, // tty_nr, tty_pgrp: no controlling terminal
     p.flags, p.minFlt, p.cminFlt, p.majFlt, p.cmajFlt,
-    nsecToClockT(p.utimeNs), nsecToClockT(p.stimeNs), nsecToClockT(p.cutimeNs), nsecToClockT(p.cstimeNs),
-    p.prio - 100, p.nice, p.threads, 0, nsecToClockT(p.startTimeNs),
+    nsec_to_clock_t(p.utimeNs), nsec_to_clock_t(p.stimeNs), nsec_to_clock_t(p.cutimeNs), nsec_to_clock_t(p.cstimeNs),
+    p.prio - 100, p.nice, p.threads, 0, nsec_to_clock_t(p.startTimeNs),
     f(F_TOTAL_VM) * PAGE_SIZE, rss, p.rsslim,
     mm !== null ? f(F_START_CODE) : 0, mm !== null ? f(F_END_CODE) : 0, f(F_START_STACK),
     0, 0, // kstkesp, kstkeip
@@ -237,7 +232,7 @@ export function doTaskStat(p: ProcessView, mm: TaskMm | null): string {
     p.state === 'R' ? 0 : 1, // wchan: !task_is_running
     0, 0, p.exitSignal, p.processor, p.rtPriority, p.policy,
     0, // delayacct_blkio_ticks
-    nsecToClockT(p.gtimeNs), nsecToClockT(p.cgtimeNs),
+    nsec_to_clock_t(p.gtimeNs), nsec_to_clock_t(p.cgtimeNs),
     f(F_START_DATA), f(F_END_DATA), f(F_START_BRK), f(F_ARG_START), f(F_ARG_END), f(F_ENV_START), f(F_ENV_END),
     p.exitCode,
   ];

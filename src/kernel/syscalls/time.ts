@@ -19,6 +19,7 @@ import {
   EFAULT, EINVAL, EOPNOTSUPP,
   SYS_clock_getres, SYS_clock_gettime, SYS_clock_nanosleep, SYS_gettimeofday, SYS_nanosleep, SYS_times,
 } from './numbers.ts';
+import { DEFAULT_HZ, USER_HZ } from '../time/tick.ts';
 import { NOT_MINE, type SyscallGroup, type SyscallTask } from './task_context.ts';
 import { argInt, argULong, putStruct, readStruct, struct } from './uaccess.ts';
 
@@ -34,10 +35,6 @@ export const CLOCK_REALTIME_ALARM = 8;
 export const CLOCK_BOOTTIME_ALARM = 9;
 export const CLOCK_TAI = 11;
 export const TIMER_ABSTIME = 1;
-/** USER_HZ: the unit of clock_t (times(), /proc). */
-export const USER_HZ = 100;
-/** CONFIG_HZ of Debian's riscv64 kernel: the tick the COARSE clocks and jiffies follow. */
-export const DEFAULT_HZ = 250;
 
 const NSEC_PER_SEC = 1_000_000_000n;
 

@@ -23,8 +23,9 @@ import type { Softirq, TickIrqHooks } from '../softirq.ts';
 export const NSEC_PER_SEC = 1_000_000_000;
 /** CONFIG_HZ choices (kernel/Kconfig.hz). */
 export const HZ_CHOICES: readonly number[] = [100, 250, 300, 1000];
+/** CONFIG_HZ of Debian's riscv64 kernel: the tick the COARSE clocks and jiffies follow. */
 export const DEFAULT_HZ = 250;
-/** USER_HZ: /proc/stat and times() count in these. */
+/** USER_HZ, CLOCKS_PER_SEC on every Linux port: the clock_t of times(), /proc and AT_CLKTCK. */
 export const USER_HZ = 100;
 
 /** TICK_NSEC: (NSEC_PER_SEC + HZ/2) / HZ, integer division (include/linux/jiffies.h). */
