@@ -13,6 +13,7 @@
 
 import { createRequire } from 'node:module';
 import { CoreGroup } from '../cores/core_group.ts';
+import type { Hart } from '../cores/hart.ts';
 import { C2cRecorder, SRC_HITM } from '../cores/c2c_recorder.ts';
 import { L2Controller } from '../shared/coherence/l2_controller.ts';
 import { allocateCoherence, CoherenceViews, DEFAULT_GEOMETRY } from '../shared/coherence/layout.ts';
@@ -20,7 +21,7 @@ import { protocolFor } from '../shared/coherence/mutations.ts';
 import { counterLength } from '../shared/coherence/stats.ts';
 import { assembleProgram } from '../src/asm/program.ts';
 import { boot } from '../src/machine/boot.ts';
-import { makeConfig } from '../src/machine/config.ts';
+import { makeConfig, type MachineConfig } from '../src/machine/config.ts';
 
 // benchmark.js ships no types; this is the part used here.
 interface BenchStats {
@@ -56,15 +57,15 @@ loop:
   and a2, t6, t0
   j loop
 `);
-const flatCfg = makeConfig({ cores: 1, threads: 1, memory: 'flat', flatLatency: 0 });
-const img = boot(flatCfg, loop);
-const group = new CoreGroup({ config: flatCfg, coreIds: [0], regions: img.regions, entry: img.image.entry, stackTops: img.stackTops, pid: 1 });
-let end = 0;
-const hart = group.harts[0]!;
-function interpreterChunk(): void {
-  end += CHUNK;
-  group.runQuantum(end);
+/** One core running `program` in this thread; run() advances it CHUNK cycles. */
+function oneCore(config: MachineConfig, program: Uint8Array): { hart: Hart; run: () => void } {
+  const img = boot(config, program);
+  const group = new CoreGroup({ config, coreIds: [0], regions: img.regions, entry: img.image.entry, stackTops: img.stackTops, pid: 1 });
+  let end = 0;
+  return { hart: group.harts[0]!, run: () => { end += CHUNK; group.runQuantum(end); } };
 }
+const flatCfg = makeConfig({ cores: 1, threads: 1, memory: 'flat', flatLatency: 0 });
+const { hart, run: interpreterChunk } = oneCore(flatCfg, loop);
 
 // ---- block dispatch: the loop split in two blocks by a branch never taken, under --engine jit:
 // two dispatches an iteration (neither block branches to its own start, so none loops inside) ----
@@ -86,15 +87,7 @@ loop:
 never:
   j never
 `);
-const jitCfg = makeConfig({ ...flatCfg, engine: 'jit' });
-const jitImg = boot(jitCfg, twoBlocks);
-const jitGroup = new CoreGroup({ config: jitCfg, coreIds: [0], regions: jitImg.regions, entry: jitImg.image.entry, stackTops: jitImg.stackTops, pid: 1 });
-let jitEnd = 0;
-const jitHart = jitGroup.harts[0]!;
-function jitChunk(): void {
-  jitEnd += CHUNK;
-  jitGroup.runQuantum(jitEnd);
-}
+const { hart: jitHart, run: jitChunk } = oneCore(makeConfig({ ...flatCfg, engine: 'jit' }), twoBlocks);
 
 // ---- bus: two cores take one line in turn, each a BusRdX hitting the other's M copy ----
 const geometry = { ...DEFAULT_GEOMETRY, cores: 2 };
