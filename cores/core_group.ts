@@ -120,9 +120,13 @@ export class CoreGroup {
     });
     this.live = this.harts.map(() => true);
     if (this.kernel instanceof LinuxKernel) {
-      // One process, on core 0; the other cores stay idle (not live) and cost nothing.
+      // pid 1 starts on core 0; the worker that hosts core 0 runs tasks on every core it hosts
+      // (they start in their idle task). Another worker's cores stay idle (not live) and cost
+      // nothing: running tasks there needs the kernel's remote path (parallel mode).
+      const home = this.harts.some((h) => h.hartId === 0);
       for (let i = 0; i < this.harts.length; i++) {
         if (this.harts[i].hartId === 0) this.kernel.start(this.harts[i]);
+        else if (home) this.kernel.attach(this.harts[i]);
         else this.live[i] = false;
       }
     }
@@ -173,9 +177,13 @@ export class CoreGroup {
       let limit = Math.min(end, h.cycle + step);
       const lk = this.linux;
       if (lk) {
-        // --boot linux: an idle core jumps to its next event; a running one stops at it (the tick).
+        // --boot linux: an idle core jumps to its next event, but no further than a slice past
+        // the busy core furthest behind (which may wake a task onto it); a running one stops
+        // at its next event (the tick, a pending reschedule IPI).
         if (lk.isIdle(h.hartId)) {
-          if (!lk.idle(h, end)) this.live[pick] = false;
+          let to = end;
+          for (let i = 0; i < harts.length; i++) if (i !== pick && this.live[i] && !lk.isIdle(harts[i].hartId)) to = Math.min(to, harts[i].cycle + step);
+          if (!lk.idle(h, to)) this.live[pick] = false;
           continue;
         }
         limit = Math.min(limit, lk.nextEvent(h.hartId));

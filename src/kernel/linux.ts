@@ -51,10 +51,13 @@ import {
 } from './futex/index.ts';
 import { pte_pfn } from './mm/pgtable_bits.ts';
 import {
-  __schedule, dequeue_task, do_sched_yield, init_idle, sched_fork, sched_init, sched_task_init, scheduler_tick, try_to_wake_up, update_rq_clock,
-  wake_up_new_task, SM_PREEMPT, SM_SLEEP, SM_YIELD,
+  __schedule, check_preempt_curr, dequeue_task, do_sched_yield, enqueue_task, init_idle, move_queued_task, sched_fork, sched_init, sched_task_init, scheduler_tick,
+  set_task_cpu, try_to_wake_up, update_curr, update_rq_clock, wake_up_new_task, SM_MIGRATE, SM_PREEMPT, SM_SLEEP, SM_YIELD,
 } from './sched/core.ts';
-import { DEQUEUE_SLEEP, F_SUM_EXEC, R_NR_RUNNING, Sched, T_FLAGS, T_ON_RQ, T_NR_INVOLUNTARY, T_NR_SWITCHES, T_NR_VOLUNTARY, test_need_resched } from './sched/sched.ts';
+import { cpumask_of, cpumask_test, set_task_cpumask, task_allowed_on_cpu, task_cpumask } from './sched/cpumask.ts';
+import { DEQUEUE_SLEEP, ENQUEUE_MOVE, F_SUM_EXEC, R_NR_RUNNING, Sched, T_CPU, T_FLAGS, T_ON_RQ, T_NR_INVOLUNTARY, T_NR_SWITCHES, T_NR_VOLUNTARY, test_need_resched } from './sched/sched.ts';
+import { select_task_rq_fork, select_task_rq_wake } from './sched/select_rq.ts';
+import { newidle_balance, rebalance_domains } from './sched/fair_balance.ts';
 import {
   D_CLEAR_CHILD_TID, D_PC, D_PGD, EXIT_ZOMBIE, TASK_INTERRUPTIBLE, TASK_RUNNING, TaskRegs, W_EXIT_CODE, W_MM, W_PARENT, W_STATE, W_TGID, W_TID,
   type FpContext,
@@ -158,8 +161,9 @@ interface Process {
   group: Process[];
   /** Asleep in a futex wait (a0 comes from futex_wait_result when it runs again). */
   futexWait: boolean;
-  /** Asleep in nanosleep until this cycle of core 0 (-1: not). */
+  /** Asleep in nanosleep until this cycle of the core its timer is on, sleepCpu (-1: not). */
   sleepUntil: number;
+  sleepCpu: number;
   /** Slot in the task table and the scheduler's records. */
   task: number;
   ppid: number;
@@ -202,7 +206,9 @@ const SYS_sched_yield = 124;
 const SYS_getppid = 173;
 const SYS_execve = 221;
 const SYS_futex = 98;
+const SYS_sched_setaffinity = 122;
 const SYS_sched_getaffinity = 123;
+const SYS_getcpu = 168;
 const CLONE_SIGHAND = 0x800;
 const ESRCH = 3;
 /** MAX_ARG_STRINGS; and PATH_MAX. */
@@ -269,6 +275,17 @@ export class LinuxKernel implements TrapHandler {
   private readonly byTask = new Map<number, Process>();
   /** The process running on each hosted core (undefined: the idle task). */
   private readonly current = new Map<number, Process>();
+  /** The cores this kernel runs tasks on (start and attach), by id, and their ids ascending: the scheduling domain. */
+  private readonly cpus = new Map<number, Cpu>();
+  private active: number[] = [];
+  /** The core whose trap or timer event the kernel is handling (the waker of the wakeups it does). */
+  private curCpu = 0;
+  /** Reschedule IPIs sent to each core (smp_send_reschedule: /proc/interrupts' RES row). */
+  readonly reschedIpis: number[];
+  /** Page tables as each core reaches them (its memory path and page lists); the boot core's made the zero page. */
+  private readonly pts = new Map<number, PageTables>();
+  /** Each mm's per-core views (a syscall's flushes start from the core it runs on). */
+  private readonly mmViews = new WeakMap<MmContext, MmContext[]>();
   private nextPid = 1;
   private readonly init: Process;
   private readonly ctl: ControlBlock;
@@ -315,6 +332,7 @@ export class LinuxKernel implements TrapHandler {
     this.symbols = new SymbolTable(this.image.symbols);
     const hz = o.hz ?? 250;
     this.tickCycles = Math.max(1, Math.round(o.clockHz / hz));
+    this.reschedIpis = new Array<number>(o.cores).fill(0);
     // One idle task per core in slots 0..cores-1, then the processes' tasks.
     this.sched = sched_init({ cpus: o.cores, nrTasks: NR_TASKS + o.cores, hz });
     this.regs = TaskRegs.alloc(NR_TASKS + o.cores);
@@ -356,12 +374,13 @@ export class LinuxKernel implements TrapHandler {
 
   private newProcess(o: { pid: number; task: number; ppid: number; comm: string; exe: string; fs: FileSyscalls; state: LinuxProcessState }): Process {
     const p: Process = {
-      ...o, tid: o.pid, group: [], futexWait: false, sleepUntil: -1, image: 1, mm: undefined, counts: { minFlt: 0, majFlt: 0 }, children: new Set(), waiting: false, restarting: false, setChildTid: 0,
+      ...o, tid: o.pid, group: [], futexWait: false, sleepUntil: -1, sleepCpu: -1, image: 1, mm: undefined, counts: { minFlt: 0, majFlt: 0 }, children: new Set(), waiting: false, restarting: false, setChildTid: 0,
       sigchld: 0, cminFlt: 0, cmajFlt: 0,
       groups: linuxSyscallGroups({
         fs: o.fs, state: o.state, console: this.console, clockHz: this.o.clockHz, bootEpochNs: BOOT_EPOCH_NS, random: this.random,
         sysinfo: () => ({ totalram: this.alloc.totalramPages() * 4096, freeram: this.freePages() * 4096, procs: this.procs.size }),
         taskSize: this.taskSize,
+        cpuCycles: (t, thread) => this.cpuTimeCycles(t.cpu, t.tid, thread),
         sleep: (_t, cycles) => {
           this.pendingSleep = cycles;
           return 0;
@@ -375,6 +394,21 @@ export class LinuxKernel implements TrapHandler {
     this.procs.set(o.pid, p);
     this.byTask.set(o.task, p);
     return p;
+  }
+
+  /**
+   * CLOCK_THREAD_CPUTIME_ID / CLOCK_PROCESS_CPUTIME_ID: the thread's sum_exec_runtime (the
+   * caller's brought up to now first), or its group's, in cycles of this clock.
+   */
+  private cpuTimeCycles(cpu: Cpu, tid: number, thread: boolean): number {
+    const s = this.sched;
+    update_rq_clock(s, cpu.hartId, this.nsOf(cpu));
+    update_curr(s, cpu.hartId);
+    const me = this.current.get(cpu.hartId);
+    const group = me && me.tid === tid ? me.group : [...this.byTask.values()].find((t) => t.tid === tid)?.group ?? [];
+    let ns = 0;
+    for (const t of group) if (!thread || t.tid === tid) ns += s.fget(t.task, F_SUM_EXEC);
+    return Math.floor((ns * this.o.clockHz) / 1e9);
   }
 
   /** The process pid 1 is (the first one: its exit ends the machine). */
@@ -440,12 +474,14 @@ export class LinuxKernel implements TrapHandler {
     const mmu = this.mmuOf(cpu);
     const pt = new PageTables({ alloc: this.alloc, phys: mmu.phys, cpu: cpu.hartId, levels: this.levels });
     if (pt.zero_page_alloc() < 0) throw new Error('boot: no memory for the zero page');
+    this.pts.set(cpu.hartId, pt);
+    this.attach(cpu);
     const m = this.t.mmAlloc({ taskSize: this.taskSize });
     if (m < 0) throw new Error('boot: no free mm');
     const pgd = pt.pgd_alloc();
     if (pgd < 0) throw new Error('boot: no memory for the page tables');
     const p = this.init;
-    p.mm = this.mmContext(cpu, m, pgd, pt);
+    p.mm = this.mmContext(cpu.hartId, m, pgd);
     this.regs.set(p.task, W_MM, m);
     this.regs.setD(p.task, D_PGD, pgd);
     this.asids.init_new_context(m);
@@ -473,7 +509,17 @@ export class LinuxKernel implements TrapHandler {
     s.tset(p.task, T_NR_INVOLUNTARY, 0);
     s.tset(p.task, T_NR_SWITCHES, 0);
     this.current.set(cpu.hartId, p);
-    this.nextTick.set(cpu.hartId, this.tickCycles);
+  }
+
+  /**
+   * A core this kernel runs tasks on (every core of the worker that hosts the kernel; start
+   * attaches the boot core): it starts in its idle task, its tick armed, in the scheduling
+   * domain of placement and balancing.
+   */
+  attach(cpu: Cpu): void {
+    this.cpus.set(cpu.hartId, cpu);
+    this.active = [...this.cpus.keys()].sort((a, b) => a - b);
+    this.nextTick.set(cpu.hartId, cpu.cycle + this.tickCycles);
   }
 
   private nsOf(cpu: { cycle: number }): number {
@@ -494,7 +540,9 @@ export class LinuxKernel implements TrapHandler {
   /** The cycle of this core's next timer tick (the core group's run loop stops there). */
   nextEvent(hartId: number): number {
     let e = this.nextTick.get(hartId) ?? Infinity;
-    for (const t of this.sleepers) if (t.sleepUntil < e) e = t.sleepUntil;
+    // A reschedule IPI is pending: the core takes it now.
+    if (test_need_resched(this.sched, hartId) && this.current.has(hartId)) return this.cpus.get(hartId)?.cycle ?? e;
+    for (const t of this.sleepers) if (t.sleepCpu === hartId && t.sleepUntil < e) e = t.sleepUntil;
     if (hartId === 0 && this.procAtDue.length > 0 && this.procAtDue[0] < e) e = this.procAtDue[0];
     return e;
   }
@@ -514,17 +562,61 @@ export class LinuxKernel implements TrapHandler {
     }
   }
 
-  /** hrtimer_wakeup for the nanosleeps due by now. */
+  /** hrtimer_wakeup for the nanosleeps whose timer is on this core, due by now. */
   private wakeSleepers(cpu: Cpu): void {
     if (this.sleepers.size === 0) return;
     for (const t of [...this.sleepers]) {
-      if (t.sleepUntil > cpu.cycle) continue;
+      if (t.sleepCpu !== cpu.hartId || t.sleepUntil > cpu.cycle) continue;
       this.sleepers.delete(t);
       t.sleepUntil = -1;
+      t.sleepCpu = -1;
       this.regs.set(t.task, W_STATE, TASK_RUNNING);
-      update_rq_clock(this.sched, cpu.hartId, this.nsOf(cpu));
-      try_to_wake_up(this.sched, cpu.hartId, t.task);
+      this.wakeUp(cpu, t.task);
     }
+  }
+
+  /**
+   * try_to_wake_up from core `waker`: select_task_rq_wake picks the run queue (the task's CPU,
+   * or an idle allowed one); an idle target behind the waker in simulated time first catches
+   * up to it (the wakeup cannot run before it happened); a preemption it causes on another
+   * core is a reschedule IPI.
+   */
+  private wakeUp(waker: Cpu, task: number): void {
+    const s = this.sched;
+    const target = select_task_rq_wake(s, task, this.active);
+    if (target < 0) throw new Error(`BUG: task ${task} may run on none of the active cores`);
+    this.catchUp(target, waker.cycle);
+    update_rq_clock(s, target, this.nsOf(this.cpus.get(target)!));
+    const had = test_need_resched(s, target);
+    if (try_to_wake_up(s, target, task) && !had && target !== waker.hartId) this.smp_send_reschedule(target);
+  }
+
+  /** wake_up_new_task after clone or fork on `parent`'s core: select_task_rq_fork's CPU. */
+  private wakeUpNew(parent: Cpu, task: number): void {
+    const s = this.sched;
+    const target = select_task_rq_fork(s, task, this.active, parent.hartId);
+    if (target < 0) throw new Error(`BUG: task ${task} may run on none of the active cores`);
+    this.catchUp(target, parent.cycle);
+    update_rq_clock(s, target, this.nsOf(this.cpus.get(target)!));
+    const had = test_need_resched(s, target);
+    if (wake_up_new_task(s, target, task) && !had && target !== parent.hartId) this.smp_send_reschedule(target);
+  }
+
+  /** An idle core behind `cycle` in simulated time idles up to it (its clock jumps, as do_idle's does). */
+  private catchUp(core: number, cycle: number): void {
+    const c = this.cpus.get(core)!;
+    if (!this.current.has(core) && c.cycle < cycle) {
+      this.switchStats.idleCycles += cycle - c.cycle;
+      c.cycle = cycle;
+    }
+  }
+
+  /**
+   * smp_send_reschedule: core `cpu`'s need_resched is set; the IPI makes it look (the run loop
+   * stops its slice at nextEvent, which is now). Counted: /proc/interrupts' RES row.
+   */
+  smp_send_reschedule(cpu: number): void {
+    this.reschedIpis[cpu]!++;
   }
 
   /**
@@ -533,6 +625,7 @@ export class LinuxKernel implements TrapHandler {
    */
   tick(cpu: Cpu): void {
     const id = cpu.hartId;
+    this.curCpu = id;
     if (id === 0 && this.procAtDue.length > 0 && cpu.cycle >= this.procAtDue[0]) this.procAtSnapshots(cpu);
     this.wakeSleepers(cpu);
     let next = this.nextTick.get(id);
@@ -549,7 +642,19 @@ export class LinuxKernel implements TrapHandler {
       next += this.tickCycles;
     }
     this.nextTick.set(id, next);
+    this.run_rebalance_domains(cpu);
     if (test_need_resched(s, id)) this.schedule(cpu, SM_PREEMPT);
+  }
+
+  /**
+   * The SCHED softirq's work, raised by the tick (trigger_load_balance): the periodic load
+   * balance of this core's domain when its next_balance is due (sched/fair_balance.ts). Tasks
+   * pulled here set this core's need_resched; the tick's caller switches.
+   */
+  run_rebalance_domains(cpu: Cpu): void {
+    const id = cpu.hartId;
+    update_rq_clock(this.sched, id, this.nsOf(cpu));
+    rebalance_domains(this.sched, id, this.active, !this.current.has(id));
   }
 
   /**
@@ -559,8 +664,13 @@ export class LinuxKernel implements TrapHandler {
    */
   idle(cpu: Cpu, end: number): boolean {
     const id = cpu.hartId;
-    const timed = [...this.byTask.values()].some((t) => t.futexWait && futex_wait_deadline(this.futex, t.task) !== Infinity);
-    if (this.sched.rget(id, R_NR_RUNNING) === 0 && !timed && this.sleepers.size === 0) return this.deadlock(cpu);
+    this.curCpu = id;
+    if (this.sched.rget(id, R_NR_RUNNING) > 0) {
+      // A task was queued here (a wakeup, a placement): it runs now, at this core's time.
+      this.schedule(cpu, SM_PREEMPT);
+      return true;
+    }
+    if (this.allAsleep()) return this.deadlock(cpu);
     const to = Math.min(end, this.nextEvent(id));
     if (cpu.cycle < to) {
       this.switchStats.idleCycles += to - cpu.cycle;
@@ -570,7 +680,15 @@ export class LinuxKernel implements TrapHandler {
     return true;
   }
 
-  /** Every task of this core asleep and nothing that could wake one: the machine stops, saying so. */
+  /** Every core idle, every run queue empty, and no timer that could wake a task. */
+  private allAsleep(): boolean {
+    if (this.current.size > 0 || this.sleepers.size > 0) return false;
+    for (const c of this.active) if (this.sched.rget(c, R_NR_RUNNING) > 0) return false;
+    for (const t of this.byTask.values()) if (t.futexWait && futex_wait_deadline(this.futex, t.task) !== Infinity) return false;
+    return true;
+  }
+
+  /** Every task asleep and nothing that could wake one: the machine stops, saying so. */
   private deadlock(cpu: Cpu): boolean {
     const asleep = [...this.byTask.values()].filter((p) => p.waiting || p.futexWait).map((p) => `${p.tid} (${p.comm}${p.futexWait ? ', futex' : ', wait4'})`);
     const report = `core ${cpu.hartId}: every task is asleep with nothing to wake it: ${asleep.join(', ')}`;
@@ -593,7 +711,7 @@ export class LinuxKernel implements TrapHandler {
     update_rq_clock(s, id, this.nsOf(cpu));
     const prevP = this.current.get(id);
     const prev = s.curr(id);
-    const next = __schedule(s, id, mode);
+    const next = __schedule(s, id, mode, (c) => newidle_balance(s, c, this.active));
     if (next === prev) return;
     const t0 = performance.now();
     this.switchTo(cpu, prevP, prev, next);
@@ -640,14 +758,43 @@ export class LinuxKernel implements TrapHandler {
    * An address space as the syscalls use it: their flushes are mm-wide (flush_tlb_range/_mm:
    * every core of mm_cpumask, by m's ASID), so each mm gets its own view of the core's MMU.
    */
-  private mmContext(cpu: Cpu, m: number, pgd: number, pt: PageTables): MmContext {
-    const mmu = this.mmuOf(cpu);
-    const cpuId = cpu.hartId;
+  private mmContext(cpuId: number, m: number, pgd: number): MmContext {
+    const home = this.mmView(cpuId, m, pgd, new ShmemCache(this.alloc, cpuId));
+    const views: MmContext[] = [];
+    views[cpuId] = home;
+    this.mmViews.set(home, views);
+    return home;
+  }
+
+  private mmView(cpuId: number, m: number, pgd: number, shmem: ShmemCache | undefined): MmContext {
+    const mmu = this.o.mmus.get(cpuId);
+    if (!mmu) throw new Error(`BUG: core ${cpuId} has no MMU`);
     const mmFlush: CpuMmu = Object.create(mmu, {
       flushTlbPage: { value: (va: number) => this.tlbFlush.flush_tlb_page(cpuId, m, va) },
       flushTlbAll: { value: () => this.tlbFlush.flush_tlb_mm(cpuId, m) },
     });
-    return { t: this.t, m, pgd, pt, mmu: mmFlush, shmem: new ShmemCache(this.alloc, cpuId) };
+    return { t: this.t, m, pgd, pt: this.ptOf(cpuId), mmu: mmFlush, shmem };
+  }
+
+  /** mm as core `cpuId` works on it: its page-table path, and its flushes sent from that core. */
+  private mmOn(cpuId: number, mm: MmContext): MmContext {
+    let views = this.mmViews.get(mm);
+    if (!views) {
+      views = [];
+      this.mmViews.set(mm, views);
+    }
+    return (views[cpuId] ??= this.mmView(cpuId, mm.m, mm.pgd, mm.shmem));
+  }
+
+  private ptOf(cpuId: number): PageTables {
+    let pt = this.pts.get(cpuId);
+    if (!pt) {
+      const boot = this.pts.values().next().value as PageTables | undefined;
+      if (!boot) throw new Error('BUG: page tables before boot');
+      pt = new PageTables({ alloc: this.alloc, phys: this.o.mmus.get(cpuId)!.phys, cpu: cpuId, levels: this.levels, zeroPfn: boot.zeroPfn });
+      this.pts.set(cpuId, pt);
+    }
+    return pt;
   }
 
   private mmuOf(cpu: Cpu): CpuMmu {
@@ -680,11 +827,12 @@ export class LinuxKernel implements TrapHandler {
   }
 
   private faultContext(cpu: Cpu, p: Process) {
-    const mm = p.mm!;
+    const mm = this.mmOn(cpu.hartId, p.mm!);
     return { t: mm.t, m: mm.m, pgd: mm.pgd, pt: mm.pt, phys: mm.pt.phys as CpuMmu['phys'], mmu: this.mmuOf(cpu), cpu: cpu.hartId, files: this.files, counts: p.counts, shmem: mm.shmem, tlb: this.tlbFlush };
   }
 
   trap(cpu: Cpu, cause: number, tval: number): number {
+    this.curCpu = cpu.hartId;
     const r = this.handle(cpu, cause, tval);
     // The trapping task slept or died and the idle task took the core: the hart leaves its run loop.
     return r === TRAP_RESUME && this.isIdle(cpu.hartId) ? TRAP_IDLE : r;
@@ -775,8 +923,8 @@ export class LinuxKernel implements TrapHandler {
 
   /** do_exit's mm part: the address space goes (pages, page tables, VMAs), charged to this core. */
   private exitMm(cpu: Cpu, p: Process): void {
-    const mm = p.mm;
-    if (!mm) return;
+    if (!p.mm) return;
+    const mm = this.mmOn(cpu.hartId, p.mm);
     const paths = p === this.init ? this.o.exec.procAtExit ?? [] : [];
     if (paths.length > 0) {
       const view = this.procSnapshot(p);
@@ -865,14 +1013,20 @@ export class LinuxKernel implements TrapHandler {
 
   /**
    * exit_group / a fatal signal: every other thread of t's group goes at once (zap_other_threads):
-   * off its futex chain and the run queue, its slot freed. Runs on t's core with t current.
+   * off its futex chain and the run queue, its slot freed. Runs on t's core with t current; a
+   * thread running on another core of this kernel is switched out there at once (Linux's
+   * SIGKILL IPI, taken before that core runs another instruction of the dying process).
    */
   private killOtherThreads(cpu: Cpu, t: Process): void {
     if (t.group.length <= 1) return;
     for (const th of [...t.group]) {
       if (th === t) continue;
       futex_task_exit(this.futex, th.task);
-      if (this.sched.tget(th.task, T_ON_RQ) !== 0) dequeue_task(this.sched, cpu.hartId, th.task, DEQUEUE_SLEEP);
+      const on = this.coreRunning(th);
+      if (on !== undefined) {
+        this.regs.set(th.task, W_STATE, EXIT_ZOMBIE);
+        this.schedule(on, SM_SLEEP);
+      } else if (this.sched.tget(th.task, T_ON_RQ) !== 0) dequeue_task(this.sched, this.sched.tget(th.task, T_CPU), th.task, DEQUEUE_SLEEP);
       this.sleepers.delete(th);
       if (th === th.group[0]) {
         // The leader's record carries the process: t takes its place for the exit (its slot stays as the zombie).
@@ -883,6 +1037,12 @@ export class LinuxKernel implements TrapHandler {
       }
       this.releaseThreadSlot(th);
     }
+  }
+
+  /** The core (of this kernel) that runs th right now, if any. */
+  private coreRunning(th: Process): Cpu | undefined {
+    for (const [id, p] of this.current) if (p === th) return this.cpus.get(id);
+    return undefined;
   }
 
   /** A non-leader thread's record and slot go (release_task for a thread). */
@@ -936,7 +1096,7 @@ export class LinuxKernel implements TrapHandler {
       return r;
     }
     const tid = this.nextPid++;
-    const th: Process = { ...parent, tid, task, futexWait: false, sleepUntil: -1, waiting: false, restarting: false, setChildTid: 0 };
+    const th: Process = { ...parent, tid, task, futexWait: false, sleepUntil: -1, sleepCpu: -1, waiting: false, restarting: false, setChildTid: 0 };
     parent.group.push(th);
     this.byTask.set(task, th);
     const ts = parent.state.addThread(parent.tid, tid);
@@ -957,7 +1117,7 @@ export class LinuxKernel implements TrapHandler {
       new DataView(b.buffer).setInt32(0, tid, true);
       this.userOf(cpu).copyToUser(ptid, b);
     }
-    wake_up_new_task(s, cpu.hartId, task);
+    this.wakeUpNew(cpu, task);
     this.switchStats.threads++;
     return tid;
   }
@@ -965,7 +1125,7 @@ export class LinuxKernel implements TrapHandler {
   /** The futex view of t's address space: words through the core's path, the physical address for shared keys. */
   private futexUser(cpu: Cpu, t: Process) {
     const user = this.userOf(cpu);
-    const mm = t.mm!;
+    const mm = this.mmOn(cpu.hartId, t.mm!);
     return futexUserFromAccess(user, {
       mm: mm.m,
       taskSize: this.taskSize,
@@ -1010,19 +1170,19 @@ export class LinuxKernel implements TrapHandler {
     return TRAP_RESUME;
   }
 
-  /** The futex code's wake_up(task): try_to_wake_up on core 0's run queue. */
+  /** The futex code's wake_up(task), from the core whose futex call or timer event this is. */
   private futexWake(task: number): void {
     const t = this.byTask.get(task);
     if (!t || !t.futexWait) return;
     this.regs.set(task, W_STATE, TASK_RUNNING);
-    try_to_wake_up(this.sched, 0, task);
+    this.wakeUp(this.cpus.get(this.curCpu)!, task);
   }
 
   /** Timed futex waits whose deadline passed: futex_timeout, and the task runs again with -ETIMEDOUT. */
   private futexTimeouts(cpu: Cpu): void {
     const f = this.futex;
     for (const t of this.byTask.values()) {
-      if (!t.futexWait) continue;
+      if (!t.futexWait || this.sched.tget(t.task, T_CPU) !== cpu.hartId) continue;
       const d = futex_wait_deadline(f, t.task);
       if (d === Infinity) continue;
       const now = this.nsOf(cpu) + (futex_wait_clock(f, t.task) === 0 ? Number(BOOT_EPOCH_NS) : 0);
@@ -1030,17 +1190,93 @@ export class LinuxKernel implements TrapHandler {
     }
   }
 
-  /** sched_getaffinity(pid, len, mask): every possible core (nothing restricts affinity yet); the bytes written. */
+  /** The task sched_{get,set}affinity's pid names (0: the caller), or undefined (ESRCH). */
+  private affinityTarget(cpu: Cpu): Process | undefined {
+    const pid = regS(cpu, 10) | 0;
+    if (pid === 0) return this.cur(cpu);
+    if (pid < 0) return undefined;
+    for (const t of this.byTask.values()) if (t.tid === pid) return t;
+    return undefined;
+  }
+
+  /** cpumask_size(): NR_CPUS (64 on riscv64) bits in whole longs. */
+  private cpumaskSize(): number {
+    return Math.ceil(Math.max(this.o.cores, 64) / 64) * 8;
+  }
+
+  /**
+   * sched_getaffinity(pid, len, mask): the task's cpus_mask within the active cores; len must
+   * hold nr_cpu_ids bits and be a multiple of sizeof(long) (EINVAL); returns the bytes written.
+   */
   private getaffinity(cpu: Cpu): number {
     const len = regU(cpu, 11);
-    const size = Math.ceil(this.o.cores / 64) * 8; // cpumask_size()
     if (len * 8 < this.o.cores || (len & 7) !== 0) return -EINVAL;
-    const pid = regS(cpu, 10) | 0;
-    if (pid !== 0 && ![...this.byTask.values()].some((t) => t.tid === pid)) return -ESRCH;
+    const t = this.affinityTarget(cpu);
+    if (!t) return -ESRCH;
+    const size = Math.min(len, this.cpumaskSize());
     const b = new Uint8Array(size);
-    for (let c = 0; c < this.o.cores; c++) b[c >> 3]! |= 1 << (c & 7);
+    const m = task_cpumask(this.sched, t.task);
+    for (const c of this.active) if (cpumask_test(m, c)) b[c >> 3]! |= 1 << (c & 7);
     if (!this.userOf(cpu).copyToUser(regU(cpu, 12), b)) return -EFAULT;
     return size;
+  }
+
+  /**
+   * sched_setaffinity(pid, len, mask): get_user_cpu_mask (a shorter len zero-fills the rest, a
+   * longer one is cut to cpumask_size(); EFAULT), then __set_cpus_allowed_ptr: the mask within
+   * the possible cores, EINVAL when it holds no active one. The caller then moves the task
+   * off a core its mask no longer allows (enforceAffinity).
+   */
+  private setaffinity(cpu: Cpu): { r: number; target?: Process } {
+    const len = Math.min(regU(cpu, 11), this.cpumaskSize());
+    const raw = len === 0 ? new Uint8Array(0) : this.userOf(cpu).copyFromUser(regU(cpu, 12), len);
+    if (!raw) return { r: -EFAULT };
+    const t = this.affinityTarget(cpu);
+    if (!t) return { r: -ESRCH };
+    const cpus: number[] = [];
+    for (let c = 0; c < this.o.cores && c < len * 8; c++) if ((raw[c >> 3]! >> (c & 7)) & 1) cpus.push(c);
+    if (!cpus.some((c) => this.active.includes(c))) return { r: -EINVAL };
+    set_task_cpumask(this.sched, t.task, cpumask_of(cpus));
+    return { r: 0, target: t };
+  }
+
+  /**
+   * t's mask no longer allows the core it is on: a queued task moves (move_queued_task), a
+   * running one is switched out there and queued on an allowed core (migration_cpu_stop), a
+   * sleeping one is placed by its next wakeup.
+   */
+  enforceAffinity(t: Process): void {
+    const s = this.sched;
+    const on = this.coreRunning(t);
+    const from = on ? on.hartId : s.tget(t.task, T_CPU);
+    if (from < 0 || task_allowed_on_cpu(s, t.task, from)) return;
+    if (!on && s.tget(t.task, T_ON_RQ) === 0) return;
+    const src = this.cpus.get(from)!;
+    update_rq_clock(s, from, this.nsOf(src));
+    if (on) this.schedule(on, SM_MIGRATE);
+    const dest = select_task_rq_wake(s, t.task, this.active);
+    this.catchUp(dest, src.cycle);
+    update_rq_clock(s, dest, this.nsOf(this.cpus.get(dest)!));
+    const had = test_need_resched(s, dest);
+    if (on) {
+      set_task_cpu(s, t.task, dest);
+      enqueue_task(s, dest, t.task, ENQUEUE_MOVE);
+      check_preempt_curr(s, dest, t.task, 0);
+    } else move_queued_task(s, from, t.task, dest);
+    if (!had && test_need_resched(s, dest) && dest !== this.curCpu) this.smp_send_reschedule(dest);
+  }
+
+  /** getcpu(cpu, node, cache): the core the caller runs on, node 0 (one NUMA node). */
+  private getcpu(cpu: Cpu): number {
+    const user = this.userOf(cpu);
+    const put = (at: number, v: number) => {
+      if (at === 0) return true;
+      const b = new Uint8Array(4);
+      new DataView(b.buffer).setUint32(0, v, true);
+      return user.copyToUser(at, b);
+    };
+    if (!put(regU(cpu, 10), cpu.hartId) || !put(regU(cpu, 11), 0)) return -EFAULT;
+    return 0;
   }
 
   /** A child changed state: a parent asleep in wait4 runs again (and restarts the call). */
@@ -1049,8 +1285,7 @@ export class LinuxKernel implements TrapHandler {
     parent.waiting = false;
     parent.restarting = true;
     this.regs.set(parent.task, W_STATE, TASK_RUNNING);
-    update_rq_clock(this.sched, cpu.hartId, this.nsOf(cpu));
-    try_to_wake_up(this.sched, cpu.hartId, parent.task);
+    this.wakeUp(cpu, parent.task);
   }
 
   private syscall(cpu: Cpu): number {
@@ -1063,6 +1298,13 @@ export class LinuxKernel implements TrapHandler {
     if (nr === SYS_exit && p.group.length > 1 && p !== p.group[0]) return this.exitThread(cpu, p);
     if (nr === SYS_futex) return this.futexCall(cpu, p);
     if (nr === SYS_sched_getaffinity) return this.finish(cpu, this.getaffinity(cpu));
+    if (nr === SYS_sched_setaffinity) {
+      const { r, target } = this.setaffinity(cpu);
+      const ret = this.finish(cpu, r);
+      if (target) this.enforceAffinity(target);
+      return ret;
+    }
+    if (nr === SYS_getcpu) return this.finish(cpu, this.getcpu(cpu));
     if (nr === SYS_exit || nr === SYS_exit_group) {
       const code = cpu.xl[10] & 0xff;
       this.killOtherThreads(cpu, p);
@@ -1102,7 +1344,7 @@ export class LinuxKernel implements TrapHandler {
     }
     const task: SyscallTask = { cpu, user: this.userOf(cpu), pid: p.pid, tid: p.tid, ppid: p.group[0]!.ppid };
     this.console.core = cpu.hartId;
-    let ret = p.mm ? mmSyscall(p.mm, task, nr, (fd) => this.mapped.fget(p.fs.files.get(fd))) : NOT_MINE;
+    let ret = p.mm ? mmSyscall(this.mmOn(cpu.hartId, p.mm), task, nr, (fd) => this.mapped.fget(p.fs.files.get(fd))) : NOT_MINE;
     if (nr === SYS_mmap || ((nr === SYS_munmap || nr === SYS_mremap) && ret >= 0)) this.sweepMapped();
     for (let i = 0; ret === NOT_MINE && i < p.groups.length; i++) ret = p.groups[i](task, nr);
     if (ret === NOT_MINE) {
@@ -1122,6 +1364,7 @@ export class LinuxKernel implements TrapHandler {
       this.pendingSleep = -1;
       const t = this.cur(cpu);
       t.sleepUntil = Math.min(Number.MAX_SAFE_INTEGER, cpu.cycle + cycles);
+      t.sleepCpu = cpu.hartId;
       this.sleepers.add(t);
       this.regs.set(t.task, W_STATE, TASK_INTERRUPTIBLE);
       this.schedule(cpu, SM_SLEEP);
@@ -1159,7 +1402,7 @@ export class LinuxKernel implements TrapHandler {
       return -EAGAIN;
     }
     // dup_mm under the parent's mmap lock; the parent's PTEs that lost W leave its TLB before unlock.
-    const pm = parent.mm;
+    const pm = this.mmOn(cpu.hartId, parent.mm);
     pm.t.mmapWriteLock(pm.m);
     forkGather.reset();
     let dup;
@@ -1188,7 +1431,7 @@ export class LinuxKernel implements TrapHandler {
     const state = parent.state.fork(parent.pid, pid, (flags & CLONE_CHILD_CLEARTID) !== 0 ? ctid : 0);
     const child = this.newProcess({ pid, task, ppid: parent.pid, comm: parent.comm, exe: parent.exe, fs, state });
     child.image = parent.image;
-    child.mm = this.mmContext(cpu, dup.m, dup.pgd, pm.pt);
+    child.mm = this.mmContext(cpu.hartId, dup.m, dup.pgd);
     this.asids.init_new_context(dup.m);
     this.regs.set(task, W_MM, dup.m);
     this.regs.setD(task, D_PGD, dup.pgd);
@@ -1207,7 +1450,7 @@ export class LinuxKernel implements TrapHandler {
     }
     void (flags & CSIGNAL); // the exit signal: SIGCHLD is the only one recorded
     parent.children.add(pid);
-    wake_up_new_task(s, cpu.hartId, task);
+    this.wakeUpNew(cpu, task);
     cpu.cycle += FORK_COST;
     this.drainPhys(cpu);
     this.switchStats.forks++;
@@ -1270,7 +1513,7 @@ export class LinuxKernel implements TrapHandler {
     }
     const guestPath = '/' + found.guest.join('/');
     // The point of no return: a new mm with this image.
-    const old = p.mm!;
+    const old = this.mmOn(cpu.hartId, p.mm!);
     const m = this.t.mmAlloc({ taskSize: this.taskSize });
     if (m < 0) return -ENOMEM;
     const pgd = old.pt.pgd_alloc();
@@ -1281,7 +1524,7 @@ export class LinuxKernel implements TrapHandler {
     const id = this.nextImageId++;
     this.images.set(id, { bytes, path: guestPath });
     const mmu = this.mmuOf(cpu);
-    p.mm = this.mmContext(cpu, m, pgd, old.pt);
+    p.mm = this.mmContext(cpu.hartId, m, pgd);
     this.asids.init_new_context(m);
     this.asids.switch_mm(cpu.hartId, m, mmu, pgd, this.levels);
     exitMmap(old.t, old.m, old.pgd, old.pt, old.mmu, old.shmem);

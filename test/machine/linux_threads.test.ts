@@ -43,7 +43,7 @@ async function run(o: { memory: MemoryModel; cores: number; threads: number }, p
   return { r, out: out.text(), err: err.text() };
 }
 
-describe.skipIf(!have)('--boot linux: glibc pthreads on core 0', () => {
+describe.skipIf(!have)('--boot linux: glibc pthreads', () => {
   beforeAll(() => {
     bin = crossCompilePthread(new URL('./linux/threads.c', import.meta.url));
     bin2 = crossCompilePthread(new URL('./linux/threads2.c', import.meta.url));
@@ -79,6 +79,19 @@ describe.skipIf(!have)('--boot linux: glibc pthreads on core 0', () => {
     expect(s.switches).toBeGreaterThan(s.ticks);
   }, 120_000);
 
+  it('16 threads on one pthread mutex on 4 cores (--threads 1): the exact total, every core ran threads', async () => {
+    const { r, out } = await run({ memory: 'flat', cores: 4, threads: 1 }, bin2, ['mutex']);
+    expect(r.error).toBeUndefined();
+    expect(out).toBe('counter 320000\n');
+    expect(r.process!.sched!.threads).toBe(16);
+    for (const c of r.cores) expect(c.instructions).toBeGreaterThan(100_000);
+  }, 120_000);
+
+  it.each([['exit', 3], ['segv', 139]] as const)('%s in a thread placed on another core than main: the whole group goes (4 cores)', async (mode, code) => {
+    const { r } = await run({ memory: 'flat', cores: 4, threads: 1 }, bin2, [mode]);
+    expect(r.exitCode).toBe(code);
+  }, 60_000);
+
   it('exit() in a thread ends the process with its status (exit_group from a non-leader), as qemu', async () => {
     const { r, out } = await run({ memory: 'flat', cores: 1, threads: 1 }, bin2, ['exit']);
     expect(r.error).toBeUndefined();
@@ -101,10 +114,13 @@ describe.skipIf(!have)('--boot linux: glibc pthreads on core 0', () => {
     expect(r.error).toMatch(/SIGSEGV at pc 0x[0-9a-f]+ \(crash\+0x[0-9a-f]+\): store to 0x10 outside any mapping/);
   }, 60_000);
 
-  it('the same simulated numbers on 1 and 2 worker threads', async () => {
+  it('--threads 1 on 2 cores: the threads run on both cores, and two runs give the same simulated numbers', async () => {
     const a = await run({ memory: 'caches', cores: 2, threads: 1 });
-    const b = await run({ memory: 'caches', cores: 2, threads: 2 });
-    const strip = (x: typeof a) => ({ cores: x.r.cores.map((c) => [c.instructions, c.cycles]), sched: { ...x.r.process!.sched!, hostSwitchNs: 0 } });
+    const b = await run({ memory: 'caches', cores: 2, threads: 1 });
+    expect(a.out).toBe('affinity: 1\ncounters 80000 shared 80000 returns 60 waiter 7 tids differ 1111\n');
+    // Core 1 ran user code: clone placed a thread there (it was idle).
+    expect(a.r.cores[1].instructions).toBeGreaterThan(100_000);
+    const strip = (x: typeof a) => ({ cores: x.r.cores.map((c) => [c.instructions, c.cycles, c.tlb]), sched: { ...x.r.process!.sched!, hostSwitchNs: 0 } });
     expect(strip(b)).toEqual(strip(a));
   }, 60_000);
 });

@@ -12,6 +12,7 @@
 import { EAGAIN } from '../syscalls/numbers.ts';
 import { dl_sched_class, dl_timer_next, dl_timers_run } from './deadline.ts';
 import { fair_sched_class, migrate_task_rq_fair, task_fork_fair } from './fair.ts';
+import { cpumask_first_n, set_task_cpumask, task_cpumask } from './cpumask.ts';
 import { idle_sched_class } from './idle.ts';
 import { sched_prio_to_weight, sched_prio_to_wmult, WEIGHT_IDLEPRIO, WMULT_IDLEPRIO } from './prio.ts';
 import { rt_period_timer, rt_period_timer_next, rt_sched_class } from './rt.ts';
@@ -74,6 +75,7 @@ export function sched_task_init(s: Sched, p: number, nice = 0): void {
   s.tset(p, T_ON_RQ, 0);
   s.tset(p, T_CPU, -1);
   s.tset(p, T_TIME_SLICE, s.config.rrTimeslice);
+  set_task_cpumask(s, p, cpumask_first_n(s.config.cpus));
   for (const f of [T_NR_SWITCHES, T_NR_VOLUNTARY, T_NR_INVOLUNTARY, T_NR_MIGRATIONS]) s.tset(p, f, 0);
   for (const f of [F_VRUNTIME, F_EXEC_START, F_SUM_EXEC, F_PREV_SUM_EXEC]) s.fset(p, f, 0);
 }
@@ -96,6 +98,7 @@ export function init_idle(s: Sched, cpu: number, p: number): void {
 export function sched_fork(s: Sched, cpu: number, parent: number, p: number): number {
   if (s.tget(parent, T_CLASS) === CLASS_DL && (s.tget(parent, T_FLAGS) & TF_RESET_ON_FORK) === 0) return -EAGAIN;
   sched_task_init(s, p);
+  set_task_cpumask(s, p, task_cpumask(s, parent)); // dup_task_struct copies cpus_mask
   let policy = s.tget(parent, T_POLICY);
   let nice = PRIO_TO_NICE(s.tget(parent, T_STATIC_PRIO));
   let rtPriority = s.tget(parent, T_RT_PRIORITY);
@@ -173,18 +176,38 @@ export function wake_up_new_task(s: Sched, cpu: number, p: number): boolean {
 export function try_to_wake_up(s: Sched, cpu: number, p: number, wakeFlags = 0): boolean {
   if (s.tget(p, T_ON_RQ) !== 0) return false;
   let flags = ENQUEUE_WAKEUP;
-  const old = s.tget(p, T_CPU);
-  if (old >= 0 && old !== cpu) {
-    s.tset(p, T_NR_MIGRATIONS, s.tget(p, T_NR_MIGRATIONS) + 1);
-    if (s.tget(p, T_CLASS) === CLASS_FAIR) {
-      migrate_task_rq_fair(s, old, p);
-      flags |= ENQUEUE_MIGRATED;
-    }
-  }
-  s.tset(p, T_CPU, cpu);
+  if (set_task_cpu(s, p, cpu, true)) flags |= ENQUEUE_MIGRATED;
   enqueue_task(s, cpu, p, flags);
   check_preempt_curr(s, cpu, p, wakeFlags);
   return Atomics.load(s.ri, cpu * RQ_WORDS + R_NEED_RESCHED) !== 0;
+}
+
+/**
+ * set_task_cpu: p (not queued) moves to run queue `cpu`; a change of CPU counts in
+ * nr_migrations. A waking fair task leaves its old queue's vruntime frame here
+ * (migrate_task_rq_fair: the waking enqueue then needs ENQUEUE_MIGRATED); a queued task moved
+ * by the balancer or for affinity was dequeued without DEQUEUE_SLEEP, relative already.
+ * Returns whether the CPU changed.
+ */
+export function set_task_cpu(s: Sched, p: number, cpu: number, waking = false): boolean {
+  const old = s.tget(p, T_CPU);
+  s.tset(p, T_CPU, cpu);
+  if (old < 0 || old === cpu) return false;
+  s.tset(p, T_NR_MIGRATIONS, s.tget(p, T_NR_MIGRATIONS) + 1);
+  if (waking && s.tget(p, T_CLASS) === CLASS_FAIR) migrate_task_rq_fair(s, old, p);
+  return waking && s.tget(p, T_CLASS) === CLASS_FAIR;
+}
+
+/**
+ * move_queued_task: p, queued on `from` and not running there, goes to `to` (deactivate,
+ * set_task_cpu, activate) and may preempt there. Returns need_resched of `to`.
+ */
+export function move_queued_task(s: Sched, from: number, p: number, to: number): boolean {
+  dequeue_task(s, from, p, DEQUEUE_MOVE);
+  set_task_cpu(s, p, to);
+  enqueue_task(s, to, p, ENQUEUE_MOVE);
+  check_preempt_curr(s, to, p, 0);
+  return Atomics.load(s.ri, to * RQ_WORDS + R_NEED_RESCHED) !== 0;
 }
 
 /** pick_next_task: put prev back, then the first class in order with a task wins. */
@@ -202,12 +225,15 @@ export const SM_PREEMPT = 0;
 export const SM_SLEEP = 1;
 /** sched_yield: prev stays runnable; Linux counts it as an involuntary switch. */
 export const SM_YIELD = 2;
+/** The running prev leaves this run queue (migration_cpu_stop: its CPU left its mask): it is
+ *  dequeued without DEQUEUE_SLEEP (relative vruntime); the caller enqueues it elsewhere. */
+export const SM_MIGRATE = 3;
 
 /**
  * __schedule: deactivate prev if it sleeps, pick the next task, count the switch. Returns the
  * task to run (maybe prev again). The caller then saves prev's registers and loads next's.
  */
-export function __schedule(s: Sched, cpu: number, mode: number): number {
+export function __schedule(s: Sched, cpu: number, mode: number, newidle?: (cpu: number) => void): number {
   const prev = s.rget(cpu, R_CURR);
   Atomics.store(s.ri, cpu * RQ_WORDS + R_NEED_RESCHED, 0);
   let voluntary = false;
@@ -215,7 +241,10 @@ export function __schedule(s: Sched, cpu: number, mode: number): number {
     dequeue_task(s, cpu, prev, DEQUEUE_SLEEP);
     voluntary = true;
   }
+  if (mode === SM_MIGRATE && prev >= 0 && s.tget(prev, T_ON_RQ) !== 0) dequeue_task(s, cpu, prev, DEQUEUE_MOVE);
   if (mode === SM_YIELD && prev >= 0) classOf(s, prev).yield_task(s, cpu);
+  // pick_next_task_fair's newidle_balance: nothing left here, pull from a busier queue first.
+  if (newidle && s.rget(cpu, R_NR_RUNNING) === 0) newidle(cpu);
   const next = pick_next_task(s, cpu, prev);
   if (next !== prev) {
     s.rset(cpu, R_NR_SWITCHES, s.rget(cpu, R_NR_SWITCHES) + 1);

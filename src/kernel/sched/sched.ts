@@ -16,6 +16,7 @@
 //       T_WEIGHT, T_INV_WEIGHT   se.load (user-visible weight, 2^32/weight)
 //       T_FLAGS      TF_* bits;  T_DL_FLAGS  sched_attr flags kept for SCHED_DEADLINE
 //       T_DL_TIMER_NEXT  link in the run queue's list of armed dl timers
+//       T_CPUS_LO/HI cpus_mask, CPUs 0-31 and 32-63 (sched/cpumask.ts)
 //   f64 F_VRUNTIME, F_EXEC_START, F_SUM_EXEC, F_PREV_SUM_EXEC      se.*
 //       F_DL_RUNTIME, F_DL_DEADLINE, F_DL_PERIOD, F_DL_BW, F_DL_DENSITY   dl parameters
 //       F_RUNTIME, F_DEADLINE    dl budget left, absolute deadline
@@ -28,7 +29,8 @@
 //       R_NEED_RESCHED   TIF_NEED_RESCHED of rq->curr; Atomics, read by the hart without the lock
 //       R_* other fields below, under the lock
 //       R_RT_HEAD+prio / R_RT_TAIL+prio   the 100 rt priority lists
-//   f64 RF_CLOCK (rq->clock), RF_MIN_VRUNTIME, RF_RT_TIME, RF_RT_EXPIRES
+//   f64 RF_CLOCK (rq->clock), RF_MIN_VRUNTIME, RF_RT_TIME, RF_RT_EXPIRES, RF_NEXT_BALANCE,
+//       RF_BALANCE_INTERVAL; i32 R_NR_BALANCE_FAILED (the load balancer's, fair_balance.ts)
 //
 // dl_bw (the root domain's deadline bandwidth, one per machine): i32 [0] lock on its own line,
 //   f64 [16] total_bw, [17] bw (BW_SHIFT fixed point); i32 [36] cpus.
@@ -104,6 +106,9 @@ export const T_INV_WEIGHT = 20;
 export const T_FLAGS = 21;
 export const T_DL_FLAGS = 22;
 export const T_DL_TIMER_NEXT = 23;
+/** cpus_mask: the CPUs the task may run on, bit c of word (c < 32 ? LO : HI) (sched/cpumask.ts). */
+export const T_CPUS_LO = 24;
+export const T_CPUS_HI = 25;
 /** f64 fields start at byte 128 of the record. */
 export const T_F64_BASE = 16;
 export const F_VRUNTIME = 0;
@@ -161,6 +166,11 @@ export const RF_CLOCK = 0;
 export const RF_MIN_VRUNTIME = 1;
 export const RF_RT_TIME = 2;
 export const RF_RT_EXPIRES = 3;
+/** rq->next_balance (ns of this queue's clock) and the domain's balance_interval (ms), fair_balance.ts. */
+export const RF_NEXT_BALANCE = 4;
+export const RF_BALANCE_INTERVAL = 5;
+/** sd->nr_balance_failed of this CPU's domain (fair_balance.ts). */
+export const R_NR_BALANCE_FAILED = 56;
 
 /** Tunables, in nanoseconds unless noted. Defaults are Linux 6.1's. */
 export interface SchedConfig {

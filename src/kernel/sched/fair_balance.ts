@@ -1,0 +1,135 @@
+// CFS load balancing (kernel/sched/fair.c, Linux 6.1: run_rebalance_domains, rebalance_domains,
+// load_balance, detach_tasks / attach_tasks, can_migrate_task, newidle_balance), simplified to
+// one scheduling domain spanning the active CPUs, with one sched_group per CPU:
+//
+//   Periodic: each CPU's tick, once its rq->next_balance is due, runs run_rebalance_domains
+//     (the SCHED softirq's work). The domain's balance_interval starts at min_interval =
+//     sd_weight ms (the number of CPUs), doubles up to max_interval = 2 * sd_weight ms while
+//     the domain is balanced and drops back to min_interval when an imbalance is found; a busy
+//     CPU waits busy_factor (16) times longer; at most max_load_balance_interval (HZ * cpus / 10
+//     jiffies, i.e. 0.1 s per CPU).
+//   Newidle: a CPU about to run its idle task balances first (no interval).
+//   load_balance: the busiest queue is the one with the largest CFS load (sum of the queued
+//     and running fair tasks' weights) among those with at least two fair tasks; a CPU with no
+//     fair task takes half of the busiest's tasks (at least one: migrate_task), any other the
+//     imbalance min(busiest - average, average - local) in load (migrate_load); detach_tasks walks the busiest's
+//     queued tasks in vruntime order and moves each that can_migrate_task allows (allowed on
+//     this CPU, not running there) and whose weight, shifted right by nr_balance_failed, fits
+//     in what is left of the imbalance (so a 3-vs-2 split, which no single move improves, still
+//     rotates a task after a failed attempt, as Linux's shr_bound(load, nr_balance_failed)
+//     does); at most sysctl_sched_nr_migrate (32) per attempt.
+//
+// Not modelled: PELT (load is the instantaneous weight sum), task_hot's migration cost, active
+// balancing of a running task, NUMA and SMT/cache levels, RT push/pull, nohz idle balancing
+// (idle CPUs keep their periodic tick and balance themselves).
+
+import { cpumask_test, task_cpumask } from './cpumask.ts';
+import { check_preempt_curr, dequeue_task, enqueue_task, set_task_cpu } from './core.ts';
+import { cfsTree } from './fair.ts';
+import {
+  DEQUEUE_MOVE, ENQUEUE_MOVE, R_CFS_LOAD, R_CFS_NR_RUNNING, R_CURR, R_NR_BALANCE_FAILED, RF_BALANCE_INTERVAL,
+  RF_NEXT_BALANCE, Sched, T_WEIGHT,
+} from './sched.ts';
+
+/** enum cpu_idle_type */
+export const CPU_IDLE = 0;
+export const CPU_NOT_IDLE = 1;
+export const CPU_NEWLY_IDLE = 2;
+
+/** sd->busy_factor (sd_init) and sysctl_sched_nr_migrate. */
+export const BUSY_FACTOR = 16;
+export const SCHED_NR_MIGRATE = 32;
+
+const NSEC_PER_MSEC = 1_000_000;
+
+/**
+ * load_balance for `cpu` over the domain `active` (ascending CPU ids): pull fair tasks from the
+ * busiest queue. Returns the tasks moved (each now queued on `cpu`, which may need_resched).
+ */
+export function load_balance(s: Sched, cpu: number, active: readonly number[], idle: number): number[] {
+  const n = active.length;
+  let total = 0;
+  let busiest = -1;
+  let busiestLoad = -1;
+  const at = active.indexOf(cpu);
+  for (let k = 1; k < n; k++) {
+    const c = active[(at + k) % n]!;
+    const load = s.rget(c, R_CFS_LOAD);
+    total += load;
+    if (s.rget(c, R_CFS_NR_RUNNING) >= 2 && load > busiestLoad) {
+      busiest = c;
+      busiestLoad = load;
+    }
+  }
+  const local = s.rget(cpu, R_CFS_LOAD);
+  total += local;
+  const avg = total / n;
+  // calculate_imbalance: a local CPU with no fair task has spare capacity and takes half the
+  // busiest's tasks (migrate_task); otherwise the load above and below the average (migrate_load).
+  const migrateTask = busiest >= 0 && s.rget(cpu, R_CFS_NR_RUNNING) === 0;
+  let imbalance = busiest < 0 ? 0 : migrateTask ? Math.max(1, s.rget(busiest, R_CFS_NR_RUNNING) >> 1) : Math.min(busiestLoad - avg, avg - local);
+  if (imbalance <= 0) {
+    s.rset(cpu, R_NR_BALANCE_FAILED, 0);
+    return [];
+  }
+  // detach_tasks: candidates first (the tree changes as they leave), in vruntime order.
+  const failed = s.rget(cpu, R_NR_BALANCE_FAILED);
+  const tree = cfsTree(s, busiest);
+  const moved: number[] = [];
+  let loops = 0;
+  for (let p = tree.leftmost(); p >= 0 && imbalance > 0 && loops < SCHED_NR_MIGRATE; p = tree.next(p), loops++) {
+    if (!can_migrate_task(s, p, busiest, cpu)) continue;
+    const load = migrateTask ? 1 : s.tget(p, T_WEIGHT);
+    if (!migrateTask && Math.floor(load / 2 ** Math.min(failed, 31)) > imbalance) continue;
+    moved.push(p);
+    imbalance -= load;
+  }
+  for (const p of moved) {
+    dequeue_task(s, busiest, p, DEQUEUE_MOVE);
+    set_task_cpu(s, p, cpu);
+  }
+  // attach_tasks
+  for (const p of moved) {
+    enqueue_task(s, cpu, p, ENQUEUE_MOVE);
+    check_preempt_curr(s, cpu, p, 0);
+  }
+  if (moved.length === 0) {
+    if (idle !== CPU_NEWLY_IDLE) s.rset(cpu, R_NR_BALANCE_FAILED, failed + 1);
+  } else s.rset(cpu, R_NR_BALANCE_FAILED, 0);
+  return moved;
+}
+
+/** can_migrate_task: p may run on `to` and is not the task running on `from`. */
+export function can_migrate_task(s: Sched, p: number, from: number, to: number): boolean {
+  if (!cpumask_test(task_cpumask(s, p), to)) return false;
+  return s.rget(from, R_CURR) !== p;
+}
+
+/**
+ * rebalance_domains from the tick (the SCHED softirq's work): when cpu's next_balance is due at
+ * its rq clock, balance and set the next one. `idle`: the CPU runs its idle task. Returns the
+ * tasks pulled.
+ */
+export function rebalance_domains(s: Sched, cpu: number, active: readonly number[], idle: boolean): number[] {
+  const now = s.clock(cpu);
+  if (active.length < 2 || now < s.rfget(cpu, RF_NEXT_BALANCE)) return [];
+  const minInterval = active.length; // sd_weight, ms
+  const maxInterval = 2 * active.length;
+  let interval = s.rfget(cpu, RF_BALANCE_INTERVAL) || minInterval;
+  const failedBefore = s.rget(cpu, R_NR_BALANCE_FAILED);
+  const moved = load_balance(s, cpu, active, idle ? CPU_IDLE : CPU_NOT_IDLE);
+  const imbalanced = moved.length > 0 || s.rget(cpu, R_NR_BALANCE_FAILED) > failedBefore;
+  interval = imbalanced ? minInterval : Math.min(maxInterval, interval * 2);
+  s.rfset(cpu, RF_BALANCE_INTERVAL, interval);
+  const hz = s.config.hz;
+  const maxLb = ((hz * active.length) / 10) * (1_000 / hz); // max_load_balance_interval, ms
+  const wait = Math.min(idle ? interval : interval * BUSY_FACTOR, maxLb);
+  s.rfset(cpu, RF_NEXT_BALANCE, now + wait * NSEC_PER_MSEC);
+  return moved;
+}
+
+/** newidle_balance: cpu is about to go idle; pull what the balance allows. */
+export function newidle_balance(s: Sched, cpu: number, active: readonly number[]): number[] {
+  if (active.length < 2) return [];
+  return load_balance(s, cpu, active, CPU_NEWLY_IDLE);
+}
