@@ -129,6 +129,7 @@ export class CoreGroup {
         else if (home) this.kernel.attach(this.harts[i]);
         else this.live[i] = false;
       }
+      if (home) this.kernel.placeInit();
     }
   }
 

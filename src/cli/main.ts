@@ -1,5 +1,6 @@
 // The `smpemu` command.
 
+import { cpulist_parse } from '../kernel/sched/cpumask.ts';
 import { parseTlbLevel, type TlbLevelGeometry } from '../../shared/tlb_geometry.ts';
 import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -107,6 +108,7 @@ interface RunFlags {
   mmu?: string;
   root?: string;
   rootRw?: boolean;
+  affinity?: string;
 }
 
 function readConfigFile(file: string): Partial<MachineConfig> {
@@ -251,6 +253,7 @@ function addMachineOptions(cmd: Command): Command {
     })
     .option('--root <dir>', '--boot linux: host directory that is the guest file tree (default: a fresh tree holding the program)')
     .option('--root-rw', '--boot linux: allow the guest to write in its file tree')
+    .option('--affinity <cpus>', "--boot linux: the CPUs the first task may run on, as taskset's list (e.g. 0-1,3; inherited by its threads and children)")
     .option('--proc <path>', '--boot linux: print this /proc file (e.g. /proc/self/status, /proc/meminfo) on stderr as it reads when the process exits (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .addOption(new Option('--engine <engine>', 'interp (the reference interpreter) or jit (hot blocks translated to JavaScript; identical counts)').choices(['interp', 'jit']))
     .option('--proc-at <cycles>', '--boot linux, with --proc: also print the --proc files as they read when core 0 first reaches this cycle (at its next run-loop stop at or after it; repeatable or a comma list)', procAtArg)
@@ -292,7 +295,9 @@ async function runProgram(file: string, args: string[], f: RunFlags, cmd: Comman
   if (f.report === 'c2c' && config.memory !== 'caches') throw new UsageError('--report c2c needs --memory caches (flat memory has no caches to report on)');
   if (f.statsJson) checkWritable(f.statsJson);
   if (args.length > 0 && config.boot === 'spmd') process.stderr.write(`smpemu: note: program arguments are ignored with --boot spmd\n`);
-  if (config.boot !== 'linux' && (f.env || f.root || f.rootRw || f.proc || f.procAt)) throw new UsageError('--env, --proc, --proc-at, --root and --root-rw need --boot linux');
+  if (config.boot !== 'linux' && (f.env || f.root || f.rootRw || f.proc || f.procAt || f.affinity)) throw new UsageError('--env, --proc, --proc-at, --root, --root-rw and --affinity need --boot linux');
+  const affinity = f.affinity === undefined ? undefined : cpulist_parse(f.affinity, config.cores);
+  if (typeof affinity === 'string') throw new UsageError(`--affinity ${f.affinity}: ${affinity}`);
   if (f.procAt && !f.proc) throw new UsageError('--proc-at needs --proc PATH (the files to snapshot)');
   for (const p of f.proc ?? []) if (!p.startsWith('/proc/')) throw new UsageError(`--proc ${p}: not a path under /proc/`);
   if (f.root !== undefined) {
@@ -313,7 +318,7 @@ async function runProgram(file: string, args: string[], f: RunFlags, cmd: Comman
       inspect: f.inspect,
       linux: {
         execfn: guestPathOf(file, f.root), args, ...(f.env ? { envp: f.env } : {}), ...(f.proc ? { proc: f.proc } : {}), ...(f.procAt ? { procAt: f.procAt } : {}),
-        ...(f.root !== undefined ? { root: f.root } : {}), rootRw: f.rootRw === true,
+        ...(f.root !== undefined ? { root: f.root } : {}), rootRw: f.rootRw === true, ...(affinity ? { affinity } : {}),
         tty: [process.stdin.isTTY === true, process.stdout.isTTY === true, process.stderr.isTTY === true],
       },
     });

@@ -105,6 +105,8 @@ export interface LinuxExec {
   rootRw?: boolean;
   /** Whether the host's stdin, stdout and stderr are terminals (TCGETS, fstat of fds 0-2). */
   tty?: [boolean, boolean, boolean];
+  /** --affinity: pid 1's cpus_mask (default: every core). */
+  affinity?: number[];
 }
 
 /** CLOCK_REALTIME at boot: fixed (2026-01-01T00:00:00Z), so runs are reproducible. */
@@ -509,6 +511,19 @@ export class LinuxKernel implements TrapHandler {
     s.tset(p.task, T_NR_INVOLUNTARY, 0);
     s.tset(p.task, T_NR_SWITCHES, 0);
     this.current.set(cpu.hartId, p);
+    if (e.affinity) set_task_cpumask(s, p.task, cpumask_of(e.affinity));
+  }
+
+  /**
+   * After every core is attached: pid 1 leaves core 0 if --affinity excludes it. Throws
+   * LinuxConfigError when the mask holds none of the cores this kernel runs tasks on.
+   */
+  placeInit(): void {
+    const s = this.sched;
+    if (!this.active.some((c) => task_allowed_on_cpu(s, this.init.task, c))) {
+      throw new Error(`--affinity ${this.o.exec.affinity?.join(',')}: none of these cores runs tasks (the kernel's worker hosts cores ${this.active.join(',')}; use --threads 1)`);
+    }
+    this.enforceAffinity(this.init);
   }
 
   /**

@@ -29,6 +29,8 @@ export interface LinuxProcessSpec {
   rootRw?: boolean;
   /** Whether the host's stdin, stdout, stderr are terminals. */
   tty?: [boolean, boolean, boolean];
+  /** --affinity: the CPUs the first task may run on (default: all). */
+  affinity?: number[];
 }
 
 /**
@@ -65,7 +67,7 @@ export function bootLinux(config: MachineConfig, elf: Uint8Array, spec: LinuxPro
   control.i32[LIVE_HARTS] = 1;
   barrierInit(control.i32, BARRIER_BASE, config.threads);
   const exec: LinuxExec = { program: elf, execfn: spec.execfn, argv: [spec.execfn, ...spec.args], envp: spec.envp, seed: 1, procAtExit: spec.proc, procAt: spec.procAt, mmu: config.mmu,
-    root: spec.root, rootRw: spec.rootRw, tty: spec.tty };
+    root: spec.root, rootRw: spec.rootRw, tty: spec.tty, affinity: spec.affinity };
   return { image, regions, control, stackTops: new Array<number>(config.cores).fill(0), linux: { exec, buffers } };
 }
 

@@ -27,3 +27,19 @@ export function crossCompile(src: URL): Uint8Array {
   }
   return readFileSync(out);
 }
+
+/** As crossCompile, with -pthread (glibc pthreads programs). */
+export function crossCompilePthread(src: URL): Uint8Array {
+  const text = readFileSync(src);
+  const hash = createHash('sha256').update(text).update('-pthread').digest('hex').slice(0, 16);
+  const dir = join(tmpdir(), 'smpemu-cross');
+  mkdirSync(dir, { recursive: true });
+  const out = join(dir, `${hash}.elf`);
+  if (!existsSync(out)) {
+    const tmp = `${out}.${process.pid}.tmp`;
+    const r = spawnSync(CROSS_CC, ['-static', '-O2', '-w', '-pthread', '-o', tmp, src.pathname], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${CROSS_CC} ${src.pathname} failed: ${r.stderr}`);
+    renameSync(tmp, out);
+  }
+  return readFileSync(out);
+}

@@ -19,7 +19,7 @@ import { rt_period_timer, rt_period_timer_next, rt_sched_class } from './rt.ts';
 import {
   allocSchedBuffers, CLASS_DL, CLASS_FAIR, CLASS_IDLE, CLASS_RT, DEFAULT_PRIO, DEQUEUE_MOVE, DEQUEUE_SAVE,
   DEQUEUE_SLEEP, ENQUEUE_HEAD, ENQUEUE_MIGRATED, ENQUEUE_MOVE, ENQUEUE_RESTORE, ENQUEUE_WAKEUP, F_EXEC_START,
-  F_PREV_SUM_EXEC, F_SUM_EXEC, F_VRUNTIME, makeSchedConfig, MAX_PRIO, MAX_RT_PRIO, NICE_TO_PRIO, PRIO_TO_NICE,
+  F_CFS_TASKS_STAMP, F_PREV_SUM_EXEC, F_SUM_EXEC, F_VRUNTIME, makeSchedConfig, MAX_PRIO, MAX_RT_PRIO, NICE_TO_PRIO, PRIO_TO_NICE,
   R_CURR, R_IDLE, R_NEED_RESCHED, R_NR_RUNNING, R_NR_SWITCHES, RF_CLOCK, RQ_F64, RQ_F64_BASE, RQ_WORDS, Sched,
   SCHED_BATCH, SCHED_DEADLINE, SCHED_FIFO, SCHED_IDLE, SCHED_NORMAL, SCHED_RR, T_CLASS, T_CPU, T_FLAGS,
   T_INV_WEIGHT, T_NORMAL_PRIO, T_NR_INVOLUNTARY, T_NR_MIGRATIONS, T_NR_SWITCHES, T_NR_VOLUNTARY, T_ON_RQ,
@@ -131,6 +131,7 @@ function classOf(s: Sched, p: number): SchedClass {
 
 /** enqueue_task / activate_task */
 export function enqueue_task(s: Sched, cpu: number, p: number, flags: number): void {
+  s.fset(p, F_CFS_TASKS_STAMP, s.clock(cpu)); // list_add to the head of rq->cfs_tasks
   classOf(s, p).enqueue_task(s, cpu, p, flags);
   s.tset(p, T_ON_RQ, 1);
   s.rset(cpu, R_NR_RUNNING, s.rget(cpu, R_NR_RUNNING) + 1);
@@ -255,6 +256,7 @@ export function __schedule(s: Sched, cpu: number, mode: number, newidle?: (cpu: 
     }
     s.rset(cpu, R_CURR, next);
   }
+  s.fset(next, F_CFS_TASKS_STAMP, s.clock(cpu)); // set_next_entity's list_move to the head
   return next;
 }
 

@@ -21,6 +21,7 @@
 //       F_DL_RUNTIME, F_DL_DEADLINE, F_DL_PERIOD, F_DL_BW, F_DL_DENSITY   dl parameters
 //       F_RUNTIME, F_DEADLINE    dl budget left, absolute deadline
 //       F_DL_TIMER   when the dl replenishment timer fires (armed while TF_DL_TIMER)
+//       F_CFS_TASKS_STAMP  last enqueue or pick: rq->cfs_tasks order for the balancer
 //   Every field changes only under the lock of the run queue T_CPU names (task_rq_lock), except
 //   the RB/RT links, which belong to the run queue the task is queued on (same lock).
 //
@@ -123,6 +124,9 @@ export const F_DL_DENSITY = 8;
 export const F_RUNTIME = 9;
 export const F_DEADLINE = 10;
 export const F_DL_TIMER = 11;
+/** When the task was last queued or picked (rq clock ns): its place in rq->cfs_tasks, whose
+ *  least recent end the load balancer detaches from first (fair_balance.ts). */
+export const F_CFS_TASKS_STAMP = 12;
 
 /** T_FLAGS bits. */
 export const TF_RESET_ON_FORK = 0x1;
