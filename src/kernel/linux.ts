@@ -145,7 +145,11 @@ export interface ProcessStats {
   /** --proc PATH: the files as they read when the process exited, and at each --proc-at cycle (`cycle`: the cycle the snapshot was taken at, at or after the one asked for). */
   proc?: { path: string; text: string; at?: number; cycle?: number }[];
   /** The scheduler on core 0: context switches and their cycles, forks and their cycles, ticks, idle cycles, tasks still alive. */
-  sched?: { switches: number; switchCycles: number; forks: number; forkCycles: number; forkFailed: number; execs: number; threads: number; ticks: number; idleCycles: number; hostSwitchNs: number; tasks: number };
+  sched?: {
+    switches: number; switchCycles: number; forks: number; forkCycles: number; forkFailed: number; execs: number; threads: number; ticks: number; idleCycles: number; hostSwitchNs: number; tasks: number;
+    /** Reschedule IPIs each core received (a wakeup or placement there that preempts). */
+    reschedIpis?: number[];
+  };
 }
 
 /**
@@ -1634,7 +1638,7 @@ export class LinuxKernel implements TrapHandler {
     for (const z of ['pgalloc_dma32', 'pgalloc_normal', 'pgalloc_movable']) pgalloc += ev(z);
     return { pid: this.pid, comm: this.comm, ...this.counts, pgfault: ev('pgfault'), pgmajfault: ev('pgmajfault'), pgalloc, pgfree: ev('pgfree'), misalignedEmulated: this.misalignedEmulated,
       ...(this.procTexts.length > 0 ? { proc: this.procTexts } : {}),
-      sched: { ...this.switchStats, hostSwitchNs: Math.round(this.hostSwitchNs), tasks: this.procs.size } };
+      sched: { ...this.switchStats, hostSwitchNs: Math.round(this.hostSwitchNs), tasks: this.procs.size, reschedIpis: [...this.reschedIpis] } };
   }
 
   takeOutput(): OutputChunk[] {
