@@ -11,7 +11,8 @@ import { cpulist_parse } from '../../src/kernel/sched/cpumask.ts';
 import { crossCompilePthread, crossInstalled } from '../helpers/cross.ts';
 import { sink } from '../helpers/program.ts';
 import { qemuInstalled, qemuRequired } from '../helpers/qemu.ts';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,7 @@ function qemuOut(elf: Uint8Array, args: string[]): string {
 }
 
 const have = crossInstalled || qemuRequired;
+const cliBin = fileURLToPath(new URL('../../bin/smpemu.mjs', import.meta.url));
 let bin: Uint8Array;
 
 async function run(args: string[], given: Partial<MachineConfig> = {}, affinity?: number[]) {
@@ -122,6 +124,25 @@ describe.skipIf(!have)('--boot linux on 4 cores (--threads 1): placement, load b
     expect(cpulist_parse('2-1', 4)).toMatch(/backwards/);
     expect(cpulist_parse('a', 4)).toMatch(/not a CPU/);
   }, 60_000);
+
+  it.each([
+    [['--affinity', '7'], /^smpemu: --affinity 7: CPU 7 does not exist \(the machine has 4\)$/],
+    [['--affinity', '1-'], /^smpemu: --affinity 1-: '1-' is not a CPU or a range of CPUs$/],
+    [['--affinity', '1', '--threads', '2'], /^smpemu: --affinity 1: no task runs on these cores with --threads 2/],
+  ])('smpemu run %j: one line, exit 2', async (args, pattern) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'smpemu-aff-')), 'sched_smp');
+    writeFileSync(file, bin);
+    const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+      execFile(process.execPath, [cliBin, 'run', file, '--cores', '4', '-q', ...args, '--', 'where'], { encoding: 'utf8', timeout: 120_000 }, (err, _out, stderr) => {
+        resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stderr });
+      });
+    });
+    expect(r.status).toBe(2);
+    // (A host with one CPU adds the oversubscription warning for --threads 2.)
+    const lines = r.stderr.trimEnd().split('\n').filter((l) => !l.startsWith('smpemu: warning:'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(pattern);
+  }, 120_000);
 
   it('the same simulated numbers on two runs', async () => {
     const a = await run(['spread', '20000', '20']);
