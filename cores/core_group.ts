@@ -60,6 +60,13 @@ export interface CoreResult {
   tlb?: TlbStats & { shootdownsSent: number; shootdownsReceived: number };
 }
 
+/**
+ * --boot linux: how far an idle core may run ahead of the busy core furthest behind, in cycles:
+ * a task woken onto it starts at most this late (in simulated time), and idle cores are visited
+ * once per this many busy cycles instead of once per interleave slice.
+ */
+const IDLE_SLACK = 1000;
+
 /** How often a lone core looks at the shared stop word, in cycles (at most once a quantum anyway). */
 const STOP_CHECK_CYCLES = 1 << 16;
 
@@ -178,12 +185,13 @@ export class CoreGroup {
       let limit = Math.min(end, h.cycle + step);
       const lk = this.linux;
       if (lk) {
-        // --boot linux: an idle core jumps to its next event, but no further than a slice past
-        // the busy core furthest behind (which may wake a task onto it); a running one stops
+        // --boot linux: an idle core jumps to its next event, but no further than IDLE_SLACK
+        // (or a slice) past the busy core furthest behind, which may wake a task onto it; a running one stops
         // at its next event (the tick, a pending reschedule IPI).
         if (lk.isIdle(h.hartId)) {
           let to = end;
-          for (let i = 0; i < harts.length; i++) if (i !== pick && this.live[i] && !lk.isIdle(harts[i].hartId)) to = Math.min(to, harts[i].cycle + step);
+          const slack = Math.max(step, IDLE_SLACK);
+          for (let i = 0; i < harts.length; i++) if (i !== pick && this.live[i] && !lk.isIdle(harts[i].hartId)) to = Math.min(to, harts[i].cycle + slack);
           if (!lk.idle(h, to)) this.live[pick] = false;
           continue;
         }
