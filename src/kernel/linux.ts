@@ -290,6 +290,8 @@ export class LinuxKernel implements TrapHandler {
   readonly reschedIpis: number[];
   /** Page tables as each core reaches them (its memory path and page lists); the boot core's made the zero page. */
   private readonly pts = new Map<number, PageTables>();
+  /** The mm whose page tables each core's satp holds (kept by the idle task: lazy TLB mode). */
+  private readonly loadedMm = new Map<number, MmContext>();
   /** Each mm's per-core views (a syscall's flushes start from the core it runs on). */
   private readonly mmViews = new WeakMap<MmContext, MmContext[]>();
   private nextPid = 1;
@@ -492,6 +494,7 @@ export class LinuxKernel implements TrapHandler {
     this.regs.setD(p.task, D_PGD, pgd);
     this.asids.init_new_context(m);
     this.asids.switch_mm(cpu.hartId, m, mmu, pgd, this.levels);
+    this.loadedMm.set(cpu.hartId, p.mm);
     this.current.set(cpu.hartId, p);
     const e = this.o.exec;
     const caches = this.o.caches;
@@ -745,13 +748,17 @@ export class LinuxKernel implements TrapHandler {
     this.switchStats.switches++;
     this.switchStats.switchCycles += CONTEXT_SWITCH_COST;
     if (!nextP) {
+      // The idle task borrows the mm loaded (lazy TLB: no satp write, and a thread of that mm
+      // coming back needs no switch_mm either).
       this.current.delete(id);
-      this.asids.leave_mm(id);
       return;
     }
     this.regs.load(cpu as Cpu & Partial<FpContext>, next);
     const mmu = this.mmuOf(cpu);
-    if (!prevP || prevP.mm !== nextP.mm || prevP.mm === undefined) this.asids.switch_mm(id, nextP.mm!.m, mmu, nextP.mm!.pgd, this.levels);
+    if (this.loadedMm.get(id) !== nextP.mm) {
+      this.asids.switch_mm(id, nextP.mm!.m, mmu, nextP.mm!.pgd, this.levels);
+      this.loadedMm.set(id, nextP.mm!);
+    }
     this.current.set(id, nextP);
     if (nextP.futexWait) {
       nextP.futexWait = false;
@@ -949,10 +956,20 @@ export class LinuxKernel implements TrapHandler {
       const view = this.procSnapshot(p);
       for (const path of paths) this.procTexts.push({ path, text: readProcPath(view, path) ?? `smpemu: --proc ${path}: no such file\n` });
     }
+    this.dropLazyMm(p.mm);
     p.mm = undefined;
     exitMmap(mm.t, mm.m, mm.pgd, mm.pt, mm.mmu, mm.shmem);
     this.drainPhys(cpu);
     this.sweepMapped();
+  }
+
+  /** An mm going away: no core keeps it loaded (its ASID no longer reserved there: leave_mm). */
+  private dropLazyMm(mm: MmContext): void {
+    for (const [core, loaded] of this.loadedMm) {
+      if (loaded !== mm) continue;
+      this.loadedMm.delete(core);
+      this.asids.leave_mm(core);
+    }
   }
 
   /** Drops the files no VMA of any live mm maps any more (the fput of the VMAs that went). */
@@ -1543,9 +1560,11 @@ export class LinuxKernel implements TrapHandler {
     const id = this.nextImageId++;
     this.images.set(id, { bytes, path: guestPath });
     const mmu = this.mmuOf(cpu);
+    this.dropLazyMm(p.mm!);
     p.mm = this.mmContext(cpu.hartId, m, pgd);
     this.asids.init_new_context(m);
     this.asids.switch_mm(cpu.hartId, m, mmu, pgd, this.levels);
+    this.loadedMm.set(cpu.hartId, p.mm);
     exitMmap(old.t, old.m, old.pgd, old.pt, old.mmu, old.shmem);
     this.sweepMapped();
     this.regs.set(p.task, W_MM, m);

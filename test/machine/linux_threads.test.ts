@@ -68,6 +68,8 @@ describe.skipIf(!have)('--boot linux: glibc pthreads', () => {
     expect(out).toBe('counter 320000\n');
     expect(r.process!.sched!.threads).toBe(16);
     for (const c of r.cores) expect(c.instructions).toBeGreaterThan(100_000);
+    // Wakeups onto other cores' queues were reschedule IPIs (an idle core taking a woken waiter).
+    expect(r.process!.sched!.reschedIpis!.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
   }, 120_000);
 
   it.each([['exit', 3], ['segv', 139]] as const)('%s in a thread placed on another core than main: the whole group goes (4 cores)', async (mode, code) => {
