@@ -54,7 +54,7 @@ import {
   __schedule, check_preempt_curr, dequeue_task, do_sched_yield, enqueue_task, init_idle, move_queued_task, sched_fork, sched_init, sched_task_init, scheduler_tick,
   set_task_cpu, try_to_wake_up, update_curr, update_rq_clock, wake_up_new_task, SM_MIGRATE, SM_PREEMPT, SM_SLEEP, SM_YIELD,
 } from './sched/core.ts';
-import { cpumask_of, cpumask_test, set_task_cpumask, task_allowed_on_cpu, task_cpumask } from './sched/cpumask.ts';
+import { cpumask_list, cpumask_of, cpumask_test, set_task_cpumask, task_allowed_on_cpu, task_cpumask } from './sched/cpumask.ts';
 import { DEQUEUE_SLEEP, ENQUEUE_MOVE, F_SUM_EXEC, R_NR_RUNNING, Sched, T_CPU, T_FLAGS, T_ON_RQ, T_NR_INVOLUNTARY, T_NR_SWITCHES, T_NR_VOLUNTARY, test_need_resched } from './sched/sched.ts';
 import { select_task_rq_fork, select_task_rq_wake } from './sched/select_rq.ts';
 import { newidle_balance, rebalance_domains } from './sched/fair_balance.ts';
@@ -474,6 +474,7 @@ export class LinuxKernel implements TrapHandler {
       pid: p.pid, ppid: p.ppid, comm: p.comm, m: mm.m, pgd: mm.pgd, minFlt: p.counts.minFlt, majFlt: p.counts.majFlt, exe: p.exe,
       state: p.waiting ? 'S' : 'R', voluntary: s.tget(p.task, T_NR_VOLUNTARY), involuntary: s.tget(p.task, T_NR_INVOLUNTARY),
       cminFlt: p.cminFlt, cmajFlt: p.cmajFlt, threads: p.group.length, levels: this.levels, files: (id) => this.mapsFile(id),
+      cpusAllowed: cpumask_list(task_cpumask(s, p.task), this.o.cores), processor: Math.max(0, s.tget(p.task, T_CPU)),
     });
   }
 

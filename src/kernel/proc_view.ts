@@ -29,6 +29,9 @@ export interface OneProcess {
   levels?: number;
   /** Threads in the group (/proc/PID/status Threads:). */
   threads?: number;
+  /** The task's cpus_mask (Cpus_allowed) and the CPU it last ran on (stat's processor). */
+  cpusAllowed?: number[];
+  processor?: number;
   /** The other VMA file ids (execve's images, mmap'ed files). */
   files?: (id: number) => MapsFile | undefined;
 }
@@ -43,6 +46,7 @@ export function oneProcessView(alloc: PageAlloc, t: MmTable, phys: PhysAccess, c
       return {
         ...v, minFlt: p.minFlt, majFlt: p.majFlt, state: p.state ?? v.state, cminFlt: p.cminFlt ?? 0, cmajFlt: p.cmajFlt ?? 0,
         voluntaryCtxtSwitches: p.voluntary ?? 0, nonvoluntaryCtxtSwitches: p.involuntary ?? 0, threads: p.threads ?? 1,
+        cpusAllowed: p.cpusAllowed ?? v.cpusAllowed, processor: p.processor ?? v.processor,
       };
     },
     alloc,

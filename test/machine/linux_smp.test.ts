@@ -112,7 +112,7 @@ describe.skipIf(!have)('--boot linux on 4 cores (--threads 1): placement, load b
   it('--affinity 2-3: the first task leaves core 0 for an allowed core before it runs', async () => {
     const { r, out } = await run(['where'], {}, [2, 3]);
     expect(r.error).toBeUndefined();
-    expect(out).toBe('cpu 2 count 2\n');
+    expect(out).toBe('cpu 2 count 2\nCpus_allowed_list:\t2-3\nstat processor 2\n');
     expect(r.cores[0].instructions).toBe(0);
   }, 60_000);
 

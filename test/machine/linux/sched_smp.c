@@ -6,7 +6,8 @@
 //   fair    — 10 CPU-bound nice-0 threads spin for one second of CLOCK_MONOTONIC after a
 //             barrier; each prints its CLOCK_THREAD_CPUTIME_ID time over that second.
 //   errors  — sched_setaffinity / sched_getaffinity bad input: errno values, then a valid pin.
-//   where   — the CPU main runs on and how many its mask allows (--affinity).
+//   where   — the CPU main runs on and how many its mask allows (--affinity), as getcpu,
+//             /proc/self/status's Cpus_allowed_list and /proc/self/stat's processor say.
 // Usage: sched_smp MODE [work-per-round] [rounds]
 #define _GNU_SOURCE
 #include <errno.h>
@@ -117,6 +118,17 @@ int main(int argc, char **argv) {
     cpu_set_t got;
     sched_getaffinity(0, sizeof got, &got);
     printf("cpu %d count %d\n", sched_getcpu(), CPU_COUNT(&got));
+    char line[512];
+    FILE *f = fopen("/proc/self/status", "r");
+    while (f && fgets(line, sizeof line, f)) if (strncmp(line, "Cpus_allowed_list", 17) == 0) fputs(line, stdout);
+    if (f) fclose(f);
+    f = fopen("/proc/self/stat", "r");
+    if (f && fgets(line, sizeof line, f)) {
+      char *p = strrchr(line, ')') + 2; // field 3 on
+      for (int i = 3; i < 39; i++) p = strchr(p, ' ') + 1;
+      printf("stat processor %d\n", atoi(p));
+    }
+    if (f) fclose(f);
     return 0;
   }
   if (strcmp(mode, "fair") == 0) {
