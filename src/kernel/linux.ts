@@ -63,6 +63,10 @@ import {
   type FpContext,
 } from './sched/task_regs.ts';
 import { ENOSYS } from './syscalls/numbers.ts';
+import { schedCalls, type SchedCalls } from './syscalls/sched.ts';
+import { ThreadGroupTimes } from './sched/cputime.ts';
+import { sched_timer_next, sched_timers_run } from './sched/core.ts';
+import { task_dead_dl } from './sched/deadline.ts';
 import { NOT_MINE, type SyscallGroup, type SyscallTask } from './syscalls/task_context.ts';
 
 /** Cycles charged for a syscall's entry and exit, and for a page fault's (trap, save/restore, sret). */
@@ -321,6 +325,9 @@ export class LinuxKernel implements TrapHandler {
   /** The next timer tick of each core, in cycles; cycles between ticks (clockHz / HZ). */
   private readonly nextTick = new Map<number, number>();
   readonly tickCycles: number;
+  /** The scheduling syscalls (syscalls/sched.ts) and the thread groups' CPU-time sums they report. */
+  private readonly schedCalls: SchedCalls;
+  readonly groupTimes: ThreadGroupTimes;
   /** The last fault (pc, address, cause) and how often in a row: a fault the kernel cannot fix must not loop. */
   private lastFault = '';
   private repeats = 0;
@@ -349,6 +356,15 @@ export class LinuxKernel implements TrapHandler {
       init_idle(this.sched, c, c);
       this.regs.allocSlot(c);
     }
+    this.groupTimes = new ThreadGroupTimes(this.sched);
+    this.schedCalls = schedCalls({
+      s: this.sched, regs: this.regs, clockHz: o.clockHz, times: this.groupTimes,
+      faults: (tgid) => {
+        const p = this.procs.get(tgid);
+        return { minFlt: p?.counts.minFlt ?? 0, majFlt: p?.counts.majFlt ?? 0, cminFlt: p?.cminFlt ?? 0, cmajFlt: p?.cmajFlt ?? 0 };
+      },
+      uid: (tgid) => this.procs.get(tgid)?.state.cred.uid ?? 0,
+    });
     this.images.set(1, { bytes: o.exec.program, path: o.exec.execfn });
     const images = this.images;
     const mapped = this.mapped;
@@ -389,6 +405,7 @@ export class LinuxKernel implements TrapHandler {
         sysinfo: () => ({ totalram: this.alloc.totalramPages() * 4096, freeram: this.freePages() * 4096, procs: this.procs.size }),
         taskSize: this.taskSize,
         cpuCycles: (t, thread) => this.cpuTimeCycles(t.cpu, t.tid, thread),
+        sched: this.schedCalls,
         sleep: (_t, cycles) => {
           this.pendingSleep = cycles;
           return 0;
@@ -566,6 +583,7 @@ export class LinuxKernel implements TrapHandler {
     // A reschedule IPI is pending: the core takes it now.
     if (test_need_resched(this.sched, hartId) && this.current.has(hartId)) return this.cpus.get(hartId)?.cycle ?? e;
     for (const t of this.sleepers) if (t.sleepCpu === hartId && t.sleepUntil < e) e = t.sleepUntil;
+    e = Math.min(e, this.schedTimerCycle(hartId));
     if (hartId === 0 && this.procAtDue.length > 0 && this.procAtDue[0] < e) e = this.procAtDue[0];
     return e;
   }
@@ -596,6 +614,23 @@ export class LinuxKernel implements TrapHandler {
       this.regs.set(t.task, W_STATE, TASK_RUNNING);
       this.wakeUp(cpu, t.task);
     }
+  }
+
+  /** The rt period and dl replenishment timers of this core (sched_timer_next), as a cycle of its clock. */
+  private schedTimerCycle(hartId: number): number {
+    const ns = sched_timer_next(this.sched, hartId);
+    if (ns === Infinity) return Infinity;
+    let c = Math.ceil((ns / 1e9) * this.o.clockHz);
+    while (this.nsOf({ cycle: c }) < ns) c++;
+    return c;
+  }
+
+  /** The scheduler's hrtimers due by now (rt period, dl replenishment): they may set need_resched. */
+  private schedTimers(cpu: Cpu): void {
+    const s = this.sched;
+    if (cpu.cycle < this.schedTimerCycle(cpu.hartId)) return;
+    update_rq_clock(s, cpu.hartId, this.nsOf(cpu));
+    sched_timers_run(s, cpu.hartId);
   }
 
   /**
@@ -651,6 +686,7 @@ export class LinuxKernel implements TrapHandler {
     this.curCpu = id;
     if (id === 0 && this.procAtDue.length > 0 && cpu.cycle >= this.procAtDue[0]) this.procAtSnapshots(cpu);
     this.wakeSleepers(cpu);
+    this.schedTimers(cpu);
     let next = this.nextTick.get(id);
     if (next === undefined || cpu.cycle < next) {
       if (test_need_resched(this.sched, id)) this.schedule(cpu, SM_PREEMPT);
@@ -744,6 +780,7 @@ export class LinuxKernel implements TrapHandler {
   private switchTo(cpu: Cpu, prevP: Process | undefined, prev: number, next: number): void {
     const id = cpu.hartId;
     if (prevP && this.regs.get(prev, W_STATE) !== EXIT_ZOMBIE) this.regs.save(cpu as Cpu & Partial<FpContext>, prev);
+    else if (prevP) task_dead_dl(this.sched, prev); // finish_task_switch of a dead task: its dl bandwidth goes
     const nextP = this.byTask.get(next);
     cpu.cycle += CONTEXT_SWITCH_COST;
     this.switchStats.switches++;
@@ -1068,6 +1105,7 @@ export class LinuxKernel implements TrapHandler {
       if (th === th.group[0]) {
         // The leader's record carries the process: t takes its place for the exit (its slot stays as the zombie).
         this.regs.set(th.task, W_STATE, TASK_INTERRUPTIBLE);
+        task_dead_dl(this.sched, th.task);
         th.waiting = false;
         th.futexWait = false;
         continue;
@@ -1085,6 +1123,8 @@ export class LinuxKernel implements TrapHandler {
   /** A non-leader thread's record and slot go (release_task for a thread). */
   private releaseThreadSlot(th: Process): void {
     this.sleepers.delete(th);
+    this.groupTimes.threadGone(th.pid, th.task);
+    task_dead_dl(this.sched, th.task);
     const g = th.group;
     g.splice(g.indexOf(th), 1);
     th.state.removeThread(th.tid);
@@ -1624,6 +1664,7 @@ export class LinuxKernel implements TrapHandler {
     this.byTask.delete(zombie.task);
     const status = this.regs.get(zombie.task, W_EXIT_CODE);
     const ru = rusage !== 0 ? this.rusageOf(zombie) : undefined;
+    this.groupTimes.reap(p.pid, zombie.pid, [zombie.task]);
     this.regs.free(zombie.task);
     this.sched.tset(zombie.task, T_FLAGS, 0);
     const user = this.userOf(cpu);

@@ -14,7 +14,7 @@ import {
   ENQUEUE_RESTORE, ENQUEUE_WAKEUP, F_DEADLINE, F_DL_BW, F_DL_DEADLINE, F_DL_DENSITY, F_DL_PERIOD, F_DL_RUNTIME,
   F_DL_TIMER, F_EXEC_START, F_RUNTIME, R_CURR, R_DL_NR_RUNNING, R_DL_ROOT, R_DL_TIMERS, resched_curr, RQ_WORDS, Sched,
   SCHED_CAPACITY_SHIFT, SCHED_DEADLINE, T_CLASS, T_DL_FLAGS, T_DL_TIMER_NEXT, T_F64_BASE, T_FLAGS, T_ON_RQ, T_POLICY,
-  T_RB_PARENT, TASK_F64, TASK_WORDS, TF_DL_THROTTLED, TF_DL_TIMER, TF_DL_YIELDED, to_ratio, type SchedClass,
+  T_CPU, T_RB_PARENT, TASK_F64, TASK_WORDS, TF_DL_THROTTLED, TF_DL_TIMER, TF_DL_YIELDED, to_ratio, type SchedClass,
 } from './sched.ts';
 
 const DL_SCALE = 10;
@@ -85,12 +85,17 @@ export function dl_total_bw(s: Sched): number {
   return s.bf[DLB_TOTAL_BW]!;
 }
 
-/** task_dead_dl: release p's bandwidth (at exit). */
+/** task_dead_dl: release p's bandwidth (at exit), and drop its replenishment timer (hrtimer_cancel
+ *  in Linux's task_non_contending path) so a reused task slot is not left on the timer list. The
+ *  task is off every run queue; its policy stays, so a second call releases nothing. */
 export function task_dead_dl(s: Sched, p: number): void {
   if (s.tget(p, T_POLICY) !== SCHED_DEADLINE) return;
+  const cpu = s.tget(p, T_CPU);
+  if (cpu >= 0) dl_timer_cancel(s, cpu, p);
   dl_bw_lock(s);
   s.bf[DLB_TOTAL_BW] = s.bf[DLB_TOTAL_BW]! - s.fget(p, F_DL_BW);
   dl_bw_unlock(s);
+  s.fset(p, F_DL_BW, 0);
 }
 
 function replenish_dl_new_period(s: Sched, cpu: number, p: number): void {

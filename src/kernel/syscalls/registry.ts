@@ -14,6 +14,7 @@ import { identityCalls } from './identity.ts';
 import { LinuxProcessState } from './process_state.ts';
 import { RandomPool, randomCalls } from './random.ts';
 import { resourceCalls } from './resource.ts';
+import type { SchedCalls } from './sched.ts';
 import { signalCalls } from './signal.ts';
 import { sysInfoCalls, type SysinfoSource, type Utsname } from './sys_info.ts';
 import { NOT_MINE, type SyscallGroup, type SyscallTask } from './task_context.ts';
@@ -38,6 +39,8 @@ export interface LinuxSyscallOptions {
   taskSize?: number;
   /** CPU time of the caller in cycles (default: its core's cycle counter). */
   cpuCycles?: (t: SyscallTask, thread: boolean) => number;
+  /** The scheduling syscalls (syscalls/sched.ts); they also give the CPU-time clocks and times() their numbers. */
+  sched?: SchedCalls;
   /** nanosleep's sleep (time.ts TimeOptions.sleep); default: the core's clock jumps. */
   sleep?: (t: SyscallTask, cycles: number) => number;
 }
@@ -47,11 +50,12 @@ export function linuxSyscallGroups(o: LinuxSyscallOptions): SyscallGroup[] {
   return [
     fileCalls(o.fs, { console: o.console, taskSize: o.taskSize, cred: () => ({ uid: ps.cred.uid, gid: ps.cred.gid }) }),
     identityCalls(ps),
-    timeCalls({ clockHz: o.clockHz, bootEpochNs: o.bootEpochNs, hz: o.hz, cpuCycles: o.cpuCycles, sleep: o.sleep }),
+    timeCalls({ clockHz: o.clockHz, bootEpochNs: o.bootEpochNs, hz: o.hz, cpuCycles: o.cpuCycles, cpuNs: o.sched?.cpuNs, tms: o.sched?.tms, sleep: o.sleep }),
     signalCalls(ps),
     resourceCalls(ps, { onNofile: (n) => o.fs.files.setLimit(n) }),
     randomCalls(o.random, o.taskSize),
     sysInfoCalls({ clockHz: o.clockHz, sysinfo: o.sysinfo, uts: o.uts }),
+    ...(o.sched ? [o.sched.group] : []),
   ];
 }
 

@@ -46,6 +46,10 @@ export interface TimeOptions {
   hz?: number;
   /** CPU time of the caller's thread or process, in cycles (default: its core's cycle counter). */
   cpuCycles?: (t: SyscallTask, thread: boolean) => number;
+  /** CPU time of the caller's thread or process in ns (a scheduler's sum_exec_runtime); wins over cpuCycles. */
+  cpuNs?: (t: SyscallTask, thread: boolean) => number;
+  /** times()'s tms in ns, [utime, stime, cutime, cstime]; default: the process's CPU time as utime. */
+  tms?: (t: SyscallTask) => [number, number, number, number];
   /**
    * The sleep itself, given the validated interval in cycles (a scheduler puts the task to sleep
    * and returns 0). Default: the core's clock jumps over the interval.
@@ -118,7 +122,7 @@ export function timeCalls(o: TimeOptions): SyscallGroup {
       case 'mono': case 'raw': case 'boot': return mono(t);
       case 'mono_coarse': return mono(t) - (mono(t) % tickNs);
       case 'real_coarse': return o.bootEpochNs + mono(t) - (mono(t) % tickNs);
-      case 'cpu': return cyclesToNs(cpuCycles(t, c.thread), o.clockHz);
+      case 'cpu': return o.cpuNs ? BigInt(Math.floor(o.cpuNs(t, c.thread))) : cyclesToNs(cpuCycles(t, c.thread), o.clockHz);
     }
   };
 
@@ -160,7 +164,10 @@ export function timeCalls(o: TimeOptions): SyscallGroup {
         return tp === 0 ? 0 : putStruct(t.user, tp, encodeTimespec(resolution(c)));
       }
       case SYS_gettimeofday: return gettimeofday(t, o.bootEpochNs + mono(t));
-      case SYS_times: return times(t, cyclesToNs(cpuCycles(t, false), o.clockHz), mono(t), hz, tickNs);
+      case SYS_times: {
+        const tms = o.tms ? o.tms(t).map((x) => BigInt(Math.floor(x))) : [read({ kind: 'cpu', thread: false, sched: true }, t), 0n, 0n, 0n];
+        return times(t, tms, mono(t), hz, tickNs);
+      }
       case SYS_nanosleep: {
         const ns = getTimespec(t, argULong(t.cpu, 0));
         if (typeof ns === 'number') return ns;
@@ -200,16 +207,16 @@ function gettimeofday(t: SyscallTask, realNs: bigint): number {
 }
 
 /**
- * times(buf): struct tms in clock_t (USER_HZ) — all the CPU time as user time (user and
- * system time are not told apart yet), no children yet — and the return value Linux gives:
+ * times(buf): struct tms in clock_t (USER_HZ) — tms_utime, tms_stime, tms_cutime, tms_cstime
+ * from `tms` (ns) — and the return value Linux gives:
  * jiffies_64 in clock_t, counted from INITIAL_JIFFIES (2^32 - 300 * HZ on 64-bit, so the
  * 32-bit jiffies wrap five minutes after boot).
  */
-function times(t: SyscallTask, cpuNs: bigint, monoNs: bigint, hz: number, tickNs: bigint): number {
+function times(t: SyscallTask, tms: bigint[], monoNs: bigint, hz: number, tickNs: bigint): number {
   const buf = argULong(t.cpu, 0);
   if (buf !== 0) {
     const { bytes, dv } = struct(32);
-    dv.setBigInt64(0, cpuNs / (NSEC_PER_SEC / BigInt(USER_HZ)), true);
+    for (let i = 0; i < 4; i++) dv.setBigInt64(8 * i, tms[i]! / (NSEC_PER_SEC / BigInt(USER_HZ)), true);
     if (putStruct(t.user, buf, bytes) < 0) return -EFAULT;
   }
   const jiffies = (1n << 32n) - BigInt(300 * hz) + monoNs / tickNs;
