@@ -361,7 +361,7 @@ export class LinuxKernel implements TrapHandler {
       s: this.sched, regs: this.regs, clockHz: o.clockHz, times: this.groupTimes,
       faults: (tgid) => {
         const p = this.procs.get(tgid);
-        return { minFlt: p?.counts.minFlt ?? 0, majFlt: p?.counts.majFlt ?? 0, cminFlt: p?.cminFlt ?? 0, cmajFlt: p?.cmajFlt ?? 0 };
+        return { minFlt: p?.counts.minFlt ?? 0, majFlt: p?.counts.majFlt ?? 0, cminFlt: p?.cminFlt ?? 0, cmajFlt: p?.cmajFlt ?? 0, mm: p?.mm && { t: this.t, m: p.mm.m } };
       },
       uid: (tgid) => this.procs.get(tgid)?.state.cred.uid ?? 0,
     });

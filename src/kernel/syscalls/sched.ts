@@ -19,6 +19,7 @@ import {
 } from '../sched/syscalls.ts';
 import { EFAULT, EINVAL } from './numbers.ts';
 import { NOT_MINE, type SyscallGroup, type SyscallTask } from './task_context.ts';
+import { F_HIWATER_RSS, get_mm_rss, type MmTable } from '../mm/mm_struct.ts';
 import { argInt, argUInt, argULong, putStruct, struct } from './uaccess.ts';
 
 export const SYS_sched_setparam = 118;
@@ -47,6 +48,8 @@ export interface GroupFaults {
   /** The reaped children's (signal->cmin_flt, cmaj_flt). */
   cminFlt: number;
   cmajFlt: number;
+  /** The group's address space (ru_maxrss is its high-water RSS), when it has one. */
+  mm?: { t: MmTable; m: number };
 }
 
 export interface SchedCallsOptions {
@@ -140,6 +143,8 @@ export function schedCalls(o: SchedCallsOptions): SchedCalls {
     let minFlt = 0;
     let majFlt = 0;
     const f = o.faults(t.pid);
+    // get_mm_hiwater_rss in KiB (pages of 4 KiB); reaped children's (signal->cmaxrss) are not kept.
+    const maxRss = f.mm ? Math.max(f.mm.t.get(f.mm.m, F_HIWATER_RSS), get_mm_rss(f.mm.t, f.mm.m)) * 4 : 0;
     if (who === RUSAGE_SELF) {
       times = selfTimes(t);
       minFlt = f.minFlt;
@@ -155,7 +160,7 @@ export function schedCalls(o: SchedCallsOptions): SchedCalls {
       minFlt = f.cminFlt;
       majFlt = f.cmajFlt;
     } else return -EINVAL;
-    return putStruct(t.user, argULong(t.cpu, 1), encodeRusage(times, minFlt, majFlt)) < 0 ? -EFAULT : 0;
+    return putStruct(t.user, argULong(t.cpu, 1), encodeRusage(times, minFlt, majFlt, who === RUSAGE_CHILDREN ? 0 : maxRss)) < 0 ? -EFAULT : 0;
   };
 
   const group: SyscallGroup = (t, nr) => {
@@ -186,12 +191,13 @@ export function schedCalls(o: SchedCallsOptions): SchedCalls {
 
 /** struct rusage: ru_utime, ru_stime (timeval), then maxrss, ixrss, idrss, isrss, minflt, majflt,
  *  nswap, inblock, oublock, msgsnd, msgrcv, nsignals, nvcsw, nivcsw. All time is user time. */
-export function encodeRusage(t: GroupTimes, minFlt: number, majFlt: number): Uint8Array {
+export function encodeRusage(t: GroupTimes, minFlt: number, majFlt: number, maxRssKb = 0): Uint8Array {
   const { bytes, dv } = struct(RUSAGE_SIZE);
   const us = Math.floor(t.sumExec / 1000);
   dv.setBigInt64(0, BigInt(Math.floor(us / 1e6)), true);
   dv.setBigInt64(8, BigInt(us % 1e6), true);
   const long = (i: number, v: number): void => dv.setBigInt64(32 + 8 * i, BigInt(v), true);
+  long(0, maxRssKb);
   long(4, minFlt);
   long(5, majFlt);
   long(12, t.nvcsw);

@@ -328,6 +328,16 @@ static void *burn(void *arg) {
   return 0;
 }
 
+static long status_field(const char *name) {
+  char l[256];
+  long v = -1;
+  FILE *f = fopen("/proc/self/status", "r");
+  while (f && fgets(l, sizeof l, f))
+    if (strncmp(l, name, strlen(name)) == 0) v = atol(l + strlen(name));
+  if (f) fclose(f);
+  return v;
+}
+
 static long long tv_us(struct timeval t) { return (long long)t.tv_sec * 1000000 + t.tv_usec; }
 
 static int mode_rusage(void) {
@@ -342,6 +352,10 @@ static int mode_rusage(void) {
   getrusage(RUSAGE_THREAD, &thread);
   int64_t proc = now(CLOCK_PROCESS_CPUTIME_ID);
   int64_t th = cpu();
+  long hwm = status_field("VmHWM:"); // after the clocks: reading it costs CPU
+  struct rusage again, again_thread;
+  getrusage(RUSAGE_SELF, &again); // no page touched since the status read: the same high-water mark
+  getrusage(RUSAGE_THREAD, &again_thread);
   pid_t c = fork();
   if (c == 0) {
     burn((void *)(intptr_t)(250 * MS));
@@ -357,6 +371,7 @@ static int mode_rusage(void) {
   fprintf(stderr, "switches self %ld/%ld thread %ld/%ld children %ld/%ld faults self %ld children %ld\n", self.ru_nvcsw, self.ru_nivcsw,
           thread.ru_nvcsw, thread.ru_nivcsw, children.ru_nvcsw, children.ru_nivcsw, self.ru_minflt + self.ru_majflt, children.ru_minflt + children.ru_majflt);
   fprintf(stderr, "times utime %ld cutime %ld ticks %ld\n", (long)tm.tms_utime, (long)tm.tms_cutime, sysconf(_SC_CLK_TCK));
+  fprintf(stderr, "maxrss self %ld thread %ld children %ld VmHWM %ld\n", again.ru_maxrss, again_thread.ru_maxrss, children.ru_maxrss, hwm);
   printf("rusage: child status %d\n", WEXITSTATUS(st));
   return 0;
 }
