@@ -95,11 +95,11 @@ describe.skipIf(!have)('--boot linux --cores 1: scheduling policies from the gue
     }
   }, 60_000);
 
-  it('CFS shares: nice 0 and nice 5 CPU-bound threads on one core split it 1024:335 within 2%', async () => {
-    const { out, err } = await run(classes, ['nice']);
+  it.each(['flat', 'caches'] as const)('CFS shares: nice 0 and nice 5 CPU-bound threads on one core split it 1024:335 within 2%% (--memory %s)', async (memory) => {
+    const { out, err } = await run(classes, ['nice'], memory);
     expect(out).toBe('nice: both ran\n');
     const [n0, n5] = nums(err, 'nice0');
-    process.stderr.write(`nice: nice0 ${n0 / MS} ms, nice5 ${n5 / MS} ms, ratio ${(n0 / n5).toFixed(4)} (1024/335 = ${(1024 / 335).toFixed(4)})\n`);
+    process.stderr.write(`nice (${memory}): nice0 ${n0 / MS} ms, nice5 ${n5 / MS} ms, ratio ${(n0 / n5).toFixed(4)} (1024/335 = ${(1024 / 335).toFixed(4)})\n`);
     expect(Math.abs(n0 / n5 / (1024 / 335) - 1)).toBeLessThan(0.02);
     expect(Math.abs(n0 + n5 - 2000 * MS)).toBeLessThan(20 * MS); // the two had the core for the 2 s
   }, 120_000);

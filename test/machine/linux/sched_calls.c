@@ -109,6 +109,22 @@ int main(void) {
   show("setattr NULL", setattr(0, 0, 0));
   show("setattr bad pointer", setattr(0, BAD, 0));
   show("setattr no such pid", setattr(NOPID, &a, 0));
+  a.size = 4097;
+  show("setattr size 4097", setattr(0, &a, 0));
+  printf("  size written back %u\n", a.size);
+  {
+    struct { struct attr a; uint64_t tail; } big;
+    memset(&big, 0, sizeof big);
+    big.a.size = sizeof big;
+    big.tail = 1;
+    show("setattr size 64, nonzero tail", setattr(0, &big.a, 0));
+    printf("  size written back %u\n", big.a.size);
+    big.tail = 0;
+    show("setattr size 64, zero tail", setattr(0, &big.a, 0));
+  }
+  show("setattr kernel pointer", setattr(0, (void *)0xffffffc000000000UL, 0));
+  memset(&a, 0, sizeof a);
+  a.size = sizeof a;
   a.policy = 6;
   a.runtime = 20000000;
   a.deadline = 10000000;
@@ -154,6 +170,9 @@ int main(void) {
   show("getrusage who 5", getrusage(5, &ru));
   show("getrusage who -2", getrusage(-2, &ru));
   show("getrusage bad pointer", syscall(SYS_getrusage, RUSAGE_SELF, BAD));
+  show("getrusage NULL", syscall(SYS_getrusage, RUSAGE_SELF, 0));
+  show("getparam kernel pointer", syscall(SYS_sched_getparam, 0, 0xffffffc000000000UL));
+  show("rr_get_interval NULL", syscall(SYS_sched_rr_get_interval, 0, 0));
   show("getrusage THREAD", getrusage(RUSAGE_THREAD, &ru));
   show("times bad pointer", syscall(SYS_times, BAD));
   show("clock_getres THREAD_CPUTIME", clock_getres(CLOCK_THREAD_CPUTIME_ID, &ts));

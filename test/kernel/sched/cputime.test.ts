@@ -1,0 +1,67 @@
+// sched/cputime.ts: a running task's CPU time up to now, and the thread-group sums that
+// getrusage, times and the CPU-time clocks report (dead threads, reaped children).
+import { describe, expect, it } from 'vitest';
+import {
+  __schedule, init_idle, rq_lock, rq_unlock, sched_init, sched_task_init, SM_PREEMPT, SM_SLEEP, update_rq_clock,
+  wake_up_new_task, type Sched,
+} from '../../../src/kernel/sched/core.ts';
+import { task_sched_runtime, task_times, ThreadGroupTimes } from '../../../src/kernel/sched/cputime.ts';
+
+const MS = 1e6;
+
+/** One core, idle task 0, tasks 1..3 queued; task 1 runs from t = 0. */
+function setup(): Sched {
+  const s = sched_init({ cpus: 1, nrTasks: 8 });
+  init_idle(s, 0, 0);
+  rq_lock(s, 0);
+  for (let p = 1; p <= 3; p++) {
+    sched_task_init(s, p);
+    wake_up_new_task(s, 0, p);
+  }
+  __schedule(s, 0, SM_PREEMPT);
+  rq_unlock(s, 0);
+  return s;
+}
+
+/** Run the current task until `t`, then switch (it sleeps when `sleep`). */
+function runUntil(s: Sched, t: number, sleep = false): number {
+  rq_lock(s, 0);
+  update_rq_clock(s, 0, t);
+  const next = __schedule(s, 0, sleep ? SM_SLEEP : SM_PREEMPT);
+  rq_unlock(s, 0);
+  return next;
+}
+
+describe('task_sched_runtime and thread-group sums', () => {
+  it('the running task is brought up to now; the others keep what they had', () => {
+    const s = setup();
+    const first = s.curr(0);
+    expect(task_sched_runtime(s, first, 3 * MS)).toBe(3 * MS);
+    expect(task_sched_runtime(s, first, 5 * MS)).toBe(5 * MS);
+    const second = runUntil(s, 7 * MS);
+    expect(second).not.toBe(first);
+    expect(task_sched_runtime(s, first, 20 * MS)).toBe(7 * MS); // not running: no time added
+    expect(task_sched_runtime(s, second, 9 * MS)).toBe(2 * MS);
+  });
+
+  it('dead threads stay in their group; a reaped child (and its reaped children) goes to the parent', () => {
+    const s = setup();
+    const g = new ThreadGroupTimes(s);
+    const a = s.curr(0);
+    const b = runUntil(s, 4 * MS, true); // a sleeps after 4 ms: a voluntary switch
+    const c = runUntil(s, 10 * MS); // b ran 6 ms, preempted
+    expect(task_times(s, a, 10 * MS)).toEqual({ sumExec: 4 * MS, nvcsw: 1, nivcsw: 0 });
+    // Group 100 = {a, b}; a dies.
+    g.threadGone(100, a);
+    expect(g.group(100, [b], 10 * MS)).toEqual({ sumExec: 10 * MS, nvcsw: 1, nivcsw: 1 });
+    // Group 200 = {c} reaps 100, whose zombie leader slot is b.
+    runUntil(s, 13 * MS); // c ran 3 ms
+    g.reap(200, 100, [b]);
+    expect(g.reaped(200)).toEqual({ sumExec: 10 * MS, nvcsw: 1, nivcsw: 1 });
+    expect(g.group(100, [], 13 * MS).sumExec).toBe(0); // the child's sums are gone
+    // 300 reaps 200: 200's own time (c) plus what 200 had reaped.
+    g.reap(300, 200, [c]);
+    expect(g.reaped(300).sumExec).toBe(13 * MS);
+    expect(g.reaped(200).sumExec).toBe(0);
+  });
+});
