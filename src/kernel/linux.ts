@@ -63,7 +63,7 @@ import {
   type FpContext,
 } from './sched/task_regs.ts';
 import { ENOSYS } from './syscalls/numbers.ts';
-import { schedCalls, type SchedCalls } from './syscalls/sched.ts';
+import { encodeRusage, schedCalls, type SchedCalls } from './syscalls/sched.ts';
 import { ThreadGroupTimes } from './sched/cputime.ts';
 import { sched_timer_next, sched_timers_run } from './sched/core.ts';
 import { task_dead_dl } from './sched/deadline.ts';
@@ -1677,19 +1677,9 @@ export class LinuxKernel implements TrapHandler {
     return zombie.pid;
   }
 
-  /** struct rusage (144 bytes on riscv64): user time from the task's exec runtime, faults and switches. */
+  /** wait4's struct rusage of a reaped child: RUSAGE_BOTH, its threads' time (dead ones too) and its reaped children's. */
   private rusageOf(c: Process): Uint8Array {
-    const b = new Uint8Array(144);
-    const v = new DataView(b.buffer);
-    const ns = this.sched.fget(c.task, F_SUM_EXEC);
-    const put = (off: number, x: number) => v.setBigInt64(off, BigInt(Math.floor(x)), true);
-    put(0, ns / 1e9);
-    put(8, (ns % 1e9) / 1e3);
-    put(6 * 8 + 16, c.counts.minFlt); // ru_minflt (after utime, stime, maxrss, ixrss, idrss, isrss)
-    put(7 * 8 + 16, c.counts.majFlt);
-    put(14 * 8 + 16, this.sched.tget(c.task, T_NR_VOLUNTARY));
-    put(15 * 8 + 16, this.sched.tget(c.task, T_NR_INVOLUNTARY));
-    return b;
+    return encodeRusage(this.groupTimes.both(c.pid, [c.task]), c.counts.minFlt + c.cminFlt, c.counts.majFlt + c.cmajFlt);
   }
 
   processStats(): ProcessStats {

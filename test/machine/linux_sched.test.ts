@@ -200,6 +200,7 @@ describe.skipIf(!have)('--boot linux --cores 1: scheduling policies from the gue
     expect(children!).toBeGreaterThanOrEqual(250_000);
     expect(children!).toBeLessThan(260_000);
     expect(cutime).toBe(Math.floor(children! / 10_000));
+    expect(nums(err, 'wait4')[0]).toBe(children); // wait4's rusage of the one child reaped
     expect(utime! * 10_000).toBeGreaterThanOrEqual(self! - 10_000);
     const [maxSelf, maxThread, maxChildren, hwm] = nums(err, 'maxrss self');
     // get_mm_hiwater_rss in KiB from the mm's rss_stat counters; /proc's VmHWM counts the page

@@ -74,15 +74,20 @@ export class ThreadGroupTimes {
     return { ...(this.children.get(tgid) ?? zero()) };
   }
 
+  /** RUSAGE_BOTH: the group's own time and its reaped children's (what wait4 reports of a child). */
+  both(tgid: number, tasks: readonly number[]): GroupTimes {
+    const t = this.group(tgid, tasks, 0);
+    add(t, this.reaped(tgid));
+    return t;
+  }
+
   /**
    * wait_task_zombie: `parent` reaps `child`, whose remaining task records are `tasks` (the
    * zombie leader's): the child's own time and its reaped children's go to the parent; the
    * child's sums are dropped.
    */
   reap(parent: number, child: number, tasks: readonly number[]): void {
-    const into = this.entry(this.children, parent);
-    add(into, this.group(child, tasks, 0));
-    add(into, this.reaped(child));
+    add(this.entry(this.children, parent), this.both(child, tasks));
     this.dead.delete(child);
     this.children.delete(child);
   }

@@ -362,7 +362,8 @@ static int mode_rusage(void) {
     _exit(0);
   }
   int st;
-  waitpid(c, &st, 0);
+  struct rusage of_child;
+  wait4(c, &st, 0, &of_child);
   getrusage(RUSAGE_CHILDREN, &children);
   struct tms tm;
   times(&tm);
@@ -370,6 +371,7 @@ static int mode_rusage(void) {
           tv_us(thread.ru_utime) + tv_us(thread.ru_stime), (long long)proc, (long long)th, tv_us(children.ru_utime) + tv_us(children.ru_stime));
   fprintf(stderr, "switches self %ld/%ld thread %ld/%ld children %ld/%ld faults self %ld children %ld\n", self.ru_nvcsw, self.ru_nivcsw,
           thread.ru_nvcsw, thread.ru_nivcsw, children.ru_nvcsw, children.ru_nivcsw, self.ru_minflt + self.ru_majflt, children.ru_minflt + children.ru_majflt);
+  fprintf(stderr, "wait4 %lld\n", tv_us(of_child.ru_utime) + tv_us(of_child.ru_stime));
   fprintf(stderr, "times utime %ld cutime %ld ticks %ld\n", (long)tm.tms_utime, (long)tm.tms_cutime, sysconf(_SC_CLK_TCK));
   fprintf(stderr, "maxrss self %ld thread %ld children %ld VmHWM %ld\n", again.ru_maxrss, again_thread.ru_maxrss, children.ru_maxrss, hwm);
   printf("rusage: child status %d\n", WEXITSTATUS(st));
