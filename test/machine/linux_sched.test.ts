@@ -185,15 +185,21 @@ describe.skipIf(!have)('--boot linux --cores 1: scheduling policies from the gue
     expect(checked).toBeGreaterThan(10);
   }, 120_000);
 
-  it('getrusage (self, thread, children), the CPU-time clocks and times() count the simulated CPU each one burnt', async () => {
+  it('getrusage (self, thread, children), the CPU-time clocks (own, another thread\'s, a process\'s by pid) and times() count the simulated CPU each one burnt', async () => {
     const { out, err } = await run(classes, ['rusage']);
     expect(out).toBe('rusage: child status 0\n');
+    const [other, byPid, process_, nobody] = nums(err, 'clocks');
+    expect(other!).toBeGreaterThanOrEqual(50 * MS); // pthread_getcpuclockid of a thread that burnt 50 ms and sleeps
+    expect(other!).toBeLessThan(51 * MS);
+    expect(process_! - byPid!).toBeGreaterThanOrEqual(0); // clock_getcpuclockid(getpid()) is the process clock,
+    expect(process_! - byPid!).toBeLessThan(0.1 * MS); // read just before it
+    expect(nobody).toBe(-22); // EINVAL: no such thread
     const [self, thread, procClock, threadClock, children] = nums(err, 'self');
     const [utime, cutime, hz] = nums(err, 'times utime');
     process.stderr.write(`rusage: self ${self! / 1e3} ms thread ${thread! / 1e3} ms children ${children! / 1e3} ms; times ${utime}/${cutime} ticks of 1/${hz} s\n`);
-    // Two threads burnt 300 + 200 ms, main 100 ms after its start-up; the child 250 ms.
-    expect(self! - thread!).toBeGreaterThanOrEqual(500_000);
-    expect(self! - thread!).toBeLessThan(505_000);
+    // Threads burnt 50 + 300 + 200 ms, main 100 ms after its start-up; the child 250 ms.
+    expect(self! - thread!).toBeGreaterThanOrEqual(550_000);
+    expect(self! - thread!).toBeLessThan(555_000);
     expect(thread!).toBeGreaterThanOrEqual(100_000);
     expect(Math.abs(procClock! / 1e3 - self!)).toBeLessThan(100); // the same sum, microseconds apart
     expect(Math.abs(threadClock! / 1e3 - thread!)).toBeLessThan(100);

@@ -70,8 +70,9 @@ export interface SchedCallsOptions {
 /** The group, with the CPU-time readers the time group and times() use. */
 export interface SchedCalls {
   group: SyscallGroup;
-  /** CPU time in ns of the caller's thread or of its whole thread group (CLOCK_*_CPUTIME_ID). */
-  cpuNs(t: SyscallTask, thread: boolean): number;
+  /** CPU time in ns of the caller's thread or whole thread group (pid 0), of thread `pid` of its
+   *  group, or of process `pid` (CLOCK_*_CPUTIME_ID and pid-encoded CPU clocks); -1: no such task. */
+  cpuNs(t: SyscallTask, thread: boolean, pid: number): number;
   /** times()'s tms in ns: [utime, stime, cutime, cstime]. */
   tms(t: SyscallTask): [number, number, number, number];
 }
@@ -131,10 +132,15 @@ export function schedCalls(o: SchedCallsOptions): SchedCalls {
   };
 
   const selfTimes = (t: SyscallTask): GroupTimes => o.times.group(t.pid, threadsOf(t.pid), nowOf(t));
-  const cpuNs = (t: SyscallTask, thread: boolean): number => {
-    if (!thread) return selfTimes(t).sumExec;
-    const p = findTid(t.tid);
-    return p < 0 ? 0 : task_times(s, p, nowOf(t)).sumExec;
+  // lookup_task: a thread clock names a thread of the caller's group; a process clock a process
+  // by its pid (the leader's tid).
+  const cpuNs = (t: SyscallTask, thread: boolean, pid: number): number => {
+    const p = findTid(pid === 0 ? (thread ? t.tid : t.pid) : pid);
+    if (p < 0) return -1;
+    const tgid = regs.get(p, W_TGID);
+    if (thread) return tgid === t.pid ? task_times(s, p, nowOf(t)).sumExec : -1;
+    if (regs.get(p, W_TID) !== tgid) return -1;
+    return o.times.group(tgid, threadsOf(tgid), nowOf(t)).sumExec;
   };
 
   const getrusage = (t: SyscallTask): number => {

@@ -46,8 +46,12 @@ export interface TimeOptions {
   hz?: number;
   /** CPU time of the caller's thread or process, in cycles (default: its core's cycle counter). */
   cpuCycles?: (t: SyscallTask, thread: boolean) => number;
-  /** CPU time of the caller's thread or process in ns (a scheduler's sum_exec_runtime); wins over cpuCycles. */
-  cpuNs?: (t: SyscallTask, thread: boolean) => number;
+  /**
+   * CPU time in ns (a scheduler's sum_exec_runtime) of the caller's thread or process (pid 0), or
+   * of thread `pid` of the caller's group / process `pid` (-1: no such task, EINVAL); wins over
+   * cpuCycles. Without it only the caller's own clocks exist.
+   */
+  cpuNs?: (t: SyscallTask, thread: boolean, pid: number) => number;
   /** times()'s tms in ns, [utime, stime, cutime, cstime]; default: the process's CPU time as utime. */
   tms?: (t: SyscallTask) => [number, number, number, number];
   /**
@@ -70,28 +74,31 @@ export function nsToCycles(ns: bigint, clockHz: number): number {
 /** What a clock id names: a wall/monotonic kind, or a CPU-time clock of the caller. */
 type ClockKind =
   | { kind: 'real' | 'mono' | 'real_coarse' | 'mono_coarse' | 'raw' | 'boot' | 'tai' }
-  | { kind: 'cpu'; thread: boolean; sched: boolean };
+  | { kind: 'cpu'; thread: boolean; sched: boolean; pid: number };
 
 /**
  * clockid_to_kclock plus, for CPU clocks, lookup_task: null for EINVAL. Negative ids are
  * CPU clocks of a pid (~pid << 3 | per-thread bit 4 | PROF 0, VIRT 1, SCHED 2; 3 is a clock fd,
- * and no posix clock devices exist). Only the caller's own thread and process are found:
- * other threads' CPU clocks wait for per-task accounting (the thread issue).
+ * and no posix clock devices exist). A pid naming the caller is pid 0; another thread of its
+ * group (thread clocks) or another process by its pid (process clocks) is found through
+ * `cpuNs` (the scheduler's per-task accounting), else EINVAL.
  */
-function decodeClock(id: number, t: SyscallTask): ClockKind | null {
+function decodeClock(id: number, t: SyscallTask, cpuNs?: TimeOptions['cpuNs']): ClockKind | null {
   if (id < 0) {
     const which = id & 3;
     if (which === 3) return null;
     const thread = (id & 4) !== 0;
-    const pid = ~(id >> 3);
-    if (pid !== 0 && pid !== (thread ? t.tid : t.pid) && pid !== t.tid) return null;
-    return { kind: 'cpu', thread, sched: which === 2 };
+    let pid = ~(id >> 3);
+    if (pid === (thread ? t.tid : t.pid) || pid === t.tid) pid = 0;
+    // lookup_task: another task's clock is there only when the scheduler can read it.
+    if (pid !== 0 && (!cpuNs || cpuNs(t, thread, pid) < 0)) return null;
+    return { kind: 'cpu', thread, sched: which === 2, pid };
   }
   switch (id) {
     case CLOCK_REALTIME: return { kind: 'real' };
     case CLOCK_MONOTONIC: return { kind: 'mono' };
-    case CLOCK_PROCESS_CPUTIME_ID: return { kind: 'cpu', thread: false, sched: true };
-    case CLOCK_THREAD_CPUTIME_ID: return { kind: 'cpu', thread: true, sched: true };
+    case CLOCK_PROCESS_CPUTIME_ID: return { kind: 'cpu', thread: false, sched: true, pid: 0 };
+    case CLOCK_THREAD_CPUTIME_ID: return { kind: 'cpu', thread: true, sched: true, pid: 0 };
     case CLOCK_MONOTONIC_RAW: return { kind: 'raw' };
     case CLOCK_REALTIME_COARSE: return { kind: 'real_coarse' };
     case CLOCK_MONOTONIC_COARSE: return { kind: 'mono_coarse' };
@@ -122,7 +129,7 @@ export function timeCalls(o: TimeOptions): SyscallGroup {
       case 'mono': case 'raw': case 'boot': return mono(t);
       case 'mono_coarse': return mono(t) - (mono(t) % tickNs);
       case 'real_coarse': return o.bootEpochNs + mono(t) - (mono(t) % tickNs);
-      case 'cpu': return o.cpuNs ? BigInt(Math.floor(o.cpuNs(t, c.thread))) : cyclesToNs(cpuCycles(t, c.thread), o.clockHz);
+      case 'cpu': return o.cpuNs ? BigInt(Math.floor(Math.max(0, o.cpuNs(t, c.thread, c.pid)))) : cyclesToNs(cpuCycles(t, c.thread), o.clockHz);
     }
   };
 
@@ -153,19 +160,19 @@ export function timeCalls(o: TimeOptions): SyscallGroup {
   return (t: SyscallTask, nr: number): number => {
     switch (nr) {
       case SYS_clock_gettime: {
-        const c = decodeClock(argInt(t.cpu, 0), t);
+        const c = decodeClock(argInt(t.cpu, 0), t, o.cpuNs);
         if (!c) return -EINVAL;
         return putStruct(t.user, argULong(t.cpu, 1), encodeTimespec(read(c, t)));
       }
       case SYS_clock_getres: {
-        const c = decodeClock(argInt(t.cpu, 0), t);
+        const c = decodeClock(argInt(t.cpu, 0), t, o.cpuNs);
         if (!c) return -EINVAL;
         const tp = argULong(t.cpu, 1);
         return tp === 0 ? 0 : putStruct(t.user, tp, encodeTimespec(resolution(c)));
       }
       case SYS_gettimeofday: return gettimeofday(t, o.bootEpochNs + mono(t));
       case SYS_times: {
-        const tms = o.tms ? o.tms(t).map((x) => BigInt(Math.floor(x))) : [read({ kind: 'cpu', thread: false, sched: true }, t), 0n, 0n, 0n];
+        const tms = o.tms ? o.tms(t).map((x) => BigInt(Math.floor(x))) : [read({ kind: 'cpu', thread: false, sched: true, pid: 0 }, t), 0n, 0n, 0n];
         return times(t, tms, mono(t), hz, tickNs);
       }
       case SYS_nanosleep: {
@@ -174,7 +181,7 @@ export function timeCalls(o: TimeOptions): SyscallGroup {
         return sleep(t, ns);
       }
       case SYS_clock_nanosleep: {
-        const c = decodeClock(argInt(t.cpu, 0), t);
+        const c = decodeClock(argInt(t.cpu, 0), t, o.cpuNs);
         if (!c) return -EINVAL;
         // Clocks without an nsleep method (thread CPU time, RAW, COARSE); a per-thread CPU clock id is EINVAL.
         if (c.kind === 'raw' || c.kind === 'mono_coarse' || c.kind === 'real_coarse') return -EOPNOTSUPP;

@@ -340,7 +340,34 @@ static long status_field(const char *name) {
 
 static long long tv_us(struct timeval t) { return (long long)t.tv_sec * 1000000 + t.tv_usec; }
 
+static sem_t parked;
+static void *burn_then_park(void *arg) {
+  burn(arg);
+  sem_wait(&parked);
+  return 0;
+}
+
+static int64_t clock_of(clockid_t c) {
+  struct timespec t;
+  if (clock_gettime(c, &t)) return -errno;
+  return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
 static int mode_rusage(void) {
+  // Another thread's CPU clock (pthread_getcpuclockid), and the process clock by pid.
+  sem_init(&parked, 0, 0);
+  pthread_t z;
+  pthread_create(&z, 0, burn_then_park, (void *)(intptr_t)(50 * MS));
+  struct timespec nap = {0, 100 * MS};
+  nanosleep(&nap, 0); // z burns its 50 ms and parks
+  clockid_t zc, pc;
+  pthread_getcpuclockid(z, &zc);
+  clock_getcpuclockid(getpid(), &pc);
+  int64_t zt = clock_of(zc), pt = clock_of(pc), self_pt = clock_of(CLOCK_PROCESS_CPUTIME_ID);
+  int64_t nobody = clock_of(((~(clockid_t)4000000) << 3) | 6); // the thread clock of no thread
+  sem_post(&parked);
+  pthread_join(z, 0);
+  fprintf(stderr, "clocks other_thread %lld process_by_pid %lld process %lld nobody %lld\n", (long long)zt, (long long)pt, (long long)self_pt, (long long)nobody);
   pthread_t a, b;
   pthread_create(&a, 0, burn, (void *)(intptr_t)(300 * MS));
   pthread_create(&b, 0, burn, (void *)(intptr_t)(200 * MS));
