@@ -185,6 +185,16 @@ describe.skipIf(!have)('--boot linux --cores 1: scheduling policies from the gue
     expect(checked).toBeGreaterThan(10);
   }, 120_000);
 
+  it('SCHED_DEADLINE bandwidth: a task of 10 ms per 100 ms that never yields is throttled to 10% (an overrun is paid back in the next period); CFS gets the rest', async () => {
+    const { out, err } = await run(classes, ['dlhog']);
+    expect(out).toBe('dlhog: done\n');
+    const [window, dl, cfs] = nums(err, 'dlhog window');
+    process.stderr.write(`dlhog: dl ${(dl! / window! * 100).toFixed(2)}%, cfs ${(cfs! / window! * 100).toFixed(2)}% of ${window! / MS} ms\n`);
+    expect(dl! / window!).toBeGreaterThan(0.09);
+    expect(dl! / window!).toBeLessThan(0.11);
+    expect(cfs! / window!).toBeGreaterThan(0.87);
+  }, 60_000);
+
   it('getrusage (self, thread, children), the CPU-time clocks (own, another thread\'s, a process\'s by pid) and times() count the simulated CPU each one burnt', async () => {
     const { out, err } = await run(classes, ['rusage']);
     expect(out).toBe('rusage: child status 0\n');

@@ -8,6 +8,7 @@
 //   throttle  a SCHED_FIFO spinner and a CFS spinner for 2 s: CFS keeps 5% of each second
 //   deadline  three SCHED_DEADLINE tasks (utilization 0.83): every job before its deadline, EDF
 //             order; a fourth that would pass 0.95 is refused with EBUSY while they run
+//   dlhog     a SCHED_DEADLINE task (10 ms per 100 ms) that never yields, and a CFS spinner
 //   rusage    getrusage (self, thread, children), the CPU-time clocks and times() after threads
 //             and a child burnt known amounts of CPU
 #define _GNU_SOURCE
@@ -320,6 +321,40 @@ static int mode_deadline(void) {
   return 0;
 }
 
+// ---- dlhog: a deadline task that never yields is held to its bandwidth (CBS) ----
+static volatile int64_t hog_end, hog_cpu, hog_cfs_cpu;
+static void *dl_hog(void *arg) {
+  (void)arg;
+  struct attr a = {.size = sizeof a, .policy = 6, .runtime = 10 * MS, .deadline = 100 * MS, .period = 100 * MS};
+  if (syscall(SYS_sched_setattr, 0, &a, 0)) die("sched_setattr", errno);
+  int64_t c0 = cpu();
+  while (mono() < hog_end) {
+  }
+  hog_cpu = cpu() - c0;
+  return 0;
+}
+static void *cfs_hog(void *arg) {
+  (void)arg;
+  int64_t c0 = cpu();
+  while (mono() < hog_end) {
+  }
+  hog_cfs_cpu = cpu() - c0;
+  return 0;
+}
+
+static int mode_dlhog(void) {
+  hog_end = mono() + 1000 * MS;
+  int64_t start = mono();
+  pthread_t d, c;
+  pthread_create(&c, 0, cfs_hog, 0);
+  pthread_create(&d, 0, dl_hog, 0);
+  pthread_join(d, 0);
+  pthread_join(c, 0);
+  fprintf(stderr, "dlhog window %lld dl %lld cfs %lld\n", (long long)(hog_end - start), (long long)hog_cpu, (long long)hog_cfs_cpu);
+  printf("dlhog: done\n");
+  return 0;
+}
+
 // ---- rusage: CPU time of threads, of the process, of reaped children ----
 static void *burn(void *arg) {
   int64_t c0 = cpu();
@@ -414,6 +449,7 @@ int main(int argc, char **argv) {
   if (!strcmp(m, "throttle")) return mode_throttle();
   if (!strcmp(m, "deadline")) return mode_deadline();
   if (!strcmp(m, "rusage")) return mode_rusage();
+  if (!strcmp(m, "dlhog")) return mode_dlhog();
   fprintf(stderr, "unknown mode %s\n", m);
   return 2;
 }
