@@ -89,7 +89,7 @@ export function schedCalls(o: SchedCallsOptions): SchedCalls {
     }
     return -1;
   };
-  /** The slots of thread group `tgid` that still run or sleep (not the zombie leader). */
+  /** The slots of thread group `tgid`: its live threads and its zombie leader (the exited group). */
   const threadsOf = (tgid: number): number[] => {
     const out: number[] = [];
     for (let p = s.config.cpus; p < regs.nrTasks; p++) {
