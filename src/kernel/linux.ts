@@ -364,6 +364,7 @@ export class LinuxKernel implements TrapHandler {
         return { minFlt: p?.counts.minFlt ?? 0, majFlt: p?.counts.majFlt ?? 0, cminFlt: p?.cminFlt ?? 0, cmajFlt: p?.cmajFlt ?? 0, mm: p?.mm && { t: this.t, m: p.mm.m } };
       },
       uid: (tgid) => this.procs.get(tgid)?.state.cred.uid ?? 0,
+      kick: (c) => this.smp_send_reschedule(c),
     });
     this.images.set(1, { bytes: o.exec.program, path: o.exec.execfn });
     const images = this.images;
@@ -725,9 +726,10 @@ export class LinuxKernel implements TrapHandler {
     const id = cpu.hartId;
     this.curCpu = id;
     if (this.sched.rget(id, R_NR_RUNNING) > 0) {
-      // A task was queued here (a wakeup, a placement): it runs now, at this core's time.
+      // A task was queued here (a wakeup, a placement): it runs now, at this core's time;
+      // unless no class will run it yet (a throttled deadline or rt task): then idle on.
       this.schedule(cpu, SM_PREEMPT);
-      return true;
+      if (!this.isIdle(id)) return true;
     }
     if (this.allAsleep()) return this.deadlock(cpu);
     const to = Math.min(end, this.nextEvent(id));
