@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the Linux guest programs: every src/NAME.c -> bin/NAME, a static glibc executable built
-# exactly as a user would (Debian's riscv64-linux-gnu-gcc -static -O2; rv64gc, lp64d, non-PIE).
+# exactly as a user would (Debian's riscv64-linux-gnu-gcc -static -O2; rv64gc, lp64d, non-PIE),
+# and each line of variants.txt (NAME SOURCE FLAGS...: src/SOURCE with FLAGS -> bin/NAME).
 #
 # Usage:
 #   workloads/linux/build.sh            build into workloads/linux/bin/
@@ -18,7 +19,7 @@ set -euo pipefail
 
 LX_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
 
-usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 mode=build
 out_dir=""
@@ -62,11 +63,30 @@ build_all() { # build_all DEST_DIR
         shopt -s nullglob
         local srcs=(src/*.c)
         [ ${#srcs[@]} -gt 0 ] || { echo "linux/build.sh: no programs in src/" >&2; exit 1; }
+        # variants.txt: NAME SOURCE [CFLAGS...]; a source listed there is built only as its variants.
+        local variants=() varsrcs=" " line words
+        if [ -f variants.txt ]; then
+            while IFS= read -r line; do
+                read -r -a words <<<"$line"
+                [ ${#words[@]} -ge 2 ] || { echo "linux/build.sh: variants.txt: bad line: $line" >&2; exit 1; }
+                [ -f "src/${words[1]}" ] || { echo "linux/build.sh: variants.txt: no src/${words[1]}" >&2; exit 1; }
+                variants+=("$line")
+                varsrcs+="${words[1]} "
+            done < <(grep -v -E '^[[:space:]]*(#|$)' variants.txt)
+        fi
         for src in "${srcs[@]}"; do
+            case "$varsrcs" in *" $(basename "$src") "*) continue ;; esac
             name="$(basename "$src" .c)"
             "$RISCV_GCC" "${CFLAGS[@]}" "$src" -o "$dest/$name.tmp"
             mv -f "$dest/$name.tmp" "$dest/$name"
             echo "  built linux/bin/$name"
+        done
+        for line in ${variants[@]+"${variants[@]}"}; do
+            read -r -a words <<<"$line"
+            name="${words[0]}"
+            "$RISCV_GCC" "${CFLAGS[@]}" "${words[@]:2}" "src/${words[1]}" -o "$dest/$name.tmp"
+            mv -f "$dest/$name.tmp" "$dest/$name"
+            echo "  built linux/bin/$name (src/${words[1]} ${words[*]:2})"
         done
     )
 }

@@ -97,9 +97,15 @@ grep -qF -- "$MARK" "$md" || { echo "record.sh: $md lacks the marker line" >&2; 
         echo "Syscalls (sorted, unique): $(printf '%s\n' "$body" | grep -oE '(^|[^A-Za-z0-9_])[a-z][a-z0-9_]*\(' |
             sed -E 's/^[^a-z]//; s/\($//' | sort -u | paste -sd ' ' | sed 's/ /, /g')"
         echo
-        echo '```'
-        printf '%s\n' "$body"
-        echo '```'
+        if printf '%s\n' "$body" | grep -q 'CLONE_THREAD'; then
+            # Threads: qemu's lines of several threads interleave differently from run to run.
+            echo 'Multi-threaded (clone with CLONE_THREAD): the lines of its threads interleave differently'
+            echo 'from run to run, so the trace itself is not recorded.'
+        else
+            echo '```'
+            printf '%s\n' "$body"
+            echo '```'
+        fi
     done
 } >"$md.tmp"
 mv -f "$md.tmp" "$md"
