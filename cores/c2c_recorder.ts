@@ -4,6 +4,14 @@
 // SAMPLE_EVERY on average and recorded with that weight, like perf's sampling. Keyed
 // by (address, pc): this core only.
 //
+// --boot linux: the addresses are physical (what the caches see). When a record is first
+// made, the recorder also notes who made it and where: the process running on the core (the
+// kernel's answer, `ownerOf`) and the virtual address, found by searching the core's TLB host
+// arrays for the page that translated to this physical page (the access just went through it).
+// Both happen only when a record is created, never on an L1 hit: the report names the data
+// by virtual address and symbol from them (src/report/c2c.ts). A later access to the same
+// (address, pc) from another process or another virtual page keeps the first one's name.
+//
 // The gap between two samples is drawn from a small PRNG seeded by the core id,
 // uniform in 1 .. 2*SAMPLE_EVERY-1: a fixed period would
 // alias with loops whose hits per iteration divide it (always sampling the same
@@ -23,6 +31,10 @@ export const R_ST_L1_HIT = 7;
 export const R_ST_L1_MISS = 8;
 export const R_CYCLES = 9; // latency cycles of the recorded loads
 export const R_FIELDS = 10;
+// Not counters: the record's virtual address (-1: none found) and its owner (index into owners, -1: none).
+const R_VA = R_FIELDS;
+const R_OWNER = R_FIELDS + 1;
+const R_SLOTS = R_FIELDS + 2;
 
 /** Where an access was served, for record(): the L2 controller's sources. */
 export { SRC_HITM, SRC_L1, SRC_L2, SRC_L3, SRC_RAM } from '../shared/coherence/l2_controller.ts';
@@ -34,6 +46,26 @@ export interface C2cEntry {
   core: number;
   pc: number;
   counts: number[];
+  /** --boot linux: the virtual address of line + offset in the process that made the record (absent: no user mapping found). */
+  va?: number;
+  /** --boot linux: that process (its thread group's pid), its comm and its executable's image id (1: the program booted). */
+  pid?: number;
+  comm?: string;
+  image?: number;
+}
+
+/** The process running on a core, as the kernel tells it (--boot linux). */
+export interface C2cOwner {
+  pid: number;
+  comm: string;
+  /** The executable's image id: 1 is the program the machine booted (whose symbols the report has). */
+  image: number;
+}
+
+/** The TLB's host arrays (cores/tlb.ts): per slot, the virtual page address (-1: empty) and pa - va. */
+export interface C2cTlbView {
+  readonly readEnt: Float64Array;
+  readonly writeEnt: Float64Array;
 }
 
 /** The sample gap's PRNG state for `core` (xorshift32: never 0). */
@@ -50,10 +82,14 @@ export class C2cRecorder {
   private lastPc = -1;
   private lastRec: Float64Array | undefined;
   private rng: number;
+  /** --boot linux: who runs on the core (the kernel installs it); unset, records carry no owner nor virtual address. */
+  ownerOf: ((core: number) => C2cOwner | undefined) | undefined;
+  private readonly owners: C2cOwner[] = [];
 
   constructor(
     readonly core: number,
     private readonly lineBytes: number,
+    private readonly tlb?: C2cTlbView,
   ) {
     this.rng = sampleSeed(core);
   }
@@ -87,7 +123,10 @@ export class C2cRecorder {
     }
     let r = byPc.get(pc);
     if (!r) {
-      r = new Float64Array(R_FIELDS);
+      r = new Float64Array(R_SLOTS);
+      r[R_VA] = -1;
+      r[R_OWNER] = -1;
+      if (this.ownerOf) this.noteOwner(r, addr);
       byPc.set(pc, r);
     }
     this.lastAddr = addr;
@@ -109,11 +148,52 @@ export class C2cRecorder {
     }
   }
 
+  /** A new record's owner and virtual address (once per record: off the hit path). */
+  private noteOwner(r: Float64Array, pa: number): void {
+    const o = this.ownerOf!(this.core);
+    if (o) {
+      let i = this.owners.findIndex((x) => x.pid === o.pid && x.image === o.image && x.comm === o.comm);
+      if (i < 0) i = this.owners.push({ pid: o.pid, comm: o.comm, image: o.image }) - 1;
+      r[R_OWNER] = i;
+    }
+    r[R_VA] = this.virtOf(pa);
+  }
+
+  /**
+   * The virtual address that translated to physical `pa` on this core, or -1: a search of
+   * the TLB's read and write host arrays for an entry whose page maps pa's page. The access
+   * being recorded has just gone through one of them; the page walker's and the kernel's
+   * physical accesses (page tables) have no user mapping and find none.
+   */
+  private virtOf(pa: number): number {
+    const t = this.tlb;
+    if (!t) return -1;
+    const off = pa % 4096;
+    const page = pa - off;
+    for (const e of [t.readEnt, t.writeEnt]) {
+      for (let j = 0; j < e.length; j += 2) {
+        const va = e[j]!;
+        if (va !== -1 && va + e[j + 1]! === page) return va + off;
+      }
+    }
+    return -1;
+  }
+
   entries(): C2cEntry[] {
     const out: C2cEntry[] = [];
     for (const [addr, byPc] of this.map) {
       const offset = addr % this.lineBytes;
-      for (const [pc, r] of byPc) out.push({ line: addr - offset, offset, core: this.core, pc, counts: Array.from(r) });
+      for (const [pc, r] of byPc) {
+        const e: C2cEntry = { line: addr - offset, offset, core: this.core, pc, counts: Array.from(r.subarray(0, R_FIELDS)) };
+        if (r[R_VA]! >= 0) e.va = r[R_VA]!;
+        const o = this.owners[r[R_OWNER]!];
+        if (o) {
+          e.pid = o.pid;
+          e.comm = o.comm;
+          e.image = o.image;
+        }
+        out.push(e);
+      }
     }
     return out;
   }

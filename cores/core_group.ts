@@ -126,6 +126,8 @@ export class CoreGroup {
       return h;
     });
     this.live = this.harts.map(() => true);
+    const lk = this.linux;
+    if (lk) for (const m of this.cacheMems) m.c2c.ownerOf = (core) => lk.runningOn(core); // c2c names data per process
     if (this.kernel instanceof LinuxKernel) {
       // pid 1 starts on core 0; the worker that hosts core 0 runs tasks on every core it hosts
       // (they start in their idle task). Another worker's cores stay idle (not live) and cost

@@ -167,7 +167,7 @@ export class CacheMemory implements HartMemory {
     this.fEnt = o.tlb.fetchEnt;
     this.ctr = o.ctr;
     this.decode = o.decode;
-    this.c2c = new C2cRecorder(o.core, g.lineBytes);
+    this.c2c = new C2cRecorder(o.core, g.lineBytes, o.tlb);
     this.sampleCountdown = this.c2c.nextGap();
     this.localEM = transitionIndex(g.cores, CAUSE_LOCAL, E, M);
     this.lrscHold = o.lrscHold ?? 0;

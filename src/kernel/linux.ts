@@ -1684,6 +1684,12 @@ export class LinuxKernel implements TrapHandler {
     return encodeRusage(this.groupTimes.both(c.pid, [c.task]), c.counts.minFlt + c.cminFlt, c.counts.majFlt + c.cmajFlt);
   }
 
+  /** The process running on core `hartId` (its thread group's pid, comm and image id), for the c2c records; undefined when none is. */
+  runningOn(hartId: number): { pid: number; comm: string; image: number } | undefined {
+    const p = this.current.get(hartId);
+    return p ? { pid: p.pid, comm: p.comm, image: p.image } : undefined;
+  }
+
   processStats(): ProcessStats {
     const vs = this.alloc.vmstat;
     const ev = (name: string) => vs.event(vmEvent(name));

@@ -20,6 +20,14 @@
 // not turn false sharing into true sharing. Such accesses stay in the tables and
 // the per-pc rows, and the JSON lists their cores as `minor`.
 //
+// --boot linux: the records' addresses are physical (what the caches see), so lines are
+// grouped by physical line, and the verdict is the caches' truth. Each record also carries
+// the process that made it and the virtual address it used (cores/c2c_recorder.ts): a line
+// is named after the (process, virtual line) that accessed it most — its `vaddr`, `pid` and
+// `comm` — and its symbol and fields are looked up at that virtual address, in the booted
+// program's symbols (a process that exec'd another image gets bare addresses). Other
+// mappings of the same physical line (a page reused, a shared mapping) are listed too.
+//
 // HITM: the emulator counts both loads and stores (RFOs) that find the line
 // Modified in another core's cache; `hitm` is that total. Loads that HITM'd are
 // loads - l1Hits - l2Hits - l3Hits - ramLoads. There is one socket, so every
@@ -39,7 +47,7 @@ import {
   SAMPLE_EVERY,
 } from '../../cores/c2c_recorder.ts';
 import type { C2cEntry } from '../../cores/c2c_recorder.ts';
-import type { SymbolTable } from '../loader/symbols.ts';
+import { SymbolTable } from '../loader/symbols.ts';
 
 export type C2cVerdict = 'false sharing' | 'true sharing' | 'read-shared' | 'private';
 
@@ -84,8 +92,23 @@ export interface C2cOffset {
   avgLoadCycles: number;
 }
 
+/** A process's view of a physical line: its pid, comm and the line's virtual address (-1: none found). */
+export interface C2cMapping {
+  pid: number;
+  comm: string;
+  vaddr: number;
+}
+
 export interface C2cLine {
+  /** The line's address as the caches see it: physical under --boot linux (then see vaddr). */
   address: number;
+  /** --boot linux: the virtual address of the line in the process that accessed it most (absent: no user mapping, e.g. a page table). */
+  vaddr?: number;
+  /** --boot linux: that process's pid (thread group) and comm. */
+  pid?: number;
+  comm?: string;
+  /** --boot linux: every (process, virtual line) that accessed the line, the most accesses first. */
+  mappings?: C2cMapping[];
   /** Data symbol containing the line, e.g. "packed_counters" or "packed_counters+0x40", or "". */
   symbol: string;
   hitm: number;
@@ -167,9 +190,31 @@ interface OffAcc {
   pcs: Map<number, PcAcc>;
 }
 
+interface MapAcc {
+  pid: number;
+  comm: string;
+  image: number;
+  vaddr: number;
+  weight: number;
+}
+
 interface LineAcc {
   acc: Acc;
   offsets: Map<number, OffAcc>;
+  /** --boot linux: by "pid:vaddr", the processes and virtual lines that made its records. */
+  maps: Map<string, MapAcc>;
+}
+
+/** Names nothing: data of a process whose executable is not the booted program, or with no user mapping. */
+const NO_SYMBOLS = new SymbolTable([]);
+
+/** The mapping a line is named after: the heaviest with a virtual address, else the heaviest. */
+function mainMapping(maps: Map<string, MapAcc>): MapAcc | undefined {
+  const better = (m: MapAcc, b: MapAcc): boolean =>
+    (m.vaddr >= 0) !== (b.vaddr >= 0) ? m.vaddr >= 0 : m.weight > b.weight || (m.weight === b.weight && (m.pid < b.pid || (m.pid === b.pid && m.vaddr < b.vaddr)));
+  let best: MapAcc | undefined;
+  for (const m of maps.values()) if (!best || better(m, best)) best = m;
+  return best;
 }
 
 /** Share of the busiest (offset, core) pair's HITMs, stores or accesses that makes a pair count. */
@@ -221,7 +266,14 @@ export function analyzeC2c(entries: C2cEntry[], symbols: SymbolTable, lineBytes:
     const line = addr - (addr % lineBytes);
     const offset = addr - line;
     let l = lines.get(line);
-    if (!l) lines.set(line, (l = { acc: newAcc(), offsets: new Map() }));
+    if (!l) lines.set(line, (l = { acc: newAcc(), offsets: new Map(), maps: new Map() }));
+    if (e.pid !== undefined) {
+      const vaddr = e.va !== undefined ? e.va - offset : -1;
+      const key = `${e.pid}:${vaddr}`;
+      let mp = l.maps.get(key);
+      if (!mp) l.maps.set(key, (mp = { pid: e.pid, comm: e.comm ?? '', image: e.image ?? 0, vaddr, weight: 0 }));
+      mp.weight += (e.counts[R_LOADS] ?? 0) + (e.counts[R_STORES] ?? 0);
+    }
     let o = l.offsets.get(offset);
     if (!o) l.offsets.set(offset, (o = { acc: newAcc(), byCore: new Map(), pcs: new Map() }));
     let p = o.pcs.get(e.pc);
@@ -258,13 +310,19 @@ export function analyzeC2c(entries: C2cEntry[], symbols: SymbolTable, lineBytes:
     }
     const contended = l.acc.hitm > 0 || (l.acc.stores > 0 && lineCores.size >= 2);
     if (!contended && !opts.all) continue;
+    // Names: at the virtual address, with the program's symbols, when the records say where (--boot linux).
+    const main = mainMapping(l.maps);
+    const owned = main !== undefined;
+    const name = main && main.vaddr >= 0 ? main.vaddr : address;
+    const syms = !owned ? symbols : main.vaddr >= 0 && main.image === 1 ? symbols : NO_SYMBOLS;
+    const codeSyms = !owned || main.image === 1 ? symbols : NO_SYMBOLS;
     const offsets: C2cOffset[] = sorted(l.offsets.keys()).map((offset) => {
       const o = l.offsets.get(offset)!;
       const w = who.get(offset)!;
-      const hit = symbols.lookup(address + offset);
+      const hit = syms.lookup(name + offset);
       const pcs: C2cPc[] = [...o.pcs].map(([pc, p]) => ({
         pc,
-        symbol: symbols.format(pc),
+        symbol: codeSyms.format(pc),
         count: p.acc.loads + p.acc.stores,
         hitm: p.acc.hitm,
         loadHitm: loadHitmOf(p.acc),
@@ -279,7 +337,7 @@ export function analyzeC2c(entries: C2cEntry[], symbols: SymbolTable, lineBytes:
       pcs.sort((a, b) => b.hitm - a.hitm || b.count - a.count || a.pc - b.pc);
       return {
         offset,
-        field: hit ? symbols.format(address + offset) : '',
+        field: hit ? syms.format(name + offset) : '',
         hitm: o.acc.hitm,
         loads: o.acc.loads,
         stores: o.acc.stores,
@@ -296,10 +354,20 @@ export function analyzeC2c(entries: C2cEntry[], symbols: SymbolTable, lineBytes:
     const cores = sorted(lineCores);
     // Offsets nobody accesses significantly take no part in the verdict (nor in the field sizes).
     const evident = offsets.filter((o) => o.cores.length > 0);
-    const symbol = lineSymbol(address, evident.length > 0 ? evident : offsets, symbols);
-    const { verdict, reason, advice } = classify(address, cores, evident, l.acc.hitm, symbols, lineBytes);
+    const symbol = lineSymbol(name, evident.length > 0 ? evident : offsets, syms);
+    const { verdict, reason, advice } = classify(name, cores, evident, l.acc.hitm, syms, lineBytes);
+    const where: Pick<C2cLine, 'vaddr' | 'pid' | 'comm' | 'mappings'> = {};
+    if (main) {
+      if (main.vaddr >= 0) where.vaddr = main.vaddr;
+      where.pid = main.pid;
+      where.comm = main.comm;
+      where.mappings = [...l.maps.values()]
+        .sort((a, b) => b.weight - a.weight || a.pid - b.pid || a.vaddr - b.vaddr)
+        .map((m) => ({ pid: m.pid, comm: m.comm, vaddr: m.vaddr }));
+    }
     out.push({
       address,
+      ...where,
       symbol,
       hitm: l.acc.hitm,
       loads: l.acc.loads,
@@ -574,6 +642,17 @@ function kv(label: string, value: string | number): string {
   return `  ${label.padEnd(34)}:${String(value).padStart(11)}`;
 }
 
+/** The address a line is shown at: virtual when the records said where (--boot linux), else the caches' address. */
+const shownAddress = (l: C2cLine): number => l.vaddr ?? l.address;
+/** "  [pid 1 fs_packed]" under --boot linux, else "". */
+const owner = (l: C2cLine): string => (l.pid !== undefined ? `  [pid ${l.pid} ${l.comm ?? ''}]` : '');
+/** The verdict's " (pid 1 fs_packed, pa 0x8012c0c0; also pid 2 at 0x7f4c0)" under --boot linux, else "". */
+function where(l: C2cLine): string {
+  if (l.pid === undefined) return '';
+  const others = (l.mappings ?? []).slice(1).map((m) => `pid ${m.pid} ${m.vaddr >= 0 ? 'at ' + hex(m.vaddr) : 'with no user mapping'}`);
+  return ` (pid ${l.pid} ${l.comm ?? ''}, pa ${hex(l.address)}${l.vaddr === undefined ? ', no user mapping' : ''}${others.length > 0 ? '; also ' + others.join(', ') : ''})`;
+}
+
 const lineLoadHitm = (l: C2cLine): number => loadHitm(l.loads, l.l1Hits, l.l2Hits, l.l3Hits, l.ramLoads);
 
 /**
@@ -638,13 +717,16 @@ export function formatC2c(lines: C2cLine[], opts: FormatC2cOptions): string {
     `  ${'Cachelines sort on'.padEnd(34)}: Total HITMs`,
     `  ${'Cacheline size'.padEnd(34)}: ${opts.lineBytes} bytes`,
     `  ${'Cacheline data grouping'.padEnd(34)}: offset,iaddr`,
+    ...(lines.some((l) => l.pid !== undefined)
+      ? [`  ${'Data addresses'.padEnd(34)}: virtual, of the process in [pid comm] (lines grouped by physical address, pa in the Verdict)`]
+      : []),
   ].join('\n');
   s += '\n\n';
 
   s += banner('Shared Data Cache Line Table');
   const tableRows = shown.map((l, i) => [
     String(i),
-    hex(l.address),
+    hex(shownAddress(l)),
     '0',
     String(l.records),
     pct(l.hitm, totalHitm),
@@ -667,7 +749,7 @@ export function formatC2c(lines: C2cLine[], opts: FormatC2cOptions): string {
     '0',
     fmtNum(l.ramLoads),
     '0',
-    l.symbol || '?',
+    (l.symbol || '?') + owner(l),
   ]);
   s += renderTable(LINE_COLS, tableRows).join('\n') + '\n';
   s += '  # Hitm counts loads and stores that hit a Modified line in another core; LLC Load Hit LclHitm counts loads only.\n\n';
@@ -687,8 +769,9 @@ export function formatC2c(lines: C2cLine[], opts: FormatC2cOptions): string {
         fmtNum(l.storeL1Hit).padStart(9),
         fmtNum(l.storeL1Miss).padStart(9),
         '0'.padStart(9),
-        hex(l.address).padStart(20),
+        hex(shownAddress(l)).padStart(20),
         l.symbol ? '  ' + l.symbol : '',
+        owner(l),
       ].join(''),
     );
     let n = 0;
@@ -736,7 +819,7 @@ export function formatC2c(lines: C2cLine[], opts: FormatC2cOptions): string {
 
   s += banner('Verdict');
   for (const l of shown) {
-    s += `  ${hex(l.address)}${l.symbol ? ' ' + l.symbol : ''}: ${l.verdict} — ${l.reason}\n`;
+    s += `  ${hex(shownAddress(l))}${l.symbol ? ' ' + l.symbol : ''}${where(l)}: ${l.verdict} — ${l.reason}\n`;
     s += `      advice: ${l.advice}\n`;
   }
   return s;
@@ -749,6 +832,8 @@ export interface C2cJson {
   totalHitm: number;
   lines: (Omit<C2cLine, 'offsets'> & {
     addressHex: string;
+    /** --boot linux: vaddr in hex. */
+    vaddrHex?: string;
     offsets: (C2cOffset & { offsetHex: string; pcs: (C2cPc & { pcHex: string })[] })[];
   })[];
 }
@@ -760,6 +845,8 @@ export function c2cJson(lines: C2cLine[]): C2cJson {
     lines: lines.map((l) => ({
       ...l,
       addressHex: hex(l.address),
+      ...(l.vaddr !== undefined ? { vaddrHex: hex(l.vaddr) } : {}),
+      ...(l.mappings ? { mappings: l.mappings.map((m) => ({ ...m })) } : {}),
       cores: [...l.cores],
       offsets: l.offsets.map((o) => ({
         ...o,
