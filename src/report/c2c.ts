@@ -514,7 +514,8 @@ function classify(
   let advice: string;
   if (singleSize.size === 1) {
     const size = [...singleSize][0]!;
-    const names = fieldList(groups.map((g) => fieldName(address, g.offs[0]!)));
+    // In address order, whichever core wrote which (threads land on cores in any order).
+    const names = fieldList(groups.map((g) => g.offs[0]!).sort((a, b) => a.offset - b.offset).map((o) => fieldName(address, o)));
     advice =
       `pad each of ${names} to its own ${lineBytes}-byte line: ${pad(size)} bytes of padding after each ${size}-byte field, ` +
       `or align each to ${lineBytes}`;

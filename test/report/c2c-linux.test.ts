@@ -97,6 +97,15 @@ describe('analyzeC2c under --boot linux', () => {
     expect(l!.verdict).toBe('false sharing');
   });
 
+  it('threads on cores in any order: the padding advice names the fields in address order', () => {
+    // Core i writes the counter at 8 * ((i + 2) % 4), as the scheduler placed the threads.
+    const es = packedPattern().map((e) => ({ ...e, offset: 8 * ((e.offset / 8 + 2) % 4) }));
+    const [l] = analyzeC2c(asLinux(es, FS), symbols, 64);
+    expect(l!.verdict).toBe('false sharing');
+    expect(l!.offsets.map((o) => o.writers)).toEqual([[2], [3], [0], [1]]);
+    expect(l!.advice).toMatch(/^pad each of packed_counters\+0x0, \+0x8, \+0x10, \+0x18 to its own 64-byte line/);
+  });
+
   it('the text report shows the virtual address, the symbol, [pid comm] and the physical address in the verdict', () => {
     const lines = analyzeC2c(asLinux(packedPattern(), FS), symbols, 64);
     const text = formatC2c(lines, { lineBytes: 64, program: 'fs_packed' });
