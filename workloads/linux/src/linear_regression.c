@@ -1,19 +1,22 @@
 // linear_regression: Phoenix's linear_regression (pthreads version), written for smpemu.
 // The input file is a sequence of (x, y) byte pairs; it is mapped, cut into one slice per
 // thread, and each thread sums SX, SY, SXX, SYY and SXY over its slice into ITS OWN element
-// of the global array of per-thread argument structs `tid_args`, through the pointer it was
-// given, as Phoenix's linear_regression_pthread does. The main thread adds the elements up
-// and prints the fit y = a + b x, the means and r^2.
+// of the array of per-thread argument structs `tid_args`, through the pointer it was given,
+// as Phoenix's linear_regression_pthread does. The main thread adds the elements up and
+// prints the fit y = a + b x, the means and r^2.
 // Built twice (variants.txt):
-//   lr_packed  the args struct as Phoenix has it, without padding (56 bytes here: no pthread_t
-//              inside, so the elements straddle lines whatever the array's alignment): a
-//              thread's sums share lines with its neighbours' (false sharing)
-//   lr_padded  -DPAD: each element aligned to 64 bytes, on lines of its own
-// The points are unsigned char (Phoenix's plain char is unsigned on riscv64 anyway). The sums
-// are volatile: GCC 12 at -O2 proves that the POINT_T loads cannot alias the long long sums
-// and keeps them in registers, storing once after the loop, which hides the false sharing that
-// Phoenix's loop shows as written (a load and a store of each sum per point); volatile keeps
-// those accesses.
+//   lr_packed  the args struct without padding, as Phoenix has it: 56 bytes, so each line
+//              holds the sums of two neighbouring threads (false sharing)
+//   lr_padded  -DPAD: each element aligned to 64 bytes, its sums on a line of their own
+// Differences from Phoenix, each to keep the sharing Phoenix shows visible and named:
+//  - the array is a 64-aligned global (Phoenix callocs it) so c2c can name it by symbol; the
+//    sums come first in the struct and there is no pthread_t in it, so that neighbouring
+//    sums share a line whatever the array's placement (Phoenix's 64-byte struct shares lines
+//    only because calloc returns it 16 bytes past a line boundary);
+//  - the sums are volatile: GCC 12 at -O2 proves that the POINT_T loads cannot alias them
+//    and keeps them in registers, storing once after the loop, which hides the false sharing
+//    of Phoenix's loop as written (a load and a store of each sum per point);
+//  - the points are unsigned char (Phoenix's plain char is unsigned on riscv64 anyway).
 // Usage: lr_packed FILE [THREADS]   (THREADS 1..16, default 4)
 #include <fcntl.h>
 #include <pthread.h>
@@ -31,20 +34,20 @@ typedef struct {
 } POINT_T;
 
 typedef struct {
-    POINT_T *points;
-    int num_elems;
     volatile long long SX;
     volatile long long SY;
     volatile long long SXX;
     volatile long long SYY;
     volatile long long SXY;
+    POINT_T *points;
+    int num_elems;
 #ifdef PAD
 } __attribute__((aligned(64))) lreg_args;
 #else
 } lreg_args;
 #endif
 
-lreg_args tid_args[MAX_THREADS];
+lreg_args tid_args[MAX_THREADS] __attribute__((aligned(64)));
 
 static void *linear_regression_pthread(void *args_in) {
     lreg_args *args = (lreg_args *)args_in;
