@@ -201,7 +201,7 @@ interface MapAcc {
 interface LineAcc {
   acc: Acc;
   offsets: Map<number, OffAcc>;
-  /** --boot linux: by "pid:vaddr", the processes and virtual lines that made its records. */
+  /** --boot linux: by "pid:image:vaddr", the processes (and executables) and virtual lines that made its records. */
   maps: Map<string, MapAcc>;
 }
 
@@ -269,7 +269,7 @@ export function analyzeC2c(entries: C2cEntry[], symbols: SymbolTable, lineBytes:
     if (!l) lines.set(line, (l = { acc: newAcc(), offsets: new Map(), maps: new Map() }));
     if (e.pid !== undefined) {
       const vaddr = e.va !== undefined ? e.va - offset : -1;
-      const key = `${e.pid}:${vaddr}`;
+      const key = `${e.pid}:${e.image ?? 0}:${vaddr}`;
       let mp = l.maps.get(key);
       if (!mp) l.maps.set(key, (mp = { pid: e.pid, comm: e.comm ?? '', image: e.image ?? 0, vaddr, weight: 0 }));
       mp.weight += (e.counts[R_LOADS] ?? 0) + (e.counts[R_STORES] ?? 0);
