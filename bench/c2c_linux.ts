@@ -37,7 +37,7 @@ for (const p of programs) {
   });
   const host = (performance.now() - t0) / 1000;
   if (r.exitCode !== 0) throw new Error(`${p.name} exited ${r.exitCode}: ${r.error ?? ''}`);
-  const lines = analyzeC2c(r.c2cEntries ?? [], new SymbolTable(parseElf(elf).symbols), r.config.caches.lineBytes);
+  const lines = analyzeC2c(r.c2cEntries ?? [], new SymbolTable(parseElf(elf).symbols), r.config.caches.lineBytes, { physical: true });
   const blamed = lines.filter((l) => l.symbol === p.symbol || l.symbol.startsWith(p.symbol + '+'));
   cycles[p.name] = Math.max(...r.cores.map((c) => c.cycles));
   out[p.name] = {

@@ -341,7 +341,7 @@ async function runProgram(file: string, args: string[], f: RunFlags, cmd: Comman
   }
   if (f.report === 'c2c' && result.c2cEntries) {
     const symbols = new SymbolTable(parseElf(elf).symbols);
-    const lines = analyzeC2c(result.c2cEntries, symbols, config.caches.lineBytes);
+    const lines = analyzeC2c(result.c2cEntries, symbols, config.caches.lineBytes, { physical: config.boot === 'linux' });
     process.stdout.write(
       `# smpemu: ${config.cores} cores on ${config.threads} worker thread${config.threads === 1 ? ' (deterministic)' : 's'}, ${result.hostCpus} host CPU${result.hostCpus === 1 ? '' : 's'}` +
         (result.oversubscribed ? ': oversubscribed, contention counts are under-reported' : '') +

@@ -77,7 +77,7 @@ export function collect(input: CollectInput): RunResult {
     result.totals = cs.totals;
     result.caches = { bus: cs.bus, cores: cs.cores, transitions: cs.transitions };
     result.c2cEntries = c2c;
-    result.c2c = c2cJson(analyzeC2c(c2c, symbols, config.caches.lineBytes));
+    result.c2c = c2cJson(analyzeC2c(c2c, symbols, config.caches.lineBytes, { physical: config.boot === 'linux' }));
     result.inspect = input.inspect ?? [];
   }
   if (stop.reason === STOP_SIGNAL && !outcome.crash) {

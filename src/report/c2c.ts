@@ -135,6 +135,11 @@ export interface C2cLine {
 export interface AnalyzeOptions {
   /** Keep every line, not only the contended ones (read-shared and private lines too). */
   all?: boolean;
+  /**
+   * The records' addresses are physical (--boot linux): a line no record names a virtual
+   * address for is never looked up in `symbols` (a physical address is not the program's).
+   */
+  physical?: boolean;
 }
 
 // ---------------------------------------------------------------------------
@@ -314,7 +319,7 @@ export function analyzeC2c(entries: C2cEntry[], symbols: SymbolTable, lineBytes:
     const main = mainMapping(l.maps);
     const owned = main !== undefined;
     const name = main && main.vaddr >= 0 ? main.vaddr : address;
-    const syms = !owned ? symbols : main.vaddr >= 0 && main.image === 1 ? symbols : NO_SYMBOLS;
+    const syms = !owned ? (opts.physical ? NO_SYMBOLS : symbols) : main.vaddr >= 0 && main.image === 1 ? symbols : NO_SYMBOLS;
     const codeSyms = !owned || main.image === 1 ? symbols : NO_SYMBOLS;
     const offsets: C2cOffset[] = sorted(l.offsets.keys()).map((offset) => {
       const o = l.offsets.get(offset)!;

@@ -46,7 +46,7 @@ function run(id: string): Promise<Run> {
       expect(r.error).toBeUndefined();
       expect(out.text()).toBe(c.expectedStdout.toString('utf8'));
       const symbols = new SymbolTable(parseElf(elf).symbols);
-      const lines = analyzeC2c(r.c2cEntries ?? [], symbols, r.config.caches.lineBytes);
+      const lines = analyzeC2c(r.c2cEntries ?? [], symbols, r.config.caches.lineBytes, { physical: true });
       return { r, out: out.text(), lines, symbols, cycles: Math.max(...r.cores.map((x) => x.cycles)) };
     })();
     runs.set(id, p);

@@ -145,6 +145,17 @@ describe('analyzeC2c under --boot linux', () => {
     expect(formatC2c([l!], { lineBytes: 64 })).toContain(', no user mapping)');
   });
 
+  it('records with no owner at all (a core outside the kernel\'s worker): with physical set, no symbol from a physical address', () => {
+    // The physical address of the line is made to coincide with the program's symbol.
+    const es = packedPattern();
+    expect(analyzeC2c(es, symbols, 64)[0]!.symbol).toBe('packed_counters');
+    const [l] = analyzeC2c(es, symbols, 64, { physical: true });
+    expect(l!.symbol).toBe('');
+    expect(l!.offsets.map((o) => o.field)).toEqual(['', '', '', '']);
+    expect(l!.verdict).toBe('false sharing');
+    expect(l!.pid).toBeUndefined();
+  });
+
   it('two processes on one physical line: named after the busier, the other listed', () => {
     const child: C2cOwner = { pid: 2, comm: 'child', image: 1 };
     const a = asLinux(packedPattern(), FS);
