@@ -7,7 +7,11 @@
 //   lr_packed: the per-thread args array `tid_args` is blamed; lr_padded: its HITMs are gone
 // The cycle gains are printed on stderr (the closing note's numbers; bench/c2c_linux.ts too).
 
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseElf } from '../../src/loader/elf.ts';
 import { SymbolTable } from '../../src/loader/symbols.ts';
@@ -154,5 +158,22 @@ describe('--report c2c on glibc pthreads programs (4 cores, --threads 1)', () =>
       `lr: packed ${packed.cycles} cycles (HITM on tid_args ${hitm(packed)}), padded ${padded.cycles} cycles (HITM on tid_args ${hitm(padded)}): ` +
         `${(packed.cycles / padded.cycles).toFixed(2)}x\n`,
     );
+  }, 300_000);
+
+  it('the CLI (README\'s command): --report c2c prints the verdict at the virtual address, --stats-json has the names', async () => {
+    const json = join(mkdtempSync(join(tmpdir(), 'smpemu-c2c-')), 'stats.json');
+    const bin = fileURLToPath(new URL('../../bin/smpemu.mjs', import.meta.url));
+    const { status, stdout } = await new Promise<{ status: number; stdout: string }>((resolve) => {
+      execFile(process.execPath, [bin, 'run', linuxBin('fs_packed'), '--cores', '4', '--threads', '1', '--report', 'c2c', '-q', '--stats-json', json], { encoding: 'utf8', timeout: 240_000 }, (err, out) =>
+        resolve({ status: err ? Number(err.code) : 0, stdout: out }),
+      );
+    });
+    expect(status).toBe(0);
+    const { symbols } = await run('fs_packed');
+    const at = `0x${symbols.find('counters')!.value.toString(16)}`;
+    expect(stdout).toMatch(new RegExp(`^  ${at} counters \\(pid 1 fs_packed, pa 0x[0-9a-f]+\\): false sharing — cores [0-3](,[0-3])+ write disjoint offsets 0x0,0x8,0x10,0x18$`, 'm'));
+    expect(stdout).toContain('advice: pad each of counters+0x0, +0x8, +0x10, +0x18 to its own 64-byte line');
+    const stats = JSON.parse(readFileSync(json, 'utf8'));
+    expect(stats.c2c.lines[0]).toMatchObject({ vaddrHex: at, pid: 1, comm: 'fs_packed', symbol: 'counters', verdict: 'false sharing' });
   }, 300_000);
 });
