@@ -1687,7 +1687,7 @@ export class LinuxKernel implements TrapHandler {
   /** The process running on core `hartId` (its thread group's pid, comm and image id), for the c2c records; undefined when none is. */
   runningOn(hartId: number): { pid: number; comm: string; image: number } | undefined {
     const p = this.current.get(hartId);
-    return p ? { pid: p.pid, comm: p.comm, image: p.image } : undefined;
+    return p ? { pid: p.pid, comm: p.comm, image: (p.group[0] ?? p).image } : undefined; // a thread's image is its leader's
   }
 
   processStats(): ProcessStats {
