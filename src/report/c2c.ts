@@ -655,8 +655,9 @@ const owner = (l: C2cLine): string => (l.pid !== undefined ? `  [pid ${l.pid} ${
 /** The verdict's " (pid 1 fs_packed, pa 0x8012c0c0; also pid 2 at 0x7f4c0)" under --boot linux, else "". */
 function where(l: C2cLine): string {
   if (l.pid === undefined) return '';
-  const others = (l.mappings ?? []).slice(1).map((m) => `pid ${m.pid} ${m.vaddr >= 0 ? 'at ' + hex(m.vaddr) : 'with no user mapping'}`);
-  return ` (pid ${l.pid} ${l.comm ?? ''}, pa ${hex(l.address)}${l.vaddr === undefined ? ', no user mapping' : ''}${others.length > 0 ? '; also ' + others.join(', ') : ''})`;
+  // No virtual address: the kernel's or the page walker's physical accesses (page tables, page copies), made while the process ran.
+  const others = (l.mappings ?? []).slice(1).map((m) => `pid ${m.pid} ${m.vaddr >= 0 ? 'at ' + hex(m.vaddr) : 'through the kernel'}`);
+  return ` (pid ${l.pid} ${l.comm ?? ''}, pa ${hex(l.address)}${l.vaddr === undefined ? ', kernel accesses only' : ''}${others.length > 0 ? '; also ' + others.join(', ') : ''})`;
 }
 
 const lineLoadHitm = (l: C2cLine): number => loadHitm(l.loads, l.l1Hits, l.l2Hits, l.l3Hits, l.ramLoads);

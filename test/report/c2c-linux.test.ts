@@ -142,7 +142,7 @@ describe('analyzeC2c under --boot linux', () => {
     expect(l!.vaddr).toBeUndefined();
     expect(l!.pid).toBe(1);
     expect(l!.symbol).toBe('');
-    expect(formatC2c([l!], { lineBytes: 64 })).toContain(', no user mapping)');
+    expect(formatC2c([l!], { lineBytes: 64 })).toContain(', kernel accesses only)');
   });
 
   it('records with no owner at all (a core outside the kernel\'s worker): with physical set, no symbol from a physical address', () => {
