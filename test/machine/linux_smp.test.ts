@@ -109,6 +109,16 @@ describe.skipIf(!have)('--boot linux on 4 cores (--threads 1): placement, load b
     if (qemuInstalled || qemuRequired) expect(qemuOut(bin, ['errors'])).toBe(expected);
   }, 60_000);
 
+  it('sched_setaffinity of threads running on other cores moves them at once (as qemu)', async () => {
+    const { r, out, err } = await run(['move']);
+    expect(r.error).toBeUndefined();
+    const expected = 'setaffinity 0: 0\nsetaffinity 1: 0\nsetaffinity 2: 0\nafter: 0 0 0\n';
+    expect(out).toBe(expected);
+    // They were placed on the idle cores 1-3 and ran there when their mask changed.
+    expect(err).toBe('before 1\nbefore 2\nbefore 3\n');
+    if (qemuInstalled || qemuRequired) expect(qemuOut(bin, ['move'])).toBe(expected);
+  }, 60_000);
+
   it('--affinity 2-3: the first task leaves core 0 for an allowed core before it runs', async () => {
     const { r, out } = await run(['where'], {}, [2, 3]);
     expect(r.error).toBeUndefined();

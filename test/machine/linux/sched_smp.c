@@ -6,6 +6,8 @@
 //   fair    — 10 CPU-bound nice-0 threads spin for one second of CLOCK_MONOTONIC after a
 //             barrier; each prints its CLOCK_THREAD_CPUTIME_ID time over that second.
 //   errors  — sched_setaffinity / sched_getaffinity bad input: errno values, then a valid pin.
+//   move    — main moves 3 spinning threads (each started on its own idle core) to CPU 0 by
+//             their tids: every one then runs on 0.
 //   where   — the CPU main runs on and how many its mask allows (--affinity), as getcpu,
 //             /proc/self/status's Cpus_allowed_list and /proc/self/stat's processor say.
 // Usage: sched_smp MODE [work-per-round] [rounds]
@@ -66,6 +68,20 @@ static void *spread_thread(void *arg) {
   return NULL;
 }
 
+static volatile int move_tid[3];
+static volatile int move_before[3];
+static volatile int move_phase;
+static int move_after[3];
+
+static void *mover(void *arg) {
+  int i = (int)(long)arg;
+  move_before[i] = sched_getcpu();
+  move_tid[i] = gettid();
+  while (move_phase == 0) spin(1000);
+  move_after[i] = sched_getcpu();
+  return NULL;
+}
+
 static pthread_barrier_t barrier;
 static long fair_cpu_ns[NFAIR];
 
@@ -112,6 +128,21 @@ int main(int argc, char **argv) {
   ncpu = sysconf(_SC_NPROCESSORS_ONLN);
   if (strcmp(mode, "errors") == 0) {
     errors();
+    return 0;
+  }
+  if (strcmp(mode, "move") == 0) {
+    pthread_t t[3];
+    for (int i = 0; i < 3; i++) pthread_create(&t[i], NULL, mover, (void *)(long)i);
+    for (int i = 0; i < 3; i++)
+      while (move_tid[i] == 0) spin(1000);
+    cpu_set_t zero;
+    CPU_ZERO(&zero);
+    CPU_SET(0, &zero);
+    for (int i = 0; i < 3; i++) printf("setaffinity %d: %d\n", i, sched_setaffinity(move_tid[i], sizeof zero, &zero));
+    move_phase = 1;
+    for (int i = 0; i < 3; i++) pthread_join(t[i], NULL);
+    for (int i = 0; i < 3; i++) fprintf(stderr, "before %d\n", move_before[i]);
+    printf("after: %d %d %d\n", move_after[0], move_after[1], move_after[2]);
     return 0;
   }
   if (strcmp(mode, "where") == 0) {
