@@ -50,8 +50,8 @@ describe.skipIf(!have)('--boot linux on 4 cores (--threads 1): placement, load b
     bin = crossCompilePthread(new URL('./linux/sched_smp.c', import.meta.url));
   }, 120_000);
 
-  it('8 CPU-bound threads started on core 0 spread to 2 per core within 150 simulated ms', async () => {
-    const { r, out, err } = await run(['spread', '20000', '60']);
+  it.each(['flat', 'caches'] as const)('8 CPU-bound threads started on core 0 spread to 2 per core within 150 simulated ms (--memory %s)', async (memory) => {
+    const { r, out, err } = await run(['spread', '20000', '60'], { memory });
     expect(r.error).toBeUndefined();
     expect(out).toBe('spread: 8 threads done\n');
     const recs = records(err);
@@ -84,8 +84,8 @@ describe.skipIf(!have)('--boot linux on 4 cores (--threads 1): placement, load b
     expect(recs.slice(4).some((t) => t.some((e) => e.cpu !== 0))).toBe(true);
   }, 120_000);
 
-  it('ten nice-0 threads on 4 cores each get 40% ± 3% of a CPU over one simulated second', async () => {
-    const { r, out, err } = await run(['fair'], { clockHz: 20_000_000 });
+  it.each(['flat', 'caches'] as const)('ten nice-0 threads on 4 cores each get 40%% ± 3%% of a CPU over one simulated second (--memory %s)', async (memory) => {
+    const { r, out, err } = await run(['fair'], { clockHz: 20_000_000, memory });
     expect(r.error).toBeUndefined();
     expect(out).toBe('fair: 10 threads done\n');
     const ms = [...err.matchAll(/^fair (\d+) cpu_ms ([\d.]+)$/gm)].map((m) => Number(m[2]));

@@ -23,8 +23,9 @@
 // the most sum_exec_runtime first (Linux takes the tail of rq->cfs_tasks, the least recently
 // run), and busy_factor is 4 (Linux: 16). With N + k CPU-bound tasks on N CPUs (10 on 4) a
 // moved task only turns its new CPU into the crowded one, so shares even out only as far as the
-// rotation picks different tasks: measured over one simulated second, Linux's order and factor
-// gave 36-44% per task, these 39.4-42% (test/machine/linux_smp.test.ts asserts 40 ± 3).
+// rotation picks different tasks: measured over one simulated second (10 threads on 4 cores,
+// flat and caches, 20 MHz), Linux's order and factor gave 35-46% per task, Linux's order with
+// factor 4 38-43%, these 38.8-42.4% (test/machine/linux_smp.test.ts asserts 40 ± 3).
 //
 // Not modelled: PELT (load is the instantaneous weight sum), task_hot's migration cost, active
 // balancing of a running task, NUMA and SMT/cache levels, RT push/pull, nohz idle balancing

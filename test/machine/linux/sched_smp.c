@@ -3,8 +3,8 @@
 //             mask); each widens its mask to every CPU and records sched_getcpu() and the time
 //             after each round of work: the load balancer should spread them 2 per core.
 //   pinned  — as spread, but threads 0..3 pin themselves to CPU i % ncpu: they never move.
-//   fair    — 10 CPU-bound nice-0 threads spin for one second of CLOCK_MONOTONIC after a
-//             barrier; each prints its CLOCK_THREAD_CPUTIME_ID time over that second.
+//   fair    — 10 CPU-bound nice-0 threads spin through one second of CLOCK_MONOTONIC after a
+//             barrier (one window for all); each prints its CLOCK_THREAD_CPUTIME_ID time in it.
 //   errors  — sched_setaffinity / sched_getaffinity bad input: errno values, then a valid pin.
 //   move    — main moves 3 spinning threads (each started on its own idle core) to CPU 0 by
 //             their tids: every one then runs on 0.
@@ -85,12 +85,17 @@ static void *mover(void *arg) {
 static pthread_barrier_t barrier;
 static long fair_cpu_ns[NFAIR];
 
+static volatile long fair_start;
+
+// One window of wall time for all: [fair_start, fair_start + 1 s), fair_start taken by the
+// barrier's serial thread (a thread that starts late or ends early must not change the others'
+// share by running alone). CPU time is read at the first check inside and the first after.
 static void *fair_thread(void *arg) {
   int i = (int)(long)arg;
-  pthread_barrier_wait(&barrier);
-  long t0 = now_ns(CLOCK_MONOTONIC);
+  if (pthread_barrier_wait(&barrier) == PTHREAD_BARRIER_SERIAL_THREAD) fair_start = now_ns(CLOCK_MONOTONIC);
+  while (fair_start == 0) spin(100);
   long c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
-  while (now_ns(CLOCK_MONOTONIC) - t0 < 1000000000L) spin(2000);
+  while (now_ns(CLOCK_MONOTONIC) - fair_start < 1000000000L) spin(500);
   fair_cpu_ns[i] = now_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
   return NULL;
 }
