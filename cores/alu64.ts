@@ -20,7 +20,10 @@ function mulu32(a: number, b: number): number {
 export function mul64(al: number, ah: number, bl: number, bh: number): void {
   const lo = mulu32(al, bl);
   res[0] = lo;
-  res[1] = (mulHi + Math.imul(al, bh) + Math.imul(ah, bl)) | 0;
+  // Each sum truncated on its own: V8 then adds in int32 with no overflow check. As one
+  // `(a + b + c) | 0` the inner add kept a check (mulHi, a module variable, has no static
+  // type), and the first overflow deoptimized Hart.run, which inlines this (bench/ab.ts).
+  res[1] = (((mulHi + Math.imul(al, bh)) | 0) + Math.imul(ah, bl)) | 0;
 }
 
 /** MULHU: high 64 bits of the unsigned 128-bit product. */
