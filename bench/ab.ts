@@ -1,0 +1,138 @@
+// A/B of two source trees (e.g. base 9a46398's worktree and this one) on the bench's
+// single-core figure, in one process, runs alternating A B, B A, ... so both trees see the
+// same host load. Each tree's own runMachine (its own worker bundle and loader path) runs
+// compute_long on one core (cases flat, caches), or the tree's CLI does in a child process
+// (cli-flat, cli-caches: `node bin/smpemu.mjs run ... --stats-json`). Per run:
+//   mips      guest MIPS as bench/run.ts reports it (instructions / wall time of the run)
+//   cpuMips   instructions / the core worker thread's own CPU time over the same window
+//             (bench/ab_probe.cjs reads /proc/thread-self/schedstat in the worker): other
+//             processes' time slices drop out, though not their effect on V8's background
+//             compiles (the worker runs slower code while they wait)
+//   waitMs    time the worker was runnable but not running (host contention)
+// With --v8 '--no-concurrent-recompilation' every compile runs on the worker and counts in
+// cpuMips: the figure then includes warm-up at its full cost, independent of the host.
+// Prints per case the median and spread (min..max) of each tree and B/A of the medians.
+//   npx tsx bench/ab.ts /work/wt/base . [--rounds 10] [--cases flat,caches,cli-flat] [--v8 'FLAGS']
+// With --bench it runs `npm run bench -- --reps R` in each tree instead, alternating for
+// --rounds rounds, and prints every figure of the bench's JSON: median over rounds, B/A.
+//   npx tsx bench/ab.ts /work/wt/base . --bench --rounds 3 --reps 3
+
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string): string => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const positional = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--') && args[i - 1] !== '--bench'));
+if (positional.length !== 2) {
+  process.stderr.write('usage: npx tsx bench/ab.ts TREE_A TREE_B [--rounds N] [--cases flat,caches] | [--bench --rounds N --reps R]\n');
+  process.exit(2);
+}
+const trees = positional.map((p) => resolve(p));
+const rounds = Number(opt('--rounds', '6'));
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+const spread = (xs: number[]) => `${Math.min(...xs).toFixed(1)}..${Math.max(...xs).toFixed(1)}`;
+/** A B, B A, A B, ...: neither tree always goes first. */
+const order = (round: number) => (round % 2 === 0 ? [0, 1] : [1, 0]);
+
+if (args.includes('--bench')) benchMode();
+else await inProcess();
+
+async function inProcess(): Promise<void> {
+  const probeFile = process.env.SMPEMU_AB_PROBE;
+  if (!probeFile) {
+    // Re-run with the probe preloaded in every thread (workers inherit NODE_OPTIONS' --require).
+    const dir = mkdtempSync(join(tmpdir(), 'smpemu-ab-'));
+    const probe = fileURLToPath(new URL('./ab_probe.cjs', import.meta.url));
+    const env = { ...process.env, SMPEMU_AB_PROBE: join(dir, 'probe.jsonl'), NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${probe}` };
+    // --v8 'FLAGS': V8 flags for the whole process, workers included (e.g. --no-concurrent-recompilation).
+    const v8 = opt('--v8', '').split(' ').filter((f) => f !== '');
+    const r = spawnSync(process.execPath, [...v8, ...process.execArgv, fileURLToPath(import.meta.url), ...args], { env, stdio: 'inherit' });
+    process.exit(r.status ?? 1);
+  }
+  // flat, caches: runMachine in this process; cli-flat, cli-caches: `node bin/smpemu.mjs run` in the tree.
+  const cases = opt('--cases', 'flat,caches').split(',');
+  const loaded = await Promise.all(
+    trees.map(async (t) => {
+      const { makeConfig } = await import(pathToFileURL(join(t, 'src/machine/config.ts')).href);
+      const { runMachine } = await import(pathToFileURL(join(t, 'src/machine/machine.ts')).href);
+      return { makeConfig, runMachine, program: readFileSync(join(t, 'workloads/bin/compute_long.elf')) };
+    }),
+  );
+  type Sample = { mips: number; cpuMips: number; waitMs: number };
+  const samples: Record<string, Sample[][]> = Object.fromEntries(cases.map((c) => [c, [[], []]]));
+  for (let round = 0; round < rounds; round++) {
+    for (const memory of cases) {
+      for (const t of order(round)) {
+        writeFileSync(probeFile, '');
+        const r = memory.startsWith('cli-') ? cli(trees[t], memory.slice(4)) : await inProcessRun(loaded[t], memory);
+        const p = JSON.parse(readFileSync(probeFile, 'utf8').trim()) as { cpuNs: number; waitNs: number };
+        const s = { mips: r.guestMips, cpuMips: (r.instructions / p.cpuNs) * 1e3, waitMs: p.waitNs / 1e6 };
+        samples[memory][t].push(s);
+        process.stderr.write(`  round ${round + 1} ${memory} ${t ? 'B' : 'A'}: ${s.mips.toFixed(1)} MIPS, cpu ${s.cpuMips.toFixed(1)}, wait ${s.waitMs.toFixed(0)} ms\n`);
+      }
+    }
+  }
+  console.log(`A = ${trees[0]}\nB = ${trees[1]}\n${rounds} rounds, runs alternating; median (min..max)`);
+  for (const memory of cases) {
+    for (const k of ['mips', 'cpuMips', 'waitMs'] as const) {
+      const [a, b] = samples[memory].map((xs) => xs.map((x) => x[k]));
+      const ratio = k === 'waitMs' ? '' : `  B/A ${(median(b) / median(a)).toFixed(3)}`;
+      console.log(`${memory.padEnd(7)} ${k.padEnd(8)} A ${median(a).toFixed(1)} (${spread(a)})  B ${median(b).toFixed(1)} (${spread(b)})${ratio}`);
+    }
+  }
+}
+
+type Loaded = { makeConfig: (c: object) => object; runMachine: (c: object, p: Uint8Array, o: object) => Promise<Run & { exitCode: number; error?: string }>; program: Uint8Array };
+type Run = { guestMips: number; instructions: number };
+
+async function inProcessRun(tree: Loaded, memory: string): Promise<Run> {
+  const r = await tree.runMachine(tree.makeConfig({ cores: 1, memory }), tree.program, { stdout: () => {} });
+  if (r.exitCode !== 0) throw new Error(`exit ${r.exitCode} ${r.error ?? ''}`);
+  return r;
+}
+
+/** The CLI in its own process, as a user runs it (each tree's own launcher and loader). */
+function cli(tree: string, memory: string): Run {
+  const json = join(process.env.SMPEMU_AB_PROBE!, '..', 'stats.json');
+  const r = spawnSync(process.execPath, [join(tree, 'bin/smpemu.mjs'), 'run', 'workloads/bin/compute_long.elf', '--cores', '1', '--memory', memory, '-q', '--stats-json', json], { cwd: tree, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${tree}: smpemu exited ${r.status}: ${r.stderr}`);
+  return JSON.parse(readFileSync(json, 'utf8')) as Run;
+}
+
+function benchMode(): void {
+  const reps = opt('--reps', '3');
+  type Json = { [k: string]: number | string | Json };
+  const runs: Json[][] = [[], []];
+  for (let round = 0; round < rounds; round++) {
+    for (const t of order(round)) {
+      const r = spawnSync('npm', ['run', '--silent', 'bench', '--', '--reps', reps], { cwd: trees[t], encoding: 'utf8', maxBuffer: 1 << 26 });
+      if (r.status !== 0) throw new Error(`npm run bench in ${trees[t]} failed:\n${r.stderr}`);
+      const json = JSON.parse(r.stdout) as Json;
+      delete json.samples;
+      runs[t].push(json);
+      process.stderr.write(`  round ${round + 1} ${t ? 'B' : 'A'}: flat ${(json.flat as Json).singleCoreMips} caches ${(json.caches as Json).singleCoreMips}\n`);
+    }
+  }
+  // Every numeric leaf of the bench's JSON: median over rounds, spread, and B/A.
+  const leaves = (j: Json, prefix = ''): [string, number][] =>
+    Object.entries(j).flatMap(([k, v]) => (typeof v === 'number' ? [[prefix + k, v] as [string, number]] : typeof v === 'object' ? leaves(v, `${prefix}${k}.`) : []));
+  const names = leaves(runs[0][0]).map(([k]) => k).filter((k) => k !== 'reps');
+  const value = (j: Json, name: string) => new Map(leaves(j)).get(name)!;
+  console.log(`A = ${trees[0]}\nB = ${trees[1]}\n${rounds} rounds of npm run bench -- --reps ${reps}, alternating; median over rounds (min..max)\n`);
+  console.log('| figure | A | B | B/A |\n|---|---|---|---|');
+  for (const name of names) {
+    const [a, b] = runs.map((rs) => rs.map((j) => value(j, name)));
+    console.log(`| ${name} | ${median(a)} (${spread(a)}) | ${median(b)} (${spread(b)}) | ${(median(b) / median(a)).toFixed(3)} |`);
+  }
+}
