@@ -6,8 +6,10 @@
 //   cpuMips     instructions / CPU time of the whole run (what bench/run.ts's figure tracks)
 //   steadyMips  instructions / CPU time over the second half of the instructions
 //   warmupMs    CPU time lost to warm-up: total CPU time - instructions / steadyMips
-// Runs alternate between the trees, in one process; medians and spreads at the end.
-//   npx tsx bench/warmup.ts TREE_A TREE_B [--runs 6] [--memory flat|caches]
+// Runs alternate between the trees, in one process; medians and spreads at the end. With
+// --paired the trees' runs go at the same time (one worker each), so a busy host slows both
+// alike, and each run's ratio to the first tree is summarized (a noisy host's best A/B).
+//   npx tsx bench/warmup.ts TREE_A TREE_B [--runs 6] [--memory flat|caches] [--paired]
 // V8 flags (e.g. --no-concurrent-recompilation, --trace-deopt) go before the script:
 //   node --no-concurrent-recompilation --import tsx bench/warmup.ts ...
 
@@ -82,13 +84,20 @@ function runOnce(code: string): Promise<[number, number][]> {
   });
 }
 
-type Summary = { cpuMips: number; steadyMips: number; warmupMs: number };
+type Summary = { cpuMips: number; steadyMips: number; warmupMs: number; tenths: number[] };
 function summarize(timeline: [number, number][]): Summary {
   const [t0] = timeline[0];
   const [t1, n] = timeline[timeline.length - 1];
+  // MIPS over each tenth of the instructions: where the warm-up ends, and whether it stays ended.
+  const tenths: number[] = [];
+  for (let k = 0, prev = timeline[0]; k < 10; k++) {
+    const next = timeline.find(([, i]) => i >= (n * (k + 1)) / 10)!;
+    tenths.push(((next[1] - prev[1]) / (next[0] - prev[0])) * 1e3);
+    prev = next;
+  }
   const half = timeline.find(([, i]) => i >= n / 2)!;
   const steadyMips = ((n - half[1]) / (t1 - half[0])) * 1e3;
-  return { cpuMips: (n / (t1 - t0)) * 1e3, steadyMips, warmupMs: (t1 - t0) / 1e6 - n / steadyMips / 1e3 };
+  return { cpuMips: (n / (t1 - t0)) * 1e3, steadyMips, warmupMs: (t1 - t0) / 1e6 - n / steadyMips / 1e3, tenths };
 }
 
 function median(xs: number[]): number {
@@ -97,21 +106,32 @@ function median(xs: number[]): number {
   return k % 2 ? s[(k - 1) / 2] : (s[k / 2 - 1] + s[k / 2]) / 2;
 }
 
+// --paired: the trees' runs start together and share the host's load moment by moment;
+// their ratio per run is what the summary gives (B/A, C/A, ...).
+const paired = args.includes('--paired');
 const results = trees.map(() => [] as Summary[]);
 for (let r = 0; r < runs; r++) {
   const order = trees.map((_, i) => i);
   if (r % 2) order.reverse();
-  for (const t of order) {
-    const s = summarize(await runOnce(bundles[t]));
+  const together = paired ? await Promise.all(order.map((t) => runOnce(bundles[t]))) : [];
+  for (const [k, t] of order.entries()) {
+    const s = summarize(paired ? together[k] : await runOnce(bundles[t]));
     results[t].push(s);
-    process.stderr.write(`  run ${r + 1} ${trees[t]}: cpu ${s.cpuMips.toFixed(1)} MIPS, steady ${s.steadyMips.toFixed(1)}, warm-up ${s.warmupMs.toFixed(0)} ms\n`);
+    process.stderr.write(`  run ${r + 1} ${trees[t]}: cpu ${s.cpuMips.toFixed(1)} MIPS, steady ${s.steadyMips.toFixed(1)}, warm-up ${s.warmupMs.toFixed(0)} ms; by tenths ${s.tenths.map((x) => x.toFixed(0)).join(' ')}\n`);
   }
 }
 console.log(`${memory}, ${runs} runs each, alternating; median (min..max)`);
 for (const [t, rs] of results.entries()) {
-  const f = (k: keyof Summary) => {
+  const f = (k: 'cpuMips' | 'steadyMips' | 'warmupMs') => {
     const xs = rs.map((x) => x[k]);
     return `${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)}..${Math.max(...xs).toFixed(1)})`;
   };
   console.log(`${trees[t]}\n  cpuMips ${f('cpuMips')}  steadyMips ${f('steadyMips')}  warmupMs ${f('warmupMs')}`);
+  if (paired && t > 0) {
+    const ratio = (k: 'cpuMips' | 'steadyMips') => {
+      const xs = rs.map((x, i) => x[k] / results[0][i][k]);
+      return `${median(xs).toFixed(3)} (${Math.min(...xs).toFixed(3)}..${Math.max(...xs).toFixed(3)})`;
+    };
+    console.log(`  paired ratio to ${trees[0]}: cpuMips ${ratio('cpuMips')}  steadyMips ${ratio('steadyMips')}`);
+  }
 }
