@@ -2,7 +2,8 @@
 // single-core figure, in one process, runs alternating A B, B A, ... so both trees see the
 // same host load. Each tree's own runMachine (its own worker bundle and loader path) runs
 // compute_long on one core (cases flat, caches), or the tree's CLI does in a child process
-// (cli-flat, cli-caches: `node bin/smpemu.mjs run ... --stats-json`). Per run:
+// (cli-flat, cli-caches: `node bin/smpemu.mjs run ... --stats-json`); case packed is the
+// bench's coherence run (counters_packed, 4 cores on one worker, caches). Per run:
 //   mips      guest MIPS as bench/run.ts reports it (instructions / wall time of the run)
 //   cpuMips   instructions / the core worker thread's own CPU time over the same window
 //             (bench/ab_probe.cjs reads /proc/thread-self/schedstat in the worker): other
@@ -66,7 +67,7 @@ async function inProcess(): Promise<void> {
     trees.map(async (t) => {
       const { makeConfig } = await import(pathToFileURL(join(t, 'src/machine/config.ts')).href);
       const { runMachine } = await import(pathToFileURL(join(t, 'src/machine/machine.ts')).href);
-      return { makeConfig, runMachine, program: readFileSync(join(t, 'workloads/bin/compute_long.elf')) };
+      return { makeConfig, runMachine, program: readFileSync(join(t, 'workloads/bin/compute_long.elf')), packed: readFileSync(join(t, 'workloads/bin/counters_packed.elf')) };
     }),
   );
   type Sample = { mips: number; cpuMips: number; waitMs: number };
@@ -93,11 +94,16 @@ async function inProcess(): Promise<void> {
   }
 }
 
-type Loaded = { makeConfig: (c: object) => object; runMachine: (c: object, p: Uint8Array, o: object) => Promise<Run & { exitCode: number; error?: string }>; program: Uint8Array };
+type Loaded = { makeConfig: (c: object) => object; runMachine: (c: object, p: Uint8Array, o: object) => Promise<Run & { exitCode: number; error?: string }>; program: Uint8Array; packed: Uint8Array };
 type Run = { guestMips: number; instructions: number };
 
 async function inProcessRun(tree: Loaded, memory: string): Promise<Run> {
-  const r = await tree.runMachine(tree.makeConfig({ cores: 1, memory }), tree.program, { stdout: () => {} });
+  // packed: the bench's coherence case (4 cores on one worker, caches); its instructions and bus
+  // transactions are deterministic, so cpuMips tracks transactions per CPU second.
+  const r =
+    memory === 'packed'
+      ? await tree.runMachine(tree.makeConfig({ cores: 4, threads: 1, memory: 'caches' }), tree.packed, { stdout: () => {} })
+      : await tree.runMachine(tree.makeConfig({ cores: 1, memory }), tree.program, { stdout: () => {} });
   if (r.exitCode !== 0) throw new Error(`exit ${r.exitCode} ${r.error ?? ''}`);
   return r;
 }
