@@ -7,6 +7,15 @@
 // past the quantum's end (cores/memory.ts, rule 3).
 
 import { Kernel, type FaultInfo, type OutputChunk } from '../src/kernel/kernel.ts';
+import type { Cpu, TrapHandler } from '../src/kernel/cpu.ts';
+import { Mailboxes } from '../src/kernel/remote/mailbox.ts';
+import { KernelServer, RemoteMmu } from '../src/kernel/remote/server.ts';
+import { RemoteKernel } from '../src/kernel/remote/client.ts';
+import { remoteBarrierWait } from '../src/kernel/remote/barrier_wait.ts';
+import { BARRIER_BASE } from '../shared/control.ts';
+import { barrierWait } from '../shared/sync/barrier.ts';
+import { counterLength } from '../shared/coherence/stats.ts';
+import { Shadow } from './remote_shadow.ts';
 import { LinuxKernel, type LinuxBuffers, type LinuxExec, type ProcessStats } from '../src/kernel/linux.ts';
 import type { CpuMmu } from '../src/kernel/mm/tlbflush.ts';
 import type { CoreMmu } from './mmu/core_mmu.ts';
@@ -34,6 +43,16 @@ export interface CoreGroupInit {
   pid: number;
   /** --boot linux: the first process and the kernel's shared buffers (the regions' mm too). */
   linux?: { exec: LinuxExec; buffers: LinuxBuffers };
+  /** This worker's index (parallel --boot linux: the remote-trap doorbell it parks on). */
+  workerIndex?: number;
+}
+
+/** What the run loop asks of the --boot linux kernel: LinuxKernel in its home worker, RemoteKernel elsewhere. */
+interface LinuxEntries {
+  isIdle(hartId: number): boolean;
+  idle(cpu: Cpu, end: number): boolean;
+  nextEvent(hartId: number): number;
+  tick(cpu: Cpu): void;
 }
 
 export interface CoreResult {
@@ -69,12 +88,23 @@ const IDLE_SLACK = 1000;
 
 /** How often a lone core looks at the shared stop word, in cycles (at most once a quantum anyway). */
 const STOP_CHECK_CYCLES = 1 << 16;
+/**
+ * Parallel --boot linux: the longest run slice between two looks at the remote-trap mailboxes
+ * (the home serves calls, the others apply shootdowns), in cycles.
+ */
+export const REMOTE_SLICE_CYCLES = 2000;
 
 export class CoreGroup {
   readonly harts: Hart[];
-  readonly kernel: Kernel | LinuxKernel;
+  readonly kernel: Kernel | LinuxKernel | RemoteKernel;
   /** The kernel when it is --boot linux's (its tick and idle loop are called from the run loop). */
-  private readonly linux?: LinuxKernel;
+  private readonly linux?: LinuxEntries;
+  /** Parallel --boot linux: the remote-trap mailboxes; the home's server or another worker's client. */
+  private readonly mb?: Mailboxes;
+  private readonly server?: KernelServer;
+  private readonly client?: RemoteKernel;
+  private readonly shadows: Shadow[] = [];
+  private readonly workerIndex: number;
   private readonly mmus: (CoreMmu | undefined)[] = [];
   readonly ctl: ControlBlock;
   /** This worker's place in simulated time (per thread: not in the shared control block). */
@@ -93,17 +123,32 @@ export class CoreGroup {
     const mmus = new Map<number, CpuMmu>();
     const linux = init.linux;
     if (linux && !init.regions.mm) throw new Error('BUG: --boot linux without the mm region');
-    this.kernel = linux
+    this.workerIndex = init.workerIndex ?? 0;
+    // Parallel --boot linux: the kernel lives in the worker hosting core 0 (its home); the
+    // other workers' cores reach it through the remote-trap mailboxes (src/kernel/remote/).
+    const home = init.coreIds.includes(0);
+    if (linux && init.regions.remote) {
+      this.mb = new Mailboxes(init.regions.remote, this.cfg.cores, this.cfg.threads, coherence ? counterLength(this.cfg.cores) : 0);
+    }
+    if (linux && this.mb && !home) this.client = new RemoteKernel(this.mb, this.workerIndex, this.clock, this.ctl);
+    this.kernel = this.client ?? (linux
       ? new LinuxKernel({
         control: this.ctl, clock: this.clock, clockHz: this.cfg.clockHz, cores: this.cfg.cores, mm: init.regions.mm!,
         buffers: linux.buffers, exec: linux.exec, mmus, caches: linuxCacheInfo(this.cfg),
       })
-      : new Kernel({ control: this.ctl, clock: this.clock, clockHz: this.cfg.clockHz, pid: init.pid });
-    if (this.kernel instanceof LinuxKernel) this.linux = this.kernel;
+      : new Kernel({ control: this.ctl, clock: this.clock, clockHz: this.cfg.clockHz, pid: init.pid }));
+    if (!(this.kernel instanceof Kernel)) this.linux = this.kernel;
     const views = coherence ? new CoherenceViews({ ...this.cfg.caches, cores: this.cfg.cores }, coherence) : undefined;
     this.views = views;
     this.ramU8 = new Uint8Array(ram);
     const { table, flags } = protocolFor(this.cfg.mutation || undefined);
+    // Parallel --boot linux: a home core's trap ends its LR/SC hold first (as the remote cores'
+    // calls do), since the kernel may wait there for another worker's core (a shootdown's ack)
+    // that may be waiting for the held line.
+    const kernel = this.kernel;
+    const trap: TrapHandler = this.mb && kernel instanceof LinuxKernel
+      ? { trap: (cpu, cause, tval) => { const m = (cpu as Hart).mem; if (m.holdUntil !== 0) m.endHold(); return kernel.trap(cpu, cause, tval); } }
+      : kernel;
     this.harts = init.coreIds.map((id) => {
       const { mem, decode, cache, ctr, mmu } = coreMemoryFor(this.cfg, id, ram, views, table, flags);
       if (cache && ctr) {
@@ -112,11 +157,12 @@ export class CoreGroup {
       }
       this.mmus.push(mmu);
       const jit = this.cfg.engine === 'jit' ? new Jit(decode, mem.fetchSpan) : undefined;
-      const h = new Hart({ hartId: id, mem, decode, trap: this.kernel, timePerCycle: this.cfg.timebaseHz / this.cfg.clockHz, jit });
+      const h = new Hart({ hartId: id, mem, decode, trap, timePerCycle: this.cfg.timebaseHz / this.cfg.clockHz, jit });
       if (mmu) {
         mmu.sink = h; // walks charge the core that walks
         if (mmu.tlb) mmu.tlb.sink = h; // and so do STLB hits
         mmus.set(id, mmu);
+        this.client?.attach(id, { cpu: h, mmu, mem: h.mem, dropL1: cache ? () => cache.dropL1() : undefined });
       }
       // SPMD boot: a0 = hart id, a1 = core count, sp = top of this hart's stack.
       h.pc = init.entry;
@@ -129,21 +175,54 @@ export class CoreGroup {
     const lk = this.linux;
     if (lk) for (const m of this.cacheMems) m.c2c.ownerOf = (core) => lk.runningOn(core); // c2c names data per process
     if (this.kernel instanceof LinuxKernel) {
-      // pid 1 starts on core 0; the worker that hosts core 0 runs tasks on every core it hosts
-      // (they start in their idle task). Another worker's cores stay idle (not live) and cost
-      // nothing: running tasks there needs the kernel's remote path (parallel mode).
-      const home = this.harts.some((h) => h.hartId === 0);
-      for (let i = 0; i < this.harts.length; i++) {
-        if (this.harts[i].hartId === 0) this.kernel.start(this.harts[i]);
-        else if (home) this.kernel.attach(this.harts[i]);
-        else this.live[i] = false;
+      // pid 1 starts on core 0 (then --affinity may move it); the worker that hosts core 0 (the
+      // kernel's home) runs tasks on every core it hosts, and in parallel mode on every core
+      // of the other workers too, whose traps it serves (src/kernel/remote/). They start idle.
+      const lk = this.kernel;
+      const byCore = new Map<number, Shadow>();
+      if (this.mb) {
+        // The home's view of every core another worker hosts: the kernel serves their traps through it.
+        for (let c = 0; c < this.cfg.cores; c++) {
+          if (init.coreIds.includes(c)) continue;
+          const sh = new Shadow(this.cfg, c, ram, views, table, flags, this.mb, coherence ? this.mb.counters(c) : undefined);
+          sh.mmu = new RemoteMmu(sh.coreMmu, c, this.mb, () => this.server);
+          mmus.set(c, sh.mmu);
+          byCore.set(c, sh);
+          this.shadows.push(sh);
+        }
+        this.server = new KernelServer(this.mb, lk, byCore, this.clock, this.ctl);
       }
-      if (home) this.kernel.placeInit();
+      const home = this.harts.find((h) => h.hartId === 0);
+      if (!home) throw new Error('BUG: the Linux kernel built in a worker without core 0');
+      lk.start(home);
+      for (const h of this.harts) if (h !== home) lk.attach(h);
+      for (const sh of byCore.values()) lk.attach(sh.cpu);
+      lk.placeInit();
+      // What the other workers read of their cores: idle, next events, run-queue lengths.
+      this.server?.publish();
     }
+    // Another worker's cores (parallel mode) all run: idle until the home's kernel gives them a task.
+  }
+
+  /**
+   * The quantum barrier. Parallel --boot linux: waiting there, the home serves remote traps
+   * and the other workers apply the TLB shootdowns sent to their cores.
+   */
+  barrierWait(spin: boolean): number {
+    const mb = this.mb;
+    if (!mb) return barrierWait(this.ctl.i32, BARRIER_BASE, spin);
+    const server = this.server;
+    const client = this.client;
+    return remoteBarrierWait(this.ctl.i32, BARRIER_BASE, mb, this.workerIndex, server ? () => server.poll() : () => client?.drainAll());
+  }
+
+  /** Remote calls made by this worker's cores and served by it (the bench reads them). */
+  remoteStats(): { calls: number; callNs: number; served: number } {
+    return { calls: this.client?.calls ?? 0, callNs: this.client?.callNs ?? 0, served: this.server?.served ?? 0 };
   }
 
   private tlbCounts(core: number, mmu: CoreMmu): CoreResult['tlb'] {
-    const k = this.kernel instanceof LinuxKernel ? this.kernel.shootdowns(core) : { sent: 0, received: 0 };
+    const k = this.kernel instanceof LinuxKernel ? this.kernel.shootdowns(core) : this.mb ? this.mb.counts(core) : { sent: 0, received: 0 };
     return { ...mmu.tlbStats()!, shootdownsSent: k.sent, shootdownsReceived: k.received };
   }
 
@@ -170,8 +249,12 @@ export class CoreGroup {
 
   private runCores(end: number): void {
     const harts = this.harts;
-    const step = harts.length === 1 ? Math.min(STOP_CHECK_CYCLES, this.cfg.quantum) : this.cfg.interleave;
+    let step = harts.length === 1 ? Math.min(STOP_CHECK_CYCLES, this.cfg.quantum) : this.cfg.interleave;
+    if (this.mb) step = Math.min(step, REMOTE_SLICE_CYCLES);
+    const server = this.server;
+    const client = this.client;
     for (;;) {
+      if (server && server.poll() === 0) server.publish();
       if (this.ctl.stopping) return;
       // Pick the live core furthest behind in simulated time.
       let pick = -1;
@@ -184,6 +267,7 @@ export class CoreGroup {
       }
       if (pick < 0) return;
       const h = harts[pick];
+      client?.sync(h.hartId);
       let limit = Math.min(end, h.cycle + step);
       const lk = this.linux;
       if (lk) {
@@ -231,6 +315,14 @@ export class CoreGroup {
   }
 
   results(): CoreResult[] {
+    // Parallel --boot linux: the home's view of a core copied for its traps through its caches; count that here.
+    const viaHome = (c: number) => (this.client && this.mb ? this.mb.counts(c) : { kreads: 0, kwrites: 0 });
+    const ctrOf = (i: number) => {
+      const own = Array.from(this.counters[i]);
+      if (!this.client || !this.mb || this.mb.ctrLen === 0) return own;
+      const home = this.mb.counters(this.harts[i].hartId);
+      return own.map((v, k) => v + home[k]);
+    };
     return this.harts.map((h, i) => ({
       id: h.hartId,
       instructions: h.instret,
@@ -238,9 +330,9 @@ export class CoreGroup {
       pc: h.pc,
       scSucceeded: h.mem.scSucceeded,
       scFailed: h.mem.scFailed,
-      kernelReads: h.mem.kernelReads,
-      kernelWrites: h.mem.kernelWrites,
-      ...(this.counters[i] ? { counters: Array.from(this.counters[i]) } : {}),
+      kernelReads: h.mem.kernelReads + viaHome(h.hartId).kreads,
+      kernelWrites: h.mem.kernelWrites + viaHome(h.hartId).kwrites,
+      ...(this.counters[i] ? { counters: ctrOf(i) } : {}),
       ...(this.mmus[i] ? { tlbMisses: this.mmus[i]!.tlbMisses, pageWalks: this.mmus[i]!.pageWalks, pteReads: this.mmus[i]!.pteReads, walkCycles: this.mmus[i]!.walkCycles, tlb: this.tlbCounts(h.hartId, this.mmus[i]!) } : {}),
     }));
   }
@@ -256,7 +348,7 @@ export class CoreGroup {
   }
 
   c2cEntries(): C2cEntry[] {
-    return this.cacheMems.flatMap((m) => m.c2c.entries());
+    return [...this.cacheMems.flatMap((m) => m.c2c.entries()), ...this.shadows.flatMap((s) => s.c2cEntries())];
   }
 
   faults(): FaultInfo[] {

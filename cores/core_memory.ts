@@ -32,6 +32,8 @@ export interface CoreMemoryInit {
   tlbGeometry?: TlbGeometry;
   /** `--memory caches`: the hierarchy's shared arrays, the protocol and its injected bugs. */
   caches?: { views: CoherenceViews; table: ProtocolTable; mutations?: BusMutations; ramView?: BusRam };
+  /** The cache counters' array (default: a new private one; a shared one for a second view of a core). */
+  ctr?: Float64Array;
 }
 
 export interface CoreMemory {
@@ -60,7 +62,7 @@ export function createCoreMemory(o: CoreMemoryInit): CoreMemory {
     const mem = identity ? new BareFlatMemory(o.ram, tlb, identity, lat, decode, o.lrscHold) : new FlatMemory(o.ram, tlb, lat, decode, o.lrscHold);
     return { mem, tlb, decode };
   }
-  const ctr = new Float64Array(counterLength(c.views.geometry.cores));
+  const ctr = o.ctr ?? new Float64Array(counterLength(c.views.geometry.cores));
   const l2 = new L2Controller(c.views, o.core, c.table, c.ramView ?? { u8: new Uint8Array(o.ram) }, ctr, c.mutations ?? {});
   const opts = { core: o.core, views: c.views, l2, tlb, decode, ctr, lrscHold: o.lrscHold };
   const cache = identity ? new BareCacheMemory(opts, identity) : new CacheMemory(opts);
@@ -68,7 +70,7 @@ export function createCoreMemory(o: CoreMemoryInit): CoreMemory {
 }
 
 /** The machine's wiring of core `core` from its config (caches when `views` is given). */
-export function coreMemoryFor(config: MachineConfig, core: number, ram: SharedArrayBuffer, views: CoherenceViews | undefined, table: ProtocolTable, mutations: BusMutations): CoreMemory {
+export function coreMemoryFor(config: MachineConfig, core: number, ram: SharedArrayBuffer, views: CoherenceViews | undefined, table: ProtocolTable, mutations: BusMutations, ctr?: Float64Array): CoreMemory {
   if (config.boot === 'linux') {
     // Sv39 through this core's own memory path: the walker reads PTEs through its caches.
     const phys = views ? new CachePhys(views, config.ramBase, config.ramBytes) : new FlatPhys(ram, config.ramBase, config.flatLatency);
@@ -82,6 +84,7 @@ export function coreMemoryFor(config: MachineConfig, core: number, ram: SharedAr
       translation: mmu,
       tlbGeometry: config.tlb,
       caches: views ? { views, table, mutations } : undefined,
+      ctr,
     });
     if (phys instanceof CachePhys) phys.attach(cm.cache!);
     else phys.traffic = cm.mem;

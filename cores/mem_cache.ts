@@ -187,6 +187,16 @@ export class CacheMemory implements HartMemory {
     if (line === this.holdLine) this.endHold(); // the reservation went with the line
   }
 
+  /**
+   * Forgets every L1 tag (the lines stay in L2). Parallel --boot linux: the kernel's home
+   * worker ran this core's trap through a second view of its caches, whose fills may have
+   * moved L2 lines to other slots; an L1 entry names a slot, so none may outlive the call.
+   */
+  dropL1(): void {
+    this.l1d.tag.fill(-1);
+    this.l1i.tag.fill(-1);
+  }
+
   /** Evicts this core's L2 copy of `line` (PrEvict), if it holds one. Tests drive it by hand. */
   evict(line: number): boolean {
     const slot = this.v.findL2(this.core, line);

@@ -4,7 +4,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { BARRIER_BASE, STOP_CRASH, STOP_INVARIANT } from '../shared/control.ts';
-import { barrierAbort, barrierWait, BARRIER_ABORTED } from '../shared/sync/barrier.ts';
+import { barrierAbort, BARRIER_ABORTED } from '../shared/sync/barrier.ts';
 import type { FaultInfo } from '../src/kernel/kernel.ts';
 import type { ProcessStats } from '../src/kernel/linux.ts';
 import type { C2cEntry } from './c2c_recorder.ts';
@@ -36,7 +36,7 @@ function main(init: WorkerInit): void {
     const ctl = group.ctl;
     const quantum = init.config.quantum;
     // Start line: nobody starts running before every worker is set up.
-    if (barrierWait(ctl.i32, BARRIER_BASE, init.spinBarrier) === BARRIER_ABORTED) return;
+    if (group.barrierWait(init.spinBarrier) === BARRIER_ABORTED) return;
     port.postMessage({ t: 'start', time: now() } satisfies WorkerMessage);
     let end = 0;
     let checks = 0;
@@ -49,7 +49,7 @@ function main(init: WorkerInit): void {
       const chunks = group.takeOutput();
       if (chunks.length > 0) port.postMessage({ t: 'out', chunks } satisfies WorkerMessage);
       group.publishProgress();
-      if (barrierWait(ctl.i32, BARRIER_BASE, init.spinBarrier) === BARRIER_ABORTED) break;
+      if (group.barrierWait(init.spinBarrier) === BARRIER_ABORTED) break;
       if (init.config.checkInvariants) {
         // Every worker is parked at the barrier: the machine is quiescent. Worker 0 checks
         // while the others wait at a second barrier.
@@ -61,7 +61,7 @@ function main(init: WorkerInit): void {
             ctl.requestStop(STOP_INVARIANT, -1, 2, q);
           }
         }
-        if (barrierWait(ctl.i32, BARRIER_BASE, init.spinBarrier) === BARRIER_ABORTED) break;
+        if (group.barrierWait(init.spinBarrier) === BARRIER_ABORTED) break;
       }
       // Not `stopping`: a stop requested during the next quantum may already be visible here.
       if (ctl.stopDecided(q)) {

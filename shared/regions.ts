@@ -14,6 +14,9 @@
 //                page array, zones, per-CPU lists and vmstat
 //                (createMm); page tables and user pages are in ram
 //   linux        (--boot linux) the VMA pool and the mm table      src/kernel/mm/vma.ts, mm_struct.ts
+//   remote       (--boot linux, threads > 1) the remote-trap       src/kernel/remote/mailbox.ts
+//                mailboxes: doorbells, per-core call slots, flush
+//                logs, the home's view's cache counters
 //
 // Per-thread state (a worker's quantum number, its counters, its L1 tags) is not here:
 // it lives in the objects each worker builds over these regions.
@@ -32,6 +35,8 @@ export interface Regions {
   mm?: MmBuffers;
   /** --boot linux: the VMA pool and the mm table (src/kernel/mm/vma.ts, mm_struct.ts). */
   linux?: { vmaPool: SharedArrayBuffer; mmTable: SharedArrayBuffer };
+  /** --boot linux with more than one worker: the remote-trap mailboxes (src/kernel/remote/mailbox.ts). */
+  remote?: SharedArrayBuffer;
 }
 
 export interface RegionInfo {
@@ -61,6 +66,7 @@ const WHAT: Record<string, string> = {
   'mm.vmstat': 'vmstat counters',
   'linux.vmaPool': 'the VMA pool (vm_area_struct records)',
   'linux.mmTable': 'mm_structs: mmap locks, layout, VM counters, sorted VMA arrays',
+  remote: 'remote-trap mailboxes: doorbells, per-core call slots and flush logs',
 };
 
 /** Allocates the regions a machine with `config` shares; RAM and control start zeroed. */
@@ -81,5 +87,6 @@ export function describeRegions(r: Regions): RegionInfo[] {
   if (r.coherence) for (const [k, b] of Object.entries(r.coherence)) add(`coherence.${k}`, b);
   if (r.mm) for (const k of ['pages', 'zones', 'pcp', 'vmstat'] as const) add(`mm.${k}`, r.mm[k]);
   if (r.linux) for (const k of ['vmaPool', 'mmTable'] as const) add(`linux.${k}`, r.linux[k]);
+  if (r.remote) add('remote', r.remote);
   return out;
 }

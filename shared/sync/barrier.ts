@@ -97,6 +97,39 @@ export function barrierWait(i32: Int32Array, base: number, spin: boolean): numbe
   return cur < 0 ? BARRIER_ABORTED : g;
 }
 
+/** Returned by barrierPassed while the generation it was given is still in progress. */
+export const BARRIER_PENDING = -2;
+
+/**
+ * The two halves of barrierWait, for a party that must keep working while it waits (the
+ * kernel's home worker serves other cores' traps there, cores/core_group.ts). barrierArrive
+ * counts the caller in and returns the generation it arrived in (BARRIER_ABORTED if aborted);
+ * the last arriver releases the others and then calls `onRelease` (ringing whatever the
+ * waiting parties park on instead of the generation word). Then barrierPassed(g) until it
+ * stops returning BARRIER_PENDING: the completed generation g, or BARRIER_ABORTED.
+ */
+export function barrierArrive(i32: Int32Array, base: number, onRelease?: () => void): number {
+  const genIdx = base + GENERATION;
+  const g = Atomics.load(i32, genIdx);
+  if (g < 0) return BARRIER_ABORTED;
+  const parties = Atomics.load(i32, base + PARTIES);
+  const arrived = Atomics.add(i32, base + COUNT, 1) + 1;
+  if (arrived === parties) {
+    Atomics.store(i32, base + COUNT, 0);
+    if (Atomics.compareExchange(i32, genIdx, g, (g + 1) & GEN_MASK) !== g) return BARRIER_ABORTED;
+    Atomics.notify(i32, genIdx);
+    onRelease?.();
+  }
+  return g;
+}
+
+/** Where generation g stands: BARRIER_PENDING, g once it completed, or BARRIER_ABORTED. */
+export function barrierPassed(i32: Int32Array, base: number, g: number): number {
+  const cur = Atomics.load(i32, base + GENERATION);
+  if (cur < 0) return BARRIER_ABORTED;
+  return cur === g ? BARRIER_PENDING : g;
+}
+
 /**
  * Abort the barrier at `base`: every party currently waiting and every later barrierWait
  * returns BARRIER_ABORTED (-1) promptly. Idempotent; lasts until the next barrierInit.

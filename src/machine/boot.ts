@@ -12,6 +12,8 @@ import { MmTable, TASK_SIZE_SV39, TASK_SIZE_SV48 } from '../kernel/mm/mm_struct.
 import { createElfTables, ExecError } from '../kernel/exec/binfmt_elf.ts';
 import { ConfigError } from './config.ts';
 import { VmaPool } from '../kernel/mm/vma.ts';
+import { allocRemoteBuffer } from '../kernel/remote/mailbox.ts';
+import { counterLength } from '../../shared/coherence/stats.ts';
 
 /** What --boot linux runs: the program's arguments and environment (argv[0] is execfn unless given). */
 export interface LinuxProcessSpec {
@@ -63,6 +65,8 @@ export function bootLinux(config: MachineConfig, elf: Uint8Array, spec: LinuxPro
   const table = MmTable.create(pool, MMS, MM_SLOTS);
   const buffers: LinuxBuffers = { vmaPool: pool.buffer, mmTable: table.buffer };
   regions.linux = buffers;
+  // More than one worker: the others' cores enter the kernel in core 0's worker by remote calls.
+  if (config.threads > 1) regions.remote = allocRemoteBuffer(config.cores, config.threads, config.memory === 'caches' ? counterLength(config.cores) : 0);
   const control = new ControlBlock(regions.control);
   control.i32[LIVE_HARTS] = 1;
   barrierInit(control.i32, BARRIER_BASE, config.threads);

@@ -7,6 +7,7 @@
 import type { Worker } from 'node:worker_threads';
 import { BARRIER_BASE, STOP_CRASH } from '../../shared/control.ts';
 import { barrierAbort } from '../../shared/sync/barrier.ts';
+import { ringAllDoorbells } from '../kernel/remote/mailbox.ts';
 import type { WorkerInit, WorkerMessage } from '../../cores/worker.ts';
 import type { BootImage } from './boot.ts';
 import { assignCores } from './boot.ts';
@@ -54,7 +55,8 @@ const CRASH_EXIT = 70;
 export function spawnPool(config: MachineConfig, booted: BootImage, out: GuestOutput, module: URL = MODULE_WORKER): WorkerPool {
   const ctl = booted.control;
   const groups = assignCores(config.cores, config.threads);
-  // --boot linux runs one core: the other workers only wait, so they park instead of spinning.
+  // --boot linux: the workers park at the barrier (on their remote-trap doorbells when there
+  // are several: src/kernel/remote/barrier_wait.ts), never spin.
   const spinBarrier = config.threads <= hostCpus() && config.boot !== 'linux';
   const outcome: PoolOutcome = { starts: [], reports: [] };
   const workers: Worker[] = [];
@@ -62,6 +64,8 @@ export function spawnPool(config: MachineConfig, booted: BootImage, out: GuestOu
     outcome.crash ??= message;
     ctl.requestStop(STOP_CRASH, core, CRASH_EXIT, 0);
     barrierAbort(ctl.i32, BARRIER_BASE);
+    // Parked workers of a parallel --boot linux run wait on their doorbells, not the barrier word.
+    if (booted.regions.remote) ringAllDoorbells(booted.regions.remote, config.threads);
   };
   const done = groups.map((coreIds, w) => {
     const init: WorkerInit = {
