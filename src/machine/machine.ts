@@ -13,7 +13,7 @@ import type { C2cEntry } from '../../cores/c2c_recorder.ts';
 import type { CacheStats } from '../report/cache_stats.ts';
 import type { C2cJson } from '../report/c2c.ts';
 import { CoherenceViews } from '../../shared/coherence/layout.ts';
-import { assignCores, boot, bootLinux, type BootImage, type LinuxProcessSpec } from './boot.ts';
+import { boot, bootLinux, type BootImage, type LinuxProcessSpec } from './boot.ts';
 import { freshRoot } from '../kernel/fs/rootfs.ts';
 import type { ProcessStats } from '../kernel/linux.ts';
 import { collect, hex, type StopWord } from './collect.ts';
@@ -89,16 +89,11 @@ export interface RunResult {
   inspect?: (LineView & { symbol: string })[];
 }
 
-/**
- * --affinity: CPUs of this machine, and at least one that runs tasks (with several workers,
- * only the cores of the worker hosting core 0 do, until parallel mode runs tasks elsewhere).
- */
+/** --affinity: CPUs of this machine (every core runs tasks, whichever worker hosts it: src/kernel/remote/). */
 function checkAffinity(config: MachineConfig, cpus: number[]): void {
   if (cpus.length === 0) throw new ConfigError('--affinity: no CPU given');
   const bad = cpus.find((c) => !Number.isInteger(c) || c < 0 || c >= config.cores);
   if (bad !== undefined) throw new ConfigError(`--affinity: CPU ${bad} does not exist (the machine has ${config.cores} cores, 0-${config.cores - 1})`);
-  const home = assignCores(config.cores, config.threads)[0]!;
-  if (!cpus.some((c) => home.includes(c))) throw new ConfigError(`--affinity ${cpus.join(',')}: no task runs on these cores with --threads ${config.threads} (tasks run on cores ${home.join(',')}, the worker of core 0's)`);
 }
 
 /** Boots `elf` on a machine of `config` and runs it to the end. Throws ElfError for a bad program. */

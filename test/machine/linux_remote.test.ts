@@ -16,7 +16,7 @@ import { spawnPool } from '../../src/machine/pool.ts';
 import { watchRun } from '../../src/machine/watch.ts';
 import { linuxBin, linuxCases, linuxDataDir, type LinuxCase } from '../helpers/linux_cases.ts';
 import { sink } from '../helpers/program.ts';
-import { crossCompile, crossInstalled } from '../helpers/cross.ts';
+import { crossCompile, crossCompilePthread, crossInstalled } from '../helpers/cross.ts';
 import { qemuRequired } from '../helpers/qemu.ts';
 
 const cases = linuxCases();
@@ -174,5 +174,37 @@ describe.skipIf(!crossInstalled && !qemuRequired)('--boot linux pthreads on the 
     expect(out).toBe('thread on cpu 3\n');
     expect(r.exitCode).toBe(139);
     expect(r.error).toMatch(/^core 3: pid 1 \(threads\) SIGSEGV at pc 0x[0-9a-f]+ \(crash\+0x[0-9a-f]+\): store to 0x10 outside any mapping/);
+  }, 60_000);
+});
+
+describe.skipIf(!crossInstalled && !qemuRequired)('--boot linux TLB shootdowns to cores of other workers (flush logs, acked)', () => {
+  // test/machine/linux/shootdown.c (linux_shootdown.test.ts on 1 worker): main pinned to core 0
+  // munmaps pages two threads pinned to cores 1 and 2 read; with 4 workers both are remote.
+  async function run(threads: number, memory: MemoryModel, args: string[]) {
+    const out = sink();
+    const bin = crossCompilePthread(new URL('./linux/shootdown.c', import.meta.url));
+    const r = await runMachine(makeConfig({ boot: 'linux', memory, cores: 4, threads, clockHz: 100_000_000 }), bin, { stdout: out.out, stderr: () => {}, linux: { execfn: '/shootdown', args } });
+    return { r, out: out.text(), sent: r.cores.map((c) => c.tlb!.shootdownsSent), received: r.cores.map((c) => c.tlb!.shootdownsReceived) };
+  }
+
+  it.each([
+    { threads: 4, memory: 'flat' as const },
+    { threads: 2, memory: 'flat' as const },
+    { threads: 4, memory: 'caches' as const },
+  ])('each munmap: 2 sent from core 0, 1 received on each of cores 1 and 2, as on 1 worker (%o)', async ({ threads, memory }) => {
+    const a = await run(threads, memory, ['2']);
+    const b = await run(threads, memory, ['6']);
+    expect(a.out).toBe('rounds 2 bad 0\n');
+    expect(b.out).toBe('rounds 6 bad 0\n');
+    expect(b.sent.map((x, i) => x - a.sent[i]!)).toEqual([8, 0, 0, 0]);
+    expect(b.received.map((x, i) => x - a.received[i]!)).toEqual([0, 4, 4, 0]);
+    expect(b.r.cores[3]!.instructions).toBe(0);
+  }, 180_000);
+
+  it('a read on core 1 (another worker) after munmap returned faults: SIGSEGV (139)', async () => {
+    const { r, out } = await run(4, 'flat', ['6', 'after']);
+    expect(out).toBe('');
+    expect(r.exitCode).toBe(139);
+    expect(r.error).toMatch(/^core 1: pid 1 \(shootdown\) SIGSEGV at pc 0x[0-9a-f]+ \(reader\+0x[0-9a-f]+\): load from 0x[0-9a-f]+ outside any mapping/);
   }, 60_000);
 });
