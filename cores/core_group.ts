@@ -105,6 +105,8 @@ export class CoreGroup {
   private readonly client?: RemoteKernel;
   private readonly shadows: Shadow[] = [];
   private readonly workerIndex: number;
+  /** The home's own cores entered the kernel since it last published (parallel --boot linux). */
+  private homeEntered = true;
   private readonly mmus: (CoreMmu | undefined)[] = [];
   readonly ctl: ControlBlock;
   /** This worker's place in simulated time (per thread: not in the shared control block). */
@@ -147,7 +149,7 @@ export class CoreGroup {
     // that may be waiting for the held line.
     const kernel = this.kernel;
     const trap: TrapHandler = this.mb && kernel instanceof LinuxKernel
-      ? { trap: (cpu, cause, tval) => { const m = (cpu as Hart).mem; if (m.holdUntil !== 0) m.endHold(); return kernel.trap(cpu, cause, tval); } }
+      ? { trap: (cpu, cause, tval) => { const m = (cpu as Hart).mem; if (m.holdUntil !== 0) m.endHold(); this.homeEntered = true; return kernel.trap(cpu, cause, tval); } }
       : kernel;
     this.harts = init.coreIds.map((id) => {
       const { mem, decode, cache, ctr, mmu } = coreMemoryFor(this.cfg, id, ram, views, table, flags);
@@ -254,7 +256,12 @@ export class CoreGroup {
     const server = this.server;
     const client = this.client;
     for (;;) {
-      if (server && server.poll() === 0) server.publish();
+      // The home: serve the other workers' calls; after its own cores entered the kernel, tell
+      // the others what changed for theirs (a wakeup, a next event).
+      if (server && server.poll() === 0 && this.homeEntered) {
+        this.homeEntered = false;
+        server.publish();
+      }
       if (this.ctl.stopping) return;
       // Pick the live core furthest behind in simulated time.
       let pick = -1;
@@ -278,6 +285,7 @@ export class CoreGroup {
           let to = end;
           const slack = Math.max(step, IDLE_SLACK);
           for (let i = 0; i < harts.length; i++) if (i !== pick && this.live[i] && !lk.isIdle(harts[i].hartId)) to = Math.min(to, harts[i].cycle + slack);
+          this.homeEntered = true;
           if (!lk.idle(h, to)) this.live[pick] = false;
           continue;
         }
@@ -302,7 +310,10 @@ export class CoreGroup {
         if (h.mem.holdUntil !== 0) h.mem.endHold(); // a new LR, a stop or the instruction limit
       }
       if (r === RUN_STOPPED) this.live[pick] = false;
-      else if (lk && h.cycle >= lk.nextEvent(h.hartId)) lk.tick(h);
+      else if (lk && h.cycle >= lk.nextEvent(h.hartId)) {
+        this.homeEntered = true;
+        lk.tick(h);
+      }
     }
   }
 
