@@ -169,6 +169,23 @@ describe.skipIf(!crossInstalled && !qemuRequired)('--boot linux pthreads on the 
     }
   }, 600_000);
 
+  it('--affinity naming only cores of other workers: pid 1 runs there (sched_smp where: 1 and 4 workers agree)', async () => {
+    const bin = crossCompilePthread(new URL('./linux/sched_smp.c', import.meta.url));
+    for (const cpus of [[1], [3], [2, 3]]) {
+      const at = async (threads: number) => {
+        const out = sink();
+        const r = await runMachine(makeConfig({ boot: 'linux', memory: 'flat', cores: 4, threads }), bin, { stdout: out.out, stderr: () => {}, linux: { execfn: '/sched_smp', args: ['where'], affinity: cpus } });
+        return { r, out: out.text() };
+      };
+      const one = await at(1);
+      const four = await at(4);
+      expect(four.r.exitCode).toBe(0);
+      expect(four.out).toBe(one.out);
+      expect(four.out).toBe(`cpu ${cpus[0]} count ${cpus.length}\n`);
+      expect(four.r.cores[0]!.instructions).toBe(0);
+    }
+  }, 120_000);
+
   it('a SIGSEGV in a thread on core 3 (another worker) names core 3 and exits 139', async () => {
     const { r, out } = await run(prog('remote_fault'), { memory: 'flat', cores: 4, threads: 4 });
     expect(out).toBe('thread on cpu 3\n');
