@@ -218,11 +218,6 @@ export class CoreGroup {
     return remoteBarrierWait(this.ctl.i32, BARRIER_BASE, mb, this.workerIndex, server ? () => server.poll() : () => client?.drainAll());
   }
 
-  /** Remote calls made by this worker's cores and served by it (the bench reads them). */
-  remoteStats(): { calls: number; callNs: number; served: number } {
-    return { calls: this.client?.calls ?? 0, callNs: this.client?.callNs ?? 0, served: this.server?.served ?? 0 };
-  }
-
   private tlbCounts(core: number, mmu: CoreMmu): CoreResult['tlb'] {
     const k = this.kernel instanceof LinuxKernel ? this.kernel.shootdowns(core) : this.mb ? this.mb.counts(core) : { sent: 0, received: 0 };
     return { ...mmu.tlbStats()!, shootdownsSent: k.sent, shootdownsReceived: k.received };

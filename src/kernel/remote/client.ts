@@ -27,9 +27,8 @@ export class RemoteKernel implements TrapHandler {
   readonly syscallCounts = new Map<number, number>();
   readonly enosysCounts = new Map<number, number>();
   readonly faults: FaultInfo[] = [];
-  /** Calls made, and the host time they took (ns): the bench reads them. */
+  /** Calls made. */
   calls = 0;
-  callNs = 0;
   private readonly cores = new Map<number, ClientCore>();
   /** Per core: cycles idled without a call, not yet reported. */
   private readonly idleCycles = new Map<number, number>();
@@ -110,7 +109,6 @@ export class RemoteKernel implements TrapHandler {
   private call(c: number, kind: number, cause: number, tval: number, end: number): number {
     const core = this.cores.get(c);
     if (!core) throw new Error(`BUG: core ${c} enters the kernel from a worker that does not host it`);
-    const t0 = performance.now();
     // An LR/SC hold never spans the call: other cores may wait on it, and the home with them.
     if (core.mem.holdUntil !== 0) core.mem.endHold();
     const mb = this.mb;
@@ -136,7 +134,6 @@ export class RemoteKernel implements TrapHandler {
     core.dropL1?.();
     cpu.fetchLo = -1;
     this.calls++;
-    this.callNs += (performance.now() - t0) * 1e6;
     return r;
   }
 }

@@ -60,7 +60,7 @@ export const PARK_MS = 50;
 export class KernelServer {
   /** The core whose call is being served (-1: none): its MMU ops wait for its resume, not an ack. */
   serving = -1;
-  /** Calls served, for the stats and the bench; calls dropped as stale. */
+  /** Calls served; calls dropped as stale (from a context the kernel had switched away). */
   served = 0;
   stale = 0;
   private seen = -1;
