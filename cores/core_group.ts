@@ -137,6 +137,7 @@ export class CoreGroup {
       ? new LinuxKernel({
         control: this.ctl, clock: this.clock, clockHz: this.cfg.clockHz, cores: this.cfg.cores, mm: init.regions.mm!,
         buffers: linux.buffers, exec: linux.exec, mmus, caches: linuxCacheInfo(this.cfg),
+        fetchCpu: (cpu) => this.server?.fetch(cpu),
       })
       : new Kernel({ control: this.ctl, clock: this.clock, clockHz: this.cfg.clockHz, pid: init.pid }));
     if (!(this.kernel instanceof Kernel)) this.linux = this.kernel;

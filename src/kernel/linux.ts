@@ -130,6 +130,11 @@ export interface LinuxKernelOptions {
   hz?: number;
   /** Cache geometry for the auxv's ARCH_DLINFO entries. */
   caches?: { l1i: Geometry; l1d: Geometry; l2: Geometry; l3: Geometry };
+  /**
+   * Parallel mode (src/kernel/remote/): the kernel is about to use the context of a task running
+   * on another core; a core of another worker stops and hands its registers over first.
+   */
+  fetchCpu?: (cpu: Cpu) => void;
 }
 interface Geometry { size: number; ways: number; lineSize: number }
 
@@ -1118,7 +1123,12 @@ export class LinuxKernel implements TrapHandler {
 
   /** The core (of this kernel) that runs th right now, if any. */
   private coreRunning(th: Process): Cpu | undefined {
-    for (const [id, p] of this.current) if (p === th) return this.cpus.get(id);
+    for (const [id, p] of this.current) {
+      if (p !== th) continue;
+      const cpu = this.cpus.get(id);
+      if (cpu && id !== this.curCpu) this.o.fetchCpu?.(cpu);
+      return cpu;
+    }
     return undefined;
   }
 

@@ -148,13 +148,15 @@ describe.skipIf(!crossInstalled && !qemuRequired)('--boot linux pthreads on the 
     expect(err).toBe('Threads:\t6\n');
   }, 120_000);
 
-  it('output and exit status are the same on 1 and 4 workers, for every pthreads mode and every recorded case', async () => {
+  it('output, stderr and exit status are the same on 1 and 4 workers, for every pthreads mode and every recorded case', async () => {
     const runs: [string, Uint8Array, string[]][] = [
       ['threads', prog('threads'), []],
       ['threads2 mutex', prog('threads2'), ['mutex']],
       ['threads2 exit', prog('threads2'), ['exit']],
       ['threads2 segv', prog('threads2'), ['segv']],
       ['remote_fault', prog('remote_fault'), []],
+      // sched_setaffinity of threads running on cores 1-3: the kernel takes each one's registers from its worker first.
+      ['sched_smp move', crossCompilePthread(new URL('./linux/sched_smp.c', import.meta.url)), ['move']],
     ];
     for (const [name, bin, args] of runs) {
       const one = await run(bin, { memory: 'flat', cores: 4, threads: 1 }, args);

@@ -8,7 +8,7 @@ import { BARRIER_BASE, type ControlBlock, type QuantumClock } from '../../../sha
 import { barrierIsAborted } from '../../../shared/sync/barrier.ts';
 import type { Cpu, TrapHandler } from '../cpu.ts';
 import type { FaultInfo, OutputChunk } from '../kernel.ts';
-import { K_IDLE, K_TICK, K_TRAP, MB_REPLY, type FlushTarget, type Mailboxes, type UserContext } from './mailbox.ts';
+import { K_IDLE, K_TICK, K_TRAP, MB_HELD, MB_RELEASED, MB_REPLY, type FlushTarget, type Mailboxes, type UserContext } from './mailbox.ts';
 import { HOME_WORKER, PARK_MS } from './server.ts';
 
 /** A core this worker hosts, as the client needs it (cores/hart.ts and its memory). */
@@ -90,6 +90,8 @@ export class RemoteKernel implements TrapHandler {
   sync(c: number): void {
     const core = this.cores.get(c)!;
     const mb = this.mb;
+    this.handOver(c, core);
+    if (mb.state(c) === MB_HELD) this.awaitRelease(c, core);
     mb.drainFlushes(c, core.mmu);
     if (mb.takeContext(c, core.cpu)) {
       core.cpu.fetchLo = -1;
@@ -101,9 +103,40 @@ export class RemoteKernel implements TrapHandler {
     mb.setLiveCycle(c, core.cpu.cycle);
   }
 
-  /** Every hosted core's pending shootdowns (while this worker waits: a reply, the barrier). */
+  /** Every hosted core's pending shootdowns and context requests (while this worker waits: a reply, the barrier). */
   drainAll(except = -1): void {
-    for (const [c, core] of this.cores) if (c !== except) this.mb.drainFlushes(c, core.mmu);
+    for (const [c, core] of this.cores) {
+      if (c === except) continue;
+      this.mb.drainFlushes(c, core.mmu);
+      this.handOver(c, core);
+    }
+  }
+
+  /** The home asked for core c's context: hand it over; the core stays stopped until released. */
+  private handOver(c: number, core: ClientCore): void {
+    if (!this.mb.fetchRequested(c) || this.mb.state(c) !== 0) return;
+    if (core.mem.holdUntil !== 0) core.mem.endHold();
+    this.mb.hold(c, core.cpu);
+    this.mb.ring(HOME_WORKER);
+  }
+
+  /** A held core waits for its release, then takes the context the kernel left it. */
+  private awaitRelease(c: number, core: ClientCore): void {
+    const mb = this.mb;
+    for (;;) {
+      const seen = mb.doorbell(this.worker);
+      if (mb.state(c) === MB_RELEASED) break;
+      this.drainAll(c);
+      if (barrierIsAborted(this.ctl.i32, BARRIER_BASE)) throw new Error(`core ${c}: the kernel's home worker stopped while it held this core`);
+      mb.park(this.worker, seen, PARK_MS);
+    }
+    const cycle = core.cpu.cycle;
+    mb.getContext(c, core.cpu);
+    if (core.cpu.cycle < cycle) core.cpu.cycle = cycle;
+    mb.release(c);
+    mb.drainFlushes(c, core.mmu);
+    core.dropL1?.();
+    core.cpu.fetchLo = -1;
   }
 
   private call(c: number, kind: number, cause: number, tval: number, end: number): number {

@@ -9,7 +9,8 @@
 //               The home parks on its own between requests and at the quantum barrier; a
 //               caller parks on its own until the reply; the barrier's release rings them all.
 //   core c      CORE_WORDS words from DOORBELLS_WORDS + c * CORE_WORDS:
-//     line 0    STATE (FREE / REQUEST / REPLY), KIND, CAUSE, RESULT, QUANTUM, WORKER, FCSR, LOAD
+//     line 0    STATE (FREE / REQUEST / REPLY / HELD / RELEASED), KIND, CAUSE, RESULT, QUANTUM,
+//               WORKER, FCSR, LOAD, FETCH (the home wants the running core's context)
 //     line 1    what the home publishes for the caller's cheap queries, written by the home only:
 //               IDLE (the idle task is current), SD_SENT / SD_RECV (its TLB shootdowns),
 //               KREADS / KWRITES (lines the kernel copied through this core's path),
@@ -30,6 +31,9 @@
 export const MB_FREE = 0;
 export const MB_REQUEST = 1;
 export const MB_REPLY = 2;
+/** The core stopped at the home's request (FETCH) and handed its context over; then released. */
+export const MB_HELD = 3;
+export const MB_RELEASED = 4;
 
 /** What the call asks the home to run. */
 export const K_TRAP = 1;
@@ -57,6 +61,7 @@ const QUANTUM = 4;
 const WORKER = 5;
 const FCSR = 6;
 const LOAD = 7;
+const FETCH = 8;
 // line 1
 const IDLE = 32;
 const SD_SENT = 33;
@@ -295,6 +300,27 @@ export class Mailboxes {
   /** The caller's cycle as it posted the call. */
   callerCycle(c: number): number {
     return this.f64[this.d(c, CYCLE_D)];
+  }
+
+  // ---- the home takes a running core's context (the kernel acts on its task from elsewhere) ----
+
+  requestFetch(c: number): void {
+    Atomics.store(this.i32, this.base(c) + FETCH, 1);
+  }
+  fetchRequested(c: number): boolean {
+    return Atomics.load(this.i32, this.base(c) + FETCH) !== 0;
+  }
+  /** Core's worker: its context for the home, and it stops until released. */
+  hold(c: number, cpu: UserContext & { instret: number }): void {
+    this.putContext(c, cpu);
+    this.f64[this.d(c, INSTRET_D)] = cpu.instret;
+    Atomics.store(this.i32, this.base(c) + FETCH, 0);
+    Atomics.store(this.i32, this.base(c) + STATE, MB_HELD);
+  }
+  /** Home: the held core goes on with this context (its own, or its core's next task's). */
+  releaseHeld(c: number, cpu: UserContext): void {
+    this.putContext(c, cpu);
+    Atomics.store(this.i32, this.base(c) + STATE, MB_RELEASED);
   }
 
   // ---- what the home publishes ----

@@ -13,7 +13,7 @@ import type { CpuMmu, KernelPhys } from '../mm/tlbflush.ts';
 import type { FpContext } from '../sched/task_regs.ts';
 import { R_NR_RUNNING } from '../sched/sched.ts';
 import {
-  K_IDLE, K_TICK, K_TRAP, MB_FREE, MB_REQUEST, Mailboxes, OP_FLUSH_ALL, OP_FLUSH_ASID, OP_FLUSH_ICACHE, OP_FLUSH_PAGE, OP_FLUSH_PAGE_ASID, OP_SET_ROOT,
+  K_IDLE, K_TICK, K_TRAP, MB_FREE, MB_HELD, MB_REQUEST, Mailboxes, OP_FLUSH_ALL, OP_FLUSH_ASID, OP_FLUSH_ICACHE, OP_FLUSH_PAGE, OP_FLUSH_PAGE_ASID, OP_SET_ROOT,
 } from './mailbox.ts';
 
 /** What runs a kernel entry: LinuxKernel (src/kernel/linux.ts), as the run loop calls it. */
@@ -63,6 +63,7 @@ export class KernelServer {
   /** Calls served; calls dropped as stale (from a context the kernel had switched away). */
   served = 0;
   stale = 0;
+  fetched = 0;
   private seen = -1;
   private readonly remote: number[];
   /**
@@ -109,8 +110,9 @@ export class KernelServer {
       // instruction) and the core gets its new context, or goes idle.
       mb.withdraw(c);
       const kind = mb.kind(c);
+      const cc = mb.callerCycle(c);
       sh.enter();
-      cpu.cycle = mb.callerCycle(c);
+      if (cpu.cycle < cc) cpu.cycle = cc;
       this.stale++;
       this.finishCall(c, kind === K_IDLE ? 1 : this.kernel.isIdle(c) ? TRAP_IDLE : TRAP_RESUME);
       return;
@@ -164,13 +166,56 @@ export class KernelServer {
   }
 
   /**
-   * Every remote core's idle state, next event and counts, as its worker reads them; a core
-   * running when the kernel switched its task away is offered its new context (it takes it
-   * at its next run slice).
+   * The kernel is about to act on the task running on remote core c (switch it away, migrate
+   * it): its registers in the home's view must be the core's own. A core parked in a call has
+   * them in its mailbox; a running one is asked to stop at its next slice and hand them over
+   * (held until publish releases it with whatever context the kernel left for it).
+   */
+  fetch(cpu: Cpu): void {
+    const c = cpu.hartId;
+    const sh = this.shadows.get(c);
+    if (!sh || c === this.serving) return;
+    const mb = this.mb;
+    const st = mb.state(c);
+    if (st === MB_HELD) return; // already the home's: its view is the core's context
+    if (st !== MB_REQUEST) {
+      // Running (or about to resume from a reply or a release): it stops at its next slice.
+      mb.requestFetch(c);
+      for (;;) {
+        const seen = mb.doorbell(HOME_WORKER);
+        const now = mb.state(c);
+        if (now === MB_HELD || now === MB_REQUEST) break;
+        if (this.ctl.stopping || barrierIsAborted(this.ctl.i32, BARRIER_BASE)) return;
+        mb.ring(mb.workerOf(c));
+        mb.park(HOME_WORKER, seen, PARK_MS);
+      }
+    }
+    // A call not served yet, or held: the mailbox holds the core's context. The view stays
+    // the core's (its clock too) until the call is served or the core released (publish).
+    sh.enter();
+    mb.getContext(c, sh.cpu);
+    sh.cpu.instret = mb.instret(c);
+    this.remember(c);
+    this.fetched++;
+  }
+
+  /**
+   * Every remote core's idle state, next event and counts, as its worker reads them; a held
+   * core is released with its context as the kernel left it; a core running when the kernel
+   * switched its task away without holding it is offered its new context (it takes it at its
+   * next run slice).
    */
   publish(): void {
     const k = this.kernel;
     for (const c of this.remote) {
+      if (this.mb.state(c) === MB_HELD) {
+        const sh = this.shadows.get(c)!;
+        this.remember(c);
+        this.mb.publish(c, k.isIdle(c), k.nextEvent(c), k.sched.rget(c, R_NR_RUNNING));
+        this.mb.releaseHeld(c, sh.cpu);
+        sh.leave();
+        this.mb.ring(this.mb.workerOf(c));
+      }
       if (this.mb.state(c) === MB_FREE && this.changed(c) && this.mb.offerContext(c, this.shadows.get(c)!.cpu)) this.remember(c);
       this.mb.publish(c, k.isIdle(c), k.nextEvent(c), k.sched.rget(c, R_NR_RUNNING));
       const s = k.shootdowns(c);
