@@ -53,6 +53,7 @@ interface LinuxEntries {
   idle(cpu: Cpu, end: number): boolean;
   nextEvent(hartId: number): number;
   tick(cpu: Cpu): void;
+  runningOn(hartId: number): { pid: number; comm: string; image: number } | undefined;
 }
 
 export interface CoreResult {
@@ -189,6 +190,7 @@ export class CoreGroup {
           if (init.coreIds.includes(c)) continue;
           const sh = new Shadow(this.cfg, c, ram, views, table, flags, this.mb, coherence ? this.mb.counters(c) : undefined);
           sh.mmu = new RemoteMmu(sh.coreMmu, c, this.mb, () => this.server);
+          sh.ownerOf = (core) => lk.runningOn(core);
           mmus.set(c, sh.mmu);
           byCore.set(c, sh);
           this.shadows.push(sh);

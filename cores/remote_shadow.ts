@@ -89,6 +89,11 @@ export class Shadow implements ShadowCore {
     this.cpu.serving = false;
   }
 
+  /** Who runs on the core, for the c2c records the kernel's accesses for it make. */
+  set ownerOf(f: ((core: number) => { pid: number; comm: string; image: number } | undefined) | undefined) {
+    if (this.cache) this.cache.c2c.ownerOf = f;
+  }
+
   /** The c2c samples of the kernel's accesses for this core (lines shared with other cores). */
   c2cEntries(): C2cEntry[] {
     return this.cache ? this.cache.c2c.entries() : [];

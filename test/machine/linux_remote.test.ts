@@ -18,6 +18,9 @@ import { linuxBin, linuxCases, linuxDataDir, type LinuxCase } from '../helpers/l
 import { sink } from '../helpers/program.ts';
 import { crossCompile, crossCompilePthread, crossInstalled } from '../helpers/cross.ts';
 import { qemuRequired } from '../helpers/qemu.ts';
+import { analyzeC2c } from '../../src/report/c2c.ts';
+import { SymbolTable } from '../../src/loader/symbols.ts';
+import { parseElf } from '../../src/loader/elf.ts';
 
 const cases = linuxCases();
 const byId = (id: string) => cases.find((c) => c.id === id)!;
@@ -226,4 +229,25 @@ describe.skipIf(!crossInstalled && !qemuRequired)('--boot linux TLB shootdowns t
     expect(r.exitCode).toBe(139);
     expect(r.error).toMatch(/^core 1: pid 1 \(shootdown\) SIGSEGV at pc 0x[0-9a-f]+ \(reader\+0x[0-9a-f]+\): load from 0x[0-9a-f]+ outside any mapping/);
   }, 60_000);
+});
+
+describe('--boot linux c2c in parallel mode', () => {
+  it('fs_packed on 4 cores of 4 workers: qemu\'s output; `counters` is false sharing, named by virtual address, symbol and pid/comm', async () => {
+    const c = byId('fs_packed');
+    const elf = readFileSync(linuxBin(c.program));
+    const out = sink();
+    const r = await runMachine(makeConfig({ boot: 'linux', memory: 'caches', cores: 4, threads: 4 }), elf, { stdout: out.out, stderr: () => {}, linux: spec(c) });
+    expect(r.error).toBeUndefined();
+    expect(out.text()).toBe(c.expectedStdout.toString('utf8'));
+    const symbols = new SymbolTable(parseElf(elf).symbols);
+    const lines = analyzeC2c(r.c2cEntries ?? [], symbols, r.config.caches.lineBytes, { physical: true });
+    const l = lines.find((x) => x.symbol === 'counters')!;
+    expect(l).toBeDefined();
+    expect(l.vaddr).toBe(symbols.find('counters')!.value);
+    expect([l.pid, l.comm, l.verdict]).toEqual([1, 'fs_packed', 'false sharing']);
+    expect(l.hitm).toBeGreaterThan(0);
+    // Writers on cores of different workers (the threads ran remotely).
+    const writers = new Set(l.offsets.flatMap((o) => o.writers));
+    expect([...writers].some((w) => w !== 0)).toBe(true);
+  }, 300_000);
 });

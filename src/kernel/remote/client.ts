@@ -56,6 +56,11 @@ export class RemoteKernel implements TrapHandler {
     return this.mb.nextEvent(hartId);
   }
 
+  /** The process running on the core, as the home last published it (c2c names data by it). */
+  runningOn(hartId: number): { pid: number; comm: string; image: number } | undefined {
+    return this.mb.owner(hartId);
+  }
+
   trap(cpu: Cpu, cause: number, tval: number): number {
     return this.call(cpu.hartId, K_TRAP, cause, tval, 0);
   }

@@ -69,6 +69,9 @@ const SD_RECV = 34;
 const KREADS = 35;
 const KWRITES = 36;
 const NR_RUNNING = 37;
+const OWNER_PID = 38; // the process running there (0: none), its image id and comm (16 bytes): c2c's owner
+const OWNER_IMAGE = 39;
+const OWNER_COMM = 44; // words 44..47
 const NEXT_EVENT_D = 20; // f64 index: words 40..41
 // line 2
 const HEAD = 64;
@@ -345,6 +348,28 @@ export class Mailboxes {
   }
   catchUpTo(c: number): number {
     return this.f64[this.d(c, CATCH_UP_D)];
+  }
+  publishOwner(c: number, o: { pid: number; comm: string; image: number } | undefined): void {
+    const b = this.base(c);
+    if (!o) {
+      this.i32[b + OWNER_PID] = 0;
+      return;
+    }
+    if (this.i32[b + OWNER_PID] === o.pid && this.i32[b + OWNER_IMAGE] === o.image) return;
+    const bytes = new TextEncoder().encode(o.comm.slice(0, 15));
+    const u8 = new Uint8Array(this.buffer, (b + OWNER_COMM) * 4, 16);
+    u8.fill(0);
+    u8.set(bytes.subarray(0, 15));
+    this.i32[b + OWNER_IMAGE] = o.image;
+    this.i32[b + OWNER_PID] = o.pid;
+  }
+  owner(c: number): { pid: number; comm: string; image: number } | undefined {
+    const b = this.base(c);
+    const pid = this.i32[b + OWNER_PID];
+    if (pid === 0) return undefined;
+    const u8 = new Uint8Array(this.buffer, (b + OWNER_COMM) * 4, 16);
+    const end = u8.indexOf(0);
+    return { pid, image: this.i32[b + OWNER_IMAGE], comm: new TextDecoder().decode(u8.subarray(0, end < 0 ? 16 : end)) };
   }
   nrRunning(c: number): number {
     return Atomics.load(this.i32, this.base(c) + NR_RUNNING);

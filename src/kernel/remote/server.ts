@@ -26,6 +26,8 @@ export interface KernelEntries extends TrapHandler {
   /** Idle time for the stats; the run queues (what the cores' workers read: nr_running). */
   readonly switchStats: { idleCycles: number };
   readonly sched: { rget(cpu: number, field: number): number };
+  /** The process running on a core (c2c's owner of what that core's records touch). */
+  runningOn(hartId: number): { pid: number; comm: string; image: number } | undefined;
 }
 
 /** The calling core as the home's kernel sees it (cores/remote_shadow.ts builds it). */
@@ -218,6 +220,7 @@ export class KernelServer {
       }
       if (this.mb.state(c) === MB_FREE && this.changed(c) && this.mb.offerContext(c, this.shadows.get(c)!.cpu)) this.remember(c);
       this.mb.publish(c, k.isIdle(c), k.nextEvent(c), k.sched.rget(c, R_NR_RUNNING));
+      this.mb.publishOwner(c, k.runningOn(c));
       const s = k.shootdowns(c);
       const sh = this.shadows.get(c)!;
       this.mb.publishCounts(c, s.sent, s.received, sh.kernelReads, sh.kernelWrites);
