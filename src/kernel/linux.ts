@@ -68,6 +68,11 @@ import { ThreadGroupTimes } from './sched/cputime.ts';
 import { sched_timer_next, sched_timers_run } from './sched/core.ts';
 import { task_dead_dl } from './sched/deadline.ts';
 import { NOT_MINE, type SyscallGroup, type SyscallTask } from './syscalls/task_context.ts';
+import {
+  BUS_ADRALN, BUS_ADRERR, doNotifyParent, ERESTART_RESTARTBLOCK, ERESTARTSYS, exitToUserMode, forceSigFault, ILL_ILLOPC, SEGV_ACCERR, SEGV_MAPERR,
+  SIG_RESUMED, signalSyscall, signame, trapEntry, TRAP_BRKPT, type SignalHost,
+} from './signal/index.ts';
+import { nsec_to_clock_t } from './time/tick.ts';
 
 /** Cycles charged for a syscall's entry and exit, and for a page fault's (trap, save/restore, sret). */
 export const SYSCALL_COST = 100;
@@ -81,7 +86,6 @@ export const SIGTRAP = 5;
 export const SIGBUS = 7;
 export const SIGKILL = 9;
 export const SIGSEGV = 11;
-const SIGNAMES: Record<number, string> = { 4: 'SIGILL', 5: 'SIGTRAP', 7: 'SIGBUS', 9: 'SIGKILL', 11: 'SIGSEGV' };
 
 /** The shared buffers of the Linux kernel (the region map's `mm` and `linux` regions). */
 export interface LinuxBuffers {
@@ -199,7 +203,7 @@ interface Process {
   restarting: boolean;
   /** CLONE_CHILD_SETTID: written from the child's own address space when it first runs (schedule_tail). */
   setChildTid: number;
-  /** SIGCHLDs sent to this process (recorded; there is no signal delivery yet). */
+  /** SIGCHLDs sent to this process (counted; signal/notify_parent.ts sends them). */
   sigchld: number;
   /** The children's reaped times and faults (cutime, cminflt...). */
   cminFlt: number;
@@ -333,6 +337,8 @@ export class LinuxKernel implements TrapHandler {
   /** The scheduling syscalls (syscalls/sched.ts) and the thread groups' CPU-time sums they report. */
   private readonly schedCalls: SchedCalls;
   readonly groupTimes: ThreadGroupTimes;
+  /** What the signal code (src/kernel/signal/) needs of this kernel. */
+  private readonly sigHost: SignalHost;
   /** The last fault (pc, address, cause) and how often in a row: a fault the kernel cannot fix must not loop. */
   private lastFault = '';
   private repeats = 0;
@@ -400,6 +406,84 @@ export class LinuxKernel implements TrapHandler {
     const task = this.regs.allocSlot(o.cores);
     sched_task_init(this.sched, task);
     this.init = this.newProcess({ pid, task, ppid: 0, comm: (o.exec.execfn.split('/').pop() ?? 'prog').slice(0, 15), exe: o.exec.execfn, fs, state });
+    this.sigHost = this.signalHost();
+  }
+
+  /**
+   * The signal code's view of this kernel (signal/host.ts): task lookup, the wake-up of a
+   * sleeper a signal interrupts, the signal code's own sleeps, and the fatal default action.
+   */
+  private signalHost(): SignalHost {
+    const live = (p: Process | undefined) => (p && p.mm && this.regs.get(p.task, W_STATE) !== EXIT_ZOMBIE ? p : undefined);
+    const wakeTask = (cpu: Cpu, p: Process) => {
+      this.regs.set(p.task, W_STATE, TASK_RUNNING);
+      this.wakeUp(cpu, p.task);
+    };
+    const cancelTimer = (p: Process) => {
+      this.sleepers.delete(p);
+      p.sleepUntil = -1;
+      p.sleepCpu = -1;
+    };
+    return {
+      clockHz: this.o.clockHz,
+      current: (cpu) => this.current.get(cpu.hartId),
+      thread: (tid) => live([...this.byTask.values()].find((t) => t.tid === tid)),
+      process: (pid) => {
+        const p = this.procs.get(pid);
+        return p ? { leader: p, zombie: this.regs.get(p.task, W_STATE) === EXIT_ZOMBIE || !p.mm } : undefined;
+      },
+      processes: () => [...this.procs.values()].filter((p) => live(p)),
+      interrupt: (cpu, t, nanosleepRet) => {
+        const p = live(this.byTask.get(t.task));
+        if (!p || this.regs.get(p.task, W_STATE) !== TASK_INTERRUPTIBLE) return -1;
+        if (p.futexWait) {
+          const timed = futex_wait_deadline(this.futex, p.task) !== Infinity;
+          if (futex_interrupt(this.futex, p.task, timed ? -ERESTART_RESTARTBLOCK : -ERESTARTSYS)) this.futexWake(p.task);
+          return -1;
+        }
+        if (this.sleepers.has(p)) {
+          const left = Math.max(0, p.sleepUntil - (this.cpus.get(p.sleepCpu)?.cycle ?? cpu.cycle));
+          cancelTimer(p);
+          this.regs.setReg(p.task, 10, nanosleepRet);
+          wakeTask(cpu, p);
+          return (left * 1e9) / this.o.clockHz;
+        }
+        if (p.waiting) {
+          // wait4 sleeps with pc on its ecall: -ERESTARTSYS returns from it (or restarts it, SA_RESTART).
+          p.waiting = false;
+          this.regs.setD(p.task, D_PC, this.regs.getD(p.task, D_PC) + 4);
+          this.regs.setReg(p.task, 10, -ERESTARTSYS);
+          wakeTask(cpu, p);
+        }
+        return -1;
+      },
+      wake: (cpu, t) => {
+        const p = live(this.byTask.get(t.task));
+        if (!p || this.regs.get(p.task, W_STATE) !== TASK_INTERRUPTIBLE) return;
+        cancelTimer(p);
+        wakeTask(cpu, p);
+      },
+      sleep: (cpu, t, cycles) => {
+        const p = this.byTask.get(t.task)!;
+        if (cycles >= 0) {
+          p.sleepUntil = Math.min(Number.MAX_SAFE_INTEGER, cpu.cycle + cycles);
+          p.sleepCpu = cpu.hartId;
+          this.sleepers.add(p);
+        }
+        this.drainPhys(cpu);
+        this.regs.set(p.task, W_STATE, TASK_INTERRUPTIBLE);
+        this.schedule(cpu, SM_SLEEP);
+      },
+      user: (cpu) => this.userOf(cpu),
+      mm: (t) => this.byTask.get(t.task)?.mm,
+      drain: (cpu) => this.drainPhys(cpu),
+      fatal: (cpu, sig, what) => this.kill(cpu, -1, 0, sig, what),
+    };
+  }
+
+  /** The way back to user mode after a trap or the tick: pending signals are delivered (signal/deliver.ts). */
+  private signalReturn(cpu: Cpu): number {
+    return this.isIdle(cpu.hartId) ? TRAP_RESUME : exitToUserMode(cpu, this.sigHost);
   }
 
   private newProcess(o: { pid: number; task: number; ppid: number; comm: string; exe: string; fs: FileSyscalls; state: LinuxProcessState }): Process {
@@ -696,6 +780,7 @@ export class LinuxKernel implements TrapHandler {
     let next = this.nextTick.get(id);
     if (next === undefined || cpu.cycle < next) {
       if (test_need_resched(this.sched, id)) this.schedule(cpu, SM_PREEMPT);
+      this.signalReturn(cpu);
       return;
     }
     const s = this.sched;
@@ -709,6 +794,7 @@ export class LinuxKernel implements TrapHandler {
     this.nextTick.set(id, next);
     this.run_rebalance_domains(cpu);
     if (test_need_resched(s, id)) this.schedule(cpu, SM_PREEMPT);
+    this.signalReturn(cpu);
   }
 
   /**
@@ -904,7 +990,10 @@ export class LinuxKernel implements TrapHandler {
 
   trap(cpu: Cpu, cause: number, tval: number): number {
     this.curCpu = cpu.hartId;
-    const r = this.handle(cpu, cause, tval);
+    const p = this.current.get(cpu.hartId);
+    if (p) trapEntry(cpu, p, cause === CAUSE_ECALL_U);
+    let r = this.handle(cpu, cause, tval);
+    if (r === TRAP_RESUME) r = this.signalReturn(cpu);
     // The trapping task slept or died and the idle task took the core: the hart leaves its run loop.
     return r === TRAP_RESUME && this.isIdle(cpu.hartId) ? TRAP_IDLE : r;
   }
@@ -913,12 +1002,12 @@ export class LinuxKernel implements TrapHandler {
     if (cause === CAUSE_ECALL_U) return this.syscall(cpu);
     if (cause === CAUSE_LOAD_PAGE || cause === CAUSE_STORE_PAGE || cause === CAUSE_FETCH_PAGE) return this.pageFault(cpu, cause, tval);
     switch (cause) {
-      case CAUSE_ILLEGAL_INSTRUCTION: return this.kill(cpu, cause, tval, SIGILL, `illegal instruction 0x${(tval >>> 0).toString(16).padStart((tval & 3) === 3 ? 8 : 4, '0')}`);
-      case CAUSE_BREAKPOINT: return this.kill(cpu, cause, tval, SIGTRAP, 'breakpoint (ebreak)');
-      case CAUSE_MISALIGNED_FETCH: return this.kill(cpu, cause, tval, SIGBUS, `misaligned jump target 0x${tval.toString(16)}`);
+      case CAUSE_ILLEGAL_INSTRUCTION: return this.kill(cpu, cause, tval, SIGILL, `illegal instruction 0x${(tval >>> 0).toString(16).padStart((tval & 3) === 3 ? 8 : 4, '0')}`, { code: ILL_ILLOPC, addr: cpu.pc });
+      case CAUSE_BREAKPOINT: return this.kill(cpu, cause, tval, SIGTRAP, 'breakpoint (ebreak)', { code: TRAP_BRKPT, addr: cpu.pc });
+      case CAUSE_MISALIGNED_FETCH: return this.kill(cpu, cause, tval, SIGBUS, `misaligned jump target 0x${tval.toString(16)}`, { code: BUS_ADRALN, addr: tval });
       case CAUSE_MISALIGNED_LOAD:
       case CAUSE_MISALIGNED_STORE: return this.misaligned(cpu, cause, tval);
-      default: return this.kill(cpu, cause, tval, SIGSEGV, `${CAUSE_NAMES[cause] ?? `cause ${cause}`} at 0x${tval.toString(16)}`);
+      default: return this.kill(cpu, cause, tval, SIGSEGV, `${CAUSE_NAMES[cause] ?? `cause ${cause}`} at 0x${tval.toString(16)}`, { code: SEGV_ACCERR, addr: tval });
     }
   }
 
@@ -932,8 +1021,8 @@ export class LinuxKernel implements TrapHandler {
       return TRAP_RESUME;
     }
     const kind = cause === CAUSE_MISALIGNED_STORE ? 'store to' : 'load from';
-    if (r === EMU_FAULT) return this.kill(cpu, cause, tval, SIGSEGV, `misaligned ${kind} 0x${tval.toString(16)}: not all of it is mapped`);
-    return this.kill(cpu, cause, tval, SIGBUS, `misaligned ${kind} 0x${tval.toString(16)} (an access the kernel does not emulate)`);
+    if (r === EMU_FAULT) return this.kill(cpu, cause, tval, SIGSEGV, `misaligned ${kind} 0x${tval.toString(16)}: not all of it is mapped`, { code: SEGV_MAPERR, addr: tval });
+    return this.kill(cpu, cause, tval, SIGBUS, `misaligned ${kind} 0x${tval.toString(16)} (an access the kernel does not emulate)`, { code: BUS_ADRALN, addr: tval });
   }
 
   private pageFault(cpu: Cpu, cause: number, tval: number): number {
@@ -955,11 +1044,11 @@ export class LinuxKernel implements TrapHandler {
     if (r.code === VM_FAULT_OK && this.repeats < 4) return TRAP_RESUME;
     if (r.code === VM_FAULT_OK) this.repeats = 0;
     const kind = cause === CAUSE_STORE_PAGE ? 'store to' : cause === CAUSE_FETCH_PAGE ? 'instruction fetch from' : 'load from';
-    if (r.code === VM_FAULT_OK) return this.kill(cpu, cause, tval, SIGSEGV, `${kind} 0x${addr.toString(16)}: the fault repeats (kernel could not fix it)`);
+    if (r.code === VM_FAULT_OK) return this.kill(cpu, cause, tval, SIGSEGV, `${kind} 0x${addr.toString(16)}: the fault repeats (kernel could not fix it)`, { code: SEGV_ACCERR, addr });
     if (r.code === VM_FAULT_OOM) return this.kill(cpu, cause, tval, SIGKILL, `out of memory at ${kind} 0x${addr.toString(16)} (no free page: the OOM killer's choice)`);
-    if (r.code === VM_FAULT_SIGBUS) return this.kill(cpu, cause, tval, SIGBUS, `${kind} 0x${addr.toString(16)}: beyond the end of the mapped file`);
+    if (r.code === VM_FAULT_SIGBUS) return this.kill(cpu, cause, tval, SIGBUS, `${kind} 0x${addr.toString(16)}: beyond the end of the mapped file`, { code: BUS_ADRERR, addr });
     const where = r.vma >= 0 ? `in VMA ${this.describeVma(this.cur(cpu), r.vma)}` : 'outside any mapping';
-    return this.kill(cpu, cause, tval, SIGSEGV, `${kind} 0x${addr.toString(16)} ${where}`);
+    return this.kill(cpu, cause, tval, SIGSEGV, `${kind} 0x${addr.toString(16)} ${where}`, { code: r.vma >= 0 ? SEGV_ACCERR : SEGV_MAPERR, addr });
   }
 
   /** "0x10000-0x71000 r-xp /hello", as /proc/PID/maps names it. */
@@ -977,14 +1066,17 @@ export class LinuxKernel implements TrapHandler {
 
   /**
    * The default action of a fatal signal: the process ends (status: the signal), one line says
-   * why. Pid 1's death ends the machine; any other process's leaves the others running.
+   * why. Pid 1's death ends the machine; any other process's leaves the others running. A
+   * fault (`fault`: its si_code and si_addr) goes to the thread's handler instead when it has
+   * one it does not block (force_sig_fault); cause -1: a signal sent, not a fault.
    */
-  private kill(cpu: Cpu, cause: number, tval: number, sig: number, what: string): number {
+  private kill(cpu: Cpu, cause: number, tval: number, sig: number, what: string, fault?: { code: number; addr: number }): number {
     const p = this.cur(cpu);
+    if (fault && forceSigFault(p, sig, fault.code, fault.addr)) return TRAP_RESUME;
     const sym = (this.symbolTables.get(p.image) ?? this.symbols).format(cpu.pc);
     const at = `at pc 0x${cpu.pc.toString(16)}${sym.startsWith('0x') ? '' : ` (${sym})`}`;
-    const report = `core ${cpu.hartId}: pid ${p.pid} (${p.comm}) ${SIGNAMES[sig]} ${at}: ${what}`;
-    this.faults.push({ core: cpu.hartId, pc: cpu.pc, cause, causeName: CAUSE_NAMES[cause] ?? `cause ${cause}`, tval, report, signal: sig });
+    const report = `core ${cpu.hartId}: pid ${p.pid} (${p.comm}) ${signame(sig)} ${at}: ${what}`;
+    this.faults.push({ core: cpu.hartId, pc: cpu.pc, cause, causeName: cause < 0 ? 'signal' : CAUSE_NAMES[cause] ?? `cause ${cause}`, tval, report, signal: sig });
     this.killOtherThreads(cpu, p);
     if (p.pid !== this.init.pid) return this.doExit(cpu, p, sig & 0x7f);
     this.exitCore(cpu, 128 + sig);
@@ -1079,6 +1171,7 @@ export class LinuxKernel implements TrapHandler {
     if (parent) {
       parent.sigchld++;
       for (const th of parent.group) this.wakeWaiter(cpu, th);
+      doNotifyParent(cpu, this.sigHost, p, parent, status, nsec_to_clock_t(this.sched.fget(p.task, F_SUM_EXEC)), 0);
     }
     if (t !== p) {
       // The thread that ended the group leaves too (killOtherThreads took the leader off the run queue).
@@ -1431,6 +1524,9 @@ export class LinuxKernel implements TrapHandler {
       this.schedule(cpu, SM_YIELD);
       return TRAP_RESUME;
     }
+    const sr = signalSyscall(cpu, this.sigHost, p, nr);
+    if (sr === SIG_RESUMED) return TRAP_RESUME;
+    if (sr !== NOT_MINE) return this.finish(cpu, sr);
     const task: SyscallTask = { cpu, user: this.userOf(cpu), pid: p.pid, tid: p.tid, ppid: p.group[0]!.ppid };
     this.console.core = cpu.hartId;
     let ret = p.mm ? mmSyscall(this.mmOn(cpu.hartId, p.mm), task, nr, (fd) => this.mapped.fget(p.fs.files.get(fd))) : NOT_MINE;
@@ -1537,7 +1633,7 @@ export class LinuxKernel implements TrapHandler {
       new DataView(b.buffer).setInt32(0, pid, true);
       this.userOf(cpu).copyToUser(ptid, b);
     }
-    void (flags & CSIGNAL); // the exit signal: SIGCHLD is the only one recorded
+    state.exitSignal = flags & CSIGNAL; // sent to the parent at exit (signal/notify_parent.ts)
     parent.children.add(pid);
     this.wakeUpNew(cpu, task);
     cpu.cycle += FORK_COST;

@@ -7,6 +7,12 @@
 //
 // Values a guest may set to any 64-bit pattern (handlers, masks, limits) are
 // bigints so they read back exactly; none of this is on a hot path.
+//
+// Signal delivery (src/kernel/signal/) keeps its per-thread part in TaskState (pending set,
+// the mask sigsuspend saved, the interrupted syscall) and its per-process part here (the
+// shared pending set, the exit signal, the sigreturn trampoline).
+
+import { SigPending } from '../signal/sigpending.ts';
 
 /** RLIM_NLIMITS and the resource numbers (asm-generic/resource.h). */
 export const RLIMIT_CPU = 0;
@@ -53,10 +59,34 @@ export interface AltStack {
   flags: number;
 }
 
+/**
+ * What an interruptible sleep of the signal code leaves to do when the thread runs again
+ * (signal/deliver.ts finishes it on the way back to user mode).
+ */
+export type SigSleep =
+  | { kind: 'sigsuspend' }
+  | { kind: 'timedwait'; these: bigint; uinfo: number; interrupted: boolean }
+  | { kind: 'nanosleep'; rmtp: number; remainingNs: bigint };
+
 /** Per-thread state. */
 export class TaskState {
   /** current->blocked (bit sig-1 set: blocked). */
   blocked = 0n;
+  /** task->pending: signals sent to this thread (tgkill, tkill, its own faults). */
+  pending = new SigPending();
+  /** saved_sigmask when TIF_RESTORE_SIGMASK is set (rt_sigsuspend); null otherwise. */
+  savedSigmask: bigint | null = null;
+  /** real_blocked while in rt_sigtimedwait. */
+  realBlocked = 0n;
+  /** The last trap was a syscall (regs->cause == EXC_SYSCALL) not yet returned from: its number and orig_a0 (two halves), a1, a3. */
+  inSyscall = false;
+  sysNr = 0;
+  origA0Lo = 0;
+  origA0Hi = 0;
+  sysA1 = 0;
+  sysA3 = 0;
+  /** An interruptible sleep of the signal code (or an interrupted nanosleep) to finish. */
+  sleep: SigSleep | null = null;
   altStack: AltStack = { sp: 0n, size: 0n, flags: 0 };
   /** set_tid_address / CLONE_CHILD_CLEARTID: zeroed and futex-woken when the thread exits (the thread issue). */
   clearChildTid = 0;
@@ -114,6 +144,14 @@ export class LinuxProcessState {
   actions: SigAction[];
   /** tid -> per-thread state. */
   readonly tasks = new Map<number, TaskState>();
+  /** signal->shared_pending: signals sent to the process (kill, sigqueue, SIGCHLD). */
+  shared = new SigPending();
+  /** The signal the parent gets when this process ends (clone's CSIGNAL byte; SIGCHLD for fork). */
+  exitSignal = 17;
+  /** Where this mm's sigreturn trampoline page is (0: not mapped yet; signal/trampoline.ts). */
+  sigreturnTrampoline = 0;
+  /** Stop signals discarded because stopping is not modelled (signal/send.ts). */
+  stopsIgnored = 0;
 
   constructor(o: { totalramPages: number; cred?: Partial<Cred>; rlimits?: Rlimit[] }) {
     this.cred = { uid: 0, euid: 0, suid: 0, gid: 0, egid: 0, sgid: 0, ...o.cred };
@@ -177,6 +215,7 @@ export class LinuxProcessState {
   fork(parentTid: number, childTid: number, childClearTid = 0): LinuxProcessState {
     const c = new LinuxProcessState({ totalramPages: 0, cred: this.cred, rlimits: this.rlimits });
     c.actions = this.actions.map((a) => ({ ...a }));
+    c.sigreturnTrampoline = this.sigreturnTrampoline; // dup_mm copied its VMA
     const t = this.task(parentTid).copy();
     t.clearChildTid = childClearTid;
     c.tasks.set(childTid, t);
@@ -194,6 +233,7 @@ export class LinuxProcessState {
       a.mask = 0n;
     }
     const self = this.task(tid);
+    this.sigreturnTrampoline = 0; // a new mm
     self.altStack = { sp: 0n, size: 0n, flags: 0 };
     self.robustListHead = 0;
     self.robustListLen = 0;

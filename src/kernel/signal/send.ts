@@ -1,0 +1,117 @@
+// Sending a signal (kernel/signal.c): prepare_signal (SIGCONT and the stop signals cancel
+// each other; an ignored signal is dropped), __send_signal (onto the thread's or the thread
+// group's pending set), complete_signal (which thread takes it) and signal_wake_up (that
+// thread, if asleep interruptibly, is woken: its syscall returns a restart code).
+//
+// Not modelled: stopping. A stop signal (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU) whose action is
+// the default is dropped as an ignored one would be (and counted in stopsIgnored); SIGCONT's
+// default is to be ignored, as Linux's. Job control, TASK_STOPPED and WUNTRACED reports are
+// for later.
+
+import { EAGAIN } from '../syscalls/numbers.ts';
+import { RLIMIT_SIGPENDING } from '../syscalls/process_state.ts';
+import type { Cpu } from '../cpu.ts';
+import type { SignalHost, SigTask } from './host.ts';
+import { faultInfo, siCode, type KSiginfo } from './siginfo.ts';
+import {
+  ERESTART_RESTARTBLOCK, ERESTARTNOHAND, SIG_DFL, SIG_IGN, SIGCONT, SIGKILL, sigKernelIgnore, sigKernelStop, sigmask, SIGRTMIN,
+  SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU,
+} from './uapi.ts';
+
+const STOP_MASK = sigmask(SIGSTOP) | sigmask(SIGTSTP) | sigmask(SIGTTIN) | sigmask(SIGTTOU);
+const SYS_clock_nanosleep = 115;
+const TIMER_ABSTIME = 1;
+
+/** sig_ignored for thread t: never while blocked (the handler may change before it is unblocked). */
+export function sigIgnored(t: SigTask, sig: number): boolean {
+  const ts = t.state.task(t.tid);
+  if (((ts.blocked | ts.realBlocked) & sigmask(sig)) !== 0n) return false;
+  const h = t.state.actions[sig - 1]!.handler;
+  return h === SIG_IGN || (h === SIG_DFL && (sigKernelIgnore(sig) || sigKernelStop(sig)));
+}
+
+/**
+ * send_signal to thread t (group: onto its process's shared pending set instead). Returns 0,
+ * or -EAGAIN when a real-time signal from sigqueue finds RLIMIT_SIGPENDING reached.
+ */
+export function sendSignal(cpu: Cpu, host: SignalHost, sig: number, info: KSiginfo, t: SigTask, group: boolean): number {
+  const ps = t.state;
+  // prepare_signal: a stop signal cancels a pending SIGCONT and the other way round.
+  if (sigKernelStop(sig)) flushGroup(t, sigmask(SIGCONT));
+  else if (sig === SIGCONT) flushGroup(t, STOP_MASK);
+  if (sigIgnored(t, sig)) {
+    if (sigKernelStop(sig)) ps.stopsIgnored++;
+    return 0;
+  }
+  const pending = group ? ps.shared : ps.task(t.tid).pending;
+  if (pending.isLegacyPending(sig)) return 0;
+  let withInfo: KSiginfo | null = info;
+  if (sig >= SIGRTMIN) {
+    let queued = ps.shared.queued;
+    for (const th of t.group) queued += ps.task(th.tid).pending.queued;
+    if (queued >= Number(ps.rlimits[RLIMIT_SIGPENDING]!.cur)) {
+      // __sigqueue_alloc fails: kill() and the kernel still set the bit (override_rlimit), sigqueue gets EAGAIN.
+      if (siCode(info) < 0) return -EAGAIN;
+      withInfo = null;
+    }
+  }
+  pending.add(sig, withInfo);
+  completeSignal(cpu, host, sig, t, group);
+  return 0;
+}
+
+function flushGroup(t: SigTask, mask: bigint): void {
+  t.state.shared.flush(mask);
+  for (const th of t.group) t.state.task(th.tid).pending.flush(mask);
+}
+
+/** wants_signal, simplified: the thread does not block it (SIGKILL: always). */
+function wantsSignal(sig: number, t: SigTask): boolean {
+  return sig === SIGKILL || (t.state.task(t.tid).blocked & sigmask(sig)) === 0n;
+}
+
+/**
+ * complete_signal: the thread that will take the signal — t itself if it does not block it,
+ * else (a group signal) another thread of the group that does not — is woken. None: it stays
+ * pending until one unblocks it.
+ */
+function completeSignal(cpu: Cpu, host: SignalHost, sig: number, t: SigTask, group: boolean): void {
+  let target: SigTask | undefined = wantsSignal(sig, t) ? t : undefined;
+  if (!target && group) target = t.group.find((th) => wantsSignal(sig, th));
+  if (target) signalWakeUp(cpu, host, target);
+}
+
+/**
+ * signal_wake_up: a thread asleep interruptibly runs again. In a sleep of the signal code
+ * (rt_sigsuspend, rt_sigtimedwait) it is woken and finishes the call itself; in one of the
+ * kernel's (futex, nanosleep, wait4) the kernel makes its syscall return a restart code; a
+ * relative nanosleep also leaves the time left to write to rmtp.
+ */
+export function signalWakeUp(cpu: Cpu, host: SignalHost, t: SigTask): void {
+  const ts = t.state.task(t.tid);
+  const s = ts.sleep;
+  if (s && (s.kind === 'sigsuspend' || s.kind === 'timedwait')) {
+    if (s.kind === 'timedwait') s.interrupted = true;
+    host.wake(cpu, t);
+    return;
+  }
+  const abs = ts.sysNr === SYS_clock_nanosleep && (ts.sysA1 & TIMER_ABSTIME) !== 0;
+  const left = host.interrupt(cpu, t, abs ? -ERESTARTNOHAND : -ERESTART_RESTARTBLOCK);
+  if (left < 0 || abs) return;
+  const rmtp = ts.sysNr === SYS_clock_nanosleep ? ts.sysA3 : ts.sysA1;
+  if (rmtp !== 0) ts.sleep = { kind: 'nanosleep', rmtp, remainingNs: BigInt(Math.max(0, Math.ceil(left))) };
+}
+
+/**
+ * force_sig_fault when the thread has a handler for sig that it does not block: the fault's
+ * info is queued on the thread and the handler runs on the way back to user mode (true).
+ * Otherwise false: the caller's default action ends the process (Linux resets a blocked or
+ * ignored action to SIG_DFL and kills, which comes to the same).
+ */
+export function forceSigFault(t: SigTask, sig: number, code: number, addr: number): boolean {
+  const ts = t.state.task(t.tid);
+  const h = t.state.actions[sig - 1]!.handler;
+  if (h === SIG_DFL || h === SIG_IGN || (ts.blocked & sigmask(sig)) !== 0n) return false;
+  if (!ts.pending.isLegacyPending(sig)) ts.pending.add(sig, faultInfo(sig, code, addr));
+  return true;
+}
