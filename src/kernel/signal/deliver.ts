@@ -123,10 +123,9 @@ function handleSignal(cpu: Cpu, host: SignalHost, t: SigTask, ts: TaskState, sig
       break;
   }
   ts.inSyscall = false;
-  const mm = host.mm(t);
-  if (!mm) return false;
   const user = host.user(cpu);
-  const tramp = sigreturnTrampoline(t.state, mm, user);
+  const mm = host.mm(t);
+  const tramp = t.state.sigreturnTrampoline || (mm ? sigreturnTrampoline(t.state, mm, user) : -EFAULT);
   const oldset = ts.savedSigmask ?? ts.blocked;
   if (tramp <= 0 || !setupRtFrame(cpu, user, ts, sig, info, ka, oldset, tramp)) return false;
   ts.savedSigmask = null;

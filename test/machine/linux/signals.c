@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/ucontext.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -74,30 +75,48 @@ static int t_siginfo(void) {
 }
 
 static sigjmp_buf env;
-static void segv_handler(int sig, siginfo_t *si, void *uc) {
-  (void)uc;
+static volatile int uc_pc_is_addr, uc_mask_usr2, uc_mask_segv, now_mask_segv;
+static void segv_handler(int sig, siginfo_t *si, void *ucv) {
+  ucontext_t *uc = ucv;
   got = *si;
+  uc_pc_is_addr = uc->uc_mcontext.__gregs[REG_PC] == (unsigned long)si->si_addr;
+  uc_mask_usr2 = sigismember(&uc->uc_sigmask, SIGUSR2);
+  uc_mask_segv = sigismember(&uc->uc_sigmask, SIGSEGV);
+  sigset_t now;
+  sigprocmask(SIG_BLOCK, NULL, &now);
+  now_mask_segv = sigismember(&now, SIGSEGV);
   siglongjmp(env, sig);
 }
 
-/* A SIGSEGV handler that siglongjmps out: the faulting address and why, then the mask restored. */
+/* A SIGSEGV handler that siglongjmps out: the faulting address and why, the saved context, then the mask restored. */
 static int t_segv(void) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_sigaction = segv_handler;
   sa.sa_flags = SA_SIGINFO;
   sigaction(SIGSEGV, &sa, NULL);
+  sigset_t usr2;
+  sigemptyset(&usr2);
+  sigaddset(&usr2, SIGUSR2);
+  sigprocmask(SIG_BLOCK, &usr2, NULL);
   if (sigsetjmp(env, 1) == 0) {
     *(volatile int *)16 = 1;
     printf("not reached\n");
   } else {
     printf("null store: signo %d code %d (SEGV_MAPERR %d) addr %lu\n", got.si_signo, got.si_code, SEGV_MAPERR, (unsigned long)got.si_addr);
+    printf("uc_sigmask: USR2 %d SEGV %d; blocked in the handler: SEGV %d\n", uc_mask_usr2, uc_mask_segv, now_mask_segv);
   }
   if (sigsetjmp(env, 1) == 0) {
     *(volatile int *)(void *)t_segv = 1;
     printf("not reached\n");
   } else {
     printf("text store: code %d (SEGV_ACCERR %d) addr-is-t_segv %d\n", got.si_code, SEGV_ACCERR, got.si_addr == (void *)t_segv);
+  }
+  if (sigsetjmp(env, 1) == 0) {
+    ((void (*)(void))0x1000)();
+    printf("not reached\n");
+  } else {
+    printf("jump to 0x1000: code %d addr %#lx, uc pc is it %d\n", got.si_code, (unsigned long)got.si_addr, uc_pc_is_addr);
   }
   sigset_t now;
   sigprocmask(SIG_BLOCK, NULL, &now);
