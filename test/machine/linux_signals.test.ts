@@ -2,7 +2,8 @@
 // riscv64-linux-gnu-gcc -static -pthread): handlers through raise, kill, sigqueue and
 // pthread_kill; siginfo; a SIGSEGV handler leaving by siglongjmp; abort(); masks and
 // sigpending; EINTR from futex, nanosleep and wait4; rt_sigsuspend, rt_sigtimedwait; the
-// alternate stack; SA_NODEFER, SA_RESETHAND; the registers after rt_sigreturn; bad input.
+// alternate stack; SA_NODEFER, SA_RESETHAND; the registers after rt_sigreturn; pthread_cancel
+// (SIGCANCEL, and libgcc's unwinder recognising the sigreturn trampoline); bad input.
 // Each case's output is compared with qemu-riscv64's, and with the expected text (qemu's,
 // recorded) where qemu is not installed.
 
@@ -68,6 +69,7 @@ const EXPECTED: Record<string, string> = {
   altstack: 'altstack: handler on it 1, flags there 1 (SS_ONSTACK 1), flags after 0\n',
   nodefer: 'SA_NODEFER: max depth 2\ndefault: max depth 1, handler ran 2 times\n',
   regs: 'after the handler: s2 77 s3 88 fs2 2.5 frm 1\n',
+  cancel: 'deferred: canceled 1 cleanup ran 1\nasynchronous: canceled 1\n',
   bad: [
     'kill sig 65: 22', 'kill sig -1: 22', 'kill sig 0 to me: 0', 'kill no such pid: 3', 'tgkill tid 0: 22', 'tgkill tgid -1: 22',
     'tgkill wrong tgid: 3', 'tgkill sig 65: 22', 'tkill no such tid: 3', 'sigaction SIGKILL: 22', 'sigaction SIGSTOP: 22',

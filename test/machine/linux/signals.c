@@ -388,6 +388,41 @@ static int t_regs(void) {
   return 0;
 }
 
+/* pthread_cancel: SIGCANCEL (32) and glibc's handler; the unwinder walks out through the signal frame. */
+static volatile int cleaned;
+static void cleanup(void *a) { (void)a; cleaned = 1; }
+static void *cancel_sleeper(void *a) {
+  (void)a;
+  pthread_cleanup_push(cleanup, NULL);
+  for (;;) {
+    struct timespec t = { 100, 0 };
+    nanosleep(&t, NULL);
+  }
+  pthread_cleanup_pop(0);
+  return NULL;
+}
+static void *cancel_spinner(void *a) {
+  (void)a;
+  pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, NULL);
+  for (;;) __asm__ volatile("");
+  return NULL;
+}
+static int t_cancel(void) {
+  void *ret;
+  struct timespec ms = { 0, 1000000 };
+  pthread_create(&worker, NULL, cancel_sleeper, NULL);
+  nanosleep(&ms, NULL);
+  pthread_cancel(worker);
+  pthread_join(worker, &ret);
+  printf("deferred: canceled %d cleanup ran %d\n", ret == PTHREAD_CANCELED, cleaned);
+  pthread_create(&worker, NULL, cancel_spinner, NULL);
+  nanosleep(&ms, NULL);
+  pthread_cancel(worker);
+  pthread_join(worker, &ret);
+  printf("asynchronous: canceled %d\n", ret == PTHREAD_CANCELED);
+  return 0;
+}
+
 /* Bad input: Linux's errno for each. */
 static int t_bad(void) {
   struct sigaction sa;
@@ -440,6 +475,7 @@ int main(int argc, char **argv) {
   if (!strcmp(c, "nodefer")) return t_nodefer();
   if (!strcmp(c, "resethand")) return t_resethand();
   if (!strcmp(c, "regs")) return t_regs();
+  if (!strcmp(c, "cancel")) return t_cancel();
   if (!strcmp(c, "bad")) return t_bad();
   printf("unknown case %s\n", c);
   return 2;
