@@ -1,7 +1,8 @@
 // Signal bookkeeping (kernel/signal.c): rt_sigaction, rt_sigprocmask and
-// sigaltstack record what a later delivery will need — the process's actions,
-// each thread's blocked mask and alternate stack — with Linux's checks and
-// errno. Nothing is delivered yet.
+// sigaltstack record what delivery needs — the process's actions, each
+// thread's blocked mask and alternate stack — with Linux's checks and errno.
+// Sending and delivery are in src/kernel/signal/ (a signal unblocked here is
+// delivered on the way back to user mode).
 //
 // riscv64 layouts (asm-generic; riscv has no SA_RESTORER, so no sa_restorer):
 //   struct sigaction (24 bytes): 0 sa_handler u64, 8 sa_flags u64, 16 sa_mask u64
