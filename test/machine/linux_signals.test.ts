@@ -133,6 +133,18 @@ describe.skipIf(!have)('--boot linux: signal delivery', () => {
     }
   }, 60_000);
 
+  it('SIGTERM from a child while pid 1 runs user code: taken at the timer tick, exit 143, as qemu', async () => {
+    const { r, out } = await run('term');
+    expect(out).toBe('spinning\n');
+    expect(r.exitCode).toBe(143);
+    expect(r.error).toMatch(/^core 0: pid 1 \(signals\) SIGTERM at pc 0x[0-9a-f]+ \((main|t_term)\+0x[0-9a-f]+\): sent by kill\(\) from pid 2$/);
+    if (withQemu) {
+      const q = qemu('term');
+      expect(q.signal).toBe('SIGTERM');
+      expect(q.stdout).toBe(out);
+    }
+  }, 60_000);
+
   it('the sigreturn trampoline is one r-x page below 2 GiB, mapped at the first handler', async () => {
     const out = sink();
     const err = sink();

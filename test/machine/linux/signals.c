@@ -423,6 +423,18 @@ static int t_cancel(void) {
   return 0;
 }
 
+/* SIGTERM from a child while this process runs user code: delivered at the timer tick, fatal (143). */
+static int t_term(void) {
+  printf("spinning\n");
+  fflush(stdout);
+  if (fork() == 0) {
+    kill(getppid(), SIGTERM);
+    _exit(0);
+  }
+  for (volatile unsigned long i = 0;; i++) {
+  }
+}
+
 /* Bad input: Linux's errno for each. */
 static int t_bad(void) {
   struct sigaction sa;
@@ -476,6 +488,7 @@ int main(int argc, char **argv) {
   if (!strcmp(c, "resethand")) return t_resethand();
   if (!strcmp(c, "regs")) return t_regs();
   if (!strcmp(c, "cancel")) return t_cancel();
+  if (!strcmp(c, "term")) return t_term();
   if (!strcmp(c, "bad")) return t_bad();
   printf("unknown case %s\n", c);
   return 2;
