@@ -70,7 +70,7 @@ import { task_dead_dl } from './sched/deadline.ts';
 import { NOT_MINE, type SyscallGroup, type SyscallTask } from './syscalls/task_context.ts';
 import {
   BUS_ADRALN, BUS_ADRERR, doNotifyParent, ERESTART_RESTARTBLOCK, ERESTARTSYS, exitToUserMode, forceSigFault, ILL_ILLOPC, SEGV_ACCERR, SEGV_MAPERR,
-  SIG_RESUMED, signalSyscall, signame, trapEntry, TRAP_BRKPT, type SignalHost,
+  SIG_RESUMED, signalSyscall, signame, SYS_kill, SYS_rt_sigreturn, SYS_rt_tgsigqueueinfo, trapEntry, TRAP_BRKPT, type SignalHost,
 } from './signal/index.ts';
 import { nsec_to_clock_t } from './time/tick.ts';
 
@@ -483,7 +483,8 @@ export class LinuxKernel implements TrapHandler {
 
   /** The way back to user mode after a trap or the tick: pending signals are delivered (signal/deliver.ts). */
   private signalReturn(cpu: Cpu): number {
-    return this.isIdle(cpu.hartId) ? TRAP_RESUME : exitToUserMode(cpu, this.sigHost);
+    const p = this.current.get(cpu.hartId);
+    return p ? exitToUserMode(cpu, this.sigHost, p) : TRAP_RESUME;
   }
 
   private newProcess(o: { pid: number; task: number; ppid: number; comm: string; exe: string; fs: FileSyscalls; state: LinuxProcessState }): Process {
@@ -1524,9 +1525,11 @@ export class LinuxKernel implements TrapHandler {
       this.schedule(cpu, SM_YIELD);
       return TRAP_RESUME;
     }
-    const sr = signalSyscall(cpu, this.sigHost, p, nr);
-    if (sr === SIG_RESUMED) return TRAP_RESUME;
-    if (sr !== NOT_MINE) return this.finish(cpu, sr);
+    if ((nr >= SYS_kill && nr <= SYS_rt_sigreturn) || nr === SYS_rt_tgsigqueueinfo) {
+      const sr = signalSyscall(cpu, this.sigHost, p, nr);
+      if (sr === SIG_RESUMED) return TRAP_RESUME;
+      if (sr !== NOT_MINE) return this.finish(cpu, sr);
+    }
     const task: SyscallTask = { cpu, user: this.userOf(cpu), pid: p.pid, tid: p.tid, ppid: p.group[0]!.ppid };
     this.console.core = cpu.hartId;
     let ret = p.mm ? mmSyscall(this.mmOn(cpu.hartId, p.mm), task, nr, (fd) => this.mapped.fget(p.fs.files.get(fd))) : NOT_MINE;

@@ -31,16 +31,20 @@ import {
 const MAX_PER_RETURN = 64;
 
 /**
- * exit_to_user_mode's signal work for the task current on `cpu`. Returns the trap result:
+ * exit_to_user_mode's signal work for `current`, the task current on `cpu`. Returns the trap result:
  * TRAP_RESUME, or what the fatal path returned when a signal ended the machine's pid 1.
  */
-export function exitToUserMode(cpu: Cpu, host: SignalHost): number {
-  let t = host.current(cpu);
+export function exitToUserMode(cpu: Cpu, host: SignalHost, current: SigTask): number {
+  let t: SigTask | undefined = current;
   for (let n = 0; t && n < MAX_PER_RETURN; n++) {
     const ps = t.state;
     const ts = ps.task(t.tid);
     if (ts.sleep) finishSleep(cpu, host, ts);
-    if (ts.pending.signal === 0n && ps.shared.signal === 0n && !ts.inSyscall) return TRAP_RESUME;
+    if (ts.pending.signal === 0n && ps.shared.signal === 0n) {
+      // The common case: nothing pending (an interrupted call whose signal another thread took is restarted).
+      if (ts.inSyscall) restartWithoutHandler(cpu, ts);
+      return TRAP_RESUME;
+    }
     const got = dequeueSignal(t, ts, ts.blocked);
     if (!got) {
       restartWithoutHandler(cpu, ts);

@@ -180,7 +180,7 @@ describe('handle_signal and do_signal: syscall restarts', () => {
     w.state.actions[SIGUSR1 - 1] = handler(flags);
     returnFromSyscall(w, code === -3 ? 3 : -code);
     w.ts.pending.add(SIGUSR1, killInfo(SIGUSR1, SI_USER, 1, 0));
-    expect(exitToUserMode(w.cpu, w.host)).toBe(TRAP_RESUME);
+    expect(exitToUserMode(w.cpu, w.host, w.group[0]!)).toBe(TRAP_RESUME);
     expect(w.cpu.pc).toBe(HANDLER);
     const f = frameAt(w);
     expect([f.pc, f.x(10)]).toEqual([pc, a0]);
@@ -194,7 +194,7 @@ describe('handle_signal and do_signal: syscall restarts', () => {
     w.ts.savedSigmask = sigmask(SIGUSR2);
     w.ts.blocked = 0n;
     w.ts.pending.add(SIGUSR1, killInfo(SIGUSR1, SI_USER, 1, 0));
-    expect(exitToUserMode(w.cpu, w.host)).toBe(TRAP_RESUME);
+    expect(exitToUserMode(w.cpu, w.host, w.group[0]!)).toBe(TRAP_RESUME);
     expect([w.cpu.pc, reg(w.cpu, 10)]).toEqual([0x1000, 7]);
     expect(w.ts.blocked).toBe(sigmask(SIGUSR2));
     expect(w.ts.savedSigmask).toBe(null);
@@ -206,13 +206,13 @@ describe('handle_signal and do_signal: syscall restarts', () => {
     w.state.actions[SIGUSR1 - 1] = handler(SA_RESETHAND, sigmask(SIGTERM) | sigmask(9));
     w.state.actions[SIGUSR2 - 1] = handler(SA_NODEFER);
     w.ts.pending.add(SIGUSR1, killInfo(SIGUSR1, SI_USER, 1, 0));
-    exitToUserMode(w.cpu, w.host);
+    exitToUserMode(w.cpu, w.host, w.group[0]!);
     expect(frameAt(w).mask).toBe(sigmask(SIGINT));
     expect(w.ts.blocked).toBe(sigmask(SIGINT) | sigmask(SIGTERM) | sigmask(SIGUSR1)); // never SIGKILL
     expect(w.state.actions[SIGUSR1 - 1]!.handler).toBe(SIG_DFL);
     // Nested: USR2 (SA_NODEFER) delivered on top; rt_sigreturn unwinds one frame at a time.
     w.ts.pending.add(SIGUSR2, killInfo(SIGUSR2, SI_USER, 1, 0));
-    exitToUserMode(w.cpu, w.host);
+    exitToUserMode(w.cpu, w.host, w.group[0]!);
     expect(w.ts.blocked & sigmask(SIGUSR2)).toBe(0n);
     rtSigreturn(w.cpu, w.host, w.group[0]!);
     expect([w.cpu.pc, w.ts.blocked]).toEqual([HANDLER, sigmask(SIGINT) | sigmask(SIGTERM) | sigmask(SIGUSR1)]);
@@ -223,11 +223,11 @@ describe('handle_signal and do_signal: syscall restarts', () => {
   it('default actions: SIGCHLD and SIGCONT ignored, SIGTSTP dropped (stopping not modelled), SIGTERM fatal with who sent it', () => {
     const w = world();
     for (const sig of [SIGCHLD, SIGCONT, SIGTSTP]) w.ts.pending.add(sig, killInfo(sig, SI_USER, 1, 0));
-    expect(exitToUserMode(w.cpu, w.host)).toBe(TRAP_RESUME);
+    expect(exitToUserMode(w.cpu, w.host, w.group[0]!)).toBe(TRAP_RESUME);
     expect(w.log).toEqual([]);
     expect(w.state.stopsIgnored).toBe(1);
     w.state.shared.add(SIGTERM, killInfo(SIGTERM, SI_USER, 42, 0));
-    expect(exitToUserMode(w.cpu, w.host)).toBe(TRAP_STOP);
+    expect(exitToUserMode(w.cpu, w.host, w.group[0]!)).toBe(TRAP_STOP);
     expect(w.log).toEqual(['fatal 15 sent by kill() from pid 42']);
   });
 
@@ -237,7 +237,7 @@ describe('handle_signal and do_signal: syscall restarts', () => {
     w.state.actions[SIGSEGV - 1] = handler();
     set(w.cpu, 2, BASE + 9 * PAGE + 64);
     w.ts.pending.add(SIGUSR1, killInfo(SIGUSR1, SI_USER, 1, 0));
-    expect(exitToUserMode(w.cpu, w.host)).toBe(TRAP_STOP);
+    expect(exitToUserMode(w.cpu, w.host, w.group[0]!)).toBe(TRAP_STOP);
     expect(w.log).toEqual(['fatal 11 sent by the kernel']);
   });
 });
