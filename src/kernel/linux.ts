@@ -1169,10 +1169,11 @@ export class LinuxKernel implements TrapHandler {
     this.regs.set(p.task, W_EXIT_CODE, status);
     this.regs.set(p.task, W_STATE, EXIT_ZOMBIE);
     const parent = this.procs.get(p.ppid);
+    let autoreap = false;
     if (parent) {
       parent.sigchld++;
       for (const th of parent.group) this.wakeWaiter(cpu, th);
-      doNotifyParent(cpu, this.sigHost, p, parent, status, nsec_to_clock_t(this.sched.fget(p.task, F_SUM_EXEC)), 0);
+      autoreap = doNotifyParent(cpu, this.sigHost, p, parent, status, nsec_to_clock_t(this.sched.fget(p.task, F_SUM_EXEC)), 0);
     }
     if (t !== p) {
       // The thread that ended the group leaves too (killOtherThreads took the leader off the run queue).
@@ -1180,10 +1181,21 @@ export class LinuxKernel implements TrapHandler {
       this.regs.set(t.task, W_STATE, EXIT_ZOMBIE);
       this.schedule(cpu, SM_SLEEP);
       this.releaseThreadSlot(t);
+      if (autoreap) this.releaseZombie(p);
       return TRAP_RESUME;
     }
     this.schedule(cpu, SM_SLEEP);
+    if (autoreap) this.releaseZombie(p);
     return TRAP_RESUME;
+  }
+
+  /** release_task of a child nobody will wait for (its parent ignores SIGCHLD or set SA_NOCLDWAIT): no zombie stays. */
+  private releaseZombie(z: Process): void {
+    this.procs.get(z.ppid)?.children.delete(z.pid);
+    this.procs.delete(z.pid);
+    this.byTask.delete(z.task);
+    this.regs.free(z.task);
+    this.sched.tset(z.task, T_FLAGS, 0);
   }
 
   /**

@@ -435,6 +435,28 @@ static int t_term(void) {
   }
 }
 
+/* SIGCHLD ignored: children are reaped as they exit (no zombies: more forks than task slots
+   succeed), and wait() sleeps until the last one is gone, then fails with ECHILD. */
+static int t_nocldwait(void) {
+  signal(SIGCHLD, SIG_IGN);
+  int failed = 0;
+  struct timespec ms = { 0, 1000000 };
+  for (int i = 0; i < 600; i++) {
+    pid_t c = fork();
+    if (c == 0) _exit(0);
+    if (c < 0) failed++;
+    if (i % 50 == 49) nanosleep(&ms, NULL);
+  }
+  for (int i = 0; i < 3; i++)
+    if (fork() == 0) {
+      nanosleep(&ms, NULL);
+      _exit(1);
+    }
+  pid_t w = wait(NULL);
+  printf("600 forks, %d failed; wait: %d %s\n", failed, w, errno == ECHILD ? "ECHILD" : "?");
+  return 0;
+}
+
 /* Bad input: Linux's errno for each. */
 static int t_bad(void) {
   struct sigaction sa;
@@ -489,6 +511,7 @@ int main(int argc, char **argv) {
   if (!strcmp(c, "regs")) return t_regs();
   if (!strcmp(c, "cancel")) return t_cancel();
   if (!strcmp(c, "term")) return t_term();
+  if (!strcmp(c, "nocldwait")) return t_nocldwait();
   if (!strcmp(c, "bad")) return t_bad();
   printf("unknown case %s\n", c);
   return 2;
