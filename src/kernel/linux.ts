@@ -583,6 +583,7 @@ export class LinuxKernel implements TrapHandler {
       state: p.waiting ? 'S' : 'R', voluntary: s.tget(p.task, T_NR_VOLUNTARY), involuntary: s.tget(p.task, T_NR_INVOLUNTARY),
       cminFlt: p.cminFlt, cmajFlt: p.cmajFlt, threads: p.group.length, levels: this.levels, files: (id) => this.mapsFile(id),
       cpusAllowed: cpumask_list(task_cpumask(s, p.task), this.o.cores), processor: Math.max(0, s.tget(p.task, T_CPU)),
+      signals: p.state.procView(p.tid),
     });
   }
 

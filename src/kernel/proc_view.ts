@@ -34,6 +34,8 @@ export interface OneProcess {
   processor?: number;
   /** The other VMA file ids (execve's images, mmap'ed files). */
   files?: (id: number) => MapsFile | undefined;
+  /** /proc/PID/status's signal lines (LinuxProcessState.procView). */
+  signals?: Pick<ProcessView, 'sigPending' | 'shdPending' | 'sigBlocked' | 'sigIgnored' | 'sigCaught' | 'sigQueued' | 'sigQueueLimit'>;
 }
 
 export function oneProcessView(alloc: PageAlloc, t: MmTable, phys: PhysAccess, cpus: number, p: OneProcess): KernelProcView {
@@ -47,6 +49,10 @@ export function oneProcessView(alloc: PageAlloc, t: MmTable, phys: PhysAccess, c
         ...v, minFlt: p.minFlt, majFlt: p.majFlt, state: p.state ?? v.state, cminFlt: p.cminFlt ?? 0, cmajFlt: p.cmajFlt ?? 0,
         voluntaryCtxtSwitches: p.voluntary ?? 0, nonvoluntaryCtxtSwitches: p.involuntary ?? 0, threads: p.threads ?? 1,
         cpusAllowed: p.cpusAllowed ?? v.cpusAllowed, processor: p.processor ?? v.processor,
+        ...(p.signals ? {
+          sigPending: p.signals.sigPending, shdPending: p.signals.shdPending, sigBlocked: p.signals.sigBlocked, sigIgnored: p.signals.sigIgnored,
+          sigCaught: p.signals.sigCaught, sigQueued: p.signals.sigQueued, sigQueueLimit: p.signals.sigQueueLimit,
+        } : {}),
       };
     },
     alloc,

@@ -147,6 +147,13 @@ describe.skipIf(!have)('--boot linux: signal delivery', () => {
     }
   }, 60_000);
 
+  it('/proc/self/status: SigQ, SigPnd (the thread\'s), ShdPnd (the process\'s), SigBlk, SigIgn, SigCgt as the process set them', async () => {
+    const { r, out, err } = await run('procstatus');
+    expect(r.error).toBeUndefined();
+    expect(out).toBe('done\n');
+    expect(err).toBe('status: the signal lines match\n');
+  }, 60_000);
+
   it('the sigreturn trampoline is one r-x page below 2 GiB, mapped at the first handler', async () => {
     const out = sink();
     const err = sink();

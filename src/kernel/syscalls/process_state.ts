@@ -180,11 +180,12 @@ export class LinuxProcessState {
 
   /**
    * The signal and credential fields /proc/PID/status shows (proc/array.ts ProcessView):
-   * the thread's blocked mask, the process's ignored and caught sets (collect_sigign_sigcatch:
+   * the thread's pending set and the process's (SigPnd, ShdPnd), the queued count (SigQ), the thread's blocked mask, the process's ignored and caught sets (collect_sigign_sigcatch:
    * handler SIG_IGN, or neither SIG_IGN nor SIG_DFL), RLIMIT_SIGPENDING, and the ids
    * (fsuid/fsgid follow the effective ids: nothing sets them apart).
    */
   procView(tid: number): {
+    sigPending: bigint; shdPending: bigint; sigQueued: number;
     sigBlocked: bigint; sigIgnored: bigint; sigCaught: bigint; sigQueueLimit: number;
     uid: [number, number, number, number]; gid: [number, number, number, number];
   } {
@@ -195,7 +196,10 @@ export class LinuxProcessState {
       else if (a.handler !== SIG_DFL) cgt |= 1n << BigInt(i);
     });
     const c = this.cred;
+    let queued = this.shared.queued;
+    for (const t of this.tasks.values()) queued += t.pending.queued;
     return {
+      sigPending: this.task(tid).pending.signal, shdPending: this.shared.signal, sigQueued: queued,
       sigBlocked: this.task(tid).blocked, sigIgnored: ign, sigCaught: cgt,
       sigQueueLimit: Number(this.rlimits[RLIMIT_SIGPENDING].cur),
       uid: [c.uid, c.euid, c.suid, c.euid], gid: [c.gid, c.egid, c.sgid, c.egid],

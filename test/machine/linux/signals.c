@@ -457,6 +457,51 @@ static int t_nocldwait(void) {
   return 0;
 }
 
+/* /proc/self/status's SigQ, SigPnd, ShdPnd, SigBlk, SigIgn, SigCgt against what the process set
+   (to stderr: under qemu the file describes qemu's own host process). */
+static unsigned long long pack(const sigset_t *s) {
+  unsigned long long m = 0;
+  for (int i = 1; i <= 64; i++)
+    if (sigismember(s, i) == 1) m |= 1ULL << (i - 1);
+  return m;
+}
+static int t_procstatus(void) {
+  sigset_t s;
+  sigemptyset(&s);
+  sigaddset(&s, SIGUSR1);
+  sigaddset(&s, SIGUSR2);
+  sigprocmask(SIG_BLOCK, &s, NULL);
+  raise(SIGUSR1);
+  kill(getpid(), SIGUSR2);
+  signal(SIGPIPE, SIG_IGN);
+  on(SIGINT, count, 0);
+  unsigned long long ign = 0, cgt = 0;
+  for (int i = 1; i <= 64; i++) {
+    struct sigaction old;
+    if (syscall(SYS_rt_sigaction, i, NULL, &old, 8)) continue;
+    if (old.sa_handler == SIG_IGN) ign |= 1ULL << (i - 1);
+    else if (old.sa_handler != SIG_DFL) cgt |= 1ULL << (i - 1);
+  }
+  sigset_t blk;
+  sigprocmask(SIG_BLOCK, NULL, &blk);
+  char want[512];
+  snprintf(want, sizeof want, "SigQ:\t2/\nSigPnd:\t%016llx\nShdPnd:\t%016llx\nSigBlk:\t%016llx\nSigIgn:\t%016llx\nSigCgt:\t%016llx\n",
+           1ULL << (SIGUSR1 - 1), 1ULL << (SIGUSR2 - 1), pack(&blk), ign, cgt);
+  FILE *f = fopen("/proc/self/status", "r");
+  char line[256], got[512] = "";
+  while (f && fgets(line, sizeof line, f)) {
+    if (!strncmp(line, "SigQ:", 5)) {
+      char *slash = strchr(line, '/');
+      if (slash) strcpy(slash + 1, "\n");
+    }
+    if (!strncmp(line, "Sig", 3) || !strncmp(line, "ShdPnd", 6)) strcat(got, line);
+  }
+  if (f) fclose(f);
+  fprintf(stderr, "%s", strcmp(want, got) ? got : "status: the signal lines match\n");
+  printf("done\n");
+  return 0;
+}
+
 /* Bad input: Linux's errno for each. */
 static int t_bad(void) {
   struct sigaction sa;
@@ -512,6 +557,7 @@ int main(int argc, char **argv) {
   if (!strcmp(c, "cancel")) return t_cancel();
   if (!strcmp(c, "term")) return t_term();
   if (!strcmp(c, "nocldwait")) return t_nocldwait();
+  if (!strcmp(c, "procstatus")) return t_procstatus();
   if (!strcmp(c, "bad")) return t_bad();
   printf("unknown case %s\n", c);
   return 2;
