@@ -62,7 +62,7 @@ import {
   D_CLEAR_CHILD_TID, D_PC, D_PGD, EXIT_ZOMBIE, TASK_INTERRUPTIBLE, TASK_RUNNING, TaskRegs, W_EXIT_CODE, W_MM, W_PARENT, W_STATE, W_TGID, W_TID,
   type FpContext,
 } from './sched/task_regs.ts';
-import { ENOSYS } from './syscalls/numbers.ts';
+import { ENOSYS, EPIPE, SYS_write, SYS_writev } from './syscalls/numbers.ts';
 import { encodeRusage, schedCalls, type SchedCalls } from './syscalls/sched.ts';
 import { ThreadGroupTimes } from './sched/cputime.ts';
 import { sched_timer_next, sched_timers_run } from './sched/core.ts';
@@ -70,7 +70,7 @@ import { task_dead_dl } from './sched/deadline.ts';
 import { NOT_MINE, type SyscallGroup, type SyscallTask } from './syscalls/task_context.ts';
 import {
   BUS_ADRALN, BUS_ADRERR, doNotifyParent, ERESTART_RESTARTBLOCK, ERESTARTSYS, exitToUserMode, forceSigFault, ILL_ILLOPC, SEGV_ACCERR, SEGV_MAPERR,
-  SIG_RESUMED, signalSyscall, signame, SYS_kill, SYS_rt_sigreturn, SYS_rt_tgsigqueueinfo, trapEntry, TRAP_BRKPT, type SignalHost,
+  SIG_RESUMED, sendSigpipe, signalSyscall, signame, SYS_kill, SYS_rt_sigreturn, SYS_rt_tgsigqueueinfo, trapEntry, TRAP_BRKPT, type SignalHost,
 } from './signal/index.ts';
 import { nsec_to_clock_t } from './time/tick.ts';
 
@@ -1552,6 +1552,7 @@ export class LinuxKernel implements TrapHandler {
       this.enosysCounts.set(nr, (this.enosysCounts.get(nr) ?? 0) + 1);
       ret = -ENOSYS;
     }
+    if (ret === -EPIPE && (nr === SYS_write || nr === SYS_writev)) sendSigpipe(cpu, this.sigHost, p);
     return this.finish(cpu, ret);
   }
 

@@ -147,6 +147,18 @@ describe.skipIf(!have)('--boot linux: signal delivery', () => {
     }
   }, 60_000);
 
+  it('SIGPIPE: a write to a pipe without readers runs the handler and says EPIPE; by default it kills (141), as qemu', async () => {
+    const { r, out } = await run('sigpipe');
+    expect(out).toBe('write: -1 EPIPE, handler ran 1 for 13\n');
+    expect(r.exitCode).toBe(141);
+    expect(r.error).toMatch(/SIGPIPE at pc 0x[0-9a-f]+ .*: a write to a pipe with no reader/);
+    if (withQemu) {
+      const q = qemu('sigpipe');
+      expect(q.signal).toBe('SIGPIPE');
+      expect(q.stdout).toBe(out);
+    }
+  }, 60_000);
+
   it('/proc/self/status: SigQ, SigPnd (the thread\'s), ShdPnd (the process\'s), SigBlk, SigIgn, SigCgt as the process set them', async () => {
     const { r, out, err } = await run('procstatus');
     expect(r.error).toBeUndefined();

@@ -24,7 +24,7 @@ import { kernelInfo, siCode, siPid, SIGINFO_SIZE, type KSiginfo } from './siginf
 import { sigreturnTrampoline } from './trampoline.ts';
 import {
   ERESTART_RESTARTBLOCK, ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS, SA_NODEFER, SA_RESETHAND, SA_RESTART, SI_KERNEL, SI_QUEUE,
-  SI_TKILL, SI_USER, SIG_DFL, SIG_IGN, sigKernelIgnore, sigKernelStop, sigmask, signame, SIGSEGV, UNBLOCKABLE,
+  SI_TKILL, SI_USER, SIG_DFL, SIG_IGN, sigKernelIgnore, sigKernelStop, sigmask, signame, SIGPIPE, SIGSEGV, UNBLOCKABLE,
 } from './uapi.ts';
 
 /** At most this many signals are delivered on one return to user mode (each nests a frame). */
@@ -190,7 +190,10 @@ function describe(sig: number, info: KSiginfo): string {
   const code = siCode(info);
   const pid = siPid(info);
   switch (code) {
-    case SI_USER: return pid > 0 ? `sent by kill() from pid ${pid}` : 'sent by the kernel';
+    case SI_USER:
+      // send_sig's SIGPIPE looks like the writer's own kill().
+      if (sig === SIGPIPE) return `a write to a pipe with no reader (or kill() from pid ${pid})`;
+      return pid > 0 ? `sent by kill() from pid ${pid}` : 'sent by the kernel';
     case SI_TKILL: return `sent by tgkill() from pid ${pid}`;
     case SI_QUEUE: return `sent by sigqueue() from pid ${pid}`;
     case SI_KERNEL: return 'sent by the kernel';

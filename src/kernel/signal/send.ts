@@ -12,10 +12,10 @@ import { EAGAIN } from '../syscalls/numbers.ts';
 import { RLIMIT_SIGPENDING } from '../syscalls/process_state.ts';
 import type { Cpu } from '../cpu.ts';
 import type { SignalHost, SigTask } from './host.ts';
-import { faultInfo, siCode, type KSiginfo } from './siginfo.ts';
+import { faultInfo, killInfo, siCode, type KSiginfo } from './siginfo.ts';
 import {
-  ERESTART_RESTARTBLOCK, ERESTARTNOHAND, SIG_DFL, SIG_IGN, SIGCONT, SIGKILL, sigKernelIgnore, sigKernelStop, sigmask, SIGRTMIN,
-  SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU,
+  ERESTART_RESTARTBLOCK, ERESTARTNOHAND, SI_USER, SIG_DFL, SIG_IGN, SIGCONT, SIGKILL, sigKernelIgnore, sigKernelStop, sigmask, SIGPIPE,
+  SIGRTMIN, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU,
 } from './uapi.ts';
 
 const STOP_MASK = sigmask(SIGSTOP) | sigmask(SIGTSTP) | sigmask(SIGTTIN) | sigmask(SIGTTOU);
@@ -114,4 +114,9 @@ export function forceSigFault(t: SigTask, sig: number, code: number, addr: numbe
   if (h === SIG_DFL || h === SIG_IGN || (ts.blocked & sigmask(sig)) !== 0n) return false;
   if (!ts.pending.isLegacyPending(sig)) ts.pending.add(sig, faultInfo(sig, code, addr));
   return true;
+}
+
+/** pipe_write with no reader left: send_sig(SIGPIPE, current) (SI_USER from the writer itself); the write still returns -EPIPE. */
+export function sendSigpipe(cpu: Cpu, host: SignalHost, t: SigTask): void {
+  sendSignal(cpu, host, SIGPIPE, killInfo(SIGPIPE, SI_USER, t.pid, t.state.cred.uid), t, false);
 }

@@ -15,7 +15,8 @@
 // sleep (WOULD_BLOCK) returns -EAGAIN instead; the thread issue replaces this
 // with a sleep on the pipe's wait queue and a restart.
 //
-// Not modelled: SIGPIPE on a write to a pipe without readers (the -EPIPE is returned).
+// SIGPIPE on a write to a pipe without readers: the kernel sends it when a write call returns
+// -EPIPE (signal/send.ts sendSigpipe).
 
 import { ConsoleFile, HostFile, PipeFile, PseudoFile, type File } from '../fs/file.ts';
 import { WOULD_BLOCK } from '../fs/pipe.ts';

@@ -502,6 +502,21 @@ static int t_procstatus(void) {
   return 0;
 }
 
+/* A write to a pipe nobody reads: SIGPIPE (a handler runs, write says EPIPE); by default it kills (141). */
+static int t_sigpipe(void) {
+  int fds[2];
+  pipe(fds);
+  close(fds[0]);
+  on(SIGPIPE, count, 0);
+  ssize_t r = write(fds[1], "x", 1);
+  printf("write: %zd %s, handler ran %d for %d\n", r, errno == EPIPE ? "EPIPE" : "?", hits, last_sig);
+  signal(SIGPIPE, SIG_DFL);
+  fflush(stdout);
+  write(fds[1], "x", 1);
+  printf("not reached\n");
+  return 0;
+}
+
 /* Bad input: Linux's errno for each. */
 static int t_bad(void) {
   struct sigaction sa;
@@ -558,6 +573,7 @@ int main(int argc, char **argv) {
   if (!strcmp(c, "term")) return t_term();
   if (!strcmp(c, "nocldwait")) return t_nocldwait();
   if (!strcmp(c, "procstatus")) return t_procstatus();
+  if (!strcmp(c, "sigpipe")) return t_sigpipe();
   if (!strcmp(c, "bad")) return t_bad();
   printf("unknown case %s\n", c);
   return 2;
