@@ -70,7 +70,7 @@ import { task_dead_dl } from './sched/deadline.ts';
 import { NOT_MINE, type SyscallGroup, type SyscallTask } from './syscalls/task_context.ts';
 import {
   BUS_ADRALN, BUS_ADRERR, doNotifyParent, ERESTART_RESTARTBLOCK, ERESTARTSYS, exitToUserMode, forceSigFault, ILL_ILLOPC, SEGV_ACCERR, SEGV_MAPERR,
-  SIG_RESUMED, sendSigpipe, signalSyscall, signame, SYS_kill, SYS_rt_sigreturn, SYS_rt_tgsigqueueinfo, trapEntry, TRAP_BRKPT, type SignalHost,
+  SIG_RESUMED, sendSigpipe, signalSyscall, signame, SYS_kill, SYS_ppoll, SYS_rt_sigreturn, SYS_rt_tgsigqueueinfo, trapEntry, TRAP_BRKPT, type SignalHost,
 } from './signal/index.ts';
 import { nsec_to_clock_t } from './time/tick.ts';
 
@@ -844,7 +844,8 @@ export class LinuxKernel implements TrapHandler {
 
   /** Every task asleep and nothing that could wake one: the machine stops, saying so. */
   private deadlock(cpu: Cpu): boolean {
-    const asleep = [...this.byTask.values()].filter((p) => p.waiting || p.futexWait).map((p) => `${p.tid} (${p.comm}${p.futexWait ? ', futex' : ', wait4'})`);
+    const why = (p: Process) => (p.futexWait ? 'futex' : p.waiting ? 'wait4' : p.state.task(p.tid).sleep?.kind.replace('timedwait', 'sigtimedwait') ?? '');
+    const asleep = [...this.byTask.values()].filter((p) => why(p) !== '').map((p) => `${p.tid} (${p.comm}, ${why(p)})`);
     const report = `core ${cpu.hartId}: every task is asleep with nothing to wake it: ${asleep.join(', ')}`;
     this.faults.push({ core: cpu.hartId, pc: cpu.pc, cause: -1, causeName: 'deadlock', tval: 0, report, signal: SIGKILL });
     Atomics.store(this.ctl.i32, coreWord(cpu.hartId, CORE_EXIT_CODE), 128 + SIGKILL);
@@ -1538,7 +1539,7 @@ export class LinuxKernel implements TrapHandler {
       this.schedule(cpu, SM_YIELD);
       return TRAP_RESUME;
     }
-    if ((nr >= SYS_kill && nr <= SYS_rt_sigreturn) || nr === SYS_rt_tgsigqueueinfo) {
+    if ((nr >= SYS_kill && nr <= SYS_rt_sigreturn) || nr === SYS_rt_tgsigqueueinfo || nr === SYS_ppoll) {
       const sr = signalSyscall(cpu, this.sigHost, p, nr);
       if (sr === SIG_RESUMED) return TRAP_RESUME;
       if (sr !== NOT_MINE) return this.finish(cpu, sr);

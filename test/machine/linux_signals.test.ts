@@ -65,6 +65,7 @@ const EXPECTED: Record<string, string> = {
   sigchld: 'sigchld: hits 1 signo 17 code 1 (CLD_EXITED 1) status 7 pid-is-child 1; waitpid 1 exit 7\n',
   wait_eintr: 'waitpid: EINTR first, then reaped 1 signaled 1 by 9\n',
   sigsuspend: 'sigsuspend: -1 EINTR hits 1, USR1 blocked again 1\n',
+  pause: 'pause: -1 EINTR, handler ran 1; ppoll 10 ms: 0, left 0.010000000\n',
   sigtimedwait: 'sigtimedwait: 12 code 0 hits 0\nnothing pending: -1 EAGAIN\n10 ms timeout: -1 EAGAIN\n',
   altstack: 'altstack: handler on it 1, flags there 1 (SS_ONSTACK 1), flags after 0\n',
   nodefer: 'SA_NODEFER: max depth 2\ndefault: max depth 1, handler ran 2 times\n',

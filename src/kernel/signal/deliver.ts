@@ -1,7 +1,7 @@
 // Delivery on the way back to user mode (kernel/signal.c get_signal, arch/riscv/kernel/
 // signal.c do_signal / handle_signal), run after every trap and after the timer tick, for
 // the task that is about to run in user mode on this core:
-//   1. a sleep of the signal code is finished (rt_sigtimedwait's answer, nanosleep's rmtp);
+//   1. a sleep of the signal code is finished (rt_sigtimedwait's answer, ppoll's, nanosleep's rmtp);
 //   2. the next signal is taken — the thread's own pending set before the process's, faults
 //      first, then the lowest number — that the thread does not block;
 //   3. SIG_IGN, or a default action of "ignore" (SIGCHLD, SIGCONT, SIGURG, SIGWINCH; the stop
@@ -175,6 +175,22 @@ function finishSleep(cpu: Cpu, host: SignalHost, ts: TaskState): void {
     }
     setA0(cpu, got.sig);
     if (s.uinfo !== 0 && !host.user(cpu).copyToUser(s.uinfo, got.info.subarray(0, SIGINFO_SIZE))) setA0(cpu, -EFAULT);
+  } else if (s.kind === 'ppoll') {
+    // poll_select_finish: interrupted, -ERESTARTNOHAND (the handler makes it -EINTR, the saved
+    // mask stays for sigreturn); timed out, 0 and the mask back. The time left goes to tmo_p.
+    if (s.interrupted) setA0(cpu, -ERESTARTNOHAND);
+    else if (ts.savedSigmask !== null) {
+      ts.blocked = ts.savedSigmask;
+      ts.savedSigmask = null;
+    }
+    if (s.tmo !== 0) {
+      const leftNs = BigInt(Math.max(0, Math.ceil(((s.deadline - cpu.cycle) * 1e9) / host.clockHz)));
+      const b = new Uint8Array(16);
+      const v = new DataView(b.buffer);
+      v.setBigInt64(0, leftNs / 1_000_000_000n, true);
+      v.setBigInt64(8, leftNs % 1_000_000_000n, true);
+      if (!host.user(cpu).copyToUser(s.tmo, b) && s.interrupted) setA0(cpu, -EINTR); // sticky: cannot be restarted
+    }
   } else if (s.kind === 'nanosleep') {
     // nanosleep_copyout: the time left, or -EFAULT when rmtp is bad.
     const b = new Uint8Array(16);

@@ -83,15 +83,15 @@ function completeSignal(cpu: Cpu, host: SignalHost, sig: number, t: SigTask, gro
 
 /**
  * signal_wake_up: a thread asleep interruptibly runs again. In a sleep of the signal code
- * (rt_sigsuspend, rt_sigtimedwait) it is woken and finishes the call itself; in one of the
+ * (rt_sigsuspend, rt_sigtimedwait, ppoll without fds) it is woken and finishes the call itself; in one of the
  * kernel's (futex, nanosleep, wait4) the kernel makes its syscall return a restart code; a
  * relative nanosleep also leaves the time left to write to rmtp.
  */
 export function signalWakeUp(cpu: Cpu, host: SignalHost, t: SigTask): void {
   const ts = t.state.task(t.tid);
   const s = ts.sleep;
-  if (s && (s.kind === 'sigsuspend' || s.kind === 'timedwait')) {
-    if (s.kind === 'timedwait') s.interrupted = true;
+  if (s && s.kind !== 'nanosleep') {
+    if (s.kind === 'timedwait' || s.kind === 'ppoll') s.interrupted = true;
     host.wake(cpu, t);
     return;
   }

@@ -1,6 +1,8 @@
 // The signal syscalls that need the task table or the scheduler (kernel/signal.c): kill,
 // tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo, rt_sigpending, rt_sigsuspend,
-// rt_sigtimedwait and rt_sigreturn. (rt_sigaction, rt_sigprocmask and sigaltstack only touch
+// rt_sigtimedwait and rt_sigreturn; and ppoll without file descriptors (fs/select.c), which
+// is glibc's pause() on riscv and a sleep that only a signal or its timeout ends (ppoll with
+// descriptors is not implemented: -ENOSYS). (rt_sigaction, rt_sigprocmask and sigaltstack only touch
 // the process's own state: syscalls/signal.ts.) Argument checks in Linux's order.
 //
 // Returns the syscall's result for the caller to put in a0, NOT_MINE for another number,
@@ -16,7 +18,7 @@ import { sendSignal } from './send.ts';
 import { killInfo, siCode, SIGINFO_SIZE, withSigno, type KSiginfo } from './siginfo.ts';
 import {
   ERESTARTNOHAND, SI_TKILL, SI_USER, SYS_kill, SYS_rt_sigpending, SYS_rt_sigqueueinfo, SYS_rt_sigreturn, SYS_rt_sigsuspend,
-  SYS_rt_sigtimedwait, SYS_rt_tgsigqueueinfo, SYS_tgkill, SYS_tkill, UNBLOCKABLE, validSignal,
+  SYS_ppoll, SYS_rt_sigtimedwait, SYS_rt_tgsigqueueinfo, SYS_tgkill, SYS_tkill, UNBLOCKABLE, validSignal,
 } from './uapi.ts';
 
 /** The registers are set: resume user mode as they are. */
@@ -78,6 +80,7 @@ export function signalSyscall(cpu: Cpu, host: SignalHost, t: SigTask, nr: number
     case SYS_rt_sigreturn:
       rtSigreturn(cpu, host, t);
       return SIG_RESUMED;
+    case SYS_ppoll: return regU(cpu, 11) === 0 ? ppollNoFds(cpu, host, t) : NOT_MINE;
     default: return NOT_MINE;
   }
 }
@@ -200,3 +203,53 @@ function sigtimedwait(cpu: Cpu, host: SignalHost, t: SigTask): number {
   return SIG_RESUMED;
 }
 
+
+/**
+ * ppoll(fds, 0, tmo_p, sigmask, sigsetsize): no descriptors, so only a signal or the timeout
+ * ends it. The timeout is read (EFAULT, EINVAL), the mask set for the sleep (set_user_sigmask:
+ * sigsetsize 8, EFAULT); a zero timeout returns 0 at once; a signal already deliverable,
+ * -ERESTARTNOHAND at once; else the thread sleeps (deliver.ts finishes: 0 on timeout,
+ * -ERESTARTNOHAND when a signal woke it, the time left written to tmo_p).
+ */
+function ppollNoFds(cpu: Cpu, host: SignalHost, t: SigTask): number {
+  const user = host.user(cpu);
+  const tmo = regU(cpu, 12);
+  const maskAddr = regU(cpu, 13);
+  let timeoutNs = -1n;
+  if (tmo !== 0) {
+    const tb = user.copyFromUser(tmo, 16);
+    if (!tb) return -EFAULT;
+    const v = new DataView(tb.buffer, tb.byteOffset, 16);
+    const sec = v.getBigInt64(0, true);
+    const nsec = v.getBigInt64(8, true);
+    if (sec < 0n || nsec < 0n || nsec >= NSEC_PER_SEC) return -EINVAL;
+    timeoutNs = sec * NSEC_PER_SEC + nsec;
+  }
+  const ts = t.state.task(t.tid);
+  if (maskAddr !== 0) {
+    if (regU(cpu, 14) !== SIGSET_SIZE) return -EINVAL;
+    const b = user.copyFromUser(maskAddr, SIGSET_SIZE);
+    if (!b) return -EFAULT;
+    ts.savedSigmask = ts.blocked;
+    ts.blocked = new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true) & ~UNBLOCKABLE;
+  }
+  cpu.pc += 4;
+  if (deliverable(t)) {
+    cpu.xl[10] = -ERESTARTNOHAND;
+    cpu.xh[10] = -1;
+    return SIG_RESUMED;
+  }
+  cpu.xl[10] = 0;
+  cpu.xh[10] = 0;
+  if (timeoutNs === 0n) {
+    if (ts.savedSigmask !== null) {
+      ts.blocked = ts.savedSigmask;
+      ts.savedSigmask = null;
+    }
+    return SIG_RESUMED;
+  }
+  const cycles = timeoutNs < 0n ? -1 : Number((timeoutNs * BigInt(host.clockHz) + NSEC_PER_SEC - 1n) / NSEC_PER_SEC);
+  ts.sleep = { kind: 'ppoll', tmo, deadline: cycles < 0 ? Infinity : cpu.cycle + cycles, interrupted: false };
+  host.sleep(cpu, t, cycles);
+  return SIG_RESUMED;
+}

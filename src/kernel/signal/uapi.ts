@@ -124,6 +124,7 @@ export const ERESTARTNOINTR = 513;
 export const ERESTARTNOHAND = 514;
 export const ERESTART_RESTARTBLOCK = 516;
 
+export const SYS_ppoll = 73;
 export const SYS_kill = 129;
 export const SYS_tkill = 130;
 export const SYS_tgkill = 131;

@@ -66,7 +66,8 @@ export interface AltStack {
 export type SigSleep =
   | { kind: 'sigsuspend' }
   | { kind: 'timedwait'; these: bigint; uinfo: number; interrupted: boolean }
-  | { kind: 'nanosleep'; rmtp: number; remainingNs: bigint };
+  | { kind: 'nanosleep'; rmtp: number; remainingNs: bigint }
+  | { kind: 'ppoll'; tmo: number; deadline: number; interrupted: boolean };
 
 /** Per-thread state. */
 export class TaskState {

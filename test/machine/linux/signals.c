@@ -2,6 +2,7 @@
 // same under qemu-riscv64 (no addresses, no timings: only facts the kernel guarantees).
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -517,6 +518,22 @@ static int t_sigpipe(void) {
   return 0;
 }
 
+/* pause() (ppoll without descriptors on riscv) returns EINTR after a handler; ppoll's timeout
+   alone returns 0 and leaves 0 s in the timespec. */
+static int t_pause(void) {
+  on(SIGUSR1, count, 0);
+  pthread_t self = pthread_self();
+  pthread_create(&worker, NULL, sender, &self);
+  int r = pause();
+  int e = errno;
+  stop_worker = 1;
+  pthread_join(worker, NULL);
+  struct timespec ten = { 0, 10000000 };
+  int r2 = ppoll(NULL, 0, &ten, NULL);
+  printf("pause: %d %s, handler ran %d; ppoll 10 ms: %d, left %ld.%09ld\n", r, e == EINTR ? "EINTR" : "?", hits > 0, r2, (long)ten.tv_sec, ten.tv_nsec);
+  return 0;
+}
+
 /* Bad input: Linux's errno for each. */
 static int t_bad(void) {
   struct sigaction sa;
@@ -574,6 +591,7 @@ int main(int argc, char **argv) {
   if (!strcmp(c, "nocldwait")) return t_nocldwait();
   if (!strcmp(c, "procstatus")) return t_procstatus();
   if (!strcmp(c, "sigpipe")) return t_sigpipe();
+  if (!strcmp(c, "pause")) return t_pause();
   if (!strcmp(c, "bad")) return t_bad();
   printf("unknown case %s\n", c);
   return 2;
