@@ -85,7 +85,10 @@ describe('identity', () => {
     ps.actions[9] = { handler: 0x4000n, flags: 0n, mask: 0n }; // SIGUSR1 caught
     ps.task(7).blocked = 0x2n;
     ps.cred = { uid: 5, euid: 6, suid: 7, gid: 8, egid: 9, sgid: 10 };
+    ps.task(7).pending.add(2, new Uint8Array(128)); // SIGINT for the thread
+    ps.shared.add(15, new Uint8Array(128)); // SIGTERM for the process
     expect(ps.procView(7)).toEqual({
+      sigPending: 0x2n, shdPending: 0x4000n, sigQueued: 2,
       sigBlocked: 0x2n, sigIgnored: 0x1000n, sigCaught: 0x200n, sigQueueLimit: 1024, uid: [5, 6, 7, 6], gid: [8, 9, 10, 9],
     });
   });
