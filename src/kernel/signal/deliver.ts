@@ -39,7 +39,7 @@ export function exitToUserMode(cpu: Cpu, host: SignalHost, current: SigTask): nu
   for (let n = 0; t && n < MAX_PER_RETURN; n++) {
     const ps = t.state;
     const ts = ps.task(t.tid);
-    if (ts.sleep) finishSleep(cpu, host, ts);
+    if (ts.sleep) finishSleep(cpu, host, t, ts);
     if (ts.pending.signal === 0n && ps.shared.signal === 0n) {
       // The common case: nothing pending (an interrupted call whose signal another thread took is restarted).
       if (ts.inSyscall) restartWithoutHandler(cpu, ts);
@@ -161,10 +161,9 @@ function setA0(cpu: Cpu, v: number): void {
 }
 
 /** The end of a sleep of the signal code, or of an interrupted nanosleep, as the task runs again. */
-function finishSleep(cpu: Cpu, host: SignalHost, ts: TaskState): void {
+function finishSleep(cpu: Cpu, host: SignalHost, t: SigTask, ts: TaskState): void {
   const s = ts.sleep!;
   ts.sleep = null;
-  const t = host.current(cpu)!;
   if (s.kind === 'timedwait') {
     ts.blocked = ts.realBlocked;
     ts.realBlocked = 0n;
