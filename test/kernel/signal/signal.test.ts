@@ -6,7 +6,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { TRAP_RESUME, TRAP_STOP, type Cpu } from '../../../src/kernel/cpu.ts';
-import { exitToUserMode, trapEntry, type SignalHost, type SigTask } from '../../../src/kernel/signal/index.ts';
+import { exitToUserMode, SIG_RESUMED, signalSyscall, trapEntry, type SignalHost, type SigTask } from '../../../src/kernel/signal/index.ts';
+import { NOT_MINE } from '../../../src/kernel/syscalls/task_context.ts';
 import { rtSigreturn } from '../../../src/kernel/signal/deliver.ts';
 import { RT_SIGFRAME_SIZE, restoreRtFrame, setupRtFrame, UC_MCONTEXT, UC_SIGMASK } from '../../../src/kernel/signal/rt_sigframe.ts';
 import { sendSignal } from '../../../src/kernel/signal/send.ts';
@@ -286,5 +287,28 @@ describe('send_signal', () => {
     expect([q(), q(), q()]).toEqual([0, 0, -EAGAIN]);
     expect(sendSignal(w.cpu, w.host, rt, killInfo(rt, SI_USER, 1, 0), w.group[0]!, true)).toBe(0); // kill() still sets the bit
     expect(w.state.shared.queued).toBe(2);
+  });
+});
+
+describe('bad input', () => {
+  it('random arguments to every signal syscall: an errno or a result, never a host exception (random, seed printed)', () => {
+    const seed = Number(process.env.SIGNAL_FUZZ_SEED ?? Date.now() % 100000) | 0;
+    console.log(`signal syscall fuzz: seed ${seed} (SIGNAL_FUZZ_SEED=${seed} repeats it)`);
+    let x = seed;
+    const rnd = () => (x = (Math.imul(x, 1103515245) + 12345) | 0) >>> 0;
+    const nrs = [73, 129, 130, 131, 133, 136, 137, 138, 139, 240];
+    // Arguments: small ints (signal numbers, pids), the user buffer, the hole, far and negative values.
+    const pick = () => [rnd() % 70, BASE + (rnd() % (16 * PAGE)), BASE + 8 * PAGE, 2 ** 40, -1, 0, 1, 8][rnd() % 8]!;
+    for (let i = 0; i < 3000; i++) {
+      const w = world(2);
+      for (let a = 10; a < 16; a++) set(w.cpu, a, pick());
+      const nr = nrs[rnd() % nrs.length]!;
+      let r = 0;
+      expect(() => {
+        r = signalSyscall(w.cpu, w.host, w.group[0]!, nr);
+        exitToUserMode(w.cpu, w.host, w.group[0]!);
+      }, `seed ${seed} round ${i} nr ${nr}`).not.toThrow();
+      expect(r === SIG_RESUMED || r === NOT_MINE || (Number.isInteger(r) && r >= -4095), `seed ${seed} round ${i}`).toBe(true);
+    }
   });
 });
