@@ -230,6 +230,8 @@ const SYS_sched_getaffinity = 123;
 const SYS_getcpu = 168;
 const CLONE_SIGHAND = 0x800;
 const ESRCH = 3;
+/** __TASK_STOPPED: a task of a stopped process (signal/stop.ts), off the run queue until SIGCONT. */
+const TASK_STOPPED = 4;
 /** MAX_ARG_STRINGS; and PATH_MAX. */
 const MAX_ARG_STRINGS = 0x7fffffff;
 const PATH_MAX = 4096;
@@ -473,6 +475,17 @@ export class LinuxKernel implements TrapHandler {
         this.drainPhys(cpu);
         this.regs.set(p.task, W_STATE, TASK_INTERRUPTIBLE);
         this.schedule(cpu, SM_SLEEP);
+      },
+      parent: (t) => this.procs.get(this.byTask.get(t.task)?.group[0]?.ppid ?? 0),
+      stop: (cpu, t) => {
+        const p = this.byTask.get(t.task)!;
+        this.drainPhys(cpu);
+        this.regs.set(p.task, W_STATE, TASK_STOPPED);
+        this.schedule(cpu, SM_SLEEP);
+      },
+      resume: (cpu, t) => {
+        const p = live(this.byTask.get(t.task));
+        if (p && this.regs.get(p.task, W_STATE) === TASK_STOPPED) wakeTask(cpu, p);
       },
       user: (cpu) => this.userOf(cpu),
       mm: (t) => this.byTask.get(t.task)?.mm,
@@ -844,7 +857,8 @@ export class LinuxKernel implements TrapHandler {
 
   /** Every task asleep and nothing that could wake one: the machine stops, saying so. */
   private deadlock(cpu: Cpu): boolean {
-    const why = (p: Process) => (p.futexWait ? 'futex' : p.waiting ? 'wait4' : p.state.task(p.tid).sleep?.kind.replace('timedwait', 'sigtimedwait') ?? '');
+    const why = (p: Process) => (p.futexWait ? 'futex' : p.waiting ? 'wait4' : this.regs.get(p.task, W_STATE) === TASK_STOPPED ? 'stopped'
+      : p.state.task(p.tid).sleep?.kind.replace('timedwait', 'sigtimedwait') ?? '');
     const asleep = [...this.byTask.values()].filter((p) => why(p) !== '').map((p) => `${p.tid} (${p.comm}, ${why(p)})`);
     const report = `core ${cpu.hartId}: every task is asleep with nothing to wake it: ${asleep.join(', ')}`;
     this.faults.push({ core: cpu.hartId, pc: cpu.pc, cause: -1, causeName: 'deadlock', tval: 0, report, signal: SIGKILL });

@@ -65,6 +65,7 @@ const EXPECTED: Record<string, string> = {
   sigchld: 'sigchld: hits 1 signo 17 code 1 (CLD_EXITED 1) status 7 pid-is-child 1; waitpid 1 exit 7\n',
   wait_eintr: 'waitpid: EINTR first, then reaped 1 signaled 1 by 9\n',
   sigsuspend: 'sigsuspend: -1 EINTR hits 1, USR1 blocked again 1\n',
+  stop: 'CLD_STOPPED by 19, CLD_CONTINUED by 18, then killed by 9\n',
   pause: 'pause: -1 EINTR, handler ran 1; ppoll 10 ms: 0, left 0.010000000\n',
   sigtimedwait: 'sigtimedwait: 12 code 0 hits 0\nnothing pending: -1 EAGAIN\n10 ms timeout: -1 EAGAIN\n',
   altstack: 'altstack: handler on it 1, flags there 1 (SS_ONSTACK 1), flags after 0\n',
@@ -158,6 +159,13 @@ describe.skipIf(!have)('--boot linux: signal delivery', () => {
       expect(q.signal).toBe('SIGPIPE');
       expect(q.stdout).toBe(out);
     }
+  }, 60_000);
+
+  it('a stopped child is off the run queue: its parent waiting for it is a deadlock smpemu reports (Linux would hang)', async () => {
+    const { r, out } = await run('stophang');
+    expect(out).toBe('stopped\n');
+    expect(r.exitCode).toBe(137);
+    expect(r.error).toBe('core 0: every task is asleep with nothing to wake it: 1 (signals, wait4), 2 (signals, stopped)');
   }, 60_000);
 
   it('/proc/self/status: SigQ, SigPnd (the thread\'s), ShdPnd (the process\'s), SigBlk, SigIgn, SigCgt as the process set them', async () => {

@@ -4,8 +4,8 @@
 //   1. a sleep of the signal code is finished (rt_sigtimedwait's answer, ppoll's, nanosleep's rmtp);
 //   2. the next signal is taken — the thread's own pending set before the process's, faults
 //      first, then the lowest number — that the thread does not block;
-//   3. SIG_IGN, or a default action of "ignore" (SIGCHLD, SIGCONT, SIGURG, SIGWINCH; the stop
-//      signals, as stopping is not modelled): dropped. Any other default action ends the
+//   3. SIG_IGN, or a default action of "ignore" (SIGCHLD, SIGCONT, SIGURG, SIGWINCH): dropped.
+//      A stop signal's default stops the process (stop.ts). Any other default action ends the
 //      process (the kernel's fatal path: its report, the 128+signal status). A handler:
 //      a syscall that was interrupted gets -EINTR or is restarted (SA_RESTART), the
 //      rt_sigframe goes on the stack, the handler's mask is added, SA_RESETHAND resets it;
@@ -22,6 +22,8 @@ import type { SignalHost, SigTask } from './host.ts';
 import { restoreRtFrame, setupRtFrame } from './rt_sigframe.ts';
 import { kernelInfo, siCode, siPid, SIGINFO_SIZE, type KSiginfo } from './siginfo.ts';
 import { sigreturnTrampoline } from './trampoline.ts';
+import { sendSignal, signalWakeUp } from './send.ts';
+import { doSignalStop } from './stop.ts';
 import {
   ERESTART_RESTARTBLOCK, ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS, SA_NODEFER, SA_RESETHAND, SA_RESTART, SI_KERNEL, SI_QUEUE,
   SI_TKILL, SI_USER, SIG_DFL, SIG_IGN, sigKernelIgnore, sigKernelStop, sigmask, signame, SIGPIPE, SIGSEGV, UNBLOCKABLE,
@@ -40,6 +42,12 @@ export function exitToUserMode(cpu: Cpu, host: SignalHost, current: SigTask): nu
     const ps = t.state;
     const ts = ps.task(t.tid);
     if (ts.sleep) finishSleep(cpu, host, t, ts);
+    if (ps.groupStop !== 0) {
+      // A group stop in force: this thread stops too (its interrupted call restarts after SIGCONT).
+      doSignalStop(cpu, host, t, 0, signalWakeUp, sendSignal);
+      t = host.current(cpu);
+      continue;
+    }
     if (ts.pending.signal === 0n && ps.shared.signal === 0n) {
       // The common case: nothing pending (an interrupted call whose signal another thread took is restarted).
       if (ts.inSyscall) restartWithoutHandler(cpu, ts);
@@ -56,7 +64,8 @@ export function exitToUserMode(cpu: Cpu, host: SignalHost, current: SigTask): nu
     if (ka.handler === SIG_DFL) {
       if (sigKernelIgnore(sig)) continue;
       if (sigKernelStop(sig)) {
-        ps.stopsIgnored++;
+        doSignalStop(cpu, host, t, sig, signalWakeUp, sendSignal);
+        t = host.current(cpu);
         continue;
       }
       const r = host.fatal(cpu, sig, describe(sig, info));

@@ -42,6 +42,12 @@ export interface SignalHost {
   wake(cpu: Cpu, t: SigTask): void;
   /** The current task sleeps (TASK_INTERRUPTIBLE) for `cycles` (-1: until woken); the core schedules away. */
   sleep(cpu: Cpu, t: SigTask, cycles: number): void;
+  /** The parent process's leader (undefined for pid 1). */
+  parent(t: SigTask): SigTask | undefined;
+  /** The current task stops (TASK_STOPPED, off the run queue); the core schedules away. */
+  stop(cpu: Cpu, t: SigTask): void;
+  /** A stopped task runs again (SIGCONT, SIGKILL); any other is left alone. */
+  resume(cpu: Cpu, t: SigTask): void;
   /** The current task's user memory (copies through this core's memory path). */
   user(cpu: Cpu): UserAccess;
   /** The current task's address space (for the trampoline page). */

@@ -3,16 +3,14 @@
 // group's pending set), complete_signal (which thread takes it) and signal_wake_up (that
 // thread, if asleep interruptibly, is woken: its syscall returns a restart code).
 //
-// Not modelled: stopping. A stop signal (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU) whose action is
-// the default is dropped as an ignored one would be (and counted in stopsIgnored); SIGCONT's
-// default is to be ignored, as Linux's. Job control, TASK_STOPPED and WUNTRACED reports are
-// for later.
+// Stop signals and SIGCONT: stop.ts.
 
 import { EAGAIN } from '../syscalls/numbers.ts';
 import { RLIMIT_SIGPENDING } from '../syscalls/process_state.ts';
 import type { Cpu } from '../cpu.ts';
 import type { SignalHost, SigTask } from './host.ts';
 import { faultInfo, killInfo, siCode, type KSiginfo } from './siginfo.ts';
+import { endGroupStop } from './stop.ts';
 import {
   ERESTART_RESTARTBLOCK, ERESTARTNOHAND, SI_USER, SIG_DFL, SIG_IGN, SIGCONT, SIGKILL, sigKernelIgnore, sigKernelStop, sigmask, SIGPIPE,
   SIGRTMIN, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU,
@@ -27,7 +25,7 @@ export function sigIgnored(t: SigTask, sig: number): boolean {
   const ts = t.state.task(t.tid);
   if (((ts.blocked | ts.realBlocked) & sigmask(sig)) !== 0n) return false;
   const h = t.state.actions[sig - 1]!.handler;
-  return h === SIG_IGN || (h === SIG_DFL && (sigKernelIgnore(sig) || sigKernelStop(sig)));
+  return h === SIG_IGN || (h === SIG_DFL && sigKernelIgnore(sig));
 }
 
 /**
@@ -36,13 +34,14 @@ export function sigIgnored(t: SigTask, sig: number): boolean {
  */
 export function sendSignal(cpu: Cpu, host: SignalHost, sig: number, info: KSiginfo, t: SigTask, group: boolean): number {
   const ps = t.state;
-  // prepare_signal: a stop signal cancels a pending SIGCONT and the other way round.
+  // prepare_signal: a stop signal cancels a pending SIGCONT; SIGCONT cancels pending stops and
+  // ends a group stop, SIGKILL too (whatever their actions).
   if (sigKernelStop(sig)) flushGroup(t, sigmask(SIGCONT));
-  else if (sig === SIGCONT) flushGroup(t, STOP_MASK);
-  if (sigIgnored(t, sig)) {
-    if (sigKernelStop(sig)) ps.stopsIgnored++;
-    return 0;
+  else if (sig === SIGCONT || sig === SIGKILL) {
+    if (sig === SIGCONT) flushGroup(t, STOP_MASK);
+    endGroupStop(cpu, host, t, sig, sendSignal);
   }
+  if (sigIgnored(t, sig)) return 0;
   const pending = group ? ps.shared : ps.task(t.tid).pending;
   if (pending.isLegacyPending(sig)) return 0;
   let withInfo: KSiginfo | null = info;

@@ -114,6 +114,8 @@ export const TRAP_BRKPT = 1;
 export const CLD_EXITED = 1;
 export const CLD_KILLED = 2;
 export const CLD_DUMPED = 3;
+export const CLD_STOPPED = 5;
+export const CLD_CONTINUED = 6;
 
 /**
  * What a syscall interrupted by a signal returns inside the kernel (never seen by user space):

@@ -151,8 +151,8 @@ export class LinuxProcessState {
   exitSignal = 17;
   /** Where this mm's sigreturn trampoline page is (0: not mapped yet; signal/trampoline.ts). */
   sigreturnTrampoline = 0;
-  /** Stop signals discarded because stopping is not modelled (signal/send.ts). */
-  stopsIgnored = 0;
+  /** The group stop in force (the stop signal that caused it; 0: running): signal/stop.ts. */
+  groupStop = 0;
 
   constructor(o: { totalramPages: number; cred?: Partial<Cred>; rlimits?: Rlimit[] }) {
     this.cred = { uid: 0, euid: 0, suid: 0, gid: 0, egid: 0, sgid: 0, ...o.cred };

@@ -61,6 +61,12 @@ function world(n = 1) {
     },
     wake: (_c, t) => void log.push(`wake ${t.tid}`),
     sleep: (_c, t, cycles) => void log.push(`sleep ${t.tid} ${cycles}`),
+    parent: () => undefined,
+    stop: (_c, t) => {
+      log.push(`stop ${t.tid}`);
+      current = undefined;
+    },
+    resume: (_c, t) => void log.push(`resume ${t.tid}`),
     user: () => user,
     mm: () => undefined,
     drain: () => {},
@@ -221,15 +227,29 @@ describe('handle_signal and do_signal: syscall restarts', () => {
     expect([reg(w.cpu, 2), w.ts.blocked]).toEqual([STACK_TOP, sigmask(SIGINT)]);
   });
 
-  it('default actions: SIGCHLD and SIGCONT ignored, SIGTSTP dropped (stopping not modelled), SIGTERM fatal with who sent it', () => {
+  it('default actions: SIGCHLD and SIGCONT ignored, SIGTERM fatal with who sent it', () => {
     const w = world();
-    for (const sig of [SIGCHLD, SIGCONT, SIGTSTP]) w.ts.pending.add(sig, killInfo(sig, SI_USER, 1, 0));
+    for (const sig of [SIGCHLD, SIGCONT]) w.ts.pending.add(sig, killInfo(sig, SI_USER, 1, 0));
     expect(exitToUserMode(w.cpu, w.host, w.group[0]!)).toBe(TRAP_RESUME);
     expect(w.log).toEqual([]);
-    expect(w.state.stopsIgnored).toBe(1);
     w.state.shared.add(SIGTERM, killInfo(SIGTERM, SI_USER, 42, 0));
     expect(exitToUserMode(w.cpu, w.host, w.group[0]!)).toBe(TRAP_STOP);
     expect(w.log).toEqual(['fatal 15 sent by kill() from pid 42']);
+  });
+
+  it('a stop signal stops the whole group (the other thread is woken to stop too); SIGCONT, sent, resumes every thread', () => {
+    const w = world(2);
+    w.state.shared.add(SIGTSTP, killInfo(SIGTSTP, SI_USER, 1, 0));
+    expect(exitToUserMode(w.cpu, w.host, w.group[0]!)).toBe(TRAP_RESUME);
+    expect(w.log).toEqual(['interrupt 2 -516', 'stop 1']);
+    expect(w.state.groupStop).toBe(SIGTSTP);
+    // Thread 2 comes back to user mode: it stops as well, with nothing pending.
+    expect(exitToUserMode(w.cpu, w.host, w.group[1]!)).toBe(TRAP_RESUME);
+    expect(w.log.at(-1)).toBe('stop 2');
+    sendSignal(w.cpu, w.host, SIGCONT, killInfo(SIGCONT, SI_USER, 1, 0), w.group[0]!, true);
+    expect(w.log.slice(-2)).toEqual(['resume 1', 'resume 2']);
+    expect(w.state.groupStop).toBe(0);
+    expect(w.state.shared.signal).toBe(0n); // SIGCONT's default: ignored once it has done its work
   });
 
   it('a frame that cannot be written forces SIGSEGV; with its own handler failing too, the default kills', () => {
@@ -280,7 +300,10 @@ describe('send_signal', () => {
     sendSignal(w.cpu, w.host, SIGCONT, killInfo(SIGCONT, SI_USER, 1, 0), w.group[0]!, true);
     expect(w.state.shared.signal).toBe(sigmask(SIGCONT));
     sendSignal(w.cpu, w.host, SIGSTOP, killInfo(SIGSTOP, SI_USER, 1, 0), w.group[0]!, true);
-    expect(w.state.shared.signal).toBe(0n); // SIGCONT flushed, SIGSTOP dropped (not modelled)
+    expect(w.state.shared.signal).toBe(sigmask(SIGSTOP)); // SIGCONT flushed
+    sendSignal(w.cpu, w.host, SIGCONT, killInfo(SIGCONT, SI_USER, 1, 0), w.group[0]!, true);
+    expect(w.state.shared.signal).toBe(sigmask(SIGCONT)); // and the other way round
+    w.state.shared.flush(sigmask(SIGCONT));
     w.state.rlimits[RLIMIT_SIGPENDING] = { cur: 2n, max: 2n };
     const rt = SIGRTMIN + 1;
     const q = () => sendSignal(w.cpu, w.host, rt, killInfo(rt, SI_QUEUE, 1, 0), w.group[0]!, true);

@@ -534,6 +534,52 @@ static int t_pause(void) {
   return 0;
 }
 
+/* Job control: SIGSTOP stops a child (the parent hears CLD_STOPPED), SIGCONT resumes it
+   (CLD_CONTINUED), SIGKILL ends it. */
+static volatile int cld_stopped, cld_continued;
+static void cld_codes(int sig, siginfo_t *si, void *uc) {
+  (void)sig;
+  (void)uc;
+  if (si->si_code == CLD_STOPPED) cld_stopped = si->si_status;
+  if (si->si_code == CLD_CONTINUED) cld_continued = si->si_status;
+}
+static int t_stop(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = cld_codes;
+  sa.sa_flags = SA_SIGINFO | SA_RESTART;
+  sigaction(SIGCHLD, &sa, NULL);
+  struct timespec ms = { 0, 1000000 };
+  pid_t c = fork();
+  if (c == 0)
+    for (;;) nanosleep(&ms, NULL);
+  kill(c, SIGSTOP);
+  while (!cld_stopped) nanosleep(&ms, NULL);
+  kill(c, SIGCONT);
+  while (!cld_continued) nanosleep(&ms, NULL);
+  kill(c, SIGKILL);
+  int st = 0;
+  pid_t w;
+  do w = waitpid(c, &st, 0); while (w == -1 && errno == EINTR);
+  printf("CLD_STOPPED by %d, CLD_CONTINUED by %d, then killed by %d\n", cld_stopped, cld_continued, WTERMSIG(st));
+  return 0;
+}
+
+/* A stopped child never runs: the parent waiting for it waits forever (Linux hangs; smpemu
+   sees every task asleep and stops with its deadlock report). Not run under qemu. */
+static int t_stophang(void) {
+  struct timespec ms = { 0, 1000000 };
+  pid_t c = fork();
+  if (c == 0)
+    for (;;) nanosleep(&ms, NULL);
+  kill(c, SIGSTOP);
+  printf("stopped\n");
+  fflush(stdout);
+  waitpid(c, NULL, 0);
+  printf("not reached\n");
+  return 0;
+}
+
 /* Bad input: Linux's errno for each. */
 static int t_bad(void) {
   struct sigaction sa;
@@ -592,6 +638,8 @@ int main(int argc, char **argv) {
   if (!strcmp(c, "procstatus")) return t_procstatus();
   if (!strcmp(c, "sigpipe")) return t_sigpipe();
   if (!strcmp(c, "pause")) return t_pause();
+  if (!strcmp(c, "stop")) return t_stop();
+  if (!strcmp(c, "stophang")) return t_stophang();
   if (!strcmp(c, "bad")) return t_bad();
   printf("unknown case %s\n", c);
   return 2;
