@@ -488,7 +488,10 @@ export class LinuxKernel implements TrapHandler {
         if (p && this.regs.get(p.task, W_STATE) === TASK_STOPPED) wakeTask(cpu, p);
       },
       user: (cpu) => this.userOf(cpu),
-      mm: (t) => this.byTask.get(t.task)?.mm,
+      mm: (cpu, t) => {
+        const mm = this.byTask.get(t.task)?.mm;
+        return mm && this.mmOn(cpu.hartId, mm);
+      },
       drain: (cpu) => this.drainPhys(cpu),
       fatal: (cpu, sig, what) => this.kill(cpu, -1, 0, sig, what),
     };

@@ -137,7 +137,7 @@ function handleSignal(cpu: Cpu, host: SignalHost, t: SigTask, ts: TaskState, sig
   }
   ts.inSyscall = false;
   const user = host.user(cpu);
-  const mm = host.mm(t);
+  const mm = host.mm(cpu, t);
   const tramp = t.state.sigreturnTrampoline || (mm ? sigreturnTrampoline(t.state, mm, user) : -EFAULT);
   const oldset = ts.savedSigmask ?? ts.blocked;
   if (tramp <= 0 || !setupRtFrame(cpu, user, ts, sig, info, ka, oldset, tramp)) return false;

@@ -50,8 +50,8 @@ export interface SignalHost {
   resume(cpu: Cpu, t: SigTask): void;
   /** The current task's user memory (copies through this core's memory path). */
   user(cpu: Cpu): UserAccess;
-  /** The current task's address space (for the trampoline page). */
-  mm(t: SigTask): MmContext | undefined;
+  /** The current task's address space as this core reaches it (for the trampoline page). */
+  mm(cpu: Cpu, t: SigTask): MmContext | undefined;
   /** The kernel's page-table traffic so far, charged to this core. */
   drain(cpu: Cpu): void;
   /**
