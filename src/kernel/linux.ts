@@ -69,7 +69,7 @@ import { sched_timer_next, sched_timers_run } from './sched/core.ts';
 import { task_dead_dl } from './sched/deadline.ts';
 import { NOT_MINE, type SyscallGroup, type SyscallTask } from './syscalls/task_context.ts';
 import {
-  BUS_ADRALN, BUS_ADRERR, doNotifyParent, ERESTART_RESTARTBLOCK, ERESTARTSYS, exitToUserMode, forceSigFault, ILL_ILLOPC, SEGV_ACCERR, SEGV_MAPERR,
+  BUS_ADRALN, BUS_ADRERR, doNotifyParent, nanosleepInterrupted, nanosleepRestart, signalPending, ERESTART_RESTARTBLOCK, ERESTARTSYS, exitToUserMode, forceSigFault, ILL_ILLOPC, SEGV_ACCERR, SEGV_MAPERR,
   SIG_RESUMED, sendSigpipe, signalSyscall, signame, SYS_kill, SYS_ppoll, SYS_rt_sigreturn, SYS_rt_tgsigqueueinfo, trapEntry, TRAP_BRKPT, type SignalHost,
 } from './signal/index.ts';
 import { nsec_to_clock_t } from './time/tick.ts';
@@ -341,6 +341,8 @@ export class LinuxKernel implements TrapHandler {
   readonly groupTimes: ThreadGroupTimes;
   /** What the signal code (src/kernel/signal/) needs of this kernel. */
   private readonly sigHost: SignalHost;
+  /** Pid 1 died of a signal: a trap in progress must not resume user code (its mm is gone). */
+  private initKilled = false;
   /** The last fault (pc, address, cause) and how often in a row: a fault the kernel cannot fix must not loop. */
   private lastFault = '';
   private repeats = 0;
@@ -929,6 +931,9 @@ export class LinuxKernel implements TrapHandler {
       this.userOf(cpu).copyToUser(at, b);
       this.drainPhys(cpu);
     }
+    // A task scheduled in goes back to user mode: its signals first (it may have been switched in
+    // on a core that is not trapping: the idle loop, a schedule another core made for it).
+    this.signalReturn(cpu);
   }
 
   /**
@@ -1014,6 +1019,8 @@ export class LinuxKernel implements TrapHandler {
     if (p) trapEntry(cpu, p, cause === CAUSE_ECALL_U);
     let r = this.handle(cpu, cause, tval);
     if (r === TRAP_RESUME) r = this.signalReturn(cpu);
+    // A signal delivered to a task switched in during this trap ended pid 1 (and the machine).
+    if (this.initKilled) return TRAP_STOP;
     // The trapping task slept or died and the idle task took the core: the hart leaves its run loop.
     return r === TRAP_RESUME && this.isIdle(cpu.hartId) ? TRAP_IDLE : r;
   }
@@ -1099,6 +1106,7 @@ export class LinuxKernel implements TrapHandler {
     this.faults.push({ core: cpu.hartId, pc: cpu.pc, cause, causeName: cause < 0 ? 'signal' : CAUSE_NAMES[cause] ?? `cause ${cause}`, tval, report, signal: sig });
     this.killOtherThreads(cpu, p);
     if (p.pid !== this.init.pid) return this.doExit(cpu, p, sig & 0x7f);
+    this.initKilled = true;
     this.exitCore(cpu, 128 + sig);
     this.ctl.requestStop(STOP_SIGNAL, cpu.hartId, 128 + sig, this.clock.quantum);
     return TRAP_STOP;
@@ -1378,6 +1386,12 @@ export class LinuxKernel implements TrapHandler {
       setReg(cpu, 10, futex_wait_result(f, t.task));
       return TRAP_RESUME;
     }
+    if (signalPending(t)) {
+      // signal_pending_state: no sleep; the wait returns its restart code at once.
+      futex_interrupt(f, t.task, futex_wait_deadline(f, t.task) !== Infinity ? -ERESTART_RESTARTBLOCK : -ERESTARTSYS);
+      setReg(cpu, 10, futex_wait_result(f, t.task));
+      return TRAP_RESUME;
+    }
     t.futexWait = true;
     this.regs.set(t.task, W_STATE, TASK_INTERRUPTIBLE);
     this.schedule(cpu, SM_SLEEP);
@@ -1530,6 +1544,7 @@ export class LinuxKernel implements TrapHandler {
     }
     if (nr === SYS_wait4) {
       const r = this.wait4(cpu, p);
+      if (r === BLOCKED && signalPending(p)) return this.finish(cpu, -ERESTARTSYS); // signal_pending_state: no sleep
       if (r === BLOCKED) {
         // Asleep until a child exits; the ecall runs again then (pc still points at it).
         p.waiting = true;
@@ -1583,6 +1598,12 @@ export class LinuxKernel implements TrapHandler {
       const cycles = this.pendingSleep;
       this.pendingSleep = -1;
       const t = this.cur(cpu);
+      if (signalPending(t)) {
+        // signal_pending_state: no sleep; nanosleep returns its restart code and the whole time left.
+        setReg(cpu, 10, nanosleepRestart(t));
+        nanosleepInterrupted(t, (Math.max(0, cycles - 1) * 1e9) / this.o.clockHz); // the timer ran a cycle before the check
+        return TRAP_RESUME;
+      }
       t.sleepUntil = Math.min(Number.MAX_SAFE_INTEGER, cpu.cycle + cycles);
       t.sleepCpu = cpu.hartId;
       this.sleepers.add(t);

@@ -94,11 +94,35 @@ export function signalWakeUp(cpu: Cpu, host: SignalHost, t: SigTask): void {
     host.wake(cpu, t);
     return;
   }
-  const abs = ts.sysNr === SYS_clock_nanosleep && (ts.sysA1 & TIMER_ABSTIME) !== 0;
-  const left = host.interrupt(cpu, t, abs ? -ERESTARTNOHAND : -ERESTART_RESTARTBLOCK);
-  if (left < 0 || abs) return;
+  const left = host.interrupt(cpu, t, nanosleepRestart(t));
+  if (left >= 0) nanosleepInterrupted(t, left);
+}
+
+/** What an interrupted nanosleep returns: -ERESTART_RESTARTBLOCK, or -ERESTARTNOHAND for an absolute clock_nanosleep. */
+export function nanosleepRestart(t: SigTask): number {
+  const ts = t.state.task(t.tid);
+  return ts.sysNr === SYS_clock_nanosleep && (ts.sysA1 & TIMER_ABSTIME) !== 0 ? -ERESTARTNOHAND : -ERESTART_RESTARTBLOCK;
+}
+
+/** A relative nanosleep cut short with `leftNs` to go: rmtp gets it when the task runs (deliver.ts). */
+export function nanosleepInterrupted(t: SigTask, leftNs: number): void {
+  const ts = t.state.task(t.tid);
+  if (nanosleepRestart(t) === -ERESTARTNOHAND) return;
   const rmtp = ts.sysNr === SYS_clock_nanosleep ? ts.sysA3 : ts.sysA1;
-  if (rmtp !== 0) ts.sleep = { kind: 'nanosleep', rmtp, remainingNs: BigInt(Math.max(0, Math.ceil(left))) };
+  if (rmtp !== 0) ts.sleep = { kind: 'nanosleep', rmtp, remainingNs: BigInt(Math.max(0, Math.ceil(leftNs))) };
+}
+
+/**
+ * signal_pending_state for an interruptible sleep about to start: a signal the thread would
+ * take now (or SIGKILL, or a group stop) means it must not sleep — Linux's __schedule leaves
+ * it running and the sleeping call returns its restart code at once.
+ */
+export function signalPending(t: SigTask): boolean {
+  const ts = t.state.task(t.tid);
+  const ps = t.state;
+  if (ps.groupStop !== 0) return true;
+  if (ts.pending.signal === 0n && ps.shared.signal === 0n) return false;
+  return ((ts.pending.signal | ps.shared.signal) & ~ts.blocked) !== 0n;
 }
 
 /**

@@ -198,6 +198,10 @@ function sigtimedwait(cpu: Cpu, host: SignalHost, t: SigTask): number {
   ts.blocked &= ~these;
   cpu.pc += 4;
   ts.sleep = { kind: 'timedwait', these, uinfo, interrupted: false };
+  if (deliverable(t)) {
+    ts.sleep.interrupted = true; // another signal is there already: -EINTR without sleeping
+    return SIG_RESUMED;
+  }
   const cycles = timeoutNs < 0n ? -1 : Number((timeoutNs * BigInt(host.clockHz) + NSEC_PER_SEC - 1n) / NSEC_PER_SEC);
   host.sleep(cpu, t, cycles);
   return SIG_RESUMED;

@@ -22,9 +22,10 @@ static volatile int last_sig;
 static volatile pid_t handler_tid;
 
 static void count(int sig) {
-  hits++;
-  last_sig = sig;
   handler_tid = gettid();
+  last_sig = sig;
+  __sync_synchronize(); /* another thread waiting for hits reads the others after it */
+  hits++;
 }
 
 static void on(int sig, void (*h)(int), int flags) {
