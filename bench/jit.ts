@@ -1,48 +1,119 @@
 // Interpreter against translator (--engine interp | jit), in one run: guest MIPS of one core
-// (one worker, deterministic) on compute_long and on the FP kernel (gc/nbody), flat and with
-// the full hierarchy. Prints one JSON object on stdout (progress on stderr); each figure
-// is the median of --reps runs (default 3), the engines interleaved so that both see the same
-// host load. Also checks that both engines retired the same instructions in the same cycles.
-//   npx tsx bench/jit.ts [--reps 5]
+// (one worker, deterministic) on compute_long (the integer kernel), varied (a varied integer
+// program: every width of load and store, all ALU and M ops, data-dependent branches, calls
+// through a table; bench/programs/varied.c, built here with the workloads' flags and runtime)
+// and gc/nbody (the FP kernel), flat and with the full hierarchy, and qemu-riscv64 on the same
+// program in the same run (wall time of the whole process, so its start-up counts against it).
+// Prints one JSON object on stdout (progress on stderr); each figure is the median of --reps
+// runs (default 3), the engines and qemu interleaved so that all see the same host load.
+// Checks that both engines retired the same instructions in the same cycles and printed what
+// qemu printed.
+//   npx tsx bench/jit.ts [--reps 5] [--only compute_long,varied]
 
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { makeConfig, type MachineConfig } from '../src/machine/config.ts';
 import { runMachine } from '../src/machine/machine.ts';
 
-const repsArg = process.argv.indexOf('--reps');
-const reps = repsArg > 0 ? Number(process.argv[repsArg + 1]) : 3;
-const elf = (name: string) => readFileSync(new URL(`../workloads/bin/${name}.elf`, import.meta.url));
-// compute_long: 119 M integer instructions (loads, mul, add, branches); gc/nbody: the FP kernel,
-// where every F/D op ends a block and runs in the interpreter (the translator does integer only).
-const programs = { compute_long: elf('compute_long'), nbody: elf('gc/nbody') };
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const reps = Number(arg('--reps') ?? 3);
+const only = arg('--only')?.split(',');
+const wl = (p: string) => fileURLToPath(new URL(`../workloads/${p}`, import.meta.url));
+
+/** bench/programs/varied.c built as workloads/build.sh builds rv64ima programs, cached by content. */
+function buildVaried(): string {
+  const src = fileURLToPath(new URL('./programs/varied.c', import.meta.url));
+  const inputs = [src, wl('runtime/start.S'), wl('runtime/rt.c'), wl('runtime/rt.h')];
+  const hash = createHash('sha256').update(inputs.map((f) => readFileSync(f, 'utf8')).join('\0')).digest('hex').slice(0, 16);
+  const dir = join(tmpdir(), 'smpemu-bench');
+  const out = join(dir, `varied-${hash}.elf`);
+  if (existsSync(out)) return out;
+  mkdirSync(dir, { recursive: true });
+  execFileSync('clang', [
+    '--target=riscv64-unknown-elf', '-march=rv64ima', '-mabi=lp64', '-mcmodel=medlow', '-O2', '-ffreestanding', '-fno-builtin',
+    '-fno-stack-protector', '-fno-pic', '-fno-asynchronous-unwind-tables', '-fno-unwind-tables', '-mno-relax', '-Wall', '-Wextra', '-Werror',
+    '-I', wl('runtime'), '-nostdlib', '-static', '-fuse-ld=lld', '-Wl,--build-id=none', '-Wl,--no-undefined', '-Wl,-z,norelro',
+    wl('runtime/start.S'), wl('runtime/rt.c'), src, '-o', `${out}.tmp`,
+  ], { stdio: 'inherit' });
+  renameSync(`${out}.tmp`, out);
+  return out;
+}
+
+const paths: Record<string, string> = {
+  compute_long: wl('bin/compute_long.elf'),
+  varied: buildVaried(),
+  nbody: wl('bin/gc/nbody.elf'),
+};
+const names = Object.keys(paths).filter((n) => !only || only.includes(n));
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
 }
 
-const out: Record<string, Record<string, { interpMips: number; jitMips: number; speedup: number; instructions: number; cycles: number }>> = {};
-for (const [name, program] of Object.entries(programs)) {
+/** qemu-riscv64 on the program: wall seconds and stdout (null: qemu is not installed). */
+function qemu(path: string): { seconds: number; stdout: string } | null {
+  const t0 = performance.now();
+  const r = spawnSync('qemu-riscv64', [path], { encoding: 'utf8' });
+  if (r.error) return null;
+  if (r.status !== 0) throw new Error(`qemu-riscv64 ${path} exited ${r.status}`);
+  return { seconds: (performance.now() - t0) / 1000, stdout: r.stdout };
+}
+
+interface Row { interpMips: number; jitMips: number; speedup: number; instructions: number; cycles: number }
+const out: Record<string, Record<string, Row | number | null>> = {};
+for (const name of names) {
+  const program = readFileSync(paths[name]);
   out[name] = {};
+  const qemuSeconds: number[] = [];
+  let qemuOut: string | null = null;
+  let instructions = 0;
   for (const memory of ['flat', 'caches'] as const) {
     const mips: Record<string, number[]> = { interp: [], jit: [] };
     const counts = new Set<string>();
-    let instructions = 0, cycles = 0;
+    let cycles = 0;
     for (let i = 0; i < reps; i++) {
       for (const engine of ['interp', 'jit'] as const) {
         const cfg: Partial<MachineConfig> = { cores: 1, threads: 1, memory, engine };
-        const r = await runMachine(makeConfig(cfg), program, { stdout: () => {} });
+        let stdout = '';
+        const r = await runMachine(makeConfig(cfg), program, { stdout: (d: Uint8Array) => { stdout += Buffer.from(d).toString(); } });
         if (r.exitCode !== 0) throw new Error(`${name} exited ${r.exitCode}: ${r.error ?? ''}`);
         mips[engine].push(r.guestMips);
         instructions = r.instructions;
         cycles = r.cores[0].cycles;
-        counts.add(`${r.instructions}/${r.cores[0].cycles}`);
+        counts.add(`${r.instructions}/${r.cores[0].cycles}/${stdout}`);
         process.stderr.write(`${name} ${memory} ${engine}: ${r.guestMips.toFixed(1)} MIPS\n`);
       }
+      if (memory === 'flat') {
+        const q = qemu(paths[name]);
+        if (q) {
+          qemuSeconds.push(q.seconds);
+          qemuOut = q.stdout;
+          process.stderr.write(`${name} qemu-riscv64: ${q.seconds.toFixed(3)} s\n`);
+        }
+      }
     }
-    if (counts.size !== 1) throw new Error(`${name} ${memory}: the engines disagree: ${[...counts].join(' ')}`);
+    if (counts.size !== 1) throw new Error(`${name} ${memory}: the engines disagree: ${[...counts].join(' | ')}`);
+    const printed = [...counts][0].split('/').slice(2).join('/');
+    if (qemuOut !== null && printed !== qemuOut) throw new Error(`${name}: smpemu printed ${JSON.stringify(printed)}, qemu-riscv64 ${JSON.stringify(qemuOut)}`);
     const interpMips = +median(mips.interp).toFixed(1), jitMips = +median(mips.jit).toFixed(1);
     out[name][memory] = { interpMips, jitMips, speedup: +(jitMips / interpMips).toFixed(2), instructions, cycles };
+  }
+  // qemu runs the same instructions (same binary, same syscalls): its MIPS over smpemu's count.
+  const qemuMips = qemuSeconds.length > 0 ? +(instructions / median(qemuSeconds) / 1e6).toFixed(1) : null;
+  out[name].qemuMips = qemuMips;
+  if (qemuMips !== null) {
+    for (const memory of ['flat', 'caches']) {
+      const row = out[name][memory] as Row;
+      out[name][`qemuOverJit_${memory}`] = +(qemuMips / row.jitMips).toFixed(1);
+    }
   }
 }
 console.log(JSON.stringify({ reps, ...out }, null, 1));

@@ -160,7 +160,7 @@ export class CoreGroup {
         this.cacheMems.push(cache);
       }
       this.mmus.push(mmu);
-      const jit = this.cfg.engine === 'jit' ? new Jit(decode, mem.fetchSpan) : undefined;
+      const jit = this.cfg.engine === 'jit' ? new Jit(decode, mem) : undefined;
       const h = new Hart({ hartId: id, mem, decode, trap, timePerCycle: this.cfg.timebaseHz / this.cfg.clockHz, jit });
       if (mmu) {
         mmu.sink = h; // walks charge the core that walks

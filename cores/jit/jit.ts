@@ -1,54 +1,96 @@
-// One hart's translated blocks (--engine jit): a direct-mapped table on the entry pc's parcel
-// index (the decode cache's), execution counts per entry pc, and invalidation.
+// One hart's translated regions (--engine jit): a direct-mapped table on the entry pc's parcel
+// index (the decode cache's), execution counts per entry pc, invalidation and a bounded code
+// cache.
 //
-// A block lives exactly as long as the decode-cache entries it was read from: the decode cache
-// tells (DecodeListener) of every entry it drops (a store into decoded code, fence.i, the
-// kernel's flushes) and Hart.decodeAt of every entry it replaces, and the blocks covering that
-// instruction go. So while a block is in the table the interpreter would find every one of its
+// A region lives exactly as long as the decode-cache entries it was read from: the decode
+// cache tells (DecodeListener) of every entry it drops (a store into decoded code, fence.i, the
+// kernel's flushes) and Hart.decodeAt of every entry it replaces, and the regions holding that
+// instruction go. So while a region is in the table the interpreter would find every one of its
 // instructions decoded (it would not decode, hence not fetch: the same L1i and bus traffic),
 // and the code it runs is the code the interpreter would run.
+//
+// The code cache is bounded (REGIONS_CAP live regions, SOURCE_CAP characters of their source):
+// a translation that would pass either drops every region first (as qemu's tb_flush does);
+// the interpreter runs on meanwhile and hot code is translated again.
 
 import { DECODE_MASK, DECODE_SIZE, type DecodeCache, type DecodeListener } from '../decode_cache.ts';
-import { BLOCK_MAX_BYTES, compileBlock, readBlock, type BlockFn } from './translate.ts';
+import type { HartMemory } from '../memory.ts';
+import { memView, type MemEnv, type MemView } from './mem_view.ts';
+import { blockCost, compileSource, readRegion, regionSource, type RegionFn } from './translate.ts';
 
 /** Block entries seen this many times are translated. */
 export const JIT_THRESHOLD = 32;
 /** Translations of one table slot before it stays interpreted (code that keeps being dropped). */
 const RETRANSLATE_CAP = 16;
+/** The code cache's bounds, per hart. */
+export const REGIONS_CAP = 2048;
+export const SOURCE_CAP = 16 << 20;
+/** covers' references before a flush (dead regions keep theirs until then). */
+const COVER_REFS_CAP = 1 << 20;
+
+interface Region {
+  slot: number;
+  alive: boolean;
+  chars: number;
+}
+
+/** What the jit section of a run's stats reports (per hart). */
+export interface JitStats {
+  regions: number;
+  sourceChars: number;
+  translated: number;
+  drops: number;
+  flushes: number;
+}
 
 export class Jit implements DecodeListener {
-  /** Entry pc of the block in each slot, -1 when empty. */
+  /** Entry pc of the region in each slot, -1 when empty. */
   readonly tag = new Int32Array(DECODE_SIZE).fill(-1);
-  /** Instructions of the block in each slot. */
+  /** What entering the region in each slot needs of the budget (its entry block's cost). */
   readonly len = new Int32Array(DECODE_SIZE);
-  /** First byte past the block. */
-  private readonly end = new Int32Array(DECODE_SIZE);
-  readonly fns: (BlockFn | undefined)[] = new Array<BlockFn | undefined>(DECODE_SIZE).fill(undefined);
-  /** Per parcel slot: some block may cover the instruction there (cleared only by a flush). */
+  readonly fns: (RegionFn | undefined)[] = new Array<RegionFn | undefined>(DECODE_SIZE).fill(undefined);
+  private readonly regions: (Region | undefined)[] = new Array<Region | undefined>(DECODE_SIZE).fill(undefined);
+  /** Per parcel slot: some region may hold the instruction there (cleared only by a flush). */
   private readonly cov = new Uint8Array(DECODE_SIZE);
+  /** Instruction pc -> the regions holding it. */
+  private readonly covers = new Map<number, Region[]>();
+  /** References in covers (dead regions' too, until their pcs are dropped or a flush). */
+  private coverRefs = 0;
   private readonly ctag = new Int32Array(DECODE_SIZE).fill(-1);
   private readonly cnt = new Int32Array(DECODE_SIZE);
   private readonly tries = new Uint8Array(DECODE_SIZE);
   /**
-   * The block calling convention (translate.ts): [0] n, [1] lim, [2] pc of a fault, [3] epoch
-   * (moves whenever a block is dropped: a block that stored checks it), [4] 1 after a fault.
+   * The region calling convention (translate.ts): [0] n, [1] lim, [2] pc of a fault, [3] epoch
+   * (moves whenever a region is dropped: a region that stored checks it), [4] 1 after a fault.
    */
   readonly st = new Int32Array(8);
-  /** Blocks translated and dropped, for tests and the bench. */
+  readonly view: MemView;
+  /** The memory's arrays for the inline paths (translate.ts MemEnv). */
+  readonly env: MemEnv;
+  private readonly fetchSpan: number;
+  /** Regions translated and dropped, code-cache flushes, and what is live. */
   translated = 0;
   drops = 0;
+  flushes = 0;
+  live = 0;
+  liveChars = 0;
 
   constructor(
     private readonly dc: DecodeCache,
-    private readonly fetchSpan: number,
+    mem: HartMemory,
     private readonly threshold = JIT_THRESHOLD,
+    private readonly regionsCap = REGIONS_CAP,
+    private readonly sourceCap = SOURCE_CAP,
   ) {
     dc.jit = this;
+    this.fetchSpan = mem.fetchSpan;
+    this.view = memView(mem);
+    this.env = this.view.env;
   }
 
   /**
-   * Counts an arrival at block entry pc (slot i) with no block there; true when that made it
-   * hot and it is now translated.
+   * Counts an arrival at entry pc (slot i) with no region there; true when that made it hot
+   * and it is now translated.
    */
   count(pc: number, i: number): boolean {
     if (this.ctag[i] !== pc) {
@@ -57,44 +99,91 @@ export class Jit implements DecodeListener {
       return false;
     }
     if (++this.cnt[i] < this.threshold || this.tries[i] >= RETRANSLATE_CAP) return false;
-    const b = readBlock(this.dc.ent, pc);
-    if (b.length === 0) {
+    const blocks = readRegion(this.dc.ent, pc);
+    if (blocks.length === 0) {
       this.tries[i] = RETRANSLATE_CAP; // starts with an op the translator leaves to the interpreter
       return false;
     }
+    const src = regionSource(blocks, this.fetchSpan, this.view);
+    if (this.live + 1 > this.regionsCap || this.liveChars + src.length > this.sourceCap || this.coverRefs > COVER_REFS_CAP) {
+      this.flushTranslations();
+      this.flushes++;
+    }
     this.cnt[i] = 0;
     this.tries[i]++;
-    this.fns[i] = compileBlock(b, this.fetchSpan);
+    const old = this.regions[i];
+    if (old !== undefined && old.alive) {
+      // Another entry pc on this slot: its region is no longer reachable.
+      old.alive = false;
+      this.live--;
+      this.liveChars -= old.chars;
+    }
+    const r: Region = { slot: i, alive: true, chars: src.length };
+    this.fns[i] = compileSource(src, pc);
+    this.regions[i] = r;
     this.tag[i] = pc;
-    this.len[i] = b.length;
-    const last = b[b.length - 1];
-    this.end[i] = last.pc + last.len;
-    for (const x of b) this.cov[(x.pc >>> 1) & DECODE_MASK] = 1;
+    this.len[i] = blockCost(blocks[0], this.view);
+    for (const b of blocks) {
+      for (const x of b) {
+        this.cov[(x.pc >>> 1) & DECODE_MASK] = 1;
+        const list = this.covers.get(x.pc);
+        if (list === undefined) this.covers.set(x.pc, [r]);
+        else if (list[list.length - 1] !== r) list.push(r);
+        this.coverRefs++;
+      }
+    }
     this.translated++;
+    this.live++;
+    this.liveChars += src.length;
     return true;
   }
 
-  /** The decode entry of the instruction at pc is gone: so are the blocks that hold it. */
+  /** The decode entry of the instruction at pc is gone: so are the regions that hold it. */
   dropped(pc: number): void {
     if (this.cov[(pc >>> 1) & DECODE_MASK] === 0) return;
-    for (let s = pc - BLOCK_MAX_BYTES + 2; s <= pc; s += 2) {
-      const i = (s >>> 1) & DECODE_MASK;
-      if (this.tag[i] === s && this.end[i] > pc) this.drop(i);
-    }
+    const list = this.covers.get(pc);
+    if (list === undefined) return;
+    this.covers.delete(pc);
+    for (const r of list) if (r.alive) this.drop(r);
   }
 
   flushed(): void {
+    this.flushTranslations();
+    this.ctag.fill(-1);
+  }
+
+  /** Every region goes (fence.i, or the code cache is full). */
+  private flushTranslations(): void {
     this.tag.fill(-1);
     this.fns.fill(undefined);
+    for (let i = 0; i < DECODE_SIZE; i++) {
+      const r = this.regions[i];
+      if (r !== undefined) r.alive = false;
+    }
+    this.regions.fill(undefined);
     this.cov.fill(0);
-    this.ctag.fill(-1);
+    this.covers.clear();
+    this.coverRefs = 0;
+    this.live = 0;
+    this.liveChars = 0;
     this.st[3]++;
   }
 
-  private drop(i: number): void {
-    this.tag[i] = -1;
-    this.fns[i] = undefined;
+  private drop(r: Region): void {
+    r.alive = false;
+    const i = r.slot;
+    if (this.regions[i] === r) {
+      this.tag[i] = -1;
+      this.fns[i] = undefined;
+      this.regions[i] = undefined;
+    }
+    this.live--;
+    this.liveChars -= r.chars;
     this.drops++;
     this.st[3]++;
+  }
+
+  stats(): JitStats {
+    return { regions: this.live, sourceChars: this.liveChars, translated: this.translated, drops: this.drops, flushes: this.flushes };
   }
 }

@@ -1,47 +1,67 @@
-// Basic block -> JavaScript (--engine jit). A block is the straight-line run of decode-cache
-// entries from an entry pc up to and including a branch or jump, or up to the first
-// instruction this translator does not handle (it then runs in the interpreter), or BLOCK_CAP
-// instructions. Each op's code is the interpreter's case (cores/hart.ts) with the registers in
-// locals, the immediates and pcs folded, and every memory access the same HartMemory call, so
-// latencies, counters and faults are the interpreter's.
+// Hot guest code -> JavaScript (--engine jit). A block is the straight-line run of decode-cache
+// entries from an entry pc up to and including a branch or jump, or up to the first instruction
+// this translator leaves to the interpreter (LR/SC, CSRs, ecall, ebreak, fence.i, Zalasr), or
+// BLOCK_CAP instructions. A region is the block at a hot entry pc and, when a short path of
+// direct branches and jumps over decoded blocks leads back to it, that whole loop (readRegion):
+// one JavaScript function, registers in locals, the blocks in path order inside one `for (;;)`
+// with side exits, so a hot loop of a few blocks runs without leaving compiled code. (A
+// `switch (pc)` over many blocks measured slower: V8 compiles large, branchy functions late and
+// slowly, and tests sparse cases one by one.) Each op's code is the interpreter's case
+// (cores/hart.ts) with the registers in locals and the immediates and pcs folded; memory goes
+// through the same HartMemory calls, or, where the memory's shape allows (mem_view.ts), a
+// typed-array access inline with the same check in front and the method as the fallback, so
+// latencies, counters and faults are the interpreter's. F/D ops call the same cores/fpu
+// functions Hart.fp does; AMOs and fences call the memory as the interpreter does.
 //
 // Counts, exactly as Hart.run keeps them (n retired in the stretch, lim its stop point, pulled
-// in by latency): the dispatcher enters a block of k instructions only when lim - n >= k, so
-// every instruction runs while n < lim as long as no latency arrives; after an instruction
-// that paid latency (a fetch-block access or a memory access) the block goes on only if the
-// rest still fits (lim - n0 >= k), else it returns at the next pc and the interpreter decides.
-// A store that dropped translated code (the epoch in st[3] moved) also returns at the next pc.
-// A fault leaves n (the faulting instruction counted, as the interpreter's n++ does), lim and
-// its pc in st for Hart.run's one catch, with the registers written back.
+// in by latency): a block of k instructions runs only when lim - n >= cost, its cost being k
+// plus, when the memory's latency is a constant L (flat), L per access it makes; then every
+// instruction in it runs while n < lim. With a varying latency (caches) the cost is k and after
+// each instruction that paid latency (a fetch-block access, a memory access) the block goes on
+// only if the rest still fits (lim - n0 >= cost), else it leaves at the next pc and the
+// interpreter decides. A store through the method that dropped translated code (the epoch in
+// st[3] moved) also leaves at the next pc. A fault leaves n (the faulting instruction counted,
+// as the interpreter's n++ does), lim and its pc in st for Hart.run's one catch, with the
+// registers written back.
 //
-// Instruction fetch is the interpreter's check: the first instruction compares pc against the
-// hart's fetch block; for the later ones whether pc leaves the fetch block is known here (after
-// an instruction the fetch block is its own, or the next one for a 32-bit instruction at a
-// block's last parcel), so only those call fetchBlock.
+// Instruction fetch is the interpreter's check: a block's first instruction compares pc against
+// the hart's fetch block; for the later ones whether pc leaves the fetch block is known here
+// (after an instruction the fetch block is its own, or the next one for a 32-bit instruction at
+// a block's last parcel), so only those call fetchBlock.
 
 import { Op } from '../decode.ts';
 import { div32, div64, divu64, mul64, mulh64, mulhsu64, mulhu64, res } from '../alu64.ts';
 import { DECODE_MASK } from '../decode_cache.ts';
 import type { HartMemory } from '../memory.ts';
+import {
+  faddD, faddS, fclassD, fclassS, fcmpD, fcmpS, fcvtDInt, fcvtDS, fcvtIntD, fcvtIntS, fcvtSD, fcvtSInt,
+  fdivD, fdivS, fmaD, fmaS, fminmaxD, fminmaxS, fmulD, fmulS, FpRegs, fsgnjD, fsgnjS, fsqrtD, fsqrtS, fsubD, fsubS,
+} from '../fpu/index.ts';
+import { GuestFault } from '../../src/kernel/fault.ts';
+import type { MemView, MemEnv } from './mem_view.ts';
 
-/** What a block touches of its hart besides registers and memory. */
+/** What a region touches of its hart besides registers and memory. */
 export interface BlockHart {
   fetchLo: number;
   farPc: number;
+  frm: number;
+  fflags: number;
+  readonly f: FpRegs;
   fetchBlock(pc: number): number;
 }
 
 /**
- * A translated block: runs from its entry pc with st[0] = n and st[1] = lim, returns the next
- * pc with st[0], st[1] updated; on a throw st[0..2] = n, lim, pc of the faulting instruction
- * and st[4] = 1.
+ * A translated region: runs from its entry pc with st[0] = n and st[1] = lim, returns the pc
+ * where control left it with st[0], st[1] updated; on a throw st[0..2] = n, lim, pc of the
+ * faulting instruction and st[4] = 1.
  */
-export type BlockFn = (xl: Int32Array, xh: Int32Array, mem: HartMemory, st: Int32Array, h: BlockHart) => number;
+export type RegionFn = (xl: Int32Array, xh: Int32Array, mem: HartMemory, st: Int32Array, h: BlockHart, env: MemEnv) => number;
 
 /** Longest block, instructions. */
 export const BLOCK_CAP = 48;
-/** Longest block in bytes: how far before a dropped instruction a block covering it may start. */
-export const BLOCK_MAX_BYTES = BLOCK_CAP * 4;
+/** Most blocks and instructions in one region (V8 stops optimising very large functions). */
+export const REGION_BLOCKS = 4;
+export const REGION_INSNS = 96;
 
 /** One instruction of a block, from its decode-cache entry. */
 export interface BlockInsn {
@@ -52,10 +72,24 @@ export interface BlockInsn {
   rs2: number;
   len: number;
   imm: number;
+  /** The encoding as fetched (the FP form's rm and rs3 come from it). */
+  w: number;
 }
 
-/** Ops the translator handles: RV64IM without fences, system and CSR ops. */
-export function translatable(op: Op): boolean {
+/** F/D ops (the FP form's imm) the translator handles: all of them. */
+function fpOp(op: number): boolean {
+  return op >= Op.FMADD_S && op <= Op.FCVT_D_S && op !== Op.FLD && op !== Op.FSD;
+}
+
+/** F/D ops that resolve a rounding mode (Hart.fp calls this.rm(w) for them). */
+function usesRm(op: number): boolean {
+  return (op >= Op.FMADD_S && op <= Op.FSQRT_S) || (op >= Op.FCVT_W_S && op <= Op.FCVT_LU_S) || (op >= Op.FCVT_S_W && op <= Op.FCVT_S_LU)
+    || (op >= Op.FMADD_D && op <= Op.FSQRT_D) || (op >= Op.FCVT_W_D && op <= Op.FCVT_LU_D) || (op >= Op.FCVT_D_W && op <= Op.FCVT_D_LU)
+    || op === Op.FCVT_S_D || op === Op.FCVT_D_S;
+}
+
+/** Ops the translator handles; the rest (LR/SC, CSRs, ecall, ebreak, fence.i, Zalasr, illegal) end a block before them. */
+export function translatable(op: Op, imm: number, w: number): boolean {
   switch (op) {
     case Op.LI: case Op.MV: case Op.ADDI: case Op.ADD: case Op.SUB: case Op.LUI: case Op.AUIPC:
     case Op.JAL: case Op.JALR: case Op.BEQ: case Op.BNE: case Op.BLT: case Op.BGE: case Op.BLTU: case Op.BGEU:
@@ -66,7 +100,13 @@ export function translatable(op: Op): boolean {
     case Op.ADDIW: case Op.SLLIW: case Op.SRLIW: case Op.SRAIW: case Op.ADDW: case Op.SUBW: case Op.SLLW: case Op.SRLW: case Op.SRAW:
     case Op.MUL: case Op.MULH: case Op.MULHSU: case Op.MULHU: case Op.DIV: case Op.DIVU: case Op.REM: case Op.REMU:
     case Op.MULW: case Op.DIVW: case Op.DIVUW: case Op.REMW: case Op.REMUW:
+    case Op.AMO_W: case Op.AMO_D: case Op.FENCE: case Op.FLOAD: case Op.FSTORE:
       return true;
+    case Op.FP: {
+      // A reserved rounding mode (5, 6) is the interpreter's illegal instruction.
+      const rm = (w >>> 12) & 7;
+      return fpOp(imm) && !(usesRm(imm) && (rm === 5 || rm === 6));
+    }
     default:
       return false;
   }
@@ -87,217 +127,441 @@ export function readBlock(ent: Int32Array, pc: number): BlockInsn[] {
     if (ent[e] !== pc) break;
     const pk = ent[e + 1];
     const op = (pk & 0xff) as Op;
-    if (!translatable(op)) break;
+    if (!translatable(op, ent[e + 2], ent[e + 3])) break;
     const len = pk >>> 24;
-    out.push({ pc, op, rd: (pk >>> 8) & 63, rs1: (pk >>> 14) & 31, rs2: (pk >>> 19) & 31, len, imm: ent[e + 2] });
+    out.push({ pc, op, rd: (pk >>> 8) & 63, rs1: (pk >>> 14) & 31, rs2: (pk >>> 19) & 31, len, imm: ent[e + 2], w: ent[e + 3] });
     if (endsBlock(op)) break;
     pc = (pc + len) | 0;
   }
   return out;
 }
 
-const TWO32 = 4294967296;
-
-/** The JavaScript source of a block's function body (parameters xl, xh, mem, st, h). */
-export function blockSource(b: BlockInsn[], fetchSpan: number): string {
-  const k = b.length;
-  const fEdge = fetchSpan - 2;
-  const used = new Set<number>(), written = new Set<number>();
-  // The first instruction that reads / writes each register: one written before it is read
-  // need not be loaded (and is written back only once that instruction has run).
-  const firstRead = new Map<number, number>(), firstWrite = new Map<number, number>();
-  const L = (r: number) => (r === 0 ? '0' : `l${r}`);
-  const H = (r: number) => (r === 0 ? '0' : `h${r}`);
-  const body: string[] = [];
-  let hasStore = false;
-  // The fetch block after the previous instruction (static from the second instruction on).
-  let fLo = 0;
-  for (let i = 0; i < k; i++) {
-    const { pc, op, rd, rs1, rs2, len, imm } = b[i];
-    let event = false;
-    for (const r of readsOf(op, rs1, rs2)) if (r !== 0) { used.add(r); if (!firstRead.has(r)) firstRead.set(r, i); }
-    if (i === 0) {
-      body.push(`if (((${pc} - h.fetchLo) >>> 0) >= ${fEdge}) { at = 0; lim -= h.fetchBlock(${pc}); }`);
-      event = true;
-    } else if (((pc - fLo) >>> 0) >= fEdge) {
-      body.push(`at = ${i}; lim -= h.fetchBlock(${pc});`);
-      event = true;
-    }
-    fLo = (pc & (fetchSpan - 1)) === fetchSpan - 2 && len === 4 ? (pc + 2) & -fetchSpan : pc & -fetchSpan;
-    const sink = rd === 32;
-    if (!sink && writesRd(op)) { used.add(rd); written.add(rd); if (!firstWrite.has(rd)) firstWrite.set(rd, i); }
-    const set = (lo: string, hi: string) => (sink ? '' : `l${rd} = ${lo}; h${rd} = ${hi};`);
-    const next = (pc + len) | 0;
-    const a = `let a = (${L(rs1)} >>> 0) + ${imm}; if (${H(rs1)} !== 0) a += ${H(rs1)} * ${TWO32};`;
-    let s: string;
-    switch (op) {
-      case Op.LI: case Op.LUI: s = set(`${imm}`, `${imm >> 31}`); break;
-      case Op.MV: s = set(L(rs1), H(rs1)); break;
-      case Op.ADDI: s = `{ const a = ${L(rs1)}, lo = (a + ${imm}) | 0; const hi = (${H(rs1)} + ${imm >> 31} + ((lo >>> 0) < (a >>> 0) ? 1 : 0)) | 0; ${set('lo', 'hi')} }`; break;
-      case Op.ADD: s = `{ const a = ${L(rs1)}, lo = (a + ${L(rs2)}) | 0; const hi = (${H(rs1)} + ${H(rs2)} + ((lo >>> 0) < (a >>> 0) ? 1 : 0)) | 0; ${set('lo', 'hi')} }`; break;
-      case Op.SUB: s = `{ const a = ${L(rs1)}, b = ${L(rs2)}; const hi = (${H(rs1)} - ${H(rs2)} - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0; ${set('(a - b) | 0', 'hi')} }`; break;
-      case Op.AUIPC: { const v = pc + imm; s = set(`${v | 0}`, v < 0 ? '-1' : '0'); break; }
-      case Op.JAL: s = `npc = ${(pc + imm) | 0}; ${set(`${next}`, '0')}`; break;
-      case Op.JALR:
-        s = `{ let t = (${L(rs1)} >>> 0) + ${imm}; const th = ${H(rs1)}; if (th !== 0) t += th * ${TWO32}; t -= t & 1; ` +
-          `if (t >= 0 && t < 0x80000000) npc = t | 0; else { h.farPc = t; npc = -4; } ${set(`${next}`, '0')} }`;
-        break;
-      case Op.BEQ: s = `npc = ${L(rs1)} === ${L(rs2)} && ${H(rs1)} === ${H(rs2)} ? ${(pc + imm) | 0} : ${next};`; break;
-      case Op.BNE: s = `npc = ${L(rs1)} !== ${L(rs2)} || ${H(rs1)} !== ${H(rs2)} ? ${(pc + imm) | 0} : ${next};`; break;
-      case Op.BLT: case Op.BGE: case Op.BLTU: case Op.BGEU: {
-        const u = op === Op.BLTU || op === Op.BGEU ? ' >>> 0' : '';
-        const [t, f] = op === Op.BLT || op === Op.BLTU ? [(pc + imm) | 0, next] : [next, (pc + imm) | 0];
-        s = `{ const a = ${H(rs1)}${u}, b = ${H(rs2)}${u}; npc = a < b || (a === b && (${L(rs1)} >>> 0) < (${L(rs2)} >>> 0)) ? ${t} : ${f}; }`;
-        break;
-      }
-      case Op.LB: case Op.LH: case Op.LW: case Op.LD: case Op.LBU: case Op.LHU: case Op.LWU: {
-        const call = { [Op.LB]: 'load8', [Op.LH]: 'load16', [Op.LW]: 'load32', [Op.LD]: 'load64', [Op.LBU]: 'load8u', [Op.LHU]: 'load16u', [Op.LWU]: 'load32' }[op];
-        const hi = op === Op.LD ? 'mem.hi' : op === Op.LBU || op === Op.LHU || op === Op.LWU ? '0' : 'v >> 31';
-        s = `{ at = ${i}; mem.pc = ${pc}; ${a} const v = mem.${call}(a); ${sink ? '' : `h${rd} = ${hi}; l${rd} = v;`} lim -= mem.lastLatency; }`;
-        event = true;
-        break;
-      }
-      case Op.SB: case Op.SH: case Op.SW: case Op.SD: {
-        const v = op === Op.SD ? `mem.store64(a, ${L(rs2)}, ${H(rs2)})` : `mem.${{ [Op.SB]: 'store8', [Op.SH]: 'store16', [Op.SW]: 'store32' }[op]}(a, ${L(rs2)})`;
-        s = `{ at = ${i}; mem.pc = ${pc}; ${a} ${v}; lim -= mem.lastLatency; }`;
-        if (i < k - 1) s += ` if (st[3] !== ep) { npc = ${next}; ni = ${i + 1}; break x; }`;
-        event = true;
-        hasStore = true;
-        break;
-      }
-      case Op.SLTI: s = `{ const a = ${H(rs1)}, b = ${imm >> 31}; ${set(`a < b || (a === b && (${L(rs1)} >>> 0) < ${imm >>> 0}) ? 1 : 0`, '0')} }`; break;
-      case Op.SLTIU: s = `{ const a = ${H(rs1)} >>> 0, b = ${(imm >> 31) >>> 0}; ${set(`a < b || (a === b && (${L(rs1)} >>> 0) < ${imm >>> 0}) ? 1 : 0`, '0')} }`; break;
-      case Op.XORI: s = set(`${L(rs1)} ^ ${imm}`, `${H(rs1)} ^ ${imm >> 31}`); break;
-      case Op.ORI: s = set(`${L(rs1)} | ${imm}`, `${H(rs1)} | ${imm >> 31}`); break;
-      case Op.ANDI: s = set(`${L(rs1)} & ${imm}`, `${H(rs1)} & ${imm >> 31}`); break;
-      case Op.SLLI: s = imm < 32
-        ? `{ const lo = ${L(rs1)}, hi = ${H(rs1)}; ${set(`lo << ${imm}`, `(hi << ${imm}) | (lo >>> ${32 - imm})`)} }`
-        : `{ const lo = ${L(rs1)}; ${set('0', `lo << ${imm - 32}`)} }`; break;
-      case Op.SRLI: s = imm < 32
-        ? `{ const lo = ${L(rs1)}, hi = ${H(rs1)}; ${set(`(lo >>> ${imm}) | (hi << ${32 - imm})`, `hi >>> ${imm}`)} }`
-        : `{ const hi = ${H(rs1)}; ${set(`hi >>> ${imm - 32}`, '0')} }`; break;
-      case Op.SRAI: s = imm < 32
-        ? `{ const lo = ${L(rs1)}, hi = ${H(rs1)}; ${set(`(lo >>> ${imm}) | (hi << ${32 - imm})`, `hi >> ${imm}`)} }`
-        : `{ const hi = ${H(rs1)}; ${set(`hi >> ${imm - 32}`, 'hi >> 31')} }`; break;
-      case Op.SLL: case Op.SRL: case Op.SRA: {
-        const [lo1, hi1, lo2, hi2] = op === Op.SLL
-          ? ['lo << s', '(hi << s) | (lo >>> (32 - s))', '0', 'lo << (s - 32)']
-          : op === Op.SRL
-            ? ['(lo >>> s) | (hi << (32 - s))', 'hi >>> s', 'hi >>> (s - 32)', '0']
-            : ['(lo >>> s) | (hi << (32 - s))', 'hi >> s', 'hi >> (s - 32)', 'hi >> 31'];
-        s = `{ const s = ${L(rs2)} & 63, lo = ${L(rs1)}, hi = ${H(rs1)}; if (s === 0) { ${set('lo', 'hi')} } else if (s < 32) { const rl = ${lo1}, rh = ${hi1}; ${set('rl', 'rh')} } else { const rl = ${lo2}, rh = ${hi2}; ${set('rl', 'rh')} } }`;
-        break;
-      }
-      case Op.SLT: s = `{ const a = ${H(rs1)}, b = ${H(rs2)}; ${set(`a < b || (a === b && (${L(rs1)} >>> 0) < (${L(rs2)} >>> 0)) ? 1 : 0`, '0')} }`; break;
-      case Op.SLTU: s = `{ const a = ${H(rs1)} >>> 0, b = ${H(rs2)} >>> 0; ${set(`a < b || (a === b && (${L(rs1)} >>> 0) < (${L(rs2)} >>> 0)) ? 1 : 0`, '0')} }`; break;
-      case Op.XOR: s = set(`${L(rs1)} ^ ${L(rs2)}`, `${H(rs1)} ^ ${H(rs2)}`); break;
-      case Op.OR: s = set(`${L(rs1)} | ${L(rs2)}`, `${H(rs1)} | ${H(rs2)}`); break;
-      case Op.AND: s = set(`${L(rs1)} & ${L(rs2)}`, `${H(rs1)} & ${H(rs2)}`); break;
-      case Op.ADDIW: s = w(`(${L(rs1)} + ${imm}) | 0`); break;
-      case Op.SLLIW: s = w(`${L(rs1)} << ${imm}`); break;
-      case Op.SRLIW: s = w(`(${L(rs1)} >>> ${imm}) | 0`); break;
-      case Op.SRAIW: s = w(`${L(rs1)} >> ${imm}`); break;
-      case Op.ADDW: s = w(`(${L(rs1)} + ${L(rs2)}) | 0`); break;
-      case Op.SUBW: s = w(`(${L(rs1)} - ${L(rs2)}) | 0`); break;
-      case Op.SLLW: s = w(`${L(rs1)} << (${L(rs2)} & 31)`); break;
-      case Op.SRLW: s = w(`(${L(rs1)} >>> (${L(rs2)} & 31)) | 0`); break;
-      case Op.SRAW: s = w(`${L(rs1)} >> (${L(rs2)} & 31)`); break;
-      case Op.MUL:
-        s = `{ const al = ${L(rs1)}, ah = ${H(rs1)}, bl = ${L(rs2)}, bh = ${H(rs2)}; ` +
-          `if (((ah === 0 && al >= 0) || (ah === -1 && al < 0)) && ((bh === 0 && bl >= 0) || (bh === -1 && bl < 0)) ` +
-          `&& al < 0x100000 && al > -0x100000 && bl < 0x100000 && bl > -0x100000) { const v = al * bl; ${set('v | 0', `Math.floor(v / ${TWO32}) | 0`)} } ` +
-          `else { mul64(al, ah, bl, bh); ${set('res[0]', 'res[1]')} } }`;
-        break;
-      case Op.MULH: case Op.MULHSU: case Op.MULHU: case Op.DIV: case Op.REM: case Op.DIVU: case Op.REMU: {
-        const f = { [Op.MULH]: 'mulh64(', [Op.MULHSU]: 'mulhsu64(', [Op.MULHU]: 'mulhu64(', [Op.DIV]: 'div64(', [Op.REM]: 'div64(', [Op.DIVU]: 'divu64(', [Op.REMU]: 'divu64(' }[op];
-        const tail = op === Op.DIV || op === Op.DIVU ? ', false' : op === Op.REM || op === Op.REMU ? ', true' : '';
-        s = `${f}${L(rs1)}, ${H(rs1)}, ${L(rs2)}, ${H(rs2)}${tail}); ${set('res[0]', 'res[1]')}`;
-        break;
-      }
-      case Op.MULW: s = w(`Math.imul(${L(rs1)}, ${L(rs2)})`); break;
-      case Op.DIVW: s = w(`div32(${L(rs1)}, ${L(rs2)}, false, false)`); break;
-      case Op.DIVUW: s = w(`div32(${L(rs1)}, ${L(rs2)}, true, false)`); break;
-      case Op.REMW: s = w(`div32(${L(rs1)}, ${L(rs2)}, false, true)`); break;
-      case Op.REMUW: s = w(`div32(${L(rs1)}, ${L(rs2)}, true, true)`); break;
-      default:
-        throw new Error(`BUG: op ${op} is not translatable`);
-    }
-    body.push(s);
-    if (i === k - 1) body.push(endsBlock(op) ? `ni = ${k};` : `npc = ${next}; ni = ${k};`);
-    else if (event) body.push(`if (lim - n < ${k}) { npc = ${next}; ni = ${i + 1}; break x; }`);
-
-    function w(v: string): string {
-      return sink ? `${v};` : `{ const v = ${v}; l${rd} = v; h${rd} = v >> 31; }`;
-    }
-  }
-  const pcs = b.map((x) => x.pc).join(', ');
-  // A block whose branch or jump can go back to its own start loops here, registers in locals,
-  // for as long as the dispatcher would enter it again: the whole block fits in what is left
-  // and no block was dropped (its own code may have been stored to).
-  const last = b[k - 1];
-  const selfLoop = endsBlock(last.op) && last.op !== Op.JALR && ((last.pc + last.imm) | 0) === b[0].pc;
-  // Write-first registers (not in a loop, where every round after the first has written them).
-  const late = (r: number) => !selfLoop && firstWrite.has(r) && !(firstRead.has(r) && firstRead.get(r)! <= firstWrite.get(r)!);
-  const regs = [...used].sort((x, y) => x - y);
-  const load = regs.map((r) => (late(r) ? `let l${r} = 0, h${r} = 0;` : `let l${r} = xl[${r}], h${r} = xh[${r}];`)).join(' ');
-  const storeIf = (done: string) => [...written].sort((x, y) => x - y)
-    .map((r) => (late(r) ? `if (${done} > ${firstWrite.get(r)}) { xl[${r}] = l${r}; xh[${r}] = h${r}; }` : `xl[${r}] = l${r}; xh[${r}] = h${r};`)).join(' ');
-  const loopHead = selfLoop ? ['for (;;) {'] : [];
-  const loopTail = selfLoop
-    ? [`if (ni !== ${k} || npc !== ${b[0].pc} || lim - n < ${2 * k}${hasStore ? ' || st[3] !== ep' : ''}) break;`, `n += ${k};`, '}']
-    : [];
-  return [
-    `let n = st[0], lim = st[1], at = 0, npc = 0, ni = 0;${hasStore ? ' const ep = st[3];' : ''}`,
-    load,
-    'try {',
-    ...loopHead,
-    'x: {',
-    ...body,
-    '}',
-    ...loopTail,
-    '} catch (e) {',
-    `${storeIf('at')} st[0] = n + at + 1; st[1] = lim; st[2] = [${pcs}][at]; st[4] = 1; throw e;`,
-    '}',
-    `${storeIf('ni')} st[0] = n + ni; st[1] = lim; return npc;`,
-  ].join('\n');
+/** Where a block's control may go next, statically (jalr: nowhere known). */
+function successors(b: BlockInsn[]): number[] {
+  const last = b[b.length - 1];
+  const next = (last.pc + last.len) | 0;
+  if (last.op === Op.JALR) return [];
+  if (last.op === Op.JAL) return [(last.pc + last.imm) | 0];
+  if (last.op >= Op.BEQ && last.op <= Op.BGEU) return [(last.pc + last.imm) | 0, next];
+  return [next];
 }
 
-function readsOf(op: Op, rs1: number, rs2: number): number[] {
+/**
+ * The region at entry: the entry block, and when a short path of direct successors leads back
+ * to it (a loop of up to REGION_BLOCKS blocks, REGION_INSNS instructions, every one decoded),
+ * the rest of that path in order: the region's function runs it as one JavaScript loop with
+ * side exits. Depth-first, the branch's taken side first (a loop's back edge usually is).
+ */
+export function readRegion(ent: Int32Array, entry: number): BlockInsn[][] {
+  const first = readBlock(ent, entry);
+  if (first.length === 0) return [];
+  const path = [first];
+  let insns = first.length;
+  const find = (): boolean => {
+    const succ = successors(path[path.length - 1]);
+    if (succ.includes(entry)) return true;
+    if (path.length >= REGION_BLOCKS) return false;
+    for (const t of succ) {
+      if (path.some((b) => b[0].pc === t)) continue;
+      const b = readBlock(ent, t);
+      if (b.length === 0 || insns + b.length > REGION_INSNS) continue;
+      path.push(b);
+      insns += b.length;
+      if (find()) return true;
+      path.pop();
+      insns -= b.length;
+    }
+    return false;
+  };
+  return find() ? path : [first];
+}
+
+/** Memory accesses of an op (the cost of a block under a constant latency counts them). */
+function accesses(op: Op): number {
+  return (op >= Op.LB && op <= Op.SD) || op === Op.AMO_W || op === Op.AMO_D || op === Op.FLOAD || op === Op.FSTORE ? 1 : 0;
+}
+
+/** What a block costs at entry: its instructions, plus the constant latency of its accesses. */
+export function blockCost(b: BlockInsn[], view: MemView): number {
+  let c = b.length;
+  if (view.lat >= 0) for (const x of b) c += accesses(x.op) * view.lat;
+  return c;
+}
+
+const TWO32 = 4294967296;
+// Registers in locals for the whole region (written back on every exit and on a fault): measured
+// faster than reading and writing xl/xh in place.
+const LOCALS = true;
+
+/** x registers an instruction reads and whether it writes rd (an x register). */
+function xRegs(x: BlockInsn): { reads: number[]; writes: boolean } {
+  const { op, rs1, rs2, imm } = x;
   switch (op) {
-    case Op.LI: case Op.LUI: case Op.AUIPC: case Op.JAL: return [];
+    case Op.LI: case Op.LUI: case Op.AUIPC: case Op.JAL: return { reads: [], writes: true };
     case Op.MV: case Op.ADDI: case Op.JALR: case Op.SLTI: case Op.SLTIU: case Op.XORI: case Op.ORI: case Op.ANDI:
     case Op.SLLI: case Op.SRLI: case Op.SRAI: case Op.ADDIW: case Op.SLLIW: case Op.SRLIW: case Op.SRAIW:
     case Op.LB: case Op.LH: case Op.LW: case Op.LD: case Op.LBU: case Op.LHU: case Op.LWU:
-      return [rs1];
-    default: return [rs1, rs2];
+      return { reads: [rs1], writes: true };
+    case Op.BEQ: case Op.BNE: case Op.BLT: case Op.BGE: case Op.BLTU: case Op.BGEU:
+    case Op.SB: case Op.SH: case Op.SW: case Op.SD:
+      return { reads: [rs1, rs2], writes: false };
+    case Op.FENCE: return { reads: [], writes: false };
+    case Op.FLOAD: case Op.FSTORE: return { reads: [rs1], writes: false };
+    case Op.FP: {
+      const readsX = (imm >= Op.FCVT_S_W && imm <= Op.FMV_W_X) || (imm >= Op.FCVT_D_W && imm <= Op.FMV_D_X);
+      const writesX = (imm >= Op.FCVT_W_S && imm <= Op.FCLASS_S) || (imm >= Op.FCVT_W_D && imm <= Op.FCLASS_D);
+      return { reads: readsX ? [rs1] : [], writes: writesX };
+    }
+    default: return { reads: [rs1, rs2], writes: true };
   }
 }
 
-function writesRd(op: Op): boolean {
-  return !(op >= Op.BEQ && op <= Op.BGEU) && !(op >= Op.SB && op <= Op.SD);
+/** Names the generated code calls (passed into each function's scope). */
+const helpers = {
+  mul64, mulh64, mulhsu64, mulhu64, div64, divu64, div32, res, GuestFault,
+  faddD, faddS, fclassD, fclassS, fcmpD, fcmpS, fcvtDInt, fcvtDS, fcvtIntD, fcvtIntS, fcvtSD, fcvtSInt,
+  fdivD, fdivS, fmaD, fmaS, fminmaxD, fminmaxS, fmulD, fmulS, fsgnjD, fsgnjS, fsqrtD, fsqrtS, fsubD, fsubS,
+};
+
+/** The JavaScript source of a region's function body (parameters xl, xh, mem, st, h, env). */
+export function regionSource(blocks: BlockInsn[][], fetchSpan: number, view: MemView): string {
+  const fEdge = fetchSpan - 2;
+  // Flat memory's fetch path costs nothing (fetchAccess returns 0): a fetch is no event there.
+  const fetchEvents = !view.flat;
+  const inlineFlat = view.kind === 'bareflat';
+  const used = new Set<number>(), written = new Set<number>();
+  // Registers live in xl/xh (V8 keeps a block's repeated accesses in machine registers); so a
+  // fault or an exit finds them written, and the region's loop carries no register phis.
+  const XL = (r: number) => (LOCALS ? `l${r}` : `xl[${r}]`), XH = (r: number) => (LOCALS ? `h${r}` : `xh[${r}]`);
+  const L = (r: number) => (r === 0 ? '0' : XL(r));
+  const H = (r: number) => (r === 0 ? '0' : XH(r));
+  const faultPc: number[] = [], faultIdx: number[] = [];
+  let usesFp = false, usesStores = false;
+  const cases: string[] = [];
+  // The blocks run in path order; the last one's transfer back to the entry loops.
+  const m = blocks.length;
+  let bj = 0;
+  const go = (t: number) => {
+    if (bj < m - 1 && t === blocks[bj + 1][0].pc) return `pc = ${t};`; // on into the next block
+    if (bj === m - 1 && t === blocks[0][0].pc) return `{ pc = ${t}; continue L; }`;
+    return `{ pc = ${t}; break L; }`;
+  };
+  const loops = successors(blocks[m - 1]).includes(blocks[0][0].pc);
+
+  for (; bj < m; bj++) {
+    const b = blocks[bj];
+    const k = b.length;
+    const cost = blockCost(b, view);
+    const body: string[] = [];
+    body.push(`if (lim - n < ${cost}) break L;`);
+    // The fetch block after the previous instruction (static from the second instruction on).
+    let fLo = 0;
+    for (let i = 0; i < k; i++) {
+      const x = b[i];
+      const { pc, op, rd, rs1, rs2, len, imm } = x;
+      const next = (pc + len) | 0;
+      const exit = `{ n += ${i + 1}; pc = ${next}; break L; }`;
+      let event = false;
+      // Marks this instruction as the one a throw from here on belongs to.
+      const at = () => { faultPc.push(pc); faultIdx.push(i); return `at = ${faultPc.length - 1};`; };
+      const rw = xRegs(x);
+      for (const r of rw.reads) if (r !== 0) used.add(r);
+      const sink = rd === 32;
+      if (rw.writes && !sink) { used.add(rd); written.add(rd); }
+      if (i === 0) {
+        body.push(`if (((${pc} - fl) >>> 0) >= ${fEdge}) { ${at()} lim -= h.fetchBlock(${pc}); fl = h.fetchLo; }`);
+        event = fetchEvents;
+      } else if (((pc - fLo) >>> 0) >= fEdge) {
+        body.push(`${at()} lim -= h.fetchBlock(${pc}); fl = h.fetchLo;`);
+        event = fetchEvents;
+      }
+      fLo = (pc & (fetchSpan - 1)) === fetchSpan - 2 && len === 4 ? (pc + 2) & -fetchSpan : pc & -fetchSpan;
+      const set = (lo: string, hi: string) => (sink ? '' : `${XL(rd)} = ${lo}; ${XH(rd)} = ${hi};`);
+      const w = (v: string) => (sink ? `${v};` : `{ const v = ${v}; ${XL(rd)} = v; ${XH(rd)} = v >> 31; }`);
+      const addr = `let a = (${L(rs1)} >>> 0) + ${imm}; if (${H(rs1)} !== 0) a += ${H(rs1)} * ${TWO32};`;
+      // After a memory access: its latency (unless constant and in the cost), and whether it
+      // was one that can end the block.
+      const paid = view.lat > 0 ? ` lim -= ${view.lat};` : view.lat === 0 ? '' : ' lim -= mem.lastLatency;';
+      if (view.lat < 0 && accesses(op)) event = true;
+      const setPc = inlineFlat ? '' : `mem.pc = ${pc}; `;
+      let s: string;
+      switch (op) {
+        case Op.LI: case Op.LUI: s = set(`${imm}`, `${imm >> 31}`); break;
+        case Op.MV: s = set(L(rs1), H(rs1)); break;
+        case Op.ADDI: s = `{ const a = ${L(rs1)}, lo = (a + ${imm}) | 0; const hi = (${H(rs1)} + ${imm >> 31} + ((lo >>> 0) < (a >>> 0) ? 1 : 0)) | 0; ${set('lo', 'hi')} }`; break;
+        case Op.ADD: s = `{ const a = ${L(rs1)}, lo = (a + ${L(rs2)}) | 0; const hi = (${H(rs1)} + ${H(rs2)} + ((lo >>> 0) < (a >>> 0) ? 1 : 0)) | 0; ${set('lo', 'hi')} }`; break;
+        case Op.SUB: s = `{ const a = ${L(rs1)}, b = ${L(rs2)}; const hi = (${H(rs1)} - ${H(rs2)} - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0; ${set('(a - b) | 0', 'hi')} }`; break;
+        case Op.AUIPC: { const v = pc + imm; s = set(`${v | 0}`, v < 0 ? '-1' : '0'); break; }
+        // Control transfers end a block: n counts it whole first (nothing after can throw).
+        case Op.JAL: s = `${set(`${next}`, '0')} n += ${k}; ${go((pc + imm) | 0)}`; break;
+        case Op.JALR:
+          s = `{ let t = (${L(rs1)} >>> 0) + ${imm}; const th = ${H(rs1)}; if (th !== 0) t += th * ${TWO32}; t -= t & 1; ` +
+            `if (t >= 0 && t < 0x80000000) pc = t | 0; else { h.farPc = t; pc = -4; } ${set(`${next}`, '0')} n += ${k}; break L; }`;
+          break;
+        case Op.BEQ: s = `n += ${k}; if (${L(rs1)} === ${L(rs2)} && ${H(rs1)} === ${H(rs2)}) ${go((pc + imm) | 0)} else ${go(next)}`; break;
+        case Op.BNE: s = `n += ${k}; if (${L(rs1)} !== ${L(rs2)} || ${H(rs1)} !== ${H(rs2)}) ${go((pc + imm) | 0)} else ${go(next)}`; break;
+        case Op.BLT: case Op.BGE: case Op.BLTU: case Op.BGEU: {
+          const u = op === Op.BLTU || op === Op.BGEU ? ' >>> 0' : '';
+          const [t, f] = op === Op.BLT || op === Op.BLTU ? [(pc + imm) | 0, next] : [next, (pc + imm) | 0];
+          s = `{ n += ${k}; const a = ${H(rs1)}${u}, b = ${H(rs2)}${u}; if (a < b || (a === b && (${L(rs1)} >>> 0) < (${L(rs2)} >>> 0))) ${go(t)} else ${go(f)} }`;
+          break;
+        }
+        case Op.LB: case Op.LH: case Op.LW: case Op.LD: case Op.LBU: case Op.LHU: case Op.LWU: {
+          const call = { [Op.LB]: 'load8', [Op.LH]: 'load16', [Op.LW]: 'load32', [Op.LD]: 'load64', [Op.LBU]: 'load8u', [Op.LHU]: 'load16u', [Op.LWU]: 'load32' }[op]!;
+          const hi = op === Op.LD ? 'vh' : op === Op.LBU || op === Op.LHU || op === Op.LWU ? '0' : 'v >> 31';
+          let get: string;
+          if (inlineFlat) {
+            // The typed-array access where BareFlatMemory's check passes (and the access is
+            // aligned: it would be one array element there too); else the method decides.
+            switch (op) {
+              case Op.LB: get = `const v = a >= LO && a < HI ? (U8[a] << 24) >> 24 : mem.load8(a);`; break;
+              case Op.LBU: get = `const v = a >= LO && a < HI ? U8[a] : mem.load8u(a);`; break;
+              case Op.LH: get = `const v = a >= LO && a <= HI - 2 && (a & 1) === 0 ? (U16[a >>> 1] << 16) >> 16 : mem.load16(a);`; break;
+              case Op.LHU: get = `const v = a >= LO && a <= HI - 2 && (a & 1) === 0 ? U16[a >>> 1] : mem.load16u(a);`; break;
+              case Op.LW: case Op.LWU: get = `const v = a >= LO && a <= HI - 4 && (a & 3) === 0 ? I32[a >>> 2] : mem.load32(a);`; break;
+              default: get = `let v, vh; if (a >= LO && a <= HI - 8 && (a & 7) === 0) { const i = a >>> 2; v = I32[i]; vh = I32[i + 1]; } else { v = mem.load64(a); vh = mem.hi; }`;
+            }
+          } else {
+            get = op === Op.LD ? `const v = mem.load64(a), vh = mem.hi;` : `const v = mem.${call}(a);`;
+          }
+          s = `{ ${at()} ${setPc}${addr} ${get} ${sink ? '' : `${XH(rd)} = ${hi}; ${XL(rd)} = v;`}${paid} }`;
+          break;
+        }
+        case Op.SB: case Op.SH: case Op.SW: case Op.SD: {
+          usesStores = true;
+          const call = op === Op.SD ? `mem.store64(a, ${L(rs2)}, ${H(rs2)})` : `mem.${{ [Op.SB]: 'store8', [Op.SH]: 'store16', [Op.SW]: 'store32' }[op]}(a, ${L(rs2)})`;
+          // The method may drop translated code (a store into decoded code): then leave.
+          const slow = `{ ${setPc}${call};${paid} if (st[3] !== ep) ${exit} }`;
+          if (inlineFlat) {
+            // Pages holding decoded code (PG) take the method, which drops what the store overwrites.
+            const [cond, put] = {
+              [Op.SB]: ['a >= LO && a < HI', `U8[a] = ${L(rs2)};`],
+              [Op.SH]: ['a >= LO && a <= HI - 2 && (a & 1) === 0', `U16[a >>> 1] = ${L(rs2)};`],
+              [Op.SW]: ['a >= LO && a <= HI - 4 && (a & 3) === 0', `I32[a >>> 2] = ${L(rs2)};`],
+              [Op.SD]: ['a >= LO && a <= HI - 8 && (a & 7) === 0', `{ const i = a >>> 2; I32[i] = ${L(rs2)}; I32[i + 1] = ${H(rs2)}; }`],
+            }[op];
+            s = `{ ${at()} ${addr} if (${cond} && PG[a >>> 12] === 0) { ${put}${paid} } else ${slow} }`;
+          } else {
+            s = `{ ${at()} ${addr} ${setPc}${call};${paid} if (st[3] !== ep) ${exit} }`;
+          }
+          break;
+        }
+        case Op.SLTI: s = `{ const a = ${H(rs1)}, b = ${imm >> 31}; ${set(`a < b || (a === b && (${L(rs1)} >>> 0) < ${imm >>> 0}) ? 1 : 0`, '0')} }`; break;
+        case Op.SLTIU: s = `{ const a = ${H(rs1)} >>> 0, b = ${(imm >> 31) >>> 0}; ${set(`a < b || (a === b && (${L(rs1)} >>> 0) < ${imm >>> 0}) ? 1 : 0`, '0')} }`; break;
+        case Op.XORI: s = set(`${L(rs1)} ^ ${imm}`, `${H(rs1)} ^ ${imm >> 31}`); break;
+        case Op.ORI: s = set(`${L(rs1)} | ${imm}`, `${H(rs1)} | ${imm >> 31}`); break;
+        case Op.ANDI: s = set(`${L(rs1)} & ${imm}`, `${H(rs1)} & ${imm >> 31}`); break;
+        case Op.SLLI: s = imm < 32
+          ? `{ const lo = ${L(rs1)}, hi = ${H(rs1)}; ${set(`lo << ${imm}`, `(hi << ${imm}) | (lo >>> ${32 - imm})`)} }`
+          : `{ const lo = ${L(rs1)}; ${set('0', `lo << ${imm - 32}`)} }`; break;
+        case Op.SRLI: s = imm < 32
+          ? `{ const lo = ${L(rs1)}, hi = ${H(rs1)}; ${set(`(lo >>> ${imm}) | (hi << ${32 - imm})`, `hi >>> ${imm}`)} }`
+          : `{ const hi = ${H(rs1)}; ${set(`(hi >>> ${imm - 32}) | 0`, '0')} }`; break;
+        case Op.SRAI: s = imm < 32
+          ? `{ const lo = ${L(rs1)}, hi = ${H(rs1)}; ${set(`(lo >>> ${imm}) | (hi << ${32 - imm})`, `hi >> ${imm}`)} }`
+          : `{ const hi = ${H(rs1)}; ${set(`hi >> ${imm - 32}`, 'hi >> 31')} }`; break;
+        case Op.SLL: case Op.SRL: case Op.SRA: {
+          const [lo1, hi1, lo2, hi2] = op === Op.SLL
+            ? ['lo << s', '(hi << s) | (lo >>> (32 - s))', '0', 'lo << (s - 32)']
+            : op === Op.SRL
+              ? ['(lo >>> s) | (hi << (32 - s))', 'hi >>> s', '(hi >>> (s - 32)) | 0', '0']
+              : ['(lo >>> s) | (hi << (32 - s))', 'hi >> s', 'hi >> (s - 32)', 'hi >> 31'];
+          s = `{ const s = ${L(rs2)} & 63, lo = ${L(rs1)}, hi = ${H(rs1)}; if (s === 0) { ${set('lo', 'hi')} } else if (s < 32) { const rl = ${lo1}, rh = ${hi1}; ${set('rl', 'rh')} } else { const rl = ${lo2}, rh = ${hi2}; ${set('rl', 'rh')} } }`;
+          break;
+        }
+        case Op.SLT: s = `{ const a = ${H(rs1)}, b = ${H(rs2)}; ${set(`a < b || (a === b && (${L(rs1)} >>> 0) < (${L(rs2)} >>> 0)) ? 1 : 0`, '0')} }`; break;
+        case Op.SLTU: s = `{ const a = ${H(rs1)} >>> 0, b = ${H(rs2)} >>> 0; ${set(`a < b || (a === b && (${L(rs1)} >>> 0) < (${L(rs2)} >>> 0)) ? 1 : 0`, '0')} }`; break;
+        case Op.XOR: s = set(`${L(rs1)} ^ ${L(rs2)}`, `${H(rs1)} ^ ${H(rs2)}`); break;
+        case Op.OR: s = set(`${L(rs1)} | ${L(rs2)}`, `${H(rs1)} | ${H(rs2)}`); break;
+        case Op.AND: s = set(`${L(rs1)} & ${L(rs2)}`, `${H(rs1)} & ${H(rs2)}`); break;
+        case Op.ADDIW: s = w(`(${L(rs1)} + ${imm}) | 0`); break;
+        case Op.SLLIW: s = w(`${L(rs1)} << ${imm}`); break;
+        case Op.SRLIW: s = w(`(${L(rs1)} >>> ${imm}) | 0`); break;
+        case Op.SRAIW: s = w(`${L(rs1)} >> ${imm}`); break;
+        case Op.ADDW: s = w(`(${L(rs1)} + ${L(rs2)}) | 0`); break;
+        case Op.SUBW: s = w(`(${L(rs1)} - ${L(rs2)}) | 0`); break;
+        case Op.SLLW: s = w(`${L(rs1)} << (${L(rs2)} & 31)`); break;
+        case Op.SRLW: s = w(`(${L(rs1)} >>> (${L(rs2)} & 31)) | 0`); break;
+        case Op.SRAW: s = w(`${L(rs1)} >> (${L(rs2)} & 31)`); break;
+        case Op.MUL:
+          s = `{ const al = ${L(rs1)}, ah = ${H(rs1)}, bl = ${L(rs2)}, bh = ${H(rs2)}; ` +
+            `if (((ah === 0 && al >= 0) || (ah === -1 && al < 0)) && ((bh === 0 && bl >= 0) || (bh === -1 && bl < 0)) ` +
+            `&& al < 0x100000 && al > -0x100000 && bl < 0x100000 && bl > -0x100000) { const v = al * bl; ${set('v | 0', `Math.floor(v / ${TWO32}) | 0`)} } ` +
+            `else { mul64(al, ah, bl, bh); ${set('res[0]', 'res[1]')} } }`;
+          break;
+        case Op.MULH: case Op.MULHSU: case Op.MULHU: case Op.DIV: case Op.REM: case Op.DIVU: case Op.REMU: {
+          const f = { [Op.MULH]: 'mulh64(', [Op.MULHSU]: 'mulhsu64(', [Op.MULHU]: 'mulhu64(', [Op.DIV]: 'div64(', [Op.REM]: 'div64(', [Op.DIVU]: 'divu64(', [Op.REMU]: 'divu64(' }[op];
+          const tail = op === Op.DIV || op === Op.DIVU ? ', false' : op === Op.REM || op === Op.REMU ? ', true' : '';
+          s = `${f}${L(rs1)}, ${H(rs1)}, ${L(rs2)}, ${H(rs2)}${tail}); ${set('res[0]', 'res[1]')}`;
+          break;
+        }
+        case Op.MULW: s = w(`Math.imul(${L(rs1)}, ${L(rs2)})`); break;
+        case Op.DIVW: s = w(`div32(${L(rs1)}, ${L(rs2)}, false, false)`); break;
+        case Op.DIVUW: s = w(`div32(${L(rs1)}, ${L(rs2)}, true, false)`); break;
+        case Op.REMW: s = w(`div32(${L(rs1)}, ${L(rs2)}, false, true)`); break;
+        case Op.REMUW: s = w(`div32(${L(rs1)}, ${L(rs2)}, true, true)`); break;
+        case Op.AMO_W: case Op.AMO_D: {
+          // A call into the memory, as the interpreter's (only an LR opens a hold: not here).
+          usesStores = true;
+          const get = op === Op.AMO_W
+            ? `const v = mem.amo32(${imm}, a, ${L(rs2)}); ${sink ? '' : `${XL(rd)} = v; ${XH(rd)} = v >> 31;`}`
+            : `const v = mem.amo64(${imm}, a, ${L(rs2)}, ${H(rs2)}); ${sink ? '' : `${XH(rd)} = mem.hi; ${XL(rd)} = v;`}`;
+          s = `{ ${at()} mem.pc = ${pc}; let a = ${L(rs1)} >>> 0; if (${H(rs1)} !== 0) a += ${H(rs1)} * ${TWO32}; ${get}${paid} if (st[3] !== ep) ${exit} }`;
+          break;
+        }
+        case Op.FENCE: s = 'mem.fence();'; break;
+        case Op.FLOAD: {
+          usesFp = true;
+          const d = 2 * rd;
+          let get: string;
+          if (rs2 === 0) {
+            get = inlineFlat
+              ? `FW[${d}] = a >= LO && a <= HI - 4 && (a & 3) === 0 ? I32[a >>> 2] : mem.load32(a); FW[${d + 1}] = -1;`
+              : `FW[${d}] = mem.load32(a); FW[${d + 1}] = -1;`;
+          } else {
+            get = inlineFlat
+              ? `if (a >= LO && a <= HI - 8 && (a & 7) === 0) { const i = a >>> 2; FW[${d}] = I32[i]; FW[${d + 1}] = I32[i + 1]; } else { const v = mem.load64(a); FW[${d + 1}] = mem.hi; FW[${d}] = v; }`
+              : `{ const v = mem.load64(a); FW[${d + 1}] = mem.hi; FW[${d}] = v; }`;
+          }
+          s = `{ ${at()} ${setPc}${addr} ${get}${paid} }`;
+          break;
+        }
+        case Op.FSTORE: {
+          usesFp = true;
+          usesStores = true;
+          const d = 2 * rs2;
+          const call = rd === 0 ? `mem.store32(a, FW[${d}])` : `mem.store64(a, FW[${d}], FW[${d + 1}])`;
+          if (inlineFlat) {
+            const [cond, put] = rd === 0
+              ? ['a >= LO && a <= HI - 4 && (a & 3) === 0', `I32[a >>> 2] = FW[${d}];`]
+              : ['a >= LO && a <= HI - 8 && (a & 7) === 0', `{ const i = a >>> 2; I32[i] = FW[${d}]; I32[i + 1] = FW[${d + 1}]; }`];
+            s = `{ ${at()} ${addr} if (${cond} && PG[a >>> 12] === 0) { ${put}${paid} } else { ${setPc}${call};${paid} if (st[3] !== ep) ${exit} } }`;
+          } else {
+            s = `{ ${at()} ${addr} ${setPc}${call};${paid} if (st[3] !== ep) ${exit} }`;
+          }
+          break;
+        }
+        case Op.FP:
+          usesFp = true;
+          s = fpSource(imm, rd, rs1, rs2, x.w, L, H, sink, at);
+          break;
+        default:
+          throw new Error(`BUG: op ${op} is not translatable`);
+      }
+      body.push(s);
+      if (i === k - 1) {
+        if (!endsBlock(op)) body.push(`n += ${k}; ${go(next)}`);
+      } else if (event) {
+        body.push(`if (lim - n < ${cost}) ${exit}`);
+      }
+    }
+    cases.push(body.join('\n'));
+  }
+
+  const regs = [...used].sort((x, y) => x - y);
+  const load = LOCALS ? regs.map((r) => `let l${r} = xl[${r}], h${r} = xh[${r}];`).join(' ') : '';
+  const store = LOCALS ? [...written].sort((x, y) => x - y).map((r) => `xl[${r}] = l${r}; xh[${r}] = h${r};`).join(' ') : '';
+  const fpOut = usesFp ? ' if (ff !== 0) h.fflags |= ff;' : '';
+  return [
+    `let n = st[0], lim = st[1], at = 0, pc = ${blocks[0][0].pc}, fl = h.fetchLo;${usesStores ? ' const ep = st[3];' : ''}`,
+    inlineFlat ? 'const LO = env.lo, HI = env.hi, I32 = env.i32, U16 = env.u16, U8 = env.u8, PG = env.pages;' : '',
+    usesFp ? 'const F = h.f, FW = F.w, FX = F.x; let ff = 0;' : '',
+    load,
+    'try {',
+    'L: for (;;) {',
+    ...cases,
+    loops ? '' : 'break;',
+    '}',
+    '} catch (e) {',
+    `${store}${fpOut} st[0] = n + [${faultIdx.join(', ')}][at] + 1; st[1] = lim; st[2] = [${faultPc.join(', ')}][at]; st[4] = 1; throw e;`,
+    '}',
+    `${store}${fpOut} st[0] = n; st[1] = lim; return pc;`,
+  ].join('\n');
 }
 
-const helpers = { mul64, mulh64, mulhsu64, mulhu64, div64, divu64, div32, res };
-const compiled = new Map<string, BlockFn>();
-/** Compiled functions kept per thread (a block's source names everything it depends on). */
-const COMPILED_CAP = 1 << 14;
+/**
+ * An F/D op (the FP form: op in imm), as Hart.fp does it: the same cores/fpu calls, the rounding
+ * mode folded when the instruction names one (a dynamic one is frm, illegal above 4), the flags
+ * gathered in ff for fflags.
+ */
+function fpSource(op: number, rd: number, rs1: number, rs2: number, w: number,
+  L: (r: number) => string, H: (r: number) => string, sink: boolean, at: () => string): string {
+  const XL = (r: number) => (LOCALS ? `l${r}` : `xl[${r}]`), XH = (r: number) => (LOCALS ? `h${r}` : `xh[${r}]`);
+  const rmField = (w >>> 12) & 7;
+  // The rounding mode (an illegal one faults here, as Hart.rm does); reserved fields decode as illegal.
+  const rm = rmField === 7 ? 'rm' : `${rmField}`;
+  const pre = rmField === 7 && usesRm(op) ? `${at()} const rm = h.frm; if (rm > 4) throw new GuestFault(2, ${w | 0});` : '';
+  const xw = (lo: string, hi: string) => (sink ? '' : `${XL(rd)} = ${lo}; ${XH(rd)} = ${hi};`);
+  let s: string;
+  switch (op) {
+    case Op.FMADD_S: case Op.FMSUB_S: case Op.FNMSUB_S: case Op.FNMADD_S:
+      return `{ ${pre} ff |= fmaS(F, ${op - Op.FMADD_S}, ${rd}, ${rs1}, ${rs2}, ${w >>> 27}, ${rm}); }`;
+    case Op.FMADD_D: case Op.FMSUB_D: case Op.FNMSUB_D: case Op.FNMADD_D:
+      return `{ ${pre} ff |= fmaD(F, ${op - Op.FMADD_D}, ${rd}, ${rs1}, ${rs2}, ${w >>> 27}, ${rm}); }`;
+    case Op.FADD_S: s = `faddS(F, ${rd}, ${rs1}, ${rs2}, ${rm})`; break;
+    case Op.FSUB_S: s = `fsubS(F, ${rd}, ${rs1}, ${rs2}, ${rm})`; break;
+    case Op.FMUL_S: s = `fmulS(F, ${rd}, ${rs1}, ${rs2}, ${rm})`; break;
+    case Op.FDIV_S: s = `fdivS(F, ${rd}, ${rs1}, ${rs2}, ${rm})`; break;
+    case Op.FSQRT_S: s = `fsqrtS(F, ${rd}, ${rs1}, ${rm})`; break;
+    case Op.FADD_D: s = `faddD(F, ${rd}, ${rs1}, ${rs2}, ${rm})`; break;
+    case Op.FSUB_D: s = `fsubD(F, ${rd}, ${rs1}, ${rs2}, ${rm})`; break;
+    case Op.FMUL_D: s = `fmulD(F, ${rd}, ${rs1}, ${rs2}, ${rm})`; break;
+    case Op.FDIV_D: s = `fdivD(F, ${rd}, ${rs1}, ${rs2}, ${rm})`; break;
+    case Op.FSQRT_D: s = `fsqrtD(F, ${rd}, ${rs1}, ${rm})`; break;
+    case Op.FSGNJ_S: case Op.FSGNJN_S: case Op.FSGNJX_S: return `fsgnjS(F, ${rd}, ${rs1}, ${rs2}, ${op - Op.FSGNJ_S});`;
+    case Op.FSGNJ_D: case Op.FSGNJN_D: case Op.FSGNJX_D: return `fsgnjD(F, ${rd}, ${rs1}, ${rs2}, ${op - Op.FSGNJ_D});`;
+    case Op.FMIN_S: case Op.FMAX_S: return `ff |= fminmaxS(F, ${rd}, ${rs1}, ${rs2}, ${op === Op.FMAX_S});`;
+    case Op.FMIN_D: case Op.FMAX_D: return `ff |= fminmaxD(F, ${rd}, ${rs1}, ${rs2}, ${op === Op.FMAX_D});`;
+    case Op.FCVT_W_S: case Op.FCVT_WU_S: case Op.FCVT_L_S: case Op.FCVT_LU_S:
+      return `{ ${pre} ff |= fcvtIntS(F, ${op - Op.FCVT_W_S}, ${rs1}, ${rm}); ${xw('FX[0]', 'FX[1]')} }`;
+    case Op.FCVT_W_D: case Op.FCVT_WU_D: case Op.FCVT_L_D: case Op.FCVT_LU_D:
+      return `{ ${pre} ff |= fcvtIntD(F, ${op - Op.FCVT_W_D}, ${rs1}, ${rm}); ${xw('FX[0]', 'FX[1]')} }`;
+    case Op.FEQ_S: case Op.FLT_S: case Op.FLE_S:
+      return `{ ff |= fcmpS(F, ${op - Op.FEQ_S}, ${rs1}, ${rs2}); ${xw('FX[0]', '0')} }`;
+    case Op.FEQ_D: case Op.FLT_D: case Op.FLE_D:
+      return `{ ff |= fcmpD(F, ${op - Op.FEQ_D}, ${rs1}, ${rs2}); ${xw('FX[0]', '0')} }`;
+    case Op.FCLASS_S: return `{ const v = fclassS(F, ${rs1}); ${xw('v', '0')} }`;
+    case Op.FCLASS_D: return `{ const v = fclassD(F, ${rs1}); ${xw('v', '0')} }`;
+    case Op.FMV_X_W: return `{ const v = FW[${2 * rs1}]; ${xw('v', 'v >> 31')} }`;
+    case Op.FMV_X_D: return `{ ${xw(`FW[${2 * rs1}]`, `FW[${2 * rs1 + 1}]`)} }`;
+    case Op.FMV_W_X: return `FW[${2 * rd}] = ${L(rs1)}; FW[${2 * rd + 1}] = -1;`;
+    case Op.FMV_D_X: return `FW[${2 * rd}] = ${L(rs1)}; FW[${2 * rd + 1}] = ${H(rs1)};`;
+    case Op.FCVT_S_W: case Op.FCVT_S_WU: case Op.FCVT_S_L: case Op.FCVT_S_LU:
+      s = `fcvtSInt(F, ${rd}, ${L(rs1)}, ${H(rs1)}, ${op - Op.FCVT_S_W}, ${rm})`; break;
+    case Op.FCVT_D_W: case Op.FCVT_D_WU: case Op.FCVT_D_L: case Op.FCVT_D_LU:
+      s = `fcvtDInt(F, ${rd}, ${L(rs1)}, ${H(rs1)}, ${op - Op.FCVT_D_W}, ${rm})`; break;
+    case Op.FCVT_S_D: s = `fcvtSD(F, ${rd}, ${rs1}, ${rm})`; break;
+    case Op.FCVT_D_S: s = `fcvtDS(F, ${rd}, ${rs1})`; break; // exact, but rm is checked as usual
+    default: throw new Error(`BUG: FP op ${op} is not translatable`);
+  }
+  return `{ ${pre} ff |= ${s}; }`;
+}
 
-/** The block's function: compiled once per worker thread for each distinct source. */
-export function compileBlock(b: BlockInsn[], fetchSpan: number): BlockFn {
-  const src = blockSource(b, fetchSpan);
+const compiled = new Map<string, RegionFn>();
+let compiledChars = 0;
+/** Compiled functions kept per thread (a region's source names everything it depends on). */
+const COMPILED_CAP = 4096;
+const COMPILED_CHARS_CAP = 32 << 20;
+
+/** The region's function: compiled once per worker thread for each distinct source. */
+export function compileSource(src: string, entry: number): RegionFn {
   let fn = compiled.get(src);
   if (fn === undefined) {
-    if (compiled.size >= COMPILED_CAP) compiled.clear();
+    if (compiled.size >= COMPILED_CAP || compiledChars + src.length > COMPILED_CHARS_CAP) {
+      compiled.clear();
+      compiledChars = 0;
+    }
     const names = Object.keys(helpers);
     // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    const make = new Function(...names, `return function block_${(b[0].pc >>> 0).toString(16)}(xl, xh, mem, st, h) {\n${src}\n};`);
-    fn = make(...names.map((k) => helpers[k as keyof typeof helpers])) as BlockFn;
+    const make = new Function(...names, `return function region_${(entry >>> 0).toString(16)}(xl, xh, mem, st, h, env) {\n${src}\n};`);
+    fn = make(...names.map((k) => helpers[k as keyof typeof helpers])) as RegionFn;
     compiled.set(src, fn);
+    compiledChars += src.length;
   }
   return fn;
 }
 
-/** Blocks compiled in this thread so far (distinct sources). */
-export function compiledBlocks(): number {
-  return compiled.size;
+/** Functions compiled in this thread and kept (distinct sources), and their source size. */
+export function compiledStats(): { functions: number; chars: number } {
+  return { functions: compiled.size, chars: compiledChars };
 }

@@ -118,7 +118,7 @@ export class TestHart {
     this.mem = wired.mem as FlatMemory;
     // SMPEMU_TEST_ENGINE=jit runs every snippet with the translator, translating a block the
     // second time it is reached (the interpreter is the default and the reference).
-    const jit = process.env.SMPEMU_TEST_ENGINE === 'jit' ? new Jit(this.dc, this.mem.fetchSpan, 1) : undefined;
+    const jit = process.env.SMPEMU_TEST_ENGINE === 'jit' ? new Jit(this.dc, this.mem, 1) : undefined;
     this.hart = new Hart({ hartId: 0, mem: this.mem, decode: this.dc, trap: this.handler, timePerCycle: o.timePerCycle ?? 1, jit });
   }
 

@@ -50,7 +50,7 @@ export function machine(engine: 'interp' | 'jit', caches: boolean, code: Uint8Ar
   }
   const w = createCoreMemory({ core: 0, ram, ramBase: 0x1000, lrscHold: 0, flatLatency: 3, caches: cfg });
   const traps = new RecordingTrapHandler();
-  const jit = engine === 'jit' ? new Jit(w.decode, w.mem.fetchSpan, threshold) : undefined;
+  const jit = engine === 'jit' ? new Jit(w.decode, w.mem, threshold) : undefined;
   const hart = new Hart({ hartId: 0, mem: w.mem, decode: w.decode, trap: traps, timePerCycle: 1, jit });
   hart.pc = CODE;
   return { hart, mem: w.mem, u8, traps, jit, ctr: w.ctr };
