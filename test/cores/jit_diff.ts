@@ -1,7 +1,9 @@
 // Shared by the translator's tests: one hart over flat memory (with a latency) or over a small
 // cache hierarchy, run with --engine interp or jit in slices of varying length, and a seeded
-// generator of random RV64IM programs (straight-line blocks of every translated op, loads and
-// stores of every width, forward branches, jal/jalr calls, a counted loop, sometimes a fault).
+// generator of random programs (straight-line blocks of every translated op, loads and stores
+// of every width, forward branches, jal/jalr calls, counted loops of one or two blocks,
+// sometimes a fault; with `ext`, also F and D (every op, static and dynamic rounding modes,
+// fcsr accesses), AMOs, LR/SC pairs, fences and compressed instructions).
 import { Hart, RUN_STOPPED } from '../../cores/hart.ts';
 import { createCoreMemory } from '../../cores/core_memory.ts';
 import type { HartMemory } from '../../cores/memory.ts';
@@ -9,6 +11,7 @@ import { Jit } from '../../cores/jit/jit.ts';
 import { DEFAULT_GEOMETRY, CoherenceViews, allocateCoherence } from '../../shared/coherence/layout.ts';
 import { ProtocolTable, TRANSITIONS } from '../../shared/coherence/mesi.ts';
 import { assemble } from '../../src/asm/assembler.ts';
+import { INSTRUCTIONS, ROUNDING_MODES } from '../../src/asm/encode.ts';
 import { RecordingTrapHandler } from './harness.ts';
 
 export const RAM = 1 << 20;
@@ -79,6 +82,8 @@ export function snapshot(m: Machine) {
     cycle: m.hart.cycle,
     xl: Array.from(m.hart.xl.subarray(0, 32)),
     xh: Array.from(m.hart.xh.subarray(0, 32)),
+    f: Array.from(m.hart.f.w),
+    fcsr: [m.hart.frm, m.hart.fflags],
     traps: m.traps.traps.map((t) => ({ ...t })),
     data: Buffer.from(m.u8.subarray(DATA, DATA + DATA_BYTES)).toString('hex'),
     code: Buffer.from(m.u8.subarray(CODE, CODE + 8192)).toString('hex'),
@@ -95,26 +100,108 @@ const LOADS: [string, number][] = [['lb', 1], ['lh', 2], ['lw', 4], ['ld', 8], [
 const STORES: [string, number][] = [['sb', 1], ['sh', 2], ['sw', 4], ['sd', 8]];
 const BR = ['beq', 'bne', 'blt', 'bge', 'bltu', 'bgeu'];
 
+/** What else a random program may hold besides RV64IM (the integer-only programs keep their old shape). */
+export interface Extensions {
+  fp: boolean;
+  amo: boolean;
+  rvc: boolean;
+}
+const NONE: Extensions = { fp: false, amo: false, rvc: false };
+
+const FP_SPECS = [...INSTRUCTIONS.values()].filter((x) => [0x43, 0x47, 0x4b, 0x4f, 0x53].includes(x.opcode));
+const AMOS = ['amoswap', 'amoadd', 'amoxor', 'amoand', 'amoor', 'amomin', 'amomax', 'amominu', 'amomaxu'];
+
 /**
  * A random program: x31 holds DATA (the loads' and stores' base), x30 counts the outer loop,
- * x1 links calls, x29 counts inner loops; every other register is fair game. Returns the assembly source.
+ * x1 links calls, x29 counts inner loops; with ext, x8 holds DATA + 1024 (compressed and atomic
+ * accesses' base); every other register is fair game. Returns the assembly source.
  */
-export function randomProgram(r: () => number, blocks: number): string {
+export function randomProgram(r: () => number, blocks: number, ext: Extensions = NONE): string {
   const pick = <T,>(a: readonly T[]) => a[Math.floor(r() * a.length)]!;
-  const reg = () => 2 + Math.floor(r() * 27); // x2..x28 (x29 counts the inner loops)
+  const anyExt = ext.fp || ext.amo || ext.rvc;
+  const reg = (): number => { for (;;) { const x = 2 + Math.floor(r() * 27); if (!anyExt || x !== 8) return x; } }; // x2..x28
   const src = (): number => (r() < 0.1 ? 0 : reg());
+  const creg = (): number => { for (;;) { const x = 9 + Math.floor(r() * 7); return x; } }; // x9..x15 (x8 is the base)
+  const freg = () => `f${Math.floor(r() * 32)}`;
+  const rm = () => (r() < 0.4 ? '' : `, ${ROUNDING_MODES[pick([0, 1, 2, 3, 4, 7])]}`);
   const lines: string[] = [`li x31, ${DATA}`, `li x30, ${2 + Math.floor(r() * 6)}`];
   for (let i = 2; i < 30; i++) lines.push(`li x${i}, ${Math.floor((r() - 0.5) * 2 ** 31)}`, r() < 0.5 ? `slli x${i}, x${i}, ${Math.floor(r() * 33)}` : `addi x${i}, x${i}, ${Math.floor(r() * 64) - 32}`);
+  if (anyExt) lines.push(`li x8, ${DATA + 1024}`);
+  if (ext.fp) for (let i = 0; i < 32; i++) lines.push(r() < 0.5 ? `fmv.d.x f${i}, x${2 + (i % 27)}` : `fcvt.d.l f${i}, x${2 + (i % 27)}`);
   lines.push('outer:');
+  const fpInsn = (): string => {
+    const x = pick(FP_SPECS);
+    const mn = x.mnemonic;
+    switch (x.syntax) {
+      case 'fr4': return `${mn} ${freg()}, ${freg()}, ${freg()}, ${freg()}${rm()}`;
+      case 'frrm': return `${mn} ${freg()}, ${freg()}, ${freg()}${rm()}`;
+      case 'frr': return `${mn} ${freg()}, ${freg()}, ${freg()}`;
+      case 'fr1rm': return `${mn} ${freg()}, ${freg()}${rm()}`;
+      case 'xff': return `${mn} x${reg()}, ${freg()}, ${freg()}`;
+      case 'xf': return `${mn} x${reg()}, ${freg()}`;
+      case 'xfrm': return `${mn} x${reg()}, ${freg()}${rm()}`;
+      case 'fxrm': return `${mn} ${freg()}, x${src()}${rm()}`;
+      case 'fx': return `${mn} ${freg()}, x${src()}`;
+      default: return 'fence';
+    }
+  };
+  const extInsn = (): string => {
+    const kinds = [...(ext.fp ? ['fp', 'fp', 'fp', 'fmem', 'fcsr'] : []), ...(ext.amo ? ['amo', 'amo', 'lrsc', 'fence'] : []), ...(ext.rvc ? ['c', 'c', 'c', 'cmem'] : [])];
+    switch (pick(kinds)) {
+      case 'fp': return fpInsn();
+      case 'fmem': {
+        const [op, size] = pick([['fld', 8], ['fsd', 8], ['flw', 4], ['fsw', 4]] as const);
+        return `${op} ${freg()}, ${Math.floor(r() * (1024 / size)) * size}(x31)`;
+      }
+      // A valid frm (a dynamic rounding mode under 5..7 is illegal: that stops the program), or the flags.
+      case 'fcsr': return pick([`fsrmi x0, ${Math.floor(r() * 5)}`, `fsflagsi x0, ${Math.floor(r() * 32)}`, `frflags x${reg()}`, `frcsr x${reg()}`]);
+      case 'amo': {
+        const w = r() < 0.5 ? 'w' : 'd';
+        return `${pick(AMOS)}.${w} x${r() < 0.1 ? 0 : reg()}, x${src()}, (x8)`;
+      }
+      case 'lrsc': {
+        const w = r() < 0.5 ? 'w' : 'd';
+        return `lr.${w} x${reg()}, (x8)\nsc.${w} x${reg()}, x${src()}, (x8)`;
+      }
+      case 'fence': return 'fence';
+      case 'cmem': {
+        const [op, size] = pick([['c.lw', 4], ['c.ld', 8], ['c.sw', 4], ['c.sd', 8], ['c.fld', 8], ['c.fsd', 8]] as const);
+        const off = Math.floor(r() * (size === 4 ? 32 : 32)) * size;
+        const v = op === 'c.fld' || op === 'c.fsd' ? `f${8 + Math.floor(r() * 8)}` : `x${creg()}`;
+        return `${op} ${v}, ${off}(x8)`;
+      }
+      default: {
+        const k = Math.floor(r() * 12);
+        const imm6 = () => { const v = Math.floor(r() * 63) - 31; return v === 0 ? 1 : v; };
+        switch (k) {
+          case 0: return `c.addi x${reg()}, ${imm6()}`;
+          case 1: return `c.li x${reg()}, ${imm6()}`;
+          case 2: return `c.mv x${reg()}, x${reg()}`;
+          case 3: return `c.add x${reg()}, x${reg()}`;
+          case 4: return `c.slli x${reg()}, ${1 + Math.floor(r() * 63)}`;
+          case 5: return `c.srli x${creg()}, ${1 + Math.floor(r() * 63)}`;
+          case 6: return `c.srai x${creg()}, ${1 + Math.floor(r() * 63)}`;
+          case 7: return `c.andi x${creg()}, ${imm6()}`;
+          case 8: return `${pick(['c.sub', 'c.xor', 'c.or', 'c.and', 'c.subw', 'c.addw'])} x${creg()}, x${creg()}`;
+          case 9: return `c.addiw x${reg()}, ${imm6()}`;
+          case 10: return `c.lui x${pick([3, 4, 5, 6, 7, 9, 10, 11, 12])}, ${1 + Math.floor(r() * 31)}`;
+          default: return 'c.nop';
+        }
+      }
+    }
+  };
   for (let b = 0; b < blocks; b++) {
-    // Sometimes the block is a counted loop on itself (the translator keeps it in one call).
+    // Sometimes the block is a counted loop on itself, or of two blocks (the translator keeps it in one call).
     const inner = r() < 0.3;
+    const twoBlocks = inner && r() < 0.4;
     lines.push(`b${b}:`);
     if (inner) lines.push(`li x29, ${1 + Math.floor(r() * 40)}`, `b${b}l:`);
     const n = 1 + Math.floor(r() * 12);
     for (let i = 0; i < n; i++) {
+      if (twoBlocks && i === n >> 1) lines.push(`bltu x29, x0, b${b}never`, `b${b}m:`); // a block boundary, never taken
       const k = r();
-      if (k < 0.35) lines.push(`${pick(ALU3)} x${reg()}, x${src()}, x${src()}`);
+      if (anyExt && k < 0.3) lines.push(extInsn());
+      else if (k < 0.35) lines.push(`${pick(ALU3)} x${reg()}, x${src()}, x${src()}`);
       else if (k < 0.5) lines.push(`${pick(ALUI)} x${reg()}, x${src()}, ${Math.floor(r() * 4096) - 2048}`);
       else if (k < 0.58) lines.push(`${pick(SHI)} x${reg()}, x${src()}, ${Math.floor(r() * 64)}`);
       else if (k < 0.62) lines.push(`${pick(SHIW)} x${reg()}, x${src()}, ${Math.floor(r() * 32)}`);
@@ -132,12 +219,14 @@ export function randomProgram(r: () => number, blocks: number): string {
       }
     }
     if (inner) lines.push('addi x29, x29, -1', `bne x29, x0, b${b}l`);
+    if (twoBlocks) lines.push(`j b${b}after`, `b${b}never:`, 'j b0', `b${b}after:`);
     const k = r();
     const fwd = `b${Math.min(blocks, b + 1 + Math.floor(r() * 3))}`;
     if (k < 0.5) lines.push(`${pick(BR)} x${src()}, x${src()}, ${fwd}`);
     else if (k < 0.6) lines.push(`jal x0, ${fwd}`);
     else if (k < 0.7) lines.push('jal x1, leaf');
-    else if (k < 0.72 && b === blocks - 1) lines.push(`ld x${reg()}, 0(x0)`); // an access fault, sometimes
+    else if (ext.rvc && k < 0.75) lines.push(`${pick(['c.beqz', 'c.bnez'])} x${creg()}, ${fwd}`);
+    else if (k < 0.77 && b === blocks - 1) lines.push(`ld x${reg()}, 0(x0)`); // an access fault, sometimes
   }
   lines.push(`b${blocks}:`);
   // Sometimes a load that faults in the outer loop's last round only, inside a hot block.

@@ -1,0 +1,45 @@
+// Soak of the translator's differential test (test/cores/jit.test.ts, shared code in
+// test/cores/jit_diff.ts): random programs of random blocks (RV64IM, and RV64IMAFDC with
+// compressed code), flat memory and caches alternately, run by the interpreter and by
+// --engine jit in the same random slices; every slice's stop point, the registers (x, f, fcsr),
+// memory, traps and cache counters must agree. Runs until --blocks random blocks were generated
+// (default 1,000,000); prints the seed, the blocks, programs and translated regions, and
+// "0 mismatches" or the first mismatching seed (exit 1), which JIT_SEED=<seed> reruns in the test.
+//   npx tsx bench/jit_soak.ts [--blocks 1000000] [--seed 1]
+
+import { assembleAt, machine, randomProgram, rng, runSliced, snapshot } from '../test/cores/jit_diff.ts';
+
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const target = Number(arg('--blocks') ?? 1_000_000);
+const base = Number(arg('--seed') ?? Date.now() % 1_000_000);
+process.stderr.write(`jit soak: seed ${base}, ${target} random blocks\n`);
+
+let blocks = 0, programs = 0, regions = 0, instructions = 0;
+const t0 = performance.now();
+for (let p = 0; blocks < target; p++) {
+  const seed = base + p;
+  const ext = p % 2 === 1;
+  const caches = (p >> 1) % 2 === 1;
+  const n = 4 + (seed % 12);
+  const code = assembleAt(randomProgram(rng(seed), n, ext ? { fp: true, amo: true, rvc: true } : undefined));
+  const maxSlice = [1, 7, 40, 400, 5000][seed % 5];
+  const a = machine('interp', caches, code);
+  const b = machine('jit', caches, code, 1 + (seed % 3));
+  const stopsA = runSliced(a, seed, maxSlice);
+  const stopsB = runSliced(b, seed, maxSlice);
+  if (JSON.stringify({ ...snapshot(a), stops: stopsA }) !== JSON.stringify({ ...snapshot(b), stops: stopsB })) {
+    process.stderr.write(`MISMATCH: seed ${seed} (${ext ? 'RV64IMAFDC' : 'RV64IM'}, ${caches ? 'caches' : 'flat'}): JIT_SEED=${seed} npx vitest run test/cores/jit.test.ts\n`);
+    console.log(JSON.stringify({ seed: base, blocks, programs, mismatches: 1, firstMismatch: seed }));
+    process.exit(1);
+  }
+  blocks += n;
+  programs++;
+  regions += b.jit!.translated;
+  instructions += b.hart.instret;
+  if (programs % 2000 === 0) process.stderr.write(`  ${blocks} blocks, ${programs} programs, ${regions} regions translated, ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
+}
+console.log(JSON.stringify({ seed: base, blocks, programs, instructions, regionsTranslated: regions, mismatches: 0 }));
+process.stderr.write(`${blocks} random blocks (${programs} programs, ${instructions} instructions each engine, ${regions} regions translated): 0 mismatches\n`);
