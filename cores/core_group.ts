@@ -29,7 +29,7 @@ import { protocolFor } from '../shared/coherence/mutations.ts';
 import type { C2cEntry } from './c2c_recorder.ts';
 import { Hart, RUN_STOPPED } from './hart.ts';
 import { coreMemoryFor } from './core_memory.ts';
-import { Jit } from './jit/jit.ts';
+import { Jit, type JitStats } from './jit/jit.ts';
 import type { CacheMemory } from './mem_cache.ts';
 
 export interface CoreGroupInit {
@@ -78,6 +78,8 @@ export interface CoreResult {
   walkCycles?: number;
   /** --boot linux: the TLB levels' counts (cores/tlb.ts) and the TLB shootdowns this core sent and received. */
   tlb?: TlbStats & { shootdownsSent: number; shootdownsReceived: number };
+  /** --engine jit: the translator's code cache (live regions, their source size, translations, drops, flushes): host-side, not simulated. */
+  jit?: JitStats;
 }
 
 /**
@@ -342,6 +344,7 @@ export class CoreGroup {
       kernelReads: h.mem.kernelReads + viaHome(h.hartId).kreads,
       kernelWrites: h.mem.kernelWrites + viaHome(h.hartId).kwrites,
       ...(this.counters[i] ? { counters: ctrOf(i) } : {}),
+      ...(h.jit ? { jit: h.jit.stats() } : {}),
       ...(this.mmus[i] ? { tlbMisses: this.mmus[i]!.tlbMisses, pageWalks: this.mmus[i]!.pageWalks, pteReads: this.mmus[i]!.pteReads, walkCycles: this.mmus[i]!.walkCycles, tlb: this.tlbCounts(h.hartId, this.mmus[i]!) } : {}),
     }));
   }

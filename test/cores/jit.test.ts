@@ -157,3 +157,34 @@ newword:
     });
   }
 });
+
+describe('the code cache', () => {
+  it('stays within its bound: a full cache drops every region and translation goes on, counts unchanged', () => {
+    let flushes = 0;
+    for (let seed = 11; seed < 31; seed++) {
+      const code = assembleAt(randomProgram(rng(seed), 12, { fp: true, amo: true, rvc: true }));
+      const a = machine('interp', false, code);
+      const b = machine('jit', false, code, 1, 3);
+      const stopsA = runSliced(a, seed, 400), stopsB = runSliced(b, seed, 400);
+      expect({ ...snapshot(b), stops: stopsB }).toEqual({ ...snapshot(a), stops: stopsA });
+      const st = b.jit!.stats();
+      expect(st.regions).toBeLessThanOrEqual(3);
+      flushes += st.flushes;
+    }
+    expect(flushes).toBeGreaterThan(0);
+  });
+});
+
+describe('what the translator assumes of the memory', () => {
+  it('bare flat memory is inlined, caches go through the methods', () => {
+    const code = assembleAt('li a0, 1');
+    const flat = machine('jit', false, code).jit!.view;
+    expect(flat.kind).toBe('bareflat');
+    expect(flat.lat).toBe(3); // the harness's flat latency, folded into block costs
+    expect(flat.env.i32.length).toBeGreaterThan(0);
+    expect(flat.env.hi).toBeGreaterThan(flat.env.lo);
+    const caches = machine('jit', true, code).jit!.view;
+    expect(caches.kind).toBe('method');
+    expect(caches.lat).toBe(-1);
+  });
+});

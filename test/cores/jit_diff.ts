@@ -41,7 +41,7 @@ export interface Machine {
 }
 
 /** A fresh hart; `caches`: a 1-core hierarchy with small L1s (misses, evictions, fetch accesses). */
-export function machine(engine: 'interp' | 'jit', caches: boolean, code: Uint8Array, threshold = 2): Machine {
+export function machine(engine: 'interp' | 'jit', caches: boolean, code: Uint8Array, threshold = 2, regionsCap?: number): Machine {
   const ram = new SharedArrayBuffer(RAM);
   const u8 = new Uint8Array(ram);
   u8.set(code, CODE);
@@ -53,7 +53,7 @@ export function machine(engine: 'interp' | 'jit', caches: boolean, code: Uint8Ar
   }
   const w = createCoreMemory({ core: 0, ram, ramBase: 0x1000, lrscHold: 0, flatLatency: 3, caches: cfg });
   const traps = new RecordingTrapHandler();
-  const jit = engine === 'jit' ? new Jit(w.decode, w.mem, threshold) : undefined;
+  const jit = engine === 'jit' ? new Jit(w.decode, w.mem, threshold, regionsCap) : undefined;
   const hart = new Hart({ hartId: 0, mem: w.mem, decode: w.decode, trap: traps, timePerCycle: 1, jit });
   hart.pc = CODE;
   return { hart, mem: w.mem, u8, traps, jit, ctr: w.ctr };
