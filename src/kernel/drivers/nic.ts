@@ -84,15 +84,13 @@ export class Nic {
 
   constructor(
     readonly spec: NicSpec,
-    /** The cores this worker hosts: only their queues are kept here. */
-    hosted: (cpu: number) => boolean,
     readonly softirq: Softirq,
     readonly hooks: NicHooks,
     requestIrq: (irq: number, action: (cpu: number) => void) => void,
   ) {
     this.nq = spec.cpus.length;
+    // Every queue has its record in every worker; only the worker hosting its core touches it.
     spec.cpus.forEach((cpu, q) => {
-      if (!hosted(cpu)) return;
       const rq: RxQueue = { q, cpu, irq: NIC_IRQ_BASE + q, arrived: 0, backlog: 0, processed: 0, dropped: 0, enabled: true };
       this.queues.push(rq);
       if (!this.byCpu.has(cpu)) {

@@ -191,7 +191,7 @@ export class IrqEntry {
     });
     this.it.softirq.open_softirq(SCHED_SOFTIRQ, (c) => self.rebalance?.(c));
     if (boot.nic) {
-      this.nic = new Nic(boot.nic, ops.hosted, this.it.softirq, { now: (c) => self.now(c), charge: (c, n) => { self.harts[c]!.cycle += n; } },
+      this.nic = new Nic(boot.nic, this.it.softirq, { now: (c) => self.now(c), charge: (c, n) => { self.harts[c]!.cycle += n; } },
         (irq, action) => this.it.irqs.request_irq(irq, (c) => action(c)));
     }
     // ksoftirqd/N for every core (kthreadd's children: pids after init's).
@@ -204,12 +204,12 @@ export class IrqEntry {
       this.kthreads.push(k);
       this.byPid.set(pid, k);
     }
-    if (boot.topIntervalNs && ops.hosted(0)) {
+    if (boot.topIntervalNs) {
       this.topCycles = Math.max(1, Math.round(boot.topIntervalNs / this.nsPerCycle));
       this.topNext = this.topCycles;
     }
     if (ops.tlbFlush) ops.tlbFlush.setTransport(smpShootdown(this.it.smp, this.it.ipi, ops.tlbFlush));
-    for (let c = 0; c < cpus; c++) if (ops.hosted(c)) this.refresh(c);
+    for (let c = 0; c < cpus; c++) this.refresh(c);
   }
 
   // ---- clocks ----
