@@ -120,6 +120,8 @@ export interface IrqStats {
   softirqRestarts: number[];
   /** /proc/softirqs totals per vector (all cores). */
   softirqs: number[];
+  /** Host iterations of the idle loop (each one clock jump), this worker's cores together. */
+  idleLoops: number;
   nic?: NicStats;
 }
 
@@ -516,6 +518,7 @@ export class IrqEntry {
       ksoftirqdWakeups: range.map((c) => it.softirq.wakeups(c)),
       softirqRestarts: range.map((c) => it.softirq.restarts(c)),
       softirqs: [...Array(NR_SOFTIRQS).keys()].map((nr) => range.reduce((a, c) => a + it.softirq.kstat_softirqs_cpu(nr, c), 0)),
+      idleLoops: this.idleLoops,
       ...(this.nic ? { nic: this.nic.stats() } : {}),
     };
   }
