@@ -56,7 +56,7 @@ function parseInterrupts(text: string, cpus: number): Map<string, number[]> {
 
 describe.skipIf(!have)('--boot linux: interrupts, softirqs, ksoftirqd, the NIC', () => {
   beforeAll(() => {
-    for (const n of ['irqstat', 'sleep']) bins[n] = crossCompile(new URL(`./linux/${n}.c`, import.meta.url));
+    for (const n of ['irqstat', 'sleep', 'timedwait']) bins[n] = crossCompile(new URL(`./linux/${n}.c`, import.meta.url));
   }, 120_000);
 
   it.each([
@@ -172,5 +172,13 @@ describe.skipIf(!have)('--boot linux: interrupts, softirqs, ksoftirqd, the NIC',
     expect(irq.loc[0]).toBeLessThan(20);
     expect(irq.cpustat[0]![3]).toBeGreaterThanOrEqual(1000); // idle, USER_HZ
     expect(r.cores[0]!.instructions).toBeLessThan(5_000_000);
+  }, 120_000);
+
+  it('a timed futex wait on an idle core with the tick stopped still times out (its deadline bounds the idle jump)', async () => {
+    const { out, irq, sched } = await run('timedwait', [], {});
+    expect(out).toBe('timed out: 1, waited at least 100 ms: 1\n');
+    expect(sched.idleCycles).toBeGreaterThan(90_000_000);
+    expect(sched.idleCycles).toBeLessThan(110_000_000);
+    expect(irq.loc[0]).toBeLessThan(5); // the wait's expiry, not 25 ticks
   }, 120_000);
 });

@@ -395,7 +395,7 @@ export class IrqEntry {
     let idled = 0;
     if (idle()) {
       if (!tick.tick_stopped(id) && tick.tick_nohz_idle_stop_tick(id)) this.refresh(id);
-      const ev = this.ops.nextEvent(id);
+      const ev = this.idleUntil(id);
       const to = Math.min(end, ev);
       if (cpu.cycle < to) {
         idled = to - cpu.cycle;
@@ -409,6 +409,14 @@ export class IrqEntry {
       this.refresh(id);
     }
     return idled;
+  }
+
+  /**
+   * How long idle core `id` may sleep: its next event, the kernel's own timers included (a
+   * timed futex wait has no tick to check it while the tick is stopped). Cycles.
+   */
+  idleUntil(id: number): number {
+    return Math.min(this.ops.nextEvent(id), this.ops.kernelTimerNext(id));
   }
 
   // ---- the tick's scheduler part ----
