@@ -54,6 +54,8 @@ interface LinuxEntries {
   nextEvent(hartId: number): number;
   tick(cpu: Cpu): void;
   runningOn(hartId: number): { pid: number; comm: string; image: number } | undefined;
+  /** Until which cycle an idle core sleeps (quantum skipping); absent (another worker's client): never skipped. */
+  sleepingUntil?(hartId: number): number;
 }
 
 export interface CoreResult {
@@ -313,6 +315,22 @@ export class CoreGroup {
         lk.tick(h);
       }
     }
+  }
+
+  /**
+   * The first cycle at which a core of this worker has work: a running core's clock, an idle
+   * core's next event (--boot linux), never for a stopped one. When every worker's answer
+   * lies quanta ahead, the workers skip those quanta together (worker.ts): idle time costs a
+   * host iteration per event, not per quantum.
+   */
+  sleepingUntil(): number {
+    let t = Infinity;
+    for (let i = 0; i < this.harts.length; i++) {
+      if (!this.live[i]) continue;
+      const h = this.harts[i];
+      t = Math.min(t, this.linux?.sleepingUntil ? Math.max(h.cycle, this.linux.sleepingUntil(h.hartId)) : h.cycle);
+    }
+    return t;
   }
 
   publishProgress(): void {

@@ -647,6 +647,11 @@ export class LinuxKernel implements TrapHandler {
     return !this.current.has(hartId);
   }
 
+  /** Until which cycle core `hartId` sleeps in its idle loop (0: it has work); the worker skips quanta on it. */
+  sleepingUntil(hartId: number): number {
+    return this.irq.sleepingUntil(hartId);
+  }
+
   /** The cycle of this core's next timer tick (the core group's run loop stops there). */
   nextEvent(hartId: number): number {
     let e = this.irq.nextEvent(hartId);

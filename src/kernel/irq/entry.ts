@@ -412,6 +412,17 @@ export class IrqEntry {
   }
 
   /**
+   * Until which cycle core `id` has nothing to do: its idle task runs with nothing runnable
+   * and nothing pending; then its next event (idleUntil), else 0 (busy). The worker skips
+   * quanta in which every core of the machine sleeps (cores/worker.ts).
+   */
+  sleepingUntil(id: number): number {
+    const s = this.ops.sched;
+    if (s.curr(id) !== s.rget(id, R_IDLE) || s.rget(id, R_NR_RUNNING) !== 0 || test_need_resched(s, id)) return 0;
+    return this.idleUntil(id);
+  }
+
+  /**
    * How long idle core `id` may sleep: its next event, the kernel's own timers included (a
    * timed futex wait has no tick to check it while the tick is stopped). Cycles.
    */
