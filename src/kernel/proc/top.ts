@@ -1,9 +1,9 @@
 // `--top INTERVAL`: frames as procps-ng top prints them in threads mode (top -H, with the
 // `1` toggle's per-CPU lines and the P column), over simulated time. Between two samples:
 //   top - <simulated time> (simulated), every <interval>
-//   Tasks: %3u total, %3u running, %3u sleeping, %3u stopped, %3u zombie
+//   Threads: %3u total, %3u running, %3u sleeping, %3u stopped, %3u zombie   (threads mode's label)
 //   %Cpu(s): ... us, ... sy, ... ni, ... id, ... wa, ... hi, ... si, ... st   (top_cpu.ts)
-//   %Cpu0  : ...                                                             (one per core)
+//   %Cpu0  : ...              (one per core: the `1` toggle's lines, here under the summary)
 //   (blank)
 //       PID USER      PR  NI S  %CPU     TIME+  P COMMAND
 // PID "%7d", USER "%-8s", PR "%3s" (prio - 100, "rt" for real-time), NI "%3d", S, %CPU
@@ -52,7 +52,7 @@ export function topFrame(prev: TopSample, cur: TopSample): string {
   const dt = cur.ns - prev.ns;
   const count = (st: string): number => cur.tasks.filter((t) => t.state === st).length;
   let out = `top - ${secs(cur.ns)} s (simulated), every ${secs(dt)} s\n`;
-  out += `Tasks: ${String(cur.tasks.length).padStart(3)} total, ${String(count('R')).padStart(3)} running, ${String(count('S') + count('D') + count('I')).padStart(3)} sleeping, ${String(count('T')).padStart(3)} stopped, ${String(count('Z')).padStart(3)} zombie\n`;
+  out += `Threads: ${String(cur.tasks.length).padStart(3)} total, ${String(count('R')).padStart(3)} running, ${String(count('S') + count('D') + count('I')).padStart(3)} sleeping, ${String(count('T')).padStart(3)} stopped, ${String(count('Z')).padStart(3)} zombie\n`;
   out += topCpuLine(parseStatCpu(prev.stat), parseStatCpu(cur.stat)) + '\n';
   for (let c = 0; c < cur.cpus; c++) out += topCpuLine(parseStatCpu(prev.stat, `cpu${c}`), parseStatCpu(cur.stat, `cpu${c}`), topCpuLabel(c)) + '\n';
   out += '\n    PID USER      PR  NI S  %CPU     TIME+  P COMMAND\n';
