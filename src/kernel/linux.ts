@@ -405,7 +405,11 @@ export class LinuxKernel implements TrapHandler {
     this.init = this.newProcess({ pid, task, ppid: 0, comm: (o.exec.execfn.split('/').pop() ?? 'prog').slice(0, 15), exe: o.exec.execfn, fs, state });
     this.irq = this.irqEntry(o);
     this.irq.registerProcFiles(pseudo);
-    this.irq.setRebalance((c) => this.run_rebalance_domains(this.cpus.get(c)!));
+    // SCHED_SOFTIRQ's work; for a nohz-idle core, on behalf of the kicked one (ilb), whose time it catches up to.
+    this.irq.setRebalance((c, ilb) => {
+      if (ilb !== undefined) this.catchUp(c, this.cpus.get(ilb)!.cycle);
+      this.run_rebalance_domains(this.cpus.get(c)!);
+    });
   }
 
   /** The interrupt side over the boot's buffers, with this kernel's answers (irq/entry.ts). */
@@ -439,6 +443,7 @@ export class LinuxKernel implements TrapHandler {
       userTasks: () => [...this.byTask.values()].map((p) => ({ pid: p.pid, tid: p.tid, comm: p.comm, task: p.task, zombie: this.regs.get(p.task, W_STATE) === EXIT_ZOMBIE })),
       processes: () => 1 + o.cores + this.switchStats.forks + this.switchStats.threads,
       write: (fd, text) => this.out.push({ core: 0, fd, data: enc.encode(text) }),
+      catchUp: (c, cycle) => this.catchUp(c, cycle),
       tlbFlush: this.tlbFlush,
     });
   }

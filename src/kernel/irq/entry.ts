@@ -26,7 +26,7 @@ import { NR_SOFTIRQS, SCHED_SOFTIRQ } from '../softirq.ts';
 import { CPUTIME_IDLE, CPUTIME_IOWAIT, NR_STATS, TICK_IDLE, TICK_KSOFTIRQD, TICK_TASK } from '../time/cputime.ts';
 import { nsec_to_clock_t } from '../time/tick.ts';
 import {
-  F_SUM_EXEC, PRIO_TO_NICE, R_IDLE, R_NR_RUNNING, R_NR_SWITCHES, T_CPU, T_NR_INVOLUNTARY, T_NR_VOLUNTARY, T_ON_RQ, T_STATIC_PRIO, T_PRIO, type Sched, test_need_resched,
+  F_SUM_EXEC, PRIO_TO_NICE, R_IDLE, RF_NEXT_BALANCE, R_NR_RUNNING, R_NR_SWITCHES, T_CPU, T_NR_INVOLUNTARY, T_NR_VOLUNTARY, T_ON_RQ, T_STATIC_PRIO, T_PRIO, type Sched, test_need_resched,
 } from '../sched/sched.ts';
 import { sched_task_init, sched_timer_next, sched_timers_run, scheduler_tick, try_to_wake_up, update_rq_clock, SM_PREEMPT, SM_SLEEP } from '../sched/core.ts';
 import { cpumask_of, set_task_cpumask } from '../sched/cpumask.ts';
@@ -92,6 +92,8 @@ export interface IrqKernelOps {
   processes(): number;
   /** Write text to the console (top frames go to stderr). */
   write(fd: 1 | 2, text: string): void;
+  /** An idle core behind `cycle` in simulated time idles up to it (an IPI sent to it then cannot arrive before it was sent). */
+  catchUp?(cpu: number, cycle: number): void;
   /** The TLB flush whose shootdowns go through the IPI path (smp.ts, ipi.ts). */
   tlbFlush?: MmTlbFlush;
 }
@@ -104,6 +106,9 @@ interface Kthread {
   /** TASK_RUNNING: woken and not yet back asleep (ksoftirqd_running). */
   running: boolean;
 }
+
+/** The nohz balancer kick's cross-core call (kick_ilb's nohz_csd; mm/tlb_shootdown.ts's flush is 1). */
+export const SMP_FN_NOHZ_KICK = 2;
 
 /** The interrupt side's numbers for the stats. */
 export interface IrqStats {
@@ -138,8 +143,13 @@ export class IrqEntry {
   private readonly sysNs: number[];
   private readonly nsPerCycle: number;
   private readonly pending: number[] = [];
-  /** SCHED_SOFTIRQ's action (run_rebalance_domains), set by the load balancer. */
-  private rebalance: ((cpu: number) => void) | null = null;
+  /**
+   * The load balancer's rebalance of core `cpu`'s domain (SCHED_SOFTIRQ's work), set by the
+   * kernel; `ilb`: run by that core on behalf of nohz-idle `cpu` (_nohz_idle_balance).
+   */
+  private rebalance: ((cpu: number, ilb?: number) => void) | null = null;
+  /** nohz_flags' NOHZ_BALANCE_KICK per core: kicked to balance for the nohz-idle cores, not yet run. */
+  private readonly nohzKick: boolean[];
   /** --top: next frame (cycles of core 0), the interval, and the previous sample. */
   private topNext = Infinity;
   private readonly topCycles: number = 0;
@@ -156,6 +166,7 @@ export class IrqEntry {
     this.harts = new Array<Cpu | undefined>(cpus).fill(undefined);
     this.next = new Array<number>(cpus).fill(0);
     this.inIdle = new Array<boolean>(cpus).fill(false);
+    this.nohzKick = new Array<boolean>(cpus).fill(false);
     this.sysNs = new Array<number>(cpus).fill(0);
     this.nsPerCycle = 1e9 / ops.clockHz;
     const s = ops.sched;
@@ -191,7 +202,9 @@ export class IrqEntry {
       const n = tick.ticks(c) - before;
       if (n > 0) ops.countTicks(n);
     });
-    this.it.softirq.open_softirq(SCHED_SOFTIRQ, (c) => self.rebalance?.(c));
+    this.it.softirq.open_softirq(SCHED_SOFTIRQ, (c) => self.run_rebalance_domains(c));
+    // nohz_csd_func: the kicked idle core raises its SCHED_SOFTIRQ (run at this IPI's irq exit).
+    this.it.smp.smp_register(SMP_FN_NOHZ_KICK, (c) => this.it.softirq.raise_softirq_irqoff(c, SCHED_SOFTIRQ));
     if (boot.nic) {
       this.nic = new Nic(boot.nic, this.it.softirq, { now: (c) => self.now(c), charge: (c, n) => { self.harts[c]!.cycle += n; } },
         (irq, action) => this.it.irqs.request_irq(irq, (c) => action(c)));
@@ -436,12 +449,69 @@ export class IrqEntry {
     const s = this.ops.sched;
     update_rq_clock(s, c, this.now(c));
     scheduler_tick(s, c);
-    if (this.rebalance) this.it.softirq.__raise_softirq_irqoff(c, SCHED_SOFTIRQ); // trigger_load_balance
+    this.trigger_load_balance(c);
   }
 
-  /** The load balancer's run_rebalance_domains, run as SCHED_SOFTIRQ from every tick. */
-  setRebalance(fn: (cpu: number) => void): void {
+  /**
+   * The load balancer's rebalance of a core's domain (the kernel's run_rebalance_domains body),
+   * run as SCHED_SOFTIRQ: raised by the tick when the core's next_balance is due, and on a
+   * nohz-idle core kicked to balance for the idle cores whose tick is stopped.
+   */
+  setRebalance(fn: (cpu: number, ilb?: number) => void): void {
     this.rebalance = fn;
+  }
+
+  /**
+   * trigger_load_balance from core c's tick: SCHED_SOFTIRQ when its next_balance is due, and
+   * nohz_balancer_kick: idle cores stop their tick (nohz), so none of them balances itself;
+   * when c runs two or more tasks and an idle core's balance is due, the first nohz-idle core
+   * (find_new_ilb) is kicked with a function-call IPI (kick_ilb, once until it runs) to
+   * balance on behalf of them all. (Linux also kicks for misfit, asymmetric packing and busy
+   * LLC siblings; with one flat domain and no PELT, nr_running >= 2 is the case that remains.)
+   */
+  private trigger_load_balance(c: number): void {
+    if (!this.rebalance) return;
+    const s = this.ops.sched;
+    const now = this.now(c);
+    if (now >= s.rfget(c, RF_NEXT_BALANCE)) this.it.softirq.__raise_softirq_irqoff(c, SCHED_SOFTIRQ);
+    if (s.curr(c) === s.rget(c, R_IDLE) || s.rget(c, R_NR_RUNNING) < 2) return;
+    let ilb = -1;
+    let due = Infinity;
+    for (let k = 0; k < this.ops.cores; k++) {
+      if (k === c || !this.nohzIdle(k)) continue;
+      if (ilb < 0) ilb = k;
+      due = Math.min(due, s.rfget(k, RF_NEXT_BALANCE)); // nohz.next_balance
+    }
+    if (ilb < 0 || now < due || this.nohzKick[ilb]) return;
+    this.nohzKick[ilb] = true;
+    this.ops.catchUp?.(ilb, this.harts[c]!.cycle);
+    this.it.smp.smp_call_function_single(c, ilb, SMP_FN_NOHZ_KICK);
+  }
+
+  /** In nohz.idle_cpus_mask: a core of this worker in its idle loop with the tick stopped. */
+  private nohzIdle(k: number): boolean {
+    const s = this.ops.sched;
+    return this.harts[k] !== undefined && this.ops.hosted(k) && this.inIdle[k]! && this.it.tick.tick_stopped(k) && s.curr(k) === s.rget(k, R_IDLE);
+  }
+
+  /**
+   * run_rebalance_domains (SCHED_SOFTIRQ on c): kicked, c first balances on behalf of the other
+   * nohz-idle cores, from c + 1 around (_nohz_idle_balance; it stops once c itself has work),
+   * then its own domain.
+   */
+  private run_rebalance_domains(c: number): void {
+    const fn = this.rebalance;
+    if (!fn) return;
+    if (this.nohzKick[c]) {
+      this.nohzKick[c] = false;
+      const s = this.ops.sched;
+      for (let i = 1; i < this.ops.cores; i++) {
+        if (test_need_resched(s, c)) break;
+        const k = (c + i) % this.ops.cores;
+        if (this.nohzIdle(k)) fn(k, c);
+      }
+    }
+    fn(c);
   }
 
   // ---- views ----
