@@ -22,7 +22,7 @@ async function one(name: string, elf: Uint8Array, args: string[], given: Partial
   const cycles = r.cores.reduce((a, c) => a + c.cycles, 0);
   console.log(JSON.stringify({
     case: name, hostMs: Math.round(hostMs), runHostMs: Math.round(r.hostSeconds * 1000), simulatedS: +(Math.max(...r.cores.map((c) => c.cycles)) / config.clockHz).toFixed(3), guestMips: +r.guestMips.toFixed(1),
-    loc: irq.loc.reduce((a, b) => a + b, 0), idleLoops: irq.idleLoops, ksoftirqdShare: +(irq.ksoftirqdNs.reduce((a, b) => a + b, 0) / cycles).toFixed(3),
+    loc: irq.loc.reduce((a, b) => a + b, 0), idleLoops: irq.idleLoops.reduce((a, b) => a + b, 0), ksoftirqdShare: +(irq.ksoftirqdNs.reduce((a, b) => a + b, 0) / cycles).toFixed(3),
     nicPackets: irq.nic?.packets ?? 0,
   }));
 }

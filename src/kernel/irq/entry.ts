@@ -125,8 +125,8 @@ export interface IrqStats {
   softirqRestarts: number[];
   /** /proc/softirqs totals per vector (all cores). */
   softirqs: number[];
-  /** Host iterations of the idle loop (each one clock jump), this worker's cores together. */
-  idleLoops: number;
+  /** Host iterations of the idle loop (each one clock jump) per core (0 for another worker's). */
+  idleLoops: number[];
   nic?: NicStats;
 }
 
@@ -154,8 +154,8 @@ export class IrqEntry {
   private topNext = Infinity;
   private readonly topCycles: number = 0;
   private topPrev: TopSample | null = null;
-  /** Host loop iterations of the idle loop (a count for tests: the idle jump stays cheap). */
-  idleLoops = 0;
+  /** Host loop iterations of the idle loop per core (a count for tests: the idle jump stays cheap). */
+  readonly idleLoops: number[];
 
   constructor(
     readonly boot: LinuxIrqBoot,
@@ -167,6 +167,7 @@ export class IrqEntry {
     this.next = new Array<number>(cpus).fill(0);
     this.inIdle = new Array<boolean>(cpus).fill(false);
     this.nohzKick = new Array<boolean>(cpus).fill(false);
+    this.idleLoops = new Array<number>(cpus).fill(0);
     this.sysNs = new Array<number>(cpus).fill(0);
     this.nsPerCycle = 1e9 / ops.clockHz;
     const s = ops.sched;
@@ -396,7 +397,7 @@ export class IrqEntry {
   do_idle(cpu: Cpu, end: number): number {
     const id = cpu.hartId;
     this.harts[id] = cpu;
-    this.idleLoops++;
+    this.idleLoops[id]!++;
     const s = this.ops.sched;
     const tick = this.it.tick;
     const idle = () => s.curr(id) === s.rget(id, R_IDLE);
@@ -607,7 +608,7 @@ export class IrqEntry {
       ksoftirqdWakeups: range.map((c) => it.softirq.wakeups(c)),
       softirqRestarts: range.map((c) => it.softirq.restarts(c)),
       softirqs: [...Array(NR_SOFTIRQS).keys()].map((nr) => range.reduce((a, c) => a + it.softirq.kstat_softirqs_cpu(nr, c), 0)),
-      idleLoops: this.idleLoops,
+      idleLoops: [...this.idleLoops],
       ...(this.nic ? { nic: this.nic.stats() } : {}),
     };
   }
