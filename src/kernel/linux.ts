@@ -629,12 +629,12 @@ export class LinuxKernel implements TrapHandler {
   /**
    * A core this kernel runs tasks on (every core of the worker that hosts the kernel; start
    * attaches the boot core): it starts in its idle task, its tick armed, in the scheduling
-   * domain of placement and balancing.
+   * domain of placement and balancing. `remote`: another worker runs it (parallel mode; its idle loop runs there).
    */
-  attach(cpu: Cpu): void {
+  attach(cpu: Cpu, remote = false): void {
     this.cpus.set(cpu.hartId, cpu);
     this.active = [...this.cpus.keys()].sort((a, b) => a - b);
-    this.irq.attach(cpu);
+    this.irq.attach(cpu, remote);
   }
 
   private nsOf(cpu: { cycle: number }): number {

@@ -150,6 +150,8 @@ export class IrqEntry {
   private rebalance: ((cpu: number, ilb?: number) => void) | null = null;
   /** nohz_flags' NOHZ_BALANCE_KICK per core: kicked to balance for the nohz-idle cores, not yet run. */
   private readonly nohzKick: boolean[];
+  /** Cores whose idle loop runs in another worker (attach). */
+  private readonly idlesElsewhere: boolean[];
   /** --top: next frame (cycles of core 0), the interval, and the previous sample. */
   private topNext = Infinity;
   private readonly topCycles: number = 0;
@@ -167,6 +169,7 @@ export class IrqEntry {
     this.next = new Array<number>(cpus).fill(0);
     this.inIdle = new Array<boolean>(cpus).fill(false);
     this.nohzKick = new Array<boolean>(cpus).fill(false);
+    this.idlesElsewhere = new Array<boolean>(cpus).fill(false);
     this.idleLoops = new Array<number>(cpus).fill(0);
     this.sysNs = new Array<number>(cpus).fill(0);
     this.nsPerCycle = 1e9 / ops.clockHz;
@@ -247,9 +250,10 @@ export class IrqEntry {
     return c;
   }
 
-  /** The hart of core c: known from its first entry on. */
-  attach(cpu: Cpu): void {
+  /** The hart of core c: known from its first entry on. `idlesElsewhere`: its idle loop runs in another worker (parallel mode). */
+  attach(cpu: Cpu, idlesElsewhere = false): void {
     this.harts[cpu.hartId] = cpu;
+    this.idlesElsewhere[cpu.hartId] = idlesElsewhere;
   }
 
   // ---- what the run loop asks ----
@@ -318,6 +322,14 @@ export class IrqEntry {
       for (const irq of p) it.irqs.handle_irq(id, irq, user);
     }
     if (id === 0 && cpu.cycle >= this.topNext) this.topSample(cpu);
+    // An idle core whose idle loop runs in another worker (parallel mode: its client idles by
+    // itself and enters the kernel only for its events) goes nohz idle here, as do_idle would.
+    const s = this.ops.sched;
+    if (this.idlesElsewhere[id] && !this.inIdle[id] && s.curr(id) === s.rget(id, R_IDLE) && s.rget(id, R_NR_RUNNING) === 0 && !test_need_resched(s, id)) {
+      this.inIdle[id] = true;
+      it.tick.tick_nohz_idle_enter(id, this.now(id));
+      it.tick.tick_nohz_idle_stop_tick(id);
+    }
     this.refresh(id);
   }
 
