@@ -54,6 +54,8 @@ interface LinuxEntries {
   nextEvent(hartId: number): number;
   tick(cpu: Cpu): void;
   runningOn(hartId: number): { pid: number; comm: string; image: number } | undefined;
+  /** Until which cycle an idle core sleeps (quantum skipping; 0: it has work). */
+  sleepingUntil?(hartId: number): number;
 }
 
 export interface CoreResult {
@@ -203,7 +205,7 @@ export class CoreGroup {
       if (!home) throw new Error('BUG: the Linux kernel built in a worker without core 0');
       lk.start(home);
       for (const h of this.harts) if (h !== home) lk.attach(h);
-      for (const sh of byCore.values()) lk.attach(sh.cpu);
+      for (const sh of byCore.values()) lk.attach(sh.cpu, true);
       lk.placeInit();
       // What the other workers read of their cores: idle, next events, run-queue lengths.
       this.server?.publish();
@@ -315,6 +317,25 @@ export class CoreGroup {
         lk.tick(h);
       }
     }
+  }
+
+  /**
+   * The first cycle at which a core of this worker has work: a running core's clock, an idle
+   * core's next event (--boot linux), never for a stopped one. When every worker's answer
+   * lies quanta ahead, the workers skip those quanta together (worker.ts): idle time costs a
+   * host iteration per event, not per quantum.
+   */
+  sleepingUntil(): number {
+    let t = Infinity;
+    for (let i = 0; i < this.harts.length; i++) {
+      if (!this.live[i]) continue;
+      const h = this.harts[i];
+      t = Math.min(t, this.linux?.sleepingUntil ? Math.max(h.cycle, this.linux.sleepingUntil(h.hartId)) : h.cycle);
+    }
+    // Parallel --boot linux, the home: other workers' cores as its kernel knows them (a task it
+    // queued on one after that worker last looked stops the skip).
+    for (const sh of this.shadows) t = Math.min(t, this.linux?.sleepingUntil ? Math.max(sh.cpu.cycle, this.linux.sleepingUntil(sh.cpu.hartId)) : sh.cpu.cycle);
+    return t;
   }
 
   publishProgress(): void {

@@ -3,7 +3,7 @@
 // only by messages: 'start', 'out' (guest output, in order), 'done' or 'crash'.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { BARRIER_BASE, STOP_CRASH, STOP_INVARIANT } from '../shared/control.ts';
+import { BARRIER_BASE, coreWord, CORE_SLEEPING_UNTIL, STOP_CRASH, STOP_INVARIANT } from '../shared/control.ts';
 import { barrierAbort, BARRIER_ABORTED } from '../shared/sync/barrier.ts';
 import type { FaultInfo } from '../src/kernel/kernel.ts';
 import type { ProcessStats } from '../src/kernel/linux.ts';
@@ -46,10 +46,19 @@ function main(init: WorkerInit): void {
       end += quantum;
       group.clock.quantum = q;
       group.runQuantum(end);
+      // Where this worker's cores next have work (double-buffered by quantum parity: a worker
+      // one quantum ahead writes the other word). Worker w's first core is core w.
+      const sleepWord = (w: number) => coreWord(w, CORE_SLEEPING_UNTIL + 2 * (q & 1)) / 2;
+      ctl.f64[sleepWord(init.workerIndex)] = group.sleepingUntil();
       const chunks = group.takeOutput();
       if (chunks.length > 0) port.postMessage({ t: 'out', chunks } satisfies WorkerMessage);
       group.publishProgress();
       if (group.barrierWait(init.spinBarrier) === BARRIER_ABORTED) break;
+      // Every core of the machine sleeps past the next quantum: skip to the quantum of the
+      // earliest wake-up (every worker reads the same words, so all skip alike).
+      let wake = Infinity;
+      for (let w = 0; w < init.config.threads; w++) wake = Math.min(wake, ctl.f64[sleepWord(w)]!);
+      if (wake !== Infinity && wake >= end + 2 * quantum) end = Math.floor(wake / quantum) * quantum - quantum;
       if (init.config.checkInvariants) {
         // Every worker is parked at the barrier: the machine is quiescent. Worker 0 checks
         // while the others wait at a second barrier.

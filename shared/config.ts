@@ -56,4 +56,16 @@ export interface MachineConfig {
   tlb: TlbGeometry;
   /** `interp` (default, the reference) or `jit`: identical counts, only the host speed differs. */
   engine: Engine;
+  /** --boot linux: a simulated NIC raising receive interrupts (src/kernel/drivers/nic.ts); ratePps 0: none. */
+  nic: NicConfig;
+}
+
+/** The simulated NIC: packets at a fixed rate in simulated time, spread over one receive queue per core in `cpus`. */
+export interface NicConfig {
+  /** Packets per simulated second (0: no NIC). */
+  ratePps: number;
+  /** The cores its receive queues' interrupts are pinned to (smp_affinity), one queue each. */
+  cpus: number[];
+  /** Cycles of NET_RX work per packet. */
+  workCycles: number;
 }

@@ -19,6 +19,8 @@
 //   [1] EXIT_CODE   status passed to exit()
 //   words 4..5      cycles   (float64, plain store; for progress display)
 //   words 6..7      instret  (float64, plain store)
+//   words 8..11     (core c = worker c's first core) the cycle until which that worker's cores
+//                   sleep, two float64s by quantum parity (cores/worker.ts quantum skipping)
 
 export const SLOT_WORDS = 32;
 
@@ -52,6 +54,7 @@ export const CORE_FAULTED = 2;
 
 export const CORE_STATE = 0;
 export const CORE_EXIT_CODE = 1;
+export const CORE_SLEEPING_UNTIL = 8;
 
 /** Word index of field f of core c. */
 export function coreWord(c: number, f: number): number {

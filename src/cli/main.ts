@@ -40,6 +40,27 @@ function procAtArg(v: string, prev: number[] = []): number[] {
   return out;
 }
 
+/** A cpulist as Linux prints them (cpuset, smp_affinity_list): "0", "0-3", "0,2,5-7". */
+export function cpuListArg(v: string): number[] {
+  const out: number[] = [];
+  for (const part of v.split(',')) {
+    const m = /^\s*(\d+)(?:-(\d+))?\s*$/.exec(part);
+    if (!m) throw new InvalidArgumentError(`'${v}' is not a cpu list (examples: 0, 0-3, 0,2)`);
+    const a = Number(m[1]);
+    const b = m[2] !== undefined ? Number(m[2]) : a;
+    if (b < a) throw new InvalidArgumentError(`'${part.trim()}' is a descending range`);
+    for (let c = a; c <= b && out.length <= 4096; c++) out.push(c);
+  }
+  return out;
+}
+
+/** --top's interval: simulated seconds, a positive decimal (top -d). */
+function secondsArg(v: string): number {
+  const n = /^\s*\d*\.?\d+\s*$/.test(v) ? Number(v) : NaN;
+  if (!(n > 0) || n > 1e6) throw new InvalidArgumentError(`'${v}' is not a positive number of seconds (example: 0.5)`);
+  return n;
+}
+
 /** Sizes like 256M, 64K, 1G, 4096. */
 export function parseSize(v: string): number {
   const m = /^(\d+)\s*([kKmMgG]?)(i?[bB])?$/.exec(v.trim());
@@ -109,6 +130,10 @@ interface RunFlags {
   root?: string;
   rootRw?: boolean;
   affinity?: string;
+  nicRate?: number;
+  nicCpu?: number[];
+  nicWork?: number;
+  top?: number;
 }
 
 function readConfigFile(file: string): Partial<MachineConfig> {
@@ -191,6 +216,13 @@ function configFrom(f: RunFlags, cmd: Command, guessed?: BootKind): { config: Ma
     checkInvariants: f.checkInvariants ?? base.checkInvariants,
     mutation: f.mutate ?? base.mutation,
     caches,
+    nic: {
+      ...DEFAULT_CONFIG.nic,
+      ...base.nic,
+      ...(f.nicRate !== undefined ? { ratePps: f.nicRate } : {}),
+      ...(f.nicCpu !== undefined ? { cpus: f.nicCpu } : {}),
+      ...(f.nicWork !== undefined ? { workCycles: f.nicWork } : {}),
+    },
     tlb: {
       ...DEFAULT_CONFIG.tlb,
       ...base.tlb,
@@ -258,6 +290,10 @@ function addMachineOptions(cmd: Command): Command {
     .addOption(new Option('--engine <engine>', 'interp (the reference interpreter) or jit (hot blocks translated to JavaScript; identical counts)').choices(['interp', 'jit']))
     .option('--proc-at <cycles>', '--boot linux, with --proc: also print the --proc files as they read when core 0 first reaches this cycle (at its next run-loop stop at or after it; repeatable or a comma list)', procAtArg)
     .addOption(new Option('--mmu <mode>', '--boot linux: page tables of the process, sv39 (3 levels, 256 GiB user space) or sv48 (4 levels, 128 TiB)').choices(['sv39', 'sv48']).default('sv39'))
+    .option('--nic-rate <pps>', '--boot linux: a simulated NIC receiving this many packets per simulated second (0: none)', intArg('--nic-rate'))
+    .option('--nic-cpu <list>', "the NIC's receive queues, one per core in this cpu list, each interrupt pinned to its core (default 0; e.g. 0-3)", cpuListArg)
+    .option('--nic-work <cycles>', 'NET_RX work per packet, in cycles (default 2000)', intArg('--nic-work', 1))
+    .option('--top <seconds>', "--boot linux: print top's view (the %Cpu(s) line, per-CPU lines, every task with its %CPU, TIME+ and last CPU) on stderr every this many simulated seconds", secondsArg)
     .addOption(new Option('--memory <model>', 'memory model: caches (L1/L2/L3 with MESI) or flat (fast functional)').choices(['caches', 'flat']).default('caches'))
     .option('--line-size <bytes>', 'cache line size', intArg('--line-size', 1))
     .option('--l1i <size:ways>', 'L1 instruction cache, e.g. 32K:8', levelArg)
@@ -295,7 +331,7 @@ async function runProgram(file: string, args: string[], f: RunFlags, cmd: Comman
   if (f.report === 'c2c' && config.memory !== 'caches') throw new UsageError('--report c2c needs --memory caches (flat memory has no caches to report on)');
   if (f.statsJson) checkWritable(f.statsJson);
   if (args.length > 0 && config.boot === 'spmd') process.stderr.write(`smpemu: note: program arguments are ignored with --boot spmd\n`);
-  if (config.boot !== 'linux' && (f.env || f.root || f.rootRw || f.proc || f.procAt || f.affinity)) throw new UsageError('--env, --proc, --proc-at, --root, --root-rw and --affinity need --boot linux');
+  if (config.boot !== 'linux' && (f.env || f.root || f.rootRw || f.proc || f.procAt || f.affinity || f.top)) throw new UsageError('--env, --proc, --proc-at, --root, --root-rw, --affinity and --top need --boot linux');
   const affinity = f.affinity === undefined ? undefined : cpulist_parse(f.affinity, config.cores);
   if (typeof affinity === 'string') throw new UsageError(`--affinity ${f.affinity}: ${affinity}`);
   if (f.procAt && !f.proc) throw new UsageError('--proc-at needs --proc PATH (the files to snapshot)');
@@ -318,7 +354,7 @@ async function runProgram(file: string, args: string[], f: RunFlags, cmd: Comman
       inspect: f.inspect,
       linux: {
         execfn: guestPathOf(file, f.root), args, ...(f.env ? { envp: f.env } : {}), ...(f.proc ? { proc: f.proc } : {}), ...(f.procAt ? { procAt: f.procAt } : {}),
-        ...(f.root !== undefined ? { root: f.root } : {}), rootRw: f.rootRw === true, ...(affinity ? { affinity } : {}),
+        ...(f.root !== undefined ? { root: f.root } : {}), rootRw: f.rootRw === true, ...(affinity ? { affinity } : {}), ...(f.top ? { topIntervalNs: Math.round(f.top * 1e9) } : {}),
         tty: [process.stdin.isTTY === true, process.stdout.isTTY === true, process.stderr.isTTY === true],
       },
     });

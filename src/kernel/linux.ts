@@ -51,11 +51,11 @@ import {
 } from './futex/index.ts';
 import { pte_pfn } from './mm/pgtable_bits.ts';
 import {
-  __schedule, check_preempt_curr, dequeue_task, do_sched_yield, enqueue_task, init_idle, move_queued_task, sched_fork, sched_init, sched_task_init, scheduler_tick,
+  __schedule, check_preempt_curr, dequeue_task, do_sched_yield, enqueue_task, init_idle, move_queued_task, sched_fork, sched_init, sched_task_init,
   set_task_cpu, try_to_wake_up, update_curr, update_rq_clock, wake_up_new_task, SM_MIGRATE, SM_PREEMPT, SM_SLEEP, SM_YIELD,
 } from './sched/core.ts';
 import { cpumask_list, cpumask_of, cpumask_test, set_task_cpumask, task_allowed_on_cpu, task_cpumask } from './sched/cpumask.ts';
-import { DEQUEUE_SLEEP, ENQUEUE_MOVE, F_SUM_EXEC, R_NR_RUNNING, Sched, T_CPU, T_FLAGS, T_ON_RQ, T_NR_INVOLUNTARY, T_NR_SWITCHES, T_NR_VOLUNTARY, test_need_resched } from './sched/sched.ts';
+import { DEQUEUE_SLEEP, ENQUEUE_MOVE, F_SUM_EXEC, R_IDLE, R_NR_RUNNING, Sched, T_CPU, T_FLAGS, T_ON_RQ, T_NR_INVOLUNTARY, T_NR_SWITCHES, T_NR_VOLUNTARY, test_need_resched } from './sched/sched.ts';
 import { select_task_rq_fork, select_task_rq_wake } from './sched/select_rq.ts';
 import { newidle_balance, rebalance_domains } from './sched/fair_balance.ts';
 import {
@@ -65,7 +65,7 @@ import {
 import { ENOSYS, EPIPE, SYS_write, SYS_writev } from './syscalls/numbers.ts';
 import { encodeRusage, schedCalls, type SchedCalls } from './syscalls/sched.ts';
 import { ThreadGroupTimes } from './sched/cputime.ts';
-import { sched_timer_next, sched_timers_run } from './sched/core.ts';
+import { sched_timer_next } from './sched/core.ts';
 import { task_dead_dl } from './sched/deadline.ts';
 import { NOT_MINE, type SyscallGroup, type SyscallTask } from './syscalls/task_context.ts';
 import {
@@ -73,6 +73,7 @@ import {
   SIG_RESUMED, sendSigpipe, signalSyscall, signame, SYS_kill, SYS_ppoll, SYS_rt_sigreturn, SYS_rt_tgsigqueueinfo, trapEntry, TRAP_BRKPT, type SignalHost,
 } from './signal/index.ts';
 import { nsec_to_clock_t } from './time/tick.ts';
+import { allocLinuxIrq, IrqEntry, type IrqStats, type LinuxIrqBoot } from './irq/entry.ts';
 
 /** Cycles charged for a syscall's entry and exit, and for a page fault's (trap, save/restore, sret). */
 export const SYSCALL_COST = 100;
@@ -91,6 +92,8 @@ export const SIGSEGV = 11;
 export interface LinuxBuffers {
   vmaPool: SharedArrayBuffer;
   mmTable: SharedArrayBuffer;
+  /** The interrupt and time side's buffers, NIC and --top (irq/entry.ts); absent: this kernel allocates its own. */
+  irq?: LinuxIrqBoot;
 }
 
 /** What the first process is: the program and what it is given. */
@@ -163,6 +166,8 @@ export interface ProcessStats {
     /** Reschedule IPIs each core received (a wakeup or placement there that preempts). */
     reschedIpis?: number[];
   };
+  /** Interrupts, softirqs, ksoftirqd and the NIC (irq/entry.ts). */
+  irq?: IrqStats;
 }
 
 /**
@@ -301,8 +306,6 @@ export class LinuxKernel implements TrapHandler {
   private active: number[] = [];
   /** The core whose trap or timer event the kernel is handling (the waker of the wakeups it does). */
   private curCpu = 0;
-  /** Reschedule IPIs sent to each core (smp_send_reschedule: /proc/interrupts' RES row). */
-  readonly reschedIpis: number[];
   /** Page tables as each core reaches them (its memory path and page lists); the boot core's made the zero page. */
   private readonly pts = new Map<number, PageTables>();
   /** The mm whose page tables each core's satp holds (kept by the idle task: lazy TLB mode). */
@@ -333,8 +336,7 @@ export class LinuxKernel implements TrapHandler {
    */
   readonly asids: AsidAllocator;
   readonly tlbFlush: MmTlbFlush;
-  /** The next timer tick of each core, in cycles; cycles between ticks (clockHz / HZ). */
-  private readonly nextTick = new Map<number, number>();
+  /** Cycles between ticks (clockHz / HZ). */
   readonly tickCycles: number;
   /** The scheduling syscalls (syscalls/sched.ts) and the thread groups' CPU-time sums they report. */
   private readonly schedCalls: SchedCalls;
@@ -343,6 +345,8 @@ export class LinuxKernel implements TrapHandler {
   private readonly sigHost: SignalHost;
   /** Pid 1 died of a signal: a trap in progress must not resume user code (its mm is gone). */
   private initKilled = false;
+  /** Interrupts, the tick, softirqs and ksoftirqd/N, the NIC, --top (irq/entry.ts). */
+  readonly irq: IrqEntry;
   /** The last fault (pc, address, cause) and how often in a row: a fault the kernel cannot fix must not loop. */
   private lastFault = '';
   private repeats = 0;
@@ -362,7 +366,6 @@ export class LinuxKernel implements TrapHandler {
     this.symbols = new SymbolTable(this.image.symbols);
     const hz = o.hz ?? 250;
     this.tickCycles = Math.max(1, Math.round(o.clockHz / hz));
-    this.reschedIpis = new Array<number>(o.cores).fill(0);
     // One idle task per core in slots 0..cores-1, then the processes' tasks.
     this.sched = sched_init({ cpus: o.cores, nrTasks: NR_TASKS + o.cores, hz });
     this.regs = TaskRegs.alloc(NR_TASKS + o.cores);
@@ -411,6 +414,13 @@ export class LinuxKernel implements TrapHandler {
     sched_task_init(this.sched, task);
     this.init = this.newProcess({ pid, task, ppid: 0, comm: (o.exec.execfn.split('/').pop() ?? 'prog').slice(0, 15), exe: o.exec.execfn, fs, state });
     this.sigHost = this.signalHost();
+    this.irq = this.irqEntry(o);
+    this.irq.registerProcFiles(pseudo);
+    // SCHED_SOFTIRQ's work; for a nohz-idle core, on behalf of the kicked one (ilb), whose time it catches up to.
+    this.irq.setRebalance((c, ilb) => {
+      if (ilb !== undefined) this.catchUp(c, this.cpus.get(ilb)!.cycle);
+      this.run_rebalance_domains(this.cpus.get(c)!);
+    });
   }
 
   /**
@@ -505,6 +515,65 @@ export class LinuxKernel implements TrapHandler {
     return p ? exitToUserMode(cpu, this.sigHost, p) : TRAP_RESUME;
   }
 
+  /** The interrupt side over the boot's buffers, with this kernel's answers (irq/entry.ts). */
+  private irqEntry(o: LinuxKernelOptions): IrqEntry {
+    const self = this;
+    const enc = new TextEncoder();
+    return new IrqEntry(o.buffers.irq ?? allocLinuxIrq({ cpus: o.cores, hz: o.hz }), {
+      clockHz: o.clockHz,
+      cores: o.cores,
+      sched: this.sched,
+      hosted: (c) => o.mmus.has(c),
+      allocKthread() {
+        const pid = self.nextPid++;
+        const task = self.regs.allocSlot(o.cores);
+        self.regs.set(task, W_TID, pid);
+        self.regs.set(task, W_TGID, pid);
+        self.regs.set(task, W_STATE, TASK_INTERRUPTIBLE);
+        return { pid, task };
+      },
+      schedule: (cpu, mode) => this.schedule(cpu, mode),
+      expireTimers: (cpu) => {
+        this.wakeSleepers(cpu);
+        this.futexTimeouts(cpu);
+      },
+      kernelTimerNext: (c) => this.kernelTimerNext(c),
+      nextEvent: (c) => this.nextEvent(c),
+      tick: (cpu) => this.tick(cpu),
+      countTicks: (n) => {
+        this.switchStats.ticks += n;
+      },
+      userTasks: () => [...this.byTask.values()].map((p) => ({ pid: p.pid, tid: p.tid, comm: p.comm, task: p.task, zombie: this.regs.get(p.task, W_STATE) === EXIT_ZOMBIE })),
+      processes: () => 1 + o.cores + this.switchStats.forks + this.switchStats.threads,
+      write: (fd, text) => this.out.push({ core: 0, fd, data: enc.encode(text) }),
+      catchUp: (c, cycle) => this.catchUp(c, cycle),
+      tlbFlush: this.tlbFlush,
+    });
+  }
+
+  /**
+   * When the nanosleeps and timed futex waits whose timers are on core `cpu` next expire,
+   * cycles of its clock (their hrtimers: a sleeper's sleepCpu, a waiter's CPU, as
+   * wakeSleepers and futexTimeouts take them).
+   */
+  private kernelTimerNext(cpu: number): number {
+    let e = Infinity;
+    for (const t of this.sleepers) if (t.sleepCpu === cpu && t.sleepUntil < e) e = t.sleepUntil;
+    for (const t of this.byTask.values()) {
+      if (!t.futexWait || this.sched.tget(t.task, T_CPU) !== cpu) continue;
+      const d = futex_wait_deadline(this.futex, t.task);
+      if (d === Infinity) continue;
+      const ns = d - (futex_wait_clock(this.futex, t.task) === 0 ? Number(BOOT_EPOCH_NS) : 0);
+      e = Math.min(e, this.irq.cyclesOf(ns));
+    }
+    return e;
+  }
+
+  /** A /proc file's text for --proc: the interrupt side's files, else proc/base.ts's. */
+  private readProc(view: Parameters<typeof readProcPath>[0], path: string): string | undefined {
+    return this.irq.procText(path) ?? readProcPath(view, path);
+  }
+
   private newProcess(o: { pid: number; task: number; ppid: number; comm: string; exe: string; fs: FileSyscalls; state: LinuxProcessState }): Process {
     const p: Process = {
       ...o, tid: o.pid, group: [], futexWait: false, sleepUntil: -1, sleepCpu: -1, image: 1, mm: undefined, counts: { minFlt: 0, majFlt: 0 }, children: new Set(), waiting: false, restarting: false, setChildTid: 0,
@@ -570,10 +639,10 @@ export class LinuxKernel implements TrapHandler {
   private liveProcView() {
     const self = this;
     const view = {
-      pids: () => self.livePids(),
+      pids: () => [...self.livePids(), ...self.irq.kthreadPids()].sort((a, b) => a - b),
       task: (pid: number) => {
         const p = self.procs.get(pid);
-        return p?.mm ? self.procSnapshot(p).task(pid) : undefined;
+        return p?.mm ? self.procSnapshot(p).task(pid) : self.irq.kthreadView(pid);
       },
       alloc: this.alloc,
       mmTable: this.t,
@@ -664,12 +733,12 @@ export class LinuxKernel implements TrapHandler {
   /**
    * A core this kernel runs tasks on (every core of the worker that hosts the kernel; start
    * attaches the boot core): it starts in its idle task, its tick armed, in the scheduling
-   * domain of placement and balancing.
+   * domain of placement and balancing. `remote`: another worker runs it (parallel mode; its idle loop runs there).
    */
-  attach(cpu: Cpu): void {
+  attach(cpu: Cpu, remote = false): void {
     this.cpus.set(cpu.hartId, cpu);
     this.active = [...this.cpus.keys()].sort((a, b) => a - b);
-    this.nextTick.set(cpu.hartId, cpu.cycle + this.tickCycles);
+    this.irq.attach(cpu, remote);
   }
 
   private nsOf(cpu: { cycle: number }): number {
@@ -687,11 +756,16 @@ export class LinuxKernel implements TrapHandler {
     return !this.current.has(hartId);
   }
 
+  /** Until which cycle core `hartId` sleeps in its idle loop (0: it has work); the worker skips quanta on it. */
+  sleepingUntil(hartId: number): number {
+    return this.irq.sleepingUntil(hartId);
+  }
+
   /** The cycle of this core's next timer tick (the core group's run loop stops there). */
   nextEvent(hartId: number): number {
-    let e = this.nextTick.get(hartId) ?? Infinity;
-    // A reschedule IPI is pending: the core takes it now.
-    if (test_need_resched(this.sched, hartId) && this.current.has(hartId)) return this.cpus.get(hartId)?.cycle ?? e;
+    let e = this.irq.nextEvent(hartId);
+    // A reschedule is pending on a running core (its IPI, or one this core set itself): it takes it now.
+    if (test_need_resched(this.sched, hartId) && this.current.has(hartId)) return Math.min(e, this.cpus.get(hartId)?.cycle ?? e);
     for (const t of this.sleepers) if (t.sleepCpu === hartId && t.sleepUntil < e) e = t.sleepUntil;
     e = Math.min(e, this.schedTimerCycle(hartId));
     if (hartId === 0 && this.procAtDue.length > 0 && this.procAtDue[0] < e) e = this.procAtDue[0];
@@ -709,7 +783,7 @@ export class LinuxKernel implements TrapHandler {
     while (this.procAtDue.length > 0 && cpu.cycle >= this.procAtDue[0]) {
       const at = this.procAtDue.shift()!;
       if (!view) continue;
-      for (const path of paths) this.procTexts.push({ path, at, cycle: cpu.cycle, text: readProcPath(view, path) ?? `smpemu: --proc ${path}: no such file\n` });
+      for (const path of paths) this.procTexts.push({ path, at, cycle: cpu.cycle, text: this.readProc(view, path) ?? `smpemu: --proc ${path}: no such file\n` });
     }
   }
 
@@ -726,21 +800,13 @@ export class LinuxKernel implements TrapHandler {
     }
   }
 
-  /** The rt period and dl replenishment timers of this core (sched_timer_next), as a cycle of its clock. */
+  /**
+   * The rt period and dl replenishment timers of this core (sched_timer_next), as a cycle of
+   * its clock (the timer interrupt runs them: irq/entry.ts). Read live, not from the entry's
+   * cache: a sched syscall on another core may arm them.
+   */
   private schedTimerCycle(hartId: number): number {
-    const ns = sched_timer_next(this.sched, hartId);
-    if (ns === Infinity) return Infinity;
-    let c = Math.ceil((ns / 1e9) * this.o.clockHz);
-    while (this.nsOf({ cycle: c }) < ns) c++;
-    return c;
-  }
-
-  /** The scheduler's hrtimers due by now (rt period, dl replenishment): they may set need_resched. */
-  private schedTimers(cpu: Cpu): void {
-    const s = this.sched;
-    if (cpu.cycle < this.schedTimerCycle(cpu.hartId)) return;
-    update_rq_clock(s, cpu.hartId, this.nsOf(cpu));
-    sched_timers_run(s, cpu.hartId);
+    return this.irq.cyclesOf(sched_timer_next(this.sched, hartId));
   }
 
   /**
@@ -773,7 +839,8 @@ export class LinuxKernel implements TrapHandler {
   /** An idle core behind `cycle` in simulated time idles up to it (its clock jumps, as do_idle's does). */
   private catchUp(core: number, cycle: number): void {
     const c = this.cpus.get(core)!;
-    if (!this.current.has(core) && c.cycle < cycle) {
+    const s = this.sched;
+    if (s.curr(core) === s.rget(core, R_IDLE) && c.cycle < cycle) {
       this.switchStats.idleCycles += cycle - c.cycle;
       c.cycle = cycle;
     }
@@ -784,71 +851,48 @@ export class LinuxKernel implements TrapHandler {
    * stops its slice at nextEvent, which is now). Counted: /proc/interrupts' RES row.
    */
   smp_send_reschedule(cpu: number): void {
-    this.reschedIpis[cpu]!++;
+    this.irq.smp_send_reschedule(cpu);
   }
 
   /**
-   * The core reached its next event, the timer tick: scheduler_tick for each tick due, then
-   * the switch if it set need_resched.
+   * The core reached its next event: --proc-at snapshots, then every interrupt due (irq/entry.ts:
+   * IPIs; the timer with nanosleep and futex timeouts, hrtimers and the tick; the NIC), softirqs
+   * at their exit; then the switch if one of them set need_resched.
    */
   tick(cpu: Cpu): void {
     const id = cpu.hartId;
     this.curCpu = id;
     if (id === 0 && this.procAtDue.length > 0 && cpu.cycle >= this.procAtDue[0]) this.procAtSnapshots(cpu);
-    this.wakeSleepers(cpu);
-    this.schedTimers(cpu);
-    let next = this.nextTick.get(id);
-    if (next === undefined || cpu.cycle < next) {
-      if (test_need_resched(this.sched, id)) this.schedule(cpu, SM_PREEMPT);
-      this.signalReturn(cpu);
-      return;
-    }
-    const s = this.sched;
-    update_rq_clock(s, id, this.nsOf(cpu));
-    this.futexTimeouts(cpu);
-    while (cpu.cycle >= next) {
-      scheduler_tick(s, id);
-      this.switchStats.ticks++;
-      next += this.tickCycles;
-    }
-    this.nextTick.set(id, next);
-    this.run_rebalance_domains(cpu);
-    if (test_need_resched(s, id)) this.schedule(cpu, SM_PREEMPT);
+    this.irq.handle(cpu);
+    if (test_need_resched(this.sched, id)) this.schedule(cpu, SM_PREEMPT);
     this.signalReturn(cpu);
   }
 
   /**
-   * The SCHED softirq's work, raised by the tick (trigger_load_balance): the periodic load
-   * balance of this core's domain when its next_balance is due (sched/fair_balance.ts). Tasks
-   * pulled here set this core's need_resched; the tick's caller switches.
+   * The SCHED softirq's work (run_rebalance_domains, irq/entry.ts raises it from every tick:
+   * trigger_load_balance): the periodic load balance of this core's domain when its
+   * next_balance is due (sched/fair_balance.ts). Tasks pulled here set this core's
+   * need_resched; the interrupted context switches at irq exit.
    */
   run_rebalance_domains(cpu: Cpu): void {
     const id = cpu.hartId;
-    update_rq_clock(this.sched, id, this.nsOf(cpu));
-    rebalance_domains(this.sched, id, this.active, !this.current.has(id));
+    const s = this.sched;
+    update_rq_clock(s, id, this.nsOf(cpu));
+    rebalance_domains(s, id, this.active, s.curr(id) === s.rget(id, R_IDLE));
   }
 
   /**
-   * The idle task's loop (do_idle): the core's clock jumps to its next event, at most `end`,
-   * instead of spinning, and the tick there may find a task. With nothing queued and nothing
-   * that could queue one (no timers yet), the machine stops, saying so: returns false.
+   * The core runs no user task: ksoftirqd/N runs if it is current (irq/entry.ts), else the idle
+   * task's loop (do_idle): a task queued here runs, else the clock jumps to the next event, at
+   * most `end`, instead of spinning. With every task asleep and nothing that could wake one,
+   * the machine stops, saying so: returns false.
    */
   idle(cpu: Cpu, end: number): boolean {
     const id = cpu.hartId;
     this.curCpu = id;
-    if (this.sched.rget(id, R_NR_RUNNING) > 0) {
-      // A task was queued here (a wakeup, a placement): it runs now, at this core's time;
-      // unless no class will run it yet (a throttled deadline or rt task): then idle on.
-      this.schedule(cpu, SM_PREEMPT);
-      if (!this.isIdle(id)) return true;
-    }
+    if (this.irq.runKsoftirqd(cpu, end)) return true;
     if (this.allAsleep()) return this.deadlock(cpu);
-    const to = Math.min(end, this.nextEvent(id));
-    if (cpu.cycle < to) {
-      this.switchStats.idleCycles += to - cpu.cycle;
-      cpu.cycle = to;
-    }
-    this.tick(cpu);
+    this.switchStats.idleCycles += this.irq.do_idle(cpu, end);
     return true;
   }
 
@@ -1017,7 +1061,9 @@ export class LinuxKernel implements TrapHandler {
     this.curCpu = cpu.hartId;
     const p = this.current.get(cpu.hartId);
     if (p) trapEntry(cpu, p, cause === CAUSE_ECALL_U);
+    const c0 = cpu.cycle;
     let r = this.handle(cpu, cause, tval);
+    this.irq.account_kernel(cpu, cpu.cycle - c0);
     if (r === TRAP_RESUME) r = this.signalReturn(cpu);
     // A signal delivered to a task switched in during this trap ended pid 1 (and the machine).
     if (this.initKilled) return TRAP_STOP;
@@ -1119,7 +1165,7 @@ export class LinuxKernel implements TrapHandler {
     const paths = p === this.init ? this.o.exec.procAtExit ?? [] : [];
     if (paths.length > 0) {
       const view = this.procSnapshot(p);
-      for (const path of paths) this.procTexts.push({ path, text: readProcPath(view, path) ?? `smpemu: --proc ${path}: no such file\n` });
+      for (const path of paths) this.procTexts.push({ path, text: this.readProc(view, path) ?? `smpemu: --proc ${path}: no such file\n` });
     }
     this.dropLazyMm(p.mm);
     p.mm = undefined;
@@ -1857,9 +1903,10 @@ export class LinuxKernel implements TrapHandler {
     const ev = (name: string) => vs.event(vmEvent(name));
     let pgalloc = 0;
     for (const z of ['pgalloc_dma32', 'pgalloc_normal', 'pgalloc_movable']) pgalloc += ev(z);
+    const irq = this.irq.stats();
     return { pid: this.pid, comm: this.comm, ...this.counts, pgfault: ev('pgfault'), pgmajfault: ev('pgmajfault'), pgalloc, pgfree: ev('pgfree'), misalignedEmulated: this.misalignedEmulated,
       ...(this.procTexts.length > 0 ? { proc: this.procTexts } : {}),
-      sched: { ...this.switchStats, hostSwitchNs: Math.round(this.hostSwitchNs), tasks: this.procs.size, reschedIpis: [...this.reschedIpis] } };
+      sched: { ...this.switchStats, hostSwitchNs: Math.round(this.hostSwitchNs), tasks: this.procs.size, reschedIpis: irq.res }, irq };
   }
 
   takeOutput(): OutputChunk[] {

@@ -14,6 +14,7 @@ import { ConfigError } from './config.ts';
 import { VmaPool } from '../kernel/mm/vma.ts';
 import { allocRemoteBuffer } from '../kernel/remote/mailbox.ts';
 import { counterLength } from '../../shared/coherence/stats.ts';
+import { allocLinuxIrq } from '../kernel/irq/entry.ts';
 
 /** What --boot linux runs: the program's arguments and environment (argv[0] is execfn unless given). */
 export interface LinuxProcessSpec {
@@ -33,6 +34,8 @@ export interface LinuxProcessSpec {
   tty?: [boolean, boolean, boolean];
   /** --affinity: the CPUs the first task may run on (default: all). */
   affinity?: number[];
+  /** --top: a frame on stderr every this many ns of simulated time. */
+  topIntervalNs?: number;
 }
 
 /**
@@ -63,7 +66,8 @@ export function bootLinux(config: MachineConfig, elf: Uint8Array, spec: LinuxPro
   regions.mm = createMm({ ramBytes: config.ramBytes, ramBase: config.ramBase, cpus: config.cores });
   const pool = VmaPool.create(VMA_POOL);
   const table = MmTable.create(pool, MMS, MM_SLOTS);
-  const buffers: LinuxBuffers = { vmaPool: pool.buffer, mmTable: table.buffer };
+  const irq = allocLinuxIrq({ cpus: config.cores, ...(config.nic.ratePps > 0 ? { nic: config.nic } : {}), ...(spec.topIntervalNs ? { topIntervalNs: spec.topIntervalNs } : {}) });
+  const buffers: LinuxBuffers = { vmaPool: pool.buffer, mmTable: table.buffer, irq };
   regions.linux = buffers;
   // More than one worker: the others' cores enter the kernel in core 0's worker by remote calls.
   if (config.threads > 1) regions.remote = allocRemoteBuffer(config.cores, config.threads, config.memory === 'caches' ? counterLength(config.cores) : 0);

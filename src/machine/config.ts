@@ -8,7 +8,7 @@ import type { MachineConfig } from '../../shared/config.ts';
 import { MUTATIONS } from '../../shared/coherence/mutations.ts';
 import { DEFAULT_TLB, tlbGeometryProblem } from '../../shared/tlb_geometry.ts';
 
-export type { BootMode, Engine, MachineConfig, MemoryModel } from '../../shared/config.ts';
+export type { BootMode, Engine, MachineConfig, MemoryModel, NicConfig } from '../../shared/config.ts';
 
 export const DEFAULT_CONFIG: MachineConfig = {
   cores: 4,
@@ -31,7 +31,12 @@ export const DEFAULT_CONFIG: MachineConfig = {
   lrscHoldCycles: 80,
   tlb: DEFAULT_TLB,
   engine: 'interp',
+  nic: { ratePps: 0, cpus: [0], workCycles: 2000 },
 };
+
+/** The NIC's limits: a rate a host can simulate, per-packet work that fits a core's second. */
+export const NIC_MAX_PPS = 100_000_000;
+export const NIC_MAX_WORK = 1_000_000_000;
 
 /** --boot linux: RAM for the kernel's structures, a 4 MiB buddy block and a small process. */
 export const LINUX_MIN_RAM = 8 << 20;
@@ -57,7 +62,8 @@ export function makeConfig(given: Partial<MachineConfig> = {}): MachineConfig {
   const dt = DEFAULT_CONFIG.tlb;
   const pt: Partial<MachineConfig['tlb']> = partial.tlb ?? {};
   const tlb = { ...dt, ...pt, itlb: { ...dt.itlb, ...pt.itlb }, dtlb: { ...dt.dtlb, ...pt.dtlb }, stlb: { ...dt.stlb, ...pt.stlb } };
-  const c: MachineConfig = { ...DEFAULT_CONFIG, ...partial, cores, threads: partial.threads ?? cores, caches, interleave, tlb };
+  const nic = { ...DEFAULT_CONFIG.nic, ...partial.nic };
+  const c: MachineConfig = { ...DEFAULT_CONFIG, ...partial, cores, threads: partial.threads ?? cores, caches, interleave, tlb, nic };
   validate(c);
   return c;
 }
@@ -112,12 +118,28 @@ export function validate(c: MachineConfig): void {
   if (c.engine !== 'interp' && c.engine !== 'jit') throw new ConfigError(`engine must be 'interp' or 'jit' (got '${c.engine}')`);
   if (c.boot !== 'spmd' && c.boot !== 'linux') throw new ConfigError(`boot must be 'spmd' or 'linux' (got '${c.boot}')`);
   if (c.mmu !== 'sv39' && c.mmu !== 'sv48') throw new ConfigError(`mmu must be 'sv39' or 'sv48' (got '${String(c.mmu)}')`);
+  validateNic(c);
   if (c.boot === 'linux' && c.ramBytes < LINUX_MIN_RAM) {
     throw new ConfigError(`--boot linux needs at least ${LINUX_MIN_RAM >> 20}M of RAM (got ${c.ramBytes} bytes)`);
   }
   if (c.cores * c.stackBytes > c.ramBytes / 2) {
     throw new ConfigError(`${c.cores} stacks of ${c.stackBytes} bytes do not fit in half of ${c.ramBytes} bytes of RAM`);
   }
+}
+
+function validateNic(c: MachineConfig): void {
+  const n = c.nic;
+  if (typeof n !== 'object' || n === null) throw new ConfigError('nic must be an object such as {"ratePps": 10000, "cpus": [0], "workCycles": 2000}');
+  int('nic.ratePps', n.ratePps, 0, NIC_MAX_PPS);
+  int('nic.workCycles', n.workCycles, 1, NIC_MAX_WORK);
+  if (!Array.isArray(n.cpus) || n.cpus.length === 0) throw new ConfigError(`nic.cpus must be a non-empty list of cores (got ${JSON.stringify(n.cpus) ?? String(n.cpus)})`);
+  const seen = new Set<number>();
+  for (const cpu of n.cpus) {
+    if (!Number.isSafeInteger(cpu) || cpu < 0 || cpu >= c.cores) throw new ConfigError(`nic.cpus: ${JSON.stringify(cpu) ?? String(cpu)} is not a core of this machine (0-${c.cores - 1})`);
+    if (seen.has(cpu)) throw new ConfigError(`nic.cpus: core ${cpu} given twice`);
+    seen.add(cpu);
+  }
+  if (n.ratePps > 0 && c.boot !== 'linux') throw new ConfigError('the NIC (nic.ratePps > 0, --nic-rate) needs --boot linux');
 }
 
 /**

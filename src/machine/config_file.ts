@@ -6,7 +6,7 @@
 import type { MachineConfig } from '../../shared/config.ts';
 import { ConfigError } from './config.ts';
 
-type Kind = 'number' | 'string' | 'boolean' | 'level' | 'caches' | 'tlb' | 'tlbLevel';
+type Kind = 'number' | 'string' | 'boolean' | 'level' | 'caches' | 'tlb' | 'tlbLevel' | 'nic' | 'numbers';
 
 const TOP: Record<keyof MachineConfig, Kind> = {
   cores: 'number',
@@ -29,7 +29,10 @@ const TOP: Record<keyof MachineConfig, Kind> = {
   mutation: 'string',
   lrscHoldCycles: 'number',
   tlb: 'tlb',
+  nic: 'nic',
 };
+
+const NIC: Record<keyof MachineConfig['nic'], Kind> = { ratePps: 'number', cpus: 'numbers', workCycles: 'number' };
 
 const TLB: Record<keyof MachineConfig['tlb'], Kind> = { itlb: 'tlbLevel', dtlb: 'tlbLevel', stlb: 'tlbLevel', stlbLatency: 'number' };
 const TLB_LEVEL: Record<'entries' | 'ways', Kind> = { entries: 'number', ways: 'number' };
@@ -106,6 +109,10 @@ function checkObject(v: unknown, path: string, shape: Record<string, Kind>): voi
     else if (kind === 'level') checkObject(value, name, LEVEL);
     else if (kind === 'tlb') checkObject(value, name, TLB);
     else if (kind === 'tlbLevel') checkObject(value, name, TLB_LEVEL);
+    else if (kind === 'nic') checkObject(value, name, NIC);
+    else if (kind === 'numbers') {
+      if (!Array.isArray(value) || value.some((x) => typeof x !== 'number' || !Number.isFinite(x))) throw new ConfigError(`${name} must be a list of numbers (got ${describe(value)})`);
+    }
     else if (typeof value !== kind || (kind === 'number' && !Number.isFinite(value))) {
       throw new ConfigError(`${name} must be a ${kind} (got ${describe(value)})`);
     }
@@ -138,5 +145,5 @@ export function parseConfigText(text: string): Partial<MachineConfig> {
 }
 
 /** Keys a config file may hold, for documentation and tests. */
-export const CONFIG_KEYS = { top: Object.keys(TOP), caches: Object.keys(CACHES), level: Object.keys(LEVEL), tlb: Object.keys(TLB), tlbLevel: Object.keys(TLB_LEVEL) };
+export const CONFIG_KEYS = { top: Object.keys(TOP), caches: Object.keys(CACHES), level: Object.keys(LEVEL), tlb: Object.keys(TLB), tlbLevel: Object.keys(TLB_LEVEL), nic: Object.keys(NIC) };
 

@@ -108,7 +108,7 @@ export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: R
   try {
     const spec: LinuxProcessSpec = {
       execfn: fresh?.guestPath ?? l.execfn ?? '/prog', args: l.args ?? [], envp: l.envp ?? DEFAULT_ENV, proc: l.proc, procAt: l.procAt,
-      root: fresh?.hostDir ?? l.root!, rootRw: l.rootRw, tty: l.tty, affinity: l.affinity,
+      root: fresh?.hostDir ?? l.root!, rootRw: l.rootRw, tty: l.tty, affinity: l.affinity, ...(l.topIntervalNs ? { topIntervalNs: l.topIntervalNs } : {}),
     };
     return await runBooted(config, bootLinux(config, elf, spec), opts);
   } finally {

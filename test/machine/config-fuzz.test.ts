@@ -12,6 +12,16 @@ function expectWellFormed(v: unknown): void {
   expect(typeof v === 'object' && v !== null && !Array.isArray(v)).toBe(true);
   for (const [k, x] of Object.entries(v as object)) {
     expect(CONFIG_KEYS.top).toContain(k);
+    if (k === 'nic') {
+      // the NIC: numbers, and cpus a list of numbers
+      expect(typeof x === 'object' && x !== null && !Array.isArray(x)).toBe(true);
+      for (const [nk, nx] of Object.entries(x as object)) {
+        expect(CONFIG_KEYS.nic).toContain(nk);
+        if (nk === 'cpus') expect(Array.isArray(nx) && (nx as unknown[]).every((c) => typeof c === 'number')).toBe(true);
+        else expect(typeof nx).toBe('number');
+      }
+      continue;
+    }
     if (k !== 'caches' && k !== 'tlb') {
       expect(['number', 'string', 'boolean']).toContain(typeof x);
       continue;
@@ -69,9 +79,14 @@ const cachesArb = fc.dictionary(
   fc.oneof({ weight: 3, arbitrary: scalarArb }, { weight: 2, arbitrary: levelArb }),
   { maxKeys: 5 },
 );
+const nicArb = fc.dictionary(
+  keyArb(CONFIG_KEYS.nic),
+  fc.oneof(scalarArb, fc.array(fc.integer({ min: -1, max: 5 }), { maxLength: 4 }), fc.array(scalarArb, { maxLength: 2 })),
+  { maxKeys: 3 },
+);
 const configArb = fc.dictionary(
   keyArb(CONFIG_KEYS.top),
-  fc.oneof({ weight: 4, arbitrary: scalarArb }, { weight: 1, arbitrary: cachesArb }),
+  fc.oneof({ weight: 4, arbitrary: scalarArb }, { weight: 1, arbitrary: cachesArb }, { weight: 1, arbitrary: nicArb }),
   { maxKeys: 6 },
 );
 
@@ -88,7 +103,9 @@ describe('config file parser', () => {
         if (!config) return;
         accepted++;
         // Whatever was accepted came from the file where the file gave it.
-        for (const [k, v] of Object.entries(obj)) if (k !== 'caches' && k !== 'tlb' && k !== 'threads') expect(config[k as keyof MachineConfig]).toEqual(v);
+        for (const [k, v] of Object.entries(obj)) if (k !== 'caches' && k !== 'tlb' && k !== 'threads' && k !== 'nic') expect(config[k as keyof MachineConfig]).toEqual(v);
+        // a NIC section given in part keeps the defaults for the rest
+        if (obj.nic !== undefined) for (const [k, v] of Object.entries(obj.nic as object)) expect(config.nic[k as keyof MachineConfig['nic']]).toEqual(v);
         expect(config.ramBase).toBeGreaterThanOrEqual(4096);
       }),
       { numRuns: 3000 },
@@ -115,6 +132,8 @@ describe('config file parser', () => {
     expect(() => parseConfigText('{"caches": {"hitmlatency": 5}}')).toThrow("unknown key 'caches.hitmlatency' (did you mean 'caches.hitmLatency'?)");
     expect(closestKey('zzzzzz', CONFIG_KEYS.top)).toBeUndefined();
     expect(() => parseConfigText('{"cores": "4"}')).toThrow('cores must be a number (got the string "4")');
+    expect(() => parseConfigText('{"nic": {"ratePPS": 5}}')).toThrow("unknown key 'nic.ratePPS' (did you mean 'nic.ratePps'?)");
+    expect(() => parseConfigText('{"nic": {"cpus": 0}}')).toThrow('nic.cpus must be a list of numbers (got number 0)');
   });
 
   it('the library refuses what the parser lets through but makes no sense', () => {
@@ -123,5 +142,12 @@ describe('config file parser', () => {
     expect(() => makeConfig({ caches: { hitmLatency: 'x' } as unknown as MachineConfig['caches'] })).toThrow('caches.hitmLatency must be an integer (got "x")');
     expect(() => makeConfig({ checkInvariants: 'yes' as unknown as boolean })).toThrow('checkInvariants must be true or false (got "yes")');
     expect(makeConfig({ caches: { l1d: { latency: 3 } } as unknown as MachineConfig['caches'] }).caches.l1d).toEqual({ sizeBytes: 32768, ways: 8, latency: 3 });
+    expect(() => makeConfig({ cores: 2, boot: 'linux', nic: { ratePps: 10, cpus: [2], workCycles: 5 } })).toThrow('nic.cpus: 2 is not a core of this machine (0-1)');
+    expect(() => makeConfig({ cores: 2, boot: 'linux', nic: { ratePps: 10, cpus: [1, 1], workCycles: 5 } })).toThrow('nic.cpus: core 1 given twice');
+    expect(() => makeConfig({ boot: 'linux', nic: { ratePps: 10, cpus: [], workCycles: 5 } })).toThrow('nic.cpus must be a non-empty list of cores (got [])');
+    expect(() => makeConfig({ boot: 'linux', nic: { ratePps: -1, cpus: [0], workCycles: 5 } })).toThrow('nic.ratePps must be between 0 and 100000000 (got -1)');
+    expect(() => makeConfig({ boot: 'linux', nic: { ratePps: 10, cpus: [0], workCycles: 0 } })).toThrow('nic.workCycles must be between 1 and 1000000000 (got 0)');
+    expect(() => makeConfig({ boot: 'spmd', nic: { ratePps: 10, cpus: [0], workCycles: 5 } })).toThrow('the NIC (nic.ratePps > 0, --nic-rate) needs --boot linux');
+    expect(makeConfig({ boot: 'linux', nic: { ratePps: 7 } as MachineConfig['nic'] }).nic).toEqual({ ratePps: 7, cpus: [0], workCycles: 2000 });
   });
 });

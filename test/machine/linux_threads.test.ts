@@ -19,10 +19,10 @@ const have = crossInstalled || qemuRequired;
 let bin: Uint8Array;
 let bin2: Uint8Array;
 
-async function run(o: { memory: MemoryModel; cores: number; threads: number }, program = bin, args: string[] = []) {
+async function run(o: { memory: MemoryModel; cores: number; threads: number }, program = bin, args: string[] = [], proc?: string[]) {
   const out = sink();
   const err = sink();
-  const r = await runMachine(makeConfig({ boot: 'linux', ...o }), program, { stdout: out.out, stderr: err.out, linux: { execfn: '/threads', args } });
+  const r = await runMachine(makeConfig({ boot: 'linux', ...o }), program, { stdout: out.out, stderr: err.out, linux: { execfn: '/threads', args, ...(proc ? { proc } : {}) } });
   return { r, out: out.text(), err: err.text() };
 }
 
@@ -63,13 +63,19 @@ describe.skipIf(!have)('--boot linux: glibc pthreads', () => {
   }, 120_000);
 
   it('16 threads on one pthread mutex on 4 cores (--threads 1): the exact total, every core ran threads', async () => {
-    const { r, out } = await run({ memory: 'flat', cores: 4, threads: 1 }, bin2, ['mutex']);
+    const { r, out } = await run({ memory: 'flat', cores: 4, threads: 1 }, bin2, ['mutex'], ['/proc/interrupts']);
     expect(r.error).toBeUndefined();
     expect(out).toBe('counter 320000\n');
     expect(r.process!.sched!.threads).toBe(16);
     for (const c of r.cores) expect(c.instructions).toBeGreaterThan(100_000);
     // Wakeups onto other cores' queues were reschedule IPIs (an idle core taking a woken waiter).
-    expect(r.process!.sched!.reschedIpis!.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    const res = r.process!.sched!.reschedIpis!;
+    expect(res.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    // Counted once, by the irq path as each core takes them: /proc/interrupts' RES row at exit
+    // is the stats' count (the IPI was never counted at the send as well).
+    const row = r.process!.proc!.find((p) => p.path === '/proc/interrupts')!.text.split('\n').find((l) => l.trim().startsWith('RES:'))!;
+    expect(row.trim().split(/\s+/).slice(1, 5).map(Number)).toEqual(res);
+    expect(r.process!.irq!.res).toEqual(res);
   }, 120_000);
 
   it.each([['exit', 3], ['segv', 139]] as const)('%s in a thread placed on another core than main: the whole group goes (4 cores)', async (mode, code) => {

@@ -1,17 +1,19 @@
-// /proc/interrupts (Linux 6.1 kernel/irq/proc.c show_interrupts, riscv arch_show_interrupts →
-// arch/riscv/kernel/smp.c show_ipi_stats), field by field:
+// /proc/interrupts (Linux 6.1 kernel/irq/proc.c show_interrupts, then arch_show_interrupts),
+// field by field:
 //   header      "%*s" of prec + 8 spaces, then "CPU%-8d" per cpu
 //   irq line    "%*d: " (prec), "%10u " per cpu, " %8s" chip name, " %*lu" hwirq (prec),
 //               " %-8s" Level/Edge (GENERIC_IRQ_SHOW_LEVEL), "  %s" action name
-//               (every configured line has an action, so every line is shown)
-//   IPI lines   "%*s%u:%s" ("IPI" in prec - 1, number, a space only when prec >= 4),
-//               "%10lu " per cpu, " %s" name
-//   TLB line    x86's "%*s: " (prec), "%10u " per cpu, "  TLB shootdowns" — riscv 6.1 has no
-//               such row (see irq/ipi.ts); it follows the IPI rows here.
-// prec = 3 while nr_irqs < 1000 (one more digit per power of ten).
+//   arch rows   x86's arch_show_interrupts: "%*s: " (prec), "%10u " per cpu, "  " + description:
+//               LOC (Local timer interrupts), RES (Rescheduling), CAL (Function call), TLB
+//               (TLB shootdowns), in x86's order.
+// The per-core timer and the IPIs are shown as x86 shows them (the rows the issue and the
+// seeds name), not as riscv 6.1's "5: RISC-V INTC riscv-timer" line and IPI0..IPI5 rows: the
+// counts are the same (LOC is the riscv-timer line's kstat_irqs, RES and CAL the IPI stats),
+// and like x86's LOC the timer line is not listed among the numbered lines. Device lines (the
+// NIC's queues behind the PLIC) are. prec = 3 while nr_irqs < 1000.
 
-import { type IrqDescs, type IrqLine } from '../irq/irqdesc.ts';
-import { IPI_MAX, ipi_names, type Ipi } from '../irq/ipi.ts';
+import { type IrqDescs, type IrqLine, RISCV_TIMER_IRQ } from '../irq/irqdesc.ts';
+import { IPI_CALL_FUNC, IPI_MAX, IPI_RESCHEDULE, type Ipi } from '../irq/ipi.ts';
 
 export interface InterruptsSnapshot {
   cpus: number;
@@ -27,27 +29,36 @@ export interface InterruptsSnapshot {
 
 const u10 = (v: number): string => String(v >>> 0).padStart(10) + ' ';
 
+/** The arch rows of a snapshot, x86's names and descriptions, in x86's order. */
+export function archRows(s: InterruptsSnapshot): { name: string; counts: readonly number[]; desc: string }[] {
+  const k = s.lines.findIndex((l) => l.irq === RISCV_TIMER_IRQ);
+  const loc = k >= 0 ? s.irqCounts[k]! : new Array<number>(s.cpus).fill(0);
+  return [
+    { name: 'LOC', counts: loc, desc: 'Local timer interrupts' },
+    { name: 'RES', counts: s.ipiCounts[IPI_RESCHEDULE]!, desc: 'Rescheduling interrupts' },
+    { name: 'CAL', counts: s.ipiCounts[IPI_CALL_FUNC]!, desc: 'Function call interrupts' },
+    { name: 'TLB', counts: s.tlbCounts, desc: 'TLB shootdowns' },
+  ];
+}
+
 export function show_interrupts(s: InterruptsSnapshot): string {
   let prec = 3;
   for (let j = 1000; prec < 10 && j <= s.nrIrqs; prec++) j *= 10;
   let out = ' '.repeat(prec + 8);
   for (let c = 0; c < s.cpus; c++) out += `CPU${String(c).padEnd(8)}`;
   out += '\n';
-  const order = s.lines.map((l, k) => k).sort((a, b) => s.lines[a]!.irq - s.lines[b]!.irq);
+  const order = s.lines.map((l, k) => k).filter((k) => s.lines[k]!.irq !== RISCV_TIMER_IRQ).sort((a, b) => s.lines[a]!.irq - s.lines[b]!.irq);
   for (const k of order) {
     const l = s.lines[k]!;
     out += `${String(l.irq).padStart(prec)}: `;
     for (let c = 0; c < s.cpus; c++) out += u10(s.irqCounts[k]![c]!);
     out += ` ${l.chip.padStart(8)} ${String(l.hwirq).padStart(prec)} ${(l.level ? 'Level' : 'Edge').padEnd(8)}  ${l.name}\n`;
   }
-  for (let op = 0; op < IPI_MAX; op++) {
-    out += `${'IPI'.padStart(prec - 1)}${op}:${prec >= 4 ? ' ' : ''}`;
-    for (let c = 0; c < s.cpus; c++) out += u10(s.ipiCounts[op]![c]!);
-    out += ` ${ipi_names[op]}\n`;
+  for (const r of archRows(s)) {
+    out += `${r.name.padStart(prec)}: `;
+    for (let c = 0; c < s.cpus; c++) out += u10(r.counts[c]!);
+    out += `  ${r.desc}\n`;
   }
-  out += `${'TLB'.padStart(prec)}: `;
-  for (let c = 0; c < s.cpus; c++) out += u10(s.tlbCounts[c]!);
-  out += '  TLB shootdowns\n';
   return out;
 }
 

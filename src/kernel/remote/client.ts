@@ -56,6 +56,15 @@ export class RemoteKernel implements TrapHandler {
     return this.mb.nextEvent(hartId);
   }
 
+  /**
+   * Quantum skipping (cores/worker.ts): an idle core with nothing queued sleeps until its next
+   * event as the home last published it, else 0 (work now). The home also answers for this
+   * core from its own records, so a task it queued here since stops the skip either way.
+   */
+  sleepingUntil(hartId: number): number {
+    return this.mb.isIdle(hartId) && this.mb.nrRunning(hartId) === 0 ? this.mb.nextEvent(hartId) : 0;
+  }
+
   /** The process running on the core, as the home last published it (c2c names data by it). */
   runningOn(hartId: number): { pid: number; comm: string; image: number } | undefined {
     return this.mb.owner(hartId);

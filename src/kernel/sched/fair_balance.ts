@@ -2,8 +2,9 @@
 // load_balance, detach_tasks / attach_tasks, can_migrate_task, newidle_balance), simplified to
 // one scheduling domain spanning the active CPUs, with one sched_group per CPU:
 //
-//   Periodic: each CPU's tick, once its rq->next_balance is due, runs run_rebalance_domains
-//     (the SCHED softirq's work). The domain's balance_interval starts at min_interval =
+//   Periodic: each CPU's tick, once its rq->next_balance is due, raises the SCHED softirq,
+//     whose work is run_rebalance_domains; idle CPUs whose tick is stopped (nohz) are balanced
+//     by one of them, kicked from a busy CPU's tick (irq/entry.ts). The domain's balance_interval starts at min_interval =
 //     sd_weight ms (the number of CPUs), doubles up to max_interval = 2 * sd_weight ms while
 //     the domain is balanced and drops back to min_interval when an imbalance is found; a busy
 //     CPU waits busy_factor times longer; at most max_load_balance_interval (HZ * cpus / 10
@@ -28,8 +29,7 @@
 // factor 4 38-43%, these 38.8-42.4% (test/machine/linux_smp.test.ts asserts 40 ± 3).
 //
 // Not modelled: PELT (load is the instantaneous weight sum), task_hot's migration cost, active
-// balancing of a running task, NUMA and SMT/cache levels, RT push/pull, nohz idle balancing
-// (idle CPUs keep their periodic tick and balance themselves).
+// balancing of a running task, NUMA and SMT/cache levels, RT push/pull.
 
 import { cpumask_test, task_cpumask } from './cpumask.ts';
 import { check_preempt_curr, dequeue_task, enqueue_task, set_task_cpu } from './core.ts';

@@ -145,7 +145,8 @@ export class Tick implements TickIrqHooks {
   timer_interrupt(cpu: number, userTick: boolean): void {
     const now = this.softirq.hooks.now(cpu);
     this.hrtimer.hrtimer_interrupt(cpu, now);
-    if (now >= this.next_tick(cpu)) this.tick_handle_periodic(cpu, now, userTick);
+    // a stopped tick (nohz idle) is not armed: the idle periods are not ticks
+    if (!this.tick_stopped(cpu) && now >= this.next_tick(cpu)) this.tick_handle_periodic(cpu, now, userTick);
   }
 
   /**

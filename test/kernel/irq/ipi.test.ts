@@ -66,7 +66,7 @@ async function contention(cpus: number, ops: number): Promise<void> {
   expect(waits).toBeGreaterThan(0);
   const view = interrupts(new IrqDescs(allocIrqStatBuffer(cpus), [riscvTimerLine], sq), ipi).split('\n');
   const row = (label: string): number[] => view.find((l) => l.startsWith(label))!.slice(label.length).trim().split(/\s+/).slice(0, cpus).map(Number);
-  expect(row('IPI0:')).toEqual([...Array(cpus).keys()].map((c) => ipi.raises(c, IPI_RESCHEDULE)));
+  expect(row('RES:')).toEqual([...Array(cpus).keys()].map((c) => ipi.raises(c, IPI_RESCHEDULE)));
   expect(row('TLB:')).toEqual([...Array(cpus).keys()].map((c) => ipi.tlb_count(c)));
 }
 

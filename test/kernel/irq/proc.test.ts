@@ -58,46 +58,41 @@ describe('/proc/softirqs (fs/proc/softirqs.c: 20 spaces + "CPU%-8d"; "%12s:" + "
   });
 });
 
-describe('/proc/interrupts (kernel/irq/proc.c show_interrupts; riscv show_ipi_stats; x86 TLB row)', () => {
-  it('reproduces a riscv 6.1 board\'s rows from its numbers, plus the TLB row', () => {
+describe('/proc/interrupts (kernel/irq/proc.c show_interrupts; x86 arch_show_interrupts rows LOC RES CAL TLB)', () => {
+  it("reproduces the reference machine's LOC, RES, CAL and TLB rows from its numbers", () => {
+    // shared/reference/linux-perf-formats.md §3 (x86, 2 cpus); the riscv-timer line is LOC
     const text = show_interrupts({
-      cpus: 4,
+      cpus: 2,
       nrIrqs: 64,
       lines: [riscvTimerLine],
-      irqCounts: [[1116, 1670, 411, 1466]],
-      ipiCounts: [[117, 62, 123, 117], [278, 353, 105, 273], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]],
-      tlbCounts: [5269, 5135, 0, 12],
+      irqCounts: [[26211, 27451]],
+      ipiCounts: [[9974, 9986], [115341, 118343], [0, 0], [0, 0], [0, 0], [0, 0]],
+      tlbCounts: [5269, 5135],
     });
     expect(text).toBe(
-      '           CPU0       CPU1       CPU2       CPU3       \n' +
-        '  5:       1116       1670        411       1466  RISC-V INTC   5 Edge      riscv-timer\n' +
-        'IPI0:       117         62        123        117  Rescheduling interrupts\n' +
-        'IPI1:       278        353        105        273  Function call interrupts\n' +
-        'IPI2:         0          0          0          0  CPU stop interrupts\n' +
-        'IPI3:         0          0          0          0  CPU stop (for crash dump) interrupts\n' +
-        'IPI4:         0          0          0          0  IRQ work interrupts\n' +
-        'IPI5:         0          0          0          0  Timer broadcast interrupts\n' +
-        'TLB:       5269       5135          0         12   TLB shootdowns\n',
+      '           CPU0       CPU1       \n' +
+        'LOC:      26211      27451   Local timer interrupts\n' +
+        'RES:       9974       9986   Rescheduling interrupts\n' +
+        'CAL:     115341     118343   Function call interrupts\n' +
+        'TLB:       5269       5135   TLB shootdowns\n',
     );
   });
 
-  it('widens the irq column at 1000 irqs (prec 4: "IPI0:" then a space)', () => {
-    const text = show_interrupts({
-      cpus: 1,
-      nrIrqs: 1000,
-      lines: [{ irq: 12, chip: 'SiFive PLIC', hwirq: 10, level: true, name: 'eth0' }],
-      irqCounts: [[3]],
-      ipiCounts: Array.from({ length: IPI_MAX }, () => [0]),
-      tlbCounts: [0],
+  it('device lines first, numbered (" %8s" chip, hwirq, Level/Edge, name); the column widens at 1000 irqs', () => {
+    const nic = { irq: 16, chip: 'SiFive PLIC', hwirq: 8, level: false, name: 'eth0-rx-0' };
+    const snap = (nrIrqs: number) => show_interrupts({
+      cpus: 2, nrIrqs, lines: [riscvTimerLine, nic], irqCounts: [[7, 1], [3, 0]],
+      ipiCounts: Array.from({ length: IPI_MAX }, () => [0, 0]), tlbCounts: [0, 0],
     }).split('\n');
-    expect(lines(text)).toEqual([
-      '            CPU0       ',
-      '  12:          3  SiFive PLIC   10 Level     eth0',
-      'IPI0:          0  Rescheduling interrupts', // "IPI" in prec - 1 = 3 columns, unpadded; then ": "
+    expect(snap(64).slice(0, 3)).toEqual([
+      '           CPU0       CPU1       ',
+      ' 16:          3          0  SiFive PLIC   8 Edge      eth0-rx-0',
+      'LOC:          7          1   Local timer interrupts',
     ]);
-    function lines(t: string[]): string[] {
-      return t.slice(0, 3);
-    }
+    expect(snap(1000).slice(1, 3)).toEqual([
+      '  16:          3          0  SiFive PLIC    8 Edge      eth0-rx-0',
+      ' LOC:          7          1   Local timer interrupts',
+    ]);
   });
 
   it('shows the built state: timer interrupts and IPIs counted on the cores that took them', () => {
@@ -114,12 +109,17 @@ describe('/proc/interrupts (kernel/irq/proc.c show_interrupts; riscv show_ipi_st
     fx.smp.smp_register(7, () => {});
     fx.smp.smp_call_function_single(1, 0, 7);
     fx.ipi.poll(0);
+    fx.ipi.inc_tlb_count(1);
     const text = interrupts(fx.irqs, fx.ipi).split('\n');
-    expect(text[1]).toBe('  5:          3          0  RISC-V INTC   5 Edge      riscv-timer');
-    expect(text[2]).toBe('IPI0:         0          2  Rescheduling interrupts');
-    expect(text[3]).toBe('IPI1:         1          0  Function call interrupts');
+    expect(text[1]).toBe('LOC:          3          0   Local timer interrupts');
+    expect(text[2]).toBe('RES:          0          2   Rescheduling interrupts');
+    expect(text[3]).toBe('CAL:          1          0   Function call interrupts');
+    expect(text[4]).toBe('TLB:          0          1   TLB shootdowns');
     expect(fx.ipi.raises(1, IPI_RESCHEDULE)).toBe(2);
     expect(fx.ipi.stats(0, IPI_CALL_FUNC)).toBe(1);
+    // /proc/stat's intr total is the sum of every row shown
+    const snap = statSnapshot(fx.cputime, fx.tick, fx.irqs, fx.softirq, { ctxt: 0, btime: 0, processes: 1, procs_running: 1, procs_blocked: 0 }, fx.ipi);
+    expect(show_stat(snap).split('\n').find((l) => l.startsWith('intr '))).toBe(`intr 7${' 0'.repeat(64)}`);
   });
 });
 
@@ -133,13 +133,13 @@ describe('/proc/stat (fs/proc/stat.c show_stat)', () => {
     cpustat[0]![0]! += 9_999_999;
     cpustat[1]![0]! += 9_999_999;
     const irqs = new Array<number>(64).fill(0);
-    irqs[5] = 1234;
-    const text = show_stat({ cpustat, irqs, softirqs: [0, 7, 0, 3, 0, 0, 0, 2, 0, 1], ctxt: 99, btime: 1700000000, processes: 12, procs_running: 3, procs_blocked: 1 });
+    irqs[16] = 1234;
+    const text = show_stat({ cpustat, irqs, archIrqs: 100, softirqs: [0, 7, 0, 3, 0, 0, 0, 2, 0, 1], ctxt: 99, btime: 1700000000, processes: 12, procs_running: 3, procs_blocked: 1 });
     expect(text).toBe(
       'cpu  28 3 6 150 1 1 2 0 0 0\n' +
         'cpu0 20 0 5 100 1 0 2 0 0 0\n' +
         'cpu1 7 3 1 50 0 1 0 0 0 0\n' +
-        `intr 1234 0 0 0 0 0 1234${' 0'.repeat(58)}\n` +
+        `intr 1334${' 0'.repeat(16)} 1234${' 0'.repeat(47)}\n` +
         'ctxt 99\nbtime 1700000000\nprocesses 12\nprocs_running 3\nprocs_blocked 1\n' +
         'softirq 13 0 7 0 3 0 0 0 2 0 1\n',
     );
