@@ -23,7 +23,7 @@ import { F_BRK, F_START_BRK, MmTable, TASK_SIZE_SV39, TASK_SIZE_SV48 } from './m
 import { FAULT_FLAG_INSTRUCTION, FAULT_FLAG_WRITE, handleMmFault, VM_FAULT_OK, VM_FAULT_OOM, VM_FAULT_SIGBUS, type FaultCounts, type FilePages } from './mm/memory.ts';
 import { PageAlloc, type MmBuffers } from './mm/page_alloc.ts';
 import { MmuGather, PageTables } from './mm/pgtable.ts';
-import { ShmemCache } from './mm/shmem.ts';
+import { ShmemCache, ShmemInodes } from './mm/shmem.ts';
 import type { CpuMmu } from './mm/tlbflush.ts';
 import { AsidAllocator, allocAsidBuffer } from './mm/context.ts';
 import { MmTlbFlush } from './mm/tlb_shootdown.ts';
@@ -312,6 +312,9 @@ export class LinuxKernel implements TrapHandler {
   private readonly loadedMm = new Map<number, MmContext>();
   /** Each mm's per-core views (a syscall's flushes start from the core it runs on). */
   private readonly mmViews = new WeakMap<MmContext, MmContext[]>();
+  /** The shmem objects (one set for the kernel: fork shares them), reached per core. */
+  private readonly shmemInodes = new ShmemInodes();
+  private readonly shmems = new Map<number, ShmemCache>();
   private nextPid = 1;
   private readonly init: Process;
   private readonly ctl: ControlBlock;
@@ -985,7 +988,7 @@ export class LinuxKernel implements TrapHandler {
    * every core of mm_cpumask, by m's ASID), so each mm gets its own view of the core's MMU.
    */
   private mmContext(cpuId: number, m: number, pgd: number): MmContext {
-    const home = this.mmView(cpuId, m, pgd, new ShmemCache(this.alloc, cpuId));
+    const home = this.mmView(cpuId, m, pgd, this.shmemOn(cpuId));
     const views: MmContext[] = [];
     views[cpuId] = home;
     this.mmViews.set(home, views);
@@ -1009,7 +1012,14 @@ export class LinuxKernel implements TrapHandler {
       views = [];
       this.mmViews.set(mm, views);
     }
-    return (views[cpuId] ??= this.mmView(cpuId, mm.m, mm.pgd, mm.shmem));
+    return (views[cpuId] ??= this.mmView(cpuId, mm.m, mm.pgd, this.shmemOn(cpuId)));
+  }
+
+  /** Core cpuId's way to the kernel's shmem objects (pages allocated and freed on that core). */
+  private shmemOn(cpuId: number): ShmemCache {
+    let c = this.shmems.get(cpuId);
+    if (!c) this.shmems.set(cpuId, (c = new ShmemCache(this.alloc, cpuId, this.shmemInodes)));
+    return c;
   }
 
   private ptOf(cpuId: number): PageTables {
@@ -1694,7 +1704,7 @@ export class LinuxKernel implements TrapHandler {
     forkGather.reset();
     let dup;
     try {
-      dup = dup_mm(pm.t, pm.pt, pm.m, pm.pgd, forkGather);
+      dup = dup_mm(pm.t, pm.pt, pm.m, pm.pgd, forkGather, pm.shmem);
       if (forkGather.needFlush()) pm.mmu.flushTlbAll();
       forkGather.reset();
     } finally {
@@ -1710,7 +1720,7 @@ export class LinuxKernel implements TrapHandler {
     update_rq_clock(s, cpu.hartId, this.nsOf(cpu));
     const r = sched_fork(s, cpu.hartId, parent.task, task);
     if (r < 0) {
-      exitMmap(pm.t, dup.m, dup.pgd, pm.pt, pm.mmu);
+      exitMmap(pm.t, dup.m, dup.pgd, pm.pt, pm.mmu, pm.shmem);
       this.regs.free(task);
       return r;
     }

@@ -7,6 +7,8 @@
 //     stay in the parent's until a COW fault gives the child its own copy), VM_LOCKED cleared;
 //   - locked_vm and pinned_vm start at 0, rss_stat counts what was copied, hiwater_rss and
 //     hiwater_vm start at the child's rss and total_vm (dup_mm).
+//   - a VMA of a shared anonymous object (shmem) keeps the object: the child takes a reference
+//     to it (get_file), so parent and child fault the same pages in, whoever touches first;
 // Locks: the caller holds the parent's mmap lock for writing; the child's is taken inside
 // (parent first, then child: Linux's mmap_write_lock_nested order).
 
@@ -25,6 +27,12 @@ const NOT_COPIED = new Set([F_MAP_COUNT, F_IN_USE, F_LOCKED_VM, F_PINNED_VM, F_H
 for (let i = 0; i < NR_MM_COUNTERS; i++) NOT_COPIED.add(F_RSS_STAT + i);
 const LAST_FIELD = F_HIWATER_RSS;
 
+/** The references on shmem objects (mm/shmem.ts ShmemCache): get_file and fput by VMA file id. */
+export interface ShmemRefs {
+  get(file: number): void;
+  put(file: number): void;
+}
+
 export interface DupMm extends CopyStats {
   /** 0, or -ENOMEM (no mm slot, VMA record or page; nothing of the child is left). */
   ret: number;
@@ -40,7 +48,7 @@ export interface DupMm extends CopyStats {
  * On -ENOMEM the parent may still have lost W on some PTEs: flush all the same (its next
  * write to them reuses the page in place).
  */
-export function dup_mm(t: MmTable, pt: PageTables, oldm: number, oldPgd: number, tlb: MmuGather): DupMm {
+export function dup_mm(t: MmTable, pt: PageTables, oldm: number, oldPgd: number, tlb: MmuGather, shmem?: ShmemRefs): DupMm {
   t.assertWriteLocked(oldm);
   const out: DupMm = { ret: 0, m: -1, pgd: -1, ptes: 0, wrprotected: 0 };
   const m = t.mmAlloc();
@@ -57,8 +65,10 @@ export function dup_mm(t: MmTable, pt: PageTables, oldm: number, oldPgd: number,
   for (let f = 0; f <= LAST_FIELD; f++) if (!NOT_COPIED.has(f)) t.set(m, f, t.get(oldm, f));
   t.set(m, F_DEF_FLAGS, t.get(oldm, F_DEF_FLAGS) & VM_NOHUGEPAGE); // VM_INIT_DEF_MASK
   t.mmapWriteLock(m);
-  const ret = dup_mmap(t, pt, m, pgd, oldm, oldPgd, tlb, out);
+  const taken = new Set<number>();
+  const ret = dup_mmap(t, pt, m, pgd, oldm, oldPgd, tlb, out, shmem, taken);
   if (ret < 0) {
+    for (const f of taken) shmem!.put(f);
     // mmput of the half-built child: it never ran, so nothing to flush.
     const undo = new MmuGather();
     exit_mmap_locked(t, pt, m, pgd, undo);
@@ -77,7 +87,10 @@ export function dup_mm(t: MmTable, pt: PageTables, oldm: number, oldPgd: number,
 }
 
 /** dup_mmap: VMAs and page tables of oldm into the empty mm m. 0 or -ENOMEM. */
-function dup_mmap(t: MmTable, pt: PageTables, m: number, pgd: number, oldm: number, oldPgd: number, tlb: MmuGather, stats: CopyStats): number {
+function dup_mmap(
+  t: MmTable, pt: PageTables, m: number, pgd: number, oldm: number, oldPgd: number, tlb: MmuGather, stats: CopyStats,
+  shmem: ShmemRefs | undefined, taken: Set<number>,
+): number {
   const p = t.pool;
   for (let i = 0; i < t.mapCount(oldm); i++) {
     const old = t.vmaAt(oldm, i);
@@ -93,6 +106,11 @@ function dup_mmap(t: MmTable, pt: PageTables, m: number, pgd: number, oldm: numb
     if ((flags & VM_WIPEONFORK) !== 0 || p.anonVma(old) === 0) p.setAnonVma(v, 0);
     else p.setAnonVma(v, p.newAnonVma()); // anon_vma_fork
     t.insertAt(m, t.mapCount(m), v);
+    const file = p.file(v);
+    if (shmem && file < 0 && !taken.has(file)) {
+      shmem.get(file); // one reference per mm (shmem.ts)
+      taken.add(file);
+    }
     if ((flags & VM_WIPEONFORK) !== 0) continue;
     const r = copy_page_range(t, pt, m, pgd, oldPgd, p.start(old), p.end(old), flags, tlb, stats);
     if (r < 0) return r;

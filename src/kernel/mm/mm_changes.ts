@@ -58,15 +58,32 @@ export function applyMmChanges(t: MmTable, m: number, pgd: number, pt: PageTable
   if (gather.needFlush()) mmu.flushTlbAll();
   if (exec || ch.moved.length > 0) mmu.flushIcache();
   pt.tlb_finish_mmu(gather);
-  // A shared anonymous object no VMA maps any more is gone (one process: this mm's VMAs say so).
+  // fput: a shared anonymous object this mm maps no more loses the mm's reference (its last
+  // mm frees it; another process may still map it after fork).
   if (shmem) {
+    const seen = new Set<number>();
     for (const u of ch.unmapped) {
-      if (u.file >= 0) continue;
-      let used = false;
-      for (let i = 0; i < t.mapCount(m) && !used; i++) used = t.pool.file(t.vmaAt(m, i)) === u.file;
-      if (!used) shmem.release(u.file);
+      if (u.file >= 0 || seen.has(u.file)) continue;
+      seen.add(u.file);
+      if (!mmMapsFile(t, m, u.file)) shmem.put(u.file);
     }
   }
+}
+
+/** Does any VMA of mm m map file `file`? */
+function mmMapsFile(t: MmTable, m: number, file: number): boolean {
+  for (let i = 0; i < t.mapCount(m); i++) if (t.pool.file(t.vmaAt(m, i)) === file) return true;
+  return false;
+}
+
+/** The shared anonymous objects mm m maps (each once). */
+export function mmShmemFiles(t: MmTable, m: number): number[] {
+  const files = new Set<number>();
+  for (let i = 0; i < t.mapCount(m); i++) {
+    const f = t.pool.file(t.vmaAt(m, i));
+    if (f < 0) files.add(f);
+  }
+  return [...files];
 }
 
 /** move_page_tables, a page at a time: each present PTE leaves `from` and lands at the same offset in `to`. */
@@ -87,10 +104,12 @@ function movePageTables(pt: PageTables, pgd: number, from: number, to: number, l
 
 /** mmput of the process's mm (exit_mmap.ts): everything torn down, flushed on this core, freed. */
 export function exitMmap(t: MmTable, m: number, pgd: number, pt: PageTables, mmu: CpuMmu, shmem?: ShmemCache): void {
+  const files = shmem ? mmShmemFiles(t, m) : [];
   gather.reset();
   mmput(t, pt, m, pgd, gather, () => {
     mmu.flushTlbAll();
     mmu.flushIcache();
   });
-  for (const id of shmem?.ids() ?? []) shmem!.release(id);
+  // remove_vma's fput, once per object this mm mapped (after the PTEs' references are gone).
+  for (const f of files) shmem!.put(f);
 }
