@@ -38,6 +38,7 @@ import { GuestRoot } from './fs/namei.ts';
 import { PseudoFs, registerCpuFiles } from './fs/procfs.ts';
 import { FileSyscalls } from './fs/syscalls.ts';
 import { registerProcFiles } from './proc/base.ts';
+import { taskSchedView } from './proc/sched.ts';
 import { QueuedConsole } from './syscalls/console.ts';
 import { RandomPool } from './syscalls/random.ts';
 import { LinuxProcessState, linuxSyscallGroups } from './syscalls/registry.ts';
@@ -647,6 +648,16 @@ export class LinuxKernel implements TrapHandler {
         const p = self.procs.get(pid);
         return p?.mm ? self.procSnapshot(p).task(pid) : self.irq.kthreadView(pid);
       },
+      tids: (pid: number) => {
+        const p = self.procs.get(pid);
+        return p?.mm ? p.group.filter((t) => self.regs.get(t.task, W_STATE) !== EXIT_ZOMBIE).map((t) => t.tid) : [pid];
+      },
+      thread: (pid: number, tid: number) => {
+        const p = self.procs.get(pid);
+        if (!p?.mm) return tid === pid ? self.irq.kthreadView(pid) : undefined;
+        const t = p.group.find((th) => th.tid === tid);
+        return t ? self.procSnapshot(p, t).task(tid) : undefined;
+      },
       alloc: this.alloc,
       mmTable: this.t,
       get phys() {
@@ -665,15 +676,24 @@ export class LinuxKernel implements TrapHandler {
     return img ? { major: 0, minor: 1, ino: id + 1, path: img.path } : this.mapped.info(id);
   }
 
-  private procSnapshot(p: Process) {
+  /**
+   * Group p (its leader) as /proc/PID shows it, or, given thread th, as /proc/PID/task/TID does:
+   * then pid is the thread's id and the switches, CPU time, processor and sched record are its
+   * own. Times are sum_exec_runtime as of the last update (a running task's is up to its last
+   * tick or switch). Fault counts are the group's in both (not kept per thread).
+   */
+  private procSnapshot(p: Process, th?: Process) {
     const mm = p.mm!;
     const s = this.sched;
+    const t = th ?? p;
+    const utimeNs = th ? s.fget(th.task, F_SUM_EXEC) : p.group.reduce((a, g) => a + s.fget(g.task, F_SUM_EXEC), 0);
+    const state = th ? (th.waiting || th.futexWait || th.sleepUntil >= 0 ? 'S' : 'R') : p.waiting ? 'S' : 'R';
     return oneProcessView(this.alloc, this.t, mm.pt.phys, this.o.cores, {
-      pid: p.pid, ppid: p.ppid, comm: p.comm, m: mm.m, pgd: mm.pgd, minFlt: p.counts.minFlt, majFlt: p.counts.majFlt, exe: p.exe,
-      state: p.waiting ? 'S' : 'R', voluntary: s.tget(p.task, T_NR_VOLUNTARY), involuntary: s.tget(p.task, T_NR_INVOLUNTARY),
+      pid: t.tid, tgid: p.pid, ppid: p.ppid, comm: t.comm, m: mm.m, pgd: mm.pgd, minFlt: p.counts.minFlt, majFlt: p.counts.majFlt, exe: p.exe,
+      state, voluntary: s.tget(t.task, T_NR_VOLUNTARY), involuntary: s.tget(t.task, T_NR_INVOLUNTARY),
       cminFlt: p.cminFlt, cmajFlt: p.cmajFlt, threads: p.group.length, levels: this.levels, files: (id) => this.mapsFile(id),
-      cpusAllowed: cpumask_list(task_cpumask(s, p.task), this.o.cores), processor: Math.max(0, s.tget(p.task, T_CPU)),
-      signals: p.state.procView(p.tid),
+      cpusAllowed: cpumask_list(task_cpumask(s, t.task), this.o.cores), processor: Math.max(0, s.tget(t.task, T_CPU)),
+      signals: p.state.procView(t.tid), utimeNs, sched: taskSchedView(s, t.task),
     });
   }
 

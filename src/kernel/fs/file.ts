@@ -224,7 +224,7 @@ export function pseudoStat(ref: PseudoRef): KStat {
   // procfs files report size 0 and blksize 1024; sysfs attributes size 4096 and blksize 4096.
   const sys = ref.mount === 'sys';
   return {
-    dev: PSEUDO_DEV[ref.mount] ?? 0n, ino: BigInt(n.ino + (ref.pid ?? 0) * 0x10000), mode, nlink: n.type === 'dir' ? 2 : 1,
+    dev: PSEUDO_DEV[ref.mount] ?? 0n, ino: BigInt(n.ino + (ref.pid ?? 0) * 0x10000 + (ref.tid ?? 0) * 2 ** 32), mode, nlink: n.type === 'dir' ? 2 : 1,
     uid: 0, gid: 0, rdev: 0n, size: n.type === 'file' && sys ? 4096n : 0n, blksize: sys ? 4096 : 1024, blocks: 0n,
     atimeNs: 0n, mtimeNs: 0n, ctimeNs: 0n,
   };
@@ -237,7 +237,7 @@ export class PseudoFile extends File {
   constructor(flags: number, path: string[], private readonly ref: PseudoRef, ctx: ProcContext) {
     super(flags, path);
     if (ref.node.type !== 'file') throw new Error('PseudoFile needs a file node');
-    const v = ref.node.provider({ ...ctx, pid: ref.pid ?? ctx.pid });
+    const v = ref.node.provider({ ...ctx, pid: ref.pid ?? ctx.pid, tid: ref.tid ?? ctx.tid });
     this.data = typeof v === 'string' ? new TextEncoder().encode(v) : v;
   }
 

@@ -147,7 +147,7 @@ export class GuestRoot {
   readlink(inode: Inode, ctx: ProcContext): string | number {
     if (inode.fs === 'pseudo') {
       if (inode.ref.node.type !== 'link') return -EINVAL;
-      return inode.ref.node.target({ ...ctx, pid: inode.ref.pid ?? ctx.pid });
+      return inode.ref.node.target({ ...ctx, pid: inode.ref.pid ?? ctx.pid, tid: inode.ref.tid ?? ctx.tid });
     }
     if (!inode.st.isSymbolicLink()) return -EINVAL;
     try {

@@ -9,6 +9,8 @@ export interface ProcContext {
   self: number;
   /** pid of the /proc/[pid] directory the file sits in, if any. */
   pid?: number;
+  /** Thread id of the /proc/[pid]/task/[tid] directory the file sits in, if any. */
+  tid?: number;
 }
 
 export type ProcProvider = (ctx: ProcContext) => string | Uint8Array;
@@ -22,17 +24,22 @@ export type PseudoNode =
 export interface PseudoRef {
   node: PseudoNode;
   pid?: number;
+  tid?: number;
   /** The mount it belongs to ('proc' or 'sys'): decides st_dev and st_blksize. */
   mount: string;
 }
 
 const PID_DIR = '[pid]';
+/** The per-thread template under /proc/[pid]/task (fs/proc/base.c proc_task_lookup). */
+const TID_DIR = '[tid]';
 
 export class PseudoFs {
   private nextIno = 1;
   readonly root: PseudoNode & { type: 'dir' } = { type: 'dir', ino: this.nextIno++, children: new Map() };
   /** The pids that exist (for /proc/[pid] lookups and listings); the process layer replaces this. */
   pids: () => number[] = () => [];
+  /** The thread ids of a thread group (the /proc/PID/task/TID directories). */
+  tids: (pid: number) => number[] = (pid) => [pid];
 
   constructor() {
     this.mkdirs(['proc']);
@@ -45,7 +52,7 @@ export class PseudoFs {
     return this.root.children.has(name);
   }
 
-  /** Adds a generated file at an absolute path (under /proc or /sys; "[pid]" matches every pid). */
+  /** Adds a generated file at an absolute path (under /proc or /sys; "[pid]" matches every pid, "[tid]" every thread of it). */
   register(path: string, provider: ProcProvider, mode = 0o444): void {
     const { dir, name } = this.parent(path);
     dir.children.set(name, { type: 'file', ino: this.nextIno++, mode, provider });
@@ -81,9 +88,12 @@ export class PseudoFs {
   child(dir: PseudoRef, name: string): PseudoRef | undefined {
     if (dir.node.type !== 'dir') return undefined;
     const n = dir.node.children.get(name);
-    if (n) return { node: n, pid: dir.pid, mount: dir.mount };
+    if (n) return { node: n, pid: dir.pid, tid: dir.tid, mount: dir.mount };
+    if (!/^[1-9][0-9]*$/.test(name)) return undefined;
     const tmpl = dir.node.children.get(PID_DIR);
-    if (tmpl && /^[1-9][0-9]*$/.test(name) && this.pids().includes(Number(name))) return { node: tmpl, pid: Number(name), mount: dir.mount };
+    if (tmpl && this.pids().includes(Number(name))) return { node: tmpl, pid: Number(name), mount: dir.mount };
+    const ttmpl = dir.node.children.get(TID_DIR);
+    if (ttmpl && dir.pid !== undefined && this.tids(dir.pid).includes(Number(name))) return { node: ttmpl, pid: dir.pid, tid: Number(name), mount: dir.mount };
     return undefined;
   }
 
@@ -97,12 +107,18 @@ export class PseudoFs {
     if (dir.node.type !== 'dir') return [];
     const out: Array<[string, PseudoRef]> = [];
     const tmpl = dir.node.children.get(PID_DIR);
+    const ttmpl = dir.node.children.get(TID_DIR);
     for (const [name, node] of [...dir.node.children].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      if (name !== PID_DIR) out.push([name, { node, pid: dir.pid, mount: dir.mount }]);
+      if (name !== PID_DIR && name !== TID_DIR) out.push([name, { node, pid: dir.pid, tid: dir.tid, mount: dir.mount }]);
     }
     if (tmpl) {
       const pids = [...this.pids()].sort((a, b) => a - b);
       out.unshift(...pids.map((p): [string, PseudoRef] => [String(p), { node: tmpl, pid: p, mount: dir.mount }]));
+    }
+    if (ttmpl && dir.pid !== undefined) {
+      const pid = dir.pid;
+      const tids = [...this.tids(pid)].sort((a, b) => a - b);
+      out.unshift(...tids.map((t): [string, PseudoRef] => [String(t), { node: ttmpl, pid, tid: t, mount: dir.mount }]));
     }
     return out;
   }

@@ -11,6 +11,7 @@ import { F_ARG_END, F_ARG_START, F_DATA_VM, F_END_CODE, F_END_DATA, F_ENV_END, F
 import { PAGE_SIZE } from '../mm/mm_types.ts';
 import { nsec_to_clock_t } from '../time/tick.ts';
 import type { MmWalk } from './smaps.ts';
+import type { TaskSchedView } from './sched.ts';
 import { taskMemText, type TaskMemRss } from './task_mem.ts';
 
 /** The state letter get_task_state reports (task_state_array). */
@@ -100,6 +101,8 @@ export interface ProcessView {
    * counted off the page tables, and VmHWM shows the current RSS (no history).
    */
   rss?: Omit<TaskMemRss, 'pteBytes'>;
+  /** The scheduler's record of the task, for /proc/PID/sched (absent: no such file's content). */
+  sched?: TaskSchedView;
 }
 
 /** RLIM_INFINITY as an unsigned long. */

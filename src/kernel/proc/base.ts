@@ -17,6 +17,7 @@ import { doTaskStat, procPidStatm, procPidStatus, type ProcessView, type TaskMm 
 import { buddyinfo } from './buddyinfo.ts';
 import { type MapsFile, showMaps } from './maps.ts';
 import { meminfo } from './meminfo.ts';
+import { procSchedShowTask } from './sched.ts';
 import { memSizes, mmCounters, showSmaps, showSmapsRollup, type MemSizes, type MmWalk } from './smaps.ts';
 import { vmstat } from './vmstat.ts';
 import { zoneinfo } from './zoneinfo.ts';
@@ -27,6 +28,10 @@ export interface KernelProcView {
   pids(): number[];
   /** The task behind /proc/PID, or undefined if it is gone. */
   task(pid: number): ProcessView | undefined;
+  /** The thread ids of group `pid` (/proc/PID/task; default: the leader alone). */
+  tids?(pid: number): number[];
+  /** Thread `tid` of group `pid` as /proc/PID/task/TID shows it (pid = tid, its own times and switches). */
+  thread?(pid: number, tid: number): ProcessView | undefined;
   /** The page allocator: zones, the page array, vmstat. */
   alloc: PageAlloc;
   mmTable: MmTable;
@@ -128,12 +133,13 @@ export function getMmCmdline(w: MmWalk): Uint8Array {
 }
 
 /**
- * Registers /proc/{meminfo,vmstat,buddyinfo,zoneinfo} and /proc/PID/{status,stat,statm,maps,
- * smaps,smaps_rollup,cmdline,comm} (/proc/self is PseudoFs's own link), and makes the view's
- * pids the /proc/PID directories.
+ * Registers /proc/{meminfo,vmstat,buddyinfo,zoneinfo}, /proc/PID/{status,stat,statm,maps,
+ * smaps,smaps_rollup,cmdline,comm,sched} and /proc/PID/task/TID/{stat,status,comm,sched}
+ * (/proc/self is PseudoFs's own link), and makes the view's pids the /proc/PID directories.
  */
 export function registerProcFiles(pseudo: PseudoFs, view: KernelProcView): void {
   pseudo.pids = () => view.pids();
+  pseudo.tids = (pid) => view.tids?.(pid) ?? [pid];
   pseudo.register('/proc/meminfo', () => meminfo(view.alloc));
   pseudo.register('/proc/vmstat', () => vmstat(view.alloc));
   pseudo.register('/proc/buddyinfo', () => buddyinfo(view.alloc));
@@ -161,6 +167,20 @@ export function registerProcFiles(pseudo: PseudoFs, view: KernelProcView): void 
     return w === null ? new Uint8Array(0) : getMmCmdline(w);
   });
   perTask('comm', (p) => `${p.comm}\n`, 0o644);
+  const sched = (p: ProcessView): string => (p.sched === undefined ? '' : procSchedShowTask(p.comm, p.pid, p.threads, p.sched));
+  perTask('sched', sched, 0o644);
+  // fs/proc/base.c tid_base_stuff: a thread's own view; stat is do_task_stat(whole = 0).
+  const perThread = (name: string, show: (p: ProcessView) => string, mode = 0o444): void => {
+    pseudo.register(`/proc/[pid]/task/[tid]/${name}`, (ctx: ProcContext) => {
+      const pid = ctx.pid ?? ctx.self;
+      const p = view.thread !== undefined ? view.thread(pid, ctx.tid ?? pid) : ctx.tid === undefined || ctx.tid === pid ? view.task(pid) : undefined;
+      return p === undefined ? '' : withMm(view, p, () => show(p));
+    }, mode);
+  };
+  perThread('stat', (p) => doTaskStat(p, taskMm(view, p)));
+  perThread('status', (p) => procPidStatus(p, taskMm(view, p), view.nrCpuIds));
+  perThread('comm', (p) => `${p.comm}\n`, 0o644);
+  perThread('sched', sched, 0o644);
 }
 
 /**
@@ -190,6 +210,6 @@ export function readProcPath(view: KernelProcView, path: string, self?: number):
     ref = next;
   }
   if (ref.node.type !== 'file') return undefined;
-  const v = ref.node.provider({ ...ctx, pid: ref.pid ?? ctx.pid });
+  const v = ref.node.provider({ ...ctx, pid: ref.pid ?? ctx.pid, tid: ref.tid ?? ctx.tid });
   return typeof v === 'string' ? v : Buffer.from(v).toString('latin1');
 }
