@@ -1,0 +1,40 @@
+// The scheduler under --boot linux on glibc pthreads programs (bench/programs/sched_*.c, built
+// with Debian's riscv64-linux-gnu-gcc). Deterministic mode (threads: 1), flat memory. One JSON
+// line per figure:
+//   pingpong-yield / pingpong-futex (1 core): context switches per host second of the run;
+//   spin-4 / spin-16 (4 cores, the same total work in 4 or 16 threads): guest MIPS, switches;
+//   spin-ratio: MIPS of 16 threads over 4 threads;
+//   and in every line schedHostMsPerSimS: the stats' sched.hostSwitchNs (host time of the
+//   context switches: switchTo's register save/load, satp and TLB work, not __schedule's
+//   pick) per simulated second (the busiest core's cycles / clockHz).
+// Host figures are noisy on a shared machine; the switch counts and cycles are exact.
+//   npx tsx bench/sched_machine.ts [HANDOFFS] [ITERATIONS]
+import { makeConfig, type MachineConfig } from '../src/machine/config.ts';
+import { runMachine } from '../src/machine/machine.ts';
+import { crossCompilePthread } from '../test/helpers/cross.ts';
+
+const handoffs = process.argv[2] ?? '20000';
+const iterations = process.argv[3] ?? '400000000';
+const pingpong = crossCompilePthread(new URL('./programs/sched_pingpong.c', import.meta.url));
+const spin = crossCompilePthread(new URL('./programs/sched_spin.c', import.meta.url));
+
+async function one(name: string, elf: Uint8Array, args: string[], given: Partial<MachineConfig>) {
+  const config = makeConfig({ boot: 'linux', memory: 'flat', cores: 1, threads: 1, ...given });
+  const r = await runMachine(config, elf, { stdout: () => {}, stderr: () => {}, linux: { execfn: `/${name}`, args } });
+  if (r.exitCode !== 0) throw new Error(`${name} exited ${r.exitCode}: ${r.error ?? ''}`);
+  const s = r.process!.sched!;
+  const simS = Math.max(...r.cores.map((c) => c.cycles)) / config.clockHz;
+  const line = {
+    case: name, cores: config.cores, runHostS: +r.hostSeconds.toFixed(3), simulatedS: +simS.toFixed(4), instructions: r.instructions,
+    guestMips: +r.guestMips.toFixed(1), switches: s.switches, switchesPerHostS: Math.round(s.switches / r.hostSeconds),
+    hostUsPerSwitch: +(s.hostSwitchNs / Math.max(1, s.switches) / 1000).toFixed(2), schedHostMsPerSimS: +(s.hostSwitchNs / 1e6 / simS).toFixed(2),
+  };
+  console.log(JSON.stringify(line));
+  return line;
+}
+
+await one('pingpong-yield', pingpong, ['yield', handoffs], {});
+await one('pingpong-futex', pingpong, ['futex', handoffs], {});
+const four = await one('spin-4', spin, ['4', iterations], { cores: 4 });
+const sixteen = await one('spin-16', spin, ['16', iterations], { cores: 4 });
+console.log(JSON.stringify({ case: 'spin-ratio', mips16over4: +(sixteen.guestMips / four.guestMips).toFixed(3), switches16: sixteen.switches, switches4: four.switches }));
