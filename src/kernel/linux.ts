@@ -33,10 +33,11 @@ import { oneProcessView } from './proc_view.ts';
 import type { MapsFile } from './proc/maps.ts';
 import { emulateMisaligned, EMU_FAULT, EMU_OK } from './traps_misaligned.ts';
 import { vmEvent } from './mm/vmstat.ts';
-import { VM_EXEC, VM_GROWSDOWN, VM_MAYSHARE, VM_READ, VM_WRITE, VmaPool } from './mm/vma.ts';
+import { VM_EXEC, VM_GROWSDOWN, VM_MAYSHARE, VM_READ, VM_SHARED, VM_WRITE, VmaPool } from './mm/vma.ts';
 import { GuestRoot } from './fs/namei.ts';
 import { PseudoFs, registerCpuFiles } from './fs/procfs.ts';
 import { FileSyscalls } from './fs/syscalls.ts';
+import { pipeWakeups, takeWouldBlock, WOULD_BLOCK, type PipeInode } from './fs/pipe.ts';
 import { registerProcFiles } from './proc/base.ts';
 import { taskSchedView } from './proc/sched.ts';
 import { QueuedConsole } from './syscalls/console.ts';
@@ -48,7 +49,7 @@ import { MappedFiles } from './mm/filemap.ts';
 import {
   allocFutexBuffer, FUTEX_OP_ADD, FUTEX_OP_ANDN, FUTEX_OP_OR, FUTEX_OP_SET, FUTEX_PRIO_NORMAL, FUTEX_SLEEP, futex_clear_child_tid, futex_hashsize,
   futex_interrupt, futex_task_exit, futex_timeout, futex_wait_clock, futex_wait_deadline, futex_wait_pending, futex_wait_result, futex_wait_seq,
-  FutexHash, futexUserFromAccess, sys_futex_cpu, UACCESS_FAULT,
+  FutexHash, futexUserFromAccess, KEY_BY_MM, sys_futex_cpu, UACCESS_FAULT,
 } from './futex/index.ts';
 import { pte_pfn } from './mm/pgtable_bits.ts';
 import {
@@ -205,6 +206,8 @@ interface Process {
   children: Set<number>;
   /** Asleep in wait4: the ecall is restarted when a child's exit wakes it. */
   waiting: boolean;
+  /** Asleep on this pipe's wait queue in read or write: the ecall is restarted when pipe activity wakes it. */
+  pipeWait: PipeInode | undefined;
   /** The restarted ecall is not counted twice. */
   restarting: boolean;
   /** CLONE_CHILD_SETTID: written from the child's own address space when it first runs (schedule_tail). */
@@ -466,9 +469,11 @@ export class LinuxKernel implements TrapHandler {
           wakeTask(cpu, p);
           return (left * 1e9) / this.o.clockHz;
         }
-        if (p.waiting) {
-          // wait4 sleeps with pc on its ecall: -ERESTARTSYS returns from it (or restarts it, SA_RESTART).
+        if (p.waiting || p.pipeWait) {
+          // wait4 and pipe reads/writes sleep with pc on their ecall: -ERESTARTSYS returns from it (or restarts it, SA_RESTART).
           p.waiting = false;
+          p.pipeWait?.wait.delete(p.task);
+          p.pipeWait = undefined;
           this.regs.setD(p.task, D_PC, this.regs.getD(p.task, D_PC) + 4);
           this.regs.setReg(p.task, 10, -ERESTARTSYS);
           wakeTask(cpu, p);
@@ -580,7 +585,7 @@ export class LinuxKernel implements TrapHandler {
 
   private newProcess(o: { pid: number; task: number; ppid: number; comm: string; exe: string; fs: FileSyscalls; state: LinuxProcessState }): Process {
     const p: Process = {
-      ...o, tid: o.pid, group: [], futexWait: false, sleepUntil: -1, sleepCpu: -1, image: 1, mm: undefined, counts: { minFlt: 0, majFlt: 0 }, children: new Set(), waiting: false, restarting: false, setChildTid: 0,
+      ...o, tid: o.pid, group: [], futexWait: false, sleepUntil: -1, sleepCpu: -1, image: 1, mm: undefined, counts: { minFlt: 0, majFlt: 0 }, children: new Set(), waiting: false, pipeWait: undefined, restarting: false, setChildTid: 0,
       sigchld: 0, cminFlt: 0, cmajFlt: 0,
       groups: linuxSyscallGroups({
         fs: o.fs, state: o.state, console: this.console, clockHz: this.o.clockHz, bootEpochNs: BOOT_EPOCH_NS, random: this.random,
@@ -687,7 +692,7 @@ export class LinuxKernel implements TrapHandler {
     const s = this.sched;
     const t = th ?? p;
     const utimeNs = th ? s.fget(th.task, F_SUM_EXEC) : p.group.reduce((a, g) => a + s.fget(g.task, F_SUM_EXEC), 0);
-    const state = th ? (th.waiting || th.futexWait || th.sleepUntil >= 0 ? 'S' : 'R') : p.waiting ? 'S' : 'R';
+    const state = th ? (th.waiting || th.futexWait || th.pipeWait || th.sleepUntil >= 0 ? 'S' : 'R') : p.waiting || p.pipeWait ? 'S' : 'R';
     return oneProcessView(this.alloc, this.t, mm.pt.phys, this.o.cores, {
       pid: t.tid, tgid: p.pid, ppid: p.ppid, comm: t.comm, m: mm.m, pgd: mm.pgd, minFlt: p.counts.minFlt, majFlt: p.counts.majFlt, exe: p.exe,
       state, voluntary: s.tget(t.task, T_NR_VOLUNTARY), involuntary: s.tget(t.task, T_NR_INVOLUNTARY),
@@ -929,7 +934,7 @@ export class LinuxKernel implements TrapHandler {
 
   /** Every task asleep and nothing that could wake one: the machine stops, saying so. */
   private deadlock(cpu: Cpu): boolean {
-    const why = (p: Process) => (p.futexWait ? 'futex' : p.waiting ? 'wait4' : this.regs.get(p.task, W_STATE) === TASK_STOPPED ? 'stopped'
+    const why = (p: Process) => (p.futexWait ? 'futex' : p.waiting ? 'wait4' : p.pipeWait ? 'pipe' : this.regs.get(p.task, W_STATE) === TASK_STOPPED ? 'stopped'
       : p.state.task(p.tid).sleep?.kind.replace('timedwait', 'sigtimedwait') ?? '');
     const asleep = [...this.byTask.values()].filter((p) => why(p) !== '').map((p) => `${p.tid} (${p.comm}, ${why(p)})`);
     const report = `core ${cpu.hartId}: every task is asleep with nothing to wake it: ${asleep.join(', ')}`;
@@ -1260,6 +1265,7 @@ export class LinuxKernel implements TrapHandler {
     this.exitMm(cpu, p);
     futex_task_exit(this.futex, p.task);
     p.fs.files.closeAll();
+    this.pipeWake(cpu);
     for (const c of p.children) {
       const child = this.procs.get(c);
       if (!child) continue;
@@ -1324,6 +1330,8 @@ export class LinuxKernel implements TrapHandler {
         task_dead_dl(this.sched, th.task);
         th.waiting = false;
         th.futexWait = false;
+        th.pipeWait?.wait.delete(th.task);
+        th.pipeWait = undefined;
         continue;
       }
       this.releaseThreadSlot(th);
@@ -1394,7 +1402,7 @@ export class LinuxKernel implements TrapHandler {
       return r;
     }
     const tid = this.nextPid++;
-    const th: Process = { ...parent, tid, task, futexWait: false, sleepUntil: -1, sleepCpu: -1, waiting: false, restarting: false, setChildTid: 0 };
+    const th: Process = { ...parent, tid, task, futexWait: false, sleepUntil: -1, sleepCpu: -1, waiting: false, pipeWait: undefined, restarting: false, setChildTid: 0 };
     parent.group.push(th);
     this.byTask.set(task, th);
     const ts = parent.state.addThread(parent.tid, tid);
@@ -1439,6 +1447,8 @@ export class LinuxKernel implements TrapHandler {
       },
       sharedKey: (addr) => {
         if (!user.copyFromUser(addr, 4)) return UACCESS_FAULT;
+        const v = mm.t.vmaLookup(mm.m, addr);
+        if (v >= 0 && (mm.t.pool.flags(v) & VM_SHARED) === 0) return KEY_BY_MM; // a private page: fork's COW copy must keep the key
         const ptep = mm.pt.pte_offset_map(mm.pgd, addr);
         if (ptep === 0) return UACCESS_FAULT;
         const lo = mm.pt.ptep_get(ptep);
@@ -1634,6 +1644,7 @@ export class LinuxKernel implements TrapHandler {
     if (nr === SYS_execve) {
       const r = this.execve(cpu, p);
       if (r === 0) {
+        this.pipeWake(cpu); // close-on-exec pipe ends
         this.drainPhys(cpu);
         return TRAP_RESUME; // the new image's registers are in place
       }
@@ -1652,7 +1663,7 @@ export class LinuxKernel implements TrapHandler {
       if (sr === SIG_RESUMED) return TRAP_RESUME;
       if (sr !== NOT_MINE) return this.finish(cpu, sr);
     }
-    const task: SyscallTask = { cpu, user: this.userOf(cpu), pid: p.pid, tid: p.tid, ppid: p.group[0]!.ppid };
+    const task: SyscallTask = { cpu, user: this.userOf(cpu), pid: p.pid, tid: p.tid, ppid: p.group[0]!.ppid, canSleep: true };
     this.console.core = cpu.hartId;
     let ret = p.mm ? mmSyscall(this.mmOn(cpu.hartId, p.mm), task, nr, (fd) => this.mapped.fget(p.fs.files.get(fd))) : NOT_MINE;
     if (nr === SYS_mmap || ((nr === SYS_munmap || nr === SYS_mremap) && ret >= 0)) this.sweepMapped();
@@ -1661,12 +1672,46 @@ export class LinuxKernel implements TrapHandler {
       this.enosysCounts.set(nr, (this.enosysCounts.get(nr) ?? 0) + 1);
       ret = -ENOSYS;
     }
+    if (ret === WOULD_BLOCK) return this.pipeSleep(cpu, p);
     if (ret === -EPIPE && (nr === SYS_write || nr === SYS_writev)) sendSigpipe(cpu, this.sigHost, p);
     return this.finish(cpu, ret);
   }
 
+  /**
+   * pipe_read / pipe_write must wait (empty with writers, full with readers): the task sleeps on
+   * the pipe's wait queue with pc on its ecall, which runs again when pipe activity wakes it
+   * (pipeWake); a pending signal stops it first (-ERESTARTSYS: EINTR or SA_RESTART's restart).
+   */
+  private pipeSleep(cpu: Cpu, p: Process): number {
+    const pipe = takeWouldBlock();
+    if (!pipe) throw new Error('BUG: WOULD_BLOCK without a pipe');
+    this.pipeWake(cpu);
+    if (signalPending(p)) return this.finish(cpu, -ERESTARTSYS);
+    p.pipeWait = pipe;
+    pipe.wait.add(p.task);
+    this.drainPhys(cpu);
+    this.regs.set(p.task, W_STATE, TASK_INTERRUPTIBLE);
+    this.schedule(cpu, SM_SLEEP);
+    return TRAP_RESUME;
+  }
+
+  /** wake_up_interruptible_all of the pipes that changed in this syscall: their sleepers run again and restart the call. */
+  private pipeWake(cpu: Cpu): void {
+    if (pipeWakeups.length === 0) return;
+    const tasks = pipeWakeups.splice(0, pipeWakeups.length);
+    for (const task of tasks) {
+      const p = this.byTask.get(task);
+      if (!p || p.pipeWait === undefined) continue; // gone, or a signal woke it first
+      p.pipeWait = undefined;
+      p.restarting = true;
+      this.regs.set(p.task, W_STATE, TASK_RUNNING);
+      this.wakeUp(cpu, p.task);
+    }
+  }
+
   /** Syscall return: a0, pc past the ecall, and a pending preemption (a woken or new task) taken here. */
   private finish(cpu: Cpu, ret: number): number {
+    this.pipeWake(cpu);
     this.drainPhys(cpu);
     setReg(cpu, 10, ret);
     cpu.pc += 4;
@@ -1745,7 +1790,7 @@ export class LinuxKernel implements TrapHandler {
       return r;
     }
     const fs = parent.fs.fork(pid, (flags & CLONE_FILES) !== 0);
-    const state = parent.state.fork(parent.pid, pid, (flags & CLONE_CHILD_CLEARTID) !== 0 ? ctid : 0);
+    const state = parent.state.fork(parent.tid, pid, (flags & CLONE_CHILD_CLEARTID) !== 0 ? ctid : 0);
     const child = this.newProcess({ pid, task, ppid: parent.pid, comm: parent.comm, exe: parent.exe, fs, state });
     child.image = parent.image;
     child.mm = this.mmContext(cpu.hartId, dup.m, dup.pgd);

@@ -28,7 +28,7 @@ async function run(name: string, args: string[] = [], o: { memory?: MemoryModel;
 
 describe.skipIf(!have)('--boot linux: fork, wait4, exit, the scheduler on core 0', () => {
   beforeAll(() => {
-    for (const n of ['fork_cow', 'wait4', 'forkbomb', 'preempt', 'exec', 'sleep']) bins[n] = crossCompile(src(n));
+    for (const n of ['fork_cow', 'wait4', 'forkbomb', 'preempt', 'exec', 'sleep', 'pipe_block']) bins[n] = crossCompile(src(n));
   }, 120_000);
 
   it.each(['flat', 'caches'] as const)('fork shares every page until a write; each write copies one page (--memory %s)', async (memory) => {
@@ -158,5 +158,26 @@ describe.skipIf(!have)('--boot linux: fork, wait4, exit, the scheduler on core 0
     const strip = (x: typeof a) => ({ cores: x.r.cores.map((c) => ({ i: c.instructions, c: c.cycles })), sched: { ...x.r.process!.sched!, hostSwitchNs: 0 }, pgfault: x.r.process!.pgfault });
     expect(strip(b)).toEqual(strip(a));
     expect(a.r.process!.sched!.switches).toBeGreaterThan(0);
+  }, 120_000);
+  it.each([
+    { memory: 'flat' as const, cores: 1, threads: 1 },
+    { memory: 'caches' as const, cores: 4, threads: 1 },
+  ])('pipes block: a reader sleeps until its child writes, EOF at the last close, a writer sleeps on a full pipe, O_NONBLOCK EAGAIN, EINTR and SA_RESTART, as qemu (%o)', async (o) => {
+    const { r, out } = await run('pipe_block', [], o);
+    expect(r.error).toBeUndefined();
+    expect(r.exitCode).toBe(0);
+    const expected =
+      "read 1: 5 'hello'\n" +
+      "read 2: 6 ' world'\n" +
+      'read at EOF: 0\n' +
+      'writer blocked on a full pipe: read 262144 bytes, 0 wrong, writer exit 0\n' +
+      'nonblock read, empty: -1 EAGAIN\n' +
+      'nonblock write: 65536 bytes fit, then EAGAIN\n' +
+      'read interrupted: -1 EINTR, handler ran 1\n' +
+      "read with SA_RESTART: 5 'after', handler ran 2\n";
+    expect(out).toBe(expected);
+    if (qemuInstalled || qemuRequired) expect((await runQemu(bins.pipe_block)).stdout.toString('utf8')).toBe(expected);
+    expect(r.process?.sched?.forks).toBe(4);
+    expect(r.process?.sched?.tasks).toBe(1);
   }, 120_000);
 });

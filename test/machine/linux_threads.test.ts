@@ -114,4 +114,20 @@ describe.skipIf(!have)('--boot linux: glibc pthreads', () => {
     const strip = (x: typeof a) => ({ cores: x.r.cores.map((c) => [c.instructions, c.cycles, c.tlb]), sched: { ...x.r.process!.sched!, hostSwitchNs: 0 } });
     expect(strip(b)).toEqual(strip(a));
   }, 60_000);
+  it.each([
+    { memory: 'flat' as const, cores: 1, threads: 1 },
+    { memory: 'caches' as const, cores: 4, threads: 1 },
+  ])('fork from a non-main thread: that thread waits for its child while main joins it (the tid word after fork\'s COW still wakes the join); main reaps the exited thread\'s child, as qemu (%o)', async (o) => {
+    const tf = crossCompilePthread(new URL('./linux/thread_fork.c', import.meta.url));
+    const { r, out } = await run(o, tf);
+    expect(r.error).toBeUndefined();
+    expect(r.exitCode).toBe(0);
+    const expected =
+      'thread: wait4 got the child: 1, WIFEXITED 1 WEXITSTATUS 3\n' +
+      'main: waitpid got the thread\'s second child: 1, WEXITSTATUS 4\n' +
+      'main: no children left: -1\n';
+    expect(out).toBe(expected);
+    if (qemuInstalled || qemuRequired) expect((await runQemu(tf)).stdout.toString('utf8')).toBe(expected);
+    expect(r.process!.sched!.forks).toBe(2);
+  }, 60_000);
 });

@@ -312,7 +312,7 @@ export class PipeFile extends File {
   override release(): void {
     if (this.end === 'r') this.pipe.readers--;
     else this.pipe.writers--;
-    this.pipe.version++;
+    this.pipe.changed();
   }
 }
 

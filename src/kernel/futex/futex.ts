@@ -64,6 +64,8 @@ export const FUTEX_SLEEP = Number.MIN_SAFE_INTEGER + 1;
 
 /** FutexUser's answer for a user access that faulted (every good answer is a u32, >= 0). */
 export const UACCESS_FAULT = -1;
+/** FutexUser.sharedKey's answer for a word in a private (anonymous) page: keyed by (mm, address) as Linux's FUT_OFF_MMSHARED key, so a copy-on-write copy of the page after fork keeps the key. */
+export const KEY_BY_MM = -2;
 
 /**
  * The calling task's user memory, as the futex code needs it. Every address is a user virtual
@@ -90,7 +92,8 @@ export interface FutexUser {
   atomicOp(addr: number, op: number, oparg: number): number;
   /**
    * get_futex_key's shared half: the word's physical address (faulting the page in, as
-   * get_user_pages_fast), or UACCESS_FAULT. Two address spaces mapping one page meet here.
+   * get_user_pages_fast), KEY_BY_MM for a private mapping's page, or UACCESS_FAULT. Two
+   * address spaces mapping one shared page meet here.
    */
   sharedKey(addr: number): number;
 }

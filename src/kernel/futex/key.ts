@@ -1,20 +1,24 @@
 // union futex_key (kernel/futex/core.c get_futex_key, futex_match). A private futex
 // (FUTEX_PRIVATE_FLAG) is known by (mm, user address): only threads of one address space meet
 // on it. A shared one is known by the physical address of the word, which the caller's
-// FutexUser.sharedKey finds (Linux keys by inode and page offset, or by mm for an anonymous
-// private page; a physical address is what both mean while the page stays put, and this
-// kernel neither swaps nor migrates pages). Private and shared keys of one word never match,
+// FutexUser.sharedKey finds (Linux keys by inode and page offset, or by (mm, address) for an
+// anonymous private page: so here a private mapping's word is keyed by (mm, address), which a
+// copy-on-write break after fork leaves alone; a shared page by its physical address, which
+// is what the inode and offset mean while the page stays put, and this kernel neither swaps
+// nor migrates pages). Private and shared keys of one word never match,
 // as on Linux.
 //
 // Keys are four i32 words (type, mm, lo, hi), looked up into FutexHash.keys (slot 0 or 1) so
 // no key object is allocated per call.
 
 import { EFAULT, EINVAL } from '../syscalls/numbers.ts';
-import { UACCESS_FAULT, type FutexUser } from './futex.ts';
+import { KEY_BY_MM, UACCESS_FAULT, type FutexUser } from './futex.ts';
 import { futex_hash, W_KEY_HI, W_KEY_LO, W_KEY_MM, W_KEY_TYPE, type FutexHash } from './hash.ts';
 
 export const KEY_PRIVATE = 1;
 export const KEY_SHARED = 2;
+/** A shared futex on a private anonymous page: (mm, address), as Linux's FUT_OFF_MMSHARED key. */
+export const KEY_SHARED_MM = 3;
 
 const TWO32 = 4294967296;
 
@@ -37,6 +41,13 @@ export function get_futex_key(f: FutexHash, user: FutexUser, uaddr: number, shar
   }
   const pa = user.sharedKey(uaddr);
   if (pa === UACCESS_FAULT) return -EFAULT;
+  if (pa === KEY_BY_MM) {
+    k[o] = KEY_SHARED_MM;
+    k[o + 1] = user.mm;
+    k[o + 2] = uaddr % TWO32;
+    k[o + 3] = Math.floor(uaddr / TWO32);
+    return 0;
+  }
   k[o] = KEY_SHARED;
   k[o + 1] = 0;
   k[o + 2] = pa % TWO32;

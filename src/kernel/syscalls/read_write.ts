@@ -11,9 +11,10 @@
 // failed copy loses the bytes already taken from it (Linux leaves them in the
 // pipe) — rare, and only for a buffer that faults part-way.
 //
-// Blocking: there is no scheduler yet, so a pipe read or write that would
-// sleep (WOULD_BLOCK) returns -EAGAIN instead; the thread issue replaces this
-// with a sleep on the pipe's wait queue and a restart.
+// Blocking: a pipe read or write that would sleep answers WOULD_BLOCK when
+// nothing was done yet; read/write/readv/writev hand it to a kernel that can
+// sleep (SyscallTask.canSleep: it sleeps on the pipe's wait queue and restarts
+// the call), else it is -EAGAIN.
 //
 // SIGPIPE on a write to a pipe without readers: the kernel sends it when a write call returns
 // -EPIPE (signal/send.ts sendSigpipe).
@@ -89,8 +90,9 @@ function hasPosition(f: File): boolean {
   return f instanceof HostFile || f instanceof PseudoFile;
 }
 
-function blockingErrno(n: number): number {
-  return n === WOULD_BLOCK ? -EAGAIN : n;
+/** WOULD_BLOCK to a task that cannot sleep is -EAGAIN. */
+function blocking(t: SyscallTask, n: number): number {
+  return n === WOULD_BLOCK && !t.canSleep ? -EAGAIN : n;
 }
 
 /** The read loop of read/pread64/readv. pos: pread's offset (the file position is left alone). */
@@ -103,7 +105,7 @@ export function readToUser(f: File, dst: UserSegments, pos?: number): number {
     const n = positional ? f.read(buf, off) : f.read(buf);
     if (n < 0) {
       if (total > 0) break;
-      return blockingErrno(n);
+      return n;
     }
     const c = dst.push(buf.subarray(0, n));
     total += c;
@@ -146,7 +148,7 @@ export function writeFromUser(f: File, src: UserSegments, pos?: number): number 
     const n = pos === undefined ? f.write(data) : f.write(data, pos + total);
     if (n < 0) {
       if (total > 0) break;
-      return blockingErrno(n);
+      return n;
     }
     total += n;
     if (n < want) break;
@@ -165,7 +167,7 @@ export function sysRead(fs: FileSyscalls, t: SyscallTask, taskSize: number): num
   const f = fs.files.get(argInt(t.cpu, 0));
   if (!f || !f.readable) return -EBADF;
   const dst = one(t, argULong(t.cpu, 1), argULong(t.cpu, 2), taskSize);
-  return typeof dst === 'number' ? dst : readToUser(f, dst);
+  return typeof dst === 'number' ? dst : blocking(t, readToUser(f, dst));
 }
 
 /** write(fd, buf, count) */
@@ -173,7 +175,7 @@ export function sysWrite(fs: FileSyscalls, t: SyscallTask, taskSize: number): nu
   const f = fs.files.get(argInt(t.cpu, 0));
   if (!f || !f.writable) return -EBADF;
   const src = one(t, argULong(t.cpu, 1), argULong(t.cpu, 2), taskSize);
-  return typeof src === 'number' ? src : writeFromUser(f, src);
+  return typeof src === 'number' ? src : blocking(t, writeFromUser(f, src));
 }
 
 /** pread64(fd, buf, count, pos): EINVAL for pos < 0 comes before EBADF, ESPIPE before the mode check (ksys_pread64). */
@@ -214,7 +216,7 @@ function vectored(fs: FileSyscalls, t: SyscallTask, write: boolean, taskSize: nu
   const iov = importIovec(t.user, argULong(t.cpu, 1), argUInt(t.cpu, 2), taskSize);
   if (typeof iov === 'number') return iov;
   const segs = new UserSegments(t.user, iov);
-  return write ? writeFromUser(f, segs) : readToUser(f, segs);
+  return blocking(t, write ? writeFromUser(f, segs) : readToUser(f, segs));
 }
 
 export function sysReadv(fs: FileSyscalls, t: SyscallTask, taskSize: number): number {

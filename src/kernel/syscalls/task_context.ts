@@ -30,6 +30,8 @@ export interface SyscallTask {
   readonly pid: number; // tgid
   readonly tid: number;
   readonly ppid: number;
+  /** The kernel can put this task to sleep: a pipe read or write that must wait answers WOULD_BLOCK (fs/pipe.ts) instead of -EAGAIN. */
+  readonly canSleep?: boolean;
 }
 
 /** A syscall group's answer when the number is not one of its own. */
