@@ -38,6 +38,8 @@ import { GuestRoot } from './fs/namei.ts';
 import { PseudoFs, registerCpuFiles } from './fs/procfs.ts';
 import { FileSyscalls } from './fs/syscalls.ts';
 import { pipeWakeups, takeWouldBlock, WOULD_BLOCK, type PipeInode } from './fs/pipe.ts';
+import { PipeFile } from './fs/file.ts';
+import { O_NONBLOCK } from './fs/uapi.ts';
 import { registerProcFiles } from './proc/base.ts';
 import { taskSchedView } from './proc/sched.ts';
 import { QueuedConsole } from './syscalls/console.ts';
@@ -208,6 +210,8 @@ interface Process {
   waiting: boolean;
   /** Asleep on this pipe's wait queue in read or write: the ecall is restarted when pipe activity wakes it. */
   pipeWait: PipeInode | undefined;
+  /** Bytes a blocking write(2) to a pipe has written before sleeping for room: its result includes them. */
+  pipeDone: number;
   /** The restarted ecall is not counted twice. */
   restarting: boolean;
   /** CLONE_CHILD_SETTID: written from the child's own address space when it first runs (schedule_tail). */
@@ -475,7 +479,8 @@ export class LinuxKernel implements TrapHandler {
           p.pipeWait?.wait.delete(p.task);
           p.pipeWait = undefined;
           this.regs.setD(p.task, D_PC, this.regs.getD(p.task, D_PC) + 4);
-          this.regs.setReg(p.task, 10, -ERESTARTSYS);
+          this.regs.setReg(p.task, 10, p.pipeDone > 0 ? p.pipeDone : -ERESTARTSYS); // a write that moved bytes returns their count
+          p.pipeDone = 0;
           wakeTask(cpu, p);
         }
         return -1;
@@ -585,7 +590,7 @@ export class LinuxKernel implements TrapHandler {
 
   private newProcess(o: { pid: number; task: number; ppid: number; comm: string; exe: string; fs: FileSyscalls; state: LinuxProcessState }): Process {
     const p: Process = {
-      ...o, tid: o.pid, group: [], futexWait: false, sleepUntil: -1, sleepCpu: -1, image: 1, mm: undefined, counts: { minFlt: 0, majFlt: 0 }, children: new Set(), waiting: false, pipeWait: undefined, restarting: false, setChildTid: 0,
+      ...o, tid: o.pid, group: [], futexWait: false, sleepUntil: -1, sleepCpu: -1, image: 1, mm: undefined, counts: { minFlt: 0, majFlt: 0 }, children: new Set(), waiting: false, pipeWait: undefined, pipeDone: 0, restarting: false, setChildTid: 0,
       sigchld: 0, cminFlt: 0, cmajFlt: 0,
       groups: linuxSyscallGroups({
         fs: o.fs, state: o.state, console: this.console, clockHz: this.o.clockHz, bootEpochNs: BOOT_EPOCH_NS, random: this.random,
@@ -1402,7 +1407,7 @@ export class LinuxKernel implements TrapHandler {
       return r;
     }
     const tid = this.nextPid++;
-    const th: Process = { ...parent, tid, task, futexWait: false, sleepUntil: -1, sleepCpu: -1, waiting: false, pipeWait: undefined, restarting: false, setChildTid: 0 };
+    const th: Process = { ...parent, tid, task, futexWait: false, sleepUntil: -1, sleepCpu: -1, waiting: false, pipeWait: undefined, pipeDone: 0, restarting: false, setChildTid: 0 };
     parent.group.push(th);
     this.byTask.set(task, th);
     const ts = parent.state.addThread(parent.tid, tid);
@@ -1663,7 +1668,7 @@ export class LinuxKernel implements TrapHandler {
       if (sr === SIG_RESUMED) return TRAP_RESUME;
       if (sr !== NOT_MINE) return this.finish(cpu, sr);
     }
-    const task: SyscallTask = { cpu, user: this.userOf(cpu), pid: p.pid, tid: p.tid, ppid: p.group[0]!.ppid, canSleep: true };
+    const task: SyscallTask = { cpu, user: this.userOf(cpu), pid: p.pid, tid: p.tid, ppid: p.group[0]!.ppid, canSleep: true, writeDone: p.pipeDone };
     this.console.core = cpu.hartId;
     let ret = p.mm ? mmSyscall(this.mmOn(cpu.hartId, p.mm), task, nr, (fd) => this.mapped.fget(p.fs.files.get(fd))) : NOT_MINE;
     if (nr === SYS_mmap || ((nr === SYS_munmap || nr === SYS_mremap) && ret >= 0)) this.sweepMapped();
@@ -1671,6 +1676,23 @@ export class LinuxKernel implements TrapHandler {
     if (ret === NOT_MINE) {
       this.enosysCounts.set(nr, (this.enosysCounts.get(nr) ?? 0) + 1);
       ret = -ENOSYS;
+    }
+    if (nr === SYS_write && ret !== WOULD_BLOCK) {
+      const done = p.pipeDone;
+      p.pipeDone = 0;
+      if (ret >= 0) {
+        // pipe_write goes on until every byte is in: a write that filled the pipe part-way sleeps for room.
+        const f = p.fs.files.get(cpu.xl[10] | 0);
+        const pipe = f instanceof PipeFile && (f.flags & O_NONBLOCK) === 0 ? f.pipe : undefined;
+        if (pipe && ret > 0 && done + ret < regU(cpu, 12) && pipe.readers > 0 && pipe.available === pipe.buf.length) {
+          p.pipeDone = done + ret;
+          return this.pipeSleep(cpu, p, pipe);
+        }
+        ret += done;
+      } else if (done > 0) {
+        if (ret === -EPIPE) sendSigpipe(cpu, this.sigHost, p);
+        ret = done; // an error after some bytes: their count
+      }
     }
     if (ret === WOULD_BLOCK) return this.pipeSleep(cpu, p);
     if (ret === -EPIPE && (nr === SYS_write || nr === SYS_writev)) sendSigpipe(cpu, this.sigHost, p);
@@ -1682,11 +1704,15 @@ export class LinuxKernel implements TrapHandler {
    * the pipe's wait queue with pc on its ecall, which runs again when pipe activity wakes it
    * (pipeWake); a pending signal stops it first (-ERESTARTSYS: EINTR or SA_RESTART's restart).
    */
-  private pipeSleep(cpu: Cpu, p: Process): number {
-    const pipe = takeWouldBlock();
+  private pipeSleep(cpu: Cpu, p: Process, on?: PipeInode): number {
+    const pipe = on ?? takeWouldBlock();
     if (!pipe) throw new Error('BUG: WOULD_BLOCK without a pipe');
     this.pipeWake(cpu);
-    if (signalPending(p)) return this.finish(cpu, -ERESTARTSYS);
+    if (signalPending(p)) {
+      const done = p.pipeDone;
+      p.pipeDone = 0;
+      return this.finish(cpu, done > 0 ? done : -ERESTARTSYS);
+    }
     p.pipeWait = pipe;
     pipe.wait.add(p.task);
     this.drainPhys(cpu);

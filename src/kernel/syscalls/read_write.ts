@@ -174,7 +174,8 @@ export function sysRead(fs: FileSyscalls, t: SyscallTask, taskSize: number): num
 export function sysWrite(fs: FileSyscalls, t: SyscallTask, taskSize: number): number {
   const f = fs.files.get(argInt(t.cpu, 0));
   if (!f || !f.writable) return -EBADF;
-  const src = one(t, argULong(t.cpu, 1), argULong(t.cpu, 2), taskSize);
+  const done = t.writeDone ?? 0;
+  const src = one(t, argULong(t.cpu, 1) + done, argULong(t.cpu, 2) - done, taskSize);
   return typeof src === 'number' ? src : blocking(t, writeFromUser(f, src));
 }
 

@@ -78,6 +78,35 @@ int main(void) {
   printf("writer blocked on a full pipe: read %ld bytes, %ld wrong, writer exit %d\n", total, bad, WEXITSTATUS(st));
   close(fd[0]);
 
+  // 2b. One write larger than the pipe, into a pipe partly full: it fills the pipe, sleeps for
+  // room and goes on until all 100000 bytes are in (one result, not a short count).
+  pipe(fd);
+  pid = fork();
+  if (pid == 0) {
+    static char big[100000];
+    close(fd[0]);
+    for (int i = 0; i < (int)sizeof big; i++) big[i] = (char)(i % 251);
+    ssize_t w1 = write(fd[1], big, 1000);
+    ssize_t w2 = write(fd[1], big, sizeof big);
+    _exit(w1 == 1000 && w2 == (ssize_t)sizeof big ? 0 : 12);
+  }
+  close(fd[1]);
+  spin();
+  total = 0;
+  bad = 0;
+  for (;;) {
+    n = read(fd[0], buf, sizeof buf);
+    if (n <= 0) break;
+    for (ssize_t k = 0; k < n; k++) {
+      long at = total + k;
+      if (buf[k] != (char)((at < 1000 ? at : at - 1000) % 251)) bad++;
+    }
+    total += n;
+  }
+  waitpid(pid, &st, 0);
+  printf("one write larger than the pipe: read %ld bytes, %ld wrong, writer exit %d\n", total, bad, WEXITSTATUS(st));
+  close(fd[0]);
+
   // 3. O_NONBLOCK: EAGAIN on an empty pipe, EAGAIN once it is full (65536 bytes fit).
   pipe2(fd, O_NONBLOCK);
   n = read(fd[0], buf, sizeof buf);
