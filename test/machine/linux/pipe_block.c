@@ -123,6 +123,8 @@ int main(void) {
   close(fd[1]);
 
   // 4. A read asleep on an empty pipe is interrupted by a signal: EINTR without SA_RESTART;
+  // (the signal must come after the parent sleeps in read(): under qemu that is host time,
+  // so the child waits 0.3 s, not a few ms, which a loaded host could miss)
   // with SA_RESTART it sleeps again and gets the data.
   pipe(fd);
   struct sigaction sa;
@@ -132,7 +134,7 @@ int main(void) {
   pid_t me = getpid();
   pid = fork();
   if (pid == 0) {
-    struct timespec ts = {0, 2000000};
+    struct timespec ts = {0, 300000000}; // 0.3 s: qemu's parent (host time) is in read() well before
     nanosleep(&ts, 0);
     kill(me, SIGUSR1);
     _exit(0);
@@ -144,7 +146,7 @@ int main(void) {
   sigaction(SIGUSR1, &sa, 0);
   pid = fork();
   if (pid == 0) {
-    struct timespec ts = {0, 2000000};
+    struct timespec ts = {0, 300000000}; // 0.3 s: qemu's parent (host time) is in read() well before
     nanosleep(&ts, 0);
     kill(me, SIGUSR1);
     nanosleep(&ts, 0);
