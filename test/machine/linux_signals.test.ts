@@ -8,34 +8,18 @@
 // recorded) where qemu is not installed.
 
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeConfig } from '../../src/machine/config.ts';
 import { runMachine } from '../../src/machine/machine.ts';
-import { CROSS_CC, crossInstalled } from '../helpers/cross.ts';
+import { crossCompilePthread, crossInstalled } from '../helpers/cross.ts';
 import { sink } from '../helpers/program.ts';
 import { qemuInstalled, qemuRequired } from '../helpers/qemu.ts';
 
 const have = crossInstalled || qemuRequired;
 const withQemu = qemuInstalled || qemuRequired;
-
-function crossCompilePthread(src: URL): Uint8Array {
-  const text = readFileSync(src);
-  const hash = createHash('sha256').update(text).update('-pthread').digest('hex').slice(0, 16);
-  const dir = join(tmpdir(), 'smpemu-cross');
-  mkdirSync(dir, { recursive: true });
-  const out = join(dir, `${hash}.elf`);
-  if (!existsSync(out)) {
-    const tmp = `${out}.${process.pid}.tmp`;
-    const r = spawnSync(CROSS_CC, ['-static', '-O2', '-w', '-pthread', '-o', tmp, src.pathname], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`${CROSS_CC} ${src.pathname} failed: ${r.stderr}`);
-    renameSync(tmp, out);
-  }
-  return readFileSync(out);
-}
 
 let bin: Uint8Array;
 let binFile: string;
