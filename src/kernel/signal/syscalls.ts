@@ -169,6 +169,21 @@ function sigsuspend(cpu: Cpu, host: SignalHost, t: SigTask): number {
  * thread sleeps with `set` unblocked until one comes (returned as well), another signal
  * interrupts (-EINTR) or the timeout passes (-EAGAIN). deliver.ts finishes the sleep.
  */
+/**
+ * get_timespec64 of a relative timeout: nanoseconds (-1n for a null pointer: no timeout), or
+ * -EFAULT / -EINVAL (a negative or unnormalized timespec) as a number.
+ */
+function get_timespec64(user: ReturnType<SignalHost['user']>, addr: number): bigint | number {
+  if (addr === 0) return -1n;
+  const tb = user.copyFromUser(addr, 16);
+  if (!tb) return -EFAULT;
+  const v = new DataView(tb.buffer, tb.byteOffset, 16);
+  const sec = v.getBigInt64(0, true);
+  const nsec = v.getBigInt64(8, true);
+  if (sec < 0n || nsec < 0n || nsec >= NSEC_PER_SEC) return -EINVAL;
+  return sec * NSEC_PER_SEC + nsec;
+}
+
 function sigtimedwait(cpu: Cpu, host: SignalHost, t: SigTask): number {
   if (regU(cpu, 13) !== SIGSET_SIZE) return -EINVAL;
   const user = host.user(cpu);
@@ -177,16 +192,8 @@ function sigtimedwait(cpu: Cpu, host: SignalHost, t: SigTask): number {
   const these = new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true) & ~UNBLOCKABLE;
   const uinfo = regU(cpu, 11);
   const uts = regU(cpu, 12);
-  let timeoutNs = -1n;
-  if (uts !== 0) {
-    const tb = user.copyFromUser(uts, 16);
-    if (!tb) return -EFAULT;
-    const v = new DataView(tb.buffer, tb.byteOffset, 16);
-    const sec = v.getBigInt64(0, true);
-    const nsec = v.getBigInt64(8, true);
-    if (sec < 0n || nsec < 0n || nsec >= NSEC_PER_SEC) return -EINVAL;
-    timeoutNs = sec * NSEC_PER_SEC + nsec;
-  }
+  const timeoutNs = get_timespec64(user, uts);
+  if (typeof timeoutNs === 'number') return timeoutNs;
   const ts = t.state.task(t.tid);
   const got = dequeueSignal(t, ts, ~these);
   if (got) {
@@ -219,16 +226,8 @@ function ppollNoFds(cpu: Cpu, host: SignalHost, t: SigTask): number {
   const user = host.user(cpu);
   const tmo = regU(cpu, 12);
   const maskAddr = regU(cpu, 13);
-  let timeoutNs = -1n;
-  if (tmo !== 0) {
-    const tb = user.copyFromUser(tmo, 16);
-    if (!tb) return -EFAULT;
-    const v = new DataView(tb.buffer, tb.byteOffset, 16);
-    const sec = v.getBigInt64(0, true);
-    const nsec = v.getBigInt64(8, true);
-    if (sec < 0n || nsec < 0n || nsec >= NSEC_PER_SEC) return -EINVAL;
-    timeoutNs = sec * NSEC_PER_SEC + nsec;
-  }
+  const timeoutNs = get_timespec64(user, tmo);
+  if (typeof timeoutNs === 'number') return timeoutNs;
   const ts = t.state.task(t.tid);
   if (maskAddr !== 0) {
     if (regU(cpu, 14) !== SIGSET_SIZE) return -EINVAL;

@@ -6,10 +6,9 @@
 // exec drops it. It goes just below 2 GiB, not near mmap_base as the vDSO would: the hart
 // executes only below 2 GiB (cores/hart.ts keeps pc in an int32).
 
-import { applyMmChanges } from '../mm/mm_changes.ts';
-import { doMmap, doMunmap, MAP_ANONYMOUS, MAP_PRIVATE, PROT_EXEC, PROT_READ, PROT_WRITE, type MmChanges } from '../mm/mmap.ts';
+import { doMmap, doMunmap, MAP_ANONYMOUS, MAP_PRIVATE, PROT_EXEC, PROT_READ, PROT_WRITE } from '../mm/mmap.ts';
 import { doMprotect } from '../mm/mprotect.ts';
-import type { MmContext } from '../syscalls/mm.ts';
+import { locked, type MmContext } from '../syscalls/mm.ts';
 import type { LinuxProcessState } from '../syscalls/process_state.ts';
 import type { UserAccess } from '../syscalls/task_context.ts';
 import { SYS_rt_sigreturn } from './uapi.ts';
@@ -21,17 +20,6 @@ const EFAULT = 14;
 
 /** addi a7, x0, 139 (li a7, __NR_rt_sigreturn); ecall. */
 export const SIGRETURN_CODE = new Uint8Array(new Uint32Array([(SYS_rt_sigreturn << 20) | (17 << 7) | 0x13, 0x00000073]).buffer);
-
-function locked(c: MmContext, f: () => MmChanges): number {
-  c.t.mmapWriteLock(c.m);
-  try {
-    const ch = f();
-    applyMmChanges(c.t, c.m, c.pgd, c.pt, c.mmu, ch, c.shmem);
-    return ch.ret;
-  } finally {
-    c.t.mmapWriteUnlock(c.m);
-  }
-}
 
 /** The trampoline's address in this process, mapped on first use; -errno when it cannot be. */
 export function sigreturnTrampoline(ps: LinuxProcessState, mm: MmContext, user: UserAccess): number {

@@ -35,7 +35,8 @@ export interface MmContext {
   shmem?: ShmemCache;
 }
 
-function locked(c: MmContext, f: () => MmChanges): number {
+/** f's VMA changes under the mmap write lock, then applied to the page tables and TLBs. */
+export function locked(c: MmContext, f: () => MmChanges): number {
   c.t.mmapWriteLock(c.m);
   try {
     const ch = f();
