@@ -18,6 +18,7 @@ const have = crossInstalled || qemuRequired;
 
 let bin: Uint8Array;
 let bin2: Uint8Array;
+let prodcons: Uint8Array;
 
 async function run(o: { memory: MemoryModel; cores: number; threads: number }, program = bin, args: string[] = [], proc?: string[]) {
   const out = sink();
@@ -30,6 +31,7 @@ describe.skipIf(!have)('--boot linux: glibc pthreads', () => {
   beforeAll(() => {
     bin = crossCompilePthread(new URL('./linux/threads.c', import.meta.url));
     bin2 = crossCompilePthread(new URL('./linux/threads2.c', import.meta.url));
+    prodcons = crossCompilePthread(new URL('./linux/prodcons.c', import.meta.url));
   }, 120_000);
 
   it.each([
@@ -60,6 +62,23 @@ describe.skipIf(!have)('--boot linux: glibc pthreads', () => {
     expect(s.threads).toBe(16);
     // More switches than ticks: some came from futex sleeps, not only from the tick.
     expect(s.switches).toBeGreaterThan(s.ticks);
+  }, 120_000);
+
+  it.each([
+    { memory: 'flat' as const, cores: 4, threads: 1 },
+    { memory: 'caches' as const, cores: 4, threads: 1 },
+    { memory: 'flat' as const, cores: 4, threads: 2 },
+  ])('a condition-variable producer/consumer with 8 threads (4 producers, 4 consumers, 8 slots): every item taken once, as qemu (%o)', async (o) => {
+    const { r, out } = await run(o, prodcons);
+    expect(r.error).toBeUndefined();
+    expect(r.exitCode).toBe(0);
+    const expected = 'items 20000 sum 5050010000 expected 5050010000 OK\n';
+    expect(out).toBe(expected);
+    if (qemuInstalled || qemuRequired) expect((await runQemu(prodcons)).stdout.toString('utf8')).toBe(expected);
+    expect(r.process!.sched!.threads).toBe(8);
+    // The buffer is small: producers and consumers slept in futex waits on the condition variables.
+    expect(r.process!.sched!.switches).toBeGreaterThan(100);
+    expect(r.cores.filter((c) => c.instructions > 10_000).length).toBeGreaterThan(1);
   }, 120_000);
 
   it('16 threads on one pthread mutex on 4 cores (--threads 1): the exact total, every core ran threads', async () => {
