@@ -19,6 +19,7 @@ const have = crossInstalled || qemuRequired;
 let bin: Uint8Array;
 let bin2: Uint8Array;
 let prodcons: Uint8Array;
+let badstack: Uint8Array;
 
 async function run(o: { memory: MemoryModel; cores: number; threads: number }, program = bin, args: string[] = [], proc?: string[]) {
   const out = sink();
@@ -32,6 +33,7 @@ describe.skipIf(!have)('--boot linux: glibc pthreads', () => {
     bin = crossCompilePthread(new URL('./linux/threads.c', import.meta.url));
     bin2 = crossCompilePthread(new URL('./linux/threads2.c', import.meta.url));
     prodcons = crossCompilePthread(new URL('./linux/prodcons.c', import.meta.url));
+    badstack = crossCompilePthread(new URL('./linux/clone_badstack.c', import.meta.url));
   }, 120_000);
 
   it.each([
@@ -80,6 +82,22 @@ describe.skipIf(!have)('--boot linux: glibc pthreads', () => {
     expect(r.process!.sched!.switches).toBeGreaterThan(100);
     expect(r.cores.filter((c) => c.instructions > 10_000).length).toBeGreaterThan(1);
   }, 120_000);
+
+  it.each([
+    { memory: 'flat' as const, cores: 1, threads: 1 },
+    { memory: 'caches' as const, cores: 2, threads: 1 },
+    { memory: 'flat' as const, cores: 2, threads: 2 },
+  ])('clone of a thread with an unmapped stack: accepted; the child\'s first store faults and SIGSEGV ends the group (139), as qemu (%o)', async (o) => {
+    const { r, out } = await run(o, badstack);
+    expect(out).toBe('cloning\n');
+    expect(r.exitCode).toBe(139);
+    expect(r.error).toMatch(/^core \d: pid 1 \(threads\) SIGSEGV at pc 0x[0-9a-f]+ \(main\+0x[0-9a-f]+\): store to 0x[0-9a-f]+ outside any mapping$/);
+    if (qemuInstalled || qemuRequired) {
+      const q = await runQemu(badstack);
+      expect(q.stdout.toString('utf8')).toBe('cloning\n');
+      expect(q.signal ?? q.status).toBe(q.signal ? 'SIGSEGV' : 139);
+    }
+  }, 60_000);
 
   it('16 threads on one pthread mutex on 4 cores (--threads 1): the exact total, every core ran threads', async () => {
     const { r, out } = await run({ memory: 'flat', cores: 4, threads: 1 }, bin2, ['mutex'], ['/proc/interrupts']);
