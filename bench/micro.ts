@@ -3,8 +3,8 @@
 // Prints one JSON object on stdout (progress on stderr):
 //   interpreter.nsPerInstruction   one hart, flat memory, a loop of ALU ops and a branch:
 //                                  the decode-cache dispatch and execute cost per instruction
-//   blockDispatch.nsPerBlock     --engine jit on a loop in two translated blocks: a dispatch
-//                                (table lookup, call, counts back) plus its 4 or 5 instructions
+//   blockDispatch.nsPerBlock     --engine jit on a loop of one block more than a region chains:
+//                                a dispatch (table lookup, call, counts back) plus its 2 instructions
 //   bus.nsPerTransaction           one BusRdX that takes a Modified line from another core
 //                                  (HITM, snoop, data copy, L3 sharer update), 2 cores, in-process
 //   c2c.nsPerRecord                one C2cRecorder.miss() on a line already recorded
@@ -20,6 +20,7 @@ import { allocateCoherence, CoherenceViews, DEFAULT_GEOMETRY } from '../shared/c
 import { protocolFor } from '../shared/coherence/mutations.ts';
 import { counterLength } from '../shared/coherence/stats.ts';
 import { assembleProgram } from '../src/asm/program.ts';
+import { REGION_BLOCKS } from '../cores/jit/translate.ts';
 import { boot } from '../src/machine/boot.ts';
 import { makeConfig, type MachineConfig } from '../src/machine/config.ts';
 
@@ -67,27 +68,23 @@ function oneCore(config: MachineConfig, program: Uint8Array): { hart: Hart; run:
 const flatCfg = makeConfig({ cores: 1, threads: 1, memory: 'flat', flatLatency: 0 });
 const { hart, run: interpreterChunk } = oneCore(flatCfg, loop);
 
-// ---- block dispatch: the loop split in two blocks by a branch never taken, under --engine jit:
-// two dispatches an iteration (neither block branches to its own start, so none loops inside) ----
-const DISPATCH_INSNS = 9;
-const twoBlocks = assembleProgram(`
+// ---- block dispatch: a loop split into REGION_BLOCKS + 1 blocks by branches never taken, under
+// --engine jit: one block more than a translated region may chain, so every block is its own
+// region and each iteration takes DISPATCH_BLOCKS dispatches ----
+const DISPATCH_BLOCKS = REGION_BLOCKS + 1;
+const DISPATCH_INSNS = 2 * DISPATCH_BLOCKS; // an ALU op and a branch (the last one j) per block
+const manyBlocks = assembleProgram(`
 _start:
   li t0, 0
   li t1, 3
 loop:
-  addi t0, t0, 1
+${Array.from({ length: DISPATCH_BLOCKS - 1 }, () => '  addi t0, t0, 1\n  beq x0, t1, never').join('\n')}
   add t2, t0, t1
-  xor t3, t2, t0
-  slli t4, t3, 3
-  beq x0, t1, never
-  sub t5, t4, t2
-  or t6, t5, t1
-  and a2, t6, t0
   j loop
 never:
   j never
 `);
-const { hart: jitHart, run: jitChunk } = oneCore(makeConfig({ ...flatCfg, engine: 'jit' }), twoBlocks);
+const { hart: jitHart, run: jitChunk } = oneCore(makeConfig({ ...flatCfg, engine: 'jit' }), manyBlocks);
 
 // ---- bus: two cores take one line in turn, each a BusRdX hitting the other's M copy ----
 const geometry = { ...DEFAULT_GEOMETRY, cores: 2 };
@@ -125,6 +122,8 @@ new Benchmark.Suite()
   .run({ async: false });
 
 const r = (k: string) => results[k]!;
+const jitStats = jitHart.jit!.stats();
+if (jitStats.regions !== DISPATCH_BLOCKS) throw new Error(`bench/micro: the dispatch loop became ${jitStats.regions} regions, not ${DISPATCH_BLOCKS}: nsPerBlock would not measure a dispatch`);
 // Each call runs CHUNK cycles; with flatLatency 0 an instruction costs one cycle.
 const insnsPerCall = (CHUNK * hart.instret) / hart.cycle;
 const out = {
@@ -136,9 +135,9 @@ const out = {
     samples: r('interpreter').samples,
   },
   blockDispatch: {
-    workload: `--engine jit, a loop of ${DISPATCH_INSNS} instructions (ALU ops, a branch never taken, j) in two translated blocks: two dispatches an iteration`,
+    workload: `--engine jit, a loop of ${DISPATCH_INSNS} instructions (ALU ops, branches never taken, j) in ${DISPATCH_BLOCKS} blocks, one more than a region chains: ${DISPATCH_BLOCKS} dispatches an iteration`,
     nsPerInstruction: +(1e9 / (r('jit').hz * ((CHUNK * jitHart.instret) / jitHart.cycle))).toFixed(3),
-    nsPerBlock: +((DISPATCH_INSNS * 1e9) / (2 * r('jit').hz * ((CHUNK * jitHart.instret) / jitHart.cycle))).toFixed(2),
+    nsPerBlock: +((DISPATCH_INSNS * 1e9) / (DISPATCH_BLOCKS * r('jit').hz * ((CHUNK * jitHart.instret) / jitHart.cycle))).toFixed(2),
     rme: r('jit').rme,
     samples: r('jit').samples,
   },
