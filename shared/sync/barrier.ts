@@ -69,21 +69,10 @@ export function barrierInit(i32: Int32Array, base: number, parties: number): voi
  * Each party must call it exactly once per generation.
  */
 export function barrierWait(i32: Int32Array, base: number, spin: boolean): number {
-  const genIdx = base + GENERATION;
-  const g = Atomics.load(i32, genIdx);
+  // The last arriver has already advanced the generation: its loops below end at once.
+  const g = barrierArrive(i32, base);
   if (g < 0) return BARRIER_ABORTED;
-  const parties = Atomics.load(i32, base + PARTIES);
-  const arrived = Atomics.add(i32, base + COUNT, 1) + 1;
-
-  if (arrived === parties) {
-    // Last arriver: reset the counter before releasing anyone, so released parties that
-    // race ahead to the next generation count from 0.
-    Atomics.store(i32, base + COUNT, 0);
-    if (Atomics.compareExchange(i32, genIdx, g, (g + 1) & GEN_MASK) !== g) return BARRIER_ABORTED;
-    Atomics.notify(i32, genIdx);
-    return g;
-  }
-
+  const genIdx = base + GENERATION;
   if (spin) {
     for (let i = 0; i < BARRIER_SPINS; i++) {
       if (Atomics.load(i32, genIdx) !== g) break;
@@ -115,6 +104,8 @@ export function barrierArrive(i32: Int32Array, base: number, onRelease?: () => v
   const parties = Atomics.load(i32, base + PARTIES);
   const arrived = Atomics.add(i32, base + COUNT, 1) + 1;
   if (arrived === parties) {
+    // Last arriver: reset the counter before releasing anyone, so released parties that
+    // race ahead to the next generation count from 0.
     Atomics.store(i32, base + COUNT, 0);
     if (Atomics.compareExchange(i32, genIdx, g, (g + 1) & GEN_MASK) !== g) return BARRIER_ABORTED;
     Atomics.notify(i32, genIdx);
