@@ -56,7 +56,7 @@ import {
 import { pte_pfn } from './mm/pgtable_bits.ts';
 import {
   __schedule, check_preempt_curr, dequeue_task, do_sched_yield, enqueue_task, init_idle, move_queued_task, sched_fork, sched_init, sched_task_init,
-  set_task_cpu, try_to_wake_up, update_curr, update_rq_clock, wake_up_new_task, SM_MIGRATE, SM_PREEMPT, SM_SLEEP, SM_YIELD,
+  set_task_cpu, try_to_wake_up, update_rq_clock, wake_up_new_task, SM_MIGRATE, SM_PREEMPT, SM_SLEEP, SM_YIELD,
 } from './sched/core.ts';
 import { cpumask_list, cpumask_of, cpumask_test, set_task_cpumask, task_allowed_on_cpu, task_cpumask } from './sched/cpumask.ts';
 import { DEQUEUE_SLEEP, ENQUEUE_MOVE, F_SUM_EXEC, R_IDLE, R_NR_RUNNING, Sched, T_CPU, T_FLAGS, T_ON_RQ, T_NR_INVOLUNTARY, T_NR_SWITCHES, T_NR_VOLUNTARY, test_need_resched } from './sched/sched.ts';
@@ -596,7 +596,6 @@ export class LinuxKernel implements TrapHandler {
         fs: o.fs, state: o.state, console: this.console, clockHz: this.o.clockHz, bootEpochNs: BOOT_EPOCH_NS, random: this.random,
         sysinfo: () => ({ totalram: this.alloc.totalramPages() * 4096, freeram: this.freePages() * 4096, procs: this.procs.size }),
         taskSize: this.taskSize,
-        cpuCycles: (t, thread) => this.cpuTimeCycles(t.cpu, t.tid, thread),
         sched: this.schedCalls,
         sleep: (_t, cycles) => {
           this.pendingSleep = cycles;
@@ -611,21 +610,6 @@ export class LinuxKernel implements TrapHandler {
     this.procs.set(o.pid, p);
     this.byTask.set(o.task, p);
     return p;
-  }
-
-  /**
-   * CLOCK_THREAD_CPUTIME_ID / CLOCK_PROCESS_CPUTIME_ID: the thread's sum_exec_runtime (the
-   * caller's brought up to now first), or its group's, in cycles of this clock.
-   */
-  private cpuTimeCycles(cpu: Cpu, tid: number, thread: boolean): number {
-    const s = this.sched;
-    update_rq_clock(s, cpu.hartId, this.nsOf(cpu));
-    update_curr(s, cpu.hartId);
-    const me = this.current.get(cpu.hartId);
-    const group = me && me.tid === tid ? me.group : [...this.byTask.values()].find((t) => t.tid === tid)?.group ?? [];
-    let ns = 0;
-    for (const t of group) if (!thread || t.tid === tid) ns += s.fget(t.task, F_SUM_EXEC);
-    return Math.floor((ns * this.o.clockHz) / 1e9);
   }
 
   /** The process pid 1 is (the first one: its exit ends the machine). */
