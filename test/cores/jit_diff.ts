@@ -13,23 +13,15 @@ import { ProtocolTable, TRANSITIONS } from '../../shared/coherence/mesi.ts';
 import { assemble } from '../../src/asm/assembler.ts';
 import { INSTRUCTIONS, ROUNDING_MODES } from '../../src/asm/encode.ts';
 import { RecordingTrapHandler } from './harness.ts';
+import { rng } from '../../src/litmus/build.ts';
 
 export const RAM = 1 << 20;
 export const CODE = 0x10000;
 export const DATA = 0x40000;
 export const DATA_BYTES = 4096;
 
-/** A small PRNG (mulberry32): reproducible from the printed seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small PRNG (mulberry32, the litmus builder's): reproducible from the printed seed. */
+export { rng };
 
 export interface Machine {
   hart: Hart;
