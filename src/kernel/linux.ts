@@ -485,6 +485,9 @@ export class LinuxKernel implements TrapHandler {
         }
         return -1;
       },
+      kick: (cpu, t) => {
+        for (const [c, p] of this.current) if (p.task === t.task && c !== cpu.hartId) this.smp_send_reschedule(c);
+      },
       wake: (cpu, t) => {
         const p = live(this.byTask.get(t.task));
         if (!p || this.regs.get(p.task, W_STATE) !== TASK_INTERRUPTIBLE) return;

@@ -38,6 +38,11 @@ export interface SignalHost {
    * nanosleep's time left in ns (-1: not in a nanosleep). A task not asleep is left alone.
    */
   interrupt(cpu: Cpu, t: SigTask, nanosleepRet: number): number;
+  /**
+   * kick_process: a task running on another core (task_curr) gets a reschedule IPI, so that core
+   * enters the kernel at once and takes the signal on its way back to user mode.
+   */
+  kick(cpu: Cpu, t: SigTask): void;
   /** try_to_wake_up of a task in one of the signal code's own sleeps (cancelling its timer, if any). */
   wake(cpu: Cpu, t: SigTask): void;
   /** The current task sleeps (TASK_INTERRUPTIBLE) for `cycles` (-1: until woken); the core schedules away. */

@@ -84,7 +84,9 @@ function completeSignal(cpu: Cpu, host: SignalHost, sig: number, t: SigTask, gro
  * signal_wake_up: a thread asleep interruptibly runs again. In a sleep of the signal code
  * (rt_sigsuspend, rt_sigtimedwait, ppoll without fds) it is woken and finishes the call itself; in one of the
  * kernel's (futex, nanosleep, wait4) the kernel makes its syscall return a restart code; a
- * relative nanosleep also leaves the time left to write to rmtp.
+ * relative nanosleep also leaves the time left to write to rmtp. A thread not asleep and
+ * running on another core is kicked (kick_process): without the IPI it would take the signal
+ * only at that core's next trap or tick.
  */
 export function signalWakeUp(cpu: Cpu, host: SignalHost, t: SigTask): void {
   const ts = t.state.task(t.tid);
@@ -96,6 +98,7 @@ export function signalWakeUp(cpu: Cpu, host: SignalHost, t: SigTask): void {
   }
   const left = host.interrupt(cpu, t, nanosleepRestart(t));
   if (left >= 0) nanosleepInterrupted(t, left);
+  host.kick(cpu, t); // a task just woken is current nowhere: nothing sent
 }
 
 /** What an interrupted nanosleep returns: -ERESTART_RESTARTBLOCK, or -ERESTARTNOHAND for an absolute clock_nanosleep. */

@@ -59,6 +59,7 @@ function world(n = 1) {
       log.push(`interrupt ${t.tid} ${ret}`);
       return -1;
     },
+    kick: (_c, t) => void log.push(`kick ${t.tid}`),
     wake: (_c, t) => void log.push(`wake ${t.tid}`),
     sleep: (_c, t, cycles) => void log.push(`sleep ${t.tid} ${cycles}`),
     parent: () => undefined,
@@ -241,7 +242,7 @@ describe('handle_signal and do_signal: syscall restarts', () => {
     const w = world(2);
     w.state.shared.add(SIGTSTP, killInfo(SIGTSTP, SI_USER, 1, 0));
     expect(exitToUserMode(w.cpu, w.host, w.group[0]!)).toBe(TRAP_RESUME);
-    expect(w.log).toEqual(['interrupt 2 -516', 'stop 1']);
+    expect(w.log).toEqual(['interrupt 2 -516', 'kick 2', 'stop 1']);
     expect(w.state.groupStop).toBe(SIGTSTP);
     // Thread 2 comes back to user mode: it stops as well, with nothing pending.
     expect(exitToUserMode(w.cpu, w.host, w.group[1]!)).toBe(TRAP_RESUME);
@@ -281,7 +282,7 @@ describe('send_signal', () => {
     sendSignal(cpu, w.host, SIGTERM, killInfo(SIGTERM, SI_USER, 2, 0), w.group[0]!, false);
     expect(w.ts.pending.collect(SIGTERM)).toBeDefined();
     expect(w.ts.pending.signal).toBe(0n);
-    expect(w.log).toEqual(['interrupt 1 -516']); // the merged second one wakes nobody
+    expect(w.log).toEqual(['interrupt 1 -516', 'kick 1']); // the merged second one wakes (and kicks) nobody
   });
 
   it('a process signal goes to a thread that does not block it', () => {
@@ -289,7 +290,7 @@ describe('send_signal', () => {
     w.state.task(1).blocked = sigmask(SIGUSR1);
     w.state.task(2).blocked = sigmask(SIGUSR1);
     sendSignal(w.cpu, w.host, SIGUSR1, killInfo(SIGUSR1, SI_USER, 9, 0), w.group[0]!, true);
-    expect(w.log).toEqual(['interrupt 3 -516']);
+    expect(w.log).toEqual(['interrupt 3 -516', 'kick 3']); // not asleep: kicked (kick_process sends only if it runs on another core)
   });
 
   it('SIGCONT cancels pending stop signals and a stop signal a pending SIGCONT; sigqueue beyond RLIMIT_SIGPENDING is EAGAIN', () => {
