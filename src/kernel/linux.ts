@@ -1664,14 +1664,14 @@ export class LinuxKernel implements TrapHandler {
       this.enosysCounts.set(nr, (this.enosysCounts.get(nr) ?? 0) + 1);
       ret = -ENOSYS;
     }
-    if (nr === SYS_write && ret !== WOULD_BLOCK) {
+    if ((nr === SYS_write || nr === SYS_writev) && ret !== WOULD_BLOCK) {
       const done = p.pipeDone;
       p.pipeDone = 0;
       if (ret >= 0) {
         // pipe_write goes on until every byte is in: a write that filled the pipe part-way sleeps for room.
         const f = p.fs.files.get(cpu.xl[10] | 0);
         const pipe = f instanceof PipeFile && (f.flags & O_NONBLOCK) === 0 ? f.pipe : undefined;
-        if (pipe && ret > 0 && done + ret < regU(cpu, 12) && pipe.readers > 0 && pipe.available === pipe.buf.length) {
+        if (pipe && ret > 0 && (task.writeLeft ?? 0) > 0 && pipe.readers > 0 && pipe.available === pipe.buf.length) {
           p.pipeDone = done + ret;
           return this.pipeSleep(cpu, p, pipe);
         }

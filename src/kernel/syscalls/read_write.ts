@@ -75,6 +75,17 @@ export class UserSegments {
     return put;
   }
 
+  /** The first n bytes were written before (a write that slept on a full pipe goes on after them). */
+  skip(n: number): this {
+    n = Math.min(n, this.remaining);
+    while (n > 0) {
+      const take = Math.min(n, this.segs[this.seg].len - this.off);
+      this.advance(take);
+      n -= take;
+    }
+    return this;
+  }
+
   private advance(n: number): void {
     this.off += n;
     this.remaining -= n;
@@ -176,7 +187,15 @@ export function sysWrite(fs: FileSyscalls, t: SyscallTask, taskSize: number): nu
   if (!f || !f.writable) return -EBADF;
   const done = t.writeDone ?? 0;
   const src = one(t, argULong(t.cpu, 1) + done, argULong(t.cpu, 2) - done, taskSize);
-  return typeof src === 'number' ? src : blocking(t, writeFromUser(f, src));
+  return typeof src === 'number' ? src : pipeWrite(t, f, src);
+}
+
+/** The write loop, noting for the kernel how much of the call is left (a blocking pipe write goes on for it). */
+function pipeWrite(t: SyscallTask, f: File, src: UserSegments): number {
+  const want = src.remaining;
+  const n = writeFromUser(f, src);
+  t.writeLeft = n >= 0 ? want - n : want;
+  return blocking(t, n);
 }
 
 /** pread64(fd, buf, count, pos): EINVAL for pos < 0 comes before EBADF, ESPIPE before the mode check (ksys_pread64). */
@@ -217,7 +236,7 @@ function vectored(fs: FileSyscalls, t: SyscallTask, write: boolean, taskSize: nu
   const iov = importIovec(t.user, argULong(t.cpu, 1), argUInt(t.cpu, 2), taskSize);
   if (typeof iov === 'number') return iov;
   const segs = new UserSegments(t.user, iov);
-  return blocking(t, write ? writeFromUser(f, segs) : readToUser(f, segs));
+  return write ? pipeWrite(t, f, segs.skip(t.writeDone ?? 0)) : blocking(t, readToUser(f, segs));
 }
 
 export function sysReadv(fs: FileSyscalls, t: SyscallTask, taskSize: number): number {

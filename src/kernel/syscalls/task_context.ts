@@ -32,8 +32,10 @@ export interface SyscallTask {
   readonly ppid: number;
   /** The kernel can put this task to sleep: a pipe read or write that must wait answers WOULD_BLOCK (fs/pipe.ts) instead of -EAGAIN. */
   readonly canSleep?: boolean;
-  /** Bytes of this write(2) to a pipe written before it slept on the full pipe: the call goes on after them (pipe_write's loop). */
+  /** Bytes of this write(2)/writev(2) to a pipe written before it slept on the full pipe: the call goes on after them (pipe_write's loop). */
   readonly writeDone?: number;
+  /** Set by write/writev: bytes of the call not yet written (> 0 after a short write; the kernel sleeps for room on a blocking pipe). */
+  writeLeft?: number;
 }
 
 /** A syscall group's answer when the number is not one of its own. */
