@@ -59,7 +59,7 @@ import {
   set_task_cpu, try_to_wake_up, update_rq_clock, wake_up_new_task, SM_MIGRATE, SM_PREEMPT, SM_SLEEP, SM_YIELD,
 } from './sched/core.ts';
 import { cpumask_list, cpumask_of, cpumask_test, set_task_cpumask, task_allowed_on_cpu, task_cpumask } from './sched/cpumask.ts';
-import { DEQUEUE_SLEEP, ENQUEUE_MOVE, F_SUM_EXEC, R_IDLE, R_NR_RUNNING, Sched, T_CPU, T_FLAGS, T_ON_RQ, T_NR_INVOLUNTARY, T_NR_SWITCHES, T_NR_VOLUNTARY, test_need_resched } from './sched/sched.ts';
+import { DEQUEUE_SLEEP, ENQUEUE_MOVE, R_IDLE, R_NR_RUNNING, Sched, T_CPU, T_FLAGS, T_ON_RQ, T_NR_INVOLUNTARY, T_NR_SWITCHES, T_NR_VOLUNTARY, test_need_resched } from './sched/sched.ts';
 import { select_task_rq_fork, select_task_rq_wake } from './sched/select_rq.ts';
 import { newidle_balance, rebalance_domains } from './sched/fair_balance.ts';
 import {
@@ -68,7 +68,7 @@ import {
 } from './sched/task_regs.ts';
 import { ENOSYS, EPIPE, SYS_write, SYS_writev } from './syscalls/numbers.ts';
 import { encodeRusage, schedCalls, type SchedCalls } from './syscalls/sched.ts';
-import { ThreadGroupTimes } from './sched/cputime.ts';
+import { task_times, ThreadGroupTimes, utimeOf, vtime_user_enter, vtime_user_exit } from './sched/cputime.ts';
 import { sched_timer_next } from './sched/core.ts';
 import { task_dead_dl } from './sched/deadline.ts';
 import { NOT_MINE, type SyscallGroup, type SyscallTask } from './syscalls/task_context.ts';
@@ -683,14 +683,15 @@ export class LinuxKernel implements TrapHandler {
     const mm = p.mm!;
     const s = this.sched;
     const t = th ?? p;
-    const utimeNs = th ? s.fget(th.task, F_SUM_EXEC) : p.group.reduce((a, g) => a + s.fget(g.task, F_SUM_EXEC), 0);
+    // As of the tasks' last updates (now = -1: no open kernel stretch is counted).
+    const times = th ? task_times(s, th.task, -1) : this.groupTimes.group(p.pid, p.group.map((g) => g.task), -1);
     const state = th ? (th.waiting || th.futexWait || th.pipeWait || th.sleepUntil >= 0 ? 'S' : 'R') : p.waiting || p.pipeWait ? 'S' : 'R';
     return oneProcessView(this.alloc, this.t, mm.pt.phys, this.o.cores, {
       pid: t.tid, tgid: p.pid, ppid: p.ppid, comm: t.comm, m: mm.m, pgd: mm.pgd, minFlt: p.counts.minFlt, majFlt: p.counts.majFlt, exe: p.exe,
       state, voluntary: s.tget(t.task, T_NR_VOLUNTARY), involuntary: s.tget(t.task, T_NR_INVOLUNTARY),
       cminFlt: p.cminFlt, cmajFlt: p.cmajFlt, threads: p.group.length, levels: this.levels, files: (id) => this.mapsFile(id),
       cpusAllowed: cpumask_list(task_cpumask(s, t.task), this.o.cores), processor: Math.max(0, s.tget(t.task, T_CPU)),
-      signals: p.state.procView(t.tid), utimeNs, sched: taskSchedView(s, t.task),
+      signals: p.state.procView(t.tid), utimeNs: utimeOf(times), stimeNs: times.stime, sched: taskSchedView(s, t.task),
     });
   }
 
@@ -882,10 +883,24 @@ export class LinuxKernel implements TrapHandler {
   tick(cpu: Cpu): void {
     const id = cpu.hartId;
     this.curCpu = id;
+    this.vtimeEnter(cpu);
     if (id === 0 && this.procAtDue.length > 0 && cpu.cycle >= this.procAtDue[0]) this.procAtSnapshots(cpu);
     this.irq.handle(cpu);
     if (test_need_resched(this.sched, id)) this.schedule(cpu, SM_PREEMPT);
     this.signalReturn(cpu);
+    this.vtimeLeave(cpu);
+  }
+
+  /** Kernel entry of the core's current task (vtime_user_exit): its system time runs from here. */
+  private vtimeEnter(cpu: Cpu): void {
+    const p = this.current.get(cpu.hartId);
+    if (p) vtime_user_exit(this.sched, p.task, this.nsOf(cpu));
+  }
+
+  /** Back to user mode (vtime_user_enter): the current task's stretch in the kernel is system time. */
+  private vtimeLeave(cpu: Cpu): void {
+    const p = this.current.get(cpu.hartId);
+    if (p) vtime_user_enter(this.sched, p.task, this.nsOf(cpu));
   }
 
   /**
@@ -910,9 +925,13 @@ export class LinuxKernel implements TrapHandler {
   idle(cpu: Cpu, end: number): boolean {
     const id = cpu.hartId;
     this.curCpu = id;
-    if (this.irq.runKsoftirqd(cpu, end)) return true;
+    if (this.irq.runKsoftirqd(cpu, end)) {
+      this.vtimeLeave(cpu); // ksoftirqd gave the core to a task
+      return true;
+    }
     if (this.allAsleep()) return this.deadlock(cpu);
     this.switchStats.idleCycles += this.irq.do_idle(cpu, end);
+    this.vtimeLeave(cpu); // a task switched in here goes to user mode
     return true;
   }
 
@@ -958,6 +977,10 @@ export class LinuxKernel implements TrapHandler {
 
   private switchTo(cpu: Cpu, prevP: Process | undefined, prev: number, next: number): void {
     const id = cpu.hartId;
+    // vtime_task_switch: prev's stretch in the kernel ends here, next's begins (it leaves through the kernel).
+    const now = this.nsOf(cpu);
+    if (prevP) vtime_user_enter(this.sched, prev, now);
+    if (this.byTask.has(next)) vtime_user_exit(this.sched, next, now);
     if (prevP && this.regs.get(prev, W_STATE) !== EXIT_ZOMBIE) this.regs.save(cpu as Cpu & Partial<FpContext>, prev);
     else if (prevP) task_dead_dl(this.sched, prev); // finish_task_switch of a dead task: its dl bandwidth goes
     const nextP = this.byTask.get(next);
@@ -1088,10 +1111,12 @@ export class LinuxKernel implements TrapHandler {
     this.curCpu = cpu.hartId;
     const p = this.current.get(cpu.hartId);
     if (p) trapEntry(cpu, p, cause === CAUSE_ECALL_U);
+    this.vtimeEnter(cpu);
     const c0 = cpu.cycle;
     let r = this.handle(cpu, cause, tval);
     this.irq.account_kernel(cpu, cpu.cycle - c0);
     if (r === TRAP_RESUME) r = this.signalReturn(cpu);
+    this.vtimeLeave(cpu);
     // A signal delivered to a task switched in during this trap ended pid 1 (and the machine).
     if (this.initKilled) return TRAP_STOP;
     // The trapping task slept or died and the idle task took the core: the hart leaves its run loop.
@@ -1274,7 +1299,8 @@ export class LinuxKernel implements TrapHandler {
     if (parent) {
       parent.sigchld++;
       for (const th of parent.group) this.wakeWaiter(cpu, th);
-      autoreap = doNotifyParent(cpu, this.sigHost, p, parent, status, nsec_to_clock_t(this.sched.fget(p.task, F_SUM_EXEC)), 0);
+      const times = this.groupTimes.group(p.pid, [p.task], this.nsOf(cpu));
+      autoreap = doNotifyParent(cpu, this.sigHost, p, parent, status, nsec_to_clock_t(utimeOf(times)), nsec_to_clock_t(times.stime));
     }
     if (t !== p) {
       // The thread that ended the group leaves too (killOtherThreads took the leader off the run queue).

@@ -34,8 +34,9 @@ export interface OneProcess {
   processor?: number;
   /** For a thread's view (/proc/PID/task/TID): the group's id, pid being the thread's. */
   tgid?: number;
-  /** CPU time (all of it user time, sched/cputime.ts): the group's, or the thread's. */
+  /** CPU time in user and in kernel mode (sched/cputime.ts's vtime): the group's, or the thread's. */
   utimeNs?: number;
+  stimeNs?: number;
   /** The scheduler's record of the task (/proc/PID/sched). */
   sched?: ProcessView['sched'];
   /** The other VMA file ids (execve's images, mmap'ed files). */
@@ -55,7 +56,7 @@ export function oneProcessView(alloc: PageAlloc, t: MmTable, phys: PhysAccess, c
         ...v, minFlt: p.minFlt, majFlt: p.majFlt, state: p.state ?? v.state, cminFlt: p.cminFlt ?? 0, cmajFlt: p.cmajFlt ?? 0,
         voluntaryCtxtSwitches: p.voluntary ?? 0, nonvoluntaryCtxtSwitches: p.involuntary ?? 0, threads: p.threads ?? 1,
         cpusAllowed: p.cpusAllowed ?? v.cpusAllowed, processor: p.processor ?? v.processor,
-        tgid: p.tgid ?? v.tgid, pgid: p.tgid ?? v.pgid, sid: p.tgid ?? v.sid, utimeNs: p.utimeNs ?? 0, sched: p.sched,
+        tgid: p.tgid ?? v.tgid, pgid: p.tgid ?? v.pgid, sid: p.tgid ?? v.sid, utimeNs: p.utimeNs ?? 0, stimeNs: p.stimeNs ?? 0, sched: p.sched,
         ...(p.signals ? {
           sigPending: p.signals.sigPending, shdPending: p.signals.shdPending, sigBlocked: p.signals.sigBlocked, sigIgnored: p.signals.sigIgnored,
           sigCaught: p.signals.sigCaught, sigQueued: p.signals.sigQueued, sigQueueLimit: p.signals.sigQueueLimit,

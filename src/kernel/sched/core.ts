@@ -19,7 +19,7 @@ import { rt_period_timer, rt_period_timer_next, rt_sched_class } from './rt.ts';
 import {
   allocSchedBuffers, CLASS_DL, CLASS_FAIR, CLASS_IDLE, CLASS_RT, DEFAULT_PRIO, DEQUEUE_MOVE, DEQUEUE_SAVE,
   DEQUEUE_SLEEP, ENQUEUE_HEAD, ENQUEUE_MIGRATED, ENQUEUE_MOVE, ENQUEUE_RESTORE, ENQUEUE_WAKEUP, F_EXEC_START,
-  F_CFS_TASKS_STAMP, F_PREV_SUM_EXEC, F_SUM_EXEC, F_VRUNTIME, makeSchedConfig, MAX_PRIO, MAX_RT_PRIO, NICE_TO_PRIO, PRIO_TO_NICE,
+  F_CFS_TASKS_STAMP, F_PREV_SUM_EXEC, F_STIME, F_SUM_EXEC, F_VRUNTIME, F_VTIME_START, makeSchedConfig, MAX_PRIO, MAX_RT_PRIO, NICE_TO_PRIO, PRIO_TO_NICE,
   R_CURR, R_IDLE, R_NEED_RESCHED, R_NR_RUNNING, R_NR_SWITCHES, RF_CLOCK, RQ_F64, RQ_F64_BASE, RQ_WORDS, Sched,
   SCHED_BATCH, SCHED_DEADLINE, SCHED_FIFO, SCHED_IDLE, SCHED_NORMAL, SCHED_RR, T_CLASS, T_CPU, T_FLAGS,
   T_INV_WEIGHT, T_NORMAL_PRIO, T_NR_INVOLUNTARY, T_NR_MIGRATIONS, T_NR_SWITCHES, T_NR_VOLUNTARY, T_ON_RQ,
@@ -77,7 +77,8 @@ export function sched_task_init(s: Sched, p: number, nice = 0): void {
   s.tset(p, T_TIME_SLICE, s.config.rrTimeslice);
   set_task_cpumask(s, p, cpumask_first_n(s.config.cpus));
   for (const f of [T_NR_SWITCHES, T_NR_VOLUNTARY, T_NR_INVOLUNTARY, T_NR_MIGRATIONS]) s.tset(p, f, 0);
-  for (const f of [F_VRUNTIME, F_EXEC_START, F_SUM_EXEC, F_PREV_SUM_EXEC]) s.fset(p, f, 0);
+  for (const f of [F_VRUNTIME, F_EXEC_START, F_SUM_EXEC, F_PREV_SUM_EXEC, F_STIME]) s.fset(p, f, 0);
+  s.fset(p, F_VTIME_START, -1);
 }
 
 /** init_idle: task record `p` becomes cpu's idle task (swapper/N) and its current task. */

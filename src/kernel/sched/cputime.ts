@@ -7,22 +7,51 @@
 // sum over its live threads plus what its dead threads left (signal->sum_sched_runtime, nvcsw,
 // nivcsw); a reaped child's time goes to the parent's c* sums (wait_task_zombie).
 //
-// Simplified: all of it is user time (utime = sum_exec, stime = 0): the hart does not say which
-// cycles ran in the kernel's syscall and fault paths. Linux samples user/system at the tick.
+// User and system time as VIRT_CPU_ACCOUNTING_GEN splits it (context tracking's vtime): the
+// kernel stamps a task's entry into the kernel (a syscall, a fault, an interrupt, or being
+// switched in) with its core's clock and, when it goes back to user mode or is switched out,
+// adds the stretch to the task's system time (F_STIME). System time is thus the cycles the
+// kernel charged to the core while it served that task; user time is the rest of its
+// sum_exec_runtime (utime + stime = sum_exec, both on the core's clock).
 //
 // The per-group sums are this worker's objects (the kernel's home worker keeps the processes).
 
 import { update_curr, update_rq_clock } from './core.ts';
-import { F_SUM_EXEC, R_CURR, rq_lock, rq_unlock, Sched, T_CPU, T_NR_INVOLUNTARY, T_NR_VOLUNTARY } from './sched.ts';
+import { F_STIME, F_SUM_EXEC, F_VTIME_START, R_CURR, rq_lock, rq_unlock, Sched, T_CPU, T_NR_INVOLUNTARY, T_NR_VOLUNTARY } from './sched.ts';
 
-/** What a thread group (or its reaped children) used: ns of CPU and context switches. */
+/** What a thread group (or its reaped children) used: ns of CPU (stime of it in the kernel) and context switches. */
 export interface GroupTimes {
   sumExec: number;
+  stime: number;
   nvcsw: number;
   nivcsw: number;
 }
 
-const zero = (): GroupTimes => ({ sumExec: 0, nvcsw: 0, nivcsw: 0 });
+const zero = (): GroupTimes => ({ sumExec: 0, stime: 0, nvcsw: 0, nivcsw: 0 });
+
+/** utime: what of sum_exec was not spent in the kernel. */
+export function utimeOf(t: GroupTimes): number {
+  return t.sumExec - t.stime;
+}
+
+/** vtime_user_exit (kernel entry from user mode, or a switch-in): p is in the kernel from `now` on. */
+export function vtime_user_exit(s: Sched, p: number, now: number): void {
+  s.fset(p, F_VTIME_START, now);
+}
+
+/** vtime_user_enter (back to user mode) and vtime_task_switch's account of prev: the stretch since the entry is system time. */
+export function vtime_user_enter(s: Sched, p: number, now: number): void {
+  const start = s.fget(p, F_VTIME_START);
+  if (start < 0) return;
+  s.fset(p, F_STIME, s.fget(p, F_STIME) + Math.max(0, now - start));
+  s.fset(p, F_VTIME_START, -1);
+}
+
+/** p's system time up to `now`: the closed stretches and, if it is in the kernel, the open one. */
+export function task_stime(s: Sched, p: number, now: number): number {
+  const start = s.fget(p, F_VTIME_START);
+  return s.fget(p, F_STIME) + (start >= 0 ? Math.max(0, now - start) : 0);
+}
 
 /**
  * task_sched_runtime: p's sum_exec_runtime, with the time it has run since its last update
@@ -43,9 +72,14 @@ export function task_sched_runtime(s: Sched, p: number, now: number): number {
   }
 }
 
-/** One task's numbers (sum_exec up to `now`, voluntary and involuntary switches). */
+/**
+ * One task's numbers (sum_exec and stime up to `now`, voluntary and involuntary switches). A
+ * reader on another core may see a sum_exec last updated before the kernel stretch it counts
+ * (up to the task's last tick): stime is held to sum_exec, as cputime_adjust keeps utime >= 0.
+ */
 export function task_times(s: Sched, p: number, now: number): GroupTimes {
-  return { sumExec: task_sched_runtime(s, p, now), nvcsw: s.tget(p, T_NR_VOLUNTARY), nivcsw: s.tget(p, T_NR_INVOLUNTARY) };
+  const sumExec = task_sched_runtime(s, p, now);
+  return { sumExec, stime: Math.min(sumExec, task_stime(s, p, now)), nvcsw: s.tget(p, T_NR_VOLUNTARY), nivcsw: s.tget(p, T_NR_INVOLUNTARY) };
 }
 
 /** signal_struct's sums, per thread group id. */
@@ -104,6 +138,7 @@ export class ThreadGroupTimes {
 
 function add(into: GroupTimes, t: GroupTimes): void {
   into.sumExec += t.sumExec;
+  into.stime += t.stime;
   into.nvcsw += t.nvcsw;
   into.nivcsw += t.nivcsw;
 }

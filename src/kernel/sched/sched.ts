@@ -22,6 +22,7 @@
 //       F_RUNTIME, F_DEADLINE    dl budget left, absolute deadline
 //       F_DL_TIMER   when the dl replenishment timer fires (armed while TF_DL_TIMER)
 //       F_CFS_TASKS_STAMP  last enqueue or pick: rq->cfs_tasks order for the balancer
+//       F_STIME, F_VTIME_START  kernel-mode ns and the start of the current kernel stretch (vtime)
 //   Every field changes only under the lock of the run queue T_CPU names (task_rq_lock), except
 //   the RB/RT links, which belong to the run queue the task is queued on (same lock).
 //
@@ -127,6 +128,10 @@ export const F_DL_TIMER = 11;
 /** When the task was last queued or picked (rq clock ns): its place in rq->cfs_tasks, whose
  *  least recent end the load balancer detaches from first (fair_balance.ts). */
 export const F_CFS_TASKS_STAMP = 12;
+/** vtime (VIRT_CPU_ACCOUNTING_GEN, sched/cputime.ts): ns spent in the kernel for this task, and when
+ *  its current stretch in the kernel began (-1: in user mode, or not running). */
+export const F_STIME = 13;
+export const F_VTIME_START = 14;
 
 /** T_FLAGS bits. */
 export const TF_RESET_ON_FORK = 0x1;

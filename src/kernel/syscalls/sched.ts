@@ -10,7 +10,7 @@
 
 import type { TaskRegs } from '../sched/task_regs.ts';
 import { EXIT_ZOMBIE, TASK_FREE, W_STATE, W_TGID, W_TID } from '../sched/task_regs.ts';
-import { task_times, ThreadGroupTimes, type GroupTimes } from '../sched/cputime.ts';
+import { task_times, ThreadGroupTimes, utimeOf, type GroupTimes } from '../sched/cputime.ts';
 import { R_IDLE, Sched, test_need_resched } from '../sched/sched.ts';
 import {
   PRIO_PGRP, PRIO_USER, sys_getpriority, sys_sched_get_priority_max, sys_sched_get_priority_min, sys_sched_getattr,
@@ -157,7 +157,7 @@ export function schedCalls(o: SchedCallsOptions): SchedCalls {
       majFlt = f.majFlt;
     } else if (who === RUSAGE_THREAD) {
       const p = findTid(t.tid);
-      times = p < 0 ? { sumExec: 0, nvcsw: 0, nivcsw: 0 } : task_times(s, p, nowOf(t));
+      times = p < 0 ? { sumExec: 0, stime: 0, nvcsw: 0, nivcsw: 0 } : task_times(s, p, nowOf(t));
       // Faults are counted per process: the thread's share is not known, so its group's is given.
       minFlt = f.minFlt;
       majFlt = f.majFlt;
@@ -191,17 +191,25 @@ export function schedCalls(o: SchedCallsOptions): SchedCalls {
     return r;
   };
 
-  const tms = (t: SyscallTask): [number, number, number, number] => [selfTimes(t).sumExec, 0, o.times.reaped(t.pid).sumExec, 0];
+  const tms = (t: SyscallTask): [number, number, number, number] => {
+    const self = selfTimes(t);
+    const reaped = o.times.reaped(t.pid);
+    return [utimeOf(self), self.stime, utimeOf(reaped), reaped.stime];
+  };
   return { group, cpuNs, tms };
 }
 
 /** struct rusage: ru_utime, ru_stime (timeval), then maxrss, ixrss, idrss, isrss, minflt, majflt,
- *  nswap, inblock, oublock, msgsnd, msgrcv, nsignals, nvcsw, nivcsw. All time is user time. */
+ *  nswap, inblock, oublock, msgsnd, msgrcv, nsignals, nvcsw, nivcsw. */
 export function encodeRusage(t: GroupTimes, minFlt: number, majFlt: number, maxRssKb = 0): Uint8Array {
   const { bytes, dv } = struct(RUSAGE_SIZE);
-  const us = Math.floor(t.sumExec / 1000);
-  dv.setBigInt64(0, BigInt(Math.floor(us / 1e6)), true);
-  dv.setBigInt64(8, BigInt(us % 1e6), true);
+  const timeval = (off: number, ns: number): void => {
+    const us = Math.floor(ns / 1000);
+    dv.setBigInt64(off, BigInt(Math.floor(us / 1e6)), true);
+    dv.setBigInt64(off + 8, BigInt(us % 1e6), true);
+  };
+  timeval(0, utimeOf(t));
+  timeval(16, t.stime);
   const long = (i: number, v: number): void => dv.setBigInt64(32 + 8 * i, BigInt(v), true);
   long(0, maxRssKb);
   long(4, minFlt);

@@ -434,7 +434,8 @@ static int mode_rusage(void) {
   fprintf(stderr, "switches self %ld/%ld thread %ld/%ld children %ld/%ld faults self %ld children %ld\n", self.ru_nvcsw, self.ru_nivcsw,
           thread.ru_nvcsw, thread.ru_nivcsw, children.ru_nvcsw, children.ru_nivcsw, self.ru_minflt + self.ru_majflt, children.ru_minflt + children.ru_majflt);
   fprintf(stderr, "wait4 %lld\n", tv_us(of_child.ru_utime) + tv_us(of_child.ru_stime));
-  fprintf(stderr, "times utime %ld cutime %ld ticks %ld\n", (long)tm.tms_utime, (long)tm.tms_cutime, sysconf(_SC_CLK_TCK));
+  fprintf(stderr, "times utime %ld cutime %ld ticks %ld stime %ld cstime %ld\n", (long)tm.tms_utime, (long)tm.tms_cutime, sysconf(_SC_CLK_TCK),
+          (long)tm.tms_stime, (long)tm.tms_cstime);
   fprintf(stderr, "maxrss self %ld thread %ld children %ld VmHWM %ld\n", again.ru_maxrss, again_thread.ru_maxrss, children.ru_maxrss, hwm);
   printf("rusage: child status %d\n", WEXITSTATUS(st));
   return 0;
