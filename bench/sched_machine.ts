@@ -6,7 +6,11 @@
 //   spin-ratio: MIPS of 16 threads over 4 threads;
 //   and in every line schedHostMsPerSimS: the stats' sched.hostSwitchNs (host time of the
 //   context switches: switchTo's register save/load, satp and TLB work, not __schedule's
-//   pick) per simulated second (the busiest core's cycles / clockHz).
+//   pick) per simulated second (the busiest core's cycles / clockHz); hostUsPerSwitch is that
+//   wall time's mean per switch, hostUsPerSwitchMedian its median over the last 1024 switches.
+//   With few switches (spin-*: one per tick per core) the mean is set by a handful of windows
+//   the host preempted (tens of ms each on a loaded machine) and by the first switch's lazy
+//   compilation; the median is the switch's own cost.
 // Host figures are noisy on a shared machine; the switch counts and cycles are exact.
 //   npx tsx bench/sched_machine.ts [HANDOFFS] [ITERATIONS]
 import { makeConfig, type MachineConfig } from '../src/machine/config.ts';
@@ -27,7 +31,7 @@ async function one(name: string, elf: Uint8Array, args: string[], given: Partial
   const line = {
     case: name, cores: config.cores, runHostS: +r.hostSeconds.toFixed(3), simulatedS: +simS.toFixed(4), instructions: r.instructions,
     guestMips: +r.guestMips.toFixed(1), switches: s.switches, switchesPerHostS: Math.round(s.switches / r.hostSeconds),
-    hostUsPerSwitch: +(s.hostSwitchNs / Math.max(1, s.switches) / 1000).toFixed(2), schedHostMsPerSimS: +(s.hostSwitchNs / 1e6 / simS).toFixed(2),
+    hostUsPerSwitch: +(s.hostSwitchNs / Math.max(1, s.switches) / 1000).toFixed(2), hostUsPerSwitchMedian: +((s.hostSwitchMedianNs ?? 0) / 1000).toFixed(2), schedHostMsPerSimS: +(s.hostSwitchNs / 1e6 / simS).toFixed(2),
   };
   console.log(JSON.stringify(line));
   return line;

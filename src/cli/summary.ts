@@ -68,7 +68,7 @@ export function formatSummary(r: RunResult): string {
     const s = p.sched;
     if (s && (s.forks > 0 || s.switches > 0)) {
       const per = (a: number, b: number) => (b > 0 ? Math.round(a / b) : 0);
-      lines.push(`  sched: ${s.forks} forks (${per(s.forkCycles, s.forks)} cycles each, ${s.forkFailed} failed), ${s.switches} context switches (${per(s.switchCycles, s.switches)} cycles, ${(s.hostSwitchNs / Math.max(1, s.switches) / 1000).toFixed(1)} host us each), ${s.ticks} ticks, ${s.idleCycles} idle cycles${s.reschedIpis && s.reschedIpis.length > 1 ? `, reschedule IPIs ${s.reschedIpis.join('/')}` : ''}`);
+      lines.push(`  sched: ${s.forks} forks (${per(s.forkCycles, s.forks)} cycles each, ${s.forkFailed} failed), ${s.switches} context switches (${per(s.switchCycles, s.switches)} cycles, ${(s.hostSwitchNs / Math.max(1, s.switches) / 1000).toFixed(1)} host us each, median ${((s.hostSwitchMedianNs ?? 0) / 1000).toFixed(1)}), ${s.ticks} ticks, ${s.idleCycles} idle cycles${s.reschedIpis && s.reschedIpis.length > 1 ? `, reschedule IPIs ${s.reschedIpis.join('/')}` : ''}`);
     }
   }
   if (r.unimplementedSyscalls.length > 0) {

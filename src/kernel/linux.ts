@@ -167,6 +167,9 @@ export interface ProcessStats {
   /** The scheduler on core 0: context switches and their cycles, forks and their cycles, ticks, idle cycles, tasks still alive. */
   sched?: {
     switches: number; switchCycles: number; forks: number; forkCycles: number; forkFailed: number; execs: number; threads: number; ticks: number; idleCycles: number; hostSwitchNs: number; tasks: number;
+    /** The median host time of the last (up to 1024) switches: the mean (hostSwitchNs / switches) is wall time and a rare
+     *  switch's window takes in host preemption and the first switch's lazy compilation (bench/sched_machine.ts). */
+    hostSwitchMedianNs?: number;
     /** Reschedule IPIs each core received (a wakeup or placement there that preempts). */
     reschedIpis?: number[];
   };
@@ -225,6 +228,8 @@ interface Process {
 
 /** Cycles a context switch costs the core (save and restore of 64 registers, satp, the rest of switch_to). */
 export const CONTEXT_SWITCH_COST = 600;
+/** Switches whose host time the median of the stats is taken over. */
+const SWITCH_SAMPLES = 1024;
 /** Cycles fork's copy_process costs beyond the page-table copy (which is charged as it happens). */
 export const FORK_COST = 5000;
 /** Task slots: the most tasks alive at once (zombies included); fork beyond it fails with EAGAIN. */
@@ -305,6 +310,8 @@ export class LinuxKernel implements TrapHandler {
   private readonly symbolTables = new Map<number, SymbolTable>();
   /** Host time spent in context switches (a measurement for the summary, never in the simulated numbers). */
   private hostSwitchNs = 0;
+  /** The last SWITCH_SAMPLES switches' host ns (a ring), for the median. */
+  private readonly hostSwitchSamples = new Float64Array(SWITCH_SAMPLES);
   private readonly procs = new Map<number, Process>();
   private readonly byTask = new Map<number, Process>();
   /** The process running on each hosted core (undefined: the idle task). */
@@ -972,7 +979,9 @@ export class LinuxKernel implements TrapHandler {
     if (next === prev) return;
     const t0 = performance.now();
     this.switchTo(cpu, prevP, prev, next);
-    this.hostSwitchNs += (performance.now() - t0) * 1e6;
+    const ns = (performance.now() - t0) * 1e6;
+    this.hostSwitchNs += ns;
+    this.hostSwitchSamples[this.switchStats.switches % SWITCH_SAMPLES] = ns;
   }
 
   private switchTo(cpu: Cpu, prevP: Process | undefined, prev: number, next: number): void {
@@ -2012,6 +2021,13 @@ export class LinuxKernel implements TrapHandler {
     return p ? { pid: p.pid, comm: p.comm, image: (p.group[0] ?? p).image } : undefined; // a thread's image is its leader's
   }
 
+  private hostSwitchMedian(): number {
+    const n = Math.min(this.switchStats.switches, SWITCH_SAMPLES);
+    if (n === 0) return 0;
+    const a = this.hostSwitchSamples.slice(0, n).sort();
+    return Math.round(n % 2 === 1 ? a[(n - 1) / 2]! : (a[n / 2 - 1]! + a[n / 2]!) / 2);
+  }
+
   processStats(): ProcessStats {
     const vs = this.alloc.vmstat;
     const ev = (name: string) => vs.event(vmEvent(name));
@@ -2020,7 +2036,7 @@ export class LinuxKernel implements TrapHandler {
     const irq = this.irq.stats();
     return { pid: this.pid, comm: this.comm, ...this.counts, pgfault: ev('pgfault'), pgmajfault: ev('pgmajfault'), pgalloc, pgfree: ev('pgfree'), misalignedEmulated: this.misalignedEmulated,
       ...(this.procTexts.length > 0 ? { proc: this.procTexts } : {}),
-      sched: { ...this.switchStats, hostSwitchNs: Math.round(this.hostSwitchNs), tasks: this.procs.size, reschedIpis: irq.res }, irq };
+      sched: { ...this.switchStats, hostSwitchNs: Math.round(this.hostSwitchNs), hostSwitchMedianNs: this.hostSwitchMedian(), tasks: this.procs.size, reschedIpis: irq.res }, irq };
   }
 
   takeOutput(): OutputChunk[] {
