@@ -56,7 +56,7 @@ import {
 import { pte_pfn } from './mm/pgtable_bits.ts';
 import {
   __schedule, check_preempt_curr, dequeue_task, do_sched_yield, enqueue_task, init_idle, move_queued_task, sched_fork, sched_init, sched_task_init,
-  set_task_cpu, try_to_wake_up, update_rq_clock, wake_up_new_task, SM_MIGRATE, SM_PREEMPT, SM_SLEEP, SM_YIELD,
+  sched_rq_online, set_task_cpu, try_to_wake_up, update_rq_clock, wake_up_new_task, SM_MIGRATE, SM_PREEMPT, SM_SLEEP, SM_YIELD,
 } from './sched/core.ts';
 import { cpumask_list, cpumask_of, cpumask_test, set_task_cpumask, task_allowed_on_cpu, task_cpumask } from './sched/cpumask.ts';
 import { DEQUEUE_SLEEP, ENQUEUE_MOVE, R_IDLE, R_NR_RUNNING, Sched, T_CPU, T_FLAGS, T_ON_RQ, T_NR_INVOLUNTARY, T_NR_SWITCHES, T_NR_VOLUNTARY, test_need_resched } from './sched/sched.ts';
@@ -392,6 +392,15 @@ export class LinuxKernel implements TrapHandler {
       init_idle(this.sched, c, c);
       this.regs.allocSlot(c);
     }
+    // The scheduler's own moves (rt push/pull, active balance) reach other cores through these.
+    this.sched.hooks = {
+      this_cpu: () => this.curCpu,
+      update_rq_clock: (c) => {
+        this.catchUp(c, this.cpus.get(this.curCpu)!.cycle);
+        update_rq_clock(this.sched, c, this.nsOf(this.cpus.get(c)!));
+      },
+      smp_send_reschedule: (c) => this.smp_send_reschedule(c),
+    };
     this.groupTimes = new ThreadGroupTimes(this.sched);
     this.schedCalls = schedCalls({
       s: this.sched, regs: this.regs, clockHz: o.clockHz, times: this.groupTimes,
@@ -766,6 +775,7 @@ export class LinuxKernel implements TrapHandler {
   attach(cpu: Cpu, remote = false): void {
     this.cpus.set(cpu.hartId, cpu);
     this.active = [...this.cpus.keys()].sort((a, b) => a - b);
+    sched_rq_online(this.sched, cpu.hartId);
     this.irq.attach(cpu, remote);
   }
 

@@ -16,6 +16,8 @@ import { cpumask_first_n, set_task_cpumask, task_cpumask } from './cpumask.ts';
 import { idle_sched_class } from './idle.ts';
 import { sched_prio_to_weight, sched_prio_to_wmult, WEIGHT_IDLEPRIO, WMULT_IDLEPRIO } from './prio.ts';
 import { rt_period_timer, rt_period_timer_next, rt_sched_class } from './rt.ts';
+import { cpupri_update } from './cpupri.ts';
+import { balance_rt, rq_online_rt, rt_class_changed, run_balance_callbacks, task_woken_rt } from './rt_push.ts';
 import {
   allocSchedBuffers, CLASS_DL, CLASS_FAIR, CLASS_IDLE, CLASS_RT, DEFAULT_PRIO, DEQUEUE_MOVE, DEQUEUE_SAVE,
   DEQUEUE_SLEEP, ENQUEUE_HEAD, ENQUEUE_MIGRATED, ENQUEUE_MOVE, ENQUEUE_RESTORE, ENQUEUE_WAKEUP, F_EXEC_START,
@@ -133,9 +135,11 @@ function classOf(s: Sched, p: number): SchedClass {
 /** enqueue_task / activate_task */
 export function enqueue_task(s: Sched, cpu: number, p: number, flags: number): void {
   s.fset(p, F_CFS_TASKS_STAMP, s.clock(cpu)); // list_add to the head of rq->cfs_tasks
-  classOf(s, p).enqueue_task(s, cpu, p, flags);
+  const cls = s.tget(p, T_CLASS);
+  sched_classes[cls]!.enqueue_task(s, cpu, p, flags);
   s.tset(p, T_ON_RQ, 1);
   s.rset(cpu, R_NR_RUNNING, s.rget(cpu, R_NR_RUNNING) + 1);
+  if (cls <= CLASS_RT) cpupri_update(s, cpu); // inc_rt_prio / inc_dl_deadline
 }
 
 /** dequeue_task / deactivate_task (the class clears T_ON_RQ where Linux clears se->on_rq). */
@@ -145,6 +149,12 @@ export function dequeue_task(s: Sched, cpu: number, p: number, flags: number): v
   cls.dequeue_task(s, cpu, p, flags);
   s.tset(p, T_ON_RQ, 0);
   s.rset(cpu, R_NR_RUNNING, s.rget(cpu, R_NR_RUNNING) - 1);
+  if (cls === rt_sched_class || cls === dl_sched_class) cpupri_update(s, cpu); // dec_rt_prio / dec_dl_deadline
+}
+
+/** The CPU joins the scheduling domain (rq_online: its cpupri and rt overload count from now). */
+export function sched_rq_online(s: Sched, cpu: number): void {
+  rq_online_rt(s, cpu);
 }
 
 /** check_preempt_curr: same class asks the class; a higher class always preempts. */
@@ -166,6 +176,7 @@ export function wake_up_new_task(s: Sched, cpu: number, p: number): boolean {
   s.tset(p, T_CPU, cpu);
   enqueue_task(s, cpu, p, 0);
   check_preempt_curr(s, cpu, p, WF_FORK);
+  if (s.tget(p, T_CLASS) === CLASS_RT) task_woken_rt(s, cpu, p);
   return Atomics.load(s.ri, cpu * RQ_WORDS + R_NEED_RESCHED) !== 0;
 }
 
@@ -181,6 +192,7 @@ export function try_to_wake_up(s: Sched, cpu: number, p: number, wakeFlags = 0):
   if (set_task_cpu(s, p, cpu, true)) flags |= ENQUEUE_MIGRATED;
   enqueue_task(s, cpu, p, flags);
   check_preempt_curr(s, cpu, p, wakeFlags);
+  if (s.tget(p, T_CLASS) === CLASS_RT) task_woken_rt(s, cpu, p);
   return Atomics.load(s.ri, cpu * RQ_WORDS + R_NEED_RESCHED) !== 0;
 }
 
@@ -245,6 +257,8 @@ export function __schedule(s: Sched, cpu: number, mode: number, newidle?: (cpu: 
   }
   if (mode === SM_MIGRATE && prev >= 0 && s.tget(prev, T_ON_RQ) !== 0) dequeue_task(s, cpu, prev, DEQUEUE_MOVE);
   if (mode === SM_YIELD && prev >= 0) classOf(s, prev).yield_task(s, cpu);
+  // put_prev_task_balance: from prev's class down; rt's balance pulls when prev left the rt queue.
+  if (prev >= 0 && s.tget(prev, T_CLASS) <= CLASS_RT) balance_rt(s, cpu, prev);
   // pick_next_task_fair's newidle_balance: nothing left here, pull from a busier queue first.
   if (newidle && s.rget(cpu, R_NR_RUNNING) === 0) newidle(cpu);
   const next = pick_next_task(s, cpu, prev);
@@ -258,6 +272,7 @@ export function __schedule(s: Sched, cpu: number, mode: number, newidle?: (cpu: 
     s.rset(cpu, R_CURR, next);
   }
   s.fset(next, F_CFS_TASKS_STAMP, s.clock(cpu)); // set_next_entity's list_move to the head
+  run_balance_callbacks(s, cpu); // finish_task_switch's __balance_callbacks (rt push)
   return next;
 }
 
@@ -315,6 +330,9 @@ export function sched_change_task(s: Sched, cpu: number, p: number, change: () =
   } else if (queued) {
     check_preempt_curr(s, cpu, p, 0);
   }
+  // switched_from/to_rt, prio_changed_rt; then balance_callbacks, as __sched_setscheduler ends
+  if (oldClass === CLASS_RT || newClass === CLASS_RT) rt_class_changed(s, cpu, p, oldClass, oldPrio, queued);
+  run_balance_callbacks(s, cpu);
 }
 
 /** The task's /proc/PID/sched counters (ns for times). */

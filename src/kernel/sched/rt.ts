@@ -5,12 +5,16 @@
 // rt_rq is throttled (picks skip it) until the period timer pays the time back. One period timer
 // per core, started when the first rt task is queued (Linux has one for all cores; RT_RUNTIME_SHARE
 // is off in 6.1, so each core's budget is its own either way). Every function needs the rq lock.
+// Moving rt tasks between CPUs (push, pull, select_task_rq_rt, cpupri) is rt_push.ts.
 
 import {
   account_exec, ENQUEUE_HEAD, F_EXEC_START, MAX_RT_PRIO, NSEC_PER_SEC, R_CURR, R_RT_BITMAP, R_RT_HEAD, R_RT_NR_RUNNING,
   R_RT_PERIOD_ACTIVE, R_RT_TAIL, R_RT_THROTTLED, resched_curr, RF_RT_EXPIRES, RF_RT_TIME, Sched, SCHED_RR, T_CLASS,
-  T_POLICY, T_PRIO, T_RT_NEXT, T_RT_PREV, T_TIME_SLICE, CLASS_RT, type SchedClass,
+  T_ON_RQ, T_POLICY, T_PRIO, T_RT_NEXT, T_RT_PREV, T_TIME_SLICE, CLASS_RT, type SchedClass,
 } from './sched.ts';
+import {
+  dec_rt_migration, dequeue_pushable_task, enqueue_pushable_task, inc_rt_migration, nr_cpus_allowed, rt_queue_push_tasks,
+} from './rt_push.ts';
 
 /** sched_find_first_bit over the rt bitmap: the highest-priority non-empty list, or MAX_RT_PRIO. */
 export function rt_highest_prio(s: Sched, cpu: number): number {
@@ -113,13 +117,17 @@ function update_curr_rt(s: Sched, cpu: number): void {
 function enqueue_task_rt(s: Sched, cpu: number, p: number, flags: number): void {
   listAdd(s, cpu, p, (flags & ENQUEUE_HEAD) !== 0);
   s.rset(cpu, R_RT_NR_RUNNING, s.rget(cpu, R_RT_NR_RUNNING) + 1);
+  inc_rt_migration(s, cpu, p);
   start_rt_bandwidth(s, cpu);
+  if (s.rget(cpu, R_CURR) !== p && nr_cpus_allowed(s, p) > 1) enqueue_pushable_task(s, cpu, p);
 }
 
 function dequeue_task_rt(s: Sched, cpu: number, p: number): void {
   update_curr_rt(s, cpu);
   listDel(s, cpu, p);
   s.rset(cpu, R_RT_NR_RUNNING, s.rget(cpu, R_RT_NR_RUNNING) - 1);
+  dec_rt_migration(s, cpu, p);
+  dequeue_pushable_task(s, cpu, p);
 }
 
 /** requeue_task_rt: to the tail (or head) of its list. */
@@ -146,16 +154,21 @@ export function rt_runnable(s: Sched, cpu: number): boolean {
 function pick_next_task_rt(s: Sched, cpu: number): number {
   if (!rt_runnable(s, cpu)) return -1;
   const p = s.rget(cpu, R_RT_HEAD + rt_highest_prio(s, cpu));
-  set_next_task_rt(s, cpu, p);
+  set_next_task_rt(s, cpu, p, true);
   return p;
 }
 
-function set_next_task_rt(s: Sched, cpu: number, p: number): void {
+/** The running task is never pushable; a first pick queues a push of the ones left waiting. */
+function set_next_task_rt(s: Sched, cpu: number, p: number, first: boolean): void {
   s.fset(p, F_EXEC_START, s.clock(cpu));
+  dequeue_pushable_task(s, cpu, p);
+  if (first) rt_queue_push_tasks(s, cpu);
 }
 
-function put_prev_task_rt(s: Sched, cpu: number): void {
+/** A preempted rt task still queued becomes pushable again. */
+function put_prev_task_rt(s: Sched, cpu: number, p: number): void {
   update_curr_rt(s, cpu);
+  if (s.tget(p, T_ON_RQ) !== 0 && nr_cpus_allowed(s, p) > 1) enqueue_pushable_task(s, cpu, p);
 }
 
 /** task_tick_rt: RR tasks lose a tick of slice; at zero they refill and go to the tail if
@@ -229,8 +242,8 @@ export const rt_sched_class: SchedClass = {
   yield_task: yield_task_rt,
   check_preempt_curr: (s, cpu, p) => check_preempt_curr_rt(s, cpu, p),
   pick_next_task: pick_next_task_rt,
-  put_prev_task: (s, cpu) => put_prev_task_rt(s, cpu),
-  set_next_task: (s, cpu, p) => set_next_task_rt(s, cpu, p),
+  put_prev_task: put_prev_task_rt,
+  set_next_task: set_next_task_rt,
   task_tick: task_tick_rt,
   get_rr_interval: get_rr_interval_rt,
   update_curr: update_curr_rt,

@@ -17,6 +17,7 @@
 //       T_FLAGS      TF_* bits;  T_DL_FLAGS  sched_attr flags kept for SCHED_DEADLINE
 //       T_DL_TIMER_NEXT  link in the run queue's list of armed dl timers
 //       T_CPUS_LO/HI cpus_mask, CPUs 0-31 and 32-63 (sched/cpumask.ts)
+//       T_PUSH_NEXT/PREV  link in its run queue's pushable_tasks list (rt_push.ts; TF_PUSHABLE while on it)
 //   f64 F_VRUNTIME, F_EXEC_START, F_SUM_EXEC, F_PREV_SUM_EXEC      se.*
 //       F_DL_RUNTIME, F_DL_DEADLINE, F_DL_PERIOD, F_DL_BW, F_DL_DENSITY   dl parameters
 //       F_RUNTIME, F_DEADLINE    dl budget left, absolute deadline
@@ -33,6 +34,11 @@
 //       R_RT_HEAD+prio / R_RT_TAIL+prio   the 100 rt priority lists
 //   f64 RF_CLOCK (rq->clock), RF_MIN_VRUNTIME, RF_RT_TIME, RF_RT_EXPIRES, RF_NEXT_BALANCE,
 //       RF_BALANCE_INTERVAL; i32 R_NR_BALANCE_FAILED (the load balancer's, fair_balance.ts)
+//       R_ONLINE, R_RT_NR_TOTAL, R_RT_NR_MIGRATORY, R_RT_OVERLOADED, R_RT_PUSHABLE, R_BALANCE_CB
+//       (rt push/pull, rt_push.ts); R_PUSH_CPU (active balance, fair_balance.ts)
+//
+// Root domain (one per machine, rd): the rt overload mask and count (rto_mask, rto_count) and
+//   cpupri (cpupri.ts): per-CPU priority and, per priority, the count and mask of its CPUs.
 //
 // dl_bw (the root domain's deadline bandwidth, one per machine): i32 [0] lock on its own line,
 //   f64 [16] total_bw, [17] bw (BW_SHIFT fixed point); i32 [36] cpus.
@@ -111,6 +117,9 @@ export const T_DL_TIMER_NEXT = 23;
 /** cpus_mask: the CPUs the task may run on, bit c of word (c < 32 ? LO : HI) (sched/cpumask.ts). */
 export const T_CPUS_LO = 24;
 export const T_CPUS_HI = 25;
+/** The run queue's pushable_tasks list (a plist by prio), rt_push.ts. */
+export const T_PUSH_NEXT = 26;
+export const T_PUSH_PREV = 27;
 /** f64 fields start at byte 128 of the record. */
 export const T_F64_BASE = 16;
 export const F_VRUNTIME = 0;
@@ -139,6 +148,10 @@ export const TF_DL_THROTTLED = 0x2;
 export const TF_DL_YIELDED = 0x4;
 export const TF_DL_TIMER = 0x8;
 export const TF_IN_USE = 0x10;
+/** On its run queue's pushable_tasks list. */
+export const TF_PUSHABLE = 0x20;
+/** Counted in its run queue's rt_nr_migratory (nr_cpus_allowed > 1 when it was queued). */
+export const TF_RT_MIGRATORY = 0x40;
 
 /** T_RB_COLOR values. */
 export const RB_RED = 0;
@@ -180,6 +193,21 @@ export const RF_NEXT_BALANCE = 4;
 export const RF_BALANCE_INTERVAL = 5;
 /** sd->nr_balance_failed of this CPU's domain (fair_balance.ts). */
 export const R_NR_BALANCE_FAILED = 56;
+/** rq->online: the CPU is in the root domain (its cpupri is valid, it may be pushed to). */
+export const R_ONLINE = 57;
+/** rt_rq->rt_nr_total, rt_nr_migratory, overloaded; the head of rt_rq->pushable_tasks (-1: empty). */
+export const R_RT_NR_TOTAL = 58;
+export const R_RT_NR_MIGRATORY = 59;
+export const R_RT_OVERLOADED = 60;
+export const R_RT_PUSHABLE = 61;
+/** Queued balance callbacks (queue_balance_callback): BALANCE_PUSH_RT | BALANCE_PULL_RT, run by
+ *  __schedule and sched_change_task before they return. */
+export const R_BALANCE_CB = 62;
+export const BALANCE_PUSH_RT = 1;
+export const BALANCE_PULL_RT = 2;
+/** rq->push_cpu while rq->active_balance (fair_balance.ts), else -1. Word 63 is the last before
+ *  the f64 fields (RQ_F64_BASE: i32 words 64 on). */
+export const R_PUSH_CPU = 63;
 
 /** Tunables, in nanoseconds unless noted. Defaults are Linux 6.1's. */
 export interface SchedConfig {
@@ -234,7 +262,19 @@ export interface SchedBuffers {
   tasks: SharedArrayBuffer;
   rqs: SharedArrayBuffer;
   dlBw: SharedArrayBuffer;
+  /** The root domain: rto mask and count, cpupri. */
+  rd: SharedArrayBuffer;
 }
+
+// ---- root domain (i32 words) ----
+export const RD_RTO_COUNT = 0;
+export const RD_RTO_LO = 1;
+export const RD_RTO_HI = 2;
+/** cpu_to_pri[64] */
+export const RD_CPU_TO_PRI = 4;
+/** pri_to_cpu[CPUPRI_NR_PRIORITIES]: count, mask lo, mask hi. */
+export const RD_PRI_TO_CPU = 68;
+export const RD_WORDS = RD_PRI_TO_CPU + 3 * (100 + 1);
 
 export const DLB_LOCK = 0;
 export const DLB_TOTAL_BW = 16; // f64 index
@@ -259,8 +299,13 @@ export class Sched {
   readonly rf: Float64Array;
   readonly bi: Int32Array;
   readonly bf: Float64Array;
+  /** The root domain's words (RD_*). */
+  readonly rd: Int32Array;
   readonly config: SchedConfig;
   readonly nrTasks: number;
+  /** The kernel around the scheduler, for the moves it makes on its own (rt push/pull, active
+   *  balance); null in module tests (no clock to bring along, no IPI to send). */
+  hooks: SchedHooks | null = null;
 
   constructor(readonly buffers: SchedBuffers) {
     this.config = buffers.config;
@@ -270,6 +315,7 @@ export class Sched {
     this.rf = new Float64Array(buffers.rqs);
     this.bi = new Int32Array(buffers.dlBw);
     this.bf = new Float64Array(buffers.dlBw);
+    this.rd = new Int32Array(buffers.rd);
     this.nrTasks = buffers.tasks.byteLength / TASK_BYTES;
   }
 
@@ -308,6 +354,17 @@ export class Sched {
   }
 }
 
+/** What the scheduler needs from the kernel when it moves a task to another core by itself. */
+export interface SchedHooks {
+  /** smp_processor_id: the core running this kernel code. */
+  this_cpu(): number;
+  /** update_rq_clock of another core before a task is queued there (an idle core behind this one
+   *  in simulated time catches up to it first: the task cannot run there before it was moved). */
+  update_rq_clock(cpu: number): void;
+  /** The reschedule IPI to `cpu` (not this_cpu), whose need_resched was just set. */
+  smp_send_reschedule(cpu: number): void;
+}
+
 /** Allocate the buffers for `nrTasks` task records and `config.cpus` run queues. */
 export function allocSchedBuffers(config: SchedConfig, nrTasks: number): SchedBuffers {
   const tasks = new SharedArrayBuffer(nrTasks * TASK_BYTES);
@@ -324,6 +381,8 @@ export function allocSchedBuffers(config: SchedConfig, nrTasks: number): SchedBu
     ti[b + T_RT_PREV] = -1;
     ti[b + T_CPU] = -1;
     ti[b + T_DL_TIMER_NEXT] = -1;
+    ti[b + T_PUSH_NEXT] = -1;
+    ti[b + T_PUSH_PREV] = -1;
   }
   const ri = new Int32Array(rqs);
   for (let c = 0; c < config.cpus; c++) {
@@ -338,6 +397,8 @@ export function allocSchedBuffers(config: SchedConfig, nrTasks: number): SchedBu
     ri[b + R_DL_ROOT] = -1;
     ri[b + R_DL_ROOT + 1] = -1;
     ri[b + R_DL_TIMERS] = -1;
+    ri[b + R_RT_PUSHABLE] = -1;
+    ri[b + R_PUSH_CPU] = -1;
     for (let i = 0; i < MAX_RT_PRIO; i++) {
       ri[b + R_RT_HEAD + i] = -1;
       ri[b + R_RT_TAIL + i] = -1;
@@ -349,7 +410,9 @@ export function allocSchedBuffers(config: SchedConfig, nrTasks: number): SchedBu
   // def_dl_bandwidth: to_ratio(global_rt_period, global_rt_runtime) (-1 when unlimited).
   bf[DLB_BW] = config.rtRuntime === -1 ? -1 : to_ratio(config.rtPeriod, config.rtRuntime);
   bf[DLB_TOTAL_BW] = 0;
-  return { config, tasks, rqs, dlBw };
+  const rd = new SharedArrayBuffer(RD_WORDS * 4);
+  new Int32Array(rd).fill(-1, RD_CPU_TO_PRI, RD_CPU_TO_PRI + 64); // CPUPRI_INVALID until online
+  return { config, tasks, rqs, dlBw, rd };
 }
 
 /** raw_spin_rq_lock: the caller then owns every field of run queue `cpu`. */
@@ -370,6 +433,14 @@ export function dl_bw_unlock(s: Sched): void {
  *  reschedule IPI, which the caller sends (this only sets the flag the hart polls). */
 export function resched_curr(s: Sched, cpu: number): void {
   Atomics.store(s.ri, cpu * RQ_WORDS + R_NEED_RESCHED, 1);
+}
+/** resched_curr as Linux's, IPI included: a core whose flag was clear and is not this_cpu gets
+ *  the reschedule IPI through the hooks (the scheduler's own moves: push, pull, active balance). */
+export function resched_curr_ipi(s: Sched, cpu: number): void {
+  if (test_need_resched(s, cpu)) return;
+  resched_curr(s, cpu);
+  const h = s.hooks;
+  if (h !== null && cpu !== h.this_cpu()) h.smp_send_reschedule(cpu);
 }
 export function test_need_resched(s: Sched, cpu: number): boolean {
   return Atomics.load(s.ri, cpu * RQ_WORDS + R_NEED_RESCHED) !== 0;

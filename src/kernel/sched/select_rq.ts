@@ -9,11 +9,17 @@
 //     idle allowed CPU after it (circularly); else the previous CPU if allowed; else, its CPU
 //     having left its mask, the idlest allowed CPU as at fork.
 //
+//   an rt task (fork or wakeup), select_task_rq_rt (rt_push.ts): the parent's or its previous
+//     CPU unless that one runs an rt task it cannot preempt; then the lowest-priority allowed CPU
+//     (cpupri). A CPU out of its mask falls back to the idlest allowed, as select_fallback_rq.
+//
 // Not modelled: wake_affine (pulling the wakee to the waker's CPU), PELT utilisation, SMT and
-// cache topology (every CPU shares one LLC domain here), energy-aware placement.
+// cache topology (every CPU shares one LLC domain here), energy-aware placement, cpudl for
+// SCHED_DEADLINE (placed as fair tasks are).
 
 import { task_allowed_on_cpu } from './cpumask.ts';
-import { R_CFS_LOAD, R_CURR, R_IDLE, R_NR_RUNNING, Sched, T_CPU } from './sched.ts';
+import { select_task_rq_rt } from './rt_push.ts';
+import { CLASS_RT, R_CFS_LOAD, R_CURR, R_IDLE, R_NR_RUNNING, Sched, T_CLASS, T_CPU } from './sched.ts';
 
 /** idle_cpu: the CPU runs its idle task and has nothing queued. */
 export function idle_cpu(s: Sched, cpu: number): boolean {
@@ -47,12 +53,20 @@ export function find_idlest_cpu(s: Sched, p: number, active: readonly number[], 
 
 /** select_task_rq for a new task (fork or clone) whose parent runs on `parentCpu`. */
 export function select_task_rq_fork(s: Sched, p: number, active: readonly number[], parentCpu: number): number {
+  if (s.tget(p, T_CLASS) === CLASS_RT) return allowed_or_fallback(s, p, active, select_task_rq_rt(s, p, parentCpu), parentCpu);
   return find_idlest_cpu(s, p, active, parentCpu);
+}
+
+/** select_task_rq's is_cpu_allowed check; select_fallback_rq is the idlest allowed CPU here. */
+function allowed_or_fallback(s: Sched, p: number, active: readonly number[], cpu: number, from: number): number {
+  if (active.includes(cpu) && task_allowed_on_cpu(s, p, cpu)) return cpu;
+  return find_idlest_cpu(s, p, active, from);
 }
 
 /** select_task_rq for a waking task (its previous CPU is T_CPU). */
 export function select_task_rq_wake(s: Sched, p: number, active: readonly number[]): number {
   const prev = s.tget(p, T_CPU);
+  if (s.tget(p, T_CLASS) === CLASS_RT && prev >= 0) return allowed_or_fallback(s, p, active, select_task_rq_rt(s, p, prev), prev);
   const n = active.length;
   const at = active.indexOf(prev);
   const prevOk = at >= 0 && task_allowed_on_cpu(s, p, prev);
