@@ -56,7 +56,7 @@ import {
 import { pte_pfn } from './mm/pgtable_bits.ts';
 import {
   __schedule, check_preempt_curr, dequeue_task, do_sched_yield, enqueue_task, init_idle, move_queued_task, sched_fork, sched_init, sched_task_init,
-  sched_rq_online, set_task_cpu, try_to_wake_up, update_rq_clock, wake_up_new_task, SM_MIGRATE, SM_PREEMPT, SM_SLEEP, SM_YIELD,
+  sched_rq_online, set_cpus_allowed, set_task_cpu, try_to_wake_up, update_rq_clock, wake_up_new_task, SM_MIGRATE, SM_PREEMPT, SM_SLEEP, SM_YIELD,
 } from './sched/core.ts';
 import { cpumask_list, cpumask_of, cpumask_test, set_task_cpumask, task_allowed_on_cpu, task_cpumask } from './sched/cpumask.ts';
 import { DEQUEUE_SLEEP, ENQUEUE_MOVE, R_IDLE, R_NR_RUNNING, Sched, T_CPU, T_FLAGS, T_ON_RQ, T_NR_INVOLUNTARY, T_NR_SWITCHES, T_NR_VOLUNTARY, test_need_resched } from './sched/sched.ts';
@@ -1587,7 +1587,7 @@ export class LinuxKernel implements TrapHandler {
     const cpus: number[] = [];
     for (let c = 0; c < this.o.cores && c < len * 8; c++) if ((raw[c >> 3]! >> (c & 7)) & 1) cpus.push(c);
     if (!cpus.some((c) => this.active.includes(c))) return { r: -EINVAL };
-    set_task_cpumask(this.sched, t.task, cpumask_of(cpus));
+    set_cpus_allowed(this.sched, t.task, cpumask_of(cpus));
     return { r: 0, target: t };
   }
 

@@ -12,12 +12,12 @@
 import { EAGAIN } from '../syscalls/numbers.ts';
 import { dl_sched_class, dl_timer_next, dl_timers_run } from './deadline.ts';
 import { fair_sched_class, migrate_task_rq_fair, task_fork_fair } from './fair.ts';
-import { cpumask_first_n, set_task_cpumask, task_cpumask } from './cpumask.ts';
+import { cpumask_first_n, set_task_cpumask, task_cpumask, type Cpumask } from './cpumask.ts';
 import { idle_sched_class } from './idle.ts';
 import { sched_prio_to_weight, sched_prio_to_wmult, WEIGHT_IDLEPRIO, WMULT_IDLEPRIO } from './prio.ts';
 import { rt_period_timer, rt_period_timer_next, rt_sched_class } from './rt.ts';
 import { cpupri_update } from './cpupri.ts';
-import { balance_rt, rq_online_rt, rt_class_changed, run_balance_callbacks, task_woken_rt } from './rt_push.ts';
+import { balance_rt, rq_online_rt, rt_class_changed, rt_cpus_allowed_changed, run_balance_callbacks, task_woken_rt } from './rt_push.ts';
 import {
   allocSchedBuffers, CLASS_DL, CLASS_FAIR, CLASS_IDLE, CLASS_RT, DEFAULT_PRIO, DEQUEUE_MOVE, DEQUEUE_SAVE,
   DEQUEUE_SLEEP, ENQUEUE_HEAD, ENQUEUE_MIGRATED, ENQUEUE_MOVE, ENQUEUE_RESTORE, ENQUEUE_WAKEUP, F_EXEC_START,
@@ -150,6 +150,13 @@ export function dequeue_task(s: Sched, cpu: number, p: number, flags: number): v
   s.tset(p, T_ON_RQ, 0);
   s.rset(cpu, R_NR_RUNNING, s.rget(cpu, R_NR_RUNNING) - 1);
   if (cls === rt_sched_class || cls === dl_sched_class) cpupri_update(s, cpu); // dec_rt_prio / dec_dl_deadline
+}
+
+/** set_cpus_allowed_ptr's mask change (__do_set_cpus_allowed): a queued rt task's migratory count
+ *  and pushable state follow it. Moving p off a CPU the mask dropped is the caller's. */
+export function set_cpus_allowed(s: Sched, p: number, mask: Cpumask): void {
+  set_task_cpumask(s, p, mask);
+  if (s.tget(p, T_ON_RQ) !== 0 && s.tget(p, T_CLASS) === CLASS_RT) rt_cpus_allowed_changed(s, s.tget(p, T_CPU), p);
 }
 
 /** The CPU joins the scheduling domain (rq_online: its cpupri and rt overload count from now). */

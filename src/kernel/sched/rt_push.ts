@@ -148,6 +148,15 @@ export function dec_rt_migration(s: Sched, cpu: number, p: number): void {
   update_rt_migration(s, cpu);
 }
 
+/** set_cpus_allowed of a queued rt task (__do_set_cpus_allowed's dequeue/enqueue, SAVE/RESTORE:
+ *  its list place stays): its migratory count and pushable state follow the new mask. */
+export function rt_cpus_allowed_changed(s: Sched, cpu: number, p: number): void {
+  dec_rt_migration(s, cpu, p);
+  inc_rt_migration(s, cpu, p);
+  if (s.rget(cpu, R_CURR) !== p && nr_cpus_allowed(s, p) > 1) enqueue_pushable_task(s, cpu, p);
+  else dequeue_pushable_task(s, cpu, p);
+}
+
 /** rd->rto_mask's CPUs, ascending. */
 export function rto_cpus(s: Sched): number[] {
   const out: number[] = [];
