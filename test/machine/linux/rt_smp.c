@@ -1,5 +1,6 @@
 // RT tasks across cores, seen from glibc pthreads (test/machine/linux_rt_smp.test.ts):
-//   spread — 3 CFS spinners keep cores 1-3 busy; main, SCHED_FIFO 90 on core 0, creates 4
+//   spread — 2 CFS spinners on each of cores 1-3 (so a placement by runnable count alone would
+//            pick core 0 for two of the threads); main, SCHED_FIFO 90 on core 0, creates 4
 //            SCHED_FIFO 10 threads (PTHREAD_EXPLICIT_SCHED) and joins them. Each records its CPU
 //            and start time, counts itself in, and spins until all 4 are in (or 50 ms pass): on
 //            4 cores all 4 should run at once, each on its own core.
@@ -62,15 +63,17 @@ static void *cfs_spinner(void *arg) {
   return NULL;
 }
 
-/** CFS spinners on cores first..ncpu-1, one each. */
-static pthread_t spinners[64];
+/** `per` CFS spinners on each of cores first..ncpu-1. */
+static pthread_t spinners[128];
 static int nspinners;
-static void start_spinners(int first) {
+static void start_spinners(int first, int per) {
   for (int c = first; c < ncpu && c < 64; c++) {
-    pthread_attr_t at;
-    attr_for(&at, SCHED_OTHER, 0, c);
-    int e = pthread_create(&spinners[nspinners++], &at, cfs_spinner, NULL);
-    if (e) die("pthread_create spinner", e);
+    for (int k = 0; k < per; k++) {
+      pthread_attr_t at;
+      attr_for(&at, SCHED_OTHER, 0, c);
+      int e = pthread_create(&spinners[nspinners++], &at, cfs_spinner, NULL);
+      if (e) die("pthread_create spinner", e);
+    }
   }
 }
 static void stop_spinners(void) {
@@ -81,7 +84,7 @@ static void stop_spinners(void) {
 // ---- spread ----
 #define NFIFO 4
 static volatile int arrived;
-static int fifo_cpu[NFIFO], fifo_saw[NFIFO];
+static int fifo_cpu[NFIFO], fifo_saw[NFIFO], fifo_end_cpu[NFIFO];
 static long fifo_start[NFIFO], fifo_end[NFIFO];
 
 static void *fifo_thread(void *arg) {
@@ -92,11 +95,12 @@ static void *fifo_thread(void *arg) {
   while (__atomic_load_n(&arrived, __ATOMIC_SEQ_CST) < NFIFO && now_us() - fifo_start[i] < 50000) spin(100);
   fifo_saw[i] = __atomic_load_n(&arrived, __ATOMIC_SEQ_CST);
   fifo_end[i] = now_us();
+  fifo_end_cpu[i] = sched_getcpu(); // where it runs once all are in (a push may have moved it)
   return NULL;
 }
 
 static int mode_spread(void) {
-  start_spinners(1);
+  start_spinners(1, 2);
   struct sched_param sp = {.sched_priority = 90};
   int e = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
   if (e) die("main SCHED_FIFO 90", e);
@@ -112,7 +116,7 @@ static int mode_spread(void) {
   for (int i = 0; i < NFIFO; i++) pthread_join(t[i], NULL);
   stop_spinners();
   fprintf(stderr, "created %ld-%ld\n", t0, t1);
-  for (int i = 0; i < NFIFO; i++) fprintf(stderr, "fifo %d cpu %d start %ld saw %d end %ld\n", i, fifo_cpu[i], fifo_start[i], fifo_saw[i], fifo_end[i]);
+  for (int i = 0; i < NFIFO; i++) fprintf(stderr, "fifo %d cpu %d start %ld saw %d end %ld cpu %d\n", i, fifo_cpu[i], fifo_start[i], fifo_saw[i], fifo_end[i], fifo_end_cpu[i]);
   printf("spread: %d FIFO threads done\n", NFIFO);
   return 0;
 }
@@ -158,7 +162,7 @@ static void *thread_l(void *arg) {
 
 static int mode_push(int widen) {
   sem_init(&wake_h, 0, 0);
-  start_spinners(2);
+  start_spinners(2, 1);
   pthread_attr_t at;
   pthread_t h, l;
   attr_for(&at, SCHED_FIFO, 50, 1);
