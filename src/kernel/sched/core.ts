@@ -17,12 +17,13 @@ import { idle_sched_class } from './idle.ts';
 import { sched_prio_to_weight, sched_prio_to_wmult, WEIGHT_IDLEPRIO, WMULT_IDLEPRIO } from './prio.ts';
 import { rt_period_timer, rt_period_timer_next, rt_sched_class } from './rt.ts';
 import { cpupri_update } from './cpupri.ts';
+import { active_load_balance_cpu_stop } from './fair_balance.ts';
 import { balance_rt, rq_online_rt, rt_class_changed, rt_cpus_allowed_changed, run_balance_callbacks, task_woken_rt } from './rt_push.ts';
 import {
   allocSchedBuffers, CLASS_DL, CLASS_FAIR, CLASS_IDLE, CLASS_RT, DEFAULT_PRIO, DEQUEUE_MOVE, DEQUEUE_SAVE,
   DEQUEUE_SLEEP, ENQUEUE_HEAD, ENQUEUE_MIGRATED, ENQUEUE_MOVE, ENQUEUE_RESTORE, ENQUEUE_WAKEUP, F_EXEC_START,
   F_CFS_TASKS_STAMP, F_PREV_SUM_EXEC, F_STIME, F_SUM_EXEC, F_VRUNTIME, F_VTIME_START, makeSchedConfig, MAX_PRIO, MAX_RT_PRIO, NICE_TO_PRIO, PRIO_TO_NICE,
-  R_CURR, R_IDLE, R_NEED_RESCHED, R_NR_RUNNING, R_NR_SWITCHES, RF_CLOCK, RQ_F64, RQ_F64_BASE, RQ_WORDS, Sched,
+  R_CURR, R_IDLE, R_NEED_RESCHED, R_NR_RUNNING, R_NR_SWITCHES, R_PUSH_CPU, RF_CLOCK, RQ_F64, RQ_F64_BASE, RQ_WORDS, Sched,
   SCHED_BATCH, SCHED_DEADLINE, SCHED_FIFO, SCHED_IDLE, SCHED_NORMAL, SCHED_RR, T_CLASS, T_CPU, T_FLAGS,
   T_INV_WEIGHT, T_NORMAL_PRIO, T_NR_INVOLUNTARY, T_NR_MIGRATIONS, T_NR_SWITCHES, T_NR_VOLUNTARY, T_ON_RQ,
   T_POLICY, T_PRIO, T_RT_PRIORITY, T_STATIC_PRIO, T_TIME_SLICE, T_WEIGHT, TF_IN_USE, TF_RESET_ON_FORK, WF_FORK,
@@ -268,7 +269,14 @@ export function __schedule(s: Sched, cpu: number, mode: number, newidle?: (cpu: 
   if (prev >= 0 && s.tget(prev, T_CLASS) <= CLASS_RT) balance_rt(s, cpu, prev);
   // pick_next_task_fair's newidle_balance: nothing left here, pull from a busier queue first.
   if (newidle && s.rget(cpu, R_NR_RUNNING) === 0) newidle(cpu);
-  const next = pick_next_task(s, cpu, prev);
+  let next: number;
+  if (s.rget(cpu, R_PUSH_CPU) >= 0) {
+    // The stopper's turn (an active balance asked for it): prev goes back on the queue, then
+    // active_load_balance_cpu_stop may move it (or another fair task) to push_cpu.
+    if (prev >= 0) classOf(s, prev).put_prev_task(s, cpu, prev);
+    active_load_balance_cpu_stop(s, cpu);
+    next = pick_next_task(s, cpu, -1);
+  } else next = pick_next_task(s, cpu, prev);
   if (next !== prev) {
     s.rset(cpu, R_NR_SWITCHES, s.rget(cpu, R_NR_SWITCHES) + 1);
     if (prev >= 0) {

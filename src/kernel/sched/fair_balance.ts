@@ -28,15 +28,29 @@
 // flat and caches, 20 MHz), Linux's order and factor gave 35-46% per task, Linux's order with
 // factor 4 38-43%, these 38.8-42.4% (test/machine/linux_smp.test.ts asserts 40 ± 3).
 //
-// Not modelled: PELT (load is the instantaneous weight sum), task_hot's migration cost, active
-// balancing of a running task, NUMA and SMT/cache levels, RT push/pull.
+// Active balancing (need_active_balance's imbalanced_active_balance, active_load_balance_cpu_stop):
+// detach_tasks never takes the task running on the busiest CPU (can_migrate_task). When an idle
+// CPU's balance fails more than cache_nice_tries + 2 times in a row (sd_init gives the MC level
+// cache_nice_tries 1) because the only task it could take is the one running there, it asks that
+// CPU's stopper to push it: rq->push_cpu is set and the busiest CPU gets a reschedule IPI; its
+// __schedule, before picking, puts the running task back and moves one fair task allowed on
+// push_cpu (the least recently run first, as detach_one_task walks cfs_tasks), which preempts
+// there. Linux runs this work in the stop class's per-CPU task (migration/N); here it runs inside
+// that __schedule, so the switch prev → stopper → next is one switch prev → next.
+// A busiest CPU may also have a single fair task when something above it (an rt task) runs
+// there: an idle CPU takes it (load_balance counts rq->nr_running > 1, not fair tasks only).
+//
+// Not modelled: PELT (load is the instantaneous weight sum), task_hot's migration cost, NUMA and
+// SMT/cache levels, the capacity and misfit reasons for an active balance. RT tasks move by
+// rt_push.ts (push/pull), never here.
 
-import { cpumask_test, task_cpumask } from './cpumask.ts';
+import { cpumask_test, task_allowed_on_cpu, task_cpumask } from './cpumask.ts';
 import { check_preempt_curr, dequeue_task, enqueue_task, set_task_cpu } from './core.ts';
 import { cfsTree } from './fair.ts';
 import {
-  DEQUEUE_MOVE, ENQUEUE_MOVE, F_CFS_TASKS_STAMP, F_SUM_EXEC, R_CFS_LOAD, R_CFS_NR_RUNNING, R_CURR, R_NR_BALANCE_FAILED, RF_BALANCE_INTERVAL,
-  RF_NEXT_BALANCE, Sched, T_WEIGHT,
+  CLASS_FAIR, DEQUEUE_MOVE, ENQUEUE_MOVE, F_CFS_TASKS_STAMP, F_SUM_EXEC, R_CFS_LOAD, R_CFS_NR_RUNNING, R_CURR, R_NR_BALANCE_FAILED,
+  R_NR_RUNNING, R_PUSH_CPU, resched_curr_ipi, RF_BALANCE_INTERVAL, RF_NEXT_BALANCE, Sched, send_resched_ipi, T_CLASS, T_WEIGHT,
+  test_need_resched,
 } from './sched.ts';
 
 /** enum cpu_idle_type */
@@ -47,6 +61,8 @@ export const CPU_NEWLY_IDLE = 2;
 /** sd->busy_factor (sd_init) and sysctl_sched_nr_migrate. */
 export const BUSY_FACTOR = 4;
 export const SCHED_NR_MIGRATE = 32;
+/** sd->cache_nice_tries of the one (MC-like) level: active balance after more than 3 failures. */
+export const CACHE_NICE_TRIES = 1;
 
 const NSEC_PER_MSEC = 1_000_000;
 
@@ -60,11 +76,16 @@ export function load_balance(s: Sched, cpu: number, active: readonly number[], i
   let busiest = -1;
   let busiestLoad = -1;
   const at = active.indexOf(cpu);
+  // An idle CPU (no fair task here) may also take a lone fair task that waits behind a task of a
+  // higher class on its CPU; any other needs two fair tasks there to find an imbalance.
+  const localNr = s.rget(cpu, R_CFS_NR_RUNNING);
   for (let k = 1; k < n; k++) {
     const c = active[(at + k) % n]!;
     const load = s.rget(c, R_CFS_LOAD);
     total += load;
-    if (s.rget(c, R_CFS_NR_RUNNING) >= 2 && load > busiestLoad) {
+    const nr = s.rget(c, R_CFS_NR_RUNNING);
+    const candidate = nr >= 2 || (nr === 1 && localNr === 0 && s.rget(c, R_NR_RUNNING) >= 2);
+    if (candidate && load > busiestLoad) {
       busiest = c;
       busiestLoad = load;
     }
@@ -109,8 +130,43 @@ export function load_balance(s: Sched, cpu: number, active: readonly number[], i
   }
   if (moved.length === 0) {
     if (idle !== CPU_NEWLY_IDLE) s.rset(cpu, R_NR_BALANCE_FAILED, failed + 1);
+    // need_active_balance (imbalanced_active_balance): the running task is the one to move.
+    if (migrateTask && idle !== CPU_NEWLY_IDLE && failed + 1 > CACHE_NICE_TRIES + 2) {
+      const curr = s.rget(busiest, R_CURR);
+      if (curr >= 0 && s.tget(curr, T_CLASS) === CLASS_FAIR && task_allowed_on_cpu(s, curr, cpu) && s.rget(busiest, R_PUSH_CPU) < 0) {
+        s.rset(busiest, R_PUSH_CPU, cpu); // stop_one_cpu_nowait(busiest, active_load_balance_cpu_stop)
+        resched_curr_ipi(s, busiest);
+        s.rset(cpu, R_NR_BALANCE_FAILED, CACHE_NICE_TRIES + 1);
+      }
+    }
   } else s.rset(cpu, R_NR_BALANCE_FAILED, 0);
   return moved;
+}
+
+/**
+ * active_load_balance_cpu_stop on `cpu` (its __schedule, prev already put back): move one fair
+ * task allowed on rq->push_cpu there, the least recently run first. Returns it, or -1.
+ */
+export function active_load_balance_cpu_stop(s: Sched, cpu: number): number {
+  const target = s.rget(cpu, R_PUSH_CPU);
+  if (target < 0) return -1;
+  s.rset(cpu, R_PUSH_CPU, -1);
+  if (s.rget(cpu, R_NR_RUNNING) === 0) return -1; // (Linux's count includes the stopper itself)
+  const tree = cfsTree(s, cpu);
+  let best = -1;
+  for (let p = tree.leftmost(); p >= 0; p = tree.next(p)) {
+    if (!task_allowed_on_cpu(s, p, target)) continue;
+    if (best < 0 || s.fget(p, F_CFS_TASKS_STAMP) < s.fget(best, F_CFS_TASKS_STAMP)) best = p;
+  }
+  if (best < 0) return -1;
+  dequeue_task(s, cpu, best, DEQUEUE_MOVE);
+  s.hooks?.update_rq_clock(target);
+  set_task_cpu(s, best, target);
+  enqueue_task(s, target, best, ENQUEUE_MOVE);
+  const had = test_need_resched(s, target);
+  check_preempt_curr(s, target, best, 0); // attach_one_task
+  if (!had && test_need_resched(s, target)) send_resched_ipi(s, target);
+  return best;
 }
 
 /** can_migrate_task: p may run on `to` and is not the task running on `from`. */

@@ -439,6 +439,10 @@ export function resched_curr(s: Sched, cpu: number): void {
 export function resched_curr_ipi(s: Sched, cpu: number): void {
   if (test_need_resched(s, cpu)) return;
   resched_curr(s, cpu);
+  send_resched_ipi(s, cpu);
+}
+/** The IPI half of resched_curr: to `cpu` unless it is this_cpu (the flag is the caller's). */
+export function send_resched_ipi(s: Sched, cpu: number): void {
   const h = s.hooks;
   if (h !== null && cpu !== h.this_cpu()) h.smp_send_reschedule(cpu);
 }

@@ -4,11 +4,11 @@
 // never moves a running task or one its mask forbids, and loses no task.
 import { describe, expect, it } from 'vitest';
 import {
-  __schedule, init_idle, R_CFS_NR_RUNNING, R_CURR, R_NR_RUNNING, sched_init, sched_task_init, set_load_weight, SM_PREEMPT, T_CPU,
+  __schedule, __setscheduler_params, init_idle, R_CFS_NR_RUNNING, R_CURR, R_NR_RUNNING, R_PUSH_CPU, SCHED_FIFO, test_need_resched, sched_init, sched_task_init, set_load_weight, SM_PREEMPT, T_CPU,
   T_NR_MIGRATIONS, T_ON_RQ, T_STATIC_PRIO, update_rq_clock, wake_up_new_task, type Sched,
 } from '../../../src/kernel/sched/core.ts';
 import { cpumask_of, set_task_cpumask, task_allowed_on_cpu } from '../../../src/kernel/sched/cpumask.ts';
-import { load_balance, CPU_IDLE, CPU_NOT_IDLE, newidle_balance, rebalance_domains } from '../../../src/kernel/sched/fair_balance.ts';
+import { CACHE_NICE_TRIES, load_balance, CPU_IDLE, CPU_NOT_IDLE, newidle_balance, rebalance_domains } from '../../../src/kernel/sched/fair_balance.ts';
 import { idle_cpu, select_task_rq_fork, select_task_rq_wake } from '../../../src/kernel/sched/select_rq.ts';
 import { checkRq } from './rqcheck.ts';
 
@@ -102,6 +102,71 @@ describe('load_balance', () => {
     const free = spawn(m, 0);
     expect(newidle_balance(s, 1, active)).toEqual([free]);
     for (const p of pinned) expect(s.tget(p, T_CPU)).toBe(0);
+  });
+
+  it('active balance: when the only task an idle CPU may take runs on the busy one, the idle CPU has it pushed after cache_nice_tries + 2 failures (an IPI), and the busy CPU\'s __schedule moves it', () => {
+    const m = machine(2);
+    const { s, active } = m;
+    const ipis: number[] = [];
+    s.hooks = { this_cpu: () => 1, update_rq_clock: () => {}, smp_send_reschedule: (c) => ipis.push(c) };
+    const a = spawn(m, 0);
+    const b = spawn(m, 0, [0]); // pinned
+    expect(__schedule(s, 0, SM_PREEMPT)).toBe(a);
+    for (let i = 0; i < CACHE_NICE_TRIES + 2; i++) {
+      expect(load_balance(s, 1, active, CPU_IDLE)).toEqual([]); // b pinned, a running
+      expect(s.rget(0, R_PUSH_CPU)).toBe(-1);
+    }
+    expect(newidle_balance(s, 1, active)).toEqual([]); // newidle failures do not count
+    expect(s.rget(0, R_PUSH_CPU)).toBe(-1);
+    expect(load_balance(s, 1, active, CPU_IDLE)).toEqual([]);
+    expect(s.rget(0, R_PUSH_CPU)).toBe(1); // stop_one_cpu_nowait(0, active_load_balance_cpu_stop)
+    expect(test_need_resched(s, 0)).toBe(true);
+    expect(ipis).toEqual([0]);
+    expect(__schedule(s, 0, SM_PREEMPT)).toBe(b);
+    expect(s.tget(a, T_CPU)).toBe(1);
+    expect(s.tget(a, T_NR_MIGRATIONS)).toBe(1);
+    expect(s.rget(0, R_PUSH_CPU)).toBe(-1);
+    expect(test_need_resched(s, 1)).toBe(true); // a preempts cpu 1's idle task
+    expect(__schedule(s, 1, SM_PREEMPT)).toBe(a);
+    for (const c of active) expect(checkRq(s, c)).toBe('');
+  });
+
+  it('active balance never pushes a task its mask keeps on the busy CPU', () => {
+    const m = machine(2);
+    const { s, active } = m;
+    spawn(m, 0, [0]);
+    spawn(m, 0, [0]);
+    __schedule(s, 0, SM_PREEMPT);
+    for (let i = 0; i < 10; i++) expect(load_balance(s, 1, active, CPU_IDLE)).toEqual([]);
+    expect(s.rget(0, R_PUSH_CPU)).toBe(-1);
+  });
+
+  it('an idle CPU takes a lone fair task waiting behind an rt task on its CPU (nr_running > 1, not two fair tasks)', () => {
+    const m = machine(2);
+    const { s, active } = m;
+    const a = spawn(m, 0);
+    __schedule(s, 0, SM_PREEMPT);
+    const f = m.next++;
+    sched_task_init(s, f);
+    __setscheduler_params(s, f, SCHED_FIFO, 10, 0);
+    set_task_cpumask(s, f, cpumask_of([0]));
+    wake_up_new_task(s, 0, f);
+    expect(__schedule(s, 0, SM_PREEMPT)).toBe(f);
+    expect(load_balance(s, 1, active, CPU_IDLE)).toEqual([a]);
+    expect(s.tget(a, T_CPU)).toBe(1);
+    // a CPU with a fair task of its own does not take it (no imbalance of fair tasks)
+    const m2 = machine(2);
+    const x = spawn(m2, 0);
+    __schedule(m2.s, 0, SM_PREEMPT);
+    const g = m2.next++;
+    sched_task_init(m2.s, g);
+    __setscheduler_params(m2.s, g, SCHED_FIFO, 10, 0);
+    wake_up_new_task(m2.s, 0, g);
+    __schedule(m2.s, 0, SM_PREEMPT);
+    spawn(m2, 1);
+    __schedule(m2.s, 1, SM_PREEMPT);
+    expect(load_balance(m2.s, 1, m2.active, CPU_NOT_IDLE)).toEqual([]);
+    expect(m2.s.tget(x, T_CPU)).toBe(0);
   });
 
   it('randomized: queues stay consistent, no task is lost, none moves while running or against its mask', () => {
