@@ -11,7 +11,8 @@
 //     jiffies, i.e. 0.1 s per CPU).
 //   Newidle: a CPU about to run its idle task balances first (no interval).
 //   load_balance: the busiest queue is the one with the largest CFS load (sum of the queued
-//     and running fair tasks' weights) among those with at least two fair tasks; a CPU with no
+//     and running fair tasks' weights) among those with at least two fair tasks (for a CPU with
+//     no fair task, also those with one fair task and something else queued); a CPU with no
 //     fair task takes half of the busiest's tasks (at least one: migrate_task), any other the
 //     imbalance min(busiest - average, average - local) in load (migrate_load); detach_tasks
 //     walks the busiest's queued tasks, the most served first (below), and moves each that can_migrate_task allows (allowed on
