@@ -80,6 +80,14 @@ describe.skipIf(!have)('--boot linux on 4 cores: rt tasks move between cores (pu
     if (qemuInstalled || qemuRequired) expect(qemuOut('push')).toBe(out);
   }, 120_000);
 
+  it('the same simulated numbers on two runs (push and pull are deterministic)', async () => {
+    const a = await run('push');
+    const b = await run('push');
+    expect(b.err).toBe(a.err);
+    const strip = (x: typeof a) => ({ cores: x.r.cores.map((c) => [c.instructions, c.cycles]), sched: { ...x.r.process!.sched!, hostSwitchNs: 0 } });
+    expect(strip(b)).toEqual(strip(a));
+  }, 120_000);
+
   it('pinned to its core, the preempted rt thread waits while the higher one runs', async () => {
     const { out, err } = await run('pinned');
     expect(out).toBe('pinned: H and L done\n');
