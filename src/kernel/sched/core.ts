@@ -23,7 +23,7 @@ import {
   allocSchedBuffers, CLASS_DL, CLASS_FAIR, CLASS_IDLE, CLASS_RT, DEFAULT_PRIO, DEQUEUE_MOVE, DEQUEUE_SAVE,
   DEQUEUE_SLEEP, ENQUEUE_HEAD, ENQUEUE_MIGRATED, ENQUEUE_MOVE, ENQUEUE_RESTORE, ENQUEUE_WAKEUP, F_EXEC_START,
   F_CFS_TASKS_STAMP, F_PREV_SUM_EXEC, F_STIME, F_SUM_EXEC, F_VRUNTIME, F_VTIME_START, makeSchedConfig, MAX_PRIO, MAX_RT_PRIO, NICE_TO_PRIO, PRIO_TO_NICE,
-  R_CURR, R_IDLE, R_NEED_RESCHED, R_NR_RUNNING, R_NR_SWITCHES, R_PUSH_CPU, RF_CLOCK, RQ_F64, RQ_F64_BASE, RQ_WORDS, Sched,
+  R_CURR, R_DL_NR_RUNNING, R_IDLE, R_NEED_RESCHED, R_NR_RUNNING, R_NR_SWITCHES, R_PUSH_CPU, RF_CLOCK, RQ_F64, RQ_F64_BASE, RQ_WORDS, Sched,
   SCHED_BATCH, SCHED_DEADLINE, SCHED_FIFO, SCHED_IDLE, SCHED_NORMAL, SCHED_RR, T_CLASS, T_CPU, T_FLAGS,
   T_INV_WEIGHT, T_NORMAL_PRIO, T_NR_INVOLUNTARY, T_NR_MIGRATIONS, T_NR_SWITCHES, T_NR_VOLUNTARY, T_ON_RQ,
   T_POLICY, T_PRIO, T_RT_PRIORITY, T_STATIC_PRIO, T_TIME_SLICE, T_WEIGHT, TF_IN_USE, TF_RESET_ON_FORK, WF_FORK,
@@ -265,8 +265,12 @@ export function __schedule(s: Sched, cpu: number, mode: number, newidle?: (cpu: 
   }
   if (mode === SM_MIGRATE && prev >= 0 && s.tget(prev, T_ON_RQ) !== 0) dequeue_task(s, cpu, prev, DEQUEUE_MOVE);
   if (mode === SM_YIELD && prev >= 0) classOf(s, prev).yield_task(s, cpu);
-  // put_prev_task_balance: from prev's class down; rt's balance pulls when prev left the rt queue.
-  if (prev >= 0 && s.tget(prev, T_CLASS) <= CLASS_RT) balance_rt(s, cpu, prev);
+  // put_prev_task_balance: from prev's class down (a dl prev stops there while dl tasks remain);
+  // rt's balance pulls when prev left the rt queue.
+  if (prev >= 0) {
+    const pc = s.tget(prev, T_CLASS);
+    if (pc === CLASS_RT || (pc === CLASS_DL && s.rget(cpu, R_DL_NR_RUNNING) === 0)) balance_rt(s, cpu, prev);
+  }
   // pick_next_task_fair's newidle_balance: nothing left here, pull from a busier queue first.
   if (newidle && s.rget(cpu, R_NR_RUNNING) === 0) newidle(cpu);
   let next: number;
