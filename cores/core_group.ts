@@ -31,6 +31,8 @@ import { Hart, RUN_STOPPED } from './hart.ts';
 import { coreMemoryFor } from './core_memory.ts';
 import { Jit, type JitStats } from './jit/jit.ts';
 import type { CacheMemory } from './mem_cache.ts';
+import { FlatMemory } from './mem_flat.ts';
+import type { L2Controller } from '../shared/coherence/l2_controller.ts';
 
 export interface CoreGroupInit {
   config: MachineConfig;
@@ -122,6 +124,8 @@ export class CoreGroup {
   private readonly views?: CoherenceViews;
   private readonly ramU8: Uint8Array;
   private readonly cacheMems: CacheMemory[] = [];
+  private readonly l2s: L2Controller[] = [];
+  private readonly flatMems: FlatMemory[] = [];
 
   constructor(init: CoreGroupInit) {
     this.cfg = init.config;
@@ -157,12 +161,19 @@ export class CoreGroup {
     const trap: TrapHandler = this.mb && kernel instanceof LinuxKernel
       ? { trap: (cpu, cause, tval) => { const m = (cpu as Hart).mem; if (m.holdUntil !== 0) m.endHold(); this.homeEntered = true; return kernel.trap(cpu, cause, tval); } }
       : kernel;
+    // The cores other workers host: a coherence transaction touching one of their copies crosses workers (cores/quantum.ts).
+    let foreign = 0;
+    for (let c = 0; c < this.cfg.cores; c++) if (!init.coreIds.includes(c)) foreign |= 1 << c; // (a 32-bit mask, as the sharer masks)
     this.harts = init.coreIds.map((id) => {
-      const { mem, decode, cache, ctr, mmu } = coreMemoryFor(this.cfg, id, ram, views, table, flags);
+      const { mem, decode, cache, ctr, mmu, l2 } = coreMemoryFor(this.cfg, id, ram, views, table, flags);
       if (cache && ctr) {
         this.counters.push(ctr);
         this.cacheMems.push(cache);
       }
+      if (l2) {
+        l2.crossMask = foreign;
+        this.l2s.push(l2);
+      } else if (mem instanceof FlatMemory) this.flatMems.push(mem);
       this.mmus.push(mmu);
       const jit = this.cfg.engine === 'jit' ? new Jit(decode, mem) : undefined;
       const h = new Hart({ hartId: id, mem, decode, trap, timePerCycle: this.cfg.timebaseHz / this.cfg.clockHz, jit });
@@ -336,6 +347,23 @@ export class CoreGroup {
     // queued on one after that worker last looked stops the skip).
     for (const sh of this.shadows) t = Math.min(t, this.linux?.sleepingUntil ? Math.max(sh.cpu.cycle, this.linux.sleepingUntil(sh.cpu.hartId)) : sh.cpu.cycle);
     return t;
+  }
+
+  /**
+   * What may have crossed workers since the last call (cores/quantum.ts): coherence transactions
+   * on copies in other workers' cores, or with flat memory every atomic; then counts from 0.
+   */
+  takeCrossings(): number {
+    let n = 0;
+    for (const l2 of this.l2s) {
+      n += l2.crossings;
+      l2.crossings = 0;
+    }
+    for (const m of this.flatMems) {
+      n += m.atomics;
+      m.atomics = 0;
+    }
+    return n;
   }
 
   publishProgress(): void {

@@ -156,13 +156,18 @@ export class FlatMemory implements HartMemory {
 
   /** LR is a load: its faults are load faults. Returns the physical address. */
   private lrCheck(a: number, size: number): number {
+    this.atomics++;
     const p = this.tlb.read(a, size);
     checkAligned(a, size, true);
     return p;
   }
 
+  /** AMOs, LRs and SCs run since the worker last took the count (the adaptive quantum, cores/quantum.ts). Host-side: not a stat. */
+  atomics = 0;
+
   /** AMOs and SCs: store faults; they may write decoded code. Returns the physical address. */
   private amoCheck(a: number, size: number): number {
+    this.atomics++;
     const p = this.tlb.write(a, size);
     checkAligned(a, size, false);
     if (this.decode.pages[p >>> 12] !== 0) this.decode.invalidate(p, size);

@@ -3,7 +3,9 @@
 // only by messages: 'start', 'out' (guest output, in order), 'done' or 'crash'.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { BARRIER_BASE, coreWord, CORE_SLEEPING_UNTIL, STOP_CRASH, STOP_INVARIANT } from '../shared/control.ts';
+import { readFileSync } from 'node:fs';
+import { BARRIER_BASE, coreWord, CORE_CROSSINGS, CORE_SLEEPING_UNTIL, STOP_CRASH, STOP_INVARIANT } from '../shared/control.ts';
+import { nextQuantum, quantumMax } from './quantum.ts';
 import { barrierAbort, BARRIER_ABORTED } from '../shared/sync/barrier.ts';
 import type { FaultInfo } from '../src/kernel/kernel.ts';
 import type { ProcessStats } from '../src/kernel/linux.ts';
@@ -11,6 +13,7 @@ import type { C2cEntry } from './c2c_recorder.ts';
 import { FULL_CHECK_EVERY } from '../shared/coherence/checker.ts';
 import { CoreGroup, type CoreGroupInit, type CoreResult } from './core_group.ts';
 import { PRESPAWNED } from '../bin/prespawn.mjs';
+import { startupMark } from '../bin/startup_trace.mjs';
 
 export interface WorkerInit extends CoreGroupInit {
   workerIndex: number;
@@ -18,26 +21,64 @@ export interface WorkerInit extends CoreGroupInit {
   spinBarrier: boolean;
 }
 
+/** How a worker spent the host's time from its start line to its end: host-side, never part of the simulated stats. */
+export interface WorkerHostStats {
+  /** CPU ms the worker thread ran (Linux: /proc/thread-self/schedstat; absent elsewhere). */
+  cpuMs?: number;
+  /** ms it was runnable but waited for a host CPU (other threads and processes ran). */
+  runnableMs?: number;
+  /** Wall ms spent at the quantum barrier: waiting for the other workers, and parked. */
+  barrierMs: number;
+  quanta: number;
+  /** Quanta longer than the configured quantum (the adaptive quantum, cores/quantum.ts). */
+  longQuanta: number;
+  /** The longest quantum, cycles. */
+  maxQuantum: number;
+}
+
 export type WorkerMessage =
   | { t: 'start'; time: number }
   | { t: 'out'; chunks: { core: number; fd: number; data: Uint8Array }[] }
-  | { t: 'done'; time: number; cores: CoreResult[]; syscalls: [number, number][]; enosys: [number, number][]; faults: FaultInfo[]; c2c: C2cEntry[]; invariantChecks: number; violations: string[]; process?: ProcessStats }
+  | { t: 'done'; time: number; cores: CoreResult[]; syscalls: [number, number][]; enosys: [number, number][]; faults: FaultInfo[]; c2c: C2cEntry[]; invariantChecks: number; violations: string[]; process?: ProcessStats; host?: WorkerHostStats }
   | { t: 'crash'; message: string; stack: string; cores: number[] };
 
 function now(): number {
   return performance.timeOrigin + performance.now();
 }
 
+/** This thread's [ns on a CPU, ns runnable but waiting], or undefined off Linux. */
+function schedstat(): [number, number] | undefined {
+  try {
+    const f = readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ');
+    return [Number(f[0]), Number(f[1])];
+  } catch {
+    return undefined;
+  }
+}
+
 function main(init: WorkerInit): void {
   const port = parentPort!;
   let group: CoreGroup | undefined;
+  startupMark(`worker ${init.workerIndex} init`);
   try {
     group = new CoreGroup(init);
+    startupMark(`worker ${init.workerIndex} built`);
     const ctl = group.ctl;
-    const quantum = init.config.quantum;
+    const base = init.config.quantum;
+    const maxQuantum = quantumMax(init.config);
+    let quantum = base;
+    const host: WorkerHostStats = { barrierMs: 0, quanta: 0, longQuanta: 0, maxQuantum: base };
+    const barrier = (): number => {
+      const t = performance.now();
+      const r = group!.barrierWait(init.spinBarrier);
+      host.barrierMs += performance.now() - t;
+      return r;
+    };
     // Start line: nobody starts running before every worker is set up.
     if (group.barrierWait(init.spinBarrier) === BARRIER_ABORTED) return;
+    const cpu0 = schedstat();
     port.postMessage({ t: 'start', time: now() } satisfies WorkerMessage);
+    startupMark(`worker ${init.workerIndex} start line`);
     let end = 0;
     let checks = 0;
     let violations: string[] = [];
@@ -45,20 +86,31 @@ function main(init: WorkerInit): void {
     for (let q = 0; ; q++) {
       end += quantum;
       group.clock.quantum = q;
+      host.quanta++;
+      if (quantum > base) host.longQuanta++;
+      if (quantum > host.maxQuantum) host.maxQuantum = quantum;
       group.runQuantum(end);
-      // Where this worker's cores next have work (double-buffered by quantum parity: a worker
-      // one quantum ahead writes the other word). Worker w's first core is core w.
+      // Where this worker's cores next have work, and what crossed workers (double-buffered by
+      // quantum parity: a worker one quantum ahead writes the other word). Worker w's first core is core w.
       const sleepWord = (w: number) => coreWord(w, CORE_SLEEPING_UNTIL + 2 * (q & 1)) / 2;
+      const crossWord = (w: number) => coreWord(w, CORE_CROSSINGS + (q & 1));
       ctl.f64[sleepWord(init.workerIndex)] = group.sleepingUntil();
+      ctl.i32[crossWord(init.workerIndex)] = group.takeCrossings();
       const chunks = group.takeOutput();
       if (chunks.length > 0) port.postMessage({ t: 'out', chunks } satisfies WorkerMessage);
       group.publishProgress();
-      if (group.barrierWait(init.spinBarrier) === BARRIER_ABORTED) break;
+      if (barrier() === BARRIER_ABORTED) break;
       // Every core of the machine sleeps past the next quantum: skip to the quantum of the
       // earliest wake-up (every worker reads the same words, so all skip alike).
       let wake = Infinity;
-      for (let w = 0; w < init.config.threads; w++) wake = Math.min(wake, ctl.f64[sleepWord(w)]!);
-      if (wake !== Infinity && wake >= end + 2 * quantum) end = Math.floor(wake / quantum) * quantum - quantum;
+      let crossed = 0;
+      for (let w = 0; w < init.config.threads; w++) {
+        wake = Math.min(wake, ctl.f64[sleepWord(w)]!);
+        crossed += ctl.i32[crossWord(w)]!;
+      }
+      if (wake !== Infinity && wake >= end + 2 * base) end = Math.floor(wake / base) * base - base;
+      // Parallel mode: a quantum in which nothing crossed workers makes the next one longer (cores/quantum.ts).
+      quantum = nextQuantum(quantum, crossed, base, maxQuantum);
       if (init.config.checkInvariants) {
         // Every worker is parked at the barrier: the machine is quiescent. Worker 0 checks
         // while the others wait at a second barrier.
@@ -70,7 +122,7 @@ function main(init: WorkerInit): void {
             ctl.requestStop(STOP_INVARIANT, -1, 2, q);
           }
         }
-        if (group.barrierWait(init.spinBarrier) === BARRIER_ABORTED) break;
+        if (barrier() === BARRIER_ABORTED) break;
       }
       // Not `stopping`: a stop requested during the next quantum may already be visible here.
       if (ctl.stopDecided(q)) {
@@ -85,9 +137,18 @@ function main(init: WorkerInit): void {
       if (v.length > 0) violations = v.map((m) => `at the end of the run: ${m}`);
     }
     const time = now();
+    const cpu1 = schedstat();
+    if (cpu0 && cpu1) {
+      host.cpuMs = (cpu1[0] - cpu0[0]) / 1e6;
+      host.runnableMs = (cpu1[1] - cpu0[1]) / 1e6;
+    }
+    startupMark(`worker ${init.workerIndex} ran`);
     const chunks = group.takeOutput();
     if (chunks.length > 0) port.postMessage({ t: 'out', chunks } satisfies WorkerMessage);
     group.publishProgress();
+    // Started from the bundle cache (bin/worker_boot.cjs): the first run of a new bundle leaves
+    // V8's code cache for the next (the pool terminates workers, so no exit hook would run).
+    (globalThis as { [k: symbol]: (() => void) | undefined })[Symbol.for('smpemu.flushCodeCache')]?.();
     port.postMessage({
       t: 'done',
       time,
@@ -99,6 +160,7 @@ function main(init: WorkerInit): void {
       invariantChecks: checks,
       violations,
       ...(group.processStats() ? { process: group.processStats() } : {}),
+      host,
     } satisfies WorkerMessage);
   } catch (e) {
     // An emulator bug, not a guest fault: stop everyone so nobody waits at the barrier forever.
@@ -113,6 +175,7 @@ function main(init: WorkerInit): void {
   }
 }
 
+startupMark('worker bundle evaluated');
 // A worker the launcher started ahead of the run (bin/prespawn.mjs) gets its init as its first message.
 if (workerData === PRESPAWNED) parentPort!.once('message', (m: { t: 'init'; init: WorkerInit }) => main(m.init));
 else main(workerData as WorkerInit);

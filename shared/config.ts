@@ -21,6 +21,11 @@ export interface MachineConfig {
   /** Cycles each core runs between barriers. */
   quantum: number;
   /**
+   * Parallel mode (threads > 1, --boot spmd): the quantum doubles, up to 16 times `quantum`, while
+   * nothing crosses workers, and drops back at the first crossing (cores/quantum.ts). Off: fixed.
+   */
+  adaptiveQuantum: boolean;
+  /**
    * Cycles a core runs before a worker hosting several cores picks the next (smallest cycle
    * first). With caches it must be short against a miss, or cores that share a line would
    * take turns instead of contending; flat memory models no contention, so it can be long.

@@ -21,6 +21,8 @@
 //   words 6..7      instret  (float64, plain store)
 //   words 8..11     (core c = worker c's first core) the cycle until which that worker's cores
 //                   sleep, two float64s by quantum parity (cores/worker.ts quantum skipping)
+//   words 12..13    (core c = worker c's first core) what crossed workers in that worker's
+//                   quantum, two int32s by quantum parity (the adaptive quantum, cores/quantum.ts)
 
 export const SLOT_WORDS = 32;
 
@@ -55,6 +57,7 @@ export const CORE_FAULTED = 2;
 export const CORE_STATE = 0;
 export const CORE_EXIT_CODE = 1;
 export const CORE_SLEEPING_UNTIL = 8;
+export const CORE_CROSSINGS = 12;
 
 /** Word index of field f of core c. */
 export function coreWord(c: number, f: number): number {

@@ -94,6 +94,13 @@ export class L2Controller {
    * that drive several cores on one thread replace it (the holder must act for the wait to end).
    */
   waitForHold: (holder: number, line: number) => void = (holder, line) => this.spinWhileHeld(holder, line);
+  /**
+   * Parallel mode: the cores other workers host (bit k: core k), and how many of this core's
+   * transactions changed, took data from, or waited for one of their copies since the worker
+   * last took the count (the adaptive quantum, cores/quantum.ts). Host-side: not a stat.
+   */
+  crossMask = 0;
+  crossings = 0;
   /** The hold that made the last transaction back out. */
   private blocker = -1;
   private blockedLine = -1;
@@ -378,6 +385,7 @@ export class L2Controller {
         Atomics.store(st, ks, claimed);
         this.blocker = k;
         this.blockedLine = line;
+        if ((this.crossMask & (1 << k)) !== 0) this.crossings++;
         return false;
       }
       const ksState = claimed & STATE_MASK;
@@ -404,6 +412,7 @@ export class L2Controller {
         }
       }
       Atomics.store(st, ks, to); // ends the snoop claim
+      if ((this.crossMask & (1 << k)) !== 0 && (to !== ksState || (acts & A_SUPPLY_DATA) !== 0)) this.crossings++;
       if (to !== ksState) this.transition(CAUSE_REMOTE, ksState, to);
       if (to === I) {
         v.l3Sharers[t] &= ~(1 << k);

@@ -18,6 +18,7 @@ import { registerLitmus } from './litmus.ts';
 import { registerStress } from './stress.ts';
 import { formatSummary } from './summary.ts';
 import { Progress } from './progress.ts';
+import { startupMark } from '../../bin/startup_trace.mjs';
 
 class UsageError extends Error {}
 
@@ -122,6 +123,7 @@ interface RunFlags {
   inspect?: (number | string)[];
   report?: string;
   checkInvariants?: boolean;
+  fixedQuantum?: boolean;
   mutate?: string;
   env?: string[];
   proc?: string[];
@@ -207,6 +209,7 @@ function configFrom(f: RunFlags, cmd: Command, guessed?: BootKind): { config: Ma
     // --boot auto (the default): the config file's boot if it has one, else what the ELF says.
     boot: given('boot') && f.boot !== 'auto' ? (f.boot as MachineConfig['boot']) : (base.boot ?? guessed),
     quantum: pick('quantum', f.quantum, base.quantum),
+    adaptiveQuantum: f.fixedQuantum ? false : (base.adaptiveQuantum ?? DEFAULT_CONFIG.adaptiveQuantum),
     interleave,
     memory: pick('memory', f.memory as MachineConfig['memory'], base.memory),
     engine: pick('engine', f.engine as MachineConfig['engine'], base.engine),
@@ -311,6 +314,7 @@ function addMachineOptions(cmd: Command): Command {
     .option('--config <file>', 'machine configuration as JSON (command-line options override it)')
     .option('--inspect <addr|symbol>', 'at the end, show this cache line in every cache and in RAM (repeatable)', (v: string, prev: (number | string)[] = []) => [...prev, /^(0x[0-9a-f]+|\d+)$/i.test(v) ? Number(v) : v])
     .option('--quantum <cycles>', 'cycles between worker barriers', intArg('--quantum', 1), DEFAULT_CONFIG.quantum)
+    .option('--fixed-quantum', 'keep the quantum fixed with several workers (default: it doubles, up to 16x, while no data crosses workers)')
     .option('--interleave <cycles>', `cycles a core runs before its worker switches cores (default ${DEFAULT_CONFIG.interleave} with caches, ${FLAT_INTERLEAVE} flat)`, intArg('--interleave', 1))
     .option('--max-insns <n>', 'stop when a core has retired this many instructions (0: no limit)', intArg('--max-insns'), 0)
     .option('--ram <size>', 'physical RAM (e.g. 256M)', parseSize, DEFAULT_CONFIG.ramBytes)
@@ -349,6 +353,7 @@ async function runProgram(file: string, args: string[], f: RunFlags, cmd: Comman
   const progress = f.progress !== false && process.stderr.isTTY ? new Progress(process.stderr, config) : undefined;
   let result: RunResult;
   try {
+    startupMark('options parsed');
     result = await runMachine(config, elf, {
       onProgress: progress ? (p) => progress.update(p) : undefined,
       inspect: f.inspect,
@@ -448,6 +453,8 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  startupMark('cli loaded');
+  process.once('exit', () => startupMark('exit'));
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -65,6 +65,9 @@ export function collect(input: CollectInput): RunResult {
     syscalls: mergeCounts(reports.map((r) => r.syscalls)),
     unimplementedSyscalls: mergeCounts(reports.map((r) => r.enosys)),
   };
+  // Host-side: each worker's CPU time, barrier waits and quanta (bench/scaling.ts reads them).
+  const host = reports.flatMap((r) => (r.host ? [{ cores: r.cores.map((c) => c.id), ...r.host }] : []));
+  if (host.length > 0) result.host = host.sort((a, b) => a.cores[0] - b.cores[0]);
   const proc = reports.find((r) => r.process)?.process;
   if (proc) result.process = proc;
   if (input.readback) result.readback = input.readback;

@@ -16,6 +16,7 @@ export const DEFAULT_CONFIG: MachineConfig = {
   ramBytes: 256 * 1024 * 1024,
   ramBase: 0x1000,
   quantum: 20_000,
+  adaptiveQuantum: true,
   interleave: 50,
   memory: 'caches',
   boot: 'spmd',

@@ -14,6 +14,7 @@ const TOP: Record<keyof MachineConfig, Kind> = {
   ramBytes: 'number',
   ramBase: 'number',
   quantum: 'number',
+  adaptiveQuantum: 'boolean',
   interleave: 'number',
   memory: 'string',
   boot: 'string',

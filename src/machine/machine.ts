@@ -9,6 +9,7 @@ import type { FaultInfo } from '../kernel/kernel.ts';
 import { SymbolTable } from '../loader/symbols.ts';
 import { EXIT_CODE, REASON, STOP_CORE, type ControlBlock } from '../../shared/control.ts';
 import type { CoreResult } from '../../cores/core_group.ts';
+import type { WorkerHostStats } from '../../cores/worker.ts';
 import type { C2cEntry } from '../../cores/c2c_recorder.ts';
 import type { CacheStats } from '../report/cache_stats.ts';
 import type { C2cJson } from '../report/c2c.ts';
@@ -21,6 +22,7 @@ import { inspectLine, readCoherent, type LineView } from './inspect.ts';
 import { ConfigError, hostCpus, type MachineConfig } from './config.ts';
 import { spawnPool } from './pool.ts';
 import { watchRun } from './watch.ts';
+import { startupMark } from '../../bin/startup_trace.mjs';
 
 export { describeFault } from './collect.ts';
 
@@ -72,6 +74,12 @@ export interface RunResult {
   fault?: FaultInfo & { symbol: string };
   /** --boot linux: the process (pid, name, faults) and the kernel's vmstat events at the end. */
   process?: ProcessStats;
+  /**
+   * Host-side, per worker (not the simulated machine's: stats comparisons leave it out): CPU ms
+   * of its thread, ms runnable but not running, wall ms at the quantum barrier, quanta, and how
+   * far the adaptive quantum (cores/quantum.ts) grew.
+   */
+  host?: ({ cores: number[] } & WorkerHostStats)[];
   /** With --memory caches: whole-machine totals (hitm, invalidations, writebacks, misses per level). */
   totals?: CacheStats['totals'];
   /** With --memory caches: per-core and per-level detail, bus transactions, MESI transitions. */
@@ -117,13 +125,16 @@ export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: R
 }
 
 async function runBooted(config: MachineConfig, booted: BootImage, opts: RunOptions): Promise<RunResult> {
+  startupMark('booted');
   const symbols = new SymbolTable(booted.image.symbols);
   const inspectAddrs = resolveInspect(config, booted, symbols, opts.inspect ?? []);
   const pool = spawnPool(config, booted, {
     stdout: opts.stdout ?? ((d: Uint8Array) => process.stdout.write(d)),
     stderr: opts.stderr ?? ((d: Uint8Array) => process.stderr.write(d)),
   });
+  startupMark('spawned');
   await watchRun(pool, booted.control, config.cores, opts);
+  startupMark('workers done');
   // The end state of the machine, for readback and inspect, read once every worker has ended.
   const { coherence, ram } = booted.regions;
   const views = coherence ? new CoherenceViews({ ...config.caches, cores: config.cores }, coherence) : undefined;

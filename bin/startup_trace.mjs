@@ -1,0 +1,36 @@
+// Start-up trace: with SMPEMU_TRACE_STARTUP=1 each phase of a run's start (launcher, CLI,
+// boot, spawn, every worker's bundle, init and start line) writes one line to stderr:
+//   smpemu-startup <epoch ms> <thread id> <thread CPU ms> <phase>
+// Epoch times, so the main thread's and the workers' lines compare; the thread's own CPU
+// time so far (Linux: /proc/thread-self/schedstat, ns; NaN elsewhere), which moves less
+// than wall time on a loaded host. A thread's first line is phase `origin` at the
+// process's time origin. bench/startup.ts --phases reads them.
+//
+// Plain JavaScript, like the launcher: the launcher marks its own phases with it.
+
+import { readFileSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
+
+const on = !!process.env.SMPEMU_TRACE_STARTUP;
+let first = true;
+
+/** CPU ms this thread has run (Linux), or NaN. */
+function threadCpuMs() {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Writes one phase line (nothing unless SMPEMU_TRACE_STARTUP is set). */
+export function startupMark(phase) {
+  if (!on) return;
+  const cpu = threadCpuMs();
+  const line = (t, c, p) => `smpemu-startup ${t.toFixed(2)} ${threadId} ${c.toFixed(2)} ${p}\n`;
+  if (first) {
+    first = false;
+    process.stderr.write(line(performance.timeOrigin, 0, 'origin'));
+  }
+  process.stderr.write(line(performance.timeOrigin + performance.now(), cpu, phase));
+}

@@ -1,0 +1,34 @@
+// The adaptive quantum (parallel mode only). Workers meet at a barrier at the end of every
+// quantum; the barrier costs host time (a worker that finished first waits, and on a loaded
+// host a parked waiter takes tens of microseconds to wake), so a short quantum caps scaling.
+// When no core of one worker touched data a core of another worker holds during a quantum
+// (no coherence transaction crossed workers; with flat memory, which has no caches to tell,
+// no atomic memory operation ran), the workers cannot have observed each other, and the
+// next quantum doubles, up to a bound; on any crossing it drops back to the configured
+// length at once. Every worker reads every worker's count after the barrier and applies
+// the same rule, so they agree on every quantum's end without talking.
+//
+// Off (the quantum stays fixed) with one worker (--deterministic: runs stay bit-identical)
+// and under --boot linux (the kernel's data is shared by every core, and its remote calls
+// are served at the barrier).
+
+import type { MachineConfig } from '../shared/config.ts';
+
+/** How far the quantum may grow: this many times the configured quantum. */
+export const QUANTUM_GROWTH = 16;
+
+/**
+ * The next quantum's length: the configured one (`base`) after a quantum in which a
+ * coherence transaction (or, with flat memory, an atomic) crossed workers, else double the
+ * current one, at most `max`.
+ */
+export function nextQuantum(current: number, crossings: number, base: number, max: number): number {
+  if (crossings > 0 || max <= base) return base;
+  return Math.min(current * 2, max);
+}
+
+/** The longest quantum a run may use: the configured one when the quantum does not adapt. */
+export function quantumMax(config: Pick<MachineConfig, 'threads' | 'boot' | 'quantum' | 'adaptiveQuantum'>): number {
+  if (!config.adaptiveQuantum || config.threads <= 1 || config.boot === 'linux') return config.quantum;
+  return config.quantum * QUANTUM_GROWTH;
+}
