@@ -8,30 +8,57 @@
 // Plain JavaScript, like the launcher. The list lives on globalThis: the CLI bundle may hold
 // its own copy of this module (a CommonJS bundle cannot require an ES module in Node 20).
 
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 /** Marks a worker's workerData: wait for the init message. */
 export const PRESPAWNED = 'smpemu-prespawned';
 
-/** @type {{ worker: Worker, file: string, dead: boolean }[]} */
+/** @type {{ worker: Worker, file: string | undefined, dead: boolean }[]} */
 const idle = (globalThis[Symbol.for('smpemu.prespawned')] ??= []);
+
+/** The entry of a worker started from a bundle file: it runs the bundle with V8's code cache. */
+export const WORKER_BOOT = fileURLToPath(new URL('./worker_boot.cjs', import.meta.url));
+
+/** Starts a worker running the bundle at `file` (through WORKER_BOOT). */
+export function bundleWorker(file, options) {
+  return new Worker(WORKER_BOOT, { ...options, argv: [file] });
+}
 
 /** Starts `count` idle workers running the bundle at `file`. */
 export function prespawn(file, count) {
-  for (let i = 0; i < count; i++) {
-    const worker = new Worker(file, { workerData: PRESPAWNED, name: 'smpemu-worker-prespawned' });
-    const entry = { worker, file, dead: false };
-    // A worker that fails before it is taken is skipped (and its error not left unhandled).
-    worker.on('error', () => {
-      entry.dead = true;
-    });
-    worker.on('exit', () => {
-      entry.dead = true;
-    });
-    // Idle, it must not keep the process alive; the pool refs the ones it takes.
-    worker.unref();
-    idle.push(entry);
+  for (let i = 0; i < count; i++) track(bundleWorker(file, { workerData: PRESPAWNED, name: 'smpemu-worker-prespawned' }), file);
+}
+
+/**
+ * Starts `count` idle workers that boot Node (the larger part of a worker's start) while the
+ * launcher still looks for the core bundle; loadPrespawned gives them the bundle's path.
+ */
+export function prespawnBoot(count) {
+  for (let i = 0; i < count; i++) track(new Worker(WORKER_BOOT, { workerData: PRESPAWNED, name: 'smpemu-worker-prespawned' }), undefined);
+}
+
+/** The booted workers start the bundle at `file`. */
+export function loadPrespawned(file) {
+  for (const e of idle) {
+    if (e.file !== undefined || e.dead) continue;
+    e.file = file;
+    e.worker.postMessage({ t: 'bundle', file });
   }
+}
+
+function track(worker, file) {
+  const entry = { worker, file, dead: false };
+  // A worker that fails before it is taken is skipped (and its error not left unhandled).
+  worker.on('error', () => {
+    entry.dead = true;
+  });
+  worker.on('exit', () => {
+    entry.dead = true;
+  });
+  // Idle, it must not keep the process alive; the pool refs the ones it takes.
+  worker.unref();
+  idle.push(entry);
 }
 
 /** An idle, live worker running the bundle at `file`, or undefined. The caller refs it and sends it its init. */

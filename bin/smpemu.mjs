@@ -8,7 +8,10 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { bundleFile, cacheDir, cacheEnabled, lookupBundle } from './bundle_cache.mjs';
 import { runCommonJs } from './code_cache.mjs';
-import { guessThreads, prespawn } from './prespawn.mjs';
+import { guessThreads, loadPrespawned, prespawnBoot } from './prespawn.mjs';
+import { startupMark } from './startup_trace.mjs';
+
+startupMark('launcher');
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 const CORE_WORKER = fileURLToPath(new URL('../cores/worker.ts', import.meta.url));
@@ -20,14 +23,20 @@ let bundle;
 try {
   const argv = process.argv.slice(2);
   const dir = cacheEnabled() && MACHINE_COMMANDS.has(argv[0]) ? cacheDir() : undefined;
+  // The workers boot while the core bundle is looked up (each check of its inputs is a stat).
+  const threads = dir ? guessThreads(argv, availableParallelism()) : 0;
+  if (threads > 0) prespawnBoot(threads);
   const worker = dir && lookupBundle(CORE_WORKER, 'cjs', dir);
-  const threads = worker ? guessThreads(argv, availableParallelism()) : 0;
-  if (threads > 0) prespawn(worker, threads);
+  if (worker) loadPrespawned(worker);
+  startupMark(`prespawned ${threads}`);
   // After an edit both bundles may need building: at once.
-  [bundle] = await Promise.all([bundleFile(MAIN, 'cjs'), dir && !worker ? bundleFile(CORE_WORKER, 'cjs').catch(() => undefined) : undefined]);
+  let built;
+  [bundle, built] = await Promise.all([bundleFile(MAIN, 'cjs'), dir && !worker ? bundleFile(CORE_WORKER, 'cjs').catch(() => undefined) : undefined]);
+  if (built && 'file' in built) loadPrespawned(built.file);
 } catch (e) {
   if (process.env.SMPEMU_DEBUG_CACHE) process.stderr.write(`smpemu: bundle cache: ${e instanceof Error ? e.message : String(e)}\n`);
 }
+startupMark('bundles ready');
 if (bundle) {
   runCommonJs(bundle.file);
 } else {

@@ -1,6 +1,7 @@
 // Starting a TypeScript module in a worker thread. The module and its imports run as one
 // esbuild bundle (bin/bundle_cache.mjs): built on first use, kept in the cache directory
-// and reused by every later process until a source file changes. Far faster than having
+// and reused by every later process until a source file changes, and run with V8's code
+// cache (bin/worker_boot.cjs). Far faster than having
 // tsx register itself and compile file by file in each worker (Node 20 does not pass
 // --import hooks on to workers); tsx stays as the fallback. With SMPEMU_CACHE=0 the
 // bundle is built in memory once per process, as it was before the cache.
@@ -11,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { bundleSync } from '../../bin/bundle_cache.mjs';
-import { takePrespawned } from '../../bin/prespawn.mjs';
+import { bundleWorker, takePrespawned } from '../../bin/prespawn.mjs';
 
 type Bundle = { file: string } | { code: string } | undefined;
 
@@ -63,7 +64,7 @@ export function spawnTsWorker(fileUrl: URL, workerData: unknown, options: Worker
       ready.postMessage({ t: 'init', init: workerData });
       return ready;
     }
-    return new Worker(b.file, { ...options, workerData });
+    return bundleWorker(b.file, { ...options, workerData });
   }
   if (b) return new Worker(b.code, { ...options, eval: true, workerData });
   return spawnTsxWorker(fileUrl, workerData, options);

@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dropPrespawned, guessThreads, prespawn, prespawnedCount, PRESPAWNED, takePrespawned } from '../../bin/prespawn.mjs';
+import { existsSync } from 'node:fs';
+import { bundleWorker, dropPrespawned, guessThreads, loadPrespawned, prespawn, prespawnBoot, prespawnedCount, PRESPAWNED, takePrespawned } from '../../bin/prespawn.mjs';
+import { codeCacheFile } from '../../bin/code_cache.mjs';
 
 let dir: string;
 beforeEach(() => {
@@ -44,6 +46,40 @@ describe('prespawned workers', () => {
     dropPrespawned();
     expect(prespawnedCount()).toBe(0);
     expect(takePrespawned(file)).toBeUndefined();
+  });
+
+  it('booted before the bundle is known, they run it once told its path, and only then can be taken', async () => {
+    const file = echoModule();
+    prespawnBoot(2);
+    expect(prespawnedCount()).toBe(2);
+    expect(takePrespawned(file)).toBeUndefined();
+    loadPrespawned(file);
+    const w = takePrespawned(file)!;
+    expect(w).toBeDefined();
+    w.postMessage({ t: 'init', init: { n: 5 } });
+    const [answer] = (await once(w, 'message')) as [number];
+    expect(answer).toBe(10);
+    await w.terminate();
+  });
+
+  it('a bundle worker leaves V8\'s code cache beside the bundle when it flushes, and the next one uses it', async () => {
+    const f = join(dir, 'flush.cjs');
+    writeFileSync(
+      f,
+      `const { parentPort, workerData } = require('node:worker_threads');\n` +
+        `function square(x) { return x * x; }\n` +
+        `globalThis[Symbol.for('smpemu.flushCodeCache')]?.();\n` +
+        `parentPort.postMessage(square(workerData));\n`,
+    );
+    expect(existsSync(codeCacheFile(f))).toBe(false);
+    const w = bundleWorker(f, { workerData: 7 });
+    const [answer] = (await once(w, 'message')) as [number];
+    expect(answer).toBe(49);
+    await w.terminate();
+    expect(existsSync(codeCacheFile(f))).toBe(true);
+    const again = bundleWorker(f, { workerData: 8 });
+    expect(((await once(again, 'message')) as [number])[0]).toBe(64);
+    await again.terminate();
   });
 
   it('skips a worker that died before it was taken', async () => {
