@@ -11,8 +11,11 @@
 // /proc/self/stat; Linux only) are printed beside the wall times: on a loaded machine
 // they move less than the wall time does, and the fastest run (minWallMs) is the nearest
 // to what an idle machine gives.
+// --phases runs `hello 4 cores caches` with SMPEMU_TRACE_STARTUP=1 too and gives, per phase
+// (launcher, bundles, CLI, boot, spawn; each worker's bundle, init, start line, end), the
+// median wall ms since the process started and the median CPU ms of that thread so far.
 // Prints one JSON object on stdout, progress on stderr:
-//   npx tsx bench/startup.ts [--reps 7] [--litmus] [--baseline DIR]
+//   npx tsx bench/startup.ts [--reps 7] [--litmus] [--baseline DIR] [--phases]
 
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -23,6 +26,7 @@ const arg = (name: string) => process.argv.indexOf(name);
 const reps = arg('--reps') > 0 ? Number(process.argv[arg('--reps') + 1]) : 7;
 const withLitmus = arg('--litmus') > 0;
 const baseline = arg('--baseline') > 0 ? process.argv[arg('--baseline') + 1] : undefined;
+const withPhases = arg('--phases') > 0;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = fileURLToPath(new URL('../bin/smpemu.mjs', import.meta.url));
 const hello = fileURLToPath(new URL('../workloads/bin/hello.elf', import.meta.url));
@@ -42,6 +46,8 @@ function childCpuMs(): number {
 interface Sample {
   wallMs: number;
   cpuMs: number;
+  /** SMPEMU_TRACE_STARTUP's lines: phase (worker phases named by thread) -> [wall ms since the process's origin, thread CPU ms]. */
+  phases?: Map<string, [number, number]>;
 }
 
 function time(cmd: string, args: string[], env: NodeJS.ProcessEnv): Sample {
@@ -50,7 +56,26 @@ function time(cmd: string, args: string[], env: NodeJS.ProcessEnv): Sample {
   const r = spawnSync(cmd, args, { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   const wallMs = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return { wallMs, cpuMs: childCpuMs() - cpu0 };
+  return { wallMs, cpuMs: childCpuMs() - cpu0, ...(env.SMPEMU_TRACE_STARTUP ? { phases: phasesOf(r.stderr) } : {}) };
+}
+
+/** `smpemu-startup <epoch ms> <thread> <cpu ms> <phase>` lines (bin/startup_trace.mjs), by phase. */
+function phasesOf(stderr: string): Map<string, [number, number]> {
+  const out = new Map<string, [number, number]>();
+  let origin = NaN;
+  for (const line of stderr.split('\n')) {
+    const m = /^smpemu-startup (\S+) (\d+) (\S+) (.*)$/.exec(line);
+    if (!m) continue;
+    if (m[4] === 'origin') {
+      if (m[2] === '0') origin = Number(m[1]);
+      continue;
+    }
+    // Workers by their index in the phase name ("worker 1 init"); a worker's bundle line names its thread.
+    const name = m[4] === 'worker bundle evaluated' ? `thread ${m[2]} bundle evaluated` : m[4];
+    out.set(name, [Number(m[1]), Number(m[3])]);
+  }
+  for (const [k, [t, c]] of out) out.set(k, [+(t - origin).toFixed(1), +c.toFixed(1)]);
+  return out;
 }
 
 function median(xs: number[]): number {
@@ -72,6 +97,7 @@ interface Case {
 }
 
 const cacheOn = { ...process.env, SMPEMU_CACHE: '1' };
+const traced = { ...cacheOn, SMPEMU_TRACE_STARTUP: '1' };
 const cacheOff = { ...process.env, SMPEMU_CACHE: '0' };
 const cases: Case[] = [{ name: 'node -e 0', cmd: process.execPath, args: ['-e', '0'], env: cacheOn, reps }];
 for (const cores of [1, 4]) {
@@ -82,6 +108,7 @@ for (const cores of [1, 4]) {
     if (baseline) cases.push({ name: `hello ${cores} cores ${memory} baseline`, cmd: process.execPath, args: [join(baseline, 'bin/smpemu.mjs'), ...args.slice(1)], env: process.env, reps });
   }
 }
+if (withPhases) cases.push({ name: 'hello 4 cores caches traced', cmd: process.execPath, args: [bin, 'run', hello, '--cores', '4', '--memory', 'caches', '-q'], env: traced, reps });
 if (hasQemu()) cases.push({ name: 'qemu-riscv64 hello', cmd: 'qemu-riscv64', args: [hello], env: process.env, reps });
 if (withLitmus) {
   const args = [bin, 'litmus', 'litmus/regress', '--runs', '100', '--deterministic', '--seed', '1', '-q'];
@@ -112,6 +139,15 @@ const figures = Object.fromEntries(
     return [c.name, { wallMs: +median(wall).toFixed(1), minWallMs: +Math.min(...wall).toFixed(1), cpuMs: +median(ss.map((s) => s.cpuMs)).toFixed(1), runs: ss.length }];
   }),
 );
+/** Per phase, the median [wall ms since the process began, thread CPU ms] over the traced runs. */
+function phaseMedians(ss: Sample[]): Record<string, { wallMs: number; cpuMs: number }> {
+  const names = new Set(ss.flatMap((s) => [...(s.phases?.keys() ?? [])]));
+  const rows = [...names].map((n) => {
+    const got = ss.flatMap((s) => (s.phases?.has(n) ? [s.phases.get(n)!] : []));
+    return [n, { wallMs: +median(got.map((g) => g[0])).toFixed(1), cpuMs: +median(got.map((g) => g[1])).toFixed(1) }] as const;
+  });
+  return Object.fromEntries(rows.sort((a, b) => a[1].wallMs - b[1].wallMs));
+}
 const ratio = (a: string, b: string) => (figures[a] && figures[b] ? +(figures[a].wallMs / figures[b].wallMs).toFixed(2) : undefined);
 process.stdout.write(
   JSON.stringify(
@@ -130,6 +166,7 @@ process.stdout.write(
             litmus: ratio('litmus regress baseline', 'litmus regress cache'),
           }
         : undefined,
+      ...(withPhases ? { phases: phaseMedians(samples.get('hello 4 cores caches traced')!) } : {}),
       loadavg: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
     },
     null,
