@@ -13,7 +13,7 @@ import { KernelServer, RemoteMmu } from '../src/kernel/remote/server.ts';
 import { RemoteKernel } from '../src/kernel/remote/client.ts';
 import { remoteBarrierWait } from '../src/kernel/remote/barrier_wait.ts';
 import { BARRIER_BASE } from '../shared/control.ts';
-import { barrierWait } from '../shared/sync/barrier.ts';
+import { barrierWait, type SpinBudget } from '../shared/sync/barrier.ts';
 import { counterLength } from '../shared/coherence/stats.ts';
 import { Shadow } from './remote_shadow.ts';
 import { LinuxKernel, type LinuxBuffers, type LinuxExec, type ProcessStats } from '../src/kernel/linux.ts';
@@ -228,7 +228,7 @@ export class CoreGroup {
    * The quantum barrier. Parallel --boot linux: waiting there, the home serves remote traps
    * and the other workers apply the TLB shootdowns sent to their cores.
    */
-  barrierWait(spin: boolean): number {
+  barrierWait(spin: boolean | SpinBudget): number {
     const mb = this.mb;
     if (!mb) return barrierWait(this.ctl.i32, BARRIER_BASE, spin);
     const server = this.server;

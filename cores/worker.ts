@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { readFileSync } from 'node:fs';
 import { BARRIER_BASE, coreWord, CORE_CROSSINGS, CORE_SLEEPING_UNTIL, STOP_CRASH, STOP_INVARIANT } from '../shared/control.ts';
 import { nextQuantum, quantumMax } from './quantum.ts';
-import { barrierAbort, BARRIER_ABORTED } from '../shared/sync/barrier.ts';
+import { barrierAbort, BARRIER_ABORTED, SpinBudget } from '../shared/sync/barrier.ts';
 import type { FaultInfo } from '../src/kernel/kernel.ts';
 import type { ProcessStats } from '../src/kernel/linux.ts';
 import type { C2cEntry } from './c2c_recorder.ts';
@@ -68,9 +68,11 @@ function main(init: WorkerInit): void {
     const maxQuantum = quantumMax(init.config);
     let quantum = base;
     const host: WorkerHostStats = { barrierMs: 0, quanta: 0, longQuanta: 0, maxQuantum: base };
+    // Spinning, the budget adapts to how long the other workers keep this one waiting (shared/sync/barrier.ts).
+    const spin = init.spinBarrier ? new SpinBudget() : false;
     const barrier = (): number => {
       const t = performance.now();
-      const r = group!.barrierWait(init.spinBarrier);
+      const r = group!.barrierWait(spin);
       host.barrierMs += performance.now() - t;
       return r;
     };

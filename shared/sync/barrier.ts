@@ -38,6 +38,25 @@ const GEN_MASK = 0x7fffffff;
  * Atomics.wait.
  */
 export const BARRIER_SPINS = 20_000;
+/** The fewest polls an adaptive spinner (SpinBudget) makes before parking. */
+export const BARRIER_MIN_SPINS = 64;
+
+/**
+ * One party's adaptive spin budget: the polls it makes before parking, learnt from its last
+ * waits (nextSpins). A party whose partners keep arriving long after it parks at once instead
+ * of burning a host CPU (that another thread of the host may need) at every barrier.
+ */
+export class SpinBudget {
+  spins = BARRIER_SPINS;
+}
+
+/**
+ * The next spin budget: doubled (up to BARRIER_SPINS) after a wait that spinning served (the
+ * generation moved while polling), halved (down to BARRIER_MIN_SPINS) after one that parked.
+ */
+export function nextSpins(spins: number, servedBySpinning: boolean): number {
+  return servedBySpinning ? Math.min(BARRIER_SPINS, spins * 2) : Math.max(BARRIER_MIN_SPINS, spins >> 1);
+}
 
 /**
  * Initialise (or re-arm, including after an abort) a barrier for `parties` parties at
@@ -65,18 +84,22 @@ export function barrierInit(i32: Int32Array, base: number, parties: number): voi
  * barrierInit, then 1, 2, ...; every party of one generation gets the same number), or
  * BARRIER_ABORTED (-1) if the barrier was or gets aborted.
  * spin = true: poll up to BARRIER_SPINS times before parking (only worthwhile while every
- * party has its own host core); spin = false: park in Atomics.wait at once.
+ * party has its own host core); a SpinBudget: poll up to its budget, then adapt it (nextSpins);
+ * spin = false: park in Atomics.wait at once.
  * Each party must call it exactly once per generation.
  */
-export function barrierWait(i32: Int32Array, base: number, spin: boolean): number {
+export function barrierWait(i32: Int32Array, base: number, spin: boolean | SpinBudget): number {
   // The last arriver has already advanced the generation: its loops below end at once.
   const g = barrierArrive(i32, base);
   if (g < 0) return BARRIER_ABORTED;
   const genIdx = base + GENERATION;
-  if (spin) {
-    for (let i = 0; i < BARRIER_SPINS; i++) {
+  if (spin !== false) {
+    const spins = spin === true ? BARRIER_SPINS : spin.spins;
+    let i = 0;
+    for (; i < spins; i++) {
       if (Atomics.load(i32, genIdx) !== g) break;
     }
+    if (spin !== true) spin.spins = nextSpins(spin.spins, i < spins);
   }
   let cur = Atomics.load(i32, genIdx);
   while (cur === g) {

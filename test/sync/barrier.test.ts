@@ -7,6 +7,10 @@ import {
   barrierInit,
   barrierIsAborted,
   barrierWait,
+  BARRIER_MIN_SPINS,
+  BARRIER_SPINS,
+  nextSpins,
+  SpinBudget,
 } from '../../shared/sync/index.ts';
 import { runWorkers } from '../helpers/spawn.ts';
 import { BR, type BarrierJob, type BarrierResult } from './workers/layout.ts';
@@ -29,6 +33,27 @@ describe('barrier', () => {
     expect(() => barrierInit(i32, 0, 0)).toThrow(RangeError);
     expect(() => barrierInit(i32, 1, 2)).toThrow(RangeError);
     expect(() => barrierInit(new Int32Array(BARRIER_WORDS), 0, 2)).toThrow(TypeError);
+  });
+
+  it('adaptive spin budget: halves after a wait that parked, doubles after one spinning served, within its bounds', () => {
+    expect(nextSpins(BARRIER_SPINS, false)).toBe(BARRIER_SPINS / 2);
+    expect(nextSpins(1000, true)).toBe(2000);
+    expect(nextSpins(BARRIER_SPINS, true)).toBe(BARRIER_SPINS);
+    expect(nextSpins(BARRIER_MIN_SPINS, false)).toBe(BARRIER_MIN_SPINS);
+    // Always parked: down to the floor in a few waits, never below it.
+    let s = BARRIER_SPINS;
+    for (let i = 0; i < 20; i++) s = nextSpins(s, false);
+    expect(s).toBe(BARRIER_MIN_SPINS);
+    for (let i = 0; i < 20; i++) s = nextSpins(s, true);
+    expect(s).toBe(BARRIER_SPINS);
+  });
+
+  it('one party with a spin budget: its waits complete at once (served while spinning), so the budget doubles', () => {
+    const { i32 } = newMem(1);
+    const budget = new SpinBudget();
+    budget.spins = 100;
+    for (let g = 0; g < 3; g++) expect(barrierWait(i32, BR.BARRIER, budget)).toBe(g);
+    expect(budget.spins).toBe(800);
   });
 
   it('one party: every wait completes its own generation', () => {
