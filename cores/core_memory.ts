@@ -34,6 +34,8 @@ export interface CoreMemoryInit {
   caches?: { views: CoherenceViews; table: ProtocolTable; mutations?: BusMutations; ramView?: BusRam };
   /** The cache counters' array (default: a new private one; a shared one for a second view of a core). */
   ctr?: Float64Array;
+  /** One thread runs every core (no other worker touches the hierarchy): CacheMemoryOptions.solo. */
+  solo?: boolean;
 }
 
 export interface CoreMemory {
@@ -64,7 +66,7 @@ export function createCoreMemory(o: CoreMemoryInit): CoreMemory {
   }
   const ctr = o.ctr ?? new Float64Array(counterLength(c.views.geometry.cores));
   const l2 = new L2Controller(c.views, o.core, c.table, c.ramView ?? { u8: new Uint8Array(o.ram) }, ctr, c.mutations ?? {});
-  const opts = { core: o.core, views: c.views, l2, tlb, decode, ctr, lrscHold: o.lrscHold };
+  const opts = { core: o.core, views: c.views, l2, tlb, decode, ctr, lrscHold: o.lrscHold, solo: o.solo };
   const cache = identity ? new BareCacheMemory(opts, identity) : new CacheMemory(opts);
   return { mem: cache, tlb, decode, cache, l2, ctr };
 }
@@ -85,6 +87,7 @@ export function coreMemoryFor(config: MachineConfig, core: number, ram: SharedAr
       tlbGeometry: config.tlb,
       caches: views ? { views, table, mutations } : undefined,
       ctr,
+      solo: config.threads === 1,
     });
     if (phys instanceof CachePhys) phys.attach(cm.cache!);
     else phys.traffic = cm.mem;
@@ -99,5 +102,6 @@ export function coreMemoryFor(config: MachineConfig, core: number, ram: SharedAr
     lrscHold: config.lrscHoldCycles,
     flatLatency: config.flatLatency,
     caches: views ? { views, table, mutations } : undefined,
+    solo: config.threads === 1,
   });
 }

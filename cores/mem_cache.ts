@@ -33,7 +33,8 @@ class L1Tags {
   readonly stamp: Float64Array;
   readonly hint = new Int32Array(1 << HINT_BITS);
   readonly setMask: number;
-  clock = 0;
+  /** The LRU clock, in an array so translated code (cores/jit/mem_caches.ts) ticks the same one. */
+  readonly clock = new Float64Array(1);
 
   constructor(
     lines: number,
@@ -75,7 +76,7 @@ class L1Tags {
     }
     this.tag[victim] = line;
     this.slot[victim] = slot;
-    this.stamp[victim] = ++this.clock;
+    this.stamp[victim] = ++this.clock[0];
     this.hint[line & HINT_MASK] = victim;
   }
 
@@ -95,6 +96,54 @@ export interface CacheMemoryOptions {
   ctr: Float64Array;
   /** LR/SC hold window in cycles (cores/memory.ts); 0 or absent: LR opens no hold. */
   lrscHold?: number;
+  /**
+   * No other thread touches the hierarchy's arrays while this one runs (one worker hosts every
+   * core): translated code may then read and write L2 states without Atomics (same values).
+   */
+  solo?: boolean;
+}
+
+/**
+ * What translated code's inline L1d hit path (cores/jit/mem_caches.ts) reads and ticks: the
+ * very arrays the methods use, and the constants they use, so a hit there changes what a hit
+ * here would.
+ */
+export interface CacheInline {
+  solo: boolean;
+  /** Bare mode: the identity range [lo, hi) bounds-checked instead of a TLB lookup. */
+  bare: { lo: number; hi: number } | undefined;
+  /** The TLB's read and write host arrays (cores/tlb.ts). */
+  readEnt: Float64Array;
+  writeEnt: Float64Array;
+  /** L2 states and data. */
+  st: Int32Array;
+  d8: Uint8Array;
+  d32: Int32Array;
+  /** L1d: tags, their L2 slots, LRU stamps, way hints and the LRU clock. */
+  tag: Int32Array;
+  slot: Int32Array;
+  stamp: Float64Array;
+  hint: Int32Array;
+  clock: Float64Array;
+  hintMask: number;
+  ctr: Float64Array;
+  sampleLeft: Int32Array;
+  /** The decode cache's page marks: a store to a marked page takes the method. */
+  pages: Uint8Array;
+  /** L1i, as L1d above, the TLB's fetch host array and the last fetch access's virtual line. */
+  itag: Int32Array;
+  islot: Int32Array;
+  istamp: Float64Array;
+  ihint: Int32Array;
+  iclock: Float64Array;
+  fetchEnt: Float64Array;
+  fetchLine: Int32Array;
+  lineShift: number;
+  lineBytes: number;
+  l1Lat: number;
+  storeHitLat: number;
+  /** Counter index of a local E -> M upgrade. */
+  localEM: number;
 }
 
 export class CacheMemory implements HartMemory {
@@ -135,14 +184,17 @@ export class CacheMemory implements HartMemory {
   private readonly decode: DecodeCache;
   private readonly fenceWord = new Int32Array(new SharedArrayBuffer(4));
   private readonly localEM: number;
+  private readonly solo: boolean;
   private resAddr = -1;
-  protected fetchLine = -1;
+  /** The virtual line of the last fetch access ([0]; an array: translated code's inline fetch sets it too). */
+  protected readonly fetchLine = new Int32Array([-1]);
   /**
    * Lines this core has seen shared (one of its transactions found another core's copy).
    * Only their accesses are recorded for the c2c report: private data costs nothing.
    */
   private readonly shared = new Set<number>();
-  private sampleCountdown: number;
+  /** L1d hits left until the next sampled one ([0]; an array: translated code counts them too). */
+  private readonly sampleLeft = new Int32Array(1);
 
   constructor(o: CacheMemoryOptions) {
     const g = o.views.geometry;
@@ -168,9 +220,27 @@ export class CacheMemory implements HartMemory {
     this.ctr = o.ctr;
     this.decode = o.decode;
     this.c2c = new C2cRecorder(o.core, g.lineBytes, o.tlb);
-    this.sampleCountdown = this.c2c.nextGap();
+    this.sampleLeft[0] = this.c2c.nextGap();
     this.localEM = transitionIndex(g.cores, CAUSE_LOCAL, E, M);
     this.lrscHold = o.lrscHold ?? 0;
+    this.solo = o.solo ?? false;
+  }
+
+  /** The arrays and constants of the L1d hit path, for translated code. */
+  inline(): CacheInline {
+    return {
+      solo: this.solo, bare: this.bareRange(), readEnt: this.rEnt, writeEnt: this.wEnt,
+      st: this.st, d8: this.d8, d32: this.d32,
+      tag: this.l1d.tag, slot: this.l1d.slot, stamp: this.l1d.stamp, hint: this.l1d.hint, clock: this.l1d.clock, hintMask: HINT_MASK,
+      ctr: this.ctr, sampleLeft: this.sampleLeft, pages: this.decode.pages,
+      itag: this.l1i.tag, islot: this.l1i.slot, istamp: this.l1i.stamp, ihint: this.l1i.hint, iclock: this.l1i.clock,
+      fetchEnt: this.fEnt, fetchLine: this.fetchLine,
+      lineShift: this.shift, lineBytes: this.lineBytes, l1Lat: this.l1Lat, storeHitLat: this.storeHitLat, localEM: this.localEM,
+    };
+  }
+
+  protected bareRange(): { lo: number; hi: number } | undefined {
+    return undefined;
   }
 
   /** A request to the L2 controller; purges L1 of the line it evicted to make room. */
@@ -214,10 +284,10 @@ export class CacheMemory implements HartMemory {
     if (i >= 0) {
       const slot = this.l1d.slot[i];
       if ((Atomics.load(this.st, slot) & STATE_MASK) !== 0) {
-        this.l1d.stamp[i] = ++this.l1d.clock;
+        this.l1d.stamp[i] = ++this.l1d.clock[0];
         this.ctr[C_L1D_HITS]++;
         this.lastLatency = this.l1Lat;
-        if (--this.sampleCountdown === 0) this.sample(line, a, false, this.l1Lat);
+        if (--this.sampleLeft[0] === 0) this.sample(line, a, false, this.l1Lat);
         return slot;
       }
     }
@@ -255,10 +325,10 @@ export class CacheMemory implements HartMemory {
       const s = Atomics.load(this.st, slot);
       if ((s === M || s === E) && Atomics.compareExchange(this.st, slot, s, M | BUSY) === s) {
         if (s === E) this.ctr[this.localEM]++;
-        this.l1d.stamp[i] = ++this.l1d.clock;
+        this.l1d.stamp[i] = ++this.l1d.clock[0];
         this.ctr[C_L1D_HITS]++;
         this.lastLatency = this.storeHitLat;
-        if (--this.sampleCountdown === 0) this.sample(line, a, true, this.storeHitLat);
+        if (--this.sampleLeft[0] === 0) this.sample(line, a, true, this.storeHitLat);
         return slot;
       }
     }
@@ -267,7 +337,7 @@ export class CacheMemory implements HartMemory {
 
   /** One L1d hit in SAMPLE_EVERY (on average): recorded with that weight if the line is shared. */
   private sample(line: number, a: number, store: boolean, latency: number): void {
-    this.sampleCountdown = this.c2c.nextGap();
+    this.sampleLeft[0] = this.c2c.nextGap();
     if (this.shared.has(line)) this.c2c.sampled(a, this.pc, store, latency);
   }
 
@@ -342,8 +412,8 @@ export class CacheMemory implements HartMemory {
   /** The hart moved into a new code line: an L1i access. Returns the extra cycles. */
   fetchAccess(pc: number): number {
     const vline = pc >>> this.shift;
-    if (vline === this.fetchLine) return 0;
-    this.fetchLine = vline;
+    if (vline === this.fetchLine[0]) return 0;
+    this.fetchLine[0] = vline;
     const e = this.fEnt, j = ((pc >>> 12) & TLB_MASK) << 1;
     const p = e[j] === pc - (pc & 0xfff) ? pc + e[j + 1] : this.tlb.probeFetch(pc);
     if (p < 0) return 0; // the fetch itself will fault
@@ -354,7 +424,7 @@ export class CacheMemory implements HartMemory {
   protected fetchLineAccess(line: number): number {
     const i = this.l1i.find(line);
     if (i >= 0 && (Atomics.load(this.st, this.l1i.slot[i]) & STATE_MASK) !== 0) {
-      this.l1i.stamp[i] = ++this.l1i.clock;
+      this.l1i.stamp[i] = ++this.l1i.clock[0];
       this.ctr[CTR.l1iHits]++;
       return 0;
     }
@@ -668,10 +738,14 @@ export class BareCacheMemory extends CacheMemory {
     this.limit = identity.limit;
   }
 
+  protected override bareRange(): { lo: number; hi: number } {
+    return { lo: this.lowest, hi: this.limit };
+  }
+
   override fetchAccess(pc: number): number {
     const vline = pc >>> this.shift;
-    if (vline === this.fetchLine) return 0;
-    this.fetchLine = vline;
+    if (vline === this.fetchLine[0]) return 0;
+    this.fetchLine[0] = vline;
     if (pc < this.lowest || pc >= this.limit) return 0; // the fetch itself will fault
     return this.fetchLineAccess(vline);
   }

@@ -10,7 +10,9 @@
 // generating code against fields that are not there.
 
 import { BareFlatMemory, FlatMemory } from '../mem_flat.ts';
+import { CacheMemory, type CacheInline } from '../mem_cache.ts';
 import type { HartMemory } from '../memory.ts';
+import { cacheEnv } from './mem_caches.ts';
 
 /** The arrays and range the inline flat path reads (a parameter of every region function). */
 export interface MemEnv {
@@ -24,13 +26,18 @@ export interface MemEnv {
 }
 
 export interface MemView {
-  /** bareflat: inline typed-array accesses; flat: methods, constant latency; method: methods, latency as it comes. */
-  kind: 'bareflat' | 'flat' | 'method';
+  /**
+   * bareflat: inline typed-array accesses; flat: methods, constant latency; cache: the L1d hit
+   * inline (mem_caches.ts), else methods; method: methods, latency as it comes.
+   */
+  kind: 'bareflat' | 'flat' | 'cache' | 'method';
   /** The constant latency of every access (flat), or -1 when it varies (caches). */
   lat: number;
   /** Fetch accesses cost nothing (flat memory). */
   flat: boolean;
   env: MemEnv;
+  /** kind cache: what the inline hit path is emitted against. */
+  cache?: CacheInline;
 }
 
 const NO_ENV: MemEnv = { lo: 0, hi: 0, i32: new Int32Array(0), u16: new Uint16Array(0), u8: new Uint8Array(0), pages: new Uint8Array(0) };
@@ -51,6 +58,10 @@ export function memView(mem: HartMemory): MemView {
       && m.u8 instanceof Uint8Array && m.decode?.pages instanceof Uint8Array) {
       return { kind: 'bareflat', lat: mem.lastLatency, flat: true, env: { lo: m.lowest, hi: m.limit, i32: m.i32, u16: m.u16, u8: m.u8, pages: m.decode.pages } };
     }
+  }
+  if (mem instanceof CacheMemory) {
+    const c = mem.inline();
+    return { kind: 'cache', lat: -1, flat: false, env: cacheEnv(c), cache: c };
   }
   if (mem instanceof FlatMemory) return { kind: 'flat', lat: mem.lastLatency, flat: true, env: NO_ENV };
   return { kind: 'method', lat: -1, flat: false, env: NO_ENV };

@@ -39,6 +39,7 @@ import {
 } from '../fpu/index.ts';
 import { GuestFault } from '../../src/kernel/fault.ts';
 import type { MemView, MemEnv } from './mem_view.ts';
+import { CacheEmitter } from './mem_caches.ts';
 
 /** What a region touches of its hart besides registers and memory. */
 export interface BlockHart {
@@ -181,10 +182,14 @@ function accesses(op: Op): number {
   return (op >= Op.LB && op <= Op.SD) || op === Op.AMO_W || op === Op.AMO_D || op === Op.FLOAD || op === Op.FSTORE ? 1 : 0;
 }
 
-/** What a block costs at entry: its instructions, plus the constant latency of its accesses. */
+/**
+ * What a block costs at entry: its instructions, plus the constant latency of its accesses (with
+ * caches, their hit latency: an inline hit then needs no check, mem_caches.ts).
+ */
 export function blockCost(b: BlockInsn[], view: MemView): number {
   let c = b.length;
-  if (view.lat >= 0) for (const x of b) c += accesses(x.op) * view.lat;
+  const lat = view.lat >= 0 ? view.lat : view.cache !== undefined ? Math.max(view.cache.l1Lat, view.cache.storeHitLat) : 0;
+  for (const x of b) c += accesses(x.op) * lat;
   return c;
 }
 
@@ -229,6 +234,8 @@ export function regionSource(blocks: BlockInsn[][], fetchSpan: number, view: Mem
   // Flat memory's fetch path costs nothing (fetchAccess returns 0): a fetch is no event there.
   const fetchEvents = !view.flat;
   const inlineFlat = view.kind === 'bareflat';
+  const cm = view.cache !== undefined ? new CacheEmitter(view.cache) : undefined;
+  const fetch = (pc: number) => cm?.fetch(pc) ?? `lim -= h.fetchBlock(${pc}); fl = h.fetchLo;`;
   const used = new Set<number>(), written = new Set<number>();
   // Registers live in xl/xh (V8 keeps a block's repeated accesses in machine registers); so a
   // fault or an exit finds them written, and the region's loop carries no register phis.
@@ -260,7 +267,9 @@ export function regionSource(blocks: BlockInsn[][], fetchSpan: number, view: Mem
       const x = b[i];
       const { pc, op, rd, rs1, rs2, len, imm } = x;
       const next = (pc + len) | 0;
-      const exit = `{ n += ${i + 1}; pc = ${next}; break L; }`;
+      // Constants only: a side exit taken first after V8 optimised the region costs no deopt (the
+      // add is the epilogue's, which every exit runs).
+      const exit = `{ nx = ${i + 1}; pc = ${next}; break L; }`;
       let event = false;
       // Marks this instruction as the one a throw from here on belongs to.
       const at = () => { faultPc.push(pc); faultIdx.push(i); return `at = ${faultPc.length - 1};`; };
@@ -269,10 +278,10 @@ export function regionSource(blocks: BlockInsn[][], fetchSpan: number, view: Mem
       const sink = rd === 32;
       if (rw.writes && !sink) { used.add(rd); written.add(rd); }
       if (i === 0) {
-        body.push(`if (((${pc} - fl) >>> 0) >= ${fEdge}) { ${at()} lim -= h.fetchBlock(${pc}); fl = h.fetchLo; }`);
+        body.push(`if (((${pc} - fl) >>> 0) >= ${fEdge}) { ${at()} ${fetch(pc)} }`);
         event = fetchEvents;
       } else if (((pc - fLo) >>> 0) >= fEdge) {
-        body.push(`${at()} lim -= h.fetchBlock(${pc}); fl = h.fetchLo;`);
+        body.push(`${at()} ${fetch(pc)}`);
         event = fetchEvents;
       }
       fLo = (pc & (fetchSpan - 1)) === fetchSpan - 2 && len === 4 ? (pc + 2) & -fetchSpan : pc & -fetchSpan;
@@ -282,9 +291,12 @@ export function regionSource(blocks: BlockInsn[][], fetchSpan: number, view: Mem
       // After a memory access: its latency (unless constant and in the cost), and whether it
       // was one that can end the block.
       const paid = view.lat > 0 ? ` lim -= ${view.lat};` : view.lat === 0 ? '' : ' lim -= mem.lastLatency;';
+      const fetchEvent = event;
       if (view.lat < 0 && accesses(op)) event = true;
       const setPc = inlineFlat ? '' : `mem.pc = ${pc}; `;
       let s: string;
+      const cached = cm?.access({ pc, op, rd, rs1, rs2, L, H, XL, XH, sink, at, addr, exit, check: i === k - 1 ? '' : `if (lim - n < ${cost}) ${exit}` });
+      if (cached !== undefined) { s = cached.src; usesStores ||= cached.stores; usesFp ||= cached.fp; event = fetchEvent; } else
       switch (op) {
         case Op.LI: case Op.LUI: s = set(`${imm}`, `${imm >> 31}`); break;
         case Op.MV: s = set(L(rs1), H(rs1)); break;
@@ -463,9 +475,10 @@ export function regionSource(blocks: BlockInsn[][], fetchSpan: number, view: Mem
   const store = LOCALS ? [...written].sort((x, y) => x - y).map((r) => `xl[${r}] = l${r}; xh[${r}] = h${r};`).join(' ') : '';
   const fpOut = usesFp ? ' if (ff !== 0) h.fflags |= ff;' : '';
   return [
-    `let n = st[0], lim = st[1], at = 0, pc = ${blocks[0][0].pc}, fl = h.fetchLo;${usesStores ? ' const ep = st[3];' : ''}`,
+    `let n = st[0], lim = st[1], at = 0, nx = 0, pc = ${blocks[0][0].pc}, fl = h.fetchLo;${usesStores ? ' const ep = st[3];' : ''}`,
     inlineFlat ? 'const LO = env.lo, HI = env.hi, I32 = env.i32, U16 = env.u16, U8 = env.u8, PG = env.pages;' : '',
     usesFp ? 'const F = h.f, FW = F.w, FX = F.x; let ff = 0;' : '',
+    cm !== undefined ? cm.prologue() : '',
     load,
     'try {',
     'L: for (;;) {',
@@ -475,7 +488,7 @@ export function regionSource(blocks: BlockInsn[][], fetchSpan: number, view: Mem
     '} catch (e) {',
     `${store}${fpOut} st[0] = n + [${faultIdx.join(', ')}][at] + 1; st[1] = lim; st[2] = [${faultPc.join(', ')}][at]; st[4] = 1; throw e;`,
     '}',
-    `${store}${fpOut} st[0] = n; st[1] = lim; return pc;`,
+    `${store}${fpOut} st[0] = n + nx; st[1] = lim; return pc;`,
   ].join('\n');
 }
 

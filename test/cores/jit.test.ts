@@ -184,7 +184,7 @@ describe('what the translator assumes of the memory', () => {
     expect(flat.env.i32.length).toBeGreaterThan(0);
     expect(flat.env.hi).toBeGreaterThan(flat.env.lo);
     const caches = machine('jit', true, code).jit!.view;
-    expect(caches.kind).toBe('method');
+    expect(caches.kind).toBe('cache');
     expect(caches.lat).toBe(-1);
   });
 });

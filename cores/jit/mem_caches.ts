@@ -1,0 +1,217 @@
+// Translated loads and stores with --memory caches: the L1d hit inline, everything else the
+// interpreter's method. The common case of CacheMemory.load*/store* (cores/mem_cache.ts) is
+// a translation hit (bare mode: the identity range; --boot linux: the TLB's host array, whose
+// hits count nothing, cores/tlb.ts), an aligned access (so within one line), the L1d way hint
+// naming the line, its L2 state permitting the access (M/E/S to load, M/E to store) and no c2c
+// sample due; then the hit ticks exactly what the method's hit ticks (the loads or stores
+// counter, L1d hits, a local E -> M upgrade, the LRU stamp and clock, the sample countdown) and
+// the data moves in the L2 data array, at the method's constant hit latency. Any other case
+// (a miss, another way of the set, a misaligned or line-crossing access, a store to a page
+// holding decoded code, the hit that is sampled, a fault) changes nothing here and calls the
+// method, which does all of it itself: the counts are the interpreter's by construction.
+//
+// L2 states: with one worker for every core (solo) nothing else touches them while this runs,
+// so plain reads and writes see and leave what the method's Atomics would (Atomics calls cost
+// ~10 ns each in V8, the bulk of a hit). Otherwise the method's Atomics: a load reads the state
+// with Atomics.load, a store claims the line (M or E -> M|BUSY by compareExchange) and releases
+// it in M, as CacheMemory.writeHit and storeAt do.
+//
+// Region prologue: the arrays are hoisted into locals once per region call (only those the
+// region's accesses use): reading them through `mem` on every access is a property chain.
+
+import { Op } from '../decode.ts';
+import type { CacheInline } from '../mem_cache.ts';
+import { BUSY, E, M, STATE_MASK } from '../../shared/coherence/mesi.ts';
+import { CTR } from '../../shared/coherence/stats.ts';
+import { TLB_MASK } from '../tlb.ts';
+import type { MemEnv } from './mem_view.ts';
+
+/** The region's env with caches: CacheMemory's arrays (MemEnv's fields: the L2 data views, the bare range). */
+export interface CacheEnv extends MemEnv {
+  st: Int32Array;
+  tag: Int32Array;
+  slot: Int32Array;
+  stamp: Float64Array;
+  hint: Int32Array;
+  clock: Float64Array;
+  ctr: Float64Array;
+  left: Int32Array;
+  re: Float64Array;
+  we: Float64Array;
+  itag: Int32Array;
+  islot: Int32Array;
+  istamp: Float64Array;
+  ihint: Int32Array;
+  iclock: Float64Array;
+  fe: Float64Array;
+  fline: Int32Array;
+}
+
+export function cacheEnv(c: CacheInline): CacheEnv {
+  return {
+    lo: c.bare?.lo ?? 0, hi: c.bare?.hi ?? 0,
+    i32: c.d32, u16: new Uint16Array(c.d8.buffer, c.d8.byteOffset, c.d8.byteLength >> 1), u8: c.d8, pages: c.pages,
+    st: c.st, tag: c.tag, slot: c.slot, stamp: c.stamp, hint: c.hint, clock: c.clock, ctr: c.ctr, left: c.sampleLeft,
+    re: c.readEnt, we: c.writeEnt,
+    itag: c.itag, islot: c.islot, istamp: c.istamp, ihint: c.ihint, iclock: c.iclock, fe: c.fetchEnt, fline: c.fetchLine,
+  };
+}
+
+/** One memory op's place in the region (translate.ts's names for it). */
+export interface AccessSite {
+  pc: number;
+  op: Op;
+  rd: number;
+  rs1: number;
+  rs2: number;
+  /** Register reads and writes as the region names them (x0 reads '0'). */
+  L: (r: number) => string;
+  H: (r: number) => string;
+  XL: (r: number) => string;
+  XH: (r: number) => string;
+  /** rd is x0 (the load's value goes nowhere). */
+  sink: boolean;
+  /** Marks the instruction as the one a throw from here on belongs to (returns its statement). */
+  at: () => string;
+  /** Declares `a`, the virtual address. */
+  addr: string;
+  /** Leaves the region after this instruction (a store that dropped translated code). */
+  exit: string;
+  /**
+   * Whether the rest of the block still fits after a slow access paid its latency (the block's
+   * cost counts every access at its hit latency, so a hit needs no check); empty at a block's end.
+   */
+  check: string;
+}
+
+// Hot counter slots and states as literals (checked against their sources).
+const C_LOADS = 0, C_STORES = 1, C_L1D_HITS = 2;
+if (CTR.loads !== C_LOADS || CTR.stores !== C_STORES || CTR.l1dHits !== C_L1D_HITS) throw new Error('mem_caches: counter literals out of date');
+const C_L1I_HITS = CTR.l1iHits;
+
+/** What a cached access needs: (size, method, how the value lands). */
+interface Shape {
+  size: number;
+  store: boolean;
+  fp: boolean;
+  /** The method's name. */
+  method: string;
+}
+
+function shapeOf(op: Op, rd: number, rs2: number): Shape | undefined {
+  switch (op) {
+    case Op.LB: return { size: 1, store: false, fp: false, method: 'load8' };
+    case Op.LBU: return { size: 1, store: false, fp: false, method: 'load8u' };
+    case Op.LH: return { size: 2, store: false, fp: false, method: 'load16' };
+    case Op.LHU: return { size: 2, store: false, fp: false, method: 'load16u' };
+    case Op.LW: case Op.LWU: return { size: 4, store: false, fp: false, method: 'load32' };
+    case Op.LD: return { size: 8, store: false, fp: false, method: 'load64' };
+    case Op.SB: return { size: 1, store: true, fp: false, method: 'store8' };
+    case Op.SH: return { size: 2, store: true, fp: false, method: 'store16' };
+    case Op.SW: return { size: 4, store: true, fp: false, method: 'store32' };
+    case Op.SD: return { size: 8, store: true, fp: false, method: 'store64' };
+    // flw/fld: rs2 holds the width (0: 32-bit); fsw/fsd: rd does (translate.ts's FLOAD/FSTORE).
+    case Op.FLOAD: return rs2 === 0 ? { size: 4, store: false, fp: true, method: 'load32' } : { size: 8, store: false, fp: true, method: 'load64' };
+    case Op.FSTORE: return rd === 0 ? { size: 4, store: true, fp: true, method: 'store32' } : { size: 8, store: true, fp: true, method: 'store64' };
+    default: return undefined;
+  }
+}
+
+/** Emits one region's cached accesses; prologue() then hoists what they used. */
+export class CacheEmitter {
+  private readonly used = new Set<string>();
+
+  constructor(private readonly c: CacheInline) {}
+
+  /** The source of a load or store at site, or undefined for an op this does not emit (AMOs, ...). */
+  access(x: AccessSite): { src: string; stores: boolean; fp: boolean } | undefined {
+    const sh = shapeOf(x.op, x.rd, x.rs2);
+    if (sh === undefined) return undefined;
+    const c = this.c, u = this.used;
+    const { size, store } = sh;
+    const shift = c.lineShift, lineMask = c.lineBytes - 1;
+    for (const k of ['tag', 'slot', 'stamp', 'hint', 'clock', 'ctr', 'left', 'st']) u.add(k);
+    // Translation: the physical address p, or not this way.
+    let tr: string;
+    if (c.bare !== undefined) {
+      tr = `if (a >= ${c.bare.lo} && a <= ${c.bare.hi - size}${size > 1 ? ` && (a & ${size - 1}) === 0` : ''}) { const p = a;`;
+    } else {
+      // tlb.read / tlb.write's host-array hit: the size's alignment is folded into the compare.
+      const arr = store ? 'KWE' : 'KRE';
+      u.add(store ? 'we' : 're');
+      tr = `const j = ((a >>> 12) & ${TLB_MASK}) << 1; if (${arr}[j] === a - (a & ${0xfff & ~(size - 1)})) { const p = a + ${arr}[j + 1];`;
+    }
+    const find = `const ln = p >>> ${shift}, i = KHINT[ln & ${c.hintMask}]; if (KTAG[i] === ln && KLEFT[0] > 1) { const sl = KSLOT[i];`;
+    const tick = `KLEFT[0]--; KSTAMP[i] = ++KCLOCK[0]; KCTR[${store ? C_STORES : C_LOADS}]++; KCTR[${C_L1D_HITS}]++; const q = (sl << ${shift}) + (p & ${lineMask});`;
+    const d = 2 * (store ? x.rs2 : x.rd);
+    const data = size === 1 ? 'u8' : size === 2 ? 'u16' : 'i32';
+    u.add(data);
+    let src: string;
+    if (!store) {
+      // Where the value lands (lo, hi), on either path.
+      const put = (lo: string, hi: string): string => {
+        if (sh.fp) return `FW[${d}] = ${lo}; FW[${d + 1}] = ${size === 4 ? '-1' : hi};`;
+        if (x.sink) return size === 8 ? '' : `${lo};`; // the method still runs (its faults and counts)
+        const h = x.op === Op.LD ? hi : x.op === Op.LBU || x.op === Op.LHU || x.op === Op.LWU ? '0' : 'v >> 31';
+        return h === 'v >> 31' ? `{ const v = ${lo}; ${x.XL(x.rd)} = v; ${x.XH(x.rd)} = v >> 31; }` : `${x.XH(x.rd)} = ${h}; ${x.XL(x.rd)} = ${lo};`;
+      };
+      const rd8 = x.op === Op.LB ? '(KU8[q] << 24) >> 24' : 'KU8[q]';
+      const rd16 = x.op === Op.LH ? '(KU16[q >> 1] << 16) >> 16' : 'KU16[q >> 1]';
+      const hit = size === 8 ? put('KI32[q >> 2]', 'KI32[(q >> 2) + 1]') : put(size === 1 ? rd8 : size === 2 ? rd16 : 'KI32[q >> 2]', '');
+      const slow = size === 8 ? `{ const v = mem.load64(a); ${put('v', 'mem.hi')} }` : put(`mem.${sh.method}(a)`, '');
+      const valid = c.solo ? `(KST[sl] & ${STATE_MASK}) !== 0` : `(Atomics.load(KST, sl) & ${STATE_MASK}) !== 0`;
+      src = `{ ${x.at()} ${x.addr} ` +
+        `K: { ${tr} ${find} if (${valid}) { ${tick} ${hit} lim -= ${c.l1Lat}; break K; } } } ` +
+        `mem.pc = ${x.pc}; ${slow} lim -= mem.lastLatency; ${x.check} } }`;
+    } else {
+      u.add('pages');
+      const [lo, hi] = sh.fp ? [`FW[${d}]`, `FW[${d + 1}]`] : [x.L(x.rs2), x.H(x.rs2)];
+      const write = size === 1 ? `KU8[q] = ${lo};` : size === 2 ? `KU16[q >> 1] = ${lo};` : size === 4 ? `KI32[q >> 2] = ${lo};`
+        : `KI32[q >> 2] = ${lo}; KI32[(q >> 2) + 1] = ${hi};`;
+      const slow = size === 8 ? `mem.${sh.method}(a, ${lo}, ${hi});` : `mem.${sh.method}(a, ${lo});`;
+      const em = `KCTR[${c.localEM}]++;`;
+      // CacheMemory.writeHit's claim (M or E -> M|BUSY) and storeAt's release (M); solo: the same end state.
+      const [claim, release] = c.solo
+        ? [`const s = KST[sl]; if (s === ${M} || s === ${E}) { if (s === ${E}) { ${em} KST[sl] = ${M}; }`, '']
+        : [`const s = Atomics.load(KST, sl); if ((s === ${M} || s === ${E}) && Atomics.compareExchange(KST, sl, s, ${M | BUSY}) === s) { if (s === ${E}) ${em}`,
+          `Atomics.store(KST, sl, ${M});`];
+      src = `{ ${x.at()} ${x.addr} ` +
+        `K: { ${tr} if (KPAGES[p >>> 12] === 0) { ${find} ${claim} ${tick} ${write} ${release} lim -= ${c.storeHitLat}; break K; } } } } ` +
+        `mem.pc = ${x.pc}; ${slow} lim -= mem.lastLatency; if (st[3] !== ep) ${x.exit} ${x.check} } }`;
+    }
+    return { src, stores: store, fp: sh.fp };
+  }
+
+  /**
+   * The fetch access as the pc at `pc` enters a new fetch block (Hart.fetchBlock, then
+   * CacheMemory.fetchAccess): inline when the pc's line is the last fetch access's (nothing
+   * counted) or an L1i hit by the way hint (the L1i hit's stamp and counter), else the method.
+   * Leaves fl the new fetch block. Undefined (the caller calls the method) where the
+   * instruction may straddle two lines, or for a pc bare mode's check would refuse.
+   */
+  fetch(pc: number): string | undefined {
+    const c = this.c, u = this.used;
+    const span = c.lineBytes, shift = c.lineShift;
+    if ((pc & (span - 1)) === span - 2) return undefined;
+    if (c.bare !== undefined && (pc < c.bare.lo || pc >= c.bare.hi)) return undefined;
+    const vline = pc >>> shift, lo = pc & -span;
+    for (const k of ['itag', 'islot', 'istamp', 'ihint', 'iclock', 'ctr', 'st', 'fline']) u.add(k);
+    let ln: string;
+    if (c.bare !== undefined) ln = `${vline}`;
+    else {
+      // CacheMemory.fetchAccess's TLB hit; another answer takes the method (-2 is no line).
+      u.add('fe');
+      const j = ((pc >>> 12) & TLB_MASK) << 1;
+      ln = `KFE[${j}] === ${pc - (pc & 0xfff)} ? (${pc} + KFE[${j + 1}]) >>> ${shift} : -2`;
+    }
+    const valid = c.solo ? `(KST[KISLOT[i]] & ${STATE_MASK}) !== 0` : `(Atomics.load(KST, KISLOT[i]) & ${STATE_MASK}) !== 0`;
+    return `if (KFLINE[0] === ${vline}) h.fetchLo = ${lo}; else { const ln = ${ln}, i = KIHINT[ln & ${c.hintMask}]; ` +
+      `if (KITAG[i] === ln && ${valid}) { KFLINE[0] = ${vline}; KISTAMP[i] = ++KICLOCK[0]; KCTR[${C_L1I_HITS}]++; h.fetchLo = ${lo}; } ` +
+      `else lim -= h.fetchBlock(${pc}); } fl = ${lo};`;
+  }
+
+  /** The region's hoisted arrays (empty when it made no cached access). */
+  prologue(): string {
+    return [...this.used].map((k) => `const K${k.toUpperCase()} = env.${k};`).join(' ');
+  }
+}
