@@ -395,12 +395,10 @@ export function regionSource(blocks: BlockInsn[][], fetchSpan: number, view: Mem
         case Op.SLLW: s = w(`${L(rs1)} << (${L(rs2)} & 31)`); break;
         case Op.SRLW: s = w(`(${L(rs1)} >>> (${L(rs2)} & 31)) | 0`); break;
         case Op.SRAW: s = w(`${L(rs1)} >> (${L(rs2)} & 31)`); break;
-        case Op.MUL:
-          s = `{ const al = ${L(rs1)}, ah = ${H(rs1)}, bl = ${L(rs2)}, bh = ${H(rs2)}; ` +
-            `if (((ah === 0 && al >= 0) || (ah === -1 && al < 0)) && ((bh === 0 && bl >= 0) || (bh === -1 && bl < 0)) ` +
-            `&& al < 0x100000 && al > -0x100000 && bl < 0x100000 && bl > -0x100000) { const v = al * bl; ${set('v | 0', `Math.floor(v / ${TWO32}) | 0`)} } ` +
-            `else { mul64(al, ah, bl, bh); ${set('res[0]', 'res[1]')} } }`;
-          break;
+        // Always the call: a small-operand fast path here had compares that ran only once the
+        // operands were small, and that first run after V8 optimised the region deoptimized it
+        // (a TurboFan recompile of a large region each time); mul64's own feedback is shared.
+        case Op.MUL: s = `mul64(${L(rs1)}, ${H(rs1)}, ${L(rs2)}, ${H(rs2)}); ${set('res[0]', 'res[1]')}`; break;
         case Op.MULH: case Op.MULHSU: case Op.MULHU: case Op.DIV: case Op.REM: case Op.DIVU: case Op.REMU: {
           const f = { [Op.MULH]: 'mulh64(', [Op.MULHSU]: 'mulhsu64(', [Op.MULHU]: 'mulhu64(', [Op.DIV]: 'div64(', [Op.REM]: 'div64(', [Op.DIVU]: 'divu64(', [Op.REMU]: 'divu64(' }[op];
           const tail = op === Op.DIV || op === Op.DIVU ? ', false' : op === Op.REM || op === Op.REMU ? ', true' : '';
