@@ -1,13 +1,14 @@
 // Soak of the translator's differential test (test/cores/jit.test.ts, shared code in
 // test/cores/jit_diff.ts): random programs of random blocks (RV64IM, and RV64IMAFDC with
-// compressed code), flat memory and caches alternately, run by the interpreter and by
+// compressed code), flat memory and caches alternately (caches wired each way: solo or not, bare
+// mode or the TLB path), run by the interpreter and by
 // --engine jit in the same random slices; every slice's stop point, the registers (x, f, fcsr),
 // memory, traps and cache counters must agree. Runs until --blocks random blocks were generated
 // (default 1,000,000); prints the seed, the blocks, programs and translated regions, and
 // "0 mismatches" or the first mismatching seed (exit 1), which JIT_SEED=<seed> reruns in the test.
 //   npx tsx bench/jit_soak.ts [--blocks 1000000] [--seed 1]
 
-import { assembleAt, machine, randomProgram, rng, runSliced, snapshot } from '../test/cores/jit_diff.ts';
+import { assembleAt, cacheVariant, machine, randomProgram, rng, runSliced, snapshot } from '../test/cores/jit_diff.ts';
 
 const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(name);
@@ -26,12 +27,14 @@ for (let p = 0; blocks < target; p++) {
   const n = 4 + (seed % 12);
   const code = assembleAt(randomProgram(rng(seed), n, ext ? { fp: true, amo: true, rvc: true } : undefined));
   const maxSlice = [1, 7, 40, 400, 5000][seed % 5];
-  const a = machine('interp', caches, code);
-  const b = machine('jit', caches, code, 1 + (seed % 3));
+  // With caches, by seed as the test: translated code with or without Atomics (solo), bare or through the TLB.
+  const variant = cacheVariant(seed);
+  const a = machine('interp', caches, code, 2, undefined, variant);
+  const b = machine('jit', caches, code, 1 + (seed % 3), undefined, variant);
   const stopsA = runSliced(a, seed, maxSlice);
   const stopsB = runSliced(b, seed, maxSlice);
   if (JSON.stringify({ ...snapshot(a), stops: stopsA }) !== JSON.stringify({ ...snapshot(b), stops: stopsB })) {
-    process.stderr.write(`MISMATCH: seed ${seed} (${ext ? 'RV64IMAFDC' : 'RV64IM'}, ${caches ? 'caches' : 'flat'}): JIT_SEED=${seed} npx vitest run test/cores/jit.test.ts\n`);
+    process.stderr.write(`MISMATCH: seed ${seed} (${ext ? 'RV64IMAFDC' : 'RV64IM'}, ${caches ? `caches ${JSON.stringify(variant)}` : 'flat'}): JIT_SEED=${seed} npx vitest run test/cores/jit.test.ts\n`);
     console.log(JSON.stringify({ seed: base, blocks, programs, mismatches: 1, firstMismatch: seed }));
     process.exit(1);
   }

@@ -5,7 +5,7 @@
 // self-modifying code runs its new instructions, with and without fence.i; faults in blocks.
 import { describe, expect, it } from 'vitest';
 import { assemble } from '../../src/asm/assembler.ts';
-import { CODE, DATA, assembleAt, machine, randomProgram, rng, runSliced, snapshot } from './jit_diff.ts';
+import { CODE, DATA, assembleAt, cacheVariant, machine, randomProgram, rng, runSliced, snapshot } from './jit_diff.ts';
 
 const base = process.env.JIT_SEED ? Number(process.env.JIT_SEED) : (Date.now() % 1_000_000);
 // JIT_PROGRAMS=n runs more (a longer soak: the seed is printed the same way).
@@ -21,8 +21,10 @@ describe('translated blocks count exactly as the interpreter', () => {
         const seed = base + p;
         const code = assembleAt(randomProgram(rng(seed), 4 + (seed % 12), ext ? { fp: true, amo: true, rvc: true } : undefined));
         const maxSlice = [1, 7, 40, 400, 5000][seed % 5];
-        const a = machine('interp', caches, code);
-        const b = machine('jit', caches, code, 1 + (seed % 3));
+        // With caches, by seed: Atomics or not in translated code, bare mode or the TLB path.
+        const variant = cacheVariant(seed);
+        const a = machine('interp', caches, code, 2, undefined, variant);
+        const b = machine('jit', caches, code, 1 + (seed % 3), undefined, variant);
         const stopsA = runSliced(a, seed, maxSlice);
         const stopsB = runSliced(b, seed, maxSlice);
         const sa = { ...snapshot(a), stops: stopsA }, sb = { ...snapshot(b), stops: stopsB };
@@ -66,12 +68,20 @@ newword:
   addi a0, a0, 100
 `;
 
+/** The memories the small tests run on: flat, and caches wired each way (jit_diff.ts CacheVariant). */
+const MEMORIES = [
+  { name: 'flat', caches: false, variant: {} },
+  { name: 'caches', caches: true, variant: {} },
+  { name: 'caches, solo', caches: true, variant: { solo: true } },
+  { name: 'caches, solo, TLB', caches: true, variant: { solo: true, tlb: true } },
+];
+
 describe('self-modifying code under --engine jit', () => {
-  for (const fence of [false, true]) for (const caches of [false, true]) {
-    it(`a store into a translated block runs the new code (${fence ? 'with' : 'without'} fence.i, ${caches ? 'caches' : 'flat'})`, () => {
+  for (const fence of [false, true]) for (const { name, caches, variant } of MEMORIES) {
+    it(`a store into a translated block runs the new code (${fence ? 'with' : 'without'} fence.i, ${name})`, () => {
       const code = assembleAt(SMC(fence));
-      const a = machine('interp', caches, code);
-      const b = machine('jit', caches, code, 1);
+      const a = machine('interp', caches, code, 2, undefined, variant);
+      const b = machine('jit', caches, code, 1, undefined, variant);
       runSliced(a, 1, 100_000);
       runSliced(b, 1, 100_000);
       expect(b.hart.xl[10]).toBe(10 + 1000);
@@ -103,9 +113,9 @@ skip:
 `;
     const code = assembleAt(source);
     const { labels } = assemble(source, { base: CODE });
-    for (const caches of [false, true]) {
-      const a = machine('interp', caches, code);
-      const b = machine('jit', caches, code, 1);
+    for (const { caches, variant } of MEMORIES) {
+      const a = machine('interp', caches, code, 2, undefined, variant);
+      const b = machine('jit', caches, code, 1, undefined, variant);
       runSliced(a, 3, 100_000);
       runSliced(b, 3, 100_000);
       expect(b.traps.last!.cause).toBe(5); // load access fault
@@ -144,11 +154,11 @@ target:
 newword:
   addi a0, a0, 100
 `;
-  for (const caches of [false, true]) {
-    it(`runs the old code ten times and the new ten times (${caches ? 'caches' : 'flat'})`, () => {
+  for (const { name, caches, variant } of MEMORIES) {
+    it(`runs the old code ten times and the new ten times (${name})`, () => {
       const code = assembleAt(source);
-      const a = machine('interp', caches, code);
-      const b = machine('jit', caches, code, 1);
+      const a = machine('interp', caches, code, 2, undefined, variant);
+      const b = machine('jit', caches, code, 1, undefined, variant);
       runSliced(a, 5, 100_000);
       runSliced(b, 5, 100_000);
       expect(a.hart.xl[10]).toBe(10 + 1000);
@@ -176,7 +186,7 @@ describe('the code cache', () => {
 });
 
 describe('what the translator assumes of the memory', () => {
-  it('bare flat memory is inlined, caches go through the methods', () => {
+  it('bare flat memory is inlined, caches inline the L1 hit', () => {
     const code = assembleAt('li a0, 1');
     const flat = machine('jit', false, code).jit!.view;
     expect(flat.kind).toBe('bareflat');
@@ -187,4 +197,61 @@ describe('what the translator assumes of the memory', () => {
     expect(caches.kind).toBe('cache');
     expect(caches.lat).toBe(-1);
   });
+});
+
+// Loads and stores of every width over a few lines, in a hot loop: nearly every access is an
+// L1d hit, which translated code takes inline (the method runs only for misses, the sampled hits
+// and the accesses the inline path leaves to it: misaligned, line-crossing).
+const HITS = `
+  li x31, ${DATA}
+  li t0, 200
+loop:
+  ld t1, 0(x31)
+  lw t2, 8(x31)
+  lwu t3, 12(x31)
+  lh t4, 16(x31)
+  lhu t5, 18(x31)
+  lb a1, 20(x31)
+  lbu s2, 21(x31)
+  add t1, t1, t0
+  sd t1, 64(x31)
+  sw t2, 72(x31)
+  sh t3, 76(x31)
+  sb t4, 78(x31)
+  lw s3, 65(x31)
+  ld s4, 60(x31)
+  addi t0, t0, -1
+  bne t0, x0, loop
+  li a7, 93
+  ecall
+`;
+
+describe('the inline L1 hit path (--memory caches)', () => {
+  for (const { name, caches, variant } of MEMORIES.filter((m) => m.caches)) {
+    it(`counts as the methods do, and takes most accesses itself (${name})`, () => {
+      const code = assembleAt(HITS);
+      const a = machine('interp', caches, code, 2, undefined, variant);
+      const b = machine('jit', caches, code, 1, undefined, variant);
+      // Count the calls into the memory's load and store methods of the jit run (the outer
+      // ones: a line-crossing access calls load8u for each byte).
+      let calls = 0, depth = 0;
+      const mem = b.mem as unknown as Record<string, (...args: number[]) => number>;
+      for (const k of ['load8', 'load8u', 'load16', 'load16u', 'load32', 'load64', 'store8', 'store16', 'store32', 'store64']) {
+        const f = mem[k]!.bind(b.mem);
+        mem[k] = (...args: number[]) => {
+          if (depth++ === 0) calls++;
+          try { return f(...args); } finally { depth--; }
+        };
+      }
+      runSliced(a, 9, 300);
+      runSliced(b, 9, 300);
+      expect(snapshot(b)).toEqual(snapshot(a));
+      const accesses = b.ctr![0] + b.ctr![1]; // loads + stores
+      expect(accesses).toBeGreaterThan(200 * 13);
+      // The interpreter's first rounds, the misses, the sampled hits (1 in 16 on average) and
+      // the two misaligned loads (one crosses a line) go to the methods; the rest is inline.
+      expect(calls).toBeLessThan(accesses * 0.35);
+      expect(calls).toBeGreaterThan(200 * 2);
+    });
+  }
 });

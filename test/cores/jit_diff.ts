@@ -8,6 +8,8 @@ import { Hart, RUN_STOPPED } from '../../cores/hart.ts';
 import { createCoreMemory } from '../../cores/core_memory.ts';
 import type { HartMemory } from '../../cores/memory.ts';
 import { Jit } from '../../cores/jit/jit.ts';
+import { CacheMemory } from '../../cores/mem_cache.ts';
+import { IdentityMap, type Tlb } from '../../cores/tlb.ts';
 import { DEFAULT_GEOMETRY, CoherenceViews, allocateCoherence } from '../../shared/coherence/layout.ts';
 import { ProtocolTable, TRANSITIONS } from '../../shared/coherence/mesi.ts';
 import { assemble } from '../../src/asm/assembler.ts';
@@ -30,10 +32,27 @@ export interface Machine {
   traps: RecordingTrapHandler;
   jit?: Jit;
   ctr?: Float64Array;
+  tlb: Tlb;
+}
+
+/**
+ * How the caches are wired: solo (one thread touches them: translated code skips Atomics, as a
+ * one-worker machine does) and tlb (translation through the TLB's host array, as under
+ * --boot linux, over an identity map, instead of bare mode's range check).
+ */
+export interface CacheVariant {
+  solo?: boolean;
+  tlb?: boolean;
+}
+
+/** The variant a random program's seed picks (a hash's top bits: independent of the seed's low ones). */
+export function cacheVariant(seed: number): CacheVariant {
+  const h = Math.imul(seed, 0x9e3779b1) >>> 0;
+  return { solo: (h >>> 31) === 1, tlb: ((h >>> 30) & 1) === 1 };
 }
 
 /** A fresh hart; `caches`: a 1-core hierarchy with small L1s (misses, evictions, fetch accesses). */
-export function machine(engine: 'interp' | 'jit', caches: boolean, code: Uint8Array, threshold = 2, regionsCap?: number): Machine {
+export function machine(engine: 'interp' | 'jit', caches: boolean, code: Uint8Array, threshold = 2, regionsCap?: number, variant: CacheVariant = {}): Machine {
   const ram = new SharedArrayBuffer(RAM);
   const u8 = new Uint8Array(ram);
   u8.set(code, CODE);
@@ -43,12 +62,15 @@ export function machine(engine: 'interp' | 'jit', caches: boolean, code: Uint8Ar
     const g = { ...DEFAULT_GEOMETRY, cores: 1, lineBytes: 64, l1i: { ...DEFAULT_GEOMETRY.l1i, sizeBytes: 256, ways: 2 }, l1d: { ...DEFAULT_GEOMETRY.l1d, sizeBytes: 256, ways: 2 }, l2: { ...DEFAULT_GEOMETRY.l2, sizeBytes: 2048, ways: 2 }, l3: { ...DEFAULT_GEOMETRY.l3, sizeBytes: 8192, ways: 4 } };
     cfg = { views: new CoherenceViews(g, allocateCoherence(g)), table: new ProtocolTable(TRANSITIONS) };
   }
-  const w = createCoreMemory({ core: 0, ram, ramBase: 0x1000, lrscHold: 0, flatLatency: 3, caches: cfg });
+  const w = createCoreMemory({
+    core: 0, ram, ramBase: 0x1000, lrscHold: 0, flatLatency: 3, caches: cfg, solo: variant.solo,
+    translation: variant.tlb ? new IdentityMap(0x1000, RAM) : undefined,
+  });
   const traps = new RecordingTrapHandler();
   const jit = engine === 'jit' ? new Jit(w.decode, w.mem, threshold, regionsCap) : undefined;
   const hart = new Hart({ hartId: 0, mem: w.mem, decode: w.decode, trap: traps, timePerCycle: 1, jit });
   hart.pc = CODE;
-  return { hart, mem: w.mem, u8, traps, jit, ctr: w.ctr };
+  return { hart, mem: w.mem, u8, traps, jit, ctr: w.ctr, tlb: w.tlb };
 }
 
 /**
@@ -80,7 +102,15 @@ export function snapshot(m: Machine) {
     data: Buffer.from(m.u8.subarray(DATA, DATA + DATA_BYTES)).toString('hex'),
     code: Buffer.from(m.u8.subarray(CODE, CODE + 8192)).toString('hex'),
     counters: m.ctr ? Array.from(m.ctr) : [],
+    tlb: m.tlb.stats(),
+    // With caches: the L1s' tags, LRU stamps and clocks, the c2c sample countdown, the last fetch line.
+    l1: m.mem instanceof CacheMemory ? l1State(m.mem) : null,
   };
+}
+
+function l1State(mem: CacheMemory) {
+  const c = mem.inline();
+  return [c.tag, c.slot, c.stamp, c.clock, c.sampleLeft, c.itag, c.islot, c.istamp, c.iclock, c.fetchLine].map((a) => Array.from(a));
 }
 
 const ALU3 = ['add', 'sub', 'sll', 'slt', 'sltu', 'xor', 'srl', 'sra', 'or', 'and', 'addw', 'subw', 'sllw', 'srlw', 'sraw',
