@@ -16,10 +16,11 @@
 // Counts, exactly as Hart.run keeps them (n retired in the stretch, lim its stop point, pulled
 // in by latency): a block of k instructions runs only when lim - n >= cost, its cost being k
 // plus, when the memory's latency is a constant L (flat), L per access it makes; then every
-// instruction in it runs while n < lim. With a varying latency (caches) the cost is k and after
-// each instruction that paid latency (a fetch-block access, a memory access) the block goes on
-// only if the rest still fits (lim - n0 >= cost), else it leaves at the next pc and the
-// interpreter decides. A store through the method that dropped translated code (the epoch in
+// instruction in it runs while n < lim. With a varying latency (caches) the cost counts each
+// access at its hit latency (an inline hit pays exactly that: mem_caches.ts) and after each
+// instruction that paid another latency (a fetch-block access, an access through the method)
+// the block goes on only if the rest still fits (lim - n0 >= cost), else it leaves at the next
+// pc and the interpreter decides. A store through the method that dropped translated code (the epoch in
 // st[3] moved) also leaves at the next pc. A fault leaves n (the faulting instruction counted,
 // as the interpreter's n++ does), lim and its pc in st for Hart.run's one catch, with the
 // registers written back.
