@@ -8,7 +8,10 @@
 // the data moves in the L2 data array, at the method's constant hit latency. Any other case
 // (a miss, another way of the set, a misaligned or line-crossing access, a store to a page
 // holding decoded code, the hit that is sampled, a fault) changes nothing here and calls the
-// method, which does all of it itself: the counts are the interpreter's by construction.
+// method, which does all of it itself: the counts are the interpreter's by construction. The
+// same for an instruction fetch entering a new line (fetch(): the L1i hit by the way hint). A
+// block's cost counts each access at its hit latency (translate.ts blockCost), so a hit needs no
+// budget check; the method's path checks after paying its latency.
 //
 // L2 states: with one worker for every core (solo) nothing else touches them while this runs,
 // so plain reads and writes see and leave what the method's Atomics would (Atomics calls cost
