@@ -113,6 +113,17 @@ export class CachePhys implements PteMemory, KernelPhys {
     return ok;
   }
 
+  fetchAdd32(pa: number, delta: number): number {
+    const i = this.mem.physClaim(pa);
+    this.charge();
+    this.kwrite();
+    const w = i >> 2;
+    const old = this.d32[w];
+    this.d32[w] = (old + delta) | 0;
+    this.mem.physRelease(i);
+    return old;
+  }
+
   clearPage(pa: number): void {
     for (let a = pa; a < pa + 4096; a += this.lineBytes) {
       const i = this.mem.physClaim(a);
@@ -161,6 +172,7 @@ export class FlatPhys extends RamPhysAccess implements PteMemory, KernelPhys {
   readonly memBase: number;
   readonly memEnd: number;
   private readonly u8: Uint8Array;
+  private readonly w32: Int32Array;
 
   constructor(
     ram: SharedArrayBuffer,
@@ -169,6 +181,7 @@ export class FlatPhys extends RamPhysAccess implements PteMemory, KernelPhys {
   ) {
     super(ram, 0);
     this.u8 = new Uint8Array(ram);
+    this.w32 = new Int32Array(ram);
     this.latency = accessLatency;
     this.memBase = ramBase;
     this.memEnd = ram.byteLength;
@@ -205,6 +218,13 @@ export class FlatPhys extends RamPhysAccess implements PteMemory, KernelPhys {
     this.cycles += this.accessLatency;
     this.traffic.kernelWrites++;
     return super.cmpxchg64(pa, expLo, expHi, lo, hi);
+  }
+
+  fetchAdd32(pa: number, delta: number): number {
+    if (pa % 4 !== 0 || pa < 0 || pa + 4 > this.u8.length) throw new RangeError(`phys access: 0x${pa.toString(16)} is not an aligned RAM address`);
+    this.cycles += this.accessLatency;
+    this.traffic.kernelWrites++;
+    return Atomics.add(this.w32, pa / 4, delta);
   }
 
   override clearPage(pa: number): void {

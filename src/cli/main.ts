@@ -9,6 +9,7 @@ import { guessBoot, type BootKind } from '../loader/elf_kind.ts';
 import { ConfigError, DEFAULT_CONFIG, defaultThreads, FLAT_INTERLEAVE, hostCpus, makeConfig, type MachineConfig } from '../machine/config.ts';
 import { parseConfigText } from '../machine/config_file.ts';
 import { runMachine, type RunResult } from '../machine/machine.ts';
+import { c2cNaming } from '../machine/collect.ts';
 import { basename, dirname, resolve } from 'node:path';
 import { SymbolTable } from '../loader/symbols.ts';
 import { formatLineView } from '../machine/inspect.ts';
@@ -382,7 +383,7 @@ async function runProgram(file: string, args: string[], f: RunFlags, cmd: Comman
   }
   if (f.report === 'c2c' && result.c2cEntries) {
     const symbols = new SymbolTable(parseElf(elf).symbols);
-    const lines = analyzeC2c(result.c2cEntries, symbols, config.caches.lineBytes, { physical: config.boot === 'linux' });
+    const lines = analyzeC2c(result.c2cEntries, symbols, config.caches.lineBytes, c2cNaming(config, result.process));
     process.stdout.write(
       `# smpemu: ${config.cores} cores on ${config.threads} worker thread${config.threads === 1 ? ' (deterministic)' : 's'}, ${result.hostCpus} host CPU${result.hostCpus === 1 ? '' : 's'}` +
         (result.oversubscribed ? ': oversubscribed, contention counts are under-reported' : '') +

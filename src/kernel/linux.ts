@@ -59,7 +59,12 @@ import {
   sched_rq_online, set_cpus_allowed, set_task_cpu, try_to_wake_up, update_rq_clock, wake_up_new_task, SM_MIGRATE, SM_PREEMPT, SM_SLEEP, SM_YIELD,
 } from './sched/core.ts';
 import { cpumask_list, cpumask_of, cpumask_test, set_task_cpumask, task_allowed_on_cpu, task_cpumask } from './sched/cpumask.ts';
-import { DEQUEUE_SLEEP, ENQUEUE_MOVE, R_IDLE, R_NR_RUNNING, Sched, T_CPU, T_FLAGS, T_ON_RQ, T_NR_INVOLUNTARY, T_NR_SWITCHES, T_NR_VOLUNTARY, test_need_resched } from './sched/sched.ts';
+import {
+  DEQUEUE_SLEEP, double_rq_lock, double_rq_unlock, ENQUEUE_MOVE, R_IDLE, R_NR_RUNNING, rq_lock, rq_unlock, Sched, T_CPU, T_FLAGS, T_ON_RQ, T_NR_INVOLUNTARY, T_NR_SWITCHES,
+  T_NR_VOLUNTARY, test_need_resched,
+} from './sched/sched.ts';
+import { percpuOrder, RqLocks, type KernelSymbol, type RqLockStats } from './sched/rq_lock.ts';
+import { GFP_KERNEL } from './mm/page_alloc.ts';
 import { select_task_rq_fork, select_task_rq_wake } from './sched/select_rq.ts';
 import { newidle_balance, rebalance_domains } from './sched/fair_balance.ts';
 import {
@@ -172,7 +177,11 @@ export interface ProcessStats {
     hostSwitchMedianNs?: number;
     /** Reschedule IPIs each core received (a wakeup or placement there that preempts). */
     reschedIpis?: number[];
+    /** The run queues' locks in simulated memory (sched/rq_lock.ts): addresses, acquires, cycles per acting core. */
+    rqLock?: RqLockStats;
   };
+  /** Kernel data named by physical address, for c2c (`runqueues[N].__lock`). */
+  kernelSymbols?: KernelSymbol[];
   /** Interrupts, softirqs, ksoftirqd and the NIC (irq/entry.ts). */
   irq?: IrqStats;
 }
@@ -319,8 +328,11 @@ export class LinuxKernel implements TrapHandler {
   /** The cores this kernel runs tasks on (start and attach), by id, and their ids ascending: the scheduling domain. */
   private readonly cpus = new Map<number, Cpu>();
   private active: number[] = [];
-  /** The core whose trap or timer event the kernel is handling (the waker of the wakeups it does). */
+  /** The core whose trap or timer event the kernel is handling (the waker of the wakeups it does,
+   *  and the core whose memory path takes the run-queue locks). */
   private curCpu = 0;
+  /** rq->__lock of every CPU in simulated memory (sched/rq_lock.ts): the per-CPU area start() allocates. */
+  private rqLocks: RqLocks | undefined;
   /** Page tables as each core reaches them (its memory path and page lists); the boot core's made the zero page. */
   private readonly pts = new Map<number, PageTables>();
   /** The mm whose page tables each core's satp holds (kept by the idle task: lazy TLB mode). */
@@ -718,6 +730,7 @@ export class LinuxKernel implements TrapHandler {
     if (pt.zero_page_alloc() < 0) throw new Error('boot: no memory for the zero page');
     this.pts.set(cpu.hartId, pt);
     this.attach(cpu);
+    this.setup_per_cpu_areas(cpu);
     const m = this.t.mmAlloc({ taskSize: this.taskSize });
     if (m < 0) throw new Error('boot: no free mm');
     const pgd = pt.pgd_alloc();
@@ -745,14 +758,66 @@ export class LinuxKernel implements TrapHandler {
     setReg(cpu, 10, 0); // glibc takes a0 as rtld_fini
     // pid 1 is the current task of core 0's run queue.
     const s = this.sched;
+    rq_lock(s, cpu.hartId);
     update_rq_clock(s, cpu.hartId, this.nsOf(cpu));
     wake_up_new_task(s, cpu.hartId, p.task);
     const next = __schedule(s, cpu.hartId, SM_PREEMPT);
+    rq_unlock(s, cpu.hartId);
     if (next !== p.task) throw new Error('BUG: pid 1 is not picked at boot');
     s.tset(p.task, T_NR_INVOLUNTARY, 0);
     s.tset(p.task, T_NR_SWITCHES, 0);
     this.current.set(cpu.hartId, p);
     if (e.affinity) set_task_cpumask(s, p.task, cpumask_of(e.affinity));
+  }
+
+  /**
+   * setup_per_cpu_areas at boot, on the boot core: one block from the page allocator with a
+   * page per CPU (never freed, as Linux's first chunk), holding each CPU's `runqueues` and
+   * so its rq->__lock on a line of its own; raw_spin_lock_init of each. From here every
+   * rq_lock/rq_unlock (sched.ts) also takes the word through the acting core's caches.
+   */
+  private setup_per_cpu_areas(cpu: Cpu): void {
+    const pfn = this.alloc.alloc_pages(cpu.hartId, GFP_KERNEL, percpuOrder(this.o.cores));
+    if (pfn < 0) throw new Error('boot: no memory for the per-CPU areas');
+    const locks = new RqLocks(pfn * 4096, this.o.cores);
+    locks.init(this.mmuOf(cpu).phys);
+    this.drainPhys(cpu);
+    this.rqLocks = locks;
+    this.sched.rqLockHook = {
+      lock: (c) => this.rqLockOp(locks, c, true),
+      unlock: (c) => this.rqLockOp(locks, c, false),
+    };
+  }
+
+  /** The lock word's acquire or release by the core the kernel runs for, charged to it. */
+  private rqLockOp(locks: RqLocks, rq: number, take: boolean): void {
+    const actor = this.cpus.get(this.curCpu);
+    if (!actor) throw new Error(`BUG: run queue ${rq}'s lock taken for core ${this.curCpu}, which this kernel does not run`);
+    const phys = this.mmuOf(actor).phys;
+    if (take) locks.lock(phys, actor.hartId, rq);
+    else locks.unlock(phys, actor.hartId, rq);
+    this.drainPhys(actor);
+  }
+
+  /**
+   * load_balance's locks around a pull that fair_balance.ts made: Linux holds the busiest
+   * queue's lock to detach the tasks and this one's to attach them. The queue they came from
+   * is the one whose nr_running fell. (A balance that found a busiest queue but moved nothing
+   * took its lock too in Linux; that traffic is not charged here.)
+   */
+  private pullLocked(dst: number, pull: () => number[]): number[] {
+    const s = this.sched;
+    const before = this.active.map((c) => s.rget(c, R_NR_RUNNING));
+    const moved = pull();
+    if (moved.length === 0) return moved;
+    const src = this.active.find((c, i) => c !== dst && s.rget(c, R_NR_RUNNING) < before[i]!);
+    if (src !== undefined) {
+      rq_lock(s, src);
+      rq_unlock(s, src);
+    }
+    rq_lock(s, dst);
+    rq_unlock(s, dst);
+    return moved;
   }
 
   /**
@@ -858,9 +923,12 @@ export class LinuxKernel implements TrapHandler {
     const target = select_task_rq_wake(s, task, this.active);
     if (target < 0) throw new Error(`BUG: task ${task} may run on none of the active cores`);
     this.catchUp(target, waker.cycle);
+    rq_lock(s, target);
     update_rq_clock(s, target, this.nsOf(this.cpus.get(target)!));
     const had = test_need_resched(s, target);
-    if (try_to_wake_up(s, target, task) && !had && target !== waker.hartId) this.smp_send_reschedule(target);
+    const resched = try_to_wake_up(s, target, task);
+    rq_unlock(s, target);
+    if (resched && !had && target !== waker.hartId) this.smp_send_reschedule(target);
   }
 
   /** wake_up_new_task after clone or fork on `parent`'s core: select_task_rq_fork's CPU. */
@@ -869,9 +937,12 @@ export class LinuxKernel implements TrapHandler {
     const target = select_task_rq_fork(s, task, this.active, parent.hartId);
     if (target < 0) throw new Error(`BUG: task ${task} may run on none of the active cores`);
     this.catchUp(target, parent.cycle);
+    rq_lock(s, target);
     update_rq_clock(s, target, this.nsOf(this.cpus.get(target)!));
     const had = test_need_resched(s, target);
-    if (wake_up_new_task(s, target, task) && !had && target !== parent.hartId) this.smp_send_reschedule(target);
+    const resched = wake_up_new_task(s, target, task);
+    rq_unlock(s, target);
+    if (resched && !had && target !== parent.hartId) this.smp_send_reschedule(target);
   }
 
   /** An idle core behind `cycle` in simulated time idles up to it (its clock jumps, as do_idle's does). */
@@ -930,7 +1001,7 @@ export class LinuxKernel implements TrapHandler {
     const id = cpu.hartId;
     const s = this.sched;
     update_rq_clock(s, id, this.nsOf(cpu));
-    rebalance_domains(s, id, this.active, s.curr(id) === s.rget(id, R_IDLE));
+    this.pullLocked(id, () => rebalance_domains(s, id, this.active, s.curr(id) === s.rget(id, R_IDLE)));
   }
 
   /**
@@ -982,10 +1053,17 @@ export class LinuxKernel implements TrapHandler {
   private schedule(cpu: Cpu, mode: number): void {
     const s = this.sched;
     const id = cpu.hartId;
+    rq_lock(s, id);
     update_rq_clock(s, id, this.nsOf(cpu));
     const prevP = this.current.get(id);
     const prev = s.curr(id);
-    const next = __schedule(s, id, mode, (c) => newidle_balance(s, c, this.active));
+    // newidle_balance drops this queue's lock while it pulls, and takes it back.
+    const next = __schedule(s, id, mode, (c) => {
+      rq_unlock(s, c);
+      this.pullLocked(c, () => newidle_balance(s, c, this.active));
+      rq_lock(s, c);
+    });
+    rq_unlock(s, id); // finish_task_switch's unlock: the switch itself runs without it here
     if (next === prev) return;
     const t0 = performance.now();
     this.switchTo(cpu, prevP, prev, next);
@@ -1359,7 +1437,12 @@ export class LinuxKernel implements TrapHandler {
       if (on !== undefined) {
         this.regs.set(th.task, W_STATE, EXIT_ZOMBIE);
         this.schedule(on, SM_SLEEP);
-      } else if (this.sched.tget(th.task, T_ON_RQ) !== 0) dequeue_task(this.sched, this.sched.tget(th.task, T_CPU), th.task, DEQUEUE_SLEEP);
+      } else if (this.sched.tget(th.task, T_ON_RQ) !== 0) {
+        const c = this.sched.tget(th.task, T_CPU);
+        rq_lock(this.sched, c);
+        dequeue_task(this.sched, c, th.task, DEQUEUE_SLEEP);
+        rq_unlock(this.sched, c);
+      }
       this.sleepers.delete(th);
       if (th === th.group[0]) {
         // The leader's record carries the process: t takes its place for the exit (its slot stays as the zombie).
@@ -1432,8 +1515,10 @@ export class LinuxKernel implements TrapHandler {
     const task = this.regs.allocSlot(this.o.cores);
     if (task < 0) return -EAGAIN;
     const s = this.sched;
+    rq_lock(s, cpu.hartId); // task_fork_fair's
     update_rq_clock(s, cpu.hartId, this.nsOf(cpu));
     const r = sched_fork(s, cpu.hartId, parent.task, task);
+    rq_unlock(s, cpu.hartId);
     if (r < 0) {
       this.regs.free(task);
       return r;
@@ -1607,6 +1692,9 @@ export class LinuxKernel implements TrapHandler {
     if (on) this.schedule(on, SM_MIGRATE);
     const dest = select_task_rq_wake(s, t.task, this.active);
     this.catchUp(dest, src.cycle);
+    // __set_cpus_allowed_ptr's task_rq_lock, then move_queued_task's (or the stopper's) dest lock.
+    if (on) rq_lock(s, dest);
+    else double_rq_lock(s, from, dest);
     update_rq_clock(s, dest, this.nsOf(this.cpus.get(dest)!));
     const had = test_need_resched(s, dest);
     if (on) {
@@ -1614,6 +1702,8 @@ export class LinuxKernel implements TrapHandler {
       enqueue_task(s, dest, t.task, ENQUEUE_MOVE);
       check_preempt_curr(s, dest, t.task, 0);
     } else move_queued_task(s, from, t.task, dest);
+    if (on) rq_unlock(s, dest);
+    else double_rq_unlock(s, from, dest);
     if (!had && test_need_resched(s, dest) && dest !== this.curCpu) this.smp_send_reschedule(dest);
   }
 
@@ -1691,7 +1781,9 @@ export class LinuxKernel implements TrapHandler {
     if (nr === SYS_sched_yield) {
       setReg(cpu, 10, 0);
       cpu.pc += 4;
+      rq_lock(this.sched, cpu.hartId); // do_sched_yield's this_rq_lock_irq
       do_sched_yield(this.sched, cpu.hartId);
+      rq_unlock(this.sched, cpu.hartId);
       this.schedule(cpu, SM_YIELD);
       return TRAP_RESUME;
     }
@@ -1840,8 +1932,10 @@ export class LinuxKernel implements TrapHandler {
       return dup.ret;
     }
     const pid = this.nextPid++;
+    rq_lock(s, cpu.hartId); // task_fork_fair's
     update_rq_clock(s, cpu.hartId, this.nsOf(cpu));
     const r = sched_fork(s, cpu.hartId, parent.task, task);
+    rq_unlock(s, cpu.hartId);
     if (r < 0) {
       exitMmap(pm.t, dup.m, dup.pgd, pm.pt, pm.mmu, pm.shmem);
       this.regs.free(task);
@@ -2046,7 +2140,8 @@ export class LinuxKernel implements TrapHandler {
     const irq = this.irq.stats();
     return { pid: this.pid, comm: this.comm, ...this.counts, pgfault: ev('pgfault'), pgmajfault: ev('pgmajfault'), pgalloc, pgfree: ev('pgfree'), misalignedEmulated: this.misalignedEmulated,
       ...(this.procTexts.length > 0 ? { proc: this.procTexts } : {}),
-      sched: { ...this.switchStats, hostSwitchNs: Math.round(this.hostSwitchNs), hostSwitchMedianNs: this.hostSwitchMedian(), tasks: this.procs.size, reschedIpis: irq.res }, irq };
+      sched: { ...this.switchStats, hostSwitchNs: Math.round(this.hostSwitchNs), hostSwitchMedianNs: this.hostSwitchMedian(), tasks: this.procs.size, reschedIpis: irq.res, ...(this.rqLocks ? { rqLock: this.rqLocks.stats() } : {}) }, irq,
+      ...(this.rqLocks ? { kernelSymbols: this.rqLocks.symbols() } : {}) };
   }
 
   takeOutput(): OutputChunk[] {

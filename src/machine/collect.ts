@@ -4,7 +4,7 @@
 
 import type { FaultInfo } from '../kernel/kernel.ts';
 import { syscallName } from '../kernel/syscalls/numbers.ts';
-import type { SymbolTable } from '../loader/symbols.ts';
+import { SymbolTable } from '../loader/symbols.ts';
 import {
   STOP_ALL_EXITED,
   STOP_CRASH,
@@ -17,7 +17,7 @@ import {
 } from '../../shared/control.ts';
 import type { CoreResult } from '../../cores/core_group.ts';
 import { cacheStats } from '../report/cache_stats.ts';
-import { analyzeC2c, c2cJson } from '../report/c2c.ts';
+import { analyzeC2c, c2cJson, type AnalyzeOptions } from '../report/c2c.ts';
 import type { LineView } from './inspect.ts';
 import type { MachineConfig } from './config.ts';
 import type { PoolOutcome } from './pool.ts';
@@ -80,7 +80,7 @@ export function collect(input: CollectInput): RunResult {
     result.totals = cs.totals;
     result.caches = { bus: cs.bus, cores: cs.cores, transitions: cs.transitions };
     result.c2cEntries = c2c;
-    result.c2c = c2cJson(analyzeC2c(c2c, symbols, config.caches.lineBytes, { physical: config.boot === 'linux' }));
+    result.c2c = c2cJson(analyzeC2c(c2c, symbols, config.caches.lineBytes, c2cNaming(config, proc)));
     result.inspect = input.inspect ?? [];
   }
   if (stop.reason === STOP_SIGNAL && !outcome.crash) {
@@ -127,6 +127,13 @@ function stopError(
   }
   if (stop.reason !== STOP_EXIT_GROUP && stop.reason !== STOP_ALL_EXITED) return { message: 'machine stopped without a reason' };
   return undefined;
+}
+
+/** How c2c names lines: physical addresses under --boot linux, the kernel's data by its symbols (the run queues' locks). */
+export function c2cNaming(config: MachineConfig, proc: RunResult['process']): AnalyzeOptions {
+  const physical = config.boot === 'linux';
+  const k = proc?.kernelSymbols;
+  return k && physical ? { physical, kernelSymbols: new SymbolTable(k) } : { physical };
 }
 
 /** Per-worker [syscall number, count] lists merged into one, by number. */

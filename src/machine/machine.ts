@@ -139,7 +139,7 @@ async function runBooted(config: MachineConfig, booted: BootImage, opts: RunOpti
   const { coherence, ram } = booted.regions;
   const views = coherence ? new CoherenceViews({ ...config.caches, cores: config.cores }, coherence) : undefined;
   const ramU8 = new Uint8Array(ram);
-  return collect({
+  const result = collect({
     config,
     hostCpus: hostCpus(),
     outcome: pool.outcome,
@@ -148,6 +148,10 @@ async function runBooted(config: MachineConfig, booted: BootImage, opts: RunOpti
     readback: opts.readback?.map((r) => readCoherent(views, ramU8, r.addr, r.len)),
     inspect: views && inspectAddrs.map((a) => ({ ...inspectLine(views, ramU8, a), symbol: symbols.format(a) })),
   });
+  // --boot linux: the run queues' lock words as the caches hold them at the end (each free: owner == next).
+  const rq = result.process?.sched?.rqLock;
+  if (rq) rq.words = rq.pa.map((pa) => new DataView(readCoherent(views, ramU8, pa, 4).buffer).getUint32(0, true));
+  return result;
 }
 
 /** The --inspect arguments as addresses in RAM; a clear error for a missing symbol or an address outside RAM. */

@@ -140,6 +140,12 @@ export interface AnalyzeOptions {
    * address for is never looked up in `symbols` (a physical address is not the program's).
    */
   physical?: boolean;
+  /**
+   * With `physical`: the kernel's data by physical address (`runqueues[2].__lock`, the run
+   * queues' locks: src/kernel/sched/rq_lock.ts), naming the lines no record names a virtual
+   * address for.
+   */
+  kernelSymbols?: SymbolTable;
 }
 
 // ---------------------------------------------------------------------------
@@ -319,7 +325,8 @@ export function analyzeC2c(entries: C2cEntry[], symbols: SymbolTable, lineBytes:
     const main = mainMapping(l.maps);
     const owned = main !== undefined;
     const name = main && main.vaddr >= 0 ? main.vaddr : address;
-    const syms = !owned ? (opts.physical ? NO_SYMBOLS : symbols) : main.vaddr >= 0 && main.image === 1 ? symbols : NO_SYMBOLS;
+    const kernelSyms = opts.physical ? (opts.kernelSymbols ?? NO_SYMBOLS) : NO_SYMBOLS;
+    const syms = !owned ? (opts.physical ? kernelSyms : symbols) : main.vaddr >= 0 ? (main.image === 1 ? symbols : NO_SYMBOLS) : kernelSyms;
     const codeSyms = !owned || main.image === 1 ? symbols : NO_SYMBOLS;
     const offsets: C2cOffset[] = sorted(l.offsets.keys()).map((offset) => {
       const o = l.offsets.get(offset)!;

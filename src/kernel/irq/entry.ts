@@ -26,7 +26,7 @@ import { NR_SOFTIRQS, SCHED_SOFTIRQ } from '../softirq.ts';
 import { CPUTIME_IDLE, CPUTIME_IOWAIT, NR_STATS, TICK_IDLE, TICK_KSOFTIRQD, TICK_TASK } from '../time/cputime.ts';
 import { nsec_to_clock_t } from '../time/tick.ts';
 import {
-  F_SUM_EXEC, PRIO_TO_NICE, R_IDLE, RF_NEXT_BALANCE, R_NR_RUNNING, R_NR_SWITCHES, T_CPU, T_NR_INVOLUNTARY, T_NR_VOLUNTARY, T_ON_RQ, T_STATIC_PRIO, T_PRIO, type Sched, test_need_resched,
+  F_SUM_EXEC, PRIO_TO_NICE, R_IDLE, RF_NEXT_BALANCE, R_NR_RUNNING, R_NR_SWITCHES, T_CPU, T_NR_INVOLUNTARY, T_NR_VOLUNTARY, T_ON_RQ, T_STATIC_PRIO, T_PRIO, rq_lock, rq_unlock, type Sched, test_need_resched,
 } from '../sched/sched.ts';
 import { sched_task_init, sched_timer_next, sched_timers_run, scheduler_tick, try_to_wake_up, update_rq_clock, SM_PREEMPT, SM_SLEEP } from '../sched/core.ts';
 import { cpumask_of, set_task_cpumask } from '../sched/cpumask.ts';
@@ -200,7 +200,11 @@ export class IrqEntry {
       const cpu = self.harts[c]!;
       update_rq_clock(s, c, self.now(c));
       ops.expireTimers(cpu);
+      // The rt period / dl timer callbacks take the rq lock when one fires.
+      const due = sched_timer_next(s, c) <= s.clock(c);
+      if (due) rq_lock(s, c);
       sched_timers_run(s, c);
+      if (due) rq_unlock(s, c);
       const before = tick.ticks(c);
       tick.timer_interrupt(c, self.userTick(c, user));
       const n = tick.ticks(c) - before;
@@ -358,8 +362,10 @@ export class IrqEntry {
     if (k === undefined || k.running) return;
     k.running = true;
     const s = this.ops.sched;
+    rq_lock(s, c);
     update_rq_clock(s, c, this.now(c));
     try_to_wake_up(s, c, k.task);
+    rq_unlock(s, c);
   }
 
   /**
@@ -460,8 +466,10 @@ export class IrqEntry {
 
   private scheduler_tick(c: number): void {
     const s = this.ops.sched;
+    rq_lock(s, c);
     update_rq_clock(s, c, this.now(c));
     scheduler_tick(s, c);
+    rq_unlock(s, c);
     this.trigger_load_balance(c);
   }
 

@@ -12,6 +12,8 @@ export interface KernelPhys extends PhysAccess {
   writeBytes(pa: number, data: Uint8Array): void;
   /** copy_page: the 4 KiB page at src to dst. */
   copyPage(dst: number, src: number): void;
+  /** atomic_fetch_add on the 32-bit word at pa (4-aligned; amoadd.w: one read-for-ownership); returns the old value. */
+  fetchAdd32(pa: number, delta: number): number;
 }
 
 export interface CpuMmu {

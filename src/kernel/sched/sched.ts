@@ -291,6 +291,12 @@ export function to_ratio(period: number, runtime: number): number {
   return Math.floor((runtime * BW_UNIT) / period);
 }
 
+/** The kernel's simulated rq->__lock (rq_lock.ts), taken by whichever core the kernel runs for. */
+export interface RqLockHook {
+  lock(cpu: number): void;
+  unlock(cpu: number): void;
+}
+
 /** Per-worker views over the scheduler buffers. Allocation-free accessors. */
 export class Sched {
   readonly ti: Int32Array;
@@ -306,6 +312,9 @@ export class Sched {
   /** The kernel around the scheduler, for the moves it makes on its own (rt push/pull, active
    *  balance); null in module tests (no clock to bring along, no IPI to send). */
   hooks: SchedHooks | null = null;
+  /** --boot linux: each rq_lock/rq_unlock also takes/releases the lock word in simulated memory
+   *  through the acting core's caches (rq_lock.ts); null (unit tests): the host word alone. */
+  rqLockHook: RqLockHook | null = null;
 
   constructor(readonly buffers: SchedBuffers) {
     this.config = buffers.config;
@@ -418,9 +427,21 @@ export function allocSchedBuffers(config: SchedConfig, nrTasks: number): SchedBu
 /** raw_spin_rq_lock: the caller then owns every field of run queue `cpu`. */
 export function rq_lock(s: Sched, cpu: number): void {
   spinLock(s.ri, cpu * RQ_WORDS + R_LOCK);
+  s.rqLockHook?.lock(cpu);
 }
 export function rq_unlock(s: Sched, cpu: number): void {
+  s.rqLockHook?.unlock(cpu);
   spinUnlock(s.ri, cpu * RQ_WORDS + R_LOCK);
+}
+/** double_rq_lock: both queues, the lower CPU first (Linux's order, no ABBA); one lock when a == b. */
+export function double_rq_lock(s: Sched, a: number, b: number): void {
+  if (a === b) return rq_lock(s, a);
+  rq_lock(s, Math.min(a, b));
+  rq_lock(s, Math.max(a, b));
+}
+export function double_rq_unlock(s: Sched, a: number, b: number): void {
+  rq_unlock(s, a);
+  if (a !== b) rq_unlock(s, b);
 }
 export function dl_bw_lock(s: Sched): void {
   spinLock(s.bi, DLB_LOCK);
