@@ -63,7 +63,7 @@ import {
   DEQUEUE_SLEEP, double_rq_lock, double_rq_unlock, ENQUEUE_MOVE, R_IDLE, R_NR_RUNNING, rq_lock, rq_unlock, Sched, T_CPU, T_FLAGS, T_ON_RQ, T_NR_INVOLUNTARY, T_NR_SWITCHES,
   T_NR_VOLUNTARY, test_need_resched,
 } from './sched/sched.ts';
-import { percpuOrder, RqLocks, type KernelSymbol, type RqLockStats } from './sched/rq_lock.ts';
+import { PERCPU_ORDER, RqLocks, type KernelSymbol, type RqLockStats } from './sched/rq_lock.ts';
 import { GFP_KERNEL } from './mm/page_alloc.ts';
 import { select_task_rq_fork, select_task_rq_wake } from './sched/select_rq.ts';
 import { newidle_balance, rebalance_domains } from './sched/fair_balance.ts';
@@ -772,16 +772,14 @@ export class LinuxKernel implements TrapHandler {
 
   /**
    * setup_per_cpu_areas at boot, on the boot core: one block from the page allocator with a
-   * page per CPU (never freed, as Linux's first chunk), holding each CPU's `runqueues` and
-   * so its rq->__lock on a line of its own; raw_spin_lock_init of each. From here every
-   * rq_lock/rq_unlock (sched.ts) also takes the word through the acting core's caches.
+   * page per possible CPU (never freed, as Linux's first chunk), holding each CPU's `runqueues`
+   * and so its rq->__lock on a line of its own. From here every rq_lock/rq_unlock (sched.ts)
+   * also takes the word through the acting core's caches.
    */
   private setup_per_cpu_areas(cpu: Cpu): void {
-    const pfn = this.alloc.alloc_pages(cpu.hartId, GFP_KERNEL, percpuOrder(this.o.cores));
+    const pfn = this.alloc.alloc_pages(cpu.hartId, GFP_KERNEL, PERCPU_ORDER);
     if (pfn < 0) throw new Error('boot: no memory for the per-CPU areas');
-    const locks = new RqLocks(pfn * 4096, this.o.cores);
-    locks.init(this.mmuOf(cpu).phys);
-    this.drainPhys(cpu);
+    const locks = new RqLocks(pfn * 4096, this.o.cores); // unlocked: the block is pristine boot RAM (zero)
     this.rqLocks = locks;
     this.sched.rqLockHook = {
       lock: (c) => this.rqLockOp(locks, c, true),

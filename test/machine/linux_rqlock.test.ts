@@ -101,6 +101,23 @@ describe.skipIf(!have)('rq->__lock in simulated memory, through the caches (--bo
     expect(b.r.cores.map((c) => c.cycles)).toEqual(a.r.cores.map((c) => c.cycles));
   }, 240_000);
 
+  it("prodcons (8 threads, one mutex, two condition variables) on 4 cores: every queue's lock line contended, all released", async () => {
+    const elf = crossCompilePthread(new URL('./linux/prodcons.c', import.meta.url));
+    const config = makeConfig({ boot: 'linux', memory: 'caches', cores: 4, threads: 1, clockHz: 100_000_000 });
+    const r = await runMachine(config, elf, { stdout: () => {}, stderr: () => {}, linux: { execfn: '/prodcons', args: [] } });
+    expect(r.exitCode).toBe(0);
+    const rq = r.process!.sched!.rqLock!;
+    expectAllFree(rq);
+    const lines = (r.c2c as { lines: { symbol: string; hitm: number; cores: number[] }[] }).lines;
+    for (let c = 0; c < 4; c++) {
+      expect(rq.remoteAcquires[c]).toBeGreaterThan(0);
+      const l = lines.find((x) => x.symbol === `runqueues[${c}].__lock`);
+      expect(l, `runqueues[${c}].__lock`).toBeDefined();
+      expect(l!.hitm).toBeGreaterThan(0);
+      expect(l!.cores.length).toBeGreaterThanOrEqual(2);
+    }
+  }, 180_000);
+
   it('parallel mode (--threads 2): the remote cores take the locks through their view of their own caches; every lock released', async () => {
     // Host timing decides how many hand-offs find the other thread already awake (no wakeup), so
     // only what every interleaving gives is asserted: core 0 places the first thread on core 1

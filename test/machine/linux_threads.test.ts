@@ -13,6 +13,7 @@ import { runMachine } from '../../src/machine/machine.ts';
 import { crossCompilePthread, crossInstalled } from '../helpers/cross.ts';
 import { sink } from '../helpers/program.ts';
 import { qemuInstalled, qemuRequired, runQemu } from '../helpers/qemu.ts';
+import { PERCPU_PAGES } from '../../src/kernel/sched/rq_lock.ts';
 
 const have = crossInstalled || qemuRequired;
 
@@ -52,7 +53,7 @@ describe.skipIf(!have)('--boot linux: glibc pthreads', () => {
     expect(s.threads).toBe(5);
     expect(s.forks).toBe(0);
     expect(s.tasks).toBe(1);
-    expect(r.process!.pgalloc - r.process!.pgfree).toBe(1);
+    expect(r.process!.pgalloc - r.process!.pgfree).toBe(1 + PERCPU_PAGES);
     expect(r.unimplementedSyscalls.filter((x) => x.name !== 'rseq' && x.name !== 'clone3')).toEqual([]);
   }, 60_000);
 
@@ -133,7 +134,7 @@ describe.skipIf(!have)('--boot linux: glibc pthreads', () => {
       expect(q.status).toBe(3);
       expect(q.stdout).toBe(out);
     }
-    expect(r.process!.pgalloc - r.process!.pgfree).toBe(1);
+    expect(r.process!.pgalloc - r.process!.pgfree).toBe(1 + PERCPU_PAGES);
   }, 60_000);
 
   it('a thread\'s SIGSEGV kills the process: 139 and the report line', async () => {

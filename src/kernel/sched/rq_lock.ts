@@ -8,7 +8,12 @@
 // pcpu_embed_first_chunk), a unit of PERCPU_UNIT_BYTES per CPU, __per_cpu_offset[cpu] = base +
 // cpu * unit; `runqueues` (DEFINE_PER_CPU_SHARED_ALIGNED(struct rq, runqueues)) at offset 0 of
 // each unit, and struct rq's first field is `raw_spinlock_t __lock` (Linux 6.1). So each CPU's
-// lock is on a line of its own. The rest of struct rq stays in host memory (sched.ts).
+// lock is on a line of its own. The rest of struct rq stays in host memory (sched.ts). The area
+// has a unit for each of NR_CPUS possible CPUs (the machine's limit, as CONFIG_NR_CPUS bounds
+// Linux's), whatever --cores is: the block, and so every page allocated after it, is the same on
+// 1 core and on 4 (a single-threaded program runs in the same cycles on either). It comes from
+// pristine boot RAM, zero as Linux's per-CPU template is: every lock starts unlocked (owner ==
+// next == 0) without a store.
 //
 // The lock word is Linux 6.1 riscv's: the generic ticket lock (asm-generic/spinlock.h), a u32
 // with `owner` in bits 0-15 and `next` in bits 16-31. arch_spin_lock is atomic_fetch_add(1 << 16)
@@ -34,14 +39,12 @@ export const RQ_LOCK_BYTES = 4;
 /** TICKET_NEXT: the `next` half's unit. */
 export const TICKET_NEXT = 1 << 16;
 
-/** Order of the per-CPU area's block for `cpus` units (the page allocator hands out 2^order pages). */
-export function percpuOrder(cpus: number): number {
-  return Math.ceil(Math.log2(Math.max(1, cpus)));
-}
+/** Possible CPUs: the machine's core limit (src/machine/config.ts). */
+export const NR_CPUS = 64;
+/** The per-CPU area's block: 2^PERCPU_ORDER pages, a unit for each possible CPU. */
+export const PERCPU_ORDER = 6;
 /** Pages the per-CPU area takes from the page allocator (never freed, as Linux's first chunk). */
-export function percpuPages(cpus: number): number {
-  return 1 << percpuOrder(cpus);
-}
+export const PERCPU_PAGES = 1 << PERCPU_ORDER;
 
 /** A symbol naming kernel data by physical address (for c2c: `runqueues[2].__lock`). */
 export interface KernelSymbol {
@@ -85,6 +88,7 @@ export class RqLocks {
     readonly cpus: number,
   ) {
     if (base % PERCPU_UNIT_BYTES !== 0) throw new RangeError(`rq locks: per-CPU area at 0x${base.toString(16)} is not page-aligned`);
+    if (!(cpus >= 1 && cpus <= NR_CPUS)) throw new RangeError(`rq locks: ${cpus} CPUs (NR_CPUS is ${NR_CPUS})`);
     this.acquires = new Array<number>(cpus).fill(0);
     this.releases = new Array<number>(cpus).fill(0);
     this.remoteAcquires = new Array<number>(cpus).fill(0);
@@ -95,11 +99,6 @@ export class RqLocks {
   /** per_cpu_ptr(&runqueues, cpu)->__lock */
   lockPa(cpu: number): number {
     return this.base + cpu * PERCPU_UNIT_BYTES + RUNQUEUES_OFFSET + RQ_LOCK_OFFSET;
-  }
-
-  /** raw_spin_lock_init of every queue's lock (boot, on the boot core). */
-  init(phys: LockPhys): void {
-    for (let c = 0; c < this.cpus; c++) phys.write64(this.lockPa(c), 0, 0);
   }
 
   /**

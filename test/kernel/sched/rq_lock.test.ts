@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FlatPhys } from '../../../cores/mmu/phys.ts';
 import { R_HITM, R_LOADS, R_STORES, type C2cEntry } from '../../../cores/c2c_recorder.ts';
-import { PERCPU_UNIT_BYTES, percpuOrder, percpuPages, RqLocks, TICKET_NEXT, ticketState } from '../../../src/kernel/sched/rq_lock.ts';
+import { NR_CPUS, PERCPU_PAGES, PERCPU_UNIT_BYTES, RqLocks, TICKET_NEXT, ticketState } from '../../../src/kernel/sched/rq_lock.ts';
 import { SymbolTable } from '../../../src/loader/symbols.ts';
 import { analyzeC2c } from '../../../src/report/c2c.ts';
 
@@ -15,7 +15,7 @@ const LAT = 7;
 const BASE = 0x10000;
 
 function setup(cpus: number) {
-  const ram = new SharedArrayBuffer(BASE + cpus * PERCPU_UNIT_BYTES);
+  const ram = new SharedArrayBuffer(BASE + cpus * PERCPU_UNIT_BYTES); // zero, as boot RAM: every lock unlocked
   const phys = new FlatPhys(ram, 0, LAT);
   const locks = new RqLocks(BASE, cpus);
   const word = (c: number) => new Uint32Array(ram)[locks.lockPa(c) / 4]!;
@@ -25,7 +25,6 @@ function setup(cpus: number) {
 describe('rq->__lock, a ticket lock in simulated memory', () => {
   it('each acquire takes a ticket (next += 1), each release serves it (owner += 1): free again after every pair', () => {
     const { phys, locks, word } = setup(2);
-    locks.init(phys);
     expect(ticketState(word(1))).toEqual({ owner: 0, next: 0, free: true });
     locks.lock(phys, 0, 1);
     expect(ticketState(word(1))).toEqual({ owner: 0, next: 1, free: false });
@@ -39,7 +38,6 @@ describe('rq->__lock, a ticket lock in simulated memory', () => {
 
   it('the 16-bit halves wrap as Linux\'s u16 tickets do', () => {
     const { phys, locks, word } = setup(1);
-    locks.init(phys);
     for (let i = 0; i < 0x10000 + 3; i++) {
       locks.lock(phys, 0, 0);
       locks.unlock(phys, 0, 0);
@@ -50,20 +48,17 @@ describe('rq->__lock, a ticket lock in simulated memory', () => {
 
   it('a lock taken while held is a kernel bug (the kernel is serialized): it throws, naming the holder, never spins', () => {
     const { phys, locks } = setup(4);
-    locks.init(phys);
     locks.lock(phys, 3, 2);
     expect(() => locks.lock(phys, 1, 2)).toThrow(/BUG: core 1 takes run queue 2's lock held by core 3/);
   });
 
   it('a release of a free lock is a kernel bug', () => {
     const { phys, locks } = setup(2);
-    locks.init(phys);
     expect(() => locks.unlock(phys, 0, 1)).toThrow(/BUG: core 0 releases run queue 1's lock, which is not held/);
   });
 
   it('charges the acting core: the acquire one RMW, the release a load and a store, at the memory latency', () => {
     const { phys, locks } = setup(4);
-    locks.init(phys);
     phys.cycles = 0;
     expect(locks.lock(phys, 1, 2)).toBe(LAT);
     expect(locks.unlock(phys, 1, 2)).toBe(2 * LAT);
@@ -82,9 +77,9 @@ describe('rq->__lock, a ticket lock in simulated memory', () => {
     expect(pas[0]).toBe(0x400000);
     for (let c = 1; c < 16; c++) expect(pas[c]! - pas[c - 1]!).toBe(PERCPU_UNIT_BYTES);
     expect(new Set(pas.map((pa) => Math.floor(pa / 64))).size).toBe(16);
-    expect([1, 2, 3, 4, 5, 16, 64].map(percpuPages)).toEqual([1, 2, 4, 4, 8, 16, 64]);
-    expect(percpuOrder(4)).toBe(2);
+    expect(PERCPU_PAGES * 4096).toBe(NR_CPUS * PERCPU_UNIT_BYTES); // a unit for every possible CPU
     expect(() => new RqLocks(0x400100, 2)).toThrow(/not page-aligned/);
+    expect(() => new RqLocks(0x400000, NR_CPUS + 1)).toThrow(/NR_CPUS/);
     expect(locks.symbols()[5]).toEqual({ name: 'runqueues[5].__lock', value: 0x400000 + 5 * 4096, size: 4, type: 'object' });
   });
 
@@ -93,8 +88,7 @@ describe('rq->__lock, a ticket lock in simulated memory', () => {
     fc.assert(
       fc.property(fc.array(fc.record({ actor: fc.integer({ min: 0, max: 3 }), rqs: fc.uniqueArray(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 2 }) }), { maxLength: 300 }), (ops) => {
         const { phys, locks, word } = setup(4);
-        locks.init(phys);
-        const taken = [0, 0, 0, 0];
+            const taken = [0, 0, 0, 0];
         for (const { actor, rqs } of ops) {
           const order = [...rqs].sort((a, b) => a - b); // double_rq_lock's order
           for (const c of order) locks.lock(phys, actor, c);
