@@ -410,6 +410,12 @@ export class LinuxKernel implements TrapHandler {
       update_rq_clock: (c) => {
         this.catchUp(c, this.cpus.get(this.curCpu)!.cycle);
         update_rq_clock(this.sched, c, this.nsOf(this.cpus.get(c)!));
+        // The move's lock on that queue (push's double_lock_balance, active balance's attach):
+        // its traffic, when this path does not hold it already (a pull onto this core's own queue).
+        if (this.rqLocks && !this.rqLocks.isHeld(c)) {
+          rq_lock(this.sched, c);
+          rq_unlock(this.sched, c);
+        }
       },
       smp_send_reschedule: (c) => this.smp_send_reschedule(c),
     };

@@ -140,6 +140,10 @@ export class RqLocks {
     return cost;
   }
 
+  isHeld(cpu: number): boolean {
+    return this.holder[cpu]! >= 0;
+  }
+
   /** The queues whose lock the kernel holds now (none between kernel entries). */
   held(): number[] {
     const out: number[] = [];
