@@ -4,11 +4,11 @@
 // (threads: 1), 100 MHz; and both threads on the one core of a 1-core machine. One JSON line per
 // tree, core count and memory model: simulated cycles per hand-off (of core 1, or core 0), and
 // (this tree) what the locks took: cycles per hand-off, per wake-up onto the other core, and
-// HITMs on the runqueues[N].__lock lines. On 4 cores the before/after difference is mostly not
-// the lock: the run loop lets a core that goes idle jump up to a quantum ahead while the task it
-// just woke still waits on the other (idle) core, and a few cycles more or less on the waker
-// decide which core the loop visits first (cores/core_group.ts' IDLE_SLACK); 1 core has no such
-// race, its difference is the lock's. With --base DIR the same run on another checkout (e.g. main, whose
+// HITMs on the runqueues[N].__lock lines. Against caa03fd (before the lock) the 4-core caches
+// figure fell from 10,452 to 2,134 cycles per hand-off, not by the lock: that run loop let a core
+// that went idle jump up to a quantum ahead while the task it had just woken still waited on the
+// other (idle) core (fixed since: cores/core_group.ts idleJumpEnd); 1 core has no such race, its
+// difference is the lock's. With --base DIR the same run on another checkout (e.g. main, whose
 // kernel takes no lock word) gives the before figure; all figures are simulated, so exact.
 //   npx tsx bench/rq_lock.ts [--base DIR] [HANDOFFS]
 import { resolve } from 'node:path';

@@ -91,7 +91,18 @@ export interface CoreResult {
  * a task woken onto it starts at most this late (in simulated time), and idle cores are visited
  * once per this many busy cycles instead of once per interleave slice.
  */
-const IDLE_SLACK = 1000;
+export const IDLE_SLACK = 1000;
+
+/**
+ * How far idle core `pick` may run its idle loop: the quantum's `end`, but no further than
+ * `slack` past any other live core that has work (`hasWork`: a running task, or one queued it
+ * has not switched to yet), since that core may wake a task onto this one.
+ */
+export function idleJumpEnd(end: number, slack: number, cores: ArrayLike<{ cycle: number; hartId: number }>, live: ArrayLike<boolean>, pick: number, hasWork: (hartId: number) => boolean): number {
+  let to = end;
+  for (let i = 0; i < cores.length; i++) if (i !== pick && live[i] && hasWork(cores[i].hartId)) to = Math.min(to, cores[i].cycle + slack);
+  return to;
+}
 
 /** How often a lone core looks at the shared stop word, in cycles (at most once a quantum anyway). */
 const STOP_CHECK_CYCLES = 1 << 16;
@@ -293,11 +304,10 @@ export class CoreGroup {
       if (lk) {
         // --boot linux: an idle core jumps to its next event, but no further than IDLE_SLACK
         // (or a slice) past the busy core furthest behind, which may wake a task onto it; a running one stops
-        // at its next event (the tick, a pending reschedule IPI).
+        // at its next event (the tick, a pending reschedule IPI). An idle core with a task queued
+        // that it has not switched to yet counts as busy: the task may wake one here at once.
         if (lk.isIdle(h.hartId)) {
-          let to = end;
-          const slack = Math.max(step, IDLE_SLACK);
-          for (let i = 0; i < harts.length; i++) if (i !== pick && this.live[i] && !lk.isIdle(harts[i].hartId)) to = Math.min(to, harts[i].cycle + slack);
+          const to = idleJumpEnd(end, Math.max(step, IDLE_SLACK), harts, this.live, pick, (id) => !lk.isIdle(id) || lk.sleepingUntil?.(id) === 0);
           this.homeEntered = true;
           if (!lk.idle(h, to)) this.live[pick] = false;
           continue;
