@@ -30,8 +30,8 @@ const opt = (name: string, dflt: string): string => {
   return i >= 0 ? args[i + 1] : dflt;
 };
 const positional = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--') && args[i - 1] !== '--bench'));
-if (positional.length !== 2) {
-  process.stderr.write('usage: npx tsx bench/ab.ts TREE_A TREE_B [--rounds N] [--cases flat,caches] | [--bench --rounds N --reps R]\n');
+if (positional.length < 2) {
+  process.stderr.write('usage: npx tsx bench/ab.ts TREE_A TREE_B [TREE_C ...] [--rounds N] [--cases flat,caches] | [--bench --rounds N --reps R]\n');
   process.exit(2);
 }
 const trees = positional.map((p) => resolve(p));
@@ -43,8 +43,10 @@ function median(xs: number[]): number {
   return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 const spread = (xs: number[]) => `${Math.min(...xs).toFixed(1)}..${Math.max(...xs).toFixed(1)}`;
-/** A B, B A, A B, ...: neither tree always goes first. */
-const order = (round: number) => (round % 2 === 0 ? [0, 1] : [1, 0]);
+/** A B, B A, A B, ... (with more trees, A B C, C B A, ...): no tree always goes first or last. */
+const order = (round: number) => (round % 2 === 0 ? trees.map((_, i) => i) : trees.map((_, i) => trees.length - 1 - i));
+/** Tree labels: A, B, C, ... */
+const label = (t: number) => String.fromCharCode(65 + t);
 
 if (args.includes('--bench')) benchMode();
 else await inProcess();
@@ -71,7 +73,7 @@ async function inProcess(): Promise<void> {
     }),
   );
   type Sample = { mips: number; cpuMips: number; waitMs: number };
-  const samples: Record<string, Sample[][]> = Object.fromEntries(cases.map((c) => [c, [[], []]]));
+  const samples: Record<string, Sample[][]> = Object.fromEntries(cases.map((c) => [c, trees.map(() => [])]));
   for (let round = 0; round < rounds; round++) {
     for (const memory of cases) {
       for (const t of order(round)) {
@@ -80,16 +82,16 @@ async function inProcess(): Promise<void> {
         const p = JSON.parse(readFileSync(probeFile, 'utf8').trim()) as { cpuNs: number; waitNs: number };
         const s = { mips: r.guestMips, cpuMips: (r.instructions / p.cpuNs) * 1e3, waitMs: p.waitNs / 1e6 };
         samples[memory][t].push(s);
-        process.stderr.write(`  round ${round + 1} ${memory} ${t ? 'B' : 'A'}: ${s.mips.toFixed(1)} MIPS, cpu ${s.cpuMips.toFixed(1)}, wait ${s.waitMs.toFixed(0)} ms\n`);
+        process.stderr.write(`  round ${round + 1} ${memory} ${label(t)}: ${s.mips.toFixed(1)} MIPS, cpu ${s.cpuMips.toFixed(1)}, wait ${s.waitMs.toFixed(0)} ms\n`);
       }
     }
   }
-  console.log(`A = ${trees[0]}\nB = ${trees[1]}\n${rounds} rounds, runs alternating; median (min..max)`);
+  console.log(`${trees.map((t, i) => `${label(i)} = ${t}`).join('\n')}\n${rounds} rounds, runs alternating; median (min..max), ratios to A's median`);
   for (const memory of cases) {
     for (const k of ['mips', 'cpuMips', 'waitMs'] as const) {
-      const [a, b] = samples[memory].map((xs) => xs.map((x) => x[k]));
-      const ratio = k === 'waitMs' ? '' : `  B/A ${(median(b) / median(a)).toFixed(3)}`;
-      console.log(`${memory.padEnd(7)} ${k.padEnd(8)} A ${median(a).toFixed(1)} (${spread(a)})  B ${median(b).toFixed(1)} (${spread(b)})${ratio}`);
+      const xs = samples[memory].map((ys) => ys.map((x) => x[k]));
+      const cols = xs.map((x, t) => `${label(t)} ${median(x).toFixed(1)} (${spread(x)})${k === 'waitMs' || t === 0 ? '' : ` ${label(t)}/A ${(median(x) / median(xs[0])).toFixed(3)}`}`);
+      console.log(`${memory.padEnd(7)} ${k.padEnd(8)} ${cols.join('  ')}`);
     }
   }
 }
@@ -119,7 +121,7 @@ function cli(tree: string, memory: string): Run {
 function benchMode(): void {
   const reps = opt('--reps', '3');
   type Json = { [k: string]: number | string | Json };
-  const runs: Json[][] = [[], []];
+  const runs: Json[][] = trees.map(() => []);
   for (let round = 0; round < rounds; round++) {
     for (const t of order(round)) {
       const r = spawnSync('npm', ['run', '--silent', 'bench', '--', '--reps', reps], { cwd: trees[t], encoding: 'utf8', maxBuffer: 1 << 26 });
@@ -127,7 +129,7 @@ function benchMode(): void {
       const json = JSON.parse(r.stdout) as Json;
       delete json.samples;
       runs[t].push(json);
-      process.stderr.write(`  round ${round + 1} ${t ? 'B' : 'A'}: flat ${(json.flat as Json).singleCoreMips} caches ${(json.caches as Json).singleCoreMips}\n`);
+      process.stderr.write(`  round ${round + 1} ${label(t)}: flat ${(json.flat as Json).singleCoreMips} caches ${(json.caches as Json).singleCoreMips}\n`);
     }
   }
   // Every numeric leaf of the bench's JSON: median over rounds, spread, and B/A.
@@ -135,10 +137,12 @@ function benchMode(): void {
     Object.entries(j).flatMap(([k, v]) => (typeof v === 'number' ? [[prefix + k, v] as [string, number]] : typeof v === 'object' ? leaves(v, `${prefix}${k}.`) : []));
   const names = leaves(runs[0][0]).map(([k]) => k).filter((k) => k !== 'reps');
   const value = (j: Json, name: string) => new Map(leaves(j)).get(name)!;
-  console.log(`A = ${trees[0]}\nB = ${trees[1]}\n${rounds} rounds of npm run bench -- --reps ${reps}, alternating; median over rounds (min..max)\n`);
-  console.log('| figure | A | B | B/A |\n|---|---|---|---|');
+  console.log(`${trees.map((t, i) => `${label(i)} = ${t}`).join('\n')}\n${rounds} rounds of npm run bench -- --reps ${reps}, alternating; median over rounds (min..max)\n`);
+  const others = trees.slice(1).map((_, i) => label(i + 1));
+  console.log(`| figure | ${trees.map((_, t) => label(t)).join(' | ')} | ${others.map((l) => `${l}/A`).join(' | ')} |\n|---|${trees.map(() => '---|').join('')}${others.map(() => '---|').join('')}`);
   for (const name of names) {
-    const [a, b] = runs.map((rs) => rs.map((j) => value(j, name)));
-    console.log(`| ${name} | ${median(a)} (${spread(a)}) | ${median(b)} (${spread(b)}) | ${(median(b) / median(a)).toFixed(3)} |`);
+    const xs = runs.map((rs) => rs.map((j) => value(j, name)));
+    const ratios = xs.slice(1).map((x) => (median(x) / median(xs[0])).toFixed(3));
+    console.log(`| ${name} | ${xs.map((x) => `${median(x)} (${spread(x)})`).join(' | ')} | ${ratios.join(' | ')} |`);
   }
 }

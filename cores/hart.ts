@@ -113,7 +113,7 @@ export class Hart implements Cpu {
     // Instruction fetch: an L1i access whenever pc leaves the current fetch block.
     // A 32-bit instruction at a block's last parcel reaches into the next block: from there on
     // (fEdge) the slow path decides. 4-byte-aligned code never stops at fEdge.
-    const fEdge = mem.fetchSpan - 2;
+    const fSpan = mem.fetchSpan, fEdge = fSpan - 2;
     let fLo = this.fetchLo;
     const fw = this.f.w;
     const jit = this.jit, jst = jit !== null ? jit.st : null;
@@ -124,7 +124,12 @@ export class Hart implements Cpu {
       try {
         while (n < lim) {
           n++;
-          if ((pc - fLo) >>> 0 >= fEdge) { lim -= this.fetchBlock(pc); fLo = this.fetchLo; }
+          if ((pc - fLo) >>> 0 >= fEdge) {
+            // fetchBlock's common case written out (a new block, pc not at its last parcel), so
+            // V8 inlines the L1i access into run as it did before fetchBlock existed.
+            if ((pc & fEdge) !== fEdge) { lim -= mem.fetchAccess(pc); fLo = pc & -fSpan; this.fetchLo = fLo; }
+            else { lim -= this.fetchBlock(pc); fLo = this.fetchLo; }
+          }
           const e = ((pc >>> 1) & DECODE_MASK) << 2;
           if (ent[e] !== pc) this.decodeAt(pc, e);
           const pk = ent[e + 1], imm = ent[e + 2];
