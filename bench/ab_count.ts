@@ -1,0 +1,80 @@
+// Host instructions, not host time: each tree's work counted by valgrind (cachegrind's
+// "I refs", every thread of the process, V8's compiler threads included), which a loaded
+// host does not change. Per tree, three runs of bench/ab_count_worker.ts on the case:
+// N0 (a few instructions: start-up only), N1 and N2 guest instructions a core. Prints
+//   startup   host instructions of the N0 run (module loading, bundling's host side, boot)
+//   warm      host instructions of the N1 run beyond start-up and beyond N1 at the steady cost:
+//             V8's tier-up (interpreter, baseline, TurboFan compiles and recompiles after deopts)
+//   steady    (I(N2) - I(N1)) / (N2 - N1): host instructions per guest instruction once warm
+// Instruction counts are not time (no cache misses, no branch mispredictions, no IPC), but a
+// longer path, a lost inlining or an extra recompile shows in them whatever the load.
+// valgrind runs ~30x slower: the runs go in parallel (--jobs, default 6). packed runs to its end.
+//   npx tsx bench/ab_count.ts TREE_A TREE_B [...] [--case flat|caches|packed] [--n1 4000000] [--n2 24000000]
+
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string): string => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const trees = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--'))).map((t) => resolve(t));
+if (trees.length === 0) {
+  process.stderr.write('usage: npx tsx bench/ab_count.ts TREE [TREE ...] [--case flat|caches|packed] [--n1 N] [--n2 N] [--jobs J]\n');
+  process.exit(2);
+}
+const kind = opt('--case', 'caches');
+const n1 = Number(opt('--n1', '4000000')), n2 = Number(opt('--n2', '24000000'));
+const jobs = Number(opt('--jobs', '6'));
+const worker = fileURLToPath(new URL('./ab_count_worker.ts', import.meta.url));
+// packed ends by itself (its program is short): one run counts start-up, one the whole run.
+const sizes = kind === 'packed' ? [1000, 1e9] : [1000, n1, n2];
+
+function count(tree: string, n: number): Promise<{ refs: number; instret: number }> {
+  return new Promise((res, rej) => {
+    const p = spawn('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--smc-check=all-non-file', '--cachegrind-out-file=/dev/null', process.execPath, '--import', 'tsx', worker, tree, kind, String(n)], { cwd: tree });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (out += d));
+    p.on('close', (code) => {
+      const refs = /I\s+refs:\s+([\d,]+)/.exec(out), ir = /instret (\d+)/.exec(out);
+      if (code !== 0 || !refs || !ir) rej(new Error(`${tree} ${kind} ${n}: exit ${code}\n${out.slice(-1500)}`));
+      else res({ refs: Number(refs[1].replace(/,/g, '')), instret: Number(ir[1]) });
+    });
+  });
+}
+
+const tasks = trees.flatMap((t) => sizes.map((n) => ({ t, n })));
+const results = new Map<string, { refs: number; instret: number }>();
+let next = 0;
+await Promise.all(
+  Array.from({ length: Math.min(jobs, tasks.length) }, async () => {
+    while (next < tasks.length) {
+      const { t, n } = tasks[next++];
+      const r = await count(t, n);
+      results.set(`${t} ${n}`, r);
+      process.stderr.write(`  ${t} ${kind} ${n}: ${r.refs.toLocaleString('en')} host instructions, ${r.instret} guest\n`);
+    }
+  }),
+);
+const M = (x: number) => `${(x / 1e6).toFixed(0)}M`;
+console.log(`${kind}: host instructions (valgrind), ${kind === 'packed' ? 'whole run' : `N1 ${n1}, N2 ${n2}`}`);
+const base = new Map<string, number>();
+for (const t of trees) {
+  const z = results.get(`${t} 1000`)!;
+  if (kind === 'packed') {
+    const all = results.get(`${t} ${1e9}`)!;
+    const run = all.refs - z.refs;
+    base.set('run', base.get('run') ?? run);
+    console.log(`${t}\n  startup ${M(z.refs)}  run ${M(run)} (${all.instret} guest; ${(run / all.instret).toFixed(0)} a guest instruction; ${(run / base.get('run')!).toFixed(3)} of the first tree)`);
+    continue;
+  }
+  const a = results.get(`${t} ${n1}`)!, b = results.get(`${t} ${n2}`)!;
+  const steady = (b.refs - a.refs) / (b.instret - a.instret);
+  const warm = a.refs - z.refs - steady * a.instret;
+  base.set('steady', base.get('steady') ?? steady);
+  base.set('warm', base.get('warm') ?? warm);
+  console.log(`${t}\n  startup ${M(z.refs)}  warm ${M(warm)} (${(warm / base.get('warm')!).toFixed(3)})  steady ${steady.toFixed(1)} (${(steady / base.get('steady')!).toFixed(3)})`);
+}
