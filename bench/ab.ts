@@ -14,6 +14,8 @@
 // cpuMips: the figure then includes warm-up at its full cost, independent of the host.
 // Prints per case the median and spread (min..max) of each tree and B/A of the medians.
 //   npx tsx bench/ab.ts /work/wt/base . [--rounds 10] [--cases flat,caches,cli-flat] [--v8 'FLAGS']
+// More trees (a bisection: base, commits between, main) alternate the same way, each against the first:
+//   npx tsx bench/ab.ts /work/wt/base /work/wt/b-3b1109f /work/main --cases flat,caches,packed
 // With --bench it runs `npm run bench -- --reps R` in each tree instead, alternating for
 // --rounds rounds, and prints every figure of the bench's JSON: median over rounds, B/A.
 //   npx tsx bench/ab.ts /work/wt/base . --bench --rounds 3 --reps 3
