@@ -69,8 +69,14 @@ describe.skipIf(!have)('--boot linux: interrupts, softirqs, ksoftirqd, the NIC',
     expect(sched.ticks).toBeGreaterThan(2);
     // nothing else arms the timer here: every timer interrupt was a tick
     expect(irq.loc[0]).toBe(sched.ticks);
-    // each tick was charged to the running user task: user time in USER_HZ (10 ms) units
-    expect(irq.cpustat[0]![0]).toBe(Math.floor((sched.ticks * 4) / 10));
+    // each tick was charged to the running user task: user time in USER_HZ (10 ms) units. Each
+    // tick charges TICK_NSEC less the hardirq time since the previous one (IRQ_TIME_ACCOUNTING),
+    // and the tick's own handler takes rq->__lock through the caches, so user time lands just
+    // under ticks × 4 ms: the truncation to 10 ms units may lose one unit, never more.
+    const userUnits = Math.floor((sched.ticks * 4) / 10);
+    expect(irq.cpustat[0]![0]).toBeLessThanOrEqual(userUnits);
+    expect(irq.cpustat[0]![0]).toBeGreaterThanOrEqual(userUnits - 1);
+    expect(irq.cpustat[0]![2]).toBe(0); // never in system mode at a tick
   }, 120_000);
 
   it('a guest reads /proc/stat, /proc/interrupts, /proc/softirqs: sums consistent, ctxt = the switch counts, intr = the rows', async () => {
