@@ -222,6 +222,15 @@ function xRegs(x: BlockInsn): { reads: number[]; writes: boolean } {
   }
 }
 
+/**
+ * The 64-bit (ah:al) < (bh:bl), signed or unsigned, as a 0/1 expression without short-circuit
+ * branches: the high words decide unless equal, then the low words unsigned.
+ */
+function lt64(ah: string, al: string, bh: string, bl: string, unsigned: boolean): string {
+  const u = unsigned ? ' >>> 0' : '';
+  return `((${ah}${u}) < (${bh}${u})) | ((${ah} === ${bh}) & ((${al} >>> 0) < (${bl} >>> 0)))`;
+}
+
 /** Names the generated code calls (passed into each function's scope). */
 const helpers = {
   mul64, mulh64, mulhsu64, mulhu64, div64, divu64, div32, res, GuestFault,
@@ -237,6 +246,7 @@ export function regionSource(blocks: BlockInsn[][], fetchSpan: number, view: Mem
   const inlineFlat = view.kind === 'bareflat';
   const cm = view.cache !== undefined ? new CacheEmitter(view.cache) : undefined;
   const fetch = (pc: number) => cm?.fetch(pc) ?? `lim -= h.fetchBlock(${pc}); fl = h.fetchLo;`;
+  const lowLo = view.env.lo < 2048;
   const used = new Set<number>(), written = new Set<number>();
   // Registers live in xl/xh (V8 keeps a block's repeated accesses in machine registers); so a
   // fault or an exit finds them written, and the region's loop carries no register phis.
@@ -289,6 +299,11 @@ export function regionSource(blocks: BlockInsn[][], fetchSpan: number, view: Mem
       const set = (lo: string, hi: string) => (sink ? '' : `${XL(rd)} = ${lo}; ${XH(rd)} = ${hi};`);
       const w = (v: string) => (sink ? `${v};` : `{ const v = ${v}; ${XL(rd)} = v; ${XH(rd)} = v >> 31; }`);
       const addr = `let a = (${L(rs1)} >>> 0) + ${imm}; if (${H(rs1)} !== 0) a += ${H(rs1)} * ${TWO32};`;
+      // Inline flat: the address as an int32 b where it surely is lo + imm (high word 0; below
+      // 2048 also lo < 2^31, so that no wrap lands on a mapped address), else -1, which fails
+      // every range check (LO >= 0); the method gets the exact address A, as the interpreter's.
+      const bAddr = `const b = ${H(rs1)} === 0${lowLo ? ` && ${L(rs1)} >= 0` : ''} ? (${L(rs1)} + ${imm}) | 0 : -1;`;
+      const A = `(((${L(rs1)} >>> 0) + ${imm}) + ${H(rs1)} * ${TWO32})`;
       // After a memory access: its latency (unless constant and in the cost), and whether it
       // was one that can end the block.
       const paid = view.lat > 0 ? ` lim -= ${view.lat};` : view.lat === 0 ? '' : ' lim -= mem.lastLatency;';
@@ -311,12 +326,14 @@ export function regionSource(blocks: BlockInsn[][], fetchSpan: number, view: Mem
           s = `{ let t = (${L(rs1)} >>> 0) + ${imm}; const th = ${H(rs1)}; if (th !== 0) t += th * ${TWO32}; t -= t & 1; ` +
             `if (t >= 0 && t < 0x80000000) pc = t | 0; else { h.farPc = t; pc = -4; } ${set(`${next}`, '0')} n += ${k}; break L; }`;
           break;
-        case Op.BEQ: s = `n += ${k}; if (${L(rs1)} === ${L(rs2)} && ${H(rs1)} === ${H(rs2)}) ${go((pc + imm) | 0)} else ${go(next)}`; break;
-        case Op.BNE: s = `n += ${k}; if (${L(rs1)} !== ${L(rs2)} || ${H(rs1)} !== ${H(rs2)}) ${go((pc + imm) | 0)} else ${go(next)}`; break;
+        // Conditions without short-circuit branches (here and in SLT*): every operation runs each
+        // time, so V8 has feedback for all of them and never deoptimizes the region for lack of it.
+        case Op.BEQ: s = `n += ${k}; if (((${L(rs1)} ^ ${L(rs2)}) | (${H(rs1)} ^ ${H(rs2)})) === 0) ${go((pc + imm) | 0)} else ${go(next)}`; break;
+        case Op.BNE: s = `n += ${k}; if (((${L(rs1)} ^ ${L(rs2)}) | (${H(rs1)} ^ ${H(rs2)})) !== 0) ${go((pc + imm) | 0)} else ${go(next)}`; break;
         case Op.BLT: case Op.BGE: case Op.BLTU: case Op.BGEU: {
           const u = op === Op.BLTU || op === Op.BGEU ? ' >>> 0' : '';
           const [t, f] = op === Op.BLT || op === Op.BLTU ? [(pc + imm) | 0, next] : [next, (pc + imm) | 0];
-          s = `{ n += ${k}; const a = ${H(rs1)}${u}, b = ${H(rs2)}${u}; if (a < b || (a === b && (${L(rs1)} >>> 0) < (${L(rs2)} >>> 0))) ${go(t)} else ${go(f)} }`;
+          s = `{ n += ${k}; if (${lt64(H(rs1), L(rs1), H(rs2), L(rs2), u !== '')}) ${go(t)} else ${go(f)} }`;
           break;
         }
         case Op.LB: case Op.LH: case Op.LW: case Op.LD: case Op.LBU: case Op.LHU: case Op.LWU: {
@@ -326,18 +343,21 @@ export function regionSource(blocks: BlockInsn[][], fetchSpan: number, view: Mem
           if (inlineFlat) {
             // The typed-array access where BareFlatMemory's check passes (and the access is
             // aligned: it would be one array element there too); else the method decides.
+            // Results truncated to int32 (as the interpreter's stores into xl/xh do), so that the
+            // fast and slow paths' phi stays a machine word.
             switch (op) {
-              case Op.LB: get = `const v = a >= LO && a < HI ? (U8[a] << 24) >> 24 : mem.load8(a);`; break;
-              case Op.LBU: get = `const v = a >= LO && a < HI ? U8[a] : mem.load8u(a);`; break;
-              case Op.LH: get = `const v = a >= LO && a <= HI - 2 && (a & 1) === 0 ? (U16[a >>> 1] << 16) >> 16 : mem.load16(a);`; break;
-              case Op.LHU: get = `const v = a >= LO && a <= HI - 2 && (a & 1) === 0 ? U16[a >>> 1] : mem.load16u(a);`; break;
-              case Op.LW: case Op.LWU: get = `const v = a >= LO && a <= HI - 4 && (a & 3) === 0 ? I32[a >>> 2] : mem.load32(a);`; break;
-              default: get = `let v, vh; if (a >= LO && a <= HI - 8 && (a & 7) === 0) { const i = a >>> 2; v = I32[i]; vh = I32[i + 1]; } else { v = mem.load64(a); vh = mem.hi; }`;
+              case Op.LB: get = `const v = (b >= LO && b < HI ? (U8[b] << 24) >> 24 : mem.load8(${A})) | 0;`; break;
+              case Op.LBU: get = `const v = (b >= LO && b < HI ? U8[b] : mem.load8u(${A})) | 0;`; break;
+              case Op.LH: get = `const v = (b >= LO && b <= HI - 2 && (b & 1) === 0 ? (U16[b >>> 1] << 16) >> 16 : mem.load16(${A})) | 0;`; break;
+              case Op.LHU: get = `const v = (b >= LO && b <= HI - 2 && (b & 1) === 0 ? U16[b >>> 1] : mem.load16u(${A})) | 0;`; break;
+              case Op.LW: case Op.LWU: get = `const v = (b >= LO && b <= HI - 4 && (b & 3) === 0 ? I32[b >>> 2] : mem.load32(${A})) | 0;`; break;
+              default: get = `let v = 0, vh = 0; if (b >= LO && b <= HI - 8 && (b & 7) === 0) { const i = b >>> 2; v = I32[i]; vh = I32[i + 1]; } else { v = mem.load64(${A}) | 0; vh = mem.hi | 0; }`;
             }
+            s = `{ ${at()} ${bAddr} ${get} ${sink ? '' : `${XH(rd)} = ${hi}; ${XL(rd)} = v;`}${paid} }`;
           } else {
             get = op === Op.LD ? `const v = mem.load64(a), vh = mem.hi;` : `const v = mem.${call}(a);`;
+            s = `{ ${at()} ${setPc}${addr} ${get} ${sink ? '' : `${XH(rd)} = ${hi}; ${XL(rd)} = v;`}${paid} }`;
           }
-          s = `{ ${at()} ${setPc}${addr} ${get} ${sink ? '' : `${XH(rd)} = ${hi}; ${XL(rd)} = v;`}${paid} }`;
           break;
         }
         case Op.SB: case Op.SH: case Op.SW: case Op.SD: {
@@ -348,19 +368,19 @@ export function regionSource(blocks: BlockInsn[][], fetchSpan: number, view: Mem
           if (inlineFlat) {
             // Pages holding decoded code (PG) take the method, which drops what the store overwrites.
             const [cond, put] = {
-              [Op.SB]: ['a >= LO && a < HI', `U8[a] = ${L(rs2)};`],
-              [Op.SH]: ['a >= LO && a <= HI - 2 && (a & 1) === 0', `U16[a >>> 1] = ${L(rs2)};`],
-              [Op.SW]: ['a >= LO && a <= HI - 4 && (a & 3) === 0', `I32[a >>> 2] = ${L(rs2)};`],
-              [Op.SD]: ['a >= LO && a <= HI - 8 && (a & 7) === 0', `{ const i = a >>> 2; I32[i] = ${L(rs2)}; I32[i + 1] = ${H(rs2)}; }`],
+              [Op.SB]: ['b >= LO && b < HI', `U8[b] = ${L(rs2)};`],
+              [Op.SH]: ['b >= LO && b <= HI - 2 && (b & 1) === 0', `U16[b >>> 1] = ${L(rs2)};`],
+              [Op.SW]: ['b >= LO && b <= HI - 4 && (b & 3) === 0', `I32[b >>> 2] = ${L(rs2)};`],
+              [Op.SD]: ['b >= LO && b <= HI - 8 && (b & 7) === 0', `{ const i = b >>> 2; I32[i] = ${L(rs2)}; I32[i + 1] = ${H(rs2)}; }`],
             }[op];
-            s = `{ ${at()} ${addr} if (${cond} && PG[a >>> 12] === 0) { ${put}${paid} } else ${slow} }`;
+            s = `{ ${at()} ${bAddr} if (${cond} && PG[b >>> 12] === 0) { ${put}${paid} } else { ${addr} ${slow} } }`;
           } else {
             s = `{ ${at()} ${addr} ${setPc}${call};${paid} if (st[3] !== ep) ${exit} }`;
           }
           break;
         }
-        case Op.SLTI: s = `{ const a = ${H(rs1)}, b = ${imm >> 31}; ${set(`a < b || (a === b && (${L(rs1)} >>> 0) < ${imm >>> 0}) ? 1 : 0`, '0')} }`; break;
-        case Op.SLTIU: s = `{ const a = ${H(rs1)} >>> 0, b = ${(imm >> 31) >>> 0}; ${set(`a < b || (a === b && (${L(rs1)} >>> 0) < ${imm >>> 0}) ? 1 : 0`, '0')} }`; break;
+        case Op.SLTI: s = set(lt64(H(rs1), L(rs1), `${imm >> 31}`, `${imm}`, false), '0'); break;
+        case Op.SLTIU: s = set(lt64(H(rs1), L(rs1), `${imm >> 31}`, `${imm}`, true), '0'); break;
         case Op.XORI: s = set(`${L(rs1)} ^ ${imm}`, `${H(rs1)} ^ ${imm >> 31}`); break;
         case Op.ORI: s = set(`${L(rs1)} | ${imm}`, `${H(rs1)} | ${imm >> 31}`); break;
         case Op.ANDI: s = set(`${L(rs1)} & ${imm}`, `${H(rs1)} & ${imm >> 31}`); break;
@@ -374,16 +394,20 @@ export function regionSource(blocks: BlockInsn[][], fetchSpan: number, view: Mem
           ? `{ const lo = ${L(rs1)}, hi = ${H(rs1)}; ${set(`(lo >>> ${imm}) | (hi << ${32 - imm})`, `hi >> ${imm}`)} }`
           : `{ const hi = ${H(rs1)}; ${set(`hi >> ${imm - 32}`, 'hi >> 31')} }`; break;
         case Op.SLL: case Op.SRL: case Op.SRA: {
-          const [lo1, hi1, lo2, hi2] = op === Op.SLL
-            ? ['lo << s', '(hi << s) | (lo >>> (32 - s))', '0', 'lo << (s - 32)']
-            : op === Op.SRL
-              ? ['(lo >>> s) | (hi << (32 - s))', 'hi >>> s', '(hi >>> (s - 32)) | 0', '0']
-              : ['(lo >>> s) | (hi << (32 - s))', 'hi >> s', 'hi >> (s - 32)', 'hi >> 31'];
-          s = `{ const s = ${L(rs2)} & 63, lo = ${L(rs1)}, hi = ${H(rs1)}; if (s === 0) { ${set('lo', 'hi')} } else if (s < 32) { const rl = ${lo1}, rh = ${hi1}; ${set('rl', 'rh')} } else { const rl = ${lo2}, rh = ${hi2}; ${set('rl', 'rh')} } }`;
+          // Without branches: t = s mod 32 (JavaScript masks shift counts so), m all ones when
+          // s >= 32; the bits crossing between the words go in two steps so that t = 0 moves none.
+          const pre = `const s = ${L(rs2)}, t = s & 31, m = (s << 26) >> 31, lo = ${L(rs1)}, hi = ${H(rs1)};`;
+          if (op === Op.SLL) {
+            s = `{ ${pre} const ls = lo << t; ${set('ls & ~m', '(((hi << t) | ((lo >>> 1) >>> (31 - t))) & ~m) | (ls & m)')} }`;
+          } else {
+            const hs = op === Op.SRL ? 'hi >>> t' : 'hi >> t';
+            const top = op === Op.SRL ? '' : ' | ((hi >> 31) & m)';
+            s = `{ ${pre} const hs = ${hs}; ${set('(((lo >>> t) | ((hi << 1) << (31 - t))) & ~m) | (hs & m)', `(hs & ~m)${top}`)} }`;
+          }
           break;
         }
-        case Op.SLT: s = `{ const a = ${H(rs1)}, b = ${H(rs2)}; ${set(`a < b || (a === b && (${L(rs1)} >>> 0) < (${L(rs2)} >>> 0)) ? 1 : 0`, '0')} }`; break;
-        case Op.SLTU: s = `{ const a = ${H(rs1)} >>> 0, b = ${H(rs2)} >>> 0; ${set(`a < b || (a === b && (${L(rs1)} >>> 0) < (${L(rs2)} >>> 0)) ? 1 : 0`, '0')} }`; break;
+        case Op.SLT: s = set(lt64(H(rs1), L(rs1), H(rs2), L(rs2), false), '0'); break;
+        case Op.SLTU: s = set(lt64(H(rs1), L(rs1), H(rs2), L(rs2), true), '0'); break;
         case Op.XOR: s = set(`${L(rs1)} ^ ${L(rs2)}`, `${H(rs1)} ^ ${H(rs2)}`); break;
         case Op.OR: s = set(`${L(rs1)} | ${L(rs2)}`, `${H(rs1)} | ${H(rs2)}`); break;
         case Op.AND: s = set(`${L(rs1)} & ${L(rs2)}`, `${H(rs1)} & ${H(rs2)}`); break;
@@ -396,10 +420,16 @@ export function regionSource(blocks: BlockInsn[][], fetchSpan: number, view: Mem
         case Op.SLLW: s = w(`${L(rs1)} << (${L(rs2)} & 31)`); break;
         case Op.SRLW: s = w(`(${L(rs1)} >>> (${L(rs2)} & 31)) | 0`); break;
         case Op.SRAW: s = w(`${L(rs1)} >> (${L(rs2)} & 31)`); break;
-        // Always the call: a small-operand fast path here had compares that ran only once the
-        // operands were small, and that first run after V8 optimised the region deoptimized it
-        // (a TurboFan recompile of a large region each time); mul64's own feedback is shared.
-        case Op.MUL: s = `mul64(${L(rs1)}, ${H(rs1)}, ${L(rs2)}, ${H(rs2)}); ${set('res[0]', 'res[1]')}`; break;
+        // Without a data-dependent fast path: compares that first ran after V8 had optimised the
+        // region deoptimized it (a TurboFan recompile of a large region each time).
+        case Op.MUL:
+          // Without branches: the low word by imul; the unsigned high word of al * bl from
+          // al's 16-bit halves times bl (each below 2^48, so exact in doubles):
+          // floor((a1 * b + floor(a0 * b / 2^16)) / 2^16); then the cross terms mod 2^32.
+          s = `{ const al = ${L(rs1)}, ah = ${H(rs1)}, bl = ${L(rs2)}, bh = ${H(rs2)}, b = bl >>> 0; ` +
+            `const hu = Math.floor(((al >>> 16) * b + Math.floor((al & 0xffff) * b * ${2 ** -16})) * ${2 ** -16}); ` +
+            `${set('Math.imul(al, bl)', '(((hu | 0) + Math.imul(al, bh)) | 0) + Math.imul(ah, bl) | 0')} }`;
+          break;
         case Op.MULH: case Op.MULHSU: case Op.MULHU: case Op.DIV: case Op.REM: case Op.DIVU: case Op.REMU: {
           const f = { [Op.MULH]: 'mulh64(', [Op.MULHSU]: 'mulhsu64(', [Op.MULHU]: 'mulhu64(', [Op.DIV]: 'div64(', [Op.REM]: 'div64(', [Op.DIVU]: 'divu64(', [Op.REMU]: 'divu64(' }[op];
           const tail = op === Op.DIV || op === Op.DIVU ? ', false' : op === Op.REM || op === Op.REMU ? ', true' : '';
@@ -427,14 +457,14 @@ export function regionSource(blocks: BlockInsn[][], fetchSpan: number, view: Mem
           let get: string;
           if (rs2 === 0) {
             get = inlineFlat
-              ? `FW[${d}] = a >= LO && a <= HI - 4 && (a & 3) === 0 ? I32[a >>> 2] : mem.load32(a); FW[${d + 1}] = -1;`
+              ? `FW[${d}] = b >= LO && b <= HI - 4 && (b & 3) === 0 ? I32[b >>> 2] : mem.load32(${A}); FW[${d + 1}] = -1;`
               : `FW[${d}] = mem.load32(a); FW[${d + 1}] = -1;`;
           } else {
             get = inlineFlat
-              ? `if (a >= LO && a <= HI - 8 && (a & 7) === 0) { const i = a >>> 2; FW[${d}] = I32[i]; FW[${d + 1}] = I32[i + 1]; } else { const v = mem.load64(a); FW[${d + 1}] = mem.hi; FW[${d}] = v; }`
+              ? `if (b >= LO && b <= HI - 8 && (b & 7) === 0) { const i = b >>> 2; FW[${d}] = I32[i]; FW[${d + 1}] = I32[i + 1]; } else { const v = mem.load64(${A}); FW[${d + 1}] = mem.hi; FW[${d}] = v; }`
               : `{ const v = mem.load64(a); FW[${d + 1}] = mem.hi; FW[${d}] = v; }`;
           }
-          s = `{ ${at()} ${setPc}${addr} ${get}${paid} }`;
+          s = `{ ${at()} ${inlineFlat ? bAddr : setPc + addr} ${get}${paid} }`;
           break;
         }
         case Op.FSTORE: {
@@ -444,9 +474,9 @@ export function regionSource(blocks: BlockInsn[][], fetchSpan: number, view: Mem
           const call = rd === 0 ? `mem.store32(a, FW[${d}])` : `mem.store64(a, FW[${d}], FW[${d + 1}])`;
           if (inlineFlat) {
             const [cond, put] = rd === 0
-              ? ['a >= LO && a <= HI - 4 && (a & 3) === 0', `I32[a >>> 2] = FW[${d}];`]
-              : ['a >= LO && a <= HI - 8 && (a & 7) === 0', `{ const i = a >>> 2; I32[i] = FW[${d}]; I32[i + 1] = FW[${d + 1}]; }`];
-            s = `{ ${at()} ${addr} if (${cond} && PG[a >>> 12] === 0) { ${put}${paid} } else { ${setPc}${call};${paid} if (st[3] !== ep) ${exit} } }`;
+              ? ['b >= LO && b <= HI - 4 && (b & 3) === 0', `I32[b >>> 2] = FW[${d}];`]
+              : ['b >= LO && b <= HI - 8 && (b & 7) === 0', `{ const i = b >>> 2; I32[i] = FW[${d}]; I32[i + 1] = FW[${d + 1}]; }`];
+            s = `{ ${at()} ${bAddr} if (${cond} && PG[b >>> 12] === 0) { ${put}${paid} } else { ${addr} ${setPc}${call};${paid} if (st[3] !== ep) ${exit} } }`;
           } else {
             s = `{ ${at()} ${addr} ${setPc}${call};${paid} if (st[3] !== ep) ${exit} }`;
           }
