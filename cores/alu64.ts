@@ -65,13 +65,63 @@ function setNum(v: number): void {
   res[1] = Math.floor(v / TWO32) | 0;
 }
 
-function toBig(lo: number, hi: number): bigint {
-  return (BigInt(hi) << 32n) | BigInt(lo >>> 0);
+// udivmod's quotient and remainder words.
+let qLo = 0, qHi = 0, rLo = 0, rHi = 0;
+
+/**
+ * Unsigned (ah:al) / (bh:bl), b != 0, any width, without BigInt: into qLo/qHi, rLo/rHi.
+ * A divisor below 2^32 divides the high word, then two 16-bit steps (each dividend stays below
+ * 2^48, exact in a double). A wider one leaves a quotient below 2^32: the quotient of the two
+ * values as doubles is within 2^-18 of the true one (three roundings of 2^-53 relative), so
+ * its floor is off by at most one, and one correction of the exact remainder fixes it; the
+ * remainder fits a signed 64-bit word while b < 2^62, and above that the quotient is at most 3.
+ */
+function udivmod(al: number, ah: number, bl: number, bh: number): void {
+  const a1 = ah >>> 0, a0 = al >>> 0, b1 = bh >>> 0, b0 = bl >>> 0;
+  if (b1 === 0) {
+    const q2 = Math.floor(a1 / b0);
+    let r = a1 - q2 * b0;
+    let x = r * 65536 + (a0 >>> 16);
+    const q1 = Math.floor(x / b0);
+    r = x - q1 * b0;
+    x = r * 65536 + (a0 & 0xffff);
+    const q0 = Math.floor(x / b0);
+    r = x - q0 * b0;
+    qLo = (q1 * 65536 + q0) | 0; qHi = q2 | 0; rLo = r | 0; rHi = 0;
+    return;
+  }
+  if (b1 >= 0x40000000) {
+    let q = 0, rl = al, rh = ah;
+    while ((rh >>> 0) > b1 || ((rh >>> 0) === b1 && (rl >>> 0) >= b0)) {
+      const l = (rl - bl) | 0;
+      rh = (rh - bh - ((rl >>> 0) < b0 ? 1 : 0)) | 0;
+      rl = l;
+      q++;
+    }
+    qLo = q; qHi = 0; rLo = rl; rHi = rh;
+    return;
+  }
+  let q = Math.floor((a1 * TWO32 + a0) / (b1 * TWO32 + b0));
+  mul64(q | 0, q >= TWO32 ? 1 : 0, bl, bh);
+  let rl = (al - res[0]) | 0, rh = (ah - res[1] - (a0 < (res[0] >>> 0) ? 1 : 0)) | 0;
+  if (rh < 0) {
+    q -= 1;
+    const l = (rl + bl) | 0;
+    rh = (rh + bh + ((l >>> 0) < (rl >>> 0) ? 1 : 0)) | 0;
+    rl = l;
+  } else if ((rh >>> 0) > b1 || ((rh >>> 0) === b1 && (rl >>> 0) >= b0)) {
+    q += 1;
+    const l = (rl - bl) | 0;
+    rh = (rh - bh - ((rl >>> 0) < b0 ? 1 : 0)) | 0;
+    rl = l;
+  }
+  qLo = q | 0; qHi = 0; rLo = rl; rHi = rh;
 }
-function setBig(v: bigint): void {
-  const x = BigInt.asIntN(64, v);
-  res[0] = Number(BigInt.asIntN(32, x));
-  res[1] = Number(x >> 32n);
+
+/** res = -(lo:hi) mod 2^64. */
+function neg(lo: number, hi: number): void {
+  res[0] = -lo | 0;
+  res[1] = (~hi + (lo === 0 ? 1 : 0)) | 0;
 }
 
 // A pair whose signed value has |v| < 2^52, so q*b below stays exact.
@@ -101,9 +151,16 @@ export function div64(al: number, ah: number, bl: number, bh: number, rem: boole
     setNum(rem ? a - q * b : q);
     return;
   }
-  const a = toBig(al, ah), b = toBig(bl, bh);
-  if (b === -1n && a === -(1n << 63n)) { if (rem) { res[0] = 0; res[1] = 0; } else setBig(a); return; }
-  setBig(rem ? a % b : a / b);
+  if (bl === -1 && bh === -1 && al === 0 && ah === -0x80000000) { res[0] = 0; res[1] = rem ? 0 : ah; return; } // -2^63 / -1 overflows
+  // On the magnitudes (|-2^63| is 2^63 unsigned); the quotient takes the signs' product, the remainder a's sign.
+  let ml = al, mh = ah, nl = bl, nh = bh;
+  if (ah < 0) { neg(al, ah); ml = res[0]; mh = res[1]; }
+  if (bh < 0) { neg(bl, bh); nl = res[0]; nh = res[1]; }
+  udivmod(ml, mh, nl, nh);
+  const negate = rem ? ah < 0 : (ah < 0) !== (bh < 0);
+  const lo = rem ? rLo : qLo, hi = rem ? rHi : qHi;
+  if (negate) neg(lo, hi);
+  else { res[0] = lo; res[1] = hi; }
 }
 
 /** DIVU / REMU (unsigned 64-bit). */
@@ -120,8 +177,8 @@ export function divu64(al: number, ah: number, bl: number, bh: number, rem: bool
     setNum(rem ? r : qq);
     return;
   }
-  const a = BigInt.asUintN(64, toBig(al, ah)), b = BigInt.asUintN(64, toBig(bl, bh));
-  setBig(rem ? a % b : a / b);
+  udivmod(al, ah, bl, bh);
+  if (rem) { res[0] = rLo; res[1] = rHi; } else { res[0] = qLo; res[1] = qHi; }
 }
 
 /** DIVW/REMW/DIVUW/REMUW: 32-bit operands, result sign-extended. Returns the 32-bit result. */

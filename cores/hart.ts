@@ -117,8 +117,6 @@ export class Hart implements Cpu {
     let fLo = this.fetchLo;
     const fw = this.f.w;
     const jit = this.jit, jst = jit !== null ? jit.st : null;
-    const jtag = jit !== null ? jit.tag : null, jlen = jit !== null ? jit.len : null, jfns = jit !== null ? jit.fns : null;
-    const jenv = jit !== null ? jit.env : null;
 
     for (;;) {
       try {
@@ -376,14 +374,9 @@ export class Hart implements Cpu {
           }
           // --engine jit, after a control transfer: translated regions run from pc while one is
           // there (or pc just became hot) and its entry block fits in what is left of the stretch.
-          for (;;) {
-            const bi = (pc >>> 1) & DECODE_MASK;
-            if (jtag![bi] !== pc && !jit!.count(pc, bi)) break;
-            if (lim - n < jlen![bi]) break;
-            jst![0] = n; jst![1] = lim;
-            pc = jfns![bi]!(xl, xh, mem, jst!, this, jenv!);
-            n = jst![0]; lim = jst![1];
-          }
+          jst![0] = n; jst![1] = lim;
+          pc = jit!.enter(pc, xl, xh, mem, this);
+          n = jst![0]; lim = jst![1];
           fLo = this.fetchLo;
         }
         this.pc = pc;

@@ -16,7 +16,7 @@
 import { DECODE_MASK, DECODE_SIZE, type DecodeCache, type DecodeListener } from '../decode_cache.ts';
 import type { HartMemory } from '../memory.ts';
 import { memView, type MemEnv, type MemView } from './mem_view.ts';
-import { blockCost, compileSource, readRegion, regionSource, type RegionFn } from './translate.ts';
+import { blockCost, compileSource, readRegion, regionSource, type BlockHart, type RegionFn } from './translate.ts';
 
 /** Block entries seen this many times are translated. */
 export const JIT_THRESHOLD = 32;
@@ -89,6 +89,22 @@ export class Jit implements DecodeListener {
   }
 
   /**
+   * Runs translated regions from pc, one after another, while there is one at pc (or pc just
+   * became hot) and its entry block fits in what is left of the stretch (st[1] - st[0]: lim and
+   * n, in and out); returns the pc the interpreter goes on from. A small function of its own, so
+   * that V8 optimizes the dispatch long before it has compiled Hart.run, the whole interpreter.
+   */
+  enter(pc: number, xl: Int32Array, xh: Int32Array, mem: HartMemory, h: BlockHart): number {
+    const st = this.st, tag = this.tag, len = this.len, fns = this.fns, env = this.env;
+    for (;;) {
+      const i = (pc >>> 1) & DECODE_MASK;
+      if (tag[i] !== pc && !this.count(pc, i)) return pc;
+      if (st[1] - st[0] < len[i]) return pc;
+      pc = fns[i]!(xl, xh, mem, st, h, env);
+    }
+  }
+
+  /**
    * Counts an arrival at entry pc (slot i) with no region there; true when that made it hot
    * and it is now translated.
    */
@@ -99,6 +115,10 @@ export class Jit implements DecodeListener {
       return false;
     }
     if (++this.cnt[i] < this.threshold || this.tries[i] >= RETRANSLATE_CAP) return false;
+    return this.translate(pc, i);
+  }
+
+  private translate(pc: number, i: number): boolean {
     const blocks = readRegion(this.dc.ent, pc);
     if (blocks.length === 0) {
       this.tries[i] = RETRANSLATE_CAP; // starts with an op the translator leaves to the interpreter
