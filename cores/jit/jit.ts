@@ -16,7 +16,7 @@
 import { DECODE_MASK, DECODE_SIZE, type DecodeCache, type DecodeListener } from '../decode_cache.ts';
 import type { HartMemory } from '../memory.ts';
 import { memView, type MemEnv, type MemView } from './mem_view.ts';
-import { blockCost, compileSource, readRegion, regionSource, type BlockHart, type RegionFn } from './translate.ts';
+import { blockCost, compileSource, readRegion, regionBlocks, regionSource, type BlockHart, type RegionFn } from './translate.ts';
 
 /** Block entries seen this many times are translated. */
 export const JIT_THRESHOLD = 32;
@@ -119,12 +119,12 @@ export class Jit implements DecodeListener {
   }
 
   private translate(pc: number, i: number): boolean {
-    const blocks = readRegion(this.dc.ent, pc);
-    if (blocks.length === 0) {
+    const plan = readRegion(this.dc.ent, pc);
+    if (plan.path.length === 0) {
       this.tries[i] = RETRANSLATE_CAP; // starts with an op the translator leaves to the interpreter
       return false;
     }
-    const src = regionSource(blocks, this.fetchSpan, this.view);
+    const src = regionSource(plan, this.fetchSpan, this.view);
     if (this.live + 1 > this.regionsCap || this.liveChars + src.length > this.sourceCap || this.coverRefs > COVER_REFS_CAP) {
       this.flushTranslations();
       this.flushes++;
@@ -142,8 +142,8 @@ export class Jit implements DecodeListener {
     this.fns[i] = compileSource(src, pc);
     this.regions[i] = r;
     this.tag[i] = pc;
-    this.len[i] = blockCost(blocks[0], this.view);
-    for (const b of blocks) {
+    this.len[i] = blockCost(plan.path[0], this.view);
+    for (const b of regionBlocks(plan)) {
       for (const x of b) {
         this.cov[(x.pc >>> 1) & DECODE_MASK] = 1;
         const list = this.covers.get(x.pc);

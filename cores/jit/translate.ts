@@ -148,15 +148,36 @@ function successors(b: BlockInsn[]): number[] {
   return [next];
 }
 
+/** Blocks a detour may take before it rejoins the loop. */
+export const DETOUR_BLOCKS = 3;
+
+/**
+ * A region: the path of blocks from the entry (a loop when the last one leads back to it), and
+ * detours: from a side exit of the path (keyed by its target), a chain of up to DETOUR_BLOCKS
+ * blocks that rejoins the loop, at its entry or at a later path block, instead of leaving.
+ */
+export interface RegionPlan {
+  path: BlockInsn[][];
+  detours: Map<number, BlockInsn[][]>;
+}
+
+/** Every block of a region (the code it was read from). */
+export function regionBlocks(plan: RegionPlan): BlockInsn[][] {
+  return [...plan.path, ...[...plan.detours.values()].flat()];
+}
+
 /**
  * The region at entry: the entry block, and when a short path of direct successors leads back
  * to it (a loop of up to REGION_BLOCKS blocks, REGION_INSNS instructions, every one decoded),
  * the rest of that path in order: the region's function runs it as one JavaScript loop with
- * side exits. Depth-first, the branch's taken side first (a loop's back edge usually is).
+ * side exits. Depth-first, the branch's taken side first (a loop's back edge usually is). Then
+ * the loop's detours (an if's other arm, a loop's continue), within the same budget, so that a
+ * loop with several paths runs without leaving compiled code. Empty path: nothing to translate.
  */
-export function readRegion(ent: Int32Array, entry: number): BlockInsn[][] {
+export function readRegion(ent: Int32Array, entry: number): RegionPlan {
+  const detours = new Map<number, BlockInsn[][]>();
   const first = readBlock(ent, entry);
-  if (first.length === 0) return [];
+  if (first.length === 0) return { path: [], detours };
   const path = [first];
   let insns = first.length;
   const find = (): boolean => {
@@ -175,7 +196,31 @@ export function readRegion(ent: Int32Array, entry: number): BlockInsn[][] {
     }
     return false;
   };
-  return find() ? path : [first];
+  if (!find()) return { path: [first], detours };
+  const at = new Map(path.map((b, p) => [b[0].pc, p]));
+  path.forEach((b, p) => {
+    for (const t of successors(b)) {
+      if (at.has(t) || detours.has(t)) continue;
+      const d: BlockInsn[][] = [];
+      const dfs = (pc: number): boolean => {
+        if (d.length >= DETOUR_BLOCKS || d.some((c) => c[0].pc === pc)) return false;
+        const c = readBlock(ent, pc);
+        if (c.length === 0 || insns + c.length > REGION_INSNS) return false;
+        d.push(c);
+        insns += c.length;
+        // Longer is better: a chain that goes on from a successor that would leave covers it too.
+        const rejoins = (u: number) => u === entry || (at.get(u) ?? -1) > p;
+        const succ = successors(c);
+        for (const u of succ) if (!rejoins(u) && !at.has(u) && dfs(u)) return true;
+        if (succ.some(rejoins)) return true;
+        d.pop();
+        insns -= c.length;
+        return false;
+      };
+      if (dfs(t)) detours.set(t, d);
+    }
+  });
+  return { path, detours };
 }
 
 /** Memory accesses of an op (the cost of a block under a constant latency counts them). */
@@ -239,7 +284,8 @@ const helpers = {
 };
 
 /** The JavaScript source of a region's function body (parameters xl, xh, mem, st, h, env). */
-export function regionSource(blocks: BlockInsn[][], fetchSpan: number, view: MemView): string {
+export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView): string {
+  const blocks = plan.path;
   const fEdge = fetchSpan - 2;
   // Flat memory's fetch path costs nothing (fetchAccess returns 0): a fetch is no event there.
   const fetchEvents = !view.flat;
@@ -258,16 +304,10 @@ export function regionSource(blocks: BlockInsn[][], fetchSpan: number, view: Mem
   const cases: string[] = [];
   // The blocks run in path order; the last one's transfer back to the entry loops.
   const m = blocks.length;
-  let bj = 0;
-  const go = (t: number) => {
-    if (bj < m - 1 && t === blocks[bj + 1][0].pc) return `pc = ${t};`; // on into the next block
-    if (bj === m - 1 && t === blocks[0][0].pc) return `{ pc = ${t}; continue L; }`;
-    return `{ pc = ${t}; break L; }`;
-  };
   const loops = successors(blocks[m - 1]).includes(blocks[0][0].pc);
 
-  for (; bj < m; bj++) {
-    const b = blocks[bj];
+  // One block's code; go(t) is the code of its transfer to t (its last statement).
+  const emit = (b: BlockInsn[], go: (t: number) => string): string => {
     const k = b.length;
     const cost = blockCost(b, view);
     const body: string[] = [];
@@ -496,7 +536,29 @@ export function regionSource(blocks: BlockInsn[][], fetchSpan: number, view: Mem
         body.push(`if (lim - n < ${cost}) ${exit}`);
       }
     }
-    cases.push(body.join('\n'));
+    return body.join('\n');
+  };
+
+  // Path block p starts where labelled block Jp ends (J1 .. J(m-1) nest around the path's
+  // head), so `break Jp` goes forward to it from anywhere before it, `continue L` back to the
+  // entry. A side exit with a detour runs the detour's blocks nested in the exit, each ending
+  // in such a jump, or a real exit.
+  const entryPc = blocks[0][0].pc;
+  const pathAt = new Map(blocks.map((b, p) => [b[0].pc, p]));
+  const jump = (p: number, t: number, fromPath: boolean): string => {
+    if (t === entryPc) return `{ pc = ${t}; continue L; }`;
+    const q = pathAt.get(t);
+    if (q !== undefined && q > p) return `{ pc = ${t}; break J${q}; }`;
+    const d = fromPath ? plan.detours.get(t) : undefined;
+    if (d !== undefined) return `{ pc = ${t};\n${chain(d, 0, p)} }`;
+    return `{ pc = ${t}; break L; }`;
+  };
+  const chain = (d: BlockInsn[][], c: number, p: number): string => emit(d[c], (t) =>
+    (c + 1 < d.length && t === d[c + 1][0].pc ? `{ pc = ${t};\n${chain(d, c + 1, p)} }` : jump(p, t, false)));
+  for (let p = m - 1; p >= 1; p--) cases.push(`J${p}: {`);
+  for (let p = 0; p < m; p++) {
+    if (p > 0) cases.push('}');
+    cases.push(emit(blocks[p], (t) => (p < m - 1 && t === blocks[p + 1][0].pc ? `pc = ${t};` : jump(p, t, true))));
   }
 
   const regs = [...used].sort((x, y) => x - y);
