@@ -7,7 +7,10 @@
 // Prints one JSON object on stdout (progress on stderr); each figure is the median of --reps
 // runs (default 3), the engines and qemu interleaved so that all see the same host load.
 // Checks that both engines retired the same instructions in the same cycles and printed what
-// qemu printed.
+// qemu printed. *CpuMips counts the whole runMachine call's CPU, the worker's start-up too
+// (~0.3 s here, a ceiling of ~400 MIPS on a 120M-instruction program however fast it runs);
+// *RunCpuMips is the run alone: bench/inproc.ts in a child process, the CPU its run loop took
+// (V8's compiler threads and GC included), start-up excluded.
 //   npx tsx bench/jit.ts [--reps 5] [--only compute_long,varied]
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -16,6 +19,13 @@ import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+const inproc = fileURLToPath(new URL('./inproc.ts', import.meta.url));
+/** MIPS per CPU second of the run loop alone (bench/inproc.ts in a fresh process). */
+function runCpuMips(path: string, memory: string, engine: string): number {
+  const r = spawnSync(process.execPath, [...process.execArgv, inproc, path, memory, engine], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`bench/inproc.ts ${path} ${memory} ${engine}: exit ${r.status}\n${r.stderr}`);
+  return (JSON.parse(r.stdout.trim().split('\n').pop()!) as { cpuMips: number }).cpuMips;
+}
 import { makeConfig, type MachineConfig } from '../src/machine/config.ts';
 import { runMachine } from '../src/machine/machine.ts';
 
@@ -72,7 +82,10 @@ function qemu(path: string): { seconds: number; stdout: string } | null {
  * *CpuMips: over the CPU time this process used meanwhile (the worker, V8's compiler threads, GC):
  * on a host shared with other jobs it moves far less with their load than wall time does.
  */
-interface Row { interpMips: number; jitMips: number; speedup: number; interpCpuMips: number; jitCpuMips: number; cpuSpeedup: number; instructions: number; cycles: number }
+interface Row {
+  interpMips: number; jitMips: number; speedup: number; interpCpuMips: number; jitCpuMips: number; cpuSpeedup: number;
+  interpRunCpuMips: number; jitRunCpuMips: number; runCpuSpeedup: number; instructions: number; cycles: number;
+}
 const out: Record<string, Record<string, Row | number | null>> = {};
 for (const name of names) {
   const program = readFileSync(paths[name]);
@@ -83,6 +96,7 @@ for (const name of names) {
   for (const memory of ['flat', 'caches'] as const) {
     const mips: Record<string, number[]> = { interp: [], jit: [] };
     const cpuMips: Record<string, number[]> = { interp: [], jit: [] };
+    const runCpu: Record<string, number[]> = { interp: [], jit: [] };
     const counts = new Set<string>();
     let cycles = 0;
     for (let i = 0; i < reps; i++) {
@@ -98,7 +112,9 @@ for (const name of names) {
         instructions = r.instructions;
         cycles = r.cores[0].cycles;
         counts.add(`${r.instructions}/${r.cores[0].cycles}/${stdout}`);
-        process.stderr.write(`${name} ${memory} ${engine}: ${r.guestMips.toFixed(1)} MIPS (${cpuMips[engine][cpuMips[engine].length - 1].toFixed(1)} per CPU second)\n`);
+        runCpu[engine].push(runCpuMips(paths[name], memory, engine));
+        process.stderr.write(`${name} ${memory} ${engine}: ${r.guestMips.toFixed(1)} MIPS (${cpuMips[engine][cpuMips[engine].length - 1].toFixed(1)} per CPU second, ` +
+          `${runCpu[engine][runCpu[engine].length - 1].toFixed(1)} per CPU second of the run alone)\n`);
       }
       if (memory === 'flat') {
         const q = qemu(paths[name]);
@@ -114,9 +130,11 @@ for (const name of names) {
     if (qemuOut !== null && printed !== qemuOut) throw new Error(`${name}: smpemu printed ${JSON.stringify(printed)}, qemu-riscv64 ${JSON.stringify(qemuOut)}`);
     const interpMips = +median(mips.interp).toFixed(1), jitMips = +median(mips.jit).toFixed(1);
     const interpCpuMips = +median(cpuMips.interp).toFixed(1), jitCpuMips = +median(cpuMips.jit).toFixed(1);
+    const interpRunCpuMips = +median(runCpu.interp).toFixed(1), jitRunCpuMips = +median(runCpu.jit).toFixed(1);
     out[name][memory] = {
       interpMips, jitMips, speedup: +(jitMips / interpMips).toFixed(2),
-      interpCpuMips, jitCpuMips, cpuSpeedup: +(jitCpuMips / interpCpuMips).toFixed(2), instructions, cycles,
+      interpCpuMips, jitCpuMips, cpuSpeedup: +(jitCpuMips / interpCpuMips).toFixed(2),
+      interpRunCpuMips, jitRunCpuMips, runCpuSpeedup: +(jitRunCpuMips / interpRunCpuMips).toFixed(2), instructions, cycles,
     };
   }
   // qemu runs the same instructions (same binary, same syscalls): its MIPS over smpemu's count.
