@@ -5,6 +5,7 @@
 // self-modifying code runs its new instructions, with and without fence.i; faults in blocks.
 import { describe, expect, it } from 'vitest';
 import { assemble } from '../../src/asm/assembler.ts';
+import { readRegion, regionBlocks } from '../../cores/jit/translate.ts';
 import { CODE, DATA, assembleAt, cacheVariant, machine, randomProgram, rng, runSliced, snapshot } from './jit_diff.ts';
 
 const base = process.env.JIT_SEED ? Number(process.env.JIT_SEED) : (Date.now() % 1_000_000);
@@ -164,6 +165,54 @@ newword:
       expect(a.hart.xl[10]).toBe(10 + 1000);
       expect(b.jit!.drops).toBeGreaterThan(0); // the block holding target was translated, then dropped
       expect(snapshot(b)).toEqual(snapshot(a));
+    });
+  }
+});
+
+describe('a loop with several paths', () => {
+  // Each round takes one of three paths on a xorshift value; all rejoin the loop at \`next\`, a
+  // later block of the loop's path (loop, even, next): the odd arm and its rare tail are a
+  // detour of two blocks, run inside the region (a forward jump out of a labelled block).
+  const source = `
+  li a0, 0
+  li a1, 12345
+  li t0, 500
+loop:
+  slli t1, a1, 13
+  xor a1, a1, t1
+  srli t1, a1, 7
+  xor a1, a1, t1
+  andi t2, a1, 1
+  beq t2, x0, even
+  addi a0, a0, 3
+  andi t3, a1, 6
+  bne t3, x0, next
+  addi a0, a0, 100
+  j next
+even:
+  addi a0, a0, 5
+  j next
+next:
+  addi t0, t0, -1
+  bne t0, x0, loop
+  li a7, 93
+  ecall
+`;
+  for (const caches of [false, true]) {
+    it(`runs as the interpreter does, in random slices (${caches ? 'caches' : 'flat'})`, () => {
+      const code = assembleAt(source);
+      const { labels } = assemble(source, { base: CODE });
+      for (const seed of [1, 2, 3]) {
+        const a = machine('interp', caches, code);
+        const b = machine('jit', caches, code, 2);
+        const stopsA = runSliced(a, seed, [7, 40, 5000][seed - 1]), stopsB = runSliced(b, seed, [7, 40, 5000][seed - 1]);
+        expect({ ...snapshot(b), stops: stopsB }).toEqual({ ...snapshot(a), stops: stopsA });
+        expect(b.hart.xl[10]).toBeGreaterThan(500 * 3);
+        const plan = readRegion(b.hart.dc.ent, CODE + labels.get('loop')! - CODE);
+        expect(plan.path.map((p) => p[0].pc)).toEqual(['loop', 'even', 'next'].map((l) => CODE + labels.get(l)! - CODE));
+        expect([...plan.detours.values()].map((d) => d.length)).toEqual([2]); // the odd arm and its rare tail
+        expect(regionBlocks(plan).length).toBe(5);
+      }
     });
   }
 });
