@@ -9,7 +9,10 @@
 // Instruction counts are not time (no cache misses, no branch mispredictions, no IPC), but a
 // longer path, a lost inlining or an extra recompile shows in them whatever the load.
 // valgrind runs ~30x slower: the runs go in parallel (--jobs, default 6). packed runs to its end.
-//   npx tsx bench/ab_count.ts TREE_A TREE_B [...] [--case flat|caches|packed] [--n1 4000000] [--n2 24000000]
+// Counts are not exactly repeatable: valgrind runs one thread at a time, so when V8's background
+// compiles land moves between runs (about ±10% on one tree). --repeat K runs every (tree, size)
+// K times and uses the median of each count (and prints the spread).
+//   npx tsx bench/ab_count.ts TREE_A TREE_B [...] [--case flat|caches|packed] [--n1 4000000] [--n2 24000000] [--repeat 3]
 
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -28,6 +31,7 @@ if (trees.length === 0) {
 const kind = opt('--case', 'caches');
 const n1 = Number(opt('--n1', '4000000')), n2 = Number(opt('--n2', '24000000'));
 const jobs = Number(opt('--jobs', '6'));
+const repeat = Math.max(1, Number(opt('--repeat', '1')));
 const worker = fileURLToPath(new URL('./ab_count_worker.ts', import.meta.url));
 // packed ends by itself (its program is short): one run counts start-up, one the whole run.
 const sizes = kind === 'packed' ? [1000, 1e9] : [1000, n1, n2];
@@ -46,21 +50,29 @@ function count(tree: string, n: number): Promise<{ refs: number; instret: number
   });
 }
 
-const tasks = trees.flatMap((t) => sizes.map((n) => ({ t, n })));
-const results = new Map<string, { refs: number; instret: number }>();
+const tasks = trees.flatMap((t) => sizes.flatMap((n) => Array.from({ length: repeat }, () => ({ t, n }))));
+const samples = new Map<string, { refs: number; instret: number }[]>();
 let next = 0;
 await Promise.all(
   Array.from({ length: Math.min(jobs, tasks.length) }, async () => {
     while (next < tasks.length) {
       const { t, n } = tasks[next++];
       const r = await count(t, n);
-      results.set(`${t} ${n}`, r);
+      const key = `${t} ${n}`;
+      samples.set(key, [...(samples.get(key) ?? []), r]);
       process.stderr.write(`  ${t} ${kind} ${n}: ${r.refs.toLocaleString('en')} host instructions, ${r.instret} guest\n`);
     }
   }),
 );
+/** Per (tree, size): the median run by host instructions (guest instructions are the same in every run). */
+const results = new Map<string, { refs: number; instret: number }>();
+for (const [key, rs] of samples) {
+  const sorted = [...rs].sort((x, y) => x.refs - y.refs);
+  results.set(key, sorted[(sorted.length - 1) >> 1]);
+  if (rs.length > 1) process.stderr.write(`  ${key}: median ${sorted[(sorted.length - 1) >> 1].refs.toLocaleString('en')} (${sorted[0].refs.toLocaleString('en')}..${sorted[sorted.length - 1].refs.toLocaleString('en')})\n`);
+}
 const M = (x: number) => `${(x / 1e6).toFixed(0)}M`;
-console.log(`${kind}: host instructions (valgrind), ${kind === 'packed' ? 'whole run' : `N1 ${n1}, N2 ${n2}`}`);
+console.log(`${kind}: host instructions (valgrind), ${kind === 'packed' ? 'whole run' : `N1 ${n1}, N2 ${n2}`}${repeat > 1 ? `, median of ${repeat}` : ''}`);
 const base = new Map<string, number>();
 for (const t of trees) {
   const z = results.get(`${t} 1000`)!;
