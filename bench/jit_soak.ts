@@ -8,7 +8,7 @@
 // "0 mismatches" or the first mismatching seed (exit 1), which JIT_SEED=<seed> reruns in the test.
 //   npx tsx bench/jit_soak.ts [--blocks 1000000] [--seed 1]
 
-import { assembleAt, cacheVariant, machine, randomProgram, rng, runSliced, snapshot } from '../test/cores/jit_diff.ts';
+import { diffSeed } from '../test/cores/jit_diff.ts';
 
 const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(name);
@@ -24,16 +24,8 @@ for (let p = 0; blocks < target; p++) {
   const seed = base + p;
   const ext = p % 2 === 1;
   const caches = (p >> 1) % 2 === 1;
-  const n = 4 + (seed % 12);
-  const code = assembleAt(randomProgram(rng(seed), n, ext ? { fp: true, amo: true, rvc: true } : undefined));
-  const maxSlice = [1, 7, 40, 400, 5000][seed % 5];
-  // With caches, by seed as the test: translated code with or without Atomics (solo), bare or through the TLB.
-  const variant = cacheVariant(seed);
-  const a = machine('interp', caches, code, 2, undefined, variant);
-  const b = machine('jit', caches, code, 1 + (seed % 3), undefined, variant);
-  const stopsA = runSliced(a, seed, maxSlice);
-  const stopsB = runSliced(b, seed, maxSlice);
-  if (JSON.stringify({ ...snapshot(a), stops: stopsA }) !== JSON.stringify({ ...snapshot(b), stops: stopsB })) {
+  const { blocks: n, variant, jit: b, interp, translated } = diffSeed(seed, caches, ext);
+  if (JSON.stringify(interp) !== JSON.stringify(translated)) {
     process.stderr.write(`MISMATCH: seed ${seed} (${ext ? 'RV64IMAFDC' : 'RV64IM'}, ${caches ? `caches ${JSON.stringify(variant)}` : 'flat'}): JIT_SEED=${seed} npx vitest run test/cores/jit.test.ts\n`);
     console.log(JSON.stringify({ seed: base, blocks, programs, mismatches: 1, firstMismatch: seed }));
     process.exit(1);

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { assemble } from '../../src/asm/assembler.ts';
 import { readRegion, regionBlocks } from '../../cores/jit/translate.ts';
-import { CODE, DATA, assembleAt, cacheVariant, machine, randomProgram, rng, runSliced, snapshot } from './jit_diff.ts';
+import { CODE, DATA, assembleAt, diffSeed, machine, randomProgram, rng, runSliced, snapshot } from './jit_diff.ts';
 
 const base = process.env.JIT_SEED ? Number(process.env.JIT_SEED) : (Date.now() % 1_000_000);
 // JIT_PROGRAMS=n runs more (a longer soak: the seed is printed the same way).
@@ -20,21 +20,13 @@ describe('translated blocks count exactly as the interpreter', () => {
       for (let p = 0; p < PROGRAMS; p++) {
         if (p % 100 === 99) await new Promise((r) => setImmediate(r)); // a long soak keeps vitest's RPC alive
         const seed = base + p;
-        const code = assembleAt(randomProgram(rng(seed), 4 + (seed % 12), ext ? { fp: true, amo: true, rvc: true } : undefined));
-        const maxSlice = [1, 7, 40, 400, 5000][seed % 5];
-        // With caches, by seed: Atomics or not in translated code, bare mode or the TLB path.
-        const variant = cacheVariant(seed);
-        const a = machine('interp', caches, code, 2, undefined, variant);
-        const b = machine('jit', caches, code, 1 + (seed % 3), undefined, variant);
-        const stopsA = runSliced(a, seed, maxSlice);
-        const stopsB = runSliced(b, seed, maxSlice);
-        const sa = { ...snapshot(a), stops: stopsA }, sb = { ...snapshot(b), stops: stopsB };
+        const { jit, interp: sa, translated: sb } = diffSeed(seed, caches, ext);
         if (JSON.stringify(sa) !== JSON.stringify(sb)) {
           // The first field that differs (the whole snapshot is kilobytes of hex).
           const k = (Object.keys(sa) as (keyof typeof sa)[]).find((f) => JSON.stringify(sa[f]) !== JSON.stringify(sb[f]))!;
           expect({ seed, ext, field: k, value: sb[k] }).toEqual({ seed, ext, field: k, value: sa[k] });
         }
-        blocksRun += b.jit!.translated;
+        blocksRun += jit.jit!.translated;
       }
       // The comparison means something only if blocks were translated (and so ran).
       expect(blocksRun).toBeGreaterThan(PROGRAMS);

@@ -265,3 +265,21 @@ export function assembleAt(source: string): Uint8Array {
   for (let i = 0; i < words.length; i++) dv.setUint32(4 * i, words[i]! >>> 0, true);
   return out;
 }
+
+/**
+ * One seed of the differential test: its random program of 4..15 blocks (with F, D, A and C
+ * when `ext`), run by the interpreter and the translator in the same random slices, caches
+ * wired by the seed. What both left (every slice's stop point, registers, memory, counters).
+ */
+export function diffSeed(seed: number, caches: boolean, ext: boolean) {
+  const blocks = 4 + (seed % 12);
+  const code = assembleAt(randomProgram(rng(seed), blocks, ext ? { fp: true, amo: true, rvc: true } : undefined));
+  const maxSlice = [1, 7, 40, 400, 5000][seed % 5]!;
+  // With caches, by seed: Atomics or not in translated code, bare mode or the TLB path.
+  const variant = cacheVariant(seed);
+  const a = machine('interp', caches, code, 2, undefined, variant);
+  const b = machine('jit', caches, code, 1 + (seed % 3), undefined, variant);
+  const stopsA = runSliced(a, seed, maxSlice);
+  const stopsB = runSliced(b, seed, maxSlice);
+  return { blocks, variant, jit: b, interp: { ...snapshot(a), stops: stopsA }, translated: { ...snapshot(b), stops: stopsB } };
+}
