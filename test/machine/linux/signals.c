@@ -210,6 +210,10 @@ static void *long_sleeper(void *a) {
 static int t_nanosleep(void) {
   on(SIGUSR1, count, 0);
   pthread_create(&worker, NULL, long_sleeper, NULL);
+  /* Let the worker enter its sleep first: qemu-user drops rem when the signal lands before the host
+     syscall starts (safe_syscall returns EINTR without sleeping), which made qemu print 0 here. */
+  struct timespec settle = { 0, 200000000 };
+  nanosleep(&settle, NULL);
   struct timespec ms = { 0, 1000000 };
   while (!ns_done) {
     pthread_kill(worker, SIGUSR1);
