@@ -33,7 +33,7 @@ import { oneProcessView } from './proc_view.ts';
 import type { MapsFile } from './proc/maps.ts';
 import { emulateMisaligned, EMU_FAULT, EMU_OK } from './traps_misaligned.ts';
 import { vmEvent } from './mm/vmstat.ts';
-import { VM_EXEC, VM_GROWSDOWN, VM_MAYSHARE, VM_READ, VM_SHARED, VM_WRITE, VmaPool } from './mm/vma.ts';
+import { PAGE_SIZE, VM_EXEC, VM_GROWSDOWN, VM_MAYSHARE, VM_READ, VM_SHARED, VM_WRITE, VmaPool } from './mm/vma.ts';
 import { GuestRoot } from './fs/namei.ts';
 import { PseudoFs, registerCpuFiles } from './fs/procfs.ts';
 import { FileSyscalls } from './fs/syscalls.ts';
@@ -437,8 +437,8 @@ export class LinuxKernel implements TrapHandler {
         const program = images.get(id)?.bytes;
         if (!program) return mapped.readPage(id, pgoff, out);
         out.fill(0);
-        const from = pgoff * 4096;
-        if (from < program.length) out.set(program.subarray(from, Math.min(from + 4096, program.length)));
+        const from = pgoff * PAGE_SIZE;
+        if (from < program.length) out.set(program.subarray(from, Math.min(from + PAGE_SIZE, program.length)));
         return true;
       },
     };
@@ -631,7 +631,7 @@ export class LinuxKernel implements TrapHandler {
       sigchld: 0, cminFlt: 0, cmajFlt: 0,
       groups: linuxSyscallGroups({
         fs: o.fs, state: o.state, console: this.console, clockHz: this.o.clockHz, bootEpochNs: BOOT_EPOCH_NS, random: this.random,
-        sysinfo: () => ({ totalram: this.alloc.totalramPages() * 4096, freeram: this.freePages() * 4096, procs: this.procs.size }),
+        sysinfo: () => ({ totalram: this.alloc.totalramPages() * PAGE_SIZE, freeram: this.freePages() * PAGE_SIZE, procs: this.procs.size }),
         taskSize: this.taskSize,
         sched: this.schedCalls,
         sleep: (_t, cycles) => {
@@ -785,7 +785,7 @@ export class LinuxKernel implements TrapHandler {
   private setup_per_cpu_areas(cpu: Cpu): void {
     const pfn = this.alloc.alloc_pages(cpu.hartId, GFP_KERNEL, PERCPU_ORDER);
     if (pfn < 0) throw new Error('boot: no memory for the per-CPU areas');
-    const locks = new RqLocks(pfn * 4096, this.o.cores); // unlocked: the block is pristine boot RAM (zero)
+    const locks = new RqLocks(pfn * PAGE_SIZE, this.o.cores); // unlocked: the block is pristine boot RAM (zero)
     this.rqLocks = locks;
     this.sched.rqLockHook = {
       lock: (c) => this.rqLockOp(locks, c, true),
@@ -1262,8 +1262,8 @@ export class LinuxKernel implements TrapHandler {
     let r = handleMmFault(ctx, addr, flags);
     // An access across a page boundary faults naming its first byte: after a couple of
     // rounds with that page fine, the next page is the one to fault in.
-    if (r.code === VM_FAULT_OK && this.repeats >= 1 && tval % 4096 > 4096 - 8) {
-      addr = tval - (tval % 4096) + 4096;
+    if (r.code === VM_FAULT_OK && this.repeats >= 1 && tval % PAGE_SIZE > PAGE_SIZE - 8) {
+      addr = tval - (tval % PAGE_SIZE) + PAGE_SIZE;
       r = handleMmFault(ctx, addr, flags);
     }
     this.drainPhys(cpu);
@@ -1578,7 +1578,7 @@ export class LinuxKernel implements TrapHandler {
         const ptep = mm.pt.pte_offset_map(mm.pgd, addr);
         if (ptep === 0) return UACCESS_FAULT;
         const lo = mm.pt.ptep_get(ptep);
-        return pte_pfn(lo, mm.pt.phys.hi) * 4096 + (addr % 4096);
+        return pte_pfn(lo, mm.pt.phys.hi) * PAGE_SIZE + (addr % PAGE_SIZE);
       },
     });
   }
