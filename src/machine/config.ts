@@ -64,9 +64,18 @@ export function makeConfig(given: Partial<MachineConfig> = {}): MachineConfig {
   const pt: Partial<MachineConfig['tlb']> = partial.tlb ?? {};
   const tlb = { ...dt, ...pt, itlb: { ...dt.itlb, ...pt.itlb }, dtlb: { ...dt.dtlb, ...pt.dtlb }, stlb: { ...dt.stlb, ...pt.stlb } };
   const nic = { ...DEFAULT_CONFIG.nic, ...partial.nic };
-  const c: MachineConfig = { ...DEFAULT_CONFIG, ...partial, cores, threads: partial.threads ?? cores, caches, interleave, tlb, nic };
+  const engine = partial.engine ?? envEngine() ?? DEFAULT_CONFIG.engine;
+  const c: MachineConfig = { ...DEFAULT_CONFIG, ...partial, cores, threads: partial.threads ?? cores, caches, interleave, tlb, nic, engine };
   validate(c);
   return c;
+}
+
+/** SMPEMU_ENGINE=interp|jit sets the engine of every machine that does not choose one (CI runs suites under both). */
+export function envEngine(): MachineConfig['engine'] | undefined {
+  const e = process.env.SMPEMU_ENGINE;
+  if (e === undefined || e === '') return undefined;
+  if (e !== 'interp' && e !== 'jit') throw new ConfigError(`SMPEMU_ENGINE must be 'interp' or 'jit' (got '${e}')`);
+  return e;
 }
 
 function int(name: string, v: number, min: number, max: number): void {
