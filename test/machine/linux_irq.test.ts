@@ -170,8 +170,9 @@ describe.skipIf(!have)('--boot linux: interrupts, softirqs, ksoftirqd, the NIC',
 
   it.each([1, 2])('a 10 s sleep on 4 cores (%d workers): the idle loop jumps from event to event, whole quanta skipped, no tick while idle', async (threads) => {
     const cfg = { cores: 4, threads, quantum: 20_000 };
-    const { r, out, irq, sched } = await run('sleep', [], cfg);
-    expect(out).toBe("parent: work done\nchild: woke after the parent's work\nslept 10 s: 1\n");
+    const { r, out, err, irq, sched } = await run('sleep', [], cfg);
+    expect(out).toBe('parent: work done\nchild: slept 50 ms: 1\nslept 10 s: 1\n');
+    expect(err).toBe("child: the parent's work was done when it woke: 1\n");
     expect(sched.idleCycles).toBeGreaterThan(10_000_000_000);
     // a host iteration per wake-up, not per quantum (500,000 of them) nor per tick (2,500):
     // on core 0, where pid 1 sleeps, over the whole run
@@ -180,7 +181,7 @@ describe.skipIf(!have)('--boot linux: interrupts, softirqs, ksoftirqd, the NIC',
     // as many iterations but a handful (the other cores' own count is their visits while core 0
     // computes, one per IDLE_SLACK cycles of it: cores/core_group.ts)
     const short = await run('sleep', ['1'], cfg);
-    expect(short.out).toBe("parent: work done\nchild: woke after the parent's work\nslept 1 s: 1\n");
+    expect(short.out).toBe('parent: work done\nchild: slept 50 ms: 1\nslept 1 s: 1\n');
     for (let c = 0; c < 4; c++) expect(irq.idleLoops[c]! - short.irq.idleLoops[c]!).toBeLessThan(10);
     expect(irq.idleLoops.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     // the tick stopped while idle: only a handful of timer interrupts over 10 s (2,500 periods)

@@ -8,12 +8,30 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 static void spin(void) {
   for (volatile long i = 0; i < 200000; i++) {
+  }
+}
+
+// Returns once /proc/PID/stat says the process sleeps (state S): the parent below makes no
+// other blocking call between its fork and its read.
+static void wait_asleep(pid_t pid) {
+  char path[64], b[512];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  struct timespec ms = {0, 1000000};
+  for (;;) {
+    int f = open(path, O_RDONLY);
+    ssize_t n = f < 0 ? -1 : read(f, b, sizeof b - 1);
+    if (f >= 0) close(f);
+    b[n > 0 ? n : 0] = 0;
+    char *p = strrchr(b, ')');
+    if (p && p[1] == ' ' && p[2] == 'S') return;
+    nanosleep(&ms, 0);
   }
 }
 
@@ -25,16 +43,19 @@ int main(void) {
   char buf[4096];
   setvbuf(stdout, 0, _IONBF, 0);
 
-  // 1. The parent reads first and sleeps; the child writes after a while, then closes: EOF.
+  // 1. The parent reads first and sleeps; the child writes, then closes: EOF. The child writes
+  // only while the parent sleeps in read(), and " world" only after "hello" was taken: with
+  // fixed 2 ms waits a parent late under qemu on a loaded host read both at once.
   pipe(fd);
+  pid_t me = getpid();
   pid_t pid = fork();
   if (pid == 0) {
-    close(fd[0]);
-    spin();
-    struct timespec ts = {0, 2000000};
-    nanosleep(&ts, 0);
+    wait_asleep(me);
     write(fd[1], "hello", 5);
-    nanosleep(&ts, 0);
+    int left;
+    struct timespec ms = {0, 1000000};
+    while (ioctl(fd[0], FIONREAD, &left) == 0 && left > 0) nanosleep(&ms, 0);
+    wait_asleep(me);
     write(fd[1], " world", 6);
     _exit(0);
   }
@@ -123,19 +144,18 @@ int main(void) {
   close(fd[1]);
 
   // 4. A read asleep on an empty pipe is interrupted by a signal: EINTR without SA_RESTART;
-  // (the signal must come after the parent sleeps in read(): under qemu that is host time,
-  // so the child waits 0.3 s, not a few ms, which a loaded host could miss)
-  // with SA_RESTART it sleeps again and gets the data.
+  // with SA_RESTART it sleeps again and gets the data. The signal must come after the parent
+  // sleeps in read() (before it, the handler runs and the read sleeps for good): the child
+  // waits until /proc says the parent sleeps. A fixed wait (2 ms, then 0.3 s) raced under
+  // qemu, which runs in host time, on a loaded host.
   pipe(fd);
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_alarm;
   sigaction(SIGUSR1, &sa, 0);
-  pid_t me = getpid();
   pid = fork();
   if (pid == 0) {
-    struct timespec ts = {0, 300000000}; // 0.3 s: qemu's parent (host time) is in read() well before
-    nanosleep(&ts, 0);
+    wait_asleep(me);
     kill(me, SIGUSR1);
     _exit(0);
   }
@@ -146,10 +166,13 @@ int main(void) {
   sigaction(SIGUSR1, &sa, 0);
   pid = fork();
   if (pid == 0) {
-    struct timespec ts = {0, 300000000}; // 0.3 s: qemu's parent (host time) is in read() well before
-    nanosleep(&ts, 0);
+    wait_asleep(me);
     kill(me, SIGUSR1);
+    // (the data, written after the parent is asleep again, is read either way: whether the
+    // restarted read slept before it came does not change a line)
+    struct timespec ts = {0, 2000000};
     nanosleep(&ts, 0);
+    wait_asleep(me);
     write(fd[1], "after", 5);
     _exit(0);
   }

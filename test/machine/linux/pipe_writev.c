@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -109,7 +110,11 @@ static void interrupted(void) {
   pid_t parent = getpid();
   pid_t pid = fork();
   if (pid == 0) {
-    nap(3000000);
+    /* Signal only once the pipe holds 64 KiB: then the parent is inside writev, asleep for room (no
+       one reads). A fixed nap raced: under qemu on a loaded host the signal could come before the
+       writev, whose handler then ran first and the writev slept forever on the full pipe. */
+    int queued = 0;
+    while (ioctl(fd[0], FIONREAD, &queued) == 0 && queued < 65536) nap(1000000);
     kill(parent, SIGALRM);
     exit(0);
   }
