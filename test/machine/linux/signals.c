@@ -195,13 +195,30 @@ static int t_eintr(void) {
   return 0;
 }
 
+/* Returns once /proc/self/task/TID/stat says the thread sleeps (state S). */
+static void wait_thread_asleep(int tid) {
+  char path[64], b[512];
+  snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+  struct timespec ms = { 0, 1000000 };
+  for (;;) {
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(b, 1, sizeof b - 1, f) : 0;
+    if (f) fclose(f);
+    b[n] = 0;
+    char *p = strrchr(b, ')');
+    if (p && p[1] == ' ' && p[2] == 'S') return;
+    nanosleep(&ms, NULL);
+  }
+}
+
 /* nanosleep interrupted: -1 EINTR and the time left in rem (less than asked, more than 0). */
-static volatile int ns_done;
+static volatile int ns_done, ns_tid;
 static struct timespec rem;
 static int ns_ret, ns_errno;
 static void *long_sleeper(void *a) {
   (void)a;
   struct timespec req = { 100, 0 };
+  ns_tid = gettid();
   ns_ret = nanosleep(&req, &rem);
   ns_errno = errno;
   ns_done = 1;
@@ -210,10 +227,11 @@ static void *long_sleeper(void *a) {
 static int t_nanosleep(void) {
   on(SIGUSR1, count, 0);
   pthread_create(&worker, NULL, long_sleeper, NULL);
-  /* Let the worker enter its sleep first: qemu-user drops rem when the signal lands before the host
-     syscall starts (safe_syscall returns EINTR without sleeping), which made qemu print 0 here. */
-  struct timespec settle = { 0, 200000000 };
-  nanosleep(&settle, NULL);
+  /* Signal only once the worker sleeps (its /proc state is S): qemu-user drops rem when the signal
+     lands as its host syscall starts (safe_syscall returns EINTR without sleeping), which made
+     qemu print 0 here (2 of 100 runs on a loaded host when signalled at once). */
+  while (!ns_tid) sched_yield();
+  wait_thread_asleep(ns_tid);
   struct timespec ms = { 0, 1000000 };
   while (!ns_done) {
     pthread_kill(worker, SIGUSR1);

@@ -2,7 +2,6 @@
 // EINVAL for unknown options, WNOHANG while a child runs, the status of exit codes and of a
 // death by signal, EFAULT for a bad status pointer (the child stays to be reaped), children
 // reaped in any order with wait4(-1), rusage filled for the reaped child.
-#include <time.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,20 +19,27 @@ int main(void) {
   struct rusage ru;
   long r = wait4(-1, &st, 0, NULL);
   printf("no children: %ld %s\n", r, strerror(errno));
+  // The child lives until the parent has made its WNOHANG call: it sleeps in read() until the
+  // parent writes (a 2 s nanosleep before only made it unlikely that a loaded host, under qemu
+  // this test's oracle, let the child exit first).
+  int hold[2];
+  pipe(hold);
   pid_t a = fork();
   if (a == 0) {
-    // Asleep, not busy: under qemu on a loaded host a busy child could finish before the
-    // parent's WNOHANG, and qemu is this test's oracle.
-    struct timespec two = {2, 0};
-    nanosleep(&two, NULL);
+    char x;
+    close(hold[1]);
+    read(hold[0], &x, 1);
     _exit(5);
   }
+  close(hold[0]);
   r = wait4(a, &st, WNOHANG, NULL);
   printf("WNOHANG while it runs: %ld\n", r);
   r = wait4(a + 1000, &st, 0, NULL);
   printf("not a child: %ld %s\n", r, strerror(errno));
   r = wait4(a, &st, 0x100, NULL);
   printf("bad options: %ld %s\n", r, strerror(errno));
+  write(hold[1], "x", 1);
+  close(hold[1]);
   memset(&ru, 0xff, sizeof ru);
   r = wait4(a, &st, 0, &ru);
   printf("reaped: %d WIFEXITED %d WEXITSTATUS %d; ru_minflt %s\n", r == a, WIFEXITED(st), WEXITSTATUS(st), ru.ru_minflt >= 0 && ru.ru_minflt < 100000 ? "set" : "garbage");
