@@ -85,7 +85,7 @@ describe('--boot linux, the process on a core of another worker (remote traps)',
       const core0 = (x: typeof one) => [x.r.cores[0]!.instructions, x.r.cores[0]!.cycles, x.r.cores[0]!.counters, x.r.cores[1]!.instructions];
       expect(core0(two)).toEqual(core0(one));
     }
-  }, 120_000);
+  }, 300_000);
 });
 
 describe('--boot linux remote traps: a dying worker ends the run with an error, never a hang', () => {

@@ -93,7 +93,7 @@ describe.skipIf(!have)('--boot linux: signal delivery', () => {
     const { r, out } = await run(arg, { memory: 'caches', cores: 4, threads: 1 });
     expect(r.error).toBeUndefined();
     expect(out).toBe(EXPECTED[arg]);
-  }, 120_000);
+  }, 300_000);
 
   it('abort(): SIGABRT kills the process: exit status 134 and the report, as qemu', async () => {
     const { r, out } = await run('abort');
