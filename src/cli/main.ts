@@ -291,7 +291,7 @@ function addMachineOptions(cmd: Command): Command {
     .option('--root-rw', '--boot linux: allow the guest to write in its file tree')
     .option('--affinity <cpus>', "--boot linux: the CPUs the first task may run on, as taskset's list (e.g. 0-1,3; inherited by its threads and children)")
     .option('--proc <path>', '--boot linux: print this /proc file (e.g. /proc/self/status, /proc/meminfo) on stderr as it reads when the process exits (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
-    .addOption(new Option('--engine <engine>', 'interp (the reference interpreter) or jit (hot blocks translated to JavaScript; identical counts)').choices(['interp', 'jit']))
+    .addOption(new Option('--engine <engine>', 'interp (the reference interpreter) or jit (hot blocks translated to JavaScript; identical counts; the default)').choices(['interp', 'jit']))
     .option('--proc-at <cycles>', '--boot linux, with --proc: also print the --proc files as they read when core 0 first reaches this cycle (at its next run-loop stop at or after it; repeatable or a comma list)', procAtArg)
     .addOption(new Option('--mmu <mode>', '--boot linux: page tables of the process, sv39 (3 levels, 256 GiB user space) or sv48 (4 levels, 128 TiB)').choices(['sv39', 'sv48']).default('sv39'))
     .option('--nic-rate <pps>', '--boot linux: a simulated NIC receiving this many packets per simulated second (0: none)', intArg('--nic-rate'))

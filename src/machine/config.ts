@@ -31,7 +31,7 @@ export const DEFAULT_CONFIG: MachineConfig = {
   mutation: '',
   lrscHoldCycles: 80,
   tlb: DEFAULT_TLB,
-  engine: 'interp',
+  engine: 'jit',
   nic: { ratePps: 0, cpus: [0], workCycles: 2000 },
 };
 
