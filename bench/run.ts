@@ -11,7 +11,8 @@
 //   fidelity.hitm                packed counters' HITM count, parallel (--threads 2) against
 //                                deterministic, as a percentage difference
 // Each figure is the median of --reps runs (default 3), all in one process and interleaved,
-// so ratios compare like with like on a noisy machine.
+// so ratios compare like with like on a noisy machine. The engine is the default (the translator;
+// `engine` in the output): SMPEMU_ENGINE=interp measures the interpreter.
 //   npm run bench [-- --reps 5]
 
 import { readFileSync } from 'node:fs';
@@ -58,6 +59,7 @@ for (let i = 0; i < reps; i++) {
 const m = (k: string) => median(samples[k]);
 const out = {
   reps,
+  engine: makeConfig({}).engine,
   flat: {
     workload: 'workloads/bin/compute_long.elf',
     singleCoreMips: m('flatSingle'),
