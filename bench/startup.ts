@@ -13,7 +13,8 @@
 // to what an idle machine gives.
 // --phases runs `hello 4 cores caches` with SMPEMU_TRACE_STARTUP=1 too and gives, per phase
 // (launcher, bundles, CLI, boot, spawn; each worker's bundle, init, start line, end), the
-// median wall ms since the process started and the median CPU ms of that thread so far.
+// median wall ms since the process started, and the median CPU ms and minor page faults of
+// that thread so far.
 // Prints one JSON object on stdout, progress on stderr:
 //   npx tsx bench/startup.ts [--reps 7] [--litmus] [--baseline DIR] [--phases]
 
@@ -46,8 +47,8 @@ function childCpuMs(): number {
 interface Sample {
   wallMs: number;
   cpuMs: number;
-  /** SMPEMU_TRACE_STARTUP's lines: phase (worker phases named by thread) -> [wall ms since the process's origin, thread CPU ms]. */
-  phases?: Map<string, [number, number]>;
+  /** SMPEMU_TRACE_STARTUP's lines: phase (worker phases named by thread) -> [wall ms since the process's origin, thread CPU ms, thread minor faults]. */
+  phases?: Map<string, [number, number, number]>;
 }
 
 function time(cmd: string, args: string[], env: NodeJS.ProcessEnv): Sample {
@@ -59,22 +60,22 @@ function time(cmd: string, args: string[], env: NodeJS.ProcessEnv): Sample {
   return { wallMs, cpuMs: childCpuMs() - cpu0, ...(env.SMPEMU_TRACE_STARTUP ? { phases: phasesOf(r.stderr) } : {}) };
 }
 
-/** `smpemu-startup <epoch ms> <thread> <cpu ms> <phase>` lines (bin/startup_trace.mjs), by phase. */
-function phasesOf(stderr: string): Map<string, [number, number]> {
-  const out = new Map<string, [number, number]>();
+/** `smpemu-startup <epoch ms> <thread> <cpu ms> <minor faults> <phase>` lines (bin/startup_trace.mjs), by phase. */
+function phasesOf(stderr: string): Map<string, [number, number, number]> {
+  const out = new Map<string, [number, number, number]>();
   let origin = NaN;
   for (const line of stderr.split('\n')) {
-    const m = /^smpemu-startup (\S+) (\d+) (\S+) (.*)$/.exec(line);
+    const m = /^smpemu-startup (\S+) (\d+) (\S+) (\S+) (.*)$/.exec(line);
     if (!m) continue;
-    if (m[4] === 'origin') {
+    if (m[5] === 'origin') {
       if (m[2] === '0') origin = Number(m[1]);
       continue;
     }
     // Workers by their index in the phase name ("worker 1 init"); a worker's bundle line names its thread.
-    const name = m[4] === 'worker bundle evaluated' ? `thread ${m[2]} bundle evaluated` : m[4];
-    out.set(name, [Number(m[1]), Number(m[3])]);
+    const name = m[5] === 'worker bundle evaluated' ? `thread ${m[2]} bundle evaluated` : m[5];
+    out.set(name, [Number(m[1]), Number(m[3]), Number(m[4])]);
   }
-  for (const [k, [t, c]] of out) out.set(k, [+(t - origin).toFixed(1), +c.toFixed(1)]);
+  for (const [k, [t, c, f]] of out) out.set(k, [+(t - origin).toFixed(1), +c.toFixed(1), f]);
   return out;
 }
 
@@ -139,12 +140,12 @@ const figures = Object.fromEntries(
     return [c.name, { wallMs: +median(wall).toFixed(1), minWallMs: +Math.min(...wall).toFixed(1), cpuMs: +median(ss.map((s) => s.cpuMs)).toFixed(1), runs: ss.length }];
   }),
 );
-/** Per phase, the median [wall ms since the process began, thread CPU ms] over the traced runs. */
-function phaseMedians(ss: Sample[]): Record<string, { wallMs: number; cpuMs: number }> {
+/** Per phase, the median wall ms since the process began, thread CPU ms and thread minor faults over the traced runs. */
+function phaseMedians(ss: Sample[]): Record<string, { wallMs: number; cpuMs: number; faults: number }> {
   const names = new Set(ss.flatMap((s) => [...(s.phases?.keys() ?? [])]));
   const rows = [...names].map((n) => {
     const got = ss.flatMap((s) => (s.phases?.has(n) ? [s.phases.get(n)!] : []));
-    return [n, { wallMs: +median(got.map((g) => g[0])).toFixed(1), cpuMs: +median(got.map((g) => g[1])).toFixed(1) }] as const;
+    return [n, { wallMs: +median(got.map((g) => g[0])).toFixed(1), cpuMs: +median(got.map((g) => g[1])).toFixed(1), faults: median(got.map((g) => g[2])) }] as const;
   });
   return Object.fromEntries(rows.sort((a, b) => a[1].wallMs - b[1].wallMs));
 }

@@ -28,9 +28,10 @@ import { createRequire, isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { cacheEnabled } from './cache_env.mjs';
 
 /** Bumped whenever the build options or the plugin change what a bundle contains. */
-export const FORMAT_VERSION = 4;
+export const FORMAT_VERSION = 5;
 
 /** This module, and the project root (it lives in <root>/bin). */
 const SELF = fileURLToPath(import.meta.url);
@@ -53,11 +54,7 @@ export const RACY_MS = 2000;
 /** Bundles older than this, of an entry rebuilt since, are deleted. */
 const PRUNE_AGE_MS = 24 * 3600 * 1000;
 
-/** False when SMPEMU_CACHE=0 (or off/false/no). */
-export function cacheEnabled(env = process.env) {
-  const v = (env.SMPEMU_CACHE ?? '').toLowerCase();
-  return !(v === '0' || v === 'off' || v === 'false' || v === 'no');
-}
+export { cacheEnabled };
 
 /** The cache directory, created if missing; undefined when it cannot be used safely. */
 export function cacheDir(env = process.env) {
@@ -292,6 +289,8 @@ async function build(entry, format) {
     write: false,
     metafile: true,
     logLevel: 'silent',
+    // No comments or layout: a smaller file to read and hold (ASCII, so bin/code_cache.cjs reads it as Latin-1).
+    minifyWhitespace: true,
     plugins: [plugin],
     banner: format === 'esm' ? { js: REQUIRE_BANNER } : undefined,
     // A CommonJS bundle may run as a vm.Script (bin/code_cache.mjs), which has no import():

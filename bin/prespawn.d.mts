@@ -11,3 +11,5 @@ export function takePrespawned(file: string): Worker | undefined;
 export function dropPrespawned(): void;
 export function prespawnedCount(): number;
 export function guessThreads(argv: string[], hostCpus: number): number;
+export function noteBundle(entry: string, file: string): void;
+export function notedBundle(entry: string): string | undefined;

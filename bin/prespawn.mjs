@@ -17,6 +17,22 @@ export const PRESPAWNED = 'smpemu-prespawned';
 /** @type {{ worker: Worker, file: string | undefined, dead: boolean }[]} */
 const idle = (globalThis[Symbol.for('smpemu.prespawned')] ??= []);
 
+/** @type {Map<string, string>} entry module path -> the bundle file the launcher found up to date for it. */
+const noted = (globalThis[Symbol.for('smpemu.launcherBundles')] ??= new Map());
+
+/**
+ * The launcher looked up (or built) `file`, the CommonJS bundle of `entry`, a moment ago: the
+ * pool uses it without checking every input again (a stat per source file).
+ */
+export function noteBundle(entry, file) {
+  noted.set(entry, file);
+}
+
+/** The bundle file the launcher noted for `entry`, or undefined. */
+export function notedBundle(entry) {
+  return noted.get(entry);
+}
+
 /** The entry of a worker started from a bundle file: it runs the bundle with V8's code cache. */
 export const WORKER_BOOT = fileURLToPath(new URL('./worker_boot.cjs', import.meta.url));
 

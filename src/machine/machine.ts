@@ -35,6 +35,8 @@ export interface RunOptions {
   progressMs?: number;
   /** Host watchdog: stop with an error when no core advances for this long (default 20 s). */
   watchdogMs?: number;
+  /** Return without waiting for the worker threads to wind down (watch.ts; for a caller that exits right after). */
+  endWorkersInBackground?: boolean;
   /** Cache lines to show at the end (addresses or data symbol names), with --memory caches. */
   inspect?: (number | string)[];
   /** Guest memory ranges to read at the end, as the program would see them (through the caches). */

@@ -12,19 +12,22 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { bundleSync } from '../../bin/bundle_cache.mjs';
-import { bundleWorker, takePrespawned } from '../../bin/prespawn.mjs';
+import { bundleWorker, notedBundle, takePrespawned } from '../../bin/prespawn.mjs';
 
 type Bundle = { file: string } | { code: string } | undefined;
 
 const bundles = new Map<string, Bundle>();
 
-/** The module and its imports as one CommonJS script: a cached file, or code; validated once per process. */
+/** The module and its imports as one CommonJS script: a cached file, or code; validated once per process (by the launcher, for the core worker). */
 function bundle(fileUrl: URL): Bundle {
   const key = fileUrl.href;
   if (!bundles.has(key)) {
+    const entry = fileURLToPath(fileUrl);
+    // The launcher (bin/smpemu.mjs) checked the core bundle a moment ago.
+    const noted = notedBundle(entry);
     let b: Bundle;
     try {
-      b = bundleSync(fileURLToPath(fileUrl), 'cjs');
+      b = noted !== undefined ? { file: noted } : bundleSync(entry, 'cjs');
     } catch {
       b = undefined;
     }

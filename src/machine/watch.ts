@@ -6,6 +6,7 @@
 import { BARRIER_BASE, CORE_STATE, coreWord, STOP, type ControlBlock } from '../../shared/control.ts';
 import { barrierGeneration } from '../../shared/sync/barrier.ts';
 import type { WorkerPool } from './pool.ts';
+import { startupMark } from '../../bin/startup_trace.mjs';
 
 /** What the main thread can see of a running machine. */
 export interface ProgressSample {
@@ -54,11 +55,17 @@ export interface WatchOptions {
   progressMs?: number;
   /** Stop with an error when no core advances for this long (default 20 s). */
   watchdogMs?: number;
+  /**
+   * Return once every worker has reported, ending the workers without waiting for their
+   * threads to wind down (the CLI, which exits right after: the exit waits for them then,
+   * while the results were being printed).
+   */
+  endWorkersInBackground?: boolean;
 }
 
 const WATCHDOG_TICK_MS = 1000;
 
-/** Waits for the pool to settle, reporting progress and stopping a stuck machine. Ends every worker. */
+/** Waits for the pool to settle, reporting progress and stopping a stuck machine. Ends every worker (and waits for it, unless endWorkersInBackground). */
 export async function watchRun(pool: WorkerPool, ctl: ControlBlock, cores: number, opts: WatchOptions): Promise<void> {
   const watchdogMs = opts.watchdogMs ?? 20_000;
   let wd: WatchdogState = { since: Date.now() };
@@ -80,10 +87,13 @@ export async function watchRun(pool: WorkerPool, ctl: ControlBlock, cores: numbe
   }
   try {
     await pool.settled;
+    startupMark('workers settled');
   } finally {
     if (progress) clearInterval(progress);
     clearInterval(watchdog);
-    await pool.terminate();
+    const ended = pool.terminate();
+    if (opts.endWorkersInBackground) ended.catch(() => undefined);
+    else await ended;
   }
 }
 

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { bundleWorker, dropPrespawned, guessThreads, loadPrespawned, prespawn, prespawnBoot, prespawnedCount, PRESPAWNED, takePrespawned } from '../../bin/prespawn.mjs';
-import { codeCacheFile } from '../../bin/code_cache.mjs';
+import { bundleWorker, dropPrespawned, guessThreads, loadPrespawned, noteBundle, notedBundle, prespawn, prespawnBoot, prespawnedCount, PRESPAWNED, takePrespawned } from '../../bin/prespawn.mjs';
+import { codeCacheFile, runCommonJs } from '../../bin/code_cache.mjs';
 
 let dir: string;
 beforeEach(() => {
@@ -91,6 +91,30 @@ describe('prespawned workers', () => {
     await new Promise((resolve) => w.on('exit', resolve));
     expect(prespawnedCount()).toBe(0);
     expect(takePrespawned(bad)).toBeUndefined();
+  });
+});
+
+describe('the launcher\'s bundles', () => {
+  it('are noted per entry, for the pool of the same process (one shared table, whichever copy of the module notes)', () => {
+    const entry = join(dir, 'entry.ts');
+    expect(notedBundle(entry)).toBeUndefined();
+    noteBundle(entry, join(dir, 'entry-1.cjs'));
+    expect(notedBundle(entry)).toBe(join(dir, 'entry-1.cjs'));
+    expect(notedBundle(join(dir, 'other.ts'))).toBeUndefined();
+    const table = (globalThis as unknown as Record<symbol, Map<string, string>>)[Symbol.for('smpemu.launcherBundles')]!;
+    expect(table.get(entry)).toBe(join(dir, 'entry-1.cjs'));
+    table.delete(entry);
+  });
+});
+
+describe('runCommonJs', () => {
+  it('runs an ASCII bundle and one with other characters (read as Latin-1 only when it is ASCII)', () => {
+    const ascii = join(dir, 'ascii.cjs');
+    writeFileSync(ascii, 'module.exports = { s: "plain", n: 6 * 7 };\n');
+    expect(runCommonJs(ascii)).toEqual({ s: 'plain', n: 42 });
+    const utf8 = join(dir, 'utf8.cjs');
+    writeFileSync(utf8, '// — a comment\nmodule.exports = { s: "héllo → ✓", n: 1 };\n');
+    expect(runCommonJs(utf8)).toEqual({ s: 'héllo → ✓', n: 1 });
   });
 });
 

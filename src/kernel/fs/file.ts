@@ -5,8 +5,8 @@
 // pipe end, and the console (the host's stdin/stdout/stderr, passed through).
 
 import { closeSync, fstatSync, lstatSync, readdirSync, readSync, writeSync, type BigIntStats } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { isatty as isattyHost } from 'node:tty';
 import { EBADF, EINVAL, EISDIR, ENOTDIR, ENOTTY, ESPIPE } from '../syscalls/numbers.ts';
 import { hostErrno, type Inode } from './namei.ts';
 import { PipeInode } from './pipe.ts';
@@ -17,6 +17,13 @@ import {
   DT_DIR, DT_LNK, DT_REG, modeToDtype, O_ACCMODE, O_APPEND, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY, SEEK_CUR, SEEK_END,
   SEEK_SET, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, TCGETS, TIOCGWINSZ,
 } from './uapi.ts';
+
+/** node:tty, loaded on first use: it pulls in node:net, milliseconds of every core worker's start. */
+let ttyModule: typeof import('node:tty') | undefined;
+function isattyHost(fd: number): boolean {
+  ttyModule ??= createRequire(import.meta.url)('node:tty') as typeof import('node:tty');
+  return ttyModule.isatty(fd);
+}
 
 /** Result of an ioctl: a return value and, on success, bytes for the caller to copy to the argument pointer. */
 export interface IoctlResult {
