@@ -23,15 +23,13 @@
 // <tmpdir>/smpemu-cache-<uid>, created 0700 and used only if owned by this user).
 // `node bin/bundle_cache.mjs ENTRY [esm|cjs]` builds (or finds) one bundle and prints its path.
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
-import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { cacheEnabled } from './cache_env.mjs';
+import { cacheDir, cacheEnabled, contentKey, extension, lookupBundle, manifestPath, record, slotOf, writeAtomic } from './bundle_lookup.cjs';
 
-/** Bumped whenever the build options or the plugin change what a bundle contains. */
-export const FORMAT_VERSION = 5;
+export { FORMAT_VERSION, RACY_MS, cacheDir, cacheEnabled, contentKey, inputsKey, lookupBundle, slotOf } from './bundle_lookup.cjs';
 
 /** This module, and the project root (it lives in <root>/bin). */
 const SELF = fileURLToPath(import.meta.url);
@@ -39,7 +37,7 @@ const BIN = dirname(SELF);
 export const PROJECT_ROOT = resolve(BIN, '..');
 
 /** Files every bundle depends on beyond its modules: how packages and TypeScript resolve, and how bundles are built. */
-const PROJECT_INPUTS = [...['package.json', 'package-lock.json', 'tsconfig.json'].map((f) => join(PROJECT_ROOT, f)), SELF];
+const PROJECT_INPUTS = [...['package.json', 'package-lock.json', 'tsconfig.json'].map((f) => join(PROJECT_ROOT, f)), SELF, join(BIN, 'bundle_lookup.cjs')];
 
 /**
  * Packages left out of bundles (imported from node_modules at run time) because they find
@@ -48,150 +46,8 @@ const PROJECT_INPUTS = [...['package.json', 'package-lock.json', 'tsconfig.json'
  */
 const RUNTIME_PACKAGES = new Set(['esbuild', 'piscina']);
 
-/** A file whose ctime is within this of the record is racy: always hashed, never trusted by its tag. */
-export const RACY_MS = 2000;
-
 /** Bundles older than this, of an entry rebuilt since, are deleted. */
 const PRUNE_AGE_MS = 24 * 3600 * 1000;
-
-export { cacheEnabled };
-
-/** The cache directory, created if missing; undefined when it cannot be used safely. */
-export function cacheDir(env = process.env) {
-  const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
-  const dir = env.SMPEMU_CACHE_DIR || join(tmpdir(), `smpemu-cache-${uid ?? 'user'}`);
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const st = statSync(dir);
-    // In a shared tmp another user could plant bundles: only our own, private directory.
-    if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0) return undefined;
-    return dir;
-  } catch {
-    return undefined;
-  }
-}
-
-/** FNV-1a over a string, two 32-bit lanes (a name for a path, not a content check). */
-function nameHash(s) {
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-  }
-  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
-}
-
-/** The slot of an entry: what the bundle is of (entry, format, FORMAT_VERSION), not what it was built from. */
-export function slotOf(entry, format) {
-  const abs = resolve(entry);
-  return `${basename(abs).replace(/[^\w.-]/g, '_')}-${format}-v${FORMAT_VERSION}-${nameHash(abs)}`;
-}
-
-let cryptoModule;
-/** SHA-256 of a file's bytes. node:crypto is loaded on first use: it costs milliseconds, and most lookups hash nothing. */
-function contentHash(data) {
-  cryptoModule ??= createRequire(import.meta.url)('node:crypto');
-  return cryptoModule.createHash('sha256').update(data).digest('hex');
-}
-
-/** The cache key of inputs given as { path, hash } records: their paths and content hashes, sorted by path. */
-export function contentKey(slot, records) {
-  const lines = [...records].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).map((r) => `${r.path}\0${r.hash}\n`);
-  return contentHash(`${slot}\n${lines.join('')}`).slice(0, 32);
-}
-
-/** The cache key of `files` as they are now (read and hashed). Throws if one cannot be read. */
-export function inputsKey(slot, files) {
-  return contentKey(slot, [...new Set(files)].map((path) => ({ path, hash: contentHash(readFileSync(path)) })));
-}
-
-/** What identifies a file's content without reading it: size, mtime, ctime (ns), inode. */
-function statTag(file) {
-  const st = statSync(file, { bigint: true });
-  return `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`;
-}
-
-/** A file's record: its tag and hash, taken so that the tag is of the hashed bytes; undefined if it changed meanwhile. */
-function record(path, data) {
-  const before = statTag(path);
-  const bytes = data ?? readFileSync(path);
-  const hash = contentHash(bytes);
-  return statTag(path) === before ? { path, stat: before, hash } : undefined;
-}
-
-/** True if the tag can stand for the content: the same as recorded, and its ctime well before the record. */
-function trusted(rec, tag, recordedAt) {
-  if (tag !== rec.stat) return false;
-  const ctimeMs = Number(BigInt(tag.split(':')[2]) / 1_000_000n);
-  return ctimeMs < recordedAt - RACY_MS;
-}
-
-function extension(format) {
-  return format === 'cjs' ? '.cjs' : '.mjs';
-}
-
-function manifestPath(dir, slot) {
-  return join(dir, `${slot}.json`);
-}
-
-/**
- * The path of an up-to-date cached bundle of `entry`, or undefined (a miss). Inputs whose
- * tags cannot be trusted are hashed; when they all turn out unchanged and are no longer
- * racy, the manifest is rewritten with their new tags, so the next lookup reads none.
- */
-export function lookupBundle(entry, format, dir) {
-  const slot = slotOf(entry, format);
-  let m;
-  try {
-    m = JSON.parse(readFileSync(manifestPath(dir, slot), 'utf8'));
-    if (!Array.isArray(m.inputs) || m.inputs.length === 0 || typeof m.key !== 'string' || typeof m.recordedAt !== 'number') return undefined;
-  } catch {
-    return undefined;
-  }
-  let rehashed = false;
-  try {
-    for (const rec of m.inputs) {
-      if (trusted(rec, statTag(rec.path), m.recordedAt)) continue;
-      if (contentHash(readFileSync(rec.path)) !== rec.hash) return undefined;
-      rehashed = true;
-    }
-  } catch {
-    return undefined;
-  }
-  const file = join(dir, `${slot}-${m.key}${extension(format)}`);
-  if (!existsSync(file)) return undefined;
-  if (rehashed) refreshManifest(dir, slot, m);
-  return file;
-}
-
-/** Records the current tags of inputs that still hash as recorded (best effort: a failure only costs hashing next time). */
-function refreshManifest(dir, slot, m) {
-  try {
-    const now = Date.now();
-    const inputs = m.inputs.map((rec) => record(rec.path));
-    if (inputs.some((r, i) => r === undefined || r.hash !== m.inputs[i].hash)) return;
-    writeAtomic(manifestPath(dir, slot), JSON.stringify({ ...m, recordedAt: now, inputs }) + '\n');
-  } catch {
-    // next lookup hashes again
-  }
-}
-
-function writeAtomic(file, data) {
-  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  writeFileSync(tmp, data, { mode: 0o600 });
-  try {
-    renameSync(tmp, file);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already gone
-    }
-    throw e;
-  }
-}
 
 /** Deletes this slot's old bundles (and abandoned temp files) older than a day. */
 function prune(dir, slot, keep) {
@@ -243,6 +99,7 @@ const LOADERS = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.js': 'js', '.mjs': 
  *   bytes compiled;
  * - `import.meta.url` is replaced, file by file, by that file's own URL, so URLs relative
  *   to a source file (the worker module, package.json, workloads) still point into the tree;
+ *   so is `__dirname` in the launcher's CommonJS modules (bin/*.cjs) by bin's path;
  * - the RUNTIME_PACKAGES stay external, imported by absolute URL as node resolves them for
  *   an import from the project (the cache directory has no node_modules);
  * - so do the launcher's modules (bin/*.mjs, this one included) in an ES module bundle: it
@@ -274,7 +131,9 @@ async function build(entry, format) {
         const bytes = readFileSync(args.path);
         const rec = record(args.path, bytes);
         records.set(args.path, rec ?? null);
-        const text = bytes.toString('utf8').replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href));
+        let text = bytes.toString('utf8').replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href));
+        // The launcher's CommonJS modules find files beside themselves (bin/prespawn.cjs: worker_boot.cjs).
+        if (dirname(args.path) === BIN && args.path.endsWith('.cjs')) text = text.replace(/\b__dirname\b/g, JSON.stringify(BIN));
         const ext = args.path.slice(args.path.lastIndexOf('.'));
         return { contents: text, loader: LOADERS[ext], resolveDir: dirname(args.path) };
       });

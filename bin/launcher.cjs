@@ -1,0 +1,69 @@
+// The launcher (bin/smpemu.mjs loads it). Runs the CLI from its cached CommonJS bundle
+// (bin/bundle_cache.mjs: built on first use, rebuilt whenever a source file changes) with
+// V8's code cache (bin/code_cache.cjs), so a run compiles no TypeScript and little
+// JavaScript; under tsx (file by file, as before) when the cache is off (SMPEMU_CACHE=0) or
+// cannot be used. For `run`, the core workers start first (bin/prespawn.cjs) and boot while
+// the CLI loads.
+//
+// CommonJS, and only CommonJS modules on the way to the CLI when the cache is warm: each ES
+// module node loads costs its loader far more (an asynchronous read, a builtin's ES facade).
+// The cache's build side (bin/bundle_cache.mjs) is an ES module, loaded only to build.
+
+'use strict';
+const { availableParallelism } = require('node:os');
+const { join } = require('node:path');
+const { startupMark } = require('./startup_trace.cjs');
+const { cacheDir, cacheEnabled, lookupBundle } = require('./bundle_lookup.cjs');
+const { guessThreads, loadPrespawned, noteBundle, prespawnBoot } = require('./prespawn.cjs');
+
+startupMark('launcher');
+
+/** Commands that start core workers: their bundle is made ready here, in this process (the pool could only build it in a child). */
+const MACHINE_COMMANDS = new Set(['run', 'litmus', 'demo']);
+
+const ROOT = join(__dirname, '..');
+const MAIN = join(ROOT, 'src/cli/main.ts');
+const CORE_WORKER = join(ROOT, 'cores/worker.ts');
+
+/** The bundle the launcher found for the core worker: the prespawned workers load it, the pool takes it. */
+function useCoreBundle(file) {
+  loadPrespawned(file);
+  noteBundle(CORE_WORKER, file);
+}
+
+async function launch() {
+  const argv = process.argv.slice(2);
+  const enabled = cacheEnabled();
+  const machine = enabled && MACHINE_COMMANDS.has(argv[0]);
+  // Node boots a worker in tens of milliseconds: they start first, and are told the bundle's path once it is known.
+  const threads = machine ? guessThreads(argv, availableParallelism()) : 0;
+  if (threads > 0) prespawnBoot(threads);
+  startupMark(`prespawned ${threads}`);
+  let main;
+  try {
+    const dir = enabled ? cacheDir() : undefined;
+    const worker = machine && dir ? lookupBundle(CORE_WORKER, 'cjs', dir) : undefined;
+    if (worker) useCoreBundle(worker);
+    main = dir ? lookupBundle(MAIN, 'cjs', dir) : undefined;
+    if (dir && (!main || (machine && !worker))) {
+      // A miss (the first run, or a source changed): build what is missing, both at once.
+      const { bundleFile } = await import('./bundle_cache.mjs');
+      const [cli, core] = await Promise.all([main ? undefined : bundleFile(MAIN, 'cjs'), machine && !worker ? bundleFile(CORE_WORKER, 'cjs').catch(() => undefined) : undefined]);
+      if (cli) main = cli.file;
+      if (core) useCoreBundle(core.file);
+    }
+  } catch (e) {
+    main = undefined;
+    if (process.env.SMPEMU_DEBUG_CACHE) process.stderr.write(`smpemu: bundle cache: ${e instanceof Error ? e.message : String(e)}\n`);
+  }
+  startupMark('bundles ready');
+  if (main) {
+    require('./code_cache.cjs').runCommonJs(main);
+  } else {
+    const { register } = await import('tsx/esm/api');
+    register();
+    await import('../src/cli/main.ts');
+  }
+}
+
+void launch();

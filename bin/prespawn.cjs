@@ -1,0 +1,130 @@
+// Core workers started before the CLI is even loaded. A Node worker takes tens of
+// milliseconds to boot its isolate and evaluate the core bundle; the launcher starts the
+// workers a `run` will likely need at once, from the cached core bundle, so that time
+// overlaps with loading the CLI, parsing the options and booting the machine. A
+// prespawned worker waits for its WorkerInit in its first message (cores/worker.ts).
+// The pool (src/machine/pool.ts) takes the ones it can use; the rest are ended.
+//
+// Plain CommonJS, like the launcher (bin/launcher.cjs; prespawn.mjs re-exports it for the
+// TypeScript side). The list lives on globalThis: the CLI bundle holds its own copy of this
+// module.
+
+'use strict';
+const { join } = require('node:path');
+const { Worker } = require('node:worker_threads');
+
+/** Marks a worker's workerData: wait for the init message. */
+const PRESPAWNED = 'smpemu-prespawned';
+
+/** @type {{ worker: Worker, file: string | undefined, dead: boolean }[]} */
+const idle = (globalThis[Symbol.for('smpemu.prespawned')] ??= []);
+
+/** @type {Map<string, string>} entry module path -> the bundle file the launcher found up to date for it. */
+const noted = (globalThis[Symbol.for('smpemu.launcherBundles')] ??= new Map());
+
+/**
+ * The launcher looked up (or built) `file`, the CommonJS bundle of `entry`, a moment ago: the
+ * pool uses it without checking every input again (a stat per source file).
+ */
+function noteBundle(entry, file) {
+  noted.set(entry, file);
+}
+
+/** The bundle file the launcher noted for `entry`, or undefined. */
+function notedBundle(entry) {
+  return noted.get(entry);
+}
+
+/** The entry of a worker started from a bundle file: it runs the bundle with V8's code cache (bundles get this directory's path for __dirname: bin/bundle_cache.mjs). */
+const WORKER_BOOT = join(__dirname, 'worker_boot.cjs');
+
+/** Starts a worker running the bundle at `file` (through WORKER_BOOT). */
+function bundleWorker(file, options) {
+  return new Worker(WORKER_BOOT, { ...options, argv: [file] });
+}
+
+/** Starts `count` idle workers running the bundle at `file`. */
+function prespawn(file, count) {
+  for (let i = 0; i < count; i++) track(bundleWorker(file, { workerData: PRESPAWNED, name: 'smpemu-worker-prespawned' }), file);
+}
+
+/**
+ * Starts `count` idle workers that boot Node (the larger part of a worker's start) while the
+ * launcher still looks for the core bundle; loadPrespawned gives them the bundle's path.
+ */
+function prespawnBoot(count) {
+  for (let i = 0; i < count; i++) track(new Worker(WORKER_BOOT, { workerData: PRESPAWNED, name: 'smpemu-worker-prespawned' }), undefined);
+}
+
+/** The booted workers start the bundle at `file`. */
+function loadPrespawned(file) {
+  for (const e of idle) {
+    if (e.file !== undefined || e.dead) continue;
+    e.file = file;
+    e.worker.postMessage({ t: 'bundle', file });
+  }
+}
+
+function track(worker, file) {
+  const entry = { worker, file, dead: false };
+  // A worker that fails before it is taken is skipped (and its error not left unhandled).
+  worker.on('error', () => {
+    entry.dead = true;
+  });
+  worker.on('exit', () => {
+    entry.dead = true;
+  });
+  // Idle, it must not keep the process alive; the pool refs the ones it takes.
+  worker.unref();
+  idle.push(entry);
+}
+
+/** An idle, live worker running the bundle at `file`, or undefined. The caller refs it and sends it its init. */
+function takePrespawned(file) {
+  for (let i = 0; i < idle.length; i++) {
+    const e = idle[i];
+    if (e.dead || e.file !== file) continue;
+    idle.splice(i, 1);
+    e.worker.removeAllListeners('error');
+    e.worker.removeAllListeners('exit');
+    e.worker.ref();
+    return e.worker;
+  }
+  return undefined;
+}
+
+/** Ends every worker nobody took. */
+function dropPrespawned() {
+  for (const e of idle.splice(0)) void e.worker.terminate();
+}
+
+/** How many idle workers wait (for tests). */
+function prespawnedCount() {
+  return idle.filter((e) => !e.dead).length;
+}
+
+/**
+ * The worker threads `smpemu run ARGS` will probably use, read off the command line as the
+ * CLI's defaults would settle it (one per core, at most one per host CPU); 0 when unsure
+ * (not `run`, a config file, help). A wrong guess costs a thread started for nothing or
+ * one started late, never a wrong run: the pool checks what it takes.
+ */
+function guessThreads(argv, hostCpus) {
+  if (argv[0] !== 'run') return 0;
+  let cores = 4;
+  let threads;
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') break;
+    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = () => Number(inline ?? argv[++i]);
+    if (flag === '--config' || flag === '-h' || flag === '--help') return 0;
+    else if (flag === '-c' || flag === '--cores') cores = value();
+    else if (flag === '-t' || flag === '--threads') threads = value();
+    else if (flag === '--deterministic') threads = 1;
+  }
+  const n = threads ?? Math.min(cores, hostCpus);
+  return Number.isSafeInteger(n) && n >= 1 && n <= 64 ? n : 0;
+}
+
+module.exports = { PRESPAWNED, WORKER_BOOT, bundleWorker, dropPrespawned, guessThreads, loadPrespawned, noteBundle, notedBundle, prespawn, prespawnBoot, prespawnedCount, takePrespawned };

@@ -1,0 +1,53 @@
+// Start-up trace: with SMPEMU_TRACE_STARTUP=1 each phase of a run's start (launcher, CLI,
+// boot, spawn, every worker's bundle, init and start line) writes one line to stderr:
+//   smpemu-startup <epoch ms> <thread id> <thread CPU ms> <thread minor faults> <phase>
+// Epoch times, so the main thread's and the workers' lines compare; the thread's own CPU
+// time so far (Linux: /proc/thread-self/schedstat, ns; NaN elsewhere), which moves less
+// than wall time on a loaded host (the kernel brings it up to date at ticks and switches, so
+// a reading may lag by a tick); the thread's minor page faults so far (memory first touched:
+// each costs the kernel microseconds; NaN off Linux). A thread's first line is phase `origin`
+// at the process's time origin. bench/startup.ts --phases reads them.
+//
+// Plain CommonJS, like the launcher (bin/launcher.cjs), which marks its own phases with it;
+// startup_trace.mjs re-exports it for the TypeScript side.
+
+'use strict';
+const { readFileSync } = require('node:fs');
+const { threadId } = require('node:worker_threads');
+
+const on = !!process.env.SMPEMU_TRACE_STARTUP;
+let first = true;
+
+/** CPU ms this thread has run (Linux), or NaN. */
+function threadCpuMs() {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Minor page faults of this thread (Linux: field 10 of /proc/thread-self/stat), or NaN. */
+function threadMinorFaults() {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+  } catch {
+    return NaN;
+  }
+}
+
+/** Writes one phase line (nothing unless SMPEMU_TRACE_STARTUP is set). */
+function startupMark(phase) {
+  if (!on) return;
+  const cpu = threadCpuMs();
+  const faults = threadMinorFaults();
+  const line = (t, c, f, p) => `smpemu-startup ${t.toFixed(2)} ${threadId} ${c.toFixed(2)} ${f} ${p}\n`;
+  if (first) {
+    first = false;
+    process.stderr.write(line(performance.timeOrigin, 0, 0, 'origin'));
+  }
+  process.stderr.write(line(performance.timeOrigin + performance.now(), cpu, faults, phase));
+}
+
+exports.startupMark = startupMark;
