@@ -15,6 +15,7 @@
 // (launcher, bundles, CLI, boot, spawn; each worker's bundle, init, start line, end), the
 // median wall ms since the process started, and the median CPU ms and minor page faults of
 // that thread so far.
+// With NODE_EXTRA_CA_CERTS set, `node -e 0` and hello on 4 cores are also timed without it.
 // Prints one JSON object on stdout, progress on stderr:
 //   npx tsx bench/startup.ts [--reps 7] [--litmus] [--baseline DIR] [--phases]
 
@@ -110,6 +111,15 @@ for (const cores of [1, 4]) {
   }
 }
 if (withPhases) cases.push({ name: 'hello 4 cores caches traced', cmd: process.execPath, args: [bin, 'run', hello, '--cores', '4', '--memory', 'caches', '-q'], env: traced, reps });
+// NODE_EXTRA_CA_CERTS makes node parse every certificate of the file before it runs any
+// JavaScript (some sandboxes set it to the system's bundle: ~420 M host instructions, most of
+// `node -e 0`): the floor and hello again without it, as a host without it runs them.
+if (process.env.NODE_EXTRA_CA_CERTS) {
+  const noCerts: NodeJS.ProcessEnv = { ...cacheOn };
+  delete noCerts.NODE_EXTRA_CA_CERTS;
+  cases.push({ name: 'node -e 0 without NODE_EXTRA_CA_CERTS', cmd: process.execPath, args: ['-e', '0'], env: noCerts, reps });
+  cases.push({ name: 'hello 4 cores caches cache without NODE_EXTRA_CA_CERTS', cmd: process.execPath, args: [bin, 'run', hello, '--cores', '4', '--memory', 'caches', '-q'], env: noCerts, reps });
+}
 if (hasQemu()) cases.push({ name: 'qemu-riscv64 hello', cmd: 'qemu-riscv64', args: [hello], env: process.env, reps });
 if (withLitmus) {
   const args = [bin, 'litmus', 'litmus/regress', '--runs', '100', '--deterministic', '--seed', '1', '-q'];
