@@ -9,7 +9,8 @@
 //   replaced, file by file, with that file's own URL, so relative URLs still point
 //   into the source tree;
 // - packages (esbuild itself, imported by src/machine/spawn.ts) stay external,
-//   imported by absolute path, since the temp directory has no node_modules.
+//   imported by absolute path, since the temp directory has no node_modules; so do the
+//   launcher's modules (bin/*.mjs).
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
@@ -22,6 +23,7 @@ import { failedResult, type LitmusOptions, type LitmusResult } from './run.ts';
 import type { LitmusTask } from './task.ts';
 
 const TASK = new URL('./task.ts', import.meta.url);
+const BIN = fileURLToPath(new URL('../../bin', import.meta.url));
 
 const sourcePlugin: Plugin = {
   name: 'smpemu-litmus-worker',
@@ -30,6 +32,12 @@ const sourcePlugin: Plugin = {
       if (isBuiltin(args.path)) return { path: args.path, external: true };
       const req = createRequire(args.importer || fileURLToPath(TASK));
       return { path: pathToFileURL(req.resolve(args.path)).href, external: true };
+    });
+    // The launcher's modules (bin/*.mjs, doors to CommonJS modules, which an ES module bundle
+    // cannot require) are imported from where they are, as the cache's plugin does.
+    b.onResolve({ filter: /\.mjs$/ }, (args) => {
+      const file = join(args.resolveDir, args.path);
+      return dirname(file) === BIN ? { path: pathToFileURL(file).href, external: true } : undefined;
     });
     b.onLoad({ filter: /\.ts$/ }, (args) => {
       const text = readFileSync(args.path, 'utf8').replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href));
