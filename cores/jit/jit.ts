@@ -15,6 +15,7 @@
 
 import { DECODE_MASK, DECODE_SIZE, type DecodeCache, type DecodeListener } from '../decode_cache.ts';
 import type { HartMemory } from '../memory.ts';
+import { pending } from './faults.ts';
 import { memView, type MemEnv, type MemView } from './mem_view.ts';
 import { blockCost, compileSource, readRegion, regionBlocks, regionSource, type BlockHart, type RegionFn } from './translate.ts';
 
@@ -100,7 +101,21 @@ export class Jit implements DecodeListener {
       const i = (pc >>> 1) & DECODE_MASK;
       if (tag[i] !== pc && !this.count(pc, i)) return pc;
       if (st[1] - st[0] < len[i]) return pc;
-      pc = fns[i]!(xl, xh, mem, st, h, env);
+      try {
+        pc = fns[i]!(xl, xh, mem, st, h, env);
+      } catch (e) {
+        // Only a region with a try/catch (mem_caches.ts's calls) throws, having set st.
+        if (st[4] === 0) throw new Error('BUG: a translated region threw without its fault state', { cause: e });
+        throw e;
+      }
+      if (pending.e !== undefined) {
+        // A wrapped call faulted (faults.ts): the region left at that instruction.
+        const e = pending.e;
+        pending.e = undefined;
+        st[2] = pc;
+        st[4] = 1;
+        throw e;
+      }
     }
   }
 

@@ -41,6 +41,13 @@ import {
 import { GuestFault } from '../../src/kernel/fault.ts';
 import type { MemView, MemEnv } from './mem_view.ts';
 import { CacheEmitter } from './mem_caches.ts';
+import { faultHelpers } from './faults.ts';
+
+/** The wrapper (faults.ts) generated code calls for each memory method. */
+const WRAP: Record<string, string> = {
+  load8: 'ld8', load8u: 'ld8u', load16: 'ld16', load16u: 'ld16u', load32: 'ld32', load64: 'ld64',
+  store8: 'st8', store16: 'st16', store32: 'st32', store64: 'st64', amo32: 'amo32', amo64: 'amo64', fence: 'fence',
+};
 
 /** What a region touches of its hart besides registers and memory. */
 export interface BlockHart {
@@ -278,6 +285,7 @@ function lt64(ah: string, al: string, bh: string, bl: string, unsigned: boolean)
 
 /** Names the generated code calls (passed into each function's scope). */
 const helpers = {
+  ...faultHelpers,
   mul64, mulh64, mulhsu64, mulhu64, div64, divu64, div32, res, GuestFault,
   faddD, faddS, fclassD, fclassS, fcmpD, fcmpS, fcvtDInt, fcvtDS, fcvtIntD, fcvtIntS, fcvtSD, fcvtSInt,
   fdivD, fdivS, fmaD, fmaS, fminmaxD, fminmaxS, fmulD, fmulS, fsgnjD, fsgnjS, fsqrtD, fsqrtS, fsubD, fsubS,
@@ -291,7 +299,11 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView)
   const fetchEvents = !view.flat;
   const inlineFlat = view.kind === 'bareflat';
   const cm = view.cache !== undefined ? new CacheEmitter(view.cache) : undefined;
-  const fetch = (pc: number) => cm?.fetch(pc) ?? `lim -= h.fetchBlock(${pc}); fl = h.fetchLo;`;
+  // A try/catch around the region only where the cache emitter's calls rely on it (mem_caches.ts);
+  // elsewhere every call that may fault goes through faults.ts and leaves through an exit.
+  const trap = cm !== undefined;
+  const fetch = (pc: number, fx: string) => cm?.fetch(pc)
+    ?? (trap ? `lim -= h.fetchBlock(${pc}); fl = h.fetchLo;` : `{ const c = fetchBlock(h, ${pc}); if (PF.e !== undefined) ${fx} lim -= c; fl = h.fetchLo; }`);
   const lowLo = view.env.lo < 2048;
   const used = new Set<number>(), written = new Set<number>();
   // Registers live in xl/xh (V8 keeps a block's repeated accesses in machine registers); so a
@@ -323,16 +335,22 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView)
       const exit = `{ nx = ${i + 1}; pc = ${next}; break L; }`;
       let event = false;
       // Marks this instruction as the one a throw from here on belongs to.
-      const at = () => { faultPc.push(pc); faultIdx.push(i); return `at = ${faultPc.length - 1};`; };
+      const at = () => { if (!trap) return ''; faultPc.push(pc); faultIdx.push(i); return `at = ${faultPc.length - 1};`; };
+      // Without the try/catch: a wrapped call (faults.ts) that faulted leaves here, this
+      // instruction counted (as the interpreter's n++ before it), its pc for Jit.enter.
+      const fx = `{ nx = ${i + 1}; pc = ${pc}; break L; }`;
+      const chk = trap ? '' : ` if (PF.e !== undefined) ${fx}`;
+      /** mem.<m>(args), or its wrapper (faults.ts: the same name with the memory first). */
+      const call = (m: string, args: string) => (trap ? `mem.${m}(${args})` : `${WRAP[m]}(mem${args === '' ? '' : `, ${args}`})`);
       const rw = xRegs(x);
       for (const r of rw.reads) if (r !== 0) used.add(r);
       const sink = rd === 32;
       if (rw.writes && !sink) { used.add(rd); written.add(rd); }
       if (i === 0) {
-        body.push(`if (((${pc} - fl) >>> 0) >= ${fEdge}) { ${at()} ${fetch(pc)} }`);
+        body.push(`if (((${pc} - fl) >>> 0) >= ${fEdge}) { ${at()} ${fetch(pc, fx)} }`);
         event = fetchEvents;
       } else if (((pc - fLo) >>> 0) >= fEdge) {
-        body.push(`${at()} ${fetch(pc)}`);
+        body.push(`${at()} ${fetch(pc, fx)}`);
         event = fetchEvents;
       }
       fLo = (pc & (fetchSpan - 1)) === fetchSpan - 2 && len === 4 ? (pc + 2) & -fetchSpan : pc & -fetchSpan;
@@ -377,7 +395,7 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView)
           break;
         }
         case Op.LB: case Op.LH: case Op.LW: case Op.LD: case Op.LBU: case Op.LHU: case Op.LWU: {
-          const call = { [Op.LB]: 'load8', [Op.LH]: 'load16', [Op.LW]: 'load32', [Op.LD]: 'load64', [Op.LBU]: 'load8u', [Op.LHU]: 'load16u', [Op.LWU]: 'load32' }[op]!;
+          const method = { [Op.LB]: 'load8', [Op.LH]: 'load16', [Op.LW]: 'load32', [Op.LD]: 'load64', [Op.LBU]: 'load8u', [Op.LHU]: 'load16u', [Op.LWU]: 'load32' }[op]!;
           const hi = op === Op.LD ? 'vh' : op === Op.LBU || op === Op.LHU || op === Op.LWU ? '0' : 'v >> 31';
           let get: string;
           if (inlineFlat) {
@@ -385,26 +403,35 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView)
             // aligned: it would be one array element there too); else the method decides.
             // Results truncated to int32 (as the interpreter's stores into xl/xh do), so that the
             // fast and slow paths' phi stays a machine word.
-            switch (op) {
-              case Op.LB: get = `const v = (b >= LO && b < HI ? (U8[b] << 24) >> 24 : mem.load8(${A})) | 0;`; break;
-              case Op.LBU: get = `const v = (b >= LO && b < HI ? U8[b] : mem.load8u(${A})) | 0;`; break;
-              case Op.LH: get = `const v = (b >= LO && b <= HI - 2 && (b & 1) === 0 ? (U16[b >>> 1] << 16) >> 16 : mem.load16(${A})) | 0;`; break;
-              case Op.LHU: get = `const v = (b >= LO && b <= HI - 2 && (b & 1) === 0 ? U16[b >>> 1] : mem.load16u(${A})) | 0;`; break;
-              case Op.LW: case Op.LWU: get = `const v = (b >= LO && b <= HI - 4 && (b & 3) === 0 ? I32[b >>> 2] : mem.load32(${A})) | 0;`; break;
-              default: get = `let v = 0, vh = 0; if (b >= LO && b <= HI - 8 && (b & 7) === 0) { const i = b >>> 2; v = I32[i]; vh = I32[i + 1]; } else { v = mem.load64(${A}) | 0; vh = mem.hi | 0; }`;
+            // The slow path (the method) as a fallback; the fast path's value as a machine word.
+            const [cond, fast] = {
+              [Op.LB]: ['b >= LO && b < HI', '(U8[b] << 24) >> 24'],
+              [Op.LBU]: ['b >= LO && b < HI', 'U8[b]'],
+              [Op.LH]: ['b >= LO && b <= HI - 2 && (b & 1) === 0', '(U16[b >>> 1] << 16) >> 16'],
+              [Op.LHU]: ['b >= LO && b <= HI - 2 && (b & 1) === 0', 'U16[b >>> 1]'],
+              [Op.LW]: ['b >= LO && b <= HI - 4 && (b & 3) === 0', 'I32[b >>> 2]'],
+              [Op.LWU]: ['b >= LO && b <= HI - 4 && (b & 3) === 0', 'I32[b >>> 2]'],
+              [Op.LD]: ['b >= LO && b <= HI - 8 && (b & 7) === 0', ''],
+            }[op]!;
+            if (op === Op.LD) {
+              get = `let v = 0, vh = 0; if (${cond}) { const i = b >>> 2; v = I32[i]; vh = I32[i + 1]; } else { v = ${call('load64', A)} | 0;${chk} vh = mem.hi | 0; }`;
+            } else if (trap) {
+              get = `const v = (${cond} ? ${fast} : ${call(method, A)}) | 0;`;
+            } else {
+              get = `let v = 0; if (${cond}) v = ${fast}; else { v = ${call(method, A)} | 0;${chk} }`;
             }
             s = `{ ${at()} ${bAddr} ${get} ${sink ? '' : `${XH(rd)} = ${hi}; ${XL(rd)} = v;`}${paid} }`;
           } else {
-            get = op === Op.LD ? `const v = mem.load64(a), vh = mem.hi;` : `const v = mem.${call}(a);`;
+            get = op === Op.LD ? `const v = ${call('load64', 'a')};${chk} const vh = mem.hi;` : `const v = ${call(method, 'a')};${chk}`;
             s = `{ ${at()} ${setPc}${addr} ${get} ${sink ? '' : `${XH(rd)} = ${hi}; ${XL(rd)} = v;`}${paid} }`;
           }
           break;
         }
         case Op.SB: case Op.SH: case Op.SW: case Op.SD: {
           usesStores = true;
-          const call = op === Op.SD ? `mem.store64(a, ${L(rs2)}, ${H(rs2)})` : `mem.${{ [Op.SB]: 'store8', [Op.SH]: 'store16', [Op.SW]: 'store32' }[op]}(a, ${L(rs2)})`;
+          const put = op === Op.SD ? call('store64', `a, ${L(rs2)}, ${H(rs2)}`) : call({ [Op.SB]: 'store8', [Op.SH]: 'store16', [Op.SW]: 'store32' }[op]!, `a, ${L(rs2)}`);
           // The method may drop translated code (a store into decoded code): then leave.
-          const slow = `{ ${setPc}${call};${paid} if (st[3] !== ep) ${exit} }`;
+          const slow = `{ ${setPc}${put};${chk}${paid} if (st[3] !== ep) ${exit} }`;
           if (inlineFlat) {
             // Pages holding decoded code (PG) take the method, which drops what the store overwrites.
             const [cond, put] = {
@@ -415,7 +442,7 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView)
             }[op];
             s = `{ ${at()} ${bAddr} if (${cond} && PG[b >>> 12] === 0) { ${put}${paid} } else { ${addr} ${slow} } }`;
           } else {
-            s = `{ ${at()} ${addr} ${setPc}${call};${paid} if (st[3] !== ep) ${exit} }`;
+            s = `{ ${at()} ${addr} ${slow} }`;
           }
           break;
         }
@@ -485,24 +512,24 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView)
           // A call into the memory, as the interpreter's (only an LR opens a hold: not here).
           usesStores = true;
           const get = op === Op.AMO_W
-            ? `const v = mem.amo32(${imm}, a, ${L(rs2)}); ${sink ? '' : `${XL(rd)} = v; ${XH(rd)} = v >> 31;`}`
-            : `const v = mem.amo64(${imm}, a, ${L(rs2)}, ${H(rs2)}); ${sink ? '' : `${XH(rd)} = mem.hi; ${XL(rd)} = v;`}`;
+            ? `const v = ${call('amo32', `${imm}, a, ${L(rs2)}`)};${chk} ${sink ? '' : `${XL(rd)} = v; ${XH(rd)} = v >> 31;`}`
+            : `const v = ${call('amo64', `${imm}, a, ${L(rs2)}, ${H(rs2)}`)};${chk} ${sink ? '' : `${XH(rd)} = mem.hi; ${XL(rd)} = v;`}`;
           s = `{ ${at()} mem.pc = ${pc}; let a = ${L(rs1)} >>> 0; if (${H(rs1)} !== 0) a += ${H(rs1)} * ${TWO32}; ${get}${paid} if (st[3] !== ep) ${exit} }`;
           break;
         }
-        case Op.FENCE: s = 'mem.fence();'; break;
+        case Op.FENCE: s = `${at()} ${call('fence', '')};${chk}`; break;
         case Op.FLOAD: {
           usesFp = true;
           const d = 2 * rd;
           let get: string;
           if (rs2 === 0) {
             get = inlineFlat
-              ? `FW[${d}] = b >= LO && b <= HI - 4 && (b & 3) === 0 ? I32[b >>> 2] : mem.load32(${A}); FW[${d + 1}] = -1;`
-              : `FW[${d}] = mem.load32(a); FW[${d + 1}] = -1;`;
+              ? `if (b >= LO && b <= HI - 4 && (b & 3) === 0) FW[${d}] = I32[b >>> 2]; else { const v = ${call('load32', A)};${chk} FW[${d}] = v; } FW[${d + 1}] = -1;`
+              : `{ const v = ${call('load32', 'a')};${chk} FW[${d}] = v; FW[${d + 1}] = -1; }`;
           } else {
             get = inlineFlat
-              ? `if (b >= LO && b <= HI - 8 && (b & 7) === 0) { const i = b >>> 2; FW[${d}] = I32[i]; FW[${d + 1}] = I32[i + 1]; } else { const v = mem.load64(${A}); FW[${d + 1}] = mem.hi; FW[${d}] = v; }`
-              : `{ const v = mem.load64(a); FW[${d + 1}] = mem.hi; FW[${d}] = v; }`;
+              ? `if (b >= LO && b <= HI - 8 && (b & 7) === 0) { const i = b >>> 2; FW[${d}] = I32[i]; FW[${d + 1}] = I32[i + 1]; } else { const v = ${call('load64', A)};${chk} FW[${d + 1}] = mem.hi; FW[${d}] = v; }`
+              : `{ const v = ${call('load64', 'a')};${chk} FW[${d + 1}] = mem.hi; FW[${d}] = v; }`;
           }
           s = `{ ${at()} ${inlineFlat ? bAddr : setPc + addr} ${get}${paid} }`;
           break;
@@ -511,20 +538,20 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView)
           usesFp = true;
           usesStores = true;
           const d = 2 * rs2;
-          const call = rd === 0 ? `mem.store32(a, FW[${d}])` : `mem.store64(a, FW[${d}], FW[${d + 1}])`;
+          const put = rd === 0 ? call('store32', `a, FW[${d}]`) : call('store64', `a, FW[${d}], FW[${d + 1}]`);
           if (inlineFlat) {
-            const [cond, put] = rd === 0
+            const [cond, fast] = rd === 0
               ? ['b >= LO && b <= HI - 4 && (b & 3) === 0', `I32[b >>> 2] = FW[${d}];`]
               : ['b >= LO && b <= HI - 8 && (b & 7) === 0', `{ const i = b >>> 2; I32[i] = FW[${d}]; I32[i + 1] = FW[${d + 1}]; }`];
-            s = `{ ${at()} ${bAddr} if (${cond} && PG[b >>> 12] === 0) { ${put}${paid} } else { ${addr} ${setPc}${call};${paid} if (st[3] !== ep) ${exit} } }`;
+            s = `{ ${at()} ${bAddr} if (${cond} && PG[b >>> 12] === 0) { ${fast}${paid} } else { ${addr} ${setPc}${put};${chk}${paid} if (st[3] !== ep) ${exit} } }`;
           } else {
-            s = `{ ${at()} ${addr} ${setPc}${call};${paid} if (st[3] !== ep) ${exit} }`;
+            s = `{ ${at()} ${addr} ${setPc}${put};${chk}${paid} if (st[3] !== ep) ${exit} }`;
           }
           break;
         }
         case Op.FP:
           usesFp = true;
-          s = fpSource(imm, rd, rs1, rs2, x.w, L, H, sink, at);
+          s = fpSource(imm, rd, rs1, rs2, x.w, L, H, sink, at, trap ? undefined : fx);
           break;
         default:
           throw new Error(`BUG: op ${op} is not translatable`);
@@ -566,19 +593,19 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView)
   const store = LOCALS ? [...written].sort((x, y) => x - y).map((r) => `xl[${r}] = l${r}; xh[${r}] = h${r};`).join(' ') : '';
   const fpOut = usesFp ? ' if (ff !== 0) h.fflags |= ff;' : '';
   return [
-    `let n = st[0], lim = st[1], at = 0, nx = 0, pc = ${blocks[0][0].pc}, fl = h.fetchLo;${usesStores ? ' const ep = st[3];' : ''}`,
+    `let n = st[0], lim = st[1],${trap ? ' at = 0,' : ''} nx = 0, pc = ${blocks[0][0].pc}, fl = h.fetchLo;${usesStores ? ' const ep = st[3];' : ''}`,
     inlineFlat ? 'const LO = env.lo, HI = env.hi, I32 = env.i32, U16 = env.u16, U8 = env.u8, PG = env.pages;' : '',
     usesFp ? 'const F = h.f, FW = F.w, FX = F.x; let ff = 0;' : '',
     cm !== undefined ? cm.prologue() : '',
     load,
-    'try {',
+    trap ? 'try {' : '',
     'L: for (;;) {',
     ...cases,
     loops ? '' : 'break;',
     '}',
-    '} catch (e) {',
-    `${store}${fpOut} st[0] = n + [${faultIdx.join(', ')}][at] + 1; st[1] = lim; st[2] = [${faultPc.join(', ')}][at]; st[4] = 1; throw e;`,
-    '}',
+    ...(trap ? ['} catch (e) {',
+      `${store}${fpOut} st[0] = n + [${faultIdx.join(', ')}][at] + 1; st[1] = lim; st[2] = [${faultPc.join(', ')}][at]; st[4] = 1; throw e;`,
+      '}'] : []),
     `${store}${fpOut} st[0] = n + nx; st[1] = lim; return pc;`,
   ].join('\n');
 }
@@ -589,12 +616,14 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView)
  * gathered in ff for fflags.
  */
 function fpSource(op: number, rd: number, rs1: number, rs2: number, w: number,
-  L: (r: number) => string, H: (r: number) => string, sink: boolean, at: () => string): string {
+  L: (r: number) => string, H: (r: number) => string, sink: boolean, at: () => string, fx: string | undefined): string {
   const XL = (r: number) => (LOCALS ? `l${r}` : `xl[${r}]`), XH = (r: number) => (LOCALS ? `h${r}` : `xh[${r}]`);
   const rmField = (w >>> 12) & 7;
   // The rounding mode (an illegal one faults here, as Hart.rm does); reserved fields decode as illegal.
   const rm = rmField === 7 ? 'rm' : `${rmField}`;
-  const pre = rmField === 7 && usesRm(op) ? `${at()} const rm = h.frm; if (rm > 4) throw new GuestFault(2, ${w | 0});` : '';
+  const illegal = `new GuestFault(2, ${w | 0})`;
+  const pre = rmField === 7 && usesRm(op)
+    ? `${at()} const rm = h.frm; if (rm > 4) ${fx === undefined ? `throw ${illegal};` : `{ raise(${illegal}); ${fx} }`}` : '';
   const xw = (lo: string, hi: string) => (sink ? '' : `${XL(rd)} = ${lo}; ${XH(rd)} = ${hi};`);
   let s: string;
   switch (op) {
