@@ -6,9 +6,10 @@
 // memory, traps and cache counters must agree. Runs until --blocks random blocks were generated
 // (default 1,000,000); prints the seed, the blocks, programs and translated regions, and
 // "0 mismatches" or the first mismatching seed (exit 1), which JIT_SEED=<seed> reruns in the test.
+// Every fourth seed also runs a program of calls and returns (jit_diff.ts callProgram).
 //   npx tsx bench/jit_soak.ts [--blocks 1000000] [--seed 1]
 
-import { diffSeed } from '../test/cores/jit_diff.ts';
+import { diffCallSeed, diffSeed } from '../test/cores/jit_diff.ts';
 
 const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(name);
@@ -18,7 +19,7 @@ const target = Number(arg('--blocks') ?? 1_000_000);
 const base = Number(arg('--seed') ?? Date.now() % 1_000_000);
 process.stderr.write(`jit soak: seed ${base}, ${target} random blocks\n`);
 
-let blocks = 0, programs = 0, regions = 0, instructions = 0;
+let blocks = 0, programs = 0, callPrograms = 0, regions = 0, instructions = 0;
 const t0 = performance.now();
 for (let p = 0; blocks < target; p++) {
   const seed = base + p;
@@ -30,11 +31,22 @@ for (let p = 0; blocks < target; p++) {
     console.log(JSON.stringify({ seed: base, blocks, programs, mismatches: 1, firstMismatch: seed }));
     process.exit(1);
   }
+  if (p % 4 === 0) {
+    const c = diffCallSeed(seed, caches);
+    if (JSON.stringify(c.interp) !== JSON.stringify(c.translated)) {
+      process.stderr.write(`MISMATCH: seed ${seed} (calls, ${caches ? `caches ${JSON.stringify(c.variant)}` : 'flat'}): JIT_SEED=${seed} npx vitest run test/cores/jit.test.ts -t calls\n`);
+      console.log(JSON.stringify({ seed: base, blocks, programs, mismatches: 1, firstMismatch: seed }));
+      process.exit(1);
+    }
+    callPrograms++;
+    regions += c.jit.jit!.translated;
+    instructions += c.jit.hart.instret;
+  }
   blocks += n;
   programs++;
   regions += b.jit!.translated;
   instructions += b.hart.instret;
   if (programs % 2000 === 0) process.stderr.write(`  ${blocks} blocks, ${programs} programs, ${regions} regions translated, ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
 }
-console.log(JSON.stringify({ seed: base, blocks, programs, instructions, regionsTranslated: regions, mismatches: 0 }));
-process.stderr.write(`${blocks} random blocks (${programs} programs, ${instructions} instructions each engine, ${regions} regions translated): 0 mismatches\n`);
+console.log(JSON.stringify({ seed: base, blocks, programs, callPrograms, instructions, regionsTranslated: regions, mismatches: 0 }));
+process.stderr.write(`${blocks} random blocks (${programs} programs and ${callPrograms} of calls, ${instructions} instructions each engine, ${regions} regions translated): 0 mismatches\n`);

@@ -42,6 +42,7 @@ import { GuestFault } from '../../src/kernel/fault.ts';
 import type { MemView, MemEnv } from './mem_view.ts';
 import { CacheEmitter } from './mem_caches.ts';
 import { faultHelpers } from './faults.ts';
+import { tlbHit } from './tlb_inline.ts';
 
 /** The wrapper (faults.ts) generated code calls for each memory method. */
 const WRAP: Record<string, string> = {
@@ -83,6 +84,11 @@ export interface BlockInsn {
   imm: number;
   /** The encoding as fetched (the FP form's rm and rs3 come from it). */
   w: number;
+  /**
+   * A jalr's predicted target (readRegion): the region goes on there when the computed target
+   * is that pc, else leaves as for any other jalr.
+   */
+  target?: number;
 }
 
 /** F/D ops (the FP form's imm) the translator handles: all of them. */
@@ -145,14 +151,64 @@ export function readBlock(ent: Int32Array, pc: number): BlockInsn[] {
   return out;
 }
 
-/** Where a block's control may go next, statically (jalr: nowhere known). */
+/** Where a block's control may go next, statically (jalr: its predicted target, if any). */
 function successors(b: BlockInsn[]): number[] {
   const last = b[b.length - 1];
   const next = (last.pc + last.len) | 0;
-  if (last.op === Op.JALR) return [];
+  if (last.op === Op.JALR) return last.target === undefined ? [] : [last.target];
   if (last.op === Op.JAL) return [(last.pc + last.imm) | 0];
   if (last.op >= Op.BEQ && last.op <= Op.BGEU) return [(last.pc + last.imm) | 0, next];
   return [next];
+}
+
+/** Return addresses a region's path keeps (the calls it follows, innermost last). */
+const LINKS_CAP = 8;
+
+/**
+ * The value register r holds before instruction `upto` of block b where the block itself set it
+ * to a constant pc-range value (auipc, lui, li, addi/mv of such), else undefined: a call's
+ * `auipc ra, hi; jalr ra, lo(ra)` (every call in code linked without relaxation) has its target.
+ */
+function knownValue(b: BlockInsn[], upto: number, r: number): number | undefined {
+  let v: number | undefined;
+  for (let i = 0; i < upto; i++) {
+    const x = b[i];
+    if (x.rd === r) {
+      switch (x.op) {
+        case Op.AUIPC: v = x.pc + x.imm; break;
+        case Op.LUI: case Op.LI: v = x.imm; break;
+        case Op.ADDI: v = x.rs1 === r && v !== undefined ? v + x.imm : undefined; break;
+        case Op.MV: v = undefined; break;
+        default: v = undefined;
+      }
+      if (v !== undefined && (v < 0 || v >= 0x80000000)) v = undefined;
+    }
+  }
+  return v;
+}
+
+/**
+ * Sets a block's jalr target prediction from the return addresses `links` of the calls the path
+ * took to reach it, and returns the links after it: a call (jal or jalr writing a register)
+ * pushes its return address; a return (`jalr x0, 0(ra)` or through t0) is predicted to go to
+ * the innermost one and pops it; another jalr goes where its block computed (knownValue).
+ * The prediction is only a guess the generated code checks (translate.ts's JALR).
+ */
+function link(b: BlockInsn[], links: readonly number[]): readonly number[] {
+  const last = b[b.length - 1];
+  if (last.op !== Op.JAL && last.op !== Op.JALR) return links;
+  const ret = (last.pc + last.len) | 0;
+  if (last.op === Op.JALR) {
+    last.target = undefined;
+    if (last.rd === 32 && last.imm === 0 && (last.rs1 === 1 || last.rs1 === 5) && links.length > 0) {
+      last.target = links[links.length - 1];
+      return links.slice(0, -1);
+    }
+    const v = knownValue(b, b.length - 1, last.rs1);
+    if (v !== undefined) last.target = (v + last.imm) & ~1;
+  }
+  if (last.rd === 32) return links;
+  return [...links, ret].slice(-LINKS_CAP);
 }
 
 /** Blocks a detour may take before it rejoins the loop. */
@@ -186,6 +242,8 @@ export function readRegion(ent: Int32Array, entry: number): RegionPlan {
   const first = readBlock(ent, entry);
   if (first.length === 0) return { path: [], detours };
   const path = [first];
+  // The return addresses after each path block (link).
+  const links = [link(first, [])];
   let insns = first.length;
   const find = (): boolean => {
     const succ = successors(path[path.length - 1]);
@@ -196,35 +254,41 @@ export function readRegion(ent: Int32Array, entry: number): RegionPlan {
       const b = readBlock(ent, t);
       if (b.length === 0 || insns + b.length > REGION_INSNS) continue;
       path.push(b);
+      links.push(link(b, links[links.length - 1]));
       insns += b.length;
       if (find()) return true;
       path.pop();
+      links.pop();
       insns -= b.length;
     }
     return false;
   };
-  if (!find()) return { path: [first], detours };
+  if (!find()) {
+    link(first, []);
+    return { path: [first], detours };
+  }
   const at = new Map(path.map((b, p) => [b[0].pc, p]));
   path.forEach((b, p) => {
     for (const t of successors(b)) {
       if (at.has(t) || detours.has(t)) continue;
       const d: BlockInsn[][] = [];
-      const dfs = (pc: number): boolean => {
+      const dfs = (pc: number, ls: readonly number[]): boolean => {
         if (d.length >= DETOUR_BLOCKS || d.some((c) => c[0].pc === pc)) return false;
         const c = readBlock(ent, pc);
         if (c.length === 0 || insns + c.length > REGION_INSNS) return false;
+        const after = link(c, ls);
         d.push(c);
         insns += c.length;
         // Longer is better: a chain that goes on from a successor that would leave covers it too.
         const rejoins = (u: number) => u === entry || (at.get(u) ?? -1) > p;
         const succ = successors(c);
-        for (const u of succ) if (!rejoins(u) && !at.has(u) && dfs(u)) return true;
+        for (const u of succ) if (!rejoins(u) && !at.has(u) && dfs(u, after)) return true;
         if (succ.some(rejoins)) return true;
         d.pop();
         insns -= c.length;
         return false;
       };
-      if (dfs(t)) detours.set(t, d);
+      if (dfs(t, links[p])) detours.set(t, d);
     }
   });
   return { path, detours };
@@ -298,6 +362,8 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView)
   // Flat memory's fetch path costs nothing (fetchAccess returns 0): a fetch is no event there.
   const fetchEvents = !view.flat;
   const inlineFlat = view.kind === 'bareflat';
+  // Flat memory behind a TLB: the host-array hit, then RAM (tlb_inline.ts); else the method.
+  const inlineTlb = view.kind === 'tlbflat';
   const cm = view.cache !== undefined ? new CacheEmitter(view.cache) : undefined;
   // A try/catch around the region only where the cache emitter's calls rely on it (mem_caches.ts);
   // elsewhere every call that may fault goes through faults.ts and leaves through an exit.
@@ -367,7 +433,8 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView)
       const paid = view.lat > 0 ? ` lim -= ${view.lat};` : view.lat === 0 ? '' : ' lim -= mem.lastLatency;';
       const fetchEvent = event;
       if (view.lat < 0 && accesses(op)) event = true;
-      const setPc = inlineFlat ? '' : `mem.pc = ${pc}; `;
+      // mem.pc: the pc CacheMemory's c2c records name (flat memory reads none).
+      const setPc = inlineFlat || inlineTlb ? '' : `mem.pc = ${pc}; `;
       let s: string;
       const cached = cm?.access({ pc, op, rd, rs1, rs2, L, H, XL, XH, sink, at, addr, exit, check: i === k - 1 ? '' : `if (lim - n < ${cost}) ${exit}` });
       if (cached !== undefined) { s = cached.src; usesStores ||= cached.stores; usesFp ||= cached.fp; event = fetchEvent; } else
@@ -380,10 +447,14 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView)
         case Op.AUIPC: { const v = pc + imm; s = set(`${v | 0}`, v < 0 ? '-1' : '0'); break; }
         // Control transfers end a block: n counts it whole first (nothing after can throw).
         case Op.JAL: s = `${set(`${next}`, '0')} n += ${k}; ${go((pc + imm) | 0)}`; break;
-        case Op.JALR:
+        case Op.JALR: {
+          // A predicted target (readRegion) goes on in the region when the target is that pc.
+          const leave = `if (t >= 0 && t < 0x80000000) pc = t | 0; else { h.farPc = t; pc = -4; } break L;`;
+          const on = x.target === undefined ? leave : `if (t === ${x.target}) ${go(x.target)} else { ${leave} }`;
           s = `{ let t = (${L(rs1)} >>> 0) + ${imm}; const th = ${H(rs1)}; if (th !== 0) t += th * ${TWO32}; t -= t & 1; ` +
-            `if (t >= 0 && t < 0x80000000) pc = t | 0; else { h.farPc = t; pc = -4; } ${set(`${next}`, '0')} n += ${k}; break L; }`;
+            `${set(`${next}`, '0')} n += ${k}; ${on} }`;
           break;
+        }
         // Conditions without short-circuit branches (here and in SLT*): every operation runs each
         // time, so V8 has feedback for all of them and never deoptimizes the region for lack of it.
         case Op.BEQ: s = `n += ${k}; if (((${L(rs1)} ^ ${L(rs2)}) | (${H(rs1)} ^ ${H(rs2)})) === 0) ${go((pc + imm) | 0)} else ${go(next)}`; break;
@@ -403,7 +474,6 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView)
             // aligned: it would be one array element there too); else the method decides.
             // Results truncated to int32 (as the interpreter's stores into xl/xh do), so that the
             // fast and slow paths' phi stays a machine word.
-            // The slow path (the method) as a fallback; the fast path's value as a machine word.
             const [cond, fast] = {
               [Op.LB]: ['b >= LO && b < HI', '(U8[b] << 24) >> 24'],
               [Op.LBU]: ['b >= LO && b < HI', 'U8[b]'],
@@ -421,6 +491,15 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView)
               get = `let v = 0; if (${cond}) v = ${fast}; else { v = ${call(method, A)} | 0;${chk} }`;
             }
             s = `{ ${at()} ${bAddr} ${get} ${sink ? '' : `${XH(rd)} = ${hi}; ${XL(rd)} = v;`}${paid} }`;
+          } else if (inlineTlb) {
+            // A TLB hit (an aligned access within a page) reads RAM at the physical address p.
+            const size = op === Op.LB || op === Op.LBU ? 1 : op === Op.LH || op === Op.LHU ? 2 : op === Op.LD ? 8 : 4;
+            const fast = { [Op.LB]: '(U8[p] << 24) >> 24', [Op.LBU]: 'U8[p]', [Op.LH]: '(U16[p >>> 1] << 16) >> 16', [Op.LHU]: 'U16[p >>> 1]',
+              [Op.LW]: 'I32[p >>> 2]', [Op.LWU]: 'I32[p >>> 2]', [Op.LD]: '' }[op]!;
+            get = op === Op.LD
+              ? `let v = 0, vh = 0; K: { ${tlbHit('RE', 8)} const i = p >>> 2; v = I32[i]; vh = I32[i + 1]; break K; } v = ${call('load64', 'a')} | 0;${chk} vh = mem.hi | 0; }`
+              : `let v = 0; K: { ${tlbHit('RE', size)} v = ${fast}; break K; } v = ${call(method, 'a')} | 0;${chk} }`;
+            s = `{ ${at()} ${addr} ${get} ${sink ? '' : `${XH(rd)} = ${hi}; ${XL(rd)} = v;`}${paid} }`;
           } else {
             get = op === Op.LD ? `const v = ${call('load64', 'a')};${chk} const vh = mem.hi;` : `const v = ${call(method, 'a')};${chk}`;
             s = `{ ${at()} ${setPc}${addr} ${get} ${sink ? '' : `${XH(rd)} = ${hi}; ${XL(rd)} = v;`}${paid} }`;
@@ -441,6 +520,14 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView)
               [Op.SD]: ['b >= LO && b <= HI - 8 && (b & 7) === 0', `{ const i = b >>> 2; I32[i] = ${L(rs2)}; I32[i + 1] = ${H(rs2)}; }`],
             }[op];
             s = `{ ${at()} ${bAddr} if (${cond} && PG[b >>> 12] === 0) { ${put}${paid} } else { ${addr} ${slow} } }`;
+          } else if (inlineTlb) {
+            const [size, put] = {
+              [Op.SB]: [1, `U8[p] = ${L(rs2)};`],
+              [Op.SH]: [2, `U16[p >>> 1] = ${L(rs2)};`],
+              [Op.SW]: [4, `I32[p >>> 2] = ${L(rs2)};`],
+              [Op.SD]: [8, `{ const i = p >>> 2; I32[i] = ${L(rs2)}; I32[i + 1] = ${H(rs2)}; }`],
+            }[op] as [number, string];
+            s = `{ ${at()} ${addr} K: { ${tlbHit('WE', size)} if (PG[p >>> 12] === 0) { ${put}${paid} break K; } } ${slow} } }`;
           } else {
             s = `{ ${at()} ${addr} ${slow} }`;
           }
@@ -522,7 +609,11 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView)
           usesFp = true;
           const d = 2 * rd;
           let get: string;
-          if (rs2 === 0) {
+          if (inlineTlb) {
+            get = rs2 === 0
+              ? `K: { ${tlbHit('RE', 4)} FW[${d}] = I32[p >>> 2]; break K; } const v = ${call('load32', 'a')};${chk} FW[${d}] = v; } FW[${d + 1}] = -1;`
+              : `K: { ${tlbHit('RE', 8)} const i = p >>> 2; FW[${d}] = I32[i]; FW[${d + 1}] = I32[i + 1]; break K; } const v = ${call('load64', 'a')};${chk} FW[${d + 1}] = mem.hi; FW[${d}] = v; }`;
+          } else if (rs2 === 0) {
             get = inlineFlat
               ? `if (b >= LO && b <= HI - 4 && (b & 3) === 0) FW[${d}] = I32[b >>> 2]; else { const v = ${call('load32', A)};${chk} FW[${d}] = v; } FW[${d + 1}] = -1;`
               : `{ const v = ${call('load32', 'a')};${chk} FW[${d}] = v; FW[${d + 1}] = -1; }`;
@@ -544,6 +635,9 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView)
               ? ['b >= LO && b <= HI - 4 && (b & 3) === 0', `I32[b >>> 2] = FW[${d}];`]
               : ['b >= LO && b <= HI - 8 && (b & 7) === 0', `{ const i = b >>> 2; I32[i] = FW[${d}]; I32[i + 1] = FW[${d + 1}]; }`];
             s = `{ ${at()} ${bAddr} if (${cond} && PG[b >>> 12] === 0) { ${fast}${paid} } else { ${addr} ${setPc}${put};${chk}${paid} if (st[3] !== ep) ${exit} } }`;
+          } else if (inlineTlb) {
+            const [size, fast] = rd === 0 ? [4, `I32[p >>> 2] = FW[${d}];`] : [8, `{ const i = p >>> 2; I32[i] = FW[${d}]; I32[i + 1] = FW[${d + 1}]; }`];
+            s = `{ ${at()} ${addr} K: { ${tlbHit('WE', size as number)} if (PG[p >>> 12] === 0) { ${fast}${paid} break K; } } ${setPc}${put};${chk}${paid} if (st[3] !== ep) ${exit} } }`;
           } else {
             s = `{ ${at()} ${addr} ${setPc}${put};${chk}${paid} if (st[3] !== ep) ${exit} }`;
           }
@@ -595,6 +689,7 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView)
   return [
     `let n = st[0], lim = st[1],${trap ? ' at = 0,' : ''} nx = 0, pc = ${blocks[0][0].pc}, fl = h.fetchLo;${usesStores ? ' const ep = st[3];' : ''}`,
     inlineFlat ? 'const LO = env.lo, HI = env.hi, I32 = env.i32, U16 = env.u16, U8 = env.u8, PG = env.pages;' : '',
+    inlineTlb ? 'const I32 = env.i32, U16 = env.u16, U8 = env.u8, PG = env.pages, RE = env.re, WE = env.we;' : '',
     usesFp ? 'const F = h.f, FW = F.w, FX = F.x; let ff = 0;' : '',
     cm !== undefined ? cm.prologue() : '',
     load,

@@ -283,3 +283,76 @@ export function diffSeed(seed: number, caches: boolean, ext: boolean) {
   const stopsB = runSliced(b, seed, maxSlice);
   return { blocks, variant, jit: b, interp: { ...snapshot(a), stops: stopsA }, translated: { ...snapshot(b), stops: stopsB } };
 }
+
+/**
+ * A random program of calls and returns in hot loops (the translator's jalr prediction,
+ * translate.ts readRegion): each of 1..3 counted loops calls functions by `jal ra`, by `call`
+ * (auipc + jalr), through a register (`la` + jalr) or with t0 as the link (`jal t0`, returned by
+ * `jr t0`), from one or two sites; functions nest a call (ra kept in x2..x4), keep ra in memory
+ * and reload it, branch, sometimes return past the call site (in odd rounds: the predicted
+ * return is wrong and the region must leave), and sometimes fault in the last round.
+ * x31 holds DATA, x30 counts the outer loop, x29 inner loops; x1, x5, x6 and x2..x4 are links.
+ */
+export function callProgram(r: () => number): string {
+  const pick = <T,>(a: readonly T[]) => a[Math.floor(r() * a.length)]!;
+  const reg = () => 8 + Math.floor(r() * 20); // x8..x27
+  const src = () => (r() < 0.1 ? 0 : reg());
+  const alu = (): string => {
+    const k = r();
+    if (k < 0.4) return `${pick(ALU3)} x${reg()}, x${src()}, x${src()}`;
+    if (k < 0.7) return `${pick(ALUI)} x${reg()}, x${src()}, ${Math.floor(r() * 4096) - 2048}`;
+    if (k < 0.85) return `${pick(LOADS)[0]} x${reg()}, ${8 * Math.floor(r() * 200)}(x31)`;
+    return `sd x${src()}, ${8 * Math.floor(r() * 200)}(x31)`;
+  };
+  const nf = 2 + Math.floor(r() * 3);
+  const lines: string[] = [`li x31, ${DATA}`, `li x30, ${2 + Math.floor(r() * 4)}`];
+  for (let i = 8; i < 29; i++) lines.push(`li x${i}, ${Math.floor((r() - 0.5) * 2 ** 31)}`);
+  lines.push('outer:');
+  const loops = 1 + Math.floor(r() * 3);
+  for (let l = 0; l < loops; l++) {
+    lines.push(`li x29, ${3 + Math.floor(r() * 40)}`, `L${l}:`);
+    const sites = 1 + Math.floor(r() * 2);
+    for (let s = 0; s < sites; s++) {
+      for (let i = Math.floor(r() * 4); i > 0; i--) lines.push(alu());
+      const f = Math.floor(r() * nf);
+      const k = r();
+      if (k < 0.3) lines.push(`jal x1, f${f}`);
+      else if (k < 0.6) lines.push(`call f${f}`);
+      else if (k < 0.8) lines.push(`la x6, f${f}`, 'jalr x1, 0(x6)');
+      else lines.push(`jal x5, g${f}`);
+      // What a return past the call site skips.
+      lines.push('addi x28, x28, 1');
+    }
+    for (let i = Math.floor(r() * 3); i > 0; i--) lines.push(alu());
+    lines.push('addi x29, x29, -1', `bne x29, x0, L${l}`);
+  }
+  lines.push('addi x30, x30, -1', 'bne x30, x0, outer', 'li x17, 93', 'ecall');
+  for (let f = 0; f < nf; f++) {
+    lines.push(`f${f}:`);
+    for (let i = 1 + Math.floor(r() * 4); i > 0; i--) lines.push(alu());
+    const k = r();
+    // ra kept in a register of its own per function (x2..x4: nf <= 4), as nested calls need.
+    if (k < 0.25 && f + 1 < nf) lines.push(`mv x${2 + f}, x1`, `jal x1, f${f + 1}`, 'addi x28, x28, 1', `mv x1, x${2 + f}`);
+    else if (k < 0.4) lines.push(`sd x1, ${8 * (200 + f)}(x31)`, alu(), `ld x1, ${8 * (200 + f)}(x31)`);
+    else if (k < 0.55) lines.push(`${pick(BR)} x${src()}, x${src()}, f${f}skip`, alu(), `f${f}skip:`);
+    // Past the call site in odd rounds only (both returns' code decoded: the prediction misses).
+    else if (k < 0.65) lines.push('andi x27, x29, 1', 'slli x27, x27, 2', 'add x1, x1, x27');
+    else if (k < 0.7) lines.push('sltiu x27, x30, 2', 'addi x27, x27, -1', 'and x27, x27, x31', 'ld x26, 8(x27)');
+    lines.push(alu(), 'jalr x0, 0(x1)');
+    // The t0-linked twin.
+    lines.push(`g${f}:`, alu(), alu(), 'jalr x0, 0(x5)');
+  }
+  return lines.join('\n');
+}
+
+/** One seed of callProgram, both engines, as diffSeed. */
+export function diffCallSeed(seed: number, caches: boolean) {
+  const code = assembleAt(callProgram(rng(seed)));
+  const maxSlice = [1, 7, 40, 400, 5000][seed % 5]!;
+  const variant = cacheVariant(seed);
+  const a = machine('interp', caches, code, 2, undefined, variant);
+  const b = machine('jit', caches, code, 1 + (seed % 3), undefined, variant);
+  const stopsA = runSliced(a, seed, maxSlice);
+  const stopsB = runSliced(b, seed, maxSlice);
+  return { variant, jit: b, interp: { ...snapshot(a), stops: stopsA }, translated: { ...snapshot(b), stops: stopsB } };
+}
