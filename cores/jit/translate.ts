@@ -369,7 +369,7 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView)
   // elsewhere every call that may fault goes through faults.ts and leaves through an exit.
   const trap = cm !== undefined;
   const fetch = (pc: number, fx: string) => cm?.fetch(pc)
-    ?? (trap ? `lim -= h.fetchBlock(${pc}); fl = h.fetchLo;` : `{ const c = fetchBlock(h, ${pc}); if (PF.e !== undefined) ${fx} lim -= c; fl = h.fetchLo; }`);
+    ?? (trap ? `lim -= h.fetchBlock(${pc}); fl = h.fetchLo;` : `{ const c = fetchBlock(h, ${pc}); if (PF.e !== undefined) ${fx} lim -= c; fl = h.fetchLo | 0; }`);
   const lowLo = view.env.lo < 2048;
   const used = new Set<number>(), written = new Set<number>();
   // Registers live in xl/xh (V8 keeps a block's repeated accesses in machine registers); so a
@@ -687,8 +687,9 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView)
   const store = LOCALS ? [...written].sort((x, y) => x - y).map((r) => `xl[${r}] = l${r}; xh[${r}] = h${r};`).join(' ') : '';
   const fpOut = usesFp ? ' if (ff !== 0) h.fflags |= ff;' : '';
   return [
-    `let n = st[0], lim = st[1],${trap ? ' at = 0,' : ''} nx = 0, pc = ${blocks[0][0].pc}, fl = h.fetchLo;${usesStores ? ' const ep = st[3];' : ''}`,
-    inlineFlat ? 'const LO = env.lo, HI = env.hi, I32 = env.i32, U16 = env.u16, U8 = env.u8, PG = env.pages;' : '',
+    `let n = st[0], lim = st[1],${trap ? ' at = 0,' : ''} nx = 0, pc = ${blocks[0][0].pc}, fl = h.fetchLo | 0;${usesStores ? ' const ep = st[3];' : ''}`,
+    // The mapped range as literals (fixed for the memory): no per-access load and untagging.
+    inlineFlat ? `const LO = ${view.env.lo}, HI = ${view.env.hi}, I32 = env.i32, U16 = env.u16, U8 = env.u8, PG = env.pages;` : '',
     inlineTlb ? 'const I32 = env.i32, U16 = env.u16, U8 = env.u8, PG = env.pages, RE = env.re, WE = env.we;' : '',
     usesFp ? 'const F = h.f, FW = F.w, FX = F.x; let ff = 0;' : '',
     cm !== undefined ? cm.prologue() : '',
