@@ -335,6 +335,15 @@ export class CacheMemory implements HartMemory {
     return -1;
   }
 
+  /**
+   * Translated code's sampled L1d hit (cores/jit/mem_caches.ts: its countdown ran out; pc set):
+   * sample() as the method's hit calls it; returns the new countdown.
+   */
+  sampleHit(line: number, p: number, store: boolean, latency: number): number {
+    this.sample(line, p, store, latency);
+    return this.sampleLeft[0];
+  }
+
   /** One L1d hit in SAMPLE_EVERY (on average): recorded with that weight if the line is shared. */
   private sample(line: number, a: number, store: boolean, latency: number): void {
     this.sampleLeft[0] = this.c2c.nextGap();

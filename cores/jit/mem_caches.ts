@@ -2,12 +2,12 @@
 // interpreter's method. The common case of CacheMemory.load*/store* (cores/mem_cache.ts) is
 // a translation hit (bare mode: the identity range; --boot linux: the TLB's host array, whose
 // hits count nothing, cores/tlb.ts), an aligned access (so within one line), the L1d way hint
-// naming the line, its L2 state permitting the access (M/E/S to load, M/E to store) and no c2c
-// sample due; then the hit ticks exactly what the method's hit ticks (the loads or stores
-// counter, L1d hits, a local E -> M upgrade, the LRU stamp and clock, the sample countdown) and
-// the data moves in the L2 data array, at the method's constant hit latency. Any other case
-// (a miss, another way of the set, a misaligned or line-crossing access, a store to a page
-// holding decoded code, the hit that is sampled, a fault) changes nothing here and calls the
+// naming the line and its L2 state permitting the access (M/E/S to load, M/E to store); then
+// the hit ticks exactly what the method's hit ticks (the loads or stores counter, L1d hits, a
+// local E -> M upgrade, the LRU stamp and clock, the sample countdown, and when it runs out
+// the c2c sample: CacheMemory.sampleHit) and the data moves in the L2 data array, at the
+// method's constant hit latency. Any other case (a miss, another way of the set, a misaligned
+// or line-crossing access, a store to a page holding decoded code, a fault) changes nothing here and calls the
 // method, which does all of it itself: the counts are the interpreter's by construction. The
 // same for an instruction fetch entering a new line (fetch(): the L1i hit by the way hint). A
 // block's cost counts each access at its hit latency (translate.ts blockCost), so a hit needs no
@@ -21,6 +21,15 @@
 //
 // Region prologue: the arrays are hoisted into locals once per region call (only those the
 // region's accesses use): reading them through `mem` on every access is a property chain.
+//
+// What a hit ticks lives in locals for the region call (measured: the Float64Array read-modify-
+// writes of counters, clocks and the countdown were most of a hit's cost): the hit counters
+// (kn<slot>, added to ctr at every exit, a throw's too: a sum does not care when), and the state
+// the methods read as well — the L1d and L1i LRU clocks (kc, kic), the sample countdown (kl),
+// the last fetch access's line (kfl) and the hart's fetchLo (fl, translate.ts). Those are
+// written back before every call that may read them (around(): a miss's method, fetchBlock, an
+// AMO) and read again after it; ks is 0 from the write-back until the reload, so a throw out
+// of such a call keeps what the method left there, and a throw anywhere else writes the locals.
 
 import { Op } from '../decode.ts';
 import type { CacheInline } from '../mem_cache.ts';
@@ -120,9 +129,17 @@ function shapeOf(op: Op, rd: number, rs2: number): Shape | undefined {
   }
 }
 
+/** The locals of what a hit ticks, written back to their arrays, and read again. */
+const SAVE = 'KLEFT[0] = kl; KCLOCK[0] = kc; KICLOCK[0] = kic; KFLINE[0] = kfl;';
+const LOAD = 'kl = KLEFT[0]; kc = KCLOCK[0]; kic = KICLOCK[0]; kfl = KFLINE[0];';
+
 /** Emits one region's cached accesses; prologue() then hoists what they used. */
 export class CacheEmitter {
   private readonly used = new Set<string>();
+  /** ctr slots the region's hits count in locals. */
+  private readonly counters = new Set<number>();
+  /** Fetch sites with a remembered L1i entry (solo). */
+  private sites = 0;
 
   constructor(private readonly c: CacheInline) {}
 
@@ -133,7 +150,7 @@ export class CacheEmitter {
     const c = this.c, u = this.used;
     const { size, store } = sh;
     const shift = c.lineShift, lineMask = c.lineBytes - 1;
-    for (const k of ['tag', 'slot', 'stamp', 'hint', 'clock', 'ctr', 'left', 'st']) u.add(k);
+    for (const k of ['tag', 'slot', 'stamp', 'hint', 'st']) u.add(k);
     // Translation: the physical address p, or not this way.
     let tr: string;
     if (c.bare !== undefined) {
@@ -144,8 +161,11 @@ export class CacheEmitter {
       u.add(store ? 'we' : 're');
       tr = `const j = ((a >>> 12) & ${TLB_MASK}) << 1; if (${arr}[j] === a - (a & ${0xfff & ~(size - 1)})) { const p = a + ${arr}[j + 1];`;
     }
-    const find = `const ln = p >>> ${shift}, i = KHINT[ln & ${c.hintMask}]; if (KTAG[i] === ln && KLEFT[0] > 1) { const sl = KSLOT[i];`;
-    const tick = `KLEFT[0]--; KSTAMP[i] = ++KCLOCK[0]; KCTR[${store ? C_STORES : C_LOADS}]++; KCTR[${C_L1D_HITS}]++; const q = (sl << ${shift}) + (p & ${lineMask});`;
+    const find = `const ln = p >>> ${shift}, i = KHINT[ln & ${c.hintMask}]; if (KTAG[i] === ln) { const sl = KSLOT[i];`;
+    // The hit that is sampled calls CacheMemory.sampleHit, as the method's hit calls sample() (it reads mem.pc).
+    const lat = store ? c.storeHitLat : c.l1Lat;
+    const tick = `KSTAMP[i] = ++kc; ${this.count(store ? C_STORES : C_LOADS)} ${this.count(C_L1D_HITS)} ` +
+      `if (--kl === 0) { mem.pc = ${x.pc}; kl = mem.sampleHit(ln, p, ${store}, ${lat}); } const q = (sl << ${shift}) + (p & ${lineMask});`;
     const d = 2 * (store ? x.rs2 : x.rd);
     const data = size === 1 ? 'u8' : size === 2 ? 'u16' : 'i32';
     u.add(data);
@@ -161,7 +181,7 @@ export class CacheEmitter {
       const rd8 = x.op === Op.LB ? '(KU8[q] << 24) >> 24' : 'KU8[q]';
       const rd16 = x.op === Op.LH ? '(KU16[q >> 1] << 16) >> 16' : 'KU16[q >> 1]';
       const hit = size === 8 ? put('KI32[q >> 2]', 'KI32[(q >> 2) + 1]') : put(size === 1 ? rd8 : size === 2 ? rd16 : 'KI32[q >> 2]', '');
-      const slow = size === 8 ? `{ const v = mem.load64(a); ${put('v', 'mem.hi')} }` : put(`mem.${sh.method}(a)`, '');
+      const slow = this.around(size === 8 ? `{ const v = mem.load64(a); ${put('v', 'mem.hi')} }` : put(`mem.${sh.method}(a)`, ''));
       const valid = c.solo ? `(KST[sl] & ${STATE_MASK}) !== 0` : `(Atomics.load(KST, sl) & ${STATE_MASK}) !== 0`;
       src = `{ ${x.at()} ${x.addr} ` +
         `K: { ${tr} ${find} if (${valid}) { ${tick} ${hit} lim -= ${c.l1Lat}; break K; } } } ` +
@@ -171,8 +191,8 @@ export class CacheEmitter {
       const [lo, hi] = sh.fp ? [`FW[${d}]`, `FW[${d + 1}]`] : [x.L(x.rs2), x.H(x.rs2)];
       const write = size === 1 ? `KU8[q] = ${lo};` : size === 2 ? `KU16[q >> 1] = ${lo};` : size === 4 ? `KI32[q >> 2] = ${lo};`
         : `KI32[q >> 2] = ${lo}; KI32[(q >> 2) + 1] = ${hi};`;
-      const slow = size === 8 ? `mem.${sh.method}(a, ${lo}, ${hi});` : `mem.${sh.method}(a, ${lo});`;
-      const em = `KCTR[${c.localEM}]++;`;
+      const slow = this.around(size === 8 ? `mem.${sh.method}(a, ${lo}, ${hi});` : `mem.${sh.method}(a, ${lo});`);
+      const em = this.count(c.localEM);
       // CacheMemory.writeHit's claim (M or E -> M|BUSY) and storeAt's release (M); solo: the same end state.
       const [claim, release] = c.solo
         ? [`const s = KST[sl]; if (s === ${M} || s === ${E}) { if (s === ${E}) { ${em} KST[sl] = ${M}; }`, '']
@@ -198,7 +218,7 @@ export class CacheEmitter {
     if ((pc & (span - 1)) === span - 2) return undefined;
     if (c.bare !== undefined && (pc < c.bare.lo || pc >= c.bare.hi)) return undefined;
     const vline = pc >>> shift, lo = pc & -span;
-    for (const k of ['itag', 'islot', 'istamp', 'ihint', 'iclock', 'ctr', 'st', 'fline']) u.add(k);
+    for (const k of ['itag', 'islot', 'istamp', 'ihint', 'st']) u.add(k);
     let ln: string;
     if (c.bare !== undefined) ln = `${vline}`;
     else {
@@ -208,13 +228,45 @@ export class CacheEmitter {
       ln = `KFE[${j}] === ${pc - (pc & 0xfff)} ? (${pc} + KFE[${j + 1}]) >>> ${shift} : -2`;
     }
     const valid = c.solo ? `(KST[KISLOT[i]] & ${STATE_MASK}) !== 0` : `(Atomics.load(KST, KISLOT[i]) & ${STATE_MASK}) !== 0`;
-    return `if (KFLINE[0] === ${vline}) h.fetchLo = ${lo}; else { const ln = ${ln}, i = KIHINT[ln & ${c.hintMask}]; ` +
-      `if (KITAG[i] === ln && ${valid}) { KFLINE[0] = ${vline}; KISTAMP[i] = ++KICLOCK[0]; KCTR[${C_L1I_HITS}]++; h.fetchLo = ${lo}; } ` +
-      `else lim -= h.fetchBlock(${pc}); } fl = ${lo};`;
+    const hit = (i: string) => `kfl = ${vline}; KISTAMP[${i}] = ++kic; ${this.count(C_L1I_HITS)}`;
+    // Solo: a site that hit since the last call out (kg counts them) hits again at the same L1i
+    // entry — between calls nothing else runs on this thread, and the inline paths neither
+    // evict nor invalidate. With other workers, a snoop may invalidate the line at any time.
+    const site = c.solo ? this.sites++ : -1;
+    const full = `const ln = ${ln}, i = KIHINT[ln & ${c.hintMask}]; ` +
+      `if (KITAG[i] === ln && ${valid}) { ${hit('i')}${site >= 0 ? ` kv${site} = i; kg${site} = kg;` : ''} } else { ${this.fetchCall(pc)} }`;
+    return `if (kfl !== ${vline}) { ${site >= 0 ? `if (kg${site} === kg) { ${hit(`kv${site}`)} } else { ${full} }` : full} } fl = ${lo};`;
   }
 
-  /** The region's hoisted arrays (empty when it made no cached access). */
+  /** Hart.fetchBlock(pc) from generated code: fetchLo (fl) and the ticked state written back first. */
+  fetchCall(pc: number): string {
+    return `h.fetchLo = fl; ${this.around(`lim -= h.fetchBlock(${pc});`)}`;
+  }
+
+  /** A call that may read or tick what a hit ticks (a method of the memory, fetchBlock): the locals written back around it. */
+  around(call: string): string {
+    return `${SAVE} ks = 0; ${call} ${LOAD} ks = 1; kg++;`;
+  }
+
+  /** A hit counter's increment (its local, added to ctr at the region's exit). */
+  private count(slot: number): string {
+    this.counters.add(slot);
+    return `kn${slot}++;`;
+  }
+
+  /** The region's hoisted arrays and the ticked state's locals (every region of a cached hart declares them). */
   prologue(): string {
-    return [...this.used].map((k) => `const K${k.toUpperCase()} = env.${k};`).join(' ');
+    for (const k of ['ctr', 'left', 'clock', 'iclock', 'fline']) this.used.add(k);
+    return [...this.used].map((k) => `const K${k.toUpperCase()} = env.${k};`).join(' ') +
+      ` let ${LOAD.replace(/;/g, ',').replace(/,$/, '')}, ks = 1, kg = 0;` +
+      [...this.counters].map((k) => ` let kn${k} = 0;`).join('') +
+      Array.from({ length: this.sites }, (_, k) => ` let kv${k} = 0, kg${k} = -1;`).join('');
+  }
+
+  /** At every exit: the counts added, the locals written back (on a throw: unless inside a call, where the method's values stand). */
+  epilogue(thrown: boolean): string {
+    const add = [...this.counters].map((k) => `KCTR[${k}] += kn${k};`).join(' ');
+    // fl is always the hart's fetchLo to be (fetchBlock, the only call that sets it, does not throw).
+    return ` ${add} ${thrown ? `if (ks !== 0) { ${SAVE} }` : SAVE} h.fetchLo = fl;`;
   }
 }

@@ -369,7 +369,9 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView)
   // elsewhere every call that may fault goes through faults.ts and leaves through an exit.
   const trap = cm !== undefined;
   const fetch = (pc: number, fx: string) => cm?.fetch(pc)
-    ?? (trap ? `lim -= h.fetchBlock(${pc}); fl = h.fetchLo;` : `{ const c = fetchBlock(h, ${pc}); if (PF.e !== undefined) ${fx} lim -= c; fl = h.fetchLo | 0; }`);
+    ?? (cm !== undefined ? `${cm.fetchCall(pc)} fl = h.fetchLo;` : `{ const c = fetchBlock(h, ${pc}); if (PF.e !== undefined) ${fx} lim -= c; fl = h.fetchLo | 0; }`);
+  // A call into the memory from generated code (with caches: the inline hit path's locals written back around it).
+  const around = (call: string) => (cm !== undefined ? cm.around(call) : call);
   const lowLo = view.env.lo < 2048;
   const used = new Set<number>(), written = new Set<number>();
   // Registers live in xl/xh (V8 keeps a block's repeated accesses in machine registers); so a
@@ -601,7 +603,7 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView)
           const get = op === Op.AMO_W
             ? `const v = ${call('amo32', `${imm}, a, ${L(rs2)}`)};${chk} ${sink ? '' : `${XL(rd)} = v; ${XH(rd)} = v >> 31;`}`
             : `const v = ${call('amo64', `${imm}, a, ${L(rs2)}, ${H(rs2)}`)};${chk} ${sink ? '' : `${XH(rd)} = mem.hi; ${XL(rd)} = v;`}`;
-          s = `{ ${at()} mem.pc = ${pc}; let a = ${L(rs1)} >>> 0; if (${H(rs1)} !== 0) a += ${H(rs1)} * ${TWO32}; ${get}${paid} if (st[3] !== ep) ${exit} }`;
+          s = `{ ${at()} mem.pc = ${pc}; let a = ${L(rs1)} >>> 0; if (${H(rs1)} !== 0) a += ${H(rs1)} * ${TWO32}; ${around(get)}${paid} if (st[3] !== ep) ${exit} }`;
           break;
         }
         case Op.FENCE: s = `${at()} ${call('fence', '')};${chk}`; break;
@@ -700,9 +702,9 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView)
     loops ? '' : 'break;',
     '}',
     ...(trap ? ['} catch (e) {',
-      `${store}${fpOut} st[0] = n + [${faultIdx.join(', ')}][at] + 1; st[1] = lim; st[2] = [${faultPc.join(', ')}][at]; st[4] = 1; throw e;`,
+      `${store}${fpOut}${cm !== undefined ? cm.epilogue(true) : ''} st[0] = n + [${faultIdx.join(', ')}][at] + 1; st[1] = lim; st[2] = [${faultPc.join(', ')}][at]; st[4] = 1; throw e;`,
       '}'] : []),
-    `${store}${fpOut} st[0] = n + nx; st[1] = lim; return pc;`,
+    `${store}${fpOut}${cm !== undefined ? cm.epilogue(false) : ''} st[0] = n + nx; st[1] = lim; return pc;`,
   ].join('\n');
 }
 
