@@ -1,10 +1,23 @@
 // `--memory caches`: one core's view of the hierarchy. L1i and L1d are private
-// tag filters (an entry names the L2 slot holding the line); the L2 slot's state,
-// read with Atomics.load, says whether the copy is still valid, since snoops from
-// other cores change only states. The data lives in L2. Fast paths (checked before
-// the MESI table, and proved equal to it by test): load hit in M/E/S, store hit in
-// M/E. Everything else goes to the core's L2 controller (shared/coherence/l2_controller.ts),
-// which returns what it did (LineAccess): the slot, latency, source, and the line it evicted.
+// tag filters (an entry names the L2 slot holding the line); the L2 slot's state
+// says whether the copy is still valid, since snoops from other cores change only
+// states. The data lives in L2. Fast paths (checked before the MESI table, and proved
+// equal to it by test): load hit in M/E/S, store hit in M/E. Everything else goes to
+// the core's L2 controller (shared/coherence/l2_controller.ts), which returns what it
+// did (LineAccess): the slot, latency, source, and the line it evicted.
+//
+// Atomics on the hit paths (V8 does not inline them: ~10x a plain access). A load or fetch
+// hit reads its own slot's state with a plain read, with other workers too: only this core
+// writes its slot's data (under its claim, or filling), so the one racing write is a
+// snooper's state change, and a stale valid state read is the load performed just before
+// the invalidation, as in a cache with the invalidation still in flight. What must order it
+// after a snoop does: every bus transaction takes and releases its set's bus lock with
+// Atomics (in calls, which V8 never moves loads across), and ECMAScript's coherent-reads
+// rule holds plain reads to the writes that happen before them. A store hit keeps the claim
+// (compareExchange to M|BUSY, release with Atomics.store) with other workers: without it a
+// snooper could take the line between the check and the write, and the store would land in
+// a copy already invalidated. solo (one worker for every core: nobody else touches these
+// arrays while this thread runs) skips the claim's Atomics too.
 
 import { type L2Controller, type LineAccess, SRC_L1 } from '../shared/coherence/l2_controller.ts';
 import type { CoherenceViews } from '../shared/coherence/layout.ts';
@@ -98,7 +111,7 @@ export interface CacheMemoryOptions {
   lrscHold?: number;
   /**
    * No other thread touches the hierarchy's arrays while this one runs (one worker hosts every
-   * core): translated code may then read and write L2 states without Atomics (same values).
+   * core): store hits claim and release their line without Atomics (same values).
    */
   solo?: boolean;
 }
@@ -283,7 +296,7 @@ export class CacheMemory implements HartMemory {
     const i = this.l1d.find(line);
     if (i >= 0) {
       const slot = this.l1d.slot[i];
-      if ((Atomics.load(this.st, slot) & STATE_MASK) !== 0) {
+      if ((this.st[slot] & STATE_MASK) !== 0) { // a plain read (the header says why)
         this.l1d.stamp[i] = ++this.l1d.clock[0];
         this.ctr[C_L1D_HITS]++;
         this.lastLatency = this.l1Lat;
@@ -322,8 +335,8 @@ export class CacheMemory implements HartMemory {
     const i = this.l1d.find(line);
     if (i >= 0) {
       const slot = this.l1d.slot[i];
-      const s = Atomics.load(this.st, slot);
-      if ((s === M || s === E) && Atomics.compareExchange(this.st, slot, s, M | BUSY) === s) {
+      const s = this.st[slot];
+      if ((s === M || s === E) && (this.solo ? ((this.st[slot] = M | BUSY), true) : Atomics.compareExchange(this.st, slot, s, M | BUSY) === s)) {
         if (s === E) this.ctr[this.localEM]++;
         this.l1d.stamp[i] = ++this.l1d.clock[0];
         this.ctr[C_L1D_HITS]++;
@@ -395,7 +408,7 @@ export class CacheMemory implements HartMemory {
     const line = p >>> this.shift;
     let slot: number;
     const i = this.l1i.find(line);
-    if (i >= 0 && (Atomics.load(this.st, this.l1i.slot[i]) & STATE_MASK) !== 0) slot = this.l1i.slot[i];
+    if (i >= 0 && (this.st[this.l1i.slot[i]] & STATE_MASK) !== 0) slot = this.l1i.slot[i];
     else {
       slot = this.request(line, false).slot;
       this.l1i.insert(line, slot);
@@ -412,7 +425,7 @@ export class CacheMemory implements HartMemory {
   /** L2 slot of code line `line`, through L1i (a decode: the L1i access itself was charged by fetchAccess). */
   private fetchSlot(line: number): number {
     const i = this.l1i.find(line);
-    if (i >= 0 && (Atomics.load(this.st, this.l1i.slot[i]) & STATE_MASK) !== 0) return this.l1i.slot[i];
+    if (i >= 0 && (this.st[this.l1i.slot[i]] & STATE_MASK) !== 0) return this.l1i.slot[i];
     const slot = this.request(line, false).slot;
     this.l1i.insert(line, slot);
     return slot;
@@ -432,7 +445,7 @@ export class CacheMemory implements HartMemory {
   /** fetchAccess's L1i access to physical line `line`. */
   protected fetchLineAccess(line: number): number {
     const i = this.l1i.find(line);
-    if (i >= 0 && (Atomics.load(this.st, this.l1i.slot[i]) & STATE_MASK) !== 0) {
+    if (i >= 0 && (this.st[this.l1i.slot[i]] & STATE_MASK) !== 0) {
       this.l1i.stamp[i] = ++this.l1i.clock[0];
       this.ctr[CTR.l1iHits]++;
       return 0;
@@ -517,7 +530,9 @@ export class CacheMemory implements HartMemory {
         if ((p & 7) === 0) { this.d32[p >> 2] = lo; this.d32[(p >> 2) + 1] = hi; }
         else { this.dv.setInt32(p, lo, true); this.dv.setInt32(p + 4, hi, true); }
     }
-    Atomics.store(this.st, slot, M); // the controller's release(slot), inline: every store passes here
+    // The controller's release(slot), inline: every store passes here.
+    if (this.solo) this.st[slot] = M;
+    else Atomics.store(this.st, slot, M);
     if (this.decode.pages[pa >>> 12] !== 0 || this.decode.pages[(pa + size - 1) >>> 12] !== 0) this.decode.invalidate(pa, size);
   }
 

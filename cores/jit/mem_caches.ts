@@ -13,11 +13,11 @@
 // block's cost counts each access at its hit latency (translate.ts blockCost), so a hit needs no
 // budget check; the method's path checks after paying its latency.
 //
-// L2 states: with one worker for every core (solo) nothing else touches them while this runs,
-// so plain reads and writes see and leave what the method's Atomics would (Atomics calls cost
-// ~10 ns each in V8, the bulk of a hit). Otherwise the method's Atomics: a load reads the state
-// with Atomics.load, a store claims the line (M or E -> M|BUSY by compareExchange) and releases
-// it in M, as CacheMemory.writeHit and storeAt do.
+// L2 states as the methods read and write them (cores/mem_cache.ts's header says why): a load
+// or fetch hit reads the state with a plain read; a store hit claims the line (M or E ->
+// M|BUSY by compareExchange) and releases it in M with Atomics when other workers run (Atomics
+// calls cost ~10 ns each in V8, the bulk of a hit), with plain writes when solo (one worker
+// for every core: nothing else touches the states while this runs).
 //
 // Region prologue: the arrays are hoisted into locals once per region call (only those the
 // region's accesses use): reading them through `mem` on every access is a property chain.
@@ -138,7 +138,7 @@ export class CacheEmitter {
   private readonly used = new Set<string>();
   /** ctr slots the region's hits count in locals. */
   private readonly counters = new Set<number>();
-  /** Fetch sites with a remembered L1i entry (solo). */
+  /** Fetch sites (each remembers the L1i entry it last hit). */
   private sites = 0;
 
   constructor(private readonly c: CacheInline) {}
@@ -182,7 +182,7 @@ export class CacheEmitter {
       const rd16 = x.op === Op.LH ? '(KU16[q >> 1] << 16) >> 16' : 'KU16[q >> 1]';
       const hit = size === 8 ? put('KI32[q >> 2]', 'KI32[(q >> 2) + 1]') : put(size === 1 ? rd8 : size === 2 ? rd16 : 'KI32[q >> 2]', '');
       const slow = this.around(size === 8 ? `{ const v = mem.load64(a); ${put('v', 'mem.hi')} }` : put(`mem.${sh.method}(a)`, ''));
-      const valid = c.solo ? `(KST[sl] & ${STATE_MASK}) !== 0` : `(Atomics.load(KST, sl) & ${STATE_MASK}) !== 0`;
+      const valid = `(KST[sl] & ${STATE_MASK}) !== 0`;
       src = `{ ${x.at()} ${x.addr} ` +
         `K: { ${tr} ${find} if (${valid}) { ${tick} ${hit} lim -= ${c.l1Lat}; break K; } } } ` +
         `mem.pc = ${x.pc}; ${slow} lim -= mem.lastLatency; ${x.check} } }`;
@@ -196,7 +196,7 @@ export class CacheEmitter {
       // CacheMemory.writeHit's claim (M or E -> M|BUSY) and storeAt's release (M); solo: the same end state.
       const [claim, release] = c.solo
         ? [`const s = KST[sl]; if (s === ${M} || s === ${E}) { if (s === ${E}) { ${em} KST[sl] = ${M}; }`, '']
-        : [`const s = Atomics.load(KST, sl); if ((s === ${M} || s === ${E}) && Atomics.compareExchange(KST, sl, s, ${M | BUSY}) === s) { if (s === ${E}) ${em}`,
+        : [`const s = KST[sl]; if ((s === ${M} || s === ${E}) && Atomics.compareExchange(KST, sl, s, ${M | BUSY}) === s) { if (s === ${E}) ${em}`,
           `Atomics.store(KST, sl, ${M});`];
       src = `{ ${x.at()} ${x.addr} ` +
         `K: { ${tr} if (KPAGES[p >>> 12] === 0) { ${find} ${claim} ${tick} ${write} ${release} lim -= ${c.storeHitLat}; break K; } } } } ` +
@@ -227,15 +227,17 @@ export class CacheEmitter {
       const j = ((pc >>> 12) & TLB_MASK) << 1;
       ln = `KFE[${j}] === ${pc - (pc & 0xfff)} ? (${pc} + KFE[${j + 1}]) >>> ${shift} : -2`;
     }
-    const valid = c.solo ? `(KST[KISLOT[i]] & ${STATE_MASK}) !== 0` : `(Atomics.load(KST, KISLOT[i]) & ${STATE_MASK}) !== 0`;
     const hit = (i: string) => `kfl = ${vline}; KISTAMP[${i}] = ++kic; ${this.count(C_L1I_HITS)}`;
-    // Solo: a site that hit since the last call out (kg counts them) hits again at the same L1i
-    // entry — between calls nothing else runs on this thread, and the inline paths neither
-    // evict nor invalidate. With other workers, a snoop may invalidate the line at any time.
-    const site = c.solo ? this.sites++ : -1;
+    // A site that hit since the last call out (kg counts them) finds the line at the same L1i
+    // entry and L2 slot: only this core's methods change its tags and move its lines, and the
+    // inline paths neither evict nor invalidate. Solo, nothing else runs on this thread between
+    // calls, so the line is still valid; with other workers a snoop may have invalidated it.
+    const k = this.sites++;
+    const again = c.solo ? `kg${k} === kg` : `kg${k} === kg && (KST[ks${k}] & ${STATE_MASK}) !== 0`;
     const full = `const ln = ${ln}, i = KIHINT[ln & ${c.hintMask}]; ` +
-      `if (KITAG[i] === ln && ${valid}) { ${hit('i')}${site >= 0 ? ` kv${site} = i; kg${site} = kg;` : ''} } else { ${this.fetchCall(pc)} }`;
-    return `if (kfl !== ${vline}) { ${site >= 0 ? `if (kg${site} === kg) { ${hit(`kv${site}`)} } else { ${full} }` : full} } fl = ${lo};`;
+      `if (KITAG[i] === ln && (KST[KISLOT[i]] & ${STATE_MASK}) !== 0) { ${hit('i')} kv${k} = i; kg${k} = kg;${c.solo ? '' : ` ks${k} = KISLOT[i];`} } ` +
+      `else { ${this.fetchCall(pc)} }`;
+    return `if (kfl !== ${vline}) { if (${again}) { ${hit(`kv${k}`)} } else { ${full} } } fl = ${lo};`;
   }
 
   /** Hart.fetchBlock(pc) from generated code: fetchLo (fl) and the ticked state written back first. */
@@ -260,7 +262,7 @@ export class CacheEmitter {
     return [...this.used].map((k) => `const K${k.toUpperCase()} = env.${k};`).join(' ') +
       ` let ${LOAD.replace(/;/g, ',').replace(/,$/, '')}, ks = 1, kg = 0;` +
       [...this.counters].map((k) => ` let kn${k} = 0;`).join('') +
-      Array.from({ length: this.sites }, (_, k) => ` let kv${k} = 0, kg${k} = -1;`).join('');
+      Array.from({ length: this.sites }, (_, k) => ` let kv${k} = 0, kg${k} = -1${this.c.solo ? '' : `, ks${k} = 0`};`).join('');
   }
 
   /** At every exit: the counts added, the locals written back (on a throw: unless inside a call, where the method's values stand). */
