@@ -17,10 +17,12 @@
 //                except the time it waits at the barrier
 //   barrierPct   wall time at the quantum barrier, % of the run (per worker, the larger)
 //   quanta       barriers passed; maxQuantum: the longest quantum the adaptive rule reached
-// --hosted adds 8 cores on 1 thread and 16 cores on 2 threads (--max-insns per core, so the work
-// per core is the single core's / 8): perThread = cpuMips / single's cpuMips (target >= 0.8).
+// --hosted adds 8 cores on 1 thread, 16 on 1 (the same machine as 16 on 2, one worker) and 16 cores
+// on 2 threads (--max-insns per core, so the work per core is the single core's / 8, / 16 on one
+// thread): perThread = cpuMips / single's cpuMips (target >= 0.8).
 // --quantum N sets the pairs' quantum (default: the machine's); --quanta A,B,... adds pairs per quantum.
-//   npx tsx bench/scaling.ts [--reps 3] [--memory flat|caches|both] [--quanta 20000,200000] [--hosted]
+// --engine interp|jit: the engine of every run (default: the machine's, the interpreter).
+//   npx tsx bench/scaling.ts [--reps 3] [--memory flat|caches|both] [--quanta 20000,200000] [--hosted] [--engine jit]
 
 import { readFileSync } from 'node:fs';
 import { DEFAULT_CONFIG, makeConfig, type MachineConfig } from '../src/machine/config.ts';
@@ -34,12 +36,17 @@ const reps = Number(arg('--reps') ?? 3);
 const memories = (arg('--memory') ?? 'both') === 'both' ? (['flat', 'caches'] as const) : ([arg('--memory')] as ('flat' | 'caches')[]);
 const quanta = (arg('--quanta') ?? arg('--quantum') ?? String(DEFAULT_CONFIG.quantum)).split(',').map(Number);
 const hosted = process.argv.includes('--hosted');
+const engine = (arg('--engine') ?? DEFAULT_CONFIG.engine) as MachineConfig['engine'];
+if (process.argv.includes('--help')) {
+  process.stdout.write(readFileSync(new URL(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).map((l) => l.slice(3)).join('\n') + '\n');
+  process.exit(0);
+}
 const program = readFileSync(new URL('../workloads/bin/compute_long.elf', import.meta.url));
 /** Instructions of the single core's run that the hosted runs spread over 8 cores each. */
 const HOSTED_INSNS = 48_000_000;
 
 async function run(cfg: Partial<MachineConfig>): Promise<RunResult> {
-  const r = await runMachine(makeConfig(cfg), program, { stdout: () => {} });
+  const r = await runMachine(makeConfig({ engine, ...cfg }), program, { stdout: () => {} });
   if (r.exitCode !== 0 && r.stopReason !== 'max-insns') throw new Error(`compute_long exited ${r.exitCode}: ${r.error ?? ''}`);
   return r;
 }
@@ -90,6 +97,7 @@ for (const memory of memories) {
   if (hosted) {
     cases.push({ name: `${memory}.hosted.single`, measure: async () => sampleOf([await run({ cores: 1, threads: 1, memory, maxInsns: HOSTED_INSNS })]) });
     cases.push({ name: `${memory}.hosted.8on1`, measure: async () => sampleOf([await run({ cores: 8, threads: 1, memory, maxInsns: HOSTED_INSNS / 8 })]) });
+    cases.push({ name: `${memory}.hosted.16on1`, measure: async () => sampleOf([await run({ cores: 16, threads: 1, memory, maxInsns: HOSTED_INSNS / 16 })]) });
     cases.push({ name: `${memory}.hosted.16on2`, measure: async () => sampleOf([await run({ cores: 16, threads: 2, memory, maxInsns: HOSTED_INSNS / 8 })]) });
   }
 }
@@ -105,7 +113,7 @@ for (let i = 0; i < reps; i++) {
 
 const m = (k: string, f: keyof Sample = 'mips') => median(samples[k].map((s) => s[f] ?? NaN));
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-const out: Record<string, unknown> = { reps, workload: 'workloads/bin/compute_long.elf', loadavg: loadavg() };
+const out: Record<string, unknown> = { reps, engine, workload: 'workloads/bin/compute_long.elf', loadavg: loadavg() };
 for (const memory of memories) {
   const single = m(`${memory}.single`);
   const singleCpu = m(`${memory}.single`, 'cpuMips');
@@ -131,6 +139,7 @@ for (const memory of memories) {
           hosted: {
             singleCpuMips: m(`${memory}.hosted.single`, 'cpuMips'),
             '8on1': { cpuMips: m(`${memory}.hosted.8on1`, 'cpuMips'), perThread: +(m(`${memory}.hosted.8on1`, 'cpuMips') / m(`${memory}.hosted.single`, 'cpuMips')).toFixed(3) },
+            '16on1': { cpuMips: m(`${memory}.hosted.16on1`, 'cpuMips'), perThread: +(m(`${memory}.hosted.16on1`, 'cpuMips') / m(`${memory}.hosted.single`, 'cpuMips')).toFixed(3) },
             '16on2': { cpuMips: m(`${memory}.hosted.16on2`, 'cpuMips'), perThread: +(m(`${memory}.hosted.16on2`, 'cpuMips') / m(`${memory}.hosted.single`, 'cpuMips')).toFixed(3), wallMips: m(`${memory}.hosted.16on2`) },
           },
         }
