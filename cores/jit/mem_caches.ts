@@ -27,9 +27,11 @@
 // (kn<slot>, added to ctr at every exit, a throw's too: a sum does not care when), and the state
 // the methods read as well — the L1d and L1i LRU clocks (kc, kic), the sample countdown (kl),
 // the last fetch access's line (kfl) and the hart's fetchLo (fl, translate.ts). Those are
-// written back before every call that may read them (around(): a miss's method, fetchBlock, an
-// AMO) and read again after it; ks is 0 from the write-back until the reload, so a throw out
-// of such a call keeps what the method left there, and a throw anywhere else writes the locals.
+// written back before every call that may read them and read again after it: a data method or
+// an AMO (around()) reads and ticks only kl and kc (L1d), fetchBlock (fetchCall()) only kic and
+// kfl (L1i); either may drop L1 tags. ks is 0 from around()'s write-back until its reload, so
+// a throw out of the method keeps what it left there, and a throw anywhere else writes the
+// locals (fetchBlock does not throw: a fetch fault is the decode's).
 
 import { Op } from '../decode.ts';
 import type { CacheInline } from '../mem_cache.ts';
@@ -130,8 +132,10 @@ function shapeOf(op: Op, rd: number, rs2: number): Shape | undefined {
 }
 
 /** The locals of what a hit ticks, written back to their arrays, and read again. */
-const SAVE = 'KLEFT[0] = kl; KCLOCK[0] = kc; KICLOCK[0] = kic; KFLINE[0] = kfl;';
-const LOAD = 'kl = KLEFT[0]; kc = KCLOCK[0]; kic = KICLOCK[0]; kfl = KFLINE[0];';
+const SAVE_D = 'KLEFT[0] = kl; KCLOCK[0] = kc;';
+const LOAD_D = 'kl = KLEFT[0]; kc = KCLOCK[0];';
+const SAVE_I = 'KICLOCK[0] = kic; KFLINE[0] = kfl;';
+const LOAD_I = 'kic = KICLOCK[0]; kfl = KFLINE[0];';
 
 /** Emits one region's cached accesses; prologue() then hoists what they used. */
 export class CacheEmitter {
@@ -242,12 +246,12 @@ export class CacheEmitter {
 
   /** Hart.fetchBlock(pc) from generated code: fetchLo (fl) and the ticked state written back first. */
   fetchCall(pc: number): string {
-    return `h.fetchLo = fl; ${this.around(`lim -= h.fetchBlock(${pc});`)}`;
+    return `h.fetchLo = fl; ${SAVE_I} lim -= h.fetchBlock(${pc}); ${LOAD_I} kg++;`;
   }
 
-  /** A call that may read or tick what a hit ticks (a method of the memory, fetchBlock): the locals written back around it. */
+  /** A call of a memory method (a load's or store's, an AMO): the L1d locals written back around it. */
   around(call: string): string {
-    return `${SAVE} ks = 0; ${call} ${LOAD} ks = 1; kg++;`;
+    return `${SAVE_D} ks = 0; ${call} ${LOAD_D} ks = 1; kg++;`;
   }
 
   /** A hit counter's increment (its local, added to ctr at the region's exit). */
@@ -260,7 +264,7 @@ export class CacheEmitter {
   prologue(): string {
     for (const k of ['ctr', 'left', 'clock', 'iclock', 'fline']) this.used.add(k);
     return [...this.used].map((k) => `const K${k.toUpperCase()} = env.${k};`).join(' ') +
-      ` let ${LOAD.replace(/;/g, ',').replace(/,$/, '')}, ks = 1, kg = 0;` +
+      ` let ${(LOAD_D + LOAD_I).replace(/;/g, ',').replace(/,$/, '')}, ks = 1, kg = 0;` +
       [...this.counters].map((k) => ` let kn${k} = 0;`).join('') +
       Array.from({ length: this.sites }, (_, k) => ` let kv${k} = 0, kg${k} = -1${this.c.solo ? '' : `, ks${k} = 0`};`).join('');
   }
@@ -269,6 +273,6 @@ export class CacheEmitter {
   epilogue(thrown: boolean): string {
     const add = [...this.counters].map((k) => `KCTR[${k}] += kn${k};`).join(' ');
     // fl is always the hart's fetchLo to be (fetchBlock, the only call that sets it, does not throw).
-    return ` ${add} ${thrown ? `if (ks !== 0) { ${SAVE} }` : SAVE} h.fetchLo = fl;`;
+    return ` ${add} ${thrown ? `if (ks !== 0) { ${SAVE_D} }` : SAVE_D} ${SAVE_I} h.fetchLo = fl;`;
   }
 }
