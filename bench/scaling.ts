@@ -21,7 +21,7 @@
 // on 2 threads (--max-insns per core, so the work per core is the single core's / 8, / 16 on one
 // thread): perThread = cpuMips / single's cpuMips (target >= 0.8).
 // --quantum N sets the pairs' quantum (default: the machine's); --quanta A,B,... adds pairs per quantum.
-// --engine interp|jit: the engine of every run (default: the machine's, the interpreter).
+// --engine interp|jit: the engine of every run (default: the machine's, SMPEMU_ENGINE's if set).
 //   npx tsx bench/scaling.ts [--reps 3] [--memory flat|caches|both] [--quanta 20000,200000] [--hosted] [--engine jit]
 
 import { readFileSync } from 'node:fs';
@@ -36,7 +36,7 @@ const reps = Number(arg('--reps') ?? 3);
 const memories = (arg('--memory') ?? 'both') === 'both' ? (['flat', 'caches'] as const) : ([arg('--memory')] as ('flat' | 'caches')[]);
 const quanta = (arg('--quanta') ?? arg('--quantum') ?? String(DEFAULT_CONFIG.quantum)).split(',').map(Number);
 const hosted = process.argv.includes('--hosted');
-const engine = (arg('--engine') ?? DEFAULT_CONFIG.engine) as MachineConfig['engine'];
+const engine = arg('--engine') as MachineConfig['engine'] | undefined;
 if (process.argv.includes('--help')) {
   process.stdout.write(readFileSync(new URL(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).map((l) => l.slice(3)).join('\n') + '\n');
   process.exit(0);
@@ -46,7 +46,7 @@ const program = readFileSync(new URL('../workloads/bin/compute_long.elf', import
 const HOSTED_INSNS = 48_000_000;
 
 async function run(cfg: Partial<MachineConfig>): Promise<RunResult> {
-  const r = await runMachine(makeConfig({ engine, ...cfg }), program, { stdout: () => {} });
+  const r = await runMachine(makeConfig({ ...cfg, engine }), program, { stdout: () => {} });
   if (r.exitCode !== 0 && r.stopReason !== 'max-insns') throw new Error(`compute_long exited ${r.exitCode}: ${r.error ?? ''}`);
   return r;
 }
@@ -113,7 +113,7 @@ for (let i = 0; i < reps; i++) {
 
 const m = (k: string, f: keyof Sample = 'mips') => median(samples[k].map((s) => s[f] ?? NaN));
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-const out: Record<string, unknown> = { reps, engine, workload: 'workloads/bin/compute_long.elf', loadavg: loadavg() };
+const out: Record<string, unknown> = { reps, engine: makeConfig({ engine }).engine, workload: 'workloads/bin/compute_long.elf', loadavg: loadavg() };
 for (const memory of memories) {
   const single = m(`${memory}.single`);
   const singleCpu = m(`${memory}.single`, 'cpuMips');
