@@ -12,6 +12,8 @@
 // Counts are not exactly repeatable: valgrind runs one thread at a time, so when V8's background
 // compiles land moves between runs (about ±10% on one tree). --repeat K runs every (tree, size)
 // K times and uses the median of each count (and prints the spread).
+// A tree may carry V8 flags for its runs after '::' (space-separated), to count a flag's effect
+// against the same tree without it:  . '.::--maglev --interrupt-budget=200000'
 //   npx tsx bench/ab_count.ts TREE_A TREE_B [...] [--case flat|caches|packed] [--n1 4000000] [--n2 24000000] [--repeat 3]
 
 import { spawn } from 'node:child_process';
@@ -23,7 +25,7 @@ const opt = (name: string, dflt: string): string => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : dflt;
 };
-const trees = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--'))).map((t) => resolve(t));
+const trees = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--')));
 if (trees.length === 0) {
   process.stderr.write('usage: npx tsx bench/ab_count.ts TREE [TREE ...] [--case flat|caches|packed] [--n1 N] [--n2 N] [--jobs J]\n');
   process.exit(2);
@@ -36,9 +38,11 @@ const worker = fileURLToPath(new URL('./ab_count_worker.ts', import.meta.url));
 // packed ends by itself (its program is short): one run counts start-up, one the whole run.
 const sizes = kind === 'packed' ? [1000, 1e9] : [1000, n1, n2];
 
-function count(tree: string, n: number): Promise<{ refs: number; instret: number }> {
+function count(spec: string, n: number): Promise<{ refs: number; instret: number }> {
+  const [dir, flags = ''] = spec.split('::');
+  const tree = resolve(dir), v8 = flags.split(' ').filter((f) => f !== '');
   return new Promise((res, rej) => {
-    const p = spawn('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--smc-check=all-non-file', '--cachegrind-out-file=/dev/null', process.execPath, '--import', 'tsx', worker, tree, kind, String(n)], { cwd: tree });
+    const p = spawn('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--smc-check=all-non-file', '--cachegrind-out-file=/dev/null', process.execPath, ...v8, '--import', 'tsx', worker, tree, kind, String(n)], { cwd: tree });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (out += d));

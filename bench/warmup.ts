@@ -14,6 +14,7 @@
 //   node --no-concurrent-recompilation --import tsx bench/warmup.ts ...
 
 import { buildSync } from 'esbuild';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
@@ -33,20 +34,25 @@ if (trees.length === 0) {
 /** The worker's source for one tree: its boot and CoreGroup (whose init shape differs across commits). */
 function entry(tree: string): string {
   const p = (f: string) => JSON.stringify(join(tree, f));
+  const warm = existsSync(join(tree, 'cores/warmup/warmup.ts'));
   return `
 import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { makeConfig } from ${p('src/machine/config.ts')};
 import { boot } from ${p('src/machine/boot.ts')};
 import { CoreGroup } from ${p('cores/core_group.ts')};
+${warm ? `import { warmUp } from ${p('cores/warmup/warmup.ts')};` : ''}
 const cpuNs = () => Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
 const config = makeConfig({ cores: 1, threads: 1, memory: workerData.memory });
+// The tree's workers warm Hart.run up before their start line (cores/warmup): counted here.
+const cpuWarm = cpuNs();
+${warm ? 'warmUp(config);' : ''}
 const b: any = boot(config, readFileSync(${p('workloads/bin/compute_long.elf')}));
 const init: any = b.regions
   ? { config, coreIds: [0], regions: b.regions, entry: b.image.entry, stackTops: b.stackTops, pid: 1 }
   : { config, coreIds: [0], ram: b.ram, control: b.control.sab, entry: b.image.entry, stackTops: b.stackTops, pid: 1, coherence: b.coherence };
 const g: any = new CoreGroup(init);
-const timeline: [number, number][] = [[cpuNs(), 0]];
+const timeline: [number, number][] = [[cpuWarm, 0]];
 let end = 0;
 for (let q = 1; !g.ctl.stopping; q++) {
   end += config.quantum;
