@@ -63,8 +63,9 @@ function main(init: WorkerInit): void {
   startupMark(`worker ${init.workerIndex} init`);
   try {
     // Before the start line: run's type feedback for every integer case (cores/warmup). The
-    // translator's runs spend their time in translated code, not in run: none for them.
-    if (init.config.engine !== 'jit') warmUp(init.config);
+    // translator's runs spend their time in translated code, not in run: none for them; nor for
+    // a protocol with an injected bug (the checker's tests), which the scratch core would run too.
+    if (init.config.engine !== 'jit' && !init.config.mutation) warmUp(init.config);
     startupMark(`worker ${init.workerIndex} warmed`);
     group = new CoreGroup(init);
     startupMark(`worker ${init.workerIndex} built`);

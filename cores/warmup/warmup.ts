@@ -49,7 +49,8 @@ export const WARMUP_PROGRAM = new Int32Array([
 
 /** Guest instructions the warm-up runs: a few passes over the program (~230 instructions each). */
 export const WARMUP_INSNS = 800;
-/** Scratch RAM beyond ramBase: the program, and its data right after it. */
+/** The scratch RAM: the program at SCRATCH_BASE (page 0 unmapped, as in every machine), its data right after it. */
+const SCRATCH_BASE = 0x1000;
 const SCRATCH_BYTES = 64 * 1024;
 
 const NO_TRAPS: TrapHandler = {
@@ -60,8 +61,8 @@ const NO_TRAPS: TrapHandler = {
 
 /** Runs the warm-up program for `insns` instructions on a scratch core wired as `config`'s are; returns the hart (for tests). */
 export function warmUp(config: MachineConfig, insns = WARMUP_INSNS): Hart {
-  const base = config.ramBase;
-  const bytes = base + SCRATCH_BYTES;
+  const base = SCRATCH_BASE;
+  const bytes = SCRATCH_BYTES;
   const ram = new SharedArrayBuffer(bytes);
   new Int32Array(ram, base, WARMUP_PROGRAM.length).set(WARMUP_PROGRAM);
   let caches;
