@@ -12,7 +12,7 @@ import type { ProcessStats } from '../src/kernel/linux.ts';
 import type { C2cEntry } from './c2c_recorder.ts';
 import { FULL_CHECK_EVERY } from '../shared/coherence/checker.ts';
 import { CoreGroup, type CoreGroupInit, type CoreResult } from './core_group.ts';
-import { warmUp } from './warmup/warmup.ts';
+import { warmsUp, warmUp } from './warmup/warmup.ts';
 import { PRESPAWNED } from '../bin/prespawn.mjs';
 import { startupMark } from '../bin/startup_trace.mjs';
 
@@ -62,10 +62,8 @@ function main(init: WorkerInit): void {
   let group: CoreGroup | undefined;
   startupMark(`worker ${init.workerIndex} init`);
   try {
-    // Before the start line: run's type feedback for every integer case (cores/warmup). The
-    // translator's runs spend their time in translated code, not in run: none for them; nor for
-    // a protocol with an injected bug (the checker's tests), which the scratch core would run too.
-    if (init.config.engine !== 'jit' && !init.config.mutation) warmUp(init.config);
+    // Before the start line: run's type feedback for every integer case (cores/warmup).
+    if (warmsUp(init.config)) warmUp(init.config);
     startupMark(`worker ${init.workerIndex} warmed`);
     group = new CoreGroup(init);
     startupMark(`worker ${init.workerIndex} built`);

@@ -59,6 +59,18 @@ const NO_TRAPS: TrapHandler = {
   },
 };
 
+/**
+ * Whether a worker of `config` warms up: the interpreter with flat memory. With caches the one
+ * early compile inlines the memory path's helpers by the warm-up's even profile (the store chain
+ * before the load lookup), and each guest instruction then costs 7-8% more host instructions
+ * (bench/ab_count.ts), more than the deopts it saves on a long run; short caches runs lost too.
+ * The translator spends its time in translated code, not in run; an injected protocol bug
+ * (the checker's tests) would run on the scratch core too.
+ */
+export function warmsUp(config: MachineConfig): boolean {
+  return config.engine !== 'jit' && config.memory === 'flat' && !config.mutation;
+}
+
 /** Runs the warm-up program for `insns` instructions on a scratch core wired as `config`'s are; returns the hart (for tests). */
 export function warmUp(config: MachineConfig, insns = WARMUP_INSNS): Hart {
   const base = SCRATCH_BASE;

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { programWords } from '../../cores/warmup/assemble.ts';
-import { WARMUP_INSNS, WARMUP_PROGRAM, warmUp } from '../../cores/warmup/warmup.ts';
+import { WARMUP_INSNS, WARMUP_PROGRAM, warmsUp, warmUp } from '../../cores/warmup/warmup.ts';
 import { Op, OP_NAMES } from '../../cores/decode.ts';
 import { makeConfig } from '../../src/machine/config.ts';
 
@@ -53,6 +53,13 @@ describe('warm-up program', () => {
       expect(straddling).toBe(1);
     });
   }
+
+  it('is run by interpreter workers over flat memory only', () => {
+    expect(warmsUp(makeConfig({ memory: 'flat', engine: 'interp' }))).toBe(true);
+    expect(warmsUp(makeConfig({ memory: 'flat', engine: 'interp', boot: 'linux' }))).toBe(true);
+    expect(warmsUp(makeConfig({ memory: 'caches', engine: 'interp' }))).toBe(false);
+    expect(warmsUp(makeConfig({ memory: 'flat', engine: 'jit' }))).toBe(false);
+  });
 
   it('passes through the whole program more than once (so feedback is recorded after V8 allocates it)', () => {
     const h = warmUp(makeConfig({ memory: 'flat' }), WARMUP_INSNS);
