@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 const [tree, kind, n] = process.argv.slice(2);
 const p = (f: string) => JSON.stringify(join(tree, f));
 const packed = kind === 'packed';
-// A tree whose workers warm Hart.run up before their first quantum (cores/warmup) does it here too.
+// A tree whose workers warm Hart.run up before their first quantum (cores/warmup) does it here too, when its workers would (warmsUp).
 const warm = existsSync(join(tree, 'cores/warmup/warmup.ts'));
 // packed: the bench's coherence case (4 cores on one worker); else compute_long on one core.
 const cfg = packed ? `{ cores: 4, threads: 1, memory: 'caches', maxInsns: ${n} }` : `{ cores: 1, threads: 1, memory: '${kind}', maxInsns: ${n} }`;
@@ -21,7 +21,7 @@ import { parentPort } from 'node:worker_threads';
 import { makeConfig } from ${p('src/machine/config.ts')};
 import { boot } from ${p('src/machine/boot.ts')};
 import { CoreGroup } from ${p('cores/core_group.ts')};
-${warm ? `import { warmUp } from ${p('cores/warmup/warmup.ts')};` : ''}
+${warm ? `import * as warmup from ${p('cores/warmup/warmup.ts')};` : ''}
 const config = makeConfig(${cfg});
 const b: any = boot(config, readFileSync(${p(packed ? 'workloads/bin/counters_packed.elf' : 'workloads/bin/compute_long.elf')}));
 const ids = Array.from({ length: config.cores }, (_, i) => i);
@@ -29,7 +29,7 @@ const ids = Array.from({ length: config.cores }, (_, i) => i);
 const init: any = b.regions
   ? { config, coreIds: ids, regions: b.regions, entry: b.image.entry, stackTops: b.stackTops, pid: 1 }
   : { config, coreIds: ids, ram: b.ram, control: b.control.sab, entry: b.image.entry, stackTops: b.stackTops, pid: 1, coherence: b.coherence };
-${warm ? `warmUp(config);` : ''}
+${warm ? `if (!(warmup as any).warmsUp || (warmup as any).warmsUp(config)) warmup.warmUp(config);` : ''}
 const g: any = new CoreGroup(init);
 let end = 0;
 for (let q = 1; !g.ctl.stopping && g.anyLive; q++) {

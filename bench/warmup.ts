@@ -41,12 +41,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { makeConfig } from ${p('src/machine/config.ts')};
 import { boot } from ${p('src/machine/boot.ts')};
 import { CoreGroup } from ${p('cores/core_group.ts')};
-${warm ? `import { warmUp } from ${p('cores/warmup/warmup.ts')};` : ''}
+${warm ? `import * as warmup from ${p('cores/warmup/warmup.ts')};` : ''}
 const cpuNs = () => Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
 const config = makeConfig({ cores: 1, threads: 1, memory: workerData.memory });
 // The tree's workers warm Hart.run up before their start line (cores/warmup): counted here.
 const cpuWarm = cpuNs();
-${warm ? 'warmUp(config);' : ''}
+${warm ? 'if (!(warmup as any).warmsUp || (warmup as any).warmsUp(config)) warmup.warmUp(config);' : ''}
 const b: any = boot(config, readFileSync(${p('workloads/bin/compute_long.elf')}));
 const init: any = b.regions
   ? { config, coreIds: [0], regions: b.regions, entry: b.image.entry, stackTops: b.stackTops, pid: 1 }
