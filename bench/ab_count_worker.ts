@@ -14,7 +14,8 @@ const packed = kind === 'packed';
 // A tree whose workers warm Hart.run up before their first quantum (cores/warmup) does it here too, when its workers would (warmsUp).
 const warm = existsSync(join(tree, 'cores/warmup/warmup.ts'));
 // packed: the bench's coherence case (4 cores on one worker); else compute_long on one core.
-const cfg = packed ? `{ cores: 4, threads: 1, memory: 'caches', maxInsns: ${n} }` : `{ cores: 1, threads: 1, memory: '${kind}', maxInsns: ${n} }`;
+// The interpreter (Hart.run) in every tree: the translator became the default engine later.
+const cfg = packed ? `{ cores: 4, threads: 1, memory: 'caches', maxInsns: ${n}, engine: 'interp' }` : `{ cores: 1, threads: 1, memory: '${kind}', maxInsns: ${n}, engine: 'interp' }`;
 const src = `
 import { readFileSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';

@@ -43,7 +43,7 @@ import { boot } from ${p('src/machine/boot.ts')};
 import { CoreGroup } from ${p('cores/core_group.ts')};
 ${warm ? `import * as warmup from ${p('cores/warmup/warmup.ts')};` : ''}
 const cpuNs = () => Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
-const config = makeConfig({ cores: 1, threads: 1, memory: workerData.memory });
+const config = makeConfig({ cores: 1, threads: 1, memory: workerData.memory, engine: 'interp' } as any); // the interpreter in every tree
 // The tree's workers warm Hart.run up before their start line (cores/warmup): counted here.
 const cpuWarm = cpuNs();
 ${warm ? 'if (!(warmup as any).warmsUp || (warmup as any).warmsUp(config)) warmup.warmUp(config);' : ''}
