@@ -38,6 +38,7 @@ import type { CacheInline } from '../mem_cache.ts';
 import { BUSY, E, M, STATE_MASK } from '../../shared/coherence/mesi.ts';
 import { CTR } from '../../shared/coherence/stats.ts';
 import { TLB_MASK } from '../tlb.ts';
+import { tlbHit } from './tlb_inline.ts';
 import type { MemEnv } from './mem_view.ts';
 
 /** The region's env with caches: CacheMemory's arrays (MemEnv's fields: the L2 data views, the bare range). */
@@ -163,7 +164,7 @@ export class CacheEmitter {
       // tlb.read / tlb.write's host-array hit: the size's alignment is folded into the compare.
       const arr = store ? 'KWE' : 'KRE';
       u.add(store ? 'we' : 're');
-      tr = `const j = ((a >>> 12) & ${TLB_MASK}) << 1; if (${arr}[j] === a - (a & ${0xfff & ~(size - 1)})) { const p = a + ${arr}[j + 1];`;
+      tr = tlbHit(arr, size);
     }
     const find = `const ln = p >>> ${shift}, i = KHINT[ln & ${c.hintMask}]; if (KTAG[i] === ln) { const sl = KSLOT[i];`;
     // The hit that is sampled calls CacheMemory.sampleHit, as the method's hit calls sample() (it reads mem.pc).
