@@ -274,6 +274,11 @@ export function assembleAt(source: string): Uint8Array {
 export function diffSeed(seed: number, caches: boolean, ext: boolean) {
   const blocks = 4 + (seed % 12);
   const code = assembleAt(randomProgram(rng(seed), blocks, ext ? { fp: true, amo: true, rvc: true } : undefined));
+  return { blocks, ...diffCode(seed, caches, code) };
+}
+
+/** One program through both engines, its slice length and cache wiring chosen by the seed. */
+function diffCode(seed: number, caches: boolean, code: Uint8Array) {
   const maxSlice = [1, 7, 40, 400, 5000][seed % 5]!;
   // With caches, by seed: Atomics or not in translated code, bare mode or the TLB path.
   const variant = cacheVariant(seed);
@@ -281,7 +286,7 @@ export function diffSeed(seed: number, caches: boolean, ext: boolean) {
   const b = machine('jit', caches, code, 1 + (seed % 3), undefined, variant);
   const stopsA = runSliced(a, seed, maxSlice);
   const stopsB = runSliced(b, seed, maxSlice);
-  return { blocks, variant, jit: b, interp: { ...snapshot(a), stops: stopsA }, translated: { ...snapshot(b), stops: stopsB } };
+  return { variant, jit: b, interp: { ...snapshot(a), stops: stopsA }, translated: { ...snapshot(b), stops: stopsB } };
 }
 
 /**
@@ -347,12 +352,5 @@ export function callProgram(r: () => number): string {
 
 /** One seed of callProgram, both engines, as diffSeed. */
 export function diffCallSeed(seed: number, caches: boolean) {
-  const code = assembleAt(callProgram(rng(seed)));
-  const maxSlice = [1, 7, 40, 400, 5000][seed % 5]!;
-  const variant = cacheVariant(seed);
-  const a = machine('interp', caches, code, 2, undefined, variant);
-  const b = machine('jit', caches, code, 1 + (seed % 3), undefined, variant);
-  const stopsA = runSliced(a, seed, maxSlice);
-  const stopsB = runSliced(b, seed, maxSlice);
-  return { variant, jit: b, interp: { ...snapshot(a), stops: stopsA }, translated: { ...snapshot(b), stops: stopsB } };
+  return diffCode(seed, caches, assembleAt(callProgram(rng(seed))));
 }
