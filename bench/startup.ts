@@ -1,11 +1,11 @@
-// Start-up time: wall milliseconds from spawning `node bin/smpemu.mjs run hello.elf` to its
+// Start-up time: wall milliseconds from spawning `node bin/smpemu.cjs run hello.elf` (the package's bin) to its
 // exit, median of --reps runs (default 7), for 1 and 4 cores, flat and caches, in two modes
 // taken in the same run and interleaved (so a noisy machine hurts both alike):
 //   cache    the bundle cache on (bin/bundle_cache.mjs), warmed up before timing
 //   nocache  SMPEMU_CACHE=0: tsx compiles the CLI file by file and the core worker is
 //            bundled with esbuild in every process, as every run did before the cache
 // plus references: `node -e 0` (the floor any Node program pays) and qemu-riscv64 hello
-// when it is installed. --baseline DIR adds a third mode, `DIR/bin/smpemu.mjs` (another
+// when it is installed. --baseline DIR adds a third mode, DIR's command (another
 // checkout, e.g. `git archive <commit> | tar -x -C DIR` with node_modules linked). --litmus adds the litmus runner on litmus/regress (100 runs,
 // deterministic, seed 1) in both modes. CPU ms (user + system of the child, from
 // /proc/self/stat; Linux only) are printed beside the wall times: on a loaded machine
@@ -30,7 +30,9 @@ const withLitmus = arg('--litmus') > 0;
 const baseline = arg('--baseline') > 0 ? process.argv[arg('--baseline') + 1] : undefined;
 const withPhases = arg('--phases') > 0;
 const root = fileURLToPath(new URL('..', import.meta.url));
-const bin = fileURLToPath(new URL('../bin/smpemu.mjs', import.meta.url));
+/** A checkout's command as installed: its package.json's "bin" (bin/smpemu.cjs here; bin/smpemu.mjs before). */
+const binOf = (dir: string): string => join(dir, (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { bin: { smpemu: string } }).bin.smpemu);
+const bin = binOf(root);
 const hello = fileURLToPath(new URL('../workloads/bin/hello.elf', import.meta.url));
 
 /** User + system CPU ms of every child waited for so far (cutime + cstime), or NaN off Linux. */
@@ -107,7 +109,7 @@ for (const cores of [1, 4]) {
     const args = [bin, 'run', hello, '--cores', String(cores), '--memory', memory, '-q'];
     cases.push({ name: `hello ${cores} cores ${memory} cache`, cmd: process.execPath, args, env: cacheOn, reps });
     cases.push({ name: `hello ${cores} cores ${memory} nocache`, cmd: process.execPath, args, env: cacheOff, reps });
-    if (baseline) cases.push({ name: `hello ${cores} cores ${memory} baseline`, cmd: process.execPath, args: [join(baseline, 'bin/smpemu.mjs'), ...args.slice(1)], env: process.env, reps });
+    if (baseline) cases.push({ name: `hello ${cores} cores ${memory} baseline`, cmd: process.execPath, args: [binOf(baseline), ...args.slice(1)], env: process.env, reps });
   }
 }
 if (withPhases) cases.push({ name: 'hello 4 cores caches traced', cmd: process.execPath, args: [bin, 'run', hello, '--cores', '4', '--memory', 'caches', '-q'], env: traced, reps });
@@ -126,7 +128,7 @@ if (withLitmus) {
   const litmusReps = Math.max(3, Math.ceil(reps / 2));
   cases.push({ name: 'litmus regress cache', cmd: process.execPath, args, env: cacheOn, reps: litmusReps });
   cases.push({ name: 'litmus regress nocache', cmd: process.execPath, args, env: cacheOff, reps: litmusReps });
-  if (baseline) cases.push({ name: 'litmus regress baseline', cmd: process.execPath, args: [join(baseline, 'bin/smpemu.mjs'), ...args.slice(1)], env: process.env, reps: litmusReps });
+  if (baseline) cases.push({ name: 'litmus regress baseline', cmd: process.execPath, args: [binOf(baseline), ...args.slice(1)], env: process.env, reps: litmusReps });
 }
 
 // Warm-up: fills the bundle cache (a first build is not start-up) and the page cache.

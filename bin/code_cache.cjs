@@ -7,19 +7,29 @@
 //
 // The cache lives beside the bundle, named for node's version and architecture (V8 also
 // checks its flags and the source's hash, and rejects a cache that does not fit: the
-// script then compiles as usual and a new cache is written). Written once, when missing
-// or rejected, when the thread exits, so it holds everything the run compiled (a core worker,
-// which the pool terminates, writes it when its run ends: flushCodeCache); written under a
-// temporary name (unique per process and thread) and renamed, so a reader sees a whole file
-// or none.
+// script then compiles as usual and a new cache is written). Written when the thread exits,
+// so it holds everything the run compiled (a core worker, which the pool terminates, writes
+// it when its run ends: flushCodeCache); written under a temporary name (unique per process
+// and thread) and renamed, so a reader sees a whole file or none.
+//
+// Written when missing or rejected, and again by the first run of each kind (a profile: the
+// CLI's command, a worker's memory, engine and boot; the kinds written so far are listed in
+// the file `<cache>.profiles` beside it). A cache holds only what its writer compiled: left
+// by `smpemu --help` or a flat-memory run, it would lack every function a caches run needs,
+// and each caches run would compile them again. A run's new cache holds what it read from the
+// old one (deserialized functions are compiled ones) and what it compiled itself, so the
+// cache grows to cover each kind of run once, then stays.
+//
+// The bundle's require is this module's own: bundles require only built-in modules and
+// absolute paths (bin/bundle_cache.mjs), and node:module's createRequire costs a worker
+// millions of instructions.
 //
 // CommonJS, so a worker loads it without starting the ES module loader; code_cache.mjs
 // re-exports it for the launcher.
 
 'use strict';
 const { isAscii } = require('node:buffer');
-const { readFileSync, renameSync, writeFileSync } = require('node:fs');
-const { createRequire } = require('node:module');
+const { appendFileSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
 const { dirname } = require('node:path');
 const { Script } = require('node:vm');
 const { threadId } = require('node:worker_threads');
@@ -29,12 +39,44 @@ function codeCacheFile(file) {
   return `${file}.${process.version}-${process.arch}.v8cache`;
 }
 
-/** Code caches this thread still has to write. */
-const pending = [];
+/** This thread's bundles: what flushCodeCache may write for each. */
+const loaded = [];
 
-/** Writes the code caches this thread's bundles still lack (once; also done at exit). */
-function flushCodeCache() {
-  for (const write of pending.splice(0)) write();
+/** The kinds of run that have written the cache `cacheFile` (one a line), or none. */
+function profilesOf(cacheFile) {
+  try {
+    return readFileSync(`${cacheFile}.profiles`, 'latin1').split('\n');
+  } catch {
+    return [];
+  }
+}
+
+/** Writes the cache of `e` (best effort: the next run compiles from source again). */
+function writeCache(e, profile) {
+  try {
+    const tmp = `${e.cacheFile}.${process.pid}-${threadId}.tmp`;
+    writeFileSync(tmp, e.script.createCachedData(), { mode: 0o600 });
+    renameSync(tmp, e.cacheFile);
+    // A cache written anew (missing or rejected before) holds only this run's kind.
+    const list = `${e.cacheFile}.profiles`;
+    if (e.stale) writeFileSync(list, profile ? `${profile}\n` : '', { mode: 0o600 });
+    else appendFileSync(list, `${profile}\n`, { mode: 0o600 });
+  } catch {
+    // best effort
+  }
+}
+
+/**
+ * Writes the code caches of this thread's bundles that are missing or were rejected, or
+ * whose profile list lacks `profile` (the kind of this run; undefined: none). Once per
+ * thread; also done at exit.
+ */
+function flushCodeCache(profile) {
+  for (const e of loaded.splice(0)) {
+    const p = profile ?? e.profile;
+    if (e.stale) writeCache(e, p);
+    else if (p && !profilesOf(e.cacheFile).includes(p)) writeCache(e, p);
+  }
 }
 globalThis[Symbol.for('smpemu.flushCodeCache')] = flushCodeCache;
 
@@ -48,8 +90,12 @@ function readSource(file) {
   return typeof isAscii === 'function' && isAscii(bytes) ? bytes.latin1Slice(0, bytes.length) : bytes.toString('utf8');
 }
 
-/** Compiles and runs the CommonJS bundle at `file` as node's loader would (module wrapper, require from its place). */
-function runCommonJs(file) {
+/**
+ * Compiles and runs the CommonJS bundle at `file` as node's loader would (module wrapper,
+ * require of built-in modules and absolute paths). `profile` names the kind of run for the
+ * exit's flushCodeCache (a worker passes its own to flushCodeCache instead).
+ */
+function runCommonJs(file, profile) {
   const source = readSource(file);
   const cacheFile = codeCacheFile(file);
   let cachedData;
@@ -60,20 +106,10 @@ function runCommonJs(file) {
   }
   const wrapper = `(function (exports, require, module, __filename, __dirname) { ${source}\n})`;
   const script = new Script(wrapper, { filename: file, cachedData });
-  if (cachedData === undefined || script.cachedDataRejected) {
-    pending.push(() => {
-      try {
-        const tmp = `${cacheFile}.${process.pid}-${threadId}.tmp`;
-        writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
-        renameSync(tmp, cacheFile);
-      } catch {
-        // best effort: the next run compiles from source again
-      }
-    });
-    if (pending.length === 1) process.once('exit', flushCodeCache);
-  }
+  loaded.push({ script, cacheFile, profile, stale: cachedData === undefined || script.cachedDataRejected === true });
+  if (loaded.length === 1) process.once('exit', () => flushCodeCache());
   const module = { exports: {}, filename: file, id: file, loaded: false };
-  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
+  script.runInThisContext()(module.exports, require, module, file, dirname(file));
   module.loaded = true;
   return module.exports;
 }

@@ -1,4 +1,4 @@
-// The launcher (bin/smpemu.mjs loads it). Runs the CLI from its cached CommonJS bundle
+// The launcher (bin/smpemu.cjs, the command, loads it; so does bin/smpemu.mjs). Runs the CLI from its cached CommonJS bundle
 // (bin/bundle_cache.mjs: built on first use, rebuilt whenever a source file changes) with
 // V8's code cache (bin/code_cache.cjs), so a run compiles no TypeScript and little
 // JavaScript; under tsx (file by file, as before) when the cache is off (SMPEMU_CACHE=0) or
@@ -31,6 +31,25 @@ function useCoreBundle(file) {
   noteBundle(CORE_WORKER, file);
 }
 
+/**
+ * The kind of run whose compiled functions the CLI's code cache keeps (bin/code_cache.cjs):
+ * the command and the --memory and --boot given, so that a flat run's cache does not leave
+ * every caches run compiling the caches' set-up. Coarse on purpose: each new kind rewrites
+ * the cache once.
+ */
+function cliProfile(argv) {
+  const command = /^[a-z][a-z-]*$/.test(argv[0] ?? '') ? argv[0] : 'other';
+  const given = (flag) => {
+    for (let i = 1; i < argv.length; i++) {
+      if (argv[i] === flag) return argv[i + 1];
+      if (argv[i].startsWith(`${flag}=`)) return argv[i].slice(flag.length + 1);
+    }
+    return undefined;
+  };
+  const word = (v) => (v !== undefined && /^[a-z0-9]{1,16}$/.test(v) ? v : '-');
+  return `cli ${command} ${word(given('--memory'))} ${word(given('--boot'))}`;
+}
+
 async function launch() {
   const argv = process.argv.slice(2);
   const enabled = cacheEnabled();
@@ -58,7 +77,7 @@ async function launch() {
   }
   startupMark('bundles ready');
   if (main) {
-    require('./code_cache.cjs').runCommonJs(main);
+    require('./code_cache.cjs').runCommonJs(main, cliProfile(argv));
   } else {
     const { register } = await import('tsx/esm/api');
     register();

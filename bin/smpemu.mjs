@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The command. Everything is in bin/launcher.cjs: CommonJS loads far faster than ES modules,
-// and this file is only the name package.json's "bin" gives.
+// The command for callers that name this file. package.json's "bin" is bin/smpemu.cjs, which
+// starts faster (no ES module loader); both load bin/launcher.cjs.
 import { createRequire } from 'node:module';
 
 createRequire(import.meta.url)('./launcher.cjs');

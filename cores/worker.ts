@@ -152,9 +152,11 @@ function main(init: WorkerInit): void {
     const chunks = group.takeOutput();
     if (chunks.length > 0) port.postMessage({ t: 'out', chunks } satisfies WorkerMessage);
     group.publishProgress();
-    // Started from the bundle cache (bin/worker_boot.cjs): the first run of a new bundle leaves
-    // V8's code cache for the next (the pool terminates workers, so no exit hook would run).
-    (globalThis as { [k: symbol]: (() => void) | undefined })[Symbol.for('smpemu.flushCodeCache')]?.();
+    // Started from the bundle cache (bin/worker_boot.cjs): the first run of a new bundle, and of
+    // each kind of run, leaves V8's code cache for the next (the pool terminates workers, so no
+    // exit hook would run).
+    const c = init.config;
+    (globalThis as { [k: symbol]: ((profile?: string) => void) | undefined })[Symbol.for('smpemu.flushCodeCache')]?.(`worker ${c.boot} ${c.memory} ${c.engine}`);
     port.postMessage({
       t: 'done',
       time,

@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { bundleWorker, dropPrespawned, guessThreads, loadPrespawned, noteBundle, notedBundle, prespawn, prespawnBoot, prespawnedCount, PRESPAWNED, takePrespawned } from '../../bin/prespawn.mjs';
-import { codeCacheFile, runCommonJs } from '../../bin/code_cache.mjs';
+import { codeCacheFile, flushCodeCache, runCommonJs } from '../../bin/code_cache.mjs';
 
 let dir: string;
 beforeEach(() => {
@@ -115,6 +115,45 @@ describe('runCommonJs', () => {
     const utf8 = join(dir, 'utf8.cjs');
     writeFileSync(utf8, '// — a comment\nmodule.exports = { s: "héllo → ✓", n: 1 };\n');
     expect(runCommonJs(utf8)).toEqual({ s: 'héllo → ✓', n: 1 });
+  });
+});
+
+describe('the code cache', () => {
+  /** A bundle whose `later` is compiled only when called. */
+  function lazyBundle(): string {
+    const f = join(dir, 'lazy.cjs');
+    const body = Array.from({ length: 40 }, (_, i) => `s += (x ^ ${i}) * ${i + 1};`).join(' ');
+    writeFileSync(f, `module.exports = { now: 1, later(x) { let s = 0; ${body} return s; } };\n`);
+    return f;
+  }
+  const profiles = (f: string) => readFileSync(`${codeCacheFile(f)}.profiles`, 'latin1');
+
+  it('is written by the first run, and again by the first run of each new kind, holding what that run compiled too', () => {
+    const f = lazyBundle();
+    const cache = codeCacheFile(f);
+    (runCommonJs(f) as { now: number }).now;
+    flushCodeCache('kind a');
+    expect(profiles(f)).toBe('kind a\n');
+    const first = readFileSync(cache);
+    // The same kind again: the cache stays as it is, though this run compiled `later`.
+    expect((runCommonJs(f) as { later(x: number): number }).later(3)).toBeGreaterThan(0);
+    flushCodeCache('kind a');
+    expect(readFileSync(cache).equals(first)).toBe(true);
+    // A new kind: rewritten with `later` in it, and listed.
+    expect((runCommonJs(f) as { later(x: number): number }).later(3)).toBeGreaterThan(0);
+    flushCodeCache('kind b');
+    expect(profiles(f)).toBe('kind a\nkind b\n');
+    expect(readFileSync(cache).length).toBeGreaterThan(first.length);
+  });
+
+  it('a rejected cache is written anew and its list of kinds starts again', () => {
+    const f = lazyBundle();
+    writeFileSync(codeCacheFile(f), 'not a code cache');
+    writeFileSync(`${codeCacheFile(f)}.profiles`, 'kind a\nkind b\n');
+    expect((runCommonJs(f) as { now: number }).now).toBe(1);
+    flushCodeCache('kind a');
+    expect(profiles(f)).toBe('kind a\n');
+    expect(readFileSync(codeCacheFile(f)).toString('latin1')).not.toBe('not a code cache');
   });
 });
 
