@@ -25,7 +25,7 @@
 
 import { existsSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cacheDir, cacheEnabled, contentKey, extension, lookupBundle, manifestPath, record, slotOf, writeAtomic } from './bundle_lookup.cjs';
 
@@ -88,6 +88,15 @@ function esbuild() {
   return esbuildModule;
 }
 
+/**
+ * A bundled package's top-level `require('node:child_process')` (commander's, for external
+ * subcommands smpemu has none of) becomes an object that requires it on first use:
+ * node:child_process loads node:net and node:dgram, milliseconds of every start.
+ */
+function lazyChildProcess(text) {
+  return text.replace(/\brequire\((['"])(?:node:)?child_process\1\)/g, "new Proxy({}, { get: (_t, k) => require('node:child_process')[k] })");
+}
+
 /** Gives an ES module bundle `require` for the built-in modules that bundled CommonJS packages require. Spelt so the plugin's import.meta.url rewrite leaves it alone when this file is bundled. */
 const REQUIRE_BANNER = `import { createRequire as __smpemuCreateRequire } from 'node:module'; const require = __smpemuCreateRequire(${'import'}.meta.url);`;
 
@@ -134,6 +143,7 @@ async function build(entry, format) {
         let text = bytes.toString('utf8').replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href));
         // The launcher's CommonJS modules find files beside themselves (bin/prespawn.cjs: worker_boot.cjs).
         if (dirname(args.path) === BIN && args.path.endsWith('.cjs')) text = text.replace(/\b__dirname\b/g, JSON.stringify(BIN));
+        if (args.path.includes(`${sep}node_modules${sep}`)) text = lazyChildProcess(text);
         const ext = args.path.slice(args.path.lastIndexOf('.'));
         return { contents: text, loader: LOADERS[ext], resolveDir: dirname(args.path) };
       });

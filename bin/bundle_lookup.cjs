@@ -9,7 +9,7 @@ const { tmpdir } = require('node:os');
 const { basename, join, resolve } = require('node:path');
 
 /** Bumped whenever the build options or the plugin (bin/bundle_cache.mjs) change what a bundle contains. */
-const FORMAT_VERSION = 5;
+const FORMAT_VERSION = 6;
 
 /** False when SMPEMU_CACHE=0 (or off/false/no). */
 function cacheEnabled(env = process.env) {

@@ -6,11 +6,20 @@ import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ConfigError, hostCpus } from '../machine/config.ts';
 import { MUTATIONS } from '../../shared/coherence/mutations.ts';
-import { dataAreaBytes, maxRuns } from '../litmus/build.ts';
-import { parseLitmus, type LitmusTest } from '../litmus/parse.ts';
-import { runLitmusFiles } from '../litmus/pool.ts';
-import { coresProblem, DEFAULT_RUNS, LITMUS_QUANTUM, litmusConfig, type LitmusOptions, type LitmusResult } from '../litmus/run.ts';
-import { DEFAULT_SC_LIMIT } from '../litmus/sc.ts';
+import type { LitmusTest } from '../litmus/parse.ts';
+import type { LitmusOptions, LitmusResult } from '../litmus/run.ts';
+import { DEFAULT_RUNS, DEFAULT_SC_LIMIT, LITMUS_QUANTUM } from '../litmus/defaults.ts';
+
+/**
+ * The runner, loaded when a litmus command runs: the assembler and the SC enumerator behind
+ * it cost every other command's start (the CLI is one bundle; esbuild initialises a module
+ * imported this way only when the import runs).
+ */
+async function litmusLib() {
+  const [build, parse, pool, run] = await Promise.all([import('../litmus/build.ts'), import('../litmus/parse.ts'), import('../litmus/pool.ts'), import('../litmus/run.ts')]);
+  return { ...build, ...parse, ...pool, ...run };
+}
+type LitmusLib = Awaited<ReturnType<typeof litmusLib>>;
 
 export interface LitmusFlags {
   runs: number;
@@ -90,7 +99,8 @@ function errorLine(r: LitmusResult): string {
  * line naming a test they fail on: --cores below a test's threads, --threads above its
  * cores, --runs beyond what the guest RAM holds (the run tables live there).
  */
-function checkOptionsAgainst(files: string[], options: LitmusOptions, runs: number, maxSkew: number): void {
+function checkOptionsAgainst(lib: LitmusLib, files: string[], options: LitmusOptions, runs: number, maxSkew: number): void {
+  const { coresProblem, dataAreaBytes, litmusConfig, maxRuns, parseLitmus } = lib;
   const tests: { file: string; test: LitmusTest }[] = [];
   for (const file of files) {
     try {
@@ -150,10 +160,11 @@ export async function runLitmusCommand(
     prestate: f.prestate,
     scLimit: f.scLimit,
   };
-  checkOptionsAgainst(files, options, f.runs, f.maxSkew ?? 256); // a bad option is one usage error, not one per test
+  const lib = await litmusLib();
+  checkOptionsAgainst(lib, files, options, f.runs, f.maxSkew ?? 256); // a bad option is one usage error, not one per test
   const jobs = f.jobs ?? Math.max(1, Math.min(hostCpus(), files.length));
   const started = Date.now();
-  const results = await runLitmusFiles(files, options, jobs, (r) => {
+  const results = await lib.runLitmusFiles(files, options, jobs, (r) => {
     if (r.status === 'error') {
       err(errorLine(r));
       if (r.histogram.length === 0) return; // nothing ran: the stderr line is all there is

@@ -363,7 +363,8 @@ async function runProgram(file: string, args: string[], f: RunFlags, cmd: Comman
       linux: {
         execfn: guestPathOf(file, f.root), args, ...(f.env ? { envp: f.env } : {}), ...(f.proc ? { proc: f.proc } : {}), ...(f.procAt ? { procAt: f.procAt } : {}),
         ...(f.root !== undefined ? { root: f.root } : {}), rootRw: f.rootRw === true, ...(affinity ? { affinity } : {}), ...(f.top ? { topIntervalNs: Math.round(f.top * 1e9) } : {}),
-        tty: [process.stdin.isTTY === true, process.stdout.isTTY === true, process.stderr.isTTY === true],
+        // Only a linux guest asks (process.stdin is made on first use: a stream, with node:net for a pipe).
+        tty: config.boot === 'linux' ? [process.stdin.isTTY === true, process.stdout.isTTY === true, process.stderr.isTTY === true] : [false, false, false],
       },
     });
   } catch (e) {

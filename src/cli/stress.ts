@@ -3,12 +3,12 @@
 // reproduces it are printed), 2 for a bad option.
 
 import { totalmem } from 'node:os';
-import cliProgress from 'cli-progress';
+import type cliProgressModule from 'cli-progress';
 import { type Command, InvalidArgumentError } from 'commander';
 import { MUTATIONS } from '../../shared/coherence/mutations.ts';
 import { ConfigError, hostCpus } from '../machine/config.ts';
 import { randomSeed } from '../stress/prng.ts';
-import { formatOutcome, outcomeJson, runStress, type StressOptions } from '../stress/run.ts';
+import type { StressOptions } from '../stress/run.ts';
 
 export interface StressFlags {
   cores: number;
@@ -104,9 +104,13 @@ export async function stressCommand(f: StressFlags, out: NodeJS.WriteStream = pr
     watchdogSeconds: f.watchdog,
     maxInsns: f.maxInsns,
   };
+  // Loaded when the command runs: the generator's assembler, and cli-progress's node:readline,
+  // cost every other command's start (esbuild initialises what is imported so only then).
+  const { formatOutcome, outcomeJson, runStress } = await import('../stress/run.ts');
   const showBar = f.progress !== false && err.isTTY === true;
-  let bar: InstanceType<typeof cliProgress.SingleBar> | undefined;
+  let bar: InstanceType<typeof cliProgressModule.SingleBar> | undefined;
   if (showBar) {
+    const cliProgress = (await import('cli-progress')).default;
     bar = new cliProgress.SingleBar(
       {
         format: ' stress seed {seed} [{bar}] {percentage}% | {value}/{total} ops | {rate} ops/s | ETA {eta_formatted}',

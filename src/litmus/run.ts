@@ -107,12 +107,8 @@ export interface LitmusResult {
 
 const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 
-export const DEFAULT_RUNS = 1000;
-/**
- * Quantum for litmus runs: short, so that the workers stay close in simulated time
- * (a barrier wait in the guest then costs little host time) and cores race often.
- */
-export const LITMUS_QUANTUM = 1000;
+import { DEFAULT_RUNS, LITMUS_QUANTUM } from './defaults.ts';
+export { DEFAULT_RUNS, LITMUS_QUANTUM };
 
 function regType(test: LitmusTest, thread: number, reg: number): LitmusType {
   return (

@@ -43,12 +43,8 @@ export class TooManyStates extends Error {
   }
 }
 
-/**
- * States enumerated before a test counts as too large to check. Every distinct state
- * is kept, so time and memory grow with it: an 8-thread store-buffering ring has 38k
- * states (seconds); a 10-thread ring 524k states, 0.8 GB and minutes on a busy host.
- */
-export const DEFAULT_SC_LIMIT = 100_000;
+import { DEFAULT_SC_LIMIT } from './defaults.ts';
+export { DEFAULT_SC_LIMIT };
 
 export interface ScThread {
   /** Address of the first word (the same address as in the guest program). */
