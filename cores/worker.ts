@@ -43,8 +43,14 @@ export type WorkerMessage =
   | { t: 'done'; time: number; cores: CoreResult[]; syscalls: [number, number][]; enosys: [number, number][]; faults: FaultInfo[]; c2c: C2cEntry[]; invariantChecks: number; violations: string[]; process?: ProcessStats; host?: WorkerHostStats }
   | { t: 'crash'; message: string; stack: string; cores: number[] };
 
+/**
+ * Host ms on the monotonic clock every thread of the process shares (start and end times of
+ * different workers compare). Not `performance`: its first use loads node:perf_hooks and ten
+ * modules behind it, in every worker.
+ */
 function now(): number {
-  return performance.timeOrigin + performance.now();
+  const [s, ns] = process.hrtime();
+  return s * 1e3 + ns / 1e6;
 }
 
 /** This thread's [ns on a CPU, ns runnable but waiting], or undefined off Linux. */
@@ -75,9 +81,9 @@ function main(init: WorkerInit): void {
     // Spinning, the budget adapts to how long the other workers keep this one waiting (shared/sync/barrier.ts).
     const spin = init.spinBarrier ? new SpinBudget() : false;
     const barrier = (): number => {
-      const t = performance.now();
+      const t = now();
       const r = group!.barrierWait(spin);
-      host.barrierMs += performance.now() - t;
+      host.barrierMs += now() - t;
       return r;
     };
     // Start line: nobody starts running before every worker is set up.
