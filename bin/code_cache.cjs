@@ -41,6 +41,7 @@ function codeCacheFile(file) {
 
 /** This thread's bundles: what flushCodeCache may write for each. */
 const loaded = [];
+let exitHooked = false;
 
 /** The kinds of run that have written the cache `cacheFile` (one a line), or none. */
 function profilesOf(cacheFile) {
@@ -107,7 +108,10 @@ function runCommonJs(file, profile) {
   const wrapper = `(function (exports, require, module, __filename, __dirname) { ${source}\n})`;
   const script = new Script(wrapper, { filename: file, cachedData });
   loaded.push({ script, cacheFile, profile, stale: cachedData === undefined || script.cachedDataRejected === true });
-  if (loaded.length === 1) process.once('exit', () => flushCodeCache());
+  if (!exitHooked) {
+    exitHooked = true;
+    process.once('exit', () => flushCodeCache());
+  }
   const module = { exports: {}, filename: file, id: file, loaded: false };
   script.runInThisContext()(module.exports, require, module, file, dirname(file));
   module.loaded = true;
