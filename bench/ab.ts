@@ -3,13 +3,17 @@
 // same host load. Each tree's own runMachine (its own worker bundle and loader path) runs
 // compute_long on one core (cases flat, caches), or the tree's CLI does in a child process
 // (cli-flat, cli-caches: `node bin/smpemu.mjs run ... --stats-json`); case packed is the
-// bench's coherence run (counters_packed, 4 cores on one worker, caches). Per run:
+// bench's coherence run (counters_packed, 4 cores on one worker, caches); flat2 and packed2 are the
+// bench's two-thread runs (compute_long on 2 cores, packed on 4, each on 2 workers: cpuMips and
+// waitMs then sum both workers, bgCpuMs is the process's other threads). Per run:
 //   mips      guest MIPS as bench/run.ts reports it (instructions / wall time of the run)
 //   cpuMips   instructions / the core worker thread's own CPU time over the same window
 //             (bench/ab_probe.cjs reads /proc/thread-self/schedstat in the worker): other
 //             processes' time slices drop out, though not their effect on V8's background
 //             compiles (the worker runs slower code while they wait)
 //   waitMs    time the worker was runnable but not running (host contention)
+//   bgCpuMs   CPU time of the process's other threads over the same window (V8's background
+//             compile threads, the main thread, libuv's pool); bgWaitMs their runnable wait
 // With --v8 '--no-concurrent-recompilation' every compile runs on the worker and counts in
 // cpuMips: the figure then includes warm-up at its full cost, independent of the host.
 // Prints per case the median and spread (min..max) of each tree and B/A of the medians.
@@ -22,7 +26,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -74,25 +78,30 @@ async function inProcess(): Promise<void> {
       return { makeConfig, runMachine, program: readFileSync(join(t, 'workloads/bin/compute_long.elf')), packed: readFileSync(join(t, 'workloads/bin/counters_packed.elf')) };
     }),
   );
-  type Sample = { mips: number; cpuMips: number; waitMs: number };
+  type Sample = { mips: number; cpuMips: number; waitMs: number; bgCpuMs: number; bgWaitMs: number };
   const samples: Record<string, Sample[][]> = Object.fromEntries(cases.map((c) => [c, trees.map(() => [])]));
   for (let round = 0; round < rounds; round++) {
     for (const memory of cases) {
       for (const t of order(round)) {
         writeFileSync(probeFile, '');
         const r = memory.startsWith('cli-') ? cli(trees[t], memory.slice(4)) : await inProcessRun(loaded[t], memory);
-        const p = JSON.parse(readFileSync(probeFile, 'utf8').trim()) as { cpuNs: number; waitNs: number };
-        const s = { mips: r.guestMips, cpuMips: (r.instructions / p.cpuNs) * 1e3, waitMs: p.waitNs / 1e6 };
+        // One line per worker: the two-thread cases sum their workers (cpuMips is then per CPU-second of all workers).
+        type Probe = { cpuNs: number; waitNs: number; bgCpuNs: number; bgWaitNs: number; others: [string | number, number, number][] };
+        const lines = readFileSync(probeFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Probe);
+        // The first worker's "other threads" include the other workers: take those out (their windows differ by a few ms).
+        const p = lines.reduce((x, y) => ({ cpuNs: x.cpuNs + y.cpuNs, waitNs: x.waitNs + y.waitNs, bgCpuNs: x.bgCpuNs - y.cpuNs, bgWaitNs: x.bgWaitNs - y.waitNs, others: x.others }));
+        const s = { mips: r.guestMips, cpuMips: (r.instructions / p.cpuNs) * 1e3, waitMs: p.waitNs / 1e6, bgCpuMs: p.bgCpuNs / 1e6, bgWaitMs: p.bgWaitNs / 1e6 };
         samples[memory][t].push(s);
-        process.stderr.write(`  round ${round + 1} ${memory} ${label(t)}: ${s.mips.toFixed(1)} MIPS, cpu ${s.cpuMips.toFixed(1)}, wait ${s.waitMs.toFixed(0)} ms\n`);
+        const others = p.others.map(([tid, cpu, wait]) => `${tid}:${(cpu / 1e6).toFixed(0)}/${(wait / 1e6).toFixed(0)}`).join(' ');
+        process.stderr.write(`  round ${round + 1} ${memory} ${label(t)}: ${s.mips.toFixed(1)} MIPS, cpu ${s.cpuMips.toFixed(1)}, wait ${s.waitMs.toFixed(0)} ms, other threads cpu ${s.bgCpuMs.toFixed(0)} wait ${s.bgWaitMs.toFixed(0)} ms (tid:cpu/wait ${others}), load ${loadavg()[0].toFixed(2)}\n`);
       }
     }
   }
   console.log(`${trees.map((t, i) => `${label(i)} = ${t}`).join('\n')}\n${rounds} rounds, runs alternating; median (min..max), ratios to A's median`);
   for (const memory of cases) {
-    for (const k of ['mips', 'cpuMips', 'waitMs'] as const) {
+    for (const k of ['mips', 'cpuMips', 'waitMs', 'bgCpuMs', 'bgWaitMs'] as const) {
       const xs = samples[memory].map((ys) => ys.map((x) => x[k]));
-      const cols = xs.map((x, t) => `${label(t)} ${median(x).toFixed(1)} (${spread(x)})${k === 'waitMs' || t === 0 ? '' : ` ${label(t)}/A ${(median(x) / median(xs[0])).toFixed(3)}`}`);
+      const cols = xs.map((x, t) => `${label(t)} ${median(x).toFixed(1)} (${spread(x)})${k.endsWith('Ms') || t === 0 ? '' : ` ${label(t)}/A ${(median(x) / median(xs[0])).toFixed(3)}`}`);
       console.log(`${memory.padEnd(7)} ${k.padEnd(8)} ${cols.join('  ')}`);
     }
   }
@@ -104,10 +113,13 @@ type Run = { guestMips: number; instructions: number };
 async function inProcessRun(tree: Loaded, memory: string): Promise<Run> {
   // packed: the bench's coherence case (4 cores on one worker, caches); its instructions and bus
   // transactions are deterministic, so cpuMips tracks transactions per CPU second.
+  // flat2, packed2: the bench's two-thread runs (2 cores on 2 workers flat; packed on 2 workers).
   const r =
-    memory === 'packed'
-      ? await tree.runMachine(tree.makeConfig({ cores: 4, threads: 1, memory: 'caches' }), tree.packed, { stdout: () => {} })
-      : await tree.runMachine(tree.makeConfig({ cores: 1, memory }), tree.program, { stdout: () => {} });
+    memory === 'packed' || memory === 'packed2'
+      ? await tree.runMachine(tree.makeConfig({ cores: 4, threads: memory === 'packed' ? 1 : 2, memory: 'caches' }), tree.packed, { stdout: () => {} })
+      : memory === 'flat2'
+        ? await tree.runMachine(tree.makeConfig({ cores: 2, threads: 2, memory: 'flat' }), tree.program, { stdout: () => {} })
+        : await tree.runMachine(tree.makeConfig({ cores: 1, memory }), tree.program, { stdout: () => {} });
   if (r.exitCode !== 0) throw new Error(`exit ${r.exitCode} ${r.error ?? ''}`);
   return r;
 }
