@@ -16,6 +16,9 @@
 //             compile threads, the main thread, libuv's pool); bgWaitMs their runnable wait
 // With --v8 '--no-concurrent-recompilation' every compile runs on the worker and counts in
 // cpuMips: the figure then includes warm-up at its full cost, independent of the host.
+// Where CFS autogroups are on (/proc/sys/kernel/sched_autogroup_enabled), every thread of the
+// process shares one group's CPU against the other sessions': on a loaded host the background
+// compiles (bgCpuMs) come out of the worker's own share and show up in its waitMs.
 // Prints per case the median and spread (min..max) of each tree and B/A of the medians.
 //   npx tsx bench/ab.ts /work/wt/base . [--rounds 10] [--cases flat,caches,cli-flat] [--v8 'FLAGS']
 // More trees (a bisection: base, commits between, main) alternate the same way, each against the first:
