@@ -1,7 +1,10 @@
-# The warm-up program (cores/warmup/warmup.ts): every integer case of Hart.run and the paths
-# inside them (both sides of every compare, shifts below and above 32, MUL's exact and wide
-# paths, division by zero, loads and stores of every width, LR/SC, each AMO), with operands of
-# both signs and widths, so that each site's type feedback is as general as a real program's.
+# The warm-up program (cores/warmup/warmup.ts): the integer cases of Hart.run a program's hot
+# loops run and the paths inside them (both sides of every compare, shifts below and above 32,
+# MUL's exact and wide paths, division by zero, loads and stores of every width, jumps and
+# compressed code), with operands of both signs and widths, so that each site's type feedback is
+# as general as a real program's. Not LR/SC, AMOs, fences, CSRs or F/D: with their feedback the
+# first compile of run was ~3x larger (bench/ab.ts: one V8 thread 109-160 ms of CPU against
+# 40-77), and a program that uses them pays one deopt when it first does.
 # Position-independent; loops forever (the caller stops it by cycles). Assembled into
 # warmup.ts's WORDS by `npx tsx cores/warmup/assemble.ts` (a test checks they match).
 start:
@@ -125,46 +128,6 @@ start:
   lbu t3, 22(a0)
   ld t3, 200(a0)
   ld t3, 16(t6)
-  lr.w t4, (a0)
-  sc.w t5, t1, (a0)
-  lr.d t4, (a0)
-  sc.d t5, s1, (a0)
-  sc.d t5, s1, (a0)
-  amoswap.w t4, t1, (a0)
-  amoadd.w t4, t2, (a0)
-  amoxor.w t4, t0, (a0)
-  amoand.w t4, t1, (a0)
-  amoor.w t4, t2, (a0)
-  amomin.w t4, t2, (a0)
-  amomax.w t4, t1, (a0)
-  amominu.w t4, t0, (a0)
-  amomaxu.w t4, t2, (a0)
-  amoswap.d t4, s0, (a0)
-  amoadd.d t4, s1, (a0)
-  amoxor.d t4, s0, (a0)
-  amoand.d t4, s1, (a0)
-  amoor.d t4, s0, (a0)
-  amomin.d t4, s1, (a0)
-  amomax.d t4, s0, (a0)
-  amominu.d t4, s1, (a0)
-  amomaxu.d t4, s0, (a0)
-  fence
-  rdcycle t4
-  rdinstret t4
-  rdtime t4
-  frcsr t4
-  fscsr t4
-  fcvt.d.l ft0, s0
-  fcvt.d.w ft1, a5
-  fadd.d ft2, ft0, ft1
-  fmul.d ft3, ft2, ft1
-  fsd ft3, 32(a0)
-  fld ft4, 32(a0)
-  fsw ft3, 40(a0)
-  flw ft5, 40(a0)
-  fmv.x.d t5, ft4
-  fcvt.l.d t5, ft3
-  feq.d t5, ft3, ft4
   beq t0, t0, b1
 b1:
   beq t0, t1, b2
