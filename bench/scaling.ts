@@ -19,7 +19,9 @@
 //   quanta       barriers passed; maxQuantum: the longest quantum the adaptive rule reached
 // --hosted adds 8 cores on 1 thread, 16 on 1 (the same machine as 16 on 2, one worker) and 16 cores
 // on 2 threads (--max-insns per core, so the work per core is the single core's / 8, / 16 on one
-// thread): perThread = cpuMips / single's cpuMips (target >= 0.8).
+// thread): perThread = cpuMips / single's cpuMips (target >= 0.8). --hosted-only: only those four runs
+// (and no pairs); --hosted-insns N: the instructions of the hosted runs per thread (default 48,000,000;
+// a longer run weighs V8's warm-up less: each thread compiles the same code once).
 // --quantum N sets the pairs' quantum (default: the machine's); --quanta A,B,... adds pairs per quantum.
 // --engine interp|jit: the engine of every run (default: the machine's, SMPEMU_ENGINE's if set).
 //   npx tsx bench/scaling.ts [--reps 3] [--memory flat|caches|both] [--quanta 20000,200000] [--hosted] [--engine jit]
@@ -35,7 +37,8 @@ const arg = (name: string) => {
 const reps = Number(arg('--reps') ?? 3);
 const memories = (arg('--memory') ?? 'both') === 'both' ? (['flat', 'caches'] as const) : ([arg('--memory')] as ('flat' | 'caches')[]);
 const quanta = (arg('--quanta') ?? arg('--quantum') ?? String(DEFAULT_CONFIG.quantum)).split(',').map(Number);
-const hosted = process.argv.includes('--hosted');
+const hostedOnly = process.argv.includes('--hosted-only');
+const hosted = hostedOnly || process.argv.includes('--hosted');
 const engine = arg('--engine') as MachineConfig['engine'] | undefined;
 if (process.argv.includes('--help')) {
   process.stdout.write(readFileSync(new URL(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).map((l) => l.slice(3)).join('\n') + '\n');
@@ -43,7 +46,7 @@ if (process.argv.includes('--help')) {
 }
 const program = readFileSync(new URL('../workloads/bin/compute_long.elf', import.meta.url));
 /** Instructions of the single core's run that the hosted runs spread over 8 cores each. */
-const HOSTED_INSNS = 48_000_000;
+const HOSTED_INSNS = Number(arg('--hosted-insns') ?? 48_000_000);
 
 async function run(cfg: Partial<MachineConfig>): Promise<RunResult> {
   const r = await runMachine(makeConfig({ ...cfg, engine }), program, { stdout: () => {} });
@@ -84,7 +87,7 @@ function sampleOf(rs: RunResult[]): Sample {
 
 type Case = { name: string; measure: () => Promise<Sample> };
 const cases: Case[] = [];
-for (const memory of memories) {
+function addPairs(memory: 'flat' | 'caches'): void {
   cases.push({ name: `${memory}.single`, measure: async () => sampleOf([await run({ cores: 1, threads: 1, memory })]) });
   for (const quantum of quanta) {
     cases.push({ name: `${memory}.pair.q${quantum}`, measure: async () => sampleOf([await run({ cores: 2, threads: 2, memory, quantum })]) });
@@ -94,6 +97,9 @@ for (const memory of memories) {
     name: `${memory}.twoMachines`,
     measure: async () => sampleOf(await Promise.all([run({ cores: 1, threads: 1, memory }), run({ cores: 1, threads: 1, memory })])),
   });
+}
+for (const memory of memories) {
+  if (!hostedOnly) addPairs(memory);
   if (hosted) {
     cases.push({ name: `${memory}.hosted.single`, measure: async () => sampleOf([await run({ cores: 1, threads: 1, memory, maxInsns: HOSTED_INSNS })]) });
     cases.push({ name: `${memory}.hosted.8on1`, measure: async () => sampleOf([await run({ cores: 8, threads: 1, memory, maxInsns: HOSTED_INSNS / 8 })]) });
@@ -113,8 +119,17 @@ for (let i = 0; i < reps; i++) {
 
 const m = (k: string, f: keyof Sample = 'mips') => median(samples[k].map((s) => s[f] ?? NaN));
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+const hostedOut = (memory: string) => {
+  const single = m(`${memory}.hosted.single`, 'cpuMips');
+  const per = (k: string) => ({ cpuMips: m(`${memory}.hosted.${k}`, 'cpuMips'), perThread: +(m(`${memory}.hosted.${k}`, 'cpuMips') / single).toFixed(3) });
+  return { singleCpuMips: single, '8on1': per('8on1'), '16on1': per('16on1'), '16on2': { ...per('16on2'), wallMips: m(`${memory}.hosted.16on2`) } };
+};
 const out: Record<string, unknown> = { reps, engine: makeConfig({ engine }).engine, workload: 'workloads/bin/compute_long.elf', loadavg: loadavg() };
 for (const memory of memories) {
+  if (hostedOnly) {
+    out[memory] = { hosted: hostedOut(memory) };
+    continue;
+  }
   const single = m(`${memory}.single`);
   const singleCpu = m(`${memory}.single`, 'cpuMips');
   const two = m(`${memory}.twoMachines`);
@@ -134,16 +149,7 @@ for (const memory of memories) {
     twoMachinesMips: two,
     hostCeiling: +(two / single).toFixed(3),
     pairs: Object.fromEntries(quanta.flatMap((q) => [[`adaptive quantum ${q}`, pair(`${memory}.pair.q${q}`)], [`fixed quantum ${q}`, pair(`${memory}.pairFixed.q${q}`)]])),
-    ...(hosted
-      ? {
-          hosted: {
-            singleCpuMips: m(`${memory}.hosted.single`, 'cpuMips'),
-            '8on1': { cpuMips: m(`${memory}.hosted.8on1`, 'cpuMips'), perThread: +(m(`${memory}.hosted.8on1`, 'cpuMips') / m(`${memory}.hosted.single`, 'cpuMips')).toFixed(3) },
-            '16on1': { cpuMips: m(`${memory}.hosted.16on1`, 'cpuMips'), perThread: +(m(`${memory}.hosted.16on1`, 'cpuMips') / m(`${memory}.hosted.single`, 'cpuMips')).toFixed(3) },
-            '16on2': { cpuMips: m(`${memory}.hosted.16on2`, 'cpuMips'), perThread: +(m(`${memory}.hosted.16on2`, 'cpuMips') / m(`${memory}.hosted.single`, 'cpuMips')).toFixed(3), wallMips: m(`${memory}.hosted.16on2`) },
-          },
-        }
-      : {}),
+    ...(hosted ? { hosted: hostedOut(memory) } : {}),
   };
 }
 out.loadavgEnd = loadavg();
