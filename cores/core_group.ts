@@ -130,6 +130,11 @@ export class CoreGroup {
   /** This worker's place in simulated time (per thread: not in the shared control block). */
   readonly clock: QuantumClock = { quantum: 0 };
   private readonly live: boolean[];
+  /**
+   * Without --boot linux: each core's clock (+Infinity once stopped), for the pick. A core's
+   * clock moves only while it runs there (its own traps included), so one refresh per slice.
+   */
+  private readonly clocks: Float64Array;
   private readonly cfg: MachineConfig;
   private readonly counters: Float64Array[] = [];
   private readonly views?: CoherenceViews;
@@ -202,6 +207,7 @@ export class CoreGroup {
       return h;
     });
     this.live = this.harts.map(() => true);
+    this.clocks = new Float64Array(this.harts.length);
     const lk = this.linux;
     if (lk) for (const m of this.cacheMems) m.c2c.ownerOf = (core) => lk.runningOn(core); // c2c names data per process
     if (this.kernel instanceof LinuxKernel) {
@@ -279,6 +285,10 @@ export class CoreGroup {
     if (this.mb) step = Math.min(step, REMOTE_SLICE_CYCLES);
     const server = this.server;
     const client = this.client;
+    const lk = this.linux;
+    const clocks = this.clocks;
+    const n = harts.length;
+    if (lk === undefined) for (let i = 0; i < n; i++) clocks[i] = this.live[i] ? harts[i].cycle : Infinity;
     for (;;) {
       // The home: serve the other workers' calls; after its own cores entered the kernel, tell
       // the others what changed for theirs (a wakeup, a next event).
@@ -287,20 +297,29 @@ export class CoreGroup {
         server.publish();
       }
       if (this.ctl.stopping) return;
-      // Pick the live core furthest behind in simulated time.
+      // Pick the live core furthest behind in simulated time (the first of equals).
       let pick = -1;
       let best = end;
-      for (let i = 0; i < harts.length; i++) {
-        if (this.live[i] && harts[i].cycle < best) {
-          best = harts[i].cycle;
-          pick = i;
+      if (lk === undefined) {
+        for (let i = 0; i < n; i++) {
+          const c = clocks[i];
+          if (c < best) {
+            best = c;
+            pick = i;
+          }
+        }
+      } else {
+        for (let i = 0; i < n; i++) {
+          if (this.live[i] && harts[i].cycle < best) {
+            best = harts[i].cycle;
+            pick = i;
+          }
         }
       }
       if (pick < 0) return;
       const h = harts[pick];
       client?.sync(h.hartId);
       let limit = Math.min(end, h.cycle + step);
-      const lk = this.linux;
       if (lk) {
         // --boot linux: an idle core jumps to its next event, but no further than IDLE_SLACK
         // (or a slice) past the busy core furthest behind, which may wake a task onto it; a running one stops
@@ -337,6 +356,7 @@ export class CoreGroup {
         this.homeEntered = true;
         lk.tick(h);
       }
+      if (lk === undefined) clocks[pick] = this.live[pick] ? h.cycle : Infinity;
     }
   }
 
