@@ -83,7 +83,7 @@ export class Hart implements Cpu {
   fflags = 0;
   /** The decoder's output, reused: decoding allocates nothing. */
   private readonly rec = newInstr();
-  /** --engine jit: translated blocks, entered after control transfers; null: interpret only. */
+  /** --engine jit: translated blocks, entered after control transfers and at a stretch's start; null: interpret only. */
   readonly jit: Jit | null;
 
   constructor(o: HartOptions) {
@@ -120,6 +120,14 @@ export class Hart implements Cpu {
 
     for (;;) {
       try {
+        if (jit !== null) {
+          // A stretch's start, perhaps mid-block (the last slice ended there): translated code
+          // goes on from pc if it holds pc (cores/jit/tail.ts).
+          jst![0] = n; jst![1] = lim;
+          pc = jit.enter(pc, xl, xh, mem, this, true);
+          n = jst![0]; lim = jst![1];
+          fLo = this.fetchLo;
+        }
         while (n < lim) {
           n++;
           if ((pc - fLo) >>> 0 >= fEdge) {
@@ -372,10 +380,10 @@ export class Hart implements Cpu {
           }
           continue;
           }
-          // --engine jit, after a control transfer: translated regions run from pc while one is
-          // there (or pc just became hot) and its entry block fits in what is left of the stretch.
+          // --engine jit, after a control transfer: translated code runs from pc while there is
+          // some (or pc just became hot), up to the stretch's end at most.
           jst![0] = n; jst![1] = lim;
-          pc = jit!.enter(pc, xl, xh, mem, this);
+          pc = jit!.enter(pc, xl, xh, mem, this, false);
           n = jst![0]; lim = jst![1];
           fLo = this.fetchLo;
         }

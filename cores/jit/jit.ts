@@ -17,6 +17,7 @@ import { DECODE_MASK, DECODE_SIZE, type DecodeCache, type DecodeListener } from 
 import type { HartMemory } from '../memory.ts';
 import { pending } from './faults.ts';
 import { memView, type MemEnv, type MemView } from './mem_view.ts';
+import { TAIL_THRESHOLD, Tails, type Tail } from './tail.ts';
 import { blockCost, compileSource, readRegion, regionBlocks, regionSource, type BlockHart, type RegionFn } from './translate.ts';
 
 /** Block entries seen this many times are translated. */
@@ -62,13 +63,18 @@ export class Jit implements DecodeListener {
   private readonly tries = new Uint8Array(DECODE_SIZE);
   /**
    * The region calling convention (translate.ts): [0] n, [1] lim, [2] pc of a fault, [3] epoch
-   * (moves whenever a region is dropped: a region that stored checks it), [4] 1 after a fault.
+   * (moves whenever a region is dropped: a region that stored checks it), [4] 1 after a fault,
+   * [5] the instruction a block's tail starts at and [6] its pc (tail.ts).
    */
   readonly st = new Int32Array(8);
   readonly view: MemView;
   /** The memory's arrays for the inline paths (translate.ts MemEnv). */
   readonly env: MemEnv;
   private readonly fetchSpan: number;
+  /** Blocks' tails by the slot of each instruction (tail.ts). */
+  private readonly tails = new Tails();
+  /** Tails compiled (host-side; tests check the partial-block path runs). */
+  tailsCompiled = 0;
   /** Regions translated and dropped, code-cache flushes, and what is live. */
   translated = 0;
   drops = 0;
@@ -82,6 +88,7 @@ export class Jit implements DecodeListener {
     private readonly threshold = JIT_THRESHOLD,
     private readonly regionsCap = REGIONS_CAP,
     private readonly sourceCap = SOURCE_CAP,
+    private readonly tailThreshold = TAIL_THRESHOLD,
   ) {
     dc.jit = this;
     this.fetchSpan = mem.fetchSpan;
@@ -90,19 +97,37 @@ export class Jit implements DecodeListener {
   }
 
   /**
-   * Runs translated regions from pc, one after another, while there is one at pc (or pc just
-   * became hot) and its entry block fits in what is left of the stretch (st[1] - st[0]: lim and
-   * n, in and out); returns the pc the interpreter goes on from. A small function of its own, so
-   * that V8 optimizes the dispatch long before it has compiled Hart.run, the whole interpreter.
+   * Runs translated code from pc while there is some (or pc just became hot) and budget is left
+   * (st[1] - st[0]: lim and n, in and out): the region at pc when its entry block fits, else,
+   * when the stretch ends inside the block holding pc, that block's tail (tail.ts) up to the
+   * boundary; returns the pc the interpreter goes on from. `resume`: a stretch's start, perhaps
+   * mid-block (the last one ended there): the tail runs whether the stretch ends in the block or
+   * not, and pc is no arrival to count. A small function of its own, so that V8 optimizes the
+   * dispatch long before it has compiled Hart.run, the whole interpreter.
    */
-  enter(pc: number, xl: Int32Array, xh: Int32Array, mem: HartMemory, h: BlockHart): number {
-    const st = this.st, tag = this.tag, len = this.len, fns = this.fns, env = this.env;
+  enter(pc: number, xl: Int32Array, xh: Int32Array, mem: HartMemory, h: BlockHart, resume: boolean): number {
+    const st = this.st, tag = this.tag, len = this.len, fns = this.fns, env = this.env, tails = this.tails;
+    let counts = !resume;
     for (;;) {
       const i = (pc >>> 1) & DECODE_MASK;
-      if (tag[i] !== pc && !this.count(pc, i)) return pc;
-      if (st[1] - st[0] < len[i]) return pc;
+      let fn: RegionFn;
+      let tail = false;
+      if ((tag[i] === pc || (counts && this.count(pc, i))) && st[1] - st[0] >= len[i]) fn = fns[i]!;
+      else {
+        // No region fits: the tail of pc's block, to the boundary (elsewhere the interpreter
+        // goes on: tails only where a stretch ends or starts, so few are compiled).
+        const t = tails.tail[i];
+        if (tails.tag[i] !== pc || st[0] >= st[1] || (counts && st[1] - st[0] >= tails.rest[i]) || !t!.owner.alive) return pc;
+        if (t!.fn !== undefined) fn = t!.fn;
+        else if (++t!.wants >= this.tailThreshold) fn = this.compileTail(t!);
+        else return pc;
+        st[5] = tails.idx[i];
+        st[6] = pc;
+        tail = true;
+      }
+      counts = true;
       try {
-        pc = fns[i]!(xl, xh, mem, st, h, env);
+        pc = fn(xl, xh, mem, st, h, env);
       } catch (e) {
         // Only a region with a try/catch (mem_caches.ts's calls) throws, having set st.
         if (st[4] === 0) throw new Error('BUG: a translated region threw without its fault state', { cause: e });
@@ -116,7 +141,19 @@ export class Jit implements DecodeListener {
         st[4] = 1;
         throw e;
       }
+      // A tail that stopped at the stretch's end: pc is no arrival either.
+      if (tail && st[0] >= st[1]) return pc;
     }
+  }
+
+  private compileTail(t: Tail): RegionFn {
+    const src = regionSource({ path: [t.block], detours: new Map() }, this.fetchSpan, this.view, true);
+    t.fn = compileSource(src, t.block[0].pc);
+    // Its source counts with its region's (dropped with it).
+    t.owner.chars += src.length;
+    this.liveChars += src.length;
+    this.tailsCompiled++;
+    return t.fn;
   }
 
   /**
@@ -158,7 +195,9 @@ export class Jit implements DecodeListener {
     this.regions[i] = r;
     this.tag[i] = pc;
     this.len[i] = blockCost(plan.path[0], this.view);
-    for (const b of regionBlocks(plan)) {
+    const blocks = regionBlocks(plan);
+    this.tails.add(blocks, r, (b) => blockCost(b, this.view));
+    for (const b of blocks) {
       for (const x of b) {
         this.cov[(x.pc >>> 1) & DECODE_MASK] = 1;
         const list = this.covers.get(x.pc);
@@ -197,6 +236,7 @@ export class Jit implements DecodeListener {
     }
     this.regions.fill(undefined);
     this.cov.fill(0);
+    this.tails.flush();
     this.covers.clear();
     this.coverRefs = 0;
     this.live = 0;

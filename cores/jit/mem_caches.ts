@@ -245,8 +245,8 @@ export class CacheEmitter {
     return `if (kfl !== ${vline}) { if (${again}) { ${hit(`kv${k}`)} } else { ${full} } } fl = ${lo};`;
   }
 
-  /** Hart.fetchBlock(pc) from generated code: fetchLo (fl) and the ticked state written back first. */
-  fetchCall(pc: number): string {
+  /** Hart.fetchBlock(pc) from generated code: fetchLo (fl) and the ticked state written back first (pc: a literal or a local's name). */
+  fetchCall(pc: number | string): string {
     return `h.fetchLo = fl; ${SAVE_I} lim -= h.fetchBlock(${pc}); ${LOAD_I} kg++;`;
   }
 

@@ -355,8 +355,14 @@ const helpers = {
   fdivD, fdivS, fmaD, fmaS, fminmaxD, fminmaxS, fmulD, fmulS, fsgnjD, fsgnjS, fsqrtD, fsqrtS, fsubD, fsubS,
 };
 
-/** The JavaScript source of a region's function body (parameters xl, xh, mem, st, h, env). */
-export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView): string {
+/**
+ * The JavaScript source of a region's function body (parameters xl, xh, mem, st, h, env).
+ * `tail`: the function of one block's tail instead (cores/jit/tail.ts), entered at its
+ * instruction st[5] (pc st[6], which Jit.enter checks n < lim for): no cost checks, each later
+ * instruction runs while n < lim, the interpreter's own rule, and every transfer leaves. The
+ * entry's fetch check is the interpreter's (the fetch block may be any), the later ones static.
+ */
+export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView, tail = false): string {
   const blocks = plan.path;
   const fEdge = fetchSpan - 2;
   // Flat memory's fetch path costs nothing (fetchAccess returns 0): a fetch is no event there.
@@ -380,18 +386,20 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView)
   const L = (r: number) => (r === 0 ? '0' : XL(r));
   const H = (r: number) => (r === 0 ? '0' : XH(r));
   const faultPc: number[] = [], faultIdx: number[] = [];
+  // A tail's entry fetch: its instruction st[5] is `at` = st[5] (the first at() entries).
+  if (tail && trap) blocks[0].forEach((x, i) => { faultPc.push(x.pc); faultIdx.push(i); });
   let usesFp = false, usesStores = false;
   const cases: string[] = [];
   // The blocks run in path order; the last one's transfer back to the entry loops.
   const m = blocks.length;
-  const loops = successors(blocks[m - 1]).includes(blocks[0][0].pc);
+  const loops = !tail && successors(blocks[m - 1]).includes(blocks[0][0].pc);
 
   // One block's code; go(t) is the code of its transfer to t (its last statement).
   const emit = (b: BlockInsn[], go: (t: number) => string): string => {
     const k = b.length;
     const cost = blockCost(b, view);
     const body: string[] = [];
-    body.push(`if (lim - n < ${cost}) break L;`);
+    if (!tail) body.push(`if (lim - n < ${cost}) break L;`);
     // The fetch block after the previous instruction (static from the second instruction on).
     let fLo = 0;
     for (let i = 0; i < k; i++) {
@@ -414,13 +422,16 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView)
       for (const r of rw.reads) if (r !== 0) used.add(r);
       const sink = rd === 32;
       if (rw.writes && !sink) { used.add(rd); written.add(rd); }
+      // A tail runs instruction i while n (counted from the block's start) + i < lim.
+      if (tail && i > 0) body.push(`if (lim - n <= ${i}) { nx = ${i}; pc = ${pc}; break L; }`);
       if (i === 0) {
-        body.push(`if (((${pc} - fl) >>> 0) >= ${fEdge}) { ${at()} ${fetch(pc, fx)} }`);
+        if (!tail) body.push(`if (((${pc} - fl) >>> 0) >= ${fEdge}) { ${at()} ${fetch(pc, fx)} }`);
         event = fetchEvents;
       } else if (((pc - fLo) >>> 0) >= fEdge) {
         body.push(`${at()} ${fetch(pc, fx)}`);
         event = fetchEvents;
       }
+      if (tail) body.push(`case ${i}:`);
       fLo = (pc & (fetchSpan - 1)) === fetchSpan - 2 && len === 4 ? (pc + 2) & -fetchSpan : pc & -fetchSpan;
       const set = (lo: string, hi: string) => (sink ? '' : `${XL(rd)} = ${lo}; ${XH(rd)} = ${hi};`);
       const w = (v: string) => (sink ? `${v};` : `{ const v = ${v}; ${XL(rd)} = v; ${XH(rd)} = v >> 31; }`);
@@ -438,7 +449,7 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView)
       // mem.pc: the pc CacheMemory's c2c records name (flat memory reads none).
       const setPc = inlineFlat || inlineTlb ? '' : `mem.pc = ${pc}; `;
       let s: string;
-      const cached = cm?.access({ pc, op, rd, rs1, rs2, L, H, XL, XH, sink, at, addr, exit, check: i === k - 1 ? '' : `if (lim - n < ${cost}) ${exit}` });
+      const cached = cm?.access({ pc, op, rd, rs1, rs2, L, H, XL, XH, sink, at, addr, exit, check: i === k - 1 || tail ? '' : `if (lim - n < ${cost}) ${exit}` });
       if (cached !== undefined) { s = cached.src; usesStores ||= cached.stores; usesFp ||= cached.fp; event = fetchEvent; } else
       switch (op) {
         case Op.LI: case Op.LUI: s = set(`${imm}`, `${imm >> 31}`); break;
@@ -655,7 +666,7 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView)
       body.push(s);
       if (i === k - 1) {
         if (!endsBlock(op)) body.push(`n += ${k}; ${go(next)}`);
-      } else if (event) {
+      } else if (event && !tail) {
         body.push(`if (lim - n < ${cost}) ${exit}`);
       }
     }
@@ -669,7 +680,7 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView)
   const entryPc = blocks[0][0].pc;
   const pathAt = new Map(blocks.map((b, p) => [b[0].pc, p]));
   const jump = (p: number, t: number, fromPath: boolean): string => {
-    if (t === entryPc) return `{ pc = ${t}; continue L; }`;
+    if (t === entryPc && !tail) return `{ pc = ${t}; continue L; }`;
     const q = pathAt.get(t);
     if (q !== undefined && q > p) return `{ pc = ${t}; break J${q}; }`;
     const d = fromPath ? plan.detours.get(t) : undefined;
@@ -684,12 +695,16 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView)
     cases.push(emit(blocks[p], (t) => (p < m - 1 && t === blocks[p + 1][0].pc ? `pc = ${t};` : jump(p, t, true))));
   }
 
+  // A tail's entry (pe) may be in any fetch block: the interpreter's check, the method's path.
+  const tailFetch = !tail ? ''
+    : `const pe = st[6]; if (((pe - fl) >>> 0) >= ${fEdge}) { ${trap ? 'at = st[5];' : ''} ${cm !== undefined ? `${cm.fetchCall('pe')} fl = h.fetchLo;`
+      : `const c = fetchBlock(h, pe); if (PF.e !== undefined) { nx = st[5] + 1; pc = pe; break L; } lim -= c; fl = h.fetchLo | 0;`} }`;
   const regs = [...used].sort((x, y) => x - y);
   const load = LOCALS ? regs.map((r) => `let l${r} = xl[${r}], h${r} = xh[${r}];`).join(' ') : '';
   const store = LOCALS ? [...written].sort((x, y) => x - y).map((r) => `xl[${r}] = l${r}; xh[${r}] = h${r};`).join(' ') : '';
   const fpOut = usesFp ? ' if (ff !== 0) h.fflags |= ff;' : '';
   return [
-    `let n = st[0], lim = st[1],${trap ? ' at = 0,' : ''} nx = 0, pc = ${blocks[0][0].pc}, fl = h.fetchLo | 0;${usesStores ? ' const ep = st[3];' : ''}`,
+    `let n = st[0]${tail ? ' - st[5]' : ''}, lim = st[1],${trap ? ' at = 0,' : ''} nx = 0, pc = ${blocks[0][0].pc}, fl = h.fetchLo | 0;${usesStores ? ' const ep = st[3];' : ''}`,
     // The mapped range as literals (fixed for the memory): no per-access load and untagging.
     inlineFlat ? `const LO = ${view.env.lo}, HI = ${view.env.hi}, I32 = env.i32, U16 = env.u16, U8 = env.u8, PG = env.pages;` : '',
     inlineTlb ? 'const I32 = env.i32, U16 = env.u16, U8 = env.u8, PG = env.pages, RE = env.re, WE = env.we;' : '',
@@ -698,7 +713,7 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView)
     load,
     trap ? 'try {' : '',
     'L: for (;;) {',
-    ...cases,
+    ...(tail ? [tailFetch, 'switch (st[5]) {', ...cases, '}'] : cases),
     loops ? '' : 'break;',
     '}',
     ...(trap ? ['} catch (e) {',

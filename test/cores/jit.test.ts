@@ -13,7 +13,7 @@ import { createCoreMemory } from '../../cores/core_memory.ts';
 import { ACC_FETCH, ACC_WRITE, PTE_R, PTE_U, PTE_W, PTE_X, type TlbFill, type TlbMissHandler } from '../../cores/tlb.ts';
 import { DEFAULT_TLB } from '../../shared/tlb_geometry.ts';
 import { RecordingTrapHandler } from './harness.ts';
-import { CODE, DATA, RAM, assembleAt, diffCallSeed, diffSeed, machine, randomProgram, rng, runSliced, snapshot } from './jit_diff.ts';
+import { CODE, DATA, RAM, assembleAt, diffCallSeed, diffHosted, diffSeed, machine, randomProgram, rng, runHosted, runSliced, snapshot } from './jit_diff.ts';
 
 const base = process.env.JIT_SEED ? Number(process.env.JIT_SEED) : (Date.now() % 1_000_000);
 // JIT_PROGRAMS=n runs more (a longer soak: the seed is printed the same way).
@@ -127,11 +127,10 @@ skip:
   });
 });
 
-describe('a translated loop that stores into its own code', () => {
-  // Each round stores \`addi a0, a0, 100\` to a data word, but in the eleventh over \`target\`, a
-  // later instruction of the same (hot, translated) block: the block must return after that
-  // store, and that round and the ones after it run the new instruction.
-  const source = `
+// Each round stores \`addi a0, a0, 100\` to a data word, but in the eleventh over \`target\`, a
+// later instruction of the same (hot, translated) block: the block must return after that
+// store, and that round and the ones after it run the new instruction.
+const SELF_STORE = `
   li a0, 0
   li t0, 20
   la t1, target
@@ -155,15 +154,104 @@ target:
 newword:
   addi a0, a0, 100
 `;
+
+describe('a translated loop that stores into its own code', () => {
   for (const { name, caches, variant } of MEMORIES) {
     it(`runs the old code ten times and the new ten times (${name})`, () => {
-      const code = assembleAt(source);
+      const code = assembleAt(SELF_STORE);
       const a = machine('interp', caches, code, 2, undefined, variant);
       const b = machine('jit', caches, code, 1, undefined, variant);
       runSliced(a, 5, 100_000);
       runSliced(b, 5, 100_000);
       expect(a.hart.xl[10]).toBe(10 + 1000);
       expect(b.jit!.drops).toBeGreaterThan(0); // the block holding target was translated, then dropped
+      expect(snapshot(b)).toEqual(snapshot(a));
+    });
+  }
+});
+
+// Partial blocks (cores/jit/tail.ts): a slice that ends inside a translated block runs it up to
+// the boundary in the block's tail, and the next slice resumes there; many harts on one thread
+// switch every few cycles (CoreGroup's interleave). Tails compiled at once (threshold 1).
+describe('partial blocks: slices end and resume mid-block', () => {
+  for (const [caches, ext] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    it(`random RV64IM${ext ? 'AFDC' : ''} programs on 2..6 harts hosted on one thread, ${caches ? 'caches' : 'flat memory'} (seed ${base})`, async () => {
+      let tails = 0;
+      for (let p = 0; p < Math.ceil(PROGRAMS / 3); p++) {
+        if (p % 50 === 49) await new Promise((r) => setImmediate(r));
+        const seed = base + p;
+        const { harts, interleave, jits, interp: sa, translated: sb } = diffHosted(seed, caches, ext);
+        if (JSON.stringify(sa) !== JSON.stringify(sb)) {
+          const i = sa.harts.findIndex((h, k) => JSON.stringify(h) !== JSON.stringify(sb.harts[k]));
+          const h = i < 0 ? undefined : (Object.keys(sa.harts[i]) as (keyof typeof sa.harts[0])[]).find((f) => JSON.stringify(sa.harts[i][f]) !== JSON.stringify(sb.harts[i][f]));
+          expect({ seed, harts, interleave, hart: i, field: h ?? 'stops' }).toEqual({ seed, harts, interleave, hart: -1, field: 'none' });
+        }
+        tails += jits.reduce((s, j) => s + j.tailsCompiled, 0);
+      }
+      expect(tails).toBeGreaterThan(0); // the comparison covered tails
+    }, 3_600_000);
+  }
+
+  for (const fence of [false, true]) for (const { name, caches, variant } of MEMORIES) {
+    it(`self-modifying code, slices of 1..4 cycles (${fence ? 'with' : 'without'} fence.i, ${name})`, () => {
+      const code = assembleAt(SMC(fence));
+      const a = machine('interp', caches, code, 2, undefined, variant);
+      const b = machine('jit', caches, code, 1, undefined, variant, 1);
+      runSliced(a, 11, 4);
+      runSliced(b, 11, 4);
+      expect(b.hart.xl[10]).toBe(10 + 1000);
+      expect(b.jit!.tailsCompiled).toBeGreaterThan(0);
+      expect(snapshot(b)).toEqual(snapshot(a));
+    });
+  }
+
+  it('a fault in a partial block, on 3 harts switching every 1..9 cycles', () => {
+    // As 'a fault inside a translated block', with the loop's block long enough to be cut.
+    const source = `
+  li x31, ${DATA}
+  li t0, 6
+  li a0, 0
+loop:
+  addi a0, a0, 1
+  addi a1, a0, 3
+  xor a2, a1, a0
+bad:
+  ld t1, 0(x31)
+  addi a0, a0, 1
+  sd a2, 16(x31)
+  addi t0, t0, -1
+  li t2, 1
+  bne t0, t2, skip
+  li x31, 8
+skip:
+  j loop
+`;
+    const code = assembleAt(source);
+    const { labels } = assemble(source, { base: CODE });
+    for (const { caches, variant } of MEMORIES) {
+      for (let interleave = 1; interleave <= 9; interleave += 2) {
+        const a = [0, 1, 2].map(() => machine('interp', caches, code, 2, undefined, variant));
+        const b = [0, 1, 2].map(() => machine('jit', caches, code, 1, undefined, variant, 1));
+        const sa = runHosted(a, interleave), sb = runHosted(b, interleave);
+        for (const m of b) {
+          expect(m.traps.last!.cause).toBe(5);
+          expect(m.traps.last!.pc).toBe(labels.get('bad')!);
+        }
+        expect(b.map(snapshot)).toEqual(a.map(snapshot));
+        expect(sb).toEqual(sa);
+      }
+    }
+  });
+
+  for (const { name, caches, variant } of MEMORIES) {
+    it(`a store into a later instruction of its own block, in slices of 1..6 cycles (${name})`, () => {
+      const code = assembleAt(SELF_STORE);
+      const a = machine('interp', caches, code, 2, undefined, variant);
+      const b = machine('jit', caches, code, 1, undefined, variant, 1);
+      runSliced(a, 13, 6);
+      runSliced(b, 13, 6);
+      expect(a.hart.xl[10]).toBe(10 + 1000);
+      expect(b.jit!.tailsCompiled).toBeGreaterThan(0);
       expect(snapshot(b)).toEqual(snapshot(a));
     });
   }
