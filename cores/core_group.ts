@@ -30,6 +30,7 @@ import type { C2cEntry } from './c2c_recorder.ts';
 import { Hart, RUN_STOPPED } from './hart.ts';
 import { coreMemoryFor } from './core_memory.ts';
 import { Jit, type JitStats } from './jit/jit.ts';
+import { TAIL_THRESHOLD } from './jit/tail.ts';
 import type { CacheMemory } from './mem_cache.ts';
 import { FlatMemory } from './mem_flat.ts';
 import type { L2Controller } from '../shared/coherence/l2_controller.ts';
@@ -191,7 +192,8 @@ export class CoreGroup {
         this.l2s.push(l2);
       } else if (mem instanceof FlatMemory) this.flatMems.push(mem);
       this.mmus.push(mmu);
-      const jit = this.cfg.engine === 'jit' ? new Jit(decode, mem) : undefined;
+      // Blocks' tails (cores/jit/tail.ts) only where slices are short: several cores on this thread.
+      const jit = this.cfg.engine === 'jit' ? new Jit(decode, mem, undefined, undefined, undefined, init.coreIds.length > 1 ? TAIL_THRESHOLD : Infinity) : undefined;
       const h = new Hart({ hartId: id, mem, decode, trap, timePerCycle: this.cfg.timebaseHz / this.cfg.clockHz, jit });
       if (mmu) {
         mmu.sink = h; // walks charge the core that walks

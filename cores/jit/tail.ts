@@ -8,7 +8,9 @@
 //
 // A tail is one function per block (translate.ts regionSource with `tail`: a switch on the
 // entry index falling through the block's instructions), compiled once it was needed
-// TAIL_THRESHOLD times and kept while the region it was read with lives: the region's decode entries are then all
+// TAIL_THRESHOLD times and kept while the region it was read with lives (only for cores that
+// share their thread with others, CoreGroup: a lone core's stretches are long, and its rare
+// ends in a block are not worth a compile): the region's decode entries are then all
 // present, so the tail runs the code the interpreter would. Each instruction of the region's
 // blocks maps its decode-cache slot to (tail, index); a later region holding the same
 // instruction takes the slot over.
@@ -27,12 +29,15 @@ export interface Tail {
   owner: TailOwner;
   block: BlockInsn[];
   fn: RegionFn | undefined;
-  /** Times it was wanted before it was compiled (TAIL_THRESHOLD: a lone core's rare stretch ends compile none). */
+  /** Times it was wanted before it was compiled. */
   wants: number;
 }
 
-/** A tail is compiled when wanted this many times (until then the interpreter runs those instructions). */
-export const TAIL_THRESHOLD = 8;
+/**
+ * A tail is compiled when wanted this many times (until then the interpreter runs those
+ * instructions): compiling costs V8 work, worth it only where slices keep ending in the block.
+ */
+export const TAIL_THRESHOLD = 64;
 
 export class Tails {
   /** Per decode-cache slot: the pc of the instruction a tail runs from there, -1 when none. */
