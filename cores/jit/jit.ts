@@ -43,6 +43,8 @@ export interface JitStats {
   translated: number;
   drops: number;
   flushes: number;
+  /** Blocks' tails compiled (tail.ts: cores sharing a thread, slices ending mid-block). */
+  tails: number;
 }
 
 export class Jit implements DecodeListener {
@@ -73,7 +75,7 @@ export class Jit implements DecodeListener {
   private readonly fetchSpan: number;
   /** Blocks' tails by the slot of each instruction (tail.ts). */
   private readonly tails = new Tails();
-  /** Tails compiled (host-side; tests check the partial-block path runs). */
+  /** Tails compiled. */
   tailsCompiled = 0;
   /** Regions translated and dropped, code-cache flushes, and what is live. */
   translated = 0;
@@ -259,6 +261,6 @@ export class Jit implements DecodeListener {
   }
 
   stats(): JitStats {
-    return { regions: this.live, sourceChars: this.liveChars, translated: this.translated, drops: this.drops, flushes: this.flushes };
+    return { regions: this.live, sourceChars: this.liveChars, translated: this.translated, drops: this.drops, flushes: this.flushes, tails: this.tailsCompiled };
   }
 }
