@@ -35,9 +35,13 @@ export interface Tail {
 
 /**
  * A tail is compiled when wanted this many times (until then the interpreter runs those
- * instructions): compiling costs V8 work, worth it only where slices keep ending in the block.
+ * instructions). Off (Infinity) for now: measured on compute_long, 16 cores on one thread with
+ * caches (bench/hosted_ab.ts, bench/scaling.ts --hosted-only), the tails' V8 compiles cost more
+ * in a 48 M-instruction run than the interpreter they replace, and their steady state gained
+ * within the noise: a slice of ~32 instructions pays ~3 translated calls (tail, region, tail),
+ * each with its region's prologue and epilogue. The tests run them at threshold 1.
  */
-export const TAIL_THRESHOLD = 64;
+export const TAIL_THRESHOLD = Infinity;
 
 export class Tails {
   /** Per decode-cache slot: the pc of the instruction a tail runs from there, -1 when none. */
