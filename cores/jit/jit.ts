@@ -24,6 +24,14 @@ import { blockCost, compileSource, readRegion, regionBlocks, regionSource, type 
 export const JIT_THRESHOLD = 32;
 /** Translations of one table slot before it stays interpreted (code that keeps being dropped). */
 const RETRANSLATE_CAP = 16;
+/**
+ * Budget-less calls of a new region (Jit.warm). V8 gives a function its feedback vector only
+ * once it has run a while (--interrupt-budget-factor-for-feedback-allocation, 8 in Node 20: times
+ * its bytecode size), and until then what runs records no feedback: measured on compute_long's
+ * regions, 20 calls left the epilogue without feedback, 28 did not. A call costs a few hundred
+ * bytecodes.
+ */
+const WARM_CALLS = 64;
 /** The code cache's bounds, per hart. */
 export const REGIONS_CAP = 2048;
 export const SOURCE_CAP = 16 << 20;
@@ -50,6 +58,8 @@ export interface JitStats {
 export class Jit implements DecodeListener {
   /** Entry pc of the region in each slot, -1 when empty. */
   readonly tag = new Int32Array(DECODE_SIZE).fill(-1);
+  /** The entry pc of the region in each slot when that region loops (readRegion's heads), else -1. */
+  readonly heads = new Int32Array(DECODE_SIZE).fill(-1);
   /** What entering the region in each slot needs of the budget (its entry block's cost). */
   readonly len = new Int32Array(DECODE_SIZE);
   readonly fns: (RegionFn | undefined)[] = new Array<RegionFn | undefined>(DECODE_SIZE).fill(undefined);
@@ -114,7 +124,7 @@ export class Jit implements DecodeListener {
       const i = (pc >>> 1) & DECODE_MASK;
       let fn: RegionFn;
       let tail = false;
-      if ((tag[i] === pc || (counts && this.count(pc, i))) && st[1] - st[0] >= len[i]) fn = fns[i]!;
+      if ((tag[i] === pc || (counts && this.count(pc, i, mem, h))) && st[1] - st[0] >= len[i]) fn = fns[i]!;
       else {
         // No region fits: the tail of pc's block, to the boundary (elsewhere the interpreter
         // goes on: tails only where a stretch ends or starts, so few are compiled).
@@ -149,7 +159,7 @@ export class Jit implements DecodeListener {
   }
 
   private compileTail(t: Tail): RegionFn {
-    const src = regionSource({ path: [t.block], detours: new Map() }, this.fetchSpan, this.view, true);
+    const src = regionSource({ path: [t.block], detours: new Map(), loops: false }, this.fetchSpan, this.view, true);
     t.fn = compileSource(src, t.block[0].pc);
     // Its source counts with its region's (dropped with it).
     t.owner.chars += src.length;
@@ -162,18 +172,18 @@ export class Jit implements DecodeListener {
    * Counts an arrival at entry pc (slot i) with no region there; true when that made it hot
    * and it is now translated.
    */
-  count(pc: number, i: number): boolean {
+  count(pc: number, i: number, mem: HartMemory, h: BlockHart): boolean {
     if (this.ctag[i] !== pc) {
       this.ctag[i] = pc;
       this.cnt[i] = 1;
       return false;
     }
     if (++this.cnt[i] < this.threshold || this.tries[i] >= RETRANSLATE_CAP) return false;
-    return this.translate(pc, i);
+    return this.translate(pc, i, mem, h);
   }
 
-  private translate(pc: number, i: number): boolean {
-    const plan = readRegion(this.dc.ent, pc);
+  private translate(pc: number, i: number, mem: HartMemory, h: BlockHart): boolean {
+    const plan = readRegion(this.dc.ent, pc, this.heads);
     if (plan.path.length === 0) {
       this.tries[i] = RETRANSLATE_CAP; // starts with an op the translator leaves to the interpreter
       return false;
@@ -193,9 +203,12 @@ export class Jit implements DecodeListener {
       this.liveChars -= old.chars;
     }
     const r: Region = { slot: i, alive: true, chars: src.length };
-    this.fns[i] = compileSource(src, pc);
+    const fn = compileSource(src, pc);
+    this.warm(fn, pc, mem, h);
+    this.fns[i] = fn;
     this.regions[i] = r;
     this.tag[i] = pc;
+    this.heads[i] = plan.loops ? pc : -1;
     this.len[i] = blockCost(plan.path[0], this.view);
     const blocks = regionBlocks(plan);
     this.tails.add(blocks, r, (b) => blockCost(b, this.view));
@@ -214,6 +227,28 @@ export class Jit implements DecodeListener {
     return true;
   }
 
+  /**
+   * Runs a new region once with nothing left of the budget (n = lim = 0), on scratch registers
+   * and state: it leaves at its first budget check, before any instruction, having run its
+   * prologue and epilogue. So the epilogue's stores have type feedback before V8 optimises the
+   * region: a hot loop's first call is compiled on stack (OSR) before it ever returned, and
+   * that code, compiled without feedback for the epilogue, deoptimized at every loop exit
+   * (V8 keeps OSR code through eager deopts: 1,464 deopts of one memset region in compute_long).
+   */
+  private warm(fn: RegionFn, pc: number, mem: HartMemory, h: BlockHart): void {
+    const st = Jit.scratchSt;
+    for (let k = 0; k < WARM_CALLS; k++) {
+      st.fill(0);
+      st[3] = this.st[3];
+      const out = fn(Jit.scratchXl, Jit.scratchXh, mem, st, h, this.env);
+      if (out !== pc || st[0] !== 0 || st[1] !== 0) throw new Error(`BUG: region ${pc.toString(16)} ran with no budget`);
+    }
+  }
+
+  private static readonly scratchSt = new Int32Array(8);
+  private static readonly scratchXl = new Int32Array(33);
+  private static readonly scratchXh = new Int32Array(33);
+
   /** The decode entry of the instruction at pc is gone: so are the regions that hold it. */
   dropped(pc: number): void {
     if (this.cov[(pc >>> 1) & DECODE_MASK] === 0) return;
@@ -231,6 +266,7 @@ export class Jit implements DecodeListener {
   /** Every region goes (fence.i, or the code cache is full). */
   private flushTranslations(): void {
     this.tag.fill(-1);
+    this.heads.fill(-1);
     this.fns.fill(undefined);
     for (let i = 0; i < DECODE_SIZE; i++) {
       const r = this.regions[i];
@@ -251,6 +287,7 @@ export class Jit implements DecodeListener {
     const i = r.slot;
     if (this.regions[i] === r) {
       this.tag[i] = -1;
+      this.heads[i] = -1;
       this.fns[i] = undefined;
       this.regions[i] = undefined;
     }

@@ -134,12 +134,17 @@ export function endsBlock(op: Op): boolean {
 /**
  * The block starting at pc, read from the decode cache (never decoding: a decode fetches and
  * the interpreter's fetches are counted): empty when pc's entry is absent or not translatable.
+ * A block also ends before self (the entry of the region being read) and before a loop head
+ * (heads, Jit.heads: per slot, the entry pc of a translated region that loops): straight-line
+ * code that runs into a hot loop (the loop's set-up) would otherwise copy the loop's first
+ * pass, more code for V8 to compile (compute_long's matrix loop was compiled three times over).
  */
-export function readBlock(ent: Int32Array, pc: number): BlockInsn[] {
+export function readBlock(ent: Int32Array, pc: number, heads?: Int32Array, self = -1): BlockInsn[] {
   const out: BlockInsn[] = [];
   while (out.length < BLOCK_CAP) {
     const e = ((pc >>> 1) & DECODE_MASK) << 2;
     if (ent[e] !== pc) break;
+    if (out.length > 0 && (pc === self || isHead(heads, pc))) break;
     const pk = ent[e + 1];
     const op = (pk & 0xff) as Op;
     if (!translatable(op, ent[e + 2], ent[e + 3])) break;
@@ -149,6 +154,11 @@ export function readBlock(ent: Int32Array, pc: number): BlockInsn[] {
     pc = (pc + len) | 0;
   }
   return out;
+}
+
+/** pc is the entry of a translated loop (heads: Jit.heads). */
+function isHead(heads: Int32Array | undefined, pc: number): boolean {
+  return heads !== undefined && heads[(pc >>> 1) & DECODE_MASK] === pc;
 }
 
 /** Where a block's control may go next, statically (jalr: its predicted target, if any). */
@@ -222,6 +232,8 @@ export const DETOUR_BLOCKS = 3;
 export interface RegionPlan {
   path: BlockInsn[][];
   detours: Map<number, BlockInsn[][]>;
+  /** The path's last block leads back to the entry: the region runs a loop. */
+  loops: boolean;
 }
 
 /** Every block of a region (the code it was read from). */
@@ -236,11 +248,16 @@ export function regionBlocks(plan: RegionPlan): BlockInsn[][] {
  * side exits. Depth-first, the branch's taken side first (a loop's back edge usually is). Then
  * the loop's detours (an if's other arm, a loop's continue), within the same budget, so that a
  * loop with several paths runs without leaving compiled code. Empty path: nothing to translate.
+ * With heads (Jit.heads), neither the path nor a detour goes into another translated loop: the
+ * region leaves there and that loop's own region runs it (a copy of a hot loop behind another
+ * entry is a second large function for V8 to compile, and with caches a miss that leaves a
+ * loop's region mid-block makes such entries).
  */
-export function readRegion(ent: Int32Array, entry: number): RegionPlan {
+export function readRegion(ent: Int32Array, entry: number, heads?: Int32Array): RegionPlan {
   const detours = new Map<number, BlockInsn[][]>();
-  const first = readBlock(ent, entry);
-  if (first.length === 0) return { path: [], detours };
+  const first = readBlock(ent, entry, heads, entry);
+  if (first.length === 0) return { path: [], detours, loops: false };
+  const other = (pc: number) => pc !== entry && isHead(heads, pc);
   const path = [first];
   // The return addresses after each path block (link).
   const links = [link(first, [])];
@@ -250,8 +267,8 @@ export function readRegion(ent: Int32Array, entry: number): RegionPlan {
     if (succ.includes(entry)) return true;
     if (path.length >= REGION_BLOCKS) return false;
     for (const t of succ) {
-      if (path.some((b) => b[0].pc === t)) continue;
-      const b = readBlock(ent, t);
+      if (path.some((b) => b[0].pc === t) || other(t)) continue;
+      const b = readBlock(ent, t, heads, entry);
       if (b.length === 0 || insns + b.length > REGION_INSNS) continue;
       path.push(b);
       links.push(link(b, links[links.length - 1]));
@@ -265,7 +282,7 @@ export function readRegion(ent: Int32Array, entry: number): RegionPlan {
   };
   if (!find()) {
     link(first, []);
-    return { path: [first], detours };
+    return { path: [first], detours, loops: false };
   }
   const at = new Map(path.map((b, p) => [b[0].pc, p]));
   path.forEach((b, p) => {
@@ -273,8 +290,8 @@ export function readRegion(ent: Int32Array, entry: number): RegionPlan {
       if (at.has(t) || detours.has(t)) continue;
       const d: BlockInsn[][] = [];
       const dfs = (pc: number, ls: readonly number[]): boolean => {
-        if (d.length >= DETOUR_BLOCKS || d.some((c) => c[0].pc === pc)) return false;
-        const c = readBlock(ent, pc);
+        if (d.length >= DETOUR_BLOCKS || d.some((c) => c[0].pc === pc) || other(pc)) return false;
+        const c = readBlock(ent, pc, heads, entry);
         if (c.length === 0 || insns + c.length > REGION_INSNS) return false;
         const after = link(c, ls);
         d.push(c);
@@ -291,7 +308,7 @@ export function readRegion(ent: Int32Array, entry: number): RegionPlan {
       if (dfs(t, links[p])) detours.set(t, d);
     }
   });
-  return { path, detours };
+  return { path, detours, loops: true };
 }
 
 /** Memory accesses of an op (the cost of a block under a constant latency counts them). */

@@ -5,7 +5,7 @@
 // self-modifying code runs its new instructions, with and without fence.i; faults in blocks.
 import { describe, expect, it } from 'vitest';
 import { assemble } from '../../src/asm/assembler.ts';
-import { readRegion, regionBlocks } from '../../cores/jit/translate.ts';
+import { readRegion, regionBlocks, type BlockInsn } from '../../cores/jit/translate.ts';
 import { Op } from '../../cores/decode.ts';
 import { Hart } from '../../cores/hart.ts';
 import { Jit } from '../../cores/jit/jit.ts';
@@ -300,6 +300,58 @@ next:
         expect(plan.path.map((p) => p[0].pc)).toEqual(['loop', 'even', 'next'].map((l) => CODE + labels.get(l)! - CODE));
         expect([...plan.detours.values()].map((d) => d.length)).toEqual([2]); // the odd arm and its rare tail
         expect(regionBlocks(plan).length).toBe(5);
+      }
+    });
+  }
+});
+
+describe('regions stop at translated loops', () => {
+  // The inner loop turns hot first; the outer loop's set-up runs into its head without a branch.
+  const source = `
+  li s1, 40
+outer:
+  li t0, 8
+  addi a1, a1, 3
+  addi a2, a2, 5
+  xor a3, a1, a2
+inner:
+  add a0, a0, a3
+  addi t0, t0, -1
+  bne t0, x0, inner
+after:
+  addi s1, s1, -1
+  bne s1, x0, outer
+  li a7, 93
+  ecall
+`;
+  for (const caches of [false, true]) {
+    it(`a block ends at a loop's head, a path does not enter another loop; counts as the interpreter (${caches ? 'caches' : 'flat'})`, () => {
+      const code = assembleAt(source);
+      const { labels } = assemble(source, { base: CODE });
+      const at = (l: string) => CODE + labels.get(l)! - CODE;
+      const shape = (bs: BlockInsn[][]) => bs.map((p) => [p[0].pc, p.length]);
+      for (const seed of [1, 2, 3]) {
+        const a = machine('interp', caches, code);
+        const b = machine('jit', caches, code, 2);
+        const stopsA = runSliced(a, seed, [7, 40, 5000][seed - 1]), stopsB = runSliced(b, seed, [7, 40, 5000][seed - 1]);
+        expect({ ...snapshot(b), stops: stopsB }).toEqual({ ...snapshot(a), stops: stopsA });
+        expect(b.hart.xl[10]).not.toBe(0);
+        const jit = b.jit!, ent = b.hart.dc.ent, slot = (pc: number) => (pc >>> 1) & (jit.tag.length - 1);
+        expect(jit.heads[slot(at('inner'))]).toBe(at('inner'));
+        // The inner loop's region: the outer loop is its detour, whose set-up block ends at the
+        // region's own entry (it would run on through the loop's body: 7 instructions).
+        const plan = readRegion(ent, at('inner'), jit.heads);
+        expect(plan.loops).toBe(true);
+        expect(shape(plan.path)).toEqual([[at('inner'), 3]]);
+        expect([...plan.detours.values()].map(shape)).toEqual([[[at('after'), 2], [at('outer'), 4]]]);
+        const pcs = regionBlocks(plan).flat().map((x) => x.pc);
+        expect(new Set(pcs).size).toBe(pcs.length);
+        // Read from the set-up: the block stops at the translated loop's head and the path does
+        // not go into that loop (its region runs it); without heads the region copies the loop.
+        const outer = readRegion(ent, at('outer'), jit.heads);
+        expect({ path: shape(outer.path), loops: outer.loops }).toEqual({ path: [[at('outer'), 4]], loops: false });
+        const copy = readRegion(ent, at('outer'));
+        expect({ path: shape(copy.path), loops: copy.loops }).toEqual({ path: [[at('outer'), 7], [at('inner'), 3], [at('after'), 2]], loops: true });
       }
     });
   }
