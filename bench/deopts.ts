@@ -1,7 +1,7 @@
-// What V8 does to Hart.run on one single-core run of compute_long, without timing: with
-// --no-concurrent-recompilation every TurboFan compile happens on the worker at a point fixed
-// by the program, so the count of compiles of `run` and the deopts that caused them repeat
-// run after run, whatever the host load. Each deopt of run costs a recompile of the whole
+// What V8 does to Hart.run, and to the translator's regions, on one single-core run of
+// compute_long, without timing: with --no-concurrent-recompilation every TurboFan compile
+// happens on the worker at a point fixed by the program, so the count of compiles of `run`
+// and the deopts that caused them repeat run after run, whatever the host load. Each deopt of run costs a recompile of the whole
 // interpreter (~50-100 ms on a quiet host) and, with concurrent compiles, that long again
 // in slower code, which a 1-second bench figure feels.
 //   npx tsx bench/deopts.ts TREE [TREE ...] [--memory flat|caches]
@@ -40,5 +40,12 @@ if (args[0] === '--child') {
       .map((l) => `${/reason: ([^)]*)\)/.exec(l)?.[1]} (bytecode offset ${/bytecode offset (\d+)/.exec(l)?.[1]})`);
     console.log(`${tree} (${memory}, ${JSON.parse(result[1]).instructions} instructions): ${compiles} TurboFan compiles of run, ${deopts.length} deopts`);
     for (const d of deopts) console.log(`  deopt: ${d}`);
+    // The translator's regions (--engine jit): compiles (on stack: OSR) and deopts by reason.
+    const rc = lines.filter((l) => /completed compiling .*<JSFunction region_/.test(l));
+    const rd = lines.filter((l) => /bailout .*deoptimizing .*<JSFunction region_/.test(l)).map((l) => /reason: ([^)]*)\)/.exec(l)?.[1] ?? '?');
+    const why = new Map<string, number>();
+    for (const r of rd) why.set(r, (why.get(r) ?? 0) + 1);
+    console.log(`  regions: ${rc.length} TurboFan compiles (${rc.filter((l) => / OSR /.test(l)).length} on stack), ${rd.length} deopts` +
+      [...why].map(([r, k]) => `; ${k} × ${r}`).join(''));
   }
 }
