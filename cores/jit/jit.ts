@@ -228,12 +228,13 @@ export class Jit implements DecodeListener {
   }
 
   /**
-   * Runs a new region once with nothing left of the budget (n = lim = 0), on scratch registers
-   * and state: it leaves at its first budget check, before any instruction, having run its
-   * prologue and epilogue. So the epilogue's stores have type feedback before V8 optimises the
-   * region: a hot loop's first call is compiled on stack (OSR) before it ever returned, and
-   * that code, compiled without feedback for the epilogue, deoptimized at every loop exit
-   * (V8 keeps OSR code through eager deopts: 1,464 deopts of one memset region in compute_long).
+   * Calls a new region WARM_CALLS times with nothing left of the budget (n = lim = 0), on
+   * scratch registers and state: each call leaves at its first budget check, before any
+   * instruction, having run only the prologue and epilogue (whose write-backs store what they
+   * read). So the epilogue's stores have type feedback before V8 optimises the region: a hot
+   * loop's first call is compiled on stack (OSR) before it ever returned, and that code,
+   * compiled without feedback for the epilogue, deoptimized at every loop exit (V8 keeps OSR
+   * code through eager deopts: 1,464 deopts of one memset region in compute_long).
    */
   private warm(fn: RegionFn, pc: number, mem: HartMemory, h: BlockHart): void {
     const st = Jit.scratchSt;
