@@ -211,7 +211,8 @@ export class Jit implements DecodeListener {
     this.heads[i] = plan.loops ? pc : -1;
     this.len[i] = blockCost(plan.path[0], this.view);
     const blocks = regionBlocks(plan);
-    this.tails.add(blocks, r, (b) => blockCost(b, this.view));
+    // Tails off (a lone core, or TAIL_THRESHOLD's Infinity): none would ever compile, so no table.
+    if (this.tailThreshold !== Infinity) this.tails.add(blocks, r, (b) => blockCost(b, this.view));
     for (const b of blocks) {
       for (const x of b) {
         this.cov[(x.pc >>> 1) & DECODE_MASK] = 1;
