@@ -4,6 +4,8 @@
 // compiling the same code once per thread) and over its second half (the steady state), and
 // perThread: each figure / the same tree's 1-core figure (bench/scaling.ts --hosted's ratio).
 // --insns: instructions per thread (spread over its cores, as scaling.ts's hosted runs).
+// --threads T: the config's thread count (default 1); above 1 the adaptive interleave is on
+// (cores/interleave.ts) while one thread still hosts every core (no barrier, no other worker).
 // HOSTED_AB_JIT=1 prints hart 0's translator stats (and tails compiled) after each run.
 //   npx tsx bench/hosted_ab.ts TREE... [--cores 1,16] [--memory caches] [--engine jit] [--insns 48000000] [--rounds 3] [--interleave 50]
 
@@ -28,10 +30,11 @@ const engine = opt('--engine', 'jit');
 const insns = Number(opt('--insns', '48000000'));
 const rounds = Number(opt('--rounds', '3'));
 const interleave = Number(opt('--interleave', '0'));
+const threads = Number(opt('--threads', '1'));
 
 function workerSource(tree: string, cores: number): string {
   const p = (f: string) => JSON.stringify(join(tree, f));
-  const cfg = `{ cores: ${cores}, threads: 1, memory: '${memory}', engine: '${engine}', maxInsns: ${Math.round(insns / cores)}${interleave > 0 ? `, interleave: ${interleave}` : ''} }`;
+  const cfg = `{ cores: ${cores}, threads: ${Math.min(threads, cores)}, memory: '${memory}', engine: '${engine}', maxInsns: ${Math.round(insns / cores)}${interleave > 0 ? `, interleave: ${interleave}` : ''} }`;
   const src = `
 import { readFileSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
@@ -94,7 +97,7 @@ for (let r = 0; r < rounds; r++) {
     }
   }
 }
-const out: Record<string, unknown> = { memory, engine, insnsPerThread: insns, interleave: interleave || 'default', rounds, loadavg: load0, loadavgEnd: loadavg() };
+const out: Record<string, unknown> = { memory, engine, insnsPerThread: insns, threads, interleave: interleave || 'default', rounds, loadavg: load0, loadavgEnd: loadavg() };
 for (const t of trees) {
   const one = all.get(`${t}|${coreCounts[0]}`)!;
   out[t] = Object.fromEntries(coreCounts.map((c) => {

@@ -66,6 +66,10 @@ interface Sample {
   barrierPct?: number;
   quanta?: number;
   maxQuantum?: number;
+  /** The adaptive interleave (cores/interleave.ts), summed over the workers: slices, those longer than the interleave, the longest. */
+  slices?: number;
+  longSlices?: number;
+  maxSlice?: number;
 }
 
 function sampleOf(rs: RunResult[]): Sample {
@@ -82,6 +86,11 @@ function sampleOf(rs: RunResult[]): Sample {
     barrierPct: +Math.max(...(r0.host ?? []).map((h) => (100 * h.barrierMs) / (r0.hostSeconds * 1000))).toFixed(1),
     quanta: r0.host![0].quanta,
     maxQuantum: r0.host![0].maxQuantum,
+    ...(r0.host!.some((h) => h.slices) ? {
+      slices: r0.host!.reduce((t, h) => t + (h.slices?.slices ?? 0), 0),
+      longSlices: r0.host!.reduce((t, h) => t + (h.slices?.longSlices ?? 0), 0),
+      maxSlice: Math.max(...r0.host!.map((h) => h.slices?.maxSlice ?? 0)),
+    } : {}),
   };
 }
 
@@ -113,7 +122,7 @@ for (let i = 0; i < reps; i++) {
   for (const c of cases) {
     const v = await c.measure();
     samples[c.name].push({ ...v, mips: +v.mips.toFixed(1) });
-    process.stderr.write(`  ${c.name} ${i + 1}/${reps}: ${v.mips.toFixed(1)} MIPS${v.cpuMips !== undefined ? `, ${v.cpuMips} per CPU-µs per thread, barrier ${v.barrierPct}%, ${v.quanta} quanta up to ${v.maxQuantum}` : ''}\n`);
+    process.stderr.write(`  ${c.name} ${i + 1}/${reps}: ${v.mips.toFixed(1)} MIPS${v.cpuMips !== undefined ? `, ${v.cpuMips} per CPU-µs per thread, barrier ${v.barrierPct}%, ${v.quanta} quanta up to ${v.maxQuantum}` : ''}${v.slices !== undefined ? `, ${v.slices} slices (${v.longSlices} long) up to ${v.maxSlice}` : ''}\n`);
   }
 }
 

@@ -31,6 +31,7 @@ import { Hart, RUN_STOPPED } from './hart.ts';
 import { coreMemoryFor } from './core_memory.ts';
 import { Jit, type JitStats } from './jit/jit.ts';
 import { TAIL_THRESHOLD } from './jit/tail.ts';
+import { interleaveMax, nextInterleave, sharingCounters, sharingSum } from './interleave.ts';
 import type { CacheMemory } from './mem_cache.ts';
 import { FlatMemory } from './mem_flat.ts';
 import type { L2Controller } from '../shared/coherence/l2_controller.ts';
@@ -143,6 +144,18 @@ export class CoreGroup {
   private readonly cacheMems: CacheMemory[] = [];
   private readonly l2s: L2Controller[] = [];
   private readonly flatMems: FlatMemory[] = [];
+  /**
+   * The adaptive interleave (cores/interleave.ts): the longest slice (the configured interleave
+   * when it does not adapt), the current one (kept across quanta), and per core its sharing
+   * sum when its last slice ended. Host-side: not a stat.
+   */
+  private readonly maxSlice: number;
+  private slice: number;
+  private readonly seen: Float64Array;
+  private readonly shareAdd: Int32Array;
+  private readonly shareSub: number;
+  /** Slices run with the adaptive interleave on, those longer than the interleave, the longest, and those that showed sharing. */
+  readonly sliceStats = { slices: 0, longSlices: 0, maxSlice: 0, sharingSlices: 0 };
 
   constructor(init: CoreGroupInit) {
     this.cfg = init.config;
@@ -210,6 +223,15 @@ export class CoreGroup {
     });
     this.live = this.harts.map(() => true);
     this.clocks = new Float64Array(this.harts.length);
+    // Every core here must have something that tells sharing: caches' counters or flat memory's atomics.
+    const told = this.counters.length === this.harts.length || this.flatMems.length === this.harts.length;
+    this.maxSlice = this.harts.length > 1 && !linux && told ? interleaveMax(this.cfg) : this.cfg.interleave;
+    this.slice = this.cfg.interleave;
+    this.sliceStats.maxSlice = this.cfg.interleave;
+    this.seen = new Float64Array(this.harts.length);
+    const sc = sharingCounters(this.cfg.cores);
+    this.shareAdd = sc.add;
+    this.shareSub = sc.sub;
     const lk = this.linux;
     if (lk) for (const m of this.cacheMems) m.c2c.ownerOf = (core) => lk.runningOn(core); // c2c names data per process
     if (this.kernel instanceof LinuxKernel) {
@@ -265,6 +287,11 @@ export class CoreGroup {
     return this.kernel instanceof LinuxKernel && this.harts.some((h) => h.hartId === 0) ? this.kernel.processStats() : undefined;
   }
 
+  /** Hosted core i's live cache and coherence counters (--memory caches), as its slices leave them. */
+  countersOf(i: number): Float64Array | undefined {
+    return this.counters[i];
+  }
+
   get anyLive(): boolean {
     return this.live.some((l) => l);
   }
@@ -281,10 +308,31 @@ export class CoreGroup {
     }
   }
 
+  /**
+   * What tells sharing in core i's slices (cores/interleave.ts): its counters' sharing sum, or
+   * with flat memory its atomics. Only core i's own slices move it (the requester counts).
+   */
+  private sharing(i: number): number {
+    const ctr = this.counters[i];
+    return ctr !== undefined ? sharingSum(ctr, this.shareAdd, this.shareSub) : this.flatMems[i].atomics;
+  }
+
   private runCores(end: number): void {
     const harts = this.harts;
     let step = harts.length === 1 ? Math.min(STOP_CHECK_CYCLES, this.cfg.quantum) : this.cfg.interleave;
     if (this.mb) step = Math.min(step, REMOTE_SLICE_CYCLES);
+    // The adaptive interleave (cores/interleave.ts): on only with several cores here, several
+    // workers, no --boot linux and no --fixed-interleave.
+    const base = step;
+    const maxSlice = this.maxSlice;
+    const adaptive = maxSlice > base;
+    const seen = this.seen;
+    const st = this.sliceStats;
+    if (adaptive) {
+      step = this.slice;
+      // Flat memory's atomics count from 0 again at every quantum (takeCrossings).
+      for (let i = 0; i < harts.length; i++) seen[i] = this.sharing(i);
+    }
     const server = this.server;
     const client = this.client;
     const lk = this.linux;
@@ -359,6 +407,17 @@ export class CoreGroup {
         lk.tick(h);
       }
       if (lk === undefined) clocks[pick] = this.live[pick] ? h.cycle : Infinity;
+      if (adaptive) {
+        const s = this.sharing(pick);
+        const shared = s !== seen[pick];
+        seen[pick] = s;
+        st.slices++;
+        if (step > base) st.longSlices++;
+        if (step > st.maxSlice) st.maxSlice = step;
+        if (shared) st.sharingSlices++;
+        step = nextInterleave(step, shared, base, maxSlice);
+        this.slice = step;
+      }
     }
   }
 

@@ -35,6 +35,11 @@ export interface WorkerHostStats {
   longQuanta: number;
   /** The longest quantum, cycles. */
   maxQuantum: number;
+  /**
+   * The adaptive interleave (cores/interleave.ts), when on: slices run, those longer than the
+   * configured interleave, the longest (cycles), and those that showed sharing.
+   */
+  slices?: { slices: number; longSlices: number; maxSlice: number; sharingSlices: number };
 }
 
 export type WorkerMessage =
@@ -154,6 +159,7 @@ function main(init: WorkerInit): void {
       host.cpuMs = (cpu1[0] - cpu0[0]) / 1e6;
       host.runnableMs = (cpu1[1] - cpu0[1]) / 1e6;
     }
+    if (group.sliceStats.slices > 0) host.slices = { ...group.sliceStats };
     startupMark(`worker ${init.workerIndex} ran`);
     const chunks = group.takeOutput();
     if (chunks.length > 0) port.postMessage({ t: 'out', chunks } satisfies WorkerMessage);

@@ -31,6 +31,12 @@ export interface MachineConfig {
    * take turns instead of contending; flat memory models no contention, so it can be long.
    */
   interleave: number;
+  /**
+   * Parallel mode (threads > 1, --boot spmd): a worker's slice doubles, up to `quantum`, while its
+   * cores show no sharing, and drops back to `interleave` after a slice that shows it
+   * (cores/interleave.ts). Off: fixed.
+   */
+  adaptiveInterleave: boolean;
   memory: MemoryModel;
   boot: BootMode;
   /** --boot linux: the process's page tables, Sv39 (3 levels) or Sv48 (4 levels, a 128 TiB user space). */

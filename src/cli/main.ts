@@ -125,6 +125,7 @@ interface RunFlags {
   report?: string;
   checkInvariants?: boolean;
   fixedQuantum?: boolean;
+  fixedInterleave?: boolean;
   mutate?: string;
   env?: string[];
   proc?: string[];
@@ -212,6 +213,7 @@ function configFrom(f: RunFlags, cmd: Command, guessed?: BootKind): { config: Ma
     quantum: pick('quantum', f.quantum, base.quantum),
     adaptiveQuantum: f.fixedQuantum ? false : (base.adaptiveQuantum ?? DEFAULT_CONFIG.adaptiveQuantum),
     interleave,
+    adaptiveInterleave: f.fixedInterleave ? false : (base.adaptiveInterleave ?? DEFAULT_CONFIG.adaptiveInterleave),
     memory: pick('memory', f.memory as MachineConfig['memory'], base.memory),
     engine: pick('engine', f.engine as MachineConfig['engine'], base.engine),
     mmu: pick('mmu', f.mmu as MachineConfig['mmu'], base.mmu),
@@ -317,6 +319,7 @@ function addMachineOptions(cmd: Command): Command {
     .option('--quantum <cycles>', 'cycles between worker barriers', intArg('--quantum', 1), DEFAULT_CONFIG.quantum)
     .option('--fixed-quantum', 'keep the quantum fixed with several workers (default: it doubles, up to 16x, while no data crosses workers)')
     .option('--interleave <cycles>', `cycles a core runs before its worker switches cores (default ${DEFAULT_CONFIG.interleave} with caches, ${FLAT_INTERLEAVE} flat)`, intArg('--interleave', 1))
+    .option('--fixed-interleave', 'keep the interleave fixed with several workers (default: a worker\'s slice doubles, up to the quantum, while its cores share no data)')
     .option('--max-insns <n>', 'stop when a core has retired this many instructions (0: no limit)', intArg('--max-insns'), 0)
     .option('--ram <size>', 'physical RAM (e.g. 256M)', parseSize, DEFAULT_CONFIG.ramBytes)
     .option('--stats-json <file>', 'write the stats object as JSON to FILE')

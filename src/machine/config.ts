@@ -18,6 +18,7 @@ export const DEFAULT_CONFIG: MachineConfig = {
   quantum: 20_000,
   adaptiveQuantum: true,
   interleave: 50,
+  adaptiveInterleave: true,
   memory: 'caches',
   boot: 'spmd',
   mmu: 'sv39',

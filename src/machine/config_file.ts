@@ -16,6 +16,7 @@ const TOP: Record<keyof MachineConfig, Kind> = {
   quantum: 'number',
   adaptiveQuantum: 'boolean',
   interleave: 'number',
+  adaptiveInterleave: 'boolean',
   memory: 'string',
   boot: 'string',
   engine: 'string',
