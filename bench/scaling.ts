@@ -19,7 +19,8 @@
 //   quanta       barriers passed; maxQuantum: the longest quantum the adaptive rule reached
 // --hosted adds 8 cores on 1 thread, 16 on 1 (the same machine as 16 on 2, one worker) and 16 cores
 // on 2 threads (--max-insns per core, so the work per core is the single core's / 8, / 16 on one
-// thread): perThread = cpuMips / single's cpuMips (target >= 0.8). --hosted-only: only those four runs
+// thread): perThread = cpuMips / single's cpuMips (target >= 0.8), and 16 on 2 again with --fixed-interleave
+// (16on2Fixed: the adaptive interleave off, cores/interleave.ts). --hosted-only: only those five runs
 // (and no pairs); --hosted-insns N: the instructions of the hosted runs per thread (default 48,000,000;
 // a longer run weighs V8's warm-up less: each thread compiles the same code once).
 // --quantum N sets the pairs' quantum (default: the machine's); --quanta A,B,... adds pairs per quantum.
@@ -114,6 +115,7 @@ for (const memory of memories) {
     cases.push({ name: `${memory}.hosted.8on1`, measure: async () => sampleOf([await run({ cores: 8, threads: 1, memory, maxInsns: HOSTED_INSNS / 8 })]) });
     cases.push({ name: `${memory}.hosted.16on1`, measure: async () => sampleOf([await run({ cores: 16, threads: 1, memory, maxInsns: HOSTED_INSNS / 16 })]) });
     cases.push({ name: `${memory}.hosted.16on2`, measure: async () => sampleOf([await run({ cores: 16, threads: 2, memory, maxInsns: HOSTED_INSNS / 8 })]) });
+    cases.push({ name: `${memory}.hosted.16on2Fixed`, measure: async () => sampleOf([await run({ cores: 16, threads: 2, memory, maxInsns: HOSTED_INSNS / 8, adaptiveInterleave: false })]) });
   }
 }
 
@@ -131,7 +133,11 @@ const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 
 const hostedOut = (memory: string) => {
   const single = m(`${memory}.hosted.single`, 'cpuMips');
   const per = (k: string) => ({ cpuMips: m(`${memory}.hosted.${k}`, 'cpuMips'), perThread: +(m(`${memory}.hosted.${k}`, 'cpuMips') / single).toFixed(3) });
-  return { singleCpuMips: single, '8on1': per('8on1'), '16on1': per('16on1'), '16on2': { ...per('16on2'), wallMips: m(`${memory}.hosted.16on2`) } };
+  return {
+    singleCpuMips: single, '8on1': per('8on1'), '16on1': per('16on1'),
+    '16on2': { ...per('16on2'), wallMips: m(`${memory}.hosted.16on2`), maxSlice: m(`${memory}.hosted.16on2`, 'maxSlice') },
+    '16on2Fixed': { ...per('16on2Fixed'), wallMips: m(`${memory}.hosted.16on2Fixed`) },
+  };
 };
 const out: Record<string, unknown> = { reps, engine: makeConfig({ engine }).engine, workload: 'workloads/bin/compute_long.elf', loadavg: loadavg() };
 for (const memory of memories) {
