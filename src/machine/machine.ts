@@ -79,7 +79,7 @@ export interface RunResult {
   /**
    * Host-side, per worker (not the simulated machine's: stats comparisons leave it out): CPU ms
    * of its thread, ms runnable but not running, wall ms at the quantum barrier, quanta, and how
-   * far the adaptive quantum (cores/quantum.ts) grew.
+   * far the adaptive quantum (cores/quantum.ts) and the adaptive interleave (cores/interleave.ts) grew.
    */
   host?: ({ cores: number[] } & WorkerHostStats)[];
   /** With --memory caches: whole-machine totals (hitm, invalidations, writebacks, misses per level). */

@@ -4,7 +4,11 @@
 // slice to the quantum; one worker (--deterministic) never adapts and its stats are the same
 // with the rule on and off. Parallel runs' counts depend on host timing, so they are compared
 // with a tolerance; the slice-by-slice checks run one CoreGroup on this thread, which is exact.
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { makeConfig, type MachineConfig } from '../../src/machine/config.ts';
 import { runMachine, type RunResult } from '../../src/machine/machine.ts';
@@ -151,6 +155,27 @@ describe('adaptive interleave', () => {
         return canonicalStats(s);
       };
       expect(strip(on)).toEqual(strip(off));
+    }
+  }, 120_000);
+
+  it('the CLI: --fixed-interleave and a config file\'s adaptiveInterleave turn it off; it is on by default', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smpemu-interleave-'));
+    const bin = fileURLToPath(new URL('../../bin/smpemu.mjs', import.meta.url));
+    const elf = fileURLToPath(new URL('../../workloads/bin/compute_long.elf', import.meta.url));
+    const smpemu = (...args: string[]) => new Promise<number>((resolve) => {
+      execFile(process.execPath, [bin, 'run', elf, '--cores', '4', '--threads', '2', '--max-insns', '300000', '-q', ...args], { encoding: 'utf8', timeout: 120_000 }, (err) => resolve(err ? Number(err.code) : 0));
+    });
+    const stats = (name: string) => JSON.parse(readFileSync(join(dir, name), 'utf8'));
+    expect(await smpemu('--stats-json', join(dir, 'on.json'))).toBe(2); // the instruction limit
+    expect(await smpemu('--fixed-interleave', '--stats-json', join(dir, 'off.json'))).toBe(2);
+    const cfg = join(dir, 'cfg.json');
+    writeFileSync(cfg, JSON.stringify({ adaptiveInterleave: false }));
+    expect(await smpemu('--config', cfg, '--stats-json', join(dir, 'file.json'))).toBe(2);
+    expect(stats('on.json').config.adaptiveInterleave).toBe(true);
+    for (const w of stats('on.json').host) expect(w.slices.maxSlice).toBe(20_000);
+    for (const f of ['off.json', 'file.json']) {
+      expect(stats(f).config.adaptiveInterleave).toBe(false);
+      for (const w of stats(f).host) expect(w.slices).toBeUndefined();
     }
   }, 120_000);
 });
