@@ -38,9 +38,17 @@ function notedBundle(entry) {
 /** The entry of a worker started from a bundle file: it runs the bundle with V8's code cache (bundles get this directory's path for __dirname: bin/bundle_cache.mjs). */
 const WORKER_BOOT = join(__dirname, 'worker_boot.cjs');
 
+/**
+ * The worker's own stdout and stderr are not piped into the process's: piping makes
+ * process.stdout and process.stderr at once, milliseconds of the main thread's start
+ * (src/machine/host_output.ts). Workers talk by messages; whoever takes one forwards what it
+ * may print itself (src/machine/spawn.ts).
+ */
+const STDIO = { stdout: true, stderr: true };
+
 /** Starts a worker running the bundle at `file` (through WORKER_BOOT). */
 function bundleWorker(file, options) {
-  return new Worker(WORKER_BOOT, { ...options, argv: [file] });
+  return new Worker(WORKER_BOOT, { ...options, ...STDIO, argv: [file] });
 }
 
 /** Starts `count` idle workers running the bundle at `file`. */
@@ -53,7 +61,7 @@ function prespawn(file, count) {
  * launcher still looks for the core bundle; loadPrespawned gives them the bundle's path.
  */
 function prespawnBoot(count) {
-  for (let i = 0; i < count; i++) track(new Worker(WORKER_BOOT, { workerData: PRESPAWNED, name: 'smpemu-worker-prespawned' }), undefined);
+  for (let i = 0; i < count; i++) track(new Worker(WORKER_BOOT, { workerData: PRESPAWNED, name: 'smpemu-worker-prespawned', ...STDIO }), undefined);
 }
 
 /** The booted workers start the bundle at `file`. */

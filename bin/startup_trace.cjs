@@ -12,10 +12,16 @@
 // startup_trace.mjs re-exports it for the TypeScript side.
 
 'use strict';
-const { readFileSync } = require('node:fs');
+const { readFileSync, writeSync } = require('node:fs');
 const { threadId } = require('node:worker_threads');
 
 const on = !!process.env.SMPEMU_TRACE_STARTUP;
+/**
+ * SMPEMU_TRACE_STARTUP=callgrind: each mark also calls os.uptime() (libuv's uv_uptime, which
+ * nothing else calls), so that `valgrind --tool=callgrind --separate-threads=yes
+ * --dump-before=uv_uptime` splits every thread's host instructions at its marks.
+ */
+const callgrind = process.env.SMPEMU_TRACE_STARTUP === 'callgrind';
 let first = true;
 
 /** CPU ms this thread has run (Linux), or NaN. */
@@ -37,17 +43,30 @@ function threadMinorFaults() {
   }
 }
 
+/**
+ * Straight to fd 2, synchronously: a worker's process.stderr goes through the main thread,
+ * which may exit (the CLI does, once its results are out) before it has passed the line on.
+ */
+function writeLine(s) {
+  try {
+    writeSync(2, s);
+  } catch {
+    // a closed stderr: no trace
+  }
+}
+
 /** Writes one phase line (nothing unless SMPEMU_TRACE_STARTUP is set). */
 function startupMark(phase) {
   if (!on) return;
+  if (callgrind) require('node:os').uptime();
   const cpu = threadCpuMs();
   const faults = threadMinorFaults();
   const line = (t, c, f, p) => `smpemu-startup ${t.toFixed(2)} ${threadId} ${c.toFixed(2)} ${f} ${p}\n`;
   if (first) {
     first = false;
-    process.stderr.write(line(performance.timeOrigin, 0, 0, 'origin'));
+    writeLine(line(performance.timeOrigin, 0, 0, 'origin'));
   }
-  process.stderr.write(line(performance.timeOrigin + performance.now(), cpu, faults, phase));
+  writeLine(line(performance.timeOrigin + performance.now(), cpu, faults, phase));
 }
 
 exports.startupMark = startupMark;

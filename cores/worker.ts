@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { readFileSync } from 'node:fs';
 import { BARRIER_BASE, coreWord, CORE_CROSSINGS, CORE_SLEEPING_UNTIL, STOP_CRASH, STOP_INVARIANT } from '../shared/control.ts';
 import { nextQuantum, quantumMax } from './quantum.ts';
-import { barrierAbort, BARRIER_ABORTED, SpinBudget } from '../shared/sync/barrier.ts';
+import { barrierAbort, BARRIER_ABORTED, BARRIER_MIN_SPINS, SpinBudget } from '../shared/sync/barrier.ts';
 import type { FaultInfo } from '../src/kernel/kernel.ts';
 import type { ProcessStats } from '../src/kernel/linux.ts';
 import type { C2cEntry } from './c2c_recorder.ts';
@@ -91,8 +91,10 @@ function main(init: WorkerInit): void {
       host.barrierMs += now() - t;
       return r;
     };
-    // Start line: nobody starts running before every worker is set up.
-    if (group.barrierWait(init.spinBarrier) === BARRIER_ABORTED) return;
+    // Start line: nobody starts running before every worker is set up. The others may still be
+    // booting for milliseconds, on the host CPUs this thread would spin on: a short spin, then park.
+    const startSpin = init.spinBarrier ? Object.assign(new SpinBudget(), { spins: BARRIER_MIN_SPINS }) : false;
+    if (group.barrierWait(startSpin) === BARRIER_ABORTED) return;
     const cpu0 = schedstat();
     port.postMessage({ t: 'start', time: now() } satisfies WorkerMessage);
     startupMark(`worker ${init.workerIndex} start line`);

@@ -20,6 +20,7 @@ import { registerStress } from './stress.ts';
 import { formatSummary } from './summary.ts';
 import { Progress } from './progress.ts';
 import { startupMark } from '../../bin/startup_trace.mjs';
+import { hostFlushed, hostIsTty, hostWrite, trackStdio } from '../machine/host_output.ts';
 
 class UsageError extends Error {}
 
@@ -354,7 +355,7 @@ async function runProgram(file: string, args: string[], f: RunFlags, cmd: Comman
     if (!st?.isDirectory()) throw new UsageError(`--root ${f.root}: not a directory`);
   }
   if (threadsSource === 'given') warnOversubscribed(config);
-  const progress = f.progress !== false && process.stderr.isTTY ? new Progress(process.stderr, config) : undefined;
+  const progress = f.progress !== false && hostIsTty(2) ? new Progress(process.stderr, config) : undefined;
   let result: RunResult;
   try {
     startupMark('options parsed');
@@ -397,15 +398,15 @@ async function runProgram(file: string, args: string[], f: RunFlags, cmd: Comman
     );
     process.stdout.write(formatC2c(lines, { lineBytes: config.caches.lineBytes, program: basename(file) }));
   }
-  if (!f.quiet) process.stderr.write(formatSummary(result));
-  for (const x of result.inspect ?? []) process.stderr.write(formatLineView(x, x.symbol));
+  if (!f.quiet) hostWrite(2, formatSummary(result));
+  for (const x of result.inspect ?? []) hostWrite(2, formatLineView(x, x.symbol));
   const procs = result.process?.proc ?? [];
   for (const at of f.procAt ?? []) {
-    if (!procs.some((p) => p.at === at)) process.stderr.write(`smpemu: note: --proc-at ${at}: not reached (the process ended first)\n`);
+    if (!procs.some((p) => p.at === at)) hostWrite(2, `smpemu: note: --proc-at ${at}: not reached (the process ended first)\n`);
   }
-  for (const p of procs) process.stderr.write(`==> ${p.path} (${p.cycle !== undefined ? `at cycle ${p.cycle}` : 'at exit'}) <==\n${p.text}`);
-  if (result.error) process.stderr.write(`smpemu: ${result.error}\n`);
-  if (statsError) process.stderr.write(`smpemu: ${statsError}\n`);
+  for (const p of procs) hostWrite(2, `==> ${p.path} (${p.cycle !== undefined ? `at cycle ${p.cycle}` : 'at exit'}) <==\n${p.text}`);
+  if (result.error) hostWrite(2, `smpemu: ${result.error}\n`);
+  if (statsError) hostWrite(2, `smpemu: ${statsError}\n`);
   return exitCode;
 }
 
@@ -480,22 +481,12 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** Resolves once everything written to `stream` so far has gone out (an empty write's callback comes after the earlier writes'). */
-function flushed(stream: NodeJS.WriteStream): Promise<void> {
-  return new Promise((resolve) => {
-    try {
-      stream.write('', () => resolve());
-    } catch {
-      resolve();
-    }
-  });
-}
-
 // Not a top-level await: the launcher runs this module as CommonJS (bin/code_cache.mjs).
 // Once the output is out, exit at once: letting the process wind down by itself frees every
 // heap page and waits for the worker threads' teardown first, tens of milliseconds of a short run.
+trackStdio();
 void main(process.argv.slice(2)).then(async (code) => {
   process.exitCode = code;
-  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  await Promise.all([hostFlushed(1), hostFlushed(2)]);
   process.exit(code);
 });

@@ -23,6 +23,7 @@ import { ConfigError, hostCpus, type MachineConfig } from './config.ts';
 import { spawnPool } from './pool.ts';
 import { watchRun } from './watch.ts';
 import { startupMark } from '../../bin/startup_trace.mjs';
+import { hostWrite } from './host_output.ts';
 
 export { describeFault } from './collect.ts';
 
@@ -131,8 +132,8 @@ async function runBooted(config: MachineConfig, booted: BootImage, opts: RunOpti
   const symbols = new SymbolTable(booted.image.symbols);
   const inspectAddrs = resolveInspect(config, booted, symbols, opts.inspect ?? []);
   const pool = spawnPool(config, booted, {
-    stdout: opts.stdout ?? ((d: Uint8Array) => process.stdout.write(d)),
-    stderr: opts.stderr ?? ((d: Uint8Array) => process.stderr.write(d)),
+    stdout: opts.stdout ?? ((d: Uint8Array) => hostWrite(1, d)),
+    stderr: opts.stderr ?? ((d: Uint8Array) => hostWrite(2, d)),
   });
   startupMark('spawned');
   await watchRun(pool, booted.control, config.cores, opts);

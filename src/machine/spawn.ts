@@ -13,6 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { bundleSync } from '../../bin/bundle_cache.mjs';
 import { bundleWorker, notedBundle, takePrespawned } from '../../bin/prespawn.mjs';
+import { hostWrite } from './host_output.ts';
 
 type Bundle = { file: string } | { code: string } | undefined;
 
@@ -65,12 +66,19 @@ export function spawnTsWorker(fileUrl: URL, workerData: unknown, options: Worker
     const ready = takePrespawned(b.file);
     if (ready) {
       ready.postMessage({ t: 'init', init: workerData });
-      return ready;
+      return forwardStdio(ready);
     }
-    return bundleWorker(b.file, { ...options, workerData });
+    return forwardStdio(bundleWorker(b.file, { ...options, workerData }));
   }
   if (b) return new Worker(b.code, { ...options, eval: true, workerData });
   return spawnTsxWorker(fileUrl, workerData, options);
+}
+
+/** What a worker started from a bundle file prints on its own stdout and stderr (not piped: bin/prespawn.cjs) goes to the host's. */
+function forwardStdio(worker: Worker): Worker {
+  worker.stdout.on('data', (d: Uint8Array) => hostWrite(1, d));
+  worker.stderr.on('data', (d: Uint8Array) => hostWrite(2, d));
+  return worker;
 }
 
 /** Starts the module under tsx, compiled file by file in the worker (no bundle). */
