@@ -19,6 +19,7 @@ import { pending } from './faults.ts';
 import { memView, type MemEnv, type MemView } from './mem_view.ts';
 import { TAIL_THRESHOLD, Tails, type Tail } from './tail.ts';
 import { blockCost, compileSource, readRegion, regionBlocks, regionSource, type BlockHart, type RegionFn } from './translate.ts';
+import { slotArray } from './slot_array.ts';
 
 /** Block entries seen this many times are translated. */
 export const JIT_THRESHOLD = 32;
@@ -62,8 +63,8 @@ export class Jit implements DecodeListener {
   readonly heads = new Int32Array(DECODE_SIZE).fill(-1);
   /** What entering the region in each slot needs of the budget (its entry block's cost). */
   readonly len = new Int32Array(DECODE_SIZE);
-  readonly fns: (RegionFn | undefined)[] = new Array<RegionFn | undefined>(DECODE_SIZE).fill(undefined);
-  private readonly regions: (Region | undefined)[] = new Array<Region | undefined>(DECODE_SIZE).fill(undefined);
+  readonly fns: (RegionFn | undefined)[] = slotArray<RegionFn>(DECODE_SIZE);
+  private readonly regions: (Region | undefined)[] = slotArray<Region>(DECODE_SIZE);
   /** Per parcel slot: some region may hold the instruction there (cleared only by a flush). */
   private readonly cov = new Uint8Array(DECODE_SIZE);
   /** Instruction pc -> the regions holding it. */

@@ -17,6 +17,7 @@
 
 import { DECODE_MASK, DECODE_SIZE } from '../decode_cache.ts';
 import type { BlockInsn, RegionFn } from './translate.ts';
+import { slotArray } from './slot_array.ts';
 
 /** A region as its tails see it: they die with it, and their source counts in its size. */
 export interface TailOwner {
@@ -50,7 +51,7 @@ export class Tails {
   readonly idx = new Int32Array(DECODE_SIZE);
   /** What the block from that instruction on needs of the budget to run whole (translate.ts blockCost). */
   readonly rest = new Int32Array(DECODE_SIZE);
-  readonly tail: (Tail | undefined)[] = new Array<Tail | undefined>(DECODE_SIZE).fill(undefined);
+  readonly tail: (Tail | undefined)[] = slotArray<Tail>(DECODE_SIZE);
 
   /** The blocks of a new region: their instructions run from here on in their tails when a stretch ends or starts among them. */
   add(blocks: BlockInsn[][], owner: TailOwner, cost: (insns: BlockInsn[]) => number): void {
