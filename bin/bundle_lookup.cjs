@@ -88,7 +88,9 @@ function record(path, data) {
 /** True if the tag can stand for the content: the same as recorded, and its ctime well before the record. */
 function trusted(rec, tag, recordedAt) {
   if (tag !== rec.stat) return false;
-  const ctimeMs = Number(BigInt(tag.split(':')[2]) / 1_000_000n);
+  // ctime in ms: its ns digits but the last six (no BigInt: this runs for every input of every lookup).
+  const ns = tag.split(':')[2];
+  const ctimeMs = ns.length > 6 ? Number(ns.slice(0, -6)) : 0;
   return ctimeMs < recordedAt - RACY_MS;
 }
 
@@ -104,8 +106,10 @@ function manifestPath(dir, slot) {
  * The path of an up-to-date cached bundle of `entry`, or undefined (a miss). Inputs whose
  * tags cannot be trusted are hashed; when they all turn out unchanged and are no longer
  * racy, the manifest is rewritten with their new tags, so the next lookup reads none.
+ * `tags`, a Map the caller keeps across lookups made together (the launcher's two), holds
+ * the tags already taken: files the bundles share are looked at once.
  */
-function lookupBundle(entry, format, dir) {
+function lookupBundle(entry, format, dir, tags) {
   const slot = slotOf(entry, format);
   let m;
   try {
@@ -117,7 +121,12 @@ function lookupBundle(entry, format, dir) {
   let rehashed = false;
   try {
     for (const rec of m.inputs) {
-      if (trusted(rec, statTag(rec.path), m.recordedAt)) continue;
+      let tag = tags?.get(rec.path);
+      if (tag === undefined) {
+        tag = statTag(rec.path);
+        tags?.set(rec.path, tag);
+      }
+      if (trusted(rec, tag, m.recordedAt)) continue;
       if (contentHash(readFileSync(rec.path)) !== rec.hash) return undefined;
       rehashed = true;
     }

@@ -61,9 +61,11 @@ async function launch() {
   let main;
   try {
     const dir = enabled ? cacheDir() : undefined;
-    const worker = machine && dir ? lookupBundle(CORE_WORKER, 'cjs', dir) : undefined;
+    // The two bundles share many inputs: each is looked at once.
+    const tags = new Map();
+    const worker = machine && dir ? lookupBundle(CORE_WORKER, 'cjs', dir, tags) : undefined;
     if (worker) useCoreBundle(worker);
-    main = dir ? lookupBundle(MAIN, 'cjs', dir) : undefined;
+    main = dir ? lookupBundle(MAIN, 'cjs', dir, tags) : undefined;
     if (dir && (!main || (machine && !worker))) {
       // A miss (the first run, or a source changed): build what is missing, both at once.
       const { bundleFile } = await import('./bundle_cache.mjs');

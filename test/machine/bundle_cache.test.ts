@@ -137,6 +137,26 @@ describe('bundleFile', () => {
     expect(await valueOf((await bundleFile(entry, 'esm', env))!.file)).toBe(3);
   });
 
+  it('lookups made together take each shared input\'s tag once (the launcher\'s two), and both still hit', async () => {
+    const dep = put('dep.ts', 'export const v = 1;\n');
+    const a = put('a.ts', "import { v } from './dep.ts';\nexport const value = v;\n");
+    const b = put('b.ts', "import { v } from './dep.ts';\nexport const value = v + 1;\n");
+    const builtA = await bundleFile(a, 'esm', env);
+    const builtB = await bundleFile(b, 'esm', env);
+    const tags = new Map<string, string>();
+    expect(lookupBundle(a, 'esm', cache, tags)).toBe(builtA!.file);
+    expect([...tags.keys()]).toEqual(expect.arrayContaining([a, dep]));
+    const sizeAfterA = tags.size;
+    expect(lookupBundle(b, 'esm', cache, tags)).toBe(builtB!.file);
+    // b added its own file and nothing for dep, which a's lookup had taken.
+    expect(tags.size).toBe(sizeAfterA + 1);
+    expect(tags.has(b)).toBe(true);
+    // What was taken is the file's tag as the manifest records it.
+    type Manifest = { inputs: { path: string; stat: string }[] };
+    const manifest = JSON.parse(readFileSync(join(cache, `${slotOf(a, 'esm')}.json`), 'utf8')) as Manifest;
+    expect(tags.get(dep)).toBe(manifest.inputs.find((r) => r.path === dep)!.stat);
+  });
+
   it('misses when an input is gone', async () => {
     const entry = put('entry.ts', "import { v } from './dep.ts';\nexport const value = v;\n");
     const dep = put('dep.ts', 'export const v = 1;\n');
