@@ -15,7 +15,7 @@
 // (launcher, bundles, CLI, boot, spawn; each worker's bundle, init, start line, end), the
 // median wall ms since the process started, and the median CPU ms and minor page faults of
 // that thread so far.
-// With NODE_EXTRA_CA_CERTS set, `node -e 0` and hello on 4 cores are also timed without it.
+// With NODE_EXTRA_CA_CERTS set, `node -e 0` and hello on 4 cores (and the baseline's) are also timed without it.
 // Prints one JSON object on stdout, progress on stderr:
 //   npx tsx bench/startup.ts [--reps 7] [--litmus] [--baseline DIR] [--phases]
 
@@ -121,6 +121,7 @@ if (process.env.NODE_EXTRA_CA_CERTS) {
   delete noCerts.NODE_EXTRA_CA_CERTS;
   cases.push({ name: 'node -e 0 without NODE_EXTRA_CA_CERTS', cmd: process.execPath, args: ['-e', '0'], env: noCerts, reps });
   cases.push({ name: 'hello 4 cores caches cache without NODE_EXTRA_CA_CERTS', cmd: process.execPath, args: [bin, 'run', hello, '--cores', '4', '--memory', 'caches', '-q'], env: noCerts, reps });
+  if (baseline) cases.push({ name: 'hello 4 cores caches baseline without NODE_EXTRA_CA_CERTS', cmd: process.execPath, args: [binOf(baseline), 'run', hello, '--cores', '4', '--memory', 'caches', '-q'], env: noCerts, reps });
 }
 if (hasQemu()) cases.push({ name: 'qemu-riscv64 hello', cmd: 'qemu-riscv64', args: [hello], env: process.env, reps });
 if (withLitmus) {
@@ -175,6 +176,7 @@ process.stdout.write(
       speedupVsBaseline: baseline
         ? {
             hello4CoresCaches: ratio('hello 4 cores caches baseline', 'hello 4 cores caches cache'),
+            hello4CoresCachesWithoutCerts: ratio('hello 4 cores caches baseline without NODE_EXTRA_CA_CERTS', 'hello 4 cores caches cache without NODE_EXTRA_CA_CERTS'),
             hello1CoreFlat: ratio('hello 1 cores flat baseline', 'hello 1 cores flat cache'),
             litmus: ratio('litmus regress baseline', 'litmus regress cache'),
           }
