@@ -93,20 +93,28 @@ export function barrierWait(i32: Int32Array, base: number, spin: boolean | SpinB
   const g = barrierArrive(i32, base);
   if (g < 0) return BARRIER_ABORTED;
   const genIdx = base + GENERATION;
-  if (spin !== false) {
-    const spins = spin === true ? BARRIER_SPINS : spin.spins;
-    let i = 0;
-    for (; i < spins; i++) {
-      if (Atomics.load(i32, genIdx) !== g) break;
-    }
-    if (spin !== true) spin.spins = nextSpins(spin.spins, i < spins);
-  }
+  if (spin === true) pollWhile(i32, genIdx, g, BARRIER_SPINS);
+  else if (spin !== false) spin.spins = nextSpins(spin.spins, pollWhile(i32, genIdx, g, spin.spins));
   let cur = Atomics.load(i32, genIdx);
   while (cur === g) {
     Atomics.wait(i32, genIdx, g);
     cur = Atomics.load(i32, genIdx);
   }
   return cur < 0 ? BARRIER_ABORTED : g;
+}
+
+/**
+ * Polls i32[idx] up to `polls` times while it holds g; true if it moved. A function of its own,
+ * with number arguments only: V8 compiles its loop on stack (OSR) at the first long spin, and
+ * that code then serves every later wait. Inside barrierWait the loop's on-stack code was
+ * compiled with the start line's feedback (spin = true) and deoptimized at the end of every
+ * later wait (a SpinBudget's property), once per quantum.
+ */
+function pollWhile(i32: Int32Array, idx: number, g: number, polls: number): boolean {
+  for (let i = 0; i < polls; i++) {
+    if (Atomics.load(i32, idx) !== g) return true;
+  }
+  return false;
 }
 
 /** Returned by barrierPassed while the generation it was given is still in progress. */
