@@ -41,22 +41,23 @@ export const SPIN_LOCK_SPINS = 200;
  * holds deadlocks.
  */
 export function spinLock(i32: Int32Array, index: number): void {
-  // Fast path: uncontended 0 -> 1.
-  let c = Atomics.compareExchange(i32, index, LOCK_FREE, LOCK_HELD);
-  if (c === LOCK_FREE) return;
-
   // Bounded test-and-test-and-set: poll with plain-cost loads, CAS only when it looks free.
-  for (let i = 0; i < SPIN_LOCK_SPINS; i++) {
-    if (Atomics.load(i32, index) === LOCK_FREE) {
-      c = Atomics.compareExchange(i32, index, LOCK_FREE, LOCK_HELD);
-      if (c === LOCK_FREE) return;
-    }
+  // The uncontended acquire is the loop's first pass, so every operation a contended one
+  // makes while polling has run before: V8 inlines spinLock into its callers (the L2
+  // controller's transaction), and an operation first made under contention, with no type
+  // feedback, deoptimized them.
+  for (let polls = SPIN_LOCK_SPINS; polls-- > 0; ) {
+    if (Atomics.load(i32, index) === LOCK_FREE && Atomics.compareExchange(i32, index, LOCK_FREE, LOCK_HELD) === LOCK_FREE) return;
   }
+  spinLockPark(i32, index);
+}
 
-  // Slow path: announce a (possible) waiter by setting 2, park while it stays 2.
-  // Exchange returns the previous value: 0 means we took the lock (left as 2, which only
-  // costs one spurious notify at unlock).
-  c = Atomics.exchange(i32, index, LOCK_CONTENDED);
+/** spinLock's slow path, after SPIN_LOCK_SPINS polls: park until the lock is ours. */
+function spinLockPark(i32: Int32Array, index: number): void {
+  // Announce a (possible) waiter by setting 2, park while it stays 2. Exchange returns the
+  // previous value: 0 means we took the lock (left as 2, which only costs one spurious
+  // notify at unlock).
+  let c = Atomics.exchange(i32, index, LOCK_CONTENDED);
   while (c !== LOCK_FREE) {
     Atomics.wait(i32, index, LOCK_CONTENDED);
     c = Atomics.exchange(i32, index, LOCK_CONTENDED);
