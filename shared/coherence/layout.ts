@@ -4,8 +4,8 @@
 //
 // Per core c, L2 slot s (global slot g = c * l2Lines + s, s = set * ways + way):
 //   l2Tag[g]    line number (pa >>> lineShift) or -1. Written by core c only, under the
-//               bus lock of that line's L3 set: by a fill, by an eviction, and by the drop of
-//               a stale tag (a slot a snoop invalidated) when the slot is reused.
+//               bus lock of that line's L3 set: by a fill and by an eviction. A slot a snoop
+//               invalidated keeps its stale tag until a fill reuses it (state I: no match).
 //   l2State[g]  MESI state | BUSY. Core c claims BUSY (compareExchange) to write data in M;
 //               snoopers change the state only under the line's bus lock, waiting out BUSY.
 //   l2Data      lineBytes per slot at g * lineBytes. Written by core c while it holds M
