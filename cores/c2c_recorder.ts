@@ -78,10 +78,20 @@ export class C2cRecorder {
   /** (line base + offset) -> pc -> counters. Numeric keys: no allocation once a record exists. */
   private readonly map = new Map<number, Map<number, Float64Array>>();
   // The last record touched: a loop hammering one address from one pc skips both lookups.
-  private lastAddr = -1;
-  private lastPc = -1;
+  /**
+   * The last record's address and pc ([0], [1]; -1: none), in an array: an address may reach
+   * here as a heap number (from the TLB's Float64Array), and the first one stored into a
+   * number field changed its representation, which deoptimized every compiled function that
+   * reads this object (the L1 miss path).
+   */
+  private readonly last = new Float64Array([-1, -1]);
   private lastRec: Float64Array | undefined;
-  private rng: number;
+  /**
+   * The PRNG state ([0]): an int32 array, not a number field. Half of all int32 values lie
+   * outside V8's small integers, and the first such draw changed the field's representation,
+   * which deoptimized every compiled function that reads this object (the L1 miss path).
+   */
+  private readonly rng = new Int32Array(1);
   /** --boot linux: who runs on the core (the kernel installs it); unset, records carry no owner nor virtual address. */
   ownerOf: ((core: number) => C2cOwner | undefined) | undefined;
   private readonly owners: C2cOwner[] = [];
@@ -91,16 +101,16 @@ export class C2cRecorder {
     private readonly lineBytes: number,
     private readonly tlb?: C2cTlbView,
   ) {
-    this.rng = sampleSeed(core);
+    this.rng[0] = sampleSeed(core);
   }
 
   /** L1d hits until the next sample: 1 .. 2*SAMPLE_EVERY-1, mean SAMPLE_EVERY. */
   nextGap(): number {
-    let x = this.rng;
+    let x = this.rng[0];
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
-    this.rng = x;
+    this.rng[0] = x;
     return 1 + ((x >>> 0) % (2 * SAMPLE_EVERY - 1));
   }
 
@@ -115,7 +125,7 @@ export class C2cRecorder {
   }
 
   private record(addr: number, pc: number): Float64Array {
-    if (addr === this.lastAddr && pc === this.lastPc && this.lastRec) return this.lastRec;
+    if (addr === this.last[0] && pc === this.last[1] && this.lastRec) return this.lastRec;
     let byPc = this.map.get(addr);
     if (!byPc) {
       byPc = new Map();
@@ -129,8 +139,8 @@ export class C2cRecorder {
       if (this.ownerOf) this.noteOwner(r, addr);
       byPc.set(pc, r);
     }
-    this.lastAddr = addr;
-    this.lastPc = pc;
+    this.last[0] = addr;
+    this.last[1] = pc;
     this.lastRec = r;
     return r;
   }
