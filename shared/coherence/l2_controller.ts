@@ -343,14 +343,14 @@ export class L2Controller {
 
     // L3: find the line or bring it from RAM (evicting, with back-invalidation).
     const out = this.out;
-    let t = v.findL3(line);
-    const l3Miss = t < 0;
+    let t = this.l3Slot(line);
+    if (t < 0) {
+      this.unlock(set);
+      return false;
+    }
+    const l3Miss = t >= v.l3Lines;
     if (l3Miss) {
-      t = this.l3Fill(line);
-      if (t < 0) {
-        this.unlock(set);
-        return false;
-      }
+      t -= v.l3Lines;
       out.latency = this.ramLat;
       out.source = SRC_RAM;
     } else {
@@ -517,12 +517,17 @@ export class L2Controller {
   }
 
   /**
-   * Brings `line` into L3 from RAM, evicting (and back-invalidating) the set's LRU line that
-   * no core holds (LR/SC hold). Returns the L3 slot, or -1, having changed nothing, when
-   * every way's line is held.
+   * The L3 slot of `line`; on a miss brings it from RAM, evicting (and back-invalidating)
+   * the set's LRU line that no core holds (LR/SC hold), and returns the slot + l3Lines; or
+   * -1, having changed nothing, when every way's line is held. One function, called on every
+   * transaction, too large for V8 to inline: an L3 miss (rare once the run is going) used to be
+   * a call transact first made after TurboFan compiled it, with no type feedback, and
+   * deoptimized it; here only this function's own code sees it.
    */
-  private l3Fill(line: number): number {
+  private l3Slot(line: number): number {
     const v = this.v;
+    const hit = v.findL3(line);
+    if (hit >= 0) return hit;
     const set = line & (v.l3Sets - 1);
     const base = set * v.l3Ways;
     let t = this.l3Victim(base, false);
@@ -566,7 +571,7 @@ export class L2Controller {
     v.l3Tag[t] = line;
     v.l3Dirty[t] = 0;
     v.l3Sharers[t] = 0;
-    return t;
+    return t + v.l3Lines;
   }
 
   /** The set's first empty way, else its LRU way (skipping held lines if `skipHeld`); -1 if none. */
