@@ -38,6 +38,26 @@ import {
 } from './mesi.ts';
 import { CAUSE_LOCAL, CAUSE_REMOTE, CTR, INV_TO_BASE, transitionIndex, type Cause } from './stats.ts';
 
+// Counter indices as module constants: a property of an imported object is a load that needs
+// type feedback, so one on a path first taken mid-run (an L3 miss, an upgrade) deoptimized the
+// compiled transaction; a module constant needs none.
+const {
+  backInvalidations: C_BACK_INVALIDATIONS,
+  c2cTransfers: C_C2C_TRANSFERS,
+  gets: C_GETS,
+  getx: C_GETX,
+  hitmLoads: C_HITM_LOADS,
+  hitmStores: C_HITM_STORES,
+  invalidationsSent: C_INVALIDATIONS_SENT,
+  l2Hits: C_L2_HITS,
+  l2Misses: C_L2_MISSES,
+  l3Hits: C_L3_HITS,
+  l3Misses: C_L3_MISSES,
+  ramWritebacks: C_RAM_WRITEBACKS,
+  upgrades: C_UPGRADES,
+  writebacks: C_WRITEBACKS,
+} = CTR;
+
 /** Injected protocol bugs (issue: coherence stress testing), off in normal runs. */
 export interface BusMutations {
   /** Forget to set the requester's bit in the L3 sharer mask on a fill. */
@@ -242,7 +262,7 @@ export class L2Controller {
 
   private l2Hit(slot: number): LineAccess {
     const out = this.out;
-    this.count(CTR.l2Hits);
+    this.count(C_L2_HITS);
     this.touchL2(slot);
     out.slot = slot;
     out.latency = this.l2Lat;
@@ -254,7 +274,7 @@ export class L2Controller {
 
   /** Not in this core's L2: make room, then the transaction (retried while a hold is in the way). */
   private l2Miss(line: number, ev: number): LineAccess {
-    this.count(CTR.l2Misses);
+    this.count(C_L2_MISSES);
     const out = this.out;
     out.evicted = -1;
     const target = this.makeRoom(line);
@@ -300,7 +320,7 @@ export class L2Controller {
         }
         if (this.wantedFrom >= 0) this.served();
         // An upgrade: the data was already here (latency and snooped are the transaction's).
-        this.count(CTR.l2Hits);
+        this.count(C_L2_HITS);
         this.touchL2(slot);
         const out = this.out;
         out.slot = slot;
@@ -343,20 +363,12 @@ export class L2Controller {
 
     // L3: find the line or bring it from RAM (evicting, with back-invalidation).
     const out = this.out;
-    let t = this.l3Slot(line);
+    const t = this.l3Slot(line); // sets out.latency and out.source (L3 or RAM)
     if (t < 0) {
       this.unlock(set);
       return false;
     }
-    const l3Miss = t >= v.l3Lines;
-    if (l3Miss) {
-      t -= v.l3Lines;
-      out.latency = this.ramLat;
-      out.source = SRC_RAM;
-    } else {
-      out.latency = this.l3Lat;
-      out.source = SRC_L3;
-    }
+    const l3Miss = out.source === SRC_RAM;
     const l3Off = t * lineBytes;
     const myOff = slot * lineBytes;
     let supplied = false;
@@ -399,12 +411,12 @@ export class L2Controller {
         supplied = true;
         out.latency = this.hitmLat;
         out.source = SRC_HITM;
-        this.count(ev === PrRd ? CTR.hitmLoads : CTR.hitmStores);
-        this.count(CTR.c2cTransfers);
+        this.count(ev === PrRd ? C_HITM_LOADS : C_HITM_STORES);
+        this.count(C_C2C_TRANSFERS);
         if ((acts & A_WRITEBACK) !== 0) {
           copyLine(v.l3Data32, l3Off >> 2, v.l2Data32, (ks * lineBytes) >> 2, lineBytes >> 2);
           v.l3Dirty[t] = 1;
-          this.count(CTR.writebacks);
+          this.count(C_WRITEBACKS);
         }
       }
       Atomics.store(st, ks, to); // ends the snoop claim
@@ -412,7 +424,7 @@ export class L2Controller {
       if (to !== ksState) this.transition(CAUSE_REMOTE, ksState, to);
       if (to === I) {
         v.l3Sharers[t] &= ~(1 << k);
-        this.count(CTR.invalidationsSent);
+        this.count(C_INVALIDATIONS_SENT);
         this.count(INV_TO_BASE + k);
       } else {
         othersKeep = true;
@@ -422,10 +434,10 @@ export class L2Controller {
       }
     }
 
-    if (ev === PrRd) this.count(CTR.gets);
-    else if (own === S) this.count(CTR.upgrades);
-    else this.count(CTR.getx);
-    this.count(l3Miss ? CTR.l3Misses : CTR.l3Hits);
+    if (ev === PrRd) this.count(C_GETS);
+    else if (own === S) this.count(C_UPGRADES);
+    else this.count(C_GETX);
+    this.count(l3Miss ? C_L3_MISSES : C_L3_HITS);
     if (next === E_OR_S) next = othersKeep ? S : E;
     // The requester's copy: data from the supplier, else from L3 (an upgrade keeps its own).
     if (own === I) {
@@ -501,7 +513,7 @@ export class L2Controller {
             // Not in L3 (only possible with a broken inclusion): straight to RAM.
             copyLine(this.ramI32, (line * v.lineBytes) >> 2, v.l2Data32, off >> 2, v.lineBytes >> 2);
           }
-          this.count(CTR.writebacks);
+          this.count(C_WRITEBACKS);
         }
         if (t >= 0) v.l3Sharers[t] &= ~this.selfBit;
         if ((acts & A_BREAK_RESERVATION) !== 0) {
@@ -517,17 +529,24 @@ export class L2Controller {
   }
 
   /**
-   * The L3 slot of `line`; on a miss brings it from RAM, evicting (and back-invalidating)
-   * the set's LRU line that no core holds (LR/SC hold), and returns the slot + l3Lines; or
-   * -1, having changed nothing, when every way's line is held. One function, called on every
-   * transaction, too large for V8 to inline: an L3 miss (rare once the run is going) used to be
-   * a call transact first made after TurboFan compiled it, with no type feedback, and
-   * deoptimized it; here only this function's own code sees it.
+   * The L3 slot of `line` (out.latency and out.source: L3); on a miss brings it from RAM
+   * (out: RAM), evicting (and back-invalidating) the set's LRU line that no core holds (LR/SC
+   * hold); or -1, having changed nothing, when every way's line is held. One function, called
+   * on every transaction, too large for V8 to inline: the L3 miss path (rare once a run is
+   * going: its first misses come before V8 keeps type feedback) ran code transact had no
+   * feedback for, which deoptimized it mid-run; here only this function's own code sees it.
    */
   private l3Slot(line: number): number {
     const v = this.v;
+    const out = this.out;
     const hit = v.findL3(line);
-    if (hit >= 0) return hit;
+    if (hit >= 0) {
+      out.latency = this.l3Lat;
+      out.source = SRC_L3;
+      return hit;
+    }
+    out.latency = this.ramLat;
+    out.source = SRC_RAM;
     const set = line & (v.l3Sets - 1);
     const base = set * v.l3Ways;
     let t = this.l3Victim(base, false);
@@ -555,23 +574,23 @@ export class L2Controller {
         if (s === M) {
           copyLine(v.l3Data32, (t * lb) >> 2, v.l2Data32, (ks * lb) >> 2, lb >> 2);
           v.l3Dirty[t] = 1;
-          this.count(CTR.writebacks);
+          this.count(C_WRITEBACKS);
         }
         Atomics.store(v.l2State, ks, I);
         this.transition(CAUSE_REMOTE, s, I);
-        this.count(CTR.backInvalidations);
+        this.count(C_BACK_INVALIDATIONS);
         if (!this.mut.keepReservation) Atomics.compareExchange(v.reservation, v.reservationIndex(k), old, -1);
       }
       if (v.l3Dirty[t] !== 0) {
         copyLine(this.ramI32, (old * lb) >> 2, v.l3Data32, (t * lb) >> 2, lb >> 2);
-        this.count(CTR.ramWritebacks);
+        this.count(C_RAM_WRITEBACKS);
       }
     }
     copyLine(v.l3Data32, (t * lb) >> 2, this.ramI32, (line * lb) >> 2, lb >> 2);
     v.l3Tag[t] = line;
     v.l3Dirty[t] = 0;
     v.l3Sharers[t] = 0;
-    return t + v.l3Lines;
+    return t;
   }
 
   /** The set's first empty way, else its LRU way (skipping held lines if `skipHeld`); -1 if none. */
