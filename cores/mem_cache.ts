@@ -392,10 +392,20 @@ export class CacheMemory implements HartMemory {
     for (let i = 0; i < size; i++) this.store8(a + i, i < 4 ? lo >>> (8 * i) : hi >>> (8 * (i - 4)));
   }
 
+  /** A load's physical address: the TLB's fast path inline (BareCacheMemory: a bounds check). */
+  protected loadPa(a: number, size: number): number {
+    const e = this.rEnt, j = ((a >>> 12) & TLB_MASK) << 1;
+    return e[j] === a - (a & (0xfff & ~(size - 1))) ? a + e[j + 1] : this.tlb.read(a, size);
+  }
+
+  // Each load translates (loadPa) and reads in one function: as a virtual half and a physical
+  // half, each was compiled on its own and again inside the other.
+
   /** A load of `size` bytes at virtual a: translated, then L1d / L2. */
   protected load(a: number, size: number): number {
-    return this.loadAt(a, this.tlb.read(a, size), size);
+    return this.loadAt(a, this.loadPa(a, size), size);
   }
+  /** The physical half of load: a virtual (a line-crossing access goes byte by byte), p physical. */
   protected loadAt(a: number, p: number, size: number): number {
     const off = p & this.lineMask;
     if (off + size > this.lineBytes) return this.loadSplit(a, size);
@@ -464,10 +474,7 @@ export class CacheMemory implements HartMemory {
     return (this.load8u(a) << 24) >> 24;
   }
   load8u(a: number): number {
-    return this.load8uAt(this.tlb.read(a, 1));
-  }
-  /** The physical half of load8u: p is the translated address. */
-  protected load8uAt(p: number): number {
+    const p = this.loadPa(a, 1);
     this.ctr[C_LOADS]++;
     const slot = this.readSlot(p >>> this.shift, p);
     return this.d8[slot * this.lineBytes + (p & this.lineMask)];
@@ -479,25 +486,14 @@ export class CacheMemory implements HartMemory {
     return this.load(a, 2);
   }
   load32(a: number): number {
-    if ((a & 3) === 0) {
-      // Fast path: aligned word, the TLB's fast path inline.
-      const e = this.rEnt, j = ((a >>> 12) & TLB_MASK) << 1;
-      return this.load32At(e[j] === a - (a & 0xffc) ? a + e[j + 1] : this.tlb.read(a, 4));
-    }
-    return this.load(a, 4) | 0;
-  }
-  /** The physical half of an aligned load32. */
-  protected load32At(p: number): number {
+    const p = this.loadPa(a, 4);
+    if ((p & 3) !== 0) return this.loadAt(a, p, 4) | 0; // unaligned: may cross a line
     this.ctr[C_LOADS]++;
     const slot = this.readSlot(p >>> this.shift, p);
     return this.d32[(slot * this.lineBytes + (p & this.lineMask)) >> 2];
   }
   load64(a: number): number {
-    const e = this.rEnt, j = ((a >>> 12) & TLB_MASK) << 1;
-    return this.load64At(a, e[j] === a - (a & 0xff8) ? a + e[j + 1] : this.tlb.read(a, 8));
-  }
-  /** The physical half of load64: a virtual (a line-crossing access goes byte by byte), pa physical. */
-  protected load64At(a: number, pa: number): number {
+    const pa = this.loadPa(a, 8);
     const off = pa & this.lineMask;
     if (off + 8 > this.lineBytes) return this.loadSplit(a, 8);
     this.ctr[C_LOADS]++;
@@ -782,21 +778,9 @@ export class BareCacheMemory extends CacheMemory {
     if (pc < this.lowest || pc >= this.limit) return 0; // the fetch itself will fault
     return this.fetchLineAccess(vline);
   }
-  override load8u(a: number): number {
-    if (a < this.lowest || a >= this.limit) loadFault(a);
-    return this.load8uAt(a);
-  }
-  override load32(a: number): number {
-    if (a < this.lowest || a + 4 > this.limit) loadFault(a);
-    return (a & 3) === 0 ? this.load32At(a) : this.loadAt(a, a, 4) | 0;
-  }
-  override load64(a: number): number {
-    if (a < this.lowest || a + 8 > this.limit) loadFault(a);
-    return this.load64At(a, a);
-  }
-  protected override load(a: number, size: number): number {
+  protected override loadPa(a: number, size: number): number {
     if (a < this.lowest || a + size > this.limit) loadFault(a);
-    return this.loadAt(a, a, size);
+    return a;
   }
   protected override storePa(a: number, size: number): number {
     if (a < this.lowest || a + size > this.limit) storeFault(a);
