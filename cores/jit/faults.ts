@@ -9,6 +9,7 @@
 // 29 without (median of 5, synchronous compiles), and regions run unoptimized until it lands.
 // Regions with the cache emitter's inline path (mem_caches.ts) keep the try/catch.
 
+import type { CacheMemory } from '../mem_cache.ts';
 import type { HartMemory } from '../memory.ts';
 import type { BlockHart } from './translate.ts';
 
@@ -66,5 +67,30 @@ export function raise(e: unknown): void {
 
 /** The names generated code calls them by (translate.ts passes them into each region's scope). */
 export const faultHelpers = {
-  PF: pending, ld8, ld8u, ld16, ld16u, ld32, ld64, st8, st16, st32, st64, amo32, amo64, fence, fetchBlock, raise,
+  PF: pending, mcall, ld8, ld8u, ld16, ld16u, ld32, ld64, st8, st16, st32, st64, amo32, amo64, fence, fetchBlock, raise,
 };
+
+/**
+ * The cache emitter's calls of the memory's methods (mem_caches.ts: misses, sampled hits):
+ * one call site for every method, so that its call feedback is megamorphic and TurboFan inlines
+ * none of them into a region (it would, each at every access site with feedback: the whole
+ * miss path, compiled again in every region that saw one). k: CACHE_CALLS's index.
+ */
+const CACHE_FNS: ((m: HartMemory, a: number, lo: number, hi: number) => number)[] = [
+  (m, a) => m.load8(a), (m, a) => m.load8u(a), (m, a) => m.load16(a), (m, a) => m.load16u(a), (m, a) => m.load32(a), (m, a) => m.load64(a),
+  (m, a, lo) => { m.store8(a, lo); return 0; }, (m, a, lo) => { m.store16(a, lo); return 0; }, (m, a, lo) => { m.store32(a, lo); return 0; },
+  (m, a, lo, hi) => { m.store64(a, lo, hi); return 0; },
+  // CacheMemory.sampleHit of a load's and a store's hit (a: the line, lo: the address, hi: the latency).
+  (m, ln, p, lat) => (m as CacheMemory).sampleHit(ln, p, false, lat), (m, ln, p, lat) => (m as CacheMemory).sampleHit(ln, p, true, lat),
+  () => 0, () => 1,
+];
+export const CACHE_CALLS: Record<string, number> = {
+  load8: 0, load8u: 1, load16: 2, load16u: 3, load32: 4, load64: 5, store8: 6, store16: 7, store32: 8, store64: 9, sampleLoad: 10, sampleStore: 11,
+};
+
+export function mcall(k: number, m: HartMemory, a: number, lo: number, hi: number): number {
+  try { return CACHE_FNS[k](m, a, lo, hi); } catch (e) { pending.e = e; return 0; }
+}
+// The call site made megamorphic now (V8 records call feedback only once the function has run a
+// while: a few hundred calls alternating two targets that do nothing).
+for (let i = 0; i < 400; i++) mcall(12 + (i & 1), undefined as unknown as HartMemory, 0, 0, 0);

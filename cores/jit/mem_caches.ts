@@ -40,6 +40,7 @@ import { CTR } from '../../shared/coherence/stats.ts';
 import { TLB_MASK } from '../tlb.ts';
 import { tlbHit } from './tlb_inline.ts';
 import type { MemEnv } from './mem_view.ts';
+import { CACHE_CALLS } from './faults.ts';
 
 /** The region's env with caches: CacheMemory's arrays (MemEnv's fields: the L2 data views, the bare range). */
 export interface CacheEnv extends MemEnv {
@@ -79,6 +80,8 @@ export interface AccessSite {
   rd: number;
   rs1: number;
   rs2: number;
+  /** The address offset (the address is rs1 + imm). */
+  imm: number;
   /** Register reads and writes as the region names them (x0 reads '0'). */
   L: (r: number) => string;
   H: (r: number) => string;
@@ -86,8 +89,10 @@ export interface AccessSite {
   XH: (r: number) => string;
   /** rd is x0 (the load's value goes nowhere). */
   sink: boolean;
-  /** Marks the instruction as the one a throw from here on belongs to (returns its statement). */
-  at: () => string;
+  /** Leaves the region at this instruction after a wrapped call faulted (faults.ts). */
+  fx: string;
+  /** A memory method's call through its wrapper (faults.ts): call('load64', 'a'). */
+  call: (method: string, args: string) => string;
   /** Declares `a`, the virtual address. */
   addr: string;
   /** Leaves the region after this instruction (a store that dropped translated code). */
@@ -145,6 +150,8 @@ export class CacheEmitter {
   private readonly counters = new Set<number>();
   /** Fetch sites (each remembers the L1i entry it last hit). */
   private sites = 0;
+  /** Some inline L1d hit (loads' and stores' counters: their sum is the L1d hits'). */
+  private dHits = false;
 
   constructor(private readonly c: CacheInline) {}
 
@@ -156,21 +163,36 @@ export class CacheEmitter {
     const { size, store } = sh;
     const shift = c.lineShift, lineMask = c.lineBytes - 1;
     for (const k of ['tag', 'slot', 'stamp', 'hint', 'st']) u.add(k);
-    // Translation: the physical address p, or not this way.
-    let tr: string;
-    if (c.bare !== undefined) {
-      tr = `if (a >= ${c.bare.lo} && a <= ${c.bare.hi - size}${size > 1 ? ` && (a & ${size - 1}) === 0` : ''}) { const p = a;`;
+    // Translation: the physical address p, or not this way; pre goes before it, late on the
+    // method's path only. Bare mode: the address as an int32 b where it surely is the guest's
+    // (high word 0; with the range below 2048 also the low word < 2^31, so that no wrap lands
+    // in it), else -1, which fails the range check (lo >= 0): the hit path does no double
+    // arithmetic, and only the method's path forms the exact address a (and marks the
+    // instruction: nothing on the hit path throws).
+    let tr: string, pre: string, late: string;
+    if (c.bare !== undefined && c.bare.hi <= 0x7fffffff) {
+      pre = `const b = ${x.H(x.rs1)} === 0${c.bare.lo < 2048 ? ` && ${x.L(x.rs1)} >= 0` : ''} ? (${x.L(x.rs1)} + ${x.imm}) | 0 : -1;`;
+      tr = `if (b >= ${c.bare.lo} && b <= ${c.bare.hi - size}${size > 1 ? ` && (b & ${size - 1}) === 0` : ''}) { const p = b;`;
+      late = x.addr;
     } else {
-      // tlb.read / tlb.write's host-array hit: the size's alignment is folded into the compare.
-      const arr = store ? 'KWE' : 'KRE';
-      u.add(store ? 'we' : 're');
-      tr = tlbHit(arr, size);
+      pre = x.addr;
+      late = '';
+      if (c.bare !== undefined) {
+        tr = `if (a >= ${c.bare.lo} && a <= ${c.bare.hi - size}${size > 1 ? ` && (a & ${size - 1}) === 0` : ''}) { const p = a;`;
+      } else {
+        // tlb.read / tlb.write's host-array hit: the size's alignment is folded into the compare.
+        const arr = store ? 'KWE' : 'KRE';
+        u.add(store ? 'we' : 're');
+        tr = tlbHit(arr, size);
+      }
     }
     const find = `const ln = p >>> ${shift}, i = KHINT[ln & ${c.hintMask}]; if (KTAG[i] === ln) { const sl = KSLOT[i];`;
-    // The hit that is sampled calls CacheMemory.sampleHit, as the method's hit calls sample() (it reads mem.pc).
-    const lat = store ? c.storeHitLat : c.l1Lat;
-    const tick = `KSTAMP[i] = ++kc; ${this.count(store ? C_STORES : C_LOADS)} ${this.count(C_L1D_HITS)} ` +
-      `if (--kl === 0) { mem.pc = ${x.pc}; kl = mem.sampleHit(ln, p, ${store}, ${lat}); } const q = (sl << ${shift}) + (p & ${lineMask});`;
+    // The L1d hits counter is the sum of the loads' and stores' (epilogue).
+    this.dHits = true;
+    // The hit that is sampled calls CacheMemory.sampleHit, as the method's hit calls sample() (it
+    // reads mem.pc), through faults.ts's one call site (not inlined: mcall).
+    const tick = `KSTAMP[i] = ++kc; ${this.count(store ? C_STORES : C_LOADS)} ` +
+      `if (--kl === 0) { mem.pc = ${x.pc}; kl = mcall(${store ? CACHE_CALLS.sampleStore : CACHE_CALLS.sampleLoad}, mem, ln, p, ${store ? c.storeHitLat : c.l1Lat}); } const q = (sl << ${shift}) + (p & ${lineMask});`;
     const d = 2 * (store ? x.rs2 : x.rd);
     const data = size === 1 ? 'u8' : size === 2 ? 'u16' : 'i32';
     u.add(data);
@@ -186,26 +208,26 @@ export class CacheEmitter {
       const rd8 = x.op === Op.LB ? '(KU8[q] << 24) >> 24' : 'KU8[q]';
       const rd16 = x.op === Op.LH ? '(KU16[q >> 1] << 16) >> 16' : 'KU16[q >> 1]';
       const hit = size === 8 ? put('KI32[q >> 2]', 'KI32[(q >> 2) + 1]') : put(size === 1 ? rd8 : size === 2 ? rd16 : 'KI32[q >> 2]', '');
-      const slow = this.around(size === 8 ? `{ const v = mem.load64(a); ${put('v', 'mem.hi')} }` : put(`mem.${sh.method}(a)`, ''));
+      const slow = `${this.around(`const r = mcall(${CACHE_CALLS[sh.method]}, mem, a, 0, 0);`)} if (PF.e !== undefined) ${x.fx} ${put('r', 'mem.hi')}`;
       const valid = `(KST[sl] & ${STATE_MASK}) !== 0`;
-      src = `{ ${x.at()} ${x.addr} ` +
+      src = `{ ${pre} ` +
         `K: { ${tr} ${find} if (${valid}) { ${tick} ${hit} lim -= ${c.l1Lat}; break K; } } } ` +
-        `mem.pc = ${x.pc}; ${slow} lim -= mem.lastLatency; ${x.check} } }`;
+        `${late} mem.pc = ${x.pc}; { ${slow} } lim -= mem.lastLatency; ${x.check} } }`;
     } else {
       u.add('pages');
       const [lo, hi] = sh.fp ? [`FW[${d}]`, `FW[${d + 1}]`] : [x.L(x.rs2), x.H(x.rs2)];
       const write = size === 1 ? `KU8[q] = ${lo};` : size === 2 ? `KU16[q >> 1] = ${lo};` : size === 4 ? `KI32[q >> 2] = ${lo};`
         : `KI32[q >> 2] = ${lo}; KI32[(q >> 2) + 1] = ${hi};`;
-      const slow = this.around(size === 8 ? `mem.${sh.method}(a, ${lo}, ${hi});` : `mem.${sh.method}(a, ${lo});`);
+      const slow = `${this.around(`mcall(${CACHE_CALLS[sh.method]}, mem, a, ${lo}, ${size === 8 ? hi : 0});`)} if (PF.e !== undefined) ${x.fx}`;
       const em = this.count(c.localEM);
       // CacheMemory.writeHit's claim (M or E -> M|BUSY) and storeAt's release (M); solo: the same end state.
       const [claim, release] = c.solo
         ? [`const s = KST[sl]; if (s === ${M} || s === ${E}) { if (s === ${E}) { ${em} KST[sl] = ${M}; }`, '']
         : [`const s = KST[sl]; if ((s === ${M} || s === ${E}) && Atomics.compareExchange(KST, sl, s, ${M | BUSY}) === s) { if (s === ${E}) ${em}`,
           `Atomics.store(KST, sl, ${M});`];
-      src = `{ ${x.at()} ${x.addr} ` +
+      src = `{ ${pre} ` +
         `K: { ${tr} if (KPAGES[p >>> 12] === 0) { ${find} ${claim} ${tick} ${write} ${release} lim -= ${c.storeHitLat}; break K; } } } } ` +
-        `mem.pc = ${x.pc}; ${slow} lim -= mem.lastLatency; if (st[3] !== ep) ${x.exit} ${x.check} } }`;
+        `${late} mem.pc = ${x.pc}; ${slow} lim -= mem.lastLatency; if (st[3] !== ep) ${x.exit} ${x.check} } }`;
     }
     return { src, stores: store, fp: sh.fp };
   }
@@ -252,7 +274,7 @@ export class CacheEmitter {
 
   /** A call of a memory method (a load's or store's, an AMO): the L1d locals written back around it. */
   around(call: string): string {
-    return `${SAVE_D} ks = 0; ${call} ${LOAD_D} ks = 1; kg++;`;
+    return `${SAVE_D} ${call} ${LOAD_D} kg++;`;
   }
 
   /** A hit counter's increment (its local, added to ctr at the region's exit). */
@@ -265,15 +287,16 @@ export class CacheEmitter {
   prologue(): string {
     for (const k of ['ctr', 'left', 'clock', 'iclock', 'fline']) this.used.add(k);
     return [...this.used].map((k) => `const K${k.toUpperCase()} = env.${k};`).join(' ') +
-      ` let ${(LOAD_D + LOAD_I).replace(/;/g, ',').replace(/,$/, '')}, ks = 1, kg = 0;` +
+      ` let ${(LOAD_D + LOAD_I).replace(/;/g, ',').replace(/,$/, '')}, kg = 0;` +
       [...this.counters].map((k) => ` let kn${k} = 0;`).join('') +
       Array.from({ length: this.sites }, (_, k) => ` let kv${k} = 0, kg${k} = -1${this.c.solo ? '' : `, ks${k} = 0`};`).join('');
   }
 
-  /** At every exit: the counts added, the locals written back (on a throw: unless inside a call, where the method's values stand). */
-  epilogue(thrown: boolean): string {
-    const add = [...this.counters].map((k) => `KCTR[${k}] += kn${k};`).join(' ');
+  /** At every exit: the counts added, the locals written back. */
+  epilogue(): string {
+    const add = [...this.counters].map((k) => `KCTR[${k}] += kn${k};`).join(' ') +
+      (this.dHits ? ` KCTR[${C_L1D_HITS}] += ${[C_LOADS, C_STORES].filter((k) => this.counters.has(k)).map((k) => `kn${k}`).join(' + ')};` : '');
     // fl is always the hart's fetchLo to be (fetchBlock, the only call that sets it, does not throw).
-    return ` ${add} ${thrown ? `if (ks !== 0) { ${SAVE_D} }` : SAVE_D} ${SAVE_I} h.fetchLo = fl;`;
+    return ` ${add} ${SAVE_D} ${SAVE_I} h.fetchLo = fl;`;
   }
 }

@@ -19,8 +19,8 @@
 // instruction in it runs while n < lim. With a varying latency (caches) the cost counts each
 // access at its hit latency (an inline hit pays exactly that: mem_caches.ts) and after each
 // instruction that paid another latency (a fetch-block access, an access through the method)
-// the block goes on only if the rest still fits (lim - n0 >= cost), else it leaves at the next
-// pc and the interpreter decides. A store through the method that dropped translated code (the epoch in
+// the block goes on only if the rest still fits (lim - n0 >= k plus the hit latency of the
+// accesses still to come: restCost), else it leaves at the next pc and the interpreter decides. A store through the method that dropped translated code (the epoch in
 // st[3] moved) also leaves at the next pc. A fault leaves n (the faulting instruction counted,
 // as the interpreter's n++ does), lim and its pc in st for Hart.run's one catch, with the
 // registers written back.
@@ -321,9 +321,18 @@ function accesses(op: Op): number {
  * caches, their hit latency: an inline hit then needs no check, mem_caches.ts).
  */
 export function blockCost(b: BlockInsn[], view: MemView): number {
+  return restCost(b, -1, view);
+}
+
+/**
+ * What the rest of a block after its instruction i needs of lim - n0 (n0: n at the block's
+ * entry) to run whole: its instructions' count k (the last one runs while n0 + k - 1 < lim) plus
+ * the latency of the accesses after i, each at its hit latency (a slower one checks again).
+ */
+function restCost(b: BlockInsn[], i: number, view: MemView): number {
   let c = b.length;
   const lat = view.lat >= 0 ? view.lat : view.cache !== undefined ? Math.max(view.cache.l1Lat, view.cache.storeHitLat) : 0;
-  for (const x of b) c += accesses(x.op) * lat;
+  for (let j = i + 1; j < b.length; j++) c += accesses(b[j].op) * lat;
   return c;
 }
 
@@ -388,9 +397,8 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView,
   // Flat memory behind a TLB: the host-array hit, then RAM (tlb_inline.ts); else the method.
   const inlineTlb = view.kind === 'tlbflat';
   const cm = view.cache !== undefined ? new CacheEmitter(view.cache) : undefined;
-  // A try/catch around the region only where the cache emitter's calls rely on it (mem_caches.ts);
-  // elsewhere every call that may fault goes through faults.ts and leaves through an exit.
-  const trap = cm !== undefined;
+  // No try/catch around the region: every call that may fault goes through faults.ts and leaves
+  // through an exit.
   const fetch = (pc: number, fx: string) => cm?.fetch(pc)
     ?? (cm !== undefined ? `${cm.fetchCall(pc)} fl = h.fetchLo;` : `{ const c = fetchBlock(h, ${pc}); if (PF.e !== undefined) ${fx} lim -= c; fl = h.fetchLo | 0; }`);
   // A call into the memory from generated code (with caches: the inline hit path's locals written back around it).
@@ -402,9 +410,6 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView,
   const XL = (r: number) => (LOCALS ? `l${r}` : `xl[${r}]`), XH = (r: number) => (LOCALS ? `h${r}` : `xh[${r}]`);
   const L = (r: number) => (r === 0 ? '0' : XL(r));
   const H = (r: number) => (r === 0 ? '0' : XH(r));
-  const faultPc: number[] = [], faultIdx: number[] = [];
-  // A tail's entry fetch: its instruction st[5] is `at` = st[5] (the first at() entries).
-  if (tail && trap) blocks[0].forEach((x, i) => { faultPc.push(x.pc); faultIdx.push(i); });
   let usesFp = false, usesStores = false;
   const cases: string[] = [];
   // The blocks run in path order; the last one's transfer back to the entry loops.
@@ -427,14 +432,12 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView,
       // add is the epilogue's, which every exit runs).
       const exit = `{ nx = ${i + 1}; pc = ${next}; break L; }`;
       let event = false;
-      // Marks this instruction as the one a throw from here on belongs to.
-      const at = () => { if (!trap) return ''; faultPc.push(pc); faultIdx.push(i); return `at = ${faultPc.length - 1};`; };
-      // Without the try/catch: a wrapped call (faults.ts) that faulted leaves here, this
+      // A wrapped call (faults.ts) that faulted leaves here, this
       // instruction counted (as the interpreter's n++ before it), its pc for Jit.enter.
       const fx = `{ nx = ${i + 1}; pc = ${pc}; break L; }`;
-      const chk = trap ? '' : ` if (PF.e !== undefined) ${fx}`;
-      /** mem.<m>(args), or its wrapper (faults.ts: the same name with the memory first). */
-      const call = (m: string, args: string) => (trap ? `mem.${m}(${args})` : `${WRAP[m]}(mem${args === '' ? '' : `, ${args}`})`);
+      const chk = ` if (PF.e !== undefined) ${fx}`;
+      /** mem.<m>(args) through its wrapper (faults.ts: the same name with the memory first). */
+      const call = (m: string, args: string) => `${WRAP[m]}(mem${args === '' ? '' : `, ${args}`})`;
       const rw = xRegs(x);
       for (const r of rw.reads) if (r !== 0) used.add(r);
       const sink = rd === 32;
@@ -442,10 +445,10 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView,
       // A tail runs instruction i while n (counted from the block's start) + i < lim.
       if (tail && i > 0) body.push(`if (lim - n <= ${i}) { nx = ${i}; pc = ${pc}; break L; }`);
       if (i === 0) {
-        if (!tail) body.push(`if (((${pc} - fl) >>> 0) >= ${fEdge}) { ${at()} ${fetch(pc, fx)} }`);
+        if (!tail) body.push(`if (((${pc} - fl) >>> 0) >= ${fEdge}) { ${fetch(pc, fx)} }`);
         event = fetchEvents;
       } else if (((pc - fLo) >>> 0) >= fEdge) {
-        body.push(`${at()} ${fetch(pc, fx)}`);
+        body.push(`${fetch(pc, fx)}`);
         event = fetchEvents;
       }
       if (tail) body.push(`case ${i}:`);
@@ -466,7 +469,7 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView,
       // mem.pc: the pc CacheMemory's c2c records name (flat memory reads none).
       const setPc = inlineFlat || inlineTlb ? '' : `mem.pc = ${pc}; `;
       let s: string;
-      const cached = cm?.access({ pc, op, rd, rs1, rs2, L, H, XL, XH, sink, at, addr, exit, check: i === k - 1 || tail ? '' : `if (lim - n < ${cost}) ${exit}` });
+      const cached = cm?.access({ pc, op, rd, rs1, rs2, imm, L, H, XL, XH, sink, addr, exit, fx, call, check: i === k - 1 || tail ? '' : `if (lim - n < ${restCost(b, i, view)}) ${exit}` });
       if (cached !== undefined) { s = cached.src; usesStores ||= cached.stores; usesFp ||= cached.fp; event = fetchEvent; } else
       switch (op) {
         case Op.LI: case Op.LUI: s = set(`${imm}`, `${imm >> 31}`); break;
@@ -515,12 +518,10 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView,
             }[op]!;
             if (op === Op.LD) {
               get = `let v = 0, vh = 0; if (${cond}) { const i = b >>> 2; v = I32[i]; vh = I32[i + 1]; } else { v = ${call('load64', A)} | 0;${chk} vh = mem.hi | 0; }`;
-            } else if (trap) {
-              get = `const v = (${cond} ? ${fast} : ${call(method, A)}) | 0;`;
             } else {
               get = `let v = 0; if (${cond}) v = ${fast}; else { v = ${call(method, A)} | 0;${chk} }`;
             }
-            s = `{ ${at()} ${bAddr} ${get} ${sink ? '' : `${XH(rd)} = ${hi}; ${XL(rd)} = v;`}${paid} }`;
+            s = `{ ${bAddr} ${get} ${sink ? '' : `${XH(rd)} = ${hi}; ${XL(rd)} = v;`}${paid} }`;
           } else if (inlineTlb) {
             // A TLB hit (an aligned access within a page) reads RAM at the physical address p.
             const size = op === Op.LB || op === Op.LBU ? 1 : op === Op.LH || op === Op.LHU ? 2 : op === Op.LD ? 8 : 4;
@@ -529,10 +530,10 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView,
             get = op === Op.LD
               ? `let v = 0, vh = 0; K: { ${tlbHit('RE', 8)} const i = p >>> 2; v = I32[i]; vh = I32[i + 1]; break K; } v = ${call('load64', 'a')} | 0;${chk} vh = mem.hi | 0; }`
               : `let v = 0; K: { ${tlbHit('RE', size)} v = ${fast}; break K; } v = ${call(method, 'a')} | 0;${chk} }`;
-            s = `{ ${at()} ${addr} ${get} ${sink ? '' : `${XH(rd)} = ${hi}; ${XL(rd)} = v;`}${paid} }`;
+            s = `{ ${addr} ${get} ${sink ? '' : `${XH(rd)} = ${hi}; ${XL(rd)} = v;`}${paid} }`;
           } else {
             get = op === Op.LD ? `const v = ${call('load64', 'a')};${chk} const vh = mem.hi;` : `const v = ${call(method, 'a')};${chk}`;
-            s = `{ ${at()} ${setPc}${addr} ${get} ${sink ? '' : `${XH(rd)} = ${hi}; ${XL(rd)} = v;`}${paid} }`;
+            s = `{ ${setPc}${addr} ${get} ${sink ? '' : `${XH(rd)} = ${hi}; ${XL(rd)} = v;`}${paid} }`;
           }
           break;
         }
@@ -549,7 +550,7 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView,
               [Op.SW]: ['b >= LO && b <= HI - 4 && (b & 3) === 0', `I32[b >>> 2] = ${L(rs2)};`],
               [Op.SD]: ['b >= LO && b <= HI - 8 && (b & 7) === 0', `{ const i = b >>> 2; I32[i] = ${L(rs2)}; I32[i + 1] = ${H(rs2)}; }`],
             }[op];
-            s = `{ ${at()} ${bAddr} if (${cond} && PG[b >>> 12] === 0) { ${put}${paid} } else { ${addr} ${slow} } }`;
+            s = `{ ${bAddr} if (${cond} && PG[b >>> 12] === 0) { ${put}${paid} } else { ${addr} ${slow} } }`;
           } else if (inlineTlb) {
             const [size, put] = {
               [Op.SB]: [1, `U8[p] = ${L(rs2)};`],
@@ -557,9 +558,9 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView,
               [Op.SW]: [4, `I32[p >>> 2] = ${L(rs2)};`],
               [Op.SD]: [8, `{ const i = p >>> 2; I32[i] = ${L(rs2)}; I32[i + 1] = ${H(rs2)}; }`],
             }[op] as [number, string];
-            s = `{ ${at()} ${addr} K: { ${tlbHit('WE', size)} if (PG[p >>> 12] === 0) { ${put}${paid} break K; } } ${slow} } }`;
+            s = `{ ${addr} K: { ${tlbHit('WE', size)} if (PG[p >>> 12] === 0) { ${put}${paid} break K; } } ${slow} } }`;
           } else {
-            s = `{ ${at()} ${addr} ${slow} }`;
+            s = `{ ${addr} ${slow} }`;
           }
           break;
         }
@@ -628,13 +629,14 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView,
         case Op.AMO_W: case Op.AMO_D: {
           // A call into the memory, as the interpreter's (only an LR opens a hold: not here).
           usesStores = true;
+          // The call's locals reloaded (around) before a fault leaves.
           const get = op === Op.AMO_W
-            ? `const v = ${call('amo32', `${imm}, a, ${L(rs2)}`)};${chk} ${sink ? '' : `${XL(rd)} = v; ${XH(rd)} = v >> 31;`}`
-            : `const v = ${call('amo64', `${imm}, a, ${L(rs2)}, ${H(rs2)}`)};${chk} ${sink ? '' : `${XH(rd)} = mem.hi; ${XL(rd)} = v;`}`;
-          s = `{ ${at()} mem.pc = ${pc}; let a = ${L(rs1)} >>> 0; if (${H(rs1)} !== 0) a += ${H(rs1)} * ${TWO32}; ${around(get)}${paid} if (st[3] !== ep) ${exit} }`;
+            ? `${around(`const v = ${call('amo32', `${imm}, a, ${L(rs2)}`)};`)}${chk} ${sink ? '' : `${XL(rd)} = v; ${XH(rd)} = v >> 31;`}`
+            : `${around(`const v = ${call('amo64', `${imm}, a, ${L(rs2)}, ${H(rs2)}`)};`)}${chk} ${sink ? '' : `${XH(rd)} = mem.hi; ${XL(rd)} = v;`}`;
+          s = `{ mem.pc = ${pc}; let a = ${L(rs1)} >>> 0; if (${H(rs1)} !== 0) a += ${H(rs1)} * ${TWO32}; ${get}${paid} if (st[3] !== ep) ${exit} }`;
           break;
         }
-        case Op.FENCE: s = `${at()} ${call('fence', '')};${chk}`; break;
+        case Op.FENCE: s = `${call('fence', '')};${chk}`; break;
         case Op.FLOAD: {
           usesFp = true;
           const d = 2 * rd;
@@ -652,7 +654,7 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView,
               ? `if (b >= LO && b <= HI - 8 && (b & 7) === 0) { const i = b >>> 2; FW[${d}] = I32[i]; FW[${d + 1}] = I32[i + 1]; } else { const v = ${call('load64', A)};${chk} FW[${d + 1}] = mem.hi; FW[${d}] = v; }`
               : `{ const v = ${call('load64', 'a')};${chk} FW[${d + 1}] = mem.hi; FW[${d}] = v; }`;
           }
-          s = `{ ${at()} ${inlineFlat ? bAddr : setPc + addr} ${get}${paid} }`;
+          s = `{ ${inlineFlat ? bAddr : setPc + addr} ${get}${paid} }`;
           break;
         }
         case Op.FSTORE: {
@@ -664,18 +666,18 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView,
             const [cond, fast] = rd === 0
               ? ['b >= LO && b <= HI - 4 && (b & 3) === 0', `I32[b >>> 2] = FW[${d}];`]
               : ['b >= LO && b <= HI - 8 && (b & 7) === 0', `{ const i = b >>> 2; I32[i] = FW[${d}]; I32[i + 1] = FW[${d + 1}]; }`];
-            s = `{ ${at()} ${bAddr} if (${cond} && PG[b >>> 12] === 0) { ${fast}${paid} } else { ${addr} ${setPc}${put};${chk}${paid} if (st[3] !== ep) ${exit} } }`;
+            s = `{ ${bAddr} if (${cond} && PG[b >>> 12] === 0) { ${fast}${paid} } else { ${addr} ${setPc}${put};${chk}${paid} if (st[3] !== ep) ${exit} } }`;
           } else if (inlineTlb) {
             const [size, fast] = rd === 0 ? [4, `I32[p >>> 2] = FW[${d}];`] : [8, `{ const i = p >>> 2; I32[i] = FW[${d}]; I32[i + 1] = FW[${d + 1}]; }`];
-            s = `{ ${at()} ${addr} K: { ${tlbHit('WE', size as number)} if (PG[p >>> 12] === 0) { ${fast}${paid} break K; } } ${setPc}${put};${chk}${paid} if (st[3] !== ep) ${exit} } }`;
+            s = `{ ${addr} K: { ${tlbHit('WE', size as number)} if (PG[p >>> 12] === 0) { ${fast}${paid} break K; } } ${setPc}${put};${chk}${paid} if (st[3] !== ep) ${exit} } }`;
           } else {
-            s = `{ ${at()} ${addr} ${setPc}${put};${chk}${paid} if (st[3] !== ep) ${exit} }`;
+            s = `{ ${addr} ${setPc}${put};${chk}${paid} if (st[3] !== ep) ${exit} }`;
           }
           break;
         }
         case Op.FP:
           usesFp = true;
-          s = fpSource(imm, rd, rs1, rs2, x.w, L, H, sink, at, trap ? undefined : fx);
+          s = fpSource(imm, rd, rs1, rs2, x.w, L, H, sink, fx);
           break;
         default:
           throw new Error(`BUG: op ${op} is not translatable`);
@@ -684,7 +686,7 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView,
       if (i === k - 1) {
         if (!endsBlock(op)) body.push(`n += ${k}; ${go(next)}`);
       } else if (event && !tail) {
-        body.push(`if (lim - n < ${cost}) ${exit}`);
+        body.push(`if (lim - n < ${restCost(b, i, view)}) ${exit}`);
       }
     }
     return body.join('\n');
@@ -714,29 +716,25 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView,
 
   // A tail's entry (pe) may be in any fetch block: the interpreter's check, the method's path.
   const tailFetch = !tail ? ''
-    : `const pe = st[6]; if (((pe - fl) >>> 0) >= ${fEdge}) { ${trap ? 'at = st[5];' : ''} ${cm !== undefined ? `${cm.fetchCall('pe')} fl = h.fetchLo;`
+    : `const pe = st[6]; if (((pe - fl) >>> 0) >= ${fEdge}) { ${cm !== undefined ? `${cm.fetchCall('pe')} fl = h.fetchLo;`
       : `const c = fetchBlock(h, pe); if (PF.e !== undefined) { nx = st[5] + 1; pc = pe; break L; } lim -= c; fl = h.fetchLo | 0;`} }`;
   const regs = [...used].sort((x, y) => x - y);
   const load = LOCALS ? regs.map((r) => `let l${r} = xl[${r}], h${r} = xh[${r}];`).join(' ') : '';
   const store = LOCALS ? [...written].sort((x, y) => x - y).map((r) => `xl[${r}] = l${r}; xh[${r}] = h${r};`).join(' ') : '';
   const fpOut = usesFp ? ' if (ff !== 0) h.fflags |= ff;' : '';
   return [
-    `let n = st[0]${tail ? ' - st[5]' : ''}, lim = st[1],${trap ? ' at = 0,' : ''} nx = 0, pc = ${blocks[0][0].pc}, fl = h.fetchLo | 0;${usesStores ? ' const ep = st[3];' : ''}`,
+    `let n = st[0]${tail ? ' - st[5]' : ''}, lim = st[1], nx = 0, pc = ${blocks[0][0].pc}, fl = h.fetchLo | 0;${usesStores ? ' const ep = st[3];' : ''}`,
     // The mapped range as literals (fixed for the memory): no per-access load and untagging.
     inlineFlat ? `const LO = ${view.env.lo}, HI = ${view.env.hi}, I32 = env.i32, U16 = env.u16, U8 = env.u8, PG = env.pages;` : '',
     inlineTlb ? 'const I32 = env.i32, U16 = env.u16, U8 = env.u8, PG = env.pages, RE = env.re, WE = env.we;' : '',
     usesFp ? 'const F = h.f, FW = F.w, FX = F.x; let ff = 0;' : '',
     cm !== undefined ? cm.prologue() : '',
     load,
-    trap ? 'try {' : '',
     'L: for (;;) {',
     ...(tail ? [tailFetch, 'switch (st[5]) {', ...cases, '}'] : cases),
     loops ? '' : 'break;',
     '}',
-    ...(trap ? ['} catch (e) {',
-      `${store}${fpOut}${cm !== undefined ? cm.epilogue(true) : ''} st[0] = n + [${faultIdx.join(', ')}][at] + 1; st[1] = lim; st[2] = [${faultPc.join(', ')}][at]; st[4] = 1; throw e;`,
-      '}'] : []),
-    `${store}${fpOut}${cm !== undefined ? cm.epilogue(false) : ''} st[0] = n + nx; st[1] = lim; return pc;`,
+    `${store}${fpOut}${cm !== undefined ? cm.epilogue() : ''} st[0] = n + nx; st[1] = lim; return pc;`,
   ].join('\n');
 }
 
@@ -746,14 +744,14 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView,
  * gathered in ff for fflags.
  */
 function fpSource(op: number, rd: number, rs1: number, rs2: number, w: number,
-  L: (r: number) => string, H: (r: number) => string, sink: boolean, at: () => string, fx: string | undefined): string {
+  L: (r: number) => string, H: (r: number) => string, sink: boolean, fx: string): string {
   const XL = (r: number) => (LOCALS ? `l${r}` : `xl[${r}]`), XH = (r: number) => (LOCALS ? `h${r}` : `xh[${r}]`);
   const rmField = (w >>> 12) & 7;
   // The rounding mode (an illegal one faults here, as Hart.rm does); reserved fields decode as illegal.
   const rm = rmField === 7 ? 'rm' : `${rmField}`;
   const illegal = `new GuestFault(2, ${w | 0})`;
   const pre = rmField === 7 && usesRm(op)
-    ? `${at()} const rm = h.frm; if (rm > 4) ${fx === undefined ? `throw ${illegal};` : `{ raise(${illegal}); ${fx} }`}` : '';
+    ? `const rm = h.frm; if (rm > 4) { raise(${illegal}); ${fx} }` : '';
   const xw = (lo: string, hi: string) => (sink ? '' : `${XL(rd)} = ${lo}; ${XH(rd)} = ${hi};`);
   let s: string;
   switch (op) {
