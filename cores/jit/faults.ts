@@ -7,7 +7,7 @@
 // edge from every call, each carrying every register local into the handler: compute_long's
 // largest region (the 16-way unrolled matrix loop) took 59 ms of TurboFan compile with it and
 // 29 without (median of 5, synchronous compiles), and regions run unoptimized until it lands.
-// Regions with the cache emitter's inline path (mem_caches.ts) keep the try/catch.
+// With caches the same: TurboFan's zone for compute_long's regions 151 -> 141 MB.
 
 import type { CacheMemory } from '../mem_cache.ts';
 import type { HartMemory } from '../memory.ts';

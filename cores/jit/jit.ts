@@ -142,9 +142,8 @@ export class Jit implements DecodeListener {
       try {
         pc = fn(xl, xh, mem, st, h, env);
       } catch (e) {
-        // Only a region with a try/catch (mem_caches.ts's calls) throws, having set st.
-        if (st[4] === 0) throw new Error('BUG: a translated region threw without its fault state', { cause: e });
-        throw e;
+        // A region leaves a fault through pending.e (faults.ts), never by a throw.
+        throw new Error('BUG: a translated region threw', { cause: e });
       }
       if (pending.e !== undefined) {
         // A wrapped call faulted (faults.ts): the region left at that instruction.

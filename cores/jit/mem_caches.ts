@@ -24,14 +24,19 @@
 //
 // What a hit ticks lives in locals for the region call (measured: the Float64Array read-modify-
 // writes of counters, clocks and the countdown were most of a hit's cost): the hit counters
-// (kn<slot>, added to ctr at every exit, a throw's too: a sum does not care when), and the state
+// (kn<slot>, added to ctr at every exit: a sum does not care when; the L1d hits' is the loads'
+// plus the stores'), and the state
 // the methods read as well — the L1d and L1i LRU clocks (kc, kic), the sample countdown (kl),
 // the last fetch access's line (kfl) and the hart's fetchLo (fl, translate.ts). Those are
 // written back before every call that may read them and read again after it: a data method or
 // an AMO (around()) reads and ticks only kl and kc (L1d), fetchBlock (fetchCall()) only kic and
-// kfl (L1i); either may drop L1 tags. ks is 0 from around()'s write-back until its reload, so
-// a throw out of the method keeps what it left there, and a throw anywhere else writes the
-// locals (fetchBlock does not throw: a fetch fault is the decode's).
+// kfl (L1i); either may drop L1 tags. A method that faulted (faults.ts: the region leaves
+// through an exit) has its locals reloaded first, so the exit writes back what it left there
+// (fetchBlock does not fault: a fetch fault is the decode's).
+//
+// The methods are called through faults.ts's mcall, one call site for all of them: TurboFan
+// inlined a method into every access site that had run it (a miss, a sampled hit), the whole
+// miss path compiled again in each region (compute_long's regions: 17% more TurboFan zone).
 
 import { Op } from '../decode.ts';
 import type { CacheInline } from '../mem_cache.ts';
