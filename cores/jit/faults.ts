@@ -77,9 +77,16 @@ export const faultHelpers = {
  * miss path, compiled again in every region that saw one). k: CACHE_CALLS's index.
  */
 const CACHE_FNS: ((m: HartMemory, a: number, lo: number, hi: number) => number)[] = [
-  (m, a) => m.load8(a), (m, a) => m.load8u(a), (m, a) => m.load16(a), (m, a) => m.load16u(a), (m, a) => m.load32(a), (m, a) => m.load64(a),
-  (m, a, lo) => { m.store8(a, lo); return 0; }, (m, a, lo) => { m.store16(a, lo); return 0; }, (m, a, lo) => { m.store32(a, lo); return 0; },
-  (m, a, lo, hi) => { m.store64(a, lo, hi); return 0; },
+  (m, a) => { try { return m.load8(a); } catch (e) { pending.e = e; return 0; } },
+  (m, a) => { try { return m.load8u(a); } catch (e) { pending.e = e; return 0; } },
+  (m, a) => { try { return m.load16(a); } catch (e) { pending.e = e; return 0; } },
+  (m, a) => { try { return m.load16u(a); } catch (e) { pending.e = e; return 0; } },
+  (m, a) => { try { return m.load32(a); } catch (e) { pending.e = e; return 0; } },
+  (m, a) => { try { return m.load64(a); } catch (e) { pending.e = e; return 0; } },
+  (m, a, lo) => { try { m.store8(a, lo); } catch (e) { pending.e = e; } return 0; },
+  (m, a, lo) => { try { m.store16(a, lo); } catch (e) { pending.e = e; } return 0; },
+  (m, a, lo) => { try { m.store32(a, lo); } catch (e) { pending.e = e; } return 0; },
+  (m, a, lo, hi) => { try { m.store64(a, lo, hi); } catch (e) { pending.e = e; } return 0; },
   // CacheMemory.sampleHit of a load's and a store's hit (a: the line, lo: the address, hi: the latency).
   (m, ln, p, lat) => (m as CacheMemory).sampleHit(ln, p, false, lat), (m, ln, p, lat) => (m as CacheMemory).sampleHit(ln, p, true, lat),
   () => 0, () => 1,
@@ -88,8 +95,9 @@ export const CACHE_CALLS: Record<string, number> = {
   load8: 0, load8u: 1, load16: 2, load16u: 3, load32: 4, load64: 5, store8: 6, store16: 7, store32: 8, store64: 9, sampleLoad: 10, sampleStore: 11,
 };
 
+/** The try/catch is the callee's: what TurboFan inlines into a region is a load and a call. */
 export function mcall(k: number, m: HartMemory, a: number, lo: number, hi: number): number {
-  try { return CACHE_FNS[k](m, a, lo, hi); } catch (e) { pending.e = e; return 0; }
+  return CACHE_FNS[k](m, a, lo, hi);
 }
 // The call site made megamorphic now (V8 records call feedback only once the function has run a
 // while: a few hundred calls alternating two targets that do nothing).
