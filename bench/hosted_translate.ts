@@ -71,7 +71,7 @@ if (one === 0) {
   const st = g.harts.map((h) => h.jit!.stats());
   process.stdout.write(JSON.stringify({
     cores, threads: config.threads, memory, cpuMs: +ms.toFixed(1), translateMs: +inTranslate.toFixed(1), otherMs: +(ms - inTranslate).toFixed(1),
-    translations: st.reduce((s, x) => s + x.translated, 0), sourceChars: st.reduce((s, x) => s + x.sourceChars, 0),
+    translations: st.reduce((s, x) => s + x.translated, 0), adopted: st.reduce((s, x) => s + x.adopted, 0), warmed: st.reduce((s, x) => s + x.warmed, 0), sourceChars: st.reduce((s, x) => s + x.sourceChars, 0),
     functions: compiledStats().functions, maxSlice: g.sliceStats.maxSlice,
   }) + '\n');
 }

@@ -20,6 +20,7 @@ import { memView, type MemEnv, type MemView } from './mem_view.ts';
 import { TAIL_THRESHOLD, Tails, type Tail } from './tail.ts';
 import { blockCost, compileSource, readRegion, regionBlocks, regionSource, type BlockHart, type RegionFn } from './translate.ts';
 import { slotArray } from './slot_array.ts';
+import { adoptable, publish, regionShare, regionWords, shapeKey, shareCheck, type SharedRegion } from './region_share.ts';
 
 /** Block entries seen this many times are translated. */
 export const JIT_THRESHOLD = 32;
@@ -38,6 +39,12 @@ export const REGIONS_CAP = 2048;
 export const SOURCE_CAP = 16 << 20;
 /** covers' references before a flush (dead regions keep theirs until then). */
 const COVER_REFS_CAP = 1 << 20;
+/**
+ * Region functions that have had their warm-up calls. A function is shared by every hart of the
+ * thread that translates the same source (compileSource), and V8 keeps its feedback per
+ * function: the second hart's calls would warm nothing.
+ */
+const warmedFns = new WeakSet<RegionFn>();
 
 interface Region {
   slot: number;
@@ -54,6 +61,10 @@ export interface JitStats {
   flushes: number;
   /** Blocks' tails compiled (tail.ts: cores sharing a thread, slices ending mid-block). */
   tails: number;
+  /** Of translated, regions taken as another hart of the thread built them (region_share.ts). */
+  adopted: number;
+  /** Of translated, regions whose function this hart warmed (the others' was warm already). */
+  warmed: number;
 }
 
 export class Jit implements DecodeListener {
@@ -84,12 +95,16 @@ export class Jit implements DecodeListener {
   /** The memory's arrays for the inline paths (translate.ts MemEnv). */
   readonly env: MemEnv;
   private readonly fetchSpan: number;
+  /** The regions the thread's harts of this memory shape built (region_share.ts). */
+  private readonly share: Map<number, SharedRegion>;
   /** Blocks' tails by the slot of each instruction (tail.ts). */
   private readonly tails = new Tails();
   /** Tails compiled. */
   tailsCompiled = 0;
   /** Regions translated and dropped, code-cache flushes, and what is live. */
   translated = 0;
+  adopted = 0;
+  warmed = 0;
   drops = 0;
   flushes = 0;
   live = 0;
@@ -107,6 +122,7 @@ export class Jit implements DecodeListener {
     this.fetchSpan = mem.fetchSpan;
     this.view = memView(mem);
     this.env = this.view.env;
+    this.share = regionShare(shapeKey(this.view, this.fetchSpan));
   }
 
   /**
@@ -183,12 +199,27 @@ export class Jit implements DecodeListener {
   }
 
   private translate(pc: number, i: number, mem: HartMemory, h: BlockHart): boolean {
-    const plan = readRegion(this.dc.ent, pc, this.heads);
-    if (plan.path.length === 0) {
-      this.tries[i] = RETRANSLATE_CAP; // starts with an op the translator leaves to the interpreter
-      return false;
+    const ent = this.dc.ent;
+    // Another hart of this thread built the region at pc from the same decoded instructions:
+    // this one's would be the same code (region_share.ts).
+    let s = adoptable(this.share, pc, ent);
+    if (s !== undefined) {
+      if (shareCheck.on && regionSource(s.plan, this.fetchSpan, this.view) !== s.src) {
+        throw new Error(`BUG: region ${pc.toString(16)} adopted from another hart emits other code for this one`);
+      }
+      this.adopted++;
+    } else {
+      const plan = readRegion(ent, pc, this.heads);
+      if (plan.path.length === 0) {
+        this.tries[i] = RETRANSLATE_CAP; // starts with an op the translator leaves to the interpreter
+        return false;
+      }
+      const src = regionSource(plan, this.fetchSpan, this.view);
+      const blocks = regionBlocks(plan);
+      s = { entry: pc, plan, blocks, words: regionWords(blocks, ent), src, fn: compileSource(src, pc), len: blockCost(plan.path[0], this.view) };
+      publish(this.share, s);
     }
-    const src = regionSource(plan, this.fetchSpan, this.view);
+    const src = s.src, fn = s.fn, blocks = s.blocks;
     if (this.live + 1 > this.regionsCap || this.liveChars + src.length > this.sourceCap || this.coverRefs > COVER_REFS_CAP) {
       this.flushTranslations();
       this.flushes++;
@@ -203,14 +234,16 @@ export class Jit implements DecodeListener {
       this.liveChars -= old.chars;
     }
     const r: Region = { slot: i, alive: true, chars: src.length };
-    const fn = compileSource(src, pc);
-    this.warm(fn, pc, mem, h);
+    if (!warmedFns.has(fn)) {
+      this.warm(fn, pc, mem, h);
+      warmedFns.add(fn);
+      this.warmed++;
+    }
     this.fns[i] = fn;
     this.regions[i] = r;
     this.tag[i] = pc;
-    this.heads[i] = plan.loops ? pc : -1;
-    this.len[i] = blockCost(plan.path[0], this.view);
-    const blocks = regionBlocks(plan);
+    this.heads[i] = s.plan.loops ? pc : -1;
+    this.len[i] = s.len;
     // Tails off (a lone core, or TAIL_THRESHOLD's Infinity): none would ever compile, so no table.
     if (this.tailThreshold !== Infinity) this.tails.add(blocks, r, (b) => blockCost(b, this.view));
     for (const b of blocks) {
@@ -300,6 +333,6 @@ export class Jit implements DecodeListener {
   }
 
   stats(): JitStats {
-    return { regions: this.live, sourceChars: this.liveChars, translated: this.translated, drops: this.drops, flushes: this.flushes, tails: this.tailsCompiled };
+    return { regions: this.live, sourceChars: this.liveChars, translated: this.translated, adopted: this.adopted, warmed: this.warmed, drops: this.drops, flushes: this.flushes, tails: this.tailsCompiled };
   }
 }

@@ -176,7 +176,7 @@ describe('a translated loop that stores into its own code', () => {
 describe('partial blocks: slices end and resume mid-block', () => {
   for (const [caches, ext] of [[false, false], [true, false], [false, true], [true, true]] as const) {
     it(`random RV64IM${ext ? 'AFDC' : ''} programs on 2..6 harts hosted on one thread, ${caches ? 'caches' : 'flat memory'} (seed ${base})`, async () => {
-      let tails = 0;
+      let tails = 0, adopted = 0;
       for (let p = 0; p < Math.ceil(PROGRAMS / 3); p++) {
         if (p % 50 === 49) await new Promise((r) => setImmediate(r));
         const seed = base + p;
@@ -187,8 +187,10 @@ describe('partial blocks: slices end and resume mid-block', () => {
           expect({ seed, harts, interleave, hart: i, field: h ?? 'stops' }).toEqual({ seed, harts, interleave, hart: -1, field: 'none' });
         }
         tails += jits.reduce((s, j) => s + j.tailsCompiled, 0);
+        adopted += jits.reduce((s, j) => s + j.adopted, 0);
       }
       expect(tails).toBeGreaterThan(0); // the comparison covered tails
+      expect(adopted).toBeGreaterThan(0); // and regions one hart built and another adopted (region_share.ts)
     }, 3_600_000);
   }
 

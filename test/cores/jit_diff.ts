@@ -16,6 +16,11 @@ import { assemble } from '../../src/asm/assembler.ts';
 import { INSTRUCTIONS, ROUNDING_MODES } from '../../src/asm/encode.ts';
 import { RecordingTrapHandler } from './harness.ts';
 import { rng } from '../../src/litmus/build.ts';
+import { shareCheck } from '../../cores/jit/region_share.ts';
+
+// A region one hart adopts from another of the thread (region_share.ts) is emitted again for the
+// adopting hart and must be the same source: the differential tests and the soak check it.
+shareCheck.on = true;
 
 export const RAM = 1 << 20;
 export const CODE = 0x10000;
