@@ -42,17 +42,22 @@ const shapes = new Map<string, Map<number, SharedRegion>>();
 export const shareCheck = { on: process.env.SMPEMU_JIT_SHARE_CHECK === '1' };
 
 /**
- * What a region's source depends on besides its plan: the memory view's kind and constants and,
- * with caches, the inline path's scalars (its arrays are the hart's, passed in env).
+ * What a region's source depends on besides its plan: the memory view's kind and constants, the
+ * fetch block's size and, with caches, the inline path's scalars. Every scalar of the view, its
+ * env and its cache inline (a field added later counts too); their arrays are the hart's, passed
+ * in env.
  */
 export function shapeKey(view: MemView, fetchSpan: number): string {
-  const parts: unknown[] = [view.kind, view.lat, view.flat, fetchSpan, view.env.lo, view.env.hi];
-  if (view.cache !== undefined) {
-    for (const [k, v] of Object.entries(view.cache)) {
-      if (typeof v === 'number' || typeof v === 'boolean' || v === undefined) parts.push(k, v);
-      else if (k === 'bare') parts.push(k, v.lo, v.hi);
+  const parts: unknown[] = [fetchSpan];
+  const scalars = (o: object) => {
+    for (const [k, v] of Object.entries(o)) {
+      if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' || v === undefined) parts.push(k, v);
+      else if (v !== null && typeof v === 'object' && !ArrayBuffer.isView(v) && k !== 'env' && k !== 'cache') parts.push(k, JSON.stringify(v));
     }
-  }
+  };
+  scalars(view);
+  scalars(view.env);
+  if (view.cache !== undefined) scalars(view.cache);
   return JSON.stringify(parts);
 }
 
