@@ -13,7 +13,7 @@ import { createCoreMemory } from '../../cores/core_memory.ts';
 import { ACC_FETCH, ACC_WRITE, PTE_R, PTE_U, PTE_W, PTE_X, type TlbFill, type TlbMissHandler } from '../../cores/tlb.ts';
 import { DEFAULT_TLB } from '../../shared/tlb_geometry.ts';
 import { RecordingTrapHandler } from './harness.ts';
-import { CODE, DATA, RAM, assembleAt, diffCallSeed, diffHosted, diffSeed, machine, randomProgram, rng, runHosted, runSliced, snapshot } from './jit_diff.ts';
+import { CODE, DATA, RAM, SMC, assembleAt, diffCallSeed, diffHosted, diffSeed, machine, randomProgram, rng, runHosted, runSliced, snapshot } from './jit_diff.ts';
 
 const base = process.env.JIT_SEED ? Number(process.env.JIT_SEED) : (Date.now() % 1_000_000);
 // JIT_PROGRAMS=n runs more (a longer soak: the seed is printed the same way).
@@ -40,33 +40,6 @@ describe('translated blocks count exactly as the interpreter', () => {
     }, 3_600_000);
   }
 });
-
-// A loop adds `addi a0, a0, 1` ten times; then the program rewrites that instruction into
-// `addi a0, a0, 100` (a store into the translated block) and runs the loop again.
-const SMC = (fence: boolean) => `
-  li a0, 0
-  li s1, 2
-again:
-  li t0, 10
-loop:
-patch:
-  addi a0, a0, 1
-  addi t0, t0, -1
-  bne t0, x0, loop
-  addi s1, s1, -1
-  beq s1, x0, done
-  la t1, patch
-  la t2, newword
-  lw t3, 0(t2)
-  sw t3, 0(t1)
-  ${fence ? 'fence.i' : 'nop'}
-  j again
-done:
-  li a7, 93
-  ecall
-newword:
-  addi a0, a0, 100
-`;
 
 /** The memories the small tests run on: flat, and caches wired each way (jit_diff.ts CacheVariant). */
 const MEMORIES = [

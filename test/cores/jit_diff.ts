@@ -27,6 +27,36 @@ export const CODE = 0x10000;
 export const DATA = 0x40000;
 export const DATA_BYTES = 4096;
 
+// A loop adds `addi a0, a0, 1` ten times; then the program rewrites that instruction into
+// `addi a0, a0, 100` (a store into the translated block) and runs the loop again: a0 ends at
+// 10 + 1000. `extra`: one more instruction in the loop's body (code unique to a test file,
+// whose regions the harts of a thread would otherwise share with another file's).
+export const SMC = (fence: boolean, extra = '') => `
+  li a0, 0
+  li s1, 2
+again:
+  li t0, 10
+loop:
+patch:
+  addi a0, a0, 1
+  ${extra}
+  addi t0, t0, -1
+  bne t0, x0, loop
+  addi s1, s1, -1
+  beq s1, x0, done
+  la t1, patch
+  la t2, newword
+  lw t3, 0(t2)
+  sw t3, 0(t1)
+  ${fence ? 'fence.i' : 'nop'}
+  j again
+done:
+  li a7, 93
+  ecall
+newword:
+  addi a0, a0, 100
+`;
+
 /** A small PRNG (mulberry32, the litmus builder's): reproducible from the printed seed. */
 export { rng };
 

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { assemble } from '../../src/asm/assembler.ts';
 import { compiledStats } from '../../cores/jit/translate.ts';
-import { CODE, assembleAt, machine, runHosted, runSliced, snapshot } from './jit_diff.ts';
+import { CODE, SMC, assembleAt, machine, runHosted, runSliced, snapshot } from './jit_diff.ts';
 
 // A loop of one block, its body made unique to this file (regions are shared across tests of a
 // thread too) and `step` varying the code at the same pcs.
@@ -21,34 +21,6 @@ loop:
   bne t0, x0, loop
   li a7, 93
   ecall
-`;
-
-// A loop whose body is rewritten after ten passes (a store into the translated block), run
-// again: each hart patches its own memory.
-const SMC = `
-  li a0, 0
-  li s1, 2
-again:
-  li t0, 10
-loop:
-patch:
-  addi a0, a0, 1
-  xori t5, a0, 0x5e2
-  addi t0, t0, -1
-  bne t0, x0, loop
-  addi s1, s1, -1
-  beq s1, x0, done
-  la t1, patch
-  la t2, newword
-  lw t3, 0(t2)
-  sw t3, 0(t1)
-  fence.i
-  j again
-done:
-  li a7, 93
-  ecall
-newword:
-  addi a0, a0, 100
 `;
 
 describe('regions shared by the harts of a thread', () => {
@@ -111,7 +83,7 @@ describe('regions shared by the harts of a thread', () => {
   });
 
   it('self-modifying code on 3 harts switching every few cycles: each hart runs its own new code, as the interpreter', () => {
-    const code = assembleAt(SMC);
+    const code = assembleAt(SMC(true, 'xori t5, a0, 0x5e2'));
     for (const caches of [false, true]) {
       for (const interleave of [3, 20]) {
         const a = [0, 1, 2].map(() => machine('interp', caches, code));
