@@ -14,6 +14,7 @@
 // serves other workers' calls between slices), and with --fixed-interleave.
 
 import type { MachineConfig } from '../shared/config.ts';
+import { nextQuantum } from './quantum.ts';
 import { CAUSE_REMOTE, CTR, transitionIndex } from '../shared/coherence/stats.ts';
 
 /**
@@ -21,8 +22,7 @@ import { CAUSE_REMOTE, CTR, transitionIndex } from '../shared/coherence/stats.ts
  * sharing, else double the current one, at most `max`.
  */
 export function nextInterleave(current: number, shared: boolean, base: number, max: number): number {
-  if (shared || max <= base) return base;
-  return Math.min(current * 2, max);
+  return nextQuantum(current, shared ? 1 : 0, base, max); // the quantum's rule
 }
 
 /** The longest slice a run may use: the configured interleave when the interleave does not adapt. */
