@@ -220,6 +220,10 @@ function modelStep(md: Model, op: Op): { ret: number; unmapped?: number[]; prot?
         for (let k = 0; k < newLen / P; k++) {
           md.pages.set(dest / P + k, { flags: v.flags, file: v.file, pgoff: base + k, anon: v.anonVma });
         }
+        // copy_vma may merge the copy with the source VMA itself (an unfaulted anonymous VMA takes
+        // the destination's pgoff) before the old range is unmapped: the anon_vma spreads over the
+        // run that still holds the source, and what remains of the source keeps it.
+        md.runs();
         md.unmap(addr, addr + oLen);
         return { ret: dest, unmapped: [] };
       };
