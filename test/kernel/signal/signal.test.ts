@@ -127,7 +127,7 @@ describe('struct sigpending', () => {
 
 describe('rt_sigframe', () => {
   it('setup then rt_sigreturn gives back every register, pc, FP register, fcsr and the mask (random registers)', () => {
-    const seed = (Date.now() % 100000) | 0;
+    const seed = Number(process.env.SIGFRAME_SEED ?? Date.now() % 100000) | 0;
     let s = seed;
     const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) | 0);
     for (let round = 0; round < 20; round++) {
@@ -146,7 +146,7 @@ describe('rt_sigframe', () => {
       const before = { xl: [...cpu.xl], xh: [...cpu.xh], f: [...cpu.f.w], frm: cpu.frm, fflags: cpu.fflags, pc: cpu.pc };
       const oldset = BigInt.asUintN(64, BigInt(rnd()) << 20n) & ~(sigmask(9) | sigmask(19));
       const ok = setupRtFrame(cpu, w.user, w.ts, SIGUSR1, killInfo(SIGUSR1, SI_USER, 3, 0), { handler: BigInt(HANDLER), flags: 0n, mask: 0n }, oldset, TRAMP);
-      expect(ok, `seed ${seed}`).toBe(true);
+      expect(ok, `seed ${seed} (SIGFRAME_SEED=${seed} to replay)`).toBe(true);
       const sp = reg(cpu, 2);
       expect(sp % 16).toBe(0);
       expect(spBefore - RT_SIGFRAME_SIZE - sp).toBeGreaterThanOrEqual(0);
@@ -162,7 +162,7 @@ describe('rt_sigframe', () => {
       cpu.frm = cpu.fflags = 0;
       w.ts.blocked = 0n;
       expect(restoreRtFrame(cpu, w.user, w.ts)).toBe(true);
-      expect({ xl: [...cpu.xl], xh: [...cpu.xh], f: [...cpu.f.w], frm: cpu.frm, fflags: cpu.fflags, pc: cpu.pc }, `seed ${seed}`).toEqual(before);
+      expect({ xl: [...cpu.xl], xh: [...cpu.xh], f: [...cpu.f.w], frm: cpu.frm, fflags: cpu.fflags, pc: cpu.pc }, `seed ${seed} (SIGFRAME_SEED=${seed} to replay)`).toEqual(before);
       expect(w.ts.blocked).toBe(oldset);
     }
   });
