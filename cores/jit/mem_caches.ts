@@ -66,6 +66,9 @@ export interface CacheEnv extends MemEnv {
   iclock: Float64Array;
   fe: Float64Array;
   fline: Int32Array;
+  /** The L2 slots whose claim the running region call holds (HOLD_CAP; the count is the region's local kh). */
+  hl: Int32Array;
+  unhold: typeof unhold;
 }
 
 export function cacheEnv(c: CacheInline): CacheEnv {
@@ -75,7 +78,27 @@ export function cacheEnv(c: CacheInline): CacheEnv {
     st: c.st, tag: c.tag, slot: c.slot, stamp: c.stamp, hint: c.hint, clock: c.clock, ctr: c.ctr, left: c.sampleLeft,
     re: c.readEnt, we: c.writeEnt,
     itag: c.itag, islot: c.islot, istamp: c.istamp, ihint: c.ihint, iclock: c.iclock, fe: c.fetchEnt, fline: c.fetchLine,
+    hl: new Int32Array(HOLD_CAP), unhold,
   };
+}
+
+/**
+ * A store hit's claim kept by the region call that took it (not solo): the claim's BUSY, which
+ * snoopers wait out, with HELD, which no snooper sets (snoopClaim sets BUSY alone), so the
+ * region tells its own claim from a snooper's.
+ */
+const HELD = 8;
+const HELD_M = M | BUSY | HELD;
+if ((HELD & (STATE_MASK | BUSY)) !== 0) throw new Error('mem_caches: HELD overlaps the state bits');
+/** Claims a region call keeps at once (at the next, all are released first). */
+const HOLD_CAP = 8;
+/** Passes of a region's loop a claim is kept over (loopHead). */
+const HOLD_LOOPS = 64;
+
+/** Releases the n claims held in list (each line in M, as CacheMemory.store's release); returns 0, the new count. */
+export function unhold(st: Int32Array, list: Int32Array, n: number): number {
+  for (let j = 0; j < n; j++) Atomics.store(st, list[j], M);
+  return 0;
 }
 
 /** One memory op's place in the region (translate.ts's names for it). */
@@ -225,13 +248,15 @@ export class CacheEmitter {
         : `KI32[q >> 2] = ${lo}; KI32[(q >> 2) + 1] = ${hi};`;
       const slow = `${this.around(`mcall(${CACHE_CALLS[sh.method]}, mem, a, ${lo}, ${size === 8 ? hi : 0});`)} if (PF.e !== undefined) ${x.fx}`;
       const em = this.count(c.localEM);
-      // CacheMemory.writeHit's claim (M or E -> M|BUSY) and storeAt's release (M); solo: the same end state.
-      const [claim, release] = c.solo
-        ? [`const s = KST[sl]; if (s === ${M} || s === ${E}) { if (s === ${E}) { ${em} KST[sl] = ${M}; }`, '']
-        : [`const s = KST[sl]; if ((s === ${M} || s === ${E}) && Atomics.compareExchange(KST, sl, s, ${M | BUSY}) === s) { if (s === ${E}) ${em}`,
-          `Atomics.store(KST, sl, ${M});`];
+      // Solo: the method's end state with plain writes. Else CacheMemory.writeHit's claim (M or E
+      // -> M|BUSY, here with HELD: the region's own), taken at the region call's first store to
+      // the line and kept for its later ones (held), released at the next call out or exit.
+      const claim = c.solo
+        ? `const s = KST[sl]; if (s === ${M} || s === ${E}) { if (s === ${E}) { ${em} KST[sl] = ${M}; }`
+        : `const s = KST[sl]; if (s === ${HELD_M} || ((s === ${M} || s === ${E}) && Atomics.compareExchange(KST, sl, s, ${HELD_M}) === s)) { ` +
+          `if (s !== ${HELD_M}) { if (s === ${E}) ${em} if (kh === ${HOLD_CAP}) kh = KUNHOLD(KST, KHL, kh); KHL[kh++] = sl; }`;
       src = `{ ${pre} ` +
-        `K: { ${tr} if (KPAGES[p >>> 12] === 0) { ${find} ${claim} ${tick} ${write} ${release} lim -= ${c.storeHitLat}; break K; } } } } ` +
+        `K: { ${tr} if (KPAGES[p >>> 12] === 0) { ${find} ${claim} ${tick} ${write} lim -= ${c.storeHitLat}; break K; } } } } ` +
         `${late} mem.pc = ${x.pc}; ${slow} lim -= mem.lastLatency; if (st[3] !== ep) ${x.exit} ${x.check} } }`;
     }
     return { src, stores: store, fp: sh.fp };
@@ -274,12 +299,30 @@ export class CacheEmitter {
 
   /** Hart.fetchBlock(pc) from generated code: fetchLo (fl) and the ticked state written back first (pc: a literal or a local's name). */
   fetchCall(pc: number | string): string {
-    return `h.fetchLo = fl; ${SAVE_I} lim -= h.fetchBlock(${pc}); ${LOAD_I} kg++;`;
+    return `${this.unholdAll()} h.fetchLo = fl; ${SAVE_I} lim -= h.fetchBlock(${pc}); ${LOAD_I} kg++;`;
   }
 
   /** A call of a memory method (a load's or store's, an AMO): the L1d locals written back around it. */
   around(call: string): string {
-    return `${SAVE_D} ${call} ${LOAD_D} kg++;`;
+    return `${this.unholdAll()} ${SAVE_D} ${call} ${LOAD_D} kg++;`;
+  }
+
+  /**
+   * The top of a looping region's loop: claims held over HOLD_LOOPS passes are released, so a
+   * loop that runs the slice out (a spin on a flag after a store) keeps a line another worker
+   * waits for at most that long.
+   */
+  loopHead(): string {
+    return this.c.solo ? '' : `if (kh !== 0 && ++kt === ${HOLD_LOOPS}) { kh = KUNHOLD(KST, KHL, kh); kt = 0; }`;
+  }
+
+  /**
+   * Releases the claims the region call holds (not solo): before every call out (the methods
+   * and the fetch path see no held claim; a transaction, which may wait for another worker's
+   * snooper, is never made holding one, so no two workers wait for each other) and at exit.
+   */
+  private unholdAll(): string {
+    return this.c.solo ? '' : 'if (kh !== 0) kh = KUNHOLD(KST, KHL, kh);';
   }
 
   /** A hit counter's increment (its local, added to ctr at the region's exit). */
@@ -291,8 +334,9 @@ export class CacheEmitter {
   /** The region's hoisted arrays and the ticked state's locals (every region of a cached hart declares them). */
   prologue(): string {
     for (const k of ['ctr', 'left', 'clock', 'iclock', 'fline']) this.used.add(k);
+    if (!this.c.solo) for (const k of ['st', 'hl', 'unhold']) this.used.add(k);
     return [...this.used].map((k) => `const K${k.toUpperCase()} = env.${k};`).join(' ') +
-      ` let ${(LOAD_D + LOAD_I).replace(/;/g, ',').replace(/,$/, '')}, kg = 0;` +
+      ` let ${(LOAD_D + LOAD_I).replace(/;/g, ',').replace(/,$/, '')}, kg = 0${this.c.solo ? '' : ', kh = 0, kt = 0'};` +
       [...this.counters].map((k) => ` let kn${k} = 0;`).join('') +
       Array.from({ length: this.sites }, (_, k) => ` let kv${k} = 0, kg${k} = -1${this.c.solo ? '' : `, ks${k} = 0`};`).join('');
   }
@@ -302,6 +346,6 @@ export class CacheEmitter {
     const add = [...this.counters].map((k) => `KCTR[${k}] += kn${k};`).join(' ') +
       (this.dHits ? ` KCTR[${C_L1D_HITS}] += ${[C_LOADS, C_STORES].filter((k) => this.counters.has(k)).map((k) => `kn${k}`).join(' + ')};` : '');
     // fl is always the hart's fetchLo to be (fetchBlock, the only call that sets it, does not throw).
-    return ` ${add} ${SAVE_D} ${SAVE_I} h.fetchLo = fl;`;
+    return ` ${this.unholdAll()} ${add} ${SAVE_D} ${SAVE_I} h.fetchLo = fl;`;
   }
 }
