@@ -5,7 +5,10 @@
 // perThread: each figure / the same tree's 1-core figure (bench/scaling.ts --hosted's ratio).
 // --insns: instructions per thread (spread over its cores, as scaling.ts's hosted runs).
 // --threads T: the config's thread count (default 1); above 1 the adaptive interleave is on
-// (cores/interleave.ts) while one thread still hosts every core (no barrier, no other worker).
+// (cores/interleave.ts) and the memory takes the parallel path (store hits claim their lines)
+// while one thread still hosts every core (no barrier, no other worker). A list (--threads 1,2)
+// alternates the counts as it does the trees (labels CoreSon1.tT): with --interleave 20000 the
+// slices are alike, and the parallel path's cost shows without a second thread's.
 // HOSTED_AB_JIT=1 prints hart 0's translator stats (and tails compiled) after each run.
 //   npx tsx bench/hosted_ab.ts TREE... [--cores 1,16] [--memory caches] [--engine jit] [--insns 48000000] [--rounds 3] [--interleave 50]
 
@@ -30,9 +33,9 @@ const engine = opt('--engine', 'jit');
 const insns = Number(opt('--insns', '48000000'));
 const rounds = Number(opt('--rounds', '3'));
 const interleave = Number(opt('--interleave', '0'));
-const threads = Number(opt('--threads', '1'));
+const threadCounts = opt('--threads', '1').split(',').map(Number);
 
-function workerSource(tree: string, cores: number): string {
+function workerSource(tree: string, cores: number, threads: number): string {
   const p = (f: string) => JSON.stringify(join(tree, f));
   const cfg = `{ cores: ${cores}, threads: ${Math.min(threads, cores)}, memory: '${memory}', engine: '${engine}', maxInsns: ${Math.round(insns / cores)}${interleave > 0 ? `, interleave: ${interleave}` : ''} }`;
   const src = `
@@ -81,28 +84,30 @@ const median = (xs: number[]) => {
 };
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const srcs = new Map<string, string>();
-for (const t of trees) for (const c of coreCounts) srcs.set(`${t}|${c}`, workerSource(t, c));
+const modes = coreCounts.flatMap((c) => threadCounts.map((th) => ({ c, th, key: `${c}|${th}`, label: threadCounts.length > 1 ? `${c}on1.t${th}` : `${c}on1` })));
+for (const t of trees) for (const m of modes) srcs.set(`${t}|${m.key}`, workerSource(t, m.c, m.th));
 const all = new Map<string, { whole: number[]; late: number[] }>();
 const load0 = loadavg();
 for (let r = 0; r < rounds; r++) {
-  for (const c of coreCounts) {
-    for (const t of trees) {
-      const k = `${t}|${c}`;
+  // The runs alternate A B, B A, ...: trees, and modes (core and thread counts) as well.
+  for (const md of r % 2 === 0 ? modes : [...modes].reverse()) {
+    for (const t of r % 2 === 0 ? trees : [...trees].reverse()) {
+      const k = `${t}|${md.key}`;
       const m = await once(srcs.get(k)!);
       const whole = m.insns / (m.ns / 1e3);
       if (!all.has(k)) all.set(k, { whole: [], late: [] });
       all.get(k)!.whole.push(whole);
       all.get(k)!.late.push(m.late);
-      process.stderr.write(`  ${t} ${c} cores: ${whole.toFixed(1)} per CPU-µs, second half ${m.late.toFixed(1)}${process.env.HOSTED_AB_JIT ? ` ${JSON.stringify(m.jit)}` : ''}\n`);
+      process.stderr.write(`  ${t} ${md.label}: ${whole.toFixed(1)} per CPU-µs, second half ${m.late.toFixed(1)}${process.env.HOSTED_AB_JIT ? ` ${JSON.stringify(m.jit)}` : ''}\n`);
     }
   }
 }
-const out: Record<string, unknown> = { memory, engine, insnsPerThread: insns, threads, interleave: interleave || 'default', rounds, loadavg: load0, loadavgEnd: loadavg() };
+const out: Record<string, unknown> = { memory, engine, insnsPerThread: insns, threads: threadCounts, interleave: interleave || 'default', rounds, loadavg: load0, loadavgEnd: loadavg() };
 for (const t of trees) {
-  const one = all.get(`${t}|${coreCounts[0]}`)!;
-  out[t] = Object.fromEntries(coreCounts.map((c) => {
-    const s = all.get(`${t}|${c}`)!;
-    return [`${c}on1`, {
+  const one = all.get(`${t}|${modes[0]!.key}`)!;
+  out[t] = Object.fromEntries(modes.map((md) => {
+    const s = all.get(`${t}|${md.key}`)!;
+    return [md.label, {
       cpuMips: +median(s.whole).toFixed(1), lateCpuMips: +median(s.late).toFixed(1),
       perThread: +(median(s.whole) / median(one.whole)).toFixed(3), latePerThread: +(median(s.late) / median(one.late)).toFixed(3),
     }];
