@@ -16,7 +16,8 @@
 // rule holds plain reads to the writes that happen before them. A store hit keeps the claim
 // (compareExchange to M|BUSY, release with Atomics.store) with other workers: without it a
 // snooper could take the line between the check and the write, and the store would land in
-// a copy already invalidated. solo (one worker for every core: nobody else touches these
+// a copy already invalidated (translated code keeps it for the rest of a region call:
+// cores/jit/mem_caches.ts). solo (one worker for every core: nobody else touches these
 // arrays while this thread runs) skips the claim's Atomics too.
 
 import { type L2Controller, type LineAccess, SRC_L1 } from '../shared/coherence/l2_controller.ts';

@@ -14,10 +14,15 @@
 // budget check; the method's path checks after paying its latency.
 //
 // L2 states as the methods read and write them (cores/mem_cache.ts's header says why): a load
-// or fetch hit reads the state with a plain read; a store hit claims the line (M or E ->
-// M|BUSY by compareExchange) and releases it in M with Atomics when other workers run (Atomics
-// calls cost ~10 ns each in V8, the bulk of a hit), with plain writes when solo (one worker
-// for every core: nothing else touches the states while this runs).
+// or fetch hit reads the state with a plain read; a store hit writes with plain writes when
+// solo (one worker for every core: nothing else touches the states while this runs). With other
+// workers it claims the line (M or E -> M|BUSY by compareExchange, as the method) and keeps the
+// claim for the rest of the region call (HELD marks it the region's own: later stores to the
+// line only check the state), releasing it in M with Atomics before any call out, at the exit,
+// or after HOLD_LOOPS passes of the region's loop: V8 calls the Atomics builtins, never inlines
+// them (bench/atomics_store.ts: claim and release ~50 ns a store, a plain store ~4), and most
+// stores follow another to the same line (compute_long, 16 cores on 2 threads, perf samples
+// in the compareExchange and store builtins, both workers: 627 -> 70).
 //
 // Region prologue: the arrays are hoisted into locals once per region call (only those the
 // region's accesses use): reading them through `mem` on every access is a property chain.
