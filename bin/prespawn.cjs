@@ -46,9 +46,22 @@ const WORKER_BOOT = join(__dirname, 'worker_boot.cjs');
  */
 const STDIO = { stdout: true, stderr: true };
 
+/**
+ * What a bundle worker takes of the process's node options: its preloads (--require), source
+ * maps and the profilers' options (--cpu-prof, --heap-prof and their settings). Left to inherit
+ * them all, a worker of a process run under tsx (the bench, the tests) would start the ES module
+ * loader and tsx's hooks for its entry (--import), though a bundle requires only built-in modules
+ * and absolute paths, which no hook sees: tens of milliseconds of each worker's start, and the
+ * background compiles of that start (the loader's CommonJS export lexer) still ran in the run's
+ * first milliseconds. V8's flags are the process's already (a worker may not be given them).
+ */
+const KEEP = /^(--require|-r|--enable-source-maps|--(cpu|heap)-prof(-dir|-name|-interval)?|--diagnostic-dir)(=|$)/;
+const WITH_VALUE = /^(--require|-r|--(cpu|heap)-prof-(dir|name|interval)|--diagnostic-dir)$/;
+const BUNDLE_EXEC_ARGV = process.execArgv.filter((a, i, all) => KEEP.test(a) || (i > 0 && WITH_VALUE.test(all[i - 1])));
+
 /** Starts a worker running the bundle at `file` (through WORKER_BOOT). */
 function bundleWorker(file, options) {
-  return new Worker(WORKER_BOOT, { ...options, ...STDIO, argv: [file] });
+  return new Worker(WORKER_BOOT, { execArgv: BUNDLE_EXEC_ARGV, ...options, ...STDIO, argv: [file] });
 }
 
 /** Starts `count` idle workers running the bundle at `file`. */
@@ -61,7 +74,7 @@ function prespawn(file, count) {
  * launcher still looks for the core bundle; loadPrespawned gives them the bundle's path.
  */
 function prespawnBoot(count) {
-  for (let i = 0; i < count; i++) track(new Worker(WORKER_BOOT, { workerData: PRESPAWNED, name: 'smpemu-worker-prespawned', ...STDIO }), undefined);
+  for (let i = 0; i < count; i++) track(new Worker(WORKER_BOOT, { execArgv: BUNDLE_EXEC_ARGV, workerData: PRESPAWNED, name: 'smpemu-worker-prespawned', ...STDIO }), undefined);
 }
 
 /** The booted workers start the bundle at `file`. */

@@ -3,8 +3,10 @@
 
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { bundleWorker, dropPrespawned, guessThreads, loadPrespawned, noteBundle, notedBundle, prespawn, prespawnBoot, prespawnedCount, PRESPAWNED, takePrespawned } from '../../bin/prespawn.mjs';
@@ -80,6 +82,27 @@ describe('prespawned workers', () => {
     const again = bundleWorker(f, { workerData: 8 });
     expect(((await once(again, 'message')) as [number])[0]).toBe(64);
     await again.terminate();
+  });
+
+  it('a bundle worker of a process run with --import (tsx) starts without it, keeping --require preloads; V8 flags stay the process\'s', () => {
+    // --import starts node's ES module loader and its hooks in every thread that inherits it:
+    // tens of milliseconds of a worker's start, and background compiles in the run's window.
+    const imported = join(dir, 'imported.mjs');
+    writeFileSync(imported, `import { isMainThread } from 'node:worker_threads';\nif (!isMainThread) process.stderr.write('imported in a worker\\n');\n`);
+    const preload = join(dir, 'preload.cjs');
+    writeFileSync(preload, `if (!require('node:worker_threads').isMainThread) globalThis.preloaded = true;\n`);
+    const bundle = join(dir, 'argv.cjs');
+    writeFileSync(bundle, `require('node:worker_threads').parentPort.postMessage({ argv: process.execArgv, preloaded: globalThis.preloaded === true });\n`);
+    const prespawnCjs = fileURLToPath(new URL('../../bin/prespawn.cjs', import.meta.url));
+    const main =
+      `const { bundleWorker } = require(${JSON.stringify(prespawnCjs)});` +
+      `bundleWorker(${JSON.stringify(bundle)}, {}).once('message', (m) => { console.log(JSON.stringify(m)); process.exit(0); });`;
+    const r = spawnSync(process.execPath, ['--max-semi-space-size=8', '--require', preload, '--import', pathToFileURL(imported).href, '-e', main], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('imported in a worker');
+    const m = JSON.parse(r.stdout) as { argv: string[]; preloaded: boolean };
+    expect(m.argv).toEqual(['--require', preload]);
+    expect(m.preloaded).toBe(true);
   });
 
   it('skips a worker that died before it was taken', async () => {
