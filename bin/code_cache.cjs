@@ -29,7 +29,7 @@
 
 'use strict';
 const { isAscii } = require('node:buffer');
-const { appendFileSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
+const { appendFileSync, closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, writeFileSync } = require('node:fs');
 const { dirname } = require('node:path');
 const { Script } = require('node:vm');
 const { threadId } = require('node:worker_threads');
@@ -81,13 +81,32 @@ function flushCodeCache(profile) {
 }
 globalThis[Symbol.for('smpemu.flushCodeCache')] = flushCodeCache;
 
+/** Node's CommonJS module wrapper, around the bundle's text. */
+const WRAP_HEAD = '(function (exports, require, module, __filename, __dirname) { ';
+const WRAP_TAIL = '\n})';
+
 /**
- * A bundle's text. Bundles are ASCII (esbuild escapes the rest; comments are dropped): read
- * as Latin-1, a plain copy into a one-byte string, where UTF-8 decoding touches twice the
- * memory (page faults are much of a worker's start).
+ * A bundle's text inside the module wrapper, as one flat string. Read straight into a buffer
+ * that holds the wrapper too: concatenated after the read, the text would be a rope that V8
+ * copies flat before it compiles or looks the script up (a second copy of the bundle on the
+ * heap, which set off a scavenge in every worker). Bundles are ASCII (esbuild escapes the
+ * rest; comments are dropped): read as Latin-1, a plain copy into a one-byte string, where
+ * UTF-8 decoding touches twice the memory (page faults are much of a worker's start).
  */
-function readSource(file) {
-  const bytes = readFileSync(file);
+function readWrapped(file) {
+  const fd = openSync(file, 'r');
+  let bytes;
+  try {
+    const size = fstatSync(fd).size;
+    bytes = Buffer.allocUnsafe(WRAP_HEAD.length + size + WRAP_TAIL.length);
+    bytes.write(WRAP_HEAD, 0, 'latin1');
+    let at = WRAP_HEAD.length;
+    for (let n; at < WRAP_HEAD.length + size && (n = readSync(fd, bytes, at, WRAP_HEAD.length + size - at, null)) > 0; ) at += n;
+    bytes.write(WRAP_TAIL, at, 'latin1');
+    bytes = bytes.subarray(0, at + WRAP_TAIL.length);
+  } finally {
+    closeSync(fd);
+  }
   return typeof isAscii === 'function' && isAscii(bytes) ? bytes.latin1Slice(0, bytes.length) : bytes.toString('utf8');
 }
 
@@ -97,7 +116,7 @@ function readSource(file) {
  * exit's flushCodeCache (a worker passes its own to flushCodeCache instead).
  */
 function runCommonJs(file, profile) {
-  const source = readSource(file);
+  const wrapper = readWrapped(file);
   const cacheFile = codeCacheFile(file);
   let cachedData;
   try {
@@ -105,7 +124,6 @@ function runCommonJs(file, profile) {
   } catch {
     // first run of this bundle on this node
   }
-  const wrapper = `(function (exports, require, module, __filename, __dirname) { ${source}\n})`;
   const script = new Script(wrapper, { filename: file, cachedData });
   loaded.push({ script, cacheFile, profile, stale: cachedData === undefined || script.cachedDataRejected === true });
   if (!exitHooked) {

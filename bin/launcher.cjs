@@ -10,16 +10,25 @@
 // The cache's build side (bin/bundle_cache.mjs) is an ES module, loaded only to build.
 
 'use strict';
-const { availableParallelism } = require('node:os');
-const { join } = require('node:path');
-const { startupMark } = require('./startup_trace.cjs');
-const { cacheDir, cacheEnabled, lookupBundle } = require('./bundle_lookup.cjs');
+// Node boots a worker in tens of milliseconds: they start before anything else is loaded, and
+// are told the bundle's path once it is known.
 const { guessThreads, loadPrespawned, noteBundle, prespawnBoot } = require('./prespawn.cjs');
-
-startupMark('launcher');
 
 /** Commands that start core workers: their bundle is made ready here, in this process (the pool could only build it in a child). */
 const MACHINE_COMMANDS = new Set(['run', 'litmus', 'demo']);
+
+const argv = process.argv.slice(2);
+// bundle_lookup.cjs's cacheEnabled, without loading that module first.
+const enabled = !/^(0|off|false|no)$/i.test(process.env.SMPEMU_CACHE ?? '');
+const machine = enabled && MACHINE_COMMANDS.has(argv[0]);
+const threads = machine ? guessThreads(argv, require('node:os').availableParallelism()) : 0;
+if (threads > 0) prespawnBoot(threads);
+
+const { join } = require('node:path');
+const { startupMark } = require('./startup_trace.cjs');
+const { cacheDir, lookupBundle } = require('./bundle_lookup.cjs');
+
+startupMark('launcher');
 
 const ROOT = join(__dirname, '..');
 const MAIN = join(ROOT, 'src/cli/main.ts');
@@ -51,12 +60,6 @@ function cliProfile(argv) {
 }
 
 async function launch() {
-  const argv = process.argv.slice(2);
-  const enabled = cacheEnabled();
-  const machine = enabled && MACHINE_COMMANDS.has(argv[0]);
-  // Node boots a worker in tens of milliseconds: they start first, and are told the bundle's path once it is known.
-  const threads = machine ? guessThreads(argv, availableParallelism()) : 0;
-  if (threads > 0) prespawnBoot(threads);
   startupMark(`prespawned ${threads}`);
   let main;
   try {

@@ -17,11 +17,14 @@ const { threadId } = require('node:worker_threads');
 
 const on = !!process.env.SMPEMU_TRACE_STARTUP;
 /**
- * SMPEMU_TRACE_STARTUP=callgrind: each mark also calls os.uptime() (libuv's uv_uptime, which
+ * SMPEMU_TRACE_STARTUP=callgrind: each mark calls os.uptime() (libuv's uv_uptime, which
  * nothing else calls), so that `valgrind --tool=callgrind --separate-threads=yes
- * --dump-before=uv_uptime` splits every thread's host instructions at its marks.
+ * --dump-before=uv_uptime` splits every thread's host instructions at its marks, and writes
+ * its line with zeros for the times, the CPU and the faults: reading them (the clock through
+ * node:perf_hooks, two /proc files) would add their own instructions to the next phase.
  */
 const callgrind = process.env.SMPEMU_TRACE_STARTUP === 'callgrind';
+const uptime = callgrind ? require('node:os').uptime : undefined;
 let first = true;
 
 /** CPU ms this thread has run (Linux), or NaN. */
@@ -58,7 +61,11 @@ function writeLine(s) {
 /** Writes one phase line (nothing unless SMPEMU_TRACE_STARTUP is set). */
 function startupMark(phase) {
   if (!on) return;
-  if (callgrind) require('node:os').uptime();
+  if (uptime) {
+    uptime();
+    writeLine(`smpemu-startup 0 ${threadId} 0 0 ${phase}\n`);
+    return;
+  }
   const cpu = threadCpuMs();
   const faults = threadMinorFaults();
   const line = (t, c, f, p) => `smpemu-startup ${t.toFixed(2)} ${threadId} ${c.toFixed(2)} ${f} ${p}\n`;
