@@ -424,7 +424,16 @@ function packageVersion(): string {
   return pkg.version;
 }
 
-export function buildProgram(): Command {
+/** The commands, each registered on the program by its own function. */
+const COMMANDS = ['run', 'demo', 'litmus', 'stress'] as const;
+
+/**
+ * The program with every command, or with only `only` when the command line names it: a
+ * command's options cost commander tens of thousands of host instructions each at every start,
+ * and a run's parse, help and errors involve its own command alone.
+ */
+export function buildProgram(only?: string): Command {
+  const wanted = (name: (typeof COMMANDS)[number]) => only === undefined || !(COMMANDS as readonly string[]).includes(only) || only === name;
   const program = new Command('smpemu')
     .description('SMP RISC-V (RV64IMA) emulator: every core a worker thread over shared RAM')
     .version(packageVersion(), '-V, --version', 'print the version')
@@ -434,7 +443,7 @@ export function buildProgram(): Command {
     })
     .exitOverride();
 
-  addMachineOptions(
+  if (wanted('run')) addMachineOptions(
     program
       .command('run')
       .description('run a static RISC-V ELF program')
@@ -444,7 +453,7 @@ export function buildProgram(): Command {
     process.exitCode = await runProgram(file, args, f, cmd);
   });
 
-  program
+  if (wanted('demo')) program
     .command('demo')
     .description('the built-in demo: false sharing, packed against padded counters on 4 cores')
     .option('-c, --cores <n>', 'simulated cores (2 to 8)', intArg('--cores', 2), 4)
@@ -455,15 +464,15 @@ export function buildProgram(): Command {
       const d = await runDemo({ cores: f.cores, threads: f.threads });
       process.stdout.write(d.text);
     });
-  registerLitmus(program);
-  registerStress(program);
+  if (wanted('litmus')) registerLitmus(program);
+  if (wanted('stress')) registerStress(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
   startupMark('cli loaded');
   process.once('exit', () => startupMark('exit'));
-  const program = buildProgram();
+  const program = buildProgram(argv[0]);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
