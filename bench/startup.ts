@@ -16,8 +16,10 @@
 // median wall ms since the process started, and the median CPU ms and minor page faults of
 // that thread so far.
 // With NODE_EXTRA_CA_CERTS set, `node -e 0` and hello on 4 cores (and the baseline's) are also timed without it.
+// --only REGEX keeps the cases whose name matches (and `node -e 0`), for an A/B of one case
+// with many reps, e.g. --only 'hello 4 cores caches (cache|baseline) without'.
 // Prints one JSON object on stdout, progress on stderr:
-//   npx tsx bench/startup.ts [--reps 7] [--litmus] [--baseline DIR] [--phases]
+//   npx tsx bench/startup.ts [--reps 7] [--litmus] [--baseline DIR] [--phases] [--only REGEX]
 
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -29,6 +31,7 @@ const reps = arg('--reps') > 0 ? Number(process.argv[arg('--reps') + 1]) : 7;
 const withLitmus = arg('--litmus') > 0;
 const baseline = arg('--baseline') > 0 ? process.argv[arg('--baseline') + 1] : undefined;
 const withPhases = arg('--phases') > 0;
+const only = arg('--only') > 0 ? new RegExp(process.argv[arg('--only') + 1]!) : undefined;
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** A checkout's command as installed: its package.json's "bin" (bin/smpemu.cjs here; bin/smpemu.mjs before). */
 const binOf = (dir: string): string => join(dir, (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { bin: { smpemu: string } }).bin.smpemu);
@@ -131,6 +134,8 @@ if (withLitmus) {
   cases.push({ name: 'litmus regress nocache', cmd: process.execPath, args, env: cacheOff, reps: litmusReps });
   if (baseline) cases.push({ name: 'litmus regress baseline', cmd: process.execPath, args: [binOf(baseline), ...args.slice(1)], env: process.env, reps: litmusReps });
 }
+
+if (only) cases.splice(0, cases.length, ...cases.filter((c) => c.name === 'node -e 0' || only.test(c.name)));
 
 // Warm-up: fills the bundle cache (a first build is not start-up) and the page cache.
 for (const c of cases) time(c.cmd, c.args, c.env);
