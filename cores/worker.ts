@@ -166,12 +166,7 @@ function main(init: WorkerInit): void {
     const chunks = group.takeOutput();
     if (chunks.length > 0) port.postMessage({ t: 'out', chunks } satisfies WorkerMessage);
     group.publishProgress();
-    // Started from the bundle cache (bin/worker_boot.cjs): the first run of a new bundle, and of
-    // each kind of run, leaves V8's code cache for the next (the pool terminates workers, so no
-    // exit hook would run).
-    const c = init.config;
-    (globalThis as { [k: symbol]: ((profile?: string) => void) | undefined })[Symbol.for('smpemu.flushCodeCache')]?.(`worker ${c.boot} ${c.memory} ${c.engine}`);
-    port.postMessage({
+    const done = {
       t: 'done',
       time,
       cores: group.results(),
@@ -183,7 +178,14 @@ function main(init: WorkerInit): void {
       violations,
       ...(group.processStats() ? { process: group.processStats() } : {}),
       host,
-    } satisfies WorkerMessage);
+    } satisfies WorkerMessage;
+    // Started from the bundle cache (bin/worker_boot.cjs): the first run of a new bundle, and of
+    // each kind of run, leaves V8's code cache for the next (the pool terminates workers, so no
+    // exit hook would run). After the report is built, so that the cache holds what builds it
+    // (results, faults, c2c entries, stats), which every run would compile again otherwise.
+    const c = init.config;
+    (globalThis as { [k: symbol]: ((profile?: string) => void) | undefined })[Symbol.for('smpemu.flushCodeCache')]?.(`worker ${c.boot} ${c.memory} ${c.engine}`);
+    port.postMessage(done);
   } catch (e) {
     // An emulator bug, not a guest fault: stop everyone so nobody waits at the barrier forever.
     const err = e instanceof Error ? e : new Error(String(e));
