@@ -176,7 +176,8 @@ export class L2Controller {
       if ((s & BUSY) === 0) {
         if (Atomics.compareExchange(st, slot, s, s | BUSY) === s) return s;
       } else if (long) {
-        // The owner holds BUSY only for the few host instructions of one store.
+        // The owner holds BUSY for one store (the interpreter), or for the rest of a translated
+        // region's call, at most 64 passes of its loop (cores/jit/mem_caches.ts's held claim).
         Atomics.wait(st, slot, s, 0.05);
       }
     }
