@@ -412,9 +412,11 @@ export class CoreGroup {
         const shared = s !== seen[pick];
         seen[pick] = s;
         st.slices++;
-        if (step > base) st.longSlices++;
-        if (step > st.maxSlice) st.maxSlice = step;
-        if (shared) st.sharingSlices++;
+        // Every counter written on every slice: an increment first run after TurboFan compiled
+        // runCores had no type feedback and deoptimized it (coh9, ab_compile).
+        st.longSlices += step > base ? 1 : 0;
+        st.maxSlice = Math.max(st.maxSlice, step);
+        st.sharingSlices += shared ? 1 : 0;
         step = nextInterleave(step, shared, base, maxSlice);
         this.slice = step;
       }
