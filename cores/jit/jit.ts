@@ -209,7 +209,7 @@ export class Jit implements DecodeListener {
       }
       this.adopted++;
     } else {
-      const plan = readRegion(ent, pc, this.heads);
+      const plan = readRegion(ent, pc, this.heads, this.tag);
       if (plan.path.length === 0) {
         this.tries[i] = RETRANSLATE_CAP; // starts with an op the translator leaves to the interpreter
         return false;

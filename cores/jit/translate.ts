@@ -138,13 +138,16 @@ export function endsBlock(op: Op): boolean {
  * (heads, Jit.heads: per slot, the entry pc of a translated region that loops): straight-line
  * code that runs into a hot loop (the loop's set-up) would otherwise copy the loop's first
  * pass, more code for V8 to compile (compute_long's matrix loop was compiled three times over).
+ * With entries (Jit.tag), it ends as well before any translated region's entry: straight-line
+ * code that falls into another region's code (compute_long's matrix set-up, entered once a
+ * round, ran into the outer loop's 48-instruction body) leaves there instead of copying it.
  */
-export function readBlock(ent: Int32Array, pc: number, heads?: Int32Array, self = -1): BlockInsn[] {
+export function readBlock(ent: Int32Array, pc: number, heads?: Int32Array, self = -1, entries?: Int32Array): BlockInsn[] {
   const out: BlockInsn[] = [];
   while (out.length < BLOCK_CAP) {
     const e = ((pc >>> 1) & DECODE_MASK) << 2;
     if (ent[e] !== pc) break;
-    if (out.length > 0 && (pc === self || isHead(heads, pc))) break;
+    if (out.length > 0 && (pc === self || isHead(heads, pc) || isHead(entries, pc))) break;
     const pk = ent[e + 1];
     const op = (pk & 0xff) as Op;
     if (!translatable(op, ent[e + 2], ent[e + 3])) break;
@@ -253,9 +256,9 @@ export function regionBlocks(plan: RegionPlan): BlockInsn[][] {
  * entry is a second large function for V8 to compile, and with caches a miss that leaves a
  * loop's region mid-block makes such entries).
  */
-export function readRegion(ent: Int32Array, entry: number, heads?: Int32Array): RegionPlan {
+export function readRegion(ent: Int32Array, entry: number, heads?: Int32Array, entries?: Int32Array): RegionPlan {
   const detours = new Map<number, BlockInsn[][]>();
-  const first = readBlock(ent, entry, heads, entry);
+  const first = readBlock(ent, entry, heads, entry, entries);
   if (first.length === 0) return { path: [], detours, loops: false };
   const other = (pc: number) => pc !== entry && isHead(heads, pc);
   const path = [first];
@@ -268,7 +271,7 @@ export function readRegion(ent: Int32Array, entry: number, heads?: Int32Array): 
     if (path.length >= REGION_BLOCKS) return false;
     for (const t of succ) {
       if (path.some((b) => b[0].pc === t) || other(t)) continue;
-      const b = readBlock(ent, t, heads, entry);
+      const b = readBlock(ent, t, heads, entry, entries);
       if (b.length === 0 || insns + b.length > REGION_INSNS) continue;
       path.push(b);
       links.push(link(b, links[links.length - 1]));
@@ -291,7 +294,7 @@ export function readRegion(ent: Int32Array, entry: number, heads?: Int32Array): 
       const d: BlockInsn[][] = [];
       const dfs = (pc: number, ls: readonly number[]): boolean => {
         if (d.length >= DETOUR_BLOCKS || d.some((c) => c[0].pc === pc) || other(pc)) return false;
-        const c = readBlock(ent, pc, heads, entry);
+        const c = readBlock(ent, pc, heads, entry, entries);
         if (c.length === 0 || insns + c.length > REGION_INSNS) return false;
         const after = link(c, ls);
         d.push(c);
@@ -404,6 +407,14 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView,
   // A call into the memory from generated code (with caches: the inline hit path's locals written back around it).
   const around = (call: string) => (cm !== undefined ? cm.around(call) : call);
   const lowLo = view.env.lo < 2048;
+  // Inline flat: LO <= b <= HI - size and b aligned, as one unsigned compare: b - LO rotated
+  // right by log2(size) puts misaligned bits on top (LO is page-aligned), and an int32 b
+  // below LO wraps high (HI taken as at most 2^31, the int32 b's reach).
+  const inRange = (size: number): string => {
+    const lo = view.env.lo, k = Math.floor((Math.min(view.env.hi, 2 ** 31) - size - lo) / size);
+    const r = Math.log2(size);
+    return r === 0 ? `((b - ${lo}) >>> 0) <= ${k}` : `((((b - ${lo}) >>> ${r}) | ((b - ${lo}) << ${32 - r})) >>> 0) <= ${k}`;
+  };
   const used = new Set<number>(), written = new Set<number>();
   // Registers live in xl/xh (V8 keeps a block's repeated accesses in machine registers); so a
   // fault or an exit finds them written, and the region's loop carries no register phis.
@@ -459,7 +470,8 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView,
       // Inline flat: the address as an int32 b where it surely is lo + imm (high word 0; below
       // 2048 also lo < 2^31, so that no wrap lands on a mapped address), else -1, which fails
       // every range check (LO >= 0); the method gets the exact address A, as the interpreter's.
-      const bAddr = `const b = ${H(rs1)} === 0${lowLo ? ` && ${L(rs1)} >= 0` : ''} ? (${L(rs1)} + ${imm}) | 0 : -1;`;
+      // Without a branch: -1 ORed in when the high word is not 0 ((h | -h) has bit 31 then).
+      const bAddr = `const b = (${L(rs1)} + ${imm}) | ((${H(rs1)} | -${H(rs1)}${lowLo ? ` | ${L(rs1)}` : ''}) >> 31);`;
       const A = `(((${L(rs1)} >>> 0) + ${imm}) + ${H(rs1)} * ${TWO32})`;
       // After a memory access: its latency (unless constant and in the cost), and whether it
       // was one that can end the block.
@@ -508,13 +520,13 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView,
             // Results truncated to int32 (as the interpreter's stores into xl/xh do), so that the
             // fast and slow paths' phi stays a machine word.
             const [cond, fast] = {
-              [Op.LB]: ['b >= LO && b < HI', '(U8[b] << 24) >> 24'],
-              [Op.LBU]: ['b >= LO && b < HI', 'U8[b]'],
-              [Op.LH]: ['b >= LO && b <= HI - 2 && (b & 1) === 0', '(U16[b >>> 1] << 16) >> 16'],
-              [Op.LHU]: ['b >= LO && b <= HI - 2 && (b & 1) === 0', 'U16[b >>> 1]'],
-              [Op.LW]: ['b >= LO && b <= HI - 4 && (b & 3) === 0', 'I32[b >>> 2]'],
-              [Op.LWU]: ['b >= LO && b <= HI - 4 && (b & 3) === 0', 'I32[b >>> 2]'],
-              [Op.LD]: ['b >= LO && b <= HI - 8 && (b & 7) === 0', ''],
+              [Op.LB]: [inRange(1), '(U8[b] << 24) >> 24'],
+              [Op.LBU]: [inRange(1), 'U8[b]'],
+              [Op.LH]: [inRange(2), '(U16[b >>> 1] << 16) >> 16'],
+              [Op.LHU]: [inRange(2), 'U16[b >>> 1]'],
+              [Op.LW]: [inRange(4), 'I32[b >>> 2]'],
+              [Op.LWU]: [inRange(4), 'I32[b >>> 2]'],
+              [Op.LD]: [inRange(8), ''],
             }[op]!;
             if (op === Op.LD) {
               get = `let v = 0, vh = 0; if (${cond}) { const i = b >>> 2; v = I32[i]; vh = I32[i + 1]; } else { v = ${call('load64', A)} | 0;${chk} vh = mem.hi | 0; }`;
@@ -545,10 +557,10 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView,
           if (inlineFlat) {
             // Pages holding decoded code (PG) take the method, which drops what the store overwrites.
             const [cond, put] = {
-              [Op.SB]: ['b >= LO && b < HI', `U8[b] = ${L(rs2)};`],
-              [Op.SH]: ['b >= LO && b <= HI - 2 && (b & 1) === 0', `U16[b >>> 1] = ${L(rs2)};`],
-              [Op.SW]: ['b >= LO && b <= HI - 4 && (b & 3) === 0', `I32[b >>> 2] = ${L(rs2)};`],
-              [Op.SD]: ['b >= LO && b <= HI - 8 && (b & 7) === 0', `{ const i = b >>> 2; I32[i] = ${L(rs2)}; I32[i + 1] = ${H(rs2)}; }`],
+              [Op.SB]: [inRange(1), `U8[b] = ${L(rs2)};`],
+              [Op.SH]: [inRange(2), `U16[b >>> 1] = ${L(rs2)};`],
+              [Op.SW]: [inRange(4), `I32[b >>> 2] = ${L(rs2)};`],
+              [Op.SD]: [inRange(8), `{ const i = b >>> 2; I32[i] = ${L(rs2)}; I32[i + 1] = ${H(rs2)}; }`],
             }[op];
             s = `{ ${bAddr} if (${cond} && PG[b >>> 12] === 0) { ${put}${paid} } else { ${addr} ${slow} } }`;
           } else if (inlineTlb) {
@@ -647,11 +659,11 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView,
               : `K: { ${tlbHit('RE', 8)} const i = p >>> 2; FW[${d}] = I32[i]; FW[${d + 1}] = I32[i + 1]; break K; } const v = ${call('load64', 'a')};${chk} FW[${d + 1}] = mem.hi; FW[${d}] = v; }`;
           } else if (rs2 === 0) {
             get = inlineFlat
-              ? `if (b >= LO && b <= HI - 4 && (b & 3) === 0) FW[${d}] = I32[b >>> 2]; else { const v = ${call('load32', A)};${chk} FW[${d}] = v; } FW[${d + 1}] = -1;`
+              ? `if (${inRange(4)}) FW[${d}] = I32[b >>> 2]; else { const v = ${call('load32', A)};${chk} FW[${d}] = v; } FW[${d + 1}] = -1;`
               : `{ const v = ${call('load32', 'a')};${chk} FW[${d}] = v; FW[${d + 1}] = -1; }`;
           } else {
             get = inlineFlat
-              ? `if (b >= LO && b <= HI - 8 && (b & 7) === 0) { const i = b >>> 2; FW[${d}] = I32[i]; FW[${d + 1}] = I32[i + 1]; } else { const v = ${call('load64', A)};${chk} FW[${d + 1}] = mem.hi; FW[${d}] = v; }`
+              ? `if (${inRange(8)}) { const i = b >>> 2; FW[${d}] = I32[i]; FW[${d + 1}] = I32[i + 1]; } else { const v = ${call('load64', A)};${chk} FW[${d + 1}] = mem.hi; FW[${d}] = v; }`
               : `{ const v = ${call('load64', 'a')};${chk} FW[${d + 1}] = mem.hi; FW[${d}] = v; }`;
           }
           s = `{ ${inlineFlat ? bAddr : setPc + addr} ${get}${paid} }`;
@@ -664,8 +676,8 @@ export function regionSource(plan: RegionPlan, fetchSpan: number, view: MemView,
           const put = rd === 0 ? call('store32', `a, FW[${d}]`) : call('store64', `a, FW[${d}], FW[${d + 1}]`);
           if (inlineFlat) {
             const [cond, fast] = rd === 0
-              ? ['b >= LO && b <= HI - 4 && (b & 3) === 0', `I32[b >>> 2] = FW[${d}];`]
-              : ['b >= LO && b <= HI - 8 && (b & 7) === 0', `{ const i = b >>> 2; I32[i] = FW[${d}]; I32[i + 1] = FW[${d + 1}]; }`];
+              ? [inRange(4), `I32[b >>> 2] = FW[${d}];`]
+              : [inRange(8), `{ const i = b >>> 2; I32[i] = FW[${d}]; I32[i + 1] = FW[${d + 1}]; }`];
             s = `{ ${bAddr} if (${cond} && PG[b >>> 12] === 0) { ${fast}${paid} } else { ${addr} ${setPc}${put};${chk}${paid} if (st[3] !== ep) ${exit} } }`;
           } else if (inlineTlb) {
             const [size, fast] = rd === 0 ? [4, `I32[p >>> 2] = FW[${d}];`] : [8, `{ const i = p >>> 2; I32[i] = FW[${d}]; I32[i + 1] = FW[${d + 1}]; }`];
