@@ -33,12 +33,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string): string => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-const positional = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--') && args[i - 1] !== '--bench'));
+import { args, opt, positional as positionalArgs } from './ab_args.ts';
+const positional = positionalArgs(['--bench']);
 if (positional.length < 2) {
   process.stderr.write('usage: npx tsx bench/ab.ts TREE_A TREE_B [TREE_C ...] [--rounds N] [--cases flat,caches] | [--bench --rounds N --reps R]\n');
   process.exit(2);

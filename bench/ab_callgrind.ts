@@ -19,24 +19,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string): string => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
+import { runCase } from './ab_case.ts';
+import { alternating, args, label, opt, preloadEnv, treesOrUsage } from './ab_args.ts';
 const kind = opt('--case', 'packed2');
 
 /** One run of the case in this process; the watchdog waits as long as valgrind needs. */
 async function child(tree: string, c: string): Promise<void> {
-  const { makeConfig } = await import(pathToFileURL(join(tree, 'src/machine/config.ts')).href);
-  const { runMachine } = await import(pathToFileURL(join(tree, 'src/machine/machine.ts')).href);
-  const packed = c === 'packed' || c === 'packed2';
-  const program = readFileSync(join(tree, packed ? 'workloads/bin/counters_packed.elf' : 'workloads/bin/compute_long.elf'));
-  const cfg = packed ? { cores: 4, threads: c === 'packed' ? 1 : 2, memory: 'caches' } : c === 'flat2' ? { cores: 2, threads: 2, memory: 'flat' } : { cores: 1, memory: c };
-  const r = await runMachine(makeConfig(cfg), program, { stdout: () => {}, watchdogMs: 3_600_000 });
-  if (r.exitCode !== 0) throw new Error(`exit ${r.exitCode} ${r.error ?? ''}`);
+  const r = await runCase(tree, c, { watchdogMs: 3_600_000 });
   process.stdout.write(`\n@@RESULT ${JSON.stringify({ instructions: r.instructions })}\n`);
 }
 
@@ -96,17 +87,12 @@ function windowCost(dir: string): Record<Category, number> {
 }
 
 function parent(): void {
-  const trees = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--'))).map((t) => resolve(t));
-  if (trees.length < 1) {
-    process.stderr.write("usage: npx tsx bench/ab_callgrind.ts TREE [TREE ...] [--runs N] [--case packed2|packed|flat|caches|flat2] [--v8 'FLAGS']\n");
-    process.exit(2);
-  }
+  const trees = treesOrUsage("npx tsx bench/ab_callgrind.ts TREE [TREE ...] [--runs N] [--case packed2|packed|flat|caches|flat2] [--v8 'FLAGS']");
   const runs = Number(opt('--runs', '3'));
   const v8 = ['--single-threaded', ...opt('--v8', '').split(' ').filter((f) => f !== '')];
   const self = fileURLToPath(import.meta.url);
   const mark = fileURLToPath(new URL('./ab_callgrind_mark.cjs', import.meta.url));
-  const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${mark}` };
-  const label = (t: number) => String.fromCharCode(65 + t);
+  const env = preloadEnv(mark);
   const node = [...v8, ...process.execArgv, self, '--child'];
   for (const t of trees) {
     // Not counted: leaves the code cache these flags accept. Under valgrind, whose CPU lacks
@@ -116,8 +102,7 @@ function parent(): void {
   }
   const costs: Record<Category, number>[][] = trees.map(() => []);
   for (let round = 0; round < runs; round++) {
-    const order = round % 2 === 0 ? trees.map((_, i) => i) : trees.map((_, i) => trees.length - 1 - i);
-    for (const t of order) {
+    for (const t of alternating(round, trees.length)) {
       const dir = mkdtempSync(join(tmpdir(), 'smpemu-abcg-'));
       try {
         const r = spawnSync('valgrind', ['--tool=callgrind', '--separate-threads=yes', '--dump-before=uv_uptime', `--callgrind-out-file=${dir}/cg.%p`, process.execPath, ...node, trees[t], kind], { env, encoding: 'utf8', maxBuffer: 1 << 26 });

@@ -15,16 +15,12 @@
 //   SMPEMU_ENGINE=interp npx tsx bench/ab_compile.ts /work/wt/base . [--runs 5] [--case packed2] [--v8 'FLAGS'] [--top 30]
 
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string): string => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
+import { runCase } from './ab_case.ts';
+import { alternating, args, label, opt, preloadEnv, treesOrUsage } from './ab_args.ts';
 const kind = opt('--case', 'packed2');
 
 type Child = { instructions: number; hostSeconds: number; tps: number; mips: number };
@@ -34,13 +30,7 @@ else parent();
 
 /** One run of the case in this process (the parent's V8 flags and marker apply). */
 async function child(tree: string, c: string): Promise<void> {
-  const { makeConfig } = await import(pathToFileURL(join(tree, 'src/machine/config.ts')).href);
-  const { runMachine } = await import(pathToFileURL(join(tree, 'src/machine/machine.ts')).href);
-  const packed = c === 'packed' || c === 'packed2';
-  const program = readFileSync(join(tree, packed ? 'workloads/bin/counters_packed.elf' : 'workloads/bin/compute_long.elf'));
-  const cfg = packed ? { cores: 4, threads: c === 'packed' ? 1 : 2, memory: 'caches' } : c === 'flat2' ? { cores: 2, threads: 2, memory: 'flat' } : { cores: 1, memory: c };
-  const r = await runMachine(makeConfig(cfg), program, { stdout: () => {} });
-  if (r.exitCode !== 0) throw new Error(`exit ${r.exitCode} ${r.error ?? ''}`);
+  const r = await runCase(tree, c);
   const tx = r.caches ? r.caches.bus.BusRd + r.caches.bus.BusRdX + r.caches.bus.BusUpgr : 0;
   const out: Child = { instructions: r.instructions, hostSeconds: r.hostSeconds, tps: tx / r.hostSeconds, mips: r.guestMips };
   process.stdout.write(`\n@@RESULT ${JSON.stringify(out)}\n`);
@@ -76,22 +66,16 @@ function parse(text: string): Trace {
 }
 
 function parent(): void {
-  const trees = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--'))).map((t) => resolve(t));
-  if (trees.length < 1) {
-    process.stderr.write("usage: npx tsx bench/ab_compile.ts TREE [TREE ...] [--runs N] [--case packed2|packed|flat|caches|flat2] [--v8 'FLAGS'] [--top K]\n");
-    process.exit(2);
-  }
+  const trees = treesOrUsage("npx tsx bench/ab_compile.ts TREE [TREE ...] [--runs N] [--case packed2|packed|flat|caches|flat2] [--v8 'FLAGS'] [--top K]");
   const runs = Number(opt('--runs', '4'));
   const top = Number(opt('--top', '30'));
   const v8 = opt('--v8', '').split(' ').filter((f) => f !== '');
   const self = fileURLToPath(import.meta.url);
   const mark = fileURLToPath(new URL('./ab_compile_mark.cjs', import.meta.url));
-  const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${mark}` };
-  const label = (t: number) => String.fromCharCode(65 + t);
+  const env = preloadEnv(mark);
   const traces: Trace[][] = trees.map(() => []);
   for (let round = 0; round < runs; round++) {
-    const order = round % 2 === 0 ? trees.map((_, i) => i) : trees.map((_, i) => trees.length - 1 - i);
-    for (const t of order) {
+    for (const t of alternating(round, trees.length)) {
       const r = spawnSync(process.execPath, ['--trace-opt', '--trace-deopt', ...v8, ...process.execArgv, self, '--child', trees[t], kind], { env, encoding: 'utf8', maxBuffer: 1 << 28 });
       if (r.status !== 0) throw new Error(`${trees[t]}: exit ${r.status}\n${r.stderr.slice(-3000)}`);
       const tr = parse(r.stdout);

@@ -20,12 +20,8 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string): string => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-const trees = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--')));
+import { args, opt, positional } from './ab_args.ts';
+const trees = positional();
 if (trees.length === 0) {
   process.stderr.write('usage: npx tsx bench/ab_count.ts TREE [TREE ...] [--case flat|caches|packed] [--n1 N] [--n2 N] [--jobs J]\n');
   process.exit(2);

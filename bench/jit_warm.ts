@@ -11,15 +11,11 @@ import { buildSync } from 'esbuild';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string): string => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
+import { args, opt, positional } from './ab_args.ts';
 const memory = opt('--memory', 'flat');
 const runs = Number(opt('--runs', '5'));
 const program = opt('--program', 'workloads/bin/compute_long.elf');
-const trees = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--'))).map((p) => resolve(p));
+const trees = positional().map((p) => resolve(p));
 if (trees.length === 0) {
   process.stderr.write('usage: npx tsx bench/jit_warm.ts TREE [TREE ...] [--runs N] [--memory flat|caches] [--program ELF]\n');
   process.exit(2);
