@@ -64,7 +64,7 @@ for (const [name, f] of Object.entries({ plain, claim, held, loadStore })) {
 }
 suite.on('cycle', (e: Benchmark.Event) => {
   const b = e.target as Benchmark;
-  results[b.name!] = +((1e9 / b.hz!) / N).toFixed(2);
+  results[b.name] = +((1e9 / b.hz) / N).toFixed(2);
   process.stderr.write(`  ${String(e.target)}\n`);
 });
 suite.on('complete', () => {

@@ -11,7 +11,7 @@
 // Each figure has its benchmark.js margin (rme, percent) and sample count.
 //   npm run bench:micro
 
-import { createRequire } from 'node:module';
+import Benchmark from 'benchmark'; // typed by bench/benchmark.d.ts
 import { CoreGroup } from '../cores/core_group.ts';
 import type { Hart } from '../cores/hart.ts';
 import { C2cRecorder, SRC_HITM } from '../cores/c2c_recorder.ts';
@@ -24,22 +24,6 @@ import { REGION_BLOCKS } from '../cores/jit/translate.ts';
 import { boot } from '../src/machine/boot.ts';
 import { makeConfig, type MachineConfig } from '../src/machine/config.ts';
 
-// benchmark.js ships no types; this is the part used here.
-interface BenchStats {
-  rme: number;
-  sample: number[];
-}
-interface Bench {
-  name: string;
-  hz: number;
-  stats: BenchStats;
-}
-interface Suite {
-  add(name: string, fn: () => void, opts?: { minSamples?: number }): Suite;
-  on(event: 'cycle', fn: (e: { target: Bench }) => void): Suite;
-  run(opts?: { async?: boolean }): Suite;
-}
-const Benchmark = createRequire(import.meta.url)('benchmark') as { Suite: new () => Suite };
 
 // ---- interpreter: a hart running an endless ALU loop, CHUNK cycles per call ----
 const CHUNK = 100_000;
