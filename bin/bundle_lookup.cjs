@@ -7,15 +7,11 @@
 const { existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { basename, join, resolve } = require('node:path');
+const { cacheEnabled } = require('./cache_enabled.cjs');
 
 /** Bumped whenever the build options or the plugin (bin/bundle_cache.mjs) change what a bundle contains. */
 const FORMAT_VERSION = 6;
 
-/** False when SMPEMU_CACHE=0 (or off/false/no). */
-function cacheEnabled(env = process.env) {
-  const v = (env.SMPEMU_CACHE ?? '').toLowerCase();
-  return !(v === '0' || v === 'off' || v === 'false' || v === 'no');
-}
 
 /** A file whose ctime is within this of the record is racy: always hashed, never trusted by its tag. */
 const RACY_MS = 2000;

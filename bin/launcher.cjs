@@ -18,8 +18,7 @@ const { guessThreads, loadPrespawned, noteBundle, prespawnBoot } = require('./pr
 const MACHINE_COMMANDS = new Set(['run', 'litmus', 'demo']);
 
 const argv = process.argv.slice(2);
-// bundle_lookup.cjs's cacheEnabled, without loading that module first.
-const enabled = !/^(0|off|false|no)$/i.test(process.env.SMPEMU_CACHE ?? '');
+const enabled = require('./cache_enabled.cjs').cacheEnabled();
 const machine = enabled && MACHINE_COMMANDS.has(argv[0]);
 const threads = machine ? guessThreads(argv, require('node:os').availableParallelism()) : 0;
 if (threads > 0) prespawnBoot(threads);
