@@ -14,19 +14,11 @@
 
 import { buildSync } from 'esbuild';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { opt, treesOrUsage } from './ab_args.ts';
 import { Worker } from 'node:worker_threads';
 
-const argv = process.argv.slice(2);
-const opt = (name: string, d: string) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1]! : d;
-};
-const trees = argv.filter((a, i) => !a.startsWith('--') && (i === 0 || !argv[i - 1]!.startsWith('--'))).map((t) => resolve(t));
-if (trees.length === 0) {
-  process.stderr.write('usage: npx tsx bench/hosted_ab.ts TREE... [--cores 1,16] [--memory caches] [--engine jit] [--insns N] [--rounds R]\n');
-  process.exit(2);
-}
+const trees = treesOrUsage('npx tsx bench/hosted_ab.ts TREE... [--cores 1,16] [--memory caches] [--engine jit] [--insns N] [--rounds R] [--threads 1,2] [--interleave N]');
 const coreCounts = opt('--cores', '1,16').split(',').map(Number);
 const memory = opt('--memory', 'caches');
 const engine = opt('--engine', 'jit');

@@ -13,15 +13,11 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { opt, treesOrUsage } from './ab_args.ts';
 import { buildSync } from 'esbuild';
 
-const argv = process.argv.slice(2);
-const opt = (name: string, d: string) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1]! : d;
-};
-const trees = argv.filter((a, i) => !a.startsWith('--') && (i === 0 || !argv[i - 1]!.startsWith('--'))).map((t) => resolve(t));
+const trees = treesOrUsage('npx tsx bench/hosted_count.ts TREE... [--cores 8] [--threads 1,2] [--interleave 20000] [--n1 8000000] [--n2 32000000] [--jobs 2]');
 const cores = Number(opt('--cores', '8'));
 const threadCounts = opt('--threads', '1,2').split(',').map(Number);
 const interleave = Number(opt('--interleave', '20000'));

@@ -10,18 +10,10 @@
 
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { alternating, opt, treesOrUsage } from './ab_args.ts';
 
-const argv = process.argv.slice(2);
-const opt = (name: string, d: string) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1]! : d;
-};
-const trees = argv.filter((a, i) => !a.startsWith('--') && (i === 0 || !argv[i - 1]!.startsWith('--'))).map((t) => resolve(t));
-if (trees.length < 2) {
-  process.stderr.write('usage: npx tsx bench/scaling_ab.ts TREE_A TREE_B [--rounds 4] [--memory caches] [--engine jit]\n');
-  process.exit(2);
-}
+const trees = treesOrUsage('npx tsx bench/scaling_ab.ts TREE_A TREE_B [--rounds 4] [--memory caches] [--engine jit]', 2);
 const rounds = Number(opt('--rounds', '4'));
 const memory = opt('--memory', 'caches');
 const engine = opt('--engine', 'jit');
@@ -36,8 +28,7 @@ interface Hosted {
 const figures: Record<string, number[]>[] = trees.map(() => ({}));
 const start = loadavg();
 for (let r = 0; r < rounds; r++) {
-  const order = r % 2 === 0 ? trees.map((_, i) => i) : trees.map((_, i) => trees.length - 1 - i);
-  for (const t of order) {
+  for (const t of alternating(r, trees.length)) {
     const p = spawnSync(process.execPath, [...process.execArgv, join(trees[t]!, 'bench/scaling.ts'), '--hosted-only', '--memory', memory, '--reps', '1', '--engine', engine],
       { cwd: trees[t], encoding: 'utf8', maxBuffer: 1 << 26 });
     if (p.status !== 0) throw new Error(`${trees[t]}: scaling.ts exited ${p.status}: ${p.stderr}`);
