@@ -8,9 +8,11 @@
 // length at once. Every worker reads every worker's count after the barrier and applies
 // the same rule, so they agree on every quantum's end without talking.
 //
-// Off (the quantum stays fixed) with one worker (--deterministic: runs stay bit-identical)
-// and under --boot linux (the kernel's data is shared by every core, and its remote calls
-// are served at the barrier).
+// Under --boot linux the kernel's data is every core's, so any kernel entry (a trap, a tick,
+// an idle core's loop) on any worker counts as a crossing: only quanta in which every core ran
+// user code without entering the kernel (compute-bound threads between two ticks) lengthen.
+//
+// Off (the quantum stays fixed) with one worker (--deterministic: runs stay bit-identical).
 
 import type { MachineConfig } from '../shared/config.ts';
 
@@ -28,7 +30,7 @@ export function nextQuantum(current: number, crossings: number, base: number, ma
 }
 
 /** The longest quantum a run may use: the configured one when the quantum does not adapt. */
-export function quantumMax(config: Pick<MachineConfig, 'threads' | 'boot' | 'quantum' | 'adaptiveQuantum'>): number {
-  if (!config.adaptiveQuantum || config.threads <= 1 || config.boot === 'linux') return config.quantum;
+export function quantumMax(config: Pick<MachineConfig, 'threads' | 'quantum' | 'adaptiveQuantum'>): number {
+  if (!config.adaptiveQuantum || config.threads <= 1) return config.quantum;
   return config.quantum * QUANTUM_GROWTH;
 }

@@ -114,7 +114,8 @@ function main(init: WorkerInit): void {
       const sleepWord = (w: number) => coreWord(w, CORE_SLEEPING_UNTIL + 2 * (q & 1)) / 2;
       const crossWord = (w: number) => coreWord(w, CORE_CROSSINGS + (q & 1));
       ctl.f64[sleepWord(init.workerIndex)] = group.sleepingUntil();
-      ctl.i32[crossWord(init.workerIndex)] = group.takeCrossings();
+      // --boot linux: a kernel entry on any core counts as a crossing (the kernel is every core's).
+      ctl.i32[crossWord(init.workerIndex)] = group.takeCrossings() + ('takeEntries' in group.kernel ? group.kernel.takeEntries() : 0);
       const chunks = group.takeOutput();
       if (chunks.length > 0) port.postMessage({ t: 'out', chunks } satisfies WorkerMessage);
       group.publishProgress();

@@ -294,6 +294,11 @@ const EINVAL = 22;
 export class LinuxKernel implements TrapHandler {
   out: OutputChunk[] = [];
   readonly syscallCounts = new Map<number, number>();
+  /**
+   * Kernel entries (trap, tick, idle) since the last `takeEntries`: in parallel mode a quantum
+   * with any of them on any worker is not lengthened (cores/quantum.ts), as for a crossing.
+   */
+  entries = 0;
   readonly enosysCounts = new Map<number, number>();
   readonly faults: FaultInfo[] = [];
   /** Misaligned accesses across pages the kernel emulated. */
@@ -974,6 +979,7 @@ export class LinuxKernel implements TrapHandler {
    */
   tick(cpu: Cpu): void {
     const id = cpu.hartId;
+    this.entries++;
     this.curCpu = id;
     this.vtimeEnter(cpu);
     if (id === 0 && this.procAtDue.length > 0 && cpu.cycle >= this.procAtDue[0]) this.procAtSnapshots(cpu);
@@ -1016,6 +1022,7 @@ export class LinuxKernel implements TrapHandler {
    */
   idle(cpu: Cpu, end: number): boolean {
     const id = cpu.hartId;
+    this.entries++;
     this.curCpu = id;
     if (this.irq.runKsoftirqd(cpu, end)) {
       this.vtimeLeave(cpu); // ksoftirqd gave the core to a task
@@ -1209,6 +1216,7 @@ export class LinuxKernel implements TrapHandler {
   }
 
   trap(cpu: Cpu, cause: number, tval: number): number {
+    this.entries++;
     this.curCpu = cpu.hartId;
     const p = this.current.get(cpu.hartId);
     if (p) trapEntry(cpu, p, cause === CAUSE_ECALL_U);
@@ -2146,6 +2154,13 @@ export class LinuxKernel implements TrapHandler {
       ...(this.procTexts.length > 0 ? { proc: this.procTexts } : {}),
       sched: { ...this.switchStats, hostSwitchNs: Math.round(this.hostSwitchNs), hostSwitchMedianNs: this.hostSwitchMedian(), tasks: this.procs.size, reschedIpis: irq.res, ...(this.rqLocks ? { rqLock: this.rqLocks.stats() } : {}) }, irq,
       ...(this.rqLocks ? { kernelSymbols: this.rqLocks.symbols() } : {}) };
+  }
+
+  /** Kernel entries since the last call (`entries`), then counts from 0. */
+  takeEntries(): number {
+    const n = this.entries;
+    this.entries = 0;
+    return n;
   }
 
   takeOutput(): OutputChunk[] {

@@ -251,3 +251,35 @@ describe('--boot linux c2c in parallel mode', () => {
     expect([...writers].some((w) => w !== 0)).toBe(true);
   }, 300_000);
 });
+
+describe('--boot linux: the adaptive quantum in parallel mode (cores/quantum.ts)', () => {
+  const padded = () => readFileSync(linuxBin('fs_padded'));
+  async function run(elf: Uint8Array, args: string[], threads: number, affinity?: number[]) {
+    const out = sink();
+    const r = await runMachine(makeConfig({ boot: 'linux', memory: 'flat', cores: 4, threads }), elf, {
+      stdout: out.out, stderr: () => {}, linux: { execfn: '/prog', args, ...(affinity ? { affinity } : {}) },
+    });
+    return { r, out: out.text() };
+  }
+
+  it('compute-bound threads (fs_padded, 4 cores on 2 workers): quanta between kernel entries lengthen, up to 16 times; the output is exact', async () => {
+    const { r, out } = await run(padded(), ['3000000'], 2);
+    expect(r.error).toBeUndefined();
+    expect(out).toContain('total = 12000000 expected 12000000 OK');
+    const host = r.host!;
+    expect(host).toHaveLength(2);
+    for (const h of host) {
+      expect(h.maxQuantum).toBe(20_000 * 16);
+      expect(h.longQuanta).toBeGreaterThan(0);
+      // Both workers ran the same quanta: they agree on every quantum's end.
+      expect(h.quanta).toBe(host[0]!.quanta);
+    }
+  }, 120_000);
+
+  it('an idle core enters the kernel (its idle loop) every quantum: hello on core 0 with 3 idle cores keeps the configured quantum', async () => {
+    const { r, out } = await run(readFileSync(linuxBin('hello')), [], 2);
+    expect(r.exitCode).toBe(0);
+    expect(out).toContain('hello');
+    for (const h of r.host!) expect(h.longQuanta).toBe(0);
+  }, 120_000);
+});

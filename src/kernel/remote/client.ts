@@ -29,6 +29,8 @@ export class RemoteKernel implements TrapHandler {
   readonly faults: FaultInfo[] = [];
   /** Calls made. */
   calls = 0;
+  /** Kernel entries of this worker's cores since the last `takeEntries`, idling without a call included (cores/quantum.ts). */
+  private entries = 0;
   private readonly cores = new Map<number, ClientCore>();
   /** Per core: cycles idled without a call, not yet reported. */
   private readonly idleCycles = new Map<number, number>();
@@ -46,6 +48,12 @@ export class RemoteKernel implements TrapHandler {
 
   takeOutput(): OutputChunk[] {
     return [];
+  }
+
+  takeEntries(): number {
+    const n = this.entries;
+    this.entries = 0;
+    return n;
   }
 
   isIdle(hartId: number): boolean {
@@ -71,10 +79,12 @@ export class RemoteKernel implements TrapHandler {
   }
 
   trap(cpu: Cpu, cause: number, tval: number): number {
+    this.entries++;
     return this.call(cpu.hartId, K_TRAP, cause, tval, 0);
   }
 
   tick(cpu: Cpu): void {
+    this.entries++;
     this.call(cpu.hartId, K_TICK, 0, 0, 0);
   }
 
@@ -85,6 +95,7 @@ export class RemoteKernel implements TrapHandler {
    */
   idle(cpu: Cpu, end: number): boolean {
     const c = cpu.hartId;
+    this.entries++;
     if (this.mb.nrRunning(c) > 0) return this.call(c, K_IDLE, 0, 0, end) !== 0;
     const next = this.mb.nextEvent(c);
     const to = Math.min(end, next);
