@@ -69,6 +69,8 @@ export interface MachineConfig {
   engine: Engine;
   /** --boot linux: a simulated NIC raising receive interrupts (src/kernel/drivers/nic.ts); ratePps 0: none. */
   nic: NicConfig;
+  /** --boot linux: CONFIG_HZ, the timer tick's rate in simulated time (100, 250, 300 or 1000; default 250). */
+  hz: number;
 }
 
 /** The simulated NIC: packets at a fixed rate in simulated time, spread over one receive queue per core in `cpus`. */

@@ -139,6 +139,7 @@ interface RunFlags {
   nicCpu?: number[];
   nicWork?: number;
   top?: number;
+  hz?: number;
 }
 
 function readConfigFile(file: string): Partial<MachineConfig> {
@@ -218,6 +219,7 @@ function configFrom(f: RunFlags, cmd: Command, guessed?: BootKind): { config: Ma
     memory: pick('memory', f.memory as MachineConfig['memory'], base.memory),
     engine: pick('engine', f.engine as MachineConfig['engine'], base.engine),
     mmu: pick('mmu', f.mmu as MachineConfig['mmu'], base.mmu),
+    hz: pick('hz', f.hz, base.hz),
     maxInsns: pick('maxInsns', f.maxInsns, base.maxInsns),
     ramBytes: pick('ram', f.ram, base.ramBytes),
     checkInvariants: f.checkInvariants ?? base.checkInvariants,
@@ -300,6 +302,7 @@ function addMachineOptions(cmd: Command): Command {
     .option('--nic-rate <pps>', '--boot linux: a simulated NIC receiving this many packets per simulated second (0: none)', intArg('--nic-rate'))
     .option('--nic-cpu <list>', "the NIC's receive queues, one per core in this cpu list, each interrupt pinned to its core (default 0; e.g. 0-3)", cpuListArg)
     .option('--nic-work <cycles>', 'NET_RX work per packet, in cycles (default 2000)', intArg('--nic-work', 1))
+    .option('--hz <hz>', '--boot linux: CONFIG_HZ, the timer tick per simulated second (100, 250, 300 or 1000; default 250)', intArg('--hz', 1))
     .option('--top <seconds>', "--boot linux: print top's view (the %Cpu(s) line, per-CPU lines, every task with its %CPU, TIME+ and last CPU) on stderr every this many simulated seconds", secondsArg)
     .addOption(new Option('--memory <model>', 'memory model: caches (L1/L2/L3 with MESI) or flat (fast functional)').choices(['caches', 'flat']).default('caches'))
     .option('--line-size <bytes>', 'cache line size', intArg('--line-size', 1))
@@ -340,7 +343,7 @@ async function runProgram(file: string, args: string[], f: RunFlags, cmd: Comman
   if (f.report === 'c2c' && config.memory !== 'caches') throw new UsageError('--report c2c needs --memory caches (flat memory has no caches to report on)');
   if (f.statsJson) checkWritable(f.statsJson);
   if (args.length > 0 && config.boot === 'spmd') process.stderr.write(`smpemu: note: program arguments are ignored with --boot spmd\n`);
-  if (config.boot !== 'linux' && (f.env || f.root || f.rootRw || f.proc || f.procAt || f.affinity || f.top)) throw new UsageError('--env, --proc, --proc-at, --root, --root-rw, --affinity and --top need --boot linux');
+  if (config.boot !== 'linux' && (f.env || f.root || f.rootRw || f.proc || f.procAt || f.affinity || f.top || f.hz !== undefined)) throw new UsageError('--env, --proc, --proc-at, --root, --root-rw, --affinity, --hz and --top need --boot linux');
   const affinity = f.affinity === undefined ? undefined : cpulist_parse(f.affinity, config.cores);
   if (typeof affinity === 'string') throw new UsageError(`--affinity ${f.affinity}: ${affinity}`);
   if (f.procAt && !f.proc) throw new UsageError('--proc-at needs --proc PATH (the files to snapshot)');

@@ -81,7 +81,7 @@ import {
   BUS_ADRALN, BUS_ADRERR, doNotifyParent, nanosleepInterrupted, nanosleepRestart, signalPending, ERESTART_RESTARTBLOCK, ERESTARTSYS, exitToUserMode, forceSigFault, ILL_ILLOPC, SEGV_ACCERR, SEGV_MAPERR,
   SIG_RESUMED, sendSigpipe, signalSyscall, signame, SYS_kill, SYS_ppoll, SYS_rt_sigreturn, SYS_rt_tgsigqueueinfo, trapEntry, TRAP_BRKPT, type SignalHost,
 } from './signal/index.ts';
-import { nsec_to_clock_t } from './time/tick.ts';
+import { DEFAULT_HZ, nsec_to_clock_t } from './time/tick.ts';
 import { allocLinuxIrq, IrqEntry, type IrqStats, type LinuxIrqBoot } from './irq/entry.ts';
 
 /** Cycles charged for a syscall's entry and exit, and for a page fault's (trap, save/restore, sret). */
@@ -399,7 +399,7 @@ export class LinuxKernel implements TrapHandler {
     this.tlbFlush = new MmTlbFlush(this.asids, (c) => o.mmus.get(c));
     this.image = parseElf(o.exec.program);
     this.symbols = new SymbolTable(this.image.symbols);
-    const hz = o.hz ?? 250;
+    const hz = o.hz ?? o.buffers.irq?.buffers.hz ?? DEFAULT_HZ; // the boot's CONFIG_HZ (--hz)
     this.tickCycles = Math.max(1, Math.round(o.clockHz / hz));
     // One idle task per core in slots 0..cores-1, then the processes' tasks.
     this.sched = sched_init({ cpus: o.cores, nrTasks: NR_TASKS + o.cores, hz });

@@ -66,7 +66,7 @@ export function bootLinux(config: MachineConfig, elf: Uint8Array, spec: LinuxPro
   regions.mm = createMm({ ramBytes: config.ramBytes, ramBase: config.ramBase, cpus: config.cores });
   const pool = VmaPool.create(VMA_POOL);
   const table = MmTable.create(pool, MMS, MM_SLOTS);
-  const irq = allocLinuxIrq({ cpus: config.cores, ...(config.nic.ratePps > 0 ? { nic: config.nic } : {}), ...(spec.topIntervalNs ? { topIntervalNs: spec.topIntervalNs } : {}) });
+  const irq = allocLinuxIrq({ cpus: config.cores, hz: config.hz, ...(config.nic.ratePps > 0 ? { nic: config.nic } : {}), ...(spec.topIntervalNs ? { topIntervalNs: spec.topIntervalNs } : {}) });
   const buffers: LinuxBuffers = { vmaPool: pool.buffer, mmTable: table.buffer, irq };
   regions.linux = buffers;
   // More than one worker: the others' cores enter the kernel in core 0's worker by remote calls.

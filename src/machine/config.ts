@@ -7,6 +7,7 @@ import { DEFAULT_GEOMETRY, geometryProblem } from '../../shared/coherence/layout
 import type { MachineConfig } from '../../shared/config.ts';
 import { MUTATIONS } from '../../shared/coherence/mutations.ts';
 import { DEFAULT_TLB, tlbGeometryProblem } from '../../shared/tlb_geometry.ts';
+import { DEFAULT_HZ, HZ_CHOICES } from '../kernel/time/tick.ts';
 
 export type { BootMode, Engine, MachineConfig, MemoryModel, NicConfig } from '../../shared/config.ts';
 
@@ -34,6 +35,7 @@ export const DEFAULT_CONFIG: MachineConfig = {
   tlb: DEFAULT_TLB,
   engine: 'jit',
   nic: { ratePps: 0, cpus: [0], workCycles: 2000 },
+  hz: DEFAULT_HZ,
 };
 
 /** The NIC's limits: a rate a host can simulate, per-packet work that fits a core's second. */
@@ -130,6 +132,7 @@ export function validate(c: MachineConfig): void {
   if (c.boot !== 'spmd' && c.boot !== 'linux') throw new ConfigError(`boot must be 'spmd' or 'linux' (got '${c.boot}')`);
   if (c.mmu !== 'sv39' && c.mmu !== 'sv48') throw new ConfigError(`mmu must be 'sv39' or 'sv48' (got '${String(c.mmu)}')`);
   validateNic(c);
+  if (!HZ_CHOICES.includes(c.hz)) throw new ConfigError(`hz must be one of ${HZ_CHOICES.join(', ')} (got ${JSON.stringify(c.hz) ?? String(c.hz)})`);
   if (c.boot === 'linux' && c.ramBytes < LINUX_MIN_RAM) {
     throw new ConfigError(`--boot linux needs at least ${LINUX_MIN_RAM >> 20}M of RAM (got ${c.ramBytes} bytes)`);
   }

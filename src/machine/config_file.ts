@@ -32,6 +32,7 @@ const TOP: Record<keyof MachineConfig, Kind> = {
   lrscHoldCycles: 'number',
   tlb: 'tlb',
   nic: 'nic',
+  hz: 'number',
 };
 
 const NIC: Record<keyof MachineConfig['nic'], Kind> = { ratePps: 'number', cpus: 'numbers', workCycles: 'number' };

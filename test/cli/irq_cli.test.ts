@@ -1,4 +1,4 @@
-// The interrupt side's command-line options: --nic-rate, --nic-cpu, --nic-work, --top, and
+// The interrupt side's command-line options: --nic-rate, --nic-cpu, --nic-work, --top, --hz, and
 // --proc of /proc/interrupts, /proc/softirqs, /proc/stat. Bad values are one line and exit 2.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +40,7 @@ describe('smpemu run: the NIC and top options', () => {
     [['--nic-work', '0'], /--nic-work must be an integer >= 1/],
     [['--top', '0'], /is not a positive number of seconds/],
     [['--top', 'soon'], /is not a positive number of seconds/],
+    [['--hz', '200'], /^smpemu: hz must be one of 100, 250, 300, 1000 \(got 200\)$/],
   ])('%j is refused in one line', async (args, pattern) => {
     expectOneLineError(await smpemu('run', linuxHello, '-q', '--deterministic', ...args), pattern);
   }, 60_000);
@@ -47,6 +48,7 @@ describe('smpemu run: the NIC and top options', () => {
   it('the NIC and --top need --boot linux', async () => {
     expectOneLineError(await smpemu('run', spmdHello, '--boot', 'spmd', '--nic-rate', '1000'), /^smpemu: the NIC \(nic\.ratePps > 0, --nic-rate\) needs --boot linux$/);
     expectOneLineError(await smpemu('run', spmdHello, '--boot', 'spmd', '--top', '1'), /need --boot linux$/);
+    expectOneLineError(await smpemu('run', spmdHello, '--boot', 'spmd', '--hz', '1000'), /need --boot linux$/);
   }, 60_000);
 
   it('--proc /proc/interrupts, /proc/softirqs and /proc/stat at exit, with the NIC on two queues', async () => {

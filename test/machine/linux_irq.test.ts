@@ -62,8 +62,10 @@ describe.skipIf(!have)('--boot linux: interrupts, softirqs, ksoftirqd, the NIC',
   it.each([
     { clockHz: 1_000_000_000, hz: 250 },
     { clockHz: 3_000_000_000, hz: 250 },
-  ])('the tick through the irq path: ticks = cycles / (clockHz / HZ), one LOC interrupt each ($clockHz Hz)', async ({ clockHz, hz }) => {
-    const { r, irq, sched } = await run('irqstat', ['10000000'], { clockHz });
+    { clockHz: 1_000_000_000, hz: 1000 },
+    { clockHz: 1_000_000_000, hz: 100 },
+  ])('the tick through the irq path: ticks = cycles / (clockHz / HZ), one LOC interrupt each ($clockHz Hz, --hz $hz)', async ({ clockHz, hz }) => {
+    const { r, irq, sched } = await run('irqstat', ['10000000'], { clockHz, hz });
     const cycles = r.cores[0]!.cycles;
     expect(sched.ticks).toBe(Math.floor(cycles / (clockHz / hz)));
     expect(sched.ticks).toBeGreaterThan(2);
@@ -72,8 +74,8 @@ describe.skipIf(!have)('--boot linux: interrupts, softirqs, ksoftirqd, the NIC',
     // each tick was charged to the running user task: user time in USER_HZ (10 ms) units. Each
     // tick charges TICK_NSEC less the hardirq time since the previous one (IRQ_TIME_ACCOUNTING),
     // and the tick's own handler takes rq->__lock through the caches, so user time lands just
-    // under ticks × 4 ms: the truncation to 10 ms units may lose one unit, never more.
-    const userUnits = Math.floor((sched.ticks * 4) / 10);
+    // under ticks × TICK_NSEC: the truncation to 10 ms units may lose one unit, never more.
+    const userUnits = Math.floor((sched.ticks * (1000 / hz)) / 10);
     expect(irq.cpustat[0]![0]).toBeLessThanOrEqual(userUnits);
     expect(irq.cpustat[0]![0]).toBeGreaterThanOrEqual(userUnits - 1);
     expect(irq.cpustat[0]![2]).toBe(0); // never in system mode at a tick
