@@ -1,7 +1,7 @@
 // glibc pthreads under `--boot linux` (test/machine/linux/threads.c, built with Debian's
 // riscv64-linux-gnu-gcc -static -pthread): clone with CLONE_THREAD, futex waits and wakes
 // through the scheduler (mutex, condition variable, pthread_join on CLONE_CHILD_CLEARTID),
-// thread exit vs exit_group, gettid, sched_getaffinity. Output as qemu-riscv64's.
+// thread exit vs exit_group, gettid, sched_getaffinity, futex's errno for bad arguments. Output as qemu-riscv64's.
 
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -135,6 +135,23 @@ describe.skipIf(!have)('--boot linux: glibc pthreads', () => {
       expect(q.stdout).toBe(out);
     }
     expect(r.process!.pgalloc - r.process!.pgfree).toBe(1 + PERCPU_PAGES);
+  }, 60_000);
+
+  it('futex with bad arguments: Linux\'s errno (unaligned EINVAL, unmapped EFAULT, a differing word EAGAIN, a bad timespec EINVAL, a short wait ETIMEDOUT, op 99 ENOSYS), and the process runs on, as qemu', async () => {
+    const fb = crossCompilePthread(new URL('./linux/futex_bad.c', import.meta.url));
+    const { r, out } = await run({ memory: 'flat', cores: 1, threads: 1 }, fb);
+    expect(r.error).toBeUndefined();
+    expect(r.exitCode).toBe(0);
+    const line = (what: string) => out.split('\n').find((l) => l.startsWith(what.padEnd(40)))?.replace(/\s+/g, ' ').trim();
+    expect(line('wait unaligned')).toBe('wait unaligned -1 EINVAL');
+    expect(line('wait unmapped')).toBe('wait unmapped -1 EFAULT');
+    expect(line('wait unmapped, shared')).toBe('wait unmapped, shared -1 EFAULT');
+    expect(line('wait, word differs')).toBe('wait, word differs -1 EAGAIN');
+    expect(line('wait, tv_nsec 1e9')).toBe('wait, tv_nsec 1e9 -1 EINVAL');
+    expect(line('wait, 1 us')).toBe('wait, 1 us -1 ETIMEDOUT');
+    expect(line('op 99')).toBe('op 99 -1 ENOSYS');
+    expect(out.endsWith('done\n')).toBe(true);
+    if (qemuInstalled || qemuRequired) expect((await runQemu(fb)).stdout.toString('utf8')).toBe(out);
   }, 60_000);
 
   it('a thread\'s SIGSEGV kills the process: 139 and the report line', async () => {
