@@ -10,7 +10,8 @@
 //   wall time's mean per switch, hostUsPerSwitchMedian its median over the last 1024 switches.
 //   With few switches (spin-*: one per tick per core) the mean is set by a handful of windows
 //   the host preempted (tens of ms each on a loaded machine) and by the first switch's lazy
-//   compilation; the median is the switch's own cost.
+//   compilation; the median is the switch's own cost. switchHostPct: the switches' host time as
+//   a share of the run's wall time.
 // Host figures are noisy on a shared machine; the switch counts and cycles are exact.
 //   npx tsx bench/sched_machine.ts [HANDOFFS] [ITERATIONS]
 import { makeConfig, type MachineConfig } from '../src/machine/config.ts';
@@ -32,6 +33,7 @@ async function one(name: string, elf: Uint8Array, args: string[], given: Partial
     case: name, cores: config.cores, runHostS: +r.hostSeconds.toFixed(3), simulatedS: +simS.toFixed(4), instructions: r.instructions,
     guestMips: +r.guestMips.toFixed(1), switches: s.switches, switchesPerHostS: Math.round(s.switches / r.hostSeconds),
     hostUsPerSwitch: +(s.hostSwitchNs / Math.max(1, s.switches) / 1000).toFixed(2), hostUsPerSwitchMedian: +((s.hostSwitchMedianNs ?? 0) / 1000).toFixed(2), schedHostMsPerSimS: +(s.hostSwitchNs / 1e6 / simS).toFixed(2),
+    switchHostPct: +((100 * s.hostSwitchNs) / 1e9 / r.hostSeconds).toFixed(3),
   };
   console.log(JSON.stringify(line));
   return line;

@@ -9,6 +9,7 @@
 //   cpuS         the workers' CPU time (/proc/thread-self/schedstat), summed
 //   runnableS    time the workers were runnable but waited for a host CPU, summed (the load)
 //   barrierS     wall time the workers spent at the quantum barrier, summed
+//   quanta       quanta run (barriers met) by the first worker
 //   speedup      wallS of 1 worker over wallS of 2 (above 1: parallel mode pays)
 //   cpuRatio     cpuS of 2 workers over cpuS of 1 (the price of the second thread)
 //   load         os.loadavg()[0] at the run's start
@@ -37,7 +38,7 @@ const cases = [
   ...(which === 'both' || which === 'padded' ? [{ name: 'padded', elf: padded, args: [String(Math.round(iters / 4 / 4))] }] : []),
 ];
 
-interface Run { wallS: number; cpuS: number; runnableS: number; barrierS: number; instructions: number }
+interface Run { wallS: number; cpuS: number; runnableS: number; barrierS: number; quanta: number; instructions: number }
 
 async function once(c: (typeof cases)[number], memory: MemoryModel, threads: number): Promise<Run> {
   const load = loadavg()[0];
@@ -50,6 +51,7 @@ async function once(c: (typeof cases)[number], memory: MemoryModel, threads: num
     cpuS: host.reduce((s, h) => s + (h.cpuMs ?? NaN), 0) / 1000,
     runnableS: host.reduce((s, h) => s + (h.runnableMs ?? NaN), 0) / 1000,
     barrierS: host.reduce((s, h) => s + h.barrierMs, 0) / 1000,
+    quanta: host[0]?.quanta ?? 0,
     instructions: r.instructions,
   };
   console.log(JSON.stringify({
@@ -81,7 +83,7 @@ for (const c of cases) {
       case: c.name, memory, summary: true, reps,
       wallS1: +m(one, 'wallS').toFixed(3), wallS2: +m(two, 'wallS').toFixed(3),
       cpuS1: +m(one, 'cpuS').toFixed(3), cpuS2: +m(two, 'cpuS').toFixed(3),
-      barrierS2: +m(two, 'barrierS').toFixed(3),
+      barrierS2: +m(two, 'barrierS').toFixed(3), quanta2: m(two, 'quanta'),
       speedup: +(m(one, 'wallS') / m(two, 'wallS')).toFixed(3),
       cpuRatio: +(m(two, 'cpuS') / m(one, 'cpuS')).toFixed(3),
       load: +loadavg()[0].toFixed(2),
