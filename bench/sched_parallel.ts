@@ -4,6 +4,7 @@
 //   spin   bench/programs/sched_spin.c: 4 threads of register arithmetic (no shared data, no
 //          syscalls between pthread_create and pthread_join)
 //   padded workloads/linux fs_padded: 4 threads counting in their own 64-byte line
+//   mutex  (--case mutex) test/machine/linux/threads2.c: 16 threads on one pthread mutex (kernel-heavy)
 // One JSON line per run, then one per case and memory with the medians:
 //   wallS        the run's wall time (r.hostSeconds: first worker's start to last one's end)
 //   cpuS         the workers' CPU time (/proc/thread-self/schedstat), summed
@@ -13,7 +14,7 @@
 //   speedup      wallS of 1 worker over wallS of 2 (above 1: parallel mode pays)
 //   cpuRatio     cpuS of 2 workers over cpuS of 1 (the price of the second thread)
 //   load         os.loadavg()[0] at the run's start
-//   npx tsx bench/sched_parallel.ts [--reps N] [--iters N] [--memory flat|caches|both] [--case spin|padded|both]
+//   npx tsx bench/sched_parallel.ts [--reps N] [--iters N] [--memory flat|caches|both] [--case spin|padded|both|mutex]
 import { loadavg } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { makeConfig, type MemoryModel } from '../src/machine/config.ts';
@@ -36,6 +37,8 @@ const padded = new Uint8Array(readFileSync(new URL('../workloads/linux/bin/fs_pa
 const cases = [
   ...(which === 'both' || which === 'spin' ? [{ name: 'spin', elf: spin, args: ['4', String(iters)] }] : []),
   ...(which === 'both' || which === 'padded' ? [{ name: 'padded', elf: padded, args: [String(Math.round(iters / 4 / 4))] }] : []),
+  // Kernel-heavy, for contrast (only when asked): 16 threads on one pthread mutex, futex waits and wakes across cores.
+  ...(which === 'mutex' ? [{ name: 'mutex', elf: crossCompilePthread(new URL('../test/machine/linux/threads2.c', import.meta.url)), args: ['mutex'] }] : []),
 ];
 
 interface Run { wallS: number; cpuS: number; runnableS: number; barrierS: number; quanta: number; instructions: number }
