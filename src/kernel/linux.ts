@@ -1902,8 +1902,9 @@ export class LinuxKernel implements TrapHandler {
    * clone without CLONE_VM (fork, vfork-less): copy_process with dup_mm's copy-on-write, a
    * copy of the fd table (or the same one with CLONE_FILES), the signal state, and the
    * parent's registers with a0 = 0, resuming after the ecall; sched_fork and
-   * wake_up_new_task put the child on this core's run queue. Threads (CLONE_VM) are not yet:
-   * -EINVAL.
+   * wake_up_new_task put the child on this core's run queue. CLONE_THREAD goes to cloneThread;
+   * CLONE_VM without it (vfork-like) is not yet: -EINVAL. Unknown bits are ignored, as Linux
+   * ignores CLONE_DETACHED (musl's pthread_create passes it).
    */
   private clone(cpu: Cpu, parent: Process): number {
     const flags = regU(cpu, 10);

@@ -137,6 +137,20 @@ describe.skipIf(!have)('--boot linux: glibc pthreads', () => {
     expect(r.process!.pgalloc - r.process!.pgfree).toBe(1 + PERCPU_PAGES);
   }, 60_000);
 
+  it.each([
+    { memory: 'flat' as const, cores: 1, threads: 1 },
+    { memory: 'caches' as const, cores: 2, threads: 2 },
+  ])('clone with musl\'s flags (0x7d0f00: CLONE_DETACHED, ignored): the child runs on its stack with tp = tls; PARENT_SETTID, CHILD_CLEARTID and its wake, as qemu (%o)', async (o) => {
+    const cf = crossCompilePthread(new URL('./linux/clone_flags.c', import.meta.url));
+    const { r, out } = await run(o, cf);
+    expect(r.error).toBeUndefined();
+    expect(r.exitCode).toBe(0);
+    const expected = 'flags 0x7d0f00\nclone returned a tid: 1, parent_tid stored: 1\nchild ran: 1, tp = tls: 1, sp on the given stack: 1\n';
+    expect(out).toBe(expected);
+    if (qemuInstalled || qemuRequired) expect((await runQemu(cf)).stdout.toString('utf8')).toBe(expected);
+    expect(r.process!.sched!.threads).toBe(1);
+  }, 60_000);
+
   it('futex with bad arguments: Linux\'s errno (unaligned EINVAL, unmapped EFAULT, a differing word EAGAIN, a bad timespec EINVAL, a short wait ETIMEDOUT, op 99 ENOSYS), and the process runs on, as qemu', async () => {
     const fb = crossCompilePthread(new URL('./linux/futex_bad.c', import.meta.url));
     const { r, out } = await run({ memory: 'flat', cores: 1, threads: 1 }, fb);
