@@ -8,7 +8,7 @@ import { makeConfig, type MachineConfig } from '../../src/machine/config.ts';
 import { runMachine } from '../../src/machine/machine.ts';
 import { crossCompile, crossInstalled } from '../helpers/cross.ts';
 import { sink } from '../helpers/program.ts';
-import { qemuRequired } from '../helpers/qemu.ts';
+import { qemuInstalled, qemuRequired, runQemu } from '../helpers/qemu.ts';
 
 const have = crossInstalled || qemuRequired;
 const bins: Record<string, Uint8Array> = {};
@@ -56,7 +56,7 @@ function parseInterrupts(text: string, cpus: number): Map<string, number[]> {
 
 describe.skipIf(!have)('--boot linux: interrupts, softirqs, ksoftirqd, the NIC', () => {
   beforeAll(() => {
-    for (const n of ['irqstat', 'sleep', 'timedwait']) bins[n] = crossCompile(new URL(`./linux/${n}.c`, import.meta.url));
+    for (const n of ['irqstat', 'sleep', 'timedwait', 'abs_sleep']) bins[n] = crossCompile(new URL(`./linux/${n}.c`, import.meta.url));
   }, 120_000);
 
   it.each([
@@ -190,6 +190,19 @@ describe.skipIf(!have)('--boot linux: interrupts, softirqs, ksoftirqd, the NIC',
     expect(irq.loc[0]).toBeLessThan(20);
     expect(irq.cpustat[0]![3]).toBeGreaterThanOrEqual(1000); // idle, USER_HZ
     expect(r.cores[0]!.instructions).toBeLessThan(5_000_000);
+  }, 120_000);
+
+  it('clock_nanosleep: relative, TIMER_ABSTIME on MONOTONIC and REALTIME, and a time already past; each sleeps its time in simulated time (within 5 µs: the syscalls), the core idle meanwhile', async () => {
+    const { out, err, sched } = await run('abs_sleep', [], { cores: 2 });
+    expect(out).toBe('relative 20 ms: 0, at least: 1\nabsolute monotonic +30 ms: 0, at least: 1\nabsolute realtime +40 ms: 0, at least: 1\nabsolute in the past: 0\n');
+    if (qemuInstalled || qemuRequired) expect((await runQemu(bins.abs_sleep!)).stdout.toString('utf8')).toBe(out);
+    const ns = (k: string) => Number(new RegExp(`^${k} (\\d+)$`, 'm').exec(err)![1]);
+    for (const [k, want] of [['relative', 20e6], ['absolute', 30e6], ['realtime', 40e6]] as const) {
+      expect(ns(k)).toBeGreaterThanOrEqual(want);
+      expect(ns(k)).toBeLessThan(want + 5000); // the syscalls' own cycles (clock_gettime is a syscall here: no vDSO)
+    }
+    expect(ns('past')).toBeLessThan(5000);
+    expect(sched.idleCycles).toBeGreaterThan(90_000_000); // 90 ms asleep: the core's clock jumped
   }, 120_000);
 
   it('a timed futex wait on an idle core with the tick stopped still times out (its deadline bounds the idle jump)', async () => {
