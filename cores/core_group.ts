@@ -8,15 +8,15 @@
 
 import { Kernel, type FaultInfo, type OutputChunk } from '../src/kernel/kernel.ts';
 import type { Cpu, TrapHandler } from '../src/kernel/cpu.ts';
-import { Mailboxes } from '../src/kernel/remote/mailbox.ts';
-import { KernelServer, RemoteMmu } from '../src/kernel/remote/server.ts';
-import { RemoteKernel } from '../src/kernel/remote/client.ts';
-import { remoteBarrierWait } from '../src/kernel/remote/barrier_wait.ts';
+import type { Mailboxes } from '../src/kernel/remote/mailbox.ts';
+import type { KernelServer } from '../src/kernel/remote/server.ts';
+import type { RemoteKernel } from '../src/kernel/remote/client.ts';
 import { BARRIER_BASE } from '../shared/control.ts';
 import { barrierWait, type SpinBudget } from '../shared/sync/barrier.ts';
 import { counterLength } from '../shared/coherence/stats.ts';
 import { Shadow } from './remote_shadow.ts';
-import { LinuxKernel, type LinuxBuffers, type LinuxExec, type ProcessStats } from '../src/kernel/linux.ts';
+import type { LinuxBuffers, LinuxExec, LinuxKernel, ProcessStats } from '../src/kernel/linux.ts';
+import type { LinuxParts } from './linux_parts.ts';
 import type { CpuMmu } from '../src/kernel/mm/tlbflush.ts';
 import type { CoreMmu } from './mmu/core_mmu.ts';
 import type { TlbStats } from './tlb.ts';
@@ -45,7 +45,7 @@ export interface CoreGroupInit {
   /** Initial sp of every core, indexed by core id. */
   stackTops: number[];
   pid: number;
-  /** --boot linux: the first process and the kernel's shared buffers (the regions' mm too). */
+  /** --boot linux: the first process and the kernel's shared buffers (the regions' mm too); the constructor then needs the LinuxParts. */
   linux?: { exec: LinuxExec; buffers: LinuxBuffers };
   /** This worker's index (parallel --boot linux: the remote-trap doorbell it parks on). */
   workerIndex?: number;
@@ -123,6 +123,10 @@ export class CoreGroup {
   private readonly mb?: Mailboxes;
   private readonly server?: KernelServer;
   private readonly client?: RemoteKernel;
+  /** --boot linux, the worker hosting core 0: the kernel (its home). */
+  private readonly home?: LinuxKernel;
+  /** --boot linux: the kernel's modules (cores/linux_parts.ts, loaded only then). */
+  private readonly parts?: LinuxParts;
   private readonly shadows: Shadow[] = [];
   private readonly workerIndex: number;
   /** The home's own cores entered the kernel since it last published (parallel --boot linux). */
@@ -157,28 +161,32 @@ export class CoreGroup {
   /** Slices run with the adaptive interleave on, those longer than the interleave, the longest, and those that showed sharing. */
   readonly sliceStats = { slices: 0, longSlices: 0, maxSlice: 0, sharingSlices: 0 };
 
-  constructor(init: CoreGroupInit) {
+  constructor(init: CoreGroupInit, linuxParts?: LinuxParts) {
     this.cfg = init.config;
     const { ram, control, coherence } = init.regions;
     this.ctl = new ControlBlock(control);
     const mmus = new Map<number, CpuMmu>();
     const linux = init.linux;
     if (linux && !init.regions.mm) throw new Error('BUG: --boot linux without the mm region');
+    if (linux && !linuxParts) throw new Error('BUG: --boot linux without the Linux kernel\'s modules (cores/linux_parts.ts)');
+    this.parts = linuxParts;
+    const parts = linuxParts!;
     this.workerIndex = init.workerIndex ?? 0;
     // Parallel --boot linux: the kernel lives in the worker hosting core 0 (its home); the
     // other workers' cores reach it through the remote-trap mailboxes (src/kernel/remote/).
     const home = init.coreIds.includes(0);
     if (linux && init.regions.remote) {
-      this.mb = new Mailboxes(init.regions.remote, this.cfg.cores, this.cfg.threads, coherence ? counterLength(this.cfg.cores) : 0);
+      this.mb = new parts.Mailboxes(init.regions.remote, this.cfg.cores, this.cfg.threads, coherence ? counterLength(this.cfg.cores) : 0);
     }
-    if (linux && this.mb && !home) this.client = new RemoteKernel(this.mb, this.workerIndex, this.clock, this.ctl);
-    this.kernel = this.client ?? (linux
-      ? new LinuxKernel({
+    if (linux && this.mb && !home) this.client = new parts.RemoteKernel(this.mb, this.workerIndex, this.clock, this.ctl);
+    this.home = linux && !this.client
+      ? new parts.LinuxKernel({
         control: this.ctl, clock: this.clock, clockHz: this.cfg.clockHz, cores: this.cfg.cores, mm: init.regions.mm!,
         buffers: linux.buffers, exec: linux.exec, mmus, caches: linuxCacheInfo(this.cfg),
         fetchCpu: (cpu) => this.server?.fetch(cpu),
       })
-      : new Kernel({ control: this.ctl, clock: this.clock, clockHz: this.cfg.clockHz, pid: init.pid }));
+      : undefined;
+    this.kernel = this.client ?? this.home ?? new Kernel({ control: this.ctl, clock: this.clock, clockHz: this.cfg.clockHz, pid: init.pid });
     if (!(this.kernel instanceof Kernel)) this.linux = this.kernel;
     const views = coherence ? new CoherenceViews({ ...this.cfg.caches, cores: this.cfg.cores }, coherence) : undefined;
     this.views = views;
@@ -188,8 +196,9 @@ export class CoreGroup {
     // calls do), since the kernel may wait there for another worker's core (a shootdown's ack)
     // that may be waiting for the held line.
     const kernel = this.kernel;
-    const trap: TrapHandler = this.mb && kernel instanceof LinuxKernel
-      ? { trap: (cpu, cause, tval) => { const m = (cpu as Hart).mem; if (m.holdUntil !== 0) m.endHold(); this.homeEntered = true; return kernel.trap(cpu, cause, tval); } }
+    const homeKernel = this.home;
+    const trap: TrapHandler = this.mb && homeKernel
+      ? { trap: (cpu, cause, tval) => { const m = (cpu as Hart).mem; if (m.holdUntil !== 0) m.endHold(); this.homeEntered = true; return homeKernel.trap(cpu, cause, tval); } }
       : kernel;
     // The cores other workers host: a coherence transaction touching one of their copies crosses workers (cores/quantum.ts).
     let foreign = 0;
@@ -234,24 +243,24 @@ export class CoreGroup {
     this.shareSub = sc.sub;
     const lk = this.linux;
     if (lk) for (const m of this.cacheMems) m.c2c.ownerOf = (core) => lk.runningOn(core); // c2c names data per process
-    if (this.kernel instanceof LinuxKernel) {
+    if (this.home) {
       // pid 1 starts on core 0 (then --affinity may move it); the worker that hosts core 0 (the
       // kernel's home) runs tasks on every core it hosts, and in parallel mode on every core
       // of the other workers too, whose traps it serves (src/kernel/remote/). They start idle.
-      const lk = this.kernel;
+      const lk = this.home;
       const byCore = new Map<number, Shadow>();
       if (this.mb) {
         // The home's view of every core another worker hosts: the kernel serves their traps through it.
         for (let c = 0; c < this.cfg.cores; c++) {
           if (init.coreIds.includes(c)) continue;
           const sh = new Shadow(this.cfg, c, ram, views, table, flags, this.mb, coherence ? this.mb.counters(c) : undefined);
-          sh.mmu = new RemoteMmu(sh.coreMmu, c, this.mb, () => this.server);
+          sh.mmu = new parts.RemoteMmu(sh.coreMmu, c, this.mb, () => this.server);
           sh.ownerOf = (core) => lk.runningOn(core);
           mmus.set(c, sh.mmu);
           byCore.set(c, sh);
           this.shadows.push(sh);
         }
-        this.server = new KernelServer(this.mb, lk, byCore, this.clock, this.ctl);
+        this.server = new parts.KernelServer(this.mb, lk, byCore, this.clock, this.ctl);
       }
       const home = this.harts.find((h) => h.hartId === 0);
       if (!home) throw new Error('BUG: the Linux kernel built in a worker without core 0');
@@ -274,17 +283,17 @@ export class CoreGroup {
     if (!mb) return barrierWait(this.ctl.i32, BARRIER_BASE, spin);
     const server = this.server;
     const client = this.client;
-    return remoteBarrierWait(this.ctl.i32, BARRIER_BASE, mb, this.workerIndex, server ? () => server.poll() : () => client?.drainAll());
+    return this.parts!.remoteBarrierWait(this.ctl.i32, BARRIER_BASE, mb, this.workerIndex, server ? () => server.poll() : () => client?.drainAll());
   }
 
   private tlbCounts(core: number, mmu: CoreMmu): CoreResult['tlb'] {
-    const k = this.kernel instanceof LinuxKernel ? this.kernel.shootdowns(core) : this.mb ? this.mb.counts(core) : { sent: 0, received: 0 };
+    const k = this.home ? this.home.shootdowns(core) : this.mb ? this.mb.counts(core) : { sent: 0, received: 0 };
     return { ...mmu.tlbStats()!, shootdownsSent: k.sent, shootdownsReceived: k.received };
   }
 
   /** --boot linux: the process's numbers, from the worker that hosts it. */
   processStats(): ProcessStats | undefined {
-    return this.kernel instanceof LinuxKernel && this.harts.some((h) => h.hartId === 0) ? this.kernel.processStats() : undefined;
+    return this.home && this.harts.some((h) => h.hartId === 0) ? this.home.processStats() : undefined;
   }
 
   /** Hosted core i's live cache and coherence counters (--memory caches), as its slices leave them. */

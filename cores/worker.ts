@@ -12,6 +12,7 @@ import type { ProcessStats } from '../src/kernel/linux.ts';
 import type { C2cEntry } from './c2c_recorder.ts';
 import { FULL_CHECK_EVERY } from '../shared/coherence/checker.ts';
 import { CoreGroup, type CoreGroupInit, type CoreResult } from './core_group.ts';
+import type { LinuxParts } from './linux_parts.ts';
 import { warmsUp, warmUp } from './warmup/warmup.ts';
 import { PRESPAWNED } from '../bin/prespawn.mjs';
 import { startupMark } from '../bin/startup_trace.mjs';
@@ -68,7 +69,7 @@ function schedstat(): [number, number] | undefined {
   }
 }
 
-function main(init: WorkerInit): void {
+function main(init: WorkerInit, linuxParts: LinuxParts | undefined): void {
   const port = parentPort!;
   let group: CoreGroup | undefined;
   startupMark(`worker ${init.workerIndex} init`);
@@ -76,7 +77,7 @@ function main(init: WorkerInit): void {
     // Before the start line: run's type feedback for every integer case (cores/warmup).
     if (warmsUp(init.config)) warmUp(init.config);
     startupMark(`worker ${init.workerIndex} warmed`);
-    group = new CoreGroup(init);
+    group = new CoreGroup(init, linuxParts);
     startupMark(`worker ${init.workerIndex} built`);
     const ctl = group.ctl;
     const base = init.config.quantum;
@@ -200,7 +201,29 @@ function main(init: WorkerInit): void {
   }
 }
 
+let linuxParts: Promise<LinuxParts> | undefined;
+/**
+ * The Linux kernel (cores/linux_parts.ts, most of the code), imported only for --boot linux: a
+ * bare-metal run's workers never load it. In the bundle it is a bundle of its own, a part
+ * (bin/bundle_cache.mjs).
+ */
+function loadLinux(): Promise<LinuxParts> {
+  return (linuxParts ??= import('./linux_parts.ts'));
+}
+
+/** Runs the worker for `init`, once it has the Linux kernel if the run boots Linux. */
+function begin(init: WorkerInit): void {
+  if (!init.linux) return main(init, undefined);
+  loadLinux().then(
+    (parts) => main(init, parts),
+    (e: unknown) => {
+      const err = e instanceof Error ? e : new Error(String(e));
+      parentPort!.postMessage({ t: 'crash', message: `loading the Linux kernel: ${err.message}`, stack: err.stack ?? '', cores: init.coreIds } satisfies WorkerMessage);
+    },
+  );
+}
+
 startupMark('worker bundle evaluated');
 // A worker the launcher started ahead of the run (bin/prespawn.mjs) gets its init as its first message.
-if (workerData === PRESPAWNED) parentPort!.once('message', (m: { t: 'init'; init: WorkerInit }) => main(m.init));
-else main(workerData as WorkerInit);
+if (workerData === PRESPAWNED) parentPort!.once('message', (m: { t: 'init'; init: WorkerInit }) => begin(m.init));
+else begin(workerData as WorkerInit);
