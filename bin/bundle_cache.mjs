@@ -27,7 +27,8 @@ import { existsSync, readdirSync, readFileSync, statSync, unlinkSync } from 'nod
 import { createRequire, isBuiltin } from 'node:module';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { cacheDir, cacheEnabled, contentKey, extension, lookupBundle, manifestPath, record, slotOf, writeAtomic } from './bundle_lookup.cjs';
+import { cacheDir, cacheEnabled, contentKey, extension, lookupBundle, manifestPath, partFile, record, slotOf, writeAtomic } from './bundle_lookup.cjs';
+import { PART_PREFIX, SHARED_MODULES } from './code_cache.cjs';
 
 export { FORMAT_VERSION, RACY_MS, cacheDir, cacheEnabled, contentKey, inputsKey, lookupBundle, slotOf } from './bundle_lookup.cjs';
 
@@ -46,15 +47,26 @@ const PROJECT_INPUTS = [...['package.json', 'package-lock.json', 'tsconfig.json'
  */
 const RUNTIME_PACKAGES = new Set(['esbuild', 'piscina']);
 
+/**
+ * A module NAME_parts.ts that a CommonJS bundle imports lazily (`import()`) is built as a
+ * bundle of its own, the bundle's part NAME: the Linux kernel (cores/linux_parts.ts), most of
+ * the core workers' code, which only --boot linux runs load. A part is stored beside its
+ * bundle (partFile) and loaded by bin/code_cache.cjs when the bundle imports it; it shares the
+ * bundle's instance of every module both import (sharedWith).
+ */
+const PART = /([a-z0-9]+)_parts\.[cm]?[jt]s$/;
+
 /** Bundles older than this, of an entry rebuilt since, are deleted. */
 const PRUNE_AGE_MS = 24 * 3600 * 1000;
 
 /** Deletes this slot's old bundles (and abandoned temp files) older than a day. */
 function prune(dir, slot, keep) {
   const now = Date.now();
+  // The bundle kept, its parts and its code caches.
+  const kept = keep.slice(0, keep.lastIndexOf('.'));
   try {
     for (const f of readdirSync(dir)) {
-      if (!f.startsWith(`${slot}-`) || f === keep) continue;
+      if (!f.startsWith(`${slot}-`) || f.startsWith(`${kept}.`)) continue;
       const p = join(dir, f);
       try {
         if (now - statSync(p).mtimeMs > PRUNE_AGE_MS) unlinkSync(p);
@@ -114,10 +126,14 @@ const LOADERS = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.js': 'js', '.mjs': 
  * - so do the launcher's modules (bin/*.mjs, this one included) in an ES module bundle: it
  *   shares the launcher's instances (the prespawned workers' list), and this module must
  *   resolve packages from where it lives.
- * Returns the code and the input records (undefined among them: a file changed while read).
+ * - a CommonJS bundle's parts (PART) are bundles of their own (sharedWith, registry).
+ * Returns the code, its parts ({ name, code }) and the input records (undefined among them: a
+ * file changed while read).
  */
 async function build(entry, format) {
   const records = new Map();
+  /** Parts the build met, by their path. */
+  const parts = new Map();
   const plugin = {
     name: 'smpemu-bundle-cache',
     setup(b) {
@@ -126,6 +142,16 @@ async function build(entry, format) {
         records.set(file, undefined);
         return { path: format === 'esm' ? pathToFileURL(file).href : file, external: true };
       };
+      // A part, imported lazily: required at run time by its name (bin/code_cache.cjs loads it).
+      b.onResolve({ filter: /^\./ }, (args) => {
+        if (format !== 'cjs' || args.kind !== 'dynamic-import') return undefined;
+        const file = resolve(args.resolveDir, args.path);
+        const name = PART.exec(file)?.[1];
+        if (name === undefined) return undefined;
+        if ([...parts].some(([f, n]) => n === name && f !== file)) throw new Error(`two parts named ${name}: ${file} and another`);
+        parts.set(file, name);
+        return { path: `${PART_PREFIX}${name}`, external: true };
+      });
       b.onResolve({ filter: /^[^./]/ }, (args) => {
         if (isBuiltin(args.path)) return { path: args.path, external: true };
         if (!RUNTIME_PACKAGES.has(packageName(args.path))) return undefined;
@@ -149,8 +175,7 @@ async function build(entry, format) {
       });
     },
   };
-  const r = await esbuild().build({
-    entryPoints: [entry],
+  const options = {
     bundle: true,
     platform: 'node',
     format,
@@ -165,25 +190,105 @@ async function build(entry, format) {
     // A CommonJS bundle may run as a vm.Script (bin/code_cache.mjs), which has no import():
     // esbuild turns import() into require().
     supported: format === 'cjs' ? { 'dynamic-import': false } : undefined,
-  });
+  };
+  const metafiles = [];
+  let r = await esbuild().build({ ...options, entryPoints: [entry] });
+  metafiles.push(r.metafile);
+  const built = [];
+  if (parts.size > 0) {
+    const own = new Set(Object.keys(r.metafile.inputs).filter((p) => !p.includes(':')).map((p) => resolve(p)));
+    const shared = new Set();
+    for (const [file, name] of parts) {
+      const p = await esbuild().build({ ...options, entryPoints: [file], plugins: [sharedWith(own, shared), plugin] });
+      metafiles.push(p.metafile);
+      built.push({ name, code: p.outputFiles[0].text });
+    }
+    // Again, now registering the modules the parts take from it.
+    if (shared.size > 0) {
+      r = await esbuild().build({ ...options, stdin: registry(entry, shared), plugins: [plugin] });
+      metafiles.push(r.metafile);
+    }
+  }
   // Inputs the plugin did not read itself (external files, project files, any other loader's).
-  const others = [...Object.keys(r.metafile.inputs).filter((p) => !p.includes(':')).map((p) => resolve(p)), ...PROJECT_INPUTS.filter((f) => existsSync(f))];
+  const others = [...metafiles.flatMap((m) => Object.keys(m.inputs)).filter((p) => !p.includes(':')).map((p) => resolve(p)), ...PROJECT_INPUTS.filter((f) => existsSync(f))];
   for (const f of others) if (!records.has(f)) records.set(f, undefined);
   const inputs = [];
   for (const [path, rec] of records) inputs.push(rec === undefined ? record(path) : rec);
-  return { code: r.outputFiles[0].text, inputs };
+  return { code: r.outputFiles[0].text, parts: built, inputs };
 }
 
-/** Stores a built bundle and returns its path; undefined if it cannot be stored (an input changed during the build). */
-function store(entry, format, dir, code, inputs) {
+/**
+ * True if a module's exports may change after it is evaluated (`export let`, or `export *`,
+ * whose names a one-file build does not know): a part reads those through the live namespace.
+ */
+function liveExports(file) {
+  return /\bexport\s+(let|var)\b|\bexport\s*\*/.test(readFileSync(file, 'utf8'));
+}
+
+/** The names a module exports (types aside), from a build of that file alone. */
+async function exportNames(file) {
+  const r = await esbuild().build({ entryPoints: [file], bundle: false, format: 'esm', write: false, metafile: true, logLevel: 'silent' });
+  return Object.values(r.metafile.outputs)[0].exports;
+}
+
+/**
+ * A part is built on its own, but a module it imports that its bundle holds too (`own`) is not
+ * copied in: the part takes the bundle's instance (one class for instanceof, one state), which
+ * the bundle registers under the module's path (globalThis[SHARED_MODULES], see registry), as
+ * constants of the part (bound once, no getter per use) unless its exports are live.
+ * Those modules are added to `shared`.
+ */
+function sharedWith(own, shared) {
+  const SKIP = Symbol('own resolution');
+  return {
+    name: 'smpemu-shared-modules',
+    setup(b) {
+      b.onResolve({ filter: /^[./]/ }, async (args) => {
+        if (args.pluginData === SKIP) return undefined;
+        const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: SKIP });
+        if (r.errors.length > 0 || r.external || !own.has(r.path)) return undefined;
+        shared.add(r.path);
+        return { path: r.path, namespace: 'smpemu-shared' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'smpemu-shared' }, async (args) => {
+        const m = `globalThis[Symbol.for(${JSON.stringify(SHARED_MODULES)})][${JSON.stringify(args.path)}]`;
+        if (liveExports(args.path)) return { contents: `module.exports = ${m};`, loader: 'js' };
+        const names = (await exportNames(args.path)).filter((n) => n !== 'default');
+        const lines = [`const m = ${m};`];
+        if (names.length > 0) lines.push(`export const ${names.map((n) => `${n} = m.${n}`).join(', ')};`);
+        lines.push('export default m.default;');
+        return { contents: lines.join('\n'), loader: 'js' };
+      });
+    },
+  };
+}
+
+/**
+ * The entry of a bundle whose parts share modules with it: the entry itself (its exports), then each shared
+ * module's exports registered under its path: a copy of its namespace, or the live namespace
+ * (liveExports).
+ */
+function registry(entry, shared) {
+  const paths = [...shared];
+  const lines = [`export * from ${JSON.stringify(entry)};`];
+  paths.forEach((p, i) => lines.push(`import * as m${i} from ${JSON.stringify(p)};`));
+  lines.push(`globalThis[Symbol.for(${JSON.stringify(SHARED_MODULES)})] = {`);
+  paths.forEach((p, i) => lines.push(`  ${JSON.stringify(p)}: ${liveExports(p) ? `m${i}` : `{ ...m${i} }`},`));
+  lines.push('};');
+  return { contents: lines.join('\n'), resolveDir: dirname(entry), sourcefile: `smpemu-registry:${entry}`, loader: 'js' };
+}
+
+/** Stores a built bundle (its parts first) and returns its path; undefined if it cannot be stored (an input changed during the build). */
+function store(entry, format, dir, code, parts, inputs) {
   if (inputs.some((r) => !r)) return undefined;
   const slot = slotOf(entry, format);
   const key = contentKey(slot, inputs);
   const name = `${slot}-${key}${extension(format)}`;
   const file = join(dir, name);
   try {
+    for (const p of parts) if (!existsSync(partFile(file, p.name))) writeAtomic(partFile(file, p.name), p.code);
     if (!existsSync(file)) writeAtomic(file, code);
-    const manifest = { entry: resolve(entry), format, key, recordedAt: Date.now(), inputs };
+    const manifest = { entry: resolve(entry), format, key, recordedAt: Date.now(), inputs, parts: parts.map((p) => p.name) };
     writeAtomic(manifestPath(dir, slot), JSON.stringify(manifest) + '\n');
   } catch {
     return undefined;
@@ -203,17 +308,20 @@ export async function bundleFile(entry, format = 'esm', env = process.env) {
   if (dir === undefined) return undefined;
   const hit = lookupBundle(entry, format, dir);
   if (hit) return { file: hit, built: false };
-  const { code, inputs } = await build(entry, format);
-  const file = store(entry, format, dir, code, inputs);
+  const { code, parts, inputs } = await build(entry, format);
+  const file = store(entry, format, dir, code, parts, inputs);
   if (file) return { file, built: true };
   // Not storable: still a correct bundle of what was read, for this process only.
   const once = join(dir, `${slotOf(entry, format)}-unstored-${process.pid}-${Math.random().toString(36).slice(2)}${extension(format)}`);
-  writeAtomic(once, code);
+  const written = [...parts.map((p) => [partFile(once, p.name), p.code]), [once, code]];
+  for (const [f, text] of written) writeAtomic(f, text);
   process.once('exit', () => {
-    try {
-      unlinkSync(once);
-    } catch {
-      // pruned already
+    for (const [f] of written) {
+      try {
+        unlinkSync(f);
+      } catch {
+        // pruned already
+      }
     }
   });
   return { file: once, built: true };

@@ -8,9 +8,10 @@ const { existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, w
 const { tmpdir } = require('node:os');
 const { basename, join, resolve } = require('node:path');
 const { cacheEnabled } = require('./cache_enabled.cjs');
+const { partFile } = require('./code_cache.cjs');
 
 /** Bumped whenever the build options or the plugin (bin/bundle_cache.mjs) change what a bundle contains. */
-const FORMAT_VERSION = 6;
+const FORMAT_VERSION = 7;
 
 
 /** A file whose ctime is within this of the record is racy: always hashed, never trusted by its tag. */
@@ -133,6 +134,7 @@ function lookupBundle(entry, format, dir, tags) {
   }
   const file = join(dir, `${slot}-${m.key}${extension(format)}`);
   if (!existsSync(file)) return undefined;
+  if (Array.isArray(m.parts) && m.parts.some((name) => !existsSync(partFile(file, name)))) return undefined;
   if (rehashed) refreshManifest(dir, slot, m);
   return file;
 }
@@ -165,4 +167,4 @@ function writeAtomic(file, data) {
 }
 
 
-module.exports = { FORMAT_VERSION, RACY_MS, cacheDir, cacheEnabled, contentHash, contentKey, inputsKey, lookupBundle, record, slotOf, writeAtomic, extension, manifestPath };
+module.exports = { FORMAT_VERSION, RACY_MS, cacheDir, cacheEnabled, contentHash, contentKey, inputsKey, lookupBundle, record, slotOf, writeAtomic, extension, manifestPath, partFile };

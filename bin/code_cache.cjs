@@ -22,7 +22,8 @@
 //
 // The bundle's require is this module's own: bundles require only built-in modules and
 // absolute paths (bin/bundle_cache.mjs), and node:module's createRequire costs a worker
-// millions of instructions.
+// millions of instructions; and the bundle's parts (`smpemu-part:NAME`, bin/bundle_cache.mjs),
+// which run here too, from the file beside the bundle, once per thread.
 //
 // CommonJS, so a worker loads it without starting the ES module loader; code_cache.mjs
 // re-exports it for the launcher.
@@ -33,6 +34,31 @@ const { appendFileSync, closeSync, fstatSync, openSync, readFileSync, readSync, 
 const { dirname } = require('node:path');
 const { Script } = require('node:vm');
 const { threadId } = require('node:worker_threads');
+
+/** What a bundle requires for its part NAME: `${PART_PREFIX}NAME`. */
+const PART_PREFIX = 'smpemu-part:';
+/** globalThis[Symbol.for(SHARED_MODULES)]: the modules a bundle shares with its parts, by path. */
+const SHARED_MODULES = 'smpemu.sharedModules';
+
+/** The file of the part `name` of the bundle `file` (bin/bundle_cache.mjs: PART), beside it. */
+function partFile(file, name) {
+  return `${file.slice(0, file.lastIndexOf('.'))}.${name}${file.slice(file.lastIndexOf('.'))}`;
+}
+
+/** Parts loaded in this thread: file -> exports. */
+const partExports = new Map();
+
+/** The exports of the part `name` of the bundle `file`, run on first use (after the bundle: it takes the bundle's modules). */
+function loadPart(file, name) {
+  const part = partFile(file, name);
+  if (!partExports.has(part)) partExports.set(part, runCommonJs(part));
+  return partExports.get(part);
+}
+
+/** The require a bundle at `file` runs with: node's for built-in modules and paths, loadPart for its parts. */
+function bundleRequire(file) {
+  return (id) => (id.startsWith(PART_PREFIX) ? loadPart(file, id.slice(PART_PREFIX.length)) : require(id));
+}
 
 /** The code cache file of a bundle, for this node. */
 function codeCacheFile(file) {
@@ -131,11 +157,15 @@ function runCommonJs(file, profile) {
     process.once('exit', () => flushCodeCache());
   }
   const module = { exports: {}, filename: file, id: file, loaded: false };
-  script.runInThisContext()(module.exports, require, module, file, dirname(file));
+  script.runInThisContext()(module.exports, bundleRequire(file), module, file, dirname(file));
   module.loaded = true;
   return module.exports;
 }
 
+exports.PART_PREFIX = PART_PREFIX;
+exports.SHARED_MODULES = SHARED_MODULES;
+exports.partFile = partFile;
+exports.loadPart = loadPart;
 exports.codeCacheFile = codeCacheFile;
 exports.runCommonJs = runCommonJs;
 exports.flushCodeCache = flushCodeCache;

@@ -1,2 +1,2 @@
 // The launcher's door to bin/code_cache.cjs (running a CommonJS bundle with V8's code cache).
-export { codeCacheFile, flushCodeCache, runCommonJs } from './code_cache.cjs';
+export { codeCacheFile, flushCodeCache, partFile, runCommonJs } from './code_cache.cjs';

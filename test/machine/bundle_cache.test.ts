@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bundleFile, bundleSync, cacheDir, inputsKey, lookupBundle, slotOf } from '../../bin/bundle_cache.mjs';
+import { partFile, runCommonJs } from '../../bin/code_cache.mjs';
 
 let dir: string;
 let cache: string;
@@ -175,6 +176,45 @@ describe('bundleFile', () => {
     expect(cacheDir({ SMPEMU_CACHE_DIR: shared })).toBeUndefined();
     expect(await bundleFile(entry, 'esm', { SMPEMU_CACHE_DIR: shared })).toBeUndefined();
     expect(cacheDir(env)).toBe(cache);
+  });
+});
+
+describe('parts', () => {
+  it('a lazily imported NAME_parts.ts is a bundle of its own, run once when imported, that takes the bundle\'s modules', async () => {
+    put('plain.ts', 'export class Shared {}\nexport const counter = { n: 0 };\n');
+    put('live.ts', 'export let live = 1;\nexport function bump() {\n  live++;\n}\n');
+    put('only.ts', "export const only = 'only in the part';\n");
+    put('big_parts.ts', [
+      "import { Shared, counter } from './plain.ts';",
+      "import { live } from './live.ts';",
+      "import { only } from './only.ts';",
+      'counter.n++;',
+      'export const isShared = (c: unknown) => c === Shared;',
+      'export const liveNow = () => live;',
+      'export { only };',
+    ].join('\n'));
+    const entry = put('entry.ts', "import { Shared, counter } from './plain.ts';\nimport { bump } from './live.ts';\nexport { Shared, counter, bump };\nexport const load = () => import('./big_parts.ts');\n");
+    const b = (await bundleFile(entry, 'cjs', env))!;
+    const part = partFile(b.file, 'big');
+    const [own, its] = [readFileSync(b.file, 'utf8'), readFileSync(part, 'utf8')];
+    expect(own).not.toContain('only in the part');
+    expect(its).toContain('only in the part');
+    expect(its).not.toMatch(/class Shared/);
+    type Part = { isShared(c: unknown): boolean; liveNow(): number; only: string };
+    const m = runCommonJs(b.file) as { Shared: unknown; counter: { n: number }; bump(): void; load(): Promise<Part> };
+    expect(m.counter.n).toBe(0); // not run before it is imported
+    const p = await m.load();
+    expect(p.only).toBe('only in the part');
+    expect(p.isShared(m.Shared)).toBe(true); // the bundle's class, not a copy
+    expect(m.counter.n).toBe(1);
+    m.bump();
+    expect(p.liveNow()).toBe(2); // an `export let` stays live
+    await m.load();
+    expect(m.counter.n).toBe(1); // run once
+    // A bundle whose part is gone is a miss.
+    expect(lookupBundle(entry, 'cjs', cache)).toBe(b.file);
+    rmSync(part);
+    expect(lookupBundle(entry, 'cjs', cache)).toBeUndefined();
   });
 });
 
