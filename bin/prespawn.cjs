@@ -86,6 +86,15 @@ function loadPrespawned(file) {
   }
 }
 
+/**
+ * The run will boot Linux: the idle workers running the core bundle load the Linux kernel
+ * (cores/linux_parts.ts, a part of the bundle of its own) now, while the main thread boots
+ * the machine, rather than once they have their init (cores/worker.ts).
+ */
+function preloadLinux() {
+  for (const e of idle) if (e.file !== undefined && !e.dead) e.worker.postMessage({ t: 'linux' });
+}
+
 function track(worker, file) {
   const entry = { worker, file, dead: false };
   // A worker that fails before it is taken is skipped (and its error not left unhandled).
@@ -148,4 +157,4 @@ function guessThreads(argv, hostCpus) {
   return Number.isSafeInteger(n) && n >= 1 && n <= 64 ? n : 0;
 }
 
-module.exports = { PRESPAWNED, WORKER_BOOT, bundleWorker, dropPrespawned, guessThreads, loadPrespawned, noteBundle, notedBundle, prespawn, prespawnBoot, prespawnedCount, takePrespawned };
+module.exports = { PRESPAWNED, WORKER_BOOT, bundleWorker, dropPrespawned, guessThreads, loadPrespawned, noteBundle, notedBundle, preloadLinux, prespawn, prespawnBoot, prespawnedCount, takePrespawned };

@@ -7,6 +7,7 @@ export function bundleWorker(file: string, options: import('node:worker_threads'
 export function prespawn(file: string, count: number): void;
 export function prespawnBoot(count: number): void;
 export function loadPrespawned(file: string): void;
+export function preloadLinux(): void;
 export function takePrespawned(file: string): Worker | undefined;
 export function dropPrespawned(): void;
 export function prespawnedCount(): number;

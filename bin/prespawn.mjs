@@ -1,2 +1,2 @@
 // The TypeScript side's door to bin/prespawn.cjs (workers started ahead of a run).
-export { PRESPAWNED, WORKER_BOOT, bundleWorker, dropPrespawned, guessThreads, loadPrespawned, noteBundle, notedBundle, prespawn, prespawnBoot, prespawnedCount, takePrespawned } from './prespawn.cjs';
+export { PRESPAWNED, WORKER_BOOT, bundleWorker, dropPrespawned, guessThreads, loadPrespawned, noteBundle, notedBundle, preloadLinux, prespawn, prespawnBoot, prespawnedCount, takePrespawned } from './prespawn.cjs';

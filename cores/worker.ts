@@ -224,6 +224,17 @@ function begin(init: WorkerInit): void {
 }
 
 startupMark('worker bundle evaluated');
-// A worker the launcher started ahead of the run (bin/prespawn.mjs) gets its init as its first message.
-if (workerData === PRESPAWNED) parentPort!.once('message', (m: { t: 'init'; init: WorkerInit }) => begin(m.init));
-else begin(workerData as WorkerInit);
+// A worker the launcher started ahead of the run (bin/prespawn.mjs) waits for its init; told
+// first that the run boots Linux, it loads the kernel meanwhile (a failure is reported by begin).
+if (workerData === PRESPAWNED) {
+  const port = parentPort!;
+  const onMessage = (m: { t: 'linux' } | { t: 'init'; init: WorkerInit }): void => {
+    if (m.t === 'linux') {
+      loadLinux().catch(() => undefined);
+      return;
+    }
+    port.off('message', onMessage);
+    begin(m.init);
+  };
+  port.on('message', onMessage);
+} else begin(workerData as WorkerInit);

@@ -23,6 +23,7 @@ import { ConfigError, hostCpus, type MachineConfig } from './config.ts';
 import { spawnPool } from './pool.ts';
 import { watchRun } from './watch.ts';
 import { startupMark } from '../../bin/startup_trace.mjs';
+import { preloadLinux } from '../../bin/prespawn.mjs';
 import { hostWrite } from './host_output.ts';
 
 export { describeFault } from './collect.ts';
@@ -112,6 +113,8 @@ export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: R
   if (config.boot !== 'linux') return runBooted(config, boot(config, elf), opts);
   // Physical RAM is the page allocator's: a program's addresses are virtual, not lines to show.
   if ((opts.inspect?.length ?? 0) > 0 || (opts.readback?.length ?? 0) > 0) throw new ConfigError('--inspect needs --boot spmd (under --boot linux addresses are virtual)');
+  // The idle workers load the Linux kernel while this thread boots it.
+  preloadLinux();
   // --boot linux: the guest's "/" is --root, or a fresh tree holding only the program.
   const l = opts.linux ?? {};
   if (l.affinity) checkAffinity(config, l.affinity);

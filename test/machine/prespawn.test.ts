@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
-import { bundleWorker, dropPrespawned, guessThreads, loadPrespawned, noteBundle, notedBundle, prespawn, prespawnBoot, prespawnedCount, PRESPAWNED, takePrespawned } from '../../bin/prespawn.mjs';
+import { bundleWorker, dropPrespawned, guessThreads, loadPrespawned, noteBundle, notedBundle, preloadLinux, prespawn, prespawnBoot, prespawnedCount, PRESPAWNED, takePrespawned } from '../../bin/prespawn.mjs';
 import { codeCacheFile, flushCodeCache, runCommonJs } from '../../bin/code_cache.mjs';
 
 let dir: string;
@@ -62,6 +62,27 @@ describe('prespawned workers', () => {
     const [answer] = (await once(w, 'message')) as [number];
     expect(answer).toBe(10);
     await w.terminate();
+  });
+
+  it('told the run boots Linux, the idle workers running a bundle hear it before their init; one still booting does not', async () => {
+    const f = join(dir, 'seen.cjs');
+    writeFileSync(
+      f,
+      `const { parentPort } = require('node:worker_threads');\n` +
+        `const seen = [];\n` +
+        `parentPort.on('message', (m) => { seen.push(m.t); if (m.t === 'init') parentPort.postMessage(seen); });\n`,
+    );
+    prespawn(f, 1);
+    prespawnBoot(1);
+    preloadLinux();
+    const told = takePrespawned(f)!;
+    told.postMessage({ t: 'init', init: {} });
+    expect(((await once(told, 'message')) as [string[]])[0]).toEqual(['linux', 'init']);
+    loadPrespawned(f);
+    const late = takePrespawned(f)!;
+    late.postMessage({ t: 'init', init: {} });
+    expect(((await once(late, 'message')) as [string[]])[0]).toEqual(['init']);
+    await Promise.all([told.terminate(), late.terminate()]);
   });
 
   it('a bundle worker leaves V8\'s code cache beside the bundle when it flushes, and the next one uses it', async () => {
