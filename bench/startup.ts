@@ -7,7 +7,8 @@
 // plus references: `node -e 0` (the floor any Node program pays) and qemu-riscv64 hello
 // when it is installed. --baseline DIR adds a third mode, DIR's command (another
 // checkout, e.g. `git archive <commit> | tar -x -C DIR` with node_modules linked). --litmus adds the litmus runner on litmus/regress (100 runs,
-// deterministic, seed 1) in both modes. CPU ms (user + system of the child, from
+// deterministic, seed 1) in both modes; --linux a static glibc hello under --boot linux on 4 cores
+// (workloads/linux/bin/hello, caches) with the cache (and the baseline's). CPU ms (user + system of the child, from
 // /proc/self/stat; Linux only) are printed beside the wall times: on a loaded machine
 // they move less than the wall time does, and the fastest run (minWallMs) is the nearest
 // to what an idle machine gives.
@@ -19,7 +20,7 @@
 // --only REGEX keeps the cases whose name matches (and `node -e 0`), for an A/B of one case
 // with many reps, e.g. --only 'hello 4 cores caches (cache|baseline) without'.
 // Prints one JSON object on stdout, progress on stderr:
-//   npx tsx bench/startup.ts [--reps 7] [--litmus] [--baseline DIR] [--phases] [--only REGEX]
+//   npx tsx bench/startup.ts [--reps 7] [--litmus] [--linux] [--baseline DIR] [--phases] [--only REGEX]
 
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -29,6 +30,7 @@ import { fileURLToPath } from 'node:url';
 const arg = (name: string) => process.argv.indexOf(name);
 const reps = arg('--reps') > 0 ? Number(process.argv[arg('--reps') + 1]) : 7;
 const withLitmus = arg('--litmus') > 0;
+const withLinux = arg('--linux') > 0;
 const baseline = arg('--baseline') > 0 ? process.argv[arg('--baseline') + 1] : undefined;
 const withPhases = arg('--phases') > 0;
 const only = arg('--only') > 0 ? new RegExp(process.argv[arg('--only') + 1]!) : undefined;
@@ -37,6 +39,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const binOf = (dir: string): string => join(dir, (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { bin: { smpemu: string } }).bin.smpemu);
 const bin = binOf(root);
 const hello = fileURLToPath(new URL('../workloads/bin/hello.elf', import.meta.url));
+const linuxHello = fileURLToPath(new URL('../workloads/linux/bin/hello', import.meta.url));
 
 /** User + system CPU ms of every child waited for so far (cutime + cstime), or NaN off Linux. */
 function childCpuMs(): number {
@@ -126,6 +129,11 @@ if (process.env.NODE_EXTRA_CA_CERTS) {
   cases.push({ name: 'hello 4 cores caches cache without NODE_EXTRA_CA_CERTS', cmd: process.execPath, args: [bin, 'run', hello, '--cores', '4', '--memory', 'caches', '-q'], env: noCerts, reps });
   if (baseline) cases.push({ name: 'hello 4 cores caches baseline without NODE_EXTRA_CA_CERTS', cmd: process.execPath, args: [binOf(baseline), 'run', hello, '--cores', '4', '--memory', 'caches', '-q'], env: noCerts, reps });
 }
+if (withLinux) {
+  const args = [bin, 'run', linuxHello, '--boot', 'linux', '--cores', '4', '--memory', 'caches', '-q'];
+  cases.push({ name: 'linux hello 4 cores caches cache', cmd: process.execPath, args, env: cacheOn, reps });
+  if (baseline) cases.push({ name: 'linux hello 4 cores caches baseline', cmd: process.execPath, args: [binOf(baseline), ...args.slice(1)], env: process.env, reps });
+}
 if (hasQemu()) cases.push({ name: 'qemu-riscv64 hello', cmd: 'qemu-riscv64', args: [hello], env: process.env, reps });
 if (withLitmus) {
   const args = [bin, 'litmus', 'litmus/regress', '--runs', '100', '--deterministic', '--seed', '1', '-q'];
@@ -184,6 +192,7 @@ process.stdout.write(
             hello4CoresCachesWithoutCerts: ratio('hello 4 cores caches baseline without NODE_EXTRA_CA_CERTS', 'hello 4 cores caches cache without NODE_EXTRA_CA_CERTS'),
             hello1CoreFlat: ratio('hello 1 cores flat baseline', 'hello 1 cores flat cache'),
             litmus: ratio('litmus regress baseline', 'litmus regress cache'),
+            linuxHello: ratio('linux hello 4 cores caches baseline', 'linux hello 4 cores caches cache'),
           }
         : undefined,
       ...(withPhases ? { phases: phaseMedians(samples.get('hello 4 cores caches traced')!) } : {}),
