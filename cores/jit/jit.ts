@@ -74,8 +74,9 @@ export class Jit implements DecodeListener {
   readonly heads = new Int32Array(DECODE_SIZE).fill(-1);
   /** What entering the region in each slot needs of the budget (its entry block's cost). */
   readonly len = new Int32Array(DECODE_SIZE);
-  readonly fns: (RegionFn | undefined)[] = slotArray<RegionFn>(DECODE_SIZE);
-  private readonly regions: (Region | undefined)[] = slotArray<Region>(DECODE_SIZE);
+  /** Per slot, its region's function and record: allocated at the first translation (two 32,768-slot arrays on the heap set off a scavenge at every worker's start). */
+  fns: (RegionFn | undefined)[] = slotArray<RegionFn>(1);
+  private regions: (Region | undefined)[] = slotArray<Region>(1);
   /** Per parcel slot: some region may hold the instruction there (cleared only by a flush). */
   private readonly cov = new Uint8Array(DECODE_SIZE);
   /** Instruction pc -> the regions holding it. */
@@ -135,18 +136,19 @@ export class Jit implements DecodeListener {
    * dispatch long before it has compiled Hart.run, the whole interpreter.
    */
   enter(pc: number, xl: Int32Array, xh: Int32Array, mem: HartMemory, h: BlockHart, resume: boolean): number {
-    const st = this.st, tag = this.tag, len = this.len, fns = this.fns, env = this.env, tails = this.tails;
+    const st = this.st, tag = this.tag, len = this.len, env = this.env, tails = this.tails;
     let counts = !resume;
     for (;;) {
       const i = (pc >>> 1) & DECODE_MASK;
       let fn: RegionFn;
       let tail = false;
-      if ((tag[i] === pc || (counts && this.count(pc, i, mem, h))) && st[1] - st[0] >= len[i]) fn = fns[i]!;
+      if ((tag[i] === pc || (counts && this.count(pc, i, mem, h))) && st[1] - st[0] >= len[i]) fn = this.fns[i]!;
       else {
         // No region fits: the tail of pc's block, to the boundary (elsewhere the interpreter
         // goes on: tails only where a stretch ends or starts, so few are compiled).
+        if (tails.tag[i] !== pc) return pc;
         const t = tails.tail[i];
-        if (tails.tag[i] !== pc || st[0] >= st[1] || (counts && st[1] - st[0] >= tails.rest[i]) || !t!.owner.alive) return pc;
+        if (st[0] >= st[1] || (counts && st[1] - st[0] >= tails.rest[i]) || !t!.owner.alive) return pc;
         if (t!.fn !== undefined) fn = t!.fn;
         else if (++t!.wants >= this.tailThreshold) fn = this.compileTail(t!);
         else return pc;
@@ -226,6 +228,10 @@ export class Jit implements DecodeListener {
     }
     this.cnt[i] = 0;
     this.tries[i]++;
+    if (this.regions.length < DECODE_SIZE) {
+      this.fns = slotArray<RegionFn>(DECODE_SIZE);
+      this.regions = slotArray<Region>(DECODE_SIZE);
+    }
     const old = this.regions[i];
     if (old !== undefined && old.alive) {
       // Another entry pc on this slot: its region is no longer reachable.
@@ -303,7 +309,7 @@ export class Jit implements DecodeListener {
     this.tag.fill(-1);
     this.heads.fill(-1);
     this.fns.fill(undefined);
-    for (let i = 0; i < DECODE_SIZE; i++) {
+    for (let i = 0; i < this.regions.length; i++) {
       const r = this.regions[i];
       if (r !== undefined) r.alive = false;
     }

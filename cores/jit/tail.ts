@@ -51,10 +51,12 @@ export class Tails {
   readonly idx = new Int32Array(DECODE_SIZE);
   /** What the block from that instruction on needs of the budget to run whole (translate.ts blockCost). */
   readonly rest = new Int32Array(DECODE_SIZE);
-  readonly tail: (Tail | undefined)[] = slotArray<Tail>(DECODE_SIZE);
+  /** Allocated by the first add (a 32,768-slot array on the heap: most harts never have tails). */
+  tail: (Tail | undefined)[] = slotArray<Tail>(1);
 
   /** The blocks of a new region: their instructions run from here on in their tails when a stretch ends or starts among them. */
   add(blocks: BlockInsn[][], owner: TailOwner, cost: (insns: BlockInsn[]) => number): void {
+    if (this.tail.length < DECODE_SIZE) this.tail = slotArray<Tail>(DECODE_SIZE);
     for (const block of blocks) {
       const t: Tail = { owner, block, fn: undefined, wants: 0 };
       for (let j = 0; j < block.length; j++) {
