@@ -240,20 +240,25 @@ async function exportNames(file) {
  */
 function sharedWith(own, shared) {
   const SKIP = Symbol('own resolution');
+  const LIVE = '.shared.cjs';
+  const CONSTANTS = '.shared.mjs';
   return {
     name: 'smpemu-shared-modules',
     setup(b) {
-      b.onResolve({ filter: /^[./]/ }, async (args) => {
-        if (args.pluginData === SKIP) return undefined;
+      b.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.pluginData === SKIP || isBuiltin(args.path)) return undefined;
         const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: SKIP });
         if (r.errors.length > 0 || r.external || !own.has(r.path)) return undefined;
         shared.add(r.path);
-        return { path: r.path, namespace: 'smpemu-shared' };
+        // The suffix sets the stand-in's module kind (esbuild goes by the extension): CommonJS for a live namespace, else ESM.
+        return { path: `${r.path}${liveExports(r.path) ? LIVE : CONSTANTS}`, namespace: 'smpemu-shared' };
       });
       b.onLoad({ filter: /.*/, namespace: 'smpemu-shared' }, async (args) => {
-        const m = `globalThis[Symbol.for(${JSON.stringify(SHARED_MODULES)})][${JSON.stringify(args.path)}]`;
-        if (liveExports(args.path)) return { contents: `module.exports = ${m};`, loader: 'js' };
-        const names = (await exportNames(args.path)).filter((n) => n !== 'default');
+        const live = args.path.endsWith(LIVE);
+        const file = args.path.slice(0, -(live ? LIVE : CONSTANTS).length);
+        const m = `globalThis[Symbol.for(${JSON.stringify(SHARED_MODULES)})][${JSON.stringify(file)}]`;
+        if (live) return { contents: `module.exports = ${m};`, loader: 'js' };
+        const names = (await exportNames(file)).filter((n) => n !== 'default');
         const lines = [`const m = ${m};`];
         if (names.length > 0) lines.push(`export const ${names.map((n) => `${n} = m.${n}`).join(', ')};`);
         lines.push('export default m.default;');

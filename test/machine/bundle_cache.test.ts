@@ -182,18 +182,18 @@ describe('bundleFile', () => {
 describe('parts', () => {
   it('a lazily imported NAME_parts.ts is a bundle of its own, run once when imported, that takes the bundle\'s modules', async () => {
     put('plain.ts', 'export class Shared {}\nexport const counter = { n: 0 };\n');
-    put('live.ts', 'export let live = 1;\nexport function bump() {\n  live++;\n}\n');
+    put('live.mjs', 'export let live = 1;\nexport function bump() {\n  live++;\n}\n');
     put('only.ts', "export const only = 'only in the part';\n");
     put('big_parts.ts', [
       "import { Shared, counter } from './plain.ts';",
-      "import { live } from './live.ts';",
+      "import { live } from './live.mjs';",
       "import { only } from './only.ts';",
       'counter.n++;',
       'export const isShared = (c: unknown) => c === Shared;',
       'export const liveNow = () => live;',
       'export { only };',
     ].join('\n'));
-    const entry = put('entry.ts', "import { Shared, counter } from './plain.ts';\nimport { bump } from './live.ts';\nexport { Shared, counter, bump };\nexport const load = () => import('./big_parts.ts');\n");
+    const entry = put('entry.ts', "import { Shared, counter } from './plain.ts';\nimport { bump } from './live.mjs';\nexport { Shared, counter, bump };\nexport const load = () => import('./big_parts.ts');\n");
     const b = (await bundleFile(entry, 'cjs', env))!;
     const part = partFile(b.file, 'big');
     const [own, its] = [readFileSync(b.file, 'utf8'), readFileSync(part, 'utf8')];
@@ -208,7 +208,7 @@ describe('parts', () => {
     expect(p.isShared(m.Shared)).toBe(true); // the bundle's class, not a copy
     expect(m.counter.n).toBe(1);
     m.bump();
-    expect(p.liveNow()).toBe(2); // an `export let` stays live
+    expect(p.liveNow()).toBe(2); // an `export let` stays live (in a .mjs, which esbuild takes as ES module whatever it holds)
     await m.load();
     expect(m.counter.n).toBe(1); // run once
     // A bundle whose part is gone is a miss.
