@@ -10,13 +10,9 @@ import type { LitmusTest } from '../litmus/parse.ts';
 import type { LitmusOptions, LitmusResult } from '../litmus/run.ts';
 import { DEFAULT_RUNS, DEFAULT_SC_LIMIT, LITMUS_QUANTUM } from '../litmus/defaults.ts';
 
-/**
- * The runner, loaded when a litmus command runs: the assembler and the SC enumerator behind
- * it cost every other command's start (the CLI is one bundle; esbuild initialises a module
- * imported this way only when the import runs).
- */
+/** The runner, loaded when a litmus command runs (litmus_parts.ts). */
 async function litmusLib() {
-  const [build, parse, pool, run] = await Promise.all([import('../litmus/build.ts'), import('../litmus/parse.ts'), import('../litmus/pool.ts'), import('../litmus/run.ts')]);
+  const { build, parse, pool, run } = await import('./litmus_parts.ts');
   return { ...build, ...parse, ...pool, ...run };
 }
 type LitmusLib = Awaited<ReturnType<typeof litmusLib>>;

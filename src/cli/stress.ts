@@ -104,13 +104,12 @@ export async function stressCommand(f: StressFlags, out: NodeJS.WriteStream = pr
     watchdogSeconds: f.watchdog,
     maxInsns: f.maxInsns,
   };
-  // Loaded when the command runs: the generator's assembler, and cli-progress's node:readline,
-  // cost every other command's start (esbuild initialises what is imported so only then).
-  const { formatOutcome, outcomeJson, runStress } = await import('../stress/run.ts');
+  // Loaded when the command runs (stress_parts.ts).
+  const { formatOutcome, outcomeJson, runStress, loadCliProgress } = await import('./stress_parts.ts');
   const showBar = f.progress !== false && err.isTTY === true;
   let bar: InstanceType<typeof cliProgressModule.SingleBar> | undefined;
   if (showBar) {
-    const cliProgress = (await import('cli-progress')).default;
+    const cliProgress = (await loadCliProgress()).default;
     bar = new cliProgress.SingleBar(
       {
         format: ' stress seed {seed} [{bar}] {percentage}% | {value}/{total} ops | {rate} ops/s | ETA {eta_formatted}',
