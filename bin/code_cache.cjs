@@ -30,7 +30,7 @@
 
 'use strict';
 const { isAscii } = require('node:buffer');
-const { appendFileSync, closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, writeFileSync } = require('node:fs');
+const { appendFileSync, closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } = require('node:fs');
 const { dirname } = require('node:path');
 const { Script } = require('node:vm');
 const { threadId } = require('node:worker_threads');
@@ -78,11 +78,29 @@ function profilesOf(cacheFile) {
   }
 }
 
-/** Writes the cache of `e` (best effort: the next run compiles from source again). */
+/** A file's size, 0 if it is missing. */
+function sizeOf(file) {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Writes the cache of `e` (best effort: the next run compiles from source again). Several
+ * threads (the workers of a run, other runs) may write one cache: one that holds more than this
+ * thread's (which covers what this thread read and compiled) stays, unless V8 rejected the one
+ * this thread read. Else the last writer would win, and a worker that ran little of a bundle (a
+ * worker other than the Linux kernel's home, for the kernel's part) could leave a cache that
+ * lacks most of what the next runs compile.
+ */
 function writeCache(e, profile) {
   try {
+    const data = e.script.createCachedData();
+    if (!e.rejected && sizeOf(e.cacheFile) > data.length) return;
     const tmp = `${e.cacheFile}.${process.pid}-${threadId}.tmp`;
-    writeFileSync(tmp, e.script.createCachedData(), { mode: 0o600 });
+    writeFileSync(tmp, data, { mode: 0o600 });
     renameSync(tmp, e.cacheFile);
     // A cache written anew (missing or rejected before) holds only this run's kind.
     const list = `${e.cacheFile}.profiles`;
@@ -151,7 +169,8 @@ function runCommonJs(file, profile) {
     // first run of this bundle on this node
   }
   const script = new Script(wrapper, { filename: file, cachedData });
-  loaded.push({ script, cacheFile, profile, stale: cachedData === undefined || script.cachedDataRejected === true });
+  const rejected = script.cachedDataRejected === true;
+  loaded.push({ script, cacheFile, profile, stale: cachedData === undefined || rejected, rejected });
   if (!exitHooked) {
     exitHooked = true;
     process.once('exit', () => flushCodeCache());

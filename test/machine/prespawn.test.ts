@@ -2,7 +2,7 @@
 // running the same bundle file, hands them their init, and ends the rest.
 
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,6 +103,32 @@ describe('prespawned workers', () => {
     const again = bundleWorker(f, { workerData: 8 });
     expect(((await once(again, 'message')) as [number])[0]).toBe(64);
     await again.terminate();
+  });
+
+  it('a worker that ran less of a bundle does not replace the code cache another worker of the run left', async () => {
+    const f = join(dir, 'two.cjs');
+    // Forty functions, compiled only when called: the busy worker's cache holds them, the idle one's not.
+    const fns = Array.from({ length: 40 }, (_, i) => `function f${i}(x) { let s = 0; for (let j = 0; j < x; j++) s += j * ${i + 1}; return s; }`).join('\n');
+    writeFileSync(
+      f,
+      `const { parentPort } = require('node:worker_threads');\n${fns}\n` +
+        `parentPort.on('message', (m) => {\n` +
+        `  if (m === 'work') { let t = 0; ${Array.from({ length: 40 }, (_, i) => `t += f${i}(3);`).join(' ')} parentPort.postMessage(t); }\n` +
+        `  else { globalThis[Symbol.for('smpemu.flushCodeCache')](); parentPort.postMessage('flushed'); }\n` +
+        `});\n`,
+    );
+    const idle = bundleWorker(f, {});
+    const busy = bundleWorker(f, {});
+    const ask = async (w: typeof idle, m: string) => {
+      w.postMessage(m);
+      return ((await once(w, 'message')) as [unknown])[0];
+    };
+    expect(await ask(busy, 'work')).toBeGreaterThan(0);
+    expect(await ask(busy, 'flush')).toBe('flushed');
+    const size = statSync(codeCacheFile(f)).size;
+    expect(await ask(idle, 'flush')).toBe('flushed');
+    expect(statSync(codeCacheFile(f)).size).toBe(size);
+    await Promise.all([idle.terminate(), busy.terminate()]);
   });
 
   it('a bundle worker of a process run with --import (tsx) starts without it, keeping --require preloads; V8 flags stay the process\'s', () => {
