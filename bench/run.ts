@@ -1,8 +1,19 @@
 // Speed and fidelity benchmarks. Prints one JSON object on stdout (progress on stderr):
 //   flat.singleCoreMips          guest MIPS of the compute kernel (compute_long: 120 M instructions
-//                                a core, so the JIT's warm-up weighs little) on one core, --memory flat
+//                                a core: the interpreter's warm-up weighs little, the translator's
+//                                much, see flat.scalingSteady) on one core, --memory flat
 //   flat.twoCores.{oneThread,twoThreads}, flat.scaling
 //                                2 independent cores on 1 and on 2 workers, and their ratio
+//   flat.twoCores.steady, flat.scalingSteady
+//                                the same runs' MIPS between 50% and 90% of their instructions,
+//                                and that ratio: the speed once warmed up (bench/scaling_probe.ts).
+//                                Under the translator a run here lasts ~0.15-0.3 s, and each
+//                                worker pays its own V8 compiles on a 2-CPU host: flat.scaling
+//                                then mostly measures warm-up, this the scaling of the speed
+//   flat.twoCores.cpuMs          the process's CPU over those runs: the workers, V8's background
+//                                threads (TurboFan, GC) and the main thread; steadyCpuMs the
+//                                same from 50% to 90% of the instructions (runs after the first),
+//                                with the workers' guest MIPS per CPU-second there
 //   caches.singleCoreMips        the compute kernel with the full hierarchy
 //   caches.slowdownVsFlat        flat / caches MIPS, taken in the same run
 //   coherence.transactionsPerHostSecond
@@ -18,6 +29,7 @@
 import { readFileSync } from 'node:fs';
 import { makeConfig, type MachineConfig } from '../src/machine/config.ts';
 import { runMachine, type RunResult } from '../src/machine/machine.ts';
+import { probed, type CpuSplit } from './scaling_probe.ts';
 
 const repsArg = process.argv.indexOf('--reps');
 const reps = repsArg > 0 ? Number(process.argv[repsArg + 1]) : 3;
@@ -25,8 +37,24 @@ const elf = (name: string) => readFileSync(new URL(`../workloads/bin/${name}.elf
 const compute = elf('compute_long');
 const packed = elf('counters_packed');
 
-async function run(program: Uint8Array, cfg: Partial<MachineConfig>): Promise<RunResult> {
-  const r = await runMachine(makeConfig(cfg), program, { stdout: () => {} });
+/** Steady MIPS and CPU split of the probed runs (the two-core flat ones), by case. */
+const probes: Record<string, { steady: number[]; cpu: CpuSplit[]; steadyCpu: CpuSplit[]; steadyInsns: number[]; insns?: number }> = {};
+
+async function run(program: Uint8Array, cfg: Partial<MachineConfig>, probe?: string): Promise<RunResult> {
+  if (probe === undefined) return checked(await runMachine(makeConfig(cfg), program, { stdout: () => {} }));
+  const p = (probes[probe] ??= { steady: [], cpu: [], steadyCpu: [], steadyInsns: [] });
+  const r = checked(await probed(p.insns, (opts) => runMachine(makeConfig(cfg), program, { stdout: () => {}, ...opts })));
+  p.insns = r.instructions;
+  p.steady.push(r.probe.steadyMips);
+  if (r.probe.cpuMs) p.cpu.push(r.probe.cpuMs);
+  if (r.probe.steadyCpuMs) {
+    p.steadyCpu.push(r.probe.steadyCpuMs);
+    p.steadyInsns.push(r.probe.steadyInsns!);
+  }
+  return r;
+}
+
+function checked<R extends RunResult>(r: R): R {
   if (r.exitCode !== 0) throw new Error(`benchmark program exited ${r.exitCode}: ${r.error ?? ''}`);
   return r;
 }
@@ -38,33 +66,53 @@ function median(xs: number[]): number {
 
 const transactions = (r: RunResult) => r.caches!.bus.BusRd + r.caches!.bus.BusRdX + r.caches!.bus.BusUpgr;
 
-const cases: Record<string, { program: Uint8Array; cfg: Partial<MachineConfig>; metric: (r: RunResult) => number }> = {
+const cases: Record<string, { program: Uint8Array; cfg: Partial<MachineConfig>; metric: (r: RunResult) => number; probe?: true }> = {
   flatSingle: { program: compute, cfg: { cores: 1, memory: 'flat' }, metric: (r) => r.guestMips },
-  flatTwoOneThread: { program: compute, cfg: { cores: 2, threads: 1, memory: 'flat' }, metric: (r) => r.guestMips },
-  flatTwoTwoThreads: { program: compute, cfg: { cores: 2, threads: 2, memory: 'flat' }, metric: (r) => r.guestMips },
+  flatTwoOneThread: { program: compute, cfg: { cores: 2, threads: 1, memory: 'flat' }, metric: (r) => r.guestMips, probe: true },
+  flatTwoTwoThreads: { program: compute, cfg: { cores: 2, threads: 2, memory: 'flat' }, metric: (r) => r.guestMips, probe: true },
   cachesSingle: { program: compute, cfg: { cores: 1, memory: 'caches' }, metric: (r) => r.guestMips },
   packedDetTps: { program: packed, cfg: { cores: 4, threads: 1, memory: 'caches' }, metric: (r) => transactions(r) / r.hostSeconds },
   packedParTps: { program: packed, cfg: { cores: 4, threads: 2, memory: 'caches' }, metric: (r) => transactions(r) / r.hostSeconds },
   packedDetHitm: { program: packed, cfg: { cores: 4, threads: 1, memory: 'caches' }, metric: (r) => r.totals!.hitm },
   packedParHitm: { program: packed, cfg: { cores: 4, threads: 2, memory: 'caches' }, metric: (r) => r.totals!.hitm },
 };
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+const loadStart = loadavg();
 const samples: Record<string, number[]> = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
 for (let i = 0; i < reps; i++) {
   for (const [name, c] of Object.entries(cases)) {
-    const v = c.metric(await run(c.program, c.cfg));
+    const v = c.metric(await run(c.program, c.cfg, c.probe ? name : undefined));
     samples[name].push(+v.toFixed(2));
     process.stderr.write(`  ${name} run ${i + 1}/${reps}: ${v.toFixed(1)}\n`);
   }
 }
 const m = (k: string) => median(samples[k]);
+const steady = (k: string) => median(probes[k]?.steady ?? [NaN]);
+/** Median of each class of CPU over the runs (absent off Linux). */
+const split = (xs: CpuSplit[]) => xs.length === 0 ? undefined : { workers: median(xs.map((x) => x.workers)), background: median(xs.map((x) => x.background)), main: median(xs.map((x) => x.main)) };
+const cpu = (k: string) => split(probes[k]?.cpu ?? []);
+/** Once warm (50% to 90% of the instructions, runs after the first): the CPU split and guest MIPS per CPU-second of the workers. */
+const steadyCpu = (k: string) => {
+  const p = probes[k];
+  if (p === undefined || p.steadyCpu.length === 0) return undefined;
+  return { ...split(p.steadyCpu), workerCpuMips: median(p.steadyCpu.map((c, i) => +(p.steadyInsns[i]! / c.workers / 1e3).toFixed(1))) };
+};
 const out = {
   reps,
   engine: makeConfig({}).engine,
+  loadavg: { start: loadStart, end: loadavg() },
   flat: {
     workload: 'workloads/bin/compute_long.elf',
     singleCoreMips: m('flatSingle'),
-    twoCores: { oneThread: m('flatTwoOneThread'), twoThreads: m('flatTwoTwoThreads') },
+    twoCores: {
+      oneThread: m('flatTwoOneThread'),
+      twoThreads: m('flatTwoTwoThreads'),
+      steady: { oneThread: steady('flatTwoOneThread'), twoThreads: steady('flatTwoTwoThreads') },
+      cpuMs: { oneThread: cpu('flatTwoOneThread'), twoThreads: cpu('flatTwoTwoThreads') },
+      steadyCpuMs: { oneThread: steadyCpu('flatTwoOneThread'), twoThreads: steadyCpu('flatTwoTwoThreads') },
+    },
     scaling: +(m('flatTwoTwoThreads') / m('flatTwoOneThread')).toFixed(3),
+    scalingSteady: +(steady('flatTwoTwoThreads') / steady('flatTwoOneThread')).toFixed(3),
   },
   caches: {
     workload: 'workloads/bin/compute_long.elf',
@@ -83,5 +131,6 @@ const out = {
     },
   },
   samples,
+  steadySamples: Object.fromEntries(Object.entries(probes).map(([k, p]) => [k, p.steady])),
 };
 console.log(JSON.stringify(out, null, 2));
