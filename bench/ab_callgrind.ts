@@ -87,7 +87,7 @@ function windowCost(dir: string): Record<Category, number> {
 }
 
 function parent(): void {
-  const trees = treesOrUsage("npx tsx bench/ab_callgrind.ts TREE [TREE ...] [--runs N] [--case packed2|packed|flat|caches|flat2|flat2on1] [--v8 'FLAGS']");
+  const trees = treesOrUsage("npx tsx bench/ab_callgrind.ts TREE [TREE ...] [--runs N] [--case packed2|packed|flat|caches|flat2|flat2on1|hosted16on2] [--v8 'FLAGS']");
   const runs = Number(opt('--runs', '3'));
   const v8 = ['--single-threaded', ...opt('--v8', '').split(' ').filter((f) => f !== '')];
   const self = fileURLToPath(import.meta.url);
