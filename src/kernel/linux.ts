@@ -78,7 +78,7 @@ import { sched_timer_next } from './sched/core.ts';
 import { task_dead_dl } from './sched/deadline.ts';
 import { NOT_MINE, type SyscallGroup, type SyscallTask } from './syscalls/task_context.ts';
 import {
-  BUS_ADRALN, BUS_ADRERR, doNotifyParent, nanosleepInterrupted, nanosleepRestart, signalPending, ERESTART_RESTARTBLOCK, ERESTARTSYS, exitToUserMode, forceSigFault, ILL_ILLOPC, SEGV_ACCERR, SEGV_MAPERR,
+  BUS_ADRALN, BUS_ADRERR, doNotifyParent, fatalSignalPending, nanosleepInterrupted, nanosleepRestart, signalPending, ERESTART_RESTARTBLOCK, ERESTARTSYS, exitToUserMode, forceSigFault, ILL_ILLOPC, SEGV_ACCERR, SEGV_MAPERR,
   SIG_RESUMED, sendSigpipe, signalSyscall, signame, SYS_kill, SYS_ppoll, SYS_rt_sigreturn, SYS_rt_tgsigqueueinfo, trapEntry, TRAP_BRKPT, type SignalHost,
 } from './signal/index.ts';
 import { DEFAULT_HZ, nsec_to_clock_t } from './time/tick.ts';
@@ -233,6 +233,10 @@ interface Process {
   /** The children's reaped times and faults (cutime, cminflt...). */
   cminFlt: number;
   cmajFlt: number;
+  /** vfork_done: the parent thread asleep in vfork until this task releases the mm (exec or exit). */
+  vforkDone: Process | undefined;
+  /** This thread sleeps in vfork (TASK_KILLABLE) until that child releases the mm. */
+  vforkChild: Process | undefined;
 }
 
 /** Cycles a context switch costs the core (save and restore of 64 registers, satp, the rest of switch_to). */
@@ -256,6 +260,9 @@ const SYS_sched_setaffinity = 122;
 const SYS_sched_getaffinity = 123;
 const SYS_getcpu = 168;
 const CLONE_SIGHAND = 0x800;
+const CLONE_VFORK = 0x4000;
+/** TASK_UNINTERRUPTIBLE: vfork's wait (TASK_KILLABLE: only a fatal signal ends it early). */
+const TASK_UNINTERRUPTIBLE = 2;
 const ESRCH = 3;
 /** __TASK_STOPPED: a task of a stopped process (signal/stop.ts), off the run queue until SIGCONT. */
 const TASK_STOPPED = 4;
@@ -348,7 +355,8 @@ export class LinuxKernel implements TrapHandler {
   private readonly shmemInodes = new ShmemInodes();
   private readonly shmems = new Map<number, ShmemCache>();
   private nextPid = 1;
-  private readonly init: Process;
+  /** Pid 1's leader record (a thread that execs takes the leader's place: de_thread). */
+  private init: Process;
   private readonly ctl: ControlBlock;
   private readonly clock: QuantumClock;
   private readonly alloc: PageAlloc;
@@ -499,6 +507,12 @@ export class LinuxKernel implements TrapHandler {
       processes: () => [...this.procs.values()].filter((p) => live(p)),
       interrupt: (cpu, t, nanosleepRet) => {
         const p = live(this.byTask.get(t.task));
+        if (p?.vforkChild && fatalSignalPending(p)) {
+          // wait_for_vfork_done's TASK_KILLABLE: a fatal signal ends the wait (the child runs on); vfork returns and the signal kills.
+          this.vforkUnlink(p);
+          wakeTask(cpu, p);
+          return -1;
+        }
         if (!p || this.regs.get(p.task, W_STATE) !== TASK_INTERRUPTIBLE) return -1;
         if (p.futexWait) {
           const timed = futex_wait_deadline(this.futex, p.task) !== Infinity;
@@ -633,7 +647,7 @@ export class LinuxKernel implements TrapHandler {
   private newProcess(o: { pid: number; task: number; ppid: number; comm: string; exe: string; fs: FileSyscalls; state: LinuxProcessState }): Process {
     const p: Process = {
       ...o, tid: o.pid, group: [], futexWait: false, sleepUntil: -1, sleepCpu: -1, image: 1, mm: undefined, counts: { minFlt: 0, majFlt: 0 }, children: new Set(), waiting: false, pipeWait: undefined, pipeDone: 0, restarting: false, setChildTid: 0,
-      sigchld: 0, cminFlt: 0, cmajFlt: 0,
+      sigchld: 0, cminFlt: 0, cmajFlt: 0, vforkDone: undefined, vforkChild: undefined,
       groups: linuxSyscallGroups({
         fs: o.fs, state: o.state, console: this.console, clockHz: this.o.clockHz, bootEpochNs: BOOT_EPOCH_NS, random: this.random,
         sysinfo: () => ({ totalram: this.alloc.totalramPages() * PAGE_SIZE, freeram: this.freePages() * PAGE_SIZE, procs: this.procs.size }),
@@ -724,7 +738,9 @@ export class LinuxKernel implements TrapHandler {
     const t = th ?? p;
     // As of the tasks' last updates (now = -1: no open kernel stretch is counted).
     const times = th ? task_times(s, th.task, -1) : this.groupTimes.group(p.pid, p.group.map((g) => g.task), -1);
-    const state = th ? (th.waiting || th.futexWait || th.pipeWait || th.sleepUntil >= 0 ? 'S' : 'R') : p.waiting || p.pipeWait ? 'S' : 'R';
+    // The thread's state (the group's: its leader's, as fs/proc/array.c shows the leader).
+    const w = this.regs.get(t.task, W_STATE);
+    const state = w === TASK_UNINTERRUPTIBLE ? 'D' : w === TASK_INTERRUPTIBLE ? 'S' : w === TASK_STOPPED ? 'T' : 'R';
     return oneProcessView(this.alloc, this.t, mm.pt.phys, this.o.cores, {
       pid: t.tid, tgid: p.pid, ppid: p.ppid, comm: t.comm, m: mm.m, pgd: mm.pgd, minFlt: p.counts.minFlt, majFlt: p.counts.majFlt, exe: p.exe,
       state, voluntary: s.tget(t.task, T_NR_VOLUNTARY), involuntary: s.tget(t.task, T_NR_INVOLUNTARY),
@@ -1044,7 +1060,7 @@ export class LinuxKernel implements TrapHandler {
 
   /** Every task asleep and nothing that could wake one: the machine stops, saying so. */
   private deadlock(cpu: Cpu): boolean {
-    const why = (p: Process) => (p.futexWait ? 'futex' : p.waiting ? 'wait4' : p.pipeWait ? 'pipe' : this.regs.get(p.task, W_STATE) === TASK_STOPPED ? 'stopped'
+    const why = (p: Process) => (p.futexWait ? 'futex' : p.waiting ? 'wait4' : p.pipeWait ? 'pipe' : p.vforkChild ? 'vfork' : this.regs.get(p.task, W_STATE) === TASK_STOPPED ? 'stopped'
       : p.state.task(p.tid).sleep?.kind.replace('timedwait', 'sigtimedwait') ?? '');
     const asleep = [...this.byTask.values()].filter((p) => why(p) !== '').map((p) => `${p.tid} (${p.comm}, ${why(p)})`);
     const report = `core ${cpu.hartId}: every task is asleep with nothing to wake it: ${asleep.join(', ')}`;
@@ -1319,7 +1335,11 @@ export class LinuxKernel implements TrapHandler {
     return TRAP_STOP;
   }
 
-  /** do_exit's mm part: the address space goes (pages, page tables, VMAs), charged to this core. */
+  /**
+   * do_exit's mm part (exit_mm, mmput): the process drops its reference; the address space
+   * goes (pages, page tables, VMAs), charged to this core, only with the last user (a vfork
+   * or CLONE_VM child shares its parent's).
+   */
   private exitMm(cpu: Cpu, p: Process): void {
     if (!p.mm) return;
     const mm = this.mmOn(cpu.hartId, p.mm);
@@ -1328,11 +1348,48 @@ export class LinuxKernel implements TrapHandler {
       const view = this.procSnapshot(p);
       for (const path of paths) this.procTexts.push({ path, text: this.readProc(view, path) ?? `smpemu: --proc ${path}: no such file\n` });
     }
-    this.dropLazyMm(p.mm);
+    const home = p.mm;
     p.mm = undefined;
+    if (this.mmUsers(home) > 0) return;
+    this.dropLazyMm(home);
     exitMmap(mm.t, mm.m, mm.pgd, mm.pt, mm.mmu, mm.shmem);
     this.drainPhys(cpu);
     this.sweepMapped();
+  }
+
+  /** mm_users as the processes still holding mm (a thread group counts once: its threads share the leader's reference). */
+  private mmUsers(mm: MmContext): number {
+    let n = 0;
+    for (const q of this.procs.values()) if (q.mm === mm) n++;
+    return n;
+  }
+
+  /** exit_files: the fd table is closed by the last process using it (CLONE_FILES sharers keep it open). */
+  private exitFiles(p: Process): void {
+    const files = p.fs.files;
+    if (--files.users <= 0) files.closeAll();
+  }
+
+  /**
+   * complete_vfork_done (mm_release at exec or exit): the parent thread asleep in vfork for
+   * t runs again; vfork returns t's pid to it.
+   */
+  private completeVforkDone(cpu: Cpu, t: Process): void {
+    const parent = t.vforkDone;
+    if (!parent) return;
+    t.vforkDone = undefined;
+    if (parent.vforkChild !== t || this.byTask.get(parent.task) !== parent) return;
+    parent.vforkChild = undefined;
+    this.regs.set(parent.task, W_STATE, TASK_RUNNING);
+    this.wakeUp(cpu, parent.task);
+  }
+
+  /** A vfork wait ends without the child's release (the parent is killed): the child forgets it (vfork_done = NULL). */
+  private vforkUnlink(parent: Process): void {
+    const child = parent.vforkChild;
+    if (!child) return;
+    parent.vforkChild = undefined;
+    if (child.vforkDone === parent) child.vforkDone = undefined;
   }
 
   /** An mm going away: no core keeps it loaded (its ASID no longer reserved there: leave_mm). */
@@ -1389,8 +1446,9 @@ export class LinuxKernel implements TrapHandler {
     // The leader's record and slot carry the process (and become the zombie) whichever thread ends it.
     const p = t.group[0]!;
     this.exitMm(cpu, p);
+    this.completeVforkDone(cpu, p);
     futex_task_exit(this.futex, p.task);
-    p.fs.files.closeAll();
+    this.exitFiles(p);
     this.pipeWake(cpu);
     for (const c of p.children) {
       const child = this.procs.get(c);
@@ -1444,30 +1502,79 @@ export class LinuxKernel implements TrapHandler {
     if (t.group.length <= 1) return;
     for (const th of [...t.group]) {
       if (th === t) continue;
-      futex_task_exit(this.futex, th.task);
-      const on = this.coreRunning(th);
-      if (on !== undefined) {
-        this.regs.set(th.task, W_STATE, EXIT_ZOMBIE);
-        this.schedule(on, SM_SLEEP);
-      } else if (this.sched.tget(th.task, T_ON_RQ) !== 0) {
-        const c = this.sched.tget(th.task, T_CPU);
-        rq_lock(this.sched, c);
-        dequeue_task(this.sched, c, th.task, DEQUEUE_SLEEP);
-        rq_unlock(this.sched, c);
-      }
-      this.sleepers.delete(th);
+      this.zapThread(th);
       if (th === th.group[0]) {
         // The leader's record carries the process: t takes its place for the exit (its slot stays as the zombie).
         this.regs.set(th.task, W_STATE, TASK_INTERRUPTIBLE);
         task_dead_dl(this.sched, th.task);
-        th.waiting = false;
-        th.futexWait = false;
-        th.pipeWait?.wait.delete(th.task);
-        th.pipeWait = undefined;
         continue;
       }
       this.releaseThreadSlot(th);
     }
+  }
+
+  /**
+   * A thread killed by another's exit_group, fatal signal or exec (SIGKILL: it runs no more
+   * user code): off the futex hash, switched out of the core running it or taken off its run
+   * queue, out of every wait (a vfork child it waited for runs on without it).
+   */
+  private zapThread(th: Process): void {
+    futex_task_exit(this.futex, th.task);
+    const on = this.coreRunning(th);
+    if (on !== undefined) {
+      this.regs.set(th.task, W_STATE, EXIT_ZOMBIE);
+      this.schedule(on, SM_SLEEP);
+    } else if (this.sched.tget(th.task, T_ON_RQ) !== 0) {
+      const c = this.sched.tget(th.task, T_CPU);
+      rq_lock(this.sched, c);
+      dequeue_task(this.sched, c, th.task, DEQUEUE_SLEEP);
+      rq_unlock(this.sched, c);
+    }
+    this.sleepers.delete(th);
+    th.sleepUntil = -1;
+    th.sleepCpu = -1;
+    th.waiting = false;
+    th.futexWait = false;
+    th.pipeWait?.wait.delete(th.task);
+    th.pipeWait = undefined;
+    this.vforkUnlink(th);
+  }
+
+  /**
+   * de_thread at exec: every other thread of t's group is killed (zapThread; then, as each
+   * one's exit would, its clear_child_tid store of 0 and FUTEX_WAKE in the old mm, which t
+   * still runs on, and a vfork parent waiting for it released); their slots go. A t that is
+   * not the leader takes the leader's place: its pid as tid (exchange_tids), its parent, its
+   * record in the process table; the old leader's record and slot go with the rest.
+   */
+  private deThread(cpu: Cpu, t: Process): void {
+    if (t.group.length <= 1) return;
+    const leader = t.group[0]!;
+    const others = t.group.filter((th) => th !== t);
+    for (const th of others) this.zapThread(th);
+    const user = this.futexUser(cpu, t);
+    for (const th of others) {
+      const ts = th.state.task(th.tid);
+      if (ts.clearChildTid !== 0) futex_clear_child_tid(this.futex, user, ts.clearChildTid);
+      ts.clearChildTid = 0;
+      this.completeVforkDone(cpu, th);
+      this.regs.set(th.task, W_STATE, EXIT_ZOMBIE);
+      this.releaseThreadSlot(th);
+    }
+    this.drainPhys(cpu);
+    if (t === leader) return;
+    const ts = t.state.tasks.get(t.tid)!;
+    t.state.tasks.delete(t.tid);
+    t.state.tasks.set(leader.pid, ts);
+    t.tid = leader.pid;
+    this.regs.set(t.task, W_TID, t.tid);
+    t.ppid = leader.ppid;
+    this.regs.set(t.task, W_PARENT, leader.ppid);
+    t.sigchld = leader.sigchld;
+    t.cminFlt = leader.cminFlt;
+    t.cmajFlt = leader.cmajFlt;
+    this.procs.set(t.pid, t);
+    if (this.init === leader) this.init = t;
   }
 
   /** The core (of this kernel) that runs th right now, if any. */
@@ -1536,7 +1643,10 @@ export class LinuxKernel implements TrapHandler {
       return r;
     }
     const tid = this.nextPid++;
-    const th: Process = { ...parent, tid, task, futexWait: false, sleepUntil: -1, sleepCpu: -1, waiting: false, pipeWait: undefined, pipeDone: 0, restarting: false, setChildTid: 0 };
+    const th: Process = {
+      ...parent, tid, task, futexWait: false, sleepUntil: -1, sleepCpu: -1, waiting: false, pipeWait: undefined, pipeDone: 0, restarting: false, setChildTid: 0,
+      vforkDone: undefined, vforkChild: undefined,
+    };
     parent.group.push(th);
     this.byTask.set(task, th);
     const ts = parent.state.addThread(parent.tid, tid);
@@ -1779,7 +1889,10 @@ export class LinuxKernel implements TrapHandler {
       }
       return this.finish(cpu, r);
     }
-    if (nr === SYS_clone) return this.finish(cpu, this.clone(cpu, p));
+    if (nr === SYS_clone) {
+      const r = this.clone(cpu, p);
+      return p.vforkChild ? this.vforkWait(cpu, p, r) : this.finish(cpu, r);
+    }
     if (nr === SYS_execve) {
       const r = this.execve(cpu, p);
       if (r === 0) {
@@ -1871,6 +1984,26 @@ export class LinuxKernel implements TrapHandler {
     }
   }
 
+  /**
+   * The end of a vfork-type clone in the parent (wait_for_vfork_done): clone's return value is
+   * in place, then the caller sleeps (TASK_KILLABLE) until the child execs or exits
+   * (completeVforkDone) or a fatal signal arrives; a fatal signal already pending: no sleep.
+   */
+  private vforkWait(cpu: Cpu, p: Process, pid: number): number {
+    this.pipeWake(cpu);
+    this.drainPhys(cpu);
+    setReg(cpu, 10, pid);
+    cpu.pc += 4;
+    if (fatalSignalPending(p)) {
+      this.vforkUnlink(p);
+      if (test_need_resched(this.sched, cpu.hartId)) this.schedule(cpu, SM_PREEMPT);
+      return TRAP_RESUME;
+    }
+    this.regs.set(p.task, W_STATE, TASK_UNINTERRUPTIBLE);
+    this.schedule(cpu, SM_SLEEP);
+    return TRAP_RESUME;
+  }
+
   /** Syscall return: a0, pc past the ecall, and a pending preemption (a woken or new task) taken here. */
   private finish(cpu: Cpu, ret: number): number {
     this.pipeWake(cpu);
@@ -1899,12 +2032,14 @@ export class LinuxKernel implements TrapHandler {
   }
 
   /**
-   * clone without CLONE_VM (fork, vfork-less): copy_process with dup_mm's copy-on-write, a
-   * copy of the fd table (or the same one with CLONE_FILES), the signal state, and the
-   * parent's registers with a0 = 0, resuming after the ecall; sched_fork and
-   * wake_up_new_task put the child on this core's run queue. CLONE_THREAD goes to cloneThread;
-   * CLONE_VM without it (vfork-like) is not yet: -EINVAL. Unknown bits are ignored, as Linux
-   * ignores CLONE_DETACHED (musl's pthread_create passes it).
+   * clone of a new process (fork, vfork, posix_spawn's clone): copy_process with dup_mm's
+   * copy-on-write — or, with CLONE_VM, the parent's mm itself, one more user of it (mmget) —
+   * a copy of the fd table (or the same one with CLONE_FILES), the signal state (the actions
+   * shared with CLONE_SIGHAND), and the parent's registers with a0 = 0, resuming after the
+   * ecall (sp = stack when given); sched_fork and wake_up_new_task place the child.
+   * CLONE_VFORK: the caller sleeps until the child releases the mm (syscall, vforkWait).
+   * CLONE_THREAD goes to cloneThread. Unknown bits are ignored, as Linux ignores
+   * CLONE_DETACHED (musl's pthread_create passes it).
    */
   private clone(cpu: Cpu, parent: Process): number {
     const flags = regU(cpu, 10);
@@ -1913,8 +2048,9 @@ export class LinuxKernel implements TrapHandler {
     const tls = regU(cpu, 13);
     const ctid = regU(cpu, 14);
     if ((flags & CLONE_THREAD) !== 0) return this.cloneThread(cpu, parent, flags, stack, ptid, tls, ctid);
-    if ((flags & CLONE_VM) !== 0) return -EINVAL; // CLONE_VM without CLONE_THREAD (vfork-like): not yet
+    if ((flags & CLONE_SIGHAND) !== 0 && (flags & CLONE_VM) === 0) return -EINVAL; // copy_process's check
     if (!parent.mm) return -EINVAL;
+    const shareVm = (flags & CLONE_VM) !== 0;
     const start = cpu.cycle;
     const s = this.sched;
     if (this.nextPid > PID_MAX) {
@@ -1928,15 +2064,17 @@ export class LinuxKernel implements TrapHandler {
     }
     // dup_mm under the parent's mmap lock; the parent's PTEs that lost W leave its TLB before unlock.
     const pm = this.mmOn(cpu.hartId, parent.mm);
-    pm.t.mmapWriteLock(pm.m);
-    forkGather.reset();
-    let dup;
-    try {
-      dup = dup_mm(pm.t, pm.pt, pm.m, pm.pgd, forkGather, pm.shmem);
-      if (forkGather.needFlush()) pm.mmu.flushTlbAll();
+    let dup = { ret: 0, m: pm.m, pgd: pm.pgd };
+    if (!shareVm) {
+      pm.t.mmapWriteLock(pm.m);
       forkGather.reset();
-    } finally {
-      pm.t.mmapWriteUnlock(pm.m);
+      try {
+        dup = dup_mm(pm.t, pm.pt, pm.m, pm.pgd, forkGather, pm.shmem);
+        if (forkGather.needFlush()) pm.mmu.flushTlbAll();
+        forkGather.reset();
+      } finally {
+        pm.t.mmapWriteUnlock(pm.m);
+      }
     }
     this.drainPhys(cpu);
     if (dup.ret < 0) {
@@ -1950,16 +2088,21 @@ export class LinuxKernel implements TrapHandler {
     const r = sched_fork(s, cpu.hartId, parent.task, task);
     rq_unlock(s, cpu.hartId);
     if (r < 0) {
-      exitMmap(pm.t, dup.m, dup.pgd, pm.pt, pm.mmu, pm.shmem);
+      if (!shareVm) exitMmap(pm.t, dup.m, dup.pgd, pm.pt, pm.mmu, pm.shmem);
       this.regs.free(task);
       return r;
     }
     const fs = parent.fs.fork(pid, (flags & CLONE_FILES) !== 0);
-    const state = parent.state.fork(parent.tid, pid, (flags & CLONE_CHILD_CLEARTID) !== 0 ? ctid : 0);
+    const state = parent.state.fork(parent.tid, pid, (flags & CLONE_CHILD_CLEARTID) !== 0 ? ctid : 0, (flags & CLONE_SIGHAND) !== 0);
     const child = this.newProcess({ pid, task, ppid: parent.pid, comm: parent.comm, exe: parent.exe, fs, state });
     child.image = parent.image;
-    child.mm = this.mmContext(cpu.hartId, dup.m, dup.pgd);
-    this.asids.init_new_context(dup.m);
+    if (shareVm) {
+      // The same mm object: its ASID, mm_cpumask and per-core views stay; a switch between the two keeps satp (as between threads).
+      child.mm = parent.mm;
+    } else {
+      child.mm = this.mmContext(cpu.hartId, dup.m, dup.pgd);
+      this.asids.init_new_context(dup.m);
+    }
     this.regs.set(task, W_MM, dup.m);
     this.regs.setD(task, D_PGD, dup.pgd);
     // copy_thread: the parent's registers; the child returns 0 from the ecall.
@@ -1977,6 +2120,10 @@ export class LinuxKernel implements TrapHandler {
     }
     state.exitSignal = flags & CSIGNAL; // sent to the parent at exit (signal/notify_parent.ts)
     parent.children.add(pid);
+    if ((flags & CLONE_VFORK) !== 0) {
+      child.vforkDone = parent;
+      parent.vforkChild = child;
+    }
     this.wakeUpNew(cpu, task);
     cpu.cycle += FORK_COST;
     this.drainPhys(cpu);
@@ -1989,12 +2136,13 @@ export class LinuxKernel implements TrapHandler {
    * execve(path, argv, envp): the ELF at path in the guest tree (through the process's root
    * and cwd; symlinks followed, confined to the root) replaces the address space: argv and
    * envp are copied out of the old image first, a new mm is built (load_elf_binary through
-   * the new page tables), the old one goes (mmput), close-on-exec fds are closed and signal
-   * handlers reset. Errors before the point of no return are the syscall's errno; a failure
-   * while loading kills the process (SIGSEGV, as Linux's force_fatal_sig).
+   * the new page tables), the old one is put (mmput: freed unless a vfork parent shares it,
+   * which wakes now), close-on-exec fds are closed and signal handlers reset. Past the point
+   * of no return the other threads die first (deThread; a non-leader caller becomes the
+   * leader). Errors before it are the syscall's errno; a failure while loading kills the
+   * process (SIGSEGV, as Linux's force_fatal_sig).
    */
   private execve(cpu: Cpu, p: Process): number {
-    if (p.group.length > 1) return -EINVAL; // de_thread is not yet: exec from a process with threads is refused
     const user = this.userOf(cpu);
     const rawPath = user.strncpyFromUser(regU(cpu, 10), PATH_MAX);
     if (rawPath === null) return -EFAULT;
@@ -2039,8 +2187,8 @@ export class LinuxKernel implements TrapHandler {
       return -ENOEXEC;
     }
     const guestPath = '/' + found.guest.join('/');
-    // The point of no return: a new mm with this image.
-    const old = this.mmOn(cpu.hartId, p.mm!);
+    const oldMm = p.mm!;
+    const old = this.mmOn(cpu.hartId, oldMm);
     const m = this.t.mmAlloc({ taskSize: this.taskSize });
     if (m < 0) return -ENOMEM;
     const pgd = old.pt.pgd_alloc();
@@ -2048,16 +2196,31 @@ export class LinuxKernel implements TrapHandler {
       this.t.mmFree(m);
       return -ENOMEM;
     }
+    // The point of no return (begin_new_exec): the other threads go, then the mm is swapped.
+    this.deThread(cpu, p);
+    // exec_mm_release: clear_child_tid's store and wake while another process shares the old mm.
+    const ts = p.state.task(p.tid);
+    if (ts.clearChildTid !== 0 && this.mmUsers(oldMm) > 1) futex_clear_child_tid(this.futex, this.futexUser(cpu, p), ts.clearChildTid);
+    ts.clearChildTid = 0;
     const id = this.nextImageId++;
     this.images.set(id, { bytes, path: guestPath });
     const mmu = this.mmuOf(cpu);
-    this.dropLazyMm(p.mm!);
     p.mm = this.mmContext(cpu.hartId, m, pgd);
+    const shared = this.mmUsers(oldMm) > 0;
+    if (!shared) this.dropLazyMm(oldMm);
     this.asids.init_new_context(m);
     this.asids.switch_mm(cpu.hartId, m, mmu, pgd, this.levels);
     this.loadedMm.set(cpu.hartId, p.mm);
-    exitMmap(old.t, old.m, old.pgd, old.pt, old.mmu, old.shmem);
-    this.sweepMapped();
+    if (!shared) {
+      exitMmap(old.t, old.m, old.pgd, old.pt, old.mmu, old.shmem);
+      this.sweepMapped();
+    }
+    this.completeVforkDone(cpu, p);
+    // unshare_files: a table shared with another process (CLONE_FILES) is copied before close-on-exec.
+    if (p.fs.files.users > 1) {
+      p.fs.files.users--;
+      p.fs.files = p.fs.files.dup();
+    }
     this.regs.set(p.task, W_MM, m);
     this.regs.setD(p.task, D_PGD, pgd);
     let loaded;

@@ -5,7 +5,7 @@
 export { trapEntry } from './entry.ts';
 export { exitToUserMode } from './deliver.ts';
 export { signalSyscall, SIG_RESUMED } from './syscalls.ts';
-export { forceSigFault, nanosleepInterrupted, nanosleepRestart, sendSigpipe, signalPending } from './send.ts';
+export { fatalSignalPending, forceSigFault, nanosleepInterrupted, nanosleepRestart, sendSigpipe, signalPending } from './send.ts';
 export { doNotifyParent } from './notify_parent.ts';
 export type { SignalHost, SigTask } from './host.ts';
 export * from './uapi.ts';

@@ -12,7 +12,7 @@ import type { SignalHost, SigTask } from './host.ts';
 import { faultInfo, killInfo, siCode, type KSiginfo } from './siginfo.ts';
 import { endGroupStop } from './stop.ts';
 import {
-  ERESTART_RESTARTBLOCK, ERESTARTNOHAND, SI_USER, SIG_DFL, SIG_IGN, SIGCONT, SIGKILL, sigKernelIgnore, sigKernelStop, sigmask, SIGPIPE,
+  ERESTART_RESTARTBLOCK, ERESTARTNOHAND, NSIG, SI_USER, SIG_DFL, SIG_IGN, SIGCONT, SIGKILL, sigKernelCoredump, sigKernelIgnore, sigKernelStop, sigmask, SIGPIPE,
   SIGRTMIN, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU,
 } from './uapi.ts';
 
@@ -126,6 +126,24 @@ export function signalPending(t: SigTask): boolean {
   if (ps.groupStop !== 0) return true;
   if (ts.pending.signal === 0n && ps.shared.signal === 0n) return false;
   return ((ts.pending.signal | ps.shared.signal) & ~ts.blocked) !== 0n;
+}
+
+/**
+ * fatal_signal_pending for a TASK_KILLABLE sleep (vfork's wait for its child): SIGKILL, or a
+ * signal complete_signal would turn into one — pending, not blocked, SIG_DFL, and its default
+ * kills without a core dump (sig_fatal).
+ */
+export function fatalSignalPending(t: SigTask): boolean {
+  const ts = t.state.task(t.tid);
+  const pending = ts.pending.signal | t.state.shared.signal;
+  if ((pending & sigmask(SIGKILL)) !== 0n) return true;
+  const take = pending & ~ts.blocked;
+  if (take === 0n) return false;
+  for (let sig = 1; sig <= NSIG; sig++) {
+    if ((take & sigmask(sig)) === 0n) continue;
+    if (t.state.actions[sig - 1]!.handler === SIG_DFL && !sigKernelIgnore(sig) && !sigKernelStop(sig) && !sigKernelCoredump(sig)) return true;
+  }
+  return false;
 }
 
 /**

@@ -215,11 +215,12 @@ export class LinuxProcessState {
   /**
    * fork(): the child process's state. Actions, limits and creds are copied; the child's one
    * thread inherits the parent thread's blocked mask and sigaltstack; its robust list is empty
-   * and clear_child_tid is set only by CLONE_CHILD_CLEARTID (copy_process).
+   * and clear_child_tid is set only by CLONE_CHILD_CLEARTID (copy_process). `shareSighand`
+   * (CLONE_SIGHAND without CLONE_THREAD): the child uses the parent's actions, not a copy.
    */
-  fork(parentTid: number, childTid: number, childClearTid = 0): LinuxProcessState {
+  fork(parentTid: number, childTid: number, childClearTid = 0, shareSighand = false): LinuxProcessState {
     const c = new LinuxProcessState({ totalramPages: 0, cred: this.cred, rlimits: this.rlimits });
-    c.actions = this.actions.map((a) => ({ ...a }));
+    c.actions = shareSighand ? this.actions : this.actions.map((a) => ({ ...a }));
     c.sigreturnTrampoline = this.sigreturnTrampoline; // dup_mm copied its VMA
     const t = this.task(parentTid).copy();
     t.clearChildTid = childClearTid;
@@ -229,9 +230,11 @@ export class LinuxProcessState {
 
   /**
    * execve(): handlers go back to SIG_DFL except ignored ones (flush_signal_handlers with
-   * force_default false), the alternate stack is forgotten; the blocked mask and limits stay.
+   * force_default false), in a table of the process's own; the alternate stack is forgotten;
+   * the blocked mask and limits stay.
    */
   exec(tid: number): void {
+    this.actions = this.actions.map((a) => ({ ...a })); // unshare_sighand: a CLONE_SIGHAND sharer keeps its own
     for (const a of this.actions) {
       if (a.handler !== SIG_IGN) a.handler = SIG_DFL;
       a.flags = 0n;

@@ -1,0 +1,117 @@
+// vfork, posix_spawn, system and popen under --boot linux (test/machine/linux/vfork.c, glibc
+// 2.36 static): clone with CLONE_VM|CLONE_VFORK|SIGCHLD makes a new process on the parent's
+// mm, and the parent sleeps until the child execs or exits — what the child stored is there
+// when vfork returns; a child that faults wakes it with the signal status; posix_spawn's exec
+// errno comes back through the shared memory; system() and popen() run /bin/sh -c (a minimal
+// shell, linux/mini_sh.c) that execs the program; a fatal signal ends the parent's wait
+// (TASK_KILLABLE) while the child runs on. qemu-user makes vfork a fork and cannot exec a
+// guest binary, so it checks only the part that reads the same under fork ("fork-semantics").
+
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { makeConfig, type MemoryModel } from '../../src/machine/config.ts';
+import { runMachine } from '../../src/machine/machine.ts';
+import { crossCompile, crossCompilePthread, crossInstalled } from '../helpers/cross.ts';
+import { sink } from '../helpers/program.ts';
+import { qemuInstalled, qemuRequired } from '../helpers/qemu.ts';
+import { PERCPU_PAGES } from '../../src/kernel/sched/rq_lock.ts';
+
+const have = crossInstalled || qemuRequired;
+let bin: Uint8Array;
+let root: string;
+
+async function run(o: { memory: MemoryModel; cores: number; threads: number }, args: string[] = []) {
+  const out = sink();
+  const err = sink();
+  const r = await runMachine(makeConfig({ boot: 'linux', ...o }), bin, { stdout: out.out, stderr: err.out, linux: { execfn: '/vfork', args, root } });
+  return { r, out: out.text(), err: err.text() };
+}
+
+const FORK_SEMANTICS =
+  'vfork+_exit: reaped 1, exited 7\n' +
+  'vfork+SIGSEGV: reaped 1, killed by signal 11\n';
+
+const EXPECTED =
+  'vfork+_exit: reaped 1, exited 7\n' +
+  "vfork+_exit: the child's store seen 1, its pid 1, its ppid is us 1\n" +
+  'vfork+SIGSEGV: reaped 1, killed by signal 11\n' +
+  'vfork+SIGSEGV: the parent ran after the child died 1\n' +
+  'child: vfork+execve, ppid 1\n' +
+  'vfork+execve: reaped 1, exited 3\n' +
+  "vfork+execve: the parent resumed after the child's store 1\n" +
+  'vfork+failed execve: reaped 1, exited 127\n' +
+  "vfork+failed execve: the child's errno No such file or directory\n" +
+  'child: posix_spawn, ppid 1\n' +
+  'posix_spawn: 0\n' +
+  'posix_spawn: reaped 1, exited 5\n' +
+  'posix_spawn of a missing file: No such file or directory\n' +
+  "posix_spawn with dup2: 0, read 'child: through-a-pipe, ppid 1'\n" +
+  'posix_spawn with dup2: reaped 1, exited 0\n' +
+  'child: system, ppid 1\n' +
+  'system: status 1 exited 1 code 6\n' +
+  'system of a missing program: code 127\n' +
+  'popen read: child: popen, ppid 1\n' +
+  'pclose: exited 1 code 9\n' +
+  'SIGTERM in vfork: reaped 1, killed by signal 15\n' +
+  'SIGTERM in vfork: the vfork child still asleep in nanosleep 1\n' +
+  'SIGTERM in vfork: the orphan: reaped 1, exited 0\n' +
+  'no children left: 1\n';
+
+describe.skipIf(!have)('--boot linux: vfork, posix_spawn, system, popen', () => {
+  beforeAll(() => {
+    bin = crossCompilePthread(new URL('./linux/vfork.c', import.meta.url));
+    root = mkdtempSync(join(tmpdir(), 'smpemu-vfork-'));
+    writeFileSync(join(root, 'vfork'), bin);
+    chmodSync(join(root, 'vfork'), 0o755);
+    mkdirSync(join(root, 'bin'));
+    writeFileSync(join(root, 'bin', 'sh'), crossCompile(new URL('./linux/mini_sh.c', import.meta.url)));
+    chmodSync(join(root, 'bin', 'sh'), 0o755);
+  }, 120_000);
+
+  it.each([
+    { memory: 'flat' as const, cores: 1, threads: 1 },
+    { memory: 'caches' as const, cores: 2, threads: 1 },
+    { memory: 'flat' as const, cores: 2, threads: 2 },
+    { memory: 'caches' as const, cores: 4, threads: 2 },
+  ])('the parent sleeps until the child execs or exits, sees its stores, its status, its signal; spawn, system, popen (%o)', async (o) => {
+    const { r, out, err } = await run(o);
+    expect(r.error).toBeUndefined();
+    expect(r.exitCode).toBe(0);
+    expect(out).toBe(EXPECTED);
+    // The mini shell's "not found" for system() of a missing program.
+    expect(err).toBe('sh: nosuchprogram: not found\n');
+    const s = r.process!.sched!;
+    // Clones of a new process: 4 vforks, 3 posix_spawns, 2 system()s, 1 popen, 1 fork and its vfork.
+    expect(s.forks).toBe(12);
+    // execs that succeeded: vfork's, 2 spawns', system's sh and program, the missing one's sh, popen's sh and program.
+    expect(s.execs).toBe(8);
+    expect(s.tasks).toBe(1);
+    // Every mm freed once, by its last user: nothing leaks, nothing is freed twice.
+    expect(r.process!.pgalloc - r.process!.pgfree).toBe(1 + PERCPU_PAGES);
+    expect(r.unimplementedSyscalls.filter((x) => x.name !== 'rseq' && x.name !== 'clone3')).toEqual([]);
+  }, 120_000);
+
+  it('what does not depend on sharing the memory (vfork as a fork), as qemu', async () => {
+    const { r, out } = await run({ memory: 'flat', cores: 1, threads: 1 }, ['fork-semantics']);
+    expect(r.exitCode).toBe(0);
+    expect(out).toBe(FORK_SEMANTICS);
+    if (qemuInstalled || qemuRequired) {
+      const file = join(mkdtempSync(join(tmpdir(), 'smpemu-qemu-')), 'vfork');
+      writeFileSync(file, bin);
+      chmodSync(file, 0o755);
+      const q = spawnSync('qemu-riscv64', [file, 'fork-semantics'], { encoding: 'utf8', timeout: 30_000 });
+      expect(q.status).toBe(0);
+      expect(q.stdout).toBe(out);
+    }
+  }, 60_000);
+
+  it('the same simulated numbers on every run (one worker, 2 cores, caches)', async () => {
+    const a = await run({ memory: 'caches', cores: 2, threads: 1 });
+    const b = await run({ memory: 'caches', cores: 2, threads: 1 });
+    const strip = (x: typeof a) => ({ cores: x.r.cores.map((c) => ({ i: c.instructions, c: c.cycles })), sched: { ...x.r.process!.sched!, hostSwitchNs: 0, hostSwitchMedianNs: 0 }, pgfault: x.r.process!.pgfault });
+    expect(strip(b)).toEqual(strip(a));
+  }, 120_000);
+});
