@@ -36,7 +36,7 @@ const FORK_SEMANTICS =
 
 const EXPECTED =
   'vfork+_exit: reaped 1, exited 7\n' +
-  "vfork+_exit: the child's store seen 1, its pid 1, its ppid is us 1\n" +
+  "vfork+_exit: the child's store seen 1, its pid 1, its ppid is us 1, our state meanwhile D\n" +
   'vfork+SIGSEGV: reaped 1, killed by signal 11\n' +
   'vfork+SIGSEGV: the parent ran after the child died 1\n' +
   'child: vfork+execve, ppid 1\n' +

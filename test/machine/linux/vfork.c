@@ -6,6 +6,7 @@
 // Last, a fatal signal ends a vfork wait (TASK_KILLABLE) while the child sleeps on.
 // Run as "/vfork child N [text]": prints a line (text, ppid) and exits N.
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -51,16 +52,27 @@ int main(int argc, char **argv) {
 
   // vfork + _exit: the child is a new process; the parent resumes after its exit.
   static volatile pid_t ppid_seen, pid_seen;
+  static char path[64], stat[256];
+  static volatile char parent_state = '?';
   pid_t c = vfork();
   if (c == 0) {
     pid_seen = getpid();
     ppid_seen = getppid();
     shared_word = 42;
+    if (!forksem) {
+      // The parent's state while it waits, from /proc (plain syscalls: no stdio in a vfork child).
+      snprintf(path, sizeof path, "/proc/%d/stat", (int)ppid_seen);
+      int fd = open(path, O_RDONLY);
+      int n = fd < 0 ? 0 : read(fd, stat, sizeof stat - 1);
+      close(fd);
+      char *rp = n > 0 ? strrchr(stat, ')') : NULL;
+      if (rp) parent_state = rp[2];
+    }
     _exit(7);
   }
   pid_t got = waitpid(c, &st, 0);
   statusline("vfork+_exit", c, got, st);
-  if (!forksem) printf("vfork+_exit: the child's store seen %d, its pid %d, its ppid is us %d\n", shared_word == 42, pid_seen == c && pid_seen != me, ppid_seen == me);
+  if (!forksem) printf("vfork+_exit: the child's store seen %d, its pid %d, its ppid is us %d, our state meanwhile %c\n", shared_word == 42, pid_seen == c && pid_seen != me, ppid_seen == me, parent_state);
 
   // vfork child that faults: the parent wakes and sees the signal.
   c = vfork();
@@ -173,7 +185,7 @@ int main(int argc, char **argv) {
   statusline("SIGTERM in vfork", mid, got, st);
   pid_t orphan = 0;
   read(pp[0], &orphan, sizeof orphan);
-  char path[64], stat[256] = "";
+  stat[0] = 0;
   snprintf(path, sizeof path, "/proc/%d/stat", orphan);
   FILE *sf = fopen(path, "r");
   if (sf) {
