@@ -3,10 +3,13 @@
 // exits, and the parent sleeps until then: what the child wrote before _exit or execve is
 // there when vfork returns in the parent. With argument "fork-semantics" only the part that
 // reads the same when vfork is a fork (qemu-user's vfork is) runs: pids, statuses, signals.
-// Last, a fatal signal ends a vfork wait (TASK_KILLABLE) while the child sleeps on.
+// clone(CLONE_VM) without CLONE_VFORK shares the memory without the wait. Last, a fatal
+// signal ends a vfork wait (TASK_KILLABLE) while the child sleeps on.
 // Run as "/vfork child N [text]": prints a line (text, ppid) and exits N.
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -25,6 +28,14 @@ static void statusline(const char *what, pid_t c, pid_t got, int st) {
   if (WIFEXITED(st)) printf("%s: reaped %d, exited %d\n", what, got == c, WEXITSTATUS(st));
   else if (WIFSIGNALED(st)) printf("%s: reaped %d, killed by signal %d\n", what, got == c, WTERMSIG(st));
   else printf("%s: reaped %d, status 0x%x\n", what, got == c, st);
+}
+
+// clone(CLONE_VM) without CLONE_VFORK: the child runs on its own stack in the parent's memory.
+static volatile int clone_flag;
+static int clone_fn(void *arg) {
+  while (clone_flag == 0) {} // the parent runs meanwhile: it sets the flag
+  shared_word = 45;
+  return 4;
 }
 
 // Sends SIGTERM to its own process, blocking it itself: only the thread in vfork can take it.
@@ -162,6 +173,14 @@ int main(int argc, char **argv) {
   while (fgets(line, sizeof line, f)) printf("popen read: %s", line);
   r = pclose(f);
   printf("pclose: exited %d code %d\n", WIFEXITED(r), WEXITSTATUS(r));
+
+  // clone(CLONE_VM | SIGCHLD) with a stack of its own: no wait in clone; shared stores both ways.
+  static char stack[65536];
+  c = clone(clone_fn, stack + sizeof stack, CLONE_VM | SIGCHLD, NULL);
+  clone_flag = 1;
+  got = waitpid(c, &st, 0);
+  statusline("clone(CLONE_VM)", c, got, st);
+  printf("clone(CLONE_VM): the child's store seen %d\n", shared_word == 45);
 
   // A fatal signal ends the vfork wait (TASK_KILLABLE): another thread of the parent sends
   // SIGTERM while the child sleeps 200 ms; the parent dies at once, the child runs on.
