@@ -155,6 +155,8 @@ export class CoreGroup {
    */
   private readonly maxSlice: number;
   private slice: number;
+  /** The configured slice: the interleave, or a lone core's look at the stop word. */
+  private readonly baseSlice: number;
   private readonly seen: Float64Array;
   private readonly shareAdd: Int32Array;
   private readonly shareSub: number;
@@ -236,6 +238,7 @@ export class CoreGroup {
     const told = this.counters.length === this.harts.length || this.flatMems.length === this.harts.length;
     this.maxSlice = this.harts.length > 1 && !linux && told ? interleaveMax(this.cfg) : this.cfg.interleave;
     this.slice = this.cfg.interleave;
+    this.baseSlice = this.harts.length === 1 ? Math.min(STOP_CHECK_CYCLES, this.cfg.quantum) : this.cfg.interleave;
     this.sliceStats.maxSlice = this.cfg.interleave;
     this.seen = new Float64Array(this.harts.length);
     const sc = sharingCounters(this.cfg.cores);
@@ -311,7 +314,10 @@ export class CoreGroup {
    */
   runQuantum(end: number): void {
     try {
-      this.runCores(end);
+      if (this.linux === undefined) {
+        this.startSlices();
+        this.runCores(end);
+      } else this.runLinuxCores(end, this.linux);
     } finally {
       for (const h of this.harts) if (h.mem.holdUntil !== 0) h.mem.endHold();
     }
@@ -326,28 +332,130 @@ export class CoreGroup {
     return ctr !== undefined ? sharingSum(ctr, this.shareAdd, this.shareSub) : this.flatMems[i].atomics;
   }
 
-  private runCores(end: number): void {
-    const harts = this.harts;
-    let step = harts.length === 1 ? Math.min(STOP_CHECK_CYCLES, this.cfg.quantum) : this.cfg.interleave;
-    if (this.mb) step = Math.min(step, REMOTE_SLICE_CYCLES);
-    // The adaptive interleave (cores/interleave.ts): on only with several cores here, several
-    // workers, no --boot linux and no --fixed-interleave.
-    const base = step;
-    const maxSlice = this.maxSlice;
-    const adaptive = maxSlice > base;
-    const seen = this.seen;
+  /** The slice before the first of a quantum: the adaptive interleave's (kept across quanta), or `base`. */
+  private firstSlice(base: number): number {
+    if (this.maxSlice <= base) return base;
+    // Flat memory's atomics count from 0 again at every quantum (takeCrossings).
+    for (let i = 0; i < this.harts.length; i++) this.seen[i] = this.sharing(i);
+    return this.slice;
+  }
+
+  /** The adaptive interleave after core `pick`'s slice of `step` cycles: the next slice (runCores has it written out). */
+  private nextSlice(pick: number, step: number, base: number): number {
+    const s = this.sharing(pick);
+    const shared = s !== this.seen[pick];
+    this.seen[pick] = s;
     const st = this.sliceStats;
-    if (adaptive) {
-      step = this.slice;
-      // Flat memory's atomics count from 0 again at every quantum (takeCrossings).
-      for (let i = 0; i < harts.length; i++) seen[i] = this.sharing(i);
+    st.slices++;
+    // Every counter written on every slice: an increment first run after TurboFan compiled
+    // the run loop had no type feedback and deoptimized it (coh9, ab_compile).
+    st.longSlices += step > base ? 1 : 0;
+    st.maxSlice = Math.max(st.maxSlice, step);
+    st.sharingSlices += shared ? 1 : 0;
+    this.slice = nextInterleave(step, shared, base, this.maxSlice);
+    return this.slice;
+  }
+
+  /**
+   * Core `h`'s slice ended inside an LR/SC hold: run on, an instruction at a time, until this
+   * window closes (the SC, a lost reservation, or its last cycle), then switch. Returns the
+   * last run's result.
+   */
+  private closeHold(h: Hart, r: number): number {
+    const hold = h.mem.holdUntil;
+    while (r !== RUN_STOPPED && h.mem.holdUntil === hold && (this.cfg.maxInsns === 0 || h.instret < this.cfg.maxInsns)) r = h.run(h.cycle + 1);
+    if (h.mem.holdUntil !== 0) h.mem.endHold(); // a new LR, a stop or the instruction limit
+    return r;
+  }
+
+  /**
+   * --max-insns: core `pick`'s slice limit so that it stops at the machine's instruction
+   * limit, or -1 (having stopped the machine) when it has reached it.
+   */
+  private insnLimit(pick: number, limit: number): number {
+    const h = this.harts[pick];
+    const left = this.cfg.maxInsns - h.instret;
+    if (left <= 0) {
+      this.ctl.requestStop(STOP_MAX_INSNS, h.hartId, 0, this.clock.quantum);
+      this.live[pick] = false;
+      return -1;
     }
+    // Each instruction costs at least one cycle, so this never overshoots the limit.
+    return Math.min(limit, h.cycle + left);
+  }
+
+  /** Before runCores: each core's clock, and the first slice (this.slice). */
+  private startSlices(): void {
+    for (let i = 0; i < this.harts.length; i++) this.clocks[i] = this.live[i] ? this.harts[i].cycle : Infinity;
+    this.slice = this.firstSlice(this.baseSlice);
+  }
+
+  /**
+   * The run loop without --boot linux: slices of the live core furthest behind, from where
+   * startSlices left the clocks and the slice. Only what every slice does is written here;
+   * the rare steps (an open LR/SC hold, the instruction limit) are calls, so TurboFan
+   * compiles a small loop. Rules that keep V8 from deoptimizing it (each was seen, ab_compile):
+   * - every field is read inside the loop, none before it: the first call runs many slices
+   *   before V8 gives the function its feedback vector, and a read made only before the loop
+   *   had no type feedback when TurboFan compiled it;
+   * - a core's stop writes the slots every slice writes (live, clocks), not a store of its own;
+   * - the adaptive interleave's step (nextSlice, sharing, sharingSum) is written out: as calls
+   *   made once a slice, each was compiled on its own before the loop was, and again inside it.
+   */
+  private runCores(end: number): void {
+    for (;;) {
+      if (this.ctl.stopping) return;
+      // Pick the live core furthest behind in simulated time (the first of equals).
+      const clocks = this.clocks;
+      let pick = -1;
+      let best = end;
+      for (let i = 0; i < clocks.length; i++) {
+        const c = clocks[i];
+        if (c < best) {
+          best = c;
+          pick = i;
+        }
+      }
+      if (pick < 0) return;
+      const h = this.harts[pick];
+      const step = this.slice;
+      let limit = Math.min(end, h.cycle + step);
+      if (this.cfg.maxInsns > 0 && (limit = this.insnLimit(pick, limit)) < 0) return;
+      let r = h.run(limit);
+      if (h.mem.holdUntil > 0) r = this.closeHold(h, r);
+      const runs = r !== RUN_STOPPED;
+      this.live[pick] = runs;
+      clocks[pick] = runs ? h.cycle : Infinity;
+      const base = this.baseSlice;
+      if (this.maxSlice > base) {
+        const ctr = this.counters[pick];
+        let s: number;
+        if (ctr !== undefined) {
+          const add = this.shareAdd;
+          s = -ctr[this.shareSub];
+          for (let k = 0; k < add.length; k++) s += ctr[add[k]];
+        } else s = this.flatMems[pick].atomics;
+        const shared = s !== this.seen[pick];
+        this.seen[pick] = s;
+        const st = this.sliceStats;
+        st.slices++;
+        st.longSlices += step > base ? 1 : 0;
+        st.maxSlice = Math.max(st.maxSlice, step);
+        st.sharingSlices += shared ? 1 : 0;
+        this.slice = nextInterleave(step, shared, base, this.maxSlice);
+      }
+    }
+  }
+
+  /** The run loop under --boot linux: idle cores jump to their next event, the kernel ticks. */
+  private runLinuxCores(end: number, lk: LinuxEntries): void {
+    const harts = this.harts;
+    const base = this.mb ? Math.min(this.baseSlice, REMOTE_SLICE_CYCLES) : this.baseSlice;
+    const adaptive = this.maxSlice > base;
+    let step = this.firstSlice(base);
     const server = this.server;
     const client = this.client;
-    const lk = this.linux;
-    const clocks = this.clocks;
     const n = harts.length;
-    if (lk === undefined) for (let i = 0; i < n; i++) clocks[i] = this.live[i] ? harts[i].cycle : Infinity;
     for (;;) {
       // The home: serve the other workers' calls; after its own cores entered the kernel, tell
       // the others what changed for theirs (a wakeup, a next event).
@@ -359,76 +467,36 @@ export class CoreGroup {
       // Pick the live core furthest behind in simulated time (the first of equals).
       let pick = -1;
       let best = end;
-      if (lk === undefined) {
-        for (let i = 0; i < n; i++) {
-          const c = clocks[i];
-          if (c < best) {
-            best = c;
-            pick = i;
-          }
-        }
-      } else {
-        for (let i = 0; i < n; i++) {
-          if (this.live[i] && harts[i].cycle < best) {
-            best = harts[i].cycle;
-            pick = i;
-          }
+      for (let i = 0; i < n; i++) {
+        if (this.live[i] && harts[i].cycle < best) {
+          best = harts[i].cycle;
+          pick = i;
         }
       }
       if (pick < 0) return;
       const h = harts[pick];
       client?.sync(h.hartId);
       let limit = Math.min(end, h.cycle + step);
-      if (lk) {
-        // --boot linux: an idle core jumps to its next event, but no further than IDLE_SLACK
-        // (or a slice) past the busy core furthest behind, which may wake a task onto it; a running one stops
-        // at its next event (the tick, a pending reschedule IPI). An idle core with a task queued
-        // that it has not switched to yet counts as busy: the task may wake one here at once.
-        if (lk.isIdle(h.hartId)) {
-          const to = idleJumpEnd(end, Math.max(step, IDLE_SLACK), harts, this.live, pick, (id) => !lk.isIdle(id) || lk.sleepingUntil?.(id) === 0);
-          this.homeEntered = true;
-          if (!lk.idle(h, to)) this.live[pick] = false;
-          continue;
-        }
-        limit = Math.min(limit, lk.nextEvent(h.hartId));
+      // An idle core jumps to its next event, but no further than IDLE_SLACK (or a slice) past
+      // the busy core furthest behind, which may wake a task onto it; a running one stops at
+      // its next event (the tick, a pending reschedule IPI). An idle core with a task queued
+      // that it has not switched to yet counts as busy: the task may wake one here at once.
+      if (lk.isIdle(h.hartId)) {
+        const to = idleJumpEnd(end, Math.max(step, IDLE_SLACK), harts, this.live, pick, (id) => !lk.isIdle(id) || lk.sleepingUntil?.(id) === 0);
+        this.homeEntered = true;
+        if (!lk.idle(h, to)) this.live[pick] = false;
+        continue;
       }
-      if (this.cfg.maxInsns > 0) {
-        const left = this.cfg.maxInsns - h.instret;
-        if (left <= 0) {
-          this.ctl.requestStop(STOP_MAX_INSNS, h.hartId, 0, this.clock.quantum);
-          this.live[pick] = false;
-          return;
-        }
-        // Each instruction costs at least one cycle, so this never overshoots the limit.
-        limit = Math.min(limit, h.cycle + left);
-      }
+      limit = Math.min(limit, lk.nextEvent(h.hartId));
+      if (this.cfg.maxInsns > 0 && (limit = this.insnLimit(pick, limit)) < 0) return;
       let r = h.run(limit);
-      const hold = h.mem.holdUntil;
-      if (hold > 0) {
-        // Inside an LR/SC hold: run on, an instruction at a time, until this window closes
-        // (the SC, a lost reservation, or its last cycle), then switch.
-        while (r !== RUN_STOPPED && h.mem.holdUntil === hold && (this.cfg.maxInsns === 0 || h.instret < this.cfg.maxInsns)) r = h.run(h.cycle + 1);
-        if (h.mem.holdUntil !== 0) h.mem.endHold(); // a new LR, a stop or the instruction limit
-      }
+      if (h.mem.holdUntil > 0) r = this.closeHold(h, r);
       if (r === RUN_STOPPED) this.live[pick] = false;
-      else if (lk && h.cycle >= lk.nextEvent(h.hartId)) {
+      else if (h.cycle >= lk.nextEvent(h.hartId)) {
         this.homeEntered = true;
         lk.tick(h);
       }
-      if (lk === undefined) clocks[pick] = this.live[pick] ? h.cycle : Infinity;
-      if (adaptive) {
-        const s = this.sharing(pick);
-        const shared = s !== seen[pick];
-        seen[pick] = s;
-        st.slices++;
-        // Every counter written on every slice: an increment first run after TurboFan compiled
-        // runCores had no type feedback and deoptimized it (coh9, ab_compile).
-        st.longSlices += step > base ? 1 : 0;
-        st.maxSlice = Math.max(st.maxSlice, step);
-        st.sharingSlices += shared ? 1 : 0;
-        step = nextInterleave(step, shared, base, maxSlice);
-        this.slice = step;
-      }
+      if (adaptive) step = this.nextSlice(pick, step, base);
     }
   }
 
