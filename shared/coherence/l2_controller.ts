@@ -165,13 +165,22 @@ export class L2Controller {
    * Claims another core's copy for a snoop: waits out the owner's data claim, then sets
    * BUSY itself, so the owner's lock-free fast paths (store hit in M, E -> M) fail and take
    * the bus until the snooper stores the new state. Returns the state. Under the line's lock.
+   * The free claim here (what V8 inlines into transact), the wait apart: a call made on
+   * every contended claim, rare enough that V8 does not inline it, so the wait's Atomics.wait,
+   * first made after TurboFan compiled transact, deoptimizes only snoopClaimWait.
    */
   private snoopClaim(slot: number): number {
     const st = this.v.l2State;
+    const s = Atomics.load(st, slot);
+    if ((s & BUSY) === 0 && Atomics.compareExchange(st, slot, s, s | BUSY) === s) return s;
+    return this.snoopClaimWait(slot);
+  }
+
+  /** snoopClaim when the copy was claimed (BUSY) or changed under it: spin, then park, until it is ours. */
+  private snoopClaimWait(slot: number): number {
+    const st = this.v.l2State;
     for (let spins = 0; ; ) {
       const s = Atomics.load(st, slot);
-      // Counted and compared on every pass, the first too: an operation first made on a
-      // retry, after TurboFan compiled transact (this inlined), deoptimized it.
       const long = spins++ > 1000;
       if ((s & BUSY) === 0) {
         if (Atomics.compareExchange(st, slot, s, s | BUSY) === s) return s;
