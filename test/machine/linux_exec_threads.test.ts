@@ -5,13 +5,11 @@
 // parent and fds; from a non-leader thread the caller takes the leader's pid; pid 1 doing it
 // keeps the machine's pid 1. qemu-user cannot exec a guest binary: no qemu oracle here.
 
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeConfig, type MemoryModel } from '../../src/machine/config.ts';
 import { runMachine } from '../../src/machine/machine.ts';
 import { crossCompilePthread, crossInstalled } from '../helpers/cross.ts';
+import { guestTree, LINUX_SHAPES } from '../helpers/guest_tree.ts';
 import { sink } from '../helpers/program.ts';
 import { qemuRequired } from '../helpers/qemu.ts';
 import { PERCPU_PAGES } from '../../src/kernel/sched/rq_lock.ts';
@@ -37,17 +35,10 @@ const EXPECTED =
 describe.skipIf(!have)('--boot linux: execve from a process with threads (de_thread)', () => {
   beforeAll(() => {
     bin = crossCompilePthread(new URL('./linux/exec_threads.c', import.meta.url));
-    root = mkdtempSync(join(tmpdir(), 'smpemu-exec-threads-'));
-    writeFileSync(join(root, 'exec_threads'), bin);
-    chmodSync(join(root, 'exec_threads'), 0o755);
+    root = guestTree('exec-threads', { exec_threads: bin });
   }, 120_000);
 
-  it.each([
-    { memory: 'flat' as const, cores: 1, threads: 1 },
-    { memory: 'caches' as const, cores: 2, threads: 1 },
-    { memory: 'flat' as const, cores: 2, threads: 2 },
-    { memory: 'caches' as const, cores: 4, threads: 2 },
-  ])('spinning and sleeping threads die, the new image runs alone with the pid (%o)', async (o) => {
+  it.each(LINUX_SHAPES)('spinning and sleeping threads die, the new image runs alone with the pid (%o)', async (o) => {
     const { r, out, err } = await run(o);
     expect(r.error).toBeUndefined();
     expect(err).toBe('');

@@ -8,13 +8,14 @@
 // guest binary, so it checks only the part that reads the same under fork ("fork-semantics").
 
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeConfig, type MemoryModel } from '../../src/machine/config.ts';
 import { runMachine } from '../../src/machine/machine.ts';
 import { crossCompile, crossCompilePthread, crossInstalled } from '../helpers/cross.ts';
+import { guestTree, LINUX_SHAPES } from '../helpers/guest_tree.ts';
 import { sink } from '../helpers/program.ts';
 import { qemuInstalled, qemuRequired } from '../helpers/qemu.ts';
 import { PERCPU_PAGES } from '../../src/kernel/sched/rq_lock.ts';
@@ -65,20 +66,10 @@ const EXPECTED =
 describe.skipIf(!have)('--boot linux: vfork, posix_spawn, system, popen', () => {
   beforeAll(() => {
     bin = crossCompilePthread(new URL('./linux/vfork.c', import.meta.url));
-    root = mkdtempSync(join(tmpdir(), 'smpemu-vfork-'));
-    writeFileSync(join(root, 'vfork'), bin);
-    chmodSync(join(root, 'vfork'), 0o755);
-    mkdirSync(join(root, 'bin'));
-    writeFileSync(join(root, 'bin', 'sh'), crossCompile(new URL('./linux/mini_sh.c', import.meta.url)));
-    chmodSync(join(root, 'bin', 'sh'), 0o755);
+    root = guestTree('vfork', { vfork: bin, 'bin/sh': crossCompile(new URL('./linux/mini_sh.c', import.meta.url)) });
   }, 120_000);
 
-  it.each([
-    { memory: 'flat' as const, cores: 1, threads: 1 },
-    { memory: 'caches' as const, cores: 2, threads: 1 },
-    { memory: 'flat' as const, cores: 2, threads: 2 },
-    { memory: 'caches' as const, cores: 4, threads: 2 },
-  ])('the parent sleeps until the child execs or exits, sees its stores, its status, its signal; spawn, system, popen (%o)', async (o) => {
+  it.each(LINUX_SHAPES)('the parent sleeps until the child execs or exits, sees its stores, its status, its signal; spawn, system, popen (%o)', async (o) => {
     const { r, out, err } = await run(o);
     expect(r.error).toBeUndefined();
     expect(r.exitCode).toBe(0);

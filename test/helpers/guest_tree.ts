@@ -1,0 +1,27 @@
+// A guest file tree for --boot linux runs: a fresh host directory holding executables at
+// their guest paths, and the machine shapes the process-model tests run each case on.
+
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { MemoryModel } from '../../src/machine/config.ts';
+
+/** A new directory with each `files` entry (a guest path such as `bin/sh`) written executable. */
+export function guestTree(prefix: string, files: Record<string, Uint8Array>): string {
+  const root = mkdtempSync(join(tmpdir(), `smpemu-${prefix}-`));
+  for (const [path, bytes] of Object.entries(files)) {
+    const file = join(root, path);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, bytes);
+    chmodSync(file, 0o755);
+  }
+  return root;
+}
+
+/** One worker and two, flat and caches: where tasks of a process meet across cores and workers. */
+export const LINUX_SHAPES: { memory: MemoryModel; cores: number; threads: number }[] = [
+  { memory: 'flat', cores: 1, threads: 1 },
+  { memory: 'caches', cores: 2, threads: 1 },
+  { memory: 'flat', cores: 2, threads: 2 },
+  { memory: 'caches', cores: 4, threads: 2 },
+];
