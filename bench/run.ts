@@ -3,13 +3,14 @@
 //                                a core: the interpreter's warm-up weighs little, the translator's
 //                                much, see flat.scalingSteady) on one core, --memory flat
 //   flat.twoCores.{oneThread,twoThreads}, flat.scaling
-//                                2 independent cores on 1 and on 2 workers, and their ratio
+//                                2 independent cores on 1 and on 2 workers, and their ratio, on
+//                                compute_xl (the same kernel, 1.2 G instructions a core): under the
+//                                translator compute_long's 120 M last ~0.12 s, the size of each
+//                                worker's own V8 compiles, which on a 2-CPU host compete with the
+//                                workers, so the ratio measured warm-up more than scaling
 //   flat.twoCores.steady, flat.scalingSteady
 //                                the same runs' MIPS between 50% and 90% of their instructions,
-//                                and that ratio: the speed once warmed up (bench/scaling_probe.ts).
-//                                Under the translator a run here lasts ~0.15-0.3 s, and each
-//                                worker pays its own V8 compiles on a 2-CPU host: flat.scaling
-//                                then mostly measures warm-up, this the scaling of the speed
+//                                and that ratio: the speed once warmed up (bench/scaling_probe.ts)
 //   flat.twoCores.cpuMs          the process's CPU over those runs: the workers, V8's background
 //                                threads (TurboFan, GC) and the main thread; steadyCpuMs the
 //                                same from 50% to 90% of the instructions (runs after the first),
@@ -35,6 +36,7 @@ const repsArg = process.argv.indexOf('--reps');
 const reps = repsArg > 0 ? Number(process.argv[repsArg + 1]) : 3;
 const elf = (name: string) => readFileSync(new URL(`../workloads/bin/${name}.elf`, import.meta.url));
 const compute = elf('compute_long');
+const computeXl = elf('compute_xl');
 const packed = elf('counters_packed');
 
 /** Steady MIPS and CPU split of the probed runs (the two-core flat ones), by case. */
@@ -68,8 +70,8 @@ const transactions = (r: RunResult) => r.caches!.bus.BusRd + r.caches!.bus.BusRd
 
 const cases: Record<string, { program: Uint8Array; cfg: Partial<MachineConfig>; metric: (r: RunResult) => number; probe?: true }> = {
   flatSingle: { program: compute, cfg: { cores: 1, memory: 'flat' }, metric: (r) => r.guestMips },
-  flatTwoOneThread: { program: compute, cfg: { cores: 2, threads: 1, memory: 'flat' }, metric: (r) => r.guestMips, probe: true },
-  flatTwoTwoThreads: { program: compute, cfg: { cores: 2, threads: 2, memory: 'flat' }, metric: (r) => r.guestMips, probe: true },
+  flatTwoOneThread: { program: computeXl, cfg: { cores: 2, threads: 1, memory: 'flat' }, metric: (r) => r.guestMips, probe: true },
+  flatTwoTwoThreads: { program: computeXl, cfg: { cores: 2, threads: 2, memory: 'flat' }, metric: (r) => r.guestMips, probe: true },
   cachesSingle: { program: compute, cfg: { cores: 1, memory: 'caches' }, metric: (r) => r.guestMips },
   packedDetTps: { program: packed, cfg: { cores: 4, threads: 1, memory: 'caches' }, metric: (r) => transactions(r) / r.hostSeconds },
   packedParTps: { program: packed, cfg: { cores: 4, threads: 2, memory: 'caches' }, metric: (r) => transactions(r) / r.hostSeconds },
@@ -105,6 +107,7 @@ const out = {
     workload: 'workloads/bin/compute_long.elf',
     singleCoreMips: m('flatSingle'),
     twoCores: {
+      workload: 'workloads/bin/compute_xl.elf',
       oneThread: m('flatTwoOneThread'),
       twoThreads: m('flatTwoTwoThreads'),
       steady: { oneThread: steady('flatTwoOneThread'), twoThreads: steady('flatTwoTwoThreads') },

@@ -1,7 +1,7 @@
 // --engine jit changes no counted thing: every shipped workload (workloads/bin, workloads/bin/gc,
 // and the recorded Linux cases under --boot linux) run deterministically with the interpreter
 // and with the translator, flat and with caches, writes the same stats (every field but the
-// host's: stats_digest.ts) and the same guest output. compute and compute_long are left out
+// host's: stats_digest.ts) and the same guest output. compute, compute_long and compute_xl are left out
 // for time (bench/jit.ts runs compute_long in both engines and checks its counts). Three
 // of them again on 8 cores hosted on one thread, switching every 7 cycles.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ const bin = new URL('../../workloads/bin/', import.meta.url);
 const spmd = [
   ...readdirSync(bin).filter((f) => f.endsWith('.elf')).map((f) => f),
   ...readdirSync(new URL('gc/', bin)).filter((f) => f.endsWith('.elf')).map((f) => `gc/${f}`),
-].filter((f) => !/compute(_long)?\.elf$/.test(f));
+].filter((f) => !/compute(_long|_xl)?\.elf$/.test(f));
 
 async function both(program: Uint8Array, cfg: Partial<MachineConfig>, opts: Partial<RunOptions> = {}) {
   const runs = [];
