@@ -1990,26 +1990,27 @@ export class LinuxKernel implements TrapHandler {
    * (completeVforkDone) or a fatal signal arrives; a fatal signal already pending: no sleep.
    */
   private vforkWait(cpu: Cpu, p: Process, pid: number): number {
-    this.pipeWake(cpu);
-    this.drainPhys(cpu);
-    setReg(cpu, 10, pid);
-    cpu.pc += 4;
     if (fatalSignalPending(p)) {
       this.vforkUnlink(p);
-      if (test_need_resched(this.sched, cpu.hartId)) this.schedule(cpu, SM_PREEMPT);
-      return TRAP_RESUME;
+      return this.finish(cpu, pid);
     }
+    this.syscallReturn(cpu, pid);
     this.regs.set(p.task, W_STATE, TASK_UNINTERRUPTIBLE);
     this.schedule(cpu, SM_SLEEP);
     return TRAP_RESUME;
   }
 
-  /** Syscall return: a0, pc past the ecall, and a pending preemption (a woken or new task) taken here. */
-  private finish(cpu: Cpu, ret: number): number {
+  /** A syscall's return value in a0 and pc past the ecall, after waking pipe waiters and settling page frees. */
+  private syscallReturn(cpu: Cpu, ret: number): void {
     this.pipeWake(cpu);
     this.drainPhys(cpu);
     setReg(cpu, 10, ret);
     cpu.pc += 4;
+  }
+
+  /** Syscall return: a0, pc past the ecall, and a pending preemption (a woken or new task) taken here. */
+  private finish(cpu: Cpu, ret: number): number {
+    this.syscallReturn(cpu, ret);
     if (this.pendingSleep >= 0) {
       const cycles = this.pendingSleep;
       this.pendingSleep = -1;
