@@ -1,10 +1,13 @@
 // A guest file tree for --boot linux runs: a fresh host directory holding executables at
-// their guest paths, and the machine shapes the process-model tests run each case on.
+// their guest paths; the machine shapes the process-model tests run each case on; a run that
+// keeps the guest's stdout and stderr.
 
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { MemoryModel } from '../../src/machine/config.ts';
+import { makeConfig, type MemoryModel } from '../../src/machine/config.ts';
+import { runMachine, type RunOptions } from '../../src/machine/machine.ts';
+import { sink } from './program.ts';
 
 /** A new directory with each `files` entry (a guest path such as `bin/sh`) written executable. */
 export function guestTree(prefix: string, files: Record<string, Uint8Array>): string {
@@ -25,3 +28,11 @@ export const LINUX_SHAPES: { memory: MemoryModel; cores: number; threads: number
   { memory: 'flat', cores: 2, threads: 2 },
   { memory: 'caches', cores: 4, threads: 2 },
 ];
+
+/** `bin` under --boot linux on the machine `shape`, its output kept as text. */
+export async function runLinux(bin: Uint8Array, shape: { memory: MemoryModel; cores: number; threads: number }, linux: RunOptions['linux']) {
+  const out = sink();
+  const err = sink();
+  const r = await runMachine(makeConfig({ boot: 'linux', ...shape }), bin, { stdout: out.out, stderr: err.out, linux });
+  return { r, out: out.text(), err: err.text() };
+}

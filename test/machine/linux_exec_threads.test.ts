@@ -6,11 +6,9 @@
 // keeps the machine's pid 1. qemu-user cannot exec a guest binary: no qemu oracle here.
 
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeConfig, type MemoryModel } from '../../src/machine/config.ts';
-import { runMachine } from '../../src/machine/machine.ts';
+import type { MemoryModel } from '../../src/machine/config.ts';
 import { crossCompilePthread, crossInstalled } from '../helpers/cross.ts';
-import { guestTree, LINUX_SHAPES } from '../helpers/guest_tree.ts';
-import { sink } from '../helpers/program.ts';
+import { guestTree, LINUX_SHAPES, runLinux } from '../helpers/guest_tree.ts';
 import { qemuRequired } from '../helpers/qemu.ts';
 import { PERCPU_PAGES } from '../../src/kernel/sched/rq_lock.ts';
 
@@ -18,12 +16,7 @@ const have = crossInstalled || qemuRequired;
 let bin: Uint8Array;
 let root: string;
 
-async function run(o: { memory: MemoryModel; cores: number; threads: number }) {
-  const out = sink();
-  const err = sink();
-  const r = await runMachine(makeConfig({ boot: 'linux', ...o }), bin, { stdout: out.out, stderr: err.out, linux: { execfn: '/exec_threads', root } });
-  return { r, out: out.text(), err: err.text() };
-}
+const run = (o: { memory: MemoryModel; cores: number; threads: number }) => runLinux(bin, o, { execfn: '/exec_threads', root });
 
 const EXPECTED =
   'new image (leader): pid kept 1, tid is the pid 1, parent kept 1, tasks 1, fd 5 kept 1\n' +

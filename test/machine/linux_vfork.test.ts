@@ -8,15 +8,11 @@
 // guest binary, so it checks only the part that reads the same under fork ("fork-semantics").
 
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeConfig, type MemoryModel } from '../../src/machine/config.ts';
-import { runMachine } from '../../src/machine/machine.ts';
+import type { MemoryModel } from '../../src/machine/config.ts';
 import { crossCompile, crossCompilePthread, crossInstalled } from '../helpers/cross.ts';
-import { guestTree, LINUX_SHAPES } from '../helpers/guest_tree.ts';
-import { sink } from '../helpers/program.ts';
+import { guestTree, LINUX_SHAPES, runLinux } from '../helpers/guest_tree.ts';
 import { qemuInstalled, qemuRequired } from '../helpers/qemu.ts';
 import { PERCPU_PAGES } from '../../src/kernel/sched/rq_lock.ts';
 
@@ -24,12 +20,7 @@ const have = crossInstalled || qemuRequired;
 let bin: Uint8Array;
 let root: string;
 
-async function run(o: { memory: MemoryModel; cores: number; threads: number }, args: string[] = []) {
-  const out = sink();
-  const err = sink();
-  const r = await runMachine(makeConfig({ boot: 'linux', ...o }), bin, { stdout: out.out, stderr: err.out, linux: { execfn: '/vfork', args, root } });
-  return { r, out: out.text(), err: err.text() };
-}
+const run = (o: { memory: MemoryModel; cores: number; threads: number }, args: string[] = []) => runLinux(bin, o, { execfn: '/vfork', args, root });
 
 const FORK_SEMANTICS =
   'vfork+_exit: reaped 1, exited 7\n' +
@@ -92,9 +83,7 @@ describe.skipIf(!have)('--boot linux: vfork, posix_spawn, system, popen', () => 
     expect(r.exitCode).toBe(0);
     expect(out).toBe(FORK_SEMANTICS);
     if (qemuInstalled || qemuRequired) {
-      const file = join(mkdtempSync(join(tmpdir(), 'smpemu-qemu-')), 'vfork');
-      writeFileSync(file, bin);
-      chmodSync(file, 0o755);
+      const file = join(guestTree('qemu', { vfork: bin }), 'vfork');
       const q = spawnSync('qemu-riscv64', [file, 'fork-semantics'], { encoding: 'utf8', timeout: 30_000 });
       expect(q.status).toBe(0);
       expect(q.stdout).toBe(out);
