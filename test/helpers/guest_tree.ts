@@ -6,7 +6,7 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { makeConfig, type MemoryModel } from '../../src/machine/config.ts';
-import { runMachine, type RunOptions } from '../../src/machine/machine.ts';
+import { runMachine, type RunOptions, type RunResult } from '../../src/machine/machine.ts';
 import { sink } from './program.ts';
 
 /** A new directory with each `files` entry (a guest path such as `bin/sh`) written executable. */
@@ -35,4 +35,9 @@ export async function runLinux(bin: Uint8Array, shape: { memory: MemoryModel; co
   const err = sink();
   const r = await runMachine(makeConfig({ boot: 'linux', ...shape }), bin, { stdout: out.out, stderr: err.out, linux });
   return { r, out: out.text(), err: err.text() };
+}
+
+/** What a --boot linux run must repeat exactly: each core's instructions and cycles, the scheduler's counts (host time aside), page faults. */
+export function simulated(r: RunResult) {
+  return { cores: r.cores.map((c) => ({ i: c.instructions, c: c.cycles })), sched: { ...r.process!.sched!, hostSwitchNs: 0, hostSwitchMedianNs: 0 }, pgfault: r.process!.pgfault };
 }

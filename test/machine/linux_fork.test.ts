@@ -11,6 +11,7 @@ import { describe, beforeAll, expect, it } from 'vitest';
 import { makeConfig, type MemoryModel } from '../../src/machine/config.ts';
 import { runMachine } from '../../src/machine/machine.ts';
 import { crossCompile, crossInstalled } from '../helpers/cross.ts';
+import { simulated } from '../helpers/guest_tree.ts';
 import { sink } from '../helpers/program.ts';
 import { qemuInstalled, qemuRequired, runQemu } from '../helpers/qemu.ts';
 import { PERCPU_PAGES } from '../../src/kernel/sched/rq_lock.ts';
@@ -158,8 +159,7 @@ describe.skipIf(!have)('--boot linux: fork, wait4, exit, the scheduler on core 0
   it('the same simulated numbers on every run (two runs, 2 cores, caches)', async () => {
     const a = await run('wait4', [], { memory: 'caches', cores: 2, threads: 1 });
     const b = await run('wait4', [], { memory: 'caches', cores: 2, threads: 1 });
-    const strip = (x: typeof a) => ({ cores: x.r.cores.map((c) => ({ i: c.instructions, c: c.cycles })), sched: { ...x.r.process!.sched!, hostSwitchNs: 0, hostSwitchMedianNs: 0 }, pgfault: x.r.process!.pgfault });
-    expect(strip(b)).toEqual(strip(a));
+    expect(simulated(b.r)).toEqual(simulated(a.r));
     expect(a.r.process!.sched!.switches).toBeGreaterThan(0);
   }, 120_000);
   it.each([
