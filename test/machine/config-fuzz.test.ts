@@ -98,10 +98,13 @@ describe('config file parser', () => {
   it('arbitrary objects of real, misspelled and random keys with values of any type', () => {
     let accepted = 0;
     fc.assert(
-      fc.property(configArb, (obj) => {
-        const config = load(JSON.stringify(obj));
+      fc.property(configArb, (generated) => {
+        const text = JSON.stringify(generated);
+        const config = load(text);
         if (!config) return;
         accepted++;
+        // What the file says, not what was generated: JSON writes -0 as 0.
+        const obj = JSON.parse(text) as Record<string, unknown>;
         // Whatever was accepted came from the file where the file gave it.
         for (const [k, v] of Object.entries(obj)) if (k !== 'caches' && k !== 'tlb' && k !== 'threads' && k !== 'nic') expect(config[k as keyof MachineConfig]).toEqual(v);
         // a NIC section given in part keeps the defaults for the rest
