@@ -71,26 +71,27 @@ function hostInProcess(name: string, cfg: Partial<MachineConfig>): { group: Core
 }
 
 describe('adaptive interleave', () => {
-  it('false sharing (packed counters, 4 cores on 2 threads): HITMs and bus transactions within 15% of the fixed interleave, slices at the interleave', async () => {
+  it('false sharing (packed counters, 4 cores on 2 threads): contention as with the fixed interleave, slices at the interleave', async () => {
     const adaptive = await run('counters_packed', { threads: 2, memory: 'caches' });
     const fixed = await run('counters_packed', { threads: 2, memory: 'caches', adaptiveInterleave: false });
-    // Idle-ish host: all within 1% (79,000 HITMs). At load 10 on 2 CPUs one fixed run against another
-    // moved HITMs by 1%, the total of bus transactions by 1%, invalidations by 17%, and BusUpgr
-    // against BusRdX by 26% (a read then an upgrade, or one read-for-ownership, as host timing
-    // has it). The margins cover that; slices grown under sharing would not pass them (a fixed
-    // interleave of 400 cycles: 3,451 HITMs; of 20,000: 232).
-    const near = (what: string, a: number, b: number, margin: number) => expect(Math.abs(a - b) / b, `${what}: ${a} adaptive, ${b} fixed`).toBeLessThan(margin);
-    const busOf = (r: RunResult) => Object.values(r.caches!.bus).reduce((t, v) => t + v, 0);
-    near('HITM', adaptive.totals!.hitm, fixed.totals!.hitm, 0.15);
-    near('bus transactions', busOf(adaptive), busOf(fixed), 0.15);
-    near('invalidations', adaptive.totals!.invalidations, fixed.totals!.invalidations, 0.3);
-    expect(fixed.totals!.hitm).toBeGreaterThan(50_000);
+    // Two parallel runs are not compared with each other: host timing decides whether a store
+    // finds the line Shared (BusUpgr) or Invalid (BusRdX), and one fixed run against another
+    // moved HITMs by 31%, bus transactions by 29% and invalidations by 11% on a quiet 2-CPU host
+    // (60,649-79,569 HITMs). The exact comparison is the one-thread test below (2%). Here each
+    // run must show the contention at all: slices grown under sharing would not (a fixed
+    // interleave of 400 cycles gives 3,451 HITMs; of 20,000, 232).
+    for (const r of [adaptive, fixed]) {
+      expect(r.totals!.hitm).toBeGreaterThan(40_000);
+      expect(r.totals!.invalidations).toBeGreaterThan(40_000);
+    }
     for (const s of slicesOf(fixed)) expect(s).toBeUndefined();
     for (const s of slicesOf(adaptive)) {
       expect(s).toBeDefined();
-      // Only the start and the end, when each core runs alone, may lengthen them.
+      // Only the start and the end, when each core runs alone, and slices that missed the other
+      // worker's stores, as host timing has it, may lengthen them: 0.2-1.4% of slices over twelve
+      // runs on a quiet host. Under a rule that grew slices while sharing, nearly all would be.
       expect(s!.sharingSlices).toBeGreaterThan(s!.slices * 0.9);
-      expect(s!.longSlices).toBeLessThan(s!.slices / 100);
+      expect(s!.longSlices).toBeLessThan(s!.slices * 0.05);
     }
   }, 120_000);
 
@@ -114,6 +115,8 @@ describe('adaptive interleave', () => {
     expect(hitm(fixed.group)).toBeGreaterThan(50_000);
     expect(Math.abs(hitm(adaptive.group) - hitm(fixed.group)) / hitm(fixed.group)).toBeLessThan(0.02);
     expect(Math.abs(bus(adaptive.group) - bus(fixed.group)) / bus(fixed.group)).toBeLessThan(0.02);
+    const inv = (g: CoreGroup) => g.results().reduce((t, c) => t + c.counters![CTR.invalidationsSent], 0);
+    expect(Math.abs(inv(adaptive.group) - inv(fixed.group)) / inv(fixed.group)).toBeLessThan(0.02);
     // The group's own count agrees with the slices seen here.
     expect(adaptive.group.sliceStats.slices).toBe(adaptive.slices.length);
   }, 120_000);
