@@ -33,7 +33,7 @@ function run(name: string, args: string[], prefix: string[] = []): { stats: Stat
 }
 
 describe('--threads default', () => {
-  it('run --cores 4 with no other option: HITM within 10% of the deterministic run, not oversubscribed', () => {
+  it('run --cores 4 with no other option: the contention of the deterministic run shows, not oversubscribed', () => {
     const det = run('det', ['--cores', '4', '--deterministic', '-q']).stats;
     const def = run('default', ['--cores', '4', '-q']);
     const s = def.stats;
@@ -43,7 +43,12 @@ describe('--threads default', () => {
     const diff = Math.abs(s.totals.hitm - det.totals.hitm) / det.totals.hitm;
     console.log(`packed counters, 4 cores: HITM ${s.totals.hitm} on ${s.config.threads} threads (${s.hostCpus} host CPUs), ${det.totals.hitm} deterministic: ${(100 * diff).toFixed(1)}% apart`);
     expect(det.totals.hitm).toBeGreaterThan(70_000); // each of the 80,000 increments finds the line elsewhere
-    expect(diff).toBeLessThan(0.1);
+    // Workers that really run at once race for the line in host time: a core may keep it for a
+    // second increment while the other worker's cores are behind, so a parallel run counts fewer
+    // HITMs than the deterministic one, by as much as host timing has it: 1-25% here (60,649-79,569
+    // on a quiet 2-CPU host; CI once 66,757, 16.5%). Hidden contention (slices or quanta grown
+    // under sharing) counts a few hundred to a few thousand (test/machine/adaptive_interleave.test.ts).
+    expect(diff).toBeLessThan(0.35);
   });
 
   // taskset pins the process to one CPU: the affinity mask is what the default follows.
