@@ -295,6 +295,11 @@ export class CoreGroup {
   }
 
   /** --boot linux: the process's numbers, from the worker that hosts it. */
+  /** Parallel --boot linux, another worker: its cores' idle cycles not yet reported to the home (their last idle stretch). */
+  unreportedIdleCycles(): number {
+    return this.client?.takeIdleCycles() ?? 0;
+  }
+
   processStats(): ProcessStats | undefined {
     return this.home && this.harts.some((h) => h.hartId === 0) ? this.home.processStats() : undefined;
   }

@@ -46,7 +46,7 @@ export interface WorkerHostStats {
 export type WorkerMessage =
   | { t: 'start'; time: number }
   | { t: 'out'; chunks: { core: number; fd: number; data: Uint8Array }[] }
-  | { t: 'done'; time: number; cores: CoreResult[]; syscalls: [number, number][]; enosys: [number, number][]; faults: FaultInfo[]; c2c: C2cEntry[]; invariantChecks: number; violations: string[]; process?: ProcessStats; host?: WorkerHostStats }
+  | { t: 'done'; time: number; cores: CoreResult[]; syscalls: [number, number][]; enosys: [number, number][]; faults: FaultInfo[]; c2c: C2cEntry[]; invariantChecks: number; violations: string[]; process?: ProcessStats; idleCycles?: number; host?: WorkerHostStats }
   | { t: 'crash'; message: string; stack: string; cores: number[] };
 
 /**
@@ -179,6 +179,7 @@ function main(init: WorkerInit, linuxParts: LinuxParts | undefined): void {
       invariantChecks: checks,
       violations,
       ...(group.processStats() ? { process: group.processStats() } : {}),
+      idleCycles: group.unreportedIdleCycles(),
       host,
     } satisfies WorkerMessage;
     // Started from the bundle cache (bin/worker_boot.cjs): the first run of a new bundle, and of

@@ -69,7 +69,11 @@ export function collect(input: CollectInput): RunResult {
   const host = reports.flatMap((r) => (r.host ? [{ cores: r.cores.map((c) => c.id), ...r.host }] : []));
   if (host.length > 0) result.host = host.sort((a, b) => a.cores[0] - b.cores[0]);
   const proc = reports.find((r) => r.process)?.process;
-  if (proc) result.process = proc;
+  if (proc) {
+    // Parallel --boot linux: the other workers' cores idled since their last call to the home.
+    const unreported = reports.reduce((s, r) => s + (r.idleCycles ?? 0), 0);
+    result.process = unreported > 0 && proc.sched ? { ...proc, sched: { ...proc.sched, idleCycles: proc.sched.idleCycles + unreported } } : proc;
+  }
   if (input.readback) result.readback = input.readback;
   if (config.checkInvariants) {
     result.invariantChecks = reports.reduce((s, r) => s + r.invariantChecks, 0);

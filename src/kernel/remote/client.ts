@@ -50,6 +50,14 @@ export class RemoteKernel implements TrapHandler {
     return [];
   }
 
+  /** The idle cycles no call has reported yet (the run's last idle stretch of each core): at the end, for the run's stats. */
+  takeIdleCycles(): number {
+    let n = 0;
+    for (const v of this.idleCycles.values()) n += v;
+    this.idleCycles.clear();
+    return n;
+  }
+
   takeEntries(): number {
     const n = this.entries;
     this.entries = 0;
