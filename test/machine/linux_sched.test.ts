@@ -23,10 +23,10 @@ const CLOCK_HZ = 10_000_000;
 let calls: Uint8Array;
 let classes: Uint8Array;
 
-async function run(program: Uint8Array, args: string[] = [], memory: 'flat' | 'caches' = 'flat') {
+async function run(program: Uint8Array, args: string[] = [], memory: 'flat' | 'caches' = 'flat', cores = 1) {
   const out = sink();
   const err = sink();
-  const r = await runMachine(makeConfig({ boot: 'linux', cores: 1, threads: 1, memory, clockHz: CLOCK_HZ }), program, {
+  const r = await runMachine(makeConfig({ boot: 'linux', cores, threads: 1, memory, clockHz: CLOCK_HZ }), program, {
     stdout: out.out, stderr: err.out, linux: { execfn: '/sched', args },
   });
   expect(r.error).toBeUndefined();
@@ -167,6 +167,29 @@ describe.skipIf(!have)('--boot linux --cores 1: scheduling policies from the gue
     }
     process.stderr.write(`deadline: ${jobs.length} jobs, least slack ${(slack / MS).toFixed(2)} ms, ${checked} pending pairs in EDF order\n`);
     expect(checked).toBeGreaterThan(10);
+  }, 120_000);
+
+  it('SCHED_DEADLINE on 4 cores: 12 tasks at utilization 3.33 (admitted within 4 x 0.95) meet every deadline, spread over every core; a 0.5 task past 3.8 is EBUSY', async () => {
+    const { out, err } = await run(classes, ['deadline4'], 'flat', 4);
+    expect(out).toBe('deadline4: errors 0\ndeadline4: a 0.5 task while they run: -1 EBUSY\n');
+    let jobs = 0;
+    let slack = Infinity;
+    const cpus = new Set<number>();
+    for (let i = 0; i < 12; i++) {
+      const [r0, , period] = nums(err, `dl${i} r0`);
+      const line = err.split('\n').find((l) => l.startsWith(`dl${i} r0 `))!;
+      const iv = [...line.matchAll(/(\d+)-(\d+)@(\d+)/g)].map((m) => [Number(m[1]), Number(m[2]), Number(m[3])]);
+      expect(iv.length).toBeGreaterThanOrEqual(Math.floor(380 * MS / period!)); // every period of the 400 ms had its job
+      iv.forEach(([start, done, cpu], k) => {
+        expect(start).toBeGreaterThanOrEqual(r0! + k * period! - 0.1 * MS);
+        expect(done).toBeLessThanOrEqual(r0! + (k + 1) * period!); // its deadline
+        slack = Math.min(slack, r0! + (k + 1) * period! - done!);
+        cpus.add(cpu!);
+        jobs++;
+      });
+    }
+    process.stderr.write(`deadline4: ${jobs} jobs on cores ${[...cpus].sort().join(',')}, least slack ${(slack / MS).toFixed(2)} ms\n`);
+    expect([...cpus].sort()).toEqual([0, 1, 2, 3]);
   }, 120_000);
 
   it('SCHED_DEADLINE bandwidth: a task of 10 ms per 100 ms that never yields is throttled to 10% (an overrun is paid back in the next period); CFS gets the rest', async () => {

@@ -8,6 +8,9 @@
 //   throttle  a SCHED_FIFO spinner and a CFS spinner for 2 s: CFS keeps 5% of each second
 //   deadline  three SCHED_DEADLINE tasks (utilization 0.83): every job before its deadline, EDF
 //             order; a fourth that would pass 0.95 is refused with EBUSY while they run
+//   deadline4 the same three tasks four times over (12 tasks, utilization 3.33) on 4 cores:
+//             admitted within 4 x 0.95, every job before its deadline on whichever core; a 0.5
+//             task that would pass 3.8 is refused (run with --cores 4)
 //   dlhog     a SCHED_DEADLINE task (10 ms per 100 ms) that never yields, and a CFS spinner
 //   rusage    getrusage (self, thread, children), the CPU-time clocks and times() after threads
 //             and a child burnt known amounts of CPU
@@ -262,6 +265,7 @@ struct dl {
   int64_t runtime, period, work;
   int64_t r0;
   int64_t start[NJOBS], done[NJOBS];
+  int cpu[NJOBS];
   int n, err;
 };
 static volatile int64_t dl_end;
@@ -283,6 +287,7 @@ static void *dl_thread(void *arg) {
     while (cpu() - c0 < d->work) {
     }
     d->start[d->n] = s;
+    d->cpu[d->n] = sched_getcpu();
     d->done[d->n++] = mono();
     sched_yield(); // the job is done: sleep until the next period
   }
@@ -318,6 +323,38 @@ static int mode_deadline(void) {
   }
   long r = syscall(SYS_sched_setattr, 0, &a, 0);
   printf("deadline: after they left, a 0.3 task is admitted: %ld\n", r);
+  return 0;
+}
+
+static int mode_deadline4(void) {
+  enum { SETS = 4, N = 3 * SETS };
+  static const int64_t set[3][3] = {{10 * MS, 40 * MS, 7 * MS}, {20 * MS, 60 * MS, 15 * MS}, {5 * MS, 20 * MS, 3 * MS}};
+  static struct dl d[N];
+  for (int i = 0; i < N; i++) d[i] = (struct dl){i, set[i % 3][0], set[i % 3][1], set[i % 3][2]};
+  pthread_barrier_init(&dlbar, 0, N + 1);
+  dl_end = mono() + 10000 * MS;
+  pthread_t t[N];
+  for (int i = 0; i < N; i++) pthread_create(&t[i], 0, dl_thread, &d[i]);
+  pthread_barrier_wait(&dlbar);
+  dl_end = mono() + 400 * MS;
+  struct timespec nap = {0, 100 * MS};
+  nanosleep(&nap, 0);
+  // 12 x (0.25, 0.33, 0.25) / 3 = 3.33 of the root domain's 4 x 0.95 = 3.8: a 0.5 task does not fit.
+  struct attr a = {.size = sizeof a, .policy = 6, .runtime = 50 * MS, .deadline = 100 * MS, .period = 100 * MS};
+  long busy = syscall(SYS_sched_setattr, 0, &a, 0);
+  int busy_errno = errno;
+  int errs = 0;
+  for (int i = 0; i < N; i++) {
+    pthread_join(t[i], 0);
+    errs += d[i].err != 0;
+  }
+  printf("deadline4: errors %d\n", errs);
+  printf("deadline4: a 0.5 task while they run: %ld %s\n", busy, busy ? strerrorname_np(busy_errno) : "");
+  for (int i = 0; i < N; i++) {
+    fprintf(stderr, "dl%d r0 %lld runtime %lld period %lld jobs", i, (long long)d[i].r0, (long long)d[i].runtime, (long long)d[i].period);
+    for (int k = 0; k < d[i].n; k++) fprintf(stderr, " %lld-%lld@%d", (long long)d[i].start[k], (long long)d[i].done[k], d[i].cpu[k]);
+    fprintf(stderr, "\n");
+  }
   return 0;
 }
 
@@ -449,6 +486,7 @@ int main(int argc, char **argv) {
   if (!strcmp(m, "rr")) return mode_rr();
   if (!strcmp(m, "throttle")) return mode_throttle();
   if (!strcmp(m, "deadline")) return mode_deadline();
+  if (!strcmp(m, "deadline4")) return mode_deadline4();
   if (!strcmp(m, "rusage")) return mode_rusage();
   if (!strcmp(m, "dlhog")) return mode_dlhog();
   fprintf(stderr, "unknown mode %s\n", m);
