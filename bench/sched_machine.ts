@@ -4,9 +4,10 @@
 //   pingpong-yield / pingpong-futex (1 core): context switches per host second of the run;
 //   spin-4 / spin-16 (4 cores, the same total work in 4 or 16 threads): guest MIPS, switches;
 //   spin-ratio: MIPS of 16 threads over 4 threads;
-//   and in every line schedHostMsPerSimS: the stats' sched.hostSwitchNs (host time of the
-//   context switches: switchTo's register save/load, satp and TLB work, not __schedule's
-//   pick) per simulated second (the busiest core's cycles / clockHz); hostUsPerSwitch is that
+//   and in every line schedHostMsPerSimS: the stats' sched.hostScheduleNs (host time of every
+//   schedule() call: the run-queue lock, __schedule's pick with newidle balance, and the switch)
+//   per simulated second (the busiest core's cycles / clockHz); switchHostMsPerSimS the same for
+//   sched.hostSwitchNs alone (switchTo's register save/load, satp and TLB work); hostUsPerSwitch is that
 //   wall time's mean per switch, hostUsPerSwitchMedian its median over the last 1024 switches.
 //   With few switches (spin-*: one per tick per core) the mean is set by a handful of windows
 //   the host preempted (tens of ms each on a loaded machine) and by the first switch's lazy
@@ -32,7 +33,7 @@ async function one(name: string, elf: Uint8Array, args: string[], given: Partial
   const line = {
     case: name, cores: config.cores, runHostS: +r.hostSeconds.toFixed(3), simulatedS: +simS.toFixed(4), instructions: r.instructions,
     guestMips: +r.guestMips.toFixed(1), switches: s.switches, switchesPerHostS: Math.round(s.switches / r.hostSeconds),
-    hostUsPerSwitch: +(s.hostSwitchNs / Math.max(1, s.switches) / 1000).toFixed(2), hostUsPerSwitchMedian: +((s.hostSwitchMedianNs ?? 0) / 1000).toFixed(2), schedHostMsPerSimS: +(s.hostSwitchNs / 1e6 / simS).toFixed(2),
+    hostUsPerSwitch: +(s.hostSwitchNs / Math.max(1, s.switches) / 1000).toFixed(2), hostUsPerSwitchMedian: +((s.hostSwitchMedianNs ?? 0) / 1000).toFixed(2), schedHostMsPerSimS: +((s.hostScheduleNs ?? 0) / 1e6 / simS).toFixed(2), switchHostMsPerSimS: +(s.hostSwitchNs / 1e6 / simS).toFixed(2),
     switchHostPct: +((100 * s.hostSwitchNs) / 1e9 / r.hostSeconds).toFixed(3),
   };
   console.log(JSON.stringify(line));

@@ -175,6 +175,8 @@ export interface ProcessStats {
     /** The median host time of the last (up to 1024) switches: the mean (hostSwitchNs / switches) is wall time and a rare
      *  switch's window takes in host preemption and the first switch's lazy compilation (bench/sched_machine.ts). */
     hostSwitchMedianNs?: number;
+    /** Host time of every schedule() call: the run-queue lock, __schedule's pick (and newidle balance) and the switch (bench/sched_machine.ts). */
+    hostScheduleNs?: number;
     /** Reschedule IPIs each core received (a wakeup or placement there that preempts). */
     reschedIpis?: number[];
     /** The run queues' locks in simulated memory (sched/rq_lock.ts): addresses, acquires, cycles per acting core. */
@@ -331,6 +333,8 @@ export class LinuxKernel implements TrapHandler {
   private readonly symbolTables = new Map<number, SymbolTable>();
   /** Host time spent in context switches (a measurement for the summary, never in the simulated numbers). */
   private hostSwitchNs = 0;
+  /** Host time spent in schedule(), the pick included (a measurement, as hostSwitchNs). */
+  private hostScheduleNs = 0;
   /** The last SWITCH_SAMPLES switches' host ns (a ring), for the median. */
   private readonly hostSwitchSamples = new Float64Array(SWITCH_SAMPLES);
   private readonly procs = new Map<number, Process>();
@@ -1078,6 +1082,7 @@ export class LinuxKernel implements TrapHandler {
    * pc), and the switch's cost charged to the core.
    */
   private schedule(cpu: Cpu, mode: number): void {
+    const t0 = performance.now();
     const s = this.sched;
     const id = cpu.hartId;
     rq_lock(s, id);
@@ -1091,12 +1096,14 @@ export class LinuxKernel implements TrapHandler {
       rq_lock(s, c);
     });
     rq_unlock(s, id); // finish_task_switch's unlock: the switch itself runs without it here
-    if (next === prev) return;
-    const t0 = performance.now();
-    this.switchTo(cpu, prevP, prev, next);
-    const ns = (performance.now() - t0) * 1e6;
-    this.hostSwitchNs += ns;
-    this.hostSwitchSamples[this.switchStats.switches % SWITCH_SAMPLES] = ns;
+    if (next !== prev) {
+      const t1 = performance.now();
+      this.switchTo(cpu, prevP, prev, next);
+      const ns = (performance.now() - t1) * 1e6;
+      this.hostSwitchNs += ns;
+      this.hostSwitchSamples[this.switchStats.switches % SWITCH_SAMPLES] = ns;
+    }
+    this.hostScheduleNs += (performance.now() - t0) * 1e6;
   }
 
   private switchTo(cpu: Cpu, prevP: Process | undefined, prev: number, next: number): void {
@@ -2317,7 +2324,7 @@ export class LinuxKernel implements TrapHandler {
     const irq = this.irq.stats();
     return { pid: this.pid, comm: this.comm, ...this.counts, pgfault: ev('pgfault'), pgmajfault: ev('pgmajfault'), pgalloc, pgfree: ev('pgfree'), misalignedEmulated: this.misalignedEmulated,
       ...(this.procTexts.length > 0 ? { proc: this.procTexts } : {}),
-      sched: { ...this.switchStats, hostSwitchNs: Math.round(this.hostSwitchNs), hostSwitchMedianNs: this.hostSwitchMedian(), tasks: this.procs.size, reschedIpis: irq.res, ...(this.rqLocks ? { rqLock: this.rqLocks.stats() } : {}) }, irq,
+      sched: { ...this.switchStats, hostSwitchNs: Math.round(this.hostSwitchNs), hostSwitchMedianNs: this.hostSwitchMedian(), hostScheduleNs: Math.round(this.hostScheduleNs), tasks: this.procs.size, reschedIpis: irq.res, ...(this.rqLocks ? { rqLock: this.rqLocks.stats() } : {}) }, irq,
       ...(this.rqLocks ? { kernelSymbols: this.rqLocks.symbols() } : {}) };
   }
 

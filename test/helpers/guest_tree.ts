@@ -37,7 +37,12 @@ export async function runLinux(bin: Uint8Array, shape: { memory: MemoryModel; co
   return { r, out: out.text(), err: err.text() };
 }
 
+/** The scheduler's stats without its host-time measurements (switches' and schedule()'s wall time): what runs must repeat. */
+export function simulatedSched(r: RunResult) {
+  return { ...r.process!.sched!, hostSwitchNs: 0, hostSwitchMedianNs: 0, hostScheduleNs: 0 };
+}
+
 /** What a --boot linux run must repeat exactly: each core's instructions and cycles, the scheduler's counts (host time aside), page faults. */
 export function simulated(r: RunResult) {
-  return { cores: r.cores.map((c) => ({ i: c.instructions, c: c.cycles })), sched: { ...r.process!.sched!, hostSwitchNs: 0, hostSwitchMedianNs: 0 }, pgfault: r.process!.pgfault };
+  return { cores: r.cores.map((c) => ({ i: c.instructions, c: c.cycles })), sched: simulatedSched(r), pgfault: r.process!.pgfault };
 }

@@ -14,6 +14,7 @@ import { crossCompilePthread, crossInstalled } from '../helpers/cross.ts';
 import { sink } from '../helpers/program.ts';
 import { qemuInstalled, qemuRequired, runQemu } from '../helpers/qemu.ts';
 import { PERCPU_PAGES } from '../../src/kernel/sched/rq_lock.ts';
+import { simulatedSched } from '../helpers/guest_tree.ts';
 
 const have = crossInstalled || qemuRequired;
 
@@ -180,7 +181,7 @@ describe.skipIf(!have)('--boot linux: glibc pthreads', () => {
     expect(a.out).toBe('affinity: 1\ncounters 80000 shared 80000 returns 60 waiter 7 tids differ 1111\n');
     // Core 1 ran user code: clone placed a thread there (it was idle).
     expect(a.r.cores[1].instructions).toBeGreaterThan(100_000);
-    const strip = (x: typeof a) => ({ cores: x.r.cores.map((c) => [c.instructions, c.cycles, c.tlb]), sched: { ...x.r.process!.sched!, hostSwitchNs: 0, hostSwitchMedianNs: 0 } });
+    const strip = (x: typeof a) => ({ cores: x.r.cores.map((c) => [c.instructions, c.cycles, c.tlb]), sched: simulatedSched(x.r) });
     expect(strip(b)).toEqual(strip(a));
   }, 60_000);
   it.each([

@@ -2,8 +2,8 @@
 // builds of the emulator: host-time fields dropped, keys sorted, hashed.
 import { createHash } from 'node:crypto';
 
-/** Fields that measure or choose the host's way of running, not the simulated machine (the engine: interp or jit; sched.hostSwitchNs and hostSwitchMedianNs: host time of context switches; jit: the translator's code cache; host: the workers' CPU time and barrier waits). */
-const HOST_FIELDS = new Set(['guestMips', 'hostSeconds', 'hostCpus', 'oversubscribed', 'engine', 'hostSwitchNs', 'hostSwitchMedianNs', 'jit', 'host']);
+/** Fields that measure or choose the host's way of running, not the simulated machine (the engine: interp or jit; sched.hostSwitchNs, hostSwitchMedianNs and hostScheduleNs: host time of context switches and of schedule(); jit: the translator's code cache; host: the workers' CPU time and barrier waits). */
+const HOST_FIELDS = new Set(['guestMips', 'hostSeconds', 'hostCpus', 'oversubscribed', 'engine', 'hostSwitchNs', 'hostSwitchMedianNs', 'hostScheduleNs', 'jit', 'host']);
 
 function canonical(x: unknown): unknown {
   if (Array.isArray(x)) return x.map(canonical);
