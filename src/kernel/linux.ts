@@ -906,12 +906,12 @@ export class LinuxKernel implements TrapHandler {
 
   /**
    * --proc-at: core 0's run loop stops at the next snapshot cycle as at a tick (nextEvent), so
-   * each snapshot is taken at the first slice boundary at or after its cycle; pid 1's /proc
-   * files as they read then, through core 0's memory path.
+   * each snapshot is taken at the first slice boundary at or after its cycle; /proc as the
+   * guest would read it then (pid 1 as self), through core 0's memory path.
    */
   private procAtSnapshots(cpu: Cpu): void {
     const paths = this.o.exec.procAtExit ?? [];
-    const view = this.init.mm ? this.procSnapshot(this.init) : undefined;
+    const view = this.init.mm ? this.liveProcView() : undefined;
     while (this.procAtDue.length > 0 && cpu.cycle >= this.procAtDue[0]) {
       const at = this.procAtDue.shift()!;
       if (!view) continue;
@@ -1352,7 +1352,8 @@ export class LinuxKernel implements TrapHandler {
     const mm = this.mmOn(cpu.hartId, p.mm);
     const paths = p === this.init ? this.o.exec.procAtExit ?? [] : [];
     if (paths.length > 0) {
-      const view = this.procSnapshot(p);
+      // Every live pid as the guest would list it (other processes, the ksoftirqd/N kthreads), pid 1 as self.
+      const view = this.liveProcView();
       for (const path of paths) this.procTexts.push({ path, text: this.readProc(view, path) ?? `smpemu: --proc ${path}: no such file\n` });
     }
     const home = p.mm;

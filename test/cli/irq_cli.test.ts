@@ -51,9 +51,9 @@ describe('smpemu run: the NIC and top options', () => {
     expectOneLineError(await smpemu('run', spmdHello, '--boot', 'spmd', '--hz', '1000'), /need --boot linux$/);
   }, 60_000);
 
-  it('--proc /proc/interrupts, /proc/softirqs and /proc/stat at exit, with the NIC on two queues', async () => {
+  it('--proc /proc/interrupts, /proc/softirqs, /proc/stat and the ksoftirqd threads\' files at exit, with the NIC on two queues', async () => {
     const r = await smpemu('run', linuxHello, '-q', '--deterministic', '--cores', '2', '--memory', 'flat', '--nic-rate', '200000', '--nic-cpu', '0-1',
-      '--proc', '/proc/interrupts', '--proc', '/proc/softirqs', '--proc', '/proc/stat');
+      '--proc', '/proc/interrupts', '--proc', '/proc/softirqs', '--proc', '/proc/stat', '--proc', '/proc/2/stat', '--proc', '/proc/3/comm');
     expect(r.status).toBe(0);
     const irqs = r.stderr.split('==> /proc/interrupts (at exit) <==\n')[1]!.split('==>')[0]!.split('\n');
     expect(irqs[0]).toBe('           CPU0       CPU1       ');
@@ -63,5 +63,8 @@ describe('smpemu run: the NIC and top options', () => {
     expect(irqs.slice(3, 7).map((l) => l.slice(0, 4))).toEqual(['LOC:', 'RES:', 'CAL:', 'TLB:']);
     expect(r.stderr).toMatch(/==> \/proc\/softirqs \(at exit\) <==\n {20}CPU0 {7}CPU1 {7}\n {10}HI:/);
     expect(r.stderr).toMatch(/==> \/proc\/stat \(at exit\) <==\ncpu  \d+/);
+    // the exit snapshot lists every live pid, as the guest would: pid 2 and 3 are ksoftirqd/0 and /1
+    expect(r.stderr).toMatch(/==> \/proc\/2\/stat \(at exit\) <==\n2 \(ksoftirqd\/0\) [SR] 0 2 2 /);
+    expect(r.stderr).toContain('==> /proc/3/comm (at exit) <==\nksoftirqd/1\n');
   }, 60_000);
 });
