@@ -32,6 +32,7 @@
 import { readFileSync } from 'node:fs';
 import { DEFAULT_CONFIG, makeConfig, type MachineConfig } from '../src/machine/config.ts';
 import { runMachine, type RunResult } from '../src/machine/machine.ts';
+import { helpFromHeader } from './help.ts';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -43,10 +44,7 @@ const quanta = (arg('--quanta') ?? arg('--quantum') ?? String(DEFAULT_CONFIG.qua
 const hostedOnly = process.argv.includes('--hosted-only');
 const hosted = hostedOnly || process.argv.includes('--hosted');
 const engine = arg('--engine') as MachineConfig['engine'] | undefined;
-if (process.argv.includes('--help')) {
-  process.stdout.write(readFileSync(new URL(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).map((l) => l.slice(3)).join('\n') + '\n');
-  process.exit(0);
-}
+helpFromHeader(import.meta.url);
 const program = readFileSync(new URL('../workloads/bin/compute_long.elf', import.meta.url));
 /** Instructions of the single core's run that the hosted runs spread over 8 cores each. */
 const HOSTED_INSNS = Number(arg('--hosted-insns') ?? 120_000_000);

@@ -18,6 +18,9 @@
 import { makeConfig, type MachineConfig } from '../src/machine/config.ts';
 import { runMachine } from '../src/machine/machine.ts';
 import { crossCompilePthread } from '../test/helpers/cross.ts';
+import { helpFromHeader } from './help.ts';
+
+helpFromHeader(import.meta.url);
 
 const handoffs = process.argv[2] ?? '20000';
 const iterations = process.argv[3] ?? '400000000';

@@ -20,6 +20,9 @@ import { readFileSync } from 'node:fs';
 import { makeConfig, type MemoryModel } from '../src/machine/config.ts';
 import { runMachine } from '../src/machine/machine.ts';
 import { crossCompilePthread } from '../test/helpers/cross.ts';
+import { helpFromHeader } from './help.ts';
+
+helpFromHeader(import.meta.url);
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -303,7 +303,7 @@ function addMachineOptions(cmd: Command): Command {
     .option('--nic-cpu <list>', "the NIC's receive queues, one per core in this cpu list, each interrupt pinned to its core (default 0; e.g. 0-3)", cpuListArg)
     .option('--nic-work <cycles>', 'NET_RX work per packet, in cycles (default 2000)', intArg('--nic-work', 1))
     .option('--hz <hz>', '--boot linux: CONFIG_HZ, the timer tick per simulated second (100, 250, 300 or 1000; default 250)', intArg('--hz', 1))
-    .option('--top <seconds>', "--boot linux: print top's view (the %Cpu(s) line, per-CPU lines, every task with its %CPU, TIME+ and last CPU) on stderr every this many simulated seconds", secondsArg)
+    .option('--top <seconds>', "--boot linux: print top's view (the %Cpu(s) line, per-CPU lines, every task with its %CPU, TIME+ and last CPU) on stderr every this many simulated seconds; its figures come from /proc in 10 ms jiffies, as top's do, so intervals under ~0.1 s show that granularity", secondsArg)
     .addOption(new Option('--memory <model>', 'memory model: caches (L1/L2/L3 with MESI) or flat (fast functional)').choices(['caches', 'flat']).default('caches'))
     .option('--line-size <bytes>', 'cache line size', intArg('--line-size', 1))
     .option('--l1i <size:ways>', 'L1 instruction cache, e.g. 32K:8', levelArg)
