@@ -159,6 +159,21 @@ describe.skipIf(!have)('--boot linux: interrupts, softirqs, ksoftirqd, the NIC',
     expect(last).toMatch(/^ {4}PID USER {6}PR {2}NI S {2}%CPU {5}TIME\+ {2}P COMMAND$/m);
   }, 120_000);
 
+  it('the NIC flooding core 1 of 2: ksoftirqd/1 takes the time there, core 0 running the program sees no softirq', async () => {
+    const { out, irq, err } = await run('irqstat', ['20000000'], { cores: 2, nic: { ratePps: 1_000_000, cpus: [1], workCycles: 2000 } }, 50_000_000);
+    const stat = parseStat(files(out).get('/proc/stat')!);
+    expect(stat.get('cpu0')![6]).toBe(0);
+    expect(stat.get('cpu1')![6]).toBeGreaterThan(0);
+    expect(irq.ksoftirqdNs[0]).toBe(0);
+    expect(irq.ksoftirqdWakeups[0]).toBe(0);
+    expect(irq.ksoftirqdNs[1]).toBeGreaterThan(0);
+    expect(irq.ksoftirqdWakeups[1]).toBeGreaterThan(0);
+    const last = err.split(/^top - /m).at(-1)!;
+    const k = /^\s+3 root\s+20\s+0 [RS]\s+([\d.]+)\s+(\S+)\s+1 ksoftirqd\/1$/m.exec(last)!;
+    expect(Number(k[1])).toBeGreaterThan(10);
+    process.stderr.write(`flood on core 1: ksoftirqd/1 ${(irq.ksoftirqdNs[1]! / 1e6).toFixed(1)} ms, ${irq.ksoftirqdWakeups[1]} wake-ups, ${k[1]} %CPU in the last top frame\n`);
+  }, 120_000);
+
   it('the 10-restart limit binds when passes are cheap', async () => {
     // 100 M packets/s at 10 cycles each: every pass fills its budget in 3 us, so only
     // MAX_SOFTIRQ_RESTART (10 passes, 9 restarts) or need_resched ends a run
