@@ -195,7 +195,8 @@ process.stdout.write(
             linuxHello: ratio('linux hello 4 cores caches baseline', 'linux hello 4 cores caches cache'),
           }
         : undefined,
-      ...(withPhases ? { phases: phaseMedians(samples.get('hello 4 cores caches traced')!) } : {}),
+      // (--only may have left the traced case out)
+      ...(withPhases && samples.has('hello 4 cores caches traced') ? { phases: phaseMedians(samples.get('hello 4 cores caches traced')!) } : {}),
       loadavg: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
     },
     null,
