@@ -20,12 +20,26 @@ import { memView, type MemEnv, type MemView } from './mem_view.ts';
 import { TAIL_THRESHOLD, Tails, type Tail } from './tail.ts';
 import { blockCost, compileSource, readRegion, regionBlocks, regionSource, type BlockHart, type RegionFn } from './translate.ts';
 import { slotArray } from './slot_array.ts';
+import { CTR } from '../../shared/coherence/stats.ts';
 import { adoptable, publish, regionShare, regionWords, shapeKey, shareCheck, type SharedRegion } from './region_share.ts';
 
 /** Block entries seen this many times are translated. */
 export const JIT_THRESHOLD = 32;
 /** Translations of one table slot before it stays interpreted (code that keeps being dropped). */
 const RETRANSLATE_CAP = 16;
+/**
+ * Coherence-bound code waits (contended): a block that turns hot while its hart has had more
+ * than one coherence miss (HITM load or store, or BusUpgr) per CONTENDED_INSNS instructions
+ * since the last such check is not translated yet; it is counted again to a threshold twice as
+ * high, up to THRESHOLD_SHIFT_CAP doublings. There each instruction waits on a bus transaction
+ * of ~0.7 us of host time, and the translation's compiles (and V8's deopts on the hit path
+ * under contention) cost more than they save: counters_packed, 4 cores, took 174 ms of host
+ * time translated against 116 ms interpreted, and the gap grew with the run's length.
+ */
+const CONTENDED_INSNS = 32;
+const THRESHOLD_SHIFT_CAP = 12;
+/** SMPEMU_JIT_DEFER=0: contended code is translated as any other (tests of the translator's contended paths). */
+const deferContended = () => process.env.SMPEMU_JIT_DEFER !== '0';
 /**
  * Budget-less calls of a new region (Jit.warm). V8 gives a function its feedback vector only
  * once it has run a while (--interrupt-budget-factor-for-feedback-allocation, 8 in Node 20: times
@@ -65,6 +79,8 @@ export interface JitStats {
   adopted: number;
   /** Of translated, regions whose function this hart warmed (the others' was warm already). */
   warmed: number;
+  /** Hot blocks left to the interpreter a while longer: coherence-bound code (contended). */
+  deferred: number;
 }
 
 export class Jit implements DecodeListener {
@@ -86,6 +102,15 @@ export class Jit implements DecodeListener {
   private readonly ctag = new Int32Array(DECODE_SIZE).fill(-1);
   private readonly cnt = new Int32Array(DECODE_SIZE);
   private readonly tries = new Uint8Array(DECODE_SIZE);
+  /** Per slot, the doublings of its threshold (contended). */
+  private readonly shift = new Uint8Array(DECODE_SIZE);
+  /** The hart's cache counters (caches only, unless SMPEMU_JIT_DEFER=0): coherence misses, for contended. */
+  private readonly ctr: Float64Array | null;
+  /** Coherence misses and instructions at the last contended check. */
+  private lastMisses = 0;
+  private lastInsns = 0;
+  /** Hot blocks left to the interpreter a while longer (contended). */
+  deferred = 0;
   /**
    * The region calling convention (translate.ts): [0] n, [1] lim, [2] pc of a fault, [3] epoch
    * (moves whenever a region is dropped: a region that stored checks it), [4] 1 after a fault,
@@ -123,6 +148,7 @@ export class Jit implements DecodeListener {
     this.fetchSpan = mem.fetchSpan;
     this.view = memView(mem);
     this.env = this.view.env;
+    this.ctr = deferContended() ? this.view.cache?.ctr ?? null : null;
     this.share = regionShare(shapeKey(this.view, this.fetchSpan));
   }
 
@@ -196,8 +222,25 @@ export class Jit implements DecodeListener {
       this.cnt[i] = 1;
       return false;
     }
-    if (++this.cnt[i] < this.threshold || this.tries[i] >= RETRANSLATE_CAP) return false;
+    if (++this.cnt[i] < this.threshold << this.shift[i] || this.tries[i] >= RETRANSLATE_CAP) return false;
+    if (this.ctr !== null && this.contended(h)) {
+      this.cnt[i] = 0;
+      if (this.shift[i] < THRESHOLD_SHIFT_CAP) this.shift[i]++;
+      this.deferred++;
+      return false;
+    }
     return this.translate(pc, i, mem, h);
+  }
+
+  /** The hart's coherence misses per instruction since the last check are over 1/CONTENDED_INSNS. */
+  private contended(h: BlockHart): boolean {
+    const c = this.ctr!;
+    const misses = c[CTR.hitmLoads] + c[CTR.hitmStores] + c[CTR.upgrades];
+    const insns = h.instret + this.st[0];
+    const dm = misses - this.lastMisses, di = insns - this.lastInsns;
+    this.lastMisses = misses;
+    this.lastInsns = insns;
+    return dm * CONTENDED_INSNS > di;
   }
 
   private translate(pc: number, i: number, mem: HartMemory, h: BlockHart): boolean {
@@ -339,6 +382,6 @@ export class Jit implements DecodeListener {
   }
 
   stats(): JitStats {
-    return { regions: this.live, sourceChars: this.liveChars, translated: this.translated, adopted: this.adopted, warmed: this.warmed, drops: this.drops, flushes: this.flushes, tails: this.tailsCompiled };
+    return { regions: this.live, sourceChars: this.liveChars, translated: this.translated, adopted: this.adopted, warmed: this.warmed, drops: this.drops, flushes: this.flushes, tails: this.tailsCompiled, deferred: this.deferred };
   }
 }

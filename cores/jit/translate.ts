@@ -54,6 +54,8 @@ const WRAP: Record<string, string> = {
 export interface BlockHart {
   fetchLo: number;
   farPc: number;
+  /** Instructions retired before the current stretch. */
+  readonly instret: number;
   frm: number;
   fflags: number;
   readonly f: FpRegs;

@@ -40,22 +40,39 @@ loop:
 `;
 }
 
+/**
+ * The translator leaves contended code to the interpreter (cores/jit/jit.ts, contended); told
+ * not to with SMPEMU_JIT_DEFER=0 (the workers read the environment they start with).
+ */
+async function withEnv<T>(name: string, value: string, f: () => Promise<T>): Promise<T> {
+  const old = process.env[name];
+  process.env[name] = value;
+  try {
+    return await f();
+  } finally {
+    if (old === undefined) delete process.env[name];
+    else process.env[name] = old;
+  }
+}
+
 describe('the store hit claim', () => {
   // A lost store needs the two workers on host CPUs at the same moment, which a busy host gives
   // some runs only: three runs each.
   it.each(['jit', 'interp'] as const)('%s: plain stores of 4 cores on 2 workers to one line lose none (3 runs)', async (engine) => {
     const n = 100_000;
     for (let run = 0; run < 3; run++) {
-      const r = await runMachine(makeConfig({ cores: CORES, threads: 2, memory: 'caches', engine }), asmElf(source(n)), {
+      const r = await withEnv('SMPEMU_JIT_DEFER', '0', () => runMachine(makeConfig({ cores: CORES, threads: 2, memory: 'caches', engine }), asmElf(source(n)), {
         stdout: () => {},
         readback: [{ addr: LINE, len: 8 * CORES }],
-      });
+      }));
       expect(r.error, r.error).toBeUndefined();
       const b = Buffer.from(r.readback![0]!);
       const counts = Array.from({ length: CORES }, (_, h) => Number(b.readBigUInt64LE(8 * h)));
       expect(counts, `run ${run}`).toEqual(Array(CORES).fill(n));
       // The line bounced between the cores (else the run shows nothing).
       expect(r.totals!.hitm).toBeGreaterThan(1000);
+      // The loop ran translated (so the claim was held across region calls).
+      if (engine === 'jit') expect(r.cores.map((c) => c.jit!.translated > 0 && c.jit!.deferred === 0)).toEqual(Array(CORES).fill(true));
     }
   }, 60_000);
 });
