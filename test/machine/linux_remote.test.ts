@@ -21,6 +21,7 @@ import { qemuRequired } from '../helpers/qemu.ts';
 import { analyzeC2c } from '../../src/report/c2c.ts';
 import { SymbolTable } from '../../src/loader/symbols.ts';
 import { parseElf } from '../../src/loader/elf.ts';
+import { withEnv } from '../helpers/env.ts';
 
 const cases = linuxCases();
 const byId = (id: string) => cases.find((c) => c.id === id)!;
@@ -95,16 +96,11 @@ describe('--boot linux remote traps: a dying worker ends the run with an error, 
     const c = byId('hello');
     const config = makeConfig({ boot: 'linux', memory: 'flat', cores: 2, threads: 2 });
     const booted = bootLinux(config, readFileSync(linuxBin(c.program)), { ...spec(c), affinity: [1] });
-    const before = process.env.SMPEMU_TEST_DIE;
-    process.env.SMPEMU_TEST_DIE = die;
-    try {
+    return withEnv('SMPEMU_TEST_DIE', die, async () => {
       const pool = spawnPool(config, booted, { stdout: () => {}, stderr: () => {} }, DYING);
       await watchRun(pool, booted.control, config.cores, { watchdogMs: 30_000 });
       return { pool, i32: booted.control.i32 };
-    } finally {
-      if (before === undefined) delete process.env.SMPEMU_TEST_DIE;
-      else process.env.SMPEMU_TEST_DIE = before;
-    }
+    });
   }
 
   it('the caller dies right after posting a call: the home serves it, nobody waits forever', async () => {

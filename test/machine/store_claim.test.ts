@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { makeConfig } from '../../src/machine/config.ts';
 import { runMachine } from '../../src/machine/machine.ts';
 import { asmElf, DATA_BASE } from '../helpers/program.ts';
+import { withEnv } from '../helpers/env.ts';
 
 const LINE = DATA_BASE;
 const DONE = DATA_BASE + 256;
@@ -40,27 +41,14 @@ loop:
 `;
 }
 
-/**
- * The translator leaves contended code to the interpreter (cores/jit/jit.ts, contended); told
- * not to with SMPEMU_JIT_DEFER=0 (the workers read the environment they start with).
- */
-async function withEnv<T>(name: string, value: string, f: () => Promise<T>): Promise<T> {
-  const old = process.env[name];
-  process.env[name] = value;
-  try {
-    return await f();
-  } finally {
-    if (old === undefined) delete process.env[name];
-    else process.env[name] = old;
-  }
-}
-
 describe('the store hit claim', () => {
   // A lost store needs the two workers on host CPUs at the same moment, which a busy host gives
   // some runs only: three runs each.
   it.each(['jit', 'interp'] as const)('%s: plain stores of 4 cores on 2 workers to one line lose none (3 runs)', async (engine) => {
     const n = 100_000;
     for (let run = 0; run < 3; run++) {
+      // The translator leaves contended code to the interpreter (cores/jit/jit.ts, contended):
+      // told not to, so that the loop runs translated.
       const r = await withEnv('SMPEMU_JIT_DEFER', '0', () => runMachine(makeConfig({ cores: CORES, threads: 2, memory: 'caches', engine }), asmElf(source(n)), {
         stdout: () => {},
         readback: [{ addr: LINE, len: 8 * CORES }],
