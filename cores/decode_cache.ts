@@ -12,6 +12,8 @@
 // `pages` marks the 4 KiB pages this hart decoded from, so a store there drops stale entries.
 
 // 2^15 entries: 64 KiB of 32-bit code, as 2^14 word-indexed entries covered before C.
+import { hostTable } from './host_tables.ts';
+
 export const DECODE_BITS = 15;
 export const DECODE_SIZE = 1 << DECODE_BITS;
 export const DECODE_MASK = DECODE_SIZE - 1;
@@ -24,19 +26,33 @@ export interface DecodeListener {
   flushed(): void;
 }
 
+/**
+ * A table of pc tags, one per slot (pc >>> 1) & DECODE_MASK every `stride` words, every slot
+ * empty. A slot is empty when its tag is no pc that maps to it: 0 (fresh memory, so that no page
+ * is touched before a slot is written: a fill of -1 faulted in every page of every table of every
+ * core at start-up, ~10 ms for 4 cores), except in slot 0, where pc 0 maps, which holds -1 (odd:
+ * no pc). Writing -1 always empties a slot.
+ */
+export function emptyTags(slots: number, stride = 1): Int32Array {
+  const t = hostTable(Int32Array, slots * stride);
+  t[0] = -1;
+  return t;
+}
+
+/** The tag in word e of a table of `stride` words per slot names a pc (the slot is not empty). */
+export function holdsPc(tags: Int32Array, e: number, stride: number): boolean {
+  const t = tags[e];
+  return t !== -1 && ((t >>> 1) & DECODE_MASK) * stride === e;
+}
+
 export class DecodeCache {
-  readonly ent = new Int32Array(DECODE_SIZE * 4);
+  readonly ent = emptyTags(DECODE_SIZE, 4);
   readonly pages: Uint8Array;
   /** --engine jit: told of every entry dropped, so translated blocks go with their entries. */
   jit: DecodeListener | null = null;
 
   constructor(ramBytes: number) {
     this.pages = new Uint8Array(Math.ceil(ramBytes / 4096));
-    // Every entry empty ([-1, 0, 0, 0]) by doubling copies: 15 native copies, where a loop of
-    // 32768 stores cost each core's start ~6 M host instructions (interpreted, then OSR-compiled).
-    const ent = this.ent;
-    ent[0] = -1;
-    for (let n = 4; n < ent.length; n *= 2) ent.copyWithin(n, 0, Math.min(n, ent.length - n));
   }
 
   /**

@@ -22,7 +22,7 @@ import {
 } from '../src/kernel/fault.ts';
 import { TRAP_IDLE, TRAP_RESUME, type Cpu, type TrapHandler } from '../src/kernel/cpu.ts';
 import { div32, div64, divu64, mul64, mulh64, mulhsu64, mulhu64, res } from './alu64.ts';
-import { DECODE_MASK, DecodeCache } from './decode_cache.ts';
+import { DECODE_MASK, DecodeCache, holdsPc } from './decode_cache.ts';
 import { decode, newInstr, Op } from './decode.ts';
 import type { HartMemory } from './memory.ts';
 import {
@@ -611,7 +611,7 @@ export class Hart implements Cpu {
     }
     if (rd === 0 && sink) rd = 32;
     const ent = this.dc.ent;
-    if (this.jit !== null && ent[e] !== -1) this.jit.dropped(ent[e]); // a block held the entry replaced
+    if (this.jit !== null && holdsPc(ent, e, 4)) this.jit.dropped(ent[e]); // a block held the entry replaced
     ent[e + 1] = op | (rd << 8) | (d.rs1 << 14) | (rs2 << 19) | (len << 24);
     ent[e + 2] = imm;
     ent[e + 3] = enc;

@@ -13,13 +13,14 @@
 // a translation that would pass either drops every region first (as qemu's tb_flush does);
 // the interpreter runs on meanwhile and hot code is translated again.
 
-import { DECODE_MASK, DECODE_SIZE, type DecodeCache, type DecodeListener } from '../decode_cache.ts';
+import { DECODE_MASK, DECODE_SIZE, emptyTags, type DecodeCache, type DecodeListener } from '../decode_cache.ts';
 import type { HartMemory } from '../memory.ts';
 import { pending } from './faults.ts';
 import { memView, type MemEnv, type MemView } from './mem_view.ts';
 import { TAIL_THRESHOLD, Tails, type Tail } from './tail.ts';
 import { blockCost, compileSource, readRegion, regionBlocks, regionSource, type BlockHart, type RegionFn } from './translate.ts';
 import { slotArray } from './slot_array.ts';
+import { hostTable } from '../host_tables.ts';
 import { CTR } from '../../shared/coherence/stats.ts';
 import { adoptable, publish, regionShare, regionWords, shapeKey, shareCheck, type SharedRegion } from './region_share.ts';
 
@@ -84,26 +85,26 @@ export interface JitStats {
 }
 
 export class Jit implements DecodeListener {
-  /** Entry pc of the region in each slot, -1 when empty. */
-  readonly tag = new Int32Array(DECODE_SIZE).fill(-1);
-  /** The entry pc of the region in each slot when that region loops (readRegion's heads), else -1. */
-  readonly heads = new Int32Array(DECODE_SIZE).fill(-1);
+  /** Entry pc of the region in each slot, or empty (emptyTags). */
+  readonly tag = emptyTags(DECODE_SIZE);
+  /** The entry pc of the region in each slot when that region loops (readRegion's heads), else empty. */
+  readonly heads = emptyTags(DECODE_SIZE);
   /** What entering the region in each slot needs of the budget (its entry block's cost). */
-  readonly len = new Int32Array(DECODE_SIZE);
+  readonly len = hostTable(Int32Array, DECODE_SIZE);
   /** Per slot, its region's function and record: allocated at the first translation (two 32,768-slot arrays on the heap set off a scavenge at every worker's start). */
   fns: (RegionFn | undefined)[] = slotArray<RegionFn>(1);
   private regions: (Region | undefined)[] = slotArray<Region>(1);
   /** Per parcel slot: some region may hold the instruction there (cleared only by a flush). */
-  private readonly cov = new Uint8Array(DECODE_SIZE);
+  private readonly cov = hostTable(Uint8Array, DECODE_SIZE);
   /** Instruction pc -> the regions holding it. */
   private readonly covers = new Map<number, Region[]>();
   /** References in covers (dead regions' too, until their pcs are dropped or a flush). */
   private coverRefs = 0;
-  private readonly ctag = new Int32Array(DECODE_SIZE).fill(-1);
-  private readonly cnt = new Int32Array(DECODE_SIZE);
-  private readonly tries = new Uint8Array(DECODE_SIZE);
+  private readonly ctag = emptyTags(DECODE_SIZE);
+  private readonly cnt = hostTable(Int32Array, DECODE_SIZE);
+  private readonly tries = hostTable(Uint8Array, DECODE_SIZE);
   /** Per slot, the doublings of its threshold (contended). */
-  private readonly shift = new Uint8Array(DECODE_SIZE);
+  private readonly shift = hostTable(Uint8Array, DECODE_SIZE);
   /** The hart's cache counters (caches only, unless SMPEMU_JIT_DEFER=0): coherence misses, for contended. */
   private readonly ctr: Float64Array | null;
   /** Coherence misses and instructions at the last contended check. */

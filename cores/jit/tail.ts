@@ -15,9 +15,10 @@
 // blocks maps its decode-cache slot to (tail, index); a later region holding the same
 // instruction takes the slot over.
 
-import { DECODE_MASK, DECODE_SIZE } from '../decode_cache.ts';
+import { DECODE_MASK, DECODE_SIZE, emptyTags } from '../decode_cache.ts';
 import type { BlockInsn, RegionFn } from './translate.ts';
 import { slotArray } from './slot_array.ts';
+import { hostTable } from '../host_tables.ts';
 
 /** A region as its tails see it: they die with it, and their source counts in its size. */
 export interface TailOwner {
@@ -45,12 +46,12 @@ export interface Tail {
 export const TAIL_THRESHOLD = Infinity;
 
 export class Tails {
-  /** Per decode-cache slot: the pc of the instruction a tail runs from there, -1 when none. */
-  readonly tag = new Int32Array(DECODE_SIZE).fill(-1);
+  /** Per decode-cache slot: the pc of the instruction a tail runs from there, or empty (emptyTags). */
+  readonly tag = emptyTags(DECODE_SIZE);
   /** That instruction's index in its block (the tail's entry, st[5]). */
-  readonly idx = new Int32Array(DECODE_SIZE);
+  readonly idx = hostTable(Int32Array, DECODE_SIZE);
   /** What the block from that instruction on needs of the budget to run whole (translate.ts blockCost). */
-  readonly rest = new Int32Array(DECODE_SIZE);
+  readonly rest = hostTable(Int32Array, DECODE_SIZE);
   /** Allocated by the first add (a 32,768-slot array on the heap: most harts never have tails). */
   tail: (Tail | undefined)[] = slotArray<Tail>(1);
 
