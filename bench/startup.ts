@@ -4,7 +4,8 @@
 //   cache    the bundle cache on (bin/bundle_cache.mjs), warmed up before timing
 //   nocache  SMPEMU_CACHE=0: tsx compiles the CLI file by file and the core worker is
 //            bundled with esbuild in every process, as every run did before the cache
-// plus references: `node -e 0` (the floor any Node program pays) and qemu-riscv64 hello
+// plus hello on 4 cores and counters_padded (past its first quantum) with the workers only
+// (--no-main-thread-start) and without, and references: `node -e 0` (the floor any Node program pays) and qemu-riscv64 hello
 // when it is installed. --baseline DIR adds a third mode, DIR's command (another
 // checkout, e.g. `git archive <commit> | tar -x -C DIR` with node_modules linked). --litmus adds the litmus runner on litmus/regress (100 runs,
 // deterministic, seed 1) in both modes; --linux a static glibc hello under --boot linux on 4 cores
@@ -40,6 +41,7 @@ const binOf = (dir: string): string => join(dir, (JSON.parse(readFileSync(join(d
 const bin = binOf(root);
 const hello = fileURLToPath(new URL('../workloads/bin/hello.elf', import.meta.url));
 const linuxHello = fileURLToPath(new URL('../workloads/linux/bin/hello', import.meta.url));
+const padded = fileURLToPath(new URL('../workloads/bin/counters_padded.elf', import.meta.url));
 
 /** User + system CPU ms of every child waited for so far (cutime + cstime), or NaN off Linux. */
 function childCpuMs(): number {
@@ -117,6 +119,12 @@ for (const cores of [1, 4]) {
     cases.push({ name: `hello ${cores} cores ${memory} nocache`, cmd: process.execPath, args, env: cacheOff, reps });
     if (baseline) cases.push({ name: `hello ${cores} cores ${memory} baseline`, cmd: process.execPath, args: [binOf(baseline), ...args.slice(1)], env: process.env, reps });
   }
+}
+// The same run with the workers only (no start on the main thread: src/machine/main_thread.ts),
+// and a run past its first quantum (counters_padded, 4 cores, ~0.1 s of guest), both ways.
+cases.push({ name: 'hello 4 cores caches workers', cmd: process.execPath, args: [bin, 'run', hello, '--cores', '4', '-q', '--no-main-thread-start'], env: cacheOn, reps });
+for (const [name, extra] of [['', []], [' workers', ['--no-main-thread-start']]] as const) {
+  cases.push({ name: `counters_padded 4 cores caches${name}`, cmd: process.execPath, args: [bin, 'run', padded, '--cores', '4', '-q', ...extra], env: cacheOn, reps });
 }
 if (withPhases) cases.push({ name: 'hello 4 cores caches traced', cmd: process.execPath, args: [bin, 'run', hello, '--cores', '4', '--memory', 'caches', '-q'], env: traced, reps });
 // NODE_EXTRA_CA_CERTS makes node parse every certificate of the file before it runs any

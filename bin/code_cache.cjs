@@ -98,12 +98,16 @@ function sizeOf(file) {
 function writeCache(e, profile) {
   try {
     const data = e.script.createCachedData();
-    if (!e.rejected && sizeOf(e.cacheFile) > data.length) return;
+    const list = `${e.cacheFile}.profiles`;
+    if (!e.rejected && sizeOf(e.cacheFile) > data.length) {
+      // The larger cache stays, and counts for this kind: else every run of it would serialize again.
+      if (profile) appendFileSync(list, `${profile}\n`, { mode: 0o600 });
+      return;
+    }
     const tmp = `${e.cacheFile}.${process.pid}-${threadId}.tmp`;
     writeFileSync(tmp, data, { mode: 0o600 });
     renameSync(tmp, e.cacheFile);
     // A cache written anew (missing or rejected before) holds only this run's kind.
-    const list = `${e.cacheFile}.profiles`;
     if (e.stale) writeFileSync(list, profile ? `${profile}\n` : '', { mode: 0o600 });
     else appendFileSync(list, `${profile}\n`, { mode: 0o600 });
   } catch {
@@ -123,7 +127,19 @@ function flushCodeCache(profile) {
     else if (p && !profilesOf(e.cacheFile).includes(p)) writeCache(e, p);
   }
 }
-globalThis[Symbol.for('smpemu.flushCodeCache')] = flushCodeCache;
+// The first copy of this module in the thread keeps them: the one that ran the bundles (a
+// bundle that holds a copy of its own, the CLI's through bin/bundle_cache.mjs, has none loaded).
+globalThis[Symbol.for('smpemu.flushCodeCache')] ??= flushCodeCache;
+
+/**
+ * The run took a path its profile (read off the command line) does not tell: `smpemu run` that
+ * ended on the main thread compiled the cores' code there (src/machine/main_thread.ts). The
+ * exit's flush writes it as its own kind, ` +${path}` added, so that the next such run finds it.
+ */
+function notePath(path) {
+  for (const e of loaded) if (e.profile && !e.profile.endsWith(` +${path}`)) e.profile += ` +${path}`;
+}
+globalThis[Symbol.for('smpemu.codeCachePath')] ??= notePath;
 
 /** Node's CommonJS module wrapper, around the bundle's text. */
 const WRAP_HEAD = '(function (exports, require, module, __filename, __dirname) { ';

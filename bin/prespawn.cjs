@@ -143,18 +143,58 @@ function guessThreads(argv, hostCpus) {
   if (argv[0] !== 'run') return 0;
   let cores = 4;
   let threads;
+  let boot = 'auto';
+  let mainThread = true;
+  let program;
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') break;
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    const value = () => Number(inline ?? argv[++i]);
+    const value = () => inline ?? argv[++i];
     if (flag === '--config' || flag === '-h' || flag === '--help') return 0;
-    else if (flag === '-c' || flag === '--cores') cores = value();
-    else if (flag === '-t' || flag === '--threads') threads = value();
+    else if (flag === '-c' || flag === '--cores') cores = Number(value());
+    else if (flag === '-t' || flag === '--threads') threads = Number(value());
     else if (flag === '--deterministic') threads = 1;
+    else if (flag === '--boot') boot = value();
+    else if (flag === '--no-main-thread-start') mainThread = false;
+    else if (program === undefined && !a.startsWith('-')) program = a;
   }
+  // A bare-metal run starts on the main thread (src/machine/main_thread.ts), and a short one
+  // ends there: workers booting meanwhile would take the host CPUs it runs on.
+  if (mainThread && boot !== 'linux' && (boot === 'spmd' || (program !== undefined && !looksLinux(program)))) return 0;
   const n = threads ?? Math.min(cores, hostCpus);
   return Number.isSafeInteger(n) && n >= 1 && n <= 64 ? n : 0;
+}
+
+/**
+ * Whether the ELF at `file` looks built for Linux, from its program headers in its first 4 KiB:
+ * a note (the GNU ABI tag), TLS, an interpreter or dynamic section, as src/loader/elf_kind.ts
+ * decides more exactly; true when unsure (unreadable, not ELF64, headers further on).
+ */
+function looksLinux(file) {
+  const { closeSync, openSync, readSync } = require('node:fs');
+  const b = Buffer.alloc(4096);
+  let n = 0;
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      n = readSync(fd, b, 0, b.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return true;
+  }
+  if (n < 64 || b.readUInt32BE(0) !== 0x7f454c46 || b[4] !== 2) return true;
+  const phoff = Number(b.readBigUInt64LE(0x20));
+  const phentsize = b.readUInt16LE(0x36);
+  const phnum = b.readUInt16LE(0x38);
+  if (phentsize < 4 || phoff + phnum * phentsize > n) return true;
+  for (let i = 0; i < phnum; i++) {
+    const type = b.readUInt32LE(phoff + i * phentsize);
+    if (type === 2 || type === 3 || type === 4 || type === 7) return true; // PT_DYNAMIC, PT_INTERP, PT_NOTE, PT_TLS
+  }
+  return false;
 }
 
 module.exports = { PRESPAWNED, WORKER_BOOT, bundleWorker, dropPrespawned, guessThreads, loadPrespawned, noteBundle, notedBundle, preloadLinux, prespawn, prespawnBoot, prespawnedCount, takePrespawned };

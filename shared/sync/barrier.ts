@@ -117,6 +117,12 @@ function pollWhile(i32: Int32Array, idx: number, g: number, polls: number): bool
   return false;
 }
 
+/** Generations completed since barrierInit (BARRIER_ABORTED once aborted): another thread's look at the parties' progress. */
+export function barrierGenerations(i32: Int32Array, base: number): number {
+  const g = Atomics.load(i32, base + GENERATION);
+  return g < 0 ? BARRIER_ABORTED : g;
+}
+
 /** Returned by barrierPassed while the generation it was given is still in progress. */
 export const BARRIER_PENDING = -2;
 

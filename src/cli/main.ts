@@ -9,6 +9,7 @@ import { guessBoot, type BootKind } from '../loader/elf_kind.ts';
 import { ConfigError, DEFAULT_CONFIG, defaultThreads, FLAT_INTERLEAVE, hostCpus, makeConfig, type MachineConfig } from '../machine/config.ts';
 import { parseConfigText } from '../machine/config_file.ts';
 import { runMachine, type RunResult } from '../machine/machine.ts';
+import { MAIN_THREAD_CYCLES } from '../machine/main_thread.ts';
 import { c2cNaming } from '../machine/collect.ts';
 import { basename, dirname, resolve } from 'node:path';
 import { SymbolTable } from '../loader/symbols.ts';
@@ -17,7 +18,7 @@ import { analyzeC2c, formatC2c } from '../report/c2c.ts';
 import { runDemo } from './demo.ts';
 import { registerLitmus } from './litmus.ts';
 import { registerStress } from './stress.ts';
-import { formatSummary } from './summary.ts';
+import { formatSummary, ranOn } from './summary.ts';
 import { Progress } from './progress.ts';
 import { startupMark } from '../../bin/startup_trace.mjs';
 import { hostFlushed, hostIsTty, hostWrite, trackStdio } from '../machine/host_output.ts';
@@ -111,6 +112,7 @@ interface RunFlags {
   statsJson?: string;
   quiet?: boolean;
   progress?: boolean;
+  mainThreadStart?: boolean;
   lineSize?: number;
   l1i?: { sizeBytes: number; ways: number };
   l1d?: { sizeBytes: number; ways: number };
@@ -327,6 +329,7 @@ function addMachineOptions(cmd: Command): Command {
     .option('--max-insns <n>', 'stop when a core has retired this many instructions (0: no limit)', intArg('--max-insns'), 0)
     .option('--ram <size>', 'physical RAM (e.g. 256M)', parseSize, DEFAULT_CONFIG.ramBytes)
     .option('--stats-json <file>', 'write the stats object as JSON to FILE')
+    .option('--no-main-thread-start', `bare-metal: run in the worker threads only (by default the main thread also runs the machine, interleaved as --threads 1, while the workers start, and that run is the run if it ends within its first ${MAIN_THREAD_CYCLES / 1e6} M cycles before they are ready)`)
     .option('-q, --quiet', 'no per-core summary on stderr')
     .option('--no-progress', 'no progress line, even on a terminal');
 }
@@ -367,6 +370,7 @@ async function runProgram(file: string, args: string[], f: RunFlags, cmd: Comman
       inspect: f.inspect,
       // The CLI exits once the results are printed (the end of this file).
       endWorkersInBackground: true,
+      ...(f.mainThreadStart !== false ? { mainThreadCycles: MAIN_THREAD_CYCLES } : {}),
       linux: {
         execfn: guestPathOf(file, f.root), args, ...(f.env ? { envp: f.env } : {}), ...(f.proc ? { proc: f.proc } : {}), ...(f.procAt ? { procAt: f.procAt } : {}),
         ...(f.root !== undefined ? { root: f.root } : {}), rootRw: f.rootRw === true, ...(affinity ? { affinity } : {}), ...(f.top ? { topIntervalNs: Math.round(f.top * 1e9) } : {}),
@@ -395,7 +399,7 @@ async function runProgram(file: string, args: string[], f: RunFlags, cmd: Comman
     const symbols = new SymbolTable(parseElf(elf).symbols);
     const lines = analyzeC2c(result.c2cEntries, symbols, config.caches.lineBytes, c2cNaming(config, result.process));
     process.stdout.write(
-      `# smpemu: ${config.cores} cores on ${config.threads} worker thread${config.threads === 1 ? ' (deterministic)' : 's'}, ${result.hostCpus} host CPU${result.hostCpus === 1 ? '' : 's'}` +
+      `# smpemu: ${config.cores} cores on ${ranOn(result)}, ${result.hostCpus} host CPU${result.hostCpus === 1 ? '' : 's'}` +
         (result.oversubscribed ? ': oversubscribed, contention counts are under-reported' : '') +
         '\n',
     );

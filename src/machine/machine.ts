@@ -7,9 +7,10 @@
 
 import type { FaultInfo } from '../kernel/kernel.ts';
 import { SymbolTable } from '../loader/symbols.ts';
-import { EXIT_CODE, REASON, STOP_CORE, type ControlBlock } from '../../shared/control.ts';
+import { BARRIER_BASE, EXIT_CODE, REASON, STOP_CORE, type ControlBlock } from '../../shared/control.ts';
+import { barrierGenerations } from '../../shared/sync/barrier.ts';
 import type { CoreResult } from '../../cores/core_group.ts';
-import type { WorkerHostStats } from '../../cores/worker.ts';
+import type { WorkerHostStats } from '../../cores/worker_loop.ts';
 import type { C2cEntry } from '../../cores/c2c_recorder.ts';
 import type { CacheStats } from '../report/cache_stats.ts';
 import type { C2cJson } from '../report/c2c.ts';
@@ -20,7 +21,8 @@ import type { ProcessStats } from '../kernel/linux.ts';
 import { collect, hex, type StopWord } from './collect.ts';
 import { inspectLine, readCoherent, type LineView } from './inspect.ts';
 import { ConfigError, hostCpus, type MachineConfig } from './config.ts';
-import { spawnPool } from './pool.ts';
+import { spawnPool, type GuestOutput, type PoolOutcome, type WorkerPool } from './pool.ts';
+import { HeldOutput, runOnMainThread } from './main_thread.ts';
 import { watchRun } from './watch.ts';
 import { startupMark } from '../../bin/startup_trace.mjs';
 import { preloadLinux } from '../../bin/prespawn.mjs';
@@ -45,6 +47,12 @@ export interface RunOptions {
   readback?: { addr: number; len: number }[];
   /** --boot linux: the program's path in the guest tree, its arguments and environment (defaults: /prog, none, DEFAULT_ENV). */
   linux?: Partial<LinuxProcessSpec>;
+  /**
+   * Bare-metal: while the workers start, run the machine on the main thread too, and end there
+   * if it ends within these cycles (src/machine/main_thread.ts; `smpemu run` gives
+   * MAIN_THREAD_CYCLES). Unset: the workers run it alone.
+   */
+  mainThreadCycles?: number;
 }
 
 /** The environment a --boot linux process gets unless told otherwise: fixed, so runs are reproducible. */
@@ -110,7 +118,10 @@ function checkAffinity(config: MachineConfig, cpus: number[]): void {
 
 /** Boots `elf` on a machine of `config` and runs it to the end. Throws ElfError for a bad program. */
 export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: RunOptions = {}): Promise<RunResult> {
-  if (config.boot !== 'linux') return runBooted(config, boot(config, elf), opts);
+  if (config.boot !== 'linux') {
+    if (opts.mainThreadCycles) return runShortFirst(config, elf, opts, opts.mainThreadCycles);
+    return runBooted(config, boot(config, elf), opts);
+  }
   // Physical RAM is the page allocator's: a program's addresses are virtual, not lines to show.
   if ((opts.inspect?.length ?? 0) > 0 || (opts.readback?.length ?? 0) > 0) throw new ConfigError('--inspect needs --boot spmd (under --boot linux addresses are virtual)');
   // The idle workers load the Linux kernel while this thread boots it.
@@ -130,17 +141,69 @@ export async function runMachine(config: MachineConfig, elf: Uint8Array, opts: R
   }
 }
 
+/**
+ * A bare-metal run that starts on the main thread, on a copy of the machine booted for one
+ * worker (src/machine/main_thread.ts). A run that ends in its first quantum never starts a
+ * worker; else the workers start then, and the copy's run is the run if it ends within `cycles`
+ * before they pass their start line, the workers' run otherwise.
+ */
+async function runShortFirst(config: MachineConfig, elf: Uint8Array, opts: RunOptions, cycles: number): Promise<RunResult> {
+  // A bad program or --inspect argument is refused before anything runs.
+  const short = boot({ ...config, threads: 1 }, elf);
+  const symbols = new SymbolTable(short.image.symbols);
+  const inspectAddrs = resolveInspect(config, short, symbols, opts.inspect ?? []);
+  startupMark('booted');
+  const out = guestOutput(opts);
+  const held = new HeldOutput(out);
+  let workers: { booted: BootImage; pool: WorkerPool } | undefined;
+  const start = (): { booted: BootImage; pool: WorkerPool } => {
+    const booted = boot(config, elf);
+    const pool = spawnPool(config, booted, held.out);
+    startupMark('spawned');
+    return { booted, pool };
+  };
+  const outcome = runOnMainThread(config, short, out, cycles, (end) => {
+    // Workers booting now would take the host CPUs a short run's end needs.
+    workers ??= end >= config.quantum ? start() : undefined;
+    return workers !== undefined && barrierGenerations(workers.booted.control.i32, BARRIER_BASE) !== 0;
+  });
+  if (outcome) {
+    startupMark('ran on the main thread');
+    held.drop();
+    workers?.pool.abandon();
+    // The CLI's V8 code cache keeps this kind of run apart (bin/code_cache.cjs).
+    (globalThis as { [k: symbol]: ((path: string) => void) | undefined })[Symbol.for('smpemu.codeCachePath')]?.('main');
+    return finish(config, short, outcome, symbols, inspectAddrs, opts);
+  }
+  startupMark('left to the workers');
+  const { booted, pool } = workers ?? start();
+  held.open();
+  await watchRun(pool, booted.control, config.cores, opts);
+  startupMark('workers done');
+  return finish(config, booted, pool.outcome, symbols, inspectAddrs, opts);
+}
+
+/** Where the guest's fd 1 and 2 go. */
+function guestOutput(opts: RunOptions): GuestOutput {
+  return {
+    stdout: opts.stdout ?? ((d: Uint8Array) => hostWrite(1, d)),
+    stderr: opts.stderr ?? ((d: Uint8Array) => hostWrite(2, d)),
+  };
+}
+
 async function runBooted(config: MachineConfig, booted: BootImage, opts: RunOptions): Promise<RunResult> {
   startupMark('booted');
   const symbols = new SymbolTable(booted.image.symbols);
   const inspectAddrs = resolveInspect(config, booted, symbols, opts.inspect ?? []);
-  const pool = spawnPool(config, booted, {
-    stdout: opts.stdout ?? ((d: Uint8Array) => hostWrite(1, d)),
-    stderr: opts.stderr ?? ((d: Uint8Array) => hostWrite(2, d)),
-  });
+  const pool = spawnPool(config, booted, guestOutput(opts));
   startupMark('spawned');
   await watchRun(pool, booted.control, config.cores, opts);
   startupMark('workers done');
+  return finish(config, booted, pool.outcome, symbols, inspectAddrs, opts);
+}
+
+/** The collect phase: the result of a run that has ended, from its outcome and the machine's end state. */
+function finish(config: MachineConfig, booted: BootImage, outcome: PoolOutcome, symbols: SymbolTable, inspectAddrs: number[], opts: RunOptions): RunResult {
   // The end state of the machine, for readback and inspect, read once every worker has ended.
   const { coherence, ram } = booted.regions;
   const views = coherence ? new CoherenceViews({ ...config.caches, cores: config.cores }, coherence) : undefined;
@@ -148,7 +211,7 @@ async function runBooted(config: MachineConfig, booted: BootImage, opts: RunOpti
   const result = collect({
     config,
     hostCpus: hostCpus(),
-    outcome: pool.outcome,
+    outcome,
     stop: stopWord(booted.control),
     symbols,
     readback: opts.readback?.map((r) => readCoherent(views, ramU8, r.addr, r.len)),

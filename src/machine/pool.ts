@@ -44,6 +44,8 @@ export interface WorkerPool {
   crash(message: string, core: number): void;
   /** Ends every worker thread. */
   terminate(): Promise<void>;
+  /** Stops the machine and ends every worker, reporting nothing: its run is not wanted (src/machine/main_thread.ts). */
+  abandon(): void;
 }
 
 const MODULE_WORKER = new URL('../../cores/worker.ts', import.meta.url);
@@ -93,6 +95,13 @@ export function spawnPool(config: MachineConfig, booted: BootImage, out: GuestOu
     crash,
     terminate: async () => {
       await Promise.all(workers.map((w) => w.terminate()));
+    },
+    abandon: () => {
+      crash('abandoned', 0);
+      for (const w of workers) {
+        w.unref();
+        void w.terminate();
+      }
     },
   };
 }

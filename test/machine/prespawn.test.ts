@@ -240,6 +240,16 @@ describe('guessThreads', () => {
     expect(guessThreads(['run', 'a.elf', '-t', '1', '--cores', '8'], cpus)).toBe(1);
     expect(guessThreads(['run', 'a.elf', '--deterministic', '--cores', '8'], cpus)).toBe(1);
   });
+  it('starts none for a bare-metal program, which starts on the main thread (src/machine/main_thread.ts)', () => {
+    const bare = fileURLToPath(new URL('../../workloads/bin/hello.elf', import.meta.url));
+    const linux = fileURLToPath(new URL('../../workloads/linux/bin/hello', import.meta.url));
+    expect(guessThreads(['run', bare], cpus)).toBe(0);
+    expect(guessThreads(['run', '--cores', '4', bare], cpus)).toBe(0);
+    expect(guessThreads(['run', 'a.elf', '--boot', 'spmd'], cpus)).toBe(0);
+    expect(guessThreads(['run', bare, '--no-main-thread-start'], cpus)).toBe(2);
+    expect(guessThreads(['run', bare, '--boot', 'linux'], cpus)).toBe(2);
+    expect(guessThreads(['run', linux], cpus)).toBe(2); // its ABI note and TLS say Linux
+  });
   it('starts none when unsure or not running a program', () => {
     expect(guessThreads(['litmus', 'x'], cpus)).toBe(0);
     expect(guessThreads(['run', 'a.elf', '--config', 'm.json'], cpus)).toBe(0);
