@@ -76,9 +76,30 @@ export function hostIsTty(fd: Fd): boolean {
   return kindOf(fd) === 'char' && streamOf(fd).isTTY === true;
 }
 
+/** What a shell reports for a command that SIGPIPE killed (128 + 13): node ignores the signal, so a stream's EPIPE stands for it. */
+export const EXIT_BROKEN_PIPE = 141;
+
+/**
+ * A write error on the stream of fd: the reader of a pipe went away (`smpemu run ... | head`):
+ * stop at once and quietly, as a command that SIGPIPE kills does; anything else: one line and
+ * exit 2. Without a listener node would throw the error with its stack.
+ */
+function onStreamError(fd: Fd, e: NodeJS.ErrnoException): void {
+  if (e.code === 'EPIPE') process.exit(EXIT_BROKEN_PIPE);
+  if (fd === 1) {
+    try {
+      writeSync(2, `smpemu: cannot write to stdout: ${e.code ?? e.message}\n`);
+    } catch {
+      // stderr is gone too
+    }
+  }
+  process.exit(2);
+}
+
 /**
  * Notes when process.stdout or process.stderr gets made, by anyone (they are getters that make
- * the stream on first use), so that hostFlushed waits only for those. Once per process.
+ * the stream on first use), so that hostFlushed waits only for those, and gives it its error
+ * listener (onStreamError). Once per process.
  */
 export function trackStdio(): void {
   for (const fd of [1, 2] as const) {
@@ -93,8 +114,10 @@ export function trackStdio(): void {
       configurable: true,
       enumerable: d.enumerable,
       get() {
+        const stream = get.call(process) as NodeJS.WriteStream;
+        if (!made.has(fd)) stream.on('error', (e: NodeJS.ErrnoException) => onStreamError(fd, e));
         made.add(fd);
-        return get.call(process) as unknown;
+        return stream;
       },
     });
   }

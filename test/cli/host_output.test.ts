@@ -5,6 +5,7 @@
 // still reaches the host's.
 
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,5 +124,19 @@ describe('a worker started from a bundle file', () => {
       expect(r.stdout).toBe('worker out\n');
       expect(r.stderr).toBe('worker err\n');
     }
+  }, 60_000);
+});
+
+describe('a pipe whose reader went away', () => {
+  // `smpemu run ... | head`: the reader closes its end before the report is written. Node ignores
+  // SIGPIPE, and a stream's EPIPE with no listener was thrown with node's stack.
+  it('stops the CLI quietly with the status a command killed by SIGPIPE gets (141)', async () => {
+    const packed = fileURLToPath(new URL('../../workloads/bin/counters_packed.elf', import.meta.url));
+    const errFile = join(dir, 'broken_pipe.err');
+    const child = spawn(process.execPath, [bin, 'run', packed, '--cores', '4', '--report', 'c2c', '-q'], { stdio: ['ignore', 'pipe', openSync(errFile, 'w')] });
+    child.stdout!.destroy(); // the reader is gone before anything is written
+    const [status] = (await once(child, 'exit')) as [number | null];
+    expect(readFileSync(errFile, 'utf8')).toBe('');
+    expect(status).toBe(141);
   }, 60_000);
 });
