@@ -163,7 +163,8 @@ async function runShortFirst(config: MachineConfig, elf: Uint8Array, opts: RunOp
     return { booted, pool };
   };
   const outcome = runOnMainThread(config, short, out, cycles, (end) => {
-    // Workers booting now would take the host CPUs a short run's end needs.
+    // The workers start once the first quantum is done: booting beside it, they would take the
+    // host CPUs it runs on, and most short runs end in it.
     workers ??= end >= config.quantum ? start() : undefined;
     return workers !== undefined && barrierGenerations(workers.booted.control.i32, BARRIER_BASE) !== 0;
   });
