@@ -11,9 +11,9 @@
 // One array and one cache line per entry: the dispatch does three loads, not six.
 // `pages` marks the 4 KiB pages this hart decoded from, so a store there drops stale entries.
 
-// 2^15 entries: 64 KiB of 32-bit code, as 2^14 word-indexed entries covered before C.
 import { hostTable } from './host_tables.ts';
 
+// 2^15 entries: 64 KiB of 32-bit code, as 2^14 word-indexed entries covered before C.
 export const DECODE_BITS = 15;
 export const DECODE_SIZE = 1 << DECODE_BITS;
 export const DECODE_MASK = DECODE_SIZE - 1;

@@ -15,16 +15,19 @@ export function scStormCores(r: RunResult): number[] {
   return r.cores.filter((c) => c.scFailed >= STORM_MIN_FAILED && c.scFailed >= STORM_RATIO * c.scSucceeded).map((c) => c.id);
 }
 
-/** Where the run's cores ran: its worker threads, or the main thread (a short run: src/machine/main_thread.ts). */
+/** The run ended on the main thread (a short run: src/machine/main_thread.ts). */
+const onMainThread = (r: RunResult): boolean => r.host?.[0]?.mainThread === true;
+
+/** Where the run's cores ran: its worker threads, or the main thread. */
 export function ranOn(r: RunResult): string {
-  if (r.host?.[0]?.mainThread) return 'the main thread (a short run, interleaved as one worker)';
+  if (onMainThread(r)) return 'the main thread (a short run, interleaved as one worker)';
   return `${r.config.threads} worker thread${r.config.threads === 1 ? ' (deterministic)' : 's'}`;
 }
 
 export function formatSummary(r: RunResult): string {
   const lines: string[] = [];
   const secs = r.hostSeconds;
-  lines.push(`smpemu: ${r.config.cores} cores on ${r.host?.[0]?.mainThread ? 'the main thread (a short run)' : `${r.config.threads} threads`}, memory ${r.config.memory}, stopped by ${r.stopReason}, exit ${r.exitCode}`);
+  lines.push(`smpemu: ${r.config.cores} cores on ${onMainThread(r) ? 'the main thread (a short run)' : `${r.config.threads} threads`}, memory ${r.config.memory}, stopped by ${r.stopReason}, exit ${r.exitCode}`);
   lines.push('  core  instructions        cycles    IPC   guest MIPS');
   for (const c of r.cores) {
     const ipc = c.cycles > 0 ? c.instructions / c.cycles : 0;

@@ -37,12 +37,12 @@ export function runOnMainThread(config: MachineConfig, booted: BootImage, out: G
     pid: 1,
   };
   const outcome: PoolOutcome = { starts: [], reports: [] };
-  const held: { fd: number; data: Uint8Array }[] = [];
+  const held = new HeldOutput(out);
   const port = {
     postMessage(m: WorkerMessage): void {
       switch (m.t) {
         case 'start': outcome.starts.push(m.time); break;
-        case 'out': held.push(...m.chunks); break;
+        case 'out': for (const c of m.chunks) held.write(c.fd, c.data); break;
         case 'done': {
           const { t: _t, ...report } = m;
           outcome.reports.push({ ...report, host: report.host && { ...report.host, mainThread: true } });
@@ -54,7 +54,7 @@ export function runOnMainThread(config: MachineConfig, booted: BootImage, out: G
   };
   const giveUp = (end: number): boolean => end >= cycles || othersReady(end);
   if (!runWorker(init, undefined, port, { warm: false, flushCodeCache: false, giveUp })) return undefined;
-  for (const c of held) (c.fd === 2 ? out.stderr : out.stdout)(c.data);
+  held.open();
   return outcome;
 }
 
@@ -68,7 +68,8 @@ export class HeldOutput {
     this.out = { stdout: (d) => this.write(1, d), stderr: (d) => this.write(2, d) };
   }
 
-  private write(fd: number, data: Uint8Array): void {
+  /** Writes `data` to fd 1 or 2 (any other fd as 1, as the pool does), or holds it. */
+  write(fd: number, data: Uint8Array): void {
     if (this.dropped) return;
     if (this.queue) this.queue.push({ fd, data });
     else (fd === 2 ? this.to.stderr : this.to.stdout)(data);
