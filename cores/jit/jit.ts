@@ -38,6 +38,13 @@ const RETRANSLATE_CAP = 16;
  * time translated against 116 ms interpreted, and the gap grew with the run's length.
  */
 const CONTENDED_INSNS = 32;
+/**
+ * A contended verdict stands for this many of the hart's instructions before it is taken
+ * again: a hart just out of a contended loop runs short code (a barrier, the printing at the
+ * end) whose translation does not pay. counters_packed's core 0 translated 7 printf regions in
+ * its last 3,400 instructions: ~10 ms of a 0.12 s run.
+ */
+const CONTENDED_WINDOW = 16384;
 const THRESHOLD_SHIFT_CAP = 12;
 /** SMPEMU_JIT_DEFER=0: contended code is translated as any other (tests of the translator's contended paths). */
 const deferContended = () => process.env.SMPEMU_JIT_DEFER !== '0';
@@ -107,9 +114,10 @@ export class Jit implements DecodeListener {
   private readonly shift = hostTable(Uint8Array, DECODE_SIZE);
   /** The hart's cache counters (caches only, unless SMPEMU_JIT_DEFER=0): coherence misses, for contended. */
   private readonly ctr: Float64Array | null;
-  /** Coherence misses and instructions at the last contended check. */
+  /** Coherence misses and instructions at the last contended check, and its verdict. */
   private lastMisses = 0;
   private lastInsns = 0;
+  private wasContended = false;
   /** Hot blocks left to the interpreter a while longer (contended). */
   deferred = 0;
   /**
@@ -233,15 +241,19 @@ export class Jit implements DecodeListener {
     return this.translate(pc, i, mem, h);
   }
 
-  /** The hart's coherence misses per instruction since the last check are over 1/CONTENDED_INSNS. */
+  /**
+   * The hart's coherence misses per instruction since the last check are over 1/CONTENDED_INSNS;
+   * a contended verdict stands until CONTENDED_WINDOW instructions have passed.
+   */
   private contended(h: BlockHart): boolean {
     const c = this.ctr!;
     const misses = c[CTR.hitmLoads] + c[CTR.hitmStores] + c[CTR.upgrades];
     const insns = h.instret + this.st[0];
     const dm = misses - this.lastMisses, di = insns - this.lastInsns;
+    if (this.wasContended && di < CONTENDED_WINDOW) return true;
     this.lastMisses = misses;
     this.lastInsns = insns;
-    return dm * CONTENDED_INSNS > di;
+    return (this.wasContended = dm * CONTENDED_INSNS > di);
   }
 
   private translate(pc: number, i: number, mem: HartMemory, h: BlockHart): boolean {

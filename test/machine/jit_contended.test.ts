@@ -15,7 +15,8 @@ const CORES = 4;
 const LINE = DATA_BASE;
 const PRIVATE = DATA_BASE + 0x1000;
 
-function source(shared: number, own: number): string {
+/** `after`: a second loop (its own pc) over the hart's private word, run after the other two. */
+function source(shared: number, own: number, after = 0): string {
   return `
   slli t0, a0, 3
   li s0, ${LINE}
@@ -29,6 +30,15 @@ function source(shared: number, own: number): string {
   mv a1, s1
   li a2, ${own}
   jal ra, count
+  li a2, ${after}
+  beqz a2, done
+again:
+  ld t1, 0(s1)
+  addi t1, t1, 1
+  sd t1, 0(s1)
+  addi a2, a2, -1
+  bnez a2, again
+done:
   li a0, 0
   li a7, 93
   ecall
@@ -45,8 +55,8 @@ out:
 `;
 }
 
-async function run(shared: number, own: number, engine: 'jit' | 'interp'): Promise<RunResult> {
-  const r = await runMachine(makeConfig({ cores: CORES, threads: 1, memory: 'caches', engine }), asmElf(source(shared, own), { dataBytes: 0x1000 * (CORES + 1) }), {
+async function run(shared: number, own: number, engine: 'jit' | 'interp', after = 0): Promise<RunResult> {
+  const r = await runMachine(makeConfig({ cores: CORES, threads: 1, memory: 'caches', engine }), asmElf(source(shared, own, after), { dataBytes: 0x1000 * (CORES + 1) }), {
     stdout: () => {},
   });
   expect(r.error, r.error).toBeUndefined();
@@ -80,6 +90,18 @@ describe('the translator and contended code', () => {
       expect(c.jit!.deferred).toBeGreaterThan(0);
       expect(c.jit!.translated).toBeGreaterThan(0);
     }
+  }, 60_000);
+
+  it('short code just after the contended loop stays interpreted; long code is translated', async () => {
+    // 300 passes of a 5-instruction loop: hot (32 arrivals) well inside the contended verdict's
+    // 16,384 instructions, and over before they pass.
+    const short = await run(20_000, 0, 'jit', 300);
+    for (const c of short.cores) {
+      expect(c.jit!.deferred).toBeGreaterThan(0);
+      expect(c.jit!.translated).toBe(0);
+    }
+    const long = await run(20_000, 0, 'jit', 20_000);
+    for (const c of long.cores) expect(c.jit!.translated).toBeGreaterThan(0);
   }, 60_000);
 
   it('counts the interpreter\'s counts (deterministic)', async () => {
