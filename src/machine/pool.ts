@@ -13,6 +13,7 @@ import type { BootImage } from './boot.ts';
 import { assignCores } from './boot.ts';
 import { hostCpus, type MachineConfig } from './config.ts';
 import { spawnTsWorker } from './spawn.ts';
+import { compilesAtOnce, workersStarting } from './compile_mode.ts';
 import { dropPrespawned } from '../../bin/prespawn.mjs';
 
 /** What one worker reports when it finishes: its 'done' message without the tag. */
@@ -69,6 +70,9 @@ export function spawnPool(config: MachineConfig, booted: BootImage, out: GuestOu
     // Parked workers of a parallel --boot linux run wait on their doorbells, not the barrier word.
     if (booted.regions.remote) ringAllDoorbells(booted.regions.remote, config.threads);
   };
+  // A flat run whose workers take every host CPU: they compile at once (compile_mode.ts).
+  const started = workersStarting(compilesAtOnce(config.memory, groups.length, hostCpus()));
+  let online = 0;
   const done = groups.map((coreIds, w) => {
     const init: WorkerInit = {
       workerIndex: w,
@@ -82,6 +86,7 @@ export function spawnPool(config: MachineConfig, booted: BootImage, out: GuestOu
       ...(booted.linux ? { linux: booted.linux } : {}),
     };
     const worker = spawnTsWorker(module, init, { name: `smpemu-worker-${w}` });
+    worker.once('online', () => { if (++online === groups.length) started(); });
     workers.push(worker);
     return watchWorker(worker, outcome, out, (msg) => crash(`worker ${w} (cores ${coreIds.join(',')}) crashed: ${msg}`, coreIds[0]));
   });
@@ -91,7 +96,7 @@ export function spawnPool(config: MachineConfig, booted: BootImage, out: GuestOu
     workers,
     groups,
     outcome,
-    settled: Promise.all(done).then(() => undefined),
+    settled: Promise.all(done).then(started),
     crash,
     terminate: async () => {
       await Promise.all(workers.map((w) => w.terminate()));
