@@ -1,9 +1,7 @@
 // Child of compile_mode.test.ts, run under --trace-opt: a machine of `memory` whose workers take
-// every host CPU, then (after the run) a worker of its own with a hot function. Marks on stdout
-// separate the two, so the test can tell which V8 compiles came when.
+// every host CPU, then (after the run) a worker of its own with a hot function named hot.
 import { Worker } from 'node:worker_threads';
-import { makeConfig } from '../../src/machine/config.ts';
-import { hostCpus } from '../../src/machine/config.ts';
+import { hostCpus, makeConfig } from '../../src/machine/config.ts';
 import { runMachine } from '../../src/machine/machine.ts';
 import { asmElf } from '../helpers/program.ts';
 
@@ -19,10 +17,8 @@ loop:
   li a7, 93
   ecall
 `);
-console.log('@@run');
 const r = await runMachine(makeConfig({ cores: n, threads: n, memory }), program, { stdout: () => {} });
 if (r.error) throw new Error(r.error);
-console.log('@@after');
 await new Promise<void>((resolve, reject) => {
   const w = new Worker(
     `function hot(n) { let s = 0; for (let i = 0; i < n; i++) s += (i * i) % 7; return s }
@@ -33,4 +29,3 @@ await new Promise<void>((resolve, reject) => {
   w.once('message', () => resolve());
   w.once('error', reject);
 });
-console.log('@@end');
