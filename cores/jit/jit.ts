@@ -40,12 +40,17 @@ const RETRANSLATE_CAP = 16;
 const CONTENDED_INSNS = 32;
 /**
  * A contended verdict stands for this many of the hart's instructions before it is taken
- * again: a hart just out of a contended loop runs short code (a barrier, the printing at the
- * end) whose translation does not pay. counters_packed's core 0 translated 7 printf regions in
- * its last 3,400 instructions: ~10 ms of a 0.12 s run.
+ * again: a hart just out of a contended loop runs short code (a barrier wait, the printing at
+ * the end) whose translation does not pay. counters_packed's core 0 translated 7 printf regions
+ * in its last 3,400 instructions (~10 ms of a 0.12 s run); on 2 workers its barrier wait spins
+ * for tens of thousands of instructions, and a window of 16,384 still let 4 regions through
+ * (packed on 2 workers: 249 ms against the interpreter's 195; none and 205 against 207 at 65,536).
  */
-const CONTENDED_WINDOW = 16384;
+const CONTENDED_WINDOW = 65536;
 const THRESHOLD_SHIFT_CAP = 12;
+/** Jit.contended's verdicts. */
+const UNCONTENDED = 0, CONTENDED = 1, STANDS = 2;
+type Contention = typeof UNCONTENDED | typeof CONTENDED | typeof STANDS;
 /** SMPEMU_JIT_DEFER=0: contended code is translated as any other (tests of the translator's contended paths). */
 const deferContended = () => process.env.SMPEMU_JIT_DEFER !== '0';
 /**
@@ -232,9 +237,12 @@ export class Jit implements DecodeListener {
       return false;
     }
     if (++this.cnt[i] < this.threshold << this.shift[i] || this.tries[i] >= RETRANSLATE_CAP) return false;
-    if (this.ctr !== null && this.contended(h)) {
+    const v = this.ctr !== null ? this.contended(h) : UNCONTENDED;
+    if (v !== UNCONTENDED) {
       this.cnt[i] = 0;
-      if (this.shift[i] < THRESHOLD_SHIFT_CAP) this.shift[i]++;
+      // Misses counted just now back the block off; a verdict standing out its window does not
+      // (doubling through the window would leave it interpreted for several windows more).
+      if (v === CONTENDED && this.shift[i] < THRESHOLD_SHIFT_CAP) this.shift[i]++;
       this.deferred++;
       return false;
     }
@@ -242,18 +250,19 @@ export class Jit implements DecodeListener {
   }
 
   /**
-   * The hart's coherence misses per instruction since the last check are over 1/CONTENDED_INSNS;
-   * a contended verdict stands until CONTENDED_WINDOW instructions have passed.
+   * CONTENDED when the hart's coherence misses per instruction since the last check are over
+   * 1/CONTENDED_INSNS; that verdict then STANDS until CONTENDED_WINDOW instructions have passed.
    */
-  private contended(h: BlockHart): boolean {
+  private contended(h: BlockHart): Contention {
     const c = this.ctr!;
     const misses = c[CTR.hitmLoads] + c[CTR.hitmStores] + c[CTR.upgrades];
     const insns = h.instret + this.st[0];
     const dm = misses - this.lastMisses, di = insns - this.lastInsns;
-    if (this.wasContended && di < CONTENDED_WINDOW) return true;
+    if (this.wasContended && di < CONTENDED_WINDOW) return STANDS;
     this.lastMisses = misses;
     this.lastInsns = insns;
-    return (this.wasContended = dm * CONTENDED_INSNS > di);
+    this.wasContended = dm * CONTENDED_INSNS > di;
+    return this.wasContended ? CONTENDED : UNCONTENDED;
   }
 
   private translate(pc: number, i: number, mem: HartMemory, h: BlockHart): boolean {

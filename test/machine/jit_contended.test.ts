@@ -94,7 +94,7 @@ describe('the translator and contended code', () => {
 
   it('short code just after the contended loop stays interpreted; long code is translated', async () => {
     // 300 passes of a 5-instruction loop: hot (32 arrivals) well inside the contended verdict's
-    // 16,384 instructions, and over before they pass.
+    // 65,536 instructions, and over before they pass.
     const short = await run(20_000, 0, 'jit', 300);
     for (const c of short.cores) {
       expect(c.jit!.deferred).toBeGreaterThan(0);
