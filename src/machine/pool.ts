@@ -60,7 +60,8 @@ export function spawnPool(config: MachineConfig, booted: BootImage, out: GuestOu
   const groups = assignCores(config.cores, config.threads);
   // --boot linux: the workers park at the barrier (on their remote-trap doorbells when there
   // are several: src/kernel/remote/barrier_wait.ts), never spin.
-  const spinBarrier = config.threads <= hostCpus() && config.boot !== 'linux';
+  const cpus = hostCpus();
+  const spinBarrier = config.threads <= cpus && config.boot !== 'linux';
   const outcome: PoolOutcome = { starts: [], reports: [] };
   const workers: Worker[] = [];
   const crash = (message: string, core: number): void => {
@@ -70,8 +71,10 @@ export function spawnPool(config: MachineConfig, booted: BootImage, out: GuestOu
     // Parked workers of a parallel --boot linux run wait on their doorbells, not the barrier word.
     if (booted.regions.remote) ringAllDoorbells(booted.regions.remote, config.threads);
   };
-  // A flat run whose workers take every host CPU: they compile at once (compile_mode.ts).
-  const started = workersStarting(compilesAtOnce(config.memory, groups.length, hostCpus()));
+  // A flat run whose workers take every host CPU: they compile at once (compile_mode.ts). V8's
+  // flag goes back once every worker is online, or when the run settles (a worker the launcher
+  // prespawned was online before, and says so no more).
+  const started = workersStarting(compilesAtOnce(config.memory, groups.length, cpus));
   let online = 0;
   const done = groups.map((coreIds, w) => {
     const init: WorkerInit = {
