@@ -21,8 +21,9 @@ export interface MachineConfig {
   /** Cycles each core runs between barriers. */
   quantum: number;
   /**
-   * Parallel mode (threads > 1, --boot spmd): the quantum doubles, up to 16 times `quantum`, while
-   * nothing crosses workers, and drops back at the first crossing (cores/quantum.ts). Off: fixed.
+   * Parallel mode (threads > 1): the quantum doubles, up to 64 times `quantum` (16 under
+   * --boot linux), while nothing crosses workers, and drops back at the first crossing
+   * (cores/quantum.ts). Off: fixed.
    */
   adaptiveQuantum: boolean;
   /**

@@ -2,7 +2,7 @@
 // length and what crossed workers in it.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nextQuantum, QUANTUM_GROWTH, quantumMax } from '../../cores/quantum.ts';
+import { nextQuantum, QUANTUM_GROWTH, QUANTUM_GROWTH_LINUX, quantumMax } from '../../cores/quantum.ts';
 import { makeConfig } from '../../src/machine/config.ts';
 
 describe('nextQuantum', () => {
@@ -39,11 +39,14 @@ describe('nextQuantum', () => {
 
 describe('quantumMax', () => {
   it('adapts only with several workers and when not turned off (--boot linux too: its kernel entries count as crossings)', () => {
+    expect(QUANTUM_GROWTH).toBe(64);
     expect(quantumMax(makeConfig({ cores: 2, threads: 2, quantum: 20_000 }))).toBe(20_000 * QUANTUM_GROWTH);
     // --deterministic (one worker): fixed, so runs stay bit-identical.
     expect(quantumMax(makeConfig({ cores: 2, threads: 1, quantum: 20_000 }))).toBe(20_000);
     expect(quantumMax(makeConfig({ cores: 2, threads: 2, quantum: 20_000, adaptiveQuantum: false }))).toBe(20_000);
-    expect(quantumMax(makeConfig({ cores: 2, threads: 2, quantum: 20_000, boot: 'linux' }))).toBe(20_000 * QUANTUM_GROWTH);
+    // --boot linux keeps a wakeup's reach to another worker at 320 us of simulated time.
+    expect(QUANTUM_GROWTH_LINUX).toBe(16);
+    expect(quantumMax(makeConfig({ cores: 2, threads: 2, quantum: 20_000, boot: 'linux' }))).toBe(20_000 * QUANTUM_GROWTH_LINUX);
     expect(quantumMax(makeConfig({ cores: 2, threads: 1, quantum: 20_000, boot: 'linux' }))).toBe(20_000);
   });
 });

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BARRIER_BASE, EXIT_CODE, REASON, STOP_CRASH } from '../../shared/control.ts';
 import { barrierIsAborted } from '../../shared/sync/barrier.ts';
+import { QUANTUM_GROWTH_LINUX } from '../../cores/quantum.ts';
 import { bootLinux } from '../../src/machine/boot.ts';
 import { makeConfig, type MemoryModel } from '../../src/machine/config.ts';
 import { runMachine } from '../../src/machine/machine.ts';
@@ -258,14 +259,14 @@ describe('--boot linux: the adaptive quantum in parallel mode (cores/quantum.ts)
     return { r, out: out.text() };
   }
 
-  it('compute-bound threads (fs_padded, 4 cores on 2 workers): quanta between kernel entries lengthen, up to 16 times; the output is exact', async () => {
+  it('compute-bound threads (fs_padded, 4 cores on 2 workers): quanta between kernel entries lengthen, up to 16 times (SPMD: 64); the output is exact', async () => {
     const { r, out } = await run(padded(), ['3000000'], 2);
     expect(r.error).toBeUndefined();
     expect(out).toContain('total = 12000000 expected 12000000 OK');
     const host = r.host!;
     expect(host).toHaveLength(2);
     for (const h of host) {
-      expect(h.maxQuantum).toBe(20_000 * 16);
+      expect(h.maxQuantum).toBe(20_000 * QUANTUM_GROWTH_LINUX);
       expect(h.longQuanta).toBeGreaterThan(0);
       // Both workers ran the same quanta: they agree on every quantum's end.
       expect(h.quanta).toBe(host[0]!.quanta);
