@@ -126,6 +126,11 @@ export class Jit implements DecodeListener {
   /** Hot blocks left to the interpreter a while longer (contended). */
   deferred = 0;
   /**
+   * The hart's instruction count (instret + the stretch's n) until which a contended verdict
+   * stands: no block is counted or translated before it, so Hart.run enters only regions.
+   */
+  quietUntil = 0;
+  /**
    * The region calling convention (translate.ts): [0] n, [1] lim, [2] pc of a fault, [3] epoch
    * (moves whenever a region is dropped: a region that stored checks it), [4] 1 after a fault,
    * [5] the instruction a block's tail starts at and [6] its pc (tail.ts).
@@ -139,6 +144,8 @@ export class Jit implements DecodeListener {
   private readonly share: Map<number, SharedRegion>;
   /** Blocks' tails by the slot of each instruction (tail.ts). */
   private readonly tails = new Tails();
+  /** Per slot, the pc a tail may run from (the tails' tags: Hart.run's look before a quiet call). */
+  readonly tailTag = this.tails.tag;
   /** Tails compiled. */
   tailsCompiled = 0;
   /** Regions translated and dropped, code-cache flushes, and what is live. */
@@ -231,6 +238,10 @@ export class Jit implements DecodeListener {
    * and it is now translated.
    */
   count(pc: number, i: number, mem: HartMemory, h: BlockHart): boolean {
+    // A contended verdict whose window ran out is measured again at once, not at the next block
+    // to reach its threshold (doubled while contended: up to 131,072 arrivals away), so that
+    // Hart.run's quiet stretches (quietUntil) go on while the hart stays contended.
+    if (this.wasContended && h.instret + this.st[0] >= this.quietUntil) this.contended(h);
     if (this.ctag[i] !== pc) {
       this.ctag[i] = pc;
       this.cnt[i] = 1;
@@ -262,6 +273,7 @@ export class Jit implements DecodeListener {
     this.lastMisses = misses;
     this.lastInsns = insns;
     this.wasContended = dm * CONTENDED_INSNS > di;
+    if (this.wasContended) this.quietUntil = insns + CONTENDED_WINDOW;
     return this.wasContended ? CONTENDED : UNCONTENDED;
   }
 
