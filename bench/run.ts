@@ -20,6 +20,10 @@
 //   coherence.transactionsPerHostSecond
 //                                bus transactions (BusRd + BusRdX + BusUpgr) per host second on
 //                                the packed counters, 4 cores, deterministic and --threads 2
+//   coherence.long.transactionsPerHostSecond
+//                                the same on counters_packed_xl (ten times the iterations): the bench's
+//                                packed run lasts ~0.2 s, about a worker's V8 warm-up, and measures
+//                                mostly that; this one measures the contended path once warm
 //   fidelity.hitm                packed counters' HITM count, parallel (--threads 2) against
 //                                deterministic, as a percentage difference
 // Each figure is the median of --reps runs (default 3), all in one process and interleaved,
@@ -38,6 +42,7 @@ const elf = (name: string) => readFileSync(new URL(`../workloads/bin/${name}.elf
 const compute = elf('compute_long');
 const computeXl = elf('compute_xl');
 const packed = elf('counters_packed');
+const packedXl = elf('counters_packed_xl');
 
 /** Steady MIPS and CPU split of the probed runs (the two-core flat ones), by case. */
 const probes: Record<string, { steady: number[]; cpu: CpuSplit[]; steadyCpu: CpuSplit[]; steadyInsns: number[]; insns?: number }> = {};
@@ -75,6 +80,8 @@ const cases: Record<string, { program: Uint8Array; cfg: Partial<MachineConfig>; 
   cachesSingle: { program: compute, cfg: { cores: 1, memory: 'caches' }, metric: (r) => r.guestMips },
   packedDetTps: { program: packed, cfg: { cores: 4, threads: 1, memory: 'caches' }, metric: (r) => transactions(r) / r.hostSeconds },
   packedParTps: { program: packed, cfg: { cores: 4, threads: 2, memory: 'caches' }, metric: (r) => transactions(r) / r.hostSeconds },
+  packedXlDetTps: { program: packedXl, cfg: { cores: 4, threads: 1, memory: 'caches' }, metric: (r) => transactions(r) / r.hostSeconds },
+  packedXlParTps: { program: packedXl, cfg: { cores: 4, threads: 2, memory: 'caches' }, metric: (r) => transactions(r) / r.hostSeconds },
   packedDetHitm: { program: packed, cfg: { cores: 4, threads: 1, memory: 'caches' }, metric: (r) => r.totals!.hitm },
   packedParHitm: { program: packed, cfg: { cores: 4, threads: 2, memory: 'caches' }, metric: (r) => r.totals!.hitm },
 };
@@ -125,6 +132,10 @@ const out = {
   coherence: {
     workload: 'workloads/bin/counters_packed.elf, 4 cores',
     transactionsPerHostSecond: { deterministic: Math.round(m('packedDetTps')), threads2: Math.round(m('packedParTps')) },
+    long: {
+      workload: 'workloads/bin/counters_packed_xl.elf, 4 cores',
+      transactionsPerHostSecond: { deterministic: Math.round(m('packedXlDetTps')), threads2: Math.round(m('packedXlParTps')) },
+    },
   },
   fidelity: {
     hitm: {
