@@ -31,7 +31,7 @@ import { Hart, RUN_STOPPED } from './hart.ts';
 import { coreMemoryFor } from './core_memory.ts';
 import { Jit, type JitStats } from './jit/jit.ts';
 import { TAIL_THRESHOLD } from './jit/tail.ts';
-import { interleaveMax, nextInterleave, sharingCounters, sharingSum } from './interleave.ts';
+import { interleaveMax, nextInterleave } from './interleave.ts';
 import type { CacheMemory } from './mem_cache.ts';
 import { FlatMemory } from './mem_flat.ts';
 import type { L2Controller } from '../shared/coherence/l2_controller.ts';
@@ -158,8 +158,6 @@ export class CoreGroup {
   /** The configured slice: the interleave, or a lone core's look at the stop word. */
   private readonly baseSlice: number;
   private readonly seen: Float64Array;
-  private readonly shareAdd: Int32Array;
-  private readonly shareSub: number;
   /** Slices run with the adaptive interleave on, those longer than the interleave, the longest, and those that showed sharing. */
   readonly sliceStats = { slices: 0, longSlices: 0, maxSlice: 0, sharingSlices: 0 };
 
@@ -241,9 +239,6 @@ export class CoreGroup {
     this.baseSlice = this.harts.length === 1 ? Math.min(STOP_CHECK_CYCLES, this.cfg.quantum) : this.cfg.interleave;
     this.sliceStats.maxSlice = this.cfg.interleave;
     this.seen = new Float64Array(this.harts.length);
-    const sc = sharingCounters(this.cfg.cores);
-    this.shareAdd = sc.add;
-    this.shareSub = sc.sub;
     const lk = this.linux;
     if (lk) for (const m of this.cacheMems) m.c2c.ownerOf = (core) => lk.runningOn(core); // c2c names data per process
     if (this.home) {
@@ -329,12 +324,12 @@ export class CoreGroup {
   }
 
   /**
-   * What tells sharing in core i's slices (cores/interleave.ts): its counters' sharing sum, or
-   * with flat memory its atomics. Only core i's own slices move it (the requester counts).
+   * What tells sharing in core i's slices (cores/interleave.ts): its counters' sharing sum, as
+   * its L2 controller keeps it (L2Controller.sharing), or with flat memory its atomics. Only core i's own slices move it (the requester counts).
    */
   private sharing(i: number): number {
-    const ctr = this.counters[i];
-    return ctr !== undefined ? sharingSum(ctr, this.shareAdd, this.shareSub) : this.flatMems[i].atomics;
+    const l2 = this.l2s[i];
+    return l2 !== undefined ? l2.sharing : this.flatMems[i].atomics;
   }
 
   /** The slice before the first of a quantum: the adaptive interleave's (kept across quanta), or `base`. */
@@ -404,7 +399,7 @@ export class CoreGroup {
    *   before V8 gives the function its feedback vector, and a read made only before the loop
    *   had no type feedback when TurboFan compiled it;
    * - a core's stop writes the slots every slice writes (live, clocks), not a store of its own;
-   * - the adaptive interleave's step (nextSlice, sharing, sharingSum) is written out: as calls
+   * - the adaptive interleave's step (nextSlice, sharing) is written out: as calls
    *   made once a slice, each was compiled on its own before the loop was, and again inside it.
    */
   private runCores(end: number): void {
@@ -433,13 +428,8 @@ export class CoreGroup {
       clocks[pick] = runs ? h.cycle : Infinity;
       const base = this.baseSlice;
       if (this.maxSlice > base) {
-        const ctr = this.counters[pick];
-        let s: number;
-        if (ctr !== undefined) {
-          const add = this.shareAdd;
-          s = -ctr[this.shareSub];
-          for (let k = 0; k < add.length; k++) s += ctr[add[k]];
-        } else s = this.flatMems[pick].atomics;
+        const l2 = this.l2s[pick];
+        const s = l2 !== undefined ? l2.sharing : this.flatMems[pick].atomics;
         const shared = s !== this.seen[pick];
         this.seen[pick] = s;
         const st = this.sliceStats;

@@ -17,6 +17,7 @@ import {
   AMO_XOR,
 } from '../../cores/memory.ts';
 import { CTR } from '../../shared/coherence/stats.ts';
+import { sharingCounters, sharingSum } from '../../cores/interleave.ts';
 import { Harness, hex, le, toBytes, type HarnessOptions, type Size } from './harness.ts';
 
 export type Kind = 'load' | 'store' | 'amo' | 'lr' | 'sc' | 'evict' | 'fetch';
@@ -130,6 +131,7 @@ export function runRandom(geo: Geometry, cores: number, ops: Op[], stats: Random
     }
   };
   const done: string[] = [];
+  const share = sharingCounters(cores);
   const fail = (msg: string): never => {
     throw new Error(`${msg}\non ${geo.label}, ${cores} cores, after ops:\n  ${done.join('\n  ')}`);
   };
@@ -215,6 +217,11 @@ export function runRandom(geo: Geometry, cores: number, ops: Op[], stats: Random
       }
     }
     done.push(what);
+    // The adaptive interleave reads L2Controller.sharing: it must be the counters' sharing sum.
+    for (let k = 0; k < cores; k++) {
+      const want = sharingSum(h.ctrs[k]!, share.add, share.sub);
+      if (h.l2s[k]!.sharing !== want) fail(`after ${what}: core ${k}'s L2Controller.sharing is ${h.l2s[k]!.sharing}, its counters' sharing sum ${want}`);
+    }
     const v = h.violations();
     if (v.length > 0) {
       throw new Error(`after ${done.length} ops (last: ${what}) on ${geo.label}, ${cores} cores:\n  ${v.join('\n  ')}\nops:\n  ${done.join('\n  ')}`);
