@@ -3,7 +3,8 @@
 // same host load. Each tree's own runMachine (its own worker bundle and loader path) runs
 // compute_long on one core (cases flat, caches), or the tree's CLI does in a child process
 // (cli-flat, cli-caches: `node bin/smpemu.mjs run ... --stats-json`); case packed is the
-// bench's coherence run (counters_packed, 4 cores on one worker, caches); flat2 and packed2 are the
+// bench's coherence run (counters_packed, 4 cores on one worker, caches; packedxl and packedxl2 the
+// same on this tree's counters_packed_xl, for every tree); flat2 and packed2 are the
 // bench's two-thread runs (compute_long on 2 cores, packed on 4, each on 2 workers: cpuMips and
 // waitMs then sum both workers, bgCpuMs is the process's other threads). Per run:
 //   mips      guest MIPS as bench/run.ts reports it (instructions / wall time of the run)
@@ -21,6 +22,8 @@
 // compiles (bgCpuMs) come out of the worker's own share and show up in its waitMs.
 // Prints per case the median and spread (min..max) of each tree and B/A of the medians.
 //   npx tsx bench/ab.ts /work/wt/base . [--rounds 10] [--cases flat,caches,cli-flat] [--v8 'FLAGS']
+// The contended path once warm, the bench's coherence.long against an older tree:
+//   npx tsx bench/ab.ts /work/wt/base . --cases packedxl,packedxl2 --rounds 8
 // More trees (a bisection: base, commits between, main) alternate the same way, each against the first:
 //   npx tsx bench/ab.ts /work/wt/base /work/wt/b-3b1109f /work/main --cases flat,caches,packed
 // With --bench it runs `npm run bench -- --reps R` in each tree instead, alternating for
@@ -70,11 +73,13 @@ async function inProcess(): Promise<void> {
   }
   // flat, caches: runMachine in this process; cli-flat, cli-caches: `node bin/smpemu.mjs run` in the tree.
   const cases = opt('--cases', 'flat,caches').split(',');
+  // packedxl, packedxl2: this tree's counters_packed_xl for every tree (older trees lack it).
+  const packedXl = readFileSync(new URL('../workloads/bin/counters_packed_xl.elf', import.meta.url));
   const loaded = await Promise.all(
     trees.map(async (t) => {
       const { makeConfig } = await import(pathToFileURL(join(t, 'src/machine/config.ts')).href);
       const { runMachine } = await import(pathToFileURL(join(t, 'src/machine/machine.ts')).href);
-      return { makeConfig, runMachine, program: readFileSync(join(t, 'workloads/bin/compute_long.elf')), packed: readFileSync(join(t, 'workloads/bin/counters_packed.elf')) };
+      return { makeConfig, runMachine, program: readFileSync(join(t, 'workloads/bin/compute_long.elf')), packed: readFileSync(join(t, 'workloads/bin/counters_packed.elf')), packedXl };
     }),
   );
   type Sample = { mips: number; cpuMips: number; waitMs: number; bgCpuMs: number; bgWaitMs: number };
@@ -106,16 +111,18 @@ async function inProcess(): Promise<void> {
   }
 }
 
-type Loaded = { makeConfig: (c: object) => object; runMachine: (c: object, p: Uint8Array, o: object) => Promise<Run & { exitCode: number; error?: string }>; program: Uint8Array; packed: Uint8Array };
+type Loaded = { makeConfig: (c: object) => object; runMachine: (c: object, p: Uint8Array, o: object) => Promise<Run & { exitCode: number; error?: string }>; program: Uint8Array; packed: Uint8Array; packedXl: Uint8Array };
 type Run = { guestMips: number; instructions: number };
 
 async function inProcessRun(tree: Loaded, memory: string): Promise<Run> {
   // packed: the bench's coherence case (4 cores on one worker, caches); its instructions and bus
   // transactions are deterministic, so cpuMips tracks transactions per CPU second.
   // flat2, packed2: the bench's two-thread runs (2 cores on 2 workers flat; packed on 2 workers).
+  // packedxl, packedxl2: the same on counters_packed_xl (the bench's coherence.long).
+  const xl = memory === 'packedxl' || memory === 'packedxl2';
   const r =
-    memory === 'packed' || memory === 'packed2'
-      ? await tree.runMachine(tree.makeConfig({ cores: 4, threads: memory === 'packed' ? 1 : 2, memory: 'caches' }), tree.packed, { stdout: () => {} })
+    memory === 'packed' || memory === 'packed2' || xl
+      ? await tree.runMachine(tree.makeConfig({ cores: 4, threads: memory === 'packed' || memory === 'packedxl' ? 1 : 2, memory: 'caches' }), xl ? tree.packedXl : tree.packed, { stdout: () => {} })
       : memory === 'flat2'
         ? await tree.runMachine(tree.makeConfig({ cores: 2, threads: 2, memory: 'flat' }), tree.program, { stdout: () => {} })
         : await tree.runMachine(tree.makeConfig({ cores: 1, memory }), tree.program, { stdout: () => {} });
