@@ -104,6 +104,19 @@ describe('the translator and contended code', () => {
     for (const c of long.cores) expect(c.jit!.translated).toBeGreaterThan(0);
   }, 60_000);
 
+  it('while a contended verdict stands nothing is counted (Jit.quietUntil), and an expired one is measured again at once', async () => {
+    // 200,000 passes, ~1 M instructions a hart: some fifteen 65,536-instruction windows. Each
+    // hart defers its loop once; before quiet stretches it counted on and deferred it every
+    // time the (doubling) threshold came round again: counters_packed_xl, 415-443 a hart.
+    const r = await run(200_000, 0, 'jit');
+    expect(r.totals!.hitm).toBeGreaterThan(100_000);
+    for (const c of r.cores) {
+      expect(c.jit!.translated).toBe(0);
+      expect(c.jit!.deferred).toBeGreaterThan(0);
+      expect(c.jit!.deferred).toBeLessThanOrEqual(2);
+    }
+  }, 60_000);
+
   it('counts the interpreter\'s counts (deterministic)', async () => {
     const jit = await run(20_000, 100_000, 'jit');
     const interp = await run(20_000, 100_000, 'interp');
