@@ -325,7 +325,8 @@ export class CoreGroup {
 
   /**
    * What tells sharing in core i's slices (cores/interleave.ts): its counters' sharing sum, as
-   * its L2 controller keeps it (L2Controller.sharing), or with flat memory its atomics. Only core i's own slices move it (the requester counts).
+   * its L2 controller keeps it (L2Controller.sharing), or with flat memory its atomics. Only
+   * core i's own slices move it (the requester counts).
    */
   private sharing(i: number): number {
     const l2 = this.l2s[i];

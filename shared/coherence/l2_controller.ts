@@ -124,8 +124,9 @@ export class L2Controller {
   /**
    * cores/interleave.ts's sharing sum of this core's counters (cache-to-cache transfers and
    * snoops that changed another core's state, less the L3's back-invalidations, whose remote
-   * transition of a valid copy they cancel: so only transact moves it), kept as it moves: the adaptive interleave looks at it after every slice, and summing 13 counters
-   * there cost ~3% of counters_packed on 2 workers (perf). Host-side: not a stat.
+   * transition of a valid copy they cancel: so only transact moves it), kept as it moves: the
+   * adaptive interleave looks at it after every slice, and summing 13 counters there cost ~3%
+   * of counters_packed on 2 workers (perf). Host-side: not a stat.
    */
   sharing = 0;
   /** The hold that made the last transaction back out. */
@@ -149,7 +150,8 @@ export class L2Controller {
     this.ramLat = g.ramLatency;
     this.hitmLat = g.hitmLatency;
     this.selfBit = 1 << core;
-    // transitionIndex(cores, 0, 0, 0): a small transition() that V8 inlines where transact's budget is spent.
+    // transitionIndex(cores, 0, 0, 0): transition() adds cause, from and to to it, with no
+    // geometry lookup per counted transition.
     this.transitions = transitionIndex(g.cores, CAUSE_LOCAL, 0, 0);
     this.l2Stamp = new Float64Array(v.l2Lines);
     this.ramI32 = new Int32Array(ram.u8.buffer, ram.u8.byteOffset, ram.u8.byteLength >>> 2);
