@@ -439,7 +439,7 @@ export class L2Controller {
         this.sharing++;
         if ((acts & A_WRITEBACK) !== 0) {
           copyLine(v.l3Data32, l3Off >> 2, v.l2Data32, (ks * lineBytes) >> 2, lineBytes >> 2);
-          v.l3Dirty[t] = 1;
+          if (v.l3Dirty[t] === 0) v.l3Dirty[t] = 1; // no host write when it stays dirty
           this.count(C_WRITEBACKS);
         }
       }
@@ -456,7 +456,9 @@ export class L2Controller {
       } else {
         othersKeep = true;
       }
-      if ((acts & A_BREAK_RESERVATION) !== 0 && !this.mut.keepReservation) {
+      // A compareExchange writes its host cache line even when it fails: look first, so that
+      // a core with no reservation on the line keeps that line shared with the other workers.
+      if ((acts & A_BREAK_RESERVATION) !== 0 && !this.mut.keepReservation && Atomics.load(v.reservation, v.reservationIndex(k)) === line) {
         Atomics.compareExchange(v.reservation, v.reservationIndex(k), line, -1);
       }
     }
@@ -469,7 +471,8 @@ export class L2Controller {
     // The requester's copy: data from the supplier, else from L3 (an upgrade keeps its own).
     if (own === I) {
       if (!supplied) copyLine(v.l2Data32, myOff >> 2, v.l3Data32, l3Off >> 2, lineBytes >> 2);
-      v.l2Tag[slot] = line;
+      // A snoop leaves the stale tag of the line it invalidated: refilling that slot writes nothing.
+      if (v.l2Tag[slot] !== line) v.l2Tag[slot] = line;
     }
     if (!this.mut.skipSharerUpdate) v.l3Sharers[t] |= this.selfBit;
     this.touchL3(t, line);
@@ -655,9 +658,15 @@ export class L2Controller {
     return -1;
   }
 
+  /**
+   * Makes L3 slot t its set's most recent. A slot that already is (its stamp is the set's
+   * clock) keeps both words as they are: the order is the same, and a contended line's set
+   * writes no host cache line that the other workers' transactions must fetch back.
+   */
   private touchL3(t: number, line: number): void {
     const v = this.v;
     const clockIdx = v.l3Lines + (line & (v.l3Sets - 1));
-    v.l3Stamp[t] = ++v.l3Stamp[clockIdx];
+    const clock = v.l3Stamp[clockIdx];
+    if (v.l3Stamp[t] !== clock || clock === 0) v.l3Stamp[t] = v.l3Stamp[clockIdx] = clock + 1;
   }
 }

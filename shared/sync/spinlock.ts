@@ -41,11 +41,12 @@ export const SPIN_LOCK_SPINS = 200;
  * holds deadlocks.
  */
 export function spinLock(i32: Int32Array, index: number): void {
-  // Bounded test-and-test-and-set: poll with plain-cost loads, CAS only when it looks free.
-  // The uncontended acquire is the loop's first pass, so every operation a contended one
-  // makes while polling has run before: V8 inlines spinLock into its callers (the L2
-  // controller's transaction), and an operation first made under contention, with no type
-  // feedback, deoptimized them.
+  // The acquire tries the compareExchange at once: a load first would fetch the host cache
+  // line shared and the compareExchange fetch it again for writing, two transfers where the
+  // last holder ran on another host CPU. Then bounded test-and-test-and-set: poll with
+  // plain-cost loads, compareExchange only when it looks free. V8 inlines spinLock into the
+  // L2 controller's transaction; the polls' first run, under contention, may deoptimize it once.
+  if (Atomics.compareExchange(i32, index, LOCK_FREE, LOCK_HELD) === LOCK_FREE) return;
   for (let polls = SPIN_LOCK_SPINS; polls-- > 0; ) {
     if (Atomics.load(i32, index) === LOCK_FREE && Atomics.compareExchange(i32, index, LOCK_FREE, LOCK_HELD) === LOCK_FREE) return;
   }
