@@ -17,15 +17,16 @@
 import type { MachineConfig } from '../shared/config.ts';
 
 /**
- * How far the quantum may grow: this many times the configured quantum (1.28 M cycles at the
- * default 20,000). A quiet stretch's barrier cost is host jitter: every stall of one worker (a
- * V8 compile, a preemption) makes the other wait at the next barrier, and each barrier runs the
- * worker loop's bookkeeping, which V8 then compiles mid-run. compute_xl on 2 workers of a 2-CPU
- * host at 16x: 36-45 ms a worker at the barrier, 23-32 ms of it in the run's warm second half,
- * scaling 1.81; at 64x: 29 ms, 1.88 (npm run bench: flat.scaling 1.71 -> 1.82, same run). The
- * cost: the first interaction after a quiet stretch may fall in a quantum this long.
+ * How far the quantum may grow: this many times the configured quantum (5.12 M cycles at the
+ * default 20,000, ~4.5 ms of host time on compute_xl). A quiet stretch's barrier cost is host
+ * jitter: every stall of one worker (a V8 compile, a preemption) makes the other wait at the
+ * next barrier, and each barrier runs the worker loop's bookkeeping, which V8 then compiles
+ * mid-run. compute_xl on 2 workers of a 2-CPU host at 16x: 36-45 ms a worker at the barrier,
+ * 23-32 ms of it in the run's warm second half, scaling 1.81; at 64x: 29-34 ms, 1.84-1.88; at
+ * 256x: 23-29 ms, 1.886-1.887 (docs/architecture.md has the runs). The cost: the first interaction
+ * after a quiet stretch may fall in a quantum this long.
  */
-export const QUANTUM_GROWTH = 64;
+export const QUANTUM_GROWTH = 256;
 /**
  * Under --boot linux: a wakeup or IPI reaches another worker's core within the quantum, and
  * the scheduler's latencies are what a Linux user reads there, so it stays at 320 us.

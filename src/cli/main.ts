@@ -323,7 +323,7 @@ function addMachineOptions(cmd: Command): Command {
     .option('--config <file>', 'machine configuration as JSON (command-line options override it)')
     .option('--inspect <addr|symbol>', 'at the end, show this cache line in every cache and in RAM (repeatable)', (v: string, prev: (number | string)[] = []) => [...prev, /^(0x[0-9a-f]+|\d+)$/i.test(v) ? Number(v) : v])
     .option('--quantum <cycles>', 'cycles between worker barriers', intArg('--quantum', 1), DEFAULT_CONFIG.quantum)
-    .option('--fixed-quantum', 'keep the quantum fixed with several workers (default: it doubles, up to 64x, 16x under --boot linux, while no data crosses workers)')
+    .option('--fixed-quantum', 'keep the quantum fixed with several workers (default: it doubles, up to 256x, 16x under --boot linux, while no data crosses workers)')
     .option('--interleave <cycles>', `cycles a core runs before its worker switches cores (default ${DEFAULT_CONFIG.interleave} with caches, ${FLAT_INTERLEAVE} flat)`, intArg('--interleave', 1))
     .option('--fixed-interleave', 'keep the interleave fixed with several workers (default: a worker\'s slice doubles, up to the quantum, while its cores share no data)')
     .option('--max-insns <n>', 'stop when a core has retired this many instructions (0: no limit)', intArg('--max-insns'), 0)

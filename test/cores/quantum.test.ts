@@ -39,7 +39,7 @@ describe('nextQuantum', () => {
 
 describe('quantumMax', () => {
   it('adapts only with several workers and when not turned off (--boot linux too: its kernel entries count as crossings)', () => {
-    expect(QUANTUM_GROWTH).toBe(64);
+    expect(QUANTUM_GROWTH).toBe(256);
     expect(quantumMax(makeConfig({ cores: 2, threads: 2, quantum: 20_000 }))).toBe(20_000 * QUANTUM_GROWTH);
     // --deterministic (one worker): fixed, so runs stay bit-identical.
     expect(quantumMax(makeConfig({ cores: 2, threads: 1, quantum: 20_000 }))).toBe(20_000);
