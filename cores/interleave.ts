@@ -44,7 +44,10 @@ export function sharingCounters(cores: number): { add: Int32Array; sub: number }
   return { add: Int32Array.from(add), sub: CTR.backInvalidations };
 }
 
-/** The sharing sum of one core's counters (sharingCounters). */
+/**
+ * The sharing sum of one core's counters (sharingCounters): the definition that
+ * L2Controller.sharing keeps as it moves (test/coherence/random.ts compares them).
+ */
 export function sharingSum(ctr: Float64Array, add: Int32Array, sub: number): number {
   let s = -ctr[sub];
   for (let i = 0; i < add.length; i++) s += ctr[add[i]];

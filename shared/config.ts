@@ -21,7 +21,7 @@ export interface MachineConfig {
   /** Cycles each core runs between barriers. */
   quantum: number;
   /**
-   * Parallel mode (threads > 1): the quantum doubles, up to 64 times `quantum` (16 under
+   * Parallel mode (threads > 1): the quantum doubles, up to 256 times `quantum` (16 under
    * --boot linux), while nothing crosses workers, and drops back at the first crossing
    * (cores/quantum.ts). Off: fixed.
    */

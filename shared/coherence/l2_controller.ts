@@ -268,6 +268,17 @@ export class L2Controller {
     }
   }
 
+  /**
+   * Clears core k's LR reservation if it names `line`. A compareExchange writes its host cache
+   * line even when it fails: look first, so that a core with no reservation on the line keeps
+   * that line shared with the other workers. Under the line's lock: k's LR of it takes the line
+   * in M through a transaction on this set, so k cannot reserve it between the look and the write.
+   */
+  private breakReservation(k: number, line: number): void {
+    const r = this.v.reservation, i = this.v.reservationIndex(k);
+    if (Atomics.load(r, i) === line) Atomics.compareExchange(r, i, line, -1);
+  }
+
   private count(i: number): void {
     this.ctr[i]++;
   }
@@ -456,11 +467,7 @@ export class L2Controller {
       } else {
         othersKeep = true;
       }
-      // A compareExchange writes its host cache line even when it fails: look first, so that
-      // a core with no reservation on the line keeps that line shared with the other workers.
-      if ((acts & A_BREAK_RESERVATION) !== 0 && !this.mut.keepReservation && Atomics.load(v.reservation, v.reservationIndex(k)) === line) {
-        Atomics.compareExchange(v.reservation, v.reservationIndex(k), line, -1);
-      }
+      if ((acts & A_BREAK_RESERVATION) !== 0 && !this.mut.keepReservation) this.breakReservation(k, line);
     }
 
     if (ev === PrRd) this.count(C_GETS);
@@ -609,7 +616,7 @@ export class L2Controller {
         Atomics.store(v.l2State, ks, I);
         this.transition(CAUSE_REMOTE, s, I);
         this.count(C_BACK_INVALIDATIONS);
-        if (!this.mut.keepReservation) Atomics.compareExchange(v.reservation, v.reservationIndex(k), old, -1);
+        if (!this.mut.keepReservation) this.breakReservation(k, old);
       }
       if (v.l3Dirty[t] !== 0) {
         copyLine(this.ramI32, (old * lb) >> 2, v.l3Data32, (t * lb) >> 2, lb >> 2);
