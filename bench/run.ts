@@ -11,6 +11,13 @@
 //   flat.twoCores.steady, flat.scalingSteady
 //                                the same runs' MIPS between 50% and 90% of their instructions,
 //                                and that ratio: the speed once warmed up (bench/scaling_probe.ts)
+//   flat.hostCeiling             the host's own two-thread scaling, taken right after the two-worker
+//                                run in each repetition (bench/host_ceiling.ts): `machines`, compute_xl
+//                                on a one-core machine alone and on two at once (two workers that
+//                                share nothing: the most the pair can reach here), and `spin`, a
+//                                plain JavaScript loop on one worker and on two. A 2-vCPU host gives
+//                                1.2-2.0 by the minute. flat.scalingOfCeiling: the median over the
+//                                repetitions of each one's pair scaling over its machines' scaling
 //   flat.twoCores.cpuMs          the process's CPU over those runs: the workers, V8's background
 //                                threads (TurboFan, GC) and the main thread; steadyCpuMs the
 //                                same from 50% to 90% of the instructions (runs after the first),
@@ -35,6 +42,7 @@ import { readFileSync } from 'node:fs';
 import { makeConfig, type MachineConfig } from '../src/machine/config.ts';
 import { runMachine, type RunResult } from '../src/machine/machine.ts';
 import { probed, type CpuSplit } from './scaling_probe.ts';
+import { calibrate, machinesCeiling, spinCeiling } from './host_ceiling.ts';
 
 const repsArg = process.argv.indexOf('--reps');
 const reps = repsArg > 0 ? Number(process.argv[repsArg + 1]) : 3;
@@ -88,11 +96,22 @@ const cases: Record<string, { program: Uint8Array; cfg: Partial<MachineConfig>; 
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const loadStart = loadavg();
 const samples: Record<string, number[]> = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
+const spinIters = await calibrate(400);
+samples.machinesCeiling = [];
+samples.spinCeiling = [];
 for (let i = 0; i < reps; i++) {
   for (const [name, c] of Object.entries(cases)) {
     const v = c.metric(await run(c.program, c.cfg, c.probe ? name : undefined));
     samples[name].push(+v.toFixed(2));
     process.stderr.write(`  ${name} run ${i + 1}/${reps}: ${v.toFixed(1)}\n`);
+    if (name === 'flatTwoTwoThreads') {
+      const mc = await machinesCeiling(computeXl);
+      samples.machinesCeiling.push(mc.scaling);
+      process.stderr.write(`  machinesCeiling run ${i + 1}/${reps}: ${mc.scaling} (${mc.aloneMips} MIPS alone, ${mc.twoMips} two at once)\n`);
+      const sc = await spinCeiling(spinIters);
+      samples.spinCeiling.push(sc.scaling);
+      process.stderr.write(`  spinCeiling run ${i + 1}/${reps}: ${sc.scaling} (${sc.oneMs} ms on one worker, ${sc.twoMs} on two)\n`);
+    }
   }
 }
 const m = (k: string) => median(samples[k]);
@@ -123,6 +142,8 @@ const out = {
     },
     scaling: +(m('flatTwoTwoThreads') / m('flatTwoOneThread')).toFixed(3),
     scalingSteady: +(steady('flatTwoTwoThreads') / steady('flatTwoOneThread')).toFixed(3),
+    hostCeiling: { machines: m('machinesCeiling'), spin: m('spinCeiling') },
+    scalingOfCeiling: +median(samples.machinesCeiling.map((c, i) => samples.flatTwoTwoThreads[i] / samples.flatTwoOneThread[i] / c)).toFixed(3),
   },
   caches: {
     workload: 'workloads/bin/compute_long.elf',
