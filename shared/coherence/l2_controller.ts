@@ -271,12 +271,18 @@ export class L2Controller {
   /**
    * Clears core k's LR reservation if it names `line`. A compareExchange writes its host cache
    * line even when it fails: look first, so that a core with no reservation on the line keeps
-   * that line shared with the other workers. Under the line's lock: k's LR of it takes the line
-   * in M through a transaction on this set, so k cannot reserve it between the look and the write.
+   * that line shared with the other workers. Either k is this core, evicting, or this runs under
+   * the line's lock: k's LR of it takes the line in M through a transaction on this set, so k
+   * cannot reserve it between the look and the write.
    */
   private breakReservation(k: number, line: number): void {
     const r = this.v.reservation, i = this.v.reservationIndex(k);
     if (Atomics.load(r, i) === line) Atomics.compareExchange(r, i, line, -1);
+  }
+
+  /** Marks L3 slot t dirty, writing nothing when it already is (a write would move its host cache line). */
+  private markL3Dirty(t: number): void {
+    if (this.v.l3Dirty[t] === 0) this.v.l3Dirty[t] = 1;
   }
 
   private count(i: number): void {
@@ -450,7 +456,7 @@ export class L2Controller {
         this.sharing++;
         if ((acts & A_WRITEBACK) !== 0) {
           copyLine(v.l3Data32, l3Off >> 2, v.l2Data32, (ks * lineBytes) >> 2, lineBytes >> 2);
-          if (v.l3Dirty[t] === 0) v.l3Dirty[t] = 1; // no host write when it stays dirty
+          this.markL3Dirty(t);
           this.count(C_WRITEBACKS);
         }
       }
@@ -545,7 +551,7 @@ export class L2Controller {
           const off = slot * v.lineBytes;
           if (t >= 0) {
             copyLine(v.l3Data32, (t * v.lineBytes) >> 2, v.l2Data32, off >> 2, v.lineBytes >> 2);
-            v.l3Dirty[t] = 1;
+            this.markL3Dirty(t);
           } else {
             // Not in L3 (only possible with a broken inclusion): straight to RAM.
             copyLine(this.ramI32, (line * v.lineBytes) >> 2, v.l2Data32, off >> 2, v.lineBytes >> 2);
@@ -553,9 +559,7 @@ export class L2Controller {
           this.count(C_WRITEBACKS);
         }
         if (t >= 0) v.l3Sharers[t] &= ~this.selfBit;
-        if ((acts & A_BREAK_RESERVATION) !== 0) {
-          Atomics.compareExchange(v.reservation, v.reservationIndex(this.core), line, -1);
-        }
+        if ((acts & A_BREAK_RESERVATION) !== 0) this.breakReservation(this.core, line);
         Atomics.store(v.l2State, slot, this.table.next[i]);
         this.transition(CAUSE_LOCAL, state, this.table.next[i]);
       }
@@ -610,7 +614,7 @@ export class L2Controller {
         const s = claimed & STATE_MASK;
         if (s === M) {
           copyLine(v.l3Data32, (t * lb) >> 2, v.l2Data32, (ks * lb) >> 2, lb >> 2);
-          v.l3Dirty[t] = 1;
+          this.markL3Dirty(t);
           this.count(C_WRITEBACKS);
         }
         Atomics.store(v.l2State, ks, I);
