@@ -6,7 +6,8 @@
 // bench's coherence run (counters_packed, 4 cores on one worker, caches; packedxl and packedxl2 the
 // same on this tree's counters_packed_xl, for every tree); flat2 and packed2 are the
 // bench's two-thread runs (compute_long on 2 cores, packed on 4, each on 2 workers: cpuMips and
-// waitMs then sum both workers, bgCpuMs is the process's other threads). Per run:
+// waitMs then sum both workers, bgCpuMs is the process's other threads); xl2 and xl2on1 the
+// bench's flat.scaling pair (this tree's compute_xl, 2 cores flat, on 2 workers and on 1). Per run:
 //   mips      guest MIPS as bench/run.ts reports it (instructions / wall time of the run)
 //   cpuMips   instructions / the core worker thread's own CPU time over the same window
 //             (bench/ab_probe.cjs reads /proc/thread-self/schedstat in the worker): other
@@ -75,11 +76,13 @@ async function inProcess(): Promise<void> {
   const cases = opt('--cases', 'flat,caches').split(',');
   // packedxl, packedxl2: this tree's counters_packed_xl for every tree (older trees lack it).
   const packedXl = readFileSync(new URL('../workloads/bin/counters_packed_xl.elf', import.meta.url));
+  // xl2, xl2on1: this tree's compute_xl for every tree.
+  const computeXl = readFileSync(new URL('../workloads/bin/compute_xl.elf', import.meta.url));
   const loaded = await Promise.all(
     trees.map(async (t) => {
       const { makeConfig } = await import(pathToFileURL(join(t, 'src/machine/config.ts')).href);
       const { runMachine } = await import(pathToFileURL(join(t, 'src/machine/machine.ts')).href);
-      return { makeConfig, runMachine, program: readFileSync(join(t, 'workloads/bin/compute_long.elf')), packed: readFileSync(join(t, 'workloads/bin/counters_packed.elf')), packedXl };
+      return { makeConfig, runMachine, program: readFileSync(join(t, 'workloads/bin/compute_long.elf')), packed: readFileSync(join(t, 'workloads/bin/counters_packed.elf')), packedXl, computeXl };
     }),
   );
   type Sample = { mips: number; cpuMips: number; waitMs: number; bgCpuMs: number; bgWaitMs: number };
@@ -111,7 +114,7 @@ async function inProcess(): Promise<void> {
   }
 }
 
-type Loaded = { makeConfig: (c: object) => object; runMachine: (c: object, p: Uint8Array, o: object) => Promise<Run & { exitCode: number; error?: string }>; program: Uint8Array; packed: Uint8Array; packedXl: Uint8Array };
+type Loaded = { makeConfig: (c: object) => object; runMachine: (c: object, p: Uint8Array, o: object) => Promise<Run & { exitCode: number; error?: string }>; program: Uint8Array; packed: Uint8Array; packedXl: Uint8Array; computeXl: Uint8Array };
 type Run = { guestMips: number; instructions: number };
 
 async function inProcessRun(tree: Loaded, memory: string): Promise<Run> {
@@ -119,10 +122,13 @@ async function inProcessRun(tree: Loaded, memory: string): Promise<Run> {
   // transactions are deterministic, so cpuMips tracks transactions per CPU second.
   // flat2, packed2: the bench's two-thread runs (2 cores on 2 workers flat; packed on 2 workers).
   // packedxl, packedxl2: the same on counters_packed_xl (the bench's coherence.long).
+  // xl2, xl2on1: the bench's flat.scaling pair (compute_xl, 2 cores flat, on 2 workers and on 1).
   const xl = memory === 'packedxl' || memory === 'packedxl2';
   const r =
     memory === 'packed' || memory === 'packed2' || xl
       ? await tree.runMachine(tree.makeConfig({ cores: 4, threads: memory === 'packed' || memory === 'packedxl' ? 1 : 2, memory: 'caches' }), xl ? tree.packedXl : tree.packed, { stdout: () => {} })
+      : memory === 'xl2' || memory === 'xl2on1'
+        ? await tree.runMachine(tree.makeConfig({ cores: 2, threads: memory === 'xl2' ? 2 : 1, memory: 'flat' }), tree.computeXl, { stdout: () => {} })
       : memory === 'flat2'
         ? await tree.runMachine(tree.makeConfig({ cores: 2, threads: 2, memory: 'flat' }), tree.program, { stdout: () => {} })
         : await tree.runMachine(tree.makeConfig({ cores: 1, memory }), tree.program, { stdout: () => {} });

@@ -10,7 +10,10 @@
 // qemu printed. *CpuMips counts the whole runMachine call's CPU, the worker's start-up too
 // (~0.3 s here, a ceiling of ~400 MIPS on a 120M-instruction program however fast it runs);
 // *RunCpuMips is the run alone: bench/inproc.ts in a child process, the CPU its run loop took
-// (V8's compiler threads and GC included), start-up excluded.
+// (V8's compiler threads and GC included), start-up excluded; those children run after the timed
+// runs, not between them: on this 2-vCPU host a run after a second with a CPU idle reads slower
+// (compute_long flat jit, one process: 528-534 MIPS back to back, 446-458 after a child or a
+// `sleep 1` between runs), and bench/jit.ts then read ~470 where bench/run.ts read ~530.
 //   npx tsx bench/jit.ts [--reps 5] [--only compute_long,varied]
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -112,9 +115,7 @@ for (const name of names) {
         instructions = r.instructions;
         cycles = r.cores[0].cycles;
         counts.add(`${r.instructions}/${r.cores[0].cycles}/${stdout}`);
-        runCpu[engine].push(runCpuMips(paths[name], memory, engine));
-        process.stderr.write(`${name} ${memory} ${engine}: ${r.guestMips.toFixed(1)} MIPS (${cpuMips[engine][cpuMips[engine].length - 1].toFixed(1)} per CPU second, ` +
-          `${runCpu[engine][runCpu[engine].length - 1].toFixed(1)} per CPU second of the run alone)\n`);
+        process.stderr.write(`${name} ${memory} ${engine}: ${r.guestMips.toFixed(1)} MIPS (${cpuMips[engine][cpuMips[engine].length - 1].toFixed(1)} per CPU second)\n`);
       }
       if (memory === 'flat') {
         const q = qemu(paths[name]);
@@ -123,6 +124,14 @@ for (const name of names) {
           qemuOut = q.stdout;
           process.stderr.write(`${name} qemu-riscv64: ${q.seconds.toFixed(3)} s\n`);
         }
+      }
+    }
+    // The run alone, once the timed runs are done: a child process between them would leave the
+    // other host CPU idle for a second, and a run right after that reads slower (the header).
+    for (let i = 0; i < reps; i++) {
+      for (const engine of ['interp', 'jit'] as const) {
+        runCpu[engine].push(runCpuMips(paths[name], memory, engine));
+        process.stderr.write(`${name} ${memory} ${engine}: ${runCpu[engine][runCpu[engine].length - 1].toFixed(1)} MIPS per CPU second of the run alone\n`);
       }
     }
     if (counts.size !== 1) throw new Error(`${name} ${memory}: the engines disagree: ${[...counts].join(' | ')}`);
