@@ -5,7 +5,7 @@
 // self-modifying code runs its new instructions, with and without fence.i; faults in blocks.
 import { describe, expect, it } from 'vitest';
 import { assemble } from '../../src/asm/assembler.ts';
-import { readRegion, regionBlocks, type BlockInsn } from '../../cores/jit/translate.ts';
+import { readRegion, regionBlocks, regionSource, type BlockInsn } from '../../cores/jit/translate.ts';
 import { Op } from '../../cores/decode.ts';
 import { Hart } from '../../cores/hart.ts';
 import { Jit } from '../../cores/jit/jit.ts';
@@ -416,6 +416,82 @@ skip:
       expect(translated).toBeGreaterThan(PROGRAMS);
     }, 3_600_000);
   }
+});
+
+describe('MUL with an operand whose high word the block made 0', () => {
+  // Each zero-extending or bounded result (lwu, lbu, lhu, sltu, andi, srli by 40, li, lui,
+  // auipc) multiplies a register with a high word that is not 0, so a cross term wrongly
+  // dropped changes the sum; the last MUL's operand (addi of a negative) keeps its cross term.
+  const source = `
+  li x31, ${DATA}
+  li t0, -0x12345678
+  sd t0, 0(x31)
+  li s0, 0x7654321fedcba987
+  li a0, 0
+  li s1, 100
+loop:
+  lwu t1, 0(x31)
+  mul t2, t1, s0
+  add a0, a0, t2
+  lbu t1, 1(x31)
+  mul t2, s0, t1
+  add a0, a0, t2
+  lhu t1, 2(x31)
+  mul t2, t1, t1
+  add a0, a0, t2
+  sltu t3, t0, s0
+  mul t2, s0, t3
+  add a0, a0, t2
+  andi t4, s0, 2047
+  mul t2, t4, s0
+  add a0, a0, t2
+  srli t5, s0, 40
+  mul t2, t5, s0
+  add a0, a0, t2
+  li a1, 1234
+  mul t2, a1, s0
+  add a0, a0, t2
+  lui a2, 0x7ffff
+  mul t2, s0, a2
+  add a0, a0, t2
+  auipc a3, 0
+  mul t2, a3, s0
+  add a0, a0, t2
+  addi t1, t3, -2000
+  mul t2, t1, s0
+  add a0, a0, t2
+  addi s0, s0, 7
+  addi s1, s1, -1
+  bne s1, x0, loop
+  li a7, 93
+  ecall
+`;
+  for (const m of MEMORIES) {
+    it(`drops that operand's cross term and counts as the interpreter (${m.name})`, () => {
+      const code = assembleAt(source);
+      const { labels } = assemble(source, { base: CODE });
+      const a = machine('interp', m.caches, code, 2, undefined, m.variant);
+      const b = machine('jit', m.caches, code, 2, undefined, m.variant);
+      const stopsA = runSliced(a, 3, 300), stopsB = runSliced(b, 3, 300);
+      expect({ ...snapshot(b), stops: stopsB }).toEqual({ ...snapshot(a), stops: stopsA });
+      expect(b.hart.xh[10]).not.toBe(0); // the sum has a high word: the cross terms counted
+      const plan = readRegion(b.hart.dc.ent, CODE + labels.get('loop')! - CODE);
+      expect(plan.loops).toBe(true);
+      // Ten low words; one cross term for each of the eight MULs with one such operand, none
+      // for lhu's square (t1 * t1), two for the addi's: 10 + 8 + 0 + 2.
+      const src = regionSource(plan, b.mem.fetchSpan, b.jit!.view);
+      expect(src.split('Math.imul(').length - 1).toBe(20);
+    });
+  }
+  it('a block\'s tail, which may be entered mid-block, keeps every cross term', () => {
+    const code = assembleAt(source);
+    const { labels } = assemble(source, { base: CODE });
+    const b = machine('jit', false, code, 2);
+    runSliced(b, 3, 300);
+    const plan = readRegion(b.hart.dc.ent, CODE + labels.get('loop')! - CODE);
+    const src = regionSource({ path: [plan.path[0]], detours: new Map(), loops: false }, b.mem.fetchSpan, b.jit!.view, true);
+    expect(src.split('Math.imul(').length - 1).toBe(30);
+  });
 });
 
 describe('the code cache', () => {
