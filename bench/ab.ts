@@ -127,10 +127,8 @@ async function inProcessRun(tree: Loaded, memory: string): Promise<Run> {
   const r =
     memory === 'packed' || memory === 'packed2' || xl
       ? await tree.runMachine(tree.makeConfig({ cores: 4, threads: memory === 'packed' || memory === 'packedxl' ? 1 : 2, memory: 'caches' }), xl ? tree.packedXl : tree.packed, { stdout: () => {} })
-      : memory === 'xl2' || memory === 'xl2on1'
-        ? await tree.runMachine(tree.makeConfig({ cores: 2, threads: memory === 'xl2' ? 2 : 1, memory: 'flat' }), tree.computeXl, { stdout: () => {} })
-      : memory === 'flat2'
-        ? await tree.runMachine(tree.makeConfig({ cores: 2, threads: 2, memory: 'flat' }), tree.program, { stdout: () => {} })
+      : memory === 'flat2' || memory === 'xl2' || memory === 'xl2on1'
+        ? await tree.runMachine(tree.makeConfig({ cores: 2, threads: memory === 'xl2on1' ? 1 : 2, memory: 'flat' }), memory === 'flat2' ? tree.program : tree.computeXl, { stdout: () => {} })
         : await tree.runMachine(tree.makeConfig({ cores: 1, memory }), tree.program, { stdout: () => {} });
   if (r.exitCode !== 0) throw new Error(`exit ${r.exitCode} ${r.error ?? ''}`);
   return r;
