@@ -11,7 +11,7 @@
 // Compile ms are elapsed times: on a loaded host they grow with the wait for a CPU. With
 // --v8 '--no-concurrent-recompilation' every compile runs on the worker that asked for it,
 // in its window. Cases as bench/ab.ts's: packed2 (the bench's coherence run on two threads,
-// the default), packed, flat, caches, flat2, flat2on1, hosted16on2. SMPEMU_ENGINE chooses the engine as for any run.
+// the default), packed, flat, caches, flat2, flat2on1, xl2, xl2on1, hosted16on2. SMPEMU_ENGINE chooses the engine as for any run.
 //   SMPEMU_ENGINE=interp npx tsx bench/ab_compile.ts /work/wt/base . [--runs 5] [--case packed2] [--v8 'FLAGS'] [--top 30]
 
 import { spawnSync } from 'node:child_process';
