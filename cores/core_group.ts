@@ -106,8 +106,16 @@ export function idleJumpEnd(end: number, slack: number, cores: ArrayLike<{ cycle
   return to;
 }
 
-/** How often a lone core looks at the shared stop word, in cycles (at most once a quantum anyway). */
-const STOP_CHECK_CYCLES = 1 << 16;
+/**
+ * How often a lone core (bare, no other core on its worker) looks at the shared stop word, in
+ * cycles, whatever the quantum: a few ms of host time at most. Each look ends a run() call, and
+ * under the translator a call ends and starts mid-block in the interpreter (a lone core has no
+ * tails, tail.ts): at 20,000 cycles (the base quantum, this once capped it) compute_xl left
+ * translated code ~59,000 times a core and interpreted ~760,000 instructions for it.
+ */
+export const STOP_CHECK_CYCLES = 1 << 20;
+/** The same under --boot linux (its own looks: the remote mailboxes, the tick), capped by the quantum. */
+const LINUX_STOP_CHECK_CYCLES = 1 << 16;
 /**
  * Parallel --boot linux: the longest run slice between two looks at the remote-trap mailboxes
  * (the home serves calls, the others apply shootdowns), in cycles.
@@ -236,7 +244,7 @@ export class CoreGroup {
     const told = this.counters.length === this.harts.length || this.flatMems.length === this.harts.length;
     this.maxSlice = this.harts.length > 1 && !linux && told ? interleaveMax(this.cfg) : this.cfg.interleave;
     this.slice = this.cfg.interleave;
-    this.baseSlice = this.harts.length === 1 ? Math.min(STOP_CHECK_CYCLES, this.cfg.quantum) : this.cfg.interleave;
+    this.baseSlice = this.harts.length > 1 ? this.cfg.interleave : linux ? Math.min(LINUX_STOP_CHECK_CYCLES, this.cfg.quantum) : STOP_CHECK_CYCLES;
     this.sliceStats.maxSlice = this.cfg.interleave;
     this.seen = new Float64Array(this.harts.length);
     const lk = this.linux;
