@@ -111,10 +111,10 @@ export function idleJumpEnd(end: number, slack: number, cores: ArrayLike<{ cycle
  * cycles, whatever the quantum: a few ms of host time at most. Each look ends a run() call, and
  * under the translator a call ends and starts mid-block in the interpreter (a lone core has no
  * tails, tail.ts): at 20,000 cycles (the base quantum, this once capped it) compute_xl left
- * translated code ~59,000 times a core and interpreted ~760,000 instructions for it.
+ * translated code ~59,000 times a core and interpreted ~781,000 instructions for it.
  */
 export const STOP_CHECK_CYCLES = 1 << 20;
-/** The same under --boot linux (its own looks: the remote mailboxes, the tick), capped by the quantum. */
+/** The same under --boot linux, capped by the quantum: the old bound, left as it was (not measured there). */
 const LINUX_STOP_CHECK_CYCLES = 1 << 16;
 /**
  * Parallel --boot linux: the longest run slice between two looks at the remote-trap mailboxes
